@@ -1,0 +1,92 @@
+/* trb-cli.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * tributary-cli: a headless participant for servers and scripts.
+ */
+
+#define G_LOG_DOMAIN "trb-cli"
+
+#include "config.h"
+
+#include "trb-cli.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <stdio.h>
+
+/* Subcommands, in the order `--help` lists them. Each domain adds its own here. */
+static const TrbCliCommand commands[] = {
+  { NULL, NULL, NULL }
+};
+
+void
+trb_cli_printerr (const char *format,
+                  ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_printerr ("tributary-cli: %s\n", message);
+}
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "%s\n", _("Usage: tributary-cli [--help] [--version] COMMAND [ARGUMENTS…]"));
+  fprintf (out, "\n%s\n", _("Take part in federated learning networks without a desktop."));
+  fprintf (out, "\n%s\n", _("Commands:"));
+  for (guint i = 0; commands[i].name != NULL; i++)
+    fprintf (out, "  %-12s %s\n", commands[i].name, _(commands[i].summary));
+  if (commands[0].name == NULL)
+    fprintf (out, "  %s\n", _("(none yet)"));
+  fprintf (out, "\n%s\n", _("Run “tributary-cli COMMAND --help” for the options of a command."));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  const char *arg;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  if (argc < 2)
+    {
+      print_usage (stderr);
+      return 2;
+    }
+
+  arg = argv[1];
+  if (g_str_equal (arg, "--help") || g_str_equal (arg, "-h") || g_str_equal (arg, "help"))
+    {
+      print_usage (stdout);
+      return 0;
+    }
+  if (g_str_equal (arg, "--version"))
+    {
+      printf ("tributary-cli %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  for (guint i = 0; commands[i].name != NULL; i++)
+    {
+      if (g_str_equal (arg, commands[i].name))
+        return commands[i].func (argc - 1, argv + 1);
+    }
+
+  if (arg[0] == '-')
+    trb_cli_printerr (_("unknown option “%s”. Run “tributary-cli --help” to see what it accepts."),
+                      arg);
+  else
+    trb_cli_printerr (_("unknown command “%s”. Run “tributary-cli --help” to see the commands."),
+                      arg);
+  return 2;
+}

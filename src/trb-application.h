@@ -1,0 +1,18 @@
+/* trb-application.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define TRB_TYPE_APPLICATION (trb_application_get_type ())
+
+G_DECLARE_FINAL_TYPE (TrbApplication, trb_application, TRB, APPLICATION, AdwApplication)
+
+TrbApplication *trb_application_new (void);
+
+G_END_DECLS
