@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "trb-cli.h"
+#include "trb-cli-dataset.h"
 
 #include <glib/gi18n.h>
 #include <locale.h>
@@ -17,6 +18,7 @@
 
 /* Subcommands, in the order `--help` lists them. Each domain adds its own here. */
 static const TrbCliCommand commands[] = {
+  { "dataset", N_("Pick, check and remove local data to contribute"), trb_cli_dataset },
   { NULL, NULL, NULL }
 };
 
