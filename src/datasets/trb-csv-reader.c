@@ -524,6 +524,8 @@ parse_number (const char *cell,
     return FALSE;
 
   d = g_ascii_strtod (cell, &end);
+  while (end != NULL && g_ascii_isspace (*end))
+    end++;
   if (end == cell || *end != '\0' || !isfinite (d) || fabs (d) > G_MAXFLOAT)
     return FALSE;
 
