@@ -328,6 +328,115 @@ scan_folders (TrbImageFolderReader  *self,
   return TRUE;
 }
 
+typedef struct
+{
+  int      width;
+  int      height;
+  gboolean sized;
+} PictureSize;
+
+static void
+loader_size_prepared_cb (GdkPixbufLoader *loader,
+                         int              width,
+                         int              height,
+                         gpointer         user_data)
+{
+  PictureSize *size = user_data;
+
+  size->width = width;
+  size->height = height;
+  size->sized = TRUE;
+}
+
+/*
+ * Decodes a PNG or JPEG picture. The type is told from the file's first bytes rather than by
+ * the system's MIME database, which a sandbox may not offer. Data is fed in chunks and the
+ * picture's declared size is checked as soon as its header is parsed, before the decoder
+ * allocates pixels, so a small file declaring a gigantic picture costs nothing. With
+ * @header_only, only the size is read.
+ */
+static GdkPixbuf *
+load_picture (const char  *path,
+              gboolean     header_only,
+              int         *width,
+              int         *height,
+              char       **problem)
+{
+  g_autoptr(GdkPixbufLoader) loader = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *shown = g_filename_display_basename (path);
+  PictureSize size = { 0 };
+  const char *type = NULL;
+  gsize len = 0;
+  gsize pos = 0;
+  GdkPixbuf *pixbuf;
+
+  if (!g_file_get_contents (path, &data, &len, NULL))
+    {
+      *problem = g_strdup_printf (_("“%s” cannot be read."), shown);
+      return NULL;
+    }
+
+  if (len >= 8 && memcmp (data, "\x89PNG\r\n\x1a\n", 8) == 0)
+    type = "png";
+  else if (len >= 3 && memcmp (data, "\xff\xd8\xff", 3) == 0)
+    type = "jpeg";
+  else
+    {
+      *problem = g_strdup_printf (_("“%s” is not a PNG or JPEG picture."), shown);
+      return NULL;
+    }
+
+  loader = gdk_pixbuf_loader_new_with_type (type, NULL);
+  if (loader == NULL)
+    {
+      *problem = g_strdup_printf (_("“%s” cannot be decoded on this computer."), shown);
+      return NULL;
+    }
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (loader_size_prepared_cb), &size);
+
+  while (pos < len)
+    {
+      gsize chunk = MIN (len - pos, 65536);
+
+      if (!gdk_pixbuf_loader_write (loader, (const guchar *)data + pos, chunk, NULL))
+        break;
+      pos += chunk;
+
+      if (size.sized)
+        {
+          if (size.width <= 0 || size.height <= 0 ||
+              (guint)size.width > TRB_DATASET_MAX_SIDE ||
+              (guint)size.height > TRB_DATASET_MAX_SIDE ||
+              (guint64)size.width * size.height > TRB_DATASET_MAX_SAMPLE_VALUES)
+            {
+              gdk_pixbuf_loader_close (loader, NULL);
+              *problem = g_strdup_printf (_("“%s” is %d×%d pixels, larger than Tributary "
+                                            "accepts."), shown, size.width, size.height);
+              return NULL;
+            }
+          if (header_only)
+            {
+              gdk_pixbuf_loader_close (loader, NULL);
+              *width = size.width;
+              *height = size.height;
+              return NULL;
+            }
+        }
+    }
+
+  if (!gdk_pixbuf_loader_close (loader, NULL) || pos < len ||
+      (pixbuf = gdk_pixbuf_loader_get_pixbuf (loader)) == NULL)
+    {
+      *problem = g_strdup_printf (_("“%s” is damaged or is not really a picture."), shown);
+      return NULL;
+    }
+
+  *width = gdk_pixbuf_get_width (pixbuf);
+  *height = gdk_pixbuf_get_height (pixbuf);
+  return g_object_ref (pixbuf);
+}
+
 /* The first picture whose size can be read decides the size when the caller gives none. */
 static gboolean
 guess_size (TrbImageFolderReader  *self,
@@ -335,11 +444,12 @@ guess_size (TrbImageFolderReader  *self,
 {
   for (guint i = 0; i < self->entries->len; i++)
     {
+      g_autofree char *problem = NULL;
       int w = 0;
       int h = 0;
 
-      if (gdk_pixbuf_get_file_info (g_array_index (self->entries, ImageEntry, i).path, &w, &h) &&
-          w > 0 && h > 0 && (guint)w <= TRB_DATASET_MAX_SIDE && (guint)h <= TRB_DATASET_MAX_SIDE)
+      load_picture (g_array_index (self->entries, ImageEntry, i).path, TRUE, &w, &h, &problem);
+      if (problem == NULL && w > 0 && h > 0)
         {
           self->shape.width = w;
           self->shape.height = h;
@@ -535,27 +645,10 @@ decode_one (TrbImageFolderReader  *self,
                                   TRB_DATASET_MAX_IMAGE_FILE / (1024 * 1024));
       return FALSE;
     }
-  if (gdk_pixbuf_get_file_info (path, &w, &h) == NULL || w <= 0 || h <= 0)
-    {
-      *problem = g_strdup_printf (_("“%s” is not a picture Tributary can read."), shown);
-      return FALSE;
-    }
-  if ((guint)w > TRB_DATASET_MAX_SIDE || (guint)h > TRB_DATASET_MAX_SIDE)
-    {
-      *problem = g_strdup_printf (_("“%s” is %d×%d pixels, larger than Tributary accepts."),
-                                  shown, w, h);
-      return FALSE;
-    }
-
-  pixbuf = gdk_pixbuf_new_from_file (path, &error);
+  pixbuf = load_picture (path, FALSE, &w, &h, problem);
   if (pixbuf == NULL)
-    {
-      *problem = g_strdup_printf (_("“%s” is damaged or is not really a picture."), shown);
-      return FALSE;
-    }
+    return FALSE;
 
-  w = gdk_pixbuf_get_width (pixbuf);
-  h = gdk_pixbuf_get_height (pixbuf);
   {
     char *key = g_strdup_printf ("%dx%d", w, h);
     guint count = GPOINTER_TO_UINT (g_hash_table_lookup (self->size_counts, key));
