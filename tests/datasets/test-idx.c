@@ -87,6 +87,33 @@ test_idx_fashion_test (void)
 }
 
 static void
+test_idx_demo_shard (void)
+{
+  g_autofree char *train = g_build_filename (g_getenv ("TRB_SOURCE_ROOT"), "data", "demo",
+                                             "demo-train-images-idx3-ubyte.gz", NULL);
+  g_autofree char *test = g_build_filename (g_getenv ("TRB_SOURCE_ROOT"), "data", "demo",
+                                            "demo-test-images-idx3-ubyte.gz", NULL);
+  GStatBuf st;
+  guint64 total = 0;
+  const char * const demo_files[] = {
+    "demo-train-images-idx3-ubyte.gz", "demo-train-labels-idx1-ubyte.gz",
+    "demo-test-images-idx3-ubyte.gz", "demo-test-labels-idx1-ubyte.gz",
+  };
+
+  check_fashion (train, 2000, 200);
+  check_fashion (test, 500, 50);
+
+  for (guint i = 0; i < G_N_ELEMENTS (demo_files); i++)
+    {
+      g_autofree char *path = g_build_filename (g_getenv ("TRB_SOURCE_ROOT"), "data", "demo",
+                                                demo_files[i], NULL);
+      g_assert_cmpint (g_stat (path, &st), ==, 0);
+      total += st.st_size;
+    }
+  g_assert_cmpuint (total, <=, 2 * 1024 * 1024);
+}
+
+static void
 test_idx_fashion_from_labels_path (void)
 {
   g_autoptr(GError) error = NULL;
@@ -420,6 +447,7 @@ main (int    argc,
   g_test_add_func ("/idx/fashion/train", test_idx_fashion_train);
   g_test_add_func ("/idx/fashion/test", test_idx_fashion_test);
   g_test_add_func ("/idx/fashion/labels-path", test_idx_fashion_from_labels_path);
+  g_test_add_func ("/idx/demo-shard", test_idx_demo_shard);
   g_test_add_func ("/idx/fixture/values", test_idx_fixture_values);
   g_test_add_func ("/idx/malformed/truncated", test_idx_truncated);
   g_test_add_func ("/idx/malformed/corrupt-gzip", test_idx_corrupt_gzip);
