@@ -237,7 +237,7 @@ test_registry_persists (void)
     /* The files change: refresh notices without reading them. */
     g_assert_true (trb_dataset_registry_set_paused (registry, item, FALSE, &error));
     g_usleep (10000);
-    write_idx_pair (dir, "d", TRUE, 121, 5, 5, 4);
+    g_free (write_idx_pair (dir, "d", TRUE, 121, 5, 5, 4));
     g_assert_cmpuint (trb_dataset_registry_refresh (registry), ==, 1);
     g_assert_cmpint (trb_dataset_item_get_status (item), ==, TRB_DATASET_STATUS_CHANGED);
 
@@ -250,7 +250,7 @@ test_registry_persists (void)
     g_autoptr(TrbDatasetRegistry) registry = open_registry ();
     g_autoptr(TrbDatasetReport) fresh = NULL;
 
-    write_idx_pair (dir, "d", TRUE, 120, 5, 5, 4);
+    g_free (write_idx_pair (dir, "d", TRUE, 120, 5, 5, 4));
     fresh = trb_dataset_registry_check_path (registry, images, NULL, NULL, NULL, NULL,
                                              &previous, &error);
     g_assert_no_error (error);

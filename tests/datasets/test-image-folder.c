@@ -42,6 +42,7 @@ make_folder (gboolean with_problems)
   g_autofree char *root = test_dir (with_problems ? "pictures-bad" : "pictures");
   g_autofree char *circle = g_build_filename (root, "circle", NULL);
   g_autofree char *square = g_build_filename (root, "square", NULL);
+  g_autofree char *notes = NULL;
 
   for (int i = 0; i < 3; i++)
     {
@@ -52,8 +53,8 @@ make_folder (gboolean with_problems)
   save_picture (square, "s1.png", "png", 28, 28, 100, 100, 100);
   save_picture (square, "s2.jpg", "jpeg", 28, 28, 100, 100, 100);
   /* Not a picture by name: ignored. */
-  g_assert_true (g_file_set_contents (g_build_filename (square, "notes.txt", NULL), "hi", -1,
-                                      NULL));
+  notes = g_build_filename (square, "notes.txt", NULL);
+  g_assert_true (g_file_set_contents (notes, "hi", -1, NULL));
 
   if (with_problems)
     {
