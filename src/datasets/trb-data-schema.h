@@ -37,6 +37,12 @@ G_BEGIN_DECLS
  * list of problems in plain words and a verdict.
  */
 
+/* The data the built-in demo network learns from: Fashion-MNIST pictures. */
+#define TRB_DATA_SCHEMA_DEMO_JSON \
+  "{\"type\":\"image\",\"input_shape\":[1,28,28],\"classes\":10," \
+  "\"class_names\":[\"T-shirt/top\",\"Trouser\",\"Pullover\",\"Dress\",\"Coat\"," \
+  "\"Sandal\",\"Shirt\",\"Sneaker\",\"Bag\",\"Ankle boot\"],\"value_range\":[0,255]}"
+
 #define TRB_DATA_SCHEMA_MAX_JSON    (64 * 1024)
 #define TRB_DATA_SCHEMA_MAX_NAME    256
 

@@ -769,3 +769,21 @@ trb_dataset_registry_dup_salt (TrbDatasetRegistry *self,
     return NULL;
   return g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
 }
+
+/**
+ * trb_dataset_dup_demo_path:
+ *
+ * The demo dataset installed with Tributary: a small Fashion-MNIST shard. `TRB_DEMO_DIR` in
+ * the environment points elsewhere, for runs from the build folder.
+ *
+ * Returns: (transfer full): the path of the demo's training images
+ */
+char *
+trb_dataset_dup_demo_path (void)
+{
+  const char *dir = g_getenv ("TRB_DEMO_DIR");
+
+  if (dir == NULL || dir[0] == '\0')
+    dir = PKGDATADIR "/demo";
+  return g_build_filename (dir, "demo-train-images-idx3-ubyte.gz", NULL);
+}

@@ -69,5 +69,6 @@ gboolean            trb_dataset_registry_set_used_by (TrbDatasetRegistry       *
 guint               trb_dataset_registry_refresh     (TrbDatasetRegistry       *self);
 GBytes             *trb_dataset_registry_dup_salt    (TrbDatasetRegistry       *self,
                                                       TrbDatasetItem           *item);
+char               *trb_dataset_dup_demo_path        (void);
 
 G_END_DECLS

@@ -251,6 +251,7 @@ test_registry_persists (void)
     g_autoptr(TrbDatasetReport) fresh = NULL;
 
     g_free (write_idx_pair (dir, "d", TRUE, 120, 5, 5, 4));
+    g_clear_pointer (&previous, g_free);
     fresh = trb_dataset_registry_check_path (registry, images, NULL, NULL, NULL, NULL,
                                              &previous, &error);
     g_assert_no_error (error);
