@@ -348,6 +348,29 @@ loader_size_prepared_cb (GdkPixbufLoader *loader,
   size->sized = TRUE;
 }
 
+static gboolean
+picture_is_complete (const char *data,
+                     gsize       len,
+                     gboolean    png)
+{
+  static const char png_end[12] = "\0\0\0\0IEND\xae\x42\x60\x82";
+
+  if (png)
+    {
+      /* The IEND chunk closes every PNG; some writers add bytes after it. */
+      for (gsize i = len >= 12 + 256 ? len - 12 - 256 : 0; i + 12 <= len; i++)
+        if (memcmp (data + i, png_end, 12) == 0)
+          return TRUE;
+      return FALSE;
+    }
+
+  /* The end-of-image marker closes every JPEG, possibly followed by padding. */
+  for (gsize i = len >= 2 + 256 ? len - 2 - 256 : 0; i + 2 <= len; i++)
+    if ((guint8)data[i] == 0xff && (guint8)data[i + 1] == 0xd9)
+      return TRUE;
+  return FALSE;
+}
+
 /*
  * Decodes a PNG or JPEG picture. The type is told from the file's first bytes rather than by
  * the system's MIME database, which a sandbox may not offer. Data is fed in chunks and the
@@ -384,6 +407,14 @@ load_picture (const char  *path,
   else
     {
       *problem = g_strdup_printf (_("“%s” is not a PNG or JPEG picture."), shown);
+      return NULL;
+    }
+
+  /* Decoders may return a half-drawn picture for a cut-off file; insist on its end marker. */
+  if (!picture_is_complete (data, len, g_str_equal (type, "png")))
+    {
+      *problem = g_strdup_printf (_("“%s” is incomplete: the file ends before the end of the "
+                                    "picture."), shown);
       return NULL;
     }
 

@@ -63,7 +63,17 @@ make_folder (gboolean with_problems)
       g_autofree char *loop_b = g_build_filename (circle, "loop-b.png", NULL);
       g_autofree char *up = g_build_filename (circle, "up", NULL);
 
+      g_autofree char *whole = NULL;
+      g_autofree char *cut = g_build_filename (square, "cut.png", NULL);
+      g_autofree char *whole_path = g_build_filename (square, "whole.png", NULL);
+      gsize whole_len = 0;
+
       g_assert_true (g_file_set_contents (garbage, "\x89PNG\r\n\x1a\n garbage", -1, NULL));
+      /* A real picture cut short: decoders would give a half-drawn picture. */
+      save_picture (square, "whole.png", "png", 28, 28, 10, 20, 30);
+      g_assert_true (g_file_get_contents (whole_path, &whole, &whole_len, NULL));
+      g_assert_true (g_file_set_contents (cut, whole, whole_len - 20, NULL));
+      g_unlink (whole_path);
       g_assert_cmpint (symlink (loop_b, loop_a), ==, 0);
       g_assert_cmpint (symlink (loop_a, loop_b), ==, 0);
       /* A folder link back to the top: must not be followed into a loop. */
@@ -137,11 +147,12 @@ test_folder_problems_skipped (void)
   GPtrArray *problems;
   gboolean saw_loop = FALSE;
   gboolean saw_broken = FALSE;
+  gboolean saw_cut = FALSE;
 
   report = trb_dataset_scan (root, NULL, salt, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (trb_dataset_report_get_n_samples (report), ==, 6);
-  g_assert_cmpuint (trb_dataset_report_get_n_skipped (report), ==, 3);
+  g_assert_cmpuint (trb_dataset_report_get_n_skipped (report), ==, 4);
 
   problems = trb_dataset_report_get_problems (report);
   for (guint i = 0; i < problems->len; i++)
@@ -150,9 +161,11 @@ test_folder_problems_skipped (void)
       g_test_message ("%s", problem);
       saw_loop |= strstr (problem, "loop-a.png") != NULL && strstr (problem, "link") != NULL;
       saw_broken |= strstr (problem, "broken.png") != NULL;
+      saw_cut |= strstr (problem, "cut.png") != NULL && strstr (problem, "incomplete") != NULL;
     }
   g_assert_true (saw_loop);
   g_assert_true (saw_broken);
+  g_assert_true (saw_cut);
 
   /* Thumbnails: one per picture read here (under the per-class limit). */
   g_assert_cmpuint (trb_dataset_report_get_thumbnails (report)->len, ==, 6);
