@@ -40,8 +40,8 @@ void                  trb_dataset_scan_async               (const char          
                                                             const TrbDatasetOptions  *options,
                                                             GBytes                   *salt,
                                                             TrbScanProgressFunc       progress,
-                                                            gpointer                  progress_data,
-                                                            GDestroyNotify            progress_notify,
+                                                            gpointer                  data,
+                                                            GDestroyNotify            notify,
                                                             GCancellable             *cancellable,
                                                             GAsyncReadyCallback       callback,
                                                             gpointer                  user_data);

@@ -424,17 +424,23 @@ trb_idx_find_pair (const char  *path,
   partner = find_partner (path, !is_labels, &looked_for);
   if (partner == NULL)
     {
-      if (is_labels)
+      if (is_labels && looked_for != NULL)
         g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_NOT_FOUND,
-                     _("“%s” holds only labels, and no images file was found beside it%s%s%s."),
-                     name, looked_for ? " (“" : "", looked_for ? looked_for : "",
-                     looked_for ? "”)" : "");
+                     _("“%s” holds only labels, and its pictures (“%s”) are not beside it."),
+                     name, looked_for);
+      else if (is_labels)
+        g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_NOT_FOUND,
+                     _("“%s” holds only labels. Choose the file with the pictures instead."),
+                     name);
+      else if (looked_for != NULL)
+        g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_NOT_FOUND,
+                     _("The labels of “%s” are missing: put “%s” in the same folder."),
+                     name, looked_for);
       else
         g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_NOT_FOUND,
-                     _("No labels file was found beside “%s”%s%s%s. Put the labels file in "
-                       "the same folder."),
-                     name, looked_for ? " (“" : "", looked_for ? looked_for : "",
-                     looked_for ? "”)" : "");
+                     _("The labels of “%s” cannot be found: the labels file should be in the "
+                       "same folder, named like it with “labels” in place of “images”."),
+                     name);
       return FALSE;
     }
 
