@@ -209,6 +209,30 @@ test_folder_schema_check (void)
 }
 
 static void
+add_picture_cb (double   fraction,
+                guint64  samples,
+                gpointer user_data)
+{
+  /* Another program drops a new picture into the folder while it is being read. */
+  save_picture (user_data, "late.png", "png", 28, 28, 1, 2, 3);
+}
+
+static void
+test_folder_changes_while_read (void)
+{
+  g_autofree char *root = make_folder (FALSE);
+  g_autofree char *square = g_build_filename (root, "square", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) salt = test_salt (3);
+  g_autoptr(TrbDatasetReport) report = NULL;
+
+  report = trb_dataset_scan (root, NULL, salt, add_picture_cb, square, NULL, &error);
+  g_assert_null (report);
+  g_assert_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_CHANGED);
+  g_test_message ("%s", error->message);
+}
+
+static void
 test_folder_empty (void)
 {
   g_autofree char *root = test_dir ("empty-pictures");
@@ -230,6 +254,7 @@ main (int    argc,
   g_test_add_func ("/image-folder/malformed/problems", test_folder_problems_skipped);
   g_test_add_func ("/image-folder/schema", test_folder_schema_check);
   g_test_add_func ("/image-folder/malformed/empty", test_folder_empty);
+  g_test_add_func ("/image-folder/malformed/changes-while-read", test_folder_changes_while_read);
 
   return g_test_run ();
 }

@@ -10,6 +10,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 import zlib
 
 import trbdisplay as d
@@ -74,6 +75,7 @@ def main():
         assert len(counts) == 10, f"expected 10 classes of 200, found {len(counts)}"
         app.find("label", "Usable")
         app.find("label", "What Leaves This Computer")
+        time.sleep(4)  # let the "Added" toast go, so that it hides nothing
         d.screenshot("datasets-detail")
 
         # Pause, as a user would before leaving for a while; the status says so.
