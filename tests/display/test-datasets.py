@@ -48,6 +48,15 @@ def make_picture_folder(root):
 def main():
     data_home = tempfile.mkdtemp(prefix="trb-datasets-")
     env = {"XDG_DATA_HOME": data_home, "TRB_DEMO_DIR": DEMO_DIR}
+    # A tall window, so that the screenshots show the preview and the histogram together.
+    d.gsettings("set", "window-height", "880")
+    try:
+        check(env, data_home)
+    finally:
+        d.gsettings("reset", "window-height")
+
+
+def check(env, data_home):
 
     app = d.App(extra_env=env)
     try:
