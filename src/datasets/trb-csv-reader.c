@@ -686,8 +686,11 @@ trb_csv_reader_read (TrbSampleSource  *source,
         continue;
 
       if (!split_fields (self))
-        problem = g_strdup_printf (_("line %" G_GUINT64_FORMAT ": a quoted value is not closed"),
-                                   self->line_no);
+        problem = self->fields->len >= TRB_DATASET_MAX_CSV_COLUMNS
+                  ? g_strdup_printf (_("line %" G_GUINT64_FORMAT ": more than %u values"),
+                                     self->line_no, TRB_DATASET_MAX_CSV_COLUMNS)
+                  : g_strdup_printf (_("line %" G_GUINT64_FORMAT ": a quoted value is not "
+                                       "closed"), self->line_no);
       else
         {
           remember_preview (self);
