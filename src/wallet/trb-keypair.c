@@ -179,8 +179,7 @@ trb_wallet_address_to_public_key (const char  *address,
   if (!trb_base58_decode (address, &bytes, &len, NULL) || len != crypto_sign_PUBLICKEYBYTES)
     {
       g_set_error (error, TRB_WALLET_ERROR, TRB_WALLET_ERROR_INVALID_ADDRESS,
-                   _("“%s” is not a wallet address. Addresses are 32 to 44 letters and digits."),
-                   address);
+                   _("This is not a wallet address. An address is 32 to 44 letters and digits."));
       return FALSE;
     }
   memcpy (public_key, bytes, len);
