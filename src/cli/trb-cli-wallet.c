@@ -137,10 +137,11 @@ find_wallet (TrbWalletManager *manager,
   wallet = name ? trb_wallet_manager_lookup (manager, name)
                 : trb_wallet_manager_get_default (manager);
   if (wallet == NULL && name != NULL)
-    trb_cli_printerr (_("there is no wallet named “%s”. “tributary-cli wallet list” shows them."),
-                      name);
+    trb_cli_printerr (_("there is no wallet named “%s”. “tributary-cli wallet list” shows "
+                        "them."), name);
   else if (wallet == NULL)
-    trb_cli_printerr (_("there is no wallet yet. Create one with “tributary-cli wallet create”."));
+    trb_cli_printerr (_("there is no wallet yet. Create one with “tributary-cli wallet "
+                        "create”."));
   return wallet;
 }
 

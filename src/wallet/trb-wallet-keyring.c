@@ -92,8 +92,9 @@ trb_wallet_material_decode (const TrbSecret  *material,
     goto corrupt;
 
   *phrase = trb_secret_new_from_data (start, newline - start);
-  *passphrase = trb_secret_new_from_data (newline + 1,
-                                          material->len - (newline + 1 - (const char *)material->data));
+  start = newline + 1;
+  *passphrase = trb_secret_new_from_data (start,
+                                          material->len - (start - (const char *)material->data));
   return TRUE;
 
 corrupt:
@@ -208,6 +209,35 @@ trb_wallet_keyring_store_finish (GAsyncResult  *result,
 }
 
 static void
+searched_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GList *items;
+
+  items = secret_password_search_finish (result, &error);
+  if (error != NULL)
+    {
+      return_translated (task, error);
+      return;
+    }
+
+  if (items == NULL)
+    g_task_return_new_error (task, TRB_WALLET_ERROR, TRB_WALLET_ERROR_KEY_MISSING,
+                             _("The wallet key is no longer in the keyring. It may have been "
+                               "deleted with another app. Import the wallet again from its "
+                               "backup phrase."));
+  else
+    g_task_return_new_error (task, TRB_WALLET_ERROR, TRB_WALLET_ERROR_LOCKED,
+                             _("The keyring is locked and was not unlocked, so the wallet key "
+                               "could not be used. Unlock the keyring when asked (or in the "
+                               "Passwords and Keys app), then try again."));
+  g_list_free_full (items, g_object_unref);
+}
+
+static void
 looked_up_cb (GObject      *object,
               GAsyncResult *result,
               gpointer      user_data)
@@ -224,10 +254,14 @@ looked_up_cb (GObject      *object,
     }
   if (text == NULL)
     {
-      g_task_return_new_error (task, TRB_WALLET_ERROR, TRB_WALLET_ERROR_KEY_MISSING,
-                               _("The wallet key is no longer in the keyring. It may have been "
-                                 "deleted with another app. Import the wallet again from its "
-                                 "backup phrase."));
+      /* libsecret answers "nothing" both for a deleted item and for one in a keyring that
+       * stayed locked (prompt dismissed or impossible). Listing the items without unlocking
+       * tells the two apart. */
+      secret_password_search (trb_wallet_keyring_get_schema (), SECRET_SEARCH_ALL,
+                              g_task_get_cancellable (task), searched_cb,
+                              g_object_ref (task),
+                              "address", (const char *)g_task_get_task_data (task),
+                              NULL);
       return;
     }
 
@@ -248,6 +282,7 @@ trb_wallet_keyring_lookup_async (const char          *address,
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, trb_wallet_keyring_lookup_async);
+  g_task_set_task_data (task, g_strdup (address), g_free);
 
   secret_password_lookup (trb_wallet_keyring_get_schema (), cancellable, looked_up_cb,
                           g_steal_pointer (&task),
