@@ -13,7 +13,9 @@
 
 #include <glib/gstdio.h>
 #include <libsecret/secret.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "wallet-test-util.h"
 #include "wallet/trb-bip39.h"
@@ -65,6 +67,13 @@ start_bus (Fixture *fixture)
   g_test_dbus_up (fixture->bus);
 }
 
+/* The daemon goes when the test process goes, even when an assertion aborts it. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static void
 start_keyring (Fixture *fixture)
 {
@@ -84,6 +93,7 @@ start_keyring (Fixture *fixture)
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
                                         G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "HOME", g_get_home_dir (), TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
@@ -129,10 +139,14 @@ fixture_tear_down (Fixture *fixture)
     }
 }
 
+/* Runs the child, stops the daemon and the bus, and only then checks the child's result, so
+ * that a failure does not leave a daemon behind. */
 static void
-run_subprocess (const char *path)
+run_subprocess (Fixture    *fixture,
+                const char *path)
 {
-  g_test_trap_subprocess (path, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_subprocess (path, 50 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  fixture_tear_down (fixture);
   g_test_trap_assert_passed ();
 }
 
@@ -145,8 +159,7 @@ test_round_trip (void)
 
   start_bus (&fixture);
   start_keyring (&fixture);
-  run_subprocess ("/wallet/keyring-gnome/round-trip/subprocess");
-  fixture_tear_down (&fixture);
+  run_subprocess (&fixture, "/wallet/keyring-gnome/round-trip/subprocess");
 }
 
 static void
@@ -164,8 +177,7 @@ test_key_deleted (void)
 
   start_bus (&fixture);
   start_keyring (&fixture);
-  run_subprocess ("/wallet/keyring-gnome/key-deleted/subprocess");
-  fixture_tear_down (&fixture);
+  run_subprocess (&fixture, "/wallet/keyring-gnome/key-deleted/subprocess");
 }
 
 static void
@@ -185,8 +197,7 @@ test_leaks (void)
   start_keyring (&fixture);
   /* The daemon's keyring files are in this process's data folder; the child scans them too. */
   g_setenv ("TRB_TEST_KEYRING_HOME", g_get_user_data_dir (), TRUE);
-  run_subprocess ("/wallet/keyring-gnome/leaks/subprocess");
-  fixture_tear_down (&fixture);
+  run_subprocess (&fixture, "/wallet/keyring-gnome/leaks/subprocess");
   g_unsetenv ("TRB_TEST_KEYRING_HOME");
 }
 
@@ -211,8 +222,7 @@ test_absent (void)
   Fixture fixture = { 0 };
 
   start_bus (&fixture);
-  run_subprocess ("/wallet/keyring-gnome/absent/subprocess");
-  fixture_tear_down (&fixture);
+  run_subprocess (&fixture, "/wallet/keyring-gnome/absent/subprocess");
 }
 
 static void
@@ -240,8 +250,7 @@ test_locked (void)
 
   start_bus (&fixture);
   start_keyring (&fixture);
-  run_subprocess ("/wallet/keyring-gnome/locked/subprocess");
-  fixture_tear_down (&fixture);
+  run_subprocess (&fixture, "/wallet/keyring-gnome/locked/subprocess");
 }
 
 static void
