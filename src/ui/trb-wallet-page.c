@@ -31,7 +31,7 @@ struct _TrbWalletPage
   GtkStack         *stack;
   GtkRevealer      *backup_revealer;
   AdwPreferencesGroup *wallet_group;
-  AdwActionRow     *address_row;
+  GtkLabel         *address_label;
   AdwActionRow     *backup_row;
   GtkPicture       *qr_picture;
   GtkListBox       *wallet_list;
@@ -224,7 +224,7 @@ update (TrbWalletPage *self)
     }
 
   adw_preferences_group_set_title (self->wallet_group, trb_wallet_get_label (shown));
-  adw_action_row_set_subtitle (self->address_row, trb_wallet_get_address (shown));
+  gtk_label_set_text (self->address_label, trb_wallet_get_address (shown));
 
   backed_up = trb_wallet_get_backed_up (shown);
   gtk_revealer_set_reveal_child (self->backup_revealer, !backed_up);
@@ -813,7 +813,7 @@ trb_wallet_page_class_init (TrbWalletPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TrbWalletPage, stack);
   gtk_widget_class_bind_template_child (widget_class, TrbWalletPage, backup_revealer);
   gtk_widget_class_bind_template_child (widget_class, TrbWalletPage, wallet_group);
-  gtk_widget_class_bind_template_child (widget_class, TrbWalletPage, address_row);
+  gtk_widget_class_bind_template_child (widget_class, TrbWalletPage, address_label);
   gtk_widget_class_bind_template_child (widget_class, TrbWalletPage, backup_row);
   gtk_widget_class_bind_template_child (widget_class, TrbWalletPage, qr_picture);
   gtk_widget_class_bind_template_child (widget_class, TrbWalletPage, wallet_list);
@@ -830,7 +830,15 @@ trb_wallet_page_class_init (TrbWalletPageClass *klass)
 static void
 trb_wallet_page_init (TrbWalletPage *self)
 {
+  PangoAttrList *attrs = pango_attr_list_new ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* An address broken over two lines must not gain a hyphen that is not part of it. */
+  pango_attr_list_insert (attrs, pango_attr_insert_hyphens_new (FALSE));
+  gtk_label_set_attributes (self->address_label, attrs);
+  pango_attr_list_unref (attrs);
+
   self->cancellable = g_cancellable_new ();
   open_manager (self);
   update (self);

@@ -89,8 +89,34 @@ def main():
         listed = subprocess.run([CLI, "wallet", "list"], env=d.app_env(env),
                                 capture_output=True, text=True, check=True).stdout
         assert address in listed and "not backed up" not in listed, listed
+
+        # Importing a phrase with a wrong word gives a plain explanation and a way to retry.
+        app.click(app.find("push button", "Import a Wallet"))
+        dialog = app.window("Import a Wallet")
+        phrase = d.wait_for(lambda: dialog.findChild(
+            lambda n: n.roleName in ("text", "password text") and n.name == "Backup Phrase",
+            retry=False, requireResult=False), what="the backup phrase entry")
+        phrase.text = "abandon " * 11 + "abandon"
+        app.click(response(app, "Import a Wallet", "Import"))
+        app.find("label", contains="not a valid backup phrase")
+        d.screenshot("wallet-import-error")
+        app.click(response(app, "This Wallet Could Not Be Imported", "Close"))
     finally:
         app.quit()
+
+    # After a restart, in dark style and a phone-sized window: the same wallet, backed up.
+    d.gsettings("set", "window-width", "360")
+    d.gsettings("set", "window-height", "740")
+    app = d.App(extra_env={**env, "ADW_DEBUG_COLOR_SCHEME": "prefer-dark"})
+    try:
+        app.show_area("Wallet")
+        app.find("label", address)
+        app.find("label", contains="Backed up")
+        d.screenshot("wallet-narrow-dark")
+    finally:
+        app.quit()
+        d.gsettings("reset", "window-width")
+        d.gsettings("reset", "window-height")
     return 0
 
 
