@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,12 @@ run_cli (Run        *run,
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, input ? input : "", NULL, &run->out, &run->err,
                                  &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
+    {
+      /* The command finished without reading its input, as refusals may: collect the rest. */
+      g_clear_error (&error);
+      g_subprocess_communicate_utf8 (process, NULL, NULL, &run->out, &run->err, &error);
+    }
   g_assert_no_error (error);
   run->status = g_subprocess_get_exit_status (process);
 }
@@ -139,7 +146,7 @@ test_import_and_address (void)
     run_cli (&check, "x", "verify", "not-an-address", signature, NULL);
     g_assert_cmpint (check.status, ==, 1);
     run_clear (&check);
-    run_cli (&check, "x", "verify", ABANDON_ADDRESS, "%%%", NULL);
+    run_cli (&check, NULL, "verify", ABANDON_ADDRESS, "%%%", NULL);
     g_assert_cmpint (check.status, ==, 1);
     run_clear (&check);
   }
@@ -292,6 +299,9 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  /* A command that exits before reading its input must not take the test down with it. */
+  signal (SIGPIPE, SIG_IGN);
 
   g_test_add_func ("/wallet/cli/import-and-address", test_import_and_address);
   g_test_add_func ("/wallet/cli/refusals", test_refusals);
