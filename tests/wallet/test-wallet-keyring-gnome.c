@@ -290,6 +290,21 @@ child_locked (void)
   g_assert_nonnull (error);
   g_assert_error (error, TRB_WALLET_ERROR, TRB_WALLET_ERROR_LOCKED);
   g_assert_nonnull (strstr (error->message, "Unlock"));
+  g_clear_error (&error);
+
+  /* Storing a new key in the locked keyring needs the same prompt. */
+  {
+    g_autoptr(GAsyncResult) created = NULL;
+    g_autoptr(TrbWallet) second = NULL;
+
+    trb_wallet_manager_create_async (manager, "Second", TRB_BIP39_DEFAULT_WORDS, NULL,
+                                     wallet_test_got_result, &created);
+    second = trb_wallet_manager_create_finish (manager, wallet_test_wait (&created), &error);
+    g_assert_null (second);
+    g_assert_error (error, TRB_WALLET_ERROR, TRB_WALLET_ERROR_LOCKED);
+    g_assert_cmpuint (g_list_model_get_n_items (trb_wallet_manager_get_wallets (manager)), ==,
+                      1);
+  }
 }
 
 int
