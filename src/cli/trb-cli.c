@@ -11,6 +11,7 @@
 
 #include "trb-cli.h"
 #include "trb-cli-dataset.h"
+#include "trb-cli-wallet.h"
 
 #include <glib/gi18n.h>
 #include <locale.h>
@@ -19,6 +20,7 @@
 /* Subcommands, in the order `--help` lists them. Each domain adds its own here. */
 static const TrbCliCommand commands[] = {
   { "dataset", N_("Pick, check and remove local data to contribute"), trb_cli_dataset },
+  { "wallet", N_("Create, import and use wallets"), trb_cli_wallet },
   { NULL, NULL, NULL }
 };
 
