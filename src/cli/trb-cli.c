@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "trb-cli.h"
+#include "trb-cli-schedule.h"
 
 #include <glib/gi18n.h>
 #include <locale.h>
@@ -17,6 +18,7 @@
 
 /* Subcommands, in the order `--help` lists them. Each domain adds its own here. */
 static const TrbCliCommand commands[] = {
+  { "schedule", N_("Say whether training may run now; pause or resume it"), trb_cli_schedule },
   { NULL, NULL, NULL }
 };
 

@@ -770,25 +770,25 @@ trb_resource_preset_get_device_share (TrbResourcePreset preset)
 /**
  * trb_resource_preset_get_cpu_threads:
  * @preset: a #TrbResourcePreset
- * @n_processors: the processor threads of the computer, or 0 to ask the system
+ * @n_cpus: the processor threads of the computer, or 0 to ask the system
  *
  * Returns: how many processor threads training may use, at least 1
  */
 guint
 trb_resource_preset_get_cpu_threads (TrbResourcePreset preset,
-                                     guint             n_processors)
+                                     guint             n_cpus)
 {
-  if (n_processors == 0)
-    n_processors = MAX (1, g_get_num_processors ());
+  if (n_cpus == 0)
+    n_cpus = MAX (1, g_get_num_processors ());
 
   switch (preset)
     {
     case TRB_RESOURCE_PRESET_LIGHT:
       return 1;
     case TRB_RESOURCE_PRESET_BALANCED:
-      return MAX (1, n_processors / 2);
+      return MAX (1, n_cpus / 2);
     case TRB_RESOURCE_PRESET_FULL:
-      return n_processors;
+      return n_cpus;
     default:
       g_return_val_if_reached (1);
     }

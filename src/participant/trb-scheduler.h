@@ -76,7 +76,7 @@ gboolean              trb_scheduler_is_paused                  (TrbScheduler    
 
 double                trb_resource_preset_get_device_share     (TrbResourcePreset      preset);
 guint                 trb_resource_preset_get_cpu_threads      (TrbResourcePreset      preset,
-                                                                guint                  n_processors);
+                                                                guint                  n_cpus);
 
 gboolean              trb_scheduler_lower_thread_priority      (GError               **error);
 

@@ -467,12 +467,11 @@ menu_method_call_cb (GDBusConnection       *connection,
     }
   else if (g_str_equal (method_name, "AboutToShowGroup"))
     {
-      GVariant *none = g_variant_new_array (G_VARIANT_TYPE_INT32, NULL, 0);
+      GVariant *updates = g_variant_new_array (G_VARIANT_TYPE_INT32, NULL, 0);
+      GVariant *errors = g_variant_new_array (G_VARIANT_TYPE_INT32, NULL, 0);
 
       g_dbus_method_invocation_return_value (invocation,
-                                             g_variant_new ("(@ai@ai)", none,
-                                                            g_variant_new_array (G_VARIANT_TYPE_INT32,
-                                                                                 NULL, 0)));
+                                             g_variant_new ("(@ai@ai)", updates, errors));
     }
   else
     {

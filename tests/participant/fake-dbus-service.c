@@ -27,12 +27,11 @@ GDBusConnection *
 test_bus_connect (const char *address)
 {
   g_autoptr(GError) error = NULL;
+  GDBusConnectionFlags flags = G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                               G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION;
   GDBusConnection *connection;
 
-  connection = g_dbus_connection_new_for_address_sync (address,
-                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                       NULL, NULL, &error);
+  connection = g_dbus_connection_new_for_address_sync (address, flags, NULL, NULL, &error);
   g_assert_no_error (error);
   return connection;
 }

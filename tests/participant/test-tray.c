@@ -270,6 +270,7 @@ test_tray_registers_and_serves_menu (Fixture       *fixture,
   g_autoptr(GVariant) tooltip = NULL;
   g_autoptr(GError) error = NULL;
   const char *unique_name = g_dbus_connection_get_unique_name (fixture->client);
+  GAction *quit;
   const char *service;
   const char *menu_path;
 
@@ -338,9 +339,8 @@ test_tray_registers_and_serves_menu (Fixture       *fixture,
   }
 
   /* A disabled action shows as disabled and cannot be clicked. */
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (fixture->actions),
-                                                                            "quit")),
-                               FALSE);
+  quit = g_action_map_lookup_action (G_ACTION_MAP (fixture->actions), "quit");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (quit), FALSE);
   g_clear_pointer (&enabled, g_hash_table_unref);
   g_clear_pointer (&items, g_hash_table_unref);
   items = read_menu (watcher, service, menu_path, &enabled);
@@ -394,6 +394,7 @@ test_tray_announces_changes (Fixture       *fixture,
   g_autoptr(GPtrArray) signals = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
   GDBusConnection *host = fake_dbus_service_get_connection (watcher);
+  const char *tray_name = g_dbus_connection_get_unique_name (fixture->client);
   guint subscription;
 
   tray = trb_tray_new (fixture->client, G_ACTION_GROUP (fixture->actions), "tributary-test",
@@ -401,9 +402,7 @@ test_tray_announces_changes (Fixture       *fixture,
   g_assert_no_error (error);
   TEST_WAIT_UNTIL (trb_tray_get_registered (tray));
 
-  subscription = g_dbus_connection_signal_subscribe (host,
-                                                     g_dbus_connection_get_unique_name (fixture->client),
-                                                     NULL, NULL, NULL, NULL,
+  subscription = g_dbus_connection_signal_subscribe (host, tray_name, NULL, NULL, NULL, NULL,
                                                      G_DBUS_SIGNAL_FLAGS_NONE,
                                                      signal_received_cb, signals, NULL);
   /* Let the match rule reach the bus before anything is emitted. */
