@@ -29,6 +29,7 @@ struct _TrbDBusPropertyMonitor
 
   gboolean         active;
   gboolean         available;
+  gboolean         settled;
 };
 
 static void trb_dbus_property_monitor_iface_init (TrbMonitorInterface *iface);
@@ -41,6 +42,7 @@ enum {
   PROP_0,
   PROP_ACTIVE,
   PROP_AVAILABLE,
+  PROP_SETTLED,
   N_PROPS
 };
 
@@ -52,6 +54,11 @@ set_state (TrbDBusPropertyMonitor *self,
            gboolean                active)
 {
   g_object_freeze_notify (G_OBJECT (self));
+  if (!self->settled)
+    {
+      self->settled = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SETTLED]);
+    }
   if (self->available != available)
     {
       self->available = available;
@@ -91,9 +98,13 @@ got_property_cb (GObject      *object,
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &error);
   if (reply == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug ("Could not read %s.%s: %s", self->interface_name, self->property_name,
-                 error->message);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      /* The service is there but will not tell: as good as absent. */
+      g_debug ("Could not read %s.%s: %s", self->interface_name, self->property_name,
+               error->message);
+      set_state (self, FALSE, FALSE);
       return;
     }
 
@@ -244,6 +255,10 @@ trb_dbus_property_monitor_get_property (GObject    *object,
       g_value_set_boolean (value, self->available);
       break;
 
+    case PROP_SETTLED:
+      g_value_set_boolean (value, self->settled);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -270,7 +285,19 @@ trb_dbus_property_monitor_class_init (TrbDBusPropertyMonitorClass *klass)
                           FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * TrbDBusPropertyMonitor:settled:
+   *
+   * Whether the monitor knows by now whether the service is there: it has read the property,
+   * or seen that nobody owns the name.
+   */
+  properties[PROP_SETTLED] =
+    g_param_spec_boolean ("settled", NULL, NULL,
+                          FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_property (object_class, PROP_AVAILABLE, properties[PROP_AVAILABLE]);
+  g_object_class_install_property (object_class, PROP_SETTLED, properties[PROP_SETTLED]);
 }
 
 static void
@@ -344,6 +371,20 @@ trb_dbus_property_monitor_new_idle_hint (GDBusConnection *system_bus)
   return trb_dbus_property_monitor_new (system_bus, "org.freedesktop.login1",
                                         "/org/freedesktop/login1/session/auto",
                                         "org.freedesktop.login1.Session", "IdleHint");
+}
+
+/**
+ * trb_dbus_property_monitor_get_settled:
+ * @self: a #TrbDBusPropertyMonitor
+ *
+ * Returns: whether the monitor knows by now whether the service is there
+ */
+gboolean
+trb_dbus_property_monitor_get_settled (TrbDBusPropertyMonitor *self)
+{
+  g_return_val_if_fail (TRB_IS_DBUS_PROPERTY_MONITOR (self), FALSE);
+
+  return self->settled;
 }
 
 /**

@@ -24,5 +24,6 @@ TrbDBusPropertyMonitor *trb_dbus_property_monitor_new            (GDBusConnectio
 TrbDBusPropertyMonitor *trb_dbus_property_monitor_new_on_battery (GDBusConnection *system_bus);
 TrbDBusPropertyMonitor *trb_dbus_property_monitor_new_idle_hint  (GDBusConnection *system_bus);
 gboolean                trb_dbus_property_monitor_get_available  (TrbDBusPropertyMonitor *self);
+gboolean                trb_dbus_property_monitor_get_settled    (TrbDBusPropertyMonitor *self);
 
 G_END_DECLS

@@ -6,7 +6,8 @@
  * the session bus: an idle watch fires when the idle time crosses a threshold, and a one-shot
  * user-active watch fires at the next input. Elsewhere logind's IdleHint of the session is used.
  * With neither (a server, a bare session) the computer counts as idle, so that training is not
- * held back forever by something that cannot be known.
+ * held back forever by something that cannot be known. Until both services have answered, or
+ * turned out to be absent, the computer counts as in use, so that nothing starts on a guess.
  */
 
 #define G_LOG_DOMAIN "trb-idle-monitor"
@@ -38,6 +39,7 @@ struct _TrbIdleMonitor
   gboolean                active_watch_pending;
   gboolean                mutter_ready;
   gboolean                mutter_idle;
+  gboolean                mutter_absent;
 
   TrbIdleSource           source;
   gboolean                active;
@@ -63,6 +65,10 @@ update_state (TrbIdleMonitor *self)
 {
   TrbIdleSource source = TRB_IDLE_SOURCE_NONE;
   gboolean active = TRUE;
+  gboolean settled;
+
+  settled = (self->session_bus == NULL || self->mutter_ready || self->mutter_absent) &&
+            (self->idle_hint == NULL || trb_dbus_property_monitor_get_settled (self->idle_hint));
 
   if (self->mutter_ready)
     {
@@ -73,6 +79,10 @@ update_state (TrbIdleMonitor *self)
     {
       source = TRB_IDLE_SOURCE_LOGIND;
       active = trb_monitor_get_active (TRB_MONITOR (self->idle_hint));
+    }
+  else if (!settled)
+    {
+      active = FALSE;
     }
 
   g_object_freeze_notify (G_OBJECT (self));
@@ -165,6 +175,17 @@ watch_fired_cb (GDBusConnection *connection,
     }
 }
 
+/* GNOME's idle monitor is there but does not work: do without it. */
+static void
+mutter_failed (TrbIdleMonitor *self,
+               const GError   *error)
+{
+  g_debug ("GNOME's idle monitor does not answer: %s", error->message);
+  self->mutter_absent = TRUE;
+  self->mutter_ready = FALSE;
+  update_state (self);
+}
+
 static void
 got_idletime_cb (GObject      *object,
                  GAsyncResult *result,
@@ -179,7 +200,7 @@ got_idletime_cb (GObject      *object,
   if (reply == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug ("Could not read the idle time: %s", error->message);
+        mutter_failed (self, error);
       return;
     }
 
@@ -202,7 +223,7 @@ added_idle_watch_cb (GObject      *object,
   if (reply == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug ("Could not add an idle watch: %s", error->message);
+        mutter_failed (self, error);
       return;
     }
 
@@ -229,6 +250,7 @@ forget_mutter (TrbIdleMonitor *self)
     }
 
   g_clear_pointer (&self->mutter_owner, g_free);
+  self->mutter_absent = FALSE;
   self->idle_watch_id = 0;
   self->active_watch_id = 0;
   self->active_watch_pending = FALSE;
@@ -276,6 +298,7 @@ mutter_vanished_cb (GDBusConnection *connection,
   TrbIdleMonitor *self = user_data;
 
   forget_mutter (self);
+  self->mutter_absent = TRUE;
   update_state (self);
 }
 
@@ -369,7 +392,7 @@ trb_idle_monitor_init (TrbIdleMonitor *self)
 {
   self->cancellable = g_cancellable_new ();
   self->source = TRB_IDLE_SOURCE_NONE;
-  self->active = TRUE;
+  self->active = FALSE;
 }
 
 /**
@@ -401,6 +424,8 @@ trb_idle_monitor_new (GDBusConnection *session_bus,
                                 G_CALLBACK (idle_hint_changed_cb), self);
       g_signal_connect_swapped (self->idle_hint, "notify::available",
                                 G_CALLBACK (idle_hint_changed_cb), self);
+      g_signal_connect_swapped (self->idle_hint, "notify::settled",
+                                G_CALLBACK (idle_hint_changed_cb), self);
     }
 
   if (session_bus != NULL)
@@ -412,6 +437,7 @@ trb_idle_monitor_new (GDBusConnection *session_bus,
                                                        self, NULL);
     }
 
+  update_state (self);
   return self;
 }
 

@@ -308,9 +308,48 @@ test_no_idle_source (Fixture       *fixture,
 {
   g_autoptr(TrbIdleMonitor) monitor = trb_idle_monitor_new (fixture->client, fixture->client,
                                                             300);
+  g_autoptr(TrbIdleMonitor) busless = trb_idle_monitor_new (NULL, NULL, 300);
 
-  test_spin (200);
+  /* Nothing is taken for idle before the buses have answered... */
+  g_assert_false (trb_monitor_get_active (TRB_MONITOR (monitor)));
+
+  /* ...but once they have, a computer nobody can watch counts as idle. */
+  TEST_WAIT_UNTIL (trb_monitor_get_active (TRB_MONITOR (monitor)));
   g_assert_cmpint (trb_idle_monitor_get_source (monitor), ==, TRB_IDLE_SOURCE_NONE);
+  g_assert_true (trb_monitor_get_active (TRB_MONITOR (busless)));
+}
+
+static GVariant *
+broken_mutter_method_cb (FakeDBusService  *service,
+                         const char       *method,
+                         GVariant         *parameters,
+                         const char       *sender,
+                         gpointer          user_data,
+                         GError          **error)
+{
+  g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED, "Not for you");
+  return NULL;
+}
+
+/* GNOME's idle monitor is there but refuses: logind is used, not a stuck "in use". */
+static void
+test_broken_mutter (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(FakeDBusService) mutter = NULL;
+  g_autoptr(FakeDBusService) logind = NULL;
+  g_autoptr(TrbIdleMonitor) monitor = NULL;
+
+  mutter = fake_dbus_service_new (fixture->address, mutter_xml, MUTTER_PATH,
+                                  broken_mutter_method_cb, NULL);
+  fake_dbus_service_own_name (mutter, MUTTER_NAME);
+  logind = fake_dbus_service_new (fixture->address, logind_xml,
+                                  "/org/freedesktop/login1/session/auto", NULL, NULL);
+  fake_dbus_service_set_property (logind, "IdleHint", g_variant_new_boolean (TRUE), FALSE);
+  fake_dbus_service_own_name (logind, "org.freedesktop.login1");
+
+  monitor = trb_idle_monitor_new (fixture->client, fixture->client, 300);
+  TEST_WAIT_UNTIL (trb_idle_monitor_get_source (monitor) == TRB_IDLE_SOURCE_LOGIND);
   g_assert_true (trb_monitor_get_active (TRB_MONITOR (monitor)));
 }
 
@@ -330,6 +369,8 @@ main (int    argc,
               fixture_set_up, test_logind_fallback, fixture_tear_down);
   g_test_add ("/monitors/no-idle-source", Fixture, NULL,
               fixture_set_up, test_no_idle_source, fixture_tear_down);
+  g_test_add ("/monitors/broken-mutter", Fixture, NULL,
+              fixture_set_up, test_broken_mutter, fixture_tear_down);
 
   return g_test_run ();
 }
