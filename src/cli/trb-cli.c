@@ -12,6 +12,7 @@
 #include "trb-cli.h"
 #include "trb-cli-dataset.h"
 #include "trb-cli-wallet.h"
+#include "trb-cli-schedule.h"
 
 #include <glib/gi18n.h>
 #include <locale.h>
@@ -21,6 +22,7 @@
 static const TrbCliCommand commands[] = {
   { "dataset", N_("Pick, check and remove local data to contribute"), trb_cli_dataset },
   { "wallet", N_("Create, import and use wallets"), trb_cli_wallet },
+  { "schedule", N_("Say whether training may run now; pause or resume it"), trb_cli_schedule },
   { NULL, NULL, NULL }
 };
 
