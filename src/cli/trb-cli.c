@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "trb-cli.h"
+#include "trb-cli-wallet.h"
 
 #include <glib/gi18n.h>
 #include <locale.h>
@@ -17,6 +18,7 @@
 
 /* Subcommands, in the order `--help` lists them. Each domain adds its own here. */
 static const TrbCliCommand commands[] = {
+  { "wallet", N_("Create, import and use wallets"), trb_cli_wallet },
   { NULL, NULL, NULL }
 };
 
