@@ -189,6 +189,75 @@ make_nonce (void)
 }
 
 /**
+ * trb_http_signature_prepare:
+ * @method: the request method, upper case
+ * @target_uri: the absolute request URI
+ * @body: (nullable): the body
+ * @body_len: its length
+ * @public_key: the signer's 32-byte Ed25519 public key
+ * @created: the Unix time to put in `created`
+ * @content_digest: (out): the Content-Digest header value
+ * @signature_input: (out): the Signature-Input header value
+ *
+ * Builds the headers and the signature base of a request signed as docs/protocol.md section 3
+ * describes, with a fresh random nonce, for a signer that keeps its key to itself.
+ *
+ * Returns: (transfer full): the signature base to sign
+ */
+char *
+trb_http_signature_prepare (const char    *method,
+                            const char    *target_uri,
+                            const guint8  *body,
+                            gsize          body_len,
+                            const guint8  *public_key,
+                            gint64         created,
+                            char         **content_digest,
+                            char         **signature_input)
+{
+  g_autofree char *digest = NULL;
+  g_autofree char *nonce = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *params = NULL;
+  const char *values[3];
+  char *base;
+
+  g_return_val_if_fail (method != NULL, NULL);
+  g_return_val_if_fail (target_uri != NULL, NULL);
+  g_return_val_if_fail (public_key != NULL, NULL);
+
+  ensure_sodium ();
+
+  digest = trb_content_digest_sha256 (body, body_len);
+  nonce = make_nonce ();
+  address = trb_address_from_public_key (public_key);
+  params = g_strdup_printf ("(\"@method\" \"@target-uri\" \"content-digest\");created=%"
+                            G_GINT64_FORMAT ";nonce=\"%s\";keyid=\"%s\";alg=\"ed25519\"",
+                            created, nonce, address);
+  values[0] = method;
+  values[1] = target_uri;
+  values[2] = digest;
+  base = trb_http_signature_base (required_components, values, 3, params);
+
+  *content_digest = g_steal_pointer (&digest);
+  *signature_input = g_strdup_printf (TRB_HTTP_SIGNATURE_LABEL "=%s", params);
+  return base;
+}
+
+/**
+ * trb_http_signature_header:
+ * @signature: 64 bytes of Ed25519 signature over the signature base
+ *
+ * Returns: (transfer full): the Signature header value
+ */
+char *
+trb_http_signature_header (const guint8 *signature)
+{
+  g_autofree char *sig_b64 = g_base64_encode (signature, crypto_sign_BYTES);
+
+  return g_strdup_printf (TRB_HTTP_SIGNATURE_LABEL "=:%s:", sig_b64);
+}
+
+/**
  * trb_http_signature_sign:
  * @method: the request method, upper case
  * @target_uri: the absolute request URI
@@ -215,38 +284,15 @@ trb_http_signature_sign (const char    *method,
                          char         **signature_input,
                          char         **signature)
 {
-  g_autofree char *digest = NULL;
-  g_autofree char *nonce = NULL;
-  g_autofree char *address = NULL;
-  g_autofree char *params = NULL;
   g_autofree char *base = NULL;
-  g_autofree char *sig_b64 = NULL;
-  const char *values[3];
   guint8 sig[crypto_sign_BYTES];
 
-  g_return_val_if_fail (method != NULL, FALSE);
-  g_return_val_if_fail (target_uri != NULL, FALSE);
   g_return_val_if_fail (secret_key != NULL, FALSE);
 
-  ensure_sodium ();
-
-  digest = trb_content_digest_sha256 (body, body_len);
-  nonce = make_nonce ();
-  address = trb_address_from_public_key (secret_key + 32);
-  params = g_strdup_printf ("(\"@method\" \"@target-uri\" \"content-digest\");created=%"
-                            G_GINT64_FORMAT ";nonce=\"%s\";keyid=\"%s\";alg=\"ed25519\"",
-                            created, nonce, address);
-  values[0] = method;
-  values[1] = target_uri;
-  values[2] = digest;
-  base = trb_http_signature_base (required_components, values, 3, params);
-
+  base = trb_http_signature_prepare (method, target_uri, body, body_len, secret_key + 32, created,
+                                     content_digest, signature_input);
   crypto_sign_detached (sig, NULL, (const guint8 *)base, strlen (base), secret_key);
-  sig_b64 = g_base64_encode (sig, sizeof sig);
-
-  *content_digest = g_steal_pointer (&digest);
-  *signature_input = g_strdup_printf (TRB_HTTP_SIGNATURE_LABEL "=%s", params);
-  *signature = g_strdup_printf (TRB_HTTP_SIGNATURE_LABEL "=:%s:", sig_b64);
+  *signature = trb_http_signature_header (sig);
   return TRUE;
 }
 

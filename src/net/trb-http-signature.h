@@ -53,6 +53,16 @@ gboolean  trb_http_signature_sign        (const char    *method,
                                           char         **signature_input,
                                           char         **signature);
 
+char     *trb_http_signature_prepare     (const char    *method,
+                                          const char    *target_uri,
+                                          const guint8  *body,
+                                          gsize          body_len,
+                                          const guint8  *public_key,
+                                          gint64         created,
+                                          char         **content_digest,
+                                          char         **signature_input);
+char     *trb_http_signature_header      (const guint8  *signature);
+
 gboolean  trb_http_signature_verify      (const char    *method,
                                           const char    *target_uri,
                                           const guint8  *body,

@@ -165,6 +165,9 @@ trb_node_class_init (TrbNodeClass *klass)
 
   object_class->dispose = trb_node_dispose;
   object_class->finalize = trb_node_finalize;
+
+  if (sodium_init () < 0)
+    g_error ("libsodium could not be initialised");
 }
 
 static void
