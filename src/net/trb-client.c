@@ -188,6 +188,50 @@ trb_client_set_timeout (TrbClient *self,
   g_object_set (self->session, "timeout", seconds, NULL);
 }
 
+static gboolean
+sign_with_keypair (const guint8  *message,
+                   gsize          length,
+                   guint8         signature[64],
+                   gpointer       user_data,
+                   GError       **error)
+{
+  g_autoptr(GBytes) sig = trb_keypair_sign (user_data, message, length);
+
+  if (sig == NULL || g_bytes_get_size (sig) != 64)
+    {
+      g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                           _("The wallet could not sign."));
+      return FALSE;
+    }
+  memcpy (signature, g_bytes_get_data (sig, NULL), 64);
+  return TRUE;
+}
+
+/**
+ * trb_client_make_cosigner:
+ * @self: a client with an identity
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): a tlog-cosignature signer named by the participant's address
+ */
+TrbNoteSigner *
+trb_client_make_cosigner (TrbClient  *self,
+                          GError    **error)
+{
+  g_return_val_if_fail (TRB_IS_CLIENT (self), NULL);
+
+  if (self->secret_key != NULL)
+    return trb_note_signer_new (self->address, TRB_NOTE_KEY_COSIGNATURE, self->secret_key, error);
+  if (self->keypair != NULL)
+    return trb_note_signer_new_with_func (self->address, TRB_NOTE_KEY_COSIGNATURE,
+                                          trb_keypair_get_public_key (self->keypair),
+                                          sign_with_keypair, g_object_ref (self->keypair),
+                                          g_object_unref, error);
+  g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                       _("No wallet key is set."));
+  return NULL;
+}
+
 /**
  * trb_client_error_get_problem:
  * @error: an error from a #TrbClient call

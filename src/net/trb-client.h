@@ -12,6 +12,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "ledger/trb-note-signer.h"
 #include "wallet/trb-keypair.h"
 
 G_BEGIN_DECLS
@@ -53,6 +54,8 @@ void        trb_client_set_retry_policy         (TrbClient            *self,
                                                  guint                 base_delay_ms);
 void        trb_client_set_timeout              (TrbClient            *self,
                                                  guint                 seconds);
+TrbNoteSigner *trb_client_make_cosigner         (TrbClient            *self,
+                                                 GError              **error);
 const char *trb_client_error_get_problem        (const GError         *error);
 
 void        trb_client_request_async            (TrbClient            *self,

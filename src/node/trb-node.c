@@ -444,7 +444,9 @@ task_new_from_json (const char  *json,
 
   /* What participants see: the task without the node's own file paths. */
   {
-    g_autoptr(JsonNode) copy = json_node_copy (root);
+    /* A deep copy: json_node_copy() would share the object. */
+    g_autofree char *text = json_to_string (root, FALSE);
+    g_autoptr(JsonNode) copy = json_from_string (text, NULL);
     JsonObject *pub = json_node_get_object (copy);
 
     json_object_remove_member (pub, "initial_weights");
