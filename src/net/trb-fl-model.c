@@ -277,11 +277,11 @@ trb_fl_model_from_safetensors (TrbFlModel  *self,
     return set_file_error (error, TRB_FL_MODEL_ERROR_BAD_FILE, _("The weights file is truncated."));
   memcpy (&header_len, data, 8);
   header_len = GUINT64_FROM_LE (header_len);
+  if (header_len < 2 || header_len > len - 8)
+    return set_file_error (error, TRB_FL_MODEL_ERROR_BAD_FILE, _("The weights file is truncated."));
   if (header_len > TRB_SAFETENSORS_MAX_HEADER)
     return set_file_error (error, TRB_FL_MODEL_ERROR_TOO_LARGE,
                            _("The weights file has an oversized header."));
-  if (header_len < 2 || header_len > len - 8)
-    return set_file_error (error, TRB_FL_MODEL_ERROR_BAD_FILE, _("The weights file is truncated."));
   if (!json_parser_load_from_data (parser, (const char *)data + 8, header_len, NULL))
     return set_file_error (error, TRB_FL_MODEL_ERROR_BAD_FILE,
                            _("The weights file has an unreadable header."));

@@ -1575,6 +1575,7 @@ handle_upload (TrbNode           *self,
   g_autoptr(sqlite3_stmt) stmt = NULL;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   gint64 samples = 0, epochs = 0;
+  const char *commitment;
   guint64 index = 0;
   gsize len = 0;
   char *entry;
@@ -1648,8 +1649,11 @@ handle_upload (TrbNode           *self,
                      "Fetch the current round and train on its model.");
       return;
     }
+  commitment = g_hash_table_lookup (meta, "dataset_commitment");
   if (!parse_decimal (g_hash_table_lookup (meta, "samples"), 1, 1000000000, &samples) ||
-      !parse_decimal (g_hash_table_lookup (meta, "epochs"), 1, 1000, &epochs))
+      !parse_decimal (g_hash_table_lookup (meta, "epochs"), 1, 1000, &epochs) ||
+      commitment == NULL || strlen (commitment) != 64 ||
+      strspn (commitment, "0123456789abcdef") != 64)
     {
       reply_problem (msg, 422, "bad-update", "The update does not say how it was trained",
                      "The metadata must give samples and epochs.");
@@ -1659,9 +1663,7 @@ handle_upload (TrbNode           *self,
   if (!begin (self, &error))
     return reply_internal (msg, error);
   entry = trb_ledger_entry_build_update_accepted (task->id, round, address, hash, samples,
-                                                  g_hash_table_lookup (meta,
-                                                                       "dataset_commitment"),
-                                                  now, &len, &error);
+                                                  commitment, now, &len, &error);
   if (!append_entry (self, entry, len, &index, &error))
     goto fail;
   stmt = prepare (self, "INSERT INTO updates (task, round, participant, hash, samples, epochs, "
