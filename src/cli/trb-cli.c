@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "trb-cli.h"
+#include "trb-cli-network.h"
 #include "trb-cli-wallet.h"
 
 #include <glib/gi18n.h>
@@ -18,6 +19,12 @@
 
 /* Subcommands, in the order `--help` lists them. Each domain adds its own here. */
 static const TrbCliCommand commands[] = {
+  { "join", N_("Join a learning network"), trb_cli_join },
+  { "networks", N_("List the networks joined"), trb_cli_networks },
+  { "contribute", N_("Train on local data and send updates"), trb_cli_contribute },
+  { "status", N_("Show rounds and contributions"), trb_cli_status },
+  { "ledger", N_("Verify a network’s ledger"), trb_cli_ledger },
+  { "history", N_("Show verified contributions and rewards"), trb_cli_history },
   { "wallet", N_("Create, import and use wallets"), trb_cli_wallet },
   { NULL, NULL, NULL }
 };

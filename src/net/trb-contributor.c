@@ -805,3 +805,26 @@ trb_contributor_count_receipts (TrbContributor *self,
     return 0;
   return sqlite3_column_int (stmt, 0);
 }
+
+/**
+ * trb_contributor_check_root:
+ * @self: a contributor
+ * @tree_size: a tree size
+ * @root: 32 bytes
+ *
+ * Returns: %TRUE when @root is the root of the checkpoint of @tree_size verified earlier
+ */
+gboolean
+trb_contributor_check_root (TrbContributor *self,
+                            guint64         tree_size,
+                            const guint8   *root)
+{
+  g_autoptr(TrbCheckpoint) checkpoint = NULL;
+
+  g_return_val_if_fail (TRB_IS_CONTRIBUTOR (self), FALSE);
+  if (self->history == NULL)
+    return FALSE;
+  checkpoint = trb_ledger_history_get_checkpoint (self->history, tree_size, NULL);
+  return checkpoint != NULL &&
+         memcmp (trb_checkpoint_get_root (checkpoint), root, TRB_MERKLE_HASH_SIZE) == 0;
+}

@@ -45,6 +45,9 @@ gboolean        trb_contributor_sync              (TrbContributor  *self,
                                                    gboolean         cosign,
                                                    GError         **error);
 guint64         trb_contributor_get_verified_size (TrbContributor  *self);
+gboolean        trb_contributor_check_root        (TrbContributor  *self,
+                                                   guint64          tree_size,
+                                                   const guint8    *root);
 guint           trb_contributor_count_receipts    (TrbContributor  *self,
                                                    gboolean         verified_only);
 gboolean        trb_contributor_is_compromised    (TrbContributor  *self);
