@@ -2211,9 +2211,22 @@ trb_node_listen (TrbNode          *self,
   soup_server_add_handler (self->server, "/v1", handle_request_cb, self, NULL);
   soup_server_add_handler (self->server, NULL, handle_request_cb, self, NULL);
 
-  if (!soup_server_listen (self->server, socket_address,
-                           certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
-    return FALSE;
+  /* Our own socket, for a listen backlog that absorbs bursts of participants connecting at
+   * once (GSocket's default of 10 resets connections under load). */
+  {
+    g_autoptr(GSocket) socket = g_socket_new (g_socket_address_get_family (socket_address),
+                                              G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                              error);
+
+    if (socket == NULL)
+      return FALSE;
+    g_socket_set_listen_backlog (socket, 1024);
+    if (!g_socket_bind (socket, socket_address, TRUE, error) || !g_socket_listen (socket, error))
+      return FALSE;
+    if (!soup_server_listen_socket (self->server, socket,
+                                    certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+      return FALSE;
+  }
 
   uris = soup_server_get_uris (self->server);
   if (url != NULL && uris != NULL)
