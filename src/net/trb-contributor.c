@@ -10,6 +10,7 @@
 #include "trb-contributor.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -370,6 +371,58 @@ hyper_parameter (JsonObject *task,
   return json_node_get_double (node);
 }
 
+static double
+policy_value (JsonObject *task,
+              const char *object,
+              const char *name)
+{
+  JsonNode *node = json_object_get_member (task, object);
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return 0;
+  node = json_object_get_member (json_node_get_object (node), name);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return 0;
+  return json_node_get_double (node);
+}
+
+/* The task's privacy policy: the update is clipped to an L2 norm of clip_norm, then Gaussian
+ * noise of standard deviation noise_multiplier × clip_norm is added to every value. */
+static void
+apply_privacy_policy (JsonObject *task,
+                      float      *update,
+                      gsize       n)
+{
+  double clip = CLAMP (policy_value (task, "privacy_policy", "clip_norm"), 0, 1e6);
+  double noise = CLAMP (policy_value (task, "privacy_policy", "noise_multiplier"), 0, 100);
+  double norm = 0;
+
+  if (clip <= 0)
+    return;
+  for (gsize i = 0; i < n; i++)
+    norm += (double) update[i] * update[i];
+  norm = sqrt (norm);
+  if (norm > clip)
+    for (gsize i = 0; i < n; i++)
+      update[i] *= clip / norm;
+  if (noise > 0)
+    {
+      double sigma = noise * clip;
+
+      for (gsize i = 0; i < n; i += 2)
+        {
+          /* Box–Muller from the system's random source. */
+          double u1 = (randombytes_uniform (G_MAXUINT32) + 1.0) / ((double) G_MAXUINT32 + 1.0);
+          double u2 = randombytes_uniform (G_MAXUINT32) / (double) G_MAXUINT32;
+          double r = sqrt (-2 * log (u1)) * sigma;
+
+          update[i] += r * cos (2 * G_PI * u2);
+          if (i + 1 < n)
+            update[i + 1] += r * sin (2 * G_PI * u2);
+        }
+    }
+}
+
 static char *
 dataset_commitment (TrbIdxSet *data)
 {
@@ -539,6 +592,7 @@ trb_contributor_contribute (TrbContributor  *self,
                              batch, lr, g_random_int ());
   for (gsize p = 0; p < model->n_params; p++)
     trained[p] -= base[p];
+  apply_privacy_policy (task_obj, trained, model->n_params);
 
   commitment = dataset_commitment (data);
   meta = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
