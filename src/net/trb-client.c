@@ -265,6 +265,7 @@ typedef struct
   SoupMessage *msg;
   GByteArray  *buffer;
   gsize        resume_from;
+  goffset      expected;     /* Content-Length of the answer, or -1 */
 } Request;
 
 static void
@@ -329,6 +330,16 @@ finish_response (GTask *task)
 {
   Request *req = g_task_get_task_data (task);
   guint status = soup_message_get_status (req->msg);
+
+  /* A body that ends before its announced length is a cut connection, not an answer. */
+  if (req->expected >= 0 && req->buffer->len < req->resume_from + (gsize) req->expected)
+    {
+      if (!req->resumable)
+        g_byte_array_set_size (req->buffer, 0);
+      retry_or_fail (task, TRB_CLIENT_ERROR_NETWORK,
+                     _("The connection to the network was cut."));
+      return;
+    }
 
   if (status >= 500)
     {
@@ -467,8 +478,10 @@ sent_cb (GObject      *source,
     g_byte_array_set_size (req->buffer, 0);
 
   length = soup_message_headers_get_content_length (headers);
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
-      (guint64) length + req->buffer->len > req->max)
+  req->expected = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+                    ? length : -1;
+  req->resume_from = req->buffer->len;
+  if (req->expected >= 0 && (guint64) length + req->buffer->len > req->max)
     {
       fail_task (task, TRB_CLIENT_ERROR_TOO_LARGE, NULL,
                  _("The network offered more data than allowed."));
