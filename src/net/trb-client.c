@@ -1050,6 +1050,117 @@ trb_client_get_checkpoint_finish (TrbClient     *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* ---- events ----------------------------------------------------------------------------- */
+
+static void
+events_connected_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  SoupWebsocketConnection *ws = soup_session_websocket_connect_finish (SOUP_SESSION (source),
+                                                                       result, &error);
+
+  if (ws == NULL)
+    {
+      g_task_return_new_error (task, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_NETWORK,
+                               _("The network’s event stream is not available: %s"),
+                               error->message);
+      return;
+    }
+  /* Events are small; anything larger is refused by the connection itself. */
+  soup_websocket_connection_set_max_incoming_payload_size (ws, 64 * 1024);
+  soup_websocket_connection_set_keepalive_interval (ws, 30);
+  g_task_return_pointer (task, ws, g_object_unref);
+}
+
+/**
+ * trb_client_connect_events_async:
+ * @self: a client
+ * @cancellable: (nullable): a cancellable
+ * @callback: called when connected
+ * @user_data: data for @callback
+ *
+ * Opens the `/v1/events` WebSocket. Each text message is an event that
+ * trb_client_parse_event() reads. When it cannot be opened, poll with
+ * trb_client_poll_events_async() instead.
+ */
+void
+trb_client_connect_events_async (TrbClient           *self,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  static const char *protocols[] = { "tributary.events.v1", NULL };
+  g_autofree char *url = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  GTask *task;
+
+  g_return_if_fail (TRB_IS_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, trb_client_connect_events_async);
+  url = g_strconcat (self->base_url, "/v1/events", NULL);
+  msg = soup_message_new ("GET", url);
+  if (msg == NULL)
+    {
+      g_task_return_new_error (task, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                               _("The network’s address is not valid."));
+      g_object_unref (task);
+      return;
+    }
+  soup_session_websocket_connect_async (self->session, msg, NULL, (char **) protocols,
+                                        G_PRIORITY_DEFAULT, cancellable, events_connected_cb,
+                                        task);
+}
+
+/**
+ * trb_client_connect_events_finish:
+ *
+ * Returns: (transfer full): the connection, or %NULL with @error set
+ */
+SoupWebsocketConnection *
+trb_client_connect_events_finish (TrbClient     *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * trb_client_parse_event:
+ * @text: an event message
+ * @length: its length
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): the event, with at least `seq` and `type`, or %NULL
+ */
+JsonObject *
+trb_client_parse_event (const char  *text,
+                        gsize        length,
+                        GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+  JsonObject *obj;
+
+  if (length > 64 * 1024 || !json_parser_load_from_data (parser, text, length, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    goto bad;
+  obj = json_node_get_object (root);
+  if (json_object_get_int_member_with_default (obj, "seq", -1) < 1 ||
+      json_object_get_string_member_with_default (obj, "type", NULL) == NULL)
+    goto bad;
+  return json_object_ref (obj);
+
+bad:
+  g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                       _("The network sent an unreadable event."));
+  return NULL;
+}
+
 /* ---- verification helpers ----------------------------------------------------------------- */
 
 /**

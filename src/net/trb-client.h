@@ -11,6 +11,7 @@
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 
 #include "ledger/trb-note-signer.h"
 #include "wallet/trb-keypair.h"
@@ -159,6 +160,18 @@ void        trb_client_get_checkpoint_async     (TrbClient            *self,
                                                  gpointer              user_data);
 char       *trb_client_get_checkpoint_finish    (TrbClient            *self,
                                                  GAsyncResult         *result,
+                                                 GError              **error);
+
+void        trb_client_connect_events_async     (TrbClient            *self,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+SoupWebsocketConnection *
+            trb_client_connect_events_finish    (TrbClient            *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
+JsonObject *trb_client_parse_event              (const char           *text,
+                                                 gsize                 length,
                                                  GError              **error);
 
 GBytes     *trb_client_proof_from_json          (JsonObject           *proof,

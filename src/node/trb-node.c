@@ -2060,6 +2060,9 @@ handle_events_poll (TrbNode           *self,
   reply_json (msg, 200, node);
 }
 
+static gboolean maybe_upgrade_events (TrbNode           *self,
+                                      SoupServerMessage *msg);
+
 static void
 handle_request_cb (SoupServer        *server,
                    SoupServerMessage *msg,
@@ -2092,7 +2095,11 @@ handle_request_cb (SoupServer        *server,
   if (n_parts == 3 && g_str_equal (parts[2], "participants") && is_post)
     return handle_join (self, msg, body);
   if (n_parts == 3 && g_str_equal (parts[2], "events") && is_get)
-    return handle_events_poll (self, msg, query);
+    {
+      if (!maybe_upgrade_events (self, msg))
+        handle_events_poll (self, msg, query);
+      return;
+    }
   if (n_parts == 4 && g_str_equal (parts[2], "blobs") && is_get)
     return handle_blob (self, msg, parts[3]);
   if (n_parts >= 4 && g_str_equal (parts[2], "tasks"))
@@ -2151,22 +2158,58 @@ websocket_closed_cb (SoupWebsocketConnection *ws,
   g_ptr_array_remove (self->sockets, ws);
 }
 
+static const char *event_protocols[] = { "tributary.events.v1", NULL };
+
+/* After the 101 answer is written, the connection becomes the event WebSocket. */
 static void
-websocket_cb (SoupServer              *server,
-              SoupServerMessage       *msg,
-              const char              *path,
-              SoupWebsocketConnection *ws,
-              gpointer                 user_data)
+websocket_upgraded_cb (SoupServerMessage *msg,
+                       gpointer           user_data)
 {
   TrbNode *self = user_data;
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+  g_autoptr(GIOStream) stream = NULL;
+  SoupWebsocketConnection *ws;
 
+  if (soup_server_message_get_status (msg) != SOUP_STATUS_SWITCHING_PROTOCOLS)
+    return;
+  stream = soup_server_message_steal_connection (msg);
+  ws = soup_websocket_connection_new (stream, soup_server_message_get_uri (msg),
+                                      SOUP_WEBSOCKET_CONNECTION_SERVER,
+                                      soup_message_headers_get_one (request, "Origin"),
+                                      soup_message_headers_get_one (response,
+                                                                    "Sec-WebSocket-Protocol"),
+                                      NULL);
+  soup_websocket_connection_set_max_incoming_payload_size (ws, 4096);
+  soup_websocket_connection_set_keepalive_interval (ws, 30);
+  g_ptr_array_add (self->sockets, ws);
+  g_signal_connect_object (ws, "closed", G_CALLBACK (websocket_closed_cb), self, 0);
+}
+
+/* GET /v1/events is a WebSocket when the request asks for one, else the polling fallback; the
+ * handshake is done here because libsoup's own WebSocket handler refuses plain requests. */
+static gboolean
+maybe_upgrade_events (TrbNode           *self,
+                      SoupServerMessage *msg)
+{
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+
+  if (!soup_message_headers_header_contains (request, "Upgrade", "websocket"))
+    return FALSE;
   if (self->sockets->len >= 1000)
     {
-      soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
-      return;
+      reply_problem (msg, 503, "internal", "Too many event streams are open", "Poll instead.");
+      return TRUE;
     }
-  g_ptr_array_add (self->sockets, g_object_ref (ws));
-  g_signal_connect_object (ws, "closed", G_CALLBACK (websocket_closed_cb), self, 0);
+  if (!soup_websocket_server_check_handshake (msg, NULL, (char **) event_protocols, NULL, NULL))
+    {
+      reply_problem (msg, 400, "bad-request", "The WebSocket handshake is not valid", NULL);
+      return TRUE;
+    }
+  soup_websocket_server_process_handshake (msg, NULL, (char **) event_protocols, NULL, NULL);
+  g_signal_connect_object (msg, "wrote-informational", G_CALLBACK (websocket_upgraded_cb), self,
+                           0);
+  return TRUE;
 }
 
 /**
@@ -2186,7 +2229,6 @@ trb_node_listen (TrbNode          *self,
                  char            **url,
                  GError          **error)
 {
-  static const char *protocols[] = { "tributary.events.v1", NULL };
   g_autoptr(GSocketConnectable) connectable = NULL;
   g_autoptr(GSocketAddressEnumerator) enumerator = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
@@ -2206,8 +2248,6 @@ trb_node_listen (TrbNode          *self,
   self->server = soup_server_new ("server-header", "tributary-node/" PACKAGE_VERSION,
                                   "tls-certificate", certificate, NULL);
   soup_server_add_early_handler (self->server, "/v1", early_handler_cb, self, NULL);
-  soup_server_add_websocket_handler (self->server, "/v1/events", NULL, (char **) protocols,
-                                     websocket_cb, self, NULL);
   soup_server_add_handler (self->server, "/v1", handle_request_cb, self, NULL);
   soup_server_add_handler (self->server, NULL, handle_request_cb, self, NULL);
 

@@ -79,6 +79,14 @@ fixture_teardown (Fixture *f)
   test_node_clear (&f->node);
 }
 
+static void
+store_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
 static JsonObject *
 round_state (TestParticipant *p)
 {
@@ -773,6 +781,82 @@ test_rejections (void)
   fixture_teardown (&f);
 }
 
+
+static void
+message_cb (SoupWebsocketConnection *ws,
+            SoupWebsocketDataType    type,
+            GBytes                  *message,
+            gpointer                 user_data)
+{
+  GPtrArray *states = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) event = trb_client_parse_event (g_bytes_get_data (message, NULL),
+                                                        g_bytes_get_size (message), &error);
+
+  g_assert_no_error (error);
+  g_ptr_array_add (states, g_strdup_printf ("%" G_GINT64_FORMAT ":%s",
+                                            json_object_get_int_member (event, "round"),
+                                            json_object_get_string_member (event, "state")));
+}
+
+/* Round changes arrive over the WebSocket, and the same events by polling. */
+static void
+test_events (void)
+{
+  g_autofree char *task = make_task (2, 2);
+  g_autoptr(GPtrArray) states = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(SoupWebsocketConnection) ws = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) polled = NULL;
+  g_autoptr(JsonObject) none = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *after = NULL;
+  Fixture f = { 0 };
+  JsonArray *events;
+  gint64 deadline;
+
+  fixture_setup (&f, task, NULL, 50);
+  trb_client_connect_events_async (f.participants[0]->client, NULL, store_result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  ws = trb_client_connect_events_finish (f.participants[0]->client, result, &error);
+  g_assert_no_error (error);
+  g_signal_connect (ws, "message", G_CALLBACK (message_cb), states);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_cmpint (trb_contributor_contribute (f.participants[i]->contributor,
+                                                   "fashion-mnist", f.participants[i]->data, 0,
+                                                   30, &error), ==, 1);
+      g_assert_no_error (error);
+    }
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (states->len < 3)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_cmpstr (g_ptr_array_index (states, 0), ==, "1:collecting");
+  g_assert_cmpstr (g_ptr_array_index (states, 1), ==, "1:aggregating");
+  g_assert_cmpstr (g_ptr_array_index (states, 2), ==, "2:open");
+
+  /* Polling: the same three events, then nothing after the last. */
+  polled = test_get_json (f.participants[1]->client, "/v1/events?after=0", &error);
+  g_assert_no_error (error);
+  events = json_object_get_array_member (polled, "events");
+  g_assert_cmpuint (json_array_get_length (events), ==, 3);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (events, 2),
+                                                  "state"), ==, "open");
+  after = g_strdup_printf ("/v1/events?after=%" G_GINT64_FORMAT,
+                           json_object_get_int_member (polled, "next"));
+  none = test_get_json (f.participants[1]->client, after, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (none, "events")), ==, 0);
+
+  soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  fixture_teardown (&f);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -788,6 +872,7 @@ main (int    argc,
   g_test_add_func ("/integration/tampered/fork", test_tampered_fork);
   g_test_add_func ("/integration/tampered/key", test_tampered_key);
   g_test_add_func ("/integration/rejections", test_rejections);
+  g_test_add_func ("/integration/events", test_events);
 
   return g_test_run ();
 }
