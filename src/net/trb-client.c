@@ -44,7 +44,12 @@ trb_client_error_private_clear (TrbClientErrorPrivate *priv)
   g_clear_pointer (&priv->problem, g_free);
 }
 
+/* GLib's macro casts its byte offset to the private struct, which clang's -Wcast-align flags;
+ * the private data is allocated aligned. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcast-align"
 G_DEFINE_EXTENDED_ERROR (TrbClientError, trb_client_error)
+#pragma GCC diagnostic pop
 
 struct _TrbClient
 {

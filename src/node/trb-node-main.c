@@ -304,12 +304,18 @@ main (int    argc,
       return 0;
     }
 
-  if (g_str_equal (arg, "init"))
-    return run_init (argc - 1, argv + 1);
-  if (g_str_equal (arg, "serve"))
-    return run_serve (argc - 1, argv + 1);
-  if (g_str_equal (arg, "demo"))
-    return run_demo (argc - 1, argv + 1);
+  if (g_str_equal (arg, "init") || g_str_equal (arg, "serve") || g_str_equal (arg, "demo"))
+    {
+      g_autofree char *prgname = g_strconcat ("tributary-node ", arg, NULL);
+
+      /* So that --help shows “tributary-node demo [OPTION…]”. */
+      g_set_prgname (prgname);
+      if (g_str_equal (arg, "init"))
+        return run_init (argc - 1, argv + 1);
+      if (g_str_equal (arg, "serve"))
+        return run_serve (argc - 1, argv + 1);
+      return run_demo (argc - 1, argv + 1);
+    }
 
   if (arg[0] == '-')
     g_printerr (_("tributary-node: unknown option “%s”. Run “tributary-node --help” to see what "
