@@ -68,3 +68,19 @@ trb_philox_normal (guint64 key,
 }
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* Whether dropout keeps element @index of layer @layer at step @step. Shared by every executor
+ * so that a step drops exactly the same units wherever it runs. */
+static inline gboolean
+trb_dropout_keeps (guint64 seed,
+                   guint64 step,
+                   guint   layer,
+                   guint64 index,
+                   double  rate)
+{
+  return trb_philox_uniform (seed, (step << 8) | layer, index) >= rate;
+}
+
+G_END_DECLS
