@@ -50,7 +50,6 @@ struct _TrbTrainer
   GMutex                  mutex;
   GCond                   cond;
   gboolean                paused;
-  gboolean                running;
   int                     resumed_epoch;
   TrbTrainerProgress      last;
 };
@@ -421,6 +420,7 @@ trb_trainer_run (TrbTrainer           *self,
   g_autofree float *x = NULL;
   g_autofree gint32 *labels = NULL;
   g_autofree char *key = NULL;
+  g_autoptr(GError) local_error = NULL;
   TrbTrainerProgress progress = { 0 };
   TrbStepParams sp;
   int B = self->config.batch_size, first_epoch = 0;
@@ -475,9 +475,19 @@ trb_trainer_run (TrbTrainer           *self,
 
   for (int epoch = first_epoch; epoch < self->config.epochs; epoch++)
     {
-      double loss_sum = 0;
-      guint64 correct = 0, seen = 0;
+      g_autoptr(TrbWeights) snap_params = NULL;
+      g_autoptr(TrbWeights) snap_state = NULL;
+      double loss_sum;
+      guint64 correct, seen, samples_before = progress.samples_done;
+      int lost = 0;
 
+      /* A device can be lost mid-epoch (a GPU reset); keep the epoch's start to redo it. */
+      snap_params = trb_executor_get_weights (self->executor);
+      snap_state = trb_executor_get_optimizer_state (self->executor);
+    redo_epoch:
+      loss_sum = 0;
+      correct = seen = 0;
+      progress.samples_done = samples_before;
       shuffle (order, data->n_samples, self->config.seed, epoch);
       progress.epoch = epoch + 1;
       progress.epoch_done = FALSE;
@@ -495,8 +505,25 @@ trb_trainer_run (TrbTrainer           *self,
           gather (data, order, first, n, x, labels);
           sp.step = (guint64) epoch * steps_per_epoch + step + 1;
           sp.dropout_seed = self->config.seed;
-          if (!trb_executor_train_step (self->executor, &batch, &sp, &result, error))
-            return NULL;
+          if (!trb_executor_train_step (self->executor, &batch, &sp, &result, &local_error))
+            {
+              if (g_error_matches (local_error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_DEVICE_LOST) &&
+                  lost++ < 3)
+                {
+                  g_message ("The compute device was lost; redoing epoch %d: %s", epoch + 1,
+                             local_error->message);
+                  g_clear_error (&local_error);
+                  if (!trb_executor_prepare (self->executor, self->spec, B, error) ||
+                      !trb_executor_set_weights (self->executor, snap_params, snap_state, error) ||
+                      !trb_executor_set_prox_anchor (self->executor,
+                                                     self->config.step.prox_mu > 0 ? start : NULL,
+                                                     error))
+                    return NULL;
+                  goto redo_epoch;
+                }
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return NULL;
+            }
           loss_sum += result.loss_sum;
           correct += result.correct;
           seen += n;
@@ -563,18 +590,6 @@ run_thread (GTask        *task,
     g_task_return_pointer (task, result, g_object_unref);
 }
 
-static void
-run_finished_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  TrbTrainer *self = TRB_TRAINER (object);
-
-  g_mutex_lock (&self->mutex);
-  self->running = FALSE;
-  g_mutex_unlock (&self->mutex);
-}
-
 /**
  * trb_trainer_run_async:
  *
@@ -606,10 +621,6 @@ trb_trainer_run_async (TrbTrainer          *self,
   g_task_set_task_data (task, rd, run_data_free);
   g_task_set_return_on_cancel (task, FALSE);
 
-  g_mutex_lock (&self->mutex);
-  self->running = TRUE;
-  g_mutex_unlock (&self->mutex);
-  g_signal_connect (task, "notify::completed", G_CALLBACK (run_finished_cb), NULL);
   g_task_run_in_thread (task, run_thread);
 }
 
