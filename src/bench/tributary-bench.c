@@ -32,6 +32,8 @@ static gboolean opt_json = FALSE;
 static gboolean opt_quick = FALSE;
 static gboolean opt_no_peer = FALSE;
 static char *opt_peer = NULL;
+static char *opt_executor = NULL;
+static char *opt_model = NULL;
 
 static GOptionEntry entries[] = {
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON", NULL },
@@ -39,6 +41,10 @@ static GOptionEntry entries[] = {
   { "quick", 0, 0, G_OPTION_ARG_NONE, &opt_quick, "Fewer sizes, shorter runs", NULL },
   { "no-peer", 0, 0, G_OPTION_ARG_NONE, &opt_no_peer, "Do not run the PyTorch peer", NULL },
   { "peer-script", 0, 0, G_OPTION_ARG_FILENAME, &opt_peer, "The PyTorch peer script", "PATH" },
+  { "executor", 0, 0, G_OPTION_ARG_STRING, &opt_executor, "Only executors whose name starts so",
+    "NAME" },
+  { "model", 0, 0, G_OPTION_ARG_STRING, &opt_model, "Only this model (2nn, fedavg-cnn, niid-cnn)",
+    "NAME" },
   { NULL }
 };
 
@@ -228,12 +234,14 @@ main (int   argc,
     }
   g_file_get_contents ("/proc/loadavg", &load, NULL, NULL);
 
-  {
-    Candidate c = { g_strdup ("cpu"), trb_cpu_executor_new (), -1 };
-    g_array_append_val (candidates, c);
-  }
-  vk_devices = trb_vulkan_enumerate_devices (&error);
-  if (vk_devices == NULL)
+  if (opt_executor == NULL || g_str_has_prefix ("cpu", opt_executor))
+    {
+      Candidate c = { g_strdup ("cpu"), trb_cpu_executor_new (), -1 };
+      g_array_append_val (candidates, c);
+    }
+  vk_devices = opt_executor && g_str_has_prefix ("cpu", opt_executor) ? NULL :
+               trb_vulkan_enumerate_devices (&error);
+  if (vk_devices == NULL && error != NULL)
     {
       g_printerr ("tributary-bench: no Vulkan: %s\n", error->message);
       g_clear_error (&error);
@@ -274,6 +282,8 @@ main (int   argc,
     {
       Candidate *cand = &g_array_index (candidates, Candidate, c);
 
+      if (opt_model)
+        break;
       json_builder_set_member_name (builder, cand->name);
       json_builder_begin_object (builder);
       if (!opt_json)
@@ -330,6 +340,8 @@ main (int   argc,
       double torch_cpu = peer_value (peer, "train", models[m].label, "torch-cpu");
       double torch_cuda = peer_value (peer, "train", models[m].label, "torch-cuda");
 
+      if (opt_model && !g_str_has_prefix (models[m].label, opt_model))
+        continue;
       json_builder_set_member_name (builder, models[m].label);
       json_builder_begin_object (builder);
       for (guint c = 0; c < candidates->len; c++)

@@ -30,7 +30,8 @@ struct _TrbCpuExecutor
   TrbWeights    *anchor;     /* FedProx global weights, or NULL */
   int            max_batch;
   guint          n_layers;
-  float        **acts;       /* n_layers + 1 */
+  float        **acts;       /* n_layers + 1; a fused ReLU shares its input's buffer */
+  gboolean      *relu_fused; /* layer i is a ReLU done by the convolution before it */
   float        **cols;       /* per conv layer, else NULL */
   gint32       **argmax;     /* per pooling layer, else NULL */
   float         *tmp;
@@ -47,7 +48,9 @@ static void
 release (TrbCpuExecutor *self)
 {
   for (guint i = 0; self->acts && i <= self->n_layers; i++)
-    g_free (self->acts[i]);
+    if (i == 0 || !self->relu_fused[i - 1])
+      g_free (self->acts[i]);
+  g_clear_pointer (&self->relu_fused, g_free);
   for (guint i = 0; self->cols && i < self->n_layers; i++)
     g_free (self->cols[i]);
   for (guint i = 0; self->argmax && i < self->n_layers; i++)
@@ -138,12 +141,18 @@ cpu_prepare (TrbExecutor   *executor,
   self->acts = g_new0 (float *, self->n_layers + 1);
   self->cols = g_new0 (float *, self->n_layers);
   self->argmax = g_new0 (gint32 *, self->n_layers);
+  self->relu_fused = g_new0 (gboolean, self->n_layers);
   self->acts[0] = g_new0 (float, (gsize) max_batch * trb_model_spec_get_input_size (spec));
   for (guint i = 0; i < self->n_layers; i++)
     {
       const TrbLayer *l = trb_model_spec_get_layer (spec, i);
 
-      self->acts[i + 1] = g_new0 (float, (gsize) max_batch * out_size (l));
+      self->relu_fused[i] = l->kind == TRB_LAYER_RELU && i > 0 &&
+                            trb_model_spec_get_layer (spec, i - 1)->kind == TRB_LAYER_CONV2D;
+      if (self->relu_fused[i])
+        self->acts[i + 1] = self->acts[i];
+      else
+        self->acts[i + 1] = g_new0 (float, (gsize) max_batch * out_size (l));
       if (l->kind == TRB_LAYER_CONV2D)
         {
           self->cols[i] = g_new0 (float, trb_cpu_conv2d_cols_size (l, max_batch));
@@ -276,13 +285,15 @@ forward (TrbCpuExecutor      *self,
           break;
         case TRB_LAYER_CONV2D:
           trb_cpu_conv2d_forward (l, n, x, PARAM (l->weight_index), PARAM (l->bias_index), y,
+                                  i + 1 < self->n_layers && self->relu_fused[i + 1],
                                   self->cols[i], self->tmp);
           break;
         case TRB_LAYER_MAXPOOL2D:
           trb_cpu_maxpool_forward (l, n, x, y, self->argmax[i]);
           break;
         case TRB_LAYER_RELU:
-          trb_cpu_relu_forward (count, x, y);
+          if (!self->relu_fused[i])
+            trb_cpu_relu_forward (count, x, y);
           break;
         case TRB_LAYER_DROPOUT:
           if (training && l->rate > 0)
@@ -397,7 +408,9 @@ cpu_train_step (TrbExecutor          *executor,
                                   GRAD (l->weight_index), GRAD (l->bias_index));
           break;
         case TRB_LAYER_CONV2D:
-          trb_cpu_conv2d_backward (l, n, dcur, PARAM (l->weight_index), dx,
+          trb_cpu_conv2d_backward (l, n, dcur,
+                                   i + 1 < (int) self->n_layers && self->relu_fused[i + 1] ?
+                                   self->acts[i + 1] : NULL, PARAM (l->weight_index), dx,
                                    GRAD (l->weight_index), GRAD (l->bias_index), self->cols[i],
                                    self->tmp);
           break;
@@ -406,7 +419,10 @@ cpu_train_step (TrbExecutor          *executor,
             trb_cpu_maxpool_backward (l, n, self->argmax[i], dcur, dx);
           break;
         case TRB_LAYER_RELU:
-          if (dx)
+          /* A fused ReLU's mask is applied by the convolution's backward pass. */
+          if (self->relu_fused[i])
+            dx = NULL;
+          else if (dx)
             trb_cpu_relu_backward (count, self->acts[i + 1], dcur, dx);
           break;
         case TRB_LAYER_DROPOUT:

@@ -168,6 +168,7 @@ trb_cpu_conv2d_forward (const TrbLayer *l,
                         const float    *w,
                         const float    *b,
                         float          *y,
+                        gboolean        relu,
                         float          *cols,
                         float          *tmp)
 {
@@ -184,8 +185,12 @@ trb_cpu_conv2d_forward (const TrbLayer *l,
         float *dst = y + ((gsize) s * l->out_c + oc) * P;
         float bias = b[oc];
 
-        for (gsize p = 0; p < P; p++)
-          dst[p] = src[p] + bias;
+        if (relu)
+          for (gsize p = 0; p < P; p++)
+            dst[p] = MAX (src[p] + bias, 0.0f);
+        else
+          for (gsize p = 0; p < P; p++)
+            dst[p] = src[p] + bias;
       }
 }
 
@@ -193,6 +198,7 @@ void
 trb_cpu_conv2d_backward (const TrbLayer *l,
                          int             n,
                          const float    *dy,
+                         const float    *mask,
                          const float    *w,
                          float          *dx,
                          float          *dw,
@@ -212,13 +218,22 @@ trb_cpu_conv2d_backward (const TrbLayer *l,
       for (int s = 0; s < n; s++)
         {
           const float *src = dy + ((gsize) s * l->out_c + oc) * P;
+          const float *msk = mask ? mask + ((gsize) s * l->out_c + oc) * P : NULL;
           float *dst = tmp + (gsize) oc * nP + s * P;
 
-          for (gsize p = 0; p < P; p++)
-            {
-              dst[p] = src[p];
-              acc += src[p];
-            }
+          if (msk != NULL)
+            for (gsize p = 0; p < P; p++)
+              {
+                float g = msk[p] > 0 ? src[p] : 0.0f;
+                dst[p] = g;
+                acc += g;
+              }
+          else
+            for (gsize p = 0; p < P; p++)
+              {
+                dst[p] = src[p];
+                acc += src[p];
+              }
         }
       db[oc] = (float) acc;
     }

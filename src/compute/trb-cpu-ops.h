@@ -48,11 +48,15 @@ void  trb_cpu_conv2d_forward     (const TrbLayer *layer,
                                   const float    *w,
                                   const float    *b,
                                   float          *y,
+                                  gboolean        relu,
                                   float          *cols,
                                   float          *tmp);
+/* @mask (nullable): the output of a ReLU fused into the forward pass; gradients are zeroed
+ * where it is not positive. */
 void  trb_cpu_conv2d_backward    (const TrbLayer *layer,
                                   int             n,
                                   const float    *dy,
+                                  const float    *mask,
                                   const float    *w,
                                   float          *dx,
                                   float          *dw,

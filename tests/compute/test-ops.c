@@ -198,10 +198,10 @@ test_conv2d (void)
       g_autofree float *tmp = g_new (float, trb_cpu_conv2d_tmp_size (l, n));
 
       trb_ref_conv2d_forward (l, n, xr, wr, br, y);
-      trb_cpu_conv2d_forward (l, n, xf, wf, bf, yf, cols, tmp);
+      trb_cpu_conv2d_forward (l, n, xf, wf, bf, yf, FALSE, cols, tmp);
       ASSERT_NMSE (yf, y, ny, "conv2d forward");
       trb_ref_conv2d_backward (l, n, xr, wr, dyr, dx, dw, db);
-      trb_cpu_conv2d_backward (l, n, dyf, wf, dxf, dwf, dbf, cols, tmp);
+      trb_cpu_conv2d_backward (l, n, dyf, NULL, wf, dxf, dwf, dbf, cols, tmp);
       ASSERT_NMSE (dxf, dx, nx, "conv2d backward data");
       ASSERT_NMSE (dwf, dw, nw, "conv2d backward weights");
       ASSERT_NMSE (dbf, db, filters, "conv2d backward bias");
