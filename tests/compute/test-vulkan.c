@@ -13,6 +13,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "compute/trb-cpu-executor.h"
+#include "compute/trb-executor-choice.h"
 #include "compute/trb-reference.h"
 #include "compute/trb-reference-executor.h"
 #include "compute/trb-trainer.h"
@@ -435,6 +437,57 @@ keep_vulkan_drivers (void)
     }
 }
 
+static void
+test_choice (void)
+{
+  g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (trb_model_spec_json_2nn (), -1,
+                                                                NULL);
+  g_autoptr(TrbModelSpec) dropout = trb_model_spec_new_from_json (
+    "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[8]},"
+    "\"layers\":[{\"type\":\"dropout\",\"rate\":0.5},{\"type\":\"dense\",\"units\":3}],"
+    "\"loss\":\"softmax_cross_entropy\"}", -1, NULL);
+  g_autofree char *cache = g_build_filename (g_get_user_cache_dir (), "tributary", "choice.ini",
+                                             NULL);
+  g_autofree char *vk_name = g_strdup_printf ("vulkan:%d",
+                                              trb_vulkan_context_get_info (context)->index);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbExecutor) cpu = trb_executor_new_for_task (spec, 10, "cpu", NULL, &error);
+  g_autoptr(TrbExecutor) vk = trb_executor_new_for_task (spec, 10, vk_name, NULL, &error);
+  g_autoptr(TrbExecutor) a1 = NULL;
+  g_autoptr(TrbExecutor) a2 = NULL;
+  g_autoptr(TrbExecutor) d = NULL;
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_auto(GStrv) keys = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (TRB_IS_CPU_EXECUTOR (cpu));
+  g_assert_true (TRB_IS_VULKAN_EXECUTOR (vk));
+  g_assert_null (trb_executor_new_for_task (spec, 10, "vulkan:77", NULL, &error));
+  g_assert_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_NO_DEVICE);
+  g_clear_error (&error);
+  g_assert_null (trb_executor_new_for_task (spec, 10, "abacus", NULL, &error));
+  g_assert_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_NO_DEVICE);
+  g_clear_error (&error);
+
+  /* The automatic choice is measured once, remembered, and then stable. */
+  a1 = trb_executor_new_for_task (spec, 10, NULL, cache, &error);
+  g_assert_no_error (error);
+  a2 = trb_executor_new_for_task (spec, 10, "auto", cache, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (trb_executor_get_name (a1), ==, trb_executor_get_name (a2));
+  if (trb_vulkan_context_get_info (context)->type == TRB_VULKAN_DEVICE_CPU)
+    {
+      g_assert_true (g_key_file_load_from_file (kf, cache, 0, &error));
+      keys = g_key_file_get_keys (kf, "choices", NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (g_strv_length (keys), ==, 1);
+    }
+  /* Dropout does not run on Vulkan yet: such models go to the CPU. */
+  d = trb_executor_new_for_task (dropout, 4, NULL, cache, &error);
+  g_assert_no_error (error);
+  g_assert_true (TRB_IS_CPU_EXECUTOR (d));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -464,6 +517,7 @@ main (int   argc,
   g_test_add_func ("/compute/vulkan/evaluate", test_evaluate);
   g_test_add_func ("/compute/vulkan/device-lost", test_device_lost);
   g_test_add_func ("/compute/vulkan/unsupported", test_unsupported);
+  g_test_add_func ("/compute/vulkan/choice", test_choice);
 
   ret = g_test_run ();
   g_object_unref (context);
