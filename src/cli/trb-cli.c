@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "trb-cli.h"
+#include "trb-cli-devices.h"
 
 #include <glib/gi18n.h>
 #include <locale.h>
@@ -17,6 +18,7 @@
 
 /* Subcommands, in the order `--help` lists them. Each domain adds its own here. */
 static const TrbCliCommand commands[] = {
+  { "devices", N_("List the devices that can train models"), trb_cli_devices },
   { NULL, NULL, NULL }
 };
 
