@@ -1,0 +1,93 @@
+/* trb-ledger-entry.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Ledger entries: builders that write canonical JSON (RFC 8785) and a strict parser. The
+ * formats are defined in docs/ledger-format.md.
+ */
+
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+#define TRB_LEDGER_ENTRY_MAX_SIZE     (1024 * 1024)
+#define TRB_LEDGER_ENTRY_MAX_UPDATES  10000
+#define TRB_LEDGER_ENTRY_MAX_METRICS  32
+
+typedef enum
+{
+  TRB_LEDGER_ENTRY_PARTICIPANT_JOINED,
+  TRB_LEDGER_ENTRY_ROUND_OPENED,
+  TRB_LEDGER_ENTRY_UPDATE_ACCEPTED,
+  TRB_LEDGER_ENTRY_ROUND_CLOSED,
+  TRB_LEDGER_ENTRY_REWARD,
+} TrbLedgerEntryType;
+
+#define TRB_TYPE_LEDGER_ENTRY (trb_ledger_entry_get_type ())
+
+G_DECLARE_FINAL_TYPE (TrbLedgerEntry, trb_ledger_entry, TRB, LEDGER_ENTRY, GObject)
+
+char               *trb_ledger_entry_build_participant_joined (const char         *participant,
+                                                               gint64              time,
+                                                               gsize              *length,
+                                                               GError            **error);
+char               *trb_ledger_entry_build_round_opened       (const char         *task,
+                                                               gint64              round,
+                                                               const char         *model,
+                                                               gint64              deadline,
+                                                               gint64              time,
+                                                               gsize              *length,
+                                                               GError            **error);
+char               *trb_ledger_entry_build_update_accepted    (const char         *task,
+                                                               gint64              round,
+                                                               const char         *participant,
+                                                               const char         *update,
+                                                               gint64              samples,
+                                                               const char         *commitment,
+                                                               gint64              time,
+                                                               gsize              *length,
+                                                               GError            **error);
+char               *trb_ledger_entry_build_round_closed       (const char         *task,
+                                                               gint64              round,
+                                                               const char         *model,
+                                                               const char * const *updates,
+                                                               const char * const *metric_names,
+                                                               const double       *metric_values,
+                                                               guint               n_metrics,
+                                                               gint64              time,
+                                                               gsize              *length,
+                                                               GError            **error);
+char               *trb_ledger_entry_build_reward             (const char         *task,
+                                                               gint64              round,
+                                                               const char         *participant,
+                                                               gint64              points,
+                                                               gint64              time,
+                                                               gsize              *length,
+                                                               GError            **error);
+
+TrbLedgerEntry     *trb_ledger_entry_parse                    (const char         *data,
+                                                               gsize               length,
+                                                               GError            **error);
+TrbLedgerEntryType  trb_ledger_entry_get_entry_type           (TrbLedgerEntry     *self);
+const char         *trb_ledger_entry_type_to_string           (TrbLedgerEntryType  type);
+gint64              trb_ledger_entry_get_time                 (TrbLedgerEntry     *self);
+const char         *trb_ledger_entry_get_participant          (TrbLedgerEntry     *self);
+const char         *trb_ledger_entry_get_task                 (TrbLedgerEntry     *self);
+gint64              trb_ledger_entry_get_round                (TrbLedgerEntry     *self);
+const char         *trb_ledger_entry_get_model                (TrbLedgerEntry     *self);
+gint64              trb_ledger_entry_get_deadline             (TrbLedgerEntry     *self);
+const char         *trb_ledger_entry_get_update               (TrbLedgerEntry     *self);
+gint64              trb_ledger_entry_get_samples              (TrbLedgerEntry     *self);
+const char         *trb_ledger_entry_get_commitment           (TrbLedgerEntry     *self);
+const char * const *trb_ledger_entry_get_updates              (TrbLedgerEntry     *self);
+guint               trb_ledger_entry_get_n_metrics            (TrbLedgerEntry     *self);
+const char         *trb_ledger_entry_get_metric               (TrbLedgerEntry     *self,
+                                                               guint               i,
+                                                               double             *value);
+gint64              trb_ledger_entry_get_points               (TrbLedgerEntry     *self);
+const char         *trb_ledger_entry_get_canonical            (TrbLedgerEntry     *self,
+                                                               gsize              *length);
+
+G_END_DECLS
