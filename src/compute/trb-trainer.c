@@ -408,6 +408,41 @@ lower_priority (void)
 #endif
 }
 
+/* Evaluates the executor's current weights on the held-out split, batch by batch, without
+ * disturbing its parameters or optimizer state. */
+static gboolean
+evaluate_holdout (TrbTrainer     *self,
+                  int             batch_size,
+                  TrbEvaluation  *out,
+                  GCancellable   *cancellable,
+                  GError        **error)
+{
+  const TrbDataSource *data = self->config.holdout;
+  g_autofree float *x = g_new (float, (gsize) batch_size * data->feature_size);
+  g_autofree gint32 *labels = g_new (gint32, batch_size);
+  double loss_sum = 0;
+  guint64 correct = 0;
+
+  for (gsize first = 0; first < data->n_samples; first += batch_size)
+    {
+      int n = (int) MIN ((gsize) batch_size, data->n_samples - first);
+      TrbBatch batch = { n, x, labels };
+      TrbStepResult r = { 0 };
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      gather (data, NULL, first, n, x, labels);
+      if (!trb_executor_evaluate (self->executor, &batch, &r, error))
+        return FALSE;
+      loss_sum += r.loss_sum;
+      correct += r.correct;
+    }
+  out->n_samples = data->n_samples;
+  out->loss = loss_sum / data->n_samples;
+  out->accuracy = (double) correct / data->n_samples;
+  return TRUE;
+}
+
 TrbWeights *
 trb_trainer_run (TrbTrainer           *self,
                  TrbWeights           *initial,
@@ -438,7 +473,9 @@ trb_trainer_run (TrbTrainer           *self,
                    _("The training settings are invalid (epochs, batch size or learning rate)."));
       return NULL;
     }
-  if (!trb_data_source_check (data, self->spec, error))
+  if (!trb_data_source_check (data, self->spec, error) ||
+      (self->config.holdout != NULL &&
+       !trb_data_source_check (self->config.holdout, self->spec, error)))
     return NULL;
   start = trb_model_spec_conform_weights (self->spec, initial, error);
   if (start == NULL)
@@ -550,6 +587,16 @@ trb_trainer_run (TrbTrainer           *self,
       if (self->checkpoint_path != NULL && epoch + 1 < self->config.epochs &&
           !save_checkpoint (self, key, epoch + 1, error))
         return NULL;
+      progress.holdout_loss = progress.holdout_accuracy = -1;
+      if (self->config.holdout != NULL)
+        {
+          TrbEvaluation ev;
+
+          if (!evaluate_holdout (self, B, &ev, cancellable, error))
+            return NULL;
+          progress.holdout_loss = ev.loss;
+          progress.holdout_accuracy = ev.accuracy;
+        }
       report (self, &progress);
     }
 

@@ -21,6 +21,8 @@ G_BEGIN_DECLS
  * @checkpoint_path: (nullable): where weights and optimizer state are saved after each epoch;
  *   a run started with the same model, initial weights, data size and settings resumes there
  * @low_priority: lower the scheduling priority of the thread that trains
+ * @holdout: (nullable): a local held-out split, evaluated after every epoch; its memory must
+ *   stay valid while the trainer runs
  */
 typedef struct
 {
@@ -30,6 +32,7 @@ typedef struct
   TrbStepParams  step;
   const char    *checkpoint_path;
   gboolean       low_priority;
+  const TrbDataSource *holdout;
 } TrbTrainerConfig;
 
 typedef struct
@@ -43,6 +46,9 @@ typedef struct
   double  samples_per_second;
   double  eta_seconds;
   gboolean epoch_done;
+  /* After an epoch, with a held-out split: its mean loss and accuracy; else negative. */
+  double  holdout_loss;
+  double  holdout_accuracy;
 } TrbTrainerProgress;
 
 typedef void (*TrbTrainerProgressFunc) (const TrbTrainerProgress *progress,

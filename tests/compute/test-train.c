@@ -144,6 +144,7 @@ test_fashion_2nn_accuracy (void)
   config.epochs = 5;
   config.batch_size = 20;
   config.seed = 1;
+  config.holdout = &test_set->source;
   trb_step_params_init_sgd (&config.step, 0.01, 0.9);
   trainer = trb_trainer_new (cpu, spec, &config);
   trained = trb_trainer_run (trainer, init, &train_set->source, NULL, &error);
@@ -158,6 +159,11 @@ test_fashion_2nn_accuracy (void)
   g_assert_cmpfloat (after.accuracy, >=, 0.75);
   g_assert_cmpfloat (after.loss, <, before.loss);
   g_assert_cmpfloat (trb_trainer_get_last_progress (trainer)->accuracy, >=, 0.75);
+  /* The held-out evaluation after the last epoch is the same as evaluating the result. */
+  g_assert_cmpfloat (fabs (trb_trainer_get_last_progress (trainer)->holdout_accuracy -
+                           after.accuracy), <, 1e-12);
+  g_assert_cmpfloat (fabs (trb_trainer_get_last_progress (trainer)->holdout_loss - after.loss),
+                     <, 1e-5);
   fashion_free (test_set);
 }
 
