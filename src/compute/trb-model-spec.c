@@ -227,7 +227,8 @@ parse_layer (TrbModelSpec  *self,
   if (json_object_has_member (obj, "name"))
     {
       JsonNode *n = json_object_get_member (obj, "name");
-      if (json_node_get_value_type (n) != G_TYPE_STRING || !name_is_valid (json_node_get_string (n)))
+      if (json_node_get_value_type (n) != G_TYPE_STRING ||
+          !name_is_valid (json_node_get_string (n)))
         return spec_error (error, _("the name of layer %u must be 1 to 64 letters, digits, "
                                     "dots, dashes or underscores."), index + 1);
       layer.name = g_strdup (json_node_get_string (n));

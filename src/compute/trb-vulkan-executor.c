@@ -714,7 +714,8 @@ record_backward (Rec *r,
 
             dispatch_elements (r, "permute", pst, 2, FALSE, perm, sizeof perm,
                                (gsize) n * out_size (l));
-            gemm (r, &pw, part (self->grads, self->param_off[l->weight_index], (gsize) l->out_c * K),
+            gemm (r, &pw,
+                  part (self->grads, self->param_off[l->weight_index], (gsize) l->out_c * K),
                   self->tmp, self->cols[i], (Range) { 0 }, (Range) { 0 }, 1);
             dispatch (r, "reduce", rst, 2, NULL, NULL, FALSE, rp, sizeof rp, (guint) l->out_c, 1,
                       1);

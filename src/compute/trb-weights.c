@@ -399,7 +399,8 @@ read_size (JsonNode *node,
 {
   gint64 v;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
     return FALSE;
   v = json_node_get_int (node);
   if (v < 0 || (guint64) v > G_MAXSIZE)
@@ -826,7 +827,8 @@ trb_weights_add_gaussian_noise (TrbWeights *self,
     {
       Tensor *t = g_ptr_array_index (self->tensors, i);
       for (gsize k = 0; k < t->n_elements; k++)
-        t->data[k] = (float) (t->data[k] + stddev * trb_philox_normal (seed, 0x4e4f495345ull + i, k));
+        t->data[k] = (float) (t->data[k] +
+                              stddev * trb_philox_normal (seed, 0x4e4f495345ull + i, k));
     }
 }
 

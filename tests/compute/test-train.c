@@ -113,7 +113,8 @@ static void
 test_adam_fedprox_dropout_matches_reference (void)
 {
   const char *json =
-    "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[1,28,28],\"dtype\":\"u8\"},"
+    "{\"format\":\"tributary-model\",\"version\":1,"
+    "\"input\":{\"shape\":[1,28,28],\"dtype\":\"u8\"},"
     "\"layers\":[{\"type\":\"conv2d\",\"filters\":3,\"kernel\":3,\"stride\":2,\"padding\":1},"
     "{\"type\":\"relu\"},{\"type\":\"maxpool2d\",\"kernel\":3,\"stride\":2},"
     "{\"type\":\"flatten\"},{\"type\":\"dropout\",\"rate\":0.25},"
