@@ -280,8 +280,7 @@ main (int   argc,
     {
       g_print ("Load average before the run: %s\n\n", load ? load : "?");
       g_print ("SGEMM GFLOPS (n x n x n)\n%-42s %8s %8s %8s %8s\n", "executor", "256", "512",
-               "1024",
-               "2048");
+               "1024", "2048");
     }
   for (guint c = 0; c < candidates->len; c++)
     {
