@@ -9,6 +9,11 @@
 
 #include "trb-application.h"
 
+#include <glib/gi18n.h>
+
+#include "ui/trb-preferences-window.h"
+#include "ui/trb-window.h"
+
 struct _TrbApplication
 {
   AdwApplication parent_instance;
@@ -16,14 +21,148 @@ struct _TrbApplication
 
 G_DEFINE_FINAL_TYPE (TrbApplication, trb_application, ADW_TYPE_APPLICATION)
 
+static GtkWindow *
+get_main_window (TrbApplication *self)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l; l = l->next)
+    {
+      if (TRB_IS_WINDOW (l->data))
+        return l->data;
+    }
+
+  return NULL;
+}
+
 static void
 trb_application_activate (GApplication *app)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  TrbApplication *self = TRB_APPLICATION (app);
+  GtkWindow *window = get_main_window (self);
 
   if (window == NULL)
-    window = g_object_new (ADW_TYPE_APPLICATION_WINDOW, "application", app, NULL);
+    window = GTK_WINDOW (trb_window_new (GTK_APPLICATION (app)));
+
   gtk_window_present (window);
+}
+
+static int
+trb_application_handle_local_options (GApplication *app,
+                                      GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("tributary %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  return G_APPLICATION_CLASS (trb_application_parent_class)->handle_local_options (app, options);
+}
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       user_data)
+{
+  TrbApplication *self = user_data;
+  TrbPreferencesWindow *window = trb_preferences_window_new (get_main_window (self));
+
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+about_action (GSimpleAction *action,
+              GVariant      *param,
+              gpointer       user_data)
+{
+  static const char *developers[] = { "The Tributary developers", NULL };
+  TrbApplication *self = user_data;
+  GtkWidget *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", get_main_window (self),
+                        "modal", TRUE,
+                        "application-icon", APP_ID,
+                        "application-name", _("Tributary"),
+                        "developer-name", _("The Tributary developers"),
+                        "version", PACKAGE_VERSION,
+                        "comments", _("Help train shared machine-learning models without "
+                                      "sharing your data."),
+                        "website", "https://github.com/tributary/tributary",
+                        "issue-url", "https://github.com/tributary/tributary/issues",
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        "copyright", "© 2026 The Tributary developers",
+                        "developers", developers,
+                        /* Translators: Replace "translator-credits" with your names, one per line */
+                        "translator-credits", _("translator-credits"),
+                        NULL);
+  adw_about_window_add_legal_section (ADW_ABOUT_WINDOW (about),
+                                      _("Demo Data"),
+                                      "© Zalando SE",
+                                      GTK_LICENSE_MIT_X11,
+                                      NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+shortcuts_action (GSimpleAction *action,
+                  GVariant      *param,
+                  gpointer       user_data)
+{
+  GtkWindow *window = get_main_window (TRB_APPLICATION (user_data));
+
+  /* GtkApplication loads gtk/help-overlay.ui from the resource base path and gives each
+   * window a win.show-help-overlay action. */
+  if (window != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
+}
+
+static void
+help_action (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       user_data)
+{
+  GtkWindow *window = get_main_window (TRB_APPLICATION (user_data));
+
+  gtk_show_uri (window, "help:tributary", GDK_CURRENT_TIME);
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", quit_action },
+  { "preferences", preferences_action },
+  { "about", about_action },
+  { "shortcuts", shortcuts_action },
+  { "help", help_action },
+};
+
+static void
+trb_application_startup (GApplication *app)
+{
+  static const struct {
+    const char *action;
+    const char *accels[2];
+  } accels[] = {
+    { "app.quit", { "<Control>q", NULL } },
+    { "app.preferences", { "<Control>comma", NULL } },
+    { "app.shortcuts", { "<Control>question", NULL } },
+    { "app.help", { "F1", NULL } },
+    { "window.close", { "<Control>w", NULL } },
+  };
+
+  G_APPLICATION_CLASS (trb_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions),
+                                   app);
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action,
+                                           accels[i].accels);
 }
 
 static void
@@ -32,11 +171,22 @@ trb_application_class_init (TrbApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   app_class->activate = trb_application_activate;
+  app_class->startup = trb_application_startup;
+  app_class->handle_local_options = trb_application_handle_local_options;
 }
 
 static void
 trb_application_init (TrbApplication *self)
 {
+  static const GOptionEntry entries[] = {
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and quit"), NULL },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Help train shared machine-learning models "
+                                              "without sharing your data."));
 }
 
 TrbApplication *

@@ -12,6 +12,7 @@
 #include "trb-cli.h"
 #include "trb-cli-network.h"
 #include "trb-cli-wallet.h"
+#include "trb-cli-devices.h"
 
 #include <glib/gi18n.h>
 #include <locale.h>
@@ -26,6 +27,7 @@ static const TrbCliCommand commands[] = {
   { "ledger", N_("Verify a network’s ledger"), trb_cli_ledger },
   { "history", N_("Show verified contributions and rewards"), trb_cli_history },
   { "wallet", N_("Create, import and use wallets"), trb_cli_wallet },
+  { "devices", N_("List the devices that can train models"), trb_cli_devices },
   { NULL, NULL, NULL }
 };
 

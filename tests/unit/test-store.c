@@ -125,6 +125,7 @@ test_store_reports_unwritable_folder (void)
   TrbStore *store;
 
   /* A regular file where a folder should be. */
+  g_assert_cmpint (g_mkdir_with_parents (g_get_user_data_dir (), 0700), ==, 0);
   g_assert_true (g_file_set_contents (blocker, "x", 1, NULL));
   store = trb_store_new_for_path (path, &error);
   g_assert_null (store);

@@ -1,0 +1,135 @@
+/* trb-preferences-window.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Preferences, each row bound to a GSettings key, so that the background service and the
+ * scheduler read the same values the user sees.
+ */
+
+#define G_LOG_DOMAIN "trb-preferences-window"
+
+#include "config.h"
+
+#include "trb-preferences-window.h"
+
+struct _TrbPreferencesWindow
+{
+  AdwPreferencesWindow  parent_instance;
+
+  GSettings            *settings;
+
+  GtkSwitch            *background_switch;
+  AdwComboRow          *preset_row;
+  GtkSwitch            *idle_switch;
+  GtkSwitch            *battery_switch;
+  GtkSwitch            *power_saver_switch;
+  GtkSwitch            *metered_switch;
+  GtkSwitch            *witness_switch;
+};
+
+G_DEFINE_FINAL_TYPE (TrbPreferencesWindow, trb_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
+
+/* The combo row lists the presets in the order of the enum's values. */
+static gboolean
+preset_to_selected (GValue   *value,
+                    GVariant *variant,
+                    gpointer  user_data)
+{
+  static const char * const nicks[] = { "light", "balanced", "full" };
+  const char *nick = g_variant_get_string (variant, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (nicks); i++)
+    {
+      if (g_str_equal (nick, nicks[i]))
+        {
+          g_value_set_uint (value, i);
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+static GVariant *
+selected_to_preset (const GValue       *value,
+                    const GVariantType *expected_type,
+                    gpointer            user_data)
+{
+  static const char * const nicks[] = { "light", "balanced", "full" };
+  guint selected = g_value_get_uint (value);
+
+  if (selected >= G_N_ELEMENTS (nicks))
+    return NULL;
+
+  return g_variant_new_string (nicks[selected]);
+}
+
+static void
+trb_preferences_window_dispose (GObject *object)
+{
+  TrbPreferencesWindow *self = (TrbPreferencesWindow *)object;
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), TRB_TYPE_PREFERENCES_WINDOW);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (trb_preferences_window_parent_class)->dispose (object);
+}
+
+static void
+trb_preferences_window_class_init (TrbPreferencesWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = trb_preferences_window_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_BASE_PATH "/trb-preferences-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, background_switch);
+  gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, preset_row);
+  gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, idle_switch);
+  gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, battery_switch);
+  gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, power_saver_switch);
+  gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, metered_switch);
+  gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, witness_switch);
+}
+
+static void
+trb_preferences_window_init (TrbPreferencesWindow *self)
+{
+  static const struct {
+    const char *key;
+    gsize       offset;
+  } switches[] = {
+    { "run-in-background", G_STRUCT_OFFSET (TrbPreferencesWindow, background_switch) },
+    { "only-when-idle", G_STRUCT_OFFSET (TrbPreferencesWindow, idle_switch) },
+    { "pause-on-battery", G_STRUCT_OFFSET (TrbPreferencesWindow, battery_switch) },
+    { "pause-in-power-saver", G_STRUCT_OFFSET (TrbPreferencesWindow, power_saver_switch) },
+    { "pause-on-metered", G_STRUCT_OFFSET (TrbPreferencesWindow, metered_switch) },
+    { "witness-checkpoints", G_STRUCT_OFFSET (TrbPreferencesWindow, witness_switch) },
+  };
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = g_settings_new (APP_ID);
+
+  for (guint i = 0; i < G_N_ELEMENTS (switches); i++)
+    {
+      GtkSwitch *sw = G_STRUCT_MEMBER (GtkSwitch *, self, switches[i].offset);
+      g_settings_bind (self->settings, switches[i].key, sw, "active", G_SETTINGS_BIND_DEFAULT);
+    }
+
+  g_settings_bind_with_mapping (self->settings, "resource-preset",
+                                self->preset_row, "selected",
+                                G_SETTINGS_BIND_DEFAULT,
+                                preset_to_selected, selected_to_preset, NULL, NULL);
+}
+
+TrbPreferencesWindow *
+trb_preferences_window_new (GtkWindow *parent)
+{
+  return g_object_new (TRB_TYPE_PREFERENCES_WINDOW,
+                       "transient-for", parent,
+                       "modal", TRUE,
+                       NULL);
+}

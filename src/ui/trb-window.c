@@ -1,0 +1,159 @@
+/* trb-window.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The main window: five areas a contributor moves between (Networks, Datasets, Activity,
+ * Wallet, History) in an AdwViewStack. The view switcher sits in the header bar when there is
+ * room and moves to a bar at the bottom on narrow screens, down to 360 pixels wide.
+ */
+
+#define G_LOG_DOMAIN "trb-window"
+
+#include "config.h"
+
+#include "trb-window.h"
+
+#include "trb-activity-page.h"
+#include "trb-datasets-page.h"
+#include "trb-history-page.h"
+#include "trb-networks-page.h"
+#include "trb-wallet-page.h"
+
+struct _TrbWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  GSettings            *settings;
+
+  AdwViewStack         *stack;
+  AdwToastOverlay      *toast_overlay;
+};
+
+G_DEFINE_FINAL_TYPE (TrbWindow, trb_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static const char * const areas[] = { "networks", "datasets", "activity", "wallet", "history" };
+
+static gboolean
+trb_window_close_request (GtkWindow *window)
+{
+  TrbWindow *self = TRB_WINDOW (window);
+  int width, height;
+
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_set_int (self->settings, "window-width", width);
+  g_settings_set_int (self->settings, "window-height", height);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+
+  return GTK_WINDOW_CLASS (trb_window_parent_class)->close_request (window);
+}
+
+static void
+show_area_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  trb_window_show_area (TRB_WINDOW (widget), g_variant_get_string (param, NULL));
+}
+
+static void
+trb_window_dispose (GObject *object)
+{
+  TrbWindow *self = (TrbWindow *)object;
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), TRB_TYPE_WINDOW);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (trb_window_parent_class)->dispose (object);
+}
+
+static void
+trb_window_class_init (TrbWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = trb_window_dispose;
+  window_class->close_request = trb_window_close_request;
+
+  g_type_ensure (TRB_TYPE_ACTIVITY_PAGE);
+  g_type_ensure (TRB_TYPE_DATASETS_PAGE);
+  g_type_ensure (TRB_TYPE_HISTORY_PAGE);
+  g_type_ensure (TRB_TYPE_NETWORKS_PAGE);
+  g_type_ensure (TRB_TYPE_WALLET_PAGE);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/trb-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, TrbWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, TrbWindow, toast_overlay);
+
+  gtk_widget_class_install_action (widget_class, "win.show-area", "s", show_area_action);
+
+  for (guint i = 0; i < G_N_ELEMENTS (areas); i++)
+    gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK,
+                                         "win.show-area", "s", areas[i]);
+}
+
+static void
+trb_window_init (TrbWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = g_settings_new (APP_ID);
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+#if DEVELOPMENT_BUILD
+  gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+#endif
+}
+
+TrbWindow *
+trb_window_new (GtkApplication *application)
+{
+  g_return_val_if_fail (GTK_IS_APPLICATION (application), NULL);
+
+  return g_object_new (TRB_TYPE_WINDOW, "application", application, NULL);
+}
+
+/**
+ * trb_window_show_area:
+ * @area: one of "networks", "datasets", "activity", "wallet", "history"
+ *
+ * Switches the window to @area. Unknown names are ignored with a warning.
+ */
+void
+trb_window_show_area (TrbWindow  *self,
+                      const char *area)
+{
+  g_return_if_fail (TRB_IS_WINDOW (self));
+  g_return_if_fail (area != NULL);
+
+  if (!g_strv_contains (areas, area))
+    {
+      g_warning ("No area named “%s”", area);
+      return;
+    }
+
+  adw_view_stack_set_visible_child_name (self->stack, area);
+}
+
+const char *
+trb_window_get_area (TrbWindow *self)
+{
+  g_return_val_if_fail (TRB_IS_WINDOW (self), NULL);
+
+  return adw_view_stack_get_visible_child_name (self->stack);
+}
+
+void
+trb_window_add_toast (TrbWindow *self,
+                      AdwToast  *toast)
+{
+  g_return_if_fail (TRB_IS_WINDOW (self));
+  g_return_if_fail (ADW_IS_TOAST (toast));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}

@@ -1,0 +1,23 @@
+/* trb-window.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define TRB_TYPE_WINDOW (trb_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (TrbWindow, trb_window, TRB, WINDOW, AdwApplicationWindow)
+
+TrbWindow  *trb_window_new          (GtkApplication *application);
+void        trb_window_show_area    (TrbWindow      *self,
+                                     const char     *area);
+const char *trb_window_get_area     (TrbWindow      *self);
+void        trb_window_add_toast    (TrbWindow      *self,
+                                     AdwToast       *toast);
+
+G_END_DECLS

@@ -1,0 +1,172 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Helpers for display tests: start the real app under the test session's display, find widgets
+through the accessibility tree (AT-SPI, with dogtail), act on them as a user would, and save
+screenshots into the meson log folder.
+
+The session (Xvfb, session bus, unlocked gnome-keyring, accessibility on) is prepared by
+build-aux/session-wrapper, which `build-aux/dev test` runs the display suite in.
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+BUILD_ROOT = os.environ["TRB_BUILD_ROOT"]
+SCREENSHOT_DIR = os.path.join(BUILD_ROOT, "meson-logs", "screenshots")
+APP_BINARY = os.path.join(BUILD_ROOT, "src", "ui", "tributary")
+APP_ID = os.environ["TRB_APP_ID"]
+
+if not os.environ.get("DISPLAY"):
+    # The suite must not pass without a display: say what is missing and fail.
+    sys.exit("No display: run the display suite with `build-aux/dev test`.")
+
+from dogtail import config as _dogtail_config  # noqa: E402
+
+_dogtail_config.config.logDebugToStdOut = False
+_dogtail_config.config.logDebugToFile = False
+_dogtail_config.config.searchShowingOnly = False
+_dogtail_config.config.defaultDelay = 0.2
+_dogtail_config.config.actionDelay = 0.2
+
+from dogtail import tree  # noqa: E402
+
+
+class NotFound(AssertionError):
+    pass
+
+
+def wait_for(predicate, timeout=15.0, what="a condition"):
+    """Polls predicate until it returns something true, or fails after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = predicate()
+        except Exception:  # the tree changes under us while the app builds widgets
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise NotFound(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.2)
+
+
+def screenshot(name, window_name=None):
+    """Saves the screen, trimmed to what is drawn, as SCREENSHOT_DIR/name.png."""
+    os.makedirs(SCREENSHOT_DIR, exist_ok=True)
+    path = os.path.join(SCREENSHOT_DIR, f"{name}.png")
+    time.sleep(0.6)  # let animations finish
+    subprocess.run(["import", "-window", "root", path], check=True)
+    subprocess.run(["convert", path, "-trim", "+repage", path], check=True)
+    print(f"screenshot: {path}")
+    return path
+
+
+def app_env(extra_env=None):
+    """The environment the app runs in: the build folder's schemas, the session's settings."""
+    env = dict(os.environ)
+    env["GSETTINGS_SCHEMA_DIR"] = os.path.join(BUILD_ROOT, "data")
+    env.pop("GSETTINGS_BACKEND", None)
+    env.setdefault("GTK_A11Y", "atspi")
+    if extra_env:
+        env.update(extra_env)
+    return env
+
+
+def gsettings(*args):
+    """Runs gsettings on the app's schema, as the user's own settings would be changed."""
+    subprocess.run(["gsettings", args[0], APP_ID, *args[1:]], env=app_env(), check=True)
+
+
+class App:
+    """The app under test, started with a fresh environment."""
+
+    def __init__(self, extra_env=None, args=()):
+        self.proc = subprocess.Popen([APP_BINARY, *args], env=app_env(extra_env))
+        self.node = wait_for(self._find_app, timeout=30, what="the app on the accessibility bus")
+
+    def _find_app(self):
+        if self.proc.poll() is not None:
+            raise SystemExit(f"the app exited early with status {self.proc.returncode}")
+        for app in tree.root.applications():
+            if app.name == "tributary":
+                return app
+        return None
+
+    def find(self, role=None, name=None, contains=None, within=None, timeout=15.0):
+        """Returns the first node with this role and name (or a name containing `contains`)."""
+        root = within or self.node
+
+        def match(n):
+            if role is not None and n.roleName != role:
+                return False
+            if name is not None and n.name != name:
+                return False
+            if contains is not None and contains not in (n.name or ""):
+                return False
+            return True
+
+        desc = f"{role or 'any'} named {name or contains!r}"
+        return wait_for(lambda: root.findChild(match, retry=False, requireResult=False),
+                        timeout=timeout, what=desc)
+
+    def window(self, title, timeout=15.0):
+        def find_window():
+            for child in self.node.children:
+                if child.name == title:
+                    return child
+            return None
+        return wait_for(find_window, timeout=timeout, what=f"the window “{title}”")
+
+    def close_window(self, title):
+        """Clicks the window's own close button. Sub-pages of a window have close buttons of
+        their own earlier in the tree, so the window's is the last one."""
+        win = self.window(title)
+        buttons = win.findChildren(lambda n: n.roleName == "push button" and n.name == "Close")
+        if not buttons:
+            raise NotFound(f"the window “{title}” has no Close button")
+        self.click(buttons[-1])
+        wait_for(lambda: not self.has_window(title), what=f"the window “{title}” to close")
+
+    def has_window(self, title):
+        return any(child.name == title for child in self.node.children)
+
+    def click(self, node):
+        node.doActionNamed("click")
+
+    def show_area(self, title):
+        """Clicks the view-switcher tab named `title` (the header one, when both exist)."""
+        tab = self.find("page tab", title)
+        self.click(tab)
+
+    def open_menu_item(self, label):
+        """Opens the primary menu and activates one of its items."""
+        menu_button = self.find("push button", "Main Menu")
+        toggle = wait_for(lambda: menu_button.findChild(
+            lambda n: "click" in n.actions, retry=False, requireResult=False),
+            what="the main menu's button")
+        self.click(toggle)
+        self.click(self.find("menu item", label, timeout=10))
+
+    def quit(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def run(main):
+    """Runs a test's main function and reports a failure with its traceback on stdout, which
+    meson's log always shows (the accessibility libraries may leave stderr unusable)."""
+    import traceback
+    try:
+        return main()
+    except BaseException as e:  # SystemExit and assertion failures alike
+        if isinstance(e, SystemExit) and not e.code:
+            return 0
+        traceback.print_exc(file=sys.stdout)
+        sys.stdout.flush()
+        return 1
