@@ -10,9 +10,9 @@
 #include "config.h"
 
 #include "trb-cli.h"
+#include "trb-cli-devices.h"
 #include "trb-cli-network.h"
 #include "trb-cli-wallet.h"
-#include "trb-cli-devices.h"
 
 #include <glib/gi18n.h>
 #include <locale.h>
