@@ -14,12 +14,15 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "compute/trb-executor-choice.h"
+#include "compute/trb-model-spec.h"
+#include "compute/trb-trainer.h"
+#include "compute/trb-weights.h"
 #include "ledger/trb-checkpoint.h"
 #include "ledger/trb-ledger-entry.h"
 #include "ledger/trb-ledger-error.h"
 #include "ledger/trb-ledger-history.h"
 #include "ledger/trb-note.h"
-#include "net/trb-fl-model.h"
 #include "net/trb-http-signature.h"
 
 static const char * const net_schema[] = {
@@ -43,6 +46,7 @@ struct _TrbContributor
   char             *name;
   char             *task;
   char             *ledger_key;
+  char             *device;
   guint8            ledger_public_key[32];
   gboolean          compromised;
 };
@@ -62,6 +66,7 @@ trb_contributor_finalize (GObject *object)
   g_free (self->name);
   g_free (self->task);
   g_free (self->ledger_key);
+  g_free (self->device);
 
   G_OBJECT_CLASS (trb_contributor_parent_class)->finalize (object);
 }
@@ -75,6 +80,23 @@ trb_contributor_class_init (TrbContributorClass *klass)
 static void
 trb_contributor_init (TrbContributor *self)
 {
+  self->device = g_strdup ("cpu");
+}
+
+/**
+ * trb_contributor_set_device:
+ * @self: a contributor
+ * @device: (nullable): "cpu" (the default), "auto" or "vulkan:N"
+ *
+ * Chooses where local training runs.
+ */
+void
+trb_contributor_set_device (TrbContributor *self,
+                            const char     *device)
+{
+  g_return_if_fail (TRB_IS_CONTRIBUTOR (self));
+  g_free (self->device);
+  self->device = g_strdup (device != NULL ? device : "cpu");
 }
 
 /**
@@ -390,36 +412,19 @@ policy_value (JsonObject *task,
  * noise of standard deviation noise_multiplier × clip_norm is added to every value. */
 static void
 apply_privacy_policy (JsonObject *task,
-                      float      *update,
-                      gsize       n)
+                      TrbWeights *update)
 {
   double clip = CLAMP (policy_value (task, "privacy_policy", "clip_norm"), 0, 1e6);
   double noise = CLAMP (policy_value (task, "privacy_policy", "noise_multiplier"), 0, 100);
-  double norm = 0;
+  guint64 seed;
 
   if (clip <= 0)
     return;
-  for (gsize i = 0; i < n; i++)
-    norm += (double) update[i] * update[i];
-  norm = sqrt (norm);
-  if (norm > clip)
-    for (gsize i = 0; i < n; i++)
-      update[i] *= clip / norm;
+  trb_weights_clip_norm (update, clip);
   if (noise > 0)
     {
-      double sigma = noise * clip;
-
-      for (gsize i = 0; i < n; i += 2)
-        {
-          /* Box–Muller from the system's random source. */
-          double u1 = (randombytes_uniform (G_MAXUINT32) + 1.0) / ((double) G_MAXUINT32 + 1.0);
-          double u2 = randombytes_uniform (G_MAXUINT32) / (double) G_MAXUINT32;
-          double r = sqrt (-2 * log (u1)) * sigma;
-
-          update[i] += r * cos (2 * G_PI * u2);
-          if (i + 1 < n)
-            update[i + 1] += r * sin (2 * G_PI * u2);
-        }
+      randombytes_buf (&seed, sizeof seed);
+      trb_weights_add_gaussian_noise (update, noise * clip, seed);
     }
 }
 
@@ -434,9 +439,9 @@ dataset_commitment (TrbIdxSet *data)
 
   /* A salted commitment to the data's fingerprint: binds the update to the data without
    * revealing anything about it. */
-  g_checksum_update (fingerprint, data->labels, data->n_samples);
-  g_checksum_update (fingerprint, (const guint8 *)data->inputs,
-                     data->n_samples * data->n_features * sizeof (float));
+  g_checksum_update (fingerprint, (const guint8 *)data->labels,
+                     data->n_samples * sizeof (gint32));
+  g_checksum_update (fingerprint, data->pixels, data->n_samples * data->n_features);
   fp = g_strdup (g_checksum_get_string (fingerprint));
   g_checksum_free (fingerprint);
   randombytes_buf (salt, sizeof salt);
@@ -498,14 +503,19 @@ trb_contributor_contribute (TrbContributor  *self,
   g_autofree char *escaped = NULL;
   g_autoptr(JsonObject) task_obj = NULL;
   g_autoptr(JsonObject) round = NULL;
-  g_autoptr(TrbFlModel) model = NULL;
+  g_autoptr(TrbModelSpec) spec = NULL;
+  g_autoptr(TrbWeights) base = NULL;
+  g_autoptr(TrbWeights) downloaded = NULL;
+  g_autoptr(TrbWeights) trained = NULL;
+  g_autoptr(TrbWeights) delta = NULL;
+  g_autoptr(TrbExecutor) executor = NULL;
+  g_autoptr(TrbTrainer) trainer = NULL;
+  TrbTrainerConfig config = { 0 };
+  TrbDataSource source;
   g_autoptr(GBytes) model_blob = NULL;
   g_autoptr(GBytes) update = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(JsonObject) receipt = NULL;
-  g_autoptr(GHashTable) meta = NULL;
-  g_autofree float *base = NULL;
-  g_autofree float *trained = NULL;
   g_autofree char *commitment = NULL;
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
   const char *model_hash;
@@ -537,16 +547,16 @@ trb_contributor_contribute (TrbContributor  *self,
                            _("The task does not describe its model."));
       return 0;
     }
-  model = trb_fl_model_new_from_spec (json_node_get_object (model_node), error);
-  if (model == NULL)
+  {
+    g_autofree char *spec_json = json_to_string (model_node, FALSE);
+
+    spec = trb_model_spec_new_from_json (spec_json, -1, error);
+  }
+  if (spec == NULL)
     return 0;
-  if (model->sizes[0] != data->n_features)
-    {
-      g_set_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
-                   _("This data does not fit the task: it has %u values per sample, the task "
-                     "expects %u."), data->n_features, model->sizes[0]);
-      return 0;
-    }
+  trb_idx_set_get_source (data, &source);
+  if (!trb_data_source_check (&source, spec, error))
+    return 0;
 
   /* Wait for a round that accepts updates. */
   for (;;)
@@ -573,13 +583,16 @@ trb_contributor_contribute (TrbContributor  *self,
 
   model_hash = json_object_get_string_member_with_default (round, "model", "");
   trb_client_download_blob_async (self->client, model_hash,
-                                  model->n_params * 4 + TRB_SAFETENSORS_MAX_HEADER + 8, NULL,
-                                  store_result_cb, &result);
+                                  trb_model_spec_get_n_parameters (spec) * 4 + 2 * 1024 * 1024,
+                                  NULL, store_result_cb, &result);
   model_blob = trb_client_download_blob_finish (self->client, wait_for (&result), error);
   g_clear_object (&result);
   if (model_blob == NULL)
     return 0;
-  base = trb_fl_model_from_safetensors (model, model_blob, NULL, error);
+  downloaded = trb_weights_new_from_safetensors (model_blob, error);
+  if (downloaded == NULL)
+    return 0;
+  base = trb_model_spec_conform_weights (spec, downloaded, error);
   if (base == NULL)
     return 0;
 
@@ -587,22 +600,39 @@ trb_contributor_contribute (TrbContributor  *self,
   batch = CLAMP ((guint) hyper_parameter (task_obj, "batch_size", 32), 1, 4096);
   lr = CLAMP (hyper_parameter (task_obj, "learning_rate", 0.05), 1e-6, 10);
 
-  trained = g_memdup2 (base, model->n_params * sizeof (float));
-  loss = trb_fl_model_train (model, trained, data->inputs, data->labels, data->n_samples, epochs,
-                             batch, lr, g_random_int ());
-  for (gsize p = 0; p < model->n_params; p++)
-    trained[p] -= base[p];
-  apply_privacy_policy (task_obj, trained, model->n_params);
+  /* Local training with the compute engine. */
+  executor = trb_executor_new_for_task (spec, batch, self->device, NULL, error);
+  if (executor == NULL)
+    return 0;
+  config.epochs = epochs;
+  config.batch_size = batch;
+  config.seed = g_random_int ();
+  config.low_priority = TRUE;
+  trb_step_params_init_sgd (&config.step, lr, 0.0);
+  trainer = trb_trainer_new (executor, spec, &config);
+  trained = trb_trainer_run (trainer, base, &source, NULL, error);
+  if (trained == NULL)
+    return 0;
+  loss = trb_trainer_get_last_progress (trainer)->loss;
+  delta = trb_weights_subtract (trained, base, error);
+  if (delta == NULL)
+    return 0;
+  apply_privacy_policy (task_obj, delta);
 
   commitment = dataset_commitment (data);
-  meta = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  g_hash_table_insert (meta, (char *)"base_model", g_strdup (model_hash));
-  g_hash_table_insert (meta, (char *)"samples", g_strdup_printf ("%" G_GSIZE_FORMAT,
-                                                                 data->n_samples));
-  g_hash_table_insert (meta, (char *)"epochs", g_strdup_printf ("%u", epochs));
-  g_hash_table_insert (meta, (char *)"train_loss", g_strdup_printf ("%.6f", loss));
-  g_hash_table_insert (meta, (char *)"dataset_commitment", g_strdup (commitment));
-  update = trb_fl_model_to_safetensors (model, trained, meta);
+  {
+    g_autofree char *samples = g_strdup_printf ("%" G_GSIZE_FORMAT, data->n_samples);
+    g_autofree char *epochs_text = g_strdup_printf ("%u", epochs);
+    char loss_text[G_ASCII_DTOSTR_BUF_SIZE];
+
+    g_ascii_formatd (loss_text, sizeof loss_text, "%.6f", loss);
+    trb_weights_set_metadata (delta, "base_model", model_hash);
+    trb_weights_set_metadata (delta, "samples", samples);
+    trb_weights_set_metadata (delta, "epochs", epochs_text);
+    trb_weights_set_metadata (delta, "train_loss", loss_text);
+    trb_weights_set_metadata (delta, "dataset_commitment", commitment);
+  }
+  update = trb_weights_to_safetensors (delta);
 
   trb_client_upload_update_async (self->client, task, round_number, update, NULL,
                                   store_result_cb, &result);

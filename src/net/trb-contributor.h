@@ -27,6 +27,8 @@ gboolean        trb_contributor_migrate           (TrbStore        *store,
                                                    GError         **error);
 TrbContributor *trb_contributor_new               (TrbClient       *client,
                                                    TrbStore        *store);
+void            trb_contributor_set_device        (TrbContributor  *self,
+                                                   const char      *device);
 gboolean        trb_contributor_connect           (TrbContributor  *self,
                                                    GError         **error);
 const char     *trb_contributor_get_origin        (TrbContributor  *self);

@@ -84,7 +84,7 @@ find_images_in_folder (const char *folder)
  * @max_samples: keep at most this many (0: no limit beyond %TRB_IDX_MAX_SAMPLES)
  * @error: return location for an error
  *
- * Returns: (transfer full): features scaled to [0, 1] and labels
+ * Returns: (transfer full): the pixels and labels
  */
 TrbIdxSet *
 trb_idx_set_load (const char  *path,
@@ -157,8 +157,8 @@ trb_idx_set_load (const char  *path,
   {
     gsize capacity = MIN (max_samples, (n + n_parts - 1) / n_parts);
 
-    set->inputs = g_new (float, capacity * set->n_features);
-    set->labels = g_new (guint8, capacity);
+    set->pixels = g_new (guint8, capacity * set->n_features);
+    set->labels = g_new (gint32, capacity);
     for (guint32 i = 0; i < n && kept < capacity; i++)
       {
         guint8 label;
@@ -175,8 +175,7 @@ trb_idx_set_load (const char  *path,
             fail (error, labels_path, _("it holds an impossible label."));
             goto out;
           }
-        for (guint f = 0; f < set->n_features; f++)
-          set->inputs[kept * set->n_features + f] = row[f] / 255.0f;
+        memcpy (set->pixels + kept * set->n_features, row, set->n_features);
         set->labels[kept] = label;
         kept++;
       }
@@ -198,7 +197,24 @@ trb_idx_set_free (TrbIdxSet *self)
 {
   if (self == NULL)
     return;
-  g_free (self->inputs);
+  g_free (self->pixels);
   g_free (self->labels);
   g_free (self);
+}
+
+/**
+ * trb_idx_set_get_source:
+ * @self: a set
+ * @source: (out caller-allocates): the compute engine's view of it, valid while @self lives
+ */
+void
+trb_idx_set_get_source (TrbIdxSet     *self,
+                        TrbDataSource *source)
+{
+  source->n_samples = self->n_samples;
+  source->feature_size = self->n_features;
+  source->feature_type = TRB_FEATURE_U8;
+  source->features = self->pixels;
+  source->u8_scale = 1.0 / 255.0;
+  source->labels = self->labels;
 }

@@ -11,6 +11,8 @@
 
 #include <glib.h>
 
+#include "compute/trb-compute-types.h"
+
 G_BEGIN_DECLS
 
 #define TRB_IDX_MAX_SAMPLES  1000000
@@ -18,8 +20,8 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  float  *inputs;
-  guint8 *labels;
+  guint8 *pixels;       /* n_samples × n_features bytes, sample-major */
+  gint32 *labels;
   gsize   n_samples;
   guint   n_features;
 } TrbIdxSet;
@@ -30,6 +32,8 @@ TrbIdxSet *trb_idx_set_load       (const char  *path,
                                    gsize        max_samples,
                                    GError     **error);
 void       trb_idx_set_free       (TrbIdxSet   *self);
+void       trb_idx_set_get_source (TrbIdxSet     *self,
+                                   TrbDataSource *source);
 char      *trb_idx_find_labels    (const char  *images_path);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrbIdxSet, trb_idx_set_free)

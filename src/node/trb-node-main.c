@@ -16,15 +16,15 @@
 
 #include "trb-node.h"
 
+#include "compute/trb-model-spec.h"
+
 #define DEMO_DATASET_DIR "/usr/share/datasets/fashion-mnist"
 
 static const char demo_task[] =
   "{\n"
   "  \"id\": \"fashion-mnist\",\n"
   "  \"title\": \"Recognise clothing in small pictures\",\n"
-  "  \"model\": {\"input\": 784, \"layers\": [\n"
-  "    {\"type\": \"dense\", \"units\": 32, \"activation\": \"relu\"},\n"
-  "    {\"type\": \"dense\", \"units\": 10}], \"loss\": \"softmax-cross-entropy\"},\n"
+  "  \"model\": %s,\n"
   "  \"data_schema\": {\"kind\": \"image-classification\", \"width\": 28, \"height\": 28,\n"
   "                  \"channels\": 1, \"classes\": 10, \"formats\": [\"idx\"]},\n"
   "  \"hyper_parameters\": {\"local_epochs\": 1, \"batch_size\": 32, \"learning_rate\": 0.05,\n"
@@ -261,7 +261,9 @@ run_demo (int    argc,
             g_printerr (_("tributary-node: the folder %s could not be created.\n"), data);
             return 1;
           }
-        task_json = g_strdup_printf (demo_task, CLAMP (duration, 1, 86400),
+        /* The 2NN of the FedAvg paper (784-200-200-10). */
+        task_json = g_strdup_printf (demo_task, trb_model_spec_json_2nn (),
+                                     CLAMP (duration, 1, 86400),
                                      CLAMP (min_updates, 1, 1000),
                                      CLAMP (max_updates, MAX (min_updates, 1), 1000), escaped,
                                      CLAMP (holdout, 1, 10000));

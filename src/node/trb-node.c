@@ -13,16 +13,19 @@
 #include <fcntl.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <math.h>
 #include <sodium.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "compute/trb-model-spec.h"
+#include "compute/trb-trainer.h"
+#include "compute/trb-weights.h"
 #include "ledger/trb-checkpoint.h"
 #include "ledger/trb-ledger-entry.h"
 #include "ledger/trb-merkle-log.h"
 #include "ledger/trb-note-signer.h"
-#include "net/trb-fl-model.h"
 #include "net/trb-http-signature.h"
 #include "net/trb-idx.h"
 #include "store/trb-store.h"
@@ -32,6 +35,7 @@
 #define MAX_UPDATE_BODY        (64 * 1024 * 1024)
 #define MAX_ENTRIES_PER_PAGE   1000
 #define MAX_EVENTS_KEPT        1000
+#define MAX_SAFETENSORS_HEADER (1024 * 1024)
 #define TICK_MS                200
 #define PROBLEM_BASE           "https://tributary.invalid/problems/"
 
@@ -68,7 +72,7 @@ typedef struct
   char       *id;
   JsonObject *task;
   char       *public_json;
-  TrbFlModel *model;
+  TrbModelSpec *spec;
   TrbIdxSet  *holdout;
   /* Policies. */
   gint64      duration;
@@ -117,7 +121,7 @@ task_free (Task *task)
   g_free (task->id);
   g_clear_pointer (&task->task, json_object_unref);
   g_free (task->public_json);
-  g_clear_pointer (&task->model, trb_fl_model_free);
+  g_clear_object (&task->spec);
   g_clear_pointer (&task->holdout, trb_idx_set_free);
   g_free (task->model_hash);
   g_free (task);
@@ -425,8 +429,12 @@ task_new_from_json (const char  *json,
   task = g_new0 (Task, 1);
   task->id = g_strdup (id);
   task->task = json_object_ref (obj);
-  task->model = trb_fl_model_new_from_spec (json_node_get_object (model), error);
-  if (task->model == NULL)
+  {
+    g_autofree char *spec_json = json_to_string (model, FALSE);
+
+    task->spec = trb_model_spec_new_from_json (spec_json, -1, error);
+  }
+  if (task->spec == NULL)
     {
       task_free (task);
       return NULL;
@@ -567,33 +575,41 @@ open_store (const char  *data_dir,
   return g_steal_pointer (&store);
 }
 
-static float *
-initial_params (Task        *task,
-                const char  *task_dir,
-                GError     **error)
+static TrbWeights *
+initial_weights (Task        *task,
+                 const char  *task_dir,
+                 GError     **error)
 {
   JsonNode *node = json_object_get_member (task->task, "initial_weights");
   JsonObject *obj;
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return trb_fl_model_init_params (task->model, 42);
+    return trb_model_spec_init_weights (task->spec, 42);
   obj = json_node_get_object (node);
   if (json_object_has_member (obj, "path"))
     {
       g_autofree char *path = NULL;
-      g_autoptr(GMappedFile) file = NULL;
-      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(TrbWeights) loaded = NULL;
       const char *rel = json_object_get_string_member_with_default (obj, "path", "");
 
       path = g_path_is_absolute (rel) ? g_strdup (rel) : g_build_filename (task_dir, rel, NULL);
-      file = g_mapped_file_new (path, FALSE, error);
-      if (file == NULL)
+      loaded = trb_weights_load (path, 512 * 1024 * 1024, error);
+      if (loaded == NULL)
         return NULL;
-      bytes = g_mapped_file_get_bytes (file);
-      return trb_fl_model_from_safetensors (task->model, bytes, NULL, error);
+      return trb_model_spec_conform_weights (task->spec, loaded, error);
     }
-  return trb_fl_model_init_params (task->model,
-                                   json_object_get_int_member_with_default (obj, "seed", 42));
+  return trb_model_spec_init_weights (task->spec,
+                                      json_object_get_int_member_with_default (obj, "seed", 42));
+}
+
+static GBytes *
+weights_blob (TrbWeights  *weights,
+              char       **hash)
+{
+  GBytes *blob = trb_weights_to_safetensors (weights);
+
+  *hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, blob);
+  return blob;
 }
 
 /**
@@ -619,7 +635,7 @@ trb_node_init_data (const char  *data_dir,
   g_autofree char *task_dir = NULL;
   g_autofree char *origin = NULL;
   g_autofree char *evaluation = NULL;
-  g_autofree float *params = NULL;
+  g_autoptr(TrbWeights) weights = NULL;
   g_autofree char *hash = NULL;
   g_autoptr(GBytes) blob = NULL;
   g_autoptr(TrbNode) self = NULL;
@@ -672,8 +688,8 @@ trb_node_init_data (const char  *data_dir,
       }
   }
 
-  params = initial_params (task, task_dir, error);
-  if (params == NULL)
+  weights = initial_weights (task, task_dir, error);
+  if (weights == NULL)
     return FALSE;
 
   if (g_mkdir_with_parents (data_dir, 0700) != 0)
@@ -694,8 +710,7 @@ trb_node_init_data (const char  *data_dir,
     return FALSE;
 
   origin = make_origin (name);
-  blob = trb_fl_model_to_safetensors (task->model, params, NULL);
-  hash = trb_sha256_hex (g_bytes_get_data (blob, NULL), g_bytes_get_size (blob));
+  blob = weights_blob (weights, &hash);
 
   if (!begin (self, error))
     return FALSE;
@@ -759,11 +774,16 @@ load_tasks (TrbNode  *self,
           if (task->holdout == NULL)
             g_warning ("Task %s will not be evaluated: %s", task->id,
                        local_error ? local_error->message : "bad evaluation settings");
-          else if (task->holdout->n_features != task->model->sizes[0])
+          else
             {
-              g_warning ("Task %s will not be evaluated: the hold-out has %u features, the model "
-                         "%u", task->id, task->holdout->n_features, task->model->sizes[0]);
-              g_clear_pointer (&task->holdout, trb_idx_set_free);
+              TrbDataSource source;
+
+              trb_idx_set_get_source (task->holdout, &source);
+              if (!trb_data_source_check (&source, task->spec, &local_error))
+                {
+                  g_warning ("Task %s will not be evaluated: %s", task->id, local_error->message);
+                  g_clear_pointer (&task->holdout, trb_idx_set_free);
+                }
             }
         }
 
@@ -883,10 +903,10 @@ trb_node_set_aggregation_delay (TrbNode *self,
 
 typedef struct
 {
-  TrbFlModel *model;      /* borrowed from the task, which outlives the job */
-  TrbIdxSet  *holdout;    /* borrowed likewise */
-  float      *params;
-  GPtrArray  *deltas;     /* float* */
+  TrbModelSpec *spec;
+  TrbIdxSet  *holdout;    /* borrowed from the task, which outlives the job */
+  TrbWeights *params;
+  GPtrArray  *deltas;     /* TrbWeights* */
   GArray     *samples;    /* gint64 */
   guint       delay_ms;
   double      loss;
@@ -897,7 +917,8 @@ typedef struct
 static void
 aggregation_free (Aggregation *job)
 {
-  g_free (job->params);
+  g_clear_object (&job->params);
+  g_clear_object (&job->spec);
   g_ptr_array_unref (job->deltas);
   g_array_unref (job->samples);
   g_free (job);
@@ -910,32 +931,43 @@ aggregate_in_thread (GTask        *gtask,
                      GCancellable *cancellable)
 {
   Aggregation *job = task_data;
-  gsize n = job->model->n_params;
-  g_autofree double *sum = g_new0 (double, n);
-  double total = 0;
+  g_autoptr(GError) error = NULL;
 
   if (job->delay_ms > 0)
     g_usleep (job->delay_ms * 1000);
 
   /* FedAvg: the new model is the old one plus the sample-weighted mean of the updates. */
-  for (guint u = 0; u < job->deltas->len; u++)
+  if (job->deltas->len > 0)
     {
-      const float *delta = g_ptr_array_index (job->deltas, u);
-      double w = g_array_index (job->samples, gint64, u);
+      g_autofree double *weights = g_new (double, job->deltas->len);
+      g_autoptr(TrbWeights) mean = NULL;
 
-      for (gsize p = 0; p < n; p++)
-        sum[p] += w * delta[p];
-      total += w;
+      for (guint u = 0; u < job->deltas->len; u++)
+        weights[u] = g_array_index (job->samples, gint64, u);
+      mean = trb_weights_weighted_average ((TrbWeights **) job->deltas->pdata, weights,
+                                           job->deltas->len, &error);
+      if (mean == NULL || !trb_weights_add_scaled (job->params, mean, 1.0, &error))
+        {
+          g_task_return_error (gtask, g_steal_pointer (&error));
+          return;
+        }
     }
-  if (total > 0)
-    for (gsize p = 0; p < n; p++)
-      job->params[p] += (float) (sum[p] / total);
 
   if (job->holdout != NULL)
     {
-      trb_fl_model_evaluate (job->model, job->params, job->holdout->inputs, job->holdout->labels,
-                             job->holdout->n_samples, &job->loss, &job->accuracy);
-      job->evaluated = TRUE;
+      TrbDataSource source;
+      TrbEvaluation evaluation;
+
+      /* The compute engine's CPU executor, on the node's hold-out. */
+      trb_idx_set_get_source (job->holdout, &source);
+      if (trb_evaluate_on_cpu (job->spec, job->params, &source, &evaluation, &error))
+        {
+          job->loss = evaluation.loss;
+          job->accuracy = evaluation.accuracy;
+          job->evaluated = TRUE;
+        }
+      else
+        g_warning ("The new model could not be evaluated: %s", error->message);
     }
   g_task_return_boolean (gtask, TRUE);
 }
@@ -952,8 +984,8 @@ finish_aggregation (TrbNode     *self,
                     Aggregation *job)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) blob = trb_fl_model_to_safetensors (task->model, job->params, NULL);
-  g_autofree char *hash = trb_sha256_hex (g_bytes_get_data (blob, NULL), g_bytes_get_size (blob));
+  g_autofree char *hash = NULL;
+  g_autoptr(GBytes) blob = weights_blob (job->params, &hash);
   g_autoptr(GPtrArray) hashes = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) participants = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -1039,14 +1071,33 @@ aggregation_done_cb (GObject      *source,
   Task *task = g_hash_table_lookup (ctx->node->tasks, ctx->task_id);
   Aggregation *job = g_task_get_task_data (G_TASK (result));
 
+  g_autoptr(GError) error = NULL;
+
   if (task != NULL)
     {
       task->aggregation_running = FALSE;
-      finish_aggregation (ctx->node, task, job);
+      if (g_task_propagate_boolean (G_TASK (result), &error))
+        finish_aggregation (ctx->node, task, job);
+      else
+        g_critical ("Round %" G_GINT64_FORMAT " of %s cannot be aggregated: %s", task->round,
+                    task->id, error->message);
     }
   g_object_unref (ctx->node);
   g_free (ctx->task_id);
   g_free (ctx);
+}
+
+/* Reads weights (a model or an update) and checks them against the task's model. */
+static TrbWeights *
+read_update (Task     *task,
+             GBytes   *bytes,
+             GError  **error)
+{
+  g_autoptr(TrbWeights) weights = trb_weights_new_from_safetensors (bytes, error);
+
+  if (weights == NULL)
+    return NULL;
+  return trb_model_spec_conform_weights (task->spec, weights, error);
 }
 
 static void
@@ -1083,12 +1134,12 @@ start_aggregation (TrbNode *self,
     }
 
   job = g_new0 (Aggregation, 1);
-  job->model = task->model;
+  job->spec = g_object_ref (task->spec);
   job->holdout = task->holdout;
   job->delay_ms = self->aggregation_delay_ms;
-  job->deltas = g_ptr_array_new_with_free_func (g_free);
+  job->deltas = g_ptr_array_new_with_free_func (g_object_unref);
   job->samples = g_array_new (FALSE, FALSE, sizeof (gint64));
-  job->params = trb_fl_model_from_safetensors (task->model, model_blob, NULL, &error);
+  job->params = read_update (task, model_blob, &error);
   if (job->params == NULL)
     {
       g_critical ("The model of task %s cannot be read: %s", task->id, error->message);
@@ -1104,7 +1155,7 @@ start_aggregation (TrbNode *self,
     {
       g_autoptr(GBytes) bytes = g_bytes_new (sqlite3_column_blob (stmt, 0),
                                              sqlite3_column_bytes (stmt, 0));
-      float *delta = trb_fl_model_from_safetensors (task->model, bytes, NULL, NULL);
+      TrbWeights *delta = read_update (task, bytes, NULL);
       gint64 samples = sqlite3_column_int64 (stmt, 1);
 
       /* Updates were checked when accepted; one that no longer reads is left out. */
@@ -1569,8 +1620,8 @@ handle_upload (TrbNode           *self,
   g_autofree char *nonce = NULL;
   g_autofree char *address = verify_request (self, msg, body, &nonce);
   g_autofree char *hash = NULL;
-  g_autofree float *delta = NULL;
-  g_autoptr(GHashTable) meta = NULL;
+  g_autoptr(TrbWeights) parsed = NULL;
+  g_autoptr(TrbWeights) delta = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
@@ -1589,7 +1640,7 @@ handle_upload (TrbNode           *self,
       return;
     }
 
-  hash = trb_sha256_hex (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, body);
 
   /* A retry of an update already stored gets the same receipt back. */
   stmt = prepare (self, "SELECT hash, leaf_index FROM updates "
@@ -1628,30 +1679,52 @@ handle_upload (TrbNode           *self,
       return;
     }
 
-  delta = trb_fl_model_from_safetensors (task->model, body, &meta, &error);
-  if (delta == NULL)
+  /* The safetensors header is bounded before anything else reads it. */
+  {
+    gsize len = 0;
+    const guint8 *data = g_bytes_get_data (body, &len);
+    guint64 header_len = 0;
+
+    if (len >= 8)
+      {
+        memcpy (&header_len, data, 8);
+        header_len = GUINT64_FROM_LE (header_len);
+      }
+    if (len >= 8 && header_len <= len - 8 && header_len > MAX_SAFETENSORS_HEADER)
+      {
+        reply_problem (msg, 413, "too-large", "The update is too large",
+                       "Its header is larger than the protocol allows.");
+        return;
+      }
+  }
+  parsed = trb_weights_new_from_safetensors (body, &error);
+  if (parsed == NULL)
     {
-      if (g_error_matches (error, TRB_FL_MODEL_ERROR, TRB_FL_MODEL_ERROR_WRONG_SHAPE))
-        reply_problem (msg, 422, "wrong-shape", "The update does not fit the model",
-                       error->message);
-      else if (g_error_matches (error, TRB_FL_MODEL_ERROR, TRB_FL_MODEL_ERROR_NON_FINITE))
-        reply_problem (msg, 422, "non-finite", "The update contains values that are not numbers",
-                       error->message);
-      else if (g_error_matches (error, TRB_FL_MODEL_ERROR, TRB_FL_MODEL_ERROR_TOO_LARGE))
-        reply_problem (msg, 413, "too-large", "The update is too large", error->message);
-      else
-        reply_problem (msg, 422, "bad-update", "The update could not be read", error->message);
+      reply_problem (msg, 422, "bad-update", "The update could not be read", error->message);
       return;
     }
-  if (g_strcmp0 (g_hash_table_lookup (meta, "base_model"), task->model_hash) != 0)
+  if (!trb_weights_all_finite (parsed))
+    {
+      reply_problem (msg, 422, "non-finite", "The update contains values that are not numbers",
+                     NULL);
+      return;
+    }
+  delta = trb_model_spec_conform_weights (task->spec, parsed, &error);
+  if (delta == NULL)
+    {
+      reply_problem (msg, 422, "wrong-shape", "The update does not fit the model",
+                     error->message);
+      return;
+    }
+  if (g_strcmp0 (trb_weights_get_metadata (parsed, "base_model"), task->model_hash) != 0)
     {
       reply_problem (msg, 409, "wrong-round", "The update was trained from another model",
                      "Fetch the current round and train on its model.");
       return;
     }
-  commitment = g_hash_table_lookup (meta, "dataset_commitment");
-  if (!parse_decimal (g_hash_table_lookup (meta, "samples"), 1, 1000000000, &samples) ||
-      !parse_decimal (g_hash_table_lookup (meta, "epochs"), 1, 1000, &epochs) ||
+  commitment = trb_weights_get_metadata (parsed, "dataset_commitment");
+  if (!parse_decimal (trb_weights_get_metadata (parsed, "samples"), 1, 1000000000, &samples) ||
+      !parse_decimal (trb_weights_get_metadata (parsed, "epochs"), 1, 1000, &epochs) ||
       commitment == NULL || strlen (commitment) != 64 ||
       strspn (commitment, "0123456789abcdef") != 64)
     {

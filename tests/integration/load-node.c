@@ -18,14 +18,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "net/trb-fl-model.h"
+#include "compute/trb-model-spec.h"
+#include "compute/trb-weights.h"
 #include "trb-test-network.h"
 
-static const char task_json[] =
-  "{\"id\": \"load\", \"model\": {\"input\": 784, \"layers\": ["
-  "{\"type\": \"dense\", \"units\": 200, \"activation\": \"relu\"},"
-  "{\"type\": \"dense\", \"units\": 200, \"activation\": \"relu\"},"
-  "{\"type\": \"dense\", \"units\": 10}]},"
+static const char task_template[] =
+  "{\"id\": \"load\", \"model\": %s,"
   " \"round_policy\": {\"duration_seconds\": 86400, \"min_updates\": 100000,"
   " \"max_updates\": 100000}}";
 
@@ -134,8 +132,8 @@ main (int    argc,
   guint n = argc > 1 ? (guint) g_ascii_strtoull (argv[1], NULL, 10) : 300;
   guint concurrency = argc > 2 ? (guint) g_ascii_strtoull (argv[2], NULL, 10) : 100;
   g_autofree char *tmp = g_dir_make_tmp ("tributary-load-XXXXXX", NULL);
-  g_autoptr(JsonNode) spec = NULL;
-  g_autoptr(TrbFlModel) model = NULL;
+  g_autoptr(TrbModelSpec) spec = NULL;
+  g_autofree char *task_json = NULL;
   g_autoptr(JsonObject) round = NULL;
   g_autoptr(GError) error = NULL;
   TestNode node = { 0 };
@@ -151,6 +149,8 @@ main (int    argc,
       return 2;
     }
 
+  /* The 2NN of the FedAvg paper: 784-200-200-10. */
+  task_json = g_strdup_printf (task_template, trb_model_spec_json_2nn ());
   test_node_init (&node, task_json);
   test_node_start (&node, NULL);
 
@@ -173,30 +173,27 @@ main (int    argc,
       g_ptr_array_add (load.clients, client);
     }
 
-  spec = json_from_string ("{\"input\": 784, \"layers\": ["
-                           "{\"type\": \"dense\", \"units\": 200, \"activation\": \"relu\"},"
-                           "{\"type\": \"dense\", \"units\": 200, \"activation\": \"relu\"},"
-                           "{\"type\": \"dense\", \"units\": 10}]}", NULL);
-  model = trb_fl_model_new_from_spec (json_node_get_object (spec), &error);
+  spec = trb_model_spec_new_from_json (trb_model_spec_json_2nn (), -1, &error);
   g_assert_no_error (error);
   round = test_get_json (g_ptr_array_index (load.clients, 0), "/v1/tasks/load/round", &error);
   g_assert_no_error (error);
   base = json_object_get_string_member (round, "model");
   for (guint i = 0; i < n; i++)
     {
-      g_autofree float *delta = trb_fl_model_init_params (model, i + 1);
-      g_autoptr(GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+      g_autoptr(TrbWeights) delta = trb_model_spec_init_weights (spec, i + 1);
+      g_autofree char *samples = g_strdup_printf ("%u", 100 + i);
+      g_autofree char *commitment = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (guint8 *)&i,
+                                                                 sizeof i);
 
-      g_hash_table_insert (meta, (char *)"base_model", g_strdup (base));
-      g_hash_table_insert (meta, (char *)"samples", g_strdup_printf ("%u", 100 + i));
-      g_hash_table_insert (meta, (char *)"epochs", g_strdup ("1"));
-      g_hash_table_insert (meta, (char *)"dataset_commitment",
-                           g_compute_checksum_for_data (G_CHECKSUM_SHA256, (guint8 *)&i,
-                                                        sizeof i));
-      g_ptr_array_add (load.updates, trb_fl_model_to_safetensors (model, delta, meta));
+      trb_weights_set_metadata (delta, "base_model", base);
+      trb_weights_set_metadata (delta, "samples", samples);
+      trb_weights_set_metadata (delta, "epochs", "1");
+      trb_weights_set_metadata (delta, "dataset_commitment", commitment);
+      g_ptr_array_add (load.updates, trb_weights_to_safetensors (delta));
     }
   printf ("%u participants, %u requests in flight, update size %zu bytes (%zu parameters)\n", n,
-          concurrency, g_bytes_get_size (g_ptr_array_index (load.updates, 0)), model->n_params);
+          concurrency, g_bytes_get_size (g_ptr_array_index (load.updates, 0)),
+          trb_model_spec_get_n_parameters (spec));
 
   run_phase (&load, TRUE, concurrency, "join (signed)");
   run_phase (&load, FALSE, concurrency, "upload (signed, 2NN update)");

@@ -14,7 +14,9 @@
 #include <string.h>
 
 #include "ledger/trb-ledger-entry.h"
-#include "net/trb-fl-model.h"
+#include "compute/trb-model-spec.h"
+#include "compute/trb-trainer.h"
+#include "compute/trb-weights.h"
 #include "net/trb-http-signature.h"
 #include "trb-test-network.h"
 
@@ -23,8 +25,10 @@
 
 static const char task_template[] =
   "{\"id\": \"fashion-mnist\", \"title\": \"Clothing\","
-  " \"model\": {\"input\": 784, \"layers\": [{\"type\": \"dense\", \"units\": 32, "
-  "\"activation\": \"relu\"}, {\"type\": \"dense\", \"units\": 10}]},"
+  " \"model\": {\"format\": \"tributary-model\", \"version\": 1,"
+  " \"input\": {\"shape\": [784], \"dtype\": \"u8\"}, \"layers\": [{\"type\": \"dense\","
+  " \"units\": 32}, {\"type\": \"relu\"}, {\"type\": \"dense\", \"units\": 10}],"
+  " \"loss\": \"softmax_cross_entropy\"},"
   " \"data_schema\": {\"kind\": \"image-classification\", \"width\": 28, \"height\": 28,"
   " \"channels\": 1, \"classes\": 10},"
   " \"hyper_parameters\": {\"local_epochs\": 1, \"batch_size\": 16, \"learning_rate\": 0.1},"
@@ -133,32 +137,48 @@ closed_accuracies (TrbClient *client,
   return accuracies;
 }
 
+static TrbModelSpec *
+task_spec (TrbClient *client)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) task = test_get_json (client, "/v1/tasks/fashion-mnist", &error);
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *json = NULL;
+  TrbModelSpec *spec;
+
+  g_assert_no_error (error);
+  node = json_node_init_object (json_node_alloc (), json_object_get_object_member (task, "model"));
+  json = json_to_string (node, FALSE);
+  spec = trb_model_spec_new_from_json (json, -1, &error);
+  g_assert_no_error (error);
+  return spec;
+}
+
 static double
 initial_accuracy (TestParticipant *p)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) round = test_get_json (p->client, "/v1/tasks/fashion-mnist/round",
                                                &error);
-  g_autoptr(JsonObject) task = test_get_json (p->client, "/v1/tasks/fashion-mnist", &error);
-  g_autoptr(TrbFlModel) model = NULL;
+  g_autoptr(TrbModelSpec) spec = task_spec (p->client);
   g_autoptr(TrbIdxSet) holdout = NULL;
   g_autoptr(GBytes) blob = NULL;
-  g_autofree float *params = NULL;
+  g_autoptr(TrbWeights) weights = NULL;
   g_autofree char *path = test_dataset_path ("t10k-images-idx3-ubyte.gz");
-  double loss, accuracy;
+  TrbDataSource source;
+  TrbEvaluation evaluation;
 
-  g_assert_no_error (error);
-  model = trb_fl_model_new_from_spec (json_object_get_object_member (task, "model"), &error);
   g_assert_no_error (error);
   blob = test_download (p->client, json_object_get_string_member (round, "model"), &error);
   g_assert_no_error (error);
-  params = trb_fl_model_from_safetensors (model, blob, NULL, &error);
+  weights = trb_weights_new_from_safetensors (blob, &error);
   g_assert_no_error (error);
   holdout = trb_idx_set_load (path, 0, 1, 1000, &error);
   g_assert_no_error (error);
-  trb_fl_model_evaluate (model, params, holdout->inputs, holdout->labels, holdout->n_samples,
-                         &loss, &accuracy);
-  return accuracy;
+  trb_idx_set_get_source (holdout, &source);
+  g_assert_true (trb_evaluate_on_cpu (spec, weights, &source, &evaluation, &error));
+  g_assert_no_error (error);
+  return evaluation.accuracy;
 }
 
 static void
@@ -625,23 +645,23 @@ assert_upload_rejected (TestParticipant *p,
 }
 
 static GBytes *
-make_update (TrbFlModel *model,
-             const char *base,
-             const char *samples,
-             float       fill)
+make_update (TrbModelSpec *spec,
+             const char   *base,
+             const char   *samples,
+             guint64       seed,
+             gboolean      nan)
 {
-  g_autofree float *params = g_new (float, model->n_params);
-  g_autoptr(GHashTable) meta = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(TrbWeights) weights = trb_model_spec_init_weights (spec, seed);
 
-  for (gsize i = 0; i < model->n_params; i++)
-    params[i] = fill * ((i % 7) - 3);
+  if (nan)
+    trb_weights_get_data (weights, 0)[3] = NAN;
   if (base != NULL)
-    g_hash_table_insert (meta, (char *)"base_model", (char *)base);
-  g_hash_table_insert (meta, (char *)"samples", (char *)samples);
-  g_hash_table_insert (meta, (char *)"epochs", (char *)"1");
-  g_hash_table_insert (meta, (char *)"dataset_commitment",
-                       (char *)"5e1f0e0000000000000000000000000000000000000000000000000000000000");
-  return trb_fl_model_to_safetensors (model, params, meta);
+    trb_weights_set_metadata (weights, "base_model", base);
+  trb_weights_set_metadata (weights, "samples", samples);
+  trb_weights_set_metadata (weights, "epochs", "1");
+  trb_weights_set_metadata (weights, "dataset_commitment",
+                            "5e1f0e0000000000000000000000000000000000000000000000000000000000");
+  return trb_weights_to_safetensors (weights);
 }
 
 static void
@@ -650,9 +670,8 @@ test_rejections (void)
   g_autofree char *task = make_task (2, 2);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) round = NULL;
-  g_autoptr(JsonObject) task_obj = NULL;
-  g_autoptr(TrbFlModel) model = NULL;
-  g_autoptr(TrbFlModel) other = NULL;
+  g_autoptr(TrbModelSpec) model = NULL;
+  g_autoptr(TrbModelSpec) other = NULL;
   g_autofree char *big = NULL;
   g_autofree char *problem = NULL;
   const char *base;
@@ -721,24 +740,20 @@ test_rejections (void)
   /* Updates: checked one by one. */
   round = round_state (f.participants[0]);
   base = json_object_get_string_member (round, "model");
-  task_obj = test_get_json (f.participants[0]->client, "/v1/tasks/fashion-mnist", &error);
-  g_assert_no_error (error);
-  model = trb_fl_model_new_from_spec (json_object_get_object_member (task_obj, "model"), &error);
+  model = task_spec (f.participants[0]->client);
+  other = trb_model_spec_new_from_json ("{\"format\":\"tributary-model\",\"version\":1,"
+                                        "\"input\":{\"shape\":[784],\"dtype\":\"u8\"},"
+                                        "\"layers\":[{\"type\":\"dense\",\"units\":10}],"
+                                        "\"loss\":\"softmax_cross_entropy\"}", -1, &error);
   g_assert_no_error (error);
   {
-    g_autoptr(JsonNode) spec = json_from_string ("{\"input\":784,\"layers\":[{\"type\":\"dense\","
-                                                 "\"units\":10}]}", NULL);
-
-    other = trb_fl_model_new_from_spec (json_node_get_object (spec), &error);
-  }
-  {
-    g_autoptr(GBytes) good = make_update (model, base, "10", 0.001f);
-    g_autoptr(GBytes) good2 = make_update (model, base, "10", 0.002f);
-    g_autoptr(GBytes) nan = make_update (model, base, "10", NAN);
-    g_autoptr(GBytes) shape = make_update (other, base, "10", 0.001f);
+    g_autoptr(GBytes) good = make_update (model, base, "10", 1, FALSE);
+    g_autoptr(GBytes) good2 = make_update (model, base, "10", 2, FALSE);
+    g_autoptr(GBytes) nan = make_update (model, base, "10", 3, TRUE);
+    g_autoptr(GBytes) shape = make_update (other, base, "10", 4, FALSE);
     g_autoptr(GBytes) stale = make_update (model, "1111111111111111111111111111111111111111111111"
-                                                  "111111111111111111", "10", 0.001f);
-    g_autoptr(GBytes) no_samples = make_update (model, base, "0", 0.001f);
+                                                  "111111111111111111", "10", 5, FALSE);
+    g_autoptr(GBytes) no_samples = make_update (model, base, "0", 6, FALSE);
     g_autoptr(GBytes) garbage = g_bytes_new_static ("not a tensor file", 17);
     g_autoptr(JsonObject) first = NULL;
     g_autoptr(JsonObject) again = NULL;
@@ -751,6 +766,20 @@ test_rejections (void)
     assert_upload_rejected (p, 1, nan, "non-finite");
     assert_upload_rejected (p, 1, shape, "wrong-shape");
     assert_upload_rejected (p, 1, garbage, "bad-update");
+    {
+      /* A safetensors header of 2 MiB, over the 1 MiB limit. */
+      gsize header_len = 2 * 1024 * 1024;
+      guint8 *raw = g_malloc (8 + header_len);
+      guint64 le = GUINT64_TO_LE ((guint64) header_len);
+      g_autoptr(GBytes) huge = NULL;
+
+      memcpy (raw, &le, 8);
+      memset (raw + 8, ' ', header_len);
+      raw[8] = '{';
+      raw[8 + header_len - 1] = '}';
+      huge = g_bytes_new_take (raw, 8 + header_len);
+      assert_upload_rejected (p, 1, huge, "too-large");
+    }
     assert_upload_rejected (p, 1, no_samples, "bad-update");
 
     /* Idempotent: the same bytes again get the same receipt. */
@@ -770,7 +799,7 @@ test_rejections (void)
     g_assert_no_error (error);
     wait_for_round (p, 2, NULL);
     {
-      g_autoptr(GBytes) late = make_update (model, base, "10", 0.003f);
+      g_autoptr(GBytes) late = make_update (model, base, "10", 7, FALSE);
 
       assert_upload_rejected (f.participants[2], 1, late, "late");
     }
