@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//
+// C = alpha·op(A)·op(B) (+ C) with a fused epilogue (bias per column or per row, ReLU, and a
+// mask that zeroes the outputs where a saved ReLU output is not positive). Operands are
+// addressed with strides, so one shader serves NN, NT and TN, and gl_WorkGroupID.z walks a batch
+// of independent products. Each invocation computes a TM×TN register tile with no shared
+// memory, reading A and B through uniform texel buffers: the profile that suits CPU Vulkan
+// drivers, where texel fetches are much cheaper than storage-buffer loads. Edge tiles clamp
+// their loads and guard their stores, so every size works without padding.
+#version 450
+
+#ifndef TM
+#define TM 8
+#endif
+#ifndef TN
+#define TN 8
+#endif
+
+layout (local_size_x = 8, local_size_y = 8) in;
+
+layout (set = 0, binding = 0) buffer C { float c[]; };
+layout (set = 0, binding = 1) readonly buffer Bias { float bias[]; };
+layout (set = 0, binding = 2) readonly buffer Mask { float mask[]; };
+layout (set = 0, binding = 6) uniform samplerBuffer A;
+layout (set = 0, binding = 7) uniform samplerBuffer B;
+
+layout (push_constant) uniform Params
+{
+  int m, n, k;
+  int a_off, a_si, a_sp;
+  int b_off, b_sp, b_sj;
+  int a_bs, b_bs, c_bs;
+  int ldc, flags;
+  float alpha;
+} p;
+
+const int BIAS_COL = 1;
+const int BIAS_ROW = 2;
+const int RELU = 4;
+const int ACCUMULATE = 8;
+const int MASK = 16;
+
+void
+main ()
+{
+  int i0 = int (gl_GlobalInvocationID.y) * TM;
+  int j0 = int (gl_GlobalInvocationID.x) * TN;
+  int z = int (gl_WorkGroupID.z);
+
+  if (i0 >= p.m || j0 >= p.n)
+    return;
+
+  int a_base = p.a_off + z * p.a_bs;
+  int b_base = p.b_off + z * p.b_bs;
+  int ai[TM];
+  int bj[TN];
+  float acc[TM][TN];
+
+  for (int t = 0; t < TM; t++)
+    ai[t] = a_base + min (i0 + t, p.m - 1) * p.a_si;
+  for (int u = 0; u < TN; u++)
+    bj[u] = b_base + min (j0 + u, p.n - 1) * p.b_sj;
+  for (int t = 0; t < TM; t++)
+    for (int u = 0; u < TN; u++)
+      acc[t][u] = 0.0;
+
+  for (int q = 0; q < p.k; q++)
+    {
+      float av[TM];
+      float bv[TN];
+      int ap = q * p.a_sp;
+      int bp = q * p.b_sp;
+
+      for (int t = 0; t < TM; t++)
+        av[t] = texelFetch (A, ai[t] + ap).r;
+      for (int u = 0; u < TN; u++)
+        bv[u] = texelFetch (B, bj[u] + bp).r;
+      for (int t = 0; t < TM; t++)
+        for (int u = 0; u < TN; u++)
+          acc[t][u] = fma (av[t], bv[u], acc[t][u]);
+    }
+
+  int c_base = z * p.c_bs;
+  for (int t = 0; t < TM; t++)
+    {
+      int i = i0 + t;
+      if (i >= p.m)
+        break;
+      for (int u = 0; u < TN; u++)
+        {
+          int j = j0 + u;
+          if (j >= p.n)
+            break;
+          int ci = c_base + i * p.ldc + j;
+          float v = p.alpha * acc[t][u];
+          if ((p.flags & ACCUMULATE) != 0)
+            v += c[ci];
+          if ((p.flags & BIAS_COL) != 0)
+            v += bias[j];
+          if ((p.flags & BIAS_ROW) != 0)
+            v += bias[i];
+          if ((p.flags & RELU) != 0)
+            v = max (v, 0.0);
+          if ((p.flags & MASK) != 0 && !(mask[ci] > 0.0))
+            v = 0.0;
+          c[ci] = v;
+        }
+    }
+}

@@ -1,0 +1,415 @@
+/* tributary-bench.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Measures the compute engine against its peers in one run: SGEMM GFLOPS for every executor
+ * and device against NumPy and PyTorch, and training samples per second of the FedAvg paper's
+ * 2NN and CNN and of the NIID-Bench CNN against PyTorch eager (CPU, and CUDA where present).
+ */
+
+#define G_LOG_DOMAIN "tributary-bench"
+
+#include "config.h"
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "compute/trb-cpu-executor.h"
+#include "compute/trb-cpu-ops.h"
+#include "compute/trb-model-spec.h"
+#include "compute/trb-vulkan-context.h"
+#include "compute/trb-vulkan-executor.h"
+
+#define FASHION_DIR "/usr/share/datasets/fashion-mnist"
+#define N_SAMPLES 6000
+
+static double opt_seconds = 2.0;
+static gboolean opt_json = FALSE;
+static gboolean opt_quick = FALSE;
+static gboolean opt_no_peer = FALSE;
+static int opt_rounds = 3;
+static char *opt_peer = NULL;
+static char *opt_executor = NULL;
+static char *opt_model = NULL;
+
+static GOptionEntry entries[] = {
+  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON", NULL },
+  { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &opt_seconds, "Seconds per measurement", "S" },
+  { "quick", 0, 0, G_OPTION_ARG_NONE, &opt_quick, "Fewer sizes, shorter runs", NULL },
+  { "no-peer", 0, 0, G_OPTION_ARG_NONE, &opt_no_peer, "Do not run the PyTorch peer", NULL },
+  { "rounds", 0, 0, G_OPTION_ARG_INT, &opt_rounds, "Keep the best of this many rounds", "N" },
+  { "peer-script", 0, 0, G_OPTION_ARG_FILENAME, &opt_peer, "The PyTorch peer script", "PATH" },
+  { "executor", 0, 0, G_OPTION_ARG_STRING, &opt_executor, "Only executors whose name starts so",
+    "NAME" },
+  { "model", 0, 0, G_OPTION_ARG_STRING, &opt_model, "Only this model (2nn, fedavg-cnn, niid-cnn)",
+    "NAME" },
+  { NULL }
+};
+
+static float *fashion_x;
+static gint32 *fashion_y;
+
+static gboolean
+load_fashion (GError **error)
+{
+  gzFile fi = gzopen (FASHION_DIR "/train-images-idx3-ubyte.gz", "rb");
+  gzFile fl = gzopen (FASHION_DIR "/train-labels-idx1-ubyte.gz", "rb");
+  guint8 header[16];
+  g_autofree guint8 *raw = g_new (guint8, (gsize) N_SAMPLES * 784);
+  g_autofree guint8 *labels = g_new (guint8, N_SAMPLES);
+  gboolean ok = fi && fl &&
+                gzread (fi, header, 16) == 16 && header[2] == 8 && header[3] == 3 &&
+                gzread (fi, raw, N_SAMPLES * 784) == N_SAMPLES * 784 &&
+                gzread (fl, header, 8) == 8 && header[3] == 1 &&
+                gzread (fl, labels, N_SAMPLES) == N_SAMPLES;
+
+  if (fi)
+    gzclose (fi);
+  if (fl)
+    gzclose (fl);
+  if (!ok)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "Cannot read Fashion-MNIST from " FASHION_DIR " (dataset-fashion-mnist)");
+      return FALSE;
+    }
+  fashion_x = g_new (float, (gsize) N_SAMPLES * 784);
+  fashion_y = g_new (gint32, N_SAMPLES);
+  for (gsize i = 0; i < (gsize) N_SAMPLES * 784; i++)
+    fashion_x[i] = raw[i] / 255.0f;
+  for (int i = 0; i < N_SAMPLES; i++)
+    fashion_y[i] = labels[i] % 10;
+  return TRUE;
+}
+
+static double
+cpu_gemm_gflops (int n)
+{
+  g_autofree float *a = g_new (float, (gsize) n * n);
+  g_autofree float *b = g_new (float, (gsize) n * n);
+  g_autofree float *c = g_new (float, (gsize) n * n);
+  gint64 start;
+  int reps = 0;
+
+  for (gsize i = 0; i < (gsize) n * n; i++)
+    {
+      a[i] = (float) g_random_double ();
+      b[i] = (float) g_random_double ();
+    }
+  trb_cpu_gemm (FALSE, FALSE, n, n, n, 1.0f, a, b, 0.0f, c);
+  start = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - start < opt_seconds / 2 * G_USEC_PER_SEC || reps < 2)
+    {
+      trb_cpu_gemm (FALSE, FALSE, n, n, n, 1.0f, a, b, 0.0f, c);
+      reps++;
+    }
+  return 2.0 * n * n * (double) n * reps / ((g_get_monotonic_time () - start) / 1e6) / 1e9;
+}
+
+static double
+train_rate (TrbExecutor *executor,
+            const char  *json,
+            int          batch,
+            GError     **error)
+{
+  g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (json, -1, error);
+  g_autoptr(TrbWeights) init = NULL;
+  TrbStepParams sp;
+  gint64 start;
+  int steps = 0, per_epoch = N_SAMPLES / batch;
+
+  if (spec == NULL)
+    return -1;
+  init = trb_model_spec_init_weights (spec, 1);
+  if (!trb_executor_prepare (executor, spec, batch, error) ||
+      !trb_executor_set_weights (executor, init, NULL, error))
+    return -1;
+  trb_step_params_init_sgd (&sp, 0.01, 0.9);
+
+  for (int warm = -5; ; steps++)
+    {
+      int first = (steps % per_epoch) * batch;
+      TrbBatch b = { batch, fashion_x + (gsize) first * 784, fashion_y + first };
+      TrbStepResult r;
+
+      if (warm < 0)
+        {
+          warm++;
+          if (warm == 0)
+            {
+              start = g_get_monotonic_time ();
+              steps = -1;
+            }
+        }
+      else if (g_get_monotonic_time () - start >= opt_seconds * G_USEC_PER_SEC)
+        break;
+      sp.step = steps + 10;
+      if (!trb_executor_train_step (executor, &b, &sp, &r, error))
+        return -1;
+    }
+  return (double) steps * batch / ((g_get_monotonic_time () - start) / 1e6);
+}
+
+static JsonObject *
+run_peer (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *out = NULL;
+  g_autofree char *seconds = g_strdup_printf ("%g", opt_seconds);
+  g_autofree char *rounds = g_strdup_printf ("%d", MAX (opt_rounds, 1));
+  const char *argv[] = { "/usr/bin/python3", opt_peer ? opt_peer : TRB_BENCH_PEER_SCRIPT,
+                         "--seconds", seconds, "--rounds", rounds,
+                         opt_quick ? "--quick" : NULL, NULL };
+  int status;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL,
+                     &status, &error) ||
+      !g_spawn_check_wait_status (status, &error) ||
+      !json_parser_load_from_data (parser, out, -1, &error))
+    {
+      g_printerr ("tributary-bench: the PyTorch peer failed: %s\n", error->message);
+      return NULL;
+    }
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static double
+peer_value (JsonObject *peer,
+            const char *section,
+            const char *key,
+            const char *which)
+{
+  JsonObject *s, *k;
+
+  if (peer == NULL || !json_object_has_member (peer, section))
+    return NAN;
+  s = json_object_get_object_member (peer, section);
+  if (!json_object_has_member (s, key))
+    return NAN;
+  k = json_object_get_object_member (s, key);
+  if (!json_object_has_member (k, which))
+    return NAN;
+  return json_object_get_double_member (k, which);
+}
+
+typedef struct
+{
+  char        *name;
+  TrbExecutor *executor;
+  int          device_index;   /* Vulkan device, or -1 for the CPU */
+} Candidate;
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("— measure the compute engine");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GPtrArray) vk_devices = NULL;
+  JsonObject *peer = NULL;
+  const int gemm_sizes[] = { 256, 512, 1024, 2048 };
+  int n_sizes = opt_quick ? 2 : 4;
+  struct { const char *label; const char *(*json) (void); int batch; } models[] = {
+    { "2nn/B=10", trb_model_spec_json_2nn, 10 },
+    { "2nn/B=64", trb_model_spec_json_2nn, 64 },
+    { "fedavg-cnn/B=50", trb_model_spec_json_fedavg_cnn, 50 },
+    { "niid-cnn/B=64", trb_model_spec_json_niid_cnn, 64 },
+  };
+  GArray *candidates = g_array_new (FALSE, TRUE, sizeof (Candidate));
+  g_autofree char *load = NULL;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("tributary-bench: %s\n", error->message);
+      return 2;
+    }
+  n_sizes = opt_quick ? 2 : 4;
+  if (!load_fashion (&error))
+    {
+      g_printerr ("tributary-bench: %s\n", error->message);
+      return 1;
+    }
+  g_file_get_contents ("/proc/loadavg", &load, NULL, NULL);
+
+  if (opt_executor == NULL || g_str_has_prefix ("cpu", opt_executor))
+    {
+      Candidate c = { g_strdup ("cpu"), trb_cpu_executor_new (), -1 };
+      g_array_append_val (candidates, c);
+    }
+  vk_devices = opt_executor && g_str_has_prefix ("cpu", opt_executor) ? NULL :
+               trb_vulkan_enumerate_devices (&error);
+  if (vk_devices == NULL && error != NULL)
+    {
+      g_printerr ("tributary-bench: no Vulkan: %s\n", error->message);
+      g_clear_error (&error);
+    }
+  for (guint i = 0; vk_devices && i < vk_devices->len; i++)
+    {
+      TrbVulkanDeviceInfo *info = g_ptr_array_index (vk_devices, i);
+      g_autoptr(TrbVulkanContext) ctx = trb_vulkan_context_new (info->index, &error);
+      Candidate c = { 0 };
+
+      if (ctx == NULL)
+        {
+          g_printerr ("tributary-bench: %s: %s\n", info->name, error->message);
+          g_clear_error (&error);
+          continue;
+        }
+      c.name = g_strdup_printf ("vulkan:%s", info->name);
+      c.executor = trb_vulkan_executor_new (ctx);
+      c.device_index = info->index;
+      g_array_append_val (candidates, c);
+    }
+
+  if (!opt_no_peer)
+    peer = run_peer ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "loadavg");
+  json_builder_add_string_value (builder, load ? g_strstrip (load) : "");
+  json_builder_set_member_name (builder, "gemm");
+  json_builder_begin_object (builder);
+  if (!opt_json)
+    {
+      g_print ("Load average before the run: %s\n\n", load ? load : "?");
+      g_print ("SGEMM GFLOPS (n x n x n)\n%-42s %8s %8s %8s %8s\n", "executor", "256", "512",
+               "1024", "2048");
+    }
+  for (guint c = 0; c < candidates->len; c++)
+    {
+      Candidate *cand = &g_array_index (candidates, Candidate, c);
+
+      if (opt_model)
+        break;
+      json_builder_set_member_name (builder, cand->name);
+      json_builder_begin_object (builder);
+      if (!opt_json)
+        g_print ("%-42s", cand->name);
+      for (int s = 0; s < n_sizes; s++)
+        {
+          double g = -1;
+
+          /* The machine may be shared: keep the best of a few rounds. */
+          for (int round = 0; round < MAX (opt_rounds, 1) && error == NULL; round++)
+            g = MAX (g, cand->device_index < 0 ? cpu_gemm_gflops (gemm_sizes[s]) :
+                     trb_vulkan_executor_gemm_gflops (TRB_VULKAN_EXECUTOR (cand->executor),
+                                                      gemm_sizes[s], opt_seconds / 2, &error));
+          g_autofree char *key = g_strdup_printf ("%d", gemm_sizes[s]);
+
+          if (g < 0)
+            {
+              g_printerr ("tributary-bench: %s\n", error->message);
+              g_clear_error (&error);
+            }
+          json_builder_set_member_name (builder, key);
+          json_builder_add_double_value (builder, g);
+          if (!opt_json)
+            g_print (" %8.1f", g);
+        }
+      json_builder_end_object (builder);
+      if (!opt_json)
+        g_print ("\n");
+    }
+  for (int p = 0; p < 3; p++)
+    {
+      const char *which[] = { "numpy", "torch-cpu", "torch-cuda" };
+
+      if (isnan (peer_value (peer, "gemm", "256", which[p])))
+        continue;
+      if (!opt_json)
+        g_print ("%-42s", which[p]);
+      for (int s = 0; s < n_sizes; s++)
+        {
+          g_autofree char *key = g_strdup_printf ("%d", gemm_sizes[s]);
+          if (!opt_json)
+            g_print (" %8.1f", peer_value (peer, "gemm", key, which[p]));
+        }
+      if (!opt_json)
+        g_print ("\n");
+    }
+  json_builder_end_object (builder);
+
+  json_builder_set_member_name (builder, "train");
+  json_builder_begin_object (builder);
+  if (!opt_json)
+    g_print ("\nTraining samples/s (SGD momentum 0.9), ratio to PyTorch CPU (2 threads)%s\n"
+             "%-18s %-42s %10s %10s %8s\n",
+             isnan (peer_value (peer, "train", "2nn/B=10", "torch-cuda")) ? "" :
+             " and CUDA eager", "model", "executor", "samples/s", "peer", "ratio");
+  for (guint m = 0; m < G_N_ELEMENTS (models); m++)
+    {
+      double torch_cpu = peer_value (peer, "train", models[m].label, "torch-cpu");
+      double torch_cuda = peer_value (peer, "train", models[m].label, "torch-cuda");
+
+      if (opt_model && !g_str_has_prefix (models[m].label, opt_model))
+        continue;
+      json_builder_set_member_name (builder, models[m].label);
+      json_builder_begin_object (builder);
+      for (guint c = 0; c < candidates->len; c++)
+        {
+          Candidate *cand = &g_array_index (candidates, Candidate, c);
+          double rate = -1;
+
+          for (int round = 0; round < MAX (opt_rounds, 1) && error == NULL; round++)
+            rate = MAX (rate, train_rate (cand->executor, models[m].json (), models[m].batch,
+                                          &error));
+          double vs = cand->device_index >= 0 && !isnan (torch_cuda) ? torch_cuda : torch_cpu;
+
+          if (rate < 0)
+            {
+              g_printerr ("tributary-bench: %s: %s\n", cand->name, error->message);
+              g_clear_error (&error);
+            }
+          json_builder_set_member_name (builder, cand->name);
+          json_builder_add_double_value (builder, rate);
+          if (!opt_json)
+            g_print ("%-18s %-42s %10.0f %10.0f %7.2fx\n", models[m].label, cand->name, rate,
+                     vs, rate / vs);
+        }
+      json_builder_set_member_name (builder, "torch-cpu");
+      json_builder_add_double_value (builder, torch_cpu);
+      if (!isnan (torch_cuda))
+        {
+          json_builder_set_member_name (builder, "torch-cuda");
+          json_builder_add_double_value (builder, torch_cuda);
+        }
+      json_builder_end_object (builder);
+    }
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "peer_gemm");
+  if (peer && json_object_has_member (peer, "gemm"))
+    json_builder_add_value (builder, json_node_copy (json_object_get_member (peer, "gemm")));
+  else
+    json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+
+  if (opt_json)
+    {
+      g_autoptr(JsonGenerator) gen = json_generator_new ();
+      g_autoptr(JsonNode) root = json_builder_get_root (builder);
+      g_autofree char *text = NULL;
+
+      json_generator_set_root (gen, root);
+      json_generator_set_pretty (gen, TRUE);
+      text = json_generator_to_data (gen, NULL);
+      g_print ("%s\n", text);
+    }
+
+  for (guint c = 0; c < candidates->len; c++)
+    {
+      g_free (g_array_index (candidates, Candidate, c).name);
+      g_object_unref (g_array_index (candidates, Candidate, c).executor);
+    }
+  g_array_unref (candidates);
+  g_clear_pointer (&peer, json_object_unref);
+  g_free (fashion_x);
+  g_free (fashion_y);
+  return 0;
+}

@@ -1,0 +1,464 @@
+/* trb-cpu-executor.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The CPU executor keeps every activation of the batch so the backward pass can reuse them
+ * (the im2col columns of each convolution, the argmax of each pooling layer, ReLU outputs as
+ * their own masks) and does the optimizer update in one pass over each parameter.
+ */
+
+#define G_LOG_DOMAIN "trb-cpu-executor"
+
+#include "config.h"
+
+#include "trb-cpu-executor.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#include "compute/trb-cpu-ops.h"
+
+struct _TrbCpuExecutor
+{
+  GObject        parent_instance;
+
+  TrbModelSpec  *spec;
+  TrbWeights    *params;
+  TrbWeights    *grads;
+  TrbWeights    *state;      /* m and v per parameter */
+  TrbWeights    *anchor;     /* FedProx global weights, or NULL */
+  int            max_batch;
+  guint          n_layers;
+  float        **acts;       /* n_layers + 1; a fused ReLU shares its input's buffer */
+  gboolean      *relu_fused; /* layer i is a ReLU done by the convolution before it */
+  float        **cols;       /* per conv layer, else NULL */
+  gint32       **argmax;     /* per pooling layer, else NULL */
+  float         *tmp;
+  float         *d_a;
+  float         *d_b;
+};
+
+static void executor_iface_init (TrbExecutorInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TrbCpuExecutor, trb_cpu_executor, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (TRB_TYPE_EXECUTOR, executor_iface_init))
+
+static void
+release (TrbCpuExecutor *self)
+{
+  for (guint i = 0; self->acts && i <= self->n_layers; i++)
+    if (i == 0 || !self->relu_fused[i - 1])
+      g_free (self->acts[i]);
+  g_clear_pointer (&self->relu_fused, g_free);
+  for (guint i = 0; self->cols && i < self->n_layers; i++)
+    g_free (self->cols[i]);
+  for (guint i = 0; self->argmax && i < self->n_layers; i++)
+    g_free (self->argmax[i]);
+  g_clear_pointer (&self->acts, g_free);
+  g_clear_pointer (&self->cols, g_free);
+  g_clear_pointer (&self->argmax, g_free);
+  g_clear_pointer (&self->tmp, g_free);
+  g_clear_pointer (&self->d_a, g_free);
+  g_clear_pointer (&self->d_b, g_free);
+  g_clear_object (&self->params);
+  g_clear_object (&self->grads);
+  g_clear_object (&self->state);
+  g_clear_object (&self->anchor);
+  g_clear_object (&self->spec);
+}
+
+static void
+trb_cpu_executor_finalize (GObject *object)
+{
+  release (TRB_CPU_EXECUTOR (object));
+  G_OBJECT_CLASS (trb_cpu_executor_parent_class)->finalize (object);
+}
+
+static void
+trb_cpu_executor_class_init (TrbCpuExecutorClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = trb_cpu_executor_finalize;
+}
+
+static void
+trb_cpu_executor_init (TrbCpuExecutor *self)
+{
+}
+
+TrbExecutor *
+trb_cpu_executor_new (void)
+{
+  return g_object_new (TRB_TYPE_CPU_EXECUTOR, NULL);
+}
+
+static const char *
+cpu_get_name (TrbExecutor *executor)
+{
+  return "cpu";
+}
+
+static gsize
+out_size (const TrbLayer *l)
+{
+  return (gsize) l->out_c * l->out_h * l->out_w;
+}
+
+static gboolean
+cpu_prepare (TrbExecutor   *executor,
+             TrbModelSpec  *spec,
+             int            max_batch,
+             GError       **error)
+{
+  TrbCpuExecutor *self = TRB_CPU_EXECUTOR (executor);
+  gsize tmp_size = 1, max_act = trb_model_spec_get_max_activations (spec), total = 0;
+
+  release (self);
+  self->spec = g_object_ref (spec);
+  self->params = trb_model_spec_init_weights (spec, 0);
+  self->grads = trb_weights_copy (self->params);
+  self->state = trb_optimizer_state_new (self->params);
+  self->max_batch = max_batch;
+  self->n_layers = trb_model_spec_get_n_layers (spec);
+
+  /* Refuse sizes this machine cannot hold rather than failing half-way through a step. */
+  for (guint i = 0; i < self->n_layers; i++)
+    {
+      const TrbLayer *l = trb_model_spec_get_layer (spec, i);
+      total += out_size (l) * max_batch;
+      if (l->kind == TRB_LAYER_CONV2D)
+        total += trb_cpu_conv2d_cols_size (l, max_batch);
+    }
+  if (total > (gsize) 1 << 32)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_UNSUPPORTED,
+                   _("The model with this batch size needs more memory than allowed. Use a "
+                     "smaller batch size."));
+      release (self);
+      return FALSE;
+    }
+
+  self->acts = g_new0 (float *, self->n_layers + 1);
+  self->cols = g_new0 (float *, self->n_layers);
+  self->argmax = g_new0 (gint32 *, self->n_layers);
+  self->relu_fused = g_new0 (gboolean, self->n_layers);
+  self->acts[0] = g_new0 (float, (gsize) max_batch * trb_model_spec_get_input_size (spec));
+  for (guint i = 0; i < self->n_layers; i++)
+    {
+      const TrbLayer *l = trb_model_spec_get_layer (spec, i);
+
+      self->relu_fused[i] = l->kind == TRB_LAYER_RELU && i > 0 &&
+                            trb_model_spec_get_layer (spec, i - 1)->kind == TRB_LAYER_CONV2D;
+      if (self->relu_fused[i])
+        self->acts[i + 1] = self->acts[i];
+      else
+        self->acts[i + 1] = g_new0 (float, (gsize) max_batch * out_size (l));
+      if (l->kind == TRB_LAYER_CONV2D)
+        {
+          self->cols[i] = g_new0 (float, trb_cpu_conv2d_cols_size (l, max_batch));
+          tmp_size = MAX (tmp_size, trb_cpu_conv2d_tmp_size (l, max_batch));
+        }
+      else if (l->kind == TRB_LAYER_MAXPOOL2D)
+        self->argmax[i] = g_new0 (gint32, (gsize) max_batch * out_size (l));
+    }
+  self->tmp = g_new0 (float, tmp_size);
+  self->d_a = g_new0 (float, (gsize) max_batch * max_act);
+  self->d_b = g_new0 (float, (gsize) max_batch * max_act);
+  return TRUE;
+}
+
+static gboolean
+check_prepared (TrbCpuExecutor  *self,
+                GError         **error)
+{
+  if (self->spec == NULL)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_FAILED,
+                   _("The model has not been set up for training."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+cpu_set_weights (TrbExecutor  *executor,
+                 TrbWeights   *params,
+                 TrbWeights   *state,
+                 GError      **error)
+{
+  TrbCpuExecutor *self = TRB_CPU_EXECUTOR (executor);
+
+  if (!check_prepared (self, error) || !trb_weights_same_layout (self->params, params, error))
+    return FALSE;
+  if (state != NULL && !trb_optimizer_state_check (params, state, error))
+    return FALSE;
+  g_clear_object (&self->params);
+  g_clear_object (&self->state);
+  self->params = trb_weights_copy (params);
+  self->state = state ? trb_weights_copy (state) : trb_optimizer_state_new (params);
+  return TRUE;
+}
+
+static TrbWeights *
+cpu_get_weights (TrbExecutor *executor)
+{
+  TrbCpuExecutor *self = TRB_CPU_EXECUTOR (executor);
+
+  g_return_val_if_fail (self->params != NULL, NULL);
+  return trb_weights_copy (self->params);
+}
+
+static TrbWeights *
+cpu_get_optimizer_state (TrbExecutor *executor)
+{
+  TrbCpuExecutor *self = TRB_CPU_EXECUTOR (executor);
+
+  g_return_val_if_fail (self->state != NULL, NULL);
+  return trb_weights_copy (self->state);
+}
+
+static gboolean
+cpu_set_prox_anchor (TrbExecutor  *executor,
+                     TrbWeights   *global,
+                     GError      **error)
+{
+  TrbCpuExecutor *self = TRB_CPU_EXECUTOR (executor);
+
+  if (!check_prepared (self, error))
+    return FALSE;
+  g_clear_object (&self->anchor);
+  if (global == NULL)
+    return TRUE;
+  if (!trb_weights_same_layout (self->params, global, error))
+    return FALSE;
+  self->anchor = trb_weights_copy (global);
+  return TRUE;
+}
+
+static gboolean
+check_batch (TrbCpuExecutor  *self,
+             const TrbBatch  *batch,
+             GError         **error)
+{
+  int classes = trb_model_spec_get_n_classes (self->spec);
+
+  if (batch->n > self->max_batch)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
+                   _("A batch is larger than the model was set up for."));
+      return FALSE;
+    }
+  for (int s = 0; s < batch->n; s++)
+    if (batch->labels[s] < 0 || batch->labels[s] >= classes)
+      {
+        g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
+                     _("A sample has the label %d, but the model knows only %d classes."),
+                     batch->labels[s], classes);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+#define PARAM(idx) trb_weights_get_data (self->params, (idx))
+#define GRAD(idx) trb_weights_get_data (self->grads, (idx))
+
+static void
+forward (TrbCpuExecutor      *self,
+         const TrbBatch      *batch,
+         gboolean             training,
+         const TrbStepParams *sp)
+{
+  int n = batch->n;
+
+  memcpy (self->acts[0], batch->x, (gsize) n * trb_model_spec_get_input_size (self->spec) *
+          sizeof (float));
+  for (guint i = 0; i < self->n_layers; i++)
+    {
+      const TrbLayer *l = trb_model_spec_get_layer (self->spec, i);
+      float *x = self->acts[i], *y = self->acts[i + 1];
+      gsize count = (gsize) n * out_size (l);
+
+      switch (l->kind)
+        {
+        case TRB_LAYER_DENSE:
+          trb_cpu_dense_forward (l, n, x, PARAM (l->weight_index), PARAM (l->bias_index), y);
+          break;
+        case TRB_LAYER_CONV2D:
+          trb_cpu_conv2d_forward (l, n, x, PARAM (l->weight_index), PARAM (l->bias_index), y,
+                                  i + 1 < self->n_layers && self->relu_fused[i + 1],
+                                  self->cols[i], self->tmp);
+          break;
+        case TRB_LAYER_MAXPOOL2D:
+          trb_cpu_maxpool_forward (l, n, x, y, self->argmax[i]);
+          break;
+        case TRB_LAYER_RELU:
+          if (!self->relu_fused[i])
+            trb_cpu_relu_forward (count, x, y);
+          break;
+        case TRB_LAYER_DROPOUT:
+          if (training && l->rate > 0)
+            {
+              trb_cpu_dropout (l, i, n, sp->dropout_seed, sp->step, x, y);
+              break;
+            }
+          G_GNUC_FALLTHROUGH;
+        case TRB_LAYER_FLATTEN:
+        default:
+          memcpy (y, x, count * sizeof (float));
+          break;
+        }
+    }
+}
+
+static gboolean
+cpu_evaluate (TrbExecutor     *executor,
+              const TrbBatch  *batch,
+              TrbStepResult   *result,
+              GError         **error)
+{
+  TrbCpuExecutor *self = TRB_CPU_EXECUTOR (executor);
+
+  if (!check_prepared (self, error) || !check_batch (self, batch, error))
+    return FALSE;
+  forward (self, batch, FALSE, NULL);
+  trb_cpu_softmax_xent (batch->n, trb_model_spec_get_n_classes (self->spec),
+                        self->acts[self->n_layers], batch->labels, NULL, &result->loss_sum,
+                        &result->correct);
+  result->n = batch->n;
+  return TRUE;
+}
+
+static void
+optimizer_update (TrbCpuExecutor      *self,
+                  const TrbStepParams *sp)
+{
+  guint n_params = trb_weights_get_n_tensors (self->params);
+  float lr = (float) sp->learning_rate, wd = (float) sp->weight_decay;
+  float mu = self->anchor ? (float) sp->prox_mu : 0.0f, mom = (float) sp->momentum;
+  float b1 = (float) sp->beta1, b2 = (float) sp->beta2, eps = (float) sp->eps;
+  float bc1 = (float) (1.0 - pow (sp->beta1, (double) sp->step));
+  float bc2 = (float) (1.0 - pow (sp->beta2, (double) sp->step));
+
+  for (guint p = 0; p < n_params; p++)
+    {
+      gsize count = trb_weights_get_n_elements (self->params, p);
+      float *w = PARAM (p), *g = GRAD (p);
+      float *m = trb_weights_get_data (self->state, 2 * p);
+      float *v = trb_weights_get_data (self->state, 2 * p + 1);
+      const float *anchor = self->anchor ? trb_weights_get_data (self->anchor, p) : NULL;
+
+      for (gsize k = 0; k < count; k++)
+        {
+          float grad = g[k] + wd * w[k];
+
+          if (anchor != NULL)
+            grad += mu * (w[k] - anchor[k]);
+          if (sp->optimizer == TRB_OPTIMIZER_ADAM)
+            {
+              m[k] = b1 * m[k] + (1 - b1) * grad;
+              v[k] = b2 * v[k] + (1 - b2) * grad * grad;
+              w[k] -= lr * (m[k] / bc1) / (sqrtf (v[k] / bc2) + eps);
+            }
+          else if (mom != 0)
+            {
+              m[k] = mom * m[k] + grad;
+              w[k] -= lr * m[k];
+            }
+          else
+            w[k] -= lr * grad;
+        }
+    }
+}
+
+static gboolean
+cpu_train_step (TrbExecutor          *executor,
+                const TrbBatch       *batch,
+                const TrbStepParams  *sp,
+                TrbStepResult        *result,
+                GError              **error)
+{
+  TrbCpuExecutor *self = TRB_CPU_EXECUTOR (executor);
+  float *dcur = self->d_a, *dnext = self->d_b;
+  int n = batch->n;
+
+  if (!check_prepared (self, error) || !check_batch (self, batch, error))
+    return FALSE;
+  forward (self, batch, TRUE, sp);
+  trb_cpu_softmax_xent (n, trb_model_spec_get_n_classes (self->spec), self->acts[self->n_layers],
+                        batch->labels, dcur, &result->loss_sum, &result->correct);
+  result->n = n;
+  if (!isfinite (result->loss_sum))
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_DIVERGED,
+                   _("Training became unstable (the loss is no longer a number). Try a smaller "
+                     "learning rate."));
+      return FALSE;
+    }
+
+  for (int i = (int) self->n_layers - 1; i >= 0; i--)
+    {
+      const TrbLayer *l = trb_model_spec_get_layer (self->spec, i);
+      float *dx = i > 0 ? dnext : NULL;
+      gsize count = (gsize) n * l->in_c * l->in_h * l->in_w;
+
+      switch (l->kind)
+        {
+        case TRB_LAYER_DENSE:
+          trb_cpu_dense_backward (l, n, self->acts[i], PARAM (l->weight_index), dcur, dx,
+                                  GRAD (l->weight_index), GRAD (l->bias_index));
+          break;
+        case TRB_LAYER_CONV2D:
+          trb_cpu_conv2d_backward (l, n, dcur,
+                                   i + 1 < (int) self->n_layers && self->relu_fused[i + 1] ?
+                                   self->acts[i + 1] : NULL, PARAM (l->weight_index), dx,
+                                   GRAD (l->weight_index), GRAD (l->bias_index), self->cols[i],
+                                   self->tmp);
+          break;
+        case TRB_LAYER_MAXPOOL2D:
+          if (dx)
+            trb_cpu_maxpool_backward (l, n, self->argmax[i], dcur, dx);
+          break;
+        case TRB_LAYER_RELU:
+          /* A fused ReLU's mask is applied by the convolution's backward pass. */
+          if (self->relu_fused[i])
+            dx = NULL;
+          else if (dx)
+            trb_cpu_relu_backward (count, self->acts[i + 1], dcur, dx);
+          break;
+        case TRB_LAYER_DROPOUT:
+          if (dx && l->rate > 0)
+            {
+              trb_cpu_dropout (l, i, n, sp->dropout_seed, sp->step, dcur, dx);
+              break;
+            }
+          G_GNUC_FALLTHROUGH;
+        case TRB_LAYER_FLATTEN:
+        default:
+          if (dx)
+            memcpy (dx, dcur, count * sizeof (float));
+          break;
+        }
+      if (dx)
+        {
+          float *t = dcur;
+          dcur = dnext;
+          dnext = t;
+        }
+    }
+
+  optimizer_update (self, sp);
+  return TRUE;
+}
+
+static void
+executor_iface_init (TrbExecutorInterface *iface)
+{
+  iface->get_name = cpu_get_name;
+  iface->prepare = cpu_prepare;
+  iface->set_weights = cpu_set_weights;
+  iface->get_weights = cpu_get_weights;
+  iface->get_optimizer_state = cpu_get_optimizer_state;
+  iface->set_prox_anchor = cpu_set_prox_anchor;
+  iface->train_step = cpu_train_step;
+  iface->evaluate = cpu_evaluate;
+}

@@ -1,0 +1,99 @@
+/* trb-cpu-ops.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The fp32 ops of the CPU executor: GEMMs go to OpenBLAS, the rest is plain C. Layouts match
+ * trb-reference.h.
+ */
+
+#pragma once
+
+#include "compute/trb-model-spec.h"
+
+G_BEGIN_DECLS
+
+void  trb_cpu_gemm               (gboolean        trans_a,
+                                  gboolean        trans_b,
+                                  int             m,
+                                  int             n,
+                                  int             k,
+                                  float           alpha,
+                                  const float    *a,
+                                  const float    *b,
+                                  float           beta,
+                                  float          *c);
+void  trb_cpu_dense_forward      (const TrbLayer *layer,
+                                  int             n,
+                                  const float    *x,
+                                  const float    *w,
+                                  const float    *b,
+                                  float          *y);
+void  trb_cpu_dense_backward     (const TrbLayer *layer,
+                                  int             n,
+                                  const float    *x,
+                                  const float    *w,
+                                  const float    *dy,
+                                  float          *dx,
+                                  float          *dw,
+                                  float          *db);
+/* Convolution as im2col + GEMM. @cols holds trb_cpu_conv2d_cols_size() floats and must be
+ * kept from the forward to the backward pass; @tmp holds trb_cpu_conv2d_tmp_size() floats. */
+gsize trb_cpu_conv2d_cols_size   (const TrbLayer *layer,
+                                  int             n);
+gsize trb_cpu_conv2d_tmp_size    (const TrbLayer *layer,
+                                  int             n);
+void  trb_cpu_conv2d_forward     (const TrbLayer *layer,
+                                  int             n,
+                                  const float    *x,
+                                  const float    *w,
+                                  const float    *b,
+                                  float          *y,
+                                  gboolean        relu,
+                                  float          *cols,
+                                  float          *tmp);
+/* @mask (nullable): the output of a ReLU fused into the forward pass; gradients are zeroed
+ * where it is not positive. */
+void  trb_cpu_conv2d_backward    (const TrbLayer *layer,
+                                  int             n,
+                                  const float    *dy,
+                                  const float    *mask,
+                                  const float    *w,
+                                  float          *dx,
+                                  float          *dw,
+                                  float          *db,
+                                  float          *cols,
+                                  float          *tmp);
+void  trb_cpu_maxpool_forward    (const TrbLayer *layer,
+                                  int             n,
+                                  const float    *x,
+                                  float          *y,
+                                  gint32         *argmax);
+void  trb_cpu_maxpool_backward   (const TrbLayer *layer,
+                                  int             n,
+                                  const gint32   *argmax,
+                                  const float    *dy,
+                                  float          *dx);
+void  trb_cpu_relu_forward       (gsize           count,
+                                  const float    *x,
+                                  float          *y);
+/* Uses the forward output @y: y > 0 exactly where x > 0. */
+void  trb_cpu_relu_backward      (gsize           count,
+                                  const float    *y,
+                                  const float    *dy,
+                                  float          *dx);
+void  trb_cpu_dropout            (const TrbLayer *layer,
+                                  guint           layer_index,
+                                  int             n,
+                                  guint64         seed,
+                                  guint64         step,
+                                  const float    *x,
+                                  float          *y);
+void  trb_cpu_softmax_xent       (int             n,
+                                  int             classes,
+                                  const float    *logits,
+                                  const gint32   *labels,
+                                  float          *dlogits,
+                                  double         *loss_sum,
+                                  int            *correct);
+
+G_END_DECLS

@@ -1,0 +1,195 @@
+/* trb-executor.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "trb-executor"
+
+#include "config.h"
+
+#include "trb-executor.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+G_DEFINE_INTERFACE (TrbExecutor, trb_executor, G_TYPE_OBJECT)
+
+static void
+trb_executor_default_init (TrbExecutorInterface *iface)
+{
+}
+
+const char *
+trb_executor_get_name (TrbExecutor *self)
+{
+  g_return_val_if_fail (TRB_IS_EXECUTOR (self), NULL);
+  return TRB_EXECUTOR_GET_IFACE (self)->get_name (self);
+}
+
+gboolean
+trb_executor_prepare (TrbExecutor   *self,
+                      TrbModelSpec  *spec,
+                      int            max_batch,
+                      GError       **error)
+{
+  g_return_val_if_fail (TRB_IS_EXECUTOR (self), FALSE);
+  g_return_val_if_fail (TRB_IS_MODEL_SPEC (spec), FALSE);
+
+  if (max_batch < 1 || max_batch > 65536)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
+                   _("The batch size must be between 1 and 65,536."));
+      return FALSE;
+    }
+  return TRB_EXECUTOR_GET_IFACE (self)->prepare (self, spec, max_batch, error);
+}
+
+gboolean
+trb_executor_set_weights (TrbExecutor  *self,
+                          TrbWeights   *params,
+                          TrbWeights   *optimizer_state,
+                          GError      **error)
+{
+  g_return_val_if_fail (TRB_IS_EXECUTOR (self), FALSE);
+  g_return_val_if_fail (TRB_IS_WEIGHTS (params), FALSE);
+  return TRB_EXECUTOR_GET_IFACE (self)->set_weights (self, params, optimizer_state, error);
+}
+
+/**
+ * trb_executor_get_weights:
+ *
+ * Returns: (transfer full): a copy of the current parameters
+ */
+TrbWeights *
+trb_executor_get_weights (TrbExecutor *self)
+{
+  g_return_val_if_fail (TRB_IS_EXECUTOR (self), NULL);
+  return TRB_EXECUTOR_GET_IFACE (self)->get_weights (self);
+}
+
+/**
+ * trb_executor_get_optimizer_state:
+ *
+ * Returns: (transfer full): a copy of the optimizer state
+ */
+TrbWeights *
+trb_executor_get_optimizer_state (TrbExecutor *self)
+{
+  g_return_val_if_fail (TRB_IS_EXECUTOR (self), NULL);
+  return TRB_EXECUTOR_GET_IFACE (self)->get_optimizer_state (self);
+}
+
+/* Sets the global weights of the round, which FedProx's proximal term pulls towards. */
+gboolean
+trb_executor_set_prox_anchor (TrbExecutor  *self,
+                              TrbWeights   *global,
+                              GError      **error)
+{
+  g_return_val_if_fail (TRB_IS_EXECUTOR (self), FALSE);
+  return TRB_EXECUTOR_GET_IFACE (self)->set_prox_anchor (self, global, error);
+}
+
+static gboolean
+check_batch (const TrbBatch  *batch,
+             GError         **error)
+{
+  if (batch->n < 1 || batch->x == NULL || batch->labels == NULL)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
+                   _("A batch of training data is empty."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+trb_executor_train_step (TrbExecutor          *self,
+                         const TrbBatch       *batch,
+                         const TrbStepParams  *params,
+                         TrbStepResult        *result,
+                         GError              **error)
+{
+  g_return_val_if_fail (TRB_IS_EXECUTOR (self), FALSE);
+  g_return_val_if_fail (batch != NULL && params != NULL && result != NULL, FALSE);
+
+  if (!check_batch (batch, error))
+    return FALSE;
+  return TRB_EXECUTOR_GET_IFACE (self)->train_step (self, batch, params, result, error);
+}
+
+gboolean
+trb_executor_evaluate (TrbExecutor     *self,
+                       const TrbBatch  *batch,
+                       TrbStepResult   *result,
+                       GError         **error)
+{
+  g_return_val_if_fail (TRB_IS_EXECUTOR (self), FALSE);
+  g_return_val_if_fail (batch != NULL && result != NULL, FALSE);
+
+  if (!check_batch (batch, error))
+    return FALSE;
+  return TRB_EXECUTOR_GET_IFACE (self)->evaluate (self, batch, result, error);
+}
+
+void
+trb_step_params_init_sgd (TrbStepParams *params,
+                          double         learning_rate,
+                          double         momentum)
+{
+  memset (params, 0, sizeof *params);
+  params->optimizer = TRB_OPTIMIZER_SGD;
+  params->learning_rate = learning_rate;
+  params->momentum = momentum;
+  params->beta1 = 0.9;
+  params->beta2 = 0.999;
+  params->eps = 1e-8;
+  params->step = 1;
+}
+
+void
+trb_step_params_init_adam (TrbStepParams *params,
+                           double         learning_rate)
+{
+  trb_step_params_init_sgd (params, learning_rate, 0);
+  params->optimizer = TRB_OPTIMIZER_ADAM;
+}
+
+/**
+ * trb_optimizer_state_new:
+ *
+ * Returns: (transfer full): zeroed optimizer state for @params: for each parameter P, tensors
+ *   `P.m` then `P.v` of the same shape.
+ */
+TrbWeights *
+trb_optimizer_state_new (TrbWeights *params)
+{
+  TrbWeights *state = trb_weights_new ();
+
+  for (guint i = 0; i < trb_weights_get_n_tensors (params); i++)
+    {
+      g_autofree char *m = g_strdup_printf ("%s.m", trb_weights_get_name (params, i));
+      g_autofree char *v = g_strdup_printf ("%s.v", trb_weights_get_name (params, i));
+
+      trb_weights_add (state, m, trb_weights_get_n_dims (params, i),
+                       trb_weights_get_shape (params, i));
+      trb_weights_add (state, v, trb_weights_get_n_dims (params, i),
+                       trb_weights_get_shape (params, i));
+    }
+  return state;
+}
+
+gboolean
+trb_optimizer_state_check (TrbWeights  *params,
+                           TrbWeights  *state,
+                           GError     **error)
+{
+  g_autoptr(TrbWeights) expected = trb_optimizer_state_new (params);
+
+  if (!trb_weights_same_layout (expected, state, NULL))
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_WEIGHTS,
+                   _("The saved training state does not belong to this model."));
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,752 @@
+/* trb-model-spec.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Parses the JSON model spec into a layer graph, infers every shape, and names the parameters.
+ * Everything here comes from the network, so each value is range-checked and each mistake is
+ * explained in words a person who wrote the spec by hand can act on.
+ */
+
+#define G_LOG_DOMAIN "trb-model-spec"
+
+#include "config.h"
+
+#include "trb-model-spec.h"
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "compute/trb-philox.h"
+
+struct _TrbModelSpec
+{
+  GObject         parent_instance;
+
+  char           *json;
+  char           *digest;
+  TrbFeatureType  input_type;
+  double          input_scale;
+  int             in_c, in_h, in_w;
+  gboolean        in_flat;
+  GArray         *layers;   /* TrbLayer */
+  GPtrArray      *param_names;
+  GArray         *param_shapes;   /* 4 × gsize per parameter, plus n_dims in a side array */
+  GArray         *param_n_dims;   /* guint */
+  GArray         *param_fan_in;   /* gsize */
+  gsize           n_parameters;
+  gsize           max_activations;
+};
+
+G_DEFINE_FINAL_TYPE (TrbModelSpec, trb_model_spec, G_TYPE_OBJECT)
+
+static void
+clear_layer (gpointer data)
+{
+  TrbLayer *layer = data;
+  g_free (layer->name);
+}
+
+static void
+trb_model_spec_finalize (GObject *object)
+{
+  TrbModelSpec *self = (TrbModelSpec *)object;
+
+  g_free (self->json);
+  g_free (self->digest);
+  g_clear_pointer (&self->layers, g_array_unref);
+  g_clear_pointer (&self->param_names, g_ptr_array_unref);
+  g_clear_pointer (&self->param_shapes, g_array_unref);
+  g_clear_pointer (&self->param_n_dims, g_array_unref);
+  g_clear_pointer (&self->param_fan_in, g_array_unref);
+
+  G_OBJECT_CLASS (trb_model_spec_parent_class)->finalize (object);
+}
+
+static void
+trb_model_spec_class_init (TrbModelSpecClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = trb_model_spec_finalize;
+}
+
+static void
+trb_model_spec_init (TrbModelSpec *self)
+{
+  self->layers = g_array_new (FALSE, TRUE, sizeof (TrbLayer));
+  g_array_set_clear_func (self->layers, clear_layer);
+  self->param_names = g_ptr_array_new_with_free_func (g_free);
+  self->param_shapes = g_array_new (FALSE, TRUE, sizeof (gsize));
+  self->param_n_dims = g_array_new (FALSE, TRUE, sizeof (guint));
+  self->param_fan_in = g_array_new (FALSE, TRUE, sizeof (gsize));
+}
+
+static gboolean G_GNUC_PRINTF (2, 3)
+spec_error (GError     **error,
+            const char  *format,
+            ...)
+{
+  g_autofree char *detail = NULL;
+  va_list args;
+
+  va_start (args, format);
+  detail = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_SPEC,
+               /* Translators: %s explains what is wrong with the model description. */
+               _("The model description is not usable: %s"), detail);
+  return FALSE;
+}
+
+/* Reads an optional whole number member within [min, max]; FALSE with an error otherwise. */
+static gboolean
+get_int (JsonObject  *obj,
+         const char  *member,
+         int          fallback,
+         int          min,
+         int          max,
+         int         *out,
+         guint        layer,
+         GError     **error)
+{
+  JsonNode *node = json_object_get_member (obj, member);
+  gint64 v;
+
+  if (node == NULL)
+    {
+      if (fallback < min)
+        return spec_error (error, _("layer %u needs a “%s” value."), layer + 1, member);
+      *out = fallback;
+      return TRUE;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return spec_error (error, _("“%s” of layer %u must be a whole number."), member, layer + 1);
+  v = json_node_get_int (node);
+  if (v < min || v > max)
+    return spec_error (error, _("“%s” of layer %u must be between %d and %d."),
+                       member, layer + 1, min, max);
+  *out = (int) v;
+  return TRUE;
+}
+
+/* "kernel": n or [h, w] */
+static gboolean
+get_pair (JsonObject  *obj,
+          const char  *member,
+          int          fallback,
+          int          min,
+          int         *h,
+          int         *w,
+          guint        layer,
+          GError     **error)
+{
+  JsonNode *node = json_object_get_member (obj, member);
+
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *a = json_node_get_array (node);
+      JsonNode *nh, *nw;
+
+      if (json_array_get_length (a) != 2)
+        return spec_error (error, _("“%s” of layer %u must be a number or two numbers."),
+                           member, layer + 1);
+      nh = json_array_get_element (a, 0);
+      nw = json_array_get_element (a, 1);
+      if (json_node_get_value_type (nh) != G_TYPE_INT64 ||
+          json_node_get_value_type (nw) != G_TYPE_INT64 ||
+          json_node_get_int (nh) < min || json_node_get_int (nh) > 1024 ||
+          json_node_get_int (nw) < min || json_node_get_int (nw) > 1024)
+        return spec_error (error, _("“%s” of layer %u must hold whole numbers from %d to 1024."),
+                           member, layer + 1, min);
+      *h = (int) json_node_get_int (nh);
+      *w = (int) json_node_get_int (nw);
+      return TRUE;
+    }
+  if (!get_int (obj, member, fallback, min, 1024, h, layer, error))
+    return FALSE;
+  *w = *h;
+  return TRUE;
+}
+
+static void
+add_param (TrbModelSpec *self,
+           const char   *layer_name,
+           const char   *suffix,
+           guint         n_dims,
+           const gsize  *shape,
+           gsize         fan_in)
+{
+  gsize n = 1;
+
+  g_ptr_array_add (self->param_names, g_strdup_printf ("%s.%s", layer_name, suffix));
+  for (guint d = 0; d < 4; d++)
+    {
+      gsize v = d < n_dims ? shape[d] : 1;
+      g_array_append_val (self->param_shapes, v);
+      n *= v;
+    }
+  g_array_append_val (self->param_n_dims, n_dims);
+  g_array_append_val (self->param_fan_in, fan_in);
+  self->n_parameters += n;
+}
+
+static gboolean
+name_is_valid (const char *name)
+{
+  if (name[0] == '\0' || strlen (name) > 64)
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-' && *p != '.')
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+parse_layer (TrbModelSpec  *self,
+             JsonNode      *node,
+             guint          index,
+             int           *c,
+             int           *h,
+             int           *w,
+             gboolean      *flat,
+             GError       **error)
+{
+  JsonObject *obj;
+  const char *type;
+  TrbLayer layer = { 0 };
+  gsize out_size;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return spec_error (error, _("layer %u is not an object."), index + 1);
+  obj = json_node_get_object (node);
+  if (json_object_get_member (obj, "type") == NULL ||
+      json_node_get_value_type (json_object_get_member (obj, "type")) != G_TYPE_STRING)
+    return spec_error (error, _("layer %u has no “type”."), index + 1);
+  type = json_object_get_string_member (obj, "type");
+
+  if (json_object_has_member (obj, "name"))
+    {
+      JsonNode *n = json_object_get_member (obj, "name");
+      if (json_node_get_value_type (n) != G_TYPE_STRING ||
+          !name_is_valid (json_node_get_string (n)))
+        return spec_error (error, _("the name of layer %u must be 1 to 64 letters, digits, "
+                                    "dots, dashes or underscores."), index + 1);
+      layer.name = g_strdup (json_node_get_string (n));
+    }
+  else
+    layer.name = g_strdup_printf ("layers.%u", index);
+  for (guint i = 0; i < self->layers->len; i++)
+    if (strcmp (g_array_index (self->layers, TrbLayer, i).name, layer.name) == 0)
+      {
+        spec_error (error, _("two layers are called “%s”."), layer.name);
+        g_free (layer.name);
+        return FALSE;
+      }
+
+  layer.in_c = *c; layer.in_h = *h; layer.in_w = *w; layer.in_flat = *flat;
+  layer.out_c = *c; layer.out_h = *h; layer.out_w = *w; layer.out_flat = *flat;
+  layer.weight_index = layer.bias_index = -1;
+  layer.stride = 1;
+
+#define FAIL() G_STMT_START { g_free (layer.name); return FALSE; } G_STMT_END
+
+  if (strcmp (type, "dense") == 0)
+    {
+      int units;
+      gsize in = (gsize) *c * *h * *w;
+
+      layer.kind = TRB_LAYER_DENSE;
+      if (!*flat)
+        {
+          spec_error (error, _("dense layer %u needs flat input: add a “flatten” layer before "
+                               "it."), index + 1);
+          FAIL ();
+        }
+      if (!get_int (obj, "units", -1, 1, TRB_MODEL_SPEC_MAX_DIM, &units, index, error))
+        FAIL ();
+      layer.out_c = units; layer.out_h = layer.out_w = 1; layer.out_flat = TRUE;
+      layer.weight_index = self->param_names->len;
+      add_param (self, layer.name, "weight", 2, (gsize[]) { units, in }, in);
+      layer.bias_index = self->param_names->len;
+      add_param (self, layer.name, "bias", 1, (gsize[]) { units }, in);
+    }
+  else if (strcmp (type, "conv2d") == 0)
+    {
+      int filters, oh, ow;
+      gsize fan_in;
+
+      layer.kind = TRB_LAYER_CONV2D;
+      if (*flat)
+        {
+          spec_error (error, _("conv2d layer %u needs image-shaped input (channels, height, "
+                               "width), but its input is flat."), index + 1);
+          FAIL ();
+        }
+      if (!get_int (obj, "filters", -1, 1, 4096, &filters, index, error) ||
+          !get_pair (obj, "kernel", -1, 1, &layer.kernel_h, &layer.kernel_w, index, error) ||
+          !get_int (obj, "stride", 1, 1, 64, &layer.stride, index, error))
+        FAIL ();
+      if (json_object_has_member (obj, "padding") &&
+          json_node_get_value_type (json_object_get_member (obj, "padding")) == G_TYPE_STRING)
+        {
+          const char *p = json_object_get_string_member (obj, "padding");
+          if (strcmp (p, "same") == 0)
+            {
+              if (layer.stride != 1 || layer.kernel_h % 2 == 0 || layer.kernel_w % 2 == 0)
+                {
+                  spec_error (error, _("“same” padding of layer %u needs stride 1 and an odd "
+                                       "kernel size."), index + 1);
+                  FAIL ();
+                }
+              layer.pad_h = layer.kernel_h / 2;
+              layer.pad_w = layer.kernel_w / 2;
+            }
+          else if (strcmp (p, "valid") == 0)
+            layer.pad_h = layer.pad_w = 0;
+          else
+            {
+              spec_error (error, _("padding of layer %u must be a number, “same” or “valid”."),
+                          index + 1);
+              FAIL ();
+            }
+        }
+      else if (!get_pair (obj, "padding", 0, 0, &layer.pad_h, &layer.pad_w, index, error))
+        FAIL ();
+      if (layer.pad_h >= layer.kernel_h || layer.pad_w >= layer.kernel_w)
+        {
+          spec_error (error, _("padding of layer %u must be smaller than its kernel."), index + 1);
+          FAIL ();
+        }
+      oh = (*h + 2 * layer.pad_h - layer.kernel_h);
+      ow = (*w + 2 * layer.pad_w - layer.kernel_w);
+      if (oh < 0 || ow < 0)
+        {
+          spec_error (error, _("the kernel of layer %u (%d×%d) is larger than its input "
+                               "(%d×%d)."), index + 1, layer.kernel_h, layer.kernel_w, *h, *w);
+          FAIL ();
+        }
+      layer.out_c = filters;
+      layer.out_h = oh / layer.stride + 1;
+      layer.out_w = ow / layer.stride + 1;
+      fan_in = (gsize) *c * layer.kernel_h * layer.kernel_w;
+      layer.weight_index = self->param_names->len;
+      add_param (self, layer.name, "weight", 4,
+                 (gsize[]) { filters, *c, layer.kernel_h, layer.kernel_w }, fan_in);
+      layer.bias_index = self->param_names->len;
+      add_param (self, layer.name, "bias", 1, (gsize[]) { filters }, fan_in);
+    }
+  else if (strcmp (type, "maxpool2d") == 0)
+    {
+      int sh, sw;
+
+      layer.kind = TRB_LAYER_MAXPOOL2D;
+      if (*flat)
+        {
+          spec_error (error, _("maxpool2d layer %u needs image-shaped input, but its input is "
+                               "flat."), index + 1);
+          FAIL ();
+        }
+      if (!get_pair (obj, "kernel", -1, 1, &layer.kernel_h, &layer.kernel_w, index, error) ||
+          !get_pair (obj, "stride", layer.kernel_h, 1, &sh, &sw, index, error))
+        FAIL ();
+      if (sh != sw)
+        {
+          spec_error (error, _("maxpool2d layer %u must use the same stride both ways."),
+                      index + 1);
+          FAIL ();
+        }
+      if (json_object_has_member (obj, "stride") == FALSE && layer.kernel_h != layer.kernel_w)
+        sh = layer.kernel_h;
+      layer.stride = sh;
+      if (layer.kernel_h > *h || layer.kernel_w > *w)
+        {
+          spec_error (error, _("the pooling window of layer %u is larger than its input."),
+                      index + 1);
+          FAIL ();
+        }
+      layer.out_h = (*h - layer.kernel_h) / layer.stride + 1;
+      layer.out_w = (*w - layer.kernel_w) / layer.stride + 1;
+    }
+  else if (strcmp (type, "relu") == 0)
+    layer.kind = TRB_LAYER_RELU;
+  else if (strcmp (type, "flatten") == 0)
+    {
+      layer.kind = TRB_LAYER_FLATTEN;
+      layer.out_c = *c * *h * *w; layer.out_h = layer.out_w = 1; layer.out_flat = TRUE;
+    }
+  else if (strcmp (type, "dropout") == 0)
+    {
+      JsonNode *r = json_object_get_member (obj, "rate");
+
+      layer.kind = TRB_LAYER_DROPOUT;
+      if (r == NULL || !JSON_NODE_HOLDS_VALUE (r) ||
+          (json_node_get_value_type (r) != G_TYPE_DOUBLE &&
+           json_node_get_value_type (r) != G_TYPE_INT64) ||
+          !(json_node_get_double (r) >= 0 && json_node_get_double (r) < 1))
+        {
+          spec_error (error, _("dropout layer %u needs a “rate” from 0 up to (not including) 1."),
+                      index + 1);
+          FAIL ();
+        }
+      layer.rate = json_node_get_double (r);
+    }
+  else
+    {
+      spec_error (error, _("layer %u has the unknown type “%s” (known: dense, conv2d, maxpool2d, "
+                           "relu, flatten, dropout)."), index + 1, type);
+      FAIL ();
+    }
+#undef FAIL
+
+  out_size = (gsize) layer.out_c * layer.out_h * layer.out_w;
+  if (out_size > TRB_MODEL_SPEC_MAX_ACTIVATIONS)
+    {
+      g_free (layer.name);
+      return spec_error (error, _("layer %u produces too many values."), index + 1);
+    }
+  self->max_activations = MAX (self->max_activations, out_size);
+  *c = layer.out_c; *h = layer.out_h; *w = layer.out_w; *flat = layer.out_flat;
+  g_array_append_val (self->layers, layer);
+  return TRUE;
+}
+
+TrbModelSpec *
+trb_model_spec_new_from_json (const char  *json,
+                              gssize       length,
+                              GError     **error)
+{
+  g_autoptr(TrbModelSpec) self = NULL;
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) local_error = NULL;
+  JsonObject *root, *input;
+  JsonNode *node;
+  JsonArray *shape, *layers;
+  int c = 1, h = 1, w = 1;
+  gboolean flat;
+
+  g_return_val_if_fail (json != NULL, NULL);
+
+  if (length < 0)
+    length = strlen (json);
+  if (length > TRB_MODEL_SPEC_MAX_JSON)
+    return spec_error (error, _("it is too long.")), NULL;
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, json, length, &local_error))
+    return spec_error (error, _("it is not valid JSON (%s)."), local_error->message), NULL;
+  node = json_parser_get_root (parser);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return spec_error (error, _("it is not a JSON object.")), NULL;
+  root = json_node_get_object (node);
+
+  if (g_strcmp0 (json_object_get_string_member_with_default (root, "format", ""),
+                 "tributary-model") != 0)
+    return spec_error (error, _("“format” must be “tributary-model”.")), NULL;
+  if (json_object_get_member (root, "version") == NULL ||
+      json_node_get_value_type (json_object_get_member (root, "version")) != G_TYPE_INT64)
+    return spec_error (error, _("it has no “version”.")), NULL;
+  if (json_object_get_int_member (root, "version") != 1)
+    return spec_error (error, _("it uses version %" G_GINT64_FORMAT ", but this version of "
+                                "Tributary understands only version 1. Look for an update."),
+                       json_object_get_int_member (root, "version")), NULL;
+
+  self = g_object_new (TRB_TYPE_MODEL_SPEC, NULL);
+  self->json = g_strndup (json, length);
+  self->digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, self->json, -1);
+
+  node = json_object_get_member (root, "input");
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return spec_error (error, _("it has no “input” description.")), NULL;
+  input = json_node_get_object (node);
+  node = json_object_get_member (input, "shape");
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return spec_error (error, _("the input has no “shape”.")), NULL;
+  shape = json_node_get_array (node);
+  if (json_array_get_length (shape) != 1 && json_array_get_length (shape) != 3)
+    return spec_error (error, _("the input shape must be [features] or [channels, height, "
+                                "width].")), NULL;
+  for (guint i = 0; i < json_array_get_length (shape); i++)
+    {
+      JsonNode *d = json_array_get_element (shape, i);
+      if (json_node_get_value_type (d) != G_TYPE_INT64 || json_node_get_int (d) < 1 ||
+          json_node_get_int (d) > TRB_MODEL_SPEC_MAX_DIM)
+        return spec_error (error, _("the input shape must hold whole numbers from 1 to %d."),
+                           TRB_MODEL_SPEC_MAX_DIM), NULL;
+    }
+  flat = json_array_get_length (shape) == 1;
+  c = (int) json_array_get_int_element (shape, 0);
+  if (!flat)
+    {
+      h = (int) json_array_get_int_element (shape, 1);
+      w = (int) json_array_get_int_element (shape, 2);
+    }
+  if ((gsize) c * h * w > TRB_MODEL_SPEC_MAX_ACTIVATIONS)
+    return spec_error (error, _("the input is too large.")), NULL;
+  self->in_c = c; self->in_h = h; self->in_w = w; self->in_flat = flat;
+  self->max_activations = (gsize) c * h * w;
+
+  {
+    const char *dtype = json_object_get_string_member_with_default (input, "dtype", "f32");
+
+    if (strcmp (dtype, "u8") == 0)
+      self->input_type = TRB_FEATURE_U8;
+    else if (strcmp (dtype, "f32") == 0)
+      self->input_type = TRB_FEATURE_F32;
+    else
+      return spec_error (error, _("the input type must be “u8” or “f32”.")), NULL;
+    node = json_object_get_member (input, "scale");
+    self->input_scale = 1.0 / 255.0;
+    if (node != NULL)
+      {
+        if (!JSON_NODE_HOLDS_VALUE (node) ||
+            (json_node_get_value_type (node) != G_TYPE_DOUBLE &&
+             json_node_get_value_type (node) != G_TYPE_INT64) ||
+            !isfinite (json_node_get_double (node)) || json_node_get_double (node) <= 0)
+          return spec_error (error, _("the input “scale” must be a positive number.")), NULL;
+        self->input_scale = json_node_get_double (node);
+      }
+  }
+
+  node = json_object_get_member (root, "layers");
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node) ||
+      json_array_get_length (json_node_get_array (node)) == 0)
+    return spec_error (error, _("it has no “layers”.")), NULL;
+  layers = json_node_get_array (node);
+  if (json_array_get_length (layers) > TRB_MODEL_SPEC_MAX_LAYERS)
+    return spec_error (error, _("it has more than %d layers."), TRB_MODEL_SPEC_MAX_LAYERS), NULL;
+  for (guint i = 0; i < json_array_get_length (layers); i++)
+    {
+      if (!parse_layer (self, json_array_get_element (layers, i), i, &c, &h, &w, &flat, error))
+        return NULL;
+      if (self->n_parameters > TRB_MODEL_SPEC_MAX_PARAMS)
+        return spec_error (error, _("the model has more than %d parameters."),
+                           TRB_MODEL_SPEC_MAX_PARAMS), NULL;
+    }
+  if (!flat)
+    return spec_error (error, _("the last layer must give one score per class: end with a "
+                                "flatten or dense layer.")), NULL;
+  if (c < 2)
+    return spec_error (error, _("the model must tell apart at least two classes.")), NULL;
+  if (g_strcmp0 (json_object_get_string_member_with_default (root, "loss", ""),
+                 "softmax_cross_entropy") != 0)
+    return spec_error (error, _("“loss” must be “softmax_cross_entropy”.")), NULL;
+  if (self->param_names->len == 0)
+    return spec_error (error, _("the model has nothing to learn: add a dense or conv2d "
+                                "layer.")), NULL;
+
+  return g_steal_pointer (&self);
+}
+
+const char *
+trb_model_spec_get_json (TrbModelSpec *self)
+{
+  g_return_val_if_fail (TRB_IS_MODEL_SPEC (self), NULL);
+  return self->json;
+}
+
+/* SHA-256 of the JSON text, as given. */
+const char *
+trb_model_spec_get_digest (TrbModelSpec *self)
+{
+  g_return_val_if_fail (TRB_IS_MODEL_SPEC (self), NULL);
+  return self->digest;
+}
+
+guint
+trb_model_spec_get_n_layers (TrbModelSpec *self)
+{
+  g_return_val_if_fail (TRB_IS_MODEL_SPEC (self), 0);
+  return self->layers->len;
+}
+
+const TrbLayer *
+trb_model_spec_get_layer (TrbModelSpec *self,
+                          guint         index)
+{
+  g_return_val_if_fail (TRB_IS_MODEL_SPEC (self), NULL);
+  g_return_val_if_fail (index < self->layers->len, NULL);
+  return &g_array_index (self->layers, TrbLayer, index);
+}
+
+TrbFeatureType
+trb_model_spec_get_input_type (TrbModelSpec *self)
+{
+  g_return_val_if_fail (TRB_IS_MODEL_SPEC (self), TRB_FEATURE_F32);
+  return self->input_type;
+}
+
+double
+trb_model_spec_get_input_scale (TrbModelSpec *self)
+{
+  g_return_val_if_fail (TRB_IS_MODEL_SPEC (self), 1.0);
+  return self->input_scale;
+}
+
+gsize
+trb_model_spec_get_input_size (TrbModelSpec *self)
+{
+  g_return_val_if_fail (TRB_IS_MODEL_SPEC (self), 0);
+  return (gsize) self->in_c * self->in_h * self->in_w;
+}
+
+int
+trb_model_spec_get_n_classes (TrbModelSpec *self)
+{
+  const TrbLayer *last;
+
+  g_return_val_if_fail (TRB_IS_MODEL_SPEC (self), 0);
+  last = &g_array_index (self->layers, TrbLayer, self->layers->len - 1);
+  return last->out_c * last->out_h * last->out_w;
+}
+
+gsize
+trb_model_spec_get_n_parameters (TrbModelSpec *self)
+{
+  g_return_val_if_fail (TRB_IS_MODEL_SPEC (self), 0);
+  return self->n_parameters;
+}
+
+/* The largest activation of one sample, input included. */
+gsize
+trb_model_spec_get_max_activations (TrbModelSpec *self)
+{
+  g_return_val_if_fail (TRB_IS_MODEL_SPEC (self), 0);
+  return self->max_activations;
+}
+
+/**
+ * trb_model_spec_init_weights:
+ *
+ * Every parameter is drawn from U(−1/√fan_in, 1/√fan_in), PyTorch's default for linear and
+ * convolution layers, with Philox keyed by @seed: element k of parameter i is a pure function
+ * of (seed, i, k), so every executor and every machine starts from the same bits.
+ */
+TrbWeights *
+trb_model_spec_init_weights (TrbModelSpec *self,
+                             guint64       seed)
+{
+  TrbWeights *weights;
+
+  g_return_val_if_fail (TRB_IS_MODEL_SPEC (self), NULL);
+
+  weights = trb_weights_new ();
+  for (guint i = 0; i < self->param_names->len; i++)
+    {
+      guint n_dims = g_array_index (self->param_n_dims, guint, i);
+      const gsize *shape = &g_array_index (self->param_shapes, gsize, 4 * i);
+      double bound = 1.0 / sqrt ((double) g_array_index (self->param_fan_in, gsize, i));
+      float *data = trb_weights_add (weights, g_ptr_array_index (self->param_names, i),
+                                     n_dims, shape);
+      gsize n = trb_weights_get_n_elements (weights, i);
+
+      for (gsize k = 0; k < n; k++)
+        data[k] = (float) (bound * (2.0 * trb_philox_uniform (seed, i, k) - 1.0));
+    }
+  trb_weights_set_metadata (weights, "format", "pt");
+  return weights;
+}
+
+/**
+ * trb_model_spec_conform_weights:
+ *
+ * Checks that @weights hold exactly the parameters of this model with the right shapes, in any
+ * order, and returns a copy in the model's order. Non-finite values are rejected too.
+ */
+TrbWeights *
+trb_model_spec_conform_weights (TrbModelSpec  *self,
+                                TrbWeights    *weights,
+                                GError       **error)
+{
+  g_autoptr(TrbWeights) out = NULL;
+
+  g_return_val_if_fail (TRB_IS_MODEL_SPEC (self), NULL);
+  g_return_val_if_fail (TRB_IS_WEIGHTS (weights), NULL);
+
+  if (trb_weights_get_n_tensors (weights) != self->param_names->len)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_WEIGHTS,
+                   _("The model weights hold %u tensors, but the model needs %u."),
+                   trb_weights_get_n_tensors (weights), self->param_names->len);
+      return NULL;
+    }
+  out = trb_weights_new ();
+  for (guint i = 0; i < self->param_names->len; i++)
+    {
+      const char *name = g_ptr_array_index (self->param_names, i);
+      guint n_dims = g_array_index (self->param_n_dims, guint, i);
+      const gsize *shape = &g_array_index (self->param_shapes, gsize, 4 * i);
+      int j = trb_weights_lookup (weights, name);
+      gboolean same;
+      float *dst;
+
+      if (j < 0)
+        {
+          g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_WEIGHTS,
+                       _("The model weights lack “%s”."), name);
+          return NULL;
+        }
+      same = trb_weights_get_n_dims (weights, j) == n_dims;
+      for (guint d = 0; same && d < n_dims; d++)
+        same = trb_weights_get_shape (weights, j)[d] == shape[d];
+      if (!same)
+        {
+          g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_WEIGHTS,
+                       _("The model weights “%s” have the wrong shape for this model."), name);
+          return NULL;
+        }
+      dst = trb_weights_add (out, name, n_dims, shape);
+      memcpy (dst, trb_weights_get_data (weights, j),
+              trb_weights_get_n_elements (weights, j) * sizeof (float));
+    }
+  if (!trb_weights_all_finite (out))
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_WEIGHTS,
+                   _("The model weights contain invalid numbers (infinity or NaN)."));
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+const char *
+trb_model_spec_json_2nn (void)
+{
+  return "{\"format\":\"tributary-model\",\"version\":1,"
+         "\"input\":{\"shape\":[784],\"dtype\":\"u8\"},"
+         "\"layers\":[{\"type\":\"dense\",\"name\":\"fc1\",\"units\":200},{\"type\":\"relu\"},"
+         "{\"type\":\"dense\",\"name\":\"fc2\",\"units\":200},{\"type\":\"relu\"},"
+         "{\"type\":\"dense\",\"name\":\"fc3\",\"units\":10}],"
+         "\"loss\":\"softmax_cross_entropy\"}";
+}
+
+const char *
+trb_model_spec_json_fedavg_cnn (void)
+{
+  return "{\"format\":\"tributary-model\",\"version\":1,"
+         "\"input\":{\"shape\":[1,28,28],\"dtype\":\"u8\"},"
+         "\"layers\":["
+         "{\"type\":\"conv2d\",\"name\":\"conv1\",\"filters\":32,\"kernel\":5,"
+         "\"padding\":\"same\"},{\"type\":\"relu\"},{\"type\":\"maxpool2d\",\"kernel\":2},"
+         "{\"type\":\"conv2d\",\"name\":\"conv2\",\"filters\":64,\"kernel\":5,"
+         "\"padding\":\"same\"},{\"type\":\"relu\"},{\"type\":\"maxpool2d\",\"kernel\":2},"
+         "{\"type\":\"flatten\"},"
+         "{\"type\":\"dense\",\"name\":\"fc1\",\"units\":512},{\"type\":\"relu\"},"
+         "{\"type\":\"dense\",\"name\":\"fc2\",\"units\":10}],"
+         "\"loss\":\"softmax_cross_entropy\"}";
+}
+
+const char *
+trb_model_spec_json_niid_cnn (void)
+{
+  return "{\"format\":\"tributary-model\",\"version\":1,"
+         "\"input\":{\"shape\":[1,28,28],\"dtype\":\"u8\"},"
+         "\"layers\":["
+         "{\"type\":\"conv2d\",\"name\":\"conv1\",\"filters\":6,\"kernel\":5},{\"type\":\"relu\"},"
+         "{\"type\":\"maxpool2d\",\"kernel\":2},"
+         "{\"type\":\"conv2d\",\"name\":\"conv2\",\"filters\":16,\"kernel\":5},"
+         "{\"type\":\"relu\"},{\"type\":\"maxpool2d\",\"kernel\":2},"
+         "{\"type\":\"flatten\"},"
+         "{\"type\":\"dense\",\"name\":\"fc1\",\"units\":120},{\"type\":\"relu\"},"
+         "{\"type\":\"dense\",\"name\":\"fc2\",\"units\":84},{\"type\":\"relu\"},"
+         "{\"type\":\"dense\",\"name\":\"fc3\",\"units\":10}],"
+         "\"loss\":\"softmax_cross_entropy\"}";
+}

@@ -1,0 +1,1399 @@
+/* trb-vulkan-executor.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Training on a Vulkan device. Every tensor lives in a buffer sub-allocated from a few large
+ * memory blocks; all parameters share one buffer (and so do their gradients and optimizer
+ * state) so that the optimizer is one dispatch. A whole training step — forward, loss,
+ * backward, optimizer — is recorded once into a command buffer and replayed for every batch;
+ * what changes between steps (the batch, the learning rate and Adam's bias corrections) is
+ * written into mapped buffers before the replay. Dense and convolution layers fuse their bias
+ * and a following ReLU into the GEMM epilogue, and the backward GEMM of a dense layer applies
+ * the preceding ReLU's mask, so a 2NN step is a dozen-odd dispatches.
+ */
+
+#define G_LOG_DOMAIN "trb-vulkan-executor"
+
+#include "config.h"
+
+#include "trb-vulkan-executor.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#define BLOCK_SIZE ((VkDeviceSize) 64 * 1024 * 1024)
+#define TENSOR_ALIGN 64          /* floats: 256 bytes, enough for any offset alignment */
+#define SETS_PER_RECORDING 512
+#define N_RECORDINGS 4
+
+enum
+{
+  GEMM_BIAS_COL = 1,
+  GEMM_BIAS_ROW = 2,
+  GEMM_RELU = 4,
+  GEMM_ACCUMULATE = 8,
+  GEMM_MASK = 16,
+};
+
+typedef struct
+{
+  VkDeviceMemory memory;
+  guint8        *map;
+  VkDeviceSize   size;
+  VkDeviceSize   used;
+} Block;
+
+typedef struct
+{
+  VkBuffer      buffer;
+  VkBufferView  view;      /* R32_SFLOAT texel view, created on first use as a GEMM input */
+  VkDeviceSize  bytes;
+  guint8       *map;
+} Buf;
+
+/* A storage binding: a range of a buffer, in floats (or ints). */
+typedef struct
+{
+  Buf   *buf;
+  gsize  offset;
+  gsize  count;
+} Range;
+
+typedef struct
+{
+  VkCommandBuffer  cb;
+  VkDescriptorPool pool;
+  int              n;
+  gboolean         train;
+  guint64          last_used;
+  guint            dispatches;
+} Recording;
+
+typedef struct
+{
+  float lr, momentum, weight_decay, prox_mu;
+  float beta1, beta2, eps, bc1;
+  float bc2;
+  gint32 adam, use_anchor, pad0;
+} StepUniform;
+
+struct _TrbVulkanExecutor
+{
+  GObject           parent_instance;
+
+  TrbVulkanContext *ctx;
+  int               device_index;
+  gboolean          simulate_lost;
+
+  TrbModelSpec     *spec;
+  TrbWeights       *layout;
+  int               max_batch;
+  guint             n_layers;
+  gsize            *param_off;     /* float offset of each parameter tensor */
+  gsize             param_total;
+
+  GArray           *blocks;        /* Block */
+  GPtrArray        *bufs;          /* Buf */
+  Buf              *params, *grads, *m, *v, *anchor, *step;
+  Buf              *x, *labels, *stats, *d_a, *d_b, *tmp;
+  Buf             **acts;          /* n_layers + 1; aliases share a Buf */
+  Buf             **cols;
+  Buf             **argmax;
+  gboolean         *relu_fused;    /* layer i is a ReLU done by layer i − 1's epilogue */
+  gboolean          have_anchor;
+
+  VkCommandPool     cmd_pool;
+  VkFence           fence;
+  Recording         rec[N_RECORDINGS];
+  guint64           use_counter;
+  guint             dispatches_per_step;
+};
+
+static void executor_iface_init (TrbExecutorInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TrbVulkanExecutor, trb_vulkan_executor, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (TRB_TYPE_EXECUTOR, executor_iface_init))
+
+static VkDevice
+dev (TrbVulkanExecutor *self)
+{
+  return trb_vulkan_context_get_device (self->ctx);
+}
+
+static void
+release (TrbVulkanExecutor *self)
+{
+  VkDevice d;
+
+  if (self->ctx == NULL)
+    return;
+  d = dev (self);
+  if (!trb_vulkan_context_is_lost (self->ctx))
+    vkDeviceWaitIdle (d);
+  for (guint i = 0; i < N_RECORDINGS; i++)
+    {
+      if (self->rec[i].pool != VK_NULL_HANDLE)
+        vkDestroyDescriptorPool (d, self->rec[i].pool, NULL);
+      memset (&self->rec[i], 0, sizeof self->rec[i]);
+    }
+  if (self->cmd_pool != VK_NULL_HANDLE)
+    vkDestroyCommandPool (d, self->cmd_pool, NULL);
+  self->cmd_pool = VK_NULL_HANDLE;
+  if (self->fence != VK_NULL_HANDLE)
+    vkDestroyFence (d, self->fence, NULL);
+  self->fence = VK_NULL_HANDLE;
+  for (guint i = 0; self->bufs && i < self->bufs->len; i++)
+    {
+      Buf *b = g_ptr_array_index (self->bufs, i);
+      if (b->view != VK_NULL_HANDLE)
+        vkDestroyBufferView (d, b->view, NULL);
+      vkDestroyBuffer (d, b->buffer, NULL);
+    }
+  g_clear_pointer (&self->bufs, g_ptr_array_unref);
+  for (guint i = 0; self->blocks && i < self->blocks->len; i++)
+    {
+      Block *blk = &g_array_index (self->blocks, Block, i);
+      vkUnmapMemory (d, blk->memory);
+      vkFreeMemory (d, blk->memory, NULL);
+    }
+  g_clear_pointer (&self->blocks, g_array_unref);
+  g_clear_pointer (&self->acts, g_free);
+  g_clear_pointer (&self->cols, g_free);
+  g_clear_pointer (&self->argmax, g_free);
+  g_clear_pointer (&self->relu_fused, g_free);
+  g_clear_pointer (&self->param_off, g_free);
+  g_clear_object (&self->layout);
+  g_clear_object (&self->spec);
+  self->params = self->grads = self->m = self->v = self->anchor = self->step = NULL;
+  self->x = self->labels = self->stats = self->d_a = self->d_b = self->tmp = NULL;
+  self->have_anchor = FALSE;
+}
+
+static void
+trb_vulkan_executor_finalize (GObject *object)
+{
+  TrbVulkanExecutor *self = (TrbVulkanExecutor *)object;
+
+  release (self);
+  g_clear_object (&self->ctx);
+  G_OBJECT_CLASS (trb_vulkan_executor_parent_class)->finalize (object);
+}
+
+static void
+trb_vulkan_executor_class_init (TrbVulkanExecutorClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = trb_vulkan_executor_finalize;
+}
+
+static void
+trb_vulkan_executor_init (TrbVulkanExecutor *self)
+{
+}
+
+TrbExecutor *
+trb_vulkan_executor_new (TrbVulkanContext *context)
+{
+  TrbVulkanExecutor *self;
+
+  g_return_val_if_fail (TRB_IS_VULKAN_CONTEXT (context), NULL);
+  self = g_object_new (TRB_TYPE_VULKAN_EXECUTOR, NULL);
+  self->ctx = g_object_ref (context);
+  self->device_index = trb_vulkan_context_get_info (context)->index;
+  return TRB_EXECUTOR (self);
+}
+
+TrbVulkanContext *
+trb_vulkan_executor_get_context (TrbVulkanExecutor *self)
+{
+  g_return_val_if_fail (TRB_IS_VULKAN_EXECUTOR (self), NULL);
+  return self->ctx;
+}
+
+/* The number of kernel dispatches of one recorded training step (for the full batch). */
+guint
+trb_vulkan_executor_get_dispatches_per_step (TrbVulkanExecutor *self)
+{
+  g_return_val_if_fail (TRB_IS_VULKAN_EXECUTOR (self), 0);
+  return self->dispatches_per_step;
+}
+
+/* Makes the next submission fail as if the device had been lost (for tests). */
+void
+trb_vulkan_executor_simulate_device_lost (TrbVulkanExecutor *self)
+{
+  g_return_if_fail (TRB_IS_VULKAN_EXECUTOR (self));
+  self->simulate_lost = TRUE;
+}
+
+static const char *
+vulkan_get_name (TrbExecutor *executor)
+{
+  return "vulkan";
+}
+
+/* ---- memory ---- */
+
+static Buf *
+new_buf (TrbVulkanExecutor  *self,
+         gsize               bytes,
+         GError            **error)
+{
+  const VkPhysicalDeviceProperties *props = trb_vulkan_context_get_properties (self->ctx);
+  VkBufferCreateInfo info = {
+    .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+    .size = MAX (bytes, 16),
+    .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
+             VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+             VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+    .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
+  };
+  VkMemoryRequirements req;
+  Buf *b;
+  Block *blk = NULL;
+  VkDeviceSize offset = 0;
+  int type;
+
+  if (bytes > props->limits.maxStorageBufferRange)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_UNSUPPORTED,
+                   _("The model with this batch size needs larger buffers than the graphics "
+                     "device allows. Try a smaller batch size."));
+      return NULL;
+    }
+  b = g_new0 (Buf, 1);
+  if (!trb_vulkan_check (vkCreateBuffer (dev (self), &info, NULL, &b->buffer), self->ctx,
+                         "vkCreateBuffer", error))
+    {
+      g_free (b);
+      return NULL;
+    }
+  g_ptr_array_add (self->bufs, b);
+  b->bytes = info.size;
+  vkGetBufferMemoryRequirements (dev (self), b->buffer, &req);
+
+  for (guint i = 0; i < self->blocks->len; i++)
+    {
+      Block *cand = &g_array_index (self->blocks, Block, i);
+      VkDeviceSize off = (cand->used + req.alignment - 1) / req.alignment * req.alignment;
+
+      if (off + req.size <= cand->size)
+        {
+          blk = cand;
+          offset = off;
+          break;
+        }
+    }
+  if (blk == NULL)
+    {
+      VkMemoryAllocateInfo alloc = {
+        .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+        .allocationSize = MAX (BLOCK_SIZE, req.size),
+      };
+      Block nb = { 0 };
+      void *map = NULL;
+
+      type = trb_vulkan_context_find_memory_type (self->ctx, req.memoryTypeBits, NULL);
+      if (type < 0)
+        {
+          g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_UNSUPPORTED,
+                       _("The graphics device has no memory the processor can share."));
+          return NULL;
+        }
+      alloc.memoryTypeIndex = (guint32) type;
+      if (!trb_vulkan_check (vkAllocateMemory (dev (self), &alloc, NULL, &nb.memory), self->ctx,
+                             "vkAllocateMemory", error))
+        return NULL;
+      if (!trb_vulkan_check (vkMapMemory (dev (self), nb.memory, 0, VK_WHOLE_SIZE, 0, &map),
+                             self->ctx, "vkMapMemory", error))
+        {
+          vkFreeMemory (dev (self), nb.memory, NULL);
+          return NULL;
+        }
+      nb.map = map;
+      nb.size = alloc.allocationSize;
+      g_array_append_val (self->blocks, nb);
+      blk = &g_array_index (self->blocks, Block, self->blocks->len - 1);
+      offset = 0;
+    }
+  if (!trb_vulkan_check (vkBindBufferMemory (dev (self), b->buffer, blk->memory, offset),
+                         self->ctx, "vkBindBufferMemory", error))
+    return NULL;
+  blk->used = offset + req.size;
+  b->map = blk->map + offset;
+  memset (b->map, 0, b->bytes);
+  return b;
+}
+
+static gboolean
+ensure_view (TrbVulkanExecutor  *self,
+             Buf                *b,
+             GError            **error)
+{
+  const VkPhysicalDeviceProperties *props = trb_vulkan_context_get_properties (self->ctx);
+  VkBufferViewCreateInfo info = {
+    .sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
+    .buffer = b->buffer,
+    .format = VK_FORMAT_R32_SFLOAT,
+    .offset = 0,
+    .range = VK_WHOLE_SIZE,
+  };
+
+  if (b->view != VK_NULL_HANDLE)
+    return TRUE;
+  if (b->bytes / 4 > props->limits.maxTexelBufferElements)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_UNSUPPORTED,
+                   _("The model with this batch size needs larger buffers than the graphics "
+                     "device allows. Try a smaller batch size."));
+      return FALSE;
+    }
+  return trb_vulkan_check (vkCreateBufferView (dev (self), &info, NULL, &b->view), self->ctx,
+                           "vkCreateBufferView", error);
+}
+
+/* ---- recording ---- */
+
+typedef struct
+{
+  TrbVulkanExecutor *self;
+  Recording         *rec;
+  GError           **error;
+  gboolean           failed;
+} Rec;
+
+static Range
+whole (Buf *b)
+{
+  return (Range) { b, 0, b->bytes / 4 };
+}
+
+static Range
+part (Buf   *b,
+      gsize  offset,
+      gsize  count)
+{
+  return (Range) { b, offset, count };
+}
+
+static void
+dispatch (Rec         *r,
+          const char  *kernel,
+          const Range *storage,
+          guint        n_storage,
+          Buf         *tex_a,
+          Buf         *tex_b,
+          gboolean     uniform,
+          const void  *push,
+          gsize        push_size,
+          guint        gx,
+          guint        gy,
+          guint        gz)
+{
+  TrbVulkanExecutor *self = r->self;
+  VkDescriptorSetLayout layout = trb_vulkan_context_get_set_layout (self->ctx);
+  VkDescriptorSetAllocateInfo ainfo = {
+    .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+    .descriptorPool = r->rec->pool,
+    .descriptorSetCount = 1,
+    .pSetLayouts = &layout,
+  };
+  VkDescriptorBufferInfo binfo[TRB_VK_STORAGE_BINDINGS + 1];
+  VkWriteDescriptorSet writes[TRB_VK_UNIFORM_BINDING + 1];
+  VkBufferView views[2];
+  guint n_writes = 0;
+  VkDescriptorSet set;
+  VkPipeline pipeline;
+  VkMemoryBarrier barrier = {
+    .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+    .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_HOST_WRITE_BIT,
+    .dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT,
+  };
+
+  if (r->failed)
+    return;
+  pipeline = trb_vulkan_context_get_pipeline (self->ctx, kernel, r->error);
+  if (pipeline == VK_NULL_HANDLE ||
+      !trb_vulkan_check (vkAllocateDescriptorSets (dev (self), &ainfo, &set), self->ctx,
+                         "vkAllocateDescriptorSets", r->error) ||
+      (tex_a && !ensure_view (self, tex_a, r->error)) ||
+      (tex_b && !ensure_view (self, tex_b, r->error)))
+    {
+      r->failed = TRUE;
+      return;
+    }
+
+  g_assert (n_storage <= TRB_VK_STORAGE_BINDINGS);
+  for (guint i = 0; i < n_storage; i++)
+    {
+      if (storage[i].buf == NULL)
+        continue;
+      binfo[i] = (VkDescriptorBufferInfo) {
+        storage[i].buf->buffer, storage[i].offset * 4, MAX (storage[i].count, 1) * 4
+      };
+      writes[n_writes++] = (VkWriteDescriptorSet) {
+        .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+        .dstSet = set,
+        .dstBinding = i,
+        .descriptorCount = 1,
+        .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+        .pBufferInfo = &binfo[i],
+      };
+    }
+  if (tex_a || tex_b)
+    {
+      views[0] = tex_a ? tex_a->view : tex_b->view;
+      views[1] = tex_b ? tex_b->view : tex_a->view;
+      for (guint t = 0; t < 2; t++)
+        writes[n_writes++] = (VkWriteDescriptorSet) {
+          .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+          .dstSet = set,
+          .dstBinding = TRB_VK_TEXEL_BINDING_A + t,
+          .descriptorCount = 1,
+          .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
+          .pTexelBufferView = &views[t],
+        };
+    }
+  if (uniform)
+    {
+      binfo[TRB_VK_STORAGE_BINDINGS] = (VkDescriptorBufferInfo) {
+        self->step->buffer, 0, sizeof (StepUniform)
+      };
+      writes[n_writes++] = (VkWriteDescriptorSet) {
+        .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+        .dstSet = set,
+        .dstBinding = TRB_VK_UNIFORM_BINDING,
+        .descriptorCount = 1,
+        .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER,
+        .pBufferInfo = &binfo[TRB_VK_STORAGE_BINDINGS],
+      };
+    }
+  vkUpdateDescriptorSets (dev (self), n_writes, writes, 0, NULL);
+
+  vkCmdBindPipeline (r->rec->cb, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
+  vkCmdBindDescriptorSets (r->rec->cb, VK_PIPELINE_BIND_POINT_COMPUTE,
+                           trb_vulkan_context_get_pipeline_layout (self->ctx), 0, 1, &set, 0,
+                           NULL);
+  vkCmdPushConstants (r->rec->cb, trb_vulkan_context_get_pipeline_layout (self->ctx),
+                      VK_SHADER_STAGE_COMPUTE_BIT, 0, (guint32) push_size, push);
+  vkCmdDispatch (r->rec->cb, gx, gy, gz);
+  vkCmdPipelineBarrier (r->rec->cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
+                        VK_PIPELINE_STAGE_HOST_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1,
+                        &barrier, 0, NULL, 0, NULL);
+  r->rec->dispatches++;
+}
+
+/* One invocation per element, 64 per workgroup, spilling into y past 65,535 groups. */
+static void
+dispatch_elements (Rec         *r,
+                   const char  *kernel,
+                   const Range *storage,
+                   guint        n_storage,
+                   gboolean     uniform,
+                   const void  *push,
+                   gsize        push_size,
+                   gsize        total)
+{
+  gsize groups = (total + 63) / 64;
+  guint gx = (guint) MIN (groups, 65535), gy = (guint) ((groups + 65534) / 65535);
+
+  dispatch (r, kernel, storage, n_storage, NULL, NULL, uniform, push, push_size, gx, MAX (gy, 1),
+            1);
+}
+
+typedef struct
+{
+  gint32 m, n, k;
+  gint32 a_off, a_si, a_sp;
+  gint32 b_off, b_sp, b_sj;
+  gint32 a_bs, b_bs, c_bs;
+  gint32 ldc, flags;
+  float  alpha;
+} GemmPush;
+
+/* C (a range) = op(A)·op(B) with A and B addressed by strides inside whole buffers. */
+static void
+gemm (Rec      *r,
+      GemmPush *p,
+      Range     c,
+      Buf      *a,
+      Buf      *b,
+      Range     bias,
+      Range     mask,
+      int       batch)
+{
+  const char *kernel;
+  int tm, tn;
+  Range storage[3] = { c, bias, mask };
+
+  if ((gsize) p->m * p->n >= 64 * 256)
+    kernel = "gemm-8x8", tm = 8, tn = 8;
+  else if (p->m < 8)
+    kernel = "gemm-2x8", tm = 2, tn = 8;
+  else
+    kernel = "gemm-4x4", tm = 4, tn = 4;
+  if (bias.buf == NULL)
+    storage[1] = c;
+  if (mask.buf == NULL)
+    storage[2] = c;
+  p->alpha = p->alpha == 0 ? 1.0f : p->alpha;
+  dispatch (r, kernel, storage, 3, a, b, FALSE, p, sizeof *p,
+            (guint) ((p->n + tn * 8 - 1) / (tn * 8)), (guint) ((p->m + tm * 8 - 1) / (tm * 8)),
+            (guint) MAX (batch, 1));
+}
+
+static gsize
+out_size (const TrbLayer *l)
+{
+  return (gsize) l->out_c * l->out_h * l->out_w;
+}
+
+static gsize
+in_size (const TrbLayer *l)
+{
+  return (gsize) l->in_c * l->in_h * l->in_w;
+}
+
+typedef struct
+{
+  gint32 n, c, h, w, oh, ow, kh, kw, stride, pad_h, pad_w, total;
+} ConvPush;
+
+static ConvPush
+conv_push (const TrbLayer *l,
+           int             n,
+           gsize           total)
+{
+  return (ConvPush) { n, l->in_c, l->in_h, l->in_w, l->out_h, l->out_w, l->kernel_h,
+                      l->kernel_w, l->stride, l->pad_h, l->pad_w, (gint32) total };
+}
+
+typedef struct
+{
+  gint32 h, w, oh, ow, kh, kw, stride, total;
+} PoolPush;
+
+static void
+record_forward (Rec *r,
+                int  n)
+{
+  TrbVulkanExecutor *self = r->self;
+
+  for (guint i = 0; i < self->n_layers; i++)
+    {
+      const TrbLayer *l = trb_model_spec_get_layer (self->spec, i);
+      gboolean fuse = i + 1 < self->n_layers && self->relu_fused[i + 1];
+      Buf *x = self->acts[i], *y = self->acts[i + 1];
+
+      switch (l->kind)
+        {
+        case TRB_LAYER_DENSE:
+          {
+            GemmPush p = { n, l->out_c, l->in_c, 0, l->in_c, 1,
+                           (gint32) self->param_off[l->weight_index], 1, l->in_c,
+                           0, 0, 0, l->out_c, GEMM_BIAS_COL | (fuse ? GEMM_RELU : 0), 1 };
+            gemm (r, &p, part (y, 0, (gsize) n * l->out_c), x, self->params,
+                  part (self->params, self->param_off[l->bias_index], l->out_c),
+                  (Range) { 0 }, 1);
+          }
+          break;
+        case TRB_LAYER_CONV2D:
+          {
+            int K = l->in_c * l->kernel_h * l->kernel_w, P = l->out_h * l->out_w;
+            gsize total = (gsize) K * n * P;
+            ConvPush cp = conv_push (l, n, total);
+            Range st[2] = { part (x, 0, (gsize) n * in_size (l)), part (self->cols[i], 0, total) };
+            GemmPush p = { l->out_c, P, K, (gint32) self->param_off[l->weight_index], K, 1,
+                           0, n * P, 1, 0, P, l->out_c * P, P,
+                           GEMM_BIAS_ROW | (fuse ? GEMM_RELU : 0), 1 };
+
+            dispatch_elements (r, "im2col", st, 2, FALSE, &cp, sizeof cp, total);
+            gemm (r, &p, part (y, 0, (gsize) n * out_size (l)), self->params, self->cols[i],
+                  part (self->params, self->param_off[l->bias_index], l->out_c),
+                  (Range) { 0 }, n);
+          }
+          break;
+        case TRB_LAYER_MAXPOOL2D:
+          {
+            gsize total = (gsize) n * out_size (l);
+            PoolPush pp = { l->in_h, l->in_w, l->out_h, l->out_w, l->kernel_h, l->kernel_w,
+                            l->stride, (gint32) total };
+            Range st[3] = { part (x, 0, (gsize) n * in_size (l)), part (y, 0, total),
+                            part (self->argmax[i], 0, total) };
+
+            dispatch_elements (r, "maxpool", st, 3, FALSE, &pp, sizeof pp, total);
+          }
+          break;
+        case TRB_LAYER_RELU:
+          if (!self->relu_fused[i])
+            {
+              gsize total = (gsize) n * out_size (l);
+              gint32 push = (gint32) total;
+              Range st[3] = { part (x, 0, total), part (y, 0, total), part (x, 0, total) };
+
+              /* max(x, 0) is the backward kernel with dy = y = x. */
+              dispatch_elements (r, "relu-backward", st, 3, FALSE, &push, sizeof push, total);
+            }
+          break;
+        case TRB_LAYER_FLATTEN:
+        case TRB_LAYER_DROPOUT:
+        default:
+          break;
+        }
+    }
+}
+
+static void
+record_loss (Rec      *r,
+             int       n,
+             gboolean  want_grad)
+{
+  TrbVulkanExecutor *self = r->self;
+  int classes = trb_model_spec_get_n_classes (self->spec);
+  gint32 push[3] = { n, classes, want_grad };
+  Range st[4] = { part (self->acts[self->n_layers], 0, (gsize) n * classes),
+                  part (self->d_a, 0, (gsize) n * classes), part (self->labels, 0, n),
+                  part (self->stats, 0, 2 * (gsize) n) };
+
+  dispatch_elements (r, "softmax-xent", st, 4, FALSE, push, sizeof push, n);
+}
+
+static void
+record_backward (Rec *r,
+                 int  n)
+{
+  TrbVulkanExecutor *self = r->self;
+  Buf *dcur = self->d_a, *dnext = self->d_b;
+  gboolean masked = FALSE;
+
+  for (int i = (int) self->n_layers - 1; i >= 0; i--)
+    {
+      const TrbLayer *l = trb_model_spec_get_layer (self->spec, i);
+      gboolean need_dx = i > 0;
+      gboolean swap = FALSE;
+      /* Whether the layer below is a ReLU fused into the one below it: its mask can be
+       * applied by this layer's data-gradient GEMM. */
+      gboolean mask_next = i > 0 && self->relu_fused[i - 1];
+
+      switch (l->kind)
+        {
+        case TRB_LAYER_DENSE:
+          {
+            int in = l->in_c, out = l->out_c;
+            GemmPush pw = { out, in, n, 0, 1, out, 0, in, 1, 0, 0, 0, in, 0, 1 };
+            gint32 rp[4] = { n, 1, out, out };
+            Range st[2] = { part (dcur, 0, (gsize) n * out),
+                            part (self->grads, self->param_off[l->bias_index], out) };
+
+            gemm (r, &pw, part (self->grads, self->param_off[l->weight_index], (gsize) out * in),
+                  dcur, self->acts[i], (Range) { 0 }, (Range) { 0 }, 1);
+            dispatch (r, "reduce", st, 2, NULL, NULL, FALSE, rp, sizeof rp, (guint) out, 1, 1);
+            if (need_dx)
+              {
+                GemmPush pd = { n, in, out, 0, out, 1, (gint32) self->param_off[l->weight_index],
+                                in, 1, 0, 0, 0, in, mask_next ? GEMM_MASK : 0, 1 };
+
+                gemm (r, &pd, part (dnext, 0, (gsize) n * in), dcur, self->params,
+                      (Range) { 0 }, mask_next ? part (self->acts[i], 0, (gsize) n * in) :
+                      (Range) { 0 }, 1);
+                masked = mask_next;
+                swap = TRUE;
+              }
+          }
+          break;
+        case TRB_LAYER_CONV2D:
+          {
+            int K = l->in_c * l->kernel_h * l->kernel_w, P = l->out_h * l->out_w, nP = n * P;
+            gint32 perm[4] = { n, l->out_c, P, n * l->out_c * P };
+            Range pst[2] = { part (dcur, 0, (gsize) n * out_size (l)),
+                             part (self->tmp, 0, (gsize) l->out_c * nP) };
+            GemmPush pw = { l->out_c, K, nP, 0, nP, 1, 0, 1, nP, 0, 0, 0, K, 0, 1 };
+            gint32 rp[4] = { nP, nP, 1, l->out_c };
+            Range rst[2] = { part (self->tmp, 0, (gsize) l->out_c * nP),
+                             part (self->grads, self->param_off[l->bias_index], l->out_c) };
+
+            dispatch_elements (r, "permute", pst, 2, FALSE, perm, sizeof perm,
+                               (gsize) n * out_size (l));
+            gemm (r, &pw,
+                  part (self->grads, self->param_off[l->weight_index], (gsize) l->out_c * K),
+                  self->tmp, self->cols[i], (Range) { 0 }, (Range) { 0 }, 1);
+            dispatch (r, "reduce", rst, 2, NULL, NULL, FALSE, rp, sizeof rp, (guint) l->out_c, 1,
+                      1);
+            if (need_dx)
+              {
+                GemmPush pd = { K, nP, l->out_c, (gint32) self->param_off[l->weight_index], 1, K,
+                                0, nP, 1, 0, 0, 0, nP, 0, 1 };
+                gsize total = (gsize) n * in_size (l);
+                ConvPush cp = conv_push (l, n, total);
+                Range cst[2] = { part (self->cols[i], 0, (gsize) K * nP), part (dnext, 0, total) };
+
+                gemm (r, &pd, part (self->cols[i], 0, (gsize) K * nP), self->params, self->tmp,
+                      (Range) { 0 }, (Range) { 0 }, 1);
+                dispatch_elements (r, "col2im", cst, 2, FALSE, &cp, sizeof cp, total);
+                masked = FALSE;
+                swap = TRUE;
+              }
+          }
+          break;
+        case TRB_LAYER_MAXPOOL2D:
+          if (need_dx)
+            {
+              gsize total = (gsize) n * in_size (l);
+              PoolPush pp = { l->in_h, l->in_w, l->out_h, l->out_w, l->kernel_h, l->kernel_w,
+                              l->stride, (gint32) total };
+              Range st[3] = { part (dcur, 0, (gsize) n * out_size (l)), part (dnext, 0, total),
+                              part (self->argmax[i], 0, (gsize) n * out_size (l)) };
+
+              dispatch_elements (r, "maxpool-backward", st, 3, FALSE, &pp, sizeof pp, total);
+              masked = FALSE;
+              swap = TRUE;
+            }
+          break;
+        case TRB_LAYER_RELU:
+          if (need_dx && !masked)
+            {
+              gsize total = (gsize) n * in_size (l);
+              gint32 push = (gint32) total;
+              Range st[3] = { part (dcur, 0, total), part (dnext, 0, total),
+                              part (self->acts[i + 1], 0, total) };
+
+              dispatch_elements (r, "relu-backward", st, 3, FALSE, &push, sizeof push, total);
+              swap = TRUE;
+            }
+          masked = FALSE;
+          break;
+        case TRB_LAYER_FLATTEN:
+        case TRB_LAYER_DROPOUT:
+        default:
+          break;
+        }
+      if (swap)
+        {
+          Buf *t = dcur;
+          dcur = dnext;
+          dnext = t;
+        }
+    }
+
+  {
+    gint32 push = (gint32) self->param_total;
+    Range st[5] = { whole (self->params), whole (self->grads), whole (self->m), whole (self->v),
+                    whole (self->anchor) };
+
+    dispatch_elements (r, "optimizer", st, 5, TRUE, &push, sizeof push, self->param_total);
+  }
+}
+
+static Recording *
+get_recording (TrbVulkanExecutor  *self,
+               int                 n,
+               gboolean            train,
+               GError            **error)
+{
+  Recording *slot = NULL;
+  VkCommandBufferBeginInfo begin = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+  };
+  Rec r = { self, NULL, error, FALSE };
+
+  for (guint i = 0; i < N_RECORDINGS; i++)
+    if (self->rec[i].cb != VK_NULL_HANDLE && self->rec[i].n == n && self->rec[i].train == train)
+      {
+        self->rec[i].last_used = ++self->use_counter;
+        return &self->rec[i];
+      }
+  /* Replace the least recently used recording. */
+  for (guint i = 0; i < N_RECORDINGS; i++)
+    if (slot == NULL || self->rec[i].last_used < slot->last_used)
+      slot = &self->rec[i];
+
+  if (slot->pool == VK_NULL_HANDLE)
+    {
+      VkDescriptorPoolSize sizes[] = {
+        { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, SETS_PER_RECORDING * TRB_VK_STORAGE_BINDINGS },
+        { VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, SETS_PER_RECORDING * 2 },
+        { VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, SETS_PER_RECORDING },
+      };
+      VkDescriptorPoolCreateInfo pinfo = {
+        .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+        .maxSets = SETS_PER_RECORDING,
+        .poolSizeCount = G_N_ELEMENTS (sizes),
+        .pPoolSizes = sizes,
+      };
+      VkCommandBufferAllocateInfo cinfo = {
+        .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+        .commandPool = self->cmd_pool,
+        .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+        .commandBufferCount = 1,
+      };
+
+      if (!trb_vulkan_check (vkCreateDescriptorPool (dev (self), &pinfo, NULL, &slot->pool),
+                             self->ctx, "vkCreateDescriptorPool", error) ||
+          !trb_vulkan_check (vkAllocateCommandBuffers (dev (self), &cinfo, &slot->cb),
+                             self->ctx, "vkAllocateCommandBuffers", error))
+        return NULL;
+    }
+  else
+    {
+      vkResetDescriptorPool (dev (self), slot->pool, 0);
+      vkResetCommandBuffer (slot->cb, 0);
+    }
+  slot->n = -1;
+  slot->dispatches = 0;
+  r.rec = slot;
+  if (!trb_vulkan_check (vkBeginCommandBuffer (slot->cb, &begin), self->ctx,
+                         "vkBeginCommandBuffer", error))
+    return NULL;
+  record_forward (&r, n);
+  record_loss (&r, n, train);
+  if (train)
+    record_backward (&r, n);
+  if (r.failed)
+    {
+      vkEndCommandBuffer (slot->cb);
+      return NULL;
+    }
+  if (!trb_vulkan_check (vkEndCommandBuffer (slot->cb), self->ctx, "vkEndCommandBuffer", error))
+    return NULL;
+  slot->n = n;
+  slot->train = train;
+  slot->last_used = ++self->use_counter;
+  if (train && n == self->max_batch)
+    self->dispatches_per_step = slot->dispatches;
+  return slot;
+}
+
+static gboolean
+submit_and_wait (TrbVulkanExecutor  *self,
+                 VkCommandBuffer     cb,
+                 GError            **error)
+{
+  VkSubmitInfo submit = {
+    .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+    .commandBufferCount = 1,
+    .pCommandBuffers = &cb,
+  };
+
+  if (self->simulate_lost)
+    {
+      self->simulate_lost = FALSE;
+      return trb_vulkan_check (VK_ERROR_DEVICE_LOST, self->ctx, "vkQueueSubmit", error);
+    }
+  if (!trb_vulkan_check (vkResetFences (dev (self), 1, &self->fence), self->ctx,
+                         "vkResetFences", error) ||
+      !trb_vulkan_check (vkQueueSubmit (trb_vulkan_context_get_queue (self->ctx), 1, &submit,
+                                        self->fence), self->ctx, "vkQueueSubmit", error))
+    return FALSE;
+  return trb_vulkan_check (vkWaitForFences (dev (self), 1, &self->fence, VK_TRUE,
+                                            G_GUINT64_CONSTANT (60000000000)),
+                           self->ctx, "vkWaitForFences", error);
+}
+
+/* ---- executor interface ---- */
+
+static gboolean
+ensure_device (TrbVulkanExecutor  *self,
+               GError            **error)
+{
+  if (!trb_vulkan_context_is_lost (self->ctx))
+    return TRUE;
+  /* The device was lost: everything made from it is gone. Start over on a new one. */
+  {
+    TrbVulkanContext *fresh = trb_vulkan_context_new (self->device_index, error);
+
+    if (fresh == NULL)
+      return FALSE;
+    release (self);
+    g_object_unref (self->ctx);
+    self->ctx = fresh;
+  }
+  return TRUE;
+}
+
+static gboolean
+vulkan_prepare (TrbExecutor   *executor,
+                TrbModelSpec  *spec,
+                int            max_batch,
+                GError       **error)
+{
+  TrbVulkanExecutor *self = TRB_VULKAN_EXECUTOR (executor);
+  guint n_params;
+  gsize max_act, tmp = 16;
+  VkCommandPoolCreateInfo pool_info = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+    .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
+  };
+  VkFenceCreateInfo fence_info = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
+
+  if (!ensure_device (self, error))
+    return FALSE;
+  release (self);
+
+  for (guint i = 0; i < trb_model_spec_get_n_layers (spec); i++)
+    if (trb_model_spec_get_layer (spec, i)->kind == TRB_LAYER_DROPOUT &&
+        trb_model_spec_get_layer (spec, i)->rate > 0)
+      {
+        g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_UNSUPPORTED,
+                     _("This model uses dropout, which training on the graphics device does "
+                       "not support yet; it will train on the processor instead."));
+        return FALSE;
+      }
+
+  self->spec = g_object_ref (spec);
+  self->layout = trb_model_spec_init_weights (spec, 0);
+  self->max_batch = max_batch;
+  self->n_layers = trb_model_spec_get_n_layers (spec);
+  self->blocks = g_array_new (FALSE, TRUE, sizeof (Block));
+  self->bufs = g_ptr_array_new_with_free_func (g_free);
+
+  n_params = trb_weights_get_n_tensors (self->layout);
+  self->param_off = g_new0 (gsize, n_params);
+  self->param_total = 0;
+  for (guint i = 0; i < n_params; i++)
+    {
+      self->param_off[i] = self->param_total;
+      self->param_total += (trb_weights_get_n_elements (self->layout, i) + TENSOR_ALIGN - 1) /
+                           TENSOR_ALIGN * TENSOR_ALIGN;
+    }
+
+#define NEW(var, bytes) G_STMT_START { \
+    if (((var) = new_buf (self, (bytes), error)) == NULL) { release (self); return FALSE; } \
+  } G_STMT_END
+
+  NEW (self->params, self->param_total * 4);
+  NEW (self->grads, self->param_total * 4);
+  NEW (self->m, self->param_total * 4);
+  NEW (self->v, self->param_total * 4);
+  NEW (self->anchor, self->param_total * 4);
+  NEW (self->step, sizeof (StepUniform));
+  NEW (self->labels, (gsize) max_batch * 4);
+  NEW (self->stats, (gsize) max_batch * 8);
+  max_act = trb_model_spec_get_max_activations (spec);
+  NEW (self->d_a, (gsize) max_batch * max_act * 4);
+  NEW (self->d_b, (gsize) max_batch * max_act * 4);
+
+  self->acts = g_new0 (Buf *, self->n_layers + 1);
+  self->cols = g_new0 (Buf *, self->n_layers);
+  self->argmax = g_new0 (Buf *, self->n_layers);
+  self->relu_fused = g_new0 (gboolean, self->n_layers);
+  NEW (self->acts[0], (gsize) max_batch * trb_model_spec_get_input_size (spec) * 4);
+  self->x = self->acts[0];
+  for (guint i = 0; i < self->n_layers; i++)
+    {
+      const TrbLayer *l = trb_model_spec_get_layer (spec, i);
+      const TrbLayer *prev = i > 0 ? trb_model_spec_get_layer (spec, i - 1) : NULL;
+
+      if (l->kind == TRB_LAYER_RELU && prev &&
+          (prev->kind == TRB_LAYER_DENSE || prev->kind == TRB_LAYER_CONV2D))
+        self->relu_fused[i] = TRUE;
+      if (l->kind == TRB_LAYER_FLATTEN || l->kind == TRB_LAYER_DROPOUT || self->relu_fused[i])
+        self->acts[i + 1] = self->acts[i];
+      else
+        NEW (self->acts[i + 1], (gsize) max_batch * out_size (l) * 4);
+      if (l->kind == TRB_LAYER_CONV2D)
+        {
+          gsize P = (gsize) l->out_h * l->out_w;
+          NEW (self->cols[i], (gsize) l->in_c * l->kernel_h * l->kernel_w * max_batch * P * 4);
+          tmp = MAX (tmp, (gsize) l->out_c * max_batch * P);
+        }
+      if (l->kind == TRB_LAYER_MAXPOOL2D)
+        NEW (self->argmax[i], (gsize) max_batch * out_size (l) * 4);
+    }
+  NEW (self->tmp, tmp * 4);
+#undef NEW
+
+  pool_info.queueFamilyIndex = trb_vulkan_context_get_queue_family (self->ctx);
+  if (!trb_vulkan_check (vkCreateCommandPool (dev (self), &pool_info, NULL, &self->cmd_pool),
+                         self->ctx, "vkCreateCommandPool", error) ||
+      !trb_vulkan_check (vkCreateFence (dev (self), &fence_info, NULL, &self->fence), self->ctx,
+                         "vkCreateFence", error))
+    {
+      release (self);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_prepared (TrbVulkanExecutor  *self,
+                GError            **error)
+{
+  if (self->spec == NULL)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_FAILED,
+                   _("The model has not been set up for training."));
+      return FALSE;
+    }
+  if (trb_vulkan_context_is_lost (self->ctx))
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_DEVICE_LOST,
+                   _("The graphics device stopped responding (its driver may have been reset)."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+copy_in (TrbVulkanExecutor *self,
+         Buf               *dst,
+         TrbWeights        *src,
+         guint              stride,
+         guint              first)
+{
+  float *d = (float *) dst->map;
+
+  for (guint i = 0; i < trb_weights_get_n_tensors (self->layout); i++)
+    memcpy (d + self->param_off[i], trb_weights_get_data (src, stride * i + first),
+            trb_weights_get_n_elements (self->layout, i) * 4);
+}
+
+static void
+copy_out (TrbVulkanExecutor *self,
+          Buf               *src,
+          TrbWeights        *dst,
+          guint              stride,
+          guint              first)
+{
+  const float *s = (const float *) src->map;
+
+  for (guint i = 0; i < trb_weights_get_n_tensors (self->layout); i++)
+    memcpy (trb_weights_get_data (dst, stride * i + first), s + self->param_off[i],
+            trb_weights_get_n_elements (self->layout, i) * 4);
+}
+
+static gboolean
+vulkan_set_weights (TrbExecutor  *executor,
+                    TrbWeights   *params,
+                    TrbWeights   *state,
+                    GError      **error)
+{
+  TrbVulkanExecutor *self = TRB_VULKAN_EXECUTOR (executor);
+
+  if (!check_prepared (self, error) || !trb_weights_same_layout (self->layout, params, error))
+    return FALSE;
+  if (state != NULL && !trb_optimizer_state_check (params, state, error))
+    return FALSE;
+  copy_in (self, self->params, params, 1, 0);
+  if (state != NULL)
+    {
+      copy_in (self, self->m, state, 2, 0);
+      copy_in (self, self->v, state, 2, 1);
+    }
+  else
+    {
+      memset (self->m->map, 0, self->m->bytes);
+      memset (self->v->map, 0, self->v->bytes);
+    }
+  return TRUE;
+}
+
+static TrbWeights *
+vulkan_get_weights (TrbExecutor *executor)
+{
+  TrbVulkanExecutor *self = TRB_VULKAN_EXECUTOR (executor);
+  TrbWeights *out;
+
+  g_return_val_if_fail (self->layout != NULL, NULL);
+  out = trb_weights_copy (self->layout);
+  copy_out (self, self->params, out, 1, 0);
+  return out;
+}
+
+static TrbWeights *
+vulkan_get_optimizer_state (TrbExecutor *executor)
+{
+  TrbVulkanExecutor *self = TRB_VULKAN_EXECUTOR (executor);
+  TrbWeights *out;
+
+  g_return_val_if_fail (self->layout != NULL, NULL);
+  out = trb_optimizer_state_new (self->layout);
+  copy_out (self, self->m, out, 2, 0);
+  copy_out (self, self->v, out, 2, 1);
+  return out;
+}
+
+static gboolean
+vulkan_set_prox_anchor (TrbExecutor  *executor,
+                        TrbWeights   *global,
+                        GError      **error)
+{
+  TrbVulkanExecutor *self = TRB_VULKAN_EXECUTOR (executor);
+
+  if (!check_prepared (self, error))
+    return FALSE;
+  self->have_anchor = FALSE;
+  if (global == NULL)
+    return TRUE;
+  if (!trb_weights_same_layout (self->layout, global, error))
+    return FALSE;
+  copy_in (self, self->anchor, global, 1, 0);
+  self->have_anchor = TRUE;
+  return TRUE;
+}
+
+static gboolean
+load_batch (TrbVulkanExecutor  *self,
+            const TrbBatch     *batch,
+            GError            **error)
+{
+  int classes = trb_model_spec_get_n_classes (self->spec);
+
+  if (batch->n > self->max_batch)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
+                   _("A batch is larger than the model was set up for."));
+      return FALSE;
+    }
+  for (int s = 0; s < batch->n; s++)
+    if (batch->labels[s] < 0 || batch->labels[s] >= classes)
+      {
+        g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
+                     _("A sample has the label %d, but the model knows only %d classes."),
+                     batch->labels[s], classes);
+        return FALSE;
+      }
+  memcpy (self->x->map, batch->x,
+          (gsize) batch->n * trb_model_spec_get_input_size (self->spec) * 4);
+  memcpy (self->labels->map, batch->labels, (gsize) batch->n * 4);
+  return TRUE;
+}
+
+static void
+read_stats (TrbVulkanExecutor *self,
+            int                n,
+            TrbStepResult     *result)
+{
+  const float *stats = (const float *) self->stats->map;
+
+  result->loss_sum = 0;
+  result->correct = 0;
+  for (int s = 0; s < n; s++)
+    {
+      result->loss_sum += stats[2 * s];
+      result->correct += stats[2 * s + 1] > 0.5f;
+    }
+  result->n = n;
+}
+
+static gboolean
+vulkan_train_step (TrbExecutor          *executor,
+                   const TrbBatch       *batch,
+                   const TrbStepParams  *sp,
+                   TrbStepResult        *result,
+                   GError              **error)
+{
+  TrbVulkanExecutor *self = TRB_VULKAN_EXECUTOR (executor);
+  StepUniform *u;
+  Recording *rec;
+
+  if (!check_prepared (self, error) || !load_batch (self, batch, error))
+    return FALSE;
+  rec = get_recording (self, batch->n, TRUE, error);
+  if (rec == NULL)
+    return FALSE;
+
+  u = (StepUniform *) self->step->map;
+  u->lr = (float) sp->learning_rate;
+  u->momentum = (float) sp->momentum;
+  u->weight_decay = (float) sp->weight_decay;
+  u->prox_mu = (float) sp->prox_mu;
+  u->beta1 = (float) sp->beta1;
+  u->beta2 = (float) sp->beta2;
+  u->eps = (float) sp->eps;
+  u->bc1 = (float) (1.0 - pow (sp->beta1, (double) sp->step));
+  u->bc2 = (float) (1.0 - pow (sp->beta2, (double) sp->step));
+  u->adam = sp->optimizer == TRB_OPTIMIZER_ADAM;
+  u->use_anchor = self->have_anchor && sp->prox_mu > 0;
+
+  if (!submit_and_wait (self, rec->cb, error))
+    return FALSE;
+  read_stats (self, batch->n, result);
+  if (!isfinite (result->loss_sum))
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_DIVERGED,
+                   _("Training became unstable (the loss is no longer a number). Try a smaller "
+                     "learning rate."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+vulkan_evaluate (TrbExecutor     *executor,
+                 const TrbBatch  *batch,
+                 TrbStepResult   *result,
+                 GError         **error)
+{
+  TrbVulkanExecutor *self = TRB_VULKAN_EXECUTOR (executor);
+  Recording *rec;
+
+  if (!check_prepared (self, error) || !load_batch (self, batch, error))
+    return FALSE;
+  rec = get_recording (self, batch->n, FALSE, error);
+  if (rec == NULL || !submit_and_wait (self, rec->cb, error))
+    return FALSE;
+  read_stats (self, batch->n, result);
+  return TRUE;
+}
+
+static void
+executor_iface_init (TrbExecutorInterface *iface)
+{
+  iface->get_name = vulkan_get_name;
+  iface->prepare = vulkan_prepare;
+  iface->set_weights = vulkan_set_weights;
+  iface->get_weights = vulkan_get_weights;
+  iface->get_optimizer_state = vulkan_get_optimizer_state;
+  iface->set_prox_anchor = vulkan_set_prox_anchor;
+  iface->train_step = vulkan_train_step;
+  iface->evaluate = vulkan_evaluate;
+}
+
+/* ---- stand-alone GEMM, for tests and the benchmark ---- */
+
+typedef struct
+{
+  Buf *a, *b, *c;
+  Recording rec;
+} GemmJob;
+
+static gboolean
+gemm_job_setup (TrbVulkanExecutor  *self,
+                gboolean            ta,
+                gboolean            tb,
+                int                 m,
+                int                 n,
+                int                 k,
+                GemmJob            *job,
+                GError            **error)
+{
+  VkCommandPoolCreateInfo pool_info = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+    .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
+    .queueFamilyIndex = trb_vulkan_context_get_queue_family (self->ctx),
+  };
+  VkFenceCreateInfo fence_info = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
+  VkDescriptorPoolSize sizes[] = {
+    { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, TRB_VK_STORAGE_BINDINGS },
+    { VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, 2 },
+  };
+  VkDescriptorPoolCreateInfo pinfo = {
+    .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+    .maxSets = 1,
+    .poolSizeCount = G_N_ELEMENTS (sizes),
+    .pPoolSizes = sizes,
+  };
+  VkCommandBufferAllocateInfo cinfo = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+    .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+    .commandBufferCount = 1,
+  };
+  VkCommandBufferBeginInfo begin = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
+  GemmPush p = { m, n, k, 0, ta ? 1 : k, ta ? m : 1, 0, tb ? 1 : n, tb ? k : 1,
+                 0, 0, 0, n, 0, 1 };
+  Rec r = { self, &job->rec, error, FALSE };
+
+  if (!ensure_device (self, error))
+    return FALSE;
+  /* The stand-alone GEMM owns the executor's resources while it runs. */
+  release (self);
+  self->blocks = g_array_new (FALSE, TRUE, sizeof (Block));
+  self->bufs = g_ptr_array_new_with_free_func (g_free);
+  if ((job->a = new_buf (self, (gsize) m * k * 4, error)) == NULL ||
+      (job->b = new_buf (self, (gsize) k * n * 4, error)) == NULL ||
+      (job->c = new_buf (self, (gsize) m * n * 4, error)) == NULL ||
+      !trb_vulkan_check (vkCreateCommandPool (dev (self), &pool_info, NULL, &self->cmd_pool),
+                         self->ctx, "vkCreateCommandPool", error) ||
+      !trb_vulkan_check (vkCreateFence (dev (self), &fence_info, NULL, &self->fence), self->ctx,
+                         "vkCreateFence", error) ||
+      !trb_vulkan_check (vkCreateDescriptorPool (dev (self), &pinfo, NULL, &job->rec.pool),
+                         self->ctx, "vkCreateDescriptorPool", error))
+    return FALSE;
+  cinfo.commandPool = self->cmd_pool;
+  if (!trb_vulkan_check (vkAllocateCommandBuffers (dev (self), &cinfo, &job->rec.cb), self->ctx,
+                         "vkAllocateCommandBuffers", error))
+    return FALSE;
+  self->rec[0] = job->rec;   /* so that release() frees the pool */
+  vkBeginCommandBuffer (job->rec.cb, &begin);
+  gemm (&r, &p, whole (job->c), job->a, job->b, (Range) { 0 }, (Range) { 0 }, 1);
+  if (r.failed)
+    return FALSE;
+  return trb_vulkan_check (vkEndCommandBuffer (job->rec.cb), self->ctx, "vkEndCommandBuffer",
+                           error);
+}
+
+/**
+ * trb_vulkan_executor_gemm:
+ *
+ * C[m×n] = op(A)·op(B) on the device, row-major. Drops any prepared model.
+ */
+gboolean
+trb_vulkan_executor_gemm (TrbVulkanExecutor  *self,
+                          gboolean            trans_a,
+                          gboolean            trans_b,
+                          int                 m,
+                          int                 n,
+                          int                 k,
+                          const float        *a,
+                          const float        *b,
+                          float              *c,
+                          GError            **error)
+{
+  GemmJob job = { 0 };
+  gboolean ok;
+
+  g_return_val_if_fail (TRB_IS_VULKAN_EXECUTOR (self), FALSE);
+  g_return_val_if_fail (m > 0 && n > 0 && k > 0, FALSE);
+
+  ok = gemm_job_setup (self, trans_a, trans_b, m, n, k, &job, error);
+  if (ok)
+    {
+      memcpy (job.a->map, a, (gsize) m * k * 4);
+      memcpy (job.b->map, b, (gsize) k * n * 4);
+      ok = submit_and_wait (self, job.rec.cb, error);
+      if (ok)
+        memcpy (c, job.c->map, (gsize) m * n * 4);
+    }
+  release (self);
+  return ok;
+}
+
+/* GFLOPS of an n×n×n SGEMM, submit and wait included, over about @seconds. */
+double
+trb_vulkan_executor_gemm_gflops (TrbVulkanExecutor  *self,
+                                 int                 n,
+                                 double              seconds,
+                                 GError            **error)
+{
+  GemmJob job = { 0 };
+  double gflops = -1;
+  gint64 start;
+  int reps = 0;
+
+  g_return_val_if_fail (TRB_IS_VULKAN_EXECUTOR (self), -1);
+
+  if (gemm_job_setup (self, FALSE, FALSE, n, n, n, &job, error))
+    {
+      for (gsize i = 0; i < (gsize) n * n; i++)
+        {
+          ((float *) job.a->map)[i] = (float) ((i * 7) % 13) / 13.0f;
+          ((float *) job.b->map)[i] = (float) ((i * 5) % 11) / 11.0f;
+        }
+      if (submit_and_wait (self, job.rec.cb, error))
+        {
+          gboolean ok = TRUE;
+
+          start = g_get_monotonic_time ();
+          while (ok && (g_get_monotonic_time () - start < seconds * G_USEC_PER_SEC || reps < 2))
+            {
+              ok = submit_and_wait (self, job.rec.cb, error);
+              reps++;
+            }
+          if (ok)
+            gflops = 2.0 * n * n * (double) n * reps /
+                     ((g_get_monotonic_time () - start) / 1e6) / 1e9;
+        }
+    }
+  release (self);
+  return gflops;
+}

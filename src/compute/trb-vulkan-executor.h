@@ -1,0 +1,36 @@
+/* trb-vulkan-executor.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "compute/trb-executor.h"
+#include "compute/trb-vulkan-context.h"
+
+G_BEGIN_DECLS
+
+#define TRB_TYPE_VULKAN_EXECUTOR (trb_vulkan_executor_get_type ())
+
+G_DECLARE_FINAL_TYPE (TrbVulkanExecutor, trb_vulkan_executor, TRB, VULKAN_EXECUTOR, GObject)
+
+TrbExecutor      *trb_vulkan_executor_new              (TrbVulkanContext   *context);
+TrbVulkanContext *trb_vulkan_executor_get_context      (TrbVulkanExecutor  *self);
+gboolean          trb_vulkan_executor_gemm             (TrbVulkanExecutor  *self,
+                                                        gboolean            trans_a,
+                                                        gboolean            trans_b,
+                                                        int                 m,
+                                                        int                 n,
+                                                        int                 k,
+                                                        const float        *a,
+                                                        const float        *b,
+                                                        float              *c,
+                                                        GError            **error);
+double            trb_vulkan_executor_gemm_gflops      (TrbVulkanExecutor  *self,
+                                                        int                 n,
+                                                        double              seconds,
+                                                        GError            **error);
+guint             trb_vulkan_executor_get_dispatches_per_step (TrbVulkanExecutor *self);
+void              trb_vulkan_executor_simulate_device_lost    (TrbVulkanExecutor *self);
+
+G_END_DECLS

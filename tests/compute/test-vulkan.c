@@ -1,0 +1,527 @@
+/* test-vulkan.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The Vulkan executor on whatever device there is; on machines without a GPU that is Mesa's
+ * lavapipe, a real Vulkan implementation, so nothing here is skipped. GEMM against the fp64
+ * reference on odd and prime shapes, the gradients of every layer kind against the reference,
+ * the paper models over several steps, evaluation, device loss and unsupported models.
+ */
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "compute/trb-cpu-executor.h"
+#include "compute/trb-executor-choice.h"
+#include "compute/trb-reference.h"
+#include "compute/trb-reference-executor.h"
+#include "compute/trb-trainer.h"
+#include "compute/trb-vulkan-context.h"
+#include "compute/trb-vulkan-executor.h"
+#include "fashion.h"
+
+static FashionSet *train_set;
+static TrbVulkanContext *context;
+static GRand *rng;
+
+static void
+test_enumerate (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) devices = trb_vulkan_enumerate_devices (&error);
+  gboolean only_cpu = TRUE;
+  int chosen;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (devices->len, >, 0);
+  for (guint i = 0; i < devices->len; i++)
+    {
+      TrbVulkanDeviceInfo *d = g_ptr_array_index (devices, i);
+
+      g_test_message ("device %d: %s (%s), %" G_GUINT64_FORMAT " MiB, usable %d", d->index,
+                      d->name, trb_vulkan_device_type_to_string (d->type),
+                      d->memory_bytes >> 20, d->usable);
+      g_assert_cmpint (d->index, ==, (int) i);
+      g_assert_cmpstr (d->name, !=, "");
+      g_assert_cmpuint (d->memory_bytes, >, 0);
+      if (d->usable && d->type != TRB_VULKAN_DEVICE_CPU)
+        only_cpu = FALSE;
+    }
+  /* A software device is chosen only when allowed; a real GPU always wins over it. */
+  chosen = trb_vulkan_choose_device (devices, FALSE);
+  if (only_cpu)
+    g_assert_cmpint (chosen, ==, -1);
+  else
+    g_assert_cmpint (((TrbVulkanDeviceInfo *) g_ptr_array_index (devices, chosen))->type, !=,
+                     TRB_VULKAN_DEVICE_CPU);
+  chosen = trb_vulkan_choose_device (devices, TRUE);
+  g_assert_cmpint (chosen, >=, 0);
+  g_assert_true (((TrbVulkanDeviceInfo *) g_ptr_array_index (devices, chosen))->usable);
+
+  /* A device index that does not exist is a clear error, not a crash. */
+  g_assert_null (trb_vulkan_context_new (1000, &error));
+  g_assert_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_NO_DEVICE);
+}
+
+static const int sizes[] = { 1, 2, 3, 7, 13, 31, 61, 97, 127, 211, 257 };
+
+static void
+test_gemm (void)
+{
+  g_autoptr(TrbExecutor) vk = trb_vulkan_executor_new (context);
+
+  for (int iter = 0; iter < 18; iter++)
+    {
+      int m = sizes[g_rand_int_range (rng, 0, G_N_ELEMENTS (sizes))];
+      int n = sizes[g_rand_int_range (rng, 0, G_N_ELEMENTS (sizes))];
+      int k = sizes[g_rand_int_range (rng, 0, G_N_ELEMENTS (sizes))];
+      gboolean ta = iter % 3 == 1, tb = iter % 3 == 2;
+      g_autofree float *a = g_new (float, (gsize) m * k), *b = g_new (float, (gsize) k * n);
+      g_autofree float *c = g_new (float, (gsize) m * n);
+      g_autofree double *ad = g_new (double, (gsize) m * k), *bd = g_new (double, (gsize) k * n);
+      g_autofree double *aa = g_new (double, (gsize) m * k), *ba = g_new (double, (gsize) k * n);
+      g_autofree double *cd = g_new (double, (gsize) m * n), *ca = g_new (double, (gsize) m * n);
+      g_autoptr(GError) error = NULL;
+
+      for (gsize i = 0; i < (gsize) m * k; i++)
+        {
+          a[i] = (float) g_rand_double_range (rng, -1, 1);
+          ad[i] = a[i];
+          aa[i] = fabs (ad[i]);
+        }
+      for (gsize i = 0; i < (gsize) k * n; i++)
+        {
+          b[i] = (float) g_rand_double_range (rng, -1, 1);
+          bd[i] = b[i];
+          ba[i] = fabs (bd[i]);
+        }
+      g_assert_true (trb_vulkan_executor_gemm (TRB_VULKAN_EXECUTOR (vk), ta, tb, m, n, k, a, b, c,
+                                               &error));
+      g_assert_no_error (error);
+      trb_ref_gemm (ta, tb, m, n, k, 1.0, ad, bd, 0.0, cd);
+      trb_ref_gemm (ta, tb, m, n, k, 1.0, aa, ba, 0.0, ca);
+      for (gsize i = 0; i < (gsize) m * n; i++)
+        {
+          double bound = 2.0 * k * ldexp (1.0, -24) * ca[i];
+          if (!(fabs (c[i] - cd[i]) <= bound))
+            g_error ("Vulkan GEMM %s%s %d×%d×%d [%" G_GSIZE_FORMAT "]: |%g − %g| > %g",
+                     ta ? "T" : "N", tb ? "T" : "N", m, n, k, i, c[i], cd[i], bound);
+        }
+    }
+}
+
+static double
+nmse (const float *got,
+      const float *want,
+      gsize        n)
+{
+  double num = 0, den = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      num += ((double) got[i] - want[i]) * ((double) got[i] - want[i]);
+      den += (double) want[i] * want[i];
+    }
+  return den > 0 ? num / den : num;
+}
+
+/* One SGD step with lr = 1 and no momentum makes w₀ − w₁ the gradient: compare every
+ * parameter's gradient, and the loss, with the fp64 reference. */
+static void
+check_gradients (const char *json,
+                 int         batch)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (json, -1, &error);
+  g_autoptr(TrbWeights) init = NULL;
+  g_autoptr(TrbExecutor) vk = trb_vulkan_executor_new (context);
+  g_autoptr(TrbExecutor) ref = trb_reference_executor_new ();
+  gsize fs = trb_model_spec_get_input_size (spec);
+  g_autofree float *x = g_new (float, batch * fs);
+  g_autofree gint32 *labels = g_new (gint32, batch);
+  TrbBatch b = { batch, x, labels };
+  TrbStepParams sp;
+  TrbStepResult rv = { 0 }, rr = { 0 };
+  g_autoptr(TrbWeights) wv = NULL;
+  g_autoptr(TrbWeights) wr = NULL;
+
+  g_assert_no_error (error);
+  init = trb_model_spec_init_weights (spec, 17);
+  for (gsize i = 0; i < batch * fs; i++)
+    x[i] = (float) g_rand_double_range (rng, -1, 1);
+  for (int s = 0; s < batch; s++)
+    labels[s] = g_rand_int_range (rng, 0, trb_model_spec_get_n_classes (spec));
+  trb_step_params_init_sgd (&sp, 1.0, 0.0);
+
+  g_assert_true (trb_executor_prepare (vk, spec, batch, &error));
+  g_assert_true (trb_executor_set_weights (vk, init, NULL, &error));
+  g_assert_true (trb_executor_train_step (vk, &b, &sp, &rv, &error));
+  g_assert_no_error (error);
+  g_assert_true (trb_executor_prepare (ref, spec, batch, &error));
+  g_assert_true (trb_executor_set_weights (ref, init, NULL, &error));
+  g_assert_true (trb_executor_train_step (ref, &b, &sp, &rr, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpfloat (fabs (rv.loss_sum - rr.loss_sum), <=, 1e-5 * rr.loss_sum);
+  g_assert_cmpint (rv.correct, ==, rr.correct);
+  wv = trb_executor_get_weights (vk);
+  wr = trb_executor_get_weights (ref);
+  for (guint i = 0; i < trb_weights_get_n_tensors (init); i++)
+    {
+      gsize n = trb_weights_get_n_elements (init, i);
+      g_autofree float *gv = g_new (float, n), *gr = g_new (float, n);
+      double e;
+
+      for (gsize k = 0; k < n; k++)
+        {
+          gv[k] = trb_weights_get_data (init, i)[k] - trb_weights_get_data (wv, i)[k];
+          gr[k] = trb_weights_get_data (init, i)[k] - trb_weights_get_data (wr, i)[k];
+        }
+      e = nmse (gv, gr, n);
+      g_test_message ("%s gradient NMSE %.3g", trb_weights_get_name (init, i), e);
+      if (!(e <= 1e-7))
+        g_error ("Vulkan gradient of %s: NMSE %.3g > 1e-7", trb_weights_get_name (init, i), e);
+    }
+}
+
+static void
+test_layer_gradients (void)
+{
+  /* Odd sizes, stride and padding, a ReLU fused into a convolution, one that is not (after
+   * pooling), overlapping pooling windows, and a ReLU whose mask a dense GEMM applies. */
+  check_gradients (
+    "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[3,13,11]},"
+    "\"layers\":[{\"type\":\"conv2d\",\"filters\":5,\"kernel\":3,\"stride\":2,\"padding\":1},"
+    "{\"type\":\"relu\"},{\"type\":\"maxpool2d\",\"kernel\":3,\"stride\":1},"
+    "{\"type\":\"conv2d\",\"filters\":7,\"kernel\":[3,1],\"padding\":[1,0]},"
+    "{\"type\":\"maxpool2d\",\"kernel\":2},{\"type\":\"relu\"},{\"type\":\"flatten\"},"
+    "{\"type\":\"dense\",\"units\":13},{\"type\":\"relu\"},{\"type\":\"dense\",\"units\":5}],"
+    "\"loss\":\"softmax_cross_entropy\"}", 7);
+  check_gradients (
+    "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[97]},"
+    "\"layers\":[{\"type\":\"dense\",\"units\":61},{\"type\":\"relu\"},"
+    "{\"type\":\"dense\",\"units\":31},{\"type\":\"relu\"},{\"type\":\"dense\",\"units\":3}],"
+    "\"loss\":\"softmax_cross_entropy\"}", 11);
+}
+
+static TrbWeights *
+train_steps (TrbExecutor         *executor,
+             TrbModelSpec        *spec,
+             TrbWeights          *init,
+             const TrbStepParams *step,
+             int                  batch,
+             int                  n_steps)
+{
+  g_autoptr(GError) error = NULL;
+  TrbTrainerConfig config = { 0 };
+  g_autoptr(TrbTrainer) trainer = NULL;
+  TrbDataSource data = train_set->source;
+  TrbWeights *out;
+
+  config.epochs = 1;
+  config.batch_size = batch;
+  config.seed = 11;
+  config.step = *step;
+  data.n_samples = (gsize) batch * n_steps;
+  trainer = trb_trainer_new (executor, spec, &config);
+  out = trb_trainer_run (trainer, init, &data, NULL, &error);
+  g_assert_no_error (error);
+  return out;
+}
+
+static void
+check_model (const char          *json,
+             const TrbStepParams *sp,
+             int                  batch,
+             int                  n_steps)
+{
+  g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (json, -1, NULL);
+  g_autoptr(TrbWeights) init = trb_model_spec_init_weights (spec, 3);
+  g_autoptr(TrbExecutor) ref = trb_reference_executor_new ();
+  g_autoptr(TrbExecutor) vk = trb_vulkan_executor_new (context);
+  g_autoptr(TrbWeights) want = train_steps (ref, spec, init, sp, batch, n_steps);
+  g_autoptr(TrbWeights) got = train_steps (vk, spec, init, sp, batch, n_steps);
+  g_autoptr(TrbWeights) again = train_steps (vk, spec, init, sp, batch, n_steps);
+  double err = trb_weights_max_abs_difference (got, want) /
+               trb_weights_max_abs_difference (want, init);
+
+  double update_nmse = 0, den = 0;
+
+  for (guint i = 0; i < trb_weights_get_n_tensors (init); i++)
+    for (gsize k = 0; k < trb_weights_get_n_elements (init, i); k++)
+      {
+        double w0 = trb_weights_get_data (init, i)[k];
+        double dv = trb_weights_get_data (got, i)[k] - w0;
+        double dr = trb_weights_get_data (want, i)[k] - w0;
+
+        update_nmse += (dv - dr) * (dv - dr);
+        den += dr * dr;
+      }
+  update_nmse /= den;
+  g_test_message ("vulkan: relative error %.3g, update NMSE %.3g after %d steps "
+                  "(%u dispatches a step)", err, update_nmse, n_steps,
+                  trb_vulkan_executor_get_dispatches_per_step (TRB_VULKAN_EXECUTOR (vk)));
+  if (sp->optimizer == TRB_OPTIMIZER_SGD)
+    {
+      /* Bound: 1e-4 of what training changed, as for the CPU executor. */
+      if (!(err <= 1e-4))
+        g_error ("Vulkan executor after %d steps: relative error %.3g > 1e-4", n_steps, err);
+    }
+  else
+    {
+      /* Adam divides by √v, so a weight whose gradient is rounding noise may move by ±lr in
+       * either executor; the bound is on the update as a whole instead. */
+      if (!(update_nmse <= 1e-6))
+        g_error ("Vulkan executor after %d Adam steps: update NMSE %.3g > 1e-6", n_steps,
+                 update_nmse);
+    }
+  g_assert_cmpfloat (trb_weights_max_abs_difference (got, again), ==, 0.0);
+}
+
+static void
+test_2nn (void)
+{
+  TrbStepParams sp;
+
+  trb_step_params_init_sgd (&sp, 0.05, 0.9);
+  check_model (trb_model_spec_json_2nn (), &sp, 10, 8);
+}
+
+static void
+test_niid_cnn (void)
+{
+  TrbStepParams sp;
+
+  trb_step_params_init_sgd (&sp, 0.05, 0.9);
+  check_model (trb_model_spec_json_niid_cnn (), &sp, 16, 4);
+}
+
+static void
+test_fedavg_cnn (void)
+{
+  TrbStepParams sp;
+
+  trb_step_params_init_sgd (&sp, 0.05, 0.9);
+  check_model (trb_model_spec_json_fedavg_cnn (), &sp, 4, 2);
+}
+
+static void
+test_adam_fedprox (void)
+{
+  TrbStepParams sp;
+
+  trb_step_params_init_adam (&sp, 0.003);
+  sp.prox_mu = 0.1;
+  sp.weight_decay = 1e-3;
+  check_model (trb_model_spec_json_niid_cnn (), &sp, 9, 5);
+}
+
+static void
+test_evaluate (void)
+{
+  g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (trb_model_spec_json_niid_cnn (),
+                                                                -1, NULL);
+  g_autoptr(TrbWeights) init = trb_model_spec_init_weights (spec, 8);
+  g_autoptr(TrbExecutor) ref = trb_reference_executor_new ();
+  g_autoptr(TrbExecutor) vk = trb_vulkan_executor_new (context);
+  g_autoptr(GError) error = NULL;
+  TrbDataSource data = train_set->source;
+  TrbEvaluation a, b;
+
+  data.n_samples = 101;
+  g_assert_true (trb_evaluate (vk, spec, init, &data, 32, &a, NULL, &error));
+  g_assert_true (trb_evaluate (ref, spec, init, &data, 13, &b, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (fabs (a.loss - b.loss), <, 1e-5 * b.loss);
+  g_assert_cmpfloat (a.accuracy, ==, b.accuracy);
+}
+
+static void
+test_device_lost (void)
+{
+  g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (trb_model_spec_json_2nn (), -1,
+                                                                NULL);
+  g_autoptr(TrbWeights) init = trb_model_spec_init_weights (spec, 5);
+  g_autoptr(TrbVulkanContext) own = trb_vulkan_context_new (
+    trb_vulkan_context_get_info (context)->index, NULL);
+  g_autoptr(TrbExecutor) vk = trb_vulkan_executor_new (own);
+  g_autoptr(TrbExecutor) vk2 = trb_vulkan_executor_new (context);
+  g_autoptr(GError) error = NULL;
+  TrbTrainerConfig config = { 0 };
+  g_autoptr(TrbTrainer) lossy = NULL;
+  g_autoptr(TrbTrainer) plain = NULL;
+  g_autoptr(TrbWeights) got = NULL;
+  g_autoptr(TrbWeights) want = NULL;
+  TrbDataSource data = train_set->source;
+  TrbStepResult r;
+  TrbBatch b = { 1, NULL, NULL };
+  float x[784] = { 0 };
+  gint32 label = 0;
+
+  /* A lost device is reported as such… */
+  b.x = x;
+  b.labels = &label;
+  g_assert_true (trb_executor_prepare (vk, spec, 4, &error));
+  g_assert_true (trb_executor_set_weights (vk, init, NULL, &error));
+  trb_vulkan_executor_simulate_device_lost (TRB_VULKAN_EXECUTOR (vk));
+  {
+    TrbStepParams sp;
+    trb_step_params_init_sgd (&sp, 0.1, 0);
+    g_assert_false (trb_executor_train_step (vk, &b, &sp, &r, &error));
+    g_assert_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_DEVICE_LOST);
+    g_clear_error (&error);
+    g_assert_false (trb_executor_train_step (vk, &b, &sp, &r, &error));
+    g_assert_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_DEVICE_LOST);
+    g_clear_error (&error);
+  }
+
+  /* …and a trainer recreates the device and redoes the epoch: same weights as a clean run. */
+  config.epochs = 2;
+  config.batch_size = 16;
+  config.seed = 3;
+  trb_step_params_init_sgd (&config.step, 0.05, 0.9);
+  data.n_samples = 320;
+  plain = trb_trainer_new (vk2, spec, &config);
+  want = trb_trainer_run (plain, init, &data, NULL, &error);
+  g_assert_no_error (error);
+  lossy = trb_trainer_new (vk, spec, &config);
+  got = trb_trainer_run (lossy, init, &data, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (trb_weights_max_abs_difference (got, want), ==, 0.0);
+  g_assert_true (trb_vulkan_executor_get_context (TRB_VULKAN_EXECUTOR (vk)) != own);
+}
+
+static void
+test_unsupported (void)
+{
+  g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (
+    "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[8]},"
+    "\"layers\":[{\"type\":\"dropout\",\"rate\":0.5},{\"type\":\"dense\",\"units\":3}],"
+    "\"loss\":\"softmax_cross_entropy\"}", -1, NULL);
+  g_autoptr(TrbExecutor) vk = trb_vulkan_executor_new (context);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (trb_executor_prepare (vk, spec, 4, &error));
+  g_assert_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (error->message, "processor"));
+}
+
+/* Isolated test directories replace XDG_DATA_DIRS, where the Vulkan loader looks for drivers:
+ * name the installed drivers' manifests explicitly, all of them, before that happens. */
+static void
+keep_vulkan_drivers (void)
+{
+  const char *dirs = g_getenv ("XDG_DATA_DIRS");
+  g_auto(GStrv) parts = g_strsplit (dirs && *dirs ? dirs : "/usr/local/share:/usr/share", ":", -1);
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+
+  if (g_getenv ("VK_ICD_FILENAMES") || g_getenv ("VK_DRIVER_FILES"))
+    return;
+  for (guint i = 0; parts[i]; i++)
+    {
+      g_autofree char *icd = g_build_filename (parts[i], "vulkan", "icd.d", NULL);
+      g_autoptr(GDir) dir = g_dir_open (icd, 0, NULL);
+      const char *name;
+
+      while (dir && (name = g_dir_read_name (dir)))
+        if (g_str_has_suffix (name, ".json"))
+          g_ptr_array_add (files, g_build_filename (icd, name, NULL));
+    }
+  g_ptr_array_add (files, NULL);
+  if (files->len > 1)
+    {
+      g_autofree char *list = g_strjoinv (":", (char **) files->pdata);
+      g_setenv ("VK_ICD_FILENAMES", list, TRUE);
+    }
+}
+
+static void
+test_choice (void)
+{
+  g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (trb_model_spec_json_2nn (), -1,
+                                                                NULL);
+  g_autoptr(TrbModelSpec) dropout = trb_model_spec_new_from_json (
+    "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[8]},"
+    "\"layers\":[{\"type\":\"dropout\",\"rate\":0.5},{\"type\":\"dense\",\"units\":3}],"
+    "\"loss\":\"softmax_cross_entropy\"}", -1, NULL);
+  g_autofree char *cache = g_build_filename (g_get_user_cache_dir (), "tributary", "choice.ini",
+                                             NULL);
+  g_autofree char *vk_name = g_strdup_printf ("vulkan:%d",
+                                              trb_vulkan_context_get_info (context)->index);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbExecutor) cpu = trb_executor_new_for_task (spec, 10, "cpu", NULL, &error);
+  g_autoptr(TrbExecutor) vk = trb_executor_new_for_task (spec, 10, vk_name, NULL, &error);
+  g_autoptr(TrbExecutor) a1 = NULL;
+  g_autoptr(TrbExecutor) a2 = NULL;
+  g_autoptr(TrbExecutor) d = NULL;
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_auto(GStrv) keys = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (TRB_IS_CPU_EXECUTOR (cpu));
+  g_assert_true (TRB_IS_VULKAN_EXECUTOR (vk));
+  g_assert_null (trb_executor_new_for_task (spec, 10, "vulkan:77", NULL, &error));
+  g_assert_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_NO_DEVICE);
+  g_clear_error (&error);
+  g_assert_null (trb_executor_new_for_task (spec, 10, "abacus", NULL, &error));
+  g_assert_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_NO_DEVICE);
+  g_clear_error (&error);
+
+  /* The automatic choice is measured once, remembered, and then stable. */
+  a1 = trb_executor_new_for_task (spec, 10, NULL, cache, &error);
+  g_assert_no_error (error);
+  a2 = trb_executor_new_for_task (spec, 10, "auto", cache, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (trb_executor_get_name (a1), ==, trb_executor_get_name (a2));
+  if (trb_vulkan_context_get_info (context)->type == TRB_VULKAN_DEVICE_CPU)
+    {
+      g_assert_true (g_key_file_load_from_file (kf, cache, 0, &error));
+      keys = g_key_file_get_keys (kf, "choices", NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (g_strv_length (keys), ==, 1);
+    }
+  /* Dropout does not run on Vulkan yet: such models go to the CPU. */
+  d = trb_executor_new_for_task (dropout, 4, NULL, cache, &error);
+  g_assert_no_error (error);
+  g_assert_true (TRB_IS_CPU_EXECUTOR (d));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) devices = NULL;
+  int index, ret;
+
+  keep_vulkan_drivers ();
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  rng = g_rand_new_with_seed (5);
+  train_set = fashion_load ("train", 400);
+  devices = trb_vulkan_enumerate_devices (&error);
+  g_assert_no_error (error);
+  index = trb_vulkan_choose_device (devices, TRUE);
+  g_assert_cmpint (index, >=, 0);
+  context = trb_vulkan_context_new (index, &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/compute/vulkan/enumerate", test_enumerate);
+  g_test_add_func ("/compute/vulkan/gemm", test_gemm);
+  g_test_add_func ("/compute/vulkan/layer-gradients", test_layer_gradients);
+  g_test_add_func ("/compute/vulkan/2nn", test_2nn);
+  g_test_add_func ("/compute/vulkan/niid-cnn", test_niid_cnn);
+  g_test_add_func ("/compute/vulkan/fedavg-cnn", test_fedavg_cnn);
+  g_test_add_func ("/compute/vulkan/adam-fedprox", test_adam_fedprox);
+  g_test_add_func ("/compute/vulkan/evaluate", test_evaluate);
+  g_test_add_func ("/compute/vulkan/device-lost", test_device_lost);
+  g_test_add_func ("/compute/vulkan/unsupported", test_unsupported);
+  g_test_add_func ("/compute/vulkan/choice", test_choice);
+
+  ret = g_test_run ();
+  g_object_unref (context);
+  fashion_free (train_set);
+  g_rand_free (rng);
+  return ret;
+}
