@@ -1,0 +1,1515 @@
+/* trb-participation.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One joined network's participation loop. Every step is asynchronous; every state change is
+ * written to the store (component "participation") before the step it announces starts, so
+ * that a participant killed at any point resumes where it was: a half-trained round continues
+ * from the trainer's checkpoint, and an update whose receipt never arrived is sent again (the
+ * node answers a repeated update, keyed by its hash, with the same receipt).
+ */
+
+#define G_LOG_DOMAIN "trb-participation"
+
+#include "config.h"
+
+#include "trb-participation.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "compute/trb-executor-choice.h"
+#include "compute/trb-model-spec.h"
+#include "compute/trb-trainer.h"
+#include "compute/trb-weights.h"
+#include "net/trb-contributor.h"
+#include "net/trb-idx.h"
+
+#define MAX_RETRY_SECONDS (10 * 60)
+
+static const char * const participation_schema[] = {
+  "CREATE TABLE participation_networks (origin TEXT PRIMARY KEY, url TEXT NOT NULL,"
+  "  name TEXT NOT NULL, ledger_key TEXT NOT NULL, task TEXT NOT NULL, dataset TEXT NOT NULL,"
+  "  wallet TEXT, joined INTEGER NOT NULL);"
+  "CREATE TABLE participation (origin TEXT PRIMARY KEY, state TEXT NOT NULL,"
+  "  round INTEGER NOT NULL DEFAULT 0, model TEXT, seed INTEGER NOT NULL DEFAULT 0,"
+  "  update_hash TEXT, last_round INTEGER NOT NULL DEFAULT 0, problem TEXT,"
+  "  retry_at INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0);"
+  "CREATE TABLE participation_events (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  time INTEGER NOT NULL, origin TEXT NOT NULL, kind TEXT NOT NULL, message TEXT NOT NULL);",
+};
+
+struct _TrbParticipation
+{
+  GObject                parent_instance;
+
+  TrbStore              *store;
+  TrbClient             *client;
+  TrbScheduler          *scheduler;
+  TrbDeviceQueue        *queue;
+  GCancellable          *cancellable;
+  char                  *origin;
+  char                  *task;
+  char                  *dataset_path;
+  char                  *device;
+  char                  *work_dir;
+  guint8                 ledger_public_key[32];
+  gboolean               have_key;
+
+  JsonObject            *task_obj;
+  TrbModelSpec          *spec;
+  TrbWeights            *base;
+  TrbTrainer            *trainer;
+  TrbIdxSet             *data;
+
+  TrbParticipationState  state;
+  gint64                 round;
+  char                  *model;
+  guint64                seed;
+  char                  *update_hash;
+  gint64                 last_round;
+  char                  *problem;
+  gint64                 retry_at;
+  guint                  failures;
+
+  double                 progress;
+  double                 eta_seconds;
+  int                    resumed_epoch;
+  guint                  n_uploads;
+  gboolean               holds_device;
+  gboolean               running;
+
+  guint                  poll_ms;
+  guint                  retry_base_s;
+  gsize                  max_samples;
+  guint                  timeout_id;
+  gulong                 decision_id;
+};
+
+G_DEFINE_FINAL_TYPE (TrbParticipation, trb_participation, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_ROUND,
+  PROP_PROGRESS,
+  PROP_LAST_CONTRIBUTED,
+  PROP_STATUS,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_EVENT,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static const char * const state_names[] = {
+  "waiting-round", "waiting-scheduler", "waiting-device", "downloading", "training", "uploading",
+  "confirming", "contributed", "problem", "stopped",
+};
+
+G_DEFINE_QUARK (trb-participation-error-quark, trb_participation_error)
+
+static void step (TrbParticipation *self);
+
+/* ---- names and words ------------------------------------------------------------------------ */
+
+const char *
+trb_participation_state_to_string (TrbParticipationState state)
+{
+  g_return_val_if_fail (state <= TRB_PARTICIPATION_STATE_STOPPED, NULL);
+  return state_names[state];
+}
+
+static TrbParticipationState
+state_from_string (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (state_names); i++)
+    if (g_strcmp0 (name, state_names[i]) == 0)
+      return i;
+  return TRB_PARTICIPATION_STATE_WAITING_ROUND;
+}
+
+static char *
+format_duration (double seconds)
+{
+  guint minutes;
+
+  if (seconds < 60)
+    return g_strdup (_("less than a minute"));
+  minutes = (guint) ((seconds + 30) / 60);
+  if (minutes < 120)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u minute", "%u minutes", minutes),
+                            minutes);
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u hour", "%u hours", minutes / 60),
+                          minutes / 60);
+}
+
+/**
+ * trb_participation_format_status:
+ * @state: a state
+ * @progress: 0…1, for training
+ * @eta_seconds: time left in training, negative when unknown
+ * @retry_in_s: for a problem, seconds until the next try
+ * @waiting_why: (nullable): for waiting on the scheduler, its message
+ *
+ * Returns: (transfer full): the state in plain words, for the UI
+ */
+char *
+trb_participation_format_status (TrbParticipationState state,
+                                 double                progress,
+                                 double                eta_seconds,
+                                 gint64                retry_in_s,
+                                 const char           *waiting_why)
+{
+  switch (state)
+    {
+    case TRB_PARTICIPATION_STATE_WAITING_ROUND:
+      return g_strdup (_("Waiting for a round"));
+    case TRB_PARTICIPATION_STATE_WAITING_SCHEDULER:
+      return g_strdup (waiting_why != NULL ? waiting_why
+                                           : _("Waiting until the computer is idle"));
+    case TRB_PARTICIPATION_STATE_WAITING_DEVICE:
+      return g_strdup (_("Waiting for another network to finish training"));
+    case TRB_PARTICIPATION_STATE_DOWNLOADING:
+      return g_strdup (_("Downloading the model"));
+    case TRB_PARTICIPATION_STATE_TRAINING:
+      {
+        int percent = (int) CLAMP (progress * 100.0, 0, 100);
+
+        if (eta_seconds >= 0)
+          {
+            g_autofree char *left = format_duration (eta_seconds);
+
+            /* Translators: "Training 43% — about 6 minutes left" */
+            return g_strdup_printf (_("Training %d%% — about %s left"), percent, left);
+          }
+        return g_strdup_printf (_("Training %d%%"), percent);
+      }
+    case TRB_PARTICIPATION_STATE_UPLOADING:
+      return g_strdup (_("Sending what the model learned"));
+    case TRB_PARTICIPATION_STATE_CONFIRMING:
+      return g_strdup (_("Confirming"));
+    case TRB_PARTICIPATION_STATE_CONTRIBUTED:
+      return g_strdup (_("Contributed"));
+    case TRB_PARTICIPATION_STATE_PROBLEM:
+      {
+        g_autofree char *when = format_duration (MAX (retry_in_s, 0));
+
+        if (retry_in_s < 60)
+          return g_strdup (_("Problem — retrying in less than a minute"));
+        /* Translators: "Problem — retrying in 2 minutes" */
+        return g_strdup_printf (_("Problem — retrying in %s"), when);
+      }
+    case TRB_PARTICIPATION_STATE_STOPPED:
+    default:
+      return g_strdup (_("Stopped"));
+    }
+}
+
+/* ---- the store ------------------------------------------------------------------------------ */
+
+/**
+ * trb_participation_migrate:
+ * @store: the local store
+ * @error: return location for an error
+ *
+ * Creates the tables of component "participation" (joined networks, loop states, event log)
+ * and those of component "net" that receipts go to.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+trb_participation_migrate (TrbStore  *store,
+                           GError   **error)
+{
+  g_return_val_if_fail (TRB_IS_STORE (store), FALSE);
+
+  return trb_contributor_migrate (store, error) &&
+         trb_store_migrate (store, "participation", participation_schema,
+                            G_N_ELEMENTS (participation_schema), error);
+}
+
+static void
+save_state (TrbParticipation *self)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
+                          "INSERT OR REPLACE INTO participation (origin, state, round, model, "
+                          "seed, update_hash, last_round, problem, retry_at, failures) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_warning ("Could not save the participation state: %s",
+                 sqlite3_errmsg (trb_store_get_db (self->store)));
+      return;
+    }
+  sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, state_names[self->state], -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, self->round);
+  sqlite3_bind_text (stmt, 4, self->model, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 5, (gint64) self->seed);
+  sqlite3_bind_text (stmt, 6, self->update_hash, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 7, self->last_round);
+  sqlite3_bind_text (stmt, 8, self->problem, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 9, self->retry_at);
+  sqlite3_bind_int (stmt, 10, self->failures);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    g_warning ("Could not save the participation state: %s",
+               sqlite3_errmsg (trb_store_get_db (self->store)));
+}
+
+static void
+load_state (TrbParticipation *self)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
+                          "SELECT state, round, model, seed, update_hash, last_round, problem, "
+                          "retry_at, failures FROM participation WHERE origin = ?", -1, &stmt,
+                          NULL) != SQLITE_OK)
+    return;
+  sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return;
+  self->state = state_from_string ((const char *) sqlite3_column_text (stmt, 0));
+  self->round = sqlite3_column_int64 (stmt, 1);
+  g_free (self->model);
+  self->model = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  self->seed = (guint64) sqlite3_column_int64 (stmt, 3);
+  g_free (self->update_hash);
+  self->update_hash = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+  self->last_round = sqlite3_column_int64 (stmt, 5);
+  g_free (self->problem);
+  self->problem = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
+  self->retry_at = sqlite3_column_int64 (stmt, 7);
+  self->failures = sqlite3_column_int (stmt, 8);
+}
+
+static void
+log_event (TrbParticipation *self,
+           const char       *kind,
+           const char       *message)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
+                          "INSERT INTO participation_events (time, origin, kind, message) "
+                          "VALUES (?, ?, ?, ?)", -1, &stmt, NULL) == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, g_get_real_time () / G_USEC_PER_SEC);
+      sqlite3_bind_text (stmt, 2, self->origin, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 3, kind, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 4, message, -1, SQLITE_TRANSIENT);
+      sqlite3_step (stmt);
+    }
+  g_signal_emit (self, signals[SIGNAL_EVENT], 0, kind, message);
+}
+
+static gboolean
+save_receipt (TrbParticipation  *self,
+              JsonObject        *receipt,
+              GError           **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
+                          "INSERT OR IGNORE INTO net_receipts (origin, leaf_index, task, round, "
+                          "participant, update_hash) VALUES (?, ?, ?, ?, ?, ?)", -1, &stmt,
+                          NULL) != SQLITE_OK)
+    return trb_store_set_error_from_db (self->store, error);
+  sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, json_object_get_int_member_with_default (receipt, "leaf_index",
+                                                                        0));
+  sqlite3_bind_text (stmt, 3, self->task, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 4, self->round);
+  sqlite3_bind_text (stmt, 5, trb_client_get_address (self->client), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 6, self->update_hash, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return trb_store_set_error_from_db (self->store, error);
+  return TRUE;
+}
+
+/* ---- files of a round in progress --------------------------------------------------------- */
+
+static char *
+checkpoint_path (TrbParticipation *self)
+{
+  g_autofree char *name = g_strdup_printf ("round-%" G_GINT64_FORMAT ".checkpoint", self->round);
+
+  return g_build_filename (self->work_dir, name, NULL);
+}
+
+static char *
+update_path (TrbParticipation *self)
+{
+  g_autofree char *name = g_strdup_printf ("round-%" G_GINT64_FORMAT ".update", self->round);
+
+  return g_build_filename (self->work_dir, name, NULL);
+}
+
+static void
+remove_round_files (TrbParticipation *self)
+{
+  g_autoptr(GDir) dir = g_dir_open (self->work_dir, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "round-"))
+      {
+        g_autofree char *path = g_build_filename (self->work_dir, name, NULL);
+
+        g_unlink (path);
+      }
+}
+
+/* ---- state changes ------------------------------------------------------------------------ */
+
+static void
+notify_status (TrbParticipation *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+}
+
+/* Announces the state, then writes it down: a participant killed in between resumes from the
+ * state before, which repeats at most the step that was starting. */
+static void
+set_state (TrbParticipation      *self,
+           TrbParticipationState  state)
+{
+  if (self->state != state)
+    {
+      self->state = state;
+      if (state != TRB_PARTICIPATION_STATE_TRAINING)
+        {
+          self->progress = 0;
+          self->eta_seconds = -1;
+        }
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+      notify_status (self);
+    }
+  save_state (self);
+}
+
+static void
+release_device (TrbParticipation *self)
+{
+  if (self->holds_device && self->queue != NULL)
+    trb_device_queue_release (self->queue, self);
+  self->holds_device = FALSE;
+}
+
+static gboolean
+step_cb (gpointer user_data)
+{
+  TrbParticipation *self = user_data;
+
+  self->timeout_id = 0;
+  step (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+step_later (TrbParticipation *self,
+            guint             ms)
+{
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  if (self->running)
+    self->timeout_id = g_timeout_add_full (G_PRIORITY_DEFAULT, ms, step_cb,
+                                           g_object_ref (self), g_object_unref);
+}
+
+static gboolean
+is_cancelled (const GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+static void
+fail (TrbParticipation *self,
+      const GError     *error)
+{
+  g_autofree char *message = NULL;
+  guint delay;
+
+  release_device (self);
+  g_clear_object (&self->trainer);
+  if (!self->running || is_cancelled (error))
+    return;
+
+  g_free (self->problem);
+  self->problem = g_strdup (error->message);
+
+  if (g_error_matches (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED))
+    {
+      log_event (self, "problem", error->message);
+      self->running = FALSE;
+      set_state (self, TRB_PARTICIPATION_STATE_STOPPED);
+      return;
+    }
+
+  /* The round closed before the update was in: not a problem, the next round will do. */
+  if (g_error_matches (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_REJECTED) &&
+      self->state >= TRB_PARTICIPATION_STATE_DOWNLOADING &&
+      self->state <= TRB_PARTICIPATION_STATE_CONFIRMING)
+    {
+      message = g_strdup_printf (_("Round %" G_GINT64_FORMAT " closed before this computer’s "
+                                   "update was in: %s"), self->round, error->message);
+      log_event (self, "round-missed", message);
+      remove_round_files (self);
+      self->last_round = MAX (self->last_round, self->round);
+      g_clear_pointer (&self->update_hash, g_free);
+      g_clear_pointer (&self->problem, g_free);
+      set_state (self, TRB_PARTICIPATION_STATE_WAITING_ROUND);
+      step_later (self, self->poll_ms);
+      return;
+    }
+
+  self->failures = MIN (self->failures + 1, 16);
+  delay = MIN ((guint64) self->retry_base_s << (self->failures - 1), MAX_RETRY_SECONDS);
+  self->retry_at = g_get_real_time () / G_USEC_PER_SEC + delay;
+  log_event (self, "problem", error->message);
+  set_state (self, TRB_PARTICIPATION_STATE_PROBLEM);
+  step_later (self, delay * 1000);
+}
+
+static void
+fail_literal (TrbParticipation *self,
+              GQuark            domain,
+              int               code,
+              const char       *message)
+{
+  g_autoptr(GError) error = g_error_new_literal (domain, code, message);
+
+  fail (self, error);
+}
+
+/* ---- contributed ---------------------------------------------------------------------------- */
+
+static void
+contributed (TrbParticipation *self)
+{
+  g_autofree char *message = NULL;
+
+  remove_round_files (self);
+  self->last_round = self->round;
+  self->failures = 0;
+  g_clear_pointer (&self->problem, g_free);
+  g_clear_pointer (&self->update_hash, g_free);
+  set_state (self, TRB_PARTICIPATION_STATE_CONTRIBUTED);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_CONTRIBUTED]);
+  message = g_strdup_printf (_("Round %" G_GINT64_FORMAT " contributed"), self->round);
+  log_event (self, "contributed", message);
+  if (self->scheduler != NULL)
+    trb_scheduler_round_finished (self->scheduler);
+  step_later (self, self->poll_ms);
+}
+
+/* ---- uploading and confirming --------------------------------------------------------------- */
+
+static void
+upload_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(TrbParticipation) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) receipt = NULL;
+
+  receipt = trb_client_json_finish (self->client, result, &error);
+  if (!self->running)
+    return;
+  if (receipt == NULL)
+    {
+      fail (self, error);
+      return;
+    }
+  set_state (self, TRB_PARTICIPATION_STATE_CONFIRMING);
+
+  if (self->have_key &&
+      !trb_client_verify_receipt (receipt, self->ledger_public_key, &error))
+    {
+      g_clear_error (&error);
+      fail_literal (self, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED,
+                    _("The network’s receipt was not signed with its key. Tributary stopped "
+                      "contributing to it."));
+      return;
+    }
+  if (g_strcmp0 (json_object_get_string_member_with_default (receipt, "update", NULL),
+                 self->update_hash) != 0 ||
+      g_strcmp0 (json_object_get_string_member_with_default (receipt, "participant", NULL),
+                 trb_client_get_address (self->client)) != 0)
+    {
+      fail_literal (self, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED,
+                    _("The network’s receipt names another update. Tributary stopped "
+                      "contributing to it."));
+      return;
+    }
+  if (!save_receipt (self, receipt, &error))
+    {
+      fail (self, error);
+      return;
+    }
+  contributed (self);
+}
+
+static void
+upload (TrbParticipation *self)
+{
+  g_autofree char *path = update_path (self);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) update = NULL;
+  g_autofree char *hash = NULL;
+  gsize length;
+
+  if (!g_file_get_contents (path, &contents, &length, &error))
+    {
+      /* The update was lost with the files: train the round again if it is still open. */
+      g_clear_pointer (&self->update_hash, g_free);
+      set_state (self, TRB_PARTICIPATION_STATE_WAITING_ROUND);
+      step_later (self, 0);
+      return;
+    }
+  update = g_bytes_new_take (g_steal_pointer (&contents), length);
+  hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, update);
+  if (g_strcmp0 (hash, self->update_hash) != 0)
+    {
+      g_free (self->update_hash);
+      self->update_hash = g_steal_pointer (&hash);
+    }
+  set_state (self, TRB_PARTICIPATION_STATE_UPLOADING);
+  self->n_uploads++;
+  trb_client_upload_update_async (self->client, self->task, self->round, update,
+                                  self->cancellable, upload_cb, g_object_ref (self));
+}
+
+/* ---- training ------------------------------------------------------------------------------- */
+
+static double
+task_number (JsonObject *task,
+             const char *object,
+             const char *name,
+             double      fallback)
+{
+  JsonNode *node = json_object_get_member (task, object);
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return fallback;
+  node = json_object_get_member (json_node_get_object (node), name);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return fallback;
+  return json_node_get_double (node);
+}
+
+static char *
+dataset_commitment (TrbIdxSet *data)
+{
+  g_autoptr(GChecksum) fingerprint = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree char *salt_hex = NULL;
+  g_autofree char *material = NULL;
+  guint8 salt[16];
+
+  /* A salted commitment to the data: binds the update to it without revealing anything. */
+  g_checksum_update (fingerprint, (const guint8 *) data->labels,
+                     data->n_samples * sizeof (gint32));
+  g_checksum_update (fingerprint, data->pixels, data->n_samples * data->n_features);
+  randombytes_buf (salt, sizeof salt);
+  salt_hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, salt, sizeof salt);
+  material = g_strconcat (salt_hex, g_checksum_get_string (fingerprint), NULL);
+  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, material, -1);
+}
+
+static void
+trained_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(TrbParticipation) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbWeights) trained = NULL;
+  g_autoptr(TrbWeights) delta = NULL;
+  g_autoptr(GBytes) update = NULL;
+  g_autofree char *commitment = NULL;
+  g_autofree char *path = NULL;
+  double clip, noise, loss;
+
+  trained = trb_trainer_run_finish (TRB_TRAINER (source), result, &error);
+  if (!self->running)
+    return;
+  if (trained == NULL)
+    {
+      fail (self, error);
+      return;
+    }
+  loss = trb_trainer_get_last_progress (self->trainer)->loss;
+  g_clear_object (&self->trainer);
+  release_device (self);
+
+  delta = trb_weights_subtract (trained, self->base, &error);
+  if (delta == NULL)
+    {
+      fail (self, error);
+      return;
+    }
+  /* The task's privacy policy: clip to an L2 norm, then Gaussian noise scaled to it. */
+  clip = CLAMP (task_number (self->task_obj, "privacy_policy", "clip_norm", 0), 0, 1e6);
+  noise = CLAMP (task_number (self->task_obj, "privacy_policy", "noise_multiplier", 0), 0, 100);
+  if (clip > 0)
+    {
+      trb_weights_clip_norm (delta, clip);
+      if (noise > 0)
+        {
+          guint64 noise_seed;
+
+          randombytes_buf (&noise_seed, sizeof noise_seed);
+          trb_weights_add_gaussian_noise (delta, noise * clip, noise_seed);
+        }
+    }
+
+  commitment = dataset_commitment (self->data);
+  {
+    g_autofree char *samples = g_strdup_printf ("%" G_GSIZE_FORMAT, self->data->n_samples);
+    g_autofree char *epochs = g_strdup_printf ("%d", (int) CLAMP (task_number (
+      self->task_obj, "hyper_parameters", "local_epochs", 1), 1, 100));
+    char loss_text[G_ASCII_DTOSTR_BUF_SIZE];
+
+    g_ascii_formatd (loss_text, sizeof loss_text, "%.6f", loss);
+    trb_weights_set_metadata (delta, "base_model", self->model);
+    trb_weights_set_metadata (delta, "samples", samples);
+    trb_weights_set_metadata (delta, "epochs", epochs);
+    trb_weights_set_metadata (delta, "train_loss", loss_text);
+    trb_weights_set_metadata (delta, "dataset_commitment", commitment);
+  }
+  update = trb_weights_to_safetensors (delta);
+
+  /* Written before it is sent: an upload cut short is sent again byte for byte. */
+  path = update_path (self);
+  if (!g_file_set_contents (path, g_bytes_get_data (update, NULL), g_bytes_get_size (update),
+                            &error))
+    {
+      fail (self, error);
+      return;
+    }
+  g_free (self->update_hash);
+  self->update_hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, update);
+  self->progress = 1.0;
+  upload (self);
+}
+
+static void
+training_progress_cb (const TrbTrainerProgress *progress,
+                      gpointer                  user_data)
+{
+  TrbParticipation *self = user_data;
+
+  if (progress->samples_total > 0)
+    self->progress = (double) progress->samples_done / (double) progress->samples_total;
+  self->eta_seconds = progress->eta_seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+  notify_status (self);
+}
+
+static void
+update_pause (TrbParticipation *self)
+{
+  TrbSchedulerDecision *decision;
+
+  if (self->trainer == NULL || self->scheduler == NULL)
+    return;
+  decision = trb_scheduler_get_decision (self->scheduler);
+  if (trb_scheduler_decision_may_continue (decision))
+    trb_trainer_resume (self->trainer);
+  else
+    trb_trainer_pause (self->trainer);
+}
+
+static void
+load_data_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  TrbParticipation *self = source_object;
+  g_autoptr(GError) error = NULL;
+  TrbIdxSet *data;
+
+  data = trb_idx_set_load (self->dataset_path, 0, 1, self->max_samples, &error);
+  if (data == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, data, (GDestroyNotify) trb_idx_set_free);
+}
+
+static void
+train (TrbParticipation *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbExecutor) executor = NULL;
+  g_autofree char *ckpt = NULL;
+  TrbTrainerConfig config = { 0 };
+  TrbDataSource source;
+
+  trb_idx_set_get_source (self->data, &source);
+  if (!trb_data_source_check (&source, self->spec, &error))
+    {
+      g_autoptr(GError) data_error =
+        g_error_new (TRB_PARTICIPATION_ERROR, TRB_PARTICIPATION_ERROR_DATA,
+                     _("The chosen data does not fit this network: %s"), error->message);
+
+      fail (self, data_error);
+      return;
+    }
+
+  config.batch_size = CLAMP ((int) task_number (self->task_obj, "hyper_parameters",
+                                                "batch_size", 32), 1, 4096);
+  executor = trb_executor_new_for_task (self->spec, config.batch_size, self->device, NULL,
+                                        &error);
+  if (executor == NULL)
+    {
+      fail (self, error);
+      return;
+    }
+  config.epochs = CLAMP ((int) task_number (self->task_obj, "hyper_parameters", "local_epochs",
+                                            1), 1, 100);
+  config.seed = self->seed;
+  config.low_priority = TRUE;
+  ckpt = checkpoint_path (self);
+  config.checkpoint_path = ckpt;
+  trb_step_params_init_sgd (&config.step,
+                            CLAMP (task_number (self->task_obj, "hyper_parameters",
+                                                "learning_rate", 0.05), 1e-6, 10),
+                            0.0);
+  g_clear_object (&self->trainer);
+  self->trainer = trb_trainer_new (executor, self->spec, &config);
+  trb_trainer_set_progress_func (self->trainer, training_progress_cb, self, NULL);
+  set_state (self, TRB_PARTICIPATION_STATE_TRAINING);
+  update_pause (self);
+  trb_trainer_run_async (self->trainer, self->base, &source, self->cancellable, trained_cb,
+                         g_object_ref (self));
+  self->resumed_epoch = trb_trainer_get_resumed_epoch (self->trainer);
+}
+
+static void
+data_loaded_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(TrbParticipation) self = user_data;
+  g_autoptr(GError) error = NULL;
+  TrbIdxSet *data;
+
+  data = g_task_propagate_pointer (G_TASK (result), &error);
+  if (!self->running)
+    {
+      g_clear_pointer (&data, trb_idx_set_free);
+      return;
+    }
+  if (data == NULL)
+    {
+      g_autoptr(GError) data_error =
+        g_error_new (TRB_PARTICIPATION_ERROR, TRB_PARTICIPATION_ERROR_DATA,
+                     _("The chosen data could not be read: %s"), error->message);
+
+      fail (self, data_error);
+      return;
+    }
+  g_clear_pointer (&self->data, trb_idx_set_free);
+  self->data = data;
+  train (self);
+}
+
+static void
+downloaded_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(TrbParticipation) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) blob = NULL;
+  g_autoptr(TrbWeights) weights = NULL;
+
+  blob = trb_client_download_blob_finish (self->client, result, &error);
+  if (!self->running)
+    return;
+  if (blob != NULL)
+    weights = trb_weights_new_from_safetensors (blob, &error);
+  if (weights != NULL)
+    {
+      g_clear_object (&self->base);
+      self->base = trb_model_spec_conform_weights (self->spec, weights, &error);
+    }
+  if (blob == NULL || weights == NULL || self->base == NULL)
+    {
+      fail (self, error);
+      return;
+    }
+
+  if (self->data != NULL)
+    train (self);
+  else
+    {
+      g_autoptr(GTask) task = g_task_new (self, self->cancellable, data_loaded_cb,
+                                          g_object_ref (self));
+
+      g_task_run_in_thread (task, load_data_thread);
+    }
+}
+
+static void
+download (TrbParticipation *self)
+{
+  set_state (self, TRB_PARTICIPATION_STATE_DOWNLOADING);
+  trb_client_download_blob_async (self->client, self->model,
+                                  trb_model_spec_get_n_parameters (self->spec) * 4 +
+                                    2 * 1024 * 1024,
+                                  self->cancellable, downloaded_cb, g_object_ref (self));
+}
+
+static void
+device_acquired_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(TrbParticipation) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!trb_device_queue_acquire_finish (TRB_DEVICE_QUEUE (source), result, &error))
+    {
+      fail (self, error);
+      return;
+    }
+  if (!self->running)
+    {
+      trb_device_queue_release (TRB_DEVICE_QUEUE (source), self);
+      return;
+    }
+  self->holds_device = TRUE;
+  download (self);
+}
+
+static gboolean
+scheduler_allows (TrbParticipation *self)
+{
+  return self->scheduler == NULL ||
+         trb_scheduler_decision_may_start (trb_scheduler_get_decision (self->scheduler));
+}
+
+static void
+decision_changed_cb (TrbParticipation *self)
+{
+  update_pause (self);
+  if (self->state == TRB_PARTICIPATION_STATE_WAITING_SCHEDULER)
+    {
+      if (scheduler_allows (self))
+        step_later (self, 0);
+      else
+        notify_status (self);
+    }
+}
+
+/* A round is open and ours to take part in: train when the scheduler and the device allow. */
+static void
+begin_round (TrbParticipation *self)
+{
+  if (!scheduler_allows (self))
+    {
+      set_state (self, TRB_PARTICIPATION_STATE_WAITING_SCHEDULER);
+      return;
+    }
+  if (self->queue == NULL)
+    {
+      download (self);
+      return;
+    }
+  if (trb_device_queue_get_holder (self->queue) != NULL &&
+      trb_device_queue_get_holder (self->queue) != self)
+    set_state (self, TRB_PARTICIPATION_STATE_WAITING_DEVICE);
+  trb_device_queue_acquire_async (self->queue, self, self->cancellable, device_acquired_cb,
+                                  g_object_ref (self));
+}
+
+/* ---- waiting for a round -------------------------------------------------------------------- */
+
+static void
+round_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(TrbParticipation) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) round = NULL;
+  const char *state, *model;
+  gint64 number;
+  gboolean open;
+
+  round = trb_client_json_finish (self->client, result, &error);
+  if (!self->running)
+    return;
+  if (round == NULL)
+    {
+      fail (self, error);
+      return;
+    }
+  number = json_object_get_int_member_with_default (round, "round", 0);
+  state = json_object_get_string_member_with_default (round, "state", "");
+  model = json_object_get_string_member_with_default (round, "model", NULL);
+  open = g_str_equal (state, "open") || g_str_equal (state, "collecting");
+
+  /* A round resumed after a restart: go on with it only while it is still open. */
+  if (self->state >= TRB_PARTICIPATION_STATE_WAITING_SCHEDULER &&
+      self->state <= TRB_PARTICIPATION_STATE_TRAINING && self->round > self->last_round)
+    {
+      if (number == self->round && open && g_strcmp0 (model, self->model) == 0)
+        {
+          begin_round (self);
+          return;
+        }
+      remove_round_files (self);
+      set_state (self, TRB_PARTICIPATION_STATE_WAITING_ROUND);
+    }
+
+  if (number > self->last_round && open && model != NULL && strlen (model) == 64)
+    {
+      g_autofree char *message = NULL;
+
+      self->round = number;
+      g_free (self->model);
+      self->model = g_strdup (model);
+      randombytes_buf (&self->seed, sizeof self->seed);
+      self->seed &= G_MAXINT64;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROUND]);
+      message = g_strdup_printf (_("Round %" G_GINT64_FORMAT " opened"), number);
+      log_event (self, "round", message);
+      begin_round (self);
+      return;
+    }
+
+  if (self->state != TRB_PARTICIPATION_STATE_CONTRIBUTED)
+    set_state (self, TRB_PARTICIPATION_STATE_WAITING_ROUND);
+  step_later (self, self->poll_ms);
+}
+
+static void
+poll_round (TrbParticipation *self)
+{
+  g_autofree char *escaped = g_uri_escape_string (self->task, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("/v1/tasks/%s/round", escaped);
+
+  trb_client_get_json_async (self->client, path, self->cancellable, round_cb,
+                             g_object_ref (self));
+}
+
+static void
+task_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(TrbParticipation) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) task = NULL;
+  g_autofree char *spec_json = NULL;
+  JsonNode *model;
+
+  task = trb_client_json_finish (self->client, result, &error);
+  if (!self->running)
+    return;
+  if (task == NULL)
+    {
+      fail (self, error);
+      return;
+    }
+  model = json_object_get_member (task, "model");
+  if (model == NULL || !JSON_NODE_HOLDS_OBJECT (model))
+    {
+      fail_literal (self, TRB_PARTICIPATION_ERROR, TRB_PARTICIPATION_ERROR_TASK,
+                    _("The network’s task does not describe its model."));
+      return;
+    }
+  spec_json = json_to_string (model, FALSE);
+  g_clear_object (&self->spec);
+  self->spec = trb_model_spec_new_from_json (spec_json, -1, &error);
+  if (self->spec == NULL)
+    {
+      fail (self, error);
+      return;
+    }
+  g_clear_pointer (&self->task_obj, json_object_unref);
+  self->task_obj = g_steal_pointer (&task);
+  step (self);
+}
+
+/* Picks up from the state last written. */
+static void
+step (TrbParticipation *self)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+
+  if (!self->running)
+    return;
+
+  if (self->task_obj == NULL)
+    {
+      escaped = g_uri_escape_string (self->task, NULL, FALSE);
+      path = g_strdup_printf ("/v1/tasks/%s", escaped);
+      trb_client_get_json_async (self->client, path, self->cancellable, task_cb,
+                                 g_object_ref (self));
+      return;
+    }
+
+  switch (self->state)
+    {
+    case TRB_PARTICIPATION_STATE_UPLOADING:
+    case TRB_PARTICIPATION_STATE_CONFIRMING:
+      if (self->round > self->last_round && self->update_hash != NULL)
+        {
+          upload (self);
+          return;
+        }
+      set_state (self, TRB_PARTICIPATION_STATE_WAITING_ROUND);
+      poll_round (self);
+      return;
+
+    case TRB_PARTICIPATION_STATE_PROBLEM:
+      /* After a problem, start again from the round's beginning or its upload. */
+      if (self->update_hash != NULL && self->round > self->last_round)
+        {
+          upload (self);
+          return;
+        }
+      poll_round (self);
+      return;
+
+    case TRB_PARTICIPATION_STATE_STOPPED:
+      self->state = TRB_PARTICIPATION_STATE_WAITING_ROUND;
+      poll_round (self);
+      return;
+
+    case TRB_PARTICIPATION_STATE_WAITING_ROUND:
+    case TRB_PARTICIPATION_STATE_WAITING_SCHEDULER:
+    case TRB_PARTICIPATION_STATE_WAITING_DEVICE:
+    case TRB_PARTICIPATION_STATE_DOWNLOADING:
+    case TRB_PARTICIPATION_STATE_TRAINING:
+    case TRB_PARTICIPATION_STATE_CONTRIBUTED:
+    default:
+      poll_round (self);
+      return;
+    }
+}
+
+/* ---- the object ----------------------------------------------------------------------------- */
+
+static void
+trb_participation_dispose (GObject *object)
+{
+  TrbParticipation *self = TRB_PARTICIPATION (object);
+
+  self->running = FALSE;
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  if (self->queue != NULL)
+    trb_device_queue_withdraw (self->queue, self);
+  if (self->scheduler != NULL)
+    g_clear_signal_handler (&self->decision_id, self->scheduler);
+  g_clear_object (&self->scheduler);
+  g_clear_object (&self->queue);
+  g_clear_object (&self->trainer);
+
+  G_OBJECT_CLASS (trb_participation_parent_class)->dispose (object);
+}
+
+static void
+trb_participation_finalize (GObject *object)
+{
+  TrbParticipation *self = TRB_PARTICIPATION (object);
+
+  g_clear_object (&self->store);
+  g_clear_object (&self->client);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->spec);
+  g_clear_object (&self->base);
+  g_clear_pointer (&self->task_obj, json_object_unref);
+  g_clear_pointer (&self->data, trb_idx_set_free);
+  g_free (self->origin);
+  g_free (self->task);
+  g_free (self->dataset_path);
+  g_free (self->device);
+  g_free (self->work_dir);
+  g_free (self->model);
+  g_free (self->update_hash);
+  g_free (self->problem);
+
+  G_OBJECT_CLASS (trb_participation_parent_class)->finalize (object);
+}
+
+static void
+trb_participation_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  TrbParticipation *self = TRB_PARTICIPATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+    case PROP_ROUND:
+      g_value_set_int64 (value, self->round);
+      break;
+    case PROP_PROGRESS:
+      g_value_set_double (value, self->progress);
+      break;
+    case PROP_LAST_CONTRIBUTED:
+      g_value_set_int64 (value, self->last_round);
+      break;
+    case PROP_STATUS:
+      g_value_take_string (value, trb_participation_dup_status (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+trb_participation_class_init (TrbParticipationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = trb_participation_dispose;
+  object_class->finalize = trb_participation_finalize;
+  object_class->get_property = trb_participation_get_property;
+
+  properties[PROP_STATE] =
+    g_param_spec_int ("state", NULL, NULL, 0, TRB_PARTICIPATION_STATE_STOPPED, 0,
+                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ROUND] =
+    g_param_spec_int64 ("round", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PROGRESS] =
+    g_param_spec_double ("progress", NULL, NULL, 0, 1, 0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LAST_CONTRIBUTED] =
+    g_param_spec_int64 ("last-contributed", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATUS] =
+    g_param_spec_string ("status", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * TrbParticipation::event:
+   * @kind: "round", "contributed", "round-missed" or "problem"
+   * @message: plain words, already logged in the store
+   */
+  signals[SIGNAL_EVENT] =
+    g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+}
+
+static void
+trb_participation_init (TrbParticipation *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->device = g_strdup ("cpu");
+  self->poll_ms = 2000;
+  self->retry_base_s = 30;
+  self->eta_seconds = -1;
+  self->resumed_epoch = -1;
+}
+
+/**
+ * trb_participation_new:
+ * @store: the local store, migrated with trb_participation_migrate()
+ * @client: a client for the network, with the wallet's key set
+ * @origin: the network's origin (its ledger name)
+ * @ledger_key: (nullable): the pinned ledger key (a note verifier key); receipts are checked
+ *   against it
+ * @task: the task to train
+ * @dataset_path: the local data (an IDX image file)
+ *
+ * Returns: (transfer full): a participation, stopped; its state is read from the store
+ */
+TrbParticipation *
+trb_participation_new (TrbStore   *store,
+                       TrbClient  *client,
+                       const char *origin,
+                       const char *ledger_key,
+                       const char *task,
+                       const char *dataset_path)
+{
+  TrbParticipation *self;
+  g_autofree char *origin_hash = NULL;
+  g_autofree char *store_dir = NULL;
+
+  g_return_val_if_fail (TRB_IS_STORE (store), NULL);
+  g_return_val_if_fail (TRB_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (origin != NULL && task != NULL && dataset_path != NULL, NULL);
+
+  self = g_object_new (TRB_TYPE_PARTICIPATION, NULL);
+  self->store = g_object_ref (store);
+  self->client = g_object_ref (client);
+  self->origin = g_strdup (origin);
+  self->task = g_strdup (task);
+  self->dataset_path = g_strdup (dataset_path);
+
+  if (ledger_key != NULL)
+    {
+      g_autoptr(TrbNoteVerifier) verifier = trb_note_verifier_new_from_string (ledger_key, NULL);
+
+      if (verifier != NULL && trb_note_verifier_get_key_type (verifier) == TRB_NOTE_KEY_ED25519)
+        {
+          memcpy (self->ledger_public_key, trb_note_verifier_get_public_key (verifier), 32);
+          self->have_key = TRUE;
+        }
+    }
+
+  origin_hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, origin, -1);
+  store_dir = g_path_get_dirname (trb_store_get_path (store));
+  self->work_dir = g_build_filename (store_dir, "participation", origin_hash, NULL);
+  g_mkdir_with_parents (self->work_dir, 0700);
+
+  load_state (self);
+  return self;
+}
+
+void
+trb_participation_set_scheduler (TrbParticipation *self,
+                                 TrbScheduler     *scheduler)
+{
+  g_return_if_fail (TRB_IS_PARTICIPATION (self));
+
+  if (self->scheduler != NULL)
+    g_clear_signal_handler (&self->decision_id, self->scheduler);
+  g_set_object (&self->scheduler, scheduler);
+  if (scheduler != NULL)
+    self->decision_id = g_signal_connect_swapped (scheduler, "notify::decision",
+                                                  G_CALLBACK (decision_changed_cb), self);
+}
+
+void
+trb_participation_set_device_queue (TrbParticipation *self,
+                                    TrbDeviceQueue   *queue)
+{
+  g_return_if_fail (TRB_IS_PARTICIPATION (self));
+  g_set_object (&self->queue, queue);
+}
+
+/**
+ * trb_participation_set_device:
+ * @self: a participation
+ * @device: (nullable): "cpu" (the default), "auto" or "vulkan:N"
+ */
+void
+trb_participation_set_device (TrbParticipation *self,
+                              const char       *device)
+{
+  g_return_if_fail (TRB_IS_PARTICIPATION (self));
+  g_free (self->device);
+  self->device = g_strdup (device != NULL ? device : "cpu");
+}
+
+void
+trb_participation_set_poll_interval (TrbParticipation *self,
+                                     guint             ms)
+{
+  g_return_if_fail (TRB_IS_PARTICIPATION (self));
+  self->poll_ms = CLAMP (ms, 10, 60 * 60 * 1000);
+}
+
+void
+trb_participation_set_retry_base (TrbParticipation *self,
+                                  guint             seconds)
+{
+  g_return_if_fail (TRB_IS_PARTICIPATION (self));
+  self->retry_base_s = CLAMP (seconds, 1, MAX_RETRY_SECONDS);
+}
+
+/**
+ * trb_participation_set_max_samples:
+ * @self: a participation
+ * @max_samples: train on at most this many samples; 0 for all
+ */
+void
+trb_participation_set_max_samples (TrbParticipation *self,
+                                   gsize             max_samples)
+{
+  g_return_if_fail (TRB_IS_PARTICIPATION (self));
+  self->max_samples = max_samples;
+}
+
+/**
+ * trb_participation_start:
+ * @self: a participation
+ *
+ * Starts or resumes the loop from the state in the store.
+ */
+void
+trb_participation_start (TrbParticipation *self)
+{
+  g_return_if_fail (TRB_IS_PARTICIPATION (self));
+
+  if (self->running)
+    return;
+  if (g_cancellable_is_cancelled (self->cancellable))
+    {
+      g_clear_object (&self->cancellable);
+      self->cancellable = g_cancellable_new ();
+    }
+  self->running = TRUE;
+  if (self->state == TRB_PARTICIPATION_STATE_PROBLEM)
+    {
+      gint64 wait = self->retry_at - g_get_real_time () / G_USEC_PER_SEC;
+
+      step_later (self, (guint) CLAMP (wait, 0, MAX_RETRY_SECONDS) * 1000);
+      return;
+    }
+  step_later (self, 0);
+}
+
+/**
+ * trb_participation_stop:
+ * @self: a participation
+ *
+ * Stops the loop; what was in progress is kept (the trainer's checkpoint, the update not yet
+ * confirmed) and goes on at the next trb_participation_start().
+ */
+void
+trb_participation_stop (TrbParticipation *self)
+{
+  g_return_if_fail (TRB_IS_PARTICIPATION (self));
+
+  self->running = FALSE;
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  if (self->queue != NULL)
+    trb_device_queue_withdraw (self->queue, self);
+  self->holds_device = FALSE;
+  g_clear_object (&self->trainer);
+  notify_status (self);
+}
+
+const char *
+trb_participation_get_origin (TrbParticipation *self)
+{
+  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), NULL);
+  return self->origin;
+}
+
+const char *
+trb_participation_get_task (TrbParticipation *self)
+{
+  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), NULL);
+  return self->task;
+}
+
+const char *
+trb_participation_get_dataset_path (TrbParticipation *self)
+{
+  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), NULL);
+  return self->dataset_path;
+}
+
+TrbParticipationState
+trb_participation_get_state (TrbParticipation *self)
+{
+  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), TRB_PARTICIPATION_STATE_STOPPED);
+  return self->state;
+}
+
+gint64
+trb_participation_get_round (TrbParticipation *self)
+{
+  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), 0);
+  return self->round;
+}
+
+gint64
+trb_participation_get_last_contributed (TrbParticipation *self)
+{
+  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), 0);
+  return self->last_round;
+}
+
+double
+trb_participation_get_progress (TrbParticipation *self)
+{
+  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), 0);
+  return self->progress;
+}
+
+double
+trb_participation_get_eta_seconds (TrbParticipation *self)
+{
+  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), -1);
+  return self->eta_seconds;
+}
+
+/**
+ * trb_participation_get_resumed_epoch:
+ * @self: a participation
+ *
+ * Returns: the epoch (0-based) the last training resumed at from its checkpoint, or -1
+ */
+int
+trb_participation_get_resumed_epoch (TrbParticipation *self)
+{
+  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), -1);
+  return self->resumed_epoch;
+}
+
+gint64
+trb_participation_get_retry_at (TrbParticipation *self)
+{
+  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), 0);
+  return self->retry_at;
+}
+
+const char *
+trb_participation_get_problem (TrbParticipation *self)
+{
+  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), NULL);
+  return self->problem;
+}
+
+/**
+ * trb_participation_get_n_uploads:
+ * @self: a participation
+ *
+ * Returns: how many times this object sent an update (a repeat after a lost reply counts)
+ */
+guint
+trb_participation_get_n_uploads (TrbParticipation *self)
+{
+  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), 0);
+  return self->n_uploads;
+}
+
+/**
+ * trb_participation_dup_status:
+ * @self: a participation
+ *
+ * Returns: (transfer full): the state in plain words, e.g. "Training 43% — about 6 minutes left"
+ */
+char *
+trb_participation_dup_status (TrbParticipation *self)
+{
+  const char *why = NULL;
+
+  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), NULL);
+
+  if (!self->running && self->state != TRB_PARTICIPATION_STATE_STOPPED &&
+      self->state != TRB_PARTICIPATION_STATE_CONTRIBUTED)
+    return g_strdup (_("Stopped"));
+  if (self->scheduler != NULL)
+    why = trb_scheduler_decision_get_message (trb_scheduler_get_decision (self->scheduler));
+  return trb_participation_format_status (self->state, self->progress, self->eta_seconds,
+                                          self->retry_at - g_get_real_time () / G_USEC_PER_SEC,
+                                          why);
+}
