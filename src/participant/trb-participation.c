@@ -496,12 +496,13 @@ contributed (TrbParticipation *self)
 {
   g_autofree char *message = NULL;
 
-  remove_round_files (self);
   self->last_round = self->round;
   self->failures = 0;
   g_clear_pointer (&self->problem, g_free);
   g_clear_pointer (&self->update_hash, g_free);
   set_state (self, TRB_PARTICIPATION_STATE_CONTRIBUTED);
+  /* Only once the round is written down as done: until then, the update may be sent again. */
+  remove_round_files (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_CONTRIBUTED]);
   message = g_strdup_printf (_("Round %" G_GINT64_FORMAT " contributed"), self->round);
   log_event (self, "contributed", message);
@@ -648,6 +649,7 @@ trained_cb (GObject      *source,
       return;
     }
   loss = trb_trainer_get_last_progress (self->trainer)->loss;
+  self->resumed_epoch = trb_trainer_get_resumed_epoch (self->trainer);
   g_clear_object (&self->trainer);
   release_device (self);
 
@@ -792,7 +794,6 @@ train (TrbParticipation *self)
   update_pause (self);
   trb_trainer_run_async (self->trainer, self->base, &source, self->cancellable, trained_cb,
                          g_object_ref (self));
-  self->resumed_epoch = trb_trainer_get_resumed_epoch (self->trainer);
 }
 
 static void

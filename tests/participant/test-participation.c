@@ -1,0 +1,423 @@
+/* test-participation.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The participation loop against a real tributary-node on 127.0.0.1: a round contributed, and
+ * a participant killed in each state and started again, with nothing lost and nothing sent
+ * twice.
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <sodium.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "participant/trb-device-queue.h"
+#include "participant/trb-participation.h"
+#include "trb-test-network.h"
+
+#define N_SAMPLES 1500
+
+static const char task_template[] =
+  "{\"id\": \"clothing\", \"title\": \"Clothing\","
+  " \"model\": {\"format\": \"tributary-model\", \"version\": 1,"
+  " \"input\": {\"shape\": [784], \"dtype\": \"u8\"}, \"layers\": [{\"type\": \"dense\","
+  " \"units\": 32}, {\"type\": \"relu\"}, {\"type\": \"dense\", \"units\": 10}],"
+  " \"loss\": \"softmax_cross_entropy\"},"
+  " \"data_schema\": {\"kind\": \"image-classification\", \"width\": 28, \"height\": 28,"
+  " \"channels\": 1, \"classes\": 10},"
+  " \"hyper_parameters\": {\"local_epochs\": 3, \"batch_size\": 16, \"learning_rate\": 0.1},"
+  " \"round_policy\": {\"duration_seconds\": 300, \"min_updates\": 1, \"max_updates\": 1},"
+  " \"reward_policy\": {\"points_per_sample_epoch\": 0.01, \"cap_per_round\": 5},"
+  " \"privacy_policy\": {\"clip_norm\": 0, \"noise_multiplier\": 0},"
+  " \"initial_weights\": {\"seed\": 7},"
+  " \"evaluation\": {\"path\": \"%s\", \"max_samples\": 200}}";
+
+typedef struct
+{
+  TestNode  node;
+  guint8   *secret_key;
+  char     *address;
+  char     *store_path;
+  char     *ledger_key;
+  char     *origin;
+} Fixture;
+
+static TrbClient *
+make_client (const char   *url,
+             const guint8 *secret_key)
+{
+  TrbClient *client = trb_client_new (url);
+
+  trb_client_set_identity (client, secret_key);
+  trb_client_set_retry_policy (client, 3, 50);
+  return client;
+}
+
+static TrbParticipation *
+make_participation (const char   *url,
+                    const guint8 *secret_key,
+                    const char   *store_path,
+                    const char   *origin,
+                    const char   *ledger_key)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbStore) store = trb_store_new_for_path (store_path, &error);
+  g_autoptr(TrbClient) client = NULL;
+  g_autofree char *images = test_dataset_path ("train-images-idx3-ubyte.gz");
+  TrbParticipation *p;
+
+  g_assert_no_error (error);
+  g_assert_true (trb_participation_migrate (store, &error));
+  g_assert_no_error (error);
+  client = make_client (url, secret_key);
+  p = trb_participation_new (store, client, origin, ledger_key, "clothing", images);
+  trb_participation_set_poll_interval (p, 100);
+  trb_participation_set_retry_base (p, 1);
+  trb_participation_set_max_samples (p, N_SAMPLES);
+  return p;
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *holdout = test_dataset_path ("t10k-images-idx3-ubyte.gz");
+  g_autofree char *task = g_strdup_printf (task_template, holdout);
+  g_autoptr(TrbStore) store = NULL;
+  g_autoptr(TrbClient) client = NULL;
+  g_autoptr(TrbContributor) contributor = NULL;
+  guint8 public_key[32];
+  static guint counter;
+
+  /* The subprocess of test_resume() uses its parent's node and store. */
+  if (g_test_subprocess ())
+    return;
+
+  test_node_init (&f->node, task);
+  test_node_start (&f->node, NULL);
+
+  f->secret_key = sodium_malloc (64);
+  crypto_sign_keypair (public_key, f->secret_key);
+  f->store_path = g_strdup_printf ("%s/participant-%u.db", g_get_user_data_dir (), counter++);
+  store = trb_store_new_for_path (f->store_path, &error);
+  g_assert_no_error (error);
+  g_assert_true (trb_participation_migrate (store, &error));
+
+  /* Join as the app does: pin the ledger key, register the address. */
+  client = make_client (f->node.url, f->secret_key);
+  contributor = trb_contributor_new (client, store);
+  g_assert_true (trb_contributor_connect (contributor, &error));
+  g_assert_no_error (error);
+  g_assert_true (trb_contributor_join (contributor, &error));
+  g_assert_no_error (error);
+  f->origin = g_strdup (trb_contributor_get_origin (contributor));
+  f->ledger_key = g_strdup (trb_contributor_get_ledger_key (contributor));
+  f->address = g_strdup (trb_client_get_address (client));
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (g_test_subprocess ())
+    return;
+  test_node_clear (&f->node);
+  sodium_free (f->secret_key);
+  g_free (f->address);
+  g_free (f->store_path);
+  g_free (f->ledger_key);
+  g_free (f->origin);
+}
+
+/* The update_accepted entries of @address in the node's ledger, by round. */
+static guint
+count_updates (Fixture *f,
+               gint64   round)
+{
+  g_autoptr(TrbClient) client = make_client (f->node.url, f->secret_key);
+  guint count = 0;
+
+  for (guint64 start = 0;; start++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *path = g_strdup_printf ("/v1/ledger/entries?start=%" G_GUINT64_FORMAT
+                                               "&end=%" G_GUINT64_FORMAT, start, start + 1);
+      g_autoptr(JsonObject) page = test_get_json (client, path, &error);
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *entry;
+      JsonArray *entries;
+
+      if (page == NULL)
+        break;
+      entries = json_object_get_array_member (page, "entries");
+      if (entries == NULL || json_array_get_length (entries) == 0)
+        break;
+      g_assert_true (json_parser_load_from_data (parser,
+                                                 json_array_get_string_element (entries, 0), -1,
+                                                 NULL));
+      entry = json_node_get_object (json_parser_get_root (parser));
+      if (g_strcmp0 (json_object_get_string_member_with_default (entry, "type", ""),
+                     "update_accepted") == 0 &&
+          g_strcmp0 (json_object_get_string_member_with_default (entry, "participant", ""),
+                     f->address) == 0 &&
+          json_object_get_int_member_with_default (entry, "round", 0) == round)
+        count++;
+    }
+  return count;
+}
+
+static void
+run_until_contributed (TrbParticipation *p,
+                       gint64            round)
+{
+  gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+
+  trb_participation_start (p);
+  while (trb_participation_get_last_contributed (p) < round)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_assert_cmpint (trb_participation_get_state (p), !=, TRB_PARTICIPATION_STATE_STOPPED);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  trb_participation_stop (p);
+}
+
+static void
+test_contribute (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(TrbParticipation) p = make_participation (f->node.url, f->secret_key, f->store_path,
+                                                      f->origin, f->ledger_key);
+  g_autoptr(GPtrArray) states = g_ptr_array_new ();
+  g_autofree char *status = NULL;
+  gboolean saw_progress = FALSE;
+
+  g_signal_connect_swapped (p, "notify::state", G_CALLBACK (g_ptr_array_add), states);
+  trb_participation_start (p);
+  while (trb_participation_get_last_contributed (p) < 1)
+    {
+      if (trb_participation_get_state (p) == TRB_PARTICIPATION_STATE_TRAINING &&
+          trb_participation_get_progress (p) > 0 && trb_participation_get_progress (p) < 1)
+        saw_progress = TRUE;
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_true (saw_progress);
+  g_assert_cmpint (trb_participation_get_state (p), ==, TRB_PARTICIPATION_STATE_CONTRIBUTED);
+  status = trb_participation_dup_status (p);
+  g_assert_cmpstr (status, ==, "Contributed");
+  g_assert_cmpuint (trb_participation_get_n_uploads (p), ==, 1);
+  g_assert_cmpuint (count_updates (f, 1), ==, 1);
+
+  /* Round 1 closed with our update alone; the loop goes on to round 2. */
+  run_until_contributed (p, 2);
+  g_assert_cmpuint (count_updates (f, 2), ==, 1);
+  g_assert_cmpuint (trb_participation_get_n_uploads (p), ==, 2);
+}
+
+/* ---- killed in each state ------------------------------------------------------------------- */
+
+static void
+crash_on_state_cb (TrbParticipation *p,
+                   GParamSpec       *pspec,
+                   const char       *target)
+{
+  TrbParticipationState state = trb_participation_get_state (p);
+
+  if (g_str_equal (trb_participation_state_to_string (state), target))
+    _exit (0);
+}
+
+/* Killed in training once an epoch is done, so that the checkpoint of that epoch exists. */
+static void
+crash_on_progress_cb (TrbParticipation *p,
+                      GParamSpec       *pspec,
+                      gpointer          user_data)
+{
+  if (trb_participation_get_progress (p) > 0.5)
+    _exit (0);
+}
+
+/* Killed as soon as a round is seen open, before anything else happened. */
+static void
+crash_on_event_cb (TrbParticipation *p,
+                   const char       *kind,
+                   const char       *message,
+                   gpointer          user_data)
+{
+  if (g_str_equal (kind, "round"))
+    _exit (0);
+}
+
+static void
+run_child (void)
+{
+  const char *target = g_getenv ("TRB_TEST_CRASH_AT");
+  gsize key_len;
+  g_autofree guint8 *key = g_base64_decode (g_getenv ("TRB_TEST_KEY"), &key_len);
+  g_autoptr(TrbParticipation) p = NULL;
+
+  g_assert_cmpuint (key_len, ==, 64);
+  p = make_participation (g_getenv ("TRB_TEST_URL"), key, g_getenv ("TRB_TEST_STORE"),
+                          g_getenv ("TRB_TEST_ORIGIN"), g_getenv ("TRB_TEST_LEDGER_KEY"));
+  if (g_str_equal (target, "training"))
+    g_signal_connect (p, "notify::progress", G_CALLBACK (crash_on_progress_cb), NULL);
+  else if (g_str_equal (target, "round-opened"))
+    g_signal_connect (p, "event", G_CALLBACK (crash_on_event_cb), NULL);
+  else
+    g_signal_connect (p, "notify::state", G_CALLBACK (crash_on_state_cb), (gpointer) target);
+  run_until_contributed (p, 1);
+  /* Reaching the end means the state was never entered. */
+  _exit (3);
+}
+
+static void
+test_resume (Fixture       *f,
+             gconstpointer  data)
+{
+  const char *target = data;
+  g_autofree char *key = NULL;
+  g_autoptr(TrbParticipation) p = NULL;
+  g_autoptr(TrbStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (g_test_subprocess ())
+    {
+      run_child ();
+      return;
+    }
+
+  key = g_base64_encode (f->secret_key, 64);
+  g_setenv ("TRB_TEST_CRASH_AT", target, TRUE);
+  g_setenv ("TRB_TEST_KEY", key, TRUE);
+  g_setenv ("TRB_TEST_URL", f->node.url, TRUE);
+  g_setenv ("TRB_TEST_STORE", f->store_path, TRUE);
+  g_setenv ("TRB_TEST_ORIGIN", f->origin, TRUE);
+  g_setenv ("TRB_TEST_LEDGER_KEY", f->ledger_key, TRUE);
+  g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC,
+                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+
+  /* Killed before confirming, nothing is in; killed later, the update is in exactly once. */
+  if (g_str_equal (target, "confirming") || g_str_equal (target, "contributed"))
+    g_assert_cmpuint (count_updates (f, 1), ==, 1);
+  else
+    g_assert_cmpuint (count_updates (f, 1), ==, 0);
+
+  p = make_participation (f->node.url, f->secret_key, f->store_path, f->origin, f->ledger_key);
+  run_until_contributed (p, 1);
+  g_assert_cmpuint (count_updates (f, 1), ==, 1);
+  g_assert_cmpint (trb_participation_get_last_contributed (p), ==, 1);
+
+  if (g_str_equal (target, "training"))
+    g_assert_cmpint (trb_participation_get_resumed_epoch (p), >=, 1);
+  if (g_str_equal (target, "confirming") || g_str_equal (target, "contributed"))
+    /* The reply was lost: the same update went again and got the same receipt back. */
+    g_assert_cmpuint (trb_participation_get_n_uploads (p), ==, 1);
+
+  store = trb_store_new_for_path (f->store_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_prepare_v2 (trb_store_get_db (store),
+                                       "SELECT count(*) FROM net_receipts WHERE round = 1", -1,
+                                       &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 1);
+}
+
+/* ---- fairness ------------------------------------------------------------------------------- */
+
+static void
+acquired_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GString *order = user_data;
+
+  if (trb_device_queue_acquire_finish (TRB_DEVICE_QUEUE (source), result, NULL))
+    g_string_append_c (order, (char) GPOINTER_TO_INT (
+      trb_device_queue_get_holder (TRB_DEVICE_QUEUE (source))));
+  else
+    g_string_append_c (order, '-');
+}
+
+static void
+test_device_queue (void)
+{
+  g_autoptr(TrbDeviceQueue) queue = trb_device_queue_new ();
+  g_autoptr(GString) order = g_string_new (NULL);
+  gpointer a = GINT_TO_POINTER ('a'), b = GINT_TO_POINTER ('b'), c = GINT_TO_POINTER ('c');
+
+  trb_device_queue_acquire_async (queue, a, NULL, acquired_cb, order);
+  trb_device_queue_acquire_async (queue, b, NULL, acquired_cb, order);
+  trb_device_queue_acquire_async (queue, c, NULL, acquired_cb, order);
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_cmpstr (order->str, ==, "a");
+  g_assert_cmpuint (trb_device_queue_get_n_waiting (queue), ==, 2);
+
+  /* a trained and asks again: it queues behind b and c. */
+  trb_device_queue_release (queue, a);
+  trb_device_queue_acquire_async (queue, a, NULL, acquired_cb, order);
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_cmpstr (order->str, ==, "ab");
+
+  /* c leaves while waiting: its wait ends, and a comes next. */
+  trb_device_queue_withdraw (queue, c);
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_cmpstr (order->str, ==, "ab-");
+  trb_device_queue_release (queue, b);
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_cmpstr (order->str, ==, "ab-a");
+  g_assert_cmpuint (trb_device_queue_get_n_waiting (queue), ==, 0);
+
+  /* Releasing what one does not hold changes nothing. */
+  trb_device_queue_release (queue, b);
+  g_assert_true (trb_device_queue_get_holder (queue) == a);
+}
+
+static void
+test_status_words (void)
+{
+  g_autofree char *training = trb_participation_format_status (
+    TRB_PARTICIPATION_STATE_TRAINING, 0.434, 6 * 60 + 10, 0, NULL);
+  g_autofree char *problem = trb_participation_format_status (
+    TRB_PARTICIPATION_STATE_PROBLEM, 0, -1, 120, NULL);
+  g_autofree char *idle = trb_participation_format_status (
+    TRB_PARTICIPATION_STATE_WAITING_SCHEDULER, 0, -1, 0, NULL);
+  g_autofree char *battery = trb_participation_format_status (
+    TRB_PARTICIPATION_STATE_WAITING_SCHEDULER, 0, -1, 0, "Paused: on battery");
+
+  g_assert_cmpstr (training, ==, "Training 43% — about 6 minutes left");
+  g_assert_cmpstr (problem, ==, "Problem — retrying in 2 minutes");
+  g_assert_cmpstr (idle, ==, "Waiting until the computer is idle");
+  g_assert_cmpstr (battery, ==, "Paused: on battery");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  static const char * const crash_states[] = {
+    "round-opened", "downloading", "training", "uploading", "confirming", "contributed",
+  };
+
+  /* Loopback only: no proxy lookup (which would need the desktop's settings schemas). */
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_assert_cmpint (sodium_init (), >=, 0);
+
+  g_test_add_func ("/participation/status-words", test_status_words);
+  g_test_add_func ("/participation/device-queue", test_device_queue);
+  g_test_add ("/participation/contribute", Fixture, NULL, fixture_setup, test_contribute,
+              fixture_teardown);
+  for (guint i = 0; i < G_N_ELEMENTS (crash_states); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/participation/resume/%s", crash_states[i]);
+
+      g_test_add (path, Fixture, crash_states[i], fixture_setup, test_resume, fixture_teardown);
+    }
+  return g_test_run ();
+}
