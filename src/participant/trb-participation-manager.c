@@ -1,0 +1,747 @@
+/* trb-participation-manager.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The joined networks, as a GListModel of TrbParticipation: joining (pin the ledger key,
+ * register the wallet's address), leaving, and loading them again at start with their wallets'
+ * keys from the keyring. All share one device queue, so that one network trains at a time.
+ */
+
+#define G_LOG_DOMAIN "trb-participation-manager"
+
+#include "config.h"
+
+#include "trb-participation-manager.h"
+
+#include <glib/gi18n.h>
+
+#include "net/trb-contributor.h"
+#include "wallet/trb-keypair.h"
+#include "wallet/trb-wallet-keyring.h"
+
+struct _TrbParticipationManager
+{
+  GObject           parent_instance;
+
+  TrbStore         *store;
+  TrbWalletManager *wallets;
+  TrbScheduler     *scheduler;
+  TrbDeviceQueue   *queue;
+  GPtrArray        *items;
+  GHashTable       *names;    /* origin → name */
+  GHashTable       *urls;     /* origin → url */
+  char             *device;
+};
+
+static void list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TrbParticipationManager, trb_participation_manager, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+
+enum {
+  SIGNAL_EVENT,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+void
+trb_participation_event_free (TrbParticipationEvent *event)
+{
+  if (event == NULL)
+    return;
+  g_free (event->origin);
+  g_free (event->kind);
+  g_free (event->message);
+  g_free (event);
+}
+
+static GType
+get_item_type (GListModel *model)
+{
+  return TRB_TYPE_PARTICIPATION;
+}
+
+static guint
+get_n_items (GListModel *model)
+{
+  return TRB_PARTICIPATION_MANAGER (model)->items->len;
+}
+
+static gpointer
+get_item (GListModel *model,
+          guint       position)
+{
+  TrbParticipationManager *self = TRB_PARTICIPATION_MANAGER (model);
+
+  if (position >= self->items->len)
+    return NULL;
+  return g_object_ref (g_ptr_array_index (self->items, position));
+}
+
+static void
+list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = get_item_type;
+  iface->get_n_items = get_n_items;
+  iface->get_item = get_item;
+}
+
+static void
+trb_participation_manager_dispose (GObject *object)
+{
+  TrbParticipationManager *self = TRB_PARTICIPATION_MANAGER (object);
+
+  if (self->items != NULL)
+    for (guint i = 0; i < self->items->len; i++)
+      {
+        TrbParticipation *p = g_ptr_array_index (self->items, i);
+
+        g_signal_handlers_disconnect_by_data (p, self);
+        trb_participation_stop (p);
+      }
+  g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_clear_object (&self->queue);
+  g_clear_object (&self->scheduler);
+  g_clear_object (&self->wallets);
+  G_OBJECT_CLASS (trb_participation_manager_parent_class)->dispose (object);
+}
+
+static void
+trb_participation_manager_finalize (GObject *object)
+{
+  TrbParticipationManager *self = TRB_PARTICIPATION_MANAGER (object);
+
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->names, g_hash_table_unref);
+  g_clear_pointer (&self->urls, g_hash_table_unref);
+  g_free (self->device);
+  G_OBJECT_CLASS (trb_participation_manager_parent_class)->finalize (object);
+}
+
+static void
+trb_participation_manager_class_init (TrbParticipationManagerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = trb_participation_manager_dispose;
+  object_class->finalize = trb_participation_manager_finalize;
+
+  /**
+   * TrbParticipationManager::event:
+   * @participation: the network's participation
+   * @kind: the event's kind
+   * @message: plain words
+   *
+   * Every event of every network, as logged.
+   */
+  signals[SIGNAL_EVENT] =
+    g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 3, TRB_TYPE_PARTICIPATION, G_TYPE_STRING, G_TYPE_STRING);
+}
+
+static void
+trb_participation_manager_init (TrbParticipationManager *self)
+{
+  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+  self->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->urls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->queue = trb_device_queue_new ();
+  self->device = g_strdup ("cpu");
+}
+
+/**
+ * trb_participation_manager_new:
+ * @store: the local store
+ * @wallets: the wallets
+ * @scheduler: (nullable): says when training may run
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): a manager with no networks yet; load them with
+ *   trb_participation_manager_load_async()
+ */
+TrbParticipationManager *
+trb_participation_manager_new (TrbStore          *store,
+                               TrbWalletManager  *wallets,
+                               TrbScheduler      *scheduler,
+                               GError           **error)
+{
+  g_autoptr(TrbParticipationManager) self = NULL;
+
+  g_return_val_if_fail (TRB_IS_STORE (store), NULL);
+  g_return_val_if_fail (TRB_IS_WALLET_MANAGER (wallets), NULL);
+
+  if (!trb_participation_migrate (store, error))
+    return NULL;
+  self = g_object_new (TRB_TYPE_PARTICIPATION_MANAGER, NULL);
+  self->store = g_object_ref (store);
+  self->wallets = g_object_ref (wallets);
+  if (scheduler != NULL)
+    self->scheduler = g_object_ref (scheduler);
+  return g_steal_pointer (&self);
+}
+
+void
+trb_participation_manager_set_device (TrbParticipationManager *self,
+                                      const char              *device)
+{
+  g_return_if_fail (TRB_IS_PARTICIPATION_MANAGER (self));
+  g_free (self->device);
+  self->device = g_strdup (device != NULL ? device : "cpu");
+  for (guint i = 0; i < self->items->len; i++)
+    trb_participation_set_device (g_ptr_array_index (self->items, i), self->device);
+}
+
+static void
+participation_event_cb (TrbParticipation        *p,
+                        const char              *kind,
+                        const char              *message,
+                        TrbParticipationManager *self)
+{
+  g_signal_emit (self, signals[SIGNAL_EVENT], 0, p, kind, message);
+}
+
+static TrbParticipation *
+add_participation (TrbParticipationManager *self,
+                   TrbKeypair              *keypair,
+                   const char              *url,
+                   const char              *origin,
+                   const char              *name,
+                   const char              *ledger_key,
+                   const char              *task,
+                   const char              *dataset)
+{
+  g_autoptr(TrbClient) client = trb_client_new (url);
+  TrbParticipation *p;
+
+  trb_client_set_keypair (client, keypair);
+  p = trb_participation_new (self->store, client, origin, ledger_key, task, dataset);
+  trb_participation_set_scheduler (p, self->scheduler);
+  trb_participation_set_device_queue (p, self->queue);
+  trb_participation_set_device (p, self->device);
+  g_signal_connect (p, "event", G_CALLBACK (participation_event_cb), self);
+  g_hash_table_replace (self->names, g_strdup (origin), g_strdup (name));
+  g_hash_table_replace (self->urls, g_strdup (origin), g_strdup (url));
+  g_ptr_array_add (self->items, p);
+  g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
+  trb_participation_start (p);
+  return p;
+}
+
+/* ---- a wallet's key ------------------------------------------------------------------------- */
+
+static void
+keypair_looked_up_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbSecret) material = NULL;
+  g_autoptr(TrbSecret) phrase = NULL;
+  g_autoptr(TrbSecret) passphrase = NULL;
+  TrbKeypair *pair;
+  const char *address = g_task_get_task_data (task);
+
+  material = trb_wallet_keyring_lookup_finish (result, &error);
+  if (material == NULL || !trb_wallet_material_decode (material, &phrase, &passphrase, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  pair = trb_keypair_new_from_phrase (trb_secret_get_string (phrase),
+                                      passphrase != NULL ? trb_secret_get_string (passphrase)
+                                                         : NULL, &error);
+  if (pair == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (!g_str_equal (trb_keypair_get_address (pair), address))
+    {
+      g_object_unref (pair);
+      g_task_return_new_error (task, TRB_PARTICIPATION_ERROR,
+                               TRB_PARTICIPATION_ERROR_NOT_JOINED, "%s",
+                               _("The key in the keyring does not belong to this wallet."));
+      return;
+    }
+  g_task_return_pointer (task, pair, g_object_unref);
+}
+
+static void
+load_keypair_async (TrbParticipationManager *self,
+                    const char              *address,
+                    GCancellable            *cancellable,
+                    GAsyncReadyCallback      callback,
+                    gpointer                 user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_task_data (task, g_strdup (address), g_free);
+  trb_wallet_keyring_lookup_async (address, cancellable, keypair_looked_up_cb, task);
+}
+
+/* ---- loading ------------------------------------------------------------------------------ */
+
+typedef struct
+{
+  char *url, *origin, *name, *ledger_key, *task, *dataset, *wallet;
+} NetworkRow;
+
+static void
+network_row_free (NetworkRow *row)
+{
+  g_free (row->url);
+  g_free (row->origin);
+  g_free (row->name);
+  g_free (row->ledger_key);
+  g_free (row->task);
+  g_free (row->dataset);
+  g_free (row->wallet);
+  g_free (row);
+}
+
+static void load_next (GTask *task);
+
+static void
+load_keypair_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TrbParticipationManager *self = g_task_get_source_object (task);
+  GQueue *rows = g_task_get_task_data (task);
+  NetworkRow *row = g_queue_pop_head (rows);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbKeypair) pair = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (pair == NULL)
+    g_warning ("The wallet of %s could not be opened: %s", row->origin, error->message);
+  else if (trb_participation_manager_lookup (self, row->origin) == NULL)
+    add_participation (self, pair, row->url, row->origin, row->name, row->ledger_key, row->task,
+                       row->dataset);
+  network_row_free (row);
+  load_next (g_steal_pointer (&task));
+}
+
+static void
+load_next (GTask *task)
+{
+  TrbParticipationManager *self = g_task_get_source_object (task);
+  GQueue *rows = g_task_get_task_data (task);
+  NetworkRow *row = g_queue_peek_head (rows);
+
+  if (row == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  load_keypair_async (self, row->wallet, g_task_get_cancellable (task), load_keypair_cb, task);
+}
+
+static void
+free_rows (gpointer data)
+{
+  g_queue_free_full (data, (GDestroyNotify) network_row_free);
+}
+
+/**
+ * trb_participation_manager_load_async:
+ * @self: a manager
+ * @cancellable: (nullable): a cancellable
+ * @callback: called when every joined network is running again
+ * @user_data: data for @callback
+ *
+ * Reads the joined networks from the store, takes their wallets' keys from the keyring and
+ * resumes each where it was.
+ */
+void
+trb_participation_manager_load_async (TrbParticipationManager *self,
+                                      GCancellable            *cancellable,
+                                      GAsyncReadyCallback      callback,
+                                      gpointer                 user_data)
+{
+  GTask *task;
+  GQueue *rows = g_queue_new ();
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_if_fail (TRB_IS_PARTICIPATION_MANAGER (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, trb_participation_manager_load_async);
+  g_task_set_task_data (task, rows, free_rows);
+
+  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
+                          "SELECT url, origin, name, ledger_key, task, dataset, wallet FROM "
+                          "participation_networks ORDER BY joined", -1, &stmt, NULL) == SQLITE_OK)
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+      {
+        NetworkRow *row = g_new0 (NetworkRow, 1);
+
+        row->url = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+        row->origin = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+        row->name = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+        row->ledger_key = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+        row->task = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+        row->dataset = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
+        row->wallet = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
+        if (row->wallet == NULL)
+          network_row_free (row);
+        else
+          g_queue_push_tail (rows, row);
+      }
+  load_next (task);
+}
+
+gboolean
+trb_participation_manager_load_finish (TrbParticipationManager  *self,
+                                       GAsyncResult             *result,
+                                       GError                  **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- joining ------------------------------------------------------------------------------ */
+
+typedef struct
+{
+  char       *url;
+  char       *dataset;
+  TrbWallet  *wallet;
+  TrbKeypair *keypair;
+  char       *origin, *name, *ledger_key, *task;
+} JoinData;
+
+static void
+join_data_free (JoinData *data)
+{
+  g_free (data->url);
+  g_free (data->dataset);
+  g_clear_object (&data->wallet);
+  g_clear_object (&data->keypair);
+  g_free (data->origin);
+  g_free (data->name);
+  g_free (data->ledger_key);
+  g_free (data->task);
+  g_free (data);
+}
+
+/* The contributor waits on the thread-default main context: here, the worker's own. */
+static void
+join_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  TrbParticipationManager *self = source_object;
+  JoinData *data = task_data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TrbClient) client = NULL;
+  g_autoptr(TrbContributor) contributor = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_main_context_push_thread_default (context);
+  client = trb_client_new (data->url);
+  trb_client_set_keypair (client, data->keypair);
+  contributor = trb_contributor_new (client, self->store);
+  if (!trb_contributor_connect (contributor, &error) ||
+      !trb_contributor_join (contributor, &error))
+    {
+      g_main_context_pop_thread_default (context);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (trb_contributor_get_task (contributor) == NULL)
+    {
+      g_main_context_pop_thread_default (context);
+      g_task_return_new_error (task, TRB_PARTICIPATION_ERROR, TRB_PARTICIPATION_ERROR_TASK, "%s",
+                               _("This network has nothing to train yet."));
+      return;
+    }
+  data->origin = g_strdup (trb_contributor_get_origin (contributor));
+  data->name = g_strdup (trb_contributor_get_name (contributor));
+  data->ledger_key = g_strdup (trb_contributor_get_ledger_key (contributor));
+  data->task = g_strdup (trb_contributor_get_task (contributor));
+  g_clear_object (&contributor);
+  g_clear_object (&client);
+  g_main_context_pop_thread_default (context);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+joined_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TrbParticipationManager *self = g_task_get_source_object (task);
+  JoinData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *message = NULL;
+  TrbParticipation *p;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  p = trb_participation_manager_lookup (self, data->origin);
+  if (p != NULL)
+    {
+      g_task_return_pointer (task, g_object_ref (p), g_object_unref);
+      return;
+    }
+
+  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
+                          "INSERT OR REPLACE INTO participation_networks (origin, url, name, "
+                          "ledger_key, task, dataset, wallet, joined) VALUES (?, ?, ?, ?, ?, ?, "
+                          "?, ?)", -1, &stmt, NULL) != SQLITE_OK)
+    {
+      trb_store_set_error_from_db (self->store, &error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  sqlite3_bind_text (stmt, 1, data->origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, data->url, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, data->name, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 4, data->ledger_key, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 5, data->task, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 6, data->dataset, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 7, trb_keypair_get_address (data->keypair), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 8, g_get_real_time () / G_USEC_PER_SEC);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      trb_store_set_error_from_db (self->store, &error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (data->wallet != NULL)
+    trb_wallet_manager_set_for_network (self->wallets, data->origin, data->wallet, NULL);
+
+  p = add_participation (self, data->keypair, data->url, data->origin, data->name,
+                         data->ledger_key, data->task, data->dataset);
+  message = g_strdup_printf (_("Joined “%s”"), data->name);
+  g_signal_emit (self, signals[SIGNAL_EVENT], 0, p, "joined", message);
+  g_task_return_pointer (task, g_object_ref (p), g_object_unref);
+}
+
+static void
+join_keypair_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  JoinData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  GTask *thread_task;
+
+  data->keypair = g_task_propagate_pointer (G_TASK (result), &error);
+  if (data->keypair == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  thread_task = g_task_new (g_task_get_source_object (task), g_task_get_cancellable (task),
+                            joined_cb, g_object_ref (task));
+  g_task_set_task_data (thread_task, data, NULL);
+  g_task_run_in_thread (thread_task, join_thread);
+  g_object_unref (thread_task);
+}
+
+/**
+ * trb_participation_manager_join_async:
+ * @self: a manager
+ * @url: the network's address
+ * @wallet: the wallet whose key signs the contributions
+ * @dataset: the local data to train on
+ * @cancellable: (nullable): a cancellable
+ * @callback: called once joined and the loop started
+ * @user_data: data for @callback
+ *
+ * Pins the network's ledger key (trust on first use), registers the wallet's address, writes
+ * the network down and starts taking part.
+ */
+void
+trb_participation_manager_join_async (TrbParticipationManager *self,
+                                      const char              *url,
+                                      TrbWallet               *wallet,
+                                      const char              *dataset,
+                                      GCancellable            *cancellable,
+                                      GAsyncReadyCallback      callback,
+                                      gpointer                 user_data)
+{
+  GTask *task;
+  JoinData *data;
+
+  g_return_if_fail (TRB_IS_PARTICIPATION_MANAGER (self));
+  g_return_if_fail (url != NULL && dataset != NULL && TRB_IS_WALLET (wallet));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, trb_participation_manager_join_async);
+  data = g_new0 (JoinData, 1);
+  data->url = g_strdup (url);
+  data->dataset = g_strdup (dataset);
+  data->wallet = g_object_ref (wallet);
+  g_task_set_task_data (task, data, (GDestroyNotify) join_data_free);
+  load_keypair_async (self, trb_wallet_get_address (wallet), cancellable, join_keypair_cb, task);
+}
+
+TrbParticipation *
+trb_participation_manager_join_finish (TrbParticipationManager  *self,
+                                       GAsyncResult             *result,
+                                       GError                  **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * trb_participation_manager_leave:
+ * @self: a manager
+ * @participation: a joined network
+ * @error: return location for an error
+ *
+ * Stops taking part and forgets the network (its pinned key and receipts stay in the store, so
+ * that joining again checks the same key).
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+trb_participation_manager_leave (TrbParticipationManager  *self,
+                                 TrbParticipation         *participation,
+                                 GError                  **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(sqlite3_stmt) state = NULL;
+  g_autofree char *origin = NULL;
+  guint position;
+
+  g_return_val_if_fail (TRB_IS_PARTICIPATION_MANAGER (self), FALSE);
+
+  if (!g_ptr_array_find (self->items, participation, &position))
+    return TRUE;
+  origin = g_strdup (trb_participation_get_origin (participation));
+  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
+                          "DELETE FROM participation_networks WHERE origin = ?", -1, &stmt,
+                          NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (trb_store_get_db (self->store),
+                          "DELETE FROM participation WHERE origin = ?", -1, &state,
+                          NULL) != SQLITE_OK)
+    return trb_store_set_error_from_db (self->store, error);
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (state, 1, origin, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_DONE || sqlite3_step (state) != SQLITE_DONE)
+    return trb_store_set_error_from_db (self->store, error);
+
+  g_signal_handlers_disconnect_by_data (participation, self);
+  trb_participation_stop (participation);
+  g_ptr_array_remove_index (self->items, position);
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+  return TRUE;
+}
+
+/**
+ * trb_participation_manager_lookup:
+ * @self: a manager
+ * @origin: a network's origin
+ *
+ * Returns: (transfer none) (nullable): its participation if joined
+ */
+TrbParticipation *
+trb_participation_manager_lookup (TrbParticipationManager *self,
+                                  const char              *origin)
+{
+  g_return_val_if_fail (TRB_IS_PARTICIPATION_MANAGER (self), NULL);
+
+  for (guint i = 0; i < self->items->len; i++)
+    if (g_strcmp0 (trb_participation_get_origin (g_ptr_array_index (self->items, i)),
+                   origin) == 0)
+      return g_ptr_array_index (self->items, i);
+  return NULL;
+}
+
+/**
+ * trb_participation_manager_lookup_url:
+ * @self: a manager
+ * @url: a network's address
+ *
+ * Returns: (transfer none) (nullable): the participation joined at @url
+ */
+TrbParticipation *
+trb_participation_manager_lookup_url (TrbParticipationManager *self,
+                                      const char              *url)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_return_val_if_fail (TRB_IS_PARTICIPATION_MANAGER (self), NULL);
+
+  g_hash_table_iter_init (&iter, self->urls);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (g_strcmp0 (value, url) == 0)
+      return trb_participation_manager_lookup (self, key);
+  return NULL;
+}
+
+const char *
+trb_participation_manager_get_name (TrbParticipationManager *self,
+                                    TrbParticipation        *participation)
+{
+  g_return_val_if_fail (TRB_IS_PARTICIPATION_MANAGER (self), NULL);
+  return g_hash_table_lookup (self->names, trb_participation_get_origin (participation));
+}
+
+/**
+ * trb_participation_manager_get_active:
+ * @self: a manager
+ *
+ * Returns: (transfer none) (nullable): the participation that holds the device now
+ */
+TrbParticipation *
+trb_participation_manager_get_active (TrbParticipationManager *self)
+{
+  g_return_val_if_fail (TRB_IS_PARTICIPATION_MANAGER (self), NULL);
+  return trb_device_queue_get_holder (self->queue);
+}
+
+/**
+ * trb_participation_manager_list_events:
+ * @self: a manager
+ * @origin: (nullable): only this network's
+ * @limit: at most this many, newest first
+ *
+ * Returns: (transfer container) (element-type TrbParticipationEvent): the event log
+ */
+GPtrArray *
+trb_participation_manager_list_events (TrbParticipationManager *self,
+                                       const char              *origin,
+                                       guint                    limit)
+{
+  GPtrArray *events = g_ptr_array_new_with_free_func ((GDestroyNotify)
+                                                      trb_participation_event_free);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (TRB_IS_PARTICIPATION_MANAGER (self), events);
+
+  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
+                          "SELECT time, origin, kind, message FROM participation_events WHERE "
+                          "(?1 IS NULL OR origin = ?1) ORDER BY id DESC LIMIT ?2", -1, &stmt,
+                          NULL) != SQLITE_OK)
+    return events;
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 2, (int) MIN (limit, 100000));
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      TrbParticipationEvent *event = g_new0 (TrbParticipationEvent, 1);
+
+      event->time = sqlite3_column_int64 (stmt, 0);
+      event->origin = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      event->kind = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      event->message = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      g_ptr_array_add (events, event);
+    }
+  return events;
+}
