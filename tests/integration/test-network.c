@@ -33,20 +33,29 @@ static const char task_template[] =
   " \"channels\": 1, \"classes\": 10},"
   " \"hyper_parameters\": {\"local_epochs\": 1, \"batch_size\": 16, \"learning_rate\": 0.1},"
   " \"round_policy\": {\"duration_seconds\": 120, \"min_updates\": %d, \"max_updates\": %d,"
-  " \"server_momentum\": %s},"
+  " \"server_momentum\": %s, \"fraction\": %s},"
   " \"reward_policy\": {\"points_per_sample_epoch\": 0.01, \"cap_per_round\": 5},"
   " \"privacy_policy\": {\"clip_norm\": 0, \"noise_multiplier\": 0},"
   " \"initial_weights\": {\"seed\": 7},"
   " \"evaluation\": {\"path\": \"%s\", \"max_samples\": 1000}}";
 
 static char *
+make_task_full (int         min_updates,
+                int         max_updates,
+                const char *momentum,
+                const char *fraction)
+{
+  g_autofree char *holdout = test_dataset_path ("t10k-images-idx3-ubyte.gz");
+
+  return g_strdup_printf (task_template, min_updates, max_updates, momentum, fraction, holdout);
+}
+
+static char *
 make_task_with_momentum (int         min_updates,
                          int         max_updates,
                          const char *momentum)
 {
-  g_autofree char *holdout = test_dataset_path ("t10k-images-idx3-ubyte.gz");
-
-  return g_strdup_printf (task_template, min_updates, max_updates, momentum, holdout);
+  return make_task_full (min_updates, max_updates, momentum, "1");
 }
 
 static char *
@@ -993,6 +1002,70 @@ test_fedavg_with_momentum (void)
   fixture_teardown (&f);
 }
 
+
+/* With fraction 0.5, a round asks only the participants its selection rule picks; the others
+ * are refused with not-selected, and the rule is the one clients compute. */
+static void
+test_fraction (void)
+{
+  g_autofree char *task = make_task_full (1, 100, "0", "0.5");
+  g_autoptr(TrbModelSpec) spec = NULL;
+  g_autoptr(JsonObject) round = NULL;
+  g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func ((GDestroyNotify) test_participant_free);
+  g_autoptr(GError) error = NULL;
+  gboolean seen_selected = FALSE, seen_unselected = FALSE;
+  const char *base;
+  Fixture f = { 0 };
+
+  fixture_setup (&f, task, NULL, 0);
+  spec = task_spec (f.participants[0]->client);
+  round = round_state (f.participants[0]);
+  base = json_object_get_string_member (round, "model");
+  g_assert_cmpfloat (json_object_get_double_member (round, "fraction"), ==, 0.5);
+
+  for (guint i = 0; i < 40 && !(seen_selected && seen_unselected); i++)
+    {
+      TestParticipant *p;
+      g_autoptr(TrbWeights) delta = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(JsonObject) receipt = NULL;
+      gboolean selected;
+
+      if (i < N_PARTICIPANTS)
+        p = f.participants[i];
+      else
+        {
+          p = test_participant_new (&f.node, 0, 1, 0);
+          g_ptr_array_add (extra, p);
+          g_assert_true (trb_contributor_connect (p->contributor, &error));
+          g_assert_true (trb_contributor_join (p->contributor, &error));
+          g_assert_no_error (error);
+        }
+      selected = trb_client_is_selected (base, trb_client_get_address (p->client), 0.5);
+      delta = crafted_delta (spec, 500 + i, base, "10");
+      bytes = trb_weights_to_safetensors (delta);
+      receipt = test_upload (p->client, "fashion-mnist", 1, bytes, &error);
+      if (selected)
+        {
+          g_assert_no_error (error);
+          g_assert_nonnull (receipt);
+          seen_selected = TRUE;
+        }
+      else
+        {
+          g_assert_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_REJECTED);
+          g_assert_cmpstr (trb_client_error_get_problem (error), ==, "not-selected");
+          g_clear_error (&error);
+          seen_unselected = TRUE;
+        }
+    }
+  g_assert_true (seen_selected);
+  g_assert_true (seen_unselected);
+
+  g_clear_pointer (&extra, g_ptr_array_unref);
+  fixture_teardown (&f);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1010,6 +1083,7 @@ main (int    argc,
   g_test_add_func ("/integration/rejections", test_rejections);
   g_test_add_func ("/integration/events", test_events);
   g_test_add_func ("/integration/fedavg-momentum", test_fedavg_with_momentum);
+  g_test_add_func ("/integration/fraction", test_fraction);
 
   return g_test_run ();
 }
