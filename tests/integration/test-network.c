@@ -1066,6 +1066,158 @@ test_fraction (void)
   fixture_teardown (&f);
 }
 
+
+typedef struct
+{
+  TestParticipant *participant;
+  GBytes          *update;
+  char            *hash;
+  JsonObject      *receipt;
+  gboolean         done;
+} Upload;
+
+static void
+upload_free (Upload *u)
+{
+  g_clear_pointer (&u->participant, test_participant_free);
+  g_clear_pointer (&u->update, g_bytes_unref);
+  g_free (u->hash);
+  g_clear_pointer (&u->receipt, json_object_unref);
+  g_free (u);
+}
+
+static void
+upload_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Upload *u = user_data;
+
+  u->receipt = trb_client_json_finish (TRB_CLIENT (source), result, NULL);
+  u->done = TRUE;
+}
+
+static gboolean
+kill_node_cb (gpointer user_data)
+{
+  test_node_kill (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* SIGKILL at random moments while updates stream in: every update acknowledged before a kill is
+ * in the ledger after the restart, a retry of one that was not gets a receipt, no update is in
+ * twice, and an observer sees every restart's ledger consistent with the one before. */
+static void
+test_kill_at_random_moments (void)
+{
+  g_autofree char *task = make_task (1000, 1000);
+  g_autoptr(GPtrArray) uploads = g_ptr_array_new_with_free_func ((GDestroyNotify) upload_free);
+  g_autoptr(TrbModelSpec) spec = NULL;
+  g_autoptr(JsonObject) round = NULL;
+  g_autoptr(JsonObject) page = NULL;
+  g_autoptr(GHashTable) in_ledger = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = NULL;
+  GRand *rand = g_rand_new_with_seed (g_test_rand_int ());
+  TestParticipant *observer;
+  guint acknowledged_before_kill = 0;
+  Fixture f = { 0 };
+  JsonArray *entries;
+
+  fixture_setup (&f, task, NULL, 0);
+  observer = f.participants[0];
+  spec = task_spec (observer->client);
+  round = round_state (observer);
+  base = g_strdup (json_object_get_string_member (round, "model"));
+  g_assert_true (trb_contributor_sync (observer->contributor, FALSE, &error));
+  g_assert_no_error (error);
+
+  for (guint iteration = 0; iteration < 4; iteration++)
+    {
+      guint first = uploads->len;
+
+      for (guint i = 0; i < 6; i++)
+        {
+          Upload *u = g_new0 (Upload, 1);
+          g_autoptr(TrbWeights) delta = crafted_delta (spec, 1000 + uploads->len, base, "10");
+
+          u->participant = test_participant_new (&f.node, 0, 1, 0);
+          trb_client_set_retry_policy (u->participant->client, 1, 10);
+          g_assert_true (trb_contributor_connect (u->participant->contributor, &error));
+          g_assert_true (trb_contributor_join (u->participant->contributor, &error));
+          g_assert_no_error (error);
+          u->update = trb_weights_to_safetensors (delta);
+          u->hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, u->update);
+          g_ptr_array_add (uploads, u);
+        }
+      for (guint i = first; i < uploads->len; i++)
+        {
+          Upload *u = g_ptr_array_index (uploads, i);
+
+          trb_client_upload_update_async (u->participant->client, "fashion-mnist", 1, u->update,
+                                          NULL, upload_done_cb, u);
+        }
+      g_timeout_add (g_rand_int_range (rand, 0, 120), kill_node_cb, &f.node);
+      for (guint i = first; i < uploads->len; i++)
+        while (!((Upload *) g_ptr_array_index (uploads, i))->done || f.node.process != NULL)
+          g_main_context_iteration (NULL, TRUE);
+      for (guint i = first; i < uploads->len; i++)
+        if (((Upload *) g_ptr_array_index (uploads, i))->receipt != NULL)
+          acknowledged_before_kill++;
+
+      test_node_start (&f.node, NULL);
+      test_participant_reconnect (observer, &f.node);
+      g_assert_true (trb_contributor_connect (observer->contributor, &error));
+      g_assert_true (trb_contributor_sync (observer->contributor, FALSE, &error));
+      g_assert_no_error (error);
+
+      /* Retries of what was not acknowledged. */
+      for (guint i = first; i < uploads->len; i++)
+        {
+          Upload *u = g_ptr_array_index (uploads, i);
+
+          test_participant_reconnect (u->participant, &f.node);
+          if (u->receipt == NULL)
+            {
+              u->receipt = test_upload (u->participant->client, "fashion-mnist", 1, u->update,
+                                        &error);
+              g_assert_no_error (error);
+            }
+        }
+    }
+  g_test_message ("%u of %u updates acknowledged before a kill", acknowledged_before_kill,
+                  uploads->len);
+
+  page = test_get_json (observer->client, "/v1/ledger/entries?start=0&end=1000", &error);
+  g_assert_no_error (error);
+  entries = json_object_get_array_member (page, "entries");
+  for (guint i = 0; i < json_array_get_length (entries); i++)
+    {
+      const char *text = json_array_get_string_element (entries, i);
+      g_autoptr(TrbLedgerEntry) entry = trb_ledger_entry_parse (text, strlen (text), &error);
+
+      g_assert_no_error (error);
+      if (trb_ledger_entry_get_entry_type (entry) != TRB_LEDGER_ENTRY_UPDATE_ACCEPTED)
+        continue;
+      g_assert_false (g_hash_table_contains (in_ledger, trb_ledger_entry_get_update (entry)));
+      g_hash_table_add (in_ledger, g_strdup (trb_ledger_entry_get_update (entry)));
+    }
+  g_assert_cmpuint (g_hash_table_size (in_ledger), ==, uploads->len);
+  for (guint i = 0; i < uploads->len; i++)
+    {
+      Upload *u = g_ptr_array_index (uploads, i);
+      const char *text;
+
+      g_assert_true (g_hash_table_contains (in_ledger, u->hash));
+      text = json_array_get_string_element (entries,
+                                            json_object_get_int_member (u->receipt, "leaf_index"));
+      g_assert_nonnull (strstr (text, u->hash));
+    }
+
+  g_rand_free (rand);
+  fixture_teardown (&f);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1084,6 +1236,7 @@ main (int    argc,
   g_test_add_func ("/integration/events", test_events);
   g_test_add_func ("/integration/fedavg-momentum", test_fedavg_with_momentum);
   g_test_add_func ("/integration/fraction", test_fraction);
+  g_test_add_func ("/integration/kill-at-random-moments", test_kill_at_random_moments);
 
   return g_test_run ();
 }
