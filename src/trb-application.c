@@ -13,6 +13,7 @@
 
 #include "participant/trb-scheduler.h"
 #include "ui/trb-background.h"
+#include "ui/trb-join-dialog.h"
 #include "ui/trb-preferences-window.h"
 #include "ui/trb-tray.h"
 #include "ui/trb-window.h"
@@ -25,6 +26,11 @@ struct _TrbApplication
   TrbScheduler   *scheduler;
   TrbBackground  *background;
   TrbTray        *tray;
+
+  TrbStore                *store;
+  TrbWalletManager        *wallets;
+  TrbParticipationManager *participations;
+  TrbDemoNode             *demo_node;
 };
 
 G_DEFINE_FINAL_TYPE (TrbApplication, trb_application, ADW_TYPE_APPLICATION)
@@ -246,7 +252,132 @@ background_problem_cb (TrbApplication *self,
   g_application_send_notification (G_APPLICATION (self), "background-problem", notification);
 }
 
+/* ---- participation ---------------------------------------------------------------------- */
+
+static void
+participation_event_cb (TrbApplication   *self,
+                        TrbParticipation *participation,
+                        const char       *kind,
+                        const char       *message)
+{
+  g_autoptr(GNotification) notification = NULL;
+  const char *name = trb_participation_manager_get_name (self->participations, participation);
+  gboolean tampered = trb_participation_get_state (participation) ==
+                      TRB_PARTICIPATION_STATE_STOPPED;
+
+  if (g_str_equal (kind, "contributed"))
+    notification = g_notification_new (_("Round Contributed"));
+  else if (g_str_equal (kind, "reward"))
+    notification = g_notification_new (_("Reward Credited"));
+  else if (g_str_equal (kind, "problem") && tampered)
+    {
+      notification = g_notification_new (_("Ledger Alert"));
+      g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_URGENT);
+    }
+  else if (g_str_equal (kind, "problem"))
+    notification = g_notification_new (_("A Network Needs Attention"));
+  else
+    return;
+
+  {
+    g_autofree char *body = g_strdup_printf ("%s: %s", name != NULL ? name : "", message);
+
+    g_notification_set_body (notification, body);
+  }
+  g_notification_set_default_action_and_target (notification, "app.show-area", "s", "activity");
+  g_application_send_notification (G_APPLICATION (self), kind, notification);
+}
+
+static void
+participations_loaded_cb (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!trb_participation_manager_load_finish (TRB_PARTICIPATION_MANAGER (source), result,
+                                              &error))
+    g_warning ("The joined networks could not be loaded: %s", error->message);
+}
+
+static void
+start_participation (TrbApplication *self)
+{
+  g_autofree char *path = trb_store_default_path ();
+  g_autofree char *demo_dir = NULL;
+  g_autoptr(GError) error = NULL;
+  /* A local demo with one person in it: a round needs only one update. */
+  static const char * const demo_args[] = { "--min-updates", "1", "--round-seconds", "30",
+                                            NULL };
+
+  demo_dir = g_build_filename (g_get_user_data_dir (), "tributary", "demo-node", NULL);
+  self->demo_node = trb_demo_node_new (demo_dir, demo_args);
+
+  self->store = trb_store_new_for_path (path, &error);
+  if (self->store != NULL)
+    self->wallets = trb_wallet_manager_new (self->store, &error);
+  if (self->wallets != NULL)
+    self->participations = trb_participation_manager_new (self->store, self->wallets,
+                                                          self->scheduler, &error);
+  if (self->participations == NULL)
+    {
+      g_warning ("Taking part in networks is not possible: %s", error->message);
+      return;
+    }
+  g_signal_connect_object (self->participations, "event", G_CALLBACK (participation_event_cb),
+                           self, G_CONNECT_SWAPPED);
+  trb_participation_manager_load_async (self->participations, NULL, participations_loaded_cb,
+                                        NULL);
+}
+
+static void
+show_area_action (GSimpleAction *action,
+                  GVariant      *param,
+                  gpointer       user_data)
+{
+  TrbApplication *self = TRB_APPLICATION (user_data);
+  GtkWindow *window = get_main_window (self);
+
+  if (window == NULL)
+    window = GTK_WINDOW (trb_window_new (GTK_APPLICATION (self)));
+  trb_window_show_area (TRB_WINDOW (window), g_variant_get_string (param, NULL));
+  gtk_window_present (window);
+}
+
+/* tributary://join?url=https%3A%2F%2F… : the network's page, ready to join. */
+static void
+trb_application_open (GApplication  *app,
+                      GFile        **files,
+                      int            n_files,
+                      const char    *hint)
+{
+  TrbApplication *self = TRB_APPLICATION (app);
+
+  for (int i = 0; i < n_files; i++)
+    {
+      g_autofree char *uri = g_file_get_uri (files[i]);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *url = trb_join_dialog_parse_invite (uri, &error);
+      GtkWindow *window;
+
+      g_application_activate (app);
+      window = get_main_window (self);
+      if (url == NULL)
+        {
+          if (window != NULL)
+            trb_window_add_toast (TRB_WINDOW (window), adw_toast_new (error->message));
+          continue;
+        }
+      if (window != NULL)
+        {
+          trb_window_show_area (TRB_WINDOW (window), "networks");
+          trb_join_dialog_present (window, url);
+        }
+    }
+}
+
 static const GActionEntry app_actions[] = {
+  { "show-area", show_area_action, "s" },
   { "quit", quit_action },
   { "open", open_action },
   { "pause", pause_action },
@@ -298,6 +429,8 @@ trb_application_startup (GApplication *app)
   g_signal_connect_object (self->background, "problem",
                            G_CALLBACK (background_problem_cb), self, G_CONNECT_SWAPPED);
   background_changed_cb (self);
+
+  start_participation (self);
 }
 
 static void
@@ -305,6 +438,12 @@ trb_application_shutdown (GApplication *app)
 {
   TrbApplication *self = TRB_APPLICATION (app);
 
+  g_clear_object (&self->participations);
+  if (self->demo_node != NULL)
+    trb_demo_node_stop (self->demo_node);
+  g_clear_object (&self->demo_node);
+  g_clear_object (&self->wallets);
+  g_clear_object (&self->store);
   g_clear_object (&self->tray);
   g_clear_object (&self->background);
   g_clear_object (&self->scheduler);
@@ -319,6 +458,7 @@ trb_application_class_init (TrbApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   app_class->activate = trb_application_activate;
+  app_class->open = trb_application_open;
   app_class->startup = trb_application_startup;
   app_class->shutdown = trb_application_shutdown;
   app_class->handle_local_options = trb_application_handle_local_options;
@@ -352,12 +492,52 @@ trb_application_get_scheduler (TrbApplication *self)
   return self->scheduler;
 }
 
+/**
+ * trb_application_get_participations:
+ * @self: a #TrbApplication
+ *
+ * Returns: (transfer none) (nullable): the joined networks, once the application has started
+ */
+TrbParticipationManager *
+trb_application_get_participations (TrbApplication *self)
+{
+  g_return_val_if_fail (TRB_IS_APPLICATION (self), NULL);
+  return self->participations;
+}
+
+/**
+ * trb_application_get_wallets:
+ * @self: a #TrbApplication
+ *
+ * Returns: (transfer none) (nullable): the wallets the participation uses
+ */
+TrbWalletManager *
+trb_application_get_wallets (TrbApplication *self)
+{
+  g_return_val_if_fail (TRB_IS_APPLICATION (self), NULL);
+  return self->wallets;
+}
+
+/**
+ * trb_application_get_demo_node:
+ * @self: a #TrbApplication
+ *
+ * Returns: (transfer none) (nullable): the built-in demo network, started on demand and
+ *   stopped on quit
+ */
+TrbDemoNode *
+trb_application_get_demo_node (TrbApplication *self)
+{
+  g_return_val_if_fail (TRB_IS_APPLICATION (self), NULL);
+  return self->demo_node;
+}
+
 TrbApplication *
 trb_application_new (void)
 {
   return g_object_new (TRB_TYPE_APPLICATION,
                        "application-id", APP_ID,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", RESOURCE_BASE_PATH,
                        NULL);
 }

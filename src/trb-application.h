@@ -7,6 +7,8 @@
 
 #include <adwaita.h>
 
+#include "participant/trb-demo-node.h"
+#include "participant/trb-participation-manager.h"
 #include "participant/trb-scheduler.h"
 
 G_BEGIN_DECLS
@@ -17,5 +19,10 @@ G_DECLARE_FINAL_TYPE (TrbApplication, trb_application, TRB, APPLICATION, AdwAppl
 
 TrbApplication *trb_application_new           (void);
 TrbScheduler   *trb_application_get_scheduler (TrbApplication *self);
+TrbParticipationManager *
+                trb_application_get_participations (TrbApplication *self);
+TrbWalletManager *
+                trb_application_get_wallets   (TrbApplication *self);
+TrbDemoNode    *trb_application_get_demo_node (TrbApplication *self);
 
 G_END_DECLS

@@ -1,6 +1,9 @@
 /* trb-networks-page.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The Networks area: the joined networks with their state and Leave, the built-in demo network
+ * and "Add by Address" for an address or an invite link.
  */
 
 #define G_LOG_DOMAIN "trb-networks-page"
@@ -9,27 +12,182 @@
 
 #include "trb-networks-page.h"
 
+#include <glib/gi18n.h>
+
+#include "trb-application.h"
+#include "ui/trb-join-dialog.h"
+#include "ui/trb-window.h"
+
 struct _TrbNetworksPage
 {
-  AdwBin    parent_instance;
+  AdwBin      parent_instance;
 
-  GtkStack *stack;
+  GtkStack   *stack;
+  GtkListBox *networks_list;
+
+  TrbParticipationManager *manager;
 };
 
 G_DEFINE_FINAL_TYPE (TrbNetworksPage, trb_networks_page, ADW_TYPE_BIN)
 
-/* What this action does arrives with the networks domain; until then it stays disabled. */
+static GtkWindow *
+get_window (TrbNetworksPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
+}
+
 static void
 join_demo_action (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *param)
 {
+  TrbNetworksPage *self = TRB_NETWORKS_PAGE (widget);
+  TrbParticipationManager *manager = self->manager;
+  TrbDemoNode *demo = trb_application_get_demo_node (
+    TRB_APPLICATION (g_application_get_default ()));
+  const char *url = demo != NULL ? trb_demo_node_get_url (demo) : NULL;
+
+  /* Already joined: show what it is doing. */
+  if (manager != NULL && url != NULL && trb_participation_manager_lookup_url (manager, url))
+    {
+      if (TRB_IS_WINDOW (get_window (self)))
+        trb_window_show_area (TRB_WINDOW (get_window (self)), "activity");
+      return;
+    }
+  trb_join_dialog_present (get_window (self), NULL);
+}
+
+static void
+address_response_cb (AdwMessageDialog *dialog,
+                     const char       *response,
+                     TrbNetworksPage  *self)
+{
+  GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "entry");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+
+  if (!g_str_equal (response, "open"))
+    return;
+  url = trb_join_dialog_parse_invite (gtk_editable_get_text (entry), &error);
+  if (url == NULL)
+    {
+      if (TRB_IS_WINDOW (get_window (self)))
+        trb_window_add_toast (TRB_WINDOW (get_window (self)), adw_toast_new (error->message));
+      return;
+    }
+  trb_join_dialog_present (get_window (self), url);
+}
+
+static void
+add_by_address_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *param)
+{
+  TrbNetworksPage *self = TRB_NETWORKS_PAGE (widget);
+  GtkWidget *dialog, *entry;
+
+  dialog = adw_message_dialog_new (get_window (self), _("Add a Network"),
+                                   _("Paste the network’s address or the invite link you were "
+                                     "given."));
+  entry = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), "https://… or tributary://join?…");
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Address or invite link"), -1);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  g_object_set_data (G_OBJECT (dialog), "entry", entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
+                                    "open", _("_Continue"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "open",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "open");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (address_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+leave_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   TrbNetworksPage  *self)
+{
+  TrbParticipation *p = g_object_get_data (G_OBJECT (dialog), "participation");
+  g_autoptr(GError) error = NULL;
+
+  if (!g_str_equal (response, "leave") || self->manager == NULL)
+    return;
+  if (!trb_participation_manager_leave (self->manager, p, &error) &&
+      TRB_IS_WINDOW (get_window (self)))
+    trb_window_add_toast (TRB_WINDOW (get_window (self)), adw_toast_new (error->message));
+}
+
+static void
+leave_clicked_cb (GtkButton       *button,
+                  TrbNetworksPage *self)
+{
+  TrbParticipation *p = g_object_get_data (G_OBJECT (button), "participation");
+  const char *name = trb_participation_manager_get_name (self->manager, p);
+  g_autofree char *heading = g_strdup_printf (_("Leave “%s”?"), name);
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (get_window (self), heading,
+                                   _("This computer stops training for this network. Rewards "
+                                     "already earned stay yours."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
+                                    "leave", _("_Leave"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "leave",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  g_object_set_data_full (G_OBJECT (dialog), "participation", g_object_ref (p), g_object_unref);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (leave_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+status_changed_cb (TrbParticipation *p,
+                   GParamSpec       *pspec,
+                   AdwActionRow     *row)
+{
+  g_autofree char *status = trb_participation_dup_status (p);
+
+  adw_action_row_set_subtitle (row, status);
+}
+
+static GtkWidget *
+create_row (gpointer item,
+            gpointer user_data)
+{
+  TrbNetworksPage *self = user_data;
+  TrbParticipation *p = item;
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *leave = gtk_button_new_with_mnemonic (_("_Leave"));
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                 trb_participation_manager_get_name (self->manager, p));
+  gtk_widget_set_valign (leave, GTK_ALIGN_CENTER);
+  g_object_set_data (G_OBJECT (leave), "participation", p);
+  g_signal_connect_object (leave, "clicked", G_CALLBACK (leave_clicked_cb), self, 0);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), leave);
+  g_signal_connect_object (p, "notify::status", G_CALLBACK (status_changed_cb), row, 0);
+  status_changed_cb (p, NULL, ADW_ACTION_ROW (row));
+  return row;
+}
+
+static void
+items_changed_cb (TrbNetworksPage *self)
+{
+  guint n = self->manager != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->manager)) : 0;
+
+  gtk_stack_set_visible_child_name (self->stack, n > 0 ? "list" : "empty");
 }
 
 static void
 trb_networks_page_dispose (GObject *object)
 {
+  TrbNetworksPage *self = TRB_NETWORKS_PAGE (object);
+
   gtk_widget_dispose_template (GTK_WIDGET (object), TRB_TYPE_NETWORKS_PAGE);
+  g_clear_object (&self->manager);
 
   G_OBJECT_CLASS (trb_networks_page_parent_class)->dispose (object);
 }
@@ -45,12 +203,32 @@ trb_networks_page_class_init (TrbNetworksPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_BASE_PATH "/trb-networks-page.ui");
   gtk_widget_class_bind_template_child (widget_class, TrbNetworksPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, TrbNetworksPage, networks_list);
   gtk_widget_class_install_action (widget_class, "networks.join-demo", NULL, join_demo_action);
+  gtk_widget_class_install_action (widget_class, "networks.add-by-address", NULL,
+                                   add_by_address_action);
 }
 
 static void
 trb_networks_page_init (TrbNetworksPage *self)
 {
+  GApplication *app = g_application_get_default ();
+  TrbParticipationManager *manager = NULL;
+
   gtk_widget_init_template (GTK_WIDGET (self));
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "networks.join-demo", FALSE);
+
+  if (TRB_IS_APPLICATION (app))
+    manager = trb_application_get_participations (TRB_APPLICATION (app));
+  if (manager == NULL)
+    {
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "networks.join-demo", FALSE);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "networks.add-by-address", FALSE);
+      return;
+    }
+  self->manager = g_object_ref (manager);
+  gtk_list_box_bind_model (self->networks_list, G_LIST_MODEL (manager), create_row, self,
+                           NULL);
+  g_signal_connect_object (manager, "items-changed", G_CALLBACK (items_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  items_changed_cb (self);
 }

@@ -1,0 +1,550 @@
+/* trb-join-dialog.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A network's page in plain words (who runs it, what it trains, what data it needs, rewards,
+ * privacy, what leaves this computer and about how much per round, its key's fingerprint) with
+ * the choice of wallet and data, and Join. For the demo network the defaults are ready, so that
+ * joining is one click on "Join the Demo Network" and one on "Join".
+ */
+
+#define G_LOG_DOMAIN "trb-join-dialog"
+
+#include "config.h"
+
+#include "trb-join-dialog.h"
+
+#include <glib/gi18n.h>
+
+#include "compute/trb-model-spec.h"
+#include "datasets/trb-dataset-registry.h"
+#include "net/trb-client.h"
+#include "trb-application.h"
+#include "ui/trb-window.h"
+#include "wallet/trb-bip39.h"
+
+struct _TrbJoinDialog
+{
+  AdwMessageDialog  parent_instance;
+
+  GCancellable     *cancellable;
+  char             *url;
+  gboolean          demo;
+  TrbClient        *client;
+  GtkWindow        *parent;
+
+  AdwPreferencesGroup *about;
+  AdwComboRow      *wallet_row;
+  AdwComboRow      *dataset_row;
+  GtkSpinner       *spinner;
+  GPtrArray        *dataset_paths;
+  GPtrArray        *wallet_list;
+};
+
+G_DEFINE_FINAL_TYPE (TrbJoinDialog, trb_join_dialog, ADW_TYPE_MESSAGE_DIALOG)
+
+static void
+trb_join_dialog_dispose (GObject *object)
+{
+  TrbJoinDialog *self = TRB_JOIN_DIALOG (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->client);
+  g_clear_pointer (&self->dataset_paths, g_ptr_array_unref);
+  g_clear_pointer (&self->wallet_list, g_ptr_array_unref);
+  G_OBJECT_CLASS (trb_join_dialog_parent_class)->dispose (object);
+}
+
+static void
+trb_join_dialog_finalize (GObject *object)
+{
+  g_free (TRB_JOIN_DIALOG (object)->url);
+  G_OBJECT_CLASS (trb_join_dialog_parent_class)->finalize (object);
+}
+
+static void
+trb_join_dialog_class_init (TrbJoinDialogClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = trb_join_dialog_dispose;
+  G_OBJECT_CLASS (klass)->finalize = trb_join_dialog_finalize;
+}
+
+static void
+trb_join_dialog_init (TrbJoinDialog *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->dataset_paths = g_ptr_array_new_with_free_func (g_free);
+  self->wallet_list = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+/**
+ * trb_join_dialog_parse_invite:
+ * @text: an invite link (`tributary://join?url=…`) or a network's address (http or https)
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): the network's address
+ */
+char *
+trb_join_dialog_parse_invite (const char  *text,
+                              GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *candidate = NULL;
+  g_autofree char *stripped = NULL;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  if (strlen (text) > 2048)
+    goto bad;
+  stripped = g_strstrip (g_strdup (text));
+  uri = g_uri_parse (stripped, G_URI_FLAGS_ENCODED_QUERY, NULL);
+  if (uri == NULL)
+    goto bad;
+  if (g_strcmp0 (g_uri_get_scheme (uri), "tributary") == 0)
+    {
+      g_autoptr(GHashTable) params = NULL;
+      const char *query = g_uri_get_query (uri);
+
+      if (g_strcmp0 (g_uri_get_host (uri), "join") != 0 || query == NULL)
+        goto bad;
+      params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL);
+      if (params == NULL || g_hash_table_lookup (params, "url") == NULL)
+        goto bad;
+      candidate = g_strdup (g_hash_table_lookup (params, "url"));
+      g_clear_pointer (&uri, g_uri_unref);
+      uri = g_uri_parse (candidate, G_URI_FLAGS_NONE, NULL);
+      if (uri == NULL)
+        goto bad;
+    }
+  if ((g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 &&
+       g_strcmp0 (g_uri_get_scheme (uri), "https") != 0) || g_uri_get_host (uri) == NULL ||
+      *g_uri_get_host (uri) == '\0')
+    goto bad;
+  return g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO | G_URI_HIDE_QUERY |
+                                       G_URI_HIDE_FRAGMENT);
+
+bad:
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("This is not a network address or an invite link. An address starts "
+                         "with “https://”; an invite link with “tributary://join”."));
+  return NULL;
+}
+
+static void
+add_info_row (TrbJoinDialog *self,
+              const char    *title,
+              const char    *value)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+  gtk_widget_add_css_class (row, "property");
+  adw_preferences_group_add (self->about, row);
+}
+
+static void
+show_error (TrbJoinDialog *self,
+            const char    *message)
+{
+  gtk_spinner_stop (self->spinner);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), FALSE);
+  adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (self), message);
+}
+
+static double
+json_number (JsonObject *object,
+             const char *member,
+             const char *name,
+             double      fallback)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return fallback;
+  node = json_object_get_member (json_node_get_object (node), name);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return fallback;
+  return json_node_get_double (node);
+}
+
+static void
+task_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  TrbJoinDialog *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) task = trb_client_json_finish (TRB_CLIENT (source), result, &error);
+  g_autoptr(TrbModelSpec) spec = NULL;
+  g_autofree char *data_text = NULL;
+  g_autofree char *rewards = NULL;
+  g_autofree char *leaves = NULL;
+  JsonNode *model;
+  double clip, noise, mb;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (task == NULL)
+    {
+      show_error (self, error->message);
+      g_object_unref (self);
+      return;
+    }
+
+  add_info_row (self, _("What it trains"),
+                json_object_get_string_member_with_default (task, "title", _("Not described")));
+
+  data_text = g_strdup_printf (_("Pictures of %d × %d pixels, sorted into %d kinds"),
+                               (int) json_number (task, "data_schema", "width", 0),
+                               (int) json_number (task, "data_schema", "height", 0),
+                               (int) json_number (task, "data_schema", "classes", 0));
+  add_info_row (self, _("What data it needs"), data_text);
+
+  rewards = g_strdup_printf (_("%g points for each picture trained on, at most %g a round"),
+                             json_number (task, "reward_policy", "points_per_sample_epoch", 0),
+                             json_number (task, "reward_policy", "cap_per_round", 0));
+  add_info_row (self, _("Rewards"), rewards);
+
+  clip = json_number (task, "privacy_policy", "clip_norm", 0);
+  noise = json_number (task, "privacy_policy", "noise_multiplier", 0);
+  add_info_row (self, _("Privacy"),
+                clip > 0 && noise > 0
+                  ? _("What is sent is limited in size and blurred with random noise, so that "
+                      "no single picture can be told from it.")
+                  : clip > 0 ? _("What is sent is limited in size.")
+                             : _("What the model learned is sent as it is, without added "
+                                 "noise."));
+
+  model = json_object_get_member (task, "model");
+  if (model != NULL && JSON_NODE_HOLDS_OBJECT (model))
+    {
+      g_autofree char *spec_json = json_to_string (model, FALSE);
+
+      spec = trb_model_spec_new_from_json (spec_json, -1, NULL);
+    }
+  mb = spec != NULL ? trb_model_spec_get_n_parameters (spec) * 4.0 / 1e6 : 0;
+  leaves = g_strdup_printf (_("Only what the model learned, about %.1f MB a round (and about "
+                              "as much is downloaded). Your files never leave this computer."),
+                            MAX (mb, 0.1));
+  add_info_row (self, _("What leaves this computer"), leaves);
+
+  gtk_spinner_stop (self->spinner);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->about), TRUE);
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (self), "join", TRUE);
+  g_object_unref (self);
+}
+
+static void
+network_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  TrbJoinDialog *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) network = trb_client_json_finish (TRB_CLIENT (source), result, &error);
+  g_autofree char *fingerprint = NULL;
+  g_autofree char *grouped = NULL;
+  const char *key;
+  JsonNode *tasks;
+  GString *text;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (network == NULL)
+    {
+      show_error (self, error->message);
+      g_object_unref (self);
+      return;
+    }
+  adw_message_dialog_set_heading (ADW_MESSAGE_DIALOG (self),
+                                  json_object_get_string_member_with_default (network, "name",
+                                                                              _("A Network")));
+  adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (self),
+                               self->demo
+                                 ? _("A small network on this computer, to try Tributary out. "
+                                     "It learns to recognise clothing in pictures.")
+                                 : "");
+  add_info_row (self, _("Who runs it"),
+                json_object_get_string_member_with_default (network, "origin", "?"));
+
+  key = json_object_get_string_member_with_default (network, "ledger_key", "");
+  fingerprint = g_compute_checksum_for_string (G_CHECKSUM_SHA256, key, -1);
+  text = g_string_new (NULL);
+  for (guint i = 0; i < 32; i += 4)
+    {
+      if (i > 0)
+        g_string_append_c (text, ' ');
+      g_string_append_len (text, fingerprint + i, 4);
+    }
+  grouped = g_string_free (text, FALSE);
+  add_info_row (self, _("Network key fingerprint"), grouped);
+
+  tasks = json_object_get_member (network, "tasks");
+  if (tasks == NULL || !JSON_NODE_HOLDS_ARRAY (tasks) ||
+      json_array_get_length (json_node_get_array (tasks)) == 0)
+    {
+      show_error (self, _("This network has nothing to train yet."));
+      g_object_unref (self);
+      return;
+    }
+  trb_client_get_task_async (self->client,
+                             json_array_get_string_element (json_node_get_array (tasks), 0),
+                             self->cancellable, task_cb, self);
+}
+
+static void
+load_network (TrbJoinDialog *self)
+{
+  self->client = trb_client_new (self->url);
+  trb_client_get_network_async (self->client, self->cancellable, network_cb,
+                                g_object_ref (self));
+}
+
+static void
+demo_started_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(TrbJoinDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->url = trb_demo_node_start_finish (TRB_DEMO_NODE (source), result, &error);
+  if (self->url == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (self, error->message);
+      return;
+    }
+  load_network (self);
+}
+
+/* ---- joining ------------------------------------------------------------------------------ */
+
+static void
+joined_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(TrbJoinDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbParticipation) p = NULL;
+  g_autofree char *title = NULL;
+
+  p = trb_participation_manager_join_finish (TRB_PARTICIPATION_MANAGER (source), result, &error);
+  if (p == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (self, error->message);
+      return;
+    }
+  if (TRB_IS_WINDOW (self->parent))
+    {
+      title = g_strdup_printf (_("Joined “%s”"), trb_participation_manager_get_name (
+                                 TRB_PARTICIPATION_MANAGER (source), p));
+      trb_window_add_toast (TRB_WINDOW (self->parent), adw_toast_new (title));
+      trb_window_show_area (TRB_WINDOW (self->parent), "activity");
+    }
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void
+join_with_wallet (TrbJoinDialog *self,
+                  TrbWallet     *wallet)
+{
+  TrbApplication *app = TRB_APPLICATION (g_application_get_default ());
+  guint dataset = adw_combo_row_get_selected (self->dataset_row);
+
+  adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (self), _("Joining…"));
+  trb_participation_manager_join_async (trb_application_get_participations (app), self->url,
+                                        wallet, g_ptr_array_index (self->dataset_paths, dataset),
+                                        self->cancellable, joined_cb, g_object_ref (self));
+}
+
+static void
+wallet_created_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(TrbJoinDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbWallet) wallet = NULL;
+
+  wallet = trb_wallet_manager_create_finish (TRB_WALLET_MANAGER (source), result, &error);
+  if (wallet == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (self, error->message);
+      return;
+    }
+  trb_wallet_manager_set_default (TRB_WALLET_MANAGER (source), wallet, NULL);
+  join_with_wallet (self, wallet);
+}
+
+static void
+response_cb (TrbJoinDialog *self,
+             const char    *response)
+{
+  TrbApplication *app = TRB_APPLICATION (g_application_get_default ());
+  TrbWalletManager *wallets = trb_application_get_wallets (app);
+  guint chosen = adw_combo_row_get_selected (self->wallet_row);
+
+  if (!g_str_equal (response, "join"))
+    return;
+
+  /* Keep the dialog open while joining: the result or the problem shows there. */
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (self), "join", FALSE);
+  if (chosen < self->wallet_list->len)
+    join_with_wallet (self, g_ptr_array_index (self->wallet_list, chosen));
+  else
+    {
+      g_autofree char *label = trb_wallet_manager_suggest_label (wallets);
+
+      adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (self), _("Creating a wallet…"));
+      trb_wallet_manager_create_async (wallets, label, TRB_BIP39_DEFAULT_WORDS,
+                                       self->cancellable, wallet_created_cb,
+                                       g_object_ref (self));
+    }
+}
+
+/* Joining closes the dialog itself; other answers close it at once. */
+static void
+close_unless_joining_cb (TrbJoinDialog *self,
+                         const char    *response)
+{
+  if (!g_str_equal (response, "join"))
+    gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void
+fill_choices (TrbJoinDialog *self)
+{
+  TrbApplication *app = TRB_APPLICATION (g_application_get_default ());
+  TrbWalletManager *wallets = trb_application_get_wallets (app);
+  g_autoptr(GtkStringList) wallet_names = gtk_string_list_new (NULL);
+  g_autoptr(GtkStringList) dataset_names = gtk_string_list_new (NULL);
+  g_autofree char *demo = trb_dataset_dup_demo_path ();
+  g_autofree char *store_path = trb_store_default_path ();
+  g_autoptr(TrbStore) store = NULL;
+  g_autoptr(TrbDatasetRegistry) registry = NULL;
+  TrbWallet *preferred = wallets != NULL ? trb_wallet_manager_get_default (wallets) : NULL;
+  guint selected = 0;
+
+  if (wallets != NULL)
+    {
+      GListModel *list = trb_wallet_manager_get_wallets (wallets);
+
+      for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+        {
+          TrbWallet *wallet = g_list_model_get_item (list, i);
+
+          if (wallet == preferred)
+            selected = i;
+          gtk_string_list_append (wallet_names, trb_wallet_get_label (wallet));
+          g_ptr_array_add (self->wallet_list, wallet);
+        }
+    }
+  gtk_string_list_append (wallet_names, _("A new wallet, created for you"));
+  adw_combo_row_set_model (self->wallet_row, G_LIST_MODEL (wallet_names));
+  adw_combo_row_set_selected (self->wallet_row, selected);
+
+  gtk_string_list_append (dataset_names, _("Demo pictures of clothing"));
+  g_ptr_array_add (self->dataset_paths, g_steal_pointer (&demo));
+  store = trb_store_new_for_path (store_path, NULL);
+  if (store != NULL)
+    registry = trb_dataset_registry_new (store, NULL);
+  for (guint i = 0; registry != NULL && i < g_list_model_get_n_items (G_LIST_MODEL (registry));
+       i++)
+    {
+      g_autoptr(TrbDatasetItem) item = g_list_model_get_item (G_LIST_MODEL (registry), i);
+
+      /* The loop trains on IDX image files. */
+      if (trb_dataset_item_get_format (item) != TRB_DATASET_FORMAT_IDX ||
+          g_str_equal (trb_dataset_item_get_path (item), g_ptr_array_index (self->dataset_paths,
+                                                                            0)))
+        continue;
+      gtk_string_list_append (dataset_names, trb_dataset_item_get_name (item));
+      g_ptr_array_add (self->dataset_paths, g_strdup (trb_dataset_item_get_path (item)));
+    }
+  adw_combo_row_set_model (self->dataset_row, G_LIST_MODEL (dataset_names));
+}
+
+/**
+ * trb_join_dialog_present:
+ * @parent: the main window
+ * @url: (nullable): the network's address; %NULL for the built-in demo network
+ *
+ * Shows a network's page with Join.
+ */
+void
+trb_join_dialog_present (GtkWindow  *parent,
+                         const char *url)
+{
+  TrbApplication *app = TRB_APPLICATION (g_application_get_default ());
+  TrbJoinDialog *self;
+  GtkWidget *box, *choices, *scrolled;
+
+  self = g_object_new (TRB_TYPE_JOIN_DIALOG, "transient-for", parent, "modal", TRUE,
+                       "heading", url == NULL ? _("Demo Network") : _("Network"),
+                       "body", _("Reading what the network says about itself…"),
+                       "default-width", 480, NULL);
+  self->parent = parent;
+  self->demo = url == NULL;
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (self), "cancel", _("_Cancel"),
+                                    "join", _("_Join"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (self), "join",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (self), "join");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (self), "cancel");
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (self), "join", FALSE);
+  g_signal_connect (self, "response", G_CALLBACK (response_cb), NULL);
+  g_signal_connect (self, "response", G_CALLBACK (close_unless_joining_cb), NULL);
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  self->spinner = GTK_SPINNER (gtk_spinner_new ());
+  gtk_spinner_start (self->spinner);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->spinner));
+  self->about = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  gtk_widget_set_visible (GTK_WIDGET (self->about), FALSE);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->about));
+
+  choices = adw_preferences_group_new ();
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (choices), _("Your Choices"));
+  self->wallet_row = ADW_COMBO_ROW (adw_combo_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->wallet_row),
+                                 _("Wallet for rewards"));
+  self->dataset_row = ADW_COMBO_ROW (adw_combo_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->dataset_row), _("Data to learn from"));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (choices), GTK_WIDGET (self->wallet_row));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (choices), GTK_WIDGET (self->dataset_row));
+  gtk_box_append (GTK_BOX (box), choices);
+
+  scrolled = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scrolled), TRUE);
+  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scrolled), 420);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), box);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (self), scrolled);
+
+  fill_choices (self);
+  gtk_window_present (GTK_WINDOW (self));
+
+  if (trb_application_get_participations (app) == NULL)
+    {
+      show_error (self, _("Taking part in networks is not possible: the local store could not "
+                          "be opened."));
+      return;
+    }
+  if (url != NULL)
+    {
+      self->url = g_strdup (url);
+      load_network (self);
+    }
+  else
+    trb_demo_node_start_async (trb_application_get_demo_node (app), self->cancellable,
+                               demo_started_cb, g_object_ref (self));
+}
