@@ -1,6 +1,9 @@
 /* trb-activity-page.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The Activity area: the current training job with its progress and time left, each joined
+ * network's state in plain words, and the event log from the store, filtered and copied.
  */
 
 #define G_LOG_DOMAIN "trb-activity-page"
@@ -9,19 +12,217 @@
 
 #include "trb-activity-page.h"
 
+#include <glib/gi18n.h>
+
+#include "trb-application.h"
+#include "ui/trb-window.h"
+
+#define MAX_EVENTS_SHOWN 200
+
 struct _TrbActivityPage
 {
-  AdwBin    parent_instance;
+  AdwBin          parent_instance;
 
-  GtkStack *stack;
+  GtkStack       *stack;
+  AdwActionRow   *job_row;
+  GtkProgressBar *job_progress;
+  GtkListBox     *networks_list;
+  GtkListBox     *events_list;
+  GtkSearchEntry *filter_entry;
+
+  TrbParticipationManager *manager;
+  GPtrArray      *shown;   /* TrbParticipationEvent, in the list's order */
 };
 
 G_DEFINE_FINAL_TYPE (TrbActivityPage, trb_activity_page, ADW_TYPE_BIN)
 
+static char *
+format_event (TrbActivityPage             *self,
+              const TrbParticipationEvent *event)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (event->time);
+  g_autofree char *when = g_date_time_format (time, "%x %X");
+  TrbParticipation *p = trb_participation_manager_lookup (self->manager, event->origin);
+  const char *name = p != NULL ? trb_participation_manager_get_name (self->manager, p)
+                               : event->origin;
+
+  return g_strdup_printf ("%s — %s — %s", when, name, event->message);
+}
+
+static void
+reload_events (TrbActivityPage *self)
+{
+  const char *filter = gtk_editable_get_text (GTK_EDITABLE (self->filter_entry));
+  g_autoptr(GPtrArray) events = NULL;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->events_list))) != NULL)
+    gtk_list_box_remove (self->events_list, child);
+  g_ptr_array_set_size (self->shown, 0);
+  if (self->manager == NULL)
+    return;
+
+  events = trb_participation_manager_list_events (self->manager, NULL, MAX_EVENTS_SHOWN);
+  for (guint i = 0; i < events->len; i++)
+    {
+      TrbParticipationEvent *event = g_ptr_array_index (events, i);
+      g_autofree char *line = format_event (self, event);
+      g_autofree char *folded_line = g_utf8_casefold (line, -1);
+      g_autofree char *folded_filter = g_utf8_casefold (filter, -1);
+      GtkWidget *label;
+
+      if (*filter != '\0' && strstr (folded_line, folded_filter) == NULL)
+        continue;
+      label = gtk_label_new (line);
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+      gtk_widget_set_margin_start (label, 12);
+      gtk_widget_set_margin_end (label, 12);
+      gtk_widget_set_margin_top (label, 8);
+      gtk_widget_set_margin_bottom (label, 8);
+      gtk_list_box_append (self->events_list, label);
+      g_ptr_array_add (self->shown, g_ptr_array_steal_index (events, i--));
+    }
+  if (self->shown->len == 0)
+    {
+      GtkWidget *label = gtk_label_new (*filter != '\0' ? _("No events match")
+                                                        : _("Nothing happened yet"));
+
+      gtk_widget_add_css_class (label, "dim-label");
+      gtk_widget_set_margin_top (label, 12);
+      gtk_widget_set_margin_bottom (label, 12);
+      gtk_list_box_append (self->events_list, label);
+    }
+}
+
+static void
+filter_changed_cb (TrbActivityPage *self)
+{
+  reload_events (self);
+}
+
+static void
+copy_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  TrbActivityPage *self = TRB_ACTIVITY_PAGE (widget);
+  g_autoptr(GString) text = g_string_new (NULL);
+  GtkRoot *root;
+
+  for (guint i = 0; i < self->shown->len; i++)
+    {
+      g_autofree char *line = format_event (self, g_ptr_array_index (self->shown, i));
+
+      g_string_append_printf (text, "%s\n", line);
+    }
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text->str);
+  root = gtk_widget_get_root (widget);
+  if (TRB_IS_WINDOW (root))
+    trb_window_add_toast (TRB_WINDOW (root), adw_toast_new (_("Events copied")));
+}
+
+static void
+update_job (TrbActivityPage *self)
+{
+  TrbParticipation *active = NULL;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->manager));
+
+  /* The one training, else the first that is busy with a round. */
+  for (guint i = 0; i < n && active == NULL; i++)
+    {
+      g_autoptr(TrbParticipation) p = g_list_model_get_item (G_LIST_MODEL (self->manager), i);
+      TrbParticipationState state = trb_participation_get_state (p);
+
+      if (state >= TRB_PARTICIPATION_STATE_DOWNLOADING &&
+          state <= TRB_PARTICIPATION_STATE_CONFIRMING)
+        active = p;
+    }
+  if (active == NULL)
+    {
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->job_row),
+                                     _("Nothing is training right now"));
+      adw_action_row_set_subtitle (self->job_row, "");
+      gtk_widget_set_visible (GTK_WIDGET (self->job_progress), FALSE);
+      return;
+    }
+  {
+    g_autofree char *status = trb_participation_dup_status (active);
+    g_autofree char *title = g_strdup_printf (_("%s, round %" G_GINT64_FORMAT),
+                                              trb_participation_manager_get_name (self->manager,
+                                                                                  active),
+                                              trb_participation_get_round (active));
+
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->job_row), title);
+    adw_action_row_set_subtitle (self->job_row, status);
+    gtk_progress_bar_set_fraction (self->job_progress, trb_participation_get_progress (active));
+    gtk_widget_set_visible (GTK_WIDGET (self->job_progress),
+                            trb_participation_get_state (active) ==
+                            TRB_PARTICIPATION_STATE_TRAINING);
+  }
+}
+
+static void
+status_changed_cb (TrbParticipation *p,
+                   GParamSpec       *pspec,
+                   AdwActionRow     *row)
+{
+  g_autofree char *status = trb_participation_dup_status (p);
+  g_autofree char *last = NULL;
+
+  if (trb_participation_get_last_contributed (p) > 0 &&
+      trb_participation_get_state (p) != TRB_PARTICIPATION_STATE_CONTRIBUTED)
+    {
+      last = g_strdup_printf (_("%s · last contributed to round %" G_GINT64_FORMAT), status,
+                              trb_participation_get_last_contributed (p));
+      adw_action_row_set_subtitle (row, last);
+    }
+  else if (trb_participation_get_state (p) == TRB_PARTICIPATION_STATE_CONTRIBUTED)
+    {
+      last = g_strdup_printf (_("Contributed to round %" G_GINT64_FORMAT),
+                              trb_participation_get_last_contributed (p));
+      adw_action_row_set_subtitle (row, last);
+    }
+  else
+    adw_action_row_set_subtitle (row, status);
+  update_job (g_object_get_data (G_OBJECT (row), "page"));
+}
+
+static GtkWidget *
+create_row (gpointer item,
+            gpointer user_data)
+{
+  TrbActivityPage *self = user_data;
+  TrbParticipation *p = item;
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                 trb_participation_manager_get_name (self->manager, p));
+  g_object_set_data (G_OBJECT (row), "page", self);
+  g_signal_connect_object (p, "notify::status", G_CALLBACK (status_changed_cb), row, 0);
+  status_changed_cb (p, NULL, ADW_ACTION_ROW (row));
+  return row;
+}
+
+static void
+items_changed_cb (TrbActivityPage *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->manager));
+
+  gtk_stack_set_visible_child_name (self->stack, n > 0 ? "list" : "empty");
+  update_job (self);
+  reload_events (self);
+}
+
 static void
 trb_activity_page_dispose (GObject *object)
 {
+  TrbActivityPage *self = TRB_ACTIVITY_PAGE (object);
+
   gtk_widget_dispose_template (GTK_WIDGET (object), TRB_TYPE_ACTIVITY_PAGE);
+  g_clear_object (&self->manager);
+  g_clear_pointer (&self->shown, g_ptr_array_unref);
 
   G_OBJECT_CLASS (trb_activity_page_parent_class)->dispose (object);
 }
@@ -37,10 +238,36 @@ trb_activity_page_class_init (TrbActivityPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_BASE_PATH "/trb-activity-page.ui");
   gtk_widget_class_bind_template_child (widget_class, TrbActivityPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, TrbActivityPage, job_row);
+  gtk_widget_class_bind_template_child (widget_class, TrbActivityPage, job_progress);
+  gtk_widget_class_bind_template_child (widget_class, TrbActivityPage, networks_list);
+  gtk_widget_class_bind_template_child (widget_class, TrbActivityPage, events_list);
+  gtk_widget_class_bind_template_child (widget_class, TrbActivityPage, filter_entry);
+  gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
+  gtk_widget_class_install_action (widget_class, "activity.copy", NULL, copy_action);
 }
 
 static void
 trb_activity_page_init (TrbActivityPage *self)
 {
+  GApplication *app = g_application_get_default ();
+  TrbParticipationManager *manager = NULL;
+
+  self->shown = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_participation_event_free);
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  if (TRB_IS_APPLICATION (app))
+    manager = trb_application_get_participations (TRB_APPLICATION (app));
+  if (manager == NULL)
+    {
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "activity.copy", FALSE);
+      return;
+    }
+  self->manager = g_object_ref (manager);
+  gtk_list_box_bind_model (self->networks_list, G_LIST_MODEL (manager), create_row, self, NULL);
+  g_signal_connect_object (manager, "items-changed", G_CALLBACK (items_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (manager, "event", G_CALLBACK (reload_events), self,
+                           G_CONNECT_SWAPPED);
+  items_changed_cb (self);
 }
