@@ -324,6 +324,11 @@ start_participation (TrbApplication *self)
       g_warning ("Taking part in networks is not possible: %s", error->message);
       return;
     }
+  {
+    g_autofree char *device = g_settings_get_string (self->settings, "compute-device");
+
+    trb_participation_manager_set_device (self->participations, device);
+  }
   g_signal_connect_object (self->participations, "event", G_CALLBACK (participation_event_cb),
                            self, G_CONNECT_SWAPPED);
   trb_participation_manager_load_async (self->participations, NULL, participations_loaded_cb,
