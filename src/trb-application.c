@@ -9,6 +9,7 @@
 
 #include "trb-application.h"
 
+#include <glib-unix.h>
 #include <glib/gi18n.h>
 
 #include "participant/trb-scheduler.h"
@@ -300,6 +301,14 @@ participations_loaded_cb (GObject      *source,
     g_warning ("The joined networks could not be loaded: %s", error->message);
 }
 
+/* Asked to stop (logout, kill): quit properly, so that the demo node stops too. */
+static gboolean
+terminate_cb (gpointer user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 start_participation (TrbApplication *self)
 {
@@ -310,6 +319,7 @@ start_participation (TrbApplication *self)
   static const char * const demo_args[] = { "--min-updates", "1", "--round-seconds", "30",
                                             NULL };
 
+  g_unix_signal_add (SIGTERM, terminate_cb, self);
   demo_dir = g_build_filename (g_get_user_data_dir (), "tributary", "demo-node", NULL);
   self->demo_node = trb_demo_node_new (demo_dir, demo_args);
 

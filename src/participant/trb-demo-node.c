@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sys/prctl.h>
 
 #define START_TIMEOUT_S 60
 
@@ -134,8 +135,8 @@ poll_url_cb (gpointer user_data)
 
   if (g_task_return_error_if_cancelled (task))
     goto done;
-  if (self->process == NULL || g_subprocess_get_if_exited (self->process) ||
-      g_subprocess_get_if_signaled (self->process) || g_get_monotonic_time () > data->deadline)
+  if (self->process == NULL || g_subprocess_get_identifier (self->process) == NULL ||
+      g_get_monotonic_time () > data->deadline)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s",
                                _("The demo network could not be started."));
@@ -153,6 +154,13 @@ done:
   data->timeout_id = 0;
   g_object_unref (task);
   return G_SOURCE_REMOVE;
+}
+
+/* The node ends with the app, even when the app is killed. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
 /**
@@ -212,8 +220,14 @@ trb_demo_node_start_async (TrbDemoNode         *self,
     g_ptr_array_add (argv, g_strdup (self->extra_args[i]));
   g_ptr_array_add (argv, NULL);
 
-  self->process = g_subprocess_newv ((const char * const *) argv->pdata,
-                                     G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
+  {
+    g_autoptr(GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+
+    g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+    self->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
+                                                  &error);
+  }
   if (self->process == NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,

@@ -182,6 +182,9 @@ trb_participation_format_status (TrbParticipationState state,
       {
         int percent = (int) CLAMP (progress * 100.0, 0, 100);
 
+        if (eta_seconds >= 0 && eta_seconds < 60)
+          /* Translators: "Training 92% — less than a minute left" */
+          return g_strdup_printf (_("Training %d%% — less than a minute left"), percent);
         if (eta_seconds >= 0)
           {
             g_autofree char *left = format_duration (eta_seconds);

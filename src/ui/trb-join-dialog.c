@@ -32,6 +32,7 @@ struct _TrbJoinDialog
   gboolean          demo;
   TrbClient        *client;
   GtkWindow        *parent;
+  gboolean          joining;
 
   AdwPreferencesGroup *about;
   AdwComboRow      *wallet_row;
@@ -149,6 +150,11 @@ static void
 show_error (TrbJoinDialog *self,
             const char    *message)
 {
+  if (self->joining)
+    {
+      self->joining = FALSE;
+      adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (self), "join", TRUE);
+    }
   gtk_spinner_stop (self->spinner);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), FALSE);
   adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (self), message);
@@ -348,6 +354,7 @@ joined_cb (GObject      *source,
       trb_window_add_toast (TRB_WINDOW (self->parent), adw_toast_new (title));
       trb_window_show_area (TRB_WINDOW (self->parent), "activity");
     }
+  self->joining = FALSE;
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
@@ -396,6 +403,7 @@ response_cb (TrbJoinDialog *self,
     return;
 
   /* Keep the dialog open while joining: the result or the problem shows there. */
+  self->joining = TRUE;
   adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (self), "join", FALSE);
   if (chosen < self->wallet_list->len)
     join_with_wallet (self, g_ptr_array_index (self->wallet_list, chosen));
@@ -410,13 +418,11 @@ response_cb (TrbJoinDialog *self,
     }
 }
 
-/* Joining closes the dialog itself; other answers close it at once. */
-static void
-close_unless_joining_cb (TrbJoinDialog *self,
-                         const char    *response)
+/* The dialog closes after any answer; while joining it stays, and closes itself when done. */
+static gboolean
+close_request_cb (TrbJoinDialog *self)
 {
-  if (!g_str_equal (response, "join"))
-    gtk_window_destroy (GTK_WINDOW (self));
+  return self->joining;
 }
 
 static void
@@ -501,7 +507,7 @@ trb_join_dialog_present (GtkWindow  *parent,
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (self), "cancel");
   adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (self), "join", FALSE);
   g_signal_connect (self, "response", G_CALLBACK (response_cb), NULL);
-  g_signal_connect (self, "response", G_CALLBACK (close_unless_joining_cb), NULL);
+  g_signal_connect (self, "close-request", G_CALLBACK (close_request_cb), NULL);
 
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
   self->spinner = GTK_SPINNER (gtk_spinner_new ());
@@ -526,7 +532,8 @@ trb_join_dialog_present (GtkWindow  *parent,
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER,
                                   GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scrolled), TRUE);
-  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scrolled), 420);
+  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scrolled), 360);
+  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scrolled), 480);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), box);
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (self), scrolled);
 

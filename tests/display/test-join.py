@@ -28,6 +28,20 @@ def contributed_rounds(store):
     return [r[0] for r in rows]
 
 
+def peak_rss_kib(pid):
+    with open(f"/proc/{pid}/status", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return -1
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main():
     data_home = tempfile.mkdtemp(prefix="tributary-join-test-")
     store = os.path.join(data_home, "tributary", "tributary.db")
@@ -62,9 +76,12 @@ def main():
                    what="the join to finish")
         d.screenshot("join-3-joined")
 
-        d.wait_for(lambda: app.node.findChild(
-            lambda n: n.roleName == "label" and (n.name or "").startswith("Training"),
+        # Training on the demo pictures takes seconds: the first of its steps seen is shown.
+        seen = d.wait_for(lambda: app.node.findChild(
+            lambda n: n.roleName == "label" and (n.name or "").startswith(
+                ("Downloading", "Training", "Sending", "Confirming", "Contributed")),
             retry=False, requireResult=False), timeout=60, what="training to start")
+        print(f"Activity area: “{seen.name}”")
         d.screenshot("join-4-training")
 
         d.wait_for(lambda: app.node.findChild(
@@ -74,7 +91,8 @@ def main():
         first = time.monotonic() - start
         print(f"round 1 contributed {first:.1f} s after Join")
         d.screenshot("join-5-contributed")
-        assert contributed_rounds(store) == ["Round 1 contributed"], contributed_rounds(store)
+        assert contributed_rounds(store)[0] == "Round 1 contributed", contributed_rounds(store)
+        print(f"peak memory (VmHWM) after training round 1: {peak_rss_kib(app.proc.pid)} KiB")
 
         # The Wallet area has the wallet made for the join.
         app.show_area("Wallet")
@@ -88,6 +106,15 @@ def main():
                    what="round 2 to be contributed with the window closed")
         assert app.proc.poll() is None, "the app ended with its window"
         print("round 2 contributed with the window closed")
+
+        # Idle in the background between rounds: the processor time it takes.
+        seconds = 10
+        before = cpu_seconds(app.proc.pid)
+        time.sleep(seconds)
+        used = cpu_seconds(app.proc.pid) - before
+        print(f"CPU in the background, not training: {100 * used / seconds:.2f} % of one core "
+              f"over {seconds} s")
+        print(f"peak memory (VmHWM) after two rounds: {peak_rss_kib(app.proc.pid)} KiB")
     finally:
         app.quit()
         d.gsettings("reset", "only-when-idle")
