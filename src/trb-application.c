@@ -32,6 +32,7 @@ struct _TrbApplication
   TrbWalletManager        *wallets;
   TrbParticipationManager *participations;
   TrbDemoNode             *demo_node;
+  TrbDemoNode             *hosted_node;
 };
 
 G_DEFINE_FINAL_TYPE (TrbApplication, trb_application, ADW_TYPE_APPLICATION)
@@ -457,6 +458,9 @@ trb_application_shutdown (GApplication *app)
   if (self->demo_node != NULL)
     trb_demo_node_stop (self->demo_node);
   g_clear_object (&self->demo_node);
+  if (self->hosted_node != NULL)
+    trb_demo_node_stop (self->hosted_node);
+  g_clear_object (&self->hosted_node);
   g_clear_object (&self->wallets);
   g_clear_object (&self->store);
   g_clear_object (&self->tray);
@@ -545,6 +549,30 @@ trb_application_get_demo_node (TrbApplication *self)
 {
   g_return_val_if_fail (TRB_IS_APPLICATION (self), NULL);
   return self->demo_node;
+}
+
+/**
+ * trb_application_get_hosted_node:
+ * @self: a #TrbApplication
+ *
+ * Returns: (transfer none) (nullable): the network hosted from Preferences, reachable from the
+ *   local network; stopped on quit
+ */
+TrbDemoNode *
+trb_application_get_hosted_node (TrbApplication *self)
+{
+  g_return_val_if_fail (TRB_IS_APPLICATION (self), NULL);
+
+  if (self->hosted_node == NULL && self->store != NULL)
+    {
+      static const char * const args[] = { "--listen", "0.0.0.0:0", "--min-updates", "1",
+                                           NULL };
+      g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "tributary",
+                                               "hosted-network", NULL);
+
+      self->hosted_node = trb_demo_node_new (dir, args);
+    }
+  return self->hosted_node;
 }
 
 TrbApplication *

@@ -24,5 +24,6 @@ TrbParticipationManager *
 TrbWalletManager *
                 trb_application_get_wallets   (TrbApplication *self);
 TrbDemoNode    *trb_application_get_demo_node (TrbApplication *self);
+TrbDemoNode    *trb_application_get_hosted_node (TrbApplication *self);
 
 G_END_DECLS

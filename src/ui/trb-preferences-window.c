@@ -12,6 +12,8 @@
 
 #include "trb-preferences-window.h"
 
+#include "ui/trb-network-host.h"
+
 struct _TrbPreferencesWindow
 {
   AdwPreferencesWindow  parent_instance;
@@ -25,6 +27,7 @@ struct _TrbPreferencesWindow
   GtkSwitch            *power_saver_switch;
   GtkSwitch            *metered_switch;
   GtkSwitch            *witness_switch;
+  AdwPreferencesGroup  *host_group;
 };
 
 G_DEFINE_FINAL_TYPE (TrbPreferencesWindow, trb_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -92,6 +95,7 @@ trb_preferences_window_class_init (TrbPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, power_saver_switch);
   gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, metered_switch);
   gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, witness_switch);
+  gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, host_group);
 }
 
 static void
@@ -123,6 +127,8 @@ trb_preferences_window_init (TrbPreferencesWindow *self)
                                 self->preset_row, "selected",
                                 G_SETTINGS_BIND_DEFAULT,
                                 preset_to_selected, selected_to_preset, NULL, NULL);
+
+  adw_preferences_group_add (self->host_group, trb_network_host_new ());
 }
 
 TrbPreferencesWindow *
