@@ -19,6 +19,7 @@
 #include "compute/trb-model-spec.h"
 #include "datasets/trb-dataset-registry.h"
 #include "net/trb-client.h"
+#include "participant/trb-invite.h"
 #include "trb-application.h"
 #include "ui/trb-window.h"
 #include "wallet/trb-bip39.h"
@@ -81,7 +82,7 @@ trb_join_dialog_init (TrbJoinDialog *self)
 
 /**
  * trb_join_dialog_parse_invite:
- * @text: an invite link (`tributary://join?url=…`) or a network's address (http or https)
+ * @text: an invite link or a network's address
  * @error: return location for an error
  *
  * Returns: (transfer full) (nullable): the network's address
@@ -90,46 +91,7 @@ char *
 trb_join_dialog_parse_invite (const char  *text,
                               GError     **error)
 {
-  g_autoptr(GUri) uri = NULL;
-  g_autofree char *candidate = NULL;
-  g_autofree char *stripped = NULL;
-
-  g_return_val_if_fail (text != NULL, NULL);
-
-  if (strlen (text) > 2048)
-    goto bad;
-  stripped = g_strstrip (g_strdup (text));
-  uri = g_uri_parse (stripped, G_URI_FLAGS_ENCODED_QUERY, NULL);
-  if (uri == NULL)
-    goto bad;
-  if (g_strcmp0 (g_uri_get_scheme (uri), "tributary") == 0)
-    {
-      g_autoptr(GHashTable) params = NULL;
-      const char *query = g_uri_get_query (uri);
-
-      if (g_strcmp0 (g_uri_get_host (uri), "join") != 0 || query == NULL)
-        goto bad;
-      params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL);
-      if (params == NULL || g_hash_table_lookup (params, "url") == NULL)
-        goto bad;
-      candidate = g_strdup (g_hash_table_lookup (params, "url"));
-      g_clear_pointer (&uri, g_uri_unref);
-      uri = g_uri_parse (candidate, G_URI_FLAGS_NONE, NULL);
-      if (uri == NULL)
-        goto bad;
-    }
-  if ((g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 &&
-       g_strcmp0 (g_uri_get_scheme (uri), "https") != 0) || g_uri_get_host (uri) == NULL ||
-      *g_uri_get_host (uri) == '\0')
-    goto bad;
-  return g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO | G_URI_HIDE_QUERY |
-                                       G_URI_HIDE_FRAGMENT);
-
-bad:
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       _("This is not a network address or an invite link. An address starts "
-                         "with “https://”; an invite link with “tributary://join”."));
-  return NULL;
+  return trb_invite_parse (text, error);
 }
 
 static void

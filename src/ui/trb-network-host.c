@@ -14,6 +14,7 @@
 
 #include <glib/gi18n.h>
 
+#include "participant/trb-invite.h"
 #include "trb-application.h"
 
 struct _TrbNetworkHost
@@ -22,11 +23,11 @@ struct _TrbNetworkHost
 
   GtkListBox   *list;
   AdwComboRow  *task_row;
-  GtkSwitch    *host_switch;
+  GtkButton    *host_button;
+  gboolean      running;
   AdwActionRow *address_row;
   AdwActionRow *invite_row;
   GCancellable *cancellable;
-  gboolean      updating;
 };
 
 G_DEFINE_FINAL_TYPE (TrbNetworkHost, trb_network_host, GTK_TYPE_BOX)
@@ -40,9 +41,7 @@ G_DEFINE_FINAL_TYPE (TrbNetworkHost, trb_network_host, GTK_TYPE_BOX)
 char *
 trb_network_host_invite_link (const char *url)
 {
-  g_autofree char *escaped = g_uri_escape_string (url, NULL, FALSE);
-
-  return g_strconcat ("tributary://join?url=", escaped, NULL);
+  return trb_invite_make (url);
 }
 
 /* A node listening on every interface says 0.0.0.0: others reach it by this computer's name. */
@@ -71,9 +70,9 @@ show_url (TrbNetworkHost *self,
   gtk_widget_set_visible (GTK_WIDGET (self->invite_row), invite != NULL);
   g_object_set_data_full (G_OBJECT (self->invite_row), "invite", g_steal_pointer (&invite),
                           g_free);
-  self->updating = TRUE;
-  gtk_switch_set_active (self->host_switch, url != NULL);
-  self->updating = FALSE;
+  self->running = url != NULL;
+  gtk_button_set_label (self->host_button, self->running ? _("_Stop") : _("_Start"));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->host_button), TRUE);
 }
 
 static void
@@ -102,15 +101,16 @@ get_node (void)
 }
 
 static void
-switch_changed_cb (TrbNetworkHost *self)
+host_clicked_cb (TrbNetworkHost *self)
 {
   TrbDemoNode *node = get_node ();
 
-  if (self->updating || node == NULL)
+  if (node == NULL)
     return;
-  if (gtk_switch_get_active (self->host_switch))
+  if (!self->running)
     {
       adw_action_row_set_subtitle (self->address_row, _("Starting…"));
+      gtk_widget_set_sensitive (GTK_WIDGET (self->host_button), FALSE);
       trb_demo_node_start_async (node, self->cancellable, started_cb, g_object_ref (self));
     }
   else
@@ -177,15 +177,11 @@ trb_network_host_init (TrbNetworkHost *self)
   gtk_list_box_append (self->list, GTK_WIDGET (self->task_row));
 
   host_row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (host_row), _("_Host on This Computer"));
-  adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (host_row), TRUE);
-  self->host_switch = GTK_SWITCH (gtk_switch_new ());
-  gtk_widget_set_valign (GTK_WIDGET (self->host_switch), GTK_ALIGN_CENTER);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (host_row), GTK_WIDGET (self->host_switch));
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (host_row),
-                                         GTK_WIDGET (self->host_switch));
-  g_signal_connect_swapped (self->host_switch, "notify::active", G_CALLBACK (switch_changed_cb),
-                            self);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (host_row), _("Host on This Computer"));
+  self->host_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Start")));
+  gtk_widget_set_valign (GTK_WIDGET (self->host_button), GTK_ALIGN_CENTER);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (host_row), GTK_WIDGET (self->host_button));
+  g_signal_connect_swapped (self->host_button, "clicked", G_CALLBACK (host_clicked_cb), self);
   gtk_list_box_append (self->list, host_row);
 
   self->address_row = ADW_ACTION_ROW (make_row (_("Address")));

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "participant/trb-device-queue.h"
+#include "participant/trb-invite.h"
 #include "participant/trb-participation.h"
 #include "trb-test-network.h"
 
@@ -396,6 +397,59 @@ test_status_words (void)
   g_assert_cmpstr (battery, ==, "Paused: on battery");
 }
 
+static void
+test_invite (void)
+{
+  static const struct {
+    const char *text;
+    const char *url;    /* NULL: refused */
+  } cases[] = {
+    { "https://lab.example.org:8443", "https://lab.example.org:8443" },
+    { "  http://127.0.0.1:4000/  \n", "http://127.0.0.1:4000/" },
+    { "tributary://join?url=https%3A%2F%2Fnet.example%3A9000", "https://net.example:9000" },
+    { "tributary://join?x=1&url=http%3A%2F%2F10.0.0.2%3A1234", "http://10.0.0.2:1234" },
+    { "https://user:secret@net.example/?a=1#f", "https://net.example/" },
+    { "tributary://join", NULL },
+    { "tributary://join?url=", NULL },
+    { "tributary://leave?url=https%3A%2F%2Fnet.example", NULL },
+    { "tributary://join?url=tributary%3A%2F%2Fjoin%3Furl%3Dx", NULL },
+    { "tributary://join?url=file%3A%2F%2F%2Fetc%2Fpasswd", NULL },
+    { "ftp://net.example", NULL },
+    { "net.example", NULL },
+    { "", NULL },
+    { "http://", NULL },
+  };
+  g_autofree char *long_text = g_strnfill (TRB_INVITE_MAX_LENGTH + 1, 'a');
+  g_autofree char *made = trb_invite_make ("http://lab.local:41234");
+  g_autofree char *back = NULL;
+  g_autoptr(GError) error = NULL;
+  char *too_long;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) case_error = NULL;
+      g_autofree char *url = trb_invite_parse (cases[i].text, &case_error);
+
+      g_test_message ("%s", cases[i].text);
+      g_assert_cmpstr (url, ==, cases[i].url);
+      if (cases[i].url == NULL)
+        g_assert_error (case_error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+      else
+        g_assert_no_error (case_error);
+    }
+
+  too_long = trb_invite_parse (long_text, &error);
+  g_assert_null (too_long);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* What "Host a Network" hands out opens as the same address. */
+  g_assert_true (g_str_has_prefix (made, "tributary://join?url="));
+  back = trb_invite_parse (made, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (back, ==, "http://lab.local:41234");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -411,6 +465,7 @@ main (int    argc,
 
   g_test_add_func ("/participation/status-words", test_status_words);
   g_test_add_func ("/participation/device-queue", test_device_queue);
+  g_test_add_func ("/participation/invite", test_invite);
   g_test_add ("/participation/contribute", Fixture, NULL, fixture_setup, test_contribute,
               fixture_teardown);
   for (guint i = 0; i < G_N_ELEMENTS (crash_states); i++)
