@@ -10,10 +10,12 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <libsoup/soup.h>
 #include <sodium.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "participant/trb-catalogue.h"
 #include "participant/trb-device-queue.h"
 #include "participant/trb-invite.h"
 #include "participant/trb-participation.h"
@@ -450,6 +452,142 @@ test_invite (void)
   g_assert_cmpstr (back, ==, "http://lab.local:41234");
 }
 
+static const char good_catalogue[] =
+  "{\"networks\": ["
+  " {\"name\": \"Lab\", \"url\": \"https://lab.example:8443\", \"operator\": \"A lab\","
+  "  \"description\": \"Leaves\"},"
+  " {\"name\": \"No address\"},"
+  " {\"name\": \"Bad address\", \"url\": \"file:///etc/passwd\"},"
+  " {\"name\": 7, \"url\": \"https://x.example\"},"
+  " \"not an object\","
+  " {\"name\": \"Invite\", \"url\": \"tributary://join?url=http%3A%2F%2F10.1.2.3%3A80\"}"
+  "]}";
+
+static void
+test_catalogue_parse (void)
+{
+  static const char * const bad[] = {
+    "", "[]", "{}", "{\"networks\": {}}", "{\"networks\": [", "\"text\"",
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) entries = trb_catalogue_parse (good_catalogue, strlen (good_catalogue),
+                                                      &error);
+  g_autofree char *huge = g_strnfill (TRB_CATALOGUE_MAX_BYTES + 1, ' ');
+  TrbCatalogueEntry *entry;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (entries->len, ==, 2);
+  entry = g_ptr_array_index (entries, 0);
+  g_assert_cmpstr (entry->name, ==, "Lab");
+  g_assert_cmpstr (entry->url, ==, "https://lab.example:8443");
+  g_assert_cmpstr (entry->operator_name, ==, "A lab");
+  g_assert_cmpstr (entry->description, ==, "Leaves");
+  entry = g_ptr_array_index (entries, 1);
+  g_assert_cmpstr (entry->url, ==, "http://10.1.2.3:80");
+  g_assert_null (entry->operator_name);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GPtrArray) none = trb_catalogue_parse (bad[i], strlen (bad[i]), &error);
+
+      g_assert_null (none);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+      g_clear_error (&error);
+    }
+  g_assert_null (trb_catalogue_parse (huge, strlen (huge), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE);
+}
+
+static void
+serve_catalogue_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    const char        *path,
+                    GHashTable        *query,
+                    gpointer           user_data)
+{
+  if (g_str_equal (path, "/huge"))
+    {
+      char *body = g_malloc (TRB_CATALOGUE_MAX_BYTES * 2);
+
+      memset (body, ' ', TRB_CATALOGUE_MAX_BYTES * 2);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body,
+                                        TRB_CATALOGUE_MAX_BYTES * 2);
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+    }
+  else if (g_str_equal (path, "/catalogue.json"))
+    {
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC,
+                                        good_catalogue, strlen (good_catalogue));
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+    }
+  else
+    soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+}
+
+static void
+store_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
+test_catalogue_fetch (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSList) uris = NULL;
+  g_autofree char *base = NULL;
+  const char *paths[] = { "/catalogue.json", "/missing", "/huge" };
+
+  soup_server_add_handler (server, NULL, serve_catalogue_cb, NULL, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  uris = soup_server_get_uris (server);
+  base = g_uri_to_string (uris->data);
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  if (g_str_has_suffix (base, "/"))
+    base[strlen (base) - 1] = '\0';
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autofree char *url = g_strconcat (base, paths[i], NULL);
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GPtrArray) entries = NULL;
+      g_autoptr(GError) fetch_error = NULL;
+
+      trb_catalogue_fetch_async (url, NULL, store_result_cb, &result);
+      while (result == NULL)
+        g_main_context_iteration (NULL, TRUE);
+      entries = trb_catalogue_fetch_finish (result, &fetch_error);
+      if (i == 0)
+        {
+          g_assert_no_error (fetch_error);
+          g_assert_cmpuint (entries->len, ==, 2);
+        }
+      else
+        {
+          int expected = i == 1 ? G_IO_ERROR_FAILED : G_IO_ERROR_MESSAGE_TOO_LARGE;
+
+          g_assert_null (entries);
+          g_assert_error (fetch_error, G_IO_ERROR, expected);
+        }
+    }
+
+  /* Not a web address: refused without any request. */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GPtrArray) entries = NULL;
+
+    trb_catalogue_fetch_async ("ftp://x.example/c.json", NULL, store_result_cb, &result);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    entries = trb_catalogue_fetch_finish (result, &error);
+    g_assert_null (entries);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -466,6 +604,8 @@ main (int    argc,
   g_test_add_func ("/participation/status-words", test_status_words);
   g_test_add_func ("/participation/device-queue", test_device_queue);
   g_test_add_func ("/participation/invite", test_invite);
+  g_test_add_func ("/participation/catalogue/parse", test_catalogue_parse);
+  g_test_add_func ("/participation/catalogue/fetch", test_catalogue_fetch);
   g_test_add ("/participation/contribute", Fixture, NULL, fixture_setup, test_contribute,
               fixture_teardown);
   for (guint i = 0; i < G_N_ELEMENTS (crash_states); i++)
