@@ -14,6 +14,7 @@
 
 #include <glib/gi18n.h>
 
+#include "participant/trb-catalogue.h"
 #include "trb-application.h"
 #include "ui/trb-join-dialog.h"
 #include "ui/trb-window.h"
@@ -24,8 +25,12 @@ struct _TrbNetworksPage
 
   GtkStack   *stack;
   GtkListBox *networks_list;
+  AdwPreferencesGroup *directory_group;
+  AdwPreferencesGroup *joined_group;
 
   TrbParticipationManager *manager;
+  GCancellable *cancellable;
+  guint         n_directory;
 };
 
 G_DEFINE_FINAL_TYPE (TrbNetworksPage, trb_networks_page, ADW_TYPE_BIN)
@@ -178,7 +183,70 @@ items_changed_cb (TrbNetworksPage *self)
 {
   guint n = self->manager != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->manager)) : 0;
 
-  gtk_stack_set_visible_child_name (self->stack, n > 0 ? "list" : "empty");
+  gtk_widget_set_visible (GTK_WIDGET (self->joined_group), n > 0);
+  gtk_stack_set_visible_child_name (self->stack, n + self->n_directory > 0 ? "list" : "empty");
+}
+
+static void
+directory_row_activated_cb (AdwActionRow    *row,
+                            TrbNetworksPage *self)
+{
+  trb_join_dialog_present (get_window (self), g_object_get_data (G_OBJECT (row), "url"));
+}
+
+static void
+catalogue_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  TrbNetworksPage *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) entries = trb_catalogue_fetch_finish (result, &error);
+
+  if (entries == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_warning ("%s", error->message);
+          gtk_widget_set_visible (GTK_WIDGET (self->directory_group), TRUE);
+          adw_preferences_group_set_description (self->directory_group, error->message);
+        }
+      return;
+    }
+  for (guint i = 0; i < entries->len; i++)
+    {
+      TrbCatalogueEntry *entry = g_ptr_array_index (entries, i);
+      GtkWidget *row = adw_action_row_new ();
+      g_autofree char *subtitle = NULL;
+
+      subtitle = g_strdup_printf ("%s%s%s", entry->operator_name ? entry->operator_name : "",
+                                  entry->operator_name && entry->description ? " — " : "",
+                                  entry->description ? entry->description : "");
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), entry->name);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      g_object_set_data_full (G_OBJECT (row), "url", g_strdup (entry->url), g_free);
+      g_signal_connect_object (row, "activated", G_CALLBACK (directory_row_activated_cb), self,
+                               0);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name (
+                                   "go-next-symbolic"));
+      adw_preferences_group_add (self->directory_group, row);
+    }
+  self->n_directory = entries->len;
+  gtk_widget_set_visible (GTK_WIDGET (self->directory_group), entries->len > 0);
+  items_changed_cb (self);
+}
+
+static void
+load_directory (TrbNetworksPage *self)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autofree char *url = g_settings_get_string (settings, "catalogue-url");
+
+  if (url == NULL || *url == '\0')
+    return;
+  trb_catalogue_fetch_async (url, self->cancellable, catalogue_cb, self);
 }
 
 static void
@@ -186,6 +254,8 @@ trb_networks_page_dispose (GObject *object)
 {
   TrbNetworksPage *self = TRB_NETWORKS_PAGE (object);
 
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (object), TRB_TYPE_NETWORKS_PAGE);
   g_clear_object (&self->manager);
 
@@ -204,6 +274,8 @@ trb_networks_page_class_init (TrbNetworksPageClass *klass)
                                                RESOURCE_BASE_PATH "/trb-networks-page.ui");
   gtk_widget_class_bind_template_child (widget_class, TrbNetworksPage, stack);
   gtk_widget_class_bind_template_child (widget_class, TrbNetworksPage, networks_list);
+  gtk_widget_class_bind_template_child (widget_class, TrbNetworksPage, directory_group);
+  gtk_widget_class_bind_template_child (widget_class, TrbNetworksPage, joined_group);
   gtk_widget_class_install_action (widget_class, "networks.join-demo", NULL, join_demo_action);
   gtk_widget_class_install_action (widget_class, "networks.add-by-address", NULL,
                                    add_by_address_action);
@@ -216,6 +288,7 @@ trb_networks_page_init (TrbNetworksPage *self)
   TrbParticipationManager *manager = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
 
   if (TRB_IS_APPLICATION (app))
     manager = trb_application_get_participations (TRB_APPLICATION (app));
@@ -231,4 +304,5 @@ trb_networks_page_init (TrbNetworksPage *self)
   g_signal_connect_object (manager, "items-changed", G_CALLBACK (items_changed_cb), self,
                            G_CONNECT_SWAPPED);
   items_changed_cb (self);
+  load_directory (self);
 }
