@@ -339,6 +339,9 @@ start_participation (TrbApplication *self)
     g_autofree char *device = g_settings_get_string (self->settings, "compute-device");
 
     trb_participation_manager_set_device (self->participations, device);
+    trb_participation_manager_set_cosign (self->participations,
+                                          g_settings_get_boolean (self->settings,
+                                                                  "witness-checkpoints"));
   }
   g_signal_connect_object (self->participations, "event", G_CALLBACK (participation_event_cb),
                            self, G_CONNECT_SWAPPED);

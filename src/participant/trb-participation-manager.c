@@ -31,6 +31,7 @@ struct _TrbParticipationManager
   GHashTable       *names;    /* origin → name */
   GHashTable       *urls;     /* origin → url */
   char             *device;
+  gboolean          cosign;
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -148,6 +149,7 @@ trb_participation_manager_init (TrbParticipationManager *self)
   self->urls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->queue = trb_device_queue_new ();
   self->device = g_strdup ("cpu");
+  self->cosign = TRUE;
 }
 
 /**
@@ -192,6 +194,19 @@ trb_participation_manager_set_device (TrbParticipationManager *self,
     trb_participation_set_device (g_ptr_array_index (self->items, i), self->device);
 }
 
+/**
+ * trb_participation_manager_set_cosign:
+ * @self: a manager
+ * @cosign: whether networks joined from now on cosign the checkpoints they verify
+ */
+void
+trb_participation_manager_set_cosign (TrbParticipationManager *self,
+                                      gboolean                 cosign)
+{
+  g_return_if_fail (TRB_IS_PARTICIPATION_MANAGER (self));
+  self->cosign = cosign;
+}
+
 static void
 participation_event_cb (TrbParticipation        *p,
                         const char              *kind,
@@ -219,6 +234,7 @@ add_participation (TrbParticipationManager *self,
   trb_participation_set_scheduler (p, self->scheduler);
   trb_participation_set_device_queue (p, self->queue);
   trb_participation_set_device (p, self->device);
+  trb_participation_set_verification (p, keypair, self->cosign);
   g_signal_connect (p, "event", G_CALLBACK (participation_event_cb), self);
   g_hash_table_replace (self->names, g_strdup (origin), g_strdup (name));
   g_hash_table_replace (self->urls, g_strdup (origin), g_strdup (url));

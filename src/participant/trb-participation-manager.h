@@ -69,6 +69,8 @@ TrbParticipation *trb_participation_manager_lookup_url        (TrbParticipationM
 const char       *trb_participation_manager_get_name          (TrbParticipationManager *self,
                                                                TrbParticipation        *participation);
 TrbParticipation *trb_participation_manager_get_active        (TrbParticipationManager *self);
+void              trb_participation_manager_set_cosign        (TrbParticipationManager *self,
+                                                               gboolean                 cosign);
 void              trb_participation_manager_set_device        (TrbParticipationManager *self,
                                                                const char              *device);
 GPtrArray        *trb_participation_manager_list_events       (TrbParticipationManager *self,

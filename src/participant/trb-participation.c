@@ -48,6 +48,8 @@ struct _TrbParticipation
   TrbStore              *store;
   TrbClient             *client;
   TrbScheduler          *scheduler;
+  TrbKeypair            *keypair;
+  gboolean               cosign;
   TrbDeviceQueue        *queue;
   GCancellable          *cancellable;
   char                  *origin;
@@ -516,6 +518,78 @@ contributed (TrbParticipation *self)
 
 /* ---- uploading and confirming --------------------------------------------------------------- */
 
+/* Checks the ledger as the contributor does: the checkpoint against the pinned key and the last
+ * one verified, and every receipt's entry included. It waits on its own main context, so it
+ * runs in a worker thread with a client of its own. */
+static void
+verify_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  TrbParticipation *self = source_object;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TrbClient) client = NULL;
+  g_autoptr(TrbContributor) contributor = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  g_main_context_push_thread_default (context);
+  client = trb_client_new (trb_client_get_base_url (self->client));
+  trb_client_set_keypair (client, self->keypair);
+  contributor = trb_contributor_new (client, self->store);
+  ok = trb_contributor_connect (contributor, &error) &&
+       trb_contributor_sync (contributor, self->cosign, &error);
+  g_clear_object (&contributor);
+  g_clear_object (&client);
+  g_main_context_pop_thread_default (context);
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, g_steal_pointer (&error));
+}
+
+static void contributed (TrbParticipation *self);
+
+static void
+verified_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(TrbParticipation) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (!self->running)
+        return;
+      /* A tampered ledger stops everything; a ledger that cannot be reached now is checked
+       * again after the next round, and the update is in. */
+      if (g_error_matches (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED))
+        {
+          fail (self, error);
+          return;
+        }
+      log_event (self, "problem", error->message);
+    }
+  if (self->running)
+    contributed (self);
+}
+
+static void
+verify (TrbParticipation *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->keypair == NULL)
+    {
+      contributed (self);
+      return;
+    }
+  task = g_task_new (self, self->cancellable, verified_cb, g_object_ref (self));
+  g_task_run_in_thread (task, verify_thread);
+}
+
 static void
 upload_cb (GObject      *source,
            GAsyncResult *result,
@@ -559,7 +633,7 @@ upload_cb (GObject      *source,
       fail (self, error);
       return;
     }
-  contributed (self);
+  verify (self);
 }
 
 static void
@@ -1135,6 +1209,7 @@ trb_participation_finalize (GObject *object)
 
   g_clear_object (&self->store);
   g_clear_object (&self->client);
+  g_clear_object (&self->keypair);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->spec);
   g_clear_object (&self->base);
@@ -1317,6 +1392,23 @@ trb_participation_set_device (TrbParticipation *self,
   g_return_if_fail (TRB_IS_PARTICIPATION (self));
   g_free (self->device);
   self->device = g_strdup (device != NULL ? device : "cpu");
+}
+
+/**
+ * trb_participation_set_verification:
+ * @self: a participation
+ * @keypair: (nullable): the wallet's key, to check the ledger after each round with a client of
+ *   its own; %NULL checks only the receipt's signature
+ * @cosign: whether to cosign each checkpoint verified (witness)
+ */
+void
+trb_participation_set_verification (TrbParticipation *self,
+                                    TrbKeypair       *keypair,
+                                    gboolean          cosign)
+{
+  g_return_if_fail (TRB_IS_PARTICIPATION (self));
+  g_set_object (&self->keypair, keypair);
+  self->cosign = cosign;
 }
 
 void

@@ -11,6 +11,7 @@
 #include "participant/trb-device-queue.h"
 #include "participant/trb-scheduler.h"
 #include "store/trb-store.h"
+#include "wallet/trb-keypair.h"
 
 G_BEGIN_DECLS
 
@@ -74,6 +75,9 @@ void                   trb_participation_set_device_queue     (TrbParticipation 
                                                                TrbDeviceQueue     *queue);
 void                   trb_participation_set_device           (TrbParticipation   *self,
                                                                const char         *device);
+void                   trb_participation_set_verification     (TrbParticipation   *self,
+                                                               TrbKeypair         *keypair,
+                                                               gboolean            cosign);
 void                   trb_participation_set_poll_interval    (TrbParticipation   *self,
                                                                guint               ms);
 void                   trb_participation_set_retry_base       (TrbParticipation   *self,

@@ -50,11 +50,12 @@ typedef struct
 
 static TrbClient *
 make_client (const char   *url,
-             const guint8 *secret_key)
+             const guint8 *seed)
 {
   TrbClient *client = trb_client_new (url);
+  g_autoptr(TrbKeypair) keypair = trb_keypair_new_from_seed (seed);
 
-  trb_client_set_identity (client, secret_key);
+  trb_client_set_keypair (client, keypair);
   trb_client_set_retry_policy (client, 3, 50);
   return client;
 }
@@ -77,6 +78,12 @@ make_participation (const char   *url,
   g_assert_no_error (error);
   client = make_client (url, secret_key);
   p = trb_participation_new (store, client, origin, ledger_key, "clothing", images);
+  {
+    g_autoptr(TrbKeypair) keypair = trb_keypair_new_from_seed (secret_key);
+
+    /* The ledger is checked after each round, and the checkpoint cosigned. */
+    trb_participation_set_verification (p, keypair, TRUE);
+  }
   trb_participation_set_poll_interval (p, 100);
   trb_participation_set_retry_base (p, 1);
   trb_participation_set_max_samples (p, N_SAMPLES);
@@ -93,7 +100,6 @@ fixture_setup (Fixture       *f,
   g_autoptr(TrbStore) store = NULL;
   g_autoptr(TrbClient) client = NULL;
   g_autoptr(TrbContributor) contributor = NULL;
-  guint8 public_key[32];
   static guint counter;
 
   /* The subprocess of test_resume() uses its parent's node and store. */
@@ -103,8 +109,9 @@ fixture_setup (Fixture       *f,
   test_node_init (&f->node, task);
   test_node_start (&f->node, NULL);
 
-  f->secret_key = sodium_malloc (64);
-  crypto_sign_keypair (public_key, f->secret_key);
+  /* The wallet's seed, as the keyring would give it. */
+  f->secret_key = sodium_malloc (32);
+  randombytes_buf (f->secret_key, 32);
   f->store_path = g_strdup_printf ("%s/participant-%u.db", g_get_user_data_dir (), counter++);
   store = trb_store_new_for_path (f->store_path, &error);
   g_assert_no_error (error);
@@ -173,6 +180,22 @@ count_updates (Fixture *f,
   return count;
 }
 
+/* Receipts whose ledger entry was verified included in a checkpoint. */
+static int
+count_verified_receipts (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbStore) store = trb_store_new_for_path (f->store_path, &error);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_prepare_v2 (trb_store_get_db (store),
+                                       "SELECT count(*) FROM net_receipts WHERE verified_size "
+                                       "IS NOT NULL", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  return sqlite3_column_int (stmt, 0);
+}
+
 static void
 run_until_contributed (TrbParticipation *p,
                        gint64            round)
@@ -214,10 +237,12 @@ test_contribute (Fixture       *f,
   g_assert_cmpstr (status, ==, "Contributed");
   g_assert_cmpuint (trb_participation_get_n_uploads (p), ==, 1);
   g_assert_cmpuint (count_updates (f, 1), ==, 1);
+  g_assert_cmpint (count_verified_receipts (f), ==, 1);
 
   /* Round 1 closed with our update alone; the loop goes on to round 2. */
   run_until_contributed (p, 2);
   g_assert_cmpuint (count_updates (f, 2), ==, 1);
+  g_assert_cmpint (count_verified_receipts (f), ==, 2);
   g_assert_cmpuint (trb_participation_get_n_uploads (p), ==, 2);
 }
 
@@ -263,7 +288,7 @@ run_child (void)
   g_autofree guint8 *key = g_base64_decode (g_getenv ("TRB_TEST_KEY"), &key_len);
   g_autoptr(TrbParticipation) p = NULL;
 
-  g_assert_cmpuint (key_len, ==, 64);
+  g_assert_cmpuint (key_len, ==, 32);
   p = make_participation (g_getenv ("TRB_TEST_URL"), key, g_getenv ("TRB_TEST_STORE"),
                           g_getenv ("TRB_TEST_ORIGIN"), g_getenv ("TRB_TEST_LEDGER_KEY"));
   if (g_str_equal (target, "training"))
@@ -294,7 +319,7 @@ test_resume (Fixture       *f,
       return;
     }
 
-  key = g_base64_encode (f->secret_key, 64);
+  key = g_base64_encode (f->secret_key, 32);
   g_setenv ("TRB_TEST_CRASH_AT", target, TRUE);
   g_setenv ("TRB_TEST_KEY", key, TRUE);
   g_setenv ("TRB_TEST_URL", f->node.url, TRUE);
@@ -315,6 +340,7 @@ test_resume (Fixture       *f,
   run_until_contributed (p, 1);
   g_assert_cmpuint (count_updates (f, 1), ==, 1);
   g_assert_cmpint (trb_participation_get_last_contributed (p), ==, 1);
+  g_assert_cmpint (count_verified_receipts (f), ==, 1);
 
   if (g_str_equal (target, "training"))
     g_assert_cmpint (trb_participation_get_resumed_epoch (p), >=, 1);
