@@ -359,6 +359,113 @@ test_resume (Fixture       *f,
 
 /* ---- fairness ------------------------------------------------------------------------------- */
 
+typedef struct
+{
+  guint training;
+  guint max_training;
+  GString *order;   /* which network trained, in order */
+} Occupancy;
+
+static void
+occupancy_state_cb (TrbParticipation *p,
+                    GParamSpec       *pspec,
+                    Occupancy        *occ)
+{
+  gboolean now = trb_participation_get_state (p) == TRB_PARTICIPATION_STATE_TRAINING;
+  gboolean before = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (p), "training"));
+
+  if (now == before)
+    return;
+  g_object_set_data (G_OBJECT (p), "training", GINT_TO_POINTER (now));
+  if (now)
+    {
+      occ->training++;
+      occ->max_training = MAX (occ->max_training, occ->training);
+      g_string_append (occ->order, g_object_get_data (G_OBJECT (p), "tag"));
+    }
+  else
+    occ->training--;
+}
+
+/* Two networks, one device: never two trainings at once, and both get their turns. */
+static void
+test_two_networks (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *holdout = test_dataset_path ("t10k-images-idx3-ubyte.gz");
+  g_autofree char *task = g_strdup_printf (task_template, holdout);
+  g_autoptr(TrbDeviceQueue) queue = trb_device_queue_new ();
+  g_autoptr(TrbParticipation) a = NULL;
+  g_autoptr(TrbParticipation) b = NULL;
+  g_autoptr(TrbStore) store = NULL;
+  g_autoptr(TrbClient) client = NULL;
+  g_autoptr(TrbContributor) contributor = NULL;
+  g_autofree char *origin_b = NULL;
+  g_autofree char *key_b = NULL;
+  Occupancy occ = { 0, 0, g_string_new (NULL) };
+  TestNode second = { 0 };
+  gint64 deadline = g_get_monotonic_time () + 180 * G_USEC_PER_SEC;
+
+  /* A network of another name, so that its ledger key is pinned apart from the first's. */
+  {
+    g_autofree char *binary = g_build_filename (g_getenv ("TRB_BUILD_ROOT"), "src", "node",
+                                                "tributary-node", NULL);
+    g_autofree char *task_path = NULL;
+    g_autoptr(GSubprocess) init = NULL;
+
+    second.data_dir = g_build_filename (g_get_user_data_dir (), "second-node", NULL);
+    task_path = g_strconcat (second.data_dir, ".task.json", NULL);
+    g_assert_true (g_file_set_contents (task_path, task, -1, &error));
+    init = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, binary, "init",
+                             "--data", second.data_dir, "--name", "Second network", "--task",
+                             task_path, NULL);
+    g_assert_no_error (error);
+    g_assert_true (g_subprocess_wait_check (init, NULL, &error));
+  }
+  test_node_start (&second, NULL);
+  store = trb_store_new_for_path (f->store_path, &error);
+  g_assert_no_error (error);
+  client = make_client (second.url, f->secret_key);
+  contributor = trb_contributor_new (client, store);
+  g_assert_true (trb_contributor_connect (contributor, &error));
+  g_assert_no_error (error);
+  g_assert_true (trb_contributor_join (contributor, &error));
+  g_assert_no_error (error);
+  origin_b = g_strdup (trb_contributor_get_origin (contributor));
+  key_b = g_strdup (trb_contributor_get_ledger_key (contributor));
+  g_assert_cmpstr (origin_b, !=, f->origin);
+
+  a = make_participation (f->node.url, f->secret_key, f->store_path, f->origin, f->ledger_key);
+  b = make_participation (second.url, f->secret_key, f->store_path, origin_b, key_b);
+  g_object_set_data (G_OBJECT (a), "tag", (gpointer) "a");
+  g_object_set_data (G_OBJECT (b), "tag", (gpointer) "b");
+  trb_participation_set_device_queue (a, queue);
+  trb_participation_set_device_queue (b, queue);
+  g_signal_connect (a, "notify::state", G_CALLBACK (occupancy_state_cb), &occ);
+  g_signal_connect (b, "notify::state", G_CALLBACK (occupancy_state_cb), &occ);
+  trb_participation_start (a);
+  trb_participation_start (b);
+  while (trb_participation_get_last_contributed (a) < 3 ||
+         trb_participation_get_last_contributed (b) < 3)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  trb_participation_stop (a);
+  trb_participation_stop (b);
+
+  g_test_message ("training order: %s", occ.order->str);
+  g_assert_cmpuint (occ.max_training, ==, 1);
+  g_assert_cmpuint (count_updates (f, 1), ==, 1);
+  g_assert_cmpuint (count_updates (f, 3), ==, 1);
+  /* Neither trained twice while the other waited: the turns alternate. */
+  g_assert_null (strstr (occ.order->str, "aaa"));
+  g_assert_null (strstr (occ.order->str, "bbb"));
+  g_string_free (occ.order, TRUE);
+  test_node_clear (&second);
+}
+
 static void
 acquired_cb (GObject      *source,
              GAsyncResult *result,
@@ -633,6 +740,8 @@ main (int    argc,
   g_test_add_func ("/participation/catalogue/parse", test_catalogue_parse);
   g_test_add_func ("/participation/catalogue/fetch", test_catalogue_fetch);
   g_test_add ("/participation/contribute", Fixture, NULL, fixture_setup, test_contribute,
+              fixture_teardown);
+  g_test_add ("/participation/two-networks", Fixture, NULL, fixture_setup, test_two_networks,
               fixture_teardown);
   for (guint i = 0; i < G_N_ELEMENTS (crash_states); i++)
     {
