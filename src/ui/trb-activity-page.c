@@ -184,6 +184,14 @@ status_changed_cb (TrbParticipation *p,
                               trb_participation_get_last_contributed (p));
       adw_action_row_set_subtitle (row, last);
     }
+  else if (trb_participation_get_problem (p) != NULL &&
+           (trb_participation_get_state (p) == TRB_PARTICIPATION_STATE_PROBLEM ||
+            trb_participation_get_state (p) == TRB_PARTICIPATION_STATE_STOPPED))
+    {
+      /* The problem in the user's words, so that they know what to do about it. */
+      last = g_strdup_printf ("%s: %s", status, trb_participation_get_problem (p));
+      adw_action_row_set_subtitle (row, last);
+    }
   else
     adw_action_row_set_subtitle (row, status);
   update_job (g_object_get_data (G_OBJECT (row), "page"));

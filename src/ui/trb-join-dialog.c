@@ -165,10 +165,15 @@ task_cb (GObject      *source,
   add_info_row (self, _("What it trains"),
                 json_object_get_string_member_with_default (task, "title", _("Not described")));
 
-  data_text = g_strdup_printf (_("Pictures of %d × %d pixels, sorted into %d kinds"),
-                               (int) json_number (task, "data_schema", "width", 0),
-                               (int) json_number (task, "data_schema", "height", 0),
-                               (int) json_number (task, "data_schema", "classes", 0));
+  if (json_number (task, "data_schema", "width", 0) > 0 &&
+      json_number (task, "data_schema", "height", 0) > 0)
+    data_text = g_strdup_printf (_("Pictures of %d × %d pixels, sorted into %d kinds"),
+                                 (int) json_number (task, "data_schema", "width", 0),
+                                 (int) json_number (task, "data_schema", "height", 0),
+                                 (int) json_number (task, "data_schema", "classes", 0));
+  else
+    data_text = g_strdup_printf (_("Examples sorted into %d kinds"),
+                                 (int) json_number (task, "data_schema", "classes", 0));
   add_info_row (self, _("What data it needs"), data_text);
 
   rewards = g_strdup_printf (_("%g points for each picture trained on, at most %g a round"),
