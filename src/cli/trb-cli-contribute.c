@@ -22,6 +22,7 @@ trb_cli_contribute (int    argc,
   g_autofree char *network_id = NULL;
   g_autofree char *dataset = NULL;
   g_autofree char *share = NULL;
+  g_autofree char *device = NULL;
   int rounds = 1, max_samples = 0, timeout = 600;
   guint part = 0, n_parts = 1;
   g_autoptr(TrbStore) store = NULL;
@@ -42,6 +43,8 @@ trb_cli_contribute (int    argc,
     { "max-samples", 0, 0, G_OPTION_ARG_INT, &max_samples, N_("Use at most N samples"),
       N_("N") },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, N_("Seconds to wait for a round"), N_("S") },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &device,
+      N_("Where to train: cpu (default), auto, or vulkan:N (see “devices”)"), N_("DEVICE") },
     { NULL }
   };
 
@@ -94,6 +97,7 @@ trb_cli_contribute (int    argc,
 
   if (!(contributor = trb_cli_connect (store, network, NULL)))
     return 1;
+  trb_contributor_set_device (contributor, device);
   if (!trb_contributor_join (contributor, &error))
     {
       trb_cli_printerr ("%s", error->message);

@@ -55,6 +55,8 @@ static const char * const node_schema[] = {
   "CREATE TABLE checkpoints (tree_size INTEGER PRIMARY KEY, note TEXT NOT NULL);"
   "CREATE TABLE cosignatures (tree_size INTEGER NOT NULL, participant TEXT NOT NULL,"
   "  line TEXT NOT NULL, PRIMARY KEY (tree_size, participant));",
+  /* The server momentum of each task, as safetensors. */
+  "CREATE TABLE momentum (task TEXT PRIMARY KEY, data BLOB NOT NULL);",
 };
 
 typedef enum
@@ -80,6 +82,7 @@ typedef struct
   gint64      max_updates;
   double      points_per_sample_epoch;
   double      cap_per_round;
+  double      server_momentum;
   /* The current round. */
   gint64      round;
   RoundState  state;
@@ -449,6 +452,8 @@ task_new_from_json (const char  *json,
                                                         "points_per_sample_epoch", 0.001),
                                          0, 1e6);
   task->cap_per_round = CLAMP (policy_double (obj, "reward_policy", "cap_per_round", 10), 0, 1e9);
+  task->server_momentum = CLAMP (policy_double (obj, "round_policy", "server_momentum", 0), 0,
+                                 0.999);
 
   /* What participants see: the task without the node's own file paths. */
   {
@@ -906,6 +911,8 @@ typedef struct
   TrbModelSpec *spec;
   TrbIdxSet  *holdout;    /* borrowed from the task, which outlives the job */
   TrbWeights *params;
+  TrbWeights *velocity;   /* server momentum: the previous round's, then the new one */
+  double      momentum;
   GPtrArray  *deltas;     /* TrbWeights* */
   GArray     *samples;    /* gint64 */
   guint       delay_ms;
@@ -918,6 +925,7 @@ static void
 aggregation_free (Aggregation *job)
 {
   g_clear_object (&job->params);
+  g_clear_object (&job->velocity);
   g_clear_object (&job->spec);
   g_ptr_array_unref (job->deltas);
   g_array_unref (job->samples);
@@ -946,7 +954,28 @@ aggregate_in_thread (GTask        *gtask,
         weights[u] = g_array_index (job->samples, gint64, u);
       mean = trb_weights_weighted_average ((TrbWeights **) job->deltas->pdata, weights,
                                            job->deltas->len, &error);
-      if (mean == NULL || !trb_weights_add_scaled (job->params, mean, 1.0, &error))
+      if (mean == NULL)
+        {
+          g_task_return_error (gtask, g_steal_pointer (&error));
+          return;
+        }
+      /* Server momentum (FedAvgM): v ← β v + mean, w ← w + v; plain FedAvg when β = 0. */
+      if (job->momentum > 0)
+        {
+          g_autoptr(TrbWeights) velocity = trb_weights_copy (mean);
+
+          if (job->velocity != NULL &&
+              !trb_weights_add_scaled (velocity, job->velocity, job->momentum, &error))
+            {
+              g_task_return_error (gtask, g_steal_pointer (&error));
+              return;
+            }
+          g_clear_object (&job->velocity);
+          job->velocity = g_object_ref (velocity);
+          g_clear_object (&mean);
+          mean = g_steal_pointer (&velocity);
+        }
+      if (!trb_weights_add_scaled (job->params, mean, 1.0, &error))
         {
           g_task_return_error (gtask, g_steal_pointer (&error));
           return;
@@ -1020,6 +1049,18 @@ finish_aggregation (TrbNode     *self,
     goto fail;
   if (!store_blob (self, hash, blob, &error))
     goto fail_rollback;
+  if (job->momentum > 0 && job->velocity != NULL)
+    {
+      g_autoptr(GBytes) velocity = trb_weights_to_safetensors (job->velocity);
+      g_autoptr(sqlite3_stmt) save = prepare (self, "INSERT OR REPLACE INTO momentum (task, data) "
+                                                    "VALUES (?, ?)");
+
+      sqlite3_bind_text (save, 1, task->id, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_blob64 (save, 2, g_bytes_get_data (velocity, NULL),
+                           g_bytes_get_size (velocity), SQLITE_STATIC);
+      if (!step_done (self, save, &error))
+        goto fail_rollback;
+    }
   task->state = ROUND_CLOSED;
   if (!save_round (self, task, &error))
     goto fail_rollback;
@@ -1145,6 +1186,21 @@ start_aggregation (TrbNode *self,
       g_critical ("The model of task %s cannot be read: %s", task->id, error->message);
       aggregation_free (job);
       return;
+    }
+
+  job->momentum = task->server_momentum;
+  if (job->momentum > 0)
+    {
+      g_autoptr(sqlite3_stmt) load = prepare (self, "SELECT data FROM momentum WHERE task = ?");
+
+      sqlite3_bind_text (load, 1, task->id, -1, SQLITE_TRANSIENT);
+      if (sqlite3_step (load) == SQLITE_ROW)
+        {
+          g_autoptr(GBytes) bytes = g_bytes_new (sqlite3_column_blob (load, 0),
+                                                 sqlite3_column_bytes (load, 0));
+
+          job->velocity = read_update (task, bytes, NULL);
+        }
     }
 
   stmt = prepare (self, "SELECT data, samples FROM updates WHERE task = ? AND round = ? "

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Runs the Fashion-MNIST demo network and two headless participants (tributary-cli contribute)
-# on loopback, then shows the first participant's verified history. Not a test: a demonstration
-# to run by hand from a build folder, inside a throw-away session bus:
+# on loopback, then shows the first participant's verified history, and fails unless both
+# completed three rounds, every update is verified in the ledger and the history shows the three
+# closed rounds. Run it from a build folder inside a throw-away session bus (the integration
+# suite does):
 #
 #   dbus-run-session -- tests/integration/demo-two-participants.sh _build
 
@@ -39,7 +41,16 @@ for who in 1 2; do
 done
 wait "${pids[@]}"
 
+for who in 1 2; do
+  export XDG_DATA_HOME="$work/participant-$who"
+  "$build/src/cli/tributary-cli" status
+  "$build/src/cli/tributary-cli" ledger verify | tee "$work/verify-$who"
+  grep -q "3 of 3 verified" "$work/verify-$who"
+done
+
 export XDG_DATA_HOME="$work/participant-1"
-"$build/src/cli/tributary-cli" status
-"$build/src/cli/tributary-cli" ledger verify
-"$build/src/cli/tributary-cli" history
+"$build/src/cli/tributary-cli" history | tee "$work/history"
+test "$(grep -c "closed: model" "$work/history")" -eq 3
+test "$(grep -c "your update" "$work/history")" -eq 3
+grep -q "all verified" "$work/history"
+echo "demo: two participants completed three rounds; history verified"

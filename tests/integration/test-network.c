@@ -32,19 +32,28 @@ static const char task_template[] =
   " \"data_schema\": {\"kind\": \"image-classification\", \"width\": 28, \"height\": 28,"
   " \"channels\": 1, \"classes\": 10},"
   " \"hyper_parameters\": {\"local_epochs\": 1, \"batch_size\": 16, \"learning_rate\": 0.1},"
-  " \"round_policy\": {\"duration_seconds\": 120, \"min_updates\": %d, \"max_updates\": %d},"
+  " \"round_policy\": {\"duration_seconds\": 120, \"min_updates\": %d, \"max_updates\": %d,"
+  " \"server_momentum\": %s},"
   " \"reward_policy\": {\"points_per_sample_epoch\": 0.01, \"cap_per_round\": 5},"
   " \"privacy_policy\": {\"clip_norm\": 0, \"noise_multiplier\": 0},"
   " \"initial_weights\": {\"seed\": 7},"
   " \"evaluation\": {\"path\": \"%s\", \"max_samples\": 1000}}";
 
 static char *
-make_task (int min_updates,
-           int max_updates)
+make_task_with_momentum (int         min_updates,
+                         int         max_updates,
+                         const char *momentum)
 {
   g_autofree char *holdout = test_dataset_path ("t10k-images-idx3-ubyte.gz");
 
-  return g_strdup_printf (task_template, min_updates, max_updates, holdout);
+  return g_strdup_printf (task_template, min_updates, max_updates, momentum, holdout);
+}
+
+static char *
+make_task (int min_updates,
+           int max_updates)
+{
+  return make_task_with_momentum (min_updates, max_updates, "0");
 }
 
 typedef struct
@@ -886,6 +895,104 @@ test_events (void)
   fixture_teardown (&f);
 }
 
+
+static TrbWeights *
+crafted_delta (TrbModelSpec *spec,
+               guint64       seed,
+               const char   *base,
+               const char   *samples)
+{
+  TrbWeights *delta = trb_model_spec_init_weights (spec, seed);
+  g_autoptr(GError) error = NULL;
+
+  /* Small steps: a hundredth of a fresh initialisation. */
+  g_assert_true (trb_weights_add_scaled (delta, delta, -0.99, &error));
+  g_assert_no_error (error);
+  trb_weights_set_metadata (delta, "base_model", base);
+  trb_weights_set_metadata (delta, "samples", samples);
+  trb_weights_set_metadata (delta, "epochs", "1");
+  trb_weights_set_metadata (delta, "dataset_commitment",
+                            "00000000000000000000000000000000000000000000000000000000000000ab");
+  return delta;
+}
+
+static TrbWeights *
+current_model (TestParticipant *p,
+               char           **hash)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) round = round_state (p);
+  g_autoptr(GBytes) blob = test_download (p->client, json_object_get_string_member (round, "model"),
+                                          &error);
+  TrbWeights *weights;
+
+  g_assert_no_error (error);
+  weights = trb_weights_new_from_safetensors (blob, &error);
+  g_assert_no_error (error);
+  if (hash != NULL)
+    *hash = g_strdup (json_object_get_string_member (round, "model"));
+  return weights;
+}
+
+/* The aggregate is exactly FedAvg weighted by sample counts, with server momentum: for β = 0.5,
+ * v1 = mean1, w1 = w0 + v1; v2 = β v1 + mean2, w2 = w1 + v2 (tolerance 1e-6 per value). */
+static void
+test_fedavg_with_momentum (void)
+{
+  g_autofree char *task = make_task_with_momentum (2, 2, "0.5");
+  g_autoptr(TrbModelSpec) spec = NULL;
+  g_autoptr(TrbWeights) expected = NULL;
+  g_autoptr(TrbWeights) velocity = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *samples[2][2] = { { "10", "30" }, { "5", "15" } };
+  const double weights[2][2] = { { 10, 30 }, { 5, 15 } };
+  Fixture f = { 0 };
+
+  fixture_setup (&f, task, NULL, 0);
+  spec = task_spec (f.participants[0]->client);
+  expected = current_model (f.participants[0], NULL);
+
+  for (gint64 r = 1; r <= 2; r++)
+    {
+      g_autofree char *base = NULL;
+      g_autoptr(TrbWeights) model = current_model (f.participants[0], &base);
+      g_autoptr(TrbWeights) mean = NULL;
+      g_autoptr(TrbWeights) got = NULL;
+      TrbWeights *deltas[2];
+
+      g_assert_cmpfloat (trb_weights_max_abs_difference (model, expected), <, 1e-6);
+      for (guint i = 0; i < 2; i++)
+        {
+          g_autoptr(GBytes) bytes = NULL;
+          g_autoptr(JsonObject) receipt = NULL;
+
+          deltas[i] = crafted_delta (spec, 100 * r + i, base, samples[r - 1][i]);
+          bytes = trb_weights_to_safetensors (deltas[i]);
+          receipt = test_upload (f.participants[i]->client, "fashion-mnist", r, bytes, &error);
+          g_assert_no_error (error);
+        }
+      wait_for_round (f.participants[0], r + 1, NULL);
+
+      mean = trb_weights_weighted_average (deltas, weights[r - 1], 2, &error);
+      g_assert_no_error (error);
+      if (velocity != NULL)
+        g_assert_true (trb_weights_add_scaled (mean, velocity, 0.5, &error));
+      g_clear_object (&velocity);
+      velocity = g_object_ref (mean);
+      g_assert_true (trb_weights_add_scaled (expected, velocity, 1.0, &error));
+      g_assert_no_error (error);
+
+      got = current_model (f.participants[0], NULL);
+      g_test_message ("round %" G_GINT64_FORMAT ": largest difference from the expected model %g",
+                      r, trb_weights_max_abs_difference (got, expected));
+      g_assert_cmpfloat (trb_weights_max_abs_difference (got, expected), <, 1e-6);
+      for (guint i = 0; i < 2; i++)
+        g_object_unref (deltas[i]);
+    }
+
+  fixture_teardown (&f);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -902,6 +1009,7 @@ main (int    argc,
   g_test_add_func ("/integration/tampered/key", test_tampered_key);
   g_test_add_func ("/integration/rejections", test_rejections);
   g_test_add_func ("/integration/events", test_events);
+  g_test_add_func ("/integration/fedavg-momentum", test_fedavg_with_momentum);
 
   return g_test_run ();
 }
