@@ -1,0 +1,529 @@
+/* test-history.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The history built from a real tributary-node's ledger on 127.0.0.1, with real participants
+ * contributing real rounds.
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#include "ledger/trb-ledger-entry.h"
+#include "participant/trb-history.h"
+#include "participant/trb-rewards.h"
+#include "../integration/trb-test-network.h"
+
+#define N_PARTICIPANTS 2
+#define SAMPLES_EACH   120
+#define TASK_ID        "fashion-mnist"
+
+static const char task_template[] =
+  "{\"id\": \"" TASK_ID "\", \"title\": \"Clothing\","
+  " \"model\": {\"format\": \"tributary-model\", \"version\": 1,"
+  " \"input\": {\"shape\": [784], \"dtype\": \"u8\"}, \"layers\": [{\"type\": \"dense\","
+  " \"units\": 16}, {\"type\": \"relu\"}, {\"type\": \"dense\", \"units\": 10}],"
+  " \"loss\": \"softmax_cross_entropy\"},"
+  " \"data_schema\": {\"kind\": \"image-classification\", \"width\": 28, \"height\": 28,"
+  " \"channels\": 1, \"classes\": 10},"
+  " \"hyper_parameters\": {\"local_epochs\": 2, \"batch_size\": 16, \"learning_rate\": 0.1},"
+  " \"round_policy\": {\"duration_seconds\": 120, \"min_updates\": %d, \"max_updates\": %d},"
+  " \"reward_policy\": {\"points_per_sample_epoch\": %s, \"cap_per_round\": 5},"
+  " \"privacy_policy\": {\"clip_norm\": 0, \"noise_multiplier\": 0},"
+  " \"initial_weights\": {\"seed\": 7},"
+  " \"evaluation\": {\"path\": \"%s\", \"max_samples\": 300}}";
+
+typedef struct
+{
+  TestNode         node;
+  TestParticipant *participants[N_PARTICIPANTS];
+  TrbHistory      *history;
+} Fixture;
+
+static void
+fixture_setup (Fixture    *f,
+               const char *points_per_sample_epoch)
+{
+  g_autofree char *holdout = test_dataset_path ("t10k-images-idx3-ubyte.gz");
+  g_autofree char *task = g_strdup_printf (task_template, N_PARTICIPANTS, N_PARTICIPANTS,
+                                           points_per_sample_epoch, holdout);
+  g_autoptr(GError) error = NULL;
+
+  test_node_init (&f->node, task);
+  test_node_start (&f->node, NULL);
+  for (guint i = 0; i < N_PARTICIPANTS; i++)
+    {
+      TestParticipant *p = test_participant_new (&f->node, i, N_PARTICIPANTS, SAMPLES_EACH);
+
+      f->participants[i] = p;
+      g_assert_true (trb_contributor_connect (p->contributor, &error));
+      g_assert_no_error (error);
+      g_assert_true (trb_contributor_join (p->contributor, &error));
+      g_assert_no_error (error);
+    }
+  f->history = trb_history_new (f->participants[0]->store, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_teardown (Fixture *f)
+{
+  g_clear_object (&f->history);
+  for (guint i = 0; i < N_PARTICIPANTS; i++)
+    g_clear_pointer (&f->participants[i], test_participant_free);
+  test_node_clear (&f->node);
+}
+
+static gint64
+current_round (TestParticipant *p)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) round = test_get_json (p->client, "/v1/tasks/" TASK_ID "/round",
+                                               &error);
+
+  g_assert_no_error (error);
+  return json_object_get_int_member (round, "round");
+}
+
+/* Every participant contributes to round @r; waits until it has closed. */
+static void
+contribute_round (Fixture *f,
+                  gint64   r)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  for (guint i = 0; i < N_PARTICIPANTS; i++)
+    {
+      TestParticipant *p = f->participants[i];
+
+      g_assert_cmpint (trb_contributor_contribute (p->contributor, TASK_ID, p->data, r - 1, 60,
+                                                   &error), ==, r);
+      g_assert_no_error (error);
+    }
+  while (current_round (f->participants[0]) <= r)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (50000);
+    }
+}
+
+static const char *
+origin_of (Fixture *f)
+{
+  return trb_contributor_get_origin (f->participants[0]->contributor);
+}
+
+static gboolean
+sync_history (Fixture  *f,
+              gboolean  witness,
+              GError  **error)
+{
+  return trb_history_sync (f->history, f->participants[0]->client, origin_of (f), witness, NULL,
+                           error);
+}
+
+/* The reward entries the node holds for @address, read from its own database. */
+static GPtrArray *
+node_rewards (TestNode   *node,
+              const char *address)
+{
+  g_autofree char *path = g_build_filename (node->data_dir, "node.db", NULL);
+  GPtrArray *rewards = g_ptr_array_new_with_free_func (g_object_unref);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT data FROM ledger_log_entries ORDER BY idx",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *data = sqlite3_column_blob (stmt, 0);
+      int len = sqlite3_column_bytes (stmt, 0);
+      TrbLedgerEntry *entry = trb_ledger_entry_parse (data, len, NULL);
+
+      g_assert_nonnull (entry);
+      if (trb_ledger_entry_get_entry_type (entry) == TRB_LEDGER_ENTRY_REWARD &&
+          g_strcmp0 (trb_ledger_entry_get_participant (entry), address) == 0)
+        g_ptr_array_add (rewards, entry);
+      else
+        g_object_unref (entry);
+    }
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return rewards;
+}
+
+static gint64
+sum_points (GPtrArray *entries)
+{
+  gint64 sum = 0;
+
+  for (guint i = 0; i < entries->len; i++)
+    sum += trb_ledger_entry_get_points (g_ptr_array_index (entries, i));
+  return sum;
+}
+
+/* The node (stopped) rewrites the bytes of one reward entry: the served entry is no longer the
+ * one in its Merkle tree. */
+static void
+forge_reward (TestNode   *node,
+              const char *address,
+              gint64      round)
+{
+  g_autofree char *path = g_build_filename (node->data_dir, "node.db", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 idx = -1;
+  g_autofree char *forged = NULL;
+  gsize len = 0;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT idx, data FROM ledger_log_entries", -1,
+                                       &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autoptr(TrbLedgerEntry) e = trb_ledger_entry_parse (sqlite3_column_blob (stmt, 1),
+                                                            sqlite3_column_bytes (stmt, 1), NULL);
+
+      if (trb_ledger_entry_get_entry_type (e) == TRB_LEDGER_ENTRY_REWARD &&
+          g_str_equal (trb_ledger_entry_get_participant (e), address) &&
+          trb_ledger_entry_get_round (e) == round)
+        {
+          idx = sqlite3_column_int64 (stmt, 0);
+          forged = trb_ledger_entry_build_reward (trb_ledger_entry_get_task (e), round, address,
+                                                  trb_ledger_entry_get_points (e) * 10 + 7,
+                                                  trb_ledger_entry_get_time (e), &len, NULL);
+        }
+    }
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (idx, >=, 0);
+  g_assert_nonnull (forged);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "UPDATE ledger_log_entries SET data = ? WHERE idx = ?",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_blob (stmt, 1, forged, len, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, idx);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  g_assert_cmpint (sqlite3_changes (db), ==, 1);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
+static char *
+receipt_update (TestParticipant *p,
+                gint64           round)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *hash = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (trb_store_get_db (p->store),
+                                       "SELECT update_hash FROM net_receipts WHERE round = ?", -1,
+                                       &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_int64 (stmt, 1, round);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    hash = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  g_assert_nonnull (hash);
+  return hash;
+}
+
+static void
+test_rewards_and_provenance (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rewards = NULL;
+  g_autoptr(GPtrArray) from_node = NULL;
+  g_autoptr(GPtrArray) totals = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GPtrArray) versions = NULL;
+  g_autoptr(GPtrArray) back = NULL;
+  g_autofree char *csv = NULL;
+  Fixture f = { 0 };
+  const char *me;
+  gint64 total_before;
+  guint n_before;
+
+  fixture_setup (&f, "0.01");
+  me = trb_client_get_address (f.participants[0]->client);
+  for (gint64 r = 1; r <= 2; r++)
+    {
+      g_autofree char *update = NULL;
+
+      contribute_round (&f, r);
+      update = receipt_update (f.participants[0], r);
+      trb_history_record_dataset (f.history, origin_of (&f), update,
+                                  r == 1 ? "Clothing photos" : "Clothing photos (new)");
+      /* As the app does after each round. */
+      if (r == 1)
+        {
+          g_assert_true (sync_history (&f, TRUE, &error));
+          g_assert_no_error (error);
+        }
+    }
+
+  g_assert_true (sync_history (&f, TRUE, &error));
+  g_assert_no_error (error);
+  /* Witnessed: the second synchronisation sees this wallet's cosignature on the checkpoint. */
+  g_assert_true (sync_history (&f, TRUE, &error));
+  g_assert_no_error (error);
+
+  /* Totals equal the node's own reward entries; every entry is verified. */
+  from_node = node_rewards (&f.node, me);
+  g_assert_cmpuint (from_node->len, ==, 2);
+  rewards = trb_history_list_rewards (f.history, NULL);
+  g_assert_cmpuint (rewards->len, ==, from_node->len);
+  for (guint i = 0; i < rewards->len; i++)
+    {
+      TrbRewardRecord *r = g_ptr_array_index (rewards, i);
+
+      g_assert_true (r->verified);
+      g_assert_null (r->problem);
+      g_assert_cmpstr (r->wallet, ==, me);
+      g_assert_cmpint (r->points, ==,
+                       trb_ledger_entry_get_points (g_ptr_array_index (from_node, i)));
+    }
+  totals = trb_history_list_totals (f.history);
+  g_assert_cmpuint (totals->len, ==, 1);
+  g_assert_cmpint (((TrbRewardTotal *) totals->pdata[0])->points, ==, sum_points (from_node));
+  g_assert_cmpint (sum_points (from_node), >, 0);
+
+  /* Reconciliation: 120 samples × 2 epochs × 0.01 = 2.4 points for each round. */
+  items = trb_history_reconcile (f.history, NULL);
+  g_assert_cmpuint (items->len, ==, 2);
+  for (guint i = 0; i < items->len; i++)
+    {
+      TrbRoundReconciliation *item = g_ptr_array_index (items, i);
+
+      g_assert_cmpint (item->round, ==, i + 1);
+      g_assert_cmpint (item->status, ==, TRB_RECONCILE_PAID);
+      g_assert_cmpint (item->expected, ==, 2400);
+      g_assert_cmpint (item->credited, ==, item->expected);
+      g_assert_nonnull (item->dataset);
+    }
+
+  /* Provenance: two versions, each with this wallet's update and its dataset, verified. */
+  versions = trb_history_list_versions (f.history, origin_of (&f), TASK_ID);
+  g_assert_cmpuint (versions->len, ==, 2);
+  for (guint i = 0; i < versions->len; i++)
+    {
+      TrbModelVersion *v = g_ptr_array_index (versions, i);
+
+      g_assert_cmpint (v->round, ==, i + 1);
+      g_assert_true (v->verified);
+      g_assert_cmpuint (v->n_contributions, ==, N_PARTICIPANTS);
+      g_assert_cmpuint (v->n_mine, ==, 1);
+      g_assert_cmpstr (v->my_datasets, ==, i == 0 ? "Clothing photos" : "Clothing photos (new)");
+      g_assert_true (v->has_accuracy);
+      g_assert_cmpfloat (v->accuracy, >, 0.0);
+      g_assert_cmpfloat (v->accuracy, <=, 1.0);
+      /* The second version's checkpoint came after the one verified after round 1. */
+      g_assert_cmpuint (v->n_earlier_checkpoints, >=, i);
+      g_assert_cmpuint (v->n_cosigners, >=, 1);
+      g_assert_nonnull (v->parent);
+      g_assert_cmpuint (strlen (v->model), ==, 64);
+    }
+  /* Each version's parent is the model before it. */
+  g_assert_cmpstr (((TrbModelVersion *) versions->pdata[1])->parent, ==,
+                   ((TrbModelVersion *) versions->pdata[0])->model);
+
+  /* CSV round trip. */
+  csv = trb_rewards_to_csv (rewards);
+  back = trb_rewards_from_csv (csv, strlen (csv), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->len, ==, rewards->len);
+  for (guint i = 0; i < back->len; i++)
+    g_assert_true (trb_reward_record_equal (g_ptr_array_index (back, i),
+                                            g_ptr_array_index (rewards, i)));
+
+  /* Round 3, whose reward the node then forges: shown unverified, never counted. */
+  total_before = sum_points (from_node);
+  n_before = rewards->len;
+  contribute_round (&f, 3);
+  test_node_kill (&f.node);
+  forge_reward (&f.node, me, 3);
+  test_node_start (&f.node, NULL);
+  test_participant_reconnect (f.participants[0], &f.node);
+  g_assert_true (trb_contributor_connect (f.participants[0]->contributor, &error));
+  g_assert_no_error (error);
+  g_assert_true (sync_history (&f, FALSE, &error));
+  g_assert_no_error (error);
+
+  g_clear_pointer (&rewards, g_ptr_array_unref);
+  rewards = trb_history_list_rewards (f.history, NULL);
+  g_assert_cmpuint (rewards->len, ==, n_before + 1);
+  for (guint i = 0; i < rewards->len; i++)
+    {
+      TrbRewardRecord *r = g_ptr_array_index (rewards, i);
+
+      g_assert_cmpint (r->verified, ==, r->round != 3);
+      if (r->round == 3)
+        g_assert_nonnull (r->problem);
+    }
+  g_clear_pointer (&totals, g_ptr_array_unref);
+  totals = trb_history_list_totals (f.history);
+  g_assert_cmpint (((TrbRewardTotal *) totals->pdata[0])->points, ==, total_before);
+  g_assert_cmpuint (((TrbRewardTotal *) totals->pdata[0])->n_unverified, ==, 1);
+  g_assert_cmpint (trb_rewards_total (rewards), ==, total_before);
+
+  g_clear_pointer (&items, g_ptr_array_unref);
+  items = trb_history_reconcile (f.history, NULL);
+  g_assert_cmpuint (items->len, ==, 3);
+  {
+    TrbRoundReconciliation *item = g_ptr_array_index (items, 2);
+
+    g_assert_cmpint (item->status, ==, TRB_RECONCILE_NOTHING);
+    g_assert_cmpint (item->credited, ==, 0);
+    g_assert_cmpint (item->expected, ==, 2400);
+    g_assert_nonnull (strstr (item->reason, "not in its verified ledger"));
+  }
+  g_assert_false (trb_history_is_halted (f.history, origin_of (&f)));
+
+  fixture_teardown (&f);
+}
+
+/* A network whose policy pays nothing: the round is explained, not just empty. */
+static void
+test_round_paid_nothing (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GPtrArray) rewards = NULL;
+  Fixture f = { 0 };
+  TrbRoundReconciliation *item;
+
+  fixture_setup (&f, "0");
+  contribute_round (&f, 1);
+  g_assert_true (sync_history (&f, FALSE, &error));
+  g_assert_no_error (error);
+
+  rewards = trb_history_list_rewards (f.history, NULL);
+  g_assert_cmpuint (rewards->len, ==, 0);
+  items = trb_history_reconcile (f.history, NULL);
+  g_assert_cmpuint (items->len, ==, 1);
+  item = g_ptr_array_index (items, 0);
+  g_assert_cmpint (item->status, ==, TRB_RECONCILE_NOTHING);
+  g_assert_cmpint (item->expected, ==, 0);
+  g_assert_cmpint (item->credited, ==, 0);
+  g_assert_nonnull (item->reason);
+  g_assert_nonnull (strstr (item->reason, "pays nothing"));
+  g_test_message ("reason: %s", item->reason);
+
+  fixture_teardown (&f);
+}
+
+static void
+copy_file (const char *from_dir,
+           const char *to_dir,
+           const char *name)
+{
+  g_autofree char *from = g_build_filename (from_dir, name, NULL);
+  g_autofree char *to = g_build_filename (to_dir, name, NULL);
+  g_autoptr(GFile) src = g_file_new_for_path (from);
+  g_autoptr(GFile) dest = g_file_new_for_path (to);
+
+  if (g_file_query_exists (src, NULL))
+    g_assert_true (g_file_copy (src, dest, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, NULL));
+}
+
+static void
+join_extra (TestNode *node)
+{
+  g_autoptr(GError) error = NULL;
+  TestParticipant *extra = test_participant_new (node, 0, 1, 0);
+
+  g_assert_true (trb_contributor_connect (extra->contributor, &error));
+  g_assert_true (trb_contributor_join (extra->contributor, &error));
+  g_assert_no_error (error);
+  test_participant_free (extra);
+}
+
+/* The node shows a history and later a fork of it: halted, with the evidence kept. */
+static void
+test_inconsistent_history (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *fork_dir = NULL;
+  g_autofree char *evidence = NULL;
+  g_autofree char *key_path = NULL;
+  g_auto(GStrv) halted = NULL;
+  Fixture f = { 0 };
+
+  fixture_setup (&f, "0.01");
+  g_assert_true (sync_history (&f, FALSE, &error));
+  g_assert_no_error (error);
+
+  test_node_kill (&f.node);
+  fork_dir = g_strconcat (f.node.data_dir, "-fork", NULL);
+  g_assert_cmpint (g_mkdir (fork_dir, 0700), ==, 0);
+  copy_file (f.node.data_dir, fork_dir, "node.db");
+  copy_file (f.node.data_dir, fork_dir, "node.db-wal");
+  copy_file (f.node.data_dir, fork_dir, "ledger.key");
+  key_path = g_build_filename (fork_dir, "ledger.key", NULL);
+  g_assert_cmpint (g_chmod (key_path, 0600), ==, 0);
+
+  /* The real history grows by one entry, which the history verifies. */
+  test_node_start (&f.node, NULL);
+  join_extra (&f.node);
+  test_participant_reconnect (f.participants[0], &f.node);
+  g_assert_true (trb_contributor_connect (f.participants[0]->contributor, &error));
+  g_assert_true (sync_history (&f, FALSE, &error));
+  g_assert_no_error (error);
+  test_node_kill (&f.node);
+
+  /* The fork grows differently, past that size. */
+  g_free (f.node.data_dir);
+  f.node.data_dir = g_strdup (fork_dir);
+  test_node_start (&f.node, NULL);
+  join_extra (&f.node);
+  join_extra (&f.node);
+  test_participant_reconnect (f.participants[0], &f.node);
+  g_assert_true (trb_contributor_connect (f.participants[0]->contributor, &error));
+  g_assert_no_error (error);
+
+  g_assert_false (trb_history_is_halted (f.history, origin_of (&f)));
+  g_assert_false (sync_history (&f, FALSE, &error));
+  g_assert_error (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_INCONSISTENT);
+  g_test_message ("alert: %s", error->message);
+  g_clear_error (&error);
+  g_assert_true (trb_history_is_halted (f.history, origin_of (&f)));
+  halted = trb_history_list_halted (f.history);
+  g_assert_cmpuint (g_strv_length (halted), ==, 1);
+  g_assert_cmpstr (halted[0], ==, origin_of (&f));
+
+  /* Participation stays stopped until the user decides. */
+  g_assert_false (sync_history (&f, FALSE, &error));
+  g_assert_error (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_HALTED);
+  g_clear_error (&error);
+
+  /* The evidence holds both signed checkpoints. */
+  evidence = trb_history_export_evidence (f.history, origin_of (&f), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (evidence, "# checkpoint verified earlier:"));
+  g_assert_nonnull (strstr (evidence, "# conflicting checkpoint:"));
+  g_assert_cmpuint (g_strv_length (g_strsplit (evidence, "\n— ", -1)), >=, 3);
+
+  g_assert_true (trb_history_resume (f.history, origin_of (&f), &error));
+  g_assert_false (trb_history_is_halted (f.history, origin_of (&f)));
+
+  fixture_teardown (&f);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  /* Loopback only: no proxy lookup (which would need the desktop's settings schemas). */
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_assert_cmpint (sodium_init (), >=, 0);
+
+  g_test_add_func ("/history/rewards-and-provenance", test_rewards_and_provenance);
+  g_test_add_func ("/history/round-paid-nothing", test_round_paid_nothing);
+  g_test_add_func ("/history/inconsistent", test_inconsistent_history);
+  return g_test_run ();
+}
