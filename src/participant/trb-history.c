@@ -486,7 +486,7 @@ fetch_new_entries (TrbHistory    *self,
   while (next < size)
     {
       g_autoptr(JsonObject) page = NULL;
-      guint64 end = MIN (size, next + TRB_HISTORY_PAGE);
+      guint64 end = MIN (size, next + TRB_HISTORY_PAGE_SIZE);
       JsonArray *array = fetch_entries (client, next, end, cancellable, &page, error);
 
       if (array == NULL)

@@ -32,7 +32,7 @@ typedef enum
 
 /* The most entries kept per network, and fetched per request. */
 #define TRB_HISTORY_MAX_ENTRIES (4 * 1024 * 1024)
-#define TRB_HISTORY_PAGE        1000
+#define TRB_HISTORY_PAGE_SIZE   1000
 
 typedef struct
 {

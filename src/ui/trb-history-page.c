@@ -25,6 +25,8 @@ struct _TrbHistoryPage
 
   GtkStack         *stack;
   GtkBox           *content_box;
+  GtkBox           *target;
+  char             *section;
 
   TrbHistory       *history;
   GSettings        *settings;
@@ -68,7 +70,10 @@ clear_content (TrbHistoryPage *self)
   GtkWidget *child;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->content_box))) != NULL)
-    gtk_box_remove (self->content_box, child);
+    {
+      g_signal_handlers_disconnect_by_data (child, self);
+      gtk_box_remove (self->content_box, child);
+    }
 }
 
 static GtkWidget *
@@ -352,12 +357,12 @@ add_rewards (TrbHistoryPage *self,
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), suffix_label (points, "heading"));
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
     }
-  gtk_box_append (self->content_box, group);
+  gtk_box_append (self->target, group);
 
   frame = gtk_frame_new (NULL);
   gtk_frame_set_child (GTK_FRAME (frame), make_chart (records, self->period));
   gtk_widget_add_css_class (frame, "view");
-  gtk_box_append (self->content_box, frame);
+  gtk_box_append (self->target, frame);
 }
 
 static void
@@ -407,7 +412,7 @@ add_entries (TrbHistoryPage *self,
         }
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
     }
-  gtk_box_append (self->content_box, group);
+  gtk_box_append (self->target, group);
 }
 
 static void
@@ -448,7 +453,7 @@ add_reconciliation (TrbHistoryPage *self)
                                                           ? "success" : "warning"));
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
     }
-  gtk_box_append (self->content_box, group);
+  gtk_box_append (self->target, group);
 }
 
 /* ---- provenance --------------------------------------------------------------------------- */
@@ -555,8 +560,22 @@ add_provenance (TrbHistoryPage *self,
             }
           adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
         }
-      gtk_box_append (self->content_box, group);
+      gtk_box_append (self->target, group);
       start = end;
+    }
+}
+
+static void
+section_changed_cb (GtkStack       *sections,
+                    GParamSpec     *pspec,
+                    TrbHistoryPage *self)
+{
+  const char *name = gtk_stack_get_visible_child_name (sections);
+
+  if (name != NULL && gtk_widget_get_parent (GTK_WIDGET (sections)) != NULL)
+    {
+      g_free (self->section);
+      self->section = g_strdup (name);
     }
 }
 
@@ -567,6 +586,7 @@ refresh (TrbHistoryPage *self)
   g_auto(GStrv) origins = NULL;
   g_auto(GStrv) halted = NULL;
   g_autoptr(GPtrArray) items = NULL;
+  GtkWidget *sections, *switcher;
 
   if (self->history == NULL)
     {
@@ -584,11 +604,34 @@ refresh (TrbHistoryPage *self)
     }
   clear_content (self);
   add_alerts (self);
+
+  /* Two sections, each a page of a stack with a switcher above. */
+  sections = gtk_stack_new ();
+  switcher = gtk_stack_switcher_new ();
+  gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), GTK_STACK (sections));
+  gtk_widget_set_halign (switcher, GTK_ALIGN_CENTER);
+  gtk_stack_set_vhomogeneous (GTK_STACK (sections), FALSE);
+  gtk_stack_set_transition_type (GTK_STACK (sections), GTK_STACK_TRANSITION_TYPE_CROSSFADE);
+
+  self->target = GTK_BOX (gtk_box_new (GTK_ORIENTATION_VERTICAL, 24));
   add_rewards (self, records);
   add_entries (self, records);
   add_reconciliation (self);
+  gtk_stack_add_titled (GTK_STACK (sections), GTK_WIDGET (self->target), "rewards",
+                        _("Rewards"));
+
+  self->target = GTK_BOX (gtk_box_new (GTK_ORIENTATION_VERTICAL, 24));
   for (guint i = 0; origins[i] != NULL; i++)
     add_provenance (self, origins[i]);
+  gtk_stack_add_titled (GTK_STACK (sections), GTK_WIDGET (self->target), "provenance",
+                        _("Provenance"));
+  self->target = NULL;
+
+  gtk_stack_set_visible_child_name (GTK_STACK (sections), self->section);
+  g_signal_connect (sections, "notify::visible-child-name", G_CALLBACK (section_changed_cb),
+                    self);
+  gtk_box_append (self->content_box, switcher);
+  gtk_box_append (self->content_box, sections);
   gtk_stack_set_visible_child_name (self->stack, "content");
 }
 
@@ -641,6 +684,7 @@ trb_history_page_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->notified, g_hash_table_unref);
+  g_clear_pointer (&self->section, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (object), TRB_TYPE_HISTORY_PAGE);
 
   G_OBJECT_CLASS (trb_history_page_parent_class)->dispose (object);
@@ -672,6 +716,7 @@ trb_history_page_init (TrbHistoryPage *self)
   self->cancellable = g_cancellable_new ();
   self->notified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->period = TRB_REWARDS_PERIOD_DAY;
+  self->section = g_strdup ("rewards");
 
   schema = g_settings_schema_source_lookup (g_settings_schema_source_get_default (), APP_ID,
                                             TRUE);

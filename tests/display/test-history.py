@@ -10,6 +10,7 @@ Screenshots go to meson-logs/screenshots/."""
 import os
 import subprocess
 import tempfile
+import time
 
 import trbdisplay as d
 
@@ -38,16 +39,18 @@ def show_history(app):
     app.find("label", "Reward Entries", timeout=20)
 
 
-def scroll_to(app, node):
-    """Moves the keyboard focus into a row, which scrolls it into view."""
-    try:
-        node.grabFocus()
-    except Exception:
-        pass
+def show_section(app, title):
+    """Clicks the section switcher's button named `title` (Rewards or Provenance)."""
+    button = d.wait_for(lambda: app.node.findChild(
+        lambda n: n.name == title and n.roleName in ("page tab", "toggle button", "radio button")
+        and "click" in n.actions, retry=False, requireResult=False),
+        what=f"the “{title}” section button")
+    app.click(button)
 
 
 def check_rounds(app, style):
     show_history(app)
+    show_section(app, "Rewards")
     # Two verified reward entries, one per contributed round, and the reconciliation.
     d.wait_for(lambda: len(labels(app, "verified in the ledger")) == 2,
                what="two verified reward entries")
@@ -63,8 +66,8 @@ def check_rounds(app, style):
     assert timeline.name.count("with your contribution") == 2, timeline.name
     assert len(labels(app, "Your contribution, trained on Clothing photos")) == 2
     assert len(labels(app, "Verified: included in the checkpoint")) == 2
-    scroll_to(app, app.find("label", contains="Model Versions of"))
-    scroll_to(app, app.find("label", contains="Round 1 · version"))
+    show_section(app, "Provenance")
+    time.sleep(1.0)
     d.screenshot(f"history-provenance-{style}")
 
 
