@@ -167,6 +167,38 @@ test_rewards_and_provenance (void)
   }
   g_assert_false (trb_history_is_halted (f.history, origin_of (&f)));
 
+  /* tributary-cli history --csv gives the same records, read back from its CSV. */
+  {
+    g_autofree char *home = g_build_filename (g_get_user_data_dir (), "cli", NULL);
+    g_autofree char *dir = g_build_filename (home, "tributary", NULL);
+    g_autofree char *db = g_build_filename (dir, "tributary.db", NULL);
+    g_autofree char *cli = g_build_filename (g_getenv ("TRB_BUILD_ROOT"), "src", "cli",
+                                             "tributary-cli", NULL);
+    g_autofree char *sql = g_strdup_printf ("VACUUM INTO '%s'", db);
+    g_autoptr(GSubprocessLauncher) launcher = NULL;
+    g_autoptr(GSubprocess) process = NULL;
+    g_autoptr(GPtrArray) from_cli = NULL;
+    g_autofree char *out = NULL;
+
+    g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+    g_assert_true (trb_store_exec (f.participants[0]->store, sql, &error));
+    g_assert_no_error (error);
+    launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+    g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", home, TRUE);
+    process = g_subprocess_launcher_spawn (launcher, &error, cli, "history", "--csv",
+                                           "--offline", NULL);
+    g_assert_no_error (error);
+    g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+    from_cli = trb_rewards_from_csv (out, strlen (out), &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (from_cli->len, ==, rewards->len);
+    for (guint i = 0; i < from_cli->len; i++)
+      g_assert_true (trb_reward_record_equal (g_ptr_array_index (from_cli, i),
+                                              g_ptr_array_index (rewards, i)));
+  }
+
   fixture_teardown (&f);
 }
 
