@@ -164,4 +164,39 @@ char       *trb_history_export_evidence   (TrbHistory       *self,
                                            const char       *origin,
                                            GError          **error);
 
+GBytes     *trb_history_download_model    (TrbHistory       *self,
+                                           TrbClient        *client,
+                                           const char       *origin,
+                                           const char       *model,
+                                           GCancellable     *cancellable,
+                                           GError          **error);
+gboolean    trb_history_evaluate          (TrbHistory       *self,
+                                           const char       *origin,
+                                           const char       *task,
+                                           GBytes           *weights,
+                                           const char       *idx_images,
+                                           gsize             max_samples,
+                                           double           *accuracy,
+                                           GError          **error);
+void        trb_history_download_model_async (TrbHistory    *self,
+                                           const char       *origin,
+                                           const char       *model,
+                                           GCancellable     *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer          user_data);
+GBytes     *trb_history_download_model_finish (TrbHistory   *self,
+                                           GAsyncResult     *result,
+                                           GError          **error);
+void        trb_history_evaluate_async    (TrbHistory       *self,
+                                           const char       *origin,
+                                           const char       *task,
+                                           const char       *model,
+                                           const char       *idx_images,
+                                           GCancellable     *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer          user_data);
+double      trb_history_evaluate_finish   (TrbHistory       *self,
+                                           GAsyncResult     *result,
+                                           GError          **error);
+
 G_END_DECLS

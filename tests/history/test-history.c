@@ -17,6 +17,14 @@
 #include "participant/trb-rewards.h"
 
 static void
+store_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
 test_rewards_and_provenance (void)
 {
   g_autoptr(GError) error = NULL;
@@ -123,6 +131,46 @@ test_rewards_and_provenance (void)
   for (guint i = 0; i < back->len; i++)
     g_assert_true (trb_reward_record_equal (g_ptr_array_index (back, i),
                                             g_ptr_array_index (rewards, i)));
+
+  /* Your benefit: the verified model version, run on local data, gives the accuracy the ledger
+   * records for the node's hold-out when run on the same 300 samples (same CPU executor). */
+  {
+    TrbModelVersion *v = g_ptr_array_index (versions, 1);
+    g_autofree char *images = test_dataset_path ("t10k-images-idx3-ubyte.gz");
+    g_autoptr(GBytes) weights = trb_history_download_model (f.history,
+                                                            f.participants[0]->client,
+                                                            origin_of (&f), v->model, NULL,
+                                                            &error);
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GBytes) none = NULL;
+    double accuracy = -1, async_accuracy;
+
+    g_assert_no_error (error);
+    g_assert_true (trb_history_evaluate (f.history, origin_of (&f), TASK_ID, weights, images,
+                                         300, &accuracy, &error));
+    g_assert_no_error (error);
+    g_assert_cmpfloat_with_epsilon (accuracy, v->accuracy, 1e-9);
+
+    /* Off the calling thread, on the whole local set. */
+    trb_history_evaluate_async (f.history, origin_of (&f), TASK_ID, v->model, images, NULL,
+                                store_result_cb, &result);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    async_accuracy = trb_history_evaluate_finish (f.history, result, &error);
+    g_assert_no_error (error);
+    g_assert_cmpfloat (async_accuracy, >, 0.15);
+    g_assert_cmpfloat (async_accuracy, <=, 1.0);
+    g_test_message ("accuracy on 300 samples %.4f, on the local set %.4f", accuracy,
+                    async_accuracy);
+
+    /* A hash the ledger does not name is refused. */
+    none = trb_history_download_model (f.history, f.participants[0]->client, origin_of (&f),
+                                       "00000000000000000000000000000000"
+                                       "00000000000000000000000000000000", NULL, &error);
+    g_assert_null (none);
+    g_assert_error (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_PROTOCOL);
+    g_clear_error (&error);
+  }
 
   /* Round 3, whose reward the node then forges: shown unverified, never counted. */
   total_before = sum_points (from_node);
