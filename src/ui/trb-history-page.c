@@ -458,6 +458,178 @@ add_reconciliation (TrbHistoryPage *self)
 
 /* ---- provenance --------------------------------------------------------------------------- */
 
+typedef struct
+{
+  TrbHistoryPage *self;
+  AdwActionRow   *row;
+  GFile          *file;
+} BenefitOp;
+
+static void
+benefit_op_free (BenefitOp *op)
+{
+  g_clear_object (&op->self);
+  g_clear_object (&op->row);
+  g_clear_object (&op->file);
+  g_free (op);
+}
+
+static void
+append_to_subtitle (AdwActionRow *row,
+                    const char   *line)
+{
+  g_autofree char *text = g_strdup_printf ("%s\n%s", adw_action_row_get_subtitle (row), line);
+
+  adw_action_row_set_subtitle (row, text);
+}
+
+static void
+model_saved_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  BenefitOp *op = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (g_file_replace_contents_finish (G_FILE (source), result, NULL, &error))
+    append_to_subtitle (op->row, _("Saved on this computer"));
+  else
+    append_to_subtitle (op->row, error->message);
+  benefit_op_free (op);
+}
+
+static void
+model_downloaded_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  BenefitOp *op = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) blob = trb_history_download_model_finish (TRB_HISTORY (source), result,
+                                                              &error);
+
+  if (blob == NULL)
+    {
+      append_to_subtitle (op->row, error->message);
+      benefit_op_free (op);
+      return;
+    }
+  g_file_replace_contents_bytes_async (op->file, blob, NULL, FALSE,
+                                       G_FILE_CREATE_REPLACE_DESTINATION,
+                                       op->self->cancellable, model_saved_cb, op);
+}
+
+static void
+evaluated_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  BenefitOp *op = user_data;
+  g_autoptr(GError) error = NULL;
+  double accuracy = trb_history_evaluate_finish (TRB_HISTORY (source), result, &error);
+
+  if (accuracy >= 0)
+    {
+      g_autofree char *line = g_strdup_printf (_("On your data: accuracy %.1f %%"),
+                                               accuracy * 100);
+
+      append_to_subtitle (op->row, line);
+    }
+  else
+    append_to_subtitle (op->row, error->message);
+  benefit_op_free (op);
+}
+
+static void
+benefit_chooser_response_cb (GtkNativeDialog *dialog,
+                             int              response,
+                             gpointer         user_data)
+{
+  BenefitOp *op = user_data;
+  gboolean evaluate = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "evaluate"));
+  GObject *button = g_object_get_data (G_OBJECT (dialog), "button");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      const char *origin = g_object_get_data (button, "origin");
+      const char *task = g_object_get_data (button, "task");
+      const char *model = g_object_get_data (button, "model");
+
+      op->file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      if (evaluate)
+        {
+          g_autofree char *path = g_file_get_path (op->file);
+
+          append_to_subtitle (op->row, _("Evaluating on your data…"));
+          trb_history_evaluate_async (op->self->history, origin, task, model, path,
+                                      op->self->cancellable, evaluated_cb, op);
+        }
+      else
+        trb_history_download_model_async (op->self->history, origin, model,
+                                          op->self->cancellable, model_downloaded_cb, op);
+    }
+  else
+    benefit_op_free (op);
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+benefit_clicked_cb (GtkButton      *button,
+                    TrbHistoryPage *self)
+{
+  gboolean evaluate = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "evaluate"));
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (button));
+  GtkFileChooserNative *dialog;
+  BenefitOp *op = g_new0 (BenefitOp, 1);
+
+  op->self = g_object_ref (self);
+  op->row = g_object_ref (g_object_get_data (G_OBJECT (button), "row"));
+  dialog = gtk_file_chooser_native_new (evaluate ? _("Pick Your Data (IDX images file)")
+                                                 : _("Save the Model Version"),
+                                        GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                        evaluate ? GTK_FILE_CHOOSER_ACTION_OPEN
+                                                 : GTK_FILE_CHOOSER_ACTION_SAVE,
+                                        evaluate ? _("_Evaluate") : _("_Save"), _("_Cancel"));
+  if (!evaluate)
+    {
+      g_autofree char *name = g_strdup_printf ("model-%.12s.safetensors",
+                                               (char *) g_object_get_data (G_OBJECT (button),
+                                                                           "model"));
+
+      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+    }
+  g_object_set_data (G_OBJECT (dialog), "evaluate", GINT_TO_POINTER (evaluate));
+  g_object_set_data_full (G_OBJECT (dialog), "button", g_object_ref (button), g_object_unref);
+  g_signal_connect (dialog, "response", G_CALLBACK (benefit_chooser_response_cb), op);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static GtkWidget *
+benefit_button (TrbHistoryPage  *self,
+                GtkWidget       *row,
+                TrbModelVersion *v,
+                gboolean         evaluate)
+{
+  const char *label = evaluate ? _("Evaluate on My Data") : _("Download This Version");
+  GtkWidget *button = gtk_button_new_from_icon_name (evaluate ? "system-run-symbolic"
+                                                              : "document-save-symbolic");
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_tooltip_text (button, label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                  -1);
+  g_object_set_data (G_OBJECT (button), "evaluate", GINT_TO_POINTER (evaluate));
+  g_object_set_data (G_OBJECT (button), "row", row);
+  g_object_set_data_full (G_OBJECT (button), "origin", g_strdup (v->origin), g_free);
+  g_object_set_data_full (G_OBJECT (button), "task", g_strdup (v->task), g_free);
+  g_object_set_data_full (G_OBJECT (button), "model", g_strdup (v->model), g_free);
+  g_signal_connect (button, "clicked", G_CALLBACK (benefit_clicked_cb), self);
+  gtk_widget_set_sensitive (button, v->verified);
+  return button;
+}
+
 static void
 add_provenance (TrbHistoryPage *self,
                 const char     *origin)
@@ -533,10 +705,16 @@ add_provenance (TrbHistoryPage *self,
           g_autofree char *subtitle = NULL;
 
           if (v->verified)
-            line2 = g_strdup_printf (_("Verified: included in the checkpoint of %" G_GUINT64_FORMAT
-                                       " entries, consistent with %u earlier checkpoints, "
-                                       "cosigned by %u participants"), v->checkpoint_size,
-                                     v->n_earlier_checkpoints, v->n_cosigners);
+            {
+              g_autofree char *cosigned = g_strdup_printf (
+                ngettext ("cosigned by %u participant", "cosigned by %u participants",
+                          v->n_cosigners), v->n_cosigners);
+
+              line2 = g_strdup_printf (_("Verified: included in the checkpoint of %"
+                                         G_GUINT64_FORMAT " entries, consistent with %u earlier "
+                                         "checkpoints, %s"), v->checkpoint_size,
+                                       v->n_earlier_checkpoints, cosigned);
+            }
           else
             line2 = g_strdup_printf (_("Not verified: %s"),
                                      v->problem != NULL ? v->problem : _("not checked yet"));
@@ -558,6 +736,8 @@ add_provenance (TrbHistoryPage *self,
               adw_action_row_add_suffix (ADW_ACTION_ROW (row),
                                          suffix_label (_("Yours"), "success"));
             }
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), benefit_button (self, row, v, FALSE));
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), benefit_button (self, row, v, TRUE));
           adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
         }
       gtk_box_append (self->target, group);
