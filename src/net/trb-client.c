@@ -1166,6 +1166,45 @@ bad:
   return NULL;
 }
 
+/**
+ * trb_client_is_selected:
+ * @model: the round's model hash (hex)
+ * @address: a participant's address
+ * @fraction: the task's `round_policy.fraction`
+ *
+ * Whether a round asks @address for an update: the first 8 bytes of
+ * SHA-256(@model "\n" @address), read big-endian and divided by 2^64, are below @fraction.
+ * Anyone can check the node's choice, and it changes with every round's model.
+ *
+ * Returns: %TRUE if selected
+ */
+gboolean
+trb_client_is_selected (const char *model,
+                        const char *address,
+                        double      fraction)
+{
+  g_autofree char *text = NULL;
+  guint8 digest[32];
+  gsize len = sizeof digest;
+  GChecksum *checksum;
+  guint64 value = 0;
+
+  g_return_val_if_fail (model != NULL && address != NULL, FALSE);
+
+  if (fraction >= 1.0)
+    return TRUE;
+  if (fraction <= 0.0)
+    return FALSE;
+  text = g_strconcat (model, "\n", address, NULL);
+  checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_checksum_update (checksum, (const guint8 *)text, strlen (text));
+  g_checksum_get_digest (checksum, digest, &len);
+  g_checksum_free (checksum);
+  for (int i = 0; i < 8; i++)
+    value = (value << 8) | digest[i];
+  return value / 18446744073709551616.0 < fraction;
+}
+
 /* ---- verification helpers ----------------------------------------------------------------- */
 
 /**

@@ -174,6 +174,10 @@ JsonObject *trb_client_parse_event              (const char           *text,
                                                  gsize                 length,
                                                  GError              **error);
 
+gboolean    trb_client_is_selected              (const char           *model,
+                                                 const char           *address,
+                                                 double                fraction);
+
 GBytes     *trb_client_proof_from_json          (JsonObject           *proof,
                                                  GError              **error);
 gboolean    trb_client_verify_receipt           (JsonObject           *receipt,

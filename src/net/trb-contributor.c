@@ -571,7 +571,17 @@ trb_contributor_contribute (TrbContributor  *self,
       state = json_object_get_string_member_with_default (round, "state", "");
       if (round_number > after_round &&
           (g_str_equal (state, "open") || g_str_equal (state, "collecting")))
-        break;
+        {
+          /* A round that does not ask this participant is skipped. */
+          if (trb_client_is_selected (json_object_get_string_member_with_default (round, "model",
+                                                                                  ""),
+                                      trb_client_get_address (self->client),
+                                      json_object_get_double_member_with_default (round,
+                                                                                  "fraction",
+                                                                                  1.0)))
+            break;
+          after_round = round_number;
+        }
       if (g_get_monotonic_time () > deadline)
         {
           g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_NETWORK,

@@ -26,6 +26,7 @@
 #include "ledger/trb-ledger-entry.h"
 #include "ledger/trb-merkle-log.h"
 #include "ledger/trb-note-signer.h"
+#include "net/trb-client.h"
 #include "net/trb-http-signature.h"
 #include "net/trb-idx.h"
 #include "store/trb-store.h"
@@ -83,6 +84,7 @@ typedef struct
   double      points_per_sample_epoch;
   double      cap_per_round;
   double      server_momentum;
+  double      fraction;
   /* The current round. */
   gint64      round;
   RoundState  state;
@@ -452,6 +454,7 @@ task_new_from_json (const char  *json,
                                                         "points_per_sample_epoch", 0.001),
                                          0, 1e6);
   task->cap_per_round = CLAMP (policy_double (obj, "reward_policy", "cap_per_round", 10), 0, 1e9);
+  task->fraction = CLAMP (policy_double (obj, "round_policy", "fraction", 1.0), 0.001, 1.0);
   task->server_momentum = CLAMP (policy_double (obj, "round_policy", "server_momentum", 0), 0,
                                  0.999);
 
@@ -1599,6 +1602,8 @@ handle_round (TrbNode           *self,
   json_builder_add_int_value (b, task->max_updates);
   json_builder_set_member_name (b, "updates");
   json_builder_add_int_value (b, task->n_updates);
+  json_builder_set_member_name (b, "fraction");
+  json_builder_add_double_value (b, task->fraction);
   json_builder_end_object (b);
   node = json_builder_get_root (b);
   reply_json (msg, 200, node);
@@ -1724,6 +1729,12 @@ handle_upload (TrbNode           *self,
   if (round > task->round)
     {
       reply_problem (msg, 409, "wrong-round", "This round has not started", NULL);
+      return;
+    }
+  if (!trb_client_is_selected (task->model_hash, address, task->fraction))
+    {
+      reply_problem (msg, 403, "not-selected", "This round did not ask you for an update",
+                     "Only the fraction of participants the task names takes part in a round.");
       return;
     }
   if ((task->state != ROUND_OPEN && task->state != ROUND_COLLECTING) ||

@@ -33,20 +33,29 @@ static const char task_template[] =
   " \"channels\": 1, \"classes\": 10},"
   " \"hyper_parameters\": {\"local_epochs\": 1, \"batch_size\": 16, \"learning_rate\": 0.1},"
   " \"round_policy\": {\"duration_seconds\": 120, \"min_updates\": %d, \"max_updates\": %d,"
-  " \"server_momentum\": %s},"
+  " \"server_momentum\": %s, \"fraction\": %s},"
   " \"reward_policy\": {\"points_per_sample_epoch\": 0.01, \"cap_per_round\": 5},"
   " \"privacy_policy\": {\"clip_norm\": 0, \"noise_multiplier\": 0},"
   " \"initial_weights\": {\"seed\": 7},"
   " \"evaluation\": {\"path\": \"%s\", \"max_samples\": 1000}}";
 
 static char *
+make_task_full (int         min_updates,
+                int         max_updates,
+                const char *momentum,
+                const char *fraction)
+{
+  g_autofree char *holdout = test_dataset_path ("t10k-images-idx3-ubyte.gz");
+
+  return g_strdup_printf (task_template, min_updates, max_updates, momentum, fraction, holdout);
+}
+
+static char *
 make_task_with_momentum (int         min_updates,
                          int         max_updates,
                          const char *momentum)
 {
-  g_autofree char *holdout = test_dataset_path ("t10k-images-idx3-ubyte.gz");
-
-  return g_strdup_printf (task_template, min_updates, max_updates, momentum, holdout);
+  return make_task_full (min_updates, max_updates, momentum, "1");
 }
 
 static char *
@@ -993,6 +1002,222 @@ test_fedavg_with_momentum (void)
   fixture_teardown (&f);
 }
 
+
+/* With fraction 0.5, a round asks only the participants its selection rule picks; the others
+ * are refused with not-selected, and the rule is the one clients compute. */
+static void
+test_fraction (void)
+{
+  g_autofree char *task = make_task_full (1, 100, "0", "0.5");
+  g_autoptr(TrbModelSpec) spec = NULL;
+  g_autoptr(JsonObject) round = NULL;
+  g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func ((GDestroyNotify) test_participant_free);
+  g_autoptr(GError) error = NULL;
+  gboolean seen_selected = FALSE, seen_unselected = FALSE;
+  const char *base;
+  Fixture f = { 0 };
+
+  fixture_setup (&f, task, NULL, 0);
+  spec = task_spec (f.participants[0]->client);
+  round = round_state (f.participants[0]);
+  base = json_object_get_string_member (round, "model");
+  g_assert_cmpfloat (json_object_get_double_member (round, "fraction"), ==, 0.5);
+
+  for (guint i = 0; i < 40 && !(seen_selected && seen_unselected); i++)
+    {
+      TestParticipant *p;
+      g_autoptr(TrbWeights) delta = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(JsonObject) receipt = NULL;
+      gboolean selected;
+
+      if (i < N_PARTICIPANTS)
+        p = f.participants[i];
+      else
+        {
+          p = test_participant_new (&f.node, 0, 1, 0);
+          g_ptr_array_add (extra, p);
+          g_assert_true (trb_contributor_connect (p->contributor, &error));
+          g_assert_true (trb_contributor_join (p->contributor, &error));
+          g_assert_no_error (error);
+        }
+      selected = trb_client_is_selected (base, trb_client_get_address (p->client), 0.5);
+      delta = crafted_delta (spec, 500 + i, base, "10");
+      bytes = trb_weights_to_safetensors (delta);
+      receipt = test_upload (p->client, "fashion-mnist", 1, bytes, &error);
+      if (selected)
+        {
+          g_assert_no_error (error);
+          g_assert_nonnull (receipt);
+          seen_selected = TRUE;
+        }
+      else
+        {
+          g_assert_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_REJECTED);
+          g_assert_cmpstr (trb_client_error_get_problem (error), ==, "not-selected");
+          g_clear_error (&error);
+          seen_unselected = TRUE;
+        }
+    }
+  g_assert_true (seen_selected);
+  g_assert_true (seen_unselected);
+
+  g_clear_pointer (&extra, g_ptr_array_unref);
+  fixture_teardown (&f);
+}
+
+
+typedef struct
+{
+  TestParticipant *participant;
+  GBytes          *update;
+  char            *hash;
+  JsonObject      *receipt;
+  gboolean         done;
+} Upload;
+
+static void
+upload_free (Upload *u)
+{
+  g_clear_pointer (&u->participant, test_participant_free);
+  g_clear_pointer (&u->update, g_bytes_unref);
+  g_free (u->hash);
+  g_clear_pointer (&u->receipt, json_object_unref);
+  g_free (u);
+}
+
+static void
+upload_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Upload *u = user_data;
+
+  u->receipt = trb_client_json_finish (TRB_CLIENT (source), result, NULL);
+  u->done = TRUE;
+}
+
+static gboolean
+kill_node_cb (gpointer user_data)
+{
+  test_node_kill (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* SIGKILL at random moments while updates stream in: every update acknowledged before a kill is
+ * in the ledger after the restart, a retry of one that was not gets a receipt, no update is in
+ * twice, and an observer sees every restart's ledger consistent with the one before. */
+static void
+test_kill_at_random_moments (void)
+{
+  g_autofree char *task = make_task (1000, 1000);
+  g_autoptr(GPtrArray) uploads = g_ptr_array_new_with_free_func ((GDestroyNotify) upload_free);
+  g_autoptr(TrbModelSpec) spec = NULL;
+  g_autoptr(JsonObject) round = NULL;
+  g_autoptr(JsonObject) page = NULL;
+  g_autoptr(GHashTable) in_ledger = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = NULL;
+  GRand *rand = g_rand_new_with_seed (g_test_rand_int ());
+  TestParticipant *observer;
+  guint acknowledged_before_kill = 0;
+  Fixture f = { 0 };
+  JsonArray *entries;
+
+  fixture_setup (&f, task, NULL, 0);
+  observer = f.participants[0];
+  spec = task_spec (observer->client);
+  round = round_state (observer);
+  base = g_strdup (json_object_get_string_member (round, "model"));
+  g_assert_true (trb_contributor_sync (observer->contributor, FALSE, &error));
+  g_assert_no_error (error);
+
+  for (guint iteration = 0; iteration < 4; iteration++)
+    {
+      guint first = uploads->len;
+
+      for (guint i = 0; i < 6; i++)
+        {
+          Upload *u = g_new0 (Upload, 1);
+          g_autoptr(TrbWeights) delta = crafted_delta (spec, 1000 + uploads->len, base, "10");
+
+          u->participant = test_participant_new (&f.node, 0, 1, 0);
+          trb_client_set_retry_policy (u->participant->client, 1, 10);
+          g_assert_true (trb_contributor_connect (u->participant->contributor, &error));
+          g_assert_true (trb_contributor_join (u->participant->contributor, &error));
+          g_assert_no_error (error);
+          u->update = trb_weights_to_safetensors (delta);
+          u->hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, u->update);
+          g_ptr_array_add (uploads, u);
+        }
+      for (guint i = first; i < uploads->len; i++)
+        {
+          Upload *u = g_ptr_array_index (uploads, i);
+
+          trb_client_upload_update_async (u->participant->client, "fashion-mnist", 1, u->update,
+                                          NULL, upload_done_cb, u);
+        }
+      g_timeout_add (g_rand_int_range (rand, 0, 120), kill_node_cb, &f.node);
+      for (guint i = first; i < uploads->len; i++)
+        while (!((Upload *) g_ptr_array_index (uploads, i))->done || f.node.process != NULL)
+          g_main_context_iteration (NULL, TRUE);
+      for (guint i = first; i < uploads->len; i++)
+        if (((Upload *) g_ptr_array_index (uploads, i))->receipt != NULL)
+          acknowledged_before_kill++;
+
+      test_node_start (&f.node, NULL);
+      test_participant_reconnect (observer, &f.node);
+      g_assert_true (trb_contributor_connect (observer->contributor, &error));
+      g_assert_true (trb_contributor_sync (observer->contributor, FALSE, &error));
+      g_assert_no_error (error);
+
+      /* Retries of what was not acknowledged. */
+      for (guint i = first; i < uploads->len; i++)
+        {
+          Upload *u = g_ptr_array_index (uploads, i);
+
+          test_participant_reconnect (u->participant, &f.node);
+          if (u->receipt == NULL)
+            {
+              u->receipt = test_upload (u->participant->client, "fashion-mnist", 1, u->update,
+                                        &error);
+              g_assert_no_error (error);
+            }
+        }
+    }
+  g_test_message ("%u of %u updates acknowledged before a kill", acknowledged_before_kill,
+                  uploads->len);
+
+  page = test_get_json (observer->client, "/v1/ledger/entries?start=0&end=1000", &error);
+  g_assert_no_error (error);
+  entries = json_object_get_array_member (page, "entries");
+  for (guint i = 0; i < json_array_get_length (entries); i++)
+    {
+      const char *text = json_array_get_string_element (entries, i);
+      g_autoptr(TrbLedgerEntry) entry = trb_ledger_entry_parse (text, strlen (text), &error);
+
+      g_assert_no_error (error);
+      if (trb_ledger_entry_get_entry_type (entry) != TRB_LEDGER_ENTRY_UPDATE_ACCEPTED)
+        continue;
+      g_assert_false (g_hash_table_contains (in_ledger, trb_ledger_entry_get_update (entry)));
+      g_hash_table_add (in_ledger, g_strdup (trb_ledger_entry_get_update (entry)));
+    }
+  g_assert_cmpuint (g_hash_table_size (in_ledger), ==, uploads->len);
+  for (guint i = 0; i < uploads->len; i++)
+    {
+      Upload *u = g_ptr_array_index (uploads, i);
+      const char *text;
+
+      g_assert_true (g_hash_table_contains (in_ledger, u->hash));
+      text = json_array_get_string_element (entries,
+                                            json_object_get_int_member (u->receipt, "leaf_index"));
+      g_assert_nonnull (strstr (text, u->hash));
+    }
+
+  g_rand_free (rand);
+  fixture_teardown (&f);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1010,6 +1235,8 @@ main (int    argc,
   g_test_add_func ("/integration/rejections", test_rejections);
   g_test_add_func ("/integration/events", test_events);
   g_test_add_func ("/integration/fedavg-momentum", test_fedavg_with_momentum);
+  g_test_add_func ("/integration/fraction", test_fraction);
+  g_test_add_func ("/integration/kill-at-random-moments", test_kill_at_random_moments);
 
   return g_test_run ();
 }
