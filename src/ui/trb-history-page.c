@@ -710,10 +710,21 @@ add_provenance (TrbHistoryPage *self,
                 ngettext ("cosigned by %u participant", "cosigned by %u participants",
                           v->n_cosigners), v->n_cosigners);
 
+              g_autofree char *consistent = NULL;
+
+              if (v->n_earlier_checkpoints == 0)
+                consistent = g_strdup (_("the first checkpoint seen"));
+              else
+                consistent = g_strdup_printf (
+                  ngettext ("consistent with %u earlier checkpoint",
+                            "consistent with %u earlier checkpoints",
+                            v->n_earlier_checkpoints), v->n_earlier_checkpoints);
+
+              /* Translators: the second %s says how the checkpoint relates to earlier ones, the
+               * third who cosigned it. */
               line2 = g_strdup_printf (_("Verified: included in the checkpoint of %"
-                                         G_GUINT64_FORMAT " entries, consistent with %u earlier "
-                                         "checkpoints, %s"), v->checkpoint_size,
-                                       v->n_earlier_checkpoints, cosigned);
+                                         G_GUINT64_FORMAT " entries, %s, %s"), v->checkpoint_size,
+                                       consistent, cosigned);
             }
           else
             line2 = g_strdup_printf (_("Not verified: %s"),
