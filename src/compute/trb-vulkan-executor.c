@@ -48,6 +48,7 @@ typedef struct
 {
   VkBuffer      buffer;
   VkBufferView  view;      /* R32_SFLOAT texel view, created on first use as a GEMM input */
+  VkBufferView  view4;     /* R32G32B32A32_SFLOAT view, for the vec4 GEMM */
   VkDeviceSize  bytes;
   guint8       *map;
 } Buf;
@@ -148,6 +149,8 @@ release (TrbVulkanExecutor *self)
       Buf *b = g_ptr_array_index (self->bufs, i);
       if (b->view != VK_NULL_HANDLE)
         vkDestroyBufferView (d, b->view, NULL);
+      if (b->view4 != VK_NULL_HANDLE)
+        vkDestroyBufferView (d, b->view4, NULL);
       vkDestroyBuffer (d, b->buffer, NULL);
     }
   g_clear_pointer (&self->bufs, g_ptr_array_unref);
@@ -328,27 +331,30 @@ new_buf (TrbVulkanExecutor  *self,
 static gboolean
 ensure_view (TrbVulkanExecutor  *self,
              Buf                *b,
+             gboolean            vec4,
              GError            **error)
 {
   const VkPhysicalDeviceProperties *props = trb_vulkan_context_get_properties (self->ctx);
+  guint texel = vec4 ? 16 : 4;
   VkBufferViewCreateInfo info = {
     .sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
     .buffer = b->buffer,
-    .format = VK_FORMAT_R32_SFLOAT,
+    .format = vec4 ? VK_FORMAT_R32G32B32A32_SFLOAT : VK_FORMAT_R32_SFLOAT,
     .offset = 0,
-    .range = VK_WHOLE_SIZE,
+    .range = b->bytes / texel * texel,
   };
+  VkBufferView *view = vec4 ? &b->view4 : &b->view;
 
-  if (b->view != VK_NULL_HANDLE)
+  if (*view != VK_NULL_HANDLE)
     return TRUE;
-  if (b->bytes / 4 > props->limits.maxTexelBufferElements)
+  if (b->bytes / texel > props->limits.maxTexelBufferElements)
     {
       g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_UNSUPPORTED,
                    _("The model with this batch size needs larger buffers than the graphics "
                      "device allows. Try a smaller batch size."));
       return FALSE;
     }
-  return trb_vulkan_check (vkCreateBufferView (dev (self), &info, NULL, &b->view), self->ctx,
+  return trb_vulkan_check (vkCreateBufferView (dev (self), &info, NULL, view), self->ctx,
                            "vkCreateBufferView", error);
 }
 
@@ -404,6 +410,7 @@ dispatch (Rec         *r,
   guint n_writes = 0;
   VkDescriptorSet set;
   VkPipeline pipeline;
+  gboolean vec4 = strcmp (kernel, "gemm-vec4") == 0;
   VkMemoryBarrier barrier = {
     .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
     .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_HOST_WRITE_BIT,
@@ -416,8 +423,8 @@ dispatch (Rec         *r,
   if (pipeline == VK_NULL_HANDLE ||
       !trb_vulkan_check (vkAllocateDescriptorSets (dev (self), &ainfo, &set), self->ctx,
                          "vkAllocateDescriptorSets", r->error) ||
-      (tex_a && !ensure_view (self, tex_a, r->error)) ||
-      (tex_b && !ensure_view (self, tex_b, r->error)))
+      (tex_a && !ensure_view (self, tex_a, vec4, r->error)) ||
+      (tex_b && !ensure_view (self, tex_b, vec4, r->error)))
     {
       r->failed = TRUE;
       return;
@@ -442,8 +449,10 @@ dispatch (Rec         *r,
     }
   if (tex_a || tex_b)
     {
-      views[0] = tex_a ? tex_a->view : tex_b->view;
-      views[1] = tex_b ? tex_b->view : tex_a->view;
+      Buf *ta = tex_a ? tex_a : tex_b, *tb = tex_b ? tex_b : tex_a;
+
+      views[0] = vec4 ? ta->view4 : ta->view;
+      views[1] = vec4 ? tb->view4 : tb->view;
       for (guint t = 0; t < 2; t++)
         writes[n_writes++] = (VkWriteDescriptorSet) {
           .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
@@ -511,6 +520,16 @@ typedef struct
   float  alpha;
 } GemmPush;
 
+/* Whether both operands can be read four floats at a time: A along its rows, B along its
+ * rows, with every size, stride and offset a multiple of four. */
+static gboolean
+gemm_fits_vec4 (const GemmPush *p)
+{
+  return p->a_sp == 1 && p->b_sj == 1 && p->k % 4 == 0 && p->n % 4 == 0 &&
+         p->a_si % 4 == 0 && p->b_sp % 4 == 0 && p->a_off % 4 == 0 && p->b_off % 4 == 0 &&
+         p->a_bs % 4 == 0 && p->b_bs % 4 == 0;
+}
+
 /* C (a range) = op(A)·op(B) with A and B addressed by strides inside whole buffers. */
 static void
 gemm (Rec      *r,
@@ -526,7 +545,9 @@ gemm (Rec      *r,
   int tm, tn;
   Range storage[3] = { c, bias, mask };
 
-  if ((gsize) p->m * p->n >= 64 * 256)
+  if (gemm_fits_vec4 (p) && (gsize) p->m * p->n >= 64 * 256)
+    kernel = "gemm-vec4", tm = 8, tn = 8;
+  else if ((gsize) p->m * p->n >= 64 * 256)
     kernel = "gemm-8x8", tm = 8, tn = 8;
   else if (p->m < 8)
     kernel = "gemm-2x8", tm = 2, tn = 8;

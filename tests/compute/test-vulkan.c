@@ -72,12 +72,23 @@ test_gemm (void)
 {
   g_autoptr(TrbExecutor) vk = trb_vulkan_executor_new (context);
 
-  for (int iter = 0; iter < 18; iter++)
+  /* Shapes for the vec4 kernel (NN, K and N multiples of four): ragged M, N = 4 (mod 8). */
+  const int vec4_shapes[][3] = { { 256, 200, 784 }, { 257, 100, 64 }, { 67, 260, 12 } };
+
+  for (int iter = 0; iter < 21; iter++)
     {
       int m = sizes[g_rand_int_range (rng, 0, G_N_ELEMENTS (sizes))];
       int n = sizes[g_rand_int_range (rng, 0, G_N_ELEMENTS (sizes))];
       int k = sizes[g_rand_int_range (rng, 0, G_N_ELEMENTS (sizes))];
       gboolean ta = iter % 3 == 1, tb = iter % 3 == 2;
+
+      if (iter >= 18)
+        {
+          m = vec4_shapes[iter - 18][0];
+          n = vec4_shapes[iter - 18][1];
+          k = vec4_shapes[iter - 18][2];
+          ta = tb = FALSE;
+        }
       g_autofree float *a = g_new (float, (gsize) m * k), *b = g_new (float, (gsize) k * n);
       g_autofree float *c = g_new (float, (gsize) m * n);
       g_autofree double *ad = g_new (double, (gsize) m * k), *bd = g_new (double, (gsize) k * n);
