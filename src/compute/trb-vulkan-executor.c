@@ -67,6 +67,7 @@ typedef struct
   VkDescriptorPool pool;
   int              n;
   gboolean         train;
+  gboolean         indexed;
   guint64          last_used;
   guint            dispatches;
 } Recording;
@@ -103,6 +104,11 @@ struct _TrbVulkanExecutor
   Buf             **argmax;
   gboolean         *relu_fused;    /* layer i is a ReLU done by layer i − 1's epilogue */
   gboolean          have_anchor;
+  Buf              *data;          /* the data set, as bytes, when resident */
+  Buf              *data_labels;
+  Buf              *indices;
+  gsize             data_n;
+  float             data_scale;
 
   VkCommandPool     cmd_pool;
   VkFence           fence;
@@ -170,6 +176,8 @@ release (TrbVulkanExecutor *self)
   g_clear_object (&self->spec);
   self->params = self->grads = self->m = self->v = self->anchor = self->step = NULL;
   self->x = self->labels = self->stats = self->d_a = self->d_b = self->tmp = NULL;
+  self->data = self->data_labels = self->indices = NULL;
+  self->data_n = 0;
   self->have_anchor = FALSE;
 }
 
@@ -664,6 +672,26 @@ record_forward (Rec *r,
     }
 }
 
+typedef struct
+{
+  gint32 n, features, total;
+  float  scale;
+} GatherPush;
+
+static void
+record_gather (Rec *r,
+               int  n)
+{
+  TrbVulkanExecutor *self = r->self;
+  gsize fs = trb_model_spec_get_input_size (self->spec);
+  GatherPush push = { n, (gint32) fs, (gint32) ((gsize) n * fs), self->data_scale };
+  Range st[5] = { whole (self->data), part (self->x, 0, (gsize) n * fs),
+                  part (self->indices, 0, n), whole (self->data_labels),
+                  part (self->labels, 0, n) };
+
+  dispatch_elements (r, "gather", st, 5, FALSE, &push, sizeof push, (gsize) n * fs);
+}
+
 static void
 record_loss (Rec      *r,
              int       n,
@@ -809,6 +837,7 @@ static Recording *
 get_recording (TrbVulkanExecutor  *self,
                int                 n,
                gboolean            train,
+               gboolean            indexed,
                GError            **error)
 {
   Recording *slot = NULL;
@@ -818,7 +847,8 @@ get_recording (TrbVulkanExecutor  *self,
   Rec r = { self, NULL, error, FALSE };
 
   for (guint i = 0; i < N_RECORDINGS; i++)
-    if (self->rec[i].cb != VK_NULL_HANDLE && self->rec[i].n == n && self->rec[i].train == train)
+    if (self->rec[i].cb != VK_NULL_HANDLE && self->rec[i].n == n &&
+        self->rec[i].train == train && self->rec[i].indexed == indexed)
       {
         self->rec[i].last_used = ++self->use_counter;
         return &self->rec[i];
@@ -865,6 +895,8 @@ get_recording (TrbVulkanExecutor  *self,
   if (!trb_vulkan_check (vkBeginCommandBuffer (slot->cb, &begin), self->ctx,
                          "vkBeginCommandBuffer", error))
     return NULL;
+  if (indexed)
+    record_gather (&r, n);
   record_forward (&r, n);
   record_loss (&r, n, train);
   if (train)
@@ -878,6 +910,7 @@ get_recording (TrbVulkanExecutor  *self,
     return NULL;
   slot->n = n;
   slot->train = train;
+  slot->indexed = indexed;
   slot->last_used = ++self->use_counter;
   if (train && n == self->max_batch)
     self->dispatches_per_step = slot->dispatches;
@@ -1196,6 +1229,13 @@ read_stats (TrbVulkanExecutor *self,
   result->n = n;
 }
 
+static gboolean run_step (TrbVulkanExecutor    *self,
+                          Recording            *rec,
+                          int                   n,
+                          const TrbStepParams  *sp,
+                          TrbStepResult        *result,
+                          GError              **error);
+
 static gboolean
 vulkan_train_step (TrbExecutor          *executor,
                    const TrbBatch       *batch,
@@ -1204,16 +1244,26 @@ vulkan_train_step (TrbExecutor          *executor,
                    GError              **error)
 {
   TrbVulkanExecutor *self = TRB_VULKAN_EXECUTOR (executor);
-  StepUniform *u;
   Recording *rec;
 
   if (!check_prepared (self, error) || !load_batch (self, batch, error))
     return FALSE;
-  rec = get_recording (self, batch->n, TRUE, error);
+  rec = get_recording (self, batch->n, TRUE, FALSE, error);
   if (rec == NULL)
     return FALSE;
+  return run_step (self, rec, batch->n, sp, result, error);
+}
 
-  u = (StepUniform *) self->step->map;
+static gboolean
+run_step (TrbVulkanExecutor    *self,
+          Recording            *rec,
+          int                   n,
+          const TrbStepParams  *sp,
+          TrbStepResult        *result,
+          GError              **error)
+{
+  StepUniform *u = (StepUniform *) self->step->map;
+
   u->lr = (float) sp->learning_rate;
   u->momentum = (float) sp->momentum;
   u->weight_decay = (float) sp->weight_decay;
@@ -1228,7 +1278,7 @@ vulkan_train_step (TrbExecutor          *executor,
 
   if (!submit_and_wait (self, rec->cb, error))
     return FALSE;
-  read_stats (self, batch->n, result);
+  read_stats (self, n, result);
   if (!isfinite (result->loss_sum))
     {
       g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_DIVERGED,
@@ -1250,11 +1300,89 @@ vulkan_evaluate (TrbExecutor     *executor,
 
   if (!check_prepared (self, error) || !load_batch (self, batch, error))
     return FALSE;
-  rec = get_recording (self, batch->n, FALSE, error);
+  rec = get_recording (self, batch->n, FALSE, FALSE, error);
   if (rec == NULL || !submit_and_wait (self, rec->cb, error))
     return FALSE;
   read_stats (self, batch->n, result);
   return TRUE;
+}
+
+static gboolean
+vulkan_upload_dataset (TrbExecutor          *executor,
+                       const TrbDataSource  *data,
+                       GError              **error)
+{
+  TrbVulkanExecutor *self = TRB_VULKAN_EXECUTOR (executor);
+  const VkPhysicalDeviceProperties *props;
+  int classes;
+  gsize bytes;
+
+  if (!check_prepared (self, error))
+    return FALSE;
+  props = trb_vulkan_context_get_properties (self->ctx);
+  classes = trb_model_spec_get_n_classes (self->spec);
+  if (data->feature_type != TRB_FEATURE_U8 ||
+      data->feature_size != trb_model_spec_get_input_size (self->spec) ||
+      !g_size_checked_mul (&bytes, data->n_samples, data->feature_size) ||
+      bytes > props->limits.maxStorageBufferRange - 4 || data->n_samples > G_MAXINT32 / 2)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_UNSUPPORTED,
+                   _("The data set does not fit on the graphics device."));
+      return FALSE;
+    }
+  for (gsize i = 0; i < data->n_samples; i++)
+    if (data->labels[i] < 0 || data->labels[i] >= classes)
+      {
+        g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
+                     _("A sample has the label %d, but the model knows only %d classes."),
+                     data->labels[i], classes);
+        return FALSE;
+      }
+  if ((self->data = new_buf (self, (bytes + 3) / 4 * 4, error)) == NULL ||
+      (self->data_labels = new_buf (self, data->n_samples * 4, error)) == NULL ||
+      (self->indices = new_buf (self, (gsize) self->max_batch * 4, error)) == NULL)
+    {
+      self->data = NULL;
+      return FALSE;
+    }
+  memcpy (self->data->map, data->features, bytes);
+  memcpy (self->data_labels->map, data->labels, data->n_samples * 4);
+  self->data_n = data->n_samples;
+  self->data_scale = (float) data->u8_scale;
+  return TRUE;
+}
+
+static gboolean
+vulkan_train_step_indexed (TrbExecutor          *executor,
+                           const gint32         *indices,
+                           int                   n,
+                           const TrbStepParams  *sp,
+                           TrbStepResult        *result,
+                           GError              **error)
+{
+  TrbVulkanExecutor *self = TRB_VULKAN_EXECUTOR (executor);
+  Recording *rec;
+
+  if (!check_prepared (self, error))
+    return FALSE;
+  if (self->data == NULL || n > self->max_batch)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
+                   _("A batch does not match the data set on the device."));
+      return FALSE;
+    }
+  for (int s = 0; s < n; s++)
+    if (indices[s] < 0 || (gsize) indices[s] >= self->data_n)
+      {
+        g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
+                     _("A batch does not match the data set on the device."));
+        return FALSE;
+      }
+  memcpy (self->indices->map, indices, (gsize) n * 4);
+  rec = get_recording (self, n, TRUE, TRUE, error);
+  if (rec == NULL)
+    return FALSE;
+  return run_step (self, rec, n, sp, result, error);
 }
 
 static void
@@ -1268,6 +1396,8 @@ executor_iface_init (TrbExecutorInterface *iface)
   iface->set_prox_anchor = vulkan_set_prox_anchor;
   iface->train_step = vulkan_train_step;
   iface->evaluate = vulkan_evaluate;
+  iface->upload_dataset = vulkan_upload_dataset;
+  iface->train_step_indexed = vulkan_train_step_indexed;
 }
 
 /* ---- stand-alone GEMM, for tests and the benchmark ---- */
