@@ -69,18 +69,29 @@ trb_cpu_dense_backward (const TrbLayer *l,
     trb_cpu_gemm (FALSE, FALSE, n, in, out, 1.0f, dy, w, 0.0f, dx);
 }
 
+/* Convolutions run over chunks of samples small enough that a chunk's columns (about 1 MiB)
+ * stay in cache between im2col, the GEMMs and col2im. */
+static int
+conv_chunk (const TrbLayer *l,
+            int             n)
+{
+  gsize per_sample = (gsize) l->in_c * l->kernel_h * l->kernel_w * l->out_h * l->out_w;
+
+  return (int) CLAMP ((gsize) 262144 / MAX (per_sample, 1), 1, (gsize) MAX (n, 1));
+}
+
 gsize
 trb_cpu_conv2d_cols_size (const TrbLayer *l,
                           int             n)
 {
-  return (gsize) l->in_c * l->kernel_h * l->kernel_w * n * l->out_h * l->out_w;
+  return (gsize) l->in_c * l->kernel_h * l->kernel_w * conv_chunk (l, n) * l->out_h * l->out_w;
 }
 
 gsize
 trb_cpu_conv2d_tmp_size (const TrbLayer *l,
                          int             n)
 {
-  return (gsize) l->out_c * n * l->out_h * l->out_w;
+  return (gsize) l->out_c * conv_chunk (l, n) * l->out_h * l->out_w;
 }
 
 /* cols[(ic·kh + ky)·kw + kx][s·P + p] = x[s][ic][oy·stride − pad + ky][ox·stride − pad + kx] */
@@ -172,31 +183,37 @@ trb_cpu_conv2d_forward (const TrbLayer *l,
                         float          *cols,
                         float          *tmp)
 {
-  int K = l->in_c * l->kernel_h * l->kernel_w;
-  gsize P = (gsize) l->out_h * l->out_w;
-  int nP = (int) (n * P);
+  int K = l->in_c * l->kernel_h * l->kernel_w, chunk = conv_chunk (l, n);
+  gsize P = (gsize) l->out_h * l->out_w, in_size = (gsize) l->in_c * l->in_h * l->in_w;
 
-  im2col (l, n, x, cols);
-  trb_cpu_gemm (FALSE, FALSE, l->out_c, nP, K, 1.0f, w, cols, 0.0f, tmp);
-  for (int s = 0; s < n; s++)
-    for (int oc = 0; oc < l->out_c; oc++)
-      {
-        const float *src = tmp + (gsize) oc * nP + s * P;
-        float *dst = y + ((gsize) s * l->out_c + oc) * P;
-        float bias = b[oc];
+  for (int s0 = 0; s0 < n; s0 += chunk)
+    {
+      int c = MIN (chunk, n - s0);
+      int cP = (int) (c * P);
 
-        if (relu)
-          for (gsize p = 0; p < P; p++)
-            dst[p] = MAX (src[p] + bias, 0.0f);
-        else
-          for (gsize p = 0; p < P; p++)
-            dst[p] = src[p] + bias;
-      }
+      im2col (l, c, x + s0 * in_size, cols);
+      trb_cpu_gemm (FALSE, FALSE, l->out_c, cP, K, 1.0f, w, cols, 0.0f, tmp);
+      for (int s = 0; s < c; s++)
+        for (int oc = 0; oc < l->out_c; oc++)
+          {
+            const float *src = tmp + (gsize) oc * cP + s * P;
+            float *dst = y + ((gsize) (s0 + s) * l->out_c + oc) * P;
+            float bias = b[oc];
+
+            if (relu)
+              for (gsize p = 0; p < P; p++)
+                dst[p] = MAX (src[p] + bias, 0.0f);
+            else
+              for (gsize p = 0; p < P; p++)
+                dst[p] = src[p] + bias;
+          }
+    }
 }
 
 void
 trb_cpu_conv2d_backward (const TrbLayer *l,
                          int             n,
+                         const float    *x,
                          const float    *dy,
                          const float    *mask,
                          const float    *w,
@@ -206,44 +223,53 @@ trb_cpu_conv2d_backward (const TrbLayer *l,
                          float          *cols,
                          float          *tmp)
 {
-  int K = l->in_c * l->kernel_h * l->kernel_w;
-  gsize P = (gsize) l->out_h * l->out_w;
-  int nP = (int) (n * P);
+  int K = l->in_c * l->kernel_h * l->kernel_w, chunk = conv_chunk (l, n);
+  gsize P = (gsize) l->out_h * l->out_w, in_size = (gsize) l->in_c * l->in_h * l->in_w;
+  g_autofree double *bias_acc = g_new0 (double, l->out_c);
 
-  /* dy is [n][oc][P]; the GEMMs want [oc][n·P]. */
-  for (int oc = 0; oc < l->out_c; oc++)
+  for (int s0 = 0; s0 < n; s0 += chunk)
     {
-      double acc = 0;
+      int c = MIN (chunk, n - s0);
+      int cP = (int) (c * P);
 
-      for (int s = 0; s < n; s++)
+      /* dy is [n][oc][P]; the GEMMs want [oc][c·P], masked by a fused ReLU's output. */
+      for (int oc = 0; oc < l->out_c; oc++)
         {
-          const float *src = dy + ((gsize) s * l->out_c + oc) * P;
-          const float *msk = mask ? mask + ((gsize) s * l->out_c + oc) * P : NULL;
-          float *dst = tmp + (gsize) oc * nP + s * P;
+          double acc = 0;
 
-          if (msk != NULL)
-            for (gsize p = 0; p < P; p++)
-              {
-                float g = msk[p] > 0 ? src[p] : 0.0f;
-                dst[p] = g;
-                acc += g;
-              }
-          else
-            for (gsize p = 0; p < P; p++)
-              {
-                dst[p] = src[p];
-                acc += src[p];
-              }
+          for (int s = 0; s < c; s++)
+            {
+              gsize at = ((gsize) (s0 + s) * l->out_c + oc) * P;
+              const float *src = dy + at;
+              const float *msk = mask ? mask + at : NULL;
+              float *dst = tmp + (gsize) oc * cP + s * P;
+
+              if (msk != NULL)
+                for (gsize p = 0; p < P; p++)
+                  {
+                    float g = msk[p] > 0 ? src[p] : 0.0f;
+                    dst[p] = g;
+                    acc += g;
+                  }
+              else
+                for (gsize p = 0; p < P; p++)
+                  {
+                    dst[p] = src[p];
+                    acc += src[p];
+                  }
+            }
+          bias_acc[oc] += acc;
         }
-      db[oc] = (float) acc;
+      im2col (l, c, x + s0 * in_size, cols);
+      trb_cpu_gemm (FALSE, TRUE, l->out_c, K, cP, 1.0f, tmp, cols, s0 == 0 ? 0.0f : 1.0f, dw);
+      if (dx != NULL)
+        {
+          trb_cpu_gemm (TRUE, FALSE, K, cP, l->out_c, 1.0f, w, tmp, 0.0f, cols);
+          col2im (l, c, cols, dx + s0 * in_size);
+        }
     }
-  trb_cpu_gemm (FALSE, TRUE, l->out_c, K, nP, 1.0f, tmp, cols, 0.0f, dw);
-  if (dx != NULL)
-    {
-      /* The forward columns are no longer needed: reuse them for the column gradients. */
-      trb_cpu_gemm (TRUE, FALSE, K, nP, l->out_c, 1.0f, w, tmp, 0.0f, cols);
-      col2im (l, n, cols, dx);
-    }
+  for (int oc = 0; oc < l->out_c; oc++)
+    db[oc] = (float) bias_acc[oc];
 }
 
 void

@@ -36,8 +36,8 @@ void  trb_cpu_dense_backward     (const TrbLayer *layer,
                                   float          *dx,
                                   float          *dw,
                                   float          *db);
-/* Convolution as im2col + GEMM. @cols holds trb_cpu_conv2d_cols_size() floats and must be
- * kept from the forward to the backward pass; @tmp holds trb_cpu_conv2d_tmp_size() floats. */
+/* Convolution as im2col + GEMM over chunks of samples. @cols holds
+ * trb_cpu_conv2d_cols_size() floats and @tmp trb_cpu_conv2d_tmp_size(); both are scratch. */
 gsize trb_cpu_conv2d_cols_size   (const TrbLayer *layer,
                                   int             n);
 gsize trb_cpu_conv2d_tmp_size    (const TrbLayer *layer,
@@ -55,6 +55,7 @@ void  trb_cpu_conv2d_forward     (const TrbLayer *layer,
  * where it is not positive. */
 void  trb_cpu_conv2d_backward    (const TrbLayer *layer,
                                   int             n,
+                                  const float    *x,
                                   const float    *dy,
                                   const float    *mask,
                                   const float    *w,
