@@ -11,12 +11,20 @@
 
 #include <glib/gi18n.h>
 
+#include "participant/trb-scheduler.h"
+#include "ui/trb-background.h"
 #include "ui/trb-preferences-window.h"
+#include "ui/trb-tray.h"
 #include "ui/trb-window.h"
 
 struct _TrbApplication
 {
-  AdwApplication parent_instance;
+  AdwApplication  parent_instance;
+
+  GSettings      *settings;
+  TrbScheduler   *scheduler;
+  TrbBackground  *background;
+  TrbTray        *tray;
 };
 
 G_DEFINE_FINAL_TYPE (TrbApplication, trb_application, ADW_TYPE_APPLICATION)
@@ -134,8 +142,118 @@ help_action (GSimpleAction *action,
   gtk_show_uri (window, "help:tributary", GDK_CURRENT_TIME);
 }
 
+static void
+open_action (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       user_data)
+{
+  g_application_activate (G_APPLICATION (user_data));
+}
+
+static void
+pause_action (GSimpleAction *action,
+              GVariant      *param,
+              gpointer       user_data)
+{
+  trb_scheduler_pause (TRB_APPLICATION (user_data)->scheduler);
+}
+
+static void
+resume_action (GSimpleAction *action,
+               GVariant      *param,
+               gpointer       user_data)
+{
+  trb_scheduler_resume (TRB_APPLICATION (user_data)->scheduler);
+}
+
+static void
+pause_for_an_hour_action (GSimpleAction *action,
+                          GVariant      *param,
+                          gpointer       user_data)
+{
+  trb_scheduler_pause_for (TRB_APPLICATION (user_data)->scheduler, 60 * 60);
+}
+
+static void
+pause_until_tomorrow_action (GSimpleAction *action,
+                             GVariant      *param,
+                             gpointer       user_data)
+{
+  trb_scheduler_pause_until_tomorrow (TRB_APPLICATION (user_data)->scheduler);
+}
+
+static void
+pause_after_round_action (GSimpleAction *action,
+                          GVariant      *param,
+                          gpointer       user_data)
+{
+  trb_scheduler_pause_after_round (TRB_APPLICATION (user_data)->scheduler);
+}
+
+/* Pause and Resume are offered one at a time, and the tray shows the scheduler's reason. */
+static void
+scheduler_changed_cb (TrbApplication *self)
+{
+  TrbSchedulerDecision *decision = trb_scheduler_get_decision (self->scheduler);
+  gboolean paused = trb_scheduler_is_paused (self->scheduler);
+  GAction *action;
+
+  action = g_action_map_lookup_action (G_ACTION_MAP (self), "pause");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), !paused);
+  action = g_action_map_lookup_action (G_ACTION_MAP (self), "pause-after-round");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), !paused);
+  action = g_action_map_lookup_action (G_ACTION_MAP (self), "resume");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), paused);
+
+  if (self->tray != NULL)
+    {
+      trb_tray_set_status (self->tray, trb_scheduler_decision_get_message (decision));
+      trb_tray_set_paused (self->tray, paused);
+    }
+}
+
+/* The tray icon is there while the app keeps running in the background, the one time it is the
+ * only way back to the app short of the app grid. */
+static void
+background_changed_cb (TrbApplication *self)
+{
+  GDBusConnection *connection = g_application_get_dbus_connection (G_APPLICATION (self));
+
+  if (!trb_background_get_enabled (self->background) || connection == NULL)
+    {
+      g_clear_object (&self->tray);
+      return;
+    }
+
+  if (self->tray == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      self->tray = trb_tray_new (connection, G_ACTION_GROUP (self), APP_ID, &error);
+      if (self->tray == NULL)
+        g_debug ("No tray icon: %s", error->message);
+      scheduler_changed_cb (self);
+    }
+}
+
+static void
+background_problem_cb (TrbApplication *self,
+                       const char     *message)
+{
+  g_autoptr(GNotification) notification = g_notification_new (_("Background Contribution"));
+
+  g_notification_set_body (notification, message);
+  g_application_send_notification (G_APPLICATION (self), "background-problem", notification);
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_action },
+  { "open", open_action },
+  { "pause", pause_action },
+  { "resume", resume_action },
+  { "pause-for-an-hour", pause_for_an_hour_action },
+  { "pause-until-tomorrow", pause_until_tomorrow_action },
+  { "pause-after-round", pause_after_round_action },
   { "preferences", preferences_action },
   { "about", about_action },
   { "shortcuts", shortcuts_action },
@@ -145,6 +263,7 @@ static const GActionEntry app_actions[] = {
 static void
 trb_application_startup (GApplication *app)
 {
+  TrbApplication *self = TRB_APPLICATION (app);
   static const struct {
     const char *action;
     const char *accels[2];
@@ -163,6 +282,35 @@ trb_application_startup (GApplication *app)
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action,
                                            accels[i].accels);
+
+  /* The scheduler and background mode live as long as the app, window or not. */
+  self->settings = g_settings_new (APP_ID);
+  self->scheduler = trb_scheduler_new_for_system (self->settings);
+  g_signal_connect_object (self->scheduler, "notify::decision",
+                           G_CALLBACK (scheduler_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->scheduler, "notify::pause-after-round",
+                           G_CALLBACK (scheduler_changed_cb), self, G_CONNECT_SWAPPED);
+  scheduler_changed_cb (self);
+
+  self->background = trb_background_new (app, self->settings, NULL);
+  g_signal_connect_object (self->background, "notify::enabled",
+                           G_CALLBACK (background_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->background, "problem",
+                           G_CALLBACK (background_problem_cb), self, G_CONNECT_SWAPPED);
+  background_changed_cb (self);
+}
+
+static void
+trb_application_shutdown (GApplication *app)
+{
+  TrbApplication *self = TRB_APPLICATION (app);
+
+  g_clear_object (&self->tray);
+  g_clear_object (&self->background);
+  g_clear_object (&self->scheduler);
+  g_clear_object (&self->settings);
+
+  G_APPLICATION_CLASS (trb_application_parent_class)->shutdown (app);
 }
 
 static void
@@ -172,6 +320,7 @@ trb_application_class_init (TrbApplicationClass *klass)
 
   app_class->activate = trb_application_activate;
   app_class->startup = trb_application_startup;
+  app_class->shutdown = trb_application_shutdown;
   app_class->handle_local_options = trb_application_handle_local_options;
 }
 
@@ -187,6 +336,20 @@ trb_application_init (TrbApplication *self)
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _("Help train shared machine-learning models "
                                               "without sharing your data."));
+}
+
+/**
+ * trb_application_get_scheduler:
+ * @self: a #TrbApplication
+ *
+ * Returns: (transfer none) (nullable): the scheduler, once the application has started
+ */
+TrbScheduler *
+trb_application_get_scheduler (TrbApplication *self)
+{
+  g_return_val_if_fail (TRB_IS_APPLICATION (self), NULL);
+
+  return self->scheduler;
 }
 
 TrbApplication *

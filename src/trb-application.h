@@ -7,12 +7,15 @@
 
 #include <adwaita.h>
 
+#include "participant/trb-scheduler.h"
+
 G_BEGIN_DECLS
 
 #define TRB_TYPE_APPLICATION (trb_application_get_type ())
 
 G_DECLARE_FINAL_TYPE (TrbApplication, trb_application, TRB, APPLICATION, AdwApplication)
 
-TrbApplication *trb_application_new (void);
+TrbApplication *trb_application_new           (void);
+TrbScheduler   *trb_application_get_scheduler (TrbApplication *self);
 
 G_END_DECLS

@@ -10,7 +10,11 @@
 #include "config.h"
 
 #include "trb-cli.h"
+#include "trb-cli-dataset.h"
 #include "trb-cli-devices.h"
+#include "trb-cli-network.h"
+#include "trb-cli-schedule.h"
+#include "trb-cli-wallet.h"
 
 #include <glib/gi18n.h>
 #include <locale.h>
@@ -18,7 +22,16 @@
 
 /* Subcommands, in the order `--help` lists them. Each domain adds its own here. */
 static const TrbCliCommand commands[] = {
+  { "join", N_("Join a learning network"), trb_cli_join },
+  { "networks", N_("List the networks joined"), trb_cli_networks },
+  { "contribute", N_("Train on local data and send updates"), trb_cli_contribute },
+  { "status", N_("Show rounds and contributions"), trb_cli_status },
+  { "ledger", N_("Verify a network’s ledger"), trb_cli_ledger },
+  { "history", N_("Show verified contributions and rewards"), trb_cli_history },
+  { "wallet", N_("Create, import and use wallets"), trb_cli_wallet },
   { "devices", N_("List the devices that can train models"), trb_cli_devices },
+  { "dataset", N_("Pick, check and remove local data to contribute"), trb_cli_dataset },
+  { "schedule", N_("Say whether training may run now; pause or resume it"), trb_cli_schedule },
   { NULL, NULL, NULL }
 };
 

@@ -9,9 +9,33 @@
 
 #include "config.h"
 
+#include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <locale.h>
 #include <stdio.h>
+
+#include "trb-node.h"
+
+#include "compute/trb-model-spec.h"
+
+#define DEMO_DATASET_DIR "/usr/share/datasets/fashion-mnist"
+
+static const char demo_task[] =
+  "{\n"
+  "  \"id\": \"fashion-mnist\",\n"
+  "  \"title\": \"Recognise clothing in small pictures\",\n"
+  "  \"model\": %s,\n"
+  "  \"data_schema\": {\"kind\": \"image-classification\", \"width\": 28, \"height\": 28,\n"
+  "                  \"channels\": 1, \"classes\": 10, \"formats\": [\"idx\"]},\n"
+  "  \"hyper_parameters\": {\"local_epochs\": 1, \"batch_size\": 32, \"learning_rate\": 0.05,\n"
+  "                       \"optimizer\": \"sgd\"},\n"
+  "  \"round_policy\": {\"duration_seconds\": %d, \"min_updates\": %d, \"max_updates\": %d,\n"
+  "                   \"fraction\": 1.0, \"server_momentum\": 0.0},\n"
+  "  \"reward_policy\": {\"points_per_sample_epoch\": 0.001, \"cap_per_round\": 10},\n"
+  "  \"privacy_policy\": {\"clip_norm\": 0, \"noise_multiplier\": 0},\n"
+  "  \"initial_weights\": {\"seed\": 42},\n"
+  "  \"evaluation\": {\"path\": \"%s\", \"max_samples\": %d}\n"
+  "}\n";
 
 static void
 print_usage (FILE *out)
@@ -22,6 +46,235 @@ print_usage (FILE *out)
   fprintf (out, "  init     %s\n", _("Create a network in a data folder"));
   fprintf (out, "  serve    %s\n", _("Serve a network over HTTP"));
   fprintf (out, "  demo     %s\n", _("Set up and serve the Fashion-MNIST demo network"));
+  fprintf (out, "\n%s\n", _("Run “tributary-node COMMAND --help” for the options of a command."));
+}
+
+static int
+fail (const char   *what,
+      const GError *error)
+{
+  g_printerr ("tributary-node: %s: %s\n", what, error->message);
+  return 1;
+}
+
+static gboolean
+parse_options (GOptionContext  *context,
+               int             *argc,
+               char          ***argv)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      g_printerr ("tributary-node: %s\n", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+run_init (int    argc,
+          char **argv)
+{
+  g_autofree char *data = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GOptionContext) context = NULL;
+  const GOptionEntry entries[] = {
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data, N_("Folder that will hold the network"),
+      N_("DIR") },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("The network’s name"), N_("NAME") },
+    { "task", 0, 0, G_OPTION_ARG_FILENAME, &task, N_("The task file (JSON)"), N_("TASK.json") },
+    { NULL }
+  };
+
+  context = g_option_context_new (_("— create a network"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!parse_options (context, &argc, &argv))
+    return 2;
+  if (data == NULL || name == NULL || task == NULL)
+    {
+      g_printerr ("tributary-node: %s\n", _("init needs --data, --name and --task."));
+      return 2;
+    }
+  if (!trb_node_init_data (data, name, task, &error))
+    return fail (_("the network could not be created"), error);
+  g_print (_("Network “%s” created in %s.\n"), name, data);
+  return 0;
+}
+
+static gboolean
+quit_cb (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static int
+serve (const char *data,
+       const char *listen,
+       const char *tls_cert,
+       const char *tls_key,
+       const char *url_file,
+       int         aggregation_delay)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbNode) node = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autofree char *url = NULL;
+
+  if ((tls_cert == NULL) != (tls_key == NULL))
+    {
+      g_printerr ("tributary-node: %s\n", _("--tls-cert and --tls-key go together."));
+      return 2;
+    }
+  if (tls_cert != NULL)
+    {
+      certificate = g_tls_certificate_new_from_files (tls_cert, tls_key, &error);
+      if (certificate == NULL)
+        return fail (_("the TLS certificate could not be read"), error);
+    }
+
+  node = trb_node_open (data, &error);
+  if (node == NULL)
+    return fail (_("the network could not be opened"), error);
+  if (aggregation_delay > 0)
+    trb_node_set_aggregation_delay (node, aggregation_delay);
+  if (!trb_node_listen (node, listen, certificate, &url, &error))
+    return fail (_("the network could not be served"), error);
+
+  if (url_file != NULL)
+    {
+      g_autofree char *line = g_strconcat (url, "\n", NULL);
+
+      if (!g_file_set_contents (url_file, line, -1, &error))
+        return fail (_("the URL file could not be written"), error);
+    }
+  g_print (_("Serving at %s\n"), url);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGINT, quit_cb, loop);
+  g_unix_signal_add (SIGTERM, quit_cb, loop);
+  g_main_loop_run (loop);
+  return 0;
+}
+
+static int
+run_serve (int    argc,
+           char **argv)
+{
+  g_autofree char *data = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *tls_cert = NULL;
+  g_autofree char *tls_key = NULL;
+  g_autofree char *url_file = NULL;
+  int aggregation_delay = 0;
+  g_autoptr(GOptionContext) context = NULL;
+  const GOptionEntry entries[] = {
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data, N_("Folder that holds the network"),
+      N_("DIR") },
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, N_("Address and port (port 0: any free one)"),
+      N_("ADDR:PORT") },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, N_("TLS certificate (PEM)"),
+      N_("FILE") },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, N_("TLS private key (PEM)"), N_("FILE") },
+    { "url-file", 0, 0, G_OPTION_ARG_FILENAME, &url_file, N_("Write the URL served to this file"),
+      N_("FILE") },
+    { "aggregation-delay", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &aggregation_delay,
+      N_("Wait this many milliseconds before aggregating (for testing)"), N_("MS") },
+    { NULL }
+  };
+
+  context = g_option_context_new (_("— serve a network"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!parse_options (context, &argc, &argv))
+    return 2;
+  if (data == NULL || listen == NULL)
+    {
+      g_printerr ("tributary-node: %s\n", _("serve needs --data and --listen."));
+      return 2;
+    }
+  return serve (data, listen, tls_cert, tls_key, url_file, CLAMP (aggregation_delay, 0, 600000));
+}
+
+static int
+run_demo (int    argc,
+          char **argv)
+{
+  g_autofree char *data = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *url_file = NULL;
+  g_autofree char *dataset = NULL;
+  int duration = 20, min_updates = 2, max_updates = 10, holdout = 2000;
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  const GOptionEntry entries[] = {
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data, N_("Folder that holds the demo network"),
+      N_("DIR") },
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, N_("Address and port (default 127.0.0.1:0)"),
+      N_("ADDR:PORT") },
+    { "url-file", 0, 0, G_OPTION_ARG_FILENAME, &url_file, N_("Write the URL served to this file"),
+      N_("FILE") },
+    { "dataset", 0, 0, G_OPTION_ARG_FILENAME, &dataset,
+      N_("Fashion-MNIST folder (default " DEMO_DATASET_DIR ")"), N_("DIR") },
+    { "round-seconds", 0, 0, G_OPTION_ARG_INT, &duration, N_("Length of a round"), N_("N") },
+    { "min-updates", 0, 0, G_OPTION_ARG_INT, &min_updates, N_("Updates a round needs"), N_("N") },
+    { "max-updates", 0, 0, G_OPTION_ARG_INT, &max_updates, N_("Updates that close a round"),
+      N_("N") },
+    { "holdout", 0, 0, G_OPTION_ARG_INT, &holdout, N_("Hold-out samples for evaluation"),
+      N_("N") },
+    { NULL }
+  };
+
+  context = g_option_context_new (_("— set up and serve the Fashion-MNIST demo network"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!parse_options (context, &argc, &argv))
+    return 2;
+  if (data == NULL)
+    {
+      g_printerr ("tributary-node: %s\n", _("demo needs --data."));
+      return 2;
+    }
+
+  {
+    g_autofree char *db = g_build_filename (data, "node.db", NULL);
+
+    if (!g_file_test (db, G_FILE_TEST_EXISTS))
+      {
+        g_autofree char *images = g_build_filename (dataset != NULL ? dataset : DEMO_DATASET_DIR,
+                                                    "t10k-images-idx3-ubyte.gz", NULL);
+        g_autofree char *task_json = NULL;
+        g_autofree char *task_path = NULL;
+        g_autofree char *escaped = g_strescape (images, NULL);
+
+        if (!g_file_test (images, G_FILE_TEST_IS_REGULAR))
+          {
+            g_printerr (_("tributary-node: the Fashion-MNIST test set was not found at %s. "
+                          "Install the package “dataset-fashion-mnist” or give --dataset.\n"),
+                        images);
+            return 1;
+          }
+        if (g_mkdir_with_parents (data, 0700) != 0)
+          {
+            g_printerr (_("tributary-node: the folder %s could not be created.\n"), data);
+            return 1;
+          }
+        /* The 2NN of the FedAvg paper (784-200-200-10). */
+        task_json = g_strdup_printf (demo_task, trb_model_spec_json_2nn (),
+                                     CLAMP (duration, 1, 86400),
+                                     CLAMP (min_updates, 1, 1000),
+                                     CLAMP (max_updates, MAX (min_updates, 1), 1000), escaped,
+                                     CLAMP (holdout, 1, 10000));
+        task_path = g_build_filename (data, "demo-task.json", NULL);
+        if (!g_file_set_contents (task_path, task_json, -1, &error) ||
+            !trb_node_init_data (data, "Fashion-MNIST demo", task_path, &error))
+          return fail (_("the demo network could not be created"), error);
+      }
+  }
+
+  return serve (data, listen != NULL ? listen : "127.0.0.1:0", NULL, NULL, url_file, 0);
 }
 
 int
@@ -53,11 +306,22 @@ main (int    argc,
       return 0;
     }
 
+  if (g_str_equal (arg, "init") || g_str_equal (arg, "serve") || g_str_equal (arg, "demo"))
+    {
+      g_autofree char *prgname = g_strconcat ("tributary-node ", arg, NULL);
+
+      /* So that --help shows “tributary-node demo [OPTION…]”. */
+      g_set_prgname (prgname);
+      if (g_str_equal (arg, "init"))
+        return run_init (argc - 1, argv + 1);
+      if (g_str_equal (arg, "serve"))
+        return run_serve (argc - 1, argv + 1);
+      return run_demo (argc - 1, argv + 1);
+    }
+
   if (arg[0] == '-')
     g_printerr (_("tributary-node: unknown option “%s”. Run “tributary-node --help” to see what "
                   "it accepts.\n"), arg);
-  else if (g_str_equal (arg, "init") || g_str_equal (arg, "serve") || g_str_equal (arg, "demo"))
-    g_printerr (_("tributary-node: “%s” is not available in this version yet.\n"), arg);
   else
     g_printerr (_("tributary-node: unknown command “%s”. Run “tributary-node --help” to see the "
                   "commands.\n"), arg);

@@ -1,0 +1,303 @@
+/* trb-cli-ledger.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * tributary-cli ledger verify and history.
+ */
+
+#define G_LOG_DOMAIN "trb-cli-ledger"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ledger/trb-checkpoint.h"
+#include "ledger/trb-ledger-entry.h"
+#include "ledger/trb-merkle.h"
+#include "trb-cli.h"
+#include "trb-cli-network.h"
+
+/* The whole ledger is checked against the root of a verified checkpoint only up to this size;
+ * beyond it, history shows the entries of the receipts, each verified with its own proof. */
+#define MAX_ENTRIES_CHECKED 200000
+
+static void
+got_result_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  *(GAsyncResult **)user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+static int
+report_error (const GError *error)
+{
+  trb_cli_printerr ("%s", error->message);
+  return g_error_matches (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED) ? 3 : 1;
+}
+
+static TrbContributor *
+connect_and_verify (const char      *network_id,
+                    TrbStore       **store_out,
+                    TrbCliNetwork  **network_out,
+                    TrbClient      **client_out,
+                    int             *status)
+{
+  g_autoptr(TrbStore) store = NULL;
+  g_autoptr(TrbCliNetwork) network = NULL;
+  g_autoptr(TrbContributor) contributor = NULL;
+  g_autoptr(GError) error = NULL;
+
+  *status = 1;
+  if (!(store = trb_cli_open_store ()))
+    return NULL;
+  if (!(network = trb_cli_find_network (store, network_id)))
+    return NULL;
+  if (!(contributor = trb_cli_connect (store, network, client_out)))
+    return NULL;
+  if (!trb_contributor_sync (contributor, FALSE, &error))
+    {
+      *status = report_error (error);
+      return NULL;
+    }
+  *status = 0;
+  *store_out = g_steal_pointer (&store);
+  *network_out = g_steal_pointer (&network);
+  return g_steal_pointer (&contributor);
+}
+
+static int
+ledger_verify (int    argc,
+               char **argv)
+{
+  g_autofree char *network_id = NULL;
+  g_autoptr(TrbStore) store = NULL;
+  g_autoptr(TrbCliNetwork) network = NULL;
+  g_autoptr(TrbClient) client = NULL;
+  g_autoptr(TrbContributor) contributor = NULL;
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(GError) error = NULL;
+  int status;
+  const GOptionEntry entries[] = {
+    { "network", 0, 0, G_OPTION_ARG_STRING, &network_id, N_("The network (see “networks”)"),
+      N_("ID") },
+    { NULL }
+  };
+
+  g_option_context_set_summary (context, _("Check that the network’s ledger is consistent with "
+                                           "every checkpoint verified before and that it holds "
+                                           "every update this wallet sent."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return report_error (error) + 1;
+
+  contributor = connect_and_verify (network_id, &store, &network, &client, &status);
+  if (contributor == NULL)
+    return status;
+  printf (_("The ledger of “%s” is consistent: checkpoint of %" G_GUINT64_FORMAT " entries "
+            "verified.\n"), network->name, trb_contributor_get_verified_size (contributor));
+  printf (_("Updates from this wallet in the ledger: %u of %u verified.\n"),
+          trb_contributor_count_receipts (contributor, TRUE),
+          trb_contributor_count_receipts (contributor, FALSE));
+  return 0;
+}
+
+int
+trb_cli_ledger (int    argc,
+                char **argv)
+{
+  if (argc >= 2 && g_str_equal (argv[1], "verify"))
+    return ledger_verify (argc - 1, argv + 1);
+  if (argc >= 2 && (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h")))
+    {
+      printf ("%s\n", _("Usage: tributary-cli ledger verify [--network ID]"));
+      return 0;
+    }
+  trb_cli_printerr ("%s", _("Usage: tributary-cli ledger verify [--network ID]"));
+  return 2;
+}
+
+static void
+print_entry (TrbLedgerEntry *entry,
+             const char     *me)
+{
+  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (trb_ledger_entry_get_time (entry));
+  g_autofree char *stamp = when != NULL ? g_date_time_format (when, "%Y-%m-%d %H:%M") :
+                                          g_strdup ("?");
+
+  switch (trb_ledger_entry_get_entry_type (entry))
+    {
+    case TRB_LEDGER_ENTRY_UPDATE_ACCEPTED:
+      printf (_("%s  ✓ round %" G_GINT64_FORMAT ": your update %.12s… (%" G_GINT64_FORMAT
+                " samples) accepted\n"), stamp, trb_ledger_entry_get_round (entry),
+              trb_ledger_entry_get_update (entry), trb_ledger_entry_get_samples (entry));
+      break;
+    case TRB_LEDGER_ENTRY_REWARD:
+      printf (_("%s  ✓ round %" G_GINT64_FORMAT ": reward of %.3f points\n"), stamp,
+              trb_ledger_entry_get_round (entry), trb_ledger_entry_get_points (entry) / 1000.0);
+      break;
+    case TRB_LEDGER_ENTRY_ROUND_CLOSED:
+      {
+        GString *metrics = g_string_new (NULL);
+
+        for (guint m = 0; m < trb_ledger_entry_get_n_metrics (entry); m++)
+          {
+            double value;
+            const char *name = trb_ledger_entry_get_metric (entry, m, &value);
+
+            g_string_append_printf (metrics, " %s=%.4f", name, value);
+          }
+        printf (_("%s  ✓ round %" G_GINT64_FORMAT " closed: model %.12s… from %u updates%s\n"),
+                stamp, trb_ledger_entry_get_round (entry), trb_ledger_entry_get_model (entry),
+                g_strv_length ((char **) trb_ledger_entry_get_updates (entry)), metrics->str);
+        g_string_free (metrics, TRUE);
+      }
+      break;
+    case TRB_LEDGER_ENTRY_PARTICIPANT_JOINED:
+      printf (_("%s  ✓ joined the network\n"), stamp);
+      break;
+    case TRB_LEDGER_ENTRY_ROUND_OPENED:
+    default:
+      break;
+    }
+}
+
+static gboolean
+is_mine_or_round (TrbLedgerEntry *entry,
+                  const char     *me)
+{
+  switch (trb_ledger_entry_get_entry_type (entry))
+    {
+    case TRB_LEDGER_ENTRY_ROUND_CLOSED:
+      return TRUE;
+    case TRB_LEDGER_ENTRY_PARTICIPANT_JOINED:
+    case TRB_LEDGER_ENTRY_UPDATE_ACCEPTED:
+    case TRB_LEDGER_ENTRY_REWARD:
+      return g_strcmp0 (trb_ledger_entry_get_participant (entry), me) == 0;
+    case TRB_LEDGER_ENTRY_ROUND_OPENED:
+    default:
+      return FALSE;
+    }
+}
+
+int
+trb_cli_history (int    argc,
+                 char **argv)
+{
+  g_autofree char *network_id = NULL;
+  g_autoptr(TrbStore) store = NULL;
+  g_autoptr(TrbCliNetwork) network = NULL;
+  g_autoptr(TrbClient) client = NULL;
+  g_autoptr(TrbContributor) contributor = NULL;
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GByteArray) leaves = g_byte_array_new ();
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (g_object_unref);
+  guint8 root[TRB_MERKLE_HASH_SIZE];
+  guint64 size;
+  int status;
+  gint64 points = 0;
+  const GOptionEntry options[] = {
+    { "network", 0, 0, G_OPTION_ARG_STRING, &network_id, N_("The network (see “networks”)"),
+      N_("ID") },
+    { NULL }
+  };
+
+  g_option_context_set_summary (context, _("Show this wallet’s contributions, rewards and the "
+                                           "rounds of a network, each verified against the "
+                                           "ledger."));
+  g_option_context_add_main_entries (context, options, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return report_error (error) + 1;
+
+  contributor = connect_and_verify (network_id, &store, &network, &client, &status);
+  if (contributor == NULL)
+    return status;
+  size = trb_contributor_get_verified_size (contributor);
+  if (size > MAX_ENTRIES_CHECKED)
+    {
+      printf (_("The ledger has %" G_GUINT64_FORMAT " entries; your %u updates are verified "
+                "one by one (see “ledger verify”).\n"), size,
+              trb_contributor_count_receipts (contributor, TRUE));
+      return 0;
+    }
+
+  /* Every entry is fetched and the tree rebuilt from them: the root must be the verified
+   * checkpoint's, so every entry shown is exactly what the ledger holds. */
+  for (guint64 start = 0; start < size; start += 1000)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(JsonObject) page = NULL;
+      JsonArray *array;
+
+      trb_client_get_entries_async (client, start, MIN (start + 1000, size), NULL, got_result_cb,
+                                    &result);
+      page = trb_client_json_finish (client, wait_for_result (&result), &error);
+      if (page == NULL)
+        return report_error (error);
+      if (!JSON_NODE_HOLDS_ARRAY (json_object_get_member (page, "entries")) ||
+          json_object_get_int_member_with_default (page, "start", -1) != (gint64) start)
+        {
+          trb_cli_printerr ("%s", _("The network sent an unreadable ledger page."));
+          return 1;
+        }
+      array = json_object_get_array_member (page, "entries");
+      if (json_array_get_length (array) == 0)
+        break;
+      for (guint i = 0; i < json_array_get_length (array) && leaves->len / 32 < size; i++)
+        {
+          const char *text = json_array_get_string_element (array, i);
+          guint8 leaf[TRB_MERKLE_HASH_SIZE];
+          TrbLedgerEntry *entry;
+
+          if (text == NULL)
+            {
+              trb_cli_printerr ("%s", _("The network sent an unreadable ledger page."));
+              return 1;
+            }
+          trb_merkle_hash_leaf ((const guint8 *)text, strlen (text), leaf);
+          g_byte_array_append (leaves, leaf, sizeof leaf);
+          entry = trb_ledger_entry_parse (text, strlen (text), NULL);
+          g_ptr_array_add (entries, entry);
+        }
+    }
+  if (leaves->len / 32 != size)
+    {
+      trb_cli_printerr ("%s", _("The network did not send its whole ledger."));
+      return 1;
+    }
+  trb_merkle_root_from_leaves (leaves->data, size, root);
+  {
+    if (!trb_contributor_check_root (contributor, size, root))
+      {
+        trb_cli_printerr ("%s", _("The ledger’s entries do not match its verified checkpoint: "
+                                  "this network’s ledger has been tampered with."));
+        return 3;
+      }
+  }
+
+  printf (_("History of %s in “%s” (%" G_GUINT64_FORMAT " ledger entries, all verified):\n"),
+          trb_client_get_address (client), network->name, size);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      TrbLedgerEntry *entry = g_ptr_array_index (entries, i);
+
+      if (entry == NULL || !is_mine_or_round (entry, trb_client_get_address (client)))
+        continue;
+      print_entry (entry, trb_client_get_address (client));
+      if (trb_ledger_entry_get_entry_type (entry) == TRB_LEDGER_ENTRY_REWARD)
+        points += trb_ledger_entry_get_points (entry);
+    }
+  printf (_("Total rewards: %.3f points.\n"), points / 1000.0);
+  return 0;
+}

@@ -1,0 +1,448 @@
+/* trb-cli-network.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * tributary-cli join, networks and status.
+ */
+
+#define G_LOG_DOMAIN "trb-cli-network"
+
+#include "config.h"
+
+#include "trb-cli-network.h"
+
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "trb-cli.h"
+#include "wallet/trb-wallet-keyring.h"
+#include "wallet/trb-wallet-manager.h"
+#include "wallet/trb-wallet.h"
+
+static void
+got_result_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  *(GAsyncResult **)user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+void
+trb_cli_network_free (TrbCliNetwork *network)
+{
+  if (network == NULL)
+    return;
+  g_free (network->origin);
+  g_free (network->name);
+  g_free (network->url);
+  g_free (network->ledger_key);
+  g_free (network->address);
+  g_free (network->task);
+  g_free (network);
+}
+
+TrbStore *
+trb_cli_open_store (void)
+{
+  g_autofree char *path = trb_store_default_path ();
+  g_autoptr(TrbStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  store = trb_store_new_for_path (path, &error);
+  if (store == NULL || !trb_contributor_migrate (store, &error))
+    {
+      trb_cli_printerr ("%s", error->message);
+      return NULL;
+    }
+  return g_steal_pointer (&store);
+}
+
+static TrbCliNetwork *
+network_from_row (sqlite3_stmt *stmt)
+{
+  TrbCliNetwork *network = g_new0 (TrbCliNetwork, 1);
+
+  network->origin = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
+  network->name = g_strdup ((const char *)sqlite3_column_text (stmt, 1));
+  network->url = g_strdup ((const char *)sqlite3_column_text (stmt, 2));
+  network->ledger_key = g_strdup ((const char *)sqlite3_column_text (stmt, 3));
+  network->address = g_strdup ((const char *)sqlite3_column_text (stmt, 4));
+  network->task = g_strdup ((const char *)sqlite3_column_text (stmt, 5));
+  network->compromised = sqlite3_column_int (stmt, 6) != 0;
+  return network;
+}
+
+#define NETWORK_COLUMNS "origin, name, url, ledger_key, address, task, compromised"
+
+/**
+ * trb_cli_list_networks:
+ *
+ * Returns: (transfer full) (element-type TrbCliNetwork): the networks joined, by origin
+ */
+GPtrArray *
+trb_cli_list_networks (TrbStore *store)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_cli_network_free);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (sqlite3_prepare_v2 (trb_store_get_db (store),
+                          "SELECT " NETWORK_COLUMNS " FROM net_networks WHERE joined IS NOT NULL "
+                          "ORDER BY origin", -1, &stmt, NULL) != SQLITE_OK)
+    return out;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (out, network_from_row (stmt));
+  return out;
+}
+
+/**
+ * trb_cli_find_network:
+ * @id: (nullable): an origin, a URL or a name; %NULL for the only network joined
+ *
+ * Prints why when none (or several) match.
+ *
+ * Returns: (transfer full) (nullable): the network
+ */
+TrbCliNetwork *
+trb_cli_find_network (TrbStore   *store,
+                      const char *id)
+{
+  g_autoptr(GPtrArray) networks = trb_cli_list_networks (store);
+  TrbCliNetwork *found = NULL;
+
+  if (networks->len == 0)
+    {
+      trb_cli_printerr ("%s", _("No network joined yet. Join one with “tributary-cli join URL”."));
+      return NULL;
+    }
+  if (id == NULL)
+    {
+      if (networks->len > 1)
+        {
+          trb_cli_printerr ("%s", _("Several networks are joined: name one with --network (see "
+                                    "“tributary-cli networks”)."));
+          return NULL;
+        }
+      return g_ptr_array_steal_index (networks, 0);
+    }
+  for (guint i = 0; i < networks->len; i++)
+    {
+      TrbCliNetwork *n = g_ptr_array_index (networks, i);
+
+      if (g_str_equal (n->origin, id) || g_str_equal (n->url, id) || g_str_equal (n->name, id))
+        {
+          found = g_ptr_array_steal_index (networks, i);
+          break;
+        }
+    }
+  if (found == NULL)
+    trb_cli_printerr (_("No joined network is called “%s”. See “tributary-cli networks”."), id);
+  return found;
+}
+
+/**
+ * trb_cli_load_keypair:
+ * @origin: (nullable): the network whose wallet to use
+ * @wallet_name: (nullable): a wallet's name or address, else the network's or the default one
+ *
+ * Reads the wallet's key from the keyring.
+ *
+ * Returns: (transfer full): the key pair
+ */
+TrbKeypair *
+trb_cli_load_keypair (TrbStore    *store,
+                      const char  *origin,
+                      const char  *wallet_name,
+                      GError     **error)
+{
+  g_autoptr(TrbWalletManager) manager = trb_wallet_manager_new (store, error);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(TrbSecret) material = NULL;
+  g_autoptr(TrbSecret) phrase = NULL;
+  g_autoptr(TrbSecret) passphrase = NULL;
+  g_autoptr(TrbKeypair) pair = NULL;
+  TrbWallet *wallet = NULL;
+
+  if (manager == NULL)
+    return NULL;
+  if (wallet_name != NULL)
+    wallet = trb_wallet_manager_lookup (manager, wallet_name);
+  else if (origin != NULL && (wallet = trb_wallet_manager_get_for_network (manager, origin)))
+    ;
+  else
+    wallet = trb_wallet_manager_get_default (manager);
+  if (wallet == NULL)
+    {
+      g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                           wallet_name != NULL
+                             ? _("There is no wallet by that name. See “tributary-cli wallet "
+                                 "list”.")
+                             : _("There is no wallet yet. Create one with “tributary-cli wallet "
+                                 "create”."));
+      return NULL;
+    }
+
+  trb_wallet_keyring_lookup_async (trb_wallet_get_address (wallet), NULL, got_result_cb, &result);
+  material = trb_wallet_keyring_lookup_finish (wait_for_result (&result), error);
+  if (material == NULL)
+    return NULL;
+  if (!trb_wallet_material_decode (material, &phrase, &passphrase, error))
+    return NULL;
+  pair = trb_keypair_new_from_phrase (trb_secret_get_string (phrase),
+                                      passphrase != NULL ? trb_secret_get_string (passphrase)
+                                                         : NULL, error);
+  if (pair == NULL)
+    return NULL;
+  if (!g_str_equal (trb_keypair_get_address (pair), trb_wallet_get_address (wallet)))
+    {
+      g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                           _("The key in the keyring does not belong to this wallet."));
+      return NULL;
+    }
+  if (origin != NULL)
+    trb_wallet_manager_set_for_network (manager, origin, wallet, NULL);
+  return g_steal_pointer (&pair);
+}
+
+/**
+ * trb_cli_connect:
+ *
+ * Connects to a joined network with its wallet and checks the pinned key. Prints why on failure.
+ *
+ * Returns: (transfer full) (nullable): the contributor
+ */
+TrbContributor *
+trb_cli_connect (TrbStore       *store,
+                 TrbCliNetwork  *network,
+                 TrbClient     **client_out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbKeypair) pair = NULL;
+  g_autoptr(TrbClient) client = NULL;
+  g_autoptr(TrbContributor) contributor = NULL;
+
+  if (network->compromised)
+    {
+      trb_cli_printerr (_("“%s” showed a tampered ledger earlier; Tributary no longer "
+                          "contributes to it."), network->name);
+      return NULL;
+    }
+  pair = trb_cli_load_keypair (store, network->origin, NULL, &error);
+  if (pair == NULL)
+    {
+      trb_cli_printerr ("%s", error->message);
+      return NULL;
+    }
+  client = trb_client_new (network->url);
+  trb_client_set_keypair (client, pair);
+  contributor = trb_contributor_new (client, store);
+  if (!trb_contributor_connect (contributor, &error))
+    {
+      trb_cli_printerr ("%s", error->message);
+      return NULL;
+    }
+  if (!g_str_equal (trb_contributor_get_origin (contributor), network->origin))
+    {
+      trb_cli_printerr (_("The server at %s is now another network (%s)."), network->url,
+                        trb_contributor_get_origin (contributor));
+      return NULL;
+    }
+  if (client_out != NULL)
+    *client_out = g_steal_pointer (&client);
+  return g_steal_pointer (&contributor);
+}
+
+static gboolean
+parse_options (const GOptionEntry  *entries,
+               const char          *parameters,
+               const char          *summary,
+               int                 *argc,
+               char              ***argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (parameters);
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_set_summary (context, summary);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      trb_cli_printerr ("%s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* tributary-cli join URL */
+int
+trb_cli_join (int    argc,
+              char **argv)
+{
+  g_autofree char *wallet_name = NULL;
+  g_autofree char *display_name = NULL;
+  g_autoptr(TrbStore) store = NULL;
+  g_autoptr(TrbKeypair) pair = NULL;
+  g_autoptr(TrbClient) client = NULL;
+  g_autoptr(TrbContributor) contributor = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUri) uri = NULL;
+  const GOptionEntry entries[] = {
+    { "wallet", 0, 0, G_OPTION_ARG_STRING, &wallet_name, N_("Wallet to join with"), N_("NAME") },
+    { NULL }
+  };
+
+  if (!parse_options (entries, _("URL"), _("Join a learning network and pin its ledger key."),
+                      &argc, &argv))
+    return 2;
+  if (argc != 2)
+    {
+      trb_cli_printerr ("%s", _("Give the network’s address, for example "
+                                "“tributary-cli join https://example.org”."));
+      return 2;
+    }
+  uri = g_uri_parse (argv[1], G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 &&
+                      g_strcmp0 (g_uri_get_scheme (uri), "https") != 0))
+    {
+      trb_cli_printerr (_("“%s” is not a web address (http:// or https://)."), argv[1]);
+      return 2;
+    }
+  if (!(store = trb_cli_open_store ()))
+    return 1;
+  pair = trb_cli_load_keypair (store, NULL, wallet_name, &error);
+  if (pair == NULL)
+    {
+      trb_cli_printerr ("%s", error->message);
+      return 1;
+    }
+
+  client = trb_client_new (argv[1]);
+  trb_client_set_keypair (client, pair);
+  contributor = trb_contributor_new (client, store);
+  if (!trb_contributor_connect (contributor, &error) ||
+      !trb_contributor_join (contributor, &error))
+    {
+      trb_cli_printerr ("%s", error->message);
+      return 1;
+    }
+  g_clear_object (&pair);
+  pair = trb_cli_load_keypair (store, trb_contributor_get_origin (contributor), wallet_name,
+                               NULL);
+
+  printf (_("Joined “%s” as %s.\n"), trb_contributor_get_name (contributor),
+          trb_client_get_address (client));
+  printf (_("Network ID: %s\n"), trb_contributor_get_origin (contributor));
+  /* Translators: the ledger key is shown so that it can be compared with what the operator
+   * publishes. */
+  printf (_("Ledger key (pinned): %s\n"), trb_contributor_get_ledger_key (contributor));
+  return 0;
+}
+
+int
+trb_cli_networks (int    argc,
+                  char **argv)
+{
+  g_autoptr(TrbStore) store = NULL;
+  g_autoptr(GPtrArray) networks = NULL;
+  const GOptionEntry entries[] = { { NULL } };
+
+  if (!parse_options (entries, NULL, _("List the networks joined."), &argc, &argv))
+    return 2;
+  if (!(store = trb_cli_open_store ()))
+    return 1;
+  networks = trb_cli_list_networks (store);
+  if (networks->len == 0)
+    {
+      printf ("%s\n", _("No network joined yet. Join one with “tributary-cli join URL”."));
+      return 0;
+    }
+  for (guint i = 0; i < networks->len; i++)
+    {
+      TrbCliNetwork *n = g_ptr_array_index (networks, i);
+
+      printf ("%s\n", n->origin);
+      printf ("  %s: %s\n", _("Name"), n->name);
+      printf ("  %s: %s\n", _("Address"), n->url);
+      printf ("  %s: %s\n", _("Wallet"), n->address != NULL ? n->address : "—");
+      printf ("  %s: %s\n", _("Ledger key"), n->ledger_key);
+      if (n->compromised)
+        printf ("  %s\n", _("Tampered ledger detected: no longer contributing."));
+    }
+  return 0;
+}
+
+static guint
+count_receipts (TrbStore   *store,
+                const char *origin,
+                gboolean    verified)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  sqlite3_prepare_v2 (trb_store_get_db (store),
+                      verified ? "SELECT count(*) FROM net_receipts WHERE origin = ? AND "
+                                 "verified_size IS NOT NULL"
+                               : "SELECT count(*) FROM net_receipts WHERE origin = ?",
+                      -1, &stmt, NULL);
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  return sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int (stmt, 0) : 0;
+}
+
+int
+trb_cli_status (int    argc,
+                char **argv)
+{
+  g_autoptr(TrbStore) store = NULL;
+  g_autoptr(GPtrArray) networks = NULL;
+  const GOptionEntry entries[] = { { NULL } };
+
+  if (!parse_options (entries, NULL, _("Show the rounds and contributions of each network."),
+                      &argc, &argv))
+    return 2;
+  if (!(store = trb_cli_open_store ()))
+    return 1;
+  networks = trb_cli_list_networks (store);
+  if (networks->len == 0)
+    {
+      printf ("%s\n", _("No network joined yet. Join one with “tributary-cli join URL”."));
+      return 0;
+    }
+  for (guint i = 0; i < networks->len; i++)
+    {
+      TrbCliNetwork *n = g_ptr_array_index (networks, i);
+      g_autoptr(TrbClient) client = trb_client_new (n->url);
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(JsonObject) round = NULL;
+      g_autoptr(GError) error = NULL;
+
+      printf ("%s (%s)\n", n->name, n->origin);
+      if (n->compromised)
+        printf ("  %s\n", _("Tampered ledger detected: no longer contributing."));
+      if (n->task != NULL)
+        {
+          g_autofree char *escaped = g_uri_escape_string (n->task, NULL, FALSE);
+          g_autofree char *path = g_strdup_printf ("/v1/tasks/%s/round", escaped);
+
+          trb_client_set_retry_policy (client, 2, 200);
+          trb_client_get_json_async (client, path, NULL, got_result_cb, &result);
+          round = trb_client_json_finish (client, wait_for_result (&result), &error);
+        }
+      if (round != NULL)
+        printf (_("  Task %s: round %" G_GINT64_FORMAT ", %s, %" G_GINT64_FORMAT
+                  " updates received\n"), n->task,
+                json_object_get_int_member_with_default (round, "round", 0),
+                json_object_get_string_member_with_default (round, "state", "?"),
+                json_object_get_int_member_with_default (round, "updates", 0));
+      else
+        printf (_("  Not reachable now: %s\n"), error != NULL ? error->message : _("no task"));
+      printf (_("  Updates sent: %u (%u verified in the ledger)\n"),
+              count_receipts (store, n->origin, FALSE), count_receipts (store, n->origin, TRUE));
+    }
+  return 0;
+}

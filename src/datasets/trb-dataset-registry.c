@@ -1,0 +1,789 @@
+/* trb-dataset-registry.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The picked datasets and their cached checks, in the local store. The salt of a dataset is
+ * stored here and nowhere else; removing a dataset forgets its salt, after which its old
+ * fingerprint can no longer be opened.
+ */
+
+#define G_LOG_DOMAIN "trb-dataset-registry"
+
+#include "config.h"
+
+#include "trb-dataset-registry.h"
+
+#include <glib/gi18n.h>
+
+#include "trb-dataset-item-private.h"
+#include "trb-fingerprint.h"
+
+struct _TrbDatasetRegistry
+{
+  GObject    parent_instance;
+
+  TrbStore  *store;
+  GPtrArray *items;
+};
+
+static void list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TrbDatasetRegistry, trb_dataset_registry, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+
+static const char * const migrations[] = {
+  "CREATE TABLE datasets ("
+  "  id INTEGER PRIMARY KEY,"
+  "  path TEXT NOT NULL UNIQUE,"
+  "  format TEXT NOT NULL,"
+  "  label_column TEXT,"
+  "  salt BLOB NOT NULL,"
+  "  added INTEGER NOT NULL DEFAULT 0,"
+  "  paused INTEGER NOT NULL DEFAULT 0,"
+  "  stamp TEXT,"
+  "  fingerprint TEXT,"
+  "  report TEXT,"
+  "  problem TEXT,"
+  "  added_at INTEGER,"
+  "  checked_at INTEGER"
+  ");"
+  "CREATE TABLE dataset_networks ("
+  "  dataset_id INTEGER NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,"
+  "  network TEXT NOT NULL,"
+  "  PRIMARY KEY (dataset_id, network)"
+  ");",
+};
+
+static void
+trb_dataset_registry_dispose (GObject *object)
+{
+  TrbDatasetRegistry *self = (TrbDatasetRegistry *)object;
+
+  g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (trb_dataset_registry_parent_class)->dispose (object);
+}
+
+static void
+trb_dataset_registry_class_init (TrbDatasetRegistryClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = trb_dataset_registry_dispose;
+}
+
+static void
+trb_dataset_registry_init (TrbDatasetRegistry *self)
+{
+  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+static GType
+trb_dataset_registry_get_item_type (GListModel *model)
+{
+  return TRB_TYPE_DATASET_ITEM;
+}
+
+static guint
+trb_dataset_registry_get_n_items (GListModel *model)
+{
+  return TRB_DATASET_REGISTRY (model)->items->len;
+}
+
+static gpointer
+trb_dataset_registry_get_item (GListModel *model,
+                               guint       position)
+{
+  TrbDatasetRegistry *self = TRB_DATASET_REGISTRY (model);
+
+  if (position >= self->items->len)
+    return NULL;
+  return g_object_ref (g_ptr_array_index (self->items, position));
+}
+
+static void
+list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = trb_dataset_registry_get_item_type;
+  iface->get_n_items = trb_dataset_registry_get_n_items;
+  iface->get_item = trb_dataset_registry_get_item;
+}
+
+static sqlite3_stmt *
+prepare (TrbDatasetRegistry  *self,
+         const char          *sql,
+         GError             **error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (trb_store_get_db (self->store), sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      trb_store_set_error_from_db (self->store, error);
+      return NULL;
+    }
+  return stmt;
+}
+
+static gboolean
+step_done (TrbDatasetRegistry  *self,
+           sqlite3_stmt        *stmt,
+           GError             **error)
+{
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return trb_store_set_error_from_db (self->store, error);
+  return TRUE;
+}
+
+static void
+load_networks (TrbDatasetRegistry *self,
+               TrbDatasetItem     *item)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) networks = NULL;
+
+  stmt = prepare (self, "SELECT network FROM dataset_networks WHERE dataset_id = ?1 "
+                        "ORDER BY network", NULL);
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_int64 (stmt, 1, trb_dataset_item_get_id (item));
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_strv_builder_add (builder, (const char *)sqlite3_column_text (stmt, 0));
+  networks = g_strv_builder_end (builder);
+  trb_dataset_item_set_networks (item, (const char * const *)networks);
+}
+
+static TrbDatasetItem *
+item_from_row (TrbDatasetRegistry *self,
+               sqlite3_stmt       *stmt)
+{
+  /* Columns: id, path, format, paused, report, problem */
+  TrbDatasetItem *item;
+  const char *report_json = (const char *)sqlite3_column_text (stmt, 4);
+  const char *problem = (const char *)sqlite3_column_text (stmt, 5);
+  g_autoptr(TrbDatasetReport) report = NULL;
+
+  item = trb_dataset_item_new (sqlite3_column_int64 (stmt, 0),
+                               (const char *)sqlite3_column_text (stmt, 1),
+                               trb_dataset_format_from_string (
+                                 (const char *)sqlite3_column_text (stmt, 2)));
+  trb_dataset_item_set_paused (item, sqlite3_column_int (stmt, 3) != 0);
+
+  if (report_json != NULL)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+
+      if (json_parser_load_from_data (parser, report_json, -1, NULL))
+        report = trb_dataset_report_new_from_json (json_parser_get_root (parser), NULL);
+    }
+  if (report != NULL || problem != NULL)
+    trb_dataset_item_set_result (item, report, problem);
+
+  load_networks (self, item);
+  return item;
+}
+
+/**
+ * trb_dataset_registry_new:
+ *
+ * Creates or updates the registry's tables and loads the picked datasets.
+ *
+ * Returns: (transfer full): the registry, or %NULL with @error set
+ */
+TrbDatasetRegistry *
+trb_dataset_registry_new (TrbStore  *store,
+                          GError   **error)
+{
+  g_autoptr(TrbDatasetRegistry) self = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (TRB_IS_STORE (store), NULL);
+
+  if (!trb_store_migrate (store, "datasets", migrations, G_N_ELEMENTS (migrations), error))
+    return NULL;
+
+  self = g_object_new (TRB_TYPE_DATASET_REGISTRY, NULL);
+  self->store = g_object_ref (store);
+
+  stmt = prepare (self, "SELECT id, path, format, paused, report, problem FROM datasets "
+                        "WHERE added = 1 ORDER BY id", error);
+  if (stmt == NULL)
+    return NULL;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (self->items, item_from_row (self, stmt));
+
+  return g_steal_pointer (&self);
+}
+
+/**
+ * trb_dataset_registry_lookup:
+ *
+ * Returns: (transfer none) (nullable): the picked dataset at @path
+ */
+TrbDatasetItem *
+trb_dataset_registry_lookup (TrbDatasetRegistry *self,
+                             const char         *path)
+{
+  g_autofree char *canonical = NULL;
+
+  g_return_val_if_fail (TRB_IS_DATASET_REGISTRY (self), NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+
+  canonical = g_canonicalize_filename (path, NULL);
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      TrbDatasetItem *item = g_ptr_array_index (self->items, i);
+      if (g_str_equal (trb_dataset_item_get_path (item), canonical))
+        return item;
+    }
+
+  return NULL;
+}
+
+/* Finds or creates the row of @path, with its salt. */
+static gboolean
+ensure_row (TrbDatasetRegistry       *self,
+            const char               *path,
+            TrbDatasetFormat          format,
+            const TrbDatasetOptions  *options,
+            gint64                   *id,
+            GBytes                  **salt,
+            char                    **stamp,
+            char                    **fingerprint,
+            GError                  **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(sqlite3_stmt) insert = NULL;
+  guint8 fresh[TRB_FINGERPRINT_SALT_SIZE];
+
+  stmt = prepare (self, "SELECT id, salt, stamp, fingerprint FROM datasets WHERE path = ?1",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, path, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      *id = sqlite3_column_int64 (stmt, 0);
+      *salt = g_bytes_new (sqlite3_column_blob (stmt, 1), sqlite3_column_bytes (stmt, 1));
+      if (stamp != NULL)
+        *stamp = g_strdup ((const char *)sqlite3_column_text (stmt, 2));
+      if (fingerprint != NULL)
+        *fingerprint = g_strdup ((const char *)sqlite3_column_text (stmt, 3));
+      return TRUE;
+    }
+
+  trb_fingerprint_make_salt (fresh);
+  insert = prepare (self, "INSERT INTO datasets (path, format, label_column, salt) "
+                          "VALUES (?1, ?2, ?3, ?4)", error);
+  if (insert == NULL)
+    return FALSE;
+  sqlite3_bind_text (insert, 1, path, -1, SQLITE_STATIC);
+  sqlite3_bind_text (insert, 2, trb_dataset_format_to_string (format), -1, SQLITE_STATIC);
+  if (options != NULL && options->label_column != NULL)
+    sqlite3_bind_text (insert, 3, options->label_column, -1, SQLITE_STATIC);
+  sqlite3_bind_blob (insert, 4, fresh, sizeof fresh, SQLITE_TRANSIENT);
+  if (!step_done (self, insert, error))
+    return FALSE;
+
+  *id = sqlite3_last_insert_rowid (trb_store_get_db (self->store));
+  *salt = g_bytes_new (fresh, sizeof fresh);
+  if (stamp != NULL)
+    *stamp = NULL;
+  if (fingerprint != NULL)
+    *fingerprint = NULL;
+  return TRUE;
+}
+
+static gboolean
+save_result (TrbDatasetRegistry  *self,
+             gint64               id,
+             TrbDatasetReport    *report,
+             const char          *problem,
+             GError             **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (report != NULL)
+    {
+      g_autoptr(JsonNode) node = trb_dataset_report_to_json (report);
+      g_autofree char *json = json_to_string (node, FALSE);
+
+      stmt = prepare (self, "UPDATE datasets SET report = ?2, fingerprint = ?3, stamp = ?4, "
+                            "problem = NULL, checked_at = ?5 WHERE id = ?1", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, id);
+      sqlite3_bind_text (stmt, 2, json, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 3, trb_dataset_report_get_fingerprint (report), -1,
+                         SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 4, trb_dataset_report_get_stamp (report), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (stmt, 5, g_get_real_time () / G_USEC_PER_SEC);
+    }
+  else
+    {
+      stmt = prepare (self, "UPDATE datasets SET problem = ?2, checked_at = ?3 WHERE id = ?1",
+                      error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, id);
+      sqlite3_bind_text (stmt, 2, problem, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (stmt, 3, g_get_real_time () / G_USEC_PER_SEC);
+    }
+
+  return step_done (self, stmt, error);
+}
+
+static TrbDatasetItem *
+find_by_id (TrbDatasetRegistry *self,
+            gint64              id)
+{
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      TrbDatasetItem *item = g_ptr_array_index (self->items, i);
+      if (trb_dataset_item_get_id (item) == id)
+        return item;
+    }
+  return NULL;
+}
+
+/**
+ * trb_dataset_registry_check_path:
+ * @path: a dataset, picked or not
+ * @previous: (out) (optional) (nullable): the fingerprint of the previous check, if any
+ *
+ * Reads the dataset at @path now, in the calling thread, with its stored salt (made on the
+ * first check), and stores the result.
+ *
+ * Returns: (transfer full): the report, or %NULL with @error set
+ */
+TrbDatasetReport *
+trb_dataset_registry_check_path (TrbDatasetRegistry       *self,
+                                 const char               *path,
+                                 const TrbDatasetOptions  *options,
+                                 TrbScanProgressFunc       progress,
+                                 gpointer                  user_data,
+                                 GCancellable             *cancellable,
+                                 char                    **previous,
+                                 GError                  **error)
+{
+  g_autofree char *canonical = NULL;
+  g_autoptr(GBytes) salt = NULL;
+  g_autoptr(TrbDatasetReport) report = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *old_fingerprint = NULL;
+  TrbDatasetFormat format;
+  TrbDatasetItem *item;
+  gint64 id;
+
+  g_return_val_if_fail (TRB_IS_DATASET_REGISTRY (self), NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+
+  canonical = g_canonicalize_filename (path, NULL);
+  format = trb_sample_source_detect_format (canonical, error);
+  if (format == TRB_DATASET_FORMAT_UNKNOWN)
+    return NULL;
+
+  if (!ensure_row (self, canonical, format, options, &id, &salt, NULL, &old_fingerprint, error))
+    return NULL;
+
+  item = find_by_id (self, id);
+  if (item != NULL)
+    trb_dataset_item_set_checking (item, TRUE);
+
+  report = trb_dataset_scan (canonical, options, salt, progress, user_data, cancellable,
+                             &local_error);
+
+  if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    save_result (self, id, report, local_error ? local_error->message : NULL, NULL);
+
+  if (item != NULL)
+    {
+      trb_dataset_item_set_checking (item, FALSE);
+      trb_dataset_item_set_changed (item, FALSE);
+      if (local_error == NULL ||
+          !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        trb_dataset_item_set_result (item, report, local_error ? local_error->message : NULL);
+    }
+
+  if (previous != NULL)
+    *previous = g_steal_pointer (&old_fingerprint);
+
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  return g_steal_pointer (&report);
+}
+
+/**
+ * trb_dataset_registry_add:
+ * @path: a dataset file or folder
+ * @options: (nullable): how to read it (CSV label column)
+ *
+ * Adds the dataset to the list, without reading it: call trb_dataset_registry_check_async()
+ * (or trb_dataset_registry_check_path()) next. Adding a dataset that is already in the list
+ * returns the existing item.
+ *
+ * Returns: (transfer none): the item, or %NULL with @error set when @path is not a dataset
+ */
+TrbDatasetItem *
+trb_dataset_registry_add (TrbDatasetRegistry       *self,
+                          const char               *path,
+                          const TrbDatasetOptions  *options,
+                          GError                  **error)
+{
+  g_autofree char *canonical = NULL;
+  g_autoptr(GBytes) salt = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(sqlite3_stmt) select = NULL;
+  TrbDatasetFormat format;
+  TrbDatasetItem *item;
+  gint64 id;
+
+  g_return_val_if_fail (TRB_IS_DATASET_REGISTRY (self), NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+
+  item = trb_dataset_registry_lookup (self, path);
+  if (item != NULL)
+    return item;
+
+  canonical = g_canonicalize_filename (path, NULL);
+  format = trb_sample_source_detect_format (canonical, error);
+  if (format == TRB_DATASET_FORMAT_UNKNOWN)
+    return NULL;
+
+  if (!ensure_row (self, canonical, format, options, &id, &salt, NULL, NULL, error))
+    return NULL;
+
+  stmt = prepare (self, "UPDATE datasets SET added = 1, paused = 0, added_at = ?2, "
+                        "label_column = ?3 WHERE id = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, id);
+  sqlite3_bind_int64 (stmt, 2, g_get_real_time () / G_USEC_PER_SEC);
+  if (options != NULL && options->label_column != NULL)
+    sqlite3_bind_text (stmt, 3, options->label_column, -1, SQLITE_STATIC);
+  if (!step_done (self, stmt, error))
+    return NULL;
+
+  select = prepare (self, "SELECT id, path, format, paused, report, problem FROM datasets "
+                          "WHERE id = ?1", error);
+  if (select == NULL)
+    return NULL;
+  sqlite3_bind_int64 (select, 1, id);
+  if (sqlite3_step (select) != SQLITE_ROW)
+    {
+      trb_store_set_error_from_db (self->store, error);
+      return NULL;
+    }
+
+  item = item_from_row (self, select);
+  g_ptr_array_add (self->items, item);
+  g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
+  return item;
+}
+
+/* Asynchronous check of a picked dataset. */
+
+typedef struct
+{
+  TrbDatasetRegistry *registry;
+  TrbDatasetItem     *item;
+} CheckData;
+
+static void
+check_data_free (gpointer data)
+{
+  CheckData *check = data;
+
+  g_clear_object (&check->registry);
+  g_clear_object (&check->item);
+  g_free (check);
+}
+
+static void
+check_progress_cb (double   fraction,
+                   guint64  samples,
+                   gpointer user_data)
+{
+  TrbDatasetItem *item = user_data;
+
+  if (trb_dataset_item_get_checking (item))
+    trb_dataset_item_set_progress (item, fraction);
+}
+
+static void
+check_scanned_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CheckData *check = g_task_get_task_data (task);
+  g_autoptr(TrbDatasetReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+
+  report = trb_dataset_scan_finish (result, &error);
+  trb_dataset_item_set_checking (check->item, FALSE);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  save_result (check->registry, trb_dataset_item_get_id (check->item), report,
+               error ? error->message : NULL, NULL);
+  trb_dataset_item_set_changed (check->item, FALSE);
+  trb_dataset_item_set_result (check->item, report, error ? error->message : NULL);
+
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * trb_dataset_registry_check_async:
+ * @item: a picked dataset
+ *
+ * Reads @item again in a worker thread; its status is "checking" meanwhile and its progress
+ * property follows the reading. The result is stored and shown on @item.
+ */
+void
+trb_dataset_registry_check_async (TrbDatasetRegistry  *self,
+                                  TrbDatasetItem      *item,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GBytes) salt = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) error = NULL;
+  TrbDatasetOptions options = { 0 };
+  g_autofree char *label_column = NULL;
+  CheckData *check;
+
+  g_return_if_fail (TRB_IS_DATASET_REGISTRY (self));
+  g_return_if_fail (TRB_IS_DATASET_ITEM (item));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, trb_dataset_registry_check_async);
+
+  stmt = prepare (self, "SELECT salt, label_column FROM datasets WHERE id = ?1", &error);
+  if (stmt == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  sqlite3_bind_int64 (stmt, 1, trb_dataset_item_get_id (item));
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      g_task_return_new_error (task, TRB_DATASET_ERROR, TRB_DATASET_ERROR_NOT_FOUND,
+                               _("This dataset was removed."));
+      return;
+    }
+  salt = g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
+  label_column = g_strdup ((const char *)sqlite3_column_text (stmt, 1));
+  options.label_column = label_column;
+
+  check = g_new0 (CheckData, 1);
+  check->registry = g_object_ref (self);
+  check->item = g_object_ref (item);
+  g_task_set_task_data (task, check, check_data_free);
+
+  trb_dataset_item_set_checking (item, TRUE);
+  trb_dataset_scan_async (trb_dataset_item_get_path (item), &options, salt,
+                          check_progress_cb, g_object_ref (item), g_object_unref,
+                          cancellable, check_scanned_cb, g_steal_pointer (&task));
+}
+
+gboolean
+trb_dataset_registry_check_finish (TrbDatasetRegistry  *self,
+                                   GAsyncResult        *result,
+                                   GError             **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * trb_dataset_registry_remove:
+ *
+ * Takes @item out of the list and forgets everything about it, its salt included.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+trb_dataset_registry_remove (TrbDatasetRegistry  *self,
+                             TrbDatasetItem      *item,
+                             GError             **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  guint position;
+
+  g_return_val_if_fail (TRB_IS_DATASET_REGISTRY (self), FALSE);
+  g_return_val_if_fail (TRB_IS_DATASET_ITEM (item), FALSE);
+
+  stmt = prepare (self, "DELETE FROM datasets WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, trb_dataset_item_get_id (item));
+  if (!step_done (self, stmt, error))
+    return FALSE;
+
+  if (g_ptr_array_find (self->items, item, &position))
+    {
+      g_ptr_array_remove_index (self->items, position);
+      g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+    }
+
+  return TRUE;
+}
+
+/**
+ * trb_dataset_registry_set_paused:
+ *
+ * A paused dataset stays in the list but no network learns from it until it is resumed.
+ */
+gboolean
+trb_dataset_registry_set_paused (TrbDatasetRegistry  *self,
+                                 TrbDatasetItem      *item,
+                                 gboolean             paused,
+                                 GError             **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (TRB_IS_DATASET_REGISTRY (self), FALSE);
+  g_return_val_if_fail (TRB_IS_DATASET_ITEM (item), FALSE);
+
+  stmt = prepare (self, "UPDATE datasets SET paused = ?2 WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, trb_dataset_item_get_id (item));
+  sqlite3_bind_int (stmt, 2, paused ? 1 : 0);
+  if (!step_done (self, stmt, error))
+    return FALSE;
+
+  trb_dataset_item_set_paused (item, paused);
+  return TRUE;
+}
+
+/**
+ * trb_dataset_registry_set_used_by:
+ * @network: the network's identifier (as the participant domain names it)
+ * @used: whether @network now learns from @item
+ *
+ * Records which networks use a dataset, for the detail page.
+ */
+gboolean
+trb_dataset_registry_set_used_by (TrbDatasetRegistry  *self,
+                                  TrbDatasetItem      *item,
+                                  const char          *network,
+                                  gboolean             used,
+                                  GError             **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (TRB_IS_DATASET_REGISTRY (self), FALSE);
+  g_return_val_if_fail (TRB_IS_DATASET_ITEM (item), FALSE);
+  g_return_val_if_fail (network != NULL, FALSE);
+
+  stmt = prepare (self, used
+                  ? "INSERT OR IGNORE INTO dataset_networks (dataset_id, network) VALUES (?1, ?2)"
+                  : "DELETE FROM dataset_networks WHERE dataset_id = ?1 AND network = ?2",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, trb_dataset_item_get_id (item));
+  sqlite3_bind_text (stmt, 2, network, -1, SQLITE_STATIC);
+  if (!step_done (self, stmt, error))
+    return FALSE;
+
+  load_networks (self, item);
+  return TRUE;
+}
+
+/**
+ * trb_dataset_registry_refresh:
+ *
+ * Compares the files of every picked dataset with the stamp of its last check (sizes,
+ * modification times, identities; no reading) and marks the ones that changed. They need a
+ * new check before a network may learn from them.
+ *
+ * Returns: how many datasets changed
+ */
+guint
+trb_dataset_registry_refresh (TrbDatasetRegistry *self)
+{
+  guint changed = 0;
+
+  g_return_val_if_fail (TRB_IS_DATASET_REGISTRY (self), 0);
+
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      TrbDatasetItem *item = g_ptr_array_index (self->items, i);
+      const char *old_stamp = trb_dataset_item_get_stamp (item);
+      g_autofree char *stamp = NULL;
+
+      if (trb_dataset_item_get_checking (item) || old_stamp == NULL)
+        continue;
+
+      stamp = trb_dataset_compute_stamp (trb_dataset_item_get_path (item), NULL);
+      if (stamp == NULL || !g_str_equal (stamp, old_stamp))
+        {
+          trb_dataset_item_set_changed (item, TRUE);
+          changed++;
+        }
+    }
+
+  return changed;
+}
+
+/**
+ * trb_dataset_registry_dup_salt:
+ *
+ * The salt is needed only to prove, later, that a sample was part of the dataset. It never
+ * leaves this computer otherwise.
+ *
+ * Returns: (transfer full) (nullable): the fingerprint salt of @item
+ */
+GBytes *
+trb_dataset_registry_dup_salt (TrbDatasetRegistry *self,
+                               TrbDatasetItem     *item)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (TRB_IS_DATASET_REGISTRY (self), NULL);
+  g_return_val_if_fail (TRB_IS_DATASET_ITEM (item), NULL);
+
+  stmt = prepare (self, "SELECT salt FROM datasets WHERE id = ?1", NULL);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, trb_dataset_item_get_id (item));
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return NULL;
+  return g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
+}
+
+/**
+ * trb_dataset_dup_demo_path:
+ *
+ * The demo dataset installed with Tributary: a small Fashion-MNIST shard. `TRB_DEMO_DIR` in
+ * the environment points elsewhere, for runs from the build folder.
+ *
+ * Returns: (transfer full): the path of the demo's training images
+ */
+char *
+trb_dataset_dup_demo_path (void)
+{
+  const char *dir = g_getenv ("TRB_DEMO_DIR");
+
+  if (dir == NULL || dir[0] == '\0')
+    dir = PKGDATADIR "/demo";
+  return g_build_filename (dir, "demo-train-images-idx3-ubyte.gz", NULL);
+}

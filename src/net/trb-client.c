@@ -1,0 +1,1254 @@
+/* trb-client.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "trb-client"
+
+#include "config.h"
+
+#include "trb-client.h"
+
+#include <glib/gi18n.h>
+#include <libsoup/soup.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "ledger/trb-merkle.h"
+#include "net/trb-http-signature.h"
+
+#define PROBLEM_BASE "https://tributary.invalid/problems/"
+#define READ_CHUNK   (64 * 1024)
+
+typedef struct
+{
+  char *problem;
+} TrbClientErrorPrivate;
+
+static void
+trb_client_error_private_init (TrbClientErrorPrivate *priv)
+{
+  priv->problem = NULL;
+}
+
+static void
+trb_client_error_private_copy (const TrbClientErrorPrivate *src,
+                               TrbClientErrorPrivate       *dest)
+{
+  dest->problem = g_strdup (src->problem);
+}
+
+static void
+trb_client_error_private_clear (TrbClientErrorPrivate *priv)
+{
+  g_clear_pointer (&priv->problem, g_free);
+}
+
+/* GLib's macro casts its byte offset to the private struct, which clang's -Wcast-align flags;
+ * the private data is allocated aligned. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcast-align"
+G_DEFINE_EXTENDED_ERROR (TrbClientError, trb_client_error)
+#pragma GCC diagnostic pop
+
+struct _TrbClient
+{
+  GObject      parent_instance;
+
+  SoupSession *session;
+  char        *base_url;
+  guint8      *secret_key;   /* sodium_malloc'd, 64 bytes, or NULL */
+  TrbKeypair  *keypair;
+  char        *address;
+  guint        max_tries;
+  guint        base_delay_ms;
+};
+
+G_DEFINE_FINAL_TYPE (TrbClient, trb_client, G_TYPE_OBJECT)
+
+static void
+trb_client_finalize (GObject *object)
+{
+  TrbClient *self = TRB_CLIENT (object);
+
+  g_clear_object (&self->session);
+  g_clear_object (&self->keypair);
+  g_free (self->base_url);
+  g_free (self->address);
+  if (self->secret_key != NULL)
+    sodium_free (self->secret_key);
+
+  G_OBJECT_CLASS (trb_client_parent_class)->finalize (object);
+}
+
+static void
+trb_client_class_init (TrbClientClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = trb_client_finalize;
+}
+
+static void
+trb_client_init (TrbClient *self)
+{
+  if (sodium_init () < 0)
+    g_error ("libsodium could not be initialised");
+  self->session = soup_session_new_with_options ("timeout", 30, "idle-timeout", 60,
+                                                 "max-conns-per-host", 4,
+                                                 "user-agent", "tributary/" PACKAGE_VERSION,
+                                                 NULL);
+  self->max_tries = 5;
+  self->base_delay_ms = 500;
+}
+
+/**
+ * trb_client_new:
+ * @base_url: the network's URL, for example `http://127.0.0.1:8080`
+ *
+ * Returns: (transfer full): a client
+ */
+TrbClient *
+trb_client_new (const char *base_url)
+{
+  TrbClient *self;
+
+  g_return_val_if_fail (base_url != NULL, NULL);
+
+  self = g_object_new (TRB_TYPE_CLIENT, NULL);
+  self->base_url = g_strdup (base_url);
+  while (g_str_has_suffix (self->base_url, "/"))
+    self->base_url[strlen (self->base_url) - 1] = '\0';
+  return self;
+}
+
+const char *
+trb_client_get_base_url (TrbClient *self)
+{
+  g_return_val_if_fail (TRB_IS_CLIENT (self), NULL);
+  return self->base_url;
+}
+
+/**
+ * trb_client_set_identity:
+ * @self: a client
+ * @secret_key: (nullable): the 64-byte libsodium Ed25519 secret key that signs requests
+ *
+ * The key is copied into guarded memory and wiped when replaced or when @self is finalised.
+ */
+void
+trb_client_set_identity (TrbClient    *self,
+                         const guint8 *secret_key)
+{
+  g_return_if_fail (TRB_IS_CLIENT (self));
+
+  g_clear_pointer (&self->secret_key, sodium_free);
+  g_clear_pointer (&self->address, g_free);
+  g_clear_object (&self->keypair);
+  if (secret_key == NULL)
+    return;
+  self->secret_key = sodium_malloc (64);
+  memcpy (self->secret_key, secret_key, 64);
+  self->address = trb_address_from_public_key (self->secret_key + 32);
+}
+
+/**
+ * trb_client_set_keypair:
+ * @self: a client
+ * @keypair: (nullable): the wallet key pair that signs requests
+ */
+void
+trb_client_set_keypair (TrbClient  *self,
+                        TrbKeypair *keypair)
+{
+  g_return_if_fail (TRB_IS_CLIENT (self));
+
+  trb_client_set_identity (self, NULL);
+  if (keypair == NULL)
+    return;
+  self->keypair = g_object_ref (keypair);
+  self->address = g_strdup (trb_keypair_get_address (keypair));
+}
+
+const char *
+trb_client_get_address (TrbClient *self)
+{
+  g_return_val_if_fail (TRB_IS_CLIENT (self), NULL);
+  return self->address;
+}
+
+void
+trb_client_set_retry_policy (TrbClient *self,
+                             guint      max_tries,
+                             guint      base_delay_ms)
+{
+  g_return_if_fail (TRB_IS_CLIENT (self));
+  self->max_tries = CLAMP (max_tries, 1, 20);
+  self->base_delay_ms = base_delay_ms;
+}
+
+void
+trb_client_set_timeout (TrbClient *self,
+                        guint      seconds)
+{
+  g_return_if_fail (TRB_IS_CLIENT (self));
+  g_object_set (self->session, "timeout", seconds, NULL);
+}
+
+static gboolean
+sign_with_keypair (const guint8  *message,
+                   gsize          length,
+                   guint8         signature[64],
+                   gpointer       user_data,
+                   GError       **error)
+{
+  g_autoptr(GBytes) sig = trb_keypair_sign (user_data, message, length);
+
+  if (sig == NULL || g_bytes_get_size (sig) != 64)
+    {
+      g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                           _("The wallet could not sign."));
+      return FALSE;
+    }
+  memcpy (signature, g_bytes_get_data (sig, NULL), 64);
+  return TRUE;
+}
+
+/**
+ * trb_client_make_cosigner:
+ * @self: a client with an identity
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): a tlog-cosignature signer named by the participant's address
+ */
+TrbNoteSigner *
+trb_client_make_cosigner (TrbClient  *self,
+                          GError    **error)
+{
+  g_return_val_if_fail (TRB_IS_CLIENT (self), NULL);
+
+  if (self->secret_key != NULL)
+    return trb_note_signer_new (self->address, TRB_NOTE_KEY_COSIGNATURE, self->secret_key, error);
+  if (self->keypair != NULL)
+    return trb_note_signer_new_with_func (self->address, TRB_NOTE_KEY_COSIGNATURE,
+                                          trb_keypair_get_public_key (self->keypair),
+                                          sign_with_keypair, g_object_ref (self->keypair),
+                                          g_object_unref, error);
+  g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                       _("No wallet key is set."));
+  return NULL;
+}
+
+/**
+ * trb_client_error_get_problem:
+ * @error: an error from a #TrbClient call
+ *
+ * Returns: (nullable): the problem type's last path segment (`replayed`, `late`, …) when the
+ *   node refused the request
+ */
+const char *
+trb_client_error_get_problem (const GError *error)
+{
+  TrbClientErrorPrivate *priv;
+
+  if (error == NULL || error->domain != TRB_CLIENT_ERROR)
+    return NULL;
+  priv = trb_client_error_get_private (error);
+  return priv != NULL ? priv->problem : NULL;
+}
+
+/* ---- the request machinery ---------------------------------------------------------------- */
+
+typedef struct
+{
+  char        *method;
+  char        *path;
+  GBytes      *body;
+  char        *content_type;
+  gboolean     sign;
+  gboolean     resumable;
+  gsize        max;
+  guint        attempt;
+  SoupMessage *msg;
+  GByteArray  *buffer;
+  gsize        resume_from;
+  goffset      expected;     /* Content-Length of the answer, or -1 */
+} Request;
+
+static void
+request_free (Request *req)
+{
+  g_free (req->method);
+  g_free (req->path);
+  g_clear_pointer (&req->body, g_bytes_unref);
+  g_free (req->content_type);
+  g_clear_object (&req->msg);
+  g_clear_pointer (&req->buffer, g_byte_array_unref);
+  g_free (req);
+}
+
+static void attempt_request (GTask *task);
+
+static void
+fail_task (GTask      *task,
+           int         code,
+           const char *problem,
+           const char *message)
+{
+  GError *error = g_error_new_literal (TRB_CLIENT_ERROR, code, message);
+
+  if (problem != NULL)
+    trb_client_error_get_private (error)->problem = g_strdup (problem);
+  g_task_return_error (task, error);
+}
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  attempt_request (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Retries with exponential backoff and ±50 % jitter, or fails once the tries are spent. */
+static void
+retry_or_fail (GTask      *task,
+               int         code,
+               const char *message)
+{
+  TrbClient *self = g_task_get_source_object (task);
+  Request *req = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  double delay;
+
+  if (req->attempt >= self->max_tries || g_cancellable_is_cancelled (cancellable))
+    {
+      fail_task (task, code, NULL, message);
+      g_object_unref (task);
+      return;
+    }
+  delay = self->base_delay_ms * (double) (1u << MIN (req->attempt - 1, 10));
+  delay *= 0.5 + g_random_double ();
+  g_debug ("Retrying %s %s in %.0f ms: %s", req->method, req->path, delay, message);
+  g_timeout_add ((guint) delay, retry_cb, task);
+}
+
+static void
+finish_response (GTask *task)
+{
+  Request *req = g_task_get_task_data (task);
+  guint status = soup_message_get_status (req->msg);
+
+  /* A body that ends before its announced length is a cut connection, not an answer. */
+  if (req->expected >= 0 && req->buffer->len < req->resume_from + (gsize) req->expected)
+    {
+      if (!req->resumable)
+        g_byte_array_set_size (req->buffer, 0);
+      retry_or_fail (task, TRB_CLIENT_ERROR_NETWORK,
+                     _("The connection to the network was cut."));
+      return;
+    }
+
+  if (status >= 500)
+    {
+      g_autofree char *message = g_strdup_printf (_("The network’s server had a problem (%u). "
+                                                    "Try again later."), status);
+
+      /* A partial body of an error response is no use for resuming. */
+      g_byte_array_set_size (req->buffer, req->resume_from);
+      retry_or_fail (task, TRB_CLIENT_ERROR_SERVER, message);
+      return;
+    }
+  if (status >= 400 || status < 200 || status >= 300)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autofree char *problem = NULL;
+      g_autofree char *message = NULL;
+      JsonNode *root;
+
+      if (json_parser_load_from_data (parser, (const char *)req->buffer->data, req->buffer->len,
+                                      NULL) &&
+          (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root))
+        {
+          JsonObject *obj = json_node_get_object (root);
+          const char *type = json_object_get_string_member_with_default (obj, "type", "");
+          const char *title = json_object_get_string_member_with_default (obj, "title", NULL);
+          const char *detail = json_object_get_string_member_with_default (obj, "detail", NULL);
+
+          if (g_str_has_prefix (type, PROBLEM_BASE))
+            problem = g_strdup (type + strlen (PROBLEM_BASE));
+          if (title != NULL && detail != NULL)
+            message = g_strdup_printf ("%s: %s", title, detail);
+          else if (title != NULL)
+            message = g_strdup (title);
+        }
+      if (message == NULL)
+        message = g_strdup_printf (_("The network refused the request (%u)."), status);
+      fail_task (task, TRB_CLIENT_ERROR_REJECTED, problem, message);
+      g_object_unref (task);
+      return;
+    }
+
+  g_task_return_pointer (task, g_byte_array_free_to_bytes (g_steal_pointer (&req->buffer)),
+                         (GDestroyNotify) g_bytes_unref);
+  g_object_unref (task);
+}
+
+static void
+read_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  Request *req = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result,
+                                                              &error);
+
+  if (chunk == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          g_object_unref (task);
+          return;
+        }
+      /* Keep what arrived of a resumable download; the next try asks for the rest. */
+      if (!req->resumable)
+        g_byte_array_set_size (req->buffer, 0);
+      g_input_stream_close (G_INPUT_STREAM (source), NULL, NULL);
+      retry_or_fail (task, TRB_CLIENT_ERROR_NETWORK, error->message);
+      return;
+    }
+  if (g_bytes_get_size (chunk) == 0)
+    {
+      g_input_stream_close (G_INPUT_STREAM (source), NULL, NULL);
+      finish_response (task);
+      return;
+    }
+  if (req->buffer->len + g_bytes_get_size (chunk) > req->max)
+    {
+      g_input_stream_close (G_INPUT_STREAM (source), NULL, NULL);
+      fail_task (task, TRB_CLIENT_ERROR_TOO_LARGE, NULL,
+                 _("The network sent more data than allowed."));
+      g_object_unref (task);
+      return;
+    }
+  g_byte_array_append (req->buffer, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
+  g_input_stream_read_bytes_async (G_INPUT_STREAM (source), READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), read_cb, task);
+}
+
+static void
+sent_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  Request *req = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) stream = soup_session_send_finish (SOUP_SESSION (source), result,
+                                                             &error);
+  SoupMessageHeaders *headers;
+  guint status;
+  goffset length;
+
+  if (stream == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          g_object_unref (task);
+          return;
+        }
+      retry_or_fail (task, TRB_CLIENT_ERROR_NETWORK, error->message);
+      return;
+    }
+
+  status = soup_message_get_status (req->msg);
+  headers = soup_message_get_response_headers (req->msg);
+  if (req->resumable && req->resume_from > 0)
+    {
+      goffset start = -1, end = -1, total = -1;
+
+      if (status == SOUP_STATUS_PARTIAL_CONTENT &&
+          soup_message_headers_get_content_range (headers, &start, &end, &total) &&
+          (gsize) start == req->resume_from)
+        ;
+      else
+        {
+          /* The server sent the whole file again (or something else): start over. */
+          req->resume_from = 0;
+          g_byte_array_set_size (req->buffer, 0);
+        }
+    }
+  else if (!req->resumable)
+    g_byte_array_set_size (req->buffer, 0);
+
+  length = soup_message_headers_get_content_length (headers);
+  req->expected = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+                    ? length : -1;
+  req->resume_from = req->buffer->len;
+  if (req->expected >= 0 && (guint64) length + req->buffer->len > req->max)
+    {
+      fail_task (task, TRB_CLIENT_ERROR_TOO_LARGE, NULL,
+                 _("The network offered more data than allowed."));
+      g_object_unref (task);
+      return;
+    }
+
+  g_input_stream_read_bytes_async (stream, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), read_cb, task);
+}
+
+static void
+attempt_request (GTask *task)
+{
+  TrbClient *self = g_task_get_source_object (task);
+  Request *req = g_task_get_task_data (task);
+  g_autofree char *url = g_strconcat (self->base_url, req->path, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUri) uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, &error);
+  SoupMessageHeaders *headers;
+
+  req->attempt++;
+  if (uri == NULL)
+    {
+      fail_task (task, TRB_CLIENT_ERROR_PROTOCOL, NULL, _("The network’s address is not valid."));
+      g_object_unref (task);
+      return;
+    }
+
+  g_clear_object (&req->msg);
+  req->msg = soup_message_new_from_uri (req->method, uri);
+  headers = soup_message_get_request_headers (req->msg);
+  if (req->body != NULL)
+    soup_message_set_request_body_from_bytes (req->msg, req->content_type, req->body);
+
+  if (req->sign)
+    {
+      g_autofree char *digest = NULL;
+      g_autofree char *input = NULL;
+      g_autofree char *signature = NULL;
+      g_autofree char *target = g_uri_to_string (uri);
+      gsize len = 0;
+      const guint8 *data = req->body != NULL ? g_bytes_get_data (req->body, &len) : NULL;
+
+      if (self->secret_key == NULL && self->keypair == NULL)
+        {
+          fail_task (task, TRB_CLIENT_ERROR_PROTOCOL, NULL,
+                     _("No wallet key is set to sign the request."));
+          g_object_unref (task);
+          return;
+        }
+      /* Signed afresh on every try: a new nonce and time, so a retry is not a replay. */
+      if (self->secret_key != NULL)
+        trb_http_signature_sign (req->method, target, data, len, self->secret_key,
+                                 g_get_real_time () / G_USEC_PER_SEC, &digest, &input,
+                                 &signature);
+      else
+        {
+          g_autofree char *base = NULL;
+          g_autoptr(GBytes) sig = NULL;
+
+          base = trb_http_signature_prepare (req->method, target, data, len,
+                                             trb_keypair_get_public_key (self->keypair),
+                                             g_get_real_time () / G_USEC_PER_SEC, &digest,
+                                             &input);
+          sig = trb_keypair_sign (self->keypair, (const guint8 *)base, strlen (base));
+          signature = trb_http_signature_header (g_bytes_get_data (sig, NULL));
+        }
+      soup_message_headers_replace (headers, "Content-Digest", digest);
+      soup_message_headers_replace (headers, "Signature-Input", input);
+      soup_message_headers_replace (headers, "Signature", signature);
+    }
+
+  req->resume_from = req->buffer->len;
+  if (req->resumable && req->resume_from > 0)
+    soup_message_headers_set_range (headers, req->resume_from, -1);
+
+  soup_session_send_async (self->session, req->msg, G_PRIORITY_DEFAULT,
+                           g_task_get_cancellable (task), sent_cb, task);
+}
+
+static void
+start_request (TrbClient           *self,
+               const char          *method,
+               const char          *path,
+               GBytes              *body,
+               const char          *content_type,
+               gboolean             sign,
+               gboolean             resumable,
+               gsize                max_response,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Request *req = g_new0 (Request, 1);
+
+  g_task_set_source_tag (task, trb_client_request_async);
+  req->method = g_strdup (method);
+  req->path = g_strdup (path);
+  req->body = body != NULL ? g_bytes_ref (body) : NULL;
+  req->content_type = g_strdup (content_type);
+  req->sign = sign;
+  req->resumable = resumable;
+  req->max = max_response;
+  req->buffer = g_byte_array_new ();
+  g_task_set_task_data (task, req, (GDestroyNotify) request_free);
+  attempt_request (task);
+}
+
+/**
+ * trb_client_request_async:
+ * @self: a client
+ * @method: `GET` or `POST`
+ * @path: the path, starting with `/v1/`
+ * @body: (nullable): the body
+ * @content_type: (nullable): its type
+ * @sign: whether to sign the request with the identity
+ * @max_response: the most bytes of response to read
+ * @cancellable: (nullable): a cancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Sends a request, retrying connection failures and 5xx answers with exponential backoff.
+ */
+void
+trb_client_request_async (TrbClient           *self,
+                          const char          *method,
+                          const char          *path,
+                          GBytes              *body,
+                          const char          *content_type,
+                          gboolean             sign,
+                          gsize                max_response,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_return_if_fail (TRB_IS_CLIENT (self));
+  g_return_if_fail (method != NULL && path != NULL);
+
+  start_request (self, method, path, body, content_type, sign, FALSE, max_response, cancellable,
+                 callback, user_data);
+}
+
+/**
+ * trb_client_request_finish:
+ *
+ * Returns: (transfer full): the response body, or %NULL with @error set
+ */
+GBytes *
+trb_client_request_finish (TrbClient     *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- JSON calls --------------------------------------------------------------------------- */
+
+typedef enum
+{
+  CHECK_NONE,
+  CHECK_NETWORK,
+} JsonCheck;
+
+static void
+json_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = trb_client_request_finish (TRB_CLIENT (source), result, &error);
+  g_autoptr(JsonParser) parser = NULL;
+  JsonCheck check = GPOINTER_TO_INT (g_task_get_task_data (task));
+  JsonObject *obj;
+  JsonNode *root;
+
+  if (bytes == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
+                                   g_bytes_get_size (bytes), NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_task_return_new_error (task, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                               _("The network sent an answer that could not be read."));
+      return;
+    }
+  obj = json_node_get_object (root);
+  if (check == CHECK_NETWORK &&
+      json_object_get_int_member_with_default (obj, "protocol", 0) != TRB_CLIENT_PROTOCOL)
+    {
+      g_task_return_new_error (task, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_UNSUPPORTED,
+                               _("This network needs a newer version of Tributary."));
+      return;
+    }
+  g_task_return_pointer (task, json_object_ref (obj), (GDestroyNotify) json_object_unref);
+}
+
+static void
+json_call (TrbClient           *self,
+           const char          *method,
+           const char          *path,
+           GBytes              *body,
+           gboolean             sign,
+           JsonCheck            check,
+           GCancellable        *cancellable,
+           GAsyncReadyCallback  callback,
+           gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, trb_client_json_finish);
+  g_task_set_task_data (task, GINT_TO_POINTER (check), NULL);
+  start_request (self, method, path, body, body != NULL ? "application/json" : NULL, sign, FALSE,
+                 TRB_CLIENT_MAX_JSON, cancellable, json_done_cb, task);
+}
+
+void
+trb_client_get_json_async (TrbClient           *self,
+                           const char          *path,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_return_if_fail (TRB_IS_CLIENT (self));
+  json_call (self, "GET", path, NULL, FALSE, CHECK_NONE, cancellable, callback, user_data);
+}
+
+/**
+ * trb_client_post_json_async:
+ *
+ * Posts @body, signed with the identity.
+ */
+void
+trb_client_post_json_async (TrbClient           *self,
+                            const char          *path,
+                            JsonNode            *body,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  gsize len;
+
+  g_return_if_fail (TRB_IS_CLIENT (self));
+  text = json_to_string (body, FALSE);
+  len = strlen (text);
+  bytes = g_bytes_new_take (g_steal_pointer (&text), len);
+  json_call (self, "POST", path, bytes, TRUE, CHECK_NONE, cancellable, callback, user_data);
+}
+
+/**
+ * trb_client_json_finish:
+ *
+ * Finishes every call that answers a JSON object.
+ *
+ * Returns: (transfer full): the object, or %NULL with @error set
+ */
+JsonObject *
+trb_client_json_finish (TrbClient     *self,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+trb_client_get_network_async (TrbClient           *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_return_if_fail (TRB_IS_CLIENT (self));
+  json_call (self, "GET", "/v1/network", NULL, FALSE, CHECK_NETWORK, cancellable, callback,
+             user_data);
+}
+
+void
+trb_client_join_async (TrbClient           *self,
+                       const char          *display_name,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(JsonNode) body = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonObject) obj = json_object_new ();
+
+  if (display_name != NULL)
+    json_object_set_string_member (obj, "display_name", display_name);
+  json_node_set_object (body, obj);
+  trb_client_post_json_async (self, "/v1/participants", body, cancellable, callback, user_data);
+}
+
+static char *
+escape_segment (const char *segment)
+{
+  return g_uri_escape_string (segment, NULL, FALSE);
+}
+
+void
+trb_client_get_task_async (TrbClient           *self,
+                           const char          *task,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autofree char *escaped = escape_segment (task);
+  g_autofree char *path = g_strdup_printf ("/v1/tasks/%s", escaped);
+
+  trb_client_get_json_async (self, path, cancellable, callback, user_data);
+}
+
+void
+trb_client_get_round_async (TrbClient           *self,
+                            const char          *task,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autofree char *escaped = escape_segment (task);
+  g_autofree char *path = g_strdup_printf ("/v1/tasks/%s/round", escaped);
+
+  trb_client_get_json_async (self, path, cancellable, callback, user_data);
+}
+
+/**
+ * trb_client_upload_update_async:
+ *
+ * Uploads an update (safetensors). The node keys updates by their hash, so the retries this
+ * call makes after a lost answer get the same receipt back. Finish with trb_client_json_finish().
+ */
+void
+trb_client_upload_update_async (TrbClient           *self,
+                                const char          *task,
+                                gint64               round,
+                                GBytes              *update,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autofree char *escaped = escape_segment (task);
+  g_autofree char *path = g_strdup_printf ("/v1/tasks/%s/rounds/%" G_GINT64_FORMAT "/updates",
+                                           escaped, round);
+  GTask *gtask;
+
+  g_return_if_fail (TRB_IS_CLIENT (self));
+  g_return_if_fail (update != NULL);
+
+  gtask = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (gtask, trb_client_json_finish);
+  g_task_set_task_data (gtask, GINT_TO_POINTER (CHECK_NONE), NULL);
+  start_request (self, "POST", path, update, "application/vnd.safetensors", TRUE, FALSE,
+                 TRB_CLIENT_MAX_JSON, cancellable, json_done_cb, gtask);
+}
+
+void
+trb_client_get_entries_async (TrbClient           *self,
+                              guint64              start,
+                              guint64              end,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/ledger/entries?start=%" G_GUINT64_FORMAT
+                                           "&end=%" G_GUINT64_FORMAT, start, end);
+
+  trb_client_get_json_async (self, path, cancellable, callback, user_data);
+}
+
+void
+trb_client_get_inclusion_proof_async (TrbClient           *self,
+                                      guint64              index,
+                                      guint64              tree_size,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/ledger/proof/inclusion?index=%" G_GUINT64_FORMAT
+                                           "&tree_size=%" G_GUINT64_FORMAT, index, tree_size);
+
+  trb_client_get_json_async (self, path, cancellable, callback, user_data);
+}
+
+void
+trb_client_get_consistency_proof_async (TrbClient           *self,
+                                        guint64              first,
+                                        guint64              second,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/ledger/proof/consistency?first=%"
+                                           G_GUINT64_FORMAT "&second=%" G_GUINT64_FORMAT,
+                                           first, second);
+
+  trb_client_get_json_async (self, path, cancellable, callback, user_data);
+}
+
+void
+trb_client_post_cosignature_async (TrbClient           *self,
+                                   guint64              tree_size,
+                                   const char          *line,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(JsonNode) body = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonObject) obj = json_object_new ();
+  g_autofree char *trimmed = g_strdup (line);
+
+  g_strchomp (trimmed);
+  json_object_set_int_member (obj, "tree_size", tree_size);
+  json_object_set_string_member (obj, "cosignature", trimmed);
+  json_node_set_object (body, obj);
+  trb_client_post_json_async (self, "/v1/ledger/cosignatures", body, cancellable, callback,
+                              user_data);
+}
+
+void
+trb_client_poll_events_async (TrbClient           *self,
+                              gint64               after,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/events?after=%" G_GINT64_FORMAT, MAX (after, 0));
+
+  trb_client_get_json_async (self, path, cancellable, callback, user_data);
+}
+
+/* ---- blobs and checkpoints ---------------------------------------------------------------- */
+
+static void
+blob_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = trb_client_request_finish (TRB_CLIENT (source), result, &error);
+  g_autofree char *hash = NULL;
+  const char *expected = g_task_get_task_data (task);
+
+  if (bytes == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+  if (!g_str_equal (hash, expected))
+    {
+      g_task_return_new_error (task, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                               _("A downloaded file does not match its checksum."));
+      return;
+    }
+  g_task_return_pointer (task, g_steal_pointer (&bytes), (GDestroyNotify) g_bytes_unref);
+}
+
+/**
+ * trb_client_download_blob_async:
+ * @self: a client
+ * @sha256: the blob's lowercase hex SHA-256
+ * @max_size: the most bytes accepted
+ *
+ * Downloads a content-addressed blob, resuming with `Range` after an interruption, and checks
+ * its hash.
+ */
+void
+trb_client_download_blob_async (TrbClient           *self,
+                                const char          *sha256,
+                                gsize                max_size,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autofree char *path = NULL;
+  GTask *task;
+
+  g_return_if_fail (TRB_IS_CLIENT (self));
+  g_return_if_fail (sha256 != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, trb_client_download_blob_async);
+  if (strlen (sha256) != 64 || strspn (sha256, "0123456789abcdef") != 64)
+    {
+      g_task_return_new_error (task, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                               _("The network named a file with an invalid checksum."));
+      g_object_unref (task);
+      return;
+    }
+  g_task_set_task_data (task, g_strdup (sha256), g_free);
+  path = g_strdup_printf ("/v1/blobs/%s", sha256);
+  start_request (self, "GET", path, NULL, NULL, FALSE, TRUE,
+                 MIN (max_size, TRB_CLIENT_MAX_BLOB), cancellable, blob_done_cb, task);
+}
+
+GBytes *
+trb_client_download_blob_finish (TrbClient     *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+checkpoint_done_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = trb_client_request_finish (TRB_CLIENT (source), result, &error);
+  gsize len;
+  const char *data;
+
+  if (bytes == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  data = g_bytes_get_data (bytes, &len);
+  if (!g_utf8_validate_len (data, len, NULL) || memchr (data, '\0', len) != NULL)
+    {
+      g_task_return_new_error (task, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                               _("The network sent an unreadable checkpoint."));
+      return;
+    }
+  g_task_return_pointer (task, g_strndup (data, len), g_free);
+}
+
+void
+trb_client_get_checkpoint_async (TrbClient           *self,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (TRB_IS_CLIENT (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, trb_client_get_checkpoint_async);
+  start_request (self, "GET", "/v1/ledger/checkpoint", NULL, NULL, FALSE, FALSE,
+                 TRB_CLIENT_MAX_NOTE, cancellable, checkpoint_done_cb, task);
+}
+
+/**
+ * trb_client_get_checkpoint_finish:
+ *
+ * Returns: (transfer full): the signed note text, not yet verified
+ */
+char *
+trb_client_get_checkpoint_finish (TrbClient     *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- events ----------------------------------------------------------------------------- */
+
+static void
+events_connected_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  SoupWebsocketConnection *ws = soup_session_websocket_connect_finish (SOUP_SESSION (source),
+                                                                       result, &error);
+
+  if (ws == NULL)
+    {
+      g_task_return_new_error (task, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_NETWORK,
+                               _("The network’s event stream is not available: %s"),
+                               error->message);
+      return;
+    }
+  /* Events are small; anything larger is refused by the connection itself. */
+  soup_websocket_connection_set_max_incoming_payload_size (ws, 64 * 1024);
+  soup_websocket_connection_set_keepalive_interval (ws, 30);
+  g_task_return_pointer (task, ws, g_object_unref);
+}
+
+/**
+ * trb_client_connect_events_async:
+ * @self: a client
+ * @cancellable: (nullable): a cancellable
+ * @callback: called when connected
+ * @user_data: data for @callback
+ *
+ * Opens the `/v1/events` WebSocket. Each text message is an event that
+ * trb_client_parse_event() reads. When it cannot be opened, poll with
+ * trb_client_poll_events_async() instead.
+ */
+void
+trb_client_connect_events_async (TrbClient           *self,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  static const char *protocols[] = { "tributary.events.v1", NULL };
+  g_autofree char *url = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  GTask *task;
+
+  g_return_if_fail (TRB_IS_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, trb_client_connect_events_async);
+  url = g_strconcat (self->base_url, "/v1/events", NULL);
+  msg = soup_message_new ("GET", url);
+  if (msg == NULL)
+    {
+      g_task_return_new_error (task, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                               _("The network’s address is not valid."));
+      g_object_unref (task);
+      return;
+    }
+  soup_session_websocket_connect_async (self->session, msg, NULL, (char **) protocols,
+                                        G_PRIORITY_DEFAULT, cancellable, events_connected_cb,
+                                        task);
+}
+
+/**
+ * trb_client_connect_events_finish:
+ *
+ * Returns: (transfer full): the connection, or %NULL with @error set
+ */
+SoupWebsocketConnection *
+trb_client_connect_events_finish (TrbClient     *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * trb_client_parse_event:
+ * @text: an event message
+ * @length: its length
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): the event, with at least `seq` and `type`, or %NULL
+ */
+JsonObject *
+trb_client_parse_event (const char  *text,
+                        gsize        length,
+                        GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+  JsonObject *obj;
+
+  if (length > 64 * 1024 || !json_parser_load_from_data (parser, text, length, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    goto bad;
+  obj = json_node_get_object (root);
+  if (json_object_get_int_member_with_default (obj, "seq", -1) < 1 ||
+      json_object_get_string_member_with_default (obj, "type", NULL) == NULL)
+    goto bad;
+  return json_object_ref (obj);
+
+bad:
+  g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                       _("The network sent an unreadable event."));
+  return NULL;
+}
+
+/* ---- verification helpers ----------------------------------------------------------------- */
+
+/**
+ * trb_client_proof_from_json:
+ * @proof: an inclusion or consistency proof object
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): the proof's hashes, 32 bytes each, concatenated
+ */
+GBytes *
+trb_client_proof_from_json (JsonObject  *proof,
+                            GError     **error)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  JsonNode *node = json_object_get_member (proof, "hashes");
+  JsonArray *hashes;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node) ||
+      json_array_get_length (hashes = json_node_get_array (node)) > TRB_MERKLE_MAX_PROOF_HASHES)
+    goto bad;
+  for (guint i = 0; i < json_array_get_length (hashes); i++)
+    {
+      JsonNode *element = json_array_get_element (hashes, i);
+      g_autofree guint8 *raw = NULL;
+      gsize len = 0;
+
+      if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING ||
+          strlen (json_node_get_string (element)) != 44)
+        goto bad;
+      raw = g_base64_decode (json_node_get_string (element), &len);
+      if (len != TRB_MERKLE_HASH_SIZE)
+        goto bad;
+      g_byte_array_append (out, raw, len);
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+
+bad:
+  g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                       _("The network sent an unreadable ledger proof."));
+  return NULL;
+}
+
+/**
+ * trb_client_verify_receipt:
+ * @receipt: a receipt answered by trb_client_upload_update_async()
+ * @ledger_public_key: the network's pinned 32-byte ledger key
+ * @error: return location for an error
+ *
+ * Returns: %TRUE if the ledger key signed @receipt
+ */
+gboolean
+trb_client_verify_receipt (JsonObject    *receipt,
+                           const guint8  *ledger_public_key,
+                           GError       **error)
+{
+  const char *update = json_object_get_string_member_with_default (receipt, "update", NULL);
+  const char *task = json_object_get_string_member_with_default (receipt, "task", NULL);
+  const char *participant = json_object_get_string_member_with_default (receipt, "participant",
+                                                                        NULL);
+  const char *sig_b64 = json_object_get_string_member_with_default (receipt, "signature", NULL);
+  gint64 round = json_object_get_int_member_with_default (receipt, "round", -1);
+  gint64 index = json_object_get_int_member_with_default (receipt, "leaf_index", -1);
+  g_autofree char *text = NULL;
+  g_autofree guint8 *sig = NULL;
+  gsize sig_len = 0;
+
+  if (update == NULL || task == NULL || participant == NULL || sig_b64 == NULL || round < 1 ||
+      index < 0 || strlen (sig_b64) != 88)
+    {
+      g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                           _("The network sent an unreadable receipt."));
+      return FALSE;
+    }
+  text = g_strdup_printf ("tributary-receipt/v1\n%s\n%s\n%" G_GINT64_FORMAT "\n%s\n%"
+                          G_GINT64_FORMAT "\n", update, task, round, participant, index);
+  sig = g_base64_decode (sig_b64, &sig_len);
+  if (sig_len != crypto_sign_BYTES ||
+      crypto_sign_verify_detached (sig, (const guint8 *)text, strlen (text),
+                                   ledger_public_key) != 0)
+    {
+      g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED,
+                           _("The network’s receipt is not signed by its ledger key."));
+      return FALSE;
+    }
+  return TRUE;
+}

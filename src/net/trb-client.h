@@ -1,0 +1,183 @@
+/* trb-client.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The participant's side of the wire protocol (docs/protocol.md): one SoupSession, signed
+ * requests, retries with exponential backoff and jitter, size limits on everything read, resumable
+ * blob downloads, and typed calls for every endpoint.
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "ledger/trb-note-signer.h"
+#include "wallet/trb-keypair.h"
+
+G_BEGIN_DECLS
+
+#define TRB_CLIENT_ERROR (trb_client_error_quark ())
+
+typedef enum
+{
+  TRB_CLIENT_ERROR_NETWORK,
+  TRB_CLIENT_ERROR_SERVER,
+  TRB_CLIENT_ERROR_REJECTED,
+  TRB_CLIENT_ERROR_PROTOCOL,
+  TRB_CLIENT_ERROR_TOO_LARGE,
+  TRB_CLIENT_ERROR_UNSUPPORTED,
+  TRB_CLIENT_ERROR_TAMPERED,
+} TrbClientError;
+
+/* Limits on what the client reads (docs/protocol.md, section 2). */
+#define TRB_CLIENT_MAX_JSON       (4 * 1024 * 1024)
+#define TRB_CLIENT_MAX_BLOB       (256 * 1024 * 1024)
+#define TRB_CLIENT_MAX_NOTE       (16 * 1024)
+#define TRB_CLIENT_PROTOCOL       1
+
+#define TRB_TYPE_CLIENT (trb_client_get_type ())
+
+G_DECLARE_FINAL_TYPE (TrbClient, trb_client, TRB, CLIENT, GObject)
+
+GQuark      trb_client_error_quark              (void);
+
+TrbClient  *trb_client_new                      (const char           *base_url);
+const char *trb_client_get_base_url             (TrbClient            *self);
+void        trb_client_set_identity             (TrbClient            *self,
+                                                 const guint8         *secret_key);
+void        trb_client_set_keypair              (TrbClient            *self,
+                                                 TrbKeypair           *keypair);
+const char *trb_client_get_address              (TrbClient            *self);
+void        trb_client_set_retry_policy         (TrbClient            *self,
+                                                 guint                 max_tries,
+                                                 guint                 base_delay_ms);
+void        trb_client_set_timeout              (TrbClient            *self,
+                                                 guint                 seconds);
+TrbNoteSigner *trb_client_make_cosigner         (TrbClient            *self,
+                                                 GError              **error);
+const char *trb_client_error_get_problem        (const GError         *error);
+
+void        trb_client_request_async            (TrbClient            *self,
+                                                 const char           *method,
+                                                 const char           *path,
+                                                 GBytes               *body,
+                                                 const char           *content_type,
+                                                 gboolean              sign,
+                                                 gsize                 max_response,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+GBytes     *trb_client_request_finish           (TrbClient            *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
+
+void        trb_client_get_json_async           (TrbClient            *self,
+                                                 const char           *path,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+void        trb_client_post_json_async          (TrbClient            *self,
+                                                 const char           *path,
+                                                 JsonNode             *body,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+JsonObject *trb_client_json_finish              (TrbClient            *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
+
+void        trb_client_get_network_async        (TrbClient            *self,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+void        trb_client_join_async               (TrbClient            *self,
+                                                 const char           *display_name,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+void        trb_client_get_task_async           (TrbClient            *self,
+                                                 const char           *task,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+void        trb_client_get_round_async          (TrbClient            *self,
+                                                 const char           *task,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+void        trb_client_upload_update_async      (TrbClient            *self,
+                                                 const char           *task,
+                                                 gint64                round,
+                                                 GBytes               *update,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+void        trb_client_get_entries_async        (TrbClient            *self,
+                                                 guint64               start,
+                                                 guint64               end,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+void        trb_client_get_inclusion_proof_async (TrbClient           *self,
+                                                  guint64              index,
+                                                  guint64              tree_size,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+void        trb_client_get_consistency_proof_async (TrbClient         *self,
+                                                    guint64            first,
+                                                    guint64            second,
+                                                    GCancellable      *cancellable,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer           user_data);
+void        trb_client_post_cosignature_async   (TrbClient            *self,
+                                                 guint64               tree_size,
+                                                 const char           *line,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+void        trb_client_poll_events_async        (TrbClient            *self,
+                                                 gint64                after,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+
+void        trb_client_download_blob_async      (TrbClient            *self,
+                                                 const char           *sha256,
+                                                 gsize                 max_size,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+GBytes     *trb_client_download_blob_finish     (TrbClient            *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
+
+void        trb_client_get_checkpoint_async     (TrbClient            *self,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+char       *trb_client_get_checkpoint_finish    (TrbClient            *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
+
+void        trb_client_connect_events_async     (TrbClient            *self,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+SoupWebsocketConnection *
+            trb_client_connect_events_finish    (TrbClient            *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
+JsonObject *trb_client_parse_event              (const char           *text,
+                                                 gsize                 length,
+                                                 GError              **error);
+
+GBytes     *trb_client_proof_from_json          (JsonObject           *proof,
+                                                 GError              **error);
+gboolean    trb_client_verify_receipt           (JsonObject           *receipt,
+                                                 const guint8         *ledger_public_key,
+                                                 GError              **error);
+
+G_END_DECLS

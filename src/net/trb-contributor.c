@@ -1,0 +1,914 @@
+/* trb-contributor.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "trb-contributor"
+
+#include "config.h"
+
+#include "trb-contributor.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "compute/trb-executor-choice.h"
+#include "compute/trb-model-spec.h"
+#include "compute/trb-trainer.h"
+#include "compute/trb-weights.h"
+#include "ledger/trb-checkpoint.h"
+#include "ledger/trb-ledger-entry.h"
+#include "ledger/trb-ledger-error.h"
+#include "ledger/trb-ledger-history.h"
+#include "ledger/trb-note.h"
+#include "net/trb-http-signature.h"
+
+static const char * const net_schema[] = {
+  "CREATE TABLE net_networks (origin TEXT PRIMARY KEY, url TEXT NOT NULL, name TEXT NOT NULL,"
+  "  ledger_key TEXT NOT NULL, address TEXT, task TEXT, joined INTEGER, compromised INTEGER"
+  "  NOT NULL DEFAULT 0);"
+  "CREATE TABLE net_receipts (origin TEXT NOT NULL, leaf_index INTEGER NOT NULL,"
+  "  task TEXT NOT NULL, round INTEGER NOT NULL, participant TEXT NOT NULL, update_hash TEXT"
+  "  NOT NULL, verified_size INTEGER, PRIMARY KEY (origin, leaf_index));",
+};
+
+struct _TrbContributor
+{
+  GObject           parent_instance;
+
+  TrbClient        *client;
+  TrbStore         *store;
+  TrbLedgerHistory *history;
+  TrbNoteSigner    *cosigner;
+  char             *origin;
+  char             *name;
+  char             *task;
+  char             *ledger_key;
+  char             *device;
+  guint8            ledger_public_key[32];
+  gboolean          compromised;
+};
+
+G_DEFINE_FINAL_TYPE (TrbContributor, trb_contributor, G_TYPE_OBJECT)
+
+static void
+trb_contributor_finalize (GObject *object)
+{
+  TrbContributor *self = TRB_CONTRIBUTOR (object);
+
+  g_clear_object (&self->client);
+  g_clear_object (&self->store);
+  g_clear_object (&self->history);
+  g_clear_object (&self->cosigner);
+  g_free (self->origin);
+  g_free (self->name);
+  g_free (self->task);
+  g_free (self->ledger_key);
+  g_free (self->device);
+
+  G_OBJECT_CLASS (trb_contributor_parent_class)->finalize (object);
+}
+
+static void
+trb_contributor_class_init (TrbContributorClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = trb_contributor_finalize;
+}
+
+static void
+trb_contributor_init (TrbContributor *self)
+{
+  self->device = g_strdup ("cpu");
+}
+
+/**
+ * trb_contributor_set_device:
+ * @self: a contributor
+ * @device: (nullable): "cpu" (the default), "auto" or "vulkan:N"
+ *
+ * Chooses where local training runs.
+ */
+void
+trb_contributor_set_device (TrbContributor *self,
+                            const char     *device)
+{
+  g_return_if_fail (TRB_IS_CONTRIBUTOR (self));
+  g_free (self->device);
+  self->device = g_strdup (device != NULL ? device : "cpu");
+}
+
+/**
+ * trb_contributor_migrate:
+ * @store: the local store
+ * @error: return location for an error
+ *
+ * Creates the tables of component "net" (joined networks, receipts) and of the ledger history.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+trb_contributor_migrate (TrbStore  *store,
+                         GError   **error)
+{
+  return trb_store_migrate (store, "net", net_schema, G_N_ELEMENTS (net_schema), error) &&
+         trb_ledger_history_migrate (store, error);
+}
+
+TrbContributor *
+trb_contributor_new (TrbClient *client,
+                     TrbStore  *store)
+{
+  TrbContributor *self;
+
+  g_return_val_if_fail (TRB_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (TRB_IS_STORE (store), NULL);
+
+  self = g_object_new (TRB_TYPE_CONTRIBUTOR, NULL);
+  self->client = g_object_ref (client);
+  self->store = g_object_ref (store);
+  return self;
+}
+
+/* ---- waiting on the main context ---------------------------------------------------------- */
+
+static void
+store_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  while (*slot == NULL)
+    g_main_context_iteration (context, TRUE);
+  return *slot;
+}
+
+static JsonObject *
+get_json (TrbContributor *self,
+          const char     *path,
+          GError        **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  trb_client_get_json_async (self->client, path, NULL, store_result_cb, &result);
+  return trb_client_json_finish (self->client, wait_for (&result), error);
+}
+
+static void
+set_flag_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+sleep_ms (guint ms)
+{
+  gboolean fired = FALSE;
+
+  /* A timeout that sets a flag, so that other sources keep running while waiting. */
+  g_timeout_add_once (ms, set_flag_cb, &fired);
+  while (!fired)
+    g_main_context_iteration (g_main_context_get_thread_default (), TRUE);
+}
+
+/* ---- tampering ---------------------------------------------------------------------------- */
+
+static gboolean
+mark_compromised (TrbContributor  *self,
+                  GError         **error,
+                  const char      *why)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  self->compromised = TRUE;
+  if (self->origin != NULL &&
+      sqlite3_prepare_v2 (trb_store_get_db (self->store),
+                          "UPDATE net_networks SET compromised = 1 WHERE origin = ?", -1, &stmt,
+                          NULL) == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_TRANSIENT);
+      sqlite3_step (stmt);
+    }
+  g_clear_error (error);
+  g_set_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED,
+               _("This network’s ledger has been tampered with (%s). Tributary stopped "
+                 "contributing to it."), why);
+  return FALSE;
+}
+
+static gboolean
+is_tampering (const GError *error)
+{
+  return g_error_matches (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_INCONSISTENT) ||
+         g_error_matches (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_UNTRUSTED_KEY) ||
+         g_error_matches (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_BAD_SIGNATURE) ||
+         g_error_matches (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_BAD_PROOF) ||
+         g_error_matches (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_WRONG_ORIGIN) ||
+         g_error_matches (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED);
+}
+
+/* ---- connect and join --------------------------------------------------------------------- */
+
+/**
+ * trb_contributor_connect:
+ * @self: a contributor
+ * @error: return location for an error
+ *
+ * Reads the network's description and pins its ledger key on first use; a different key later
+ * is %TRB_CLIENT_ERROR_TAMPERED.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+trb_contributor_connect (TrbContributor  *self,
+                         GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) network = NULL;
+  g_autoptr(TrbNoteVerifier) verifier = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const char *origin, *key, *name;
+  JsonNode *tasks;
+
+  g_return_val_if_fail (TRB_IS_CONTRIBUTOR (self), FALSE);
+
+  trb_client_get_network_async (self->client, NULL, store_result_cb, &result);
+  network = trb_client_json_finish (self->client, wait_for (&result), error);
+  if (network == NULL)
+    return FALSE;
+
+  origin = json_object_get_string_member_with_default (network, "origin", NULL);
+  key = json_object_get_string_member_with_default (network, "ledger_key", NULL);
+  name = json_object_get_string_member_with_default (network, "name", "");
+  tasks = json_object_get_member (network, "tasks");
+  if (origin == NULL || key == NULL || strlen (origin) > 255 || strlen (name) > 200)
+    {
+      g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                           _("The network did not describe itself properly."));
+      return FALSE;
+    }
+  g_free (self->origin);
+  self->origin = g_strdup (origin);
+  g_free (self->name);
+  self->name = g_strdup (name);
+  g_clear_pointer (&self->task, g_free);
+  if (tasks != NULL && JSON_NODE_HOLDS_ARRAY (tasks) &&
+      json_array_get_length (json_node_get_array (tasks)) > 0)
+    self->task = g_strdup (json_array_get_string_element (json_node_get_array (tasks), 0));
+
+  verifier = trb_note_verifier_new_from_string (key, &local_error);
+  if (verifier == NULL || trb_note_verifier_get_key_type (verifier) != TRB_NOTE_KEY_ED25519 ||
+      !g_str_equal (trb_note_verifier_get_name (verifier), origin))
+    {
+      g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                           _("The network’s ledger key could not be read."));
+      return FALSE;
+    }
+
+  g_clear_object (&self->history);
+  self->history = trb_ledger_history_new (self->store, origin, verifier, &local_error);
+  if (self->history == NULL)
+    {
+      if (is_tampering (local_error))
+        return mark_compromised (self, error, _("its ledger key changed"));
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (trb_ledger_history_is_compromised (self->history))
+    return mark_compromised (self, error, _("it was caught before"));
+
+  g_free (self->ledger_key);
+  self->ledger_key = g_strdup (key);
+  memcpy (self->ledger_public_key, trb_note_verifier_get_public_key (verifier), 32);
+
+  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
+                          "INSERT INTO net_networks (origin, url, name, ledger_key, task) "
+                          "VALUES (?, ?, ?, ?, ?) ON CONFLICT (origin) DO UPDATE SET url = "
+                          "excluded.url, name = excluded.name, task = excluded.task",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    return trb_store_set_error_from_db (self->store, error);
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, trb_client_get_base_url (self->client), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, name, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 4, key, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 5, self->task, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return trb_store_set_error_from_db (self->store, error);
+  return TRUE;
+}
+
+const char *
+trb_contributor_get_origin (TrbContributor *self)
+{
+  return self->origin;
+}
+
+const char *
+trb_contributor_get_ledger_key (TrbContributor *self)
+{
+  return self->ledger_key;
+}
+
+const char *
+trb_contributor_get_name (TrbContributor *self)
+{
+  return self->name;
+}
+
+const char *
+trb_contributor_get_task (TrbContributor *self)
+{
+  return self->task;
+}
+
+gboolean
+trb_contributor_is_compromised (TrbContributor *self)
+{
+  return self->compromised;
+}
+
+gboolean
+trb_contributor_join (TrbContributor  *self,
+                      GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (TRB_IS_CONTRIBUTOR (self), FALSE);
+  g_return_val_if_fail (self->history != NULL, FALSE);
+
+  if (self->compromised)
+    return mark_compromised (self, error, _("it was caught before"));
+
+  trb_client_join_async (self->client, NULL, NULL, store_result_cb, &result);
+  answer = trb_client_json_finish (self->client, wait_for (&result), error);
+  if (answer == NULL)
+    return FALSE;
+  if (g_strcmp0 (json_object_get_string_member_with_default (answer, "address", NULL),
+                 trb_client_get_address (self->client)) != 0)
+    {
+      g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                           _("The network registered another address."));
+      return FALSE;
+    }
+
+  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
+                          "UPDATE net_networks SET address = ?, joined = ? WHERE origin = ?", -1,
+                          &stmt, NULL) != SQLITE_OK)
+    return trb_store_set_error_from_db (self->store, error);
+  sqlite3_bind_text (stmt, 1, trb_client_get_address (self->client), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, g_get_real_time () / G_USEC_PER_SEC);
+  sqlite3_bind_text (stmt, 3, self->origin, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return trb_store_set_error_from_db (self->store, error);
+  return TRUE;
+}
+
+/* ---- one round ---------------------------------------------------------------------------- */
+
+static double
+hyper_parameter (JsonObject *task,
+                 const char *name,
+                 double      fallback)
+{
+  JsonNode *node = json_object_get_member (task, "hyper_parameters");
+  JsonObject *obj;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return fallback;
+  obj = json_node_get_object (node);
+  node = json_object_get_member (obj, name);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return fallback;
+  return json_node_get_double (node);
+}
+
+static double
+policy_value (JsonObject *task,
+              const char *object,
+              const char *name)
+{
+  JsonNode *node = json_object_get_member (task, object);
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return 0;
+  node = json_object_get_member (json_node_get_object (node), name);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return 0;
+  return json_node_get_double (node);
+}
+
+/* The task's privacy policy: the update is clipped to an L2 norm of clip_norm, then Gaussian
+ * noise of standard deviation noise_multiplier × clip_norm is added to every value. */
+static void
+apply_privacy_policy (JsonObject *task,
+                      TrbWeights *update)
+{
+  double clip = CLAMP (policy_value (task, "privacy_policy", "clip_norm"), 0, 1e6);
+  double noise = CLAMP (policy_value (task, "privacy_policy", "noise_multiplier"), 0, 100);
+  guint64 seed;
+
+  if (clip <= 0)
+    return;
+  trb_weights_clip_norm (update, clip);
+  if (noise > 0)
+    {
+      randombytes_buf (&seed, sizeof seed);
+      trb_weights_add_gaussian_noise (update, noise * clip, seed);
+    }
+}
+
+static char *
+dataset_commitment (TrbIdxSet *data)
+{
+  GChecksum *fingerprint = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree char *fp = NULL;
+  g_autofree char *salt_hex = NULL;
+  g_autofree char *material = NULL;
+  guint8 salt[16];
+
+  /* A salted commitment to the data's fingerprint: binds the update to the data without
+   * revealing anything about it. */
+  g_checksum_update (fingerprint, (const guint8 *)data->labels,
+                     data->n_samples * sizeof (gint32));
+  g_checksum_update (fingerprint, data->pixels, data->n_samples * data->n_features);
+  fp = g_strdup (g_checksum_get_string (fingerprint));
+  g_checksum_free (fingerprint);
+  randombytes_buf (salt, sizeof salt);
+  salt_hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, salt, sizeof salt);
+  material = g_strconcat (salt_hex, fp, NULL);
+  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, material, -1);
+}
+
+static gboolean
+save_receipt (TrbContributor  *self,
+              JsonObject      *receipt,
+              GError         **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
+                          "INSERT OR IGNORE INTO net_receipts (origin, leaf_index, task, round, "
+                          "participant, update_hash) VALUES (?, ?, ?, ?, ?, ?)", -1, &stmt,
+                          NULL) != SQLITE_OK)
+    return trb_store_set_error_from_db (self->store, error);
+  sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, json_object_get_int_member (receipt, "leaf_index"));
+  sqlite3_bind_text (stmt, 3, json_object_get_string_member (receipt, "task"), -1,
+                     SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 4, json_object_get_int_member (receipt, "round"));
+  sqlite3_bind_text (stmt, 5, json_object_get_string_member (receipt, "participant"), -1,
+                     SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 6, json_object_get_string_member (receipt, "update"), -1,
+                     SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return trb_store_set_error_from_db (self->store, error);
+  return TRUE;
+}
+
+/**
+ * trb_contributor_contribute:
+ * @self: a contributor that joined
+ * @task: the task
+ * @data: the local data set
+ * @after_round: only take part in a round later than this one
+ * @timeout_s: give up waiting for such a round after this many seconds
+ * @error: return location for an error
+ *
+ * Waits for a round open to updates, trains on @data from the round's model, uploads the update
+ * and checks the node's signed receipt.
+ *
+ * Returns: the round contributed to, or 0 with @error set
+ */
+gint64
+trb_contributor_contribute (TrbContributor  *self,
+                            const char      *task,
+                            TrbIdxSet       *data,
+                            gint64           after_round,
+                            guint            timeout_s,
+                            GError         **error)
+{
+  g_autofree char *task_path = NULL;
+  g_autofree char *round_path = NULL;
+  g_autofree char *escaped = NULL;
+  g_autoptr(JsonObject) task_obj = NULL;
+  g_autoptr(JsonObject) round = NULL;
+  g_autoptr(TrbModelSpec) spec = NULL;
+  g_autoptr(TrbWeights) base = NULL;
+  g_autoptr(TrbWeights) downloaded = NULL;
+  g_autoptr(TrbWeights) trained = NULL;
+  g_autoptr(TrbWeights) delta = NULL;
+  g_autoptr(TrbExecutor) executor = NULL;
+  g_autoptr(TrbTrainer) trainer = NULL;
+  TrbTrainerConfig config = { 0 };
+  TrbDataSource source;
+  g_autoptr(GBytes) model_blob = NULL;
+  g_autoptr(GBytes) update = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) receipt = NULL;
+  g_autofree char *commitment = NULL;
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
+  const char *model_hash;
+  gint64 round_number;
+  guint epochs, batch;
+  double lr, loss;
+  JsonNode *model_node;
+
+  g_return_val_if_fail (TRB_IS_CONTRIBUTOR (self), 0);
+  g_return_val_if_fail (task != NULL && data != NULL, 0);
+
+  if (self->compromised)
+    {
+      mark_compromised (self, error, _("it was caught before"));
+      return 0;
+    }
+
+  escaped = g_uri_escape_string (task, NULL, FALSE);
+  task_path = g_strdup_printf ("/v1/tasks/%s", escaped);
+  round_path = g_strdup_printf ("/v1/tasks/%s/round", escaped);
+
+  task_obj = get_json (self, task_path, error);
+  if (task_obj == NULL)
+    return 0;
+  model_node = json_object_get_member (task_obj, "model");
+  if (model_node == NULL || !JSON_NODE_HOLDS_OBJECT (model_node))
+    {
+      g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                           _("The task does not describe its model."));
+      return 0;
+    }
+  {
+    g_autofree char *spec_json = json_to_string (model_node, FALSE);
+
+    spec = trb_model_spec_new_from_json (spec_json, -1, error);
+  }
+  if (spec == NULL)
+    return 0;
+  trb_idx_set_get_source (data, &source);
+  if (!trb_data_source_check (&source, spec, error))
+    return 0;
+
+  /* Wait for a round that accepts updates. */
+  for (;;)
+    {
+      const char *state;
+
+      g_clear_pointer (&round, json_object_unref);
+      round = get_json (self, round_path, error);
+      if (round == NULL)
+        return 0;
+      round_number = json_object_get_int_member_with_default (round, "round", 0);
+      state = json_object_get_string_member_with_default (round, "state", "");
+      if (round_number > after_round &&
+          (g_str_equal (state, "open") || g_str_equal (state, "collecting")))
+        break;
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_NETWORK,
+                               _("No round opened in time."));
+          return 0;
+        }
+      sleep_ms (200);
+    }
+
+  model_hash = json_object_get_string_member_with_default (round, "model", "");
+  trb_client_download_blob_async (self->client, model_hash,
+                                  trb_model_spec_get_n_parameters (spec) * 4 + 2 * 1024 * 1024,
+                                  NULL, store_result_cb, &result);
+  model_blob = trb_client_download_blob_finish (self->client, wait_for (&result), error);
+  g_clear_object (&result);
+  if (model_blob == NULL)
+    return 0;
+  downloaded = trb_weights_new_from_safetensors (model_blob, error);
+  if (downloaded == NULL)
+    return 0;
+  base = trb_model_spec_conform_weights (spec, downloaded, error);
+  if (base == NULL)
+    return 0;
+
+  epochs = CLAMP ((guint) hyper_parameter (task_obj, "local_epochs", 1), 1, 100);
+  batch = CLAMP ((guint) hyper_parameter (task_obj, "batch_size", 32), 1, 4096);
+  lr = CLAMP (hyper_parameter (task_obj, "learning_rate", 0.05), 1e-6, 10);
+
+  /* Local training with the compute engine. */
+  executor = trb_executor_new_for_task (spec, batch, self->device, NULL, error);
+  if (executor == NULL)
+    return 0;
+  config.epochs = epochs;
+  config.batch_size = batch;
+  config.seed = g_random_int ();
+  config.low_priority = TRUE;
+  trb_step_params_init_sgd (&config.step, lr, 0.0);
+  trainer = trb_trainer_new (executor, spec, &config);
+  trained = trb_trainer_run (trainer, base, &source, NULL, error);
+  if (trained == NULL)
+    return 0;
+  loss = trb_trainer_get_last_progress (trainer)->loss;
+  delta = trb_weights_subtract (trained, base, error);
+  if (delta == NULL)
+    return 0;
+  apply_privacy_policy (task_obj, delta);
+
+  commitment = dataset_commitment (data);
+  {
+    g_autofree char *samples = g_strdup_printf ("%" G_GSIZE_FORMAT, data->n_samples);
+    g_autofree char *epochs_text = g_strdup_printf ("%u", epochs);
+    char loss_text[G_ASCII_DTOSTR_BUF_SIZE];
+
+    g_ascii_formatd (loss_text, sizeof loss_text, "%.6f", loss);
+    trb_weights_set_metadata (delta, "base_model", model_hash);
+    trb_weights_set_metadata (delta, "samples", samples);
+    trb_weights_set_metadata (delta, "epochs", epochs_text);
+    trb_weights_set_metadata (delta, "train_loss", loss_text);
+    trb_weights_set_metadata (delta, "dataset_commitment", commitment);
+  }
+  update = trb_weights_to_safetensors (delta);
+
+  trb_client_upload_update_async (self->client, task, round_number, update, NULL,
+                                  store_result_cb, &result);
+  receipt = trb_client_json_finish (self->client, wait_for (&result), error);
+  if (receipt == NULL)
+    return 0;
+  if (!trb_client_verify_receipt (receipt, self->ledger_public_key, error))
+    {
+      mark_compromised (self, error, _("a receipt was not signed by its key"));
+      return 0;
+    }
+  {
+    g_autofree char *hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, update);
+
+    if (g_strcmp0 (json_object_get_string_member (receipt, "update"), hash) != 0 ||
+        g_strcmp0 (json_object_get_string_member (receipt, "participant"),
+                   trb_client_get_address (self->client)) != 0)
+      {
+        mark_compromised (self, error, _("a receipt names another update"));
+        return 0;
+      }
+  }
+  if (!save_receipt (self, receipt, error))
+    return 0;
+  return round_number;
+}
+
+/* ---- ledger verification ------------------------------------------------------------------ */
+
+static gboolean
+parse_note_size (const char *note,
+                 guint64    *size)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbNote) parsed = trb_note_parse (note, strlen (note), &error);
+  g_autoptr(TrbCheckpoint) checkpoint = NULL;
+  const char *text;
+  gsize len;
+
+  if (parsed == NULL)
+    return FALSE;
+  text = trb_note_get_text (parsed, &len);
+  checkpoint = trb_checkpoint_parse_text (text, len, &error);
+  if (checkpoint == NULL)
+    return FALSE;
+  *size = trb_checkpoint_get_size (checkpoint);
+  return TRUE;
+}
+
+static GBytes *
+fetch_proof (TrbContributor *self,
+             gboolean        inclusion,
+             guint64         a,
+             guint64         b,
+             GError        **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) proof = NULL;
+
+  if (inclusion)
+    trb_client_get_inclusion_proof_async (self->client, a, b, NULL, store_result_cb, &result);
+  else
+    trb_client_get_consistency_proof_async (self->client, a, b, NULL, store_result_cb, &result);
+  proof = trb_client_json_finish (self->client, wait_for (&result), error);
+  if (proof == NULL)
+    return NULL;
+  return trb_client_proof_from_json (proof, error);
+}
+
+static char *
+fetch_entry (TrbContributor *self,
+             guint64         index,
+             GError        **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) page = NULL;
+  JsonNode *entries;
+
+  trb_client_get_entries_async (self->client, index, index + 1, NULL, store_result_cb, &result);
+  page = trb_client_json_finish (self->client, wait_for (&result), error);
+  if (page == NULL)
+    return NULL;
+  entries = json_object_get_member (page, "entries");
+  if (entries == NULL || !JSON_NODE_HOLDS_ARRAY (entries) ||
+      json_array_get_length (json_node_get_array (entries)) != 1 ||
+      json_object_get_int_member_with_default (page, "start", -1) != (gint64) index)
+    {
+      g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                           _("The network sent an unreadable ledger page."));
+      return NULL;
+    }
+  return g_strdup (json_array_get_string_element (json_node_get_array (entries), 0));
+}
+
+/**
+ * trb_contributor_sync:
+ * @self: a contributor
+ * @cosign: whether to cosign the checkpoint once verified
+ * @error: return location for an error
+ *
+ * Fetches the latest checkpoint, verifies it against the pinned key and, with a consistency
+ * proof, against the last one verified; then verifies that every receipt's entry is in the
+ * ledger with the content the receipt promised. Any contradiction is %TRB_CLIENT_ERROR_TAMPERED.
+ *
+ * Returns: %TRUE when everything verified
+ */
+gboolean
+trb_contributor_sync (TrbContributor  *self,
+                      gboolean         cosign,
+                      GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(TrbCheckpoint) latest = NULL;
+  g_autoptr(TrbCheckpoint) accepted = NULL;
+  g_autoptr(GBytes) consistency = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *note = NULL;
+  guint64 size = 0;
+  guint64 old_size = 0;
+
+  g_return_val_if_fail (TRB_IS_CONTRIBUTOR (self), FALSE);
+  g_return_val_if_fail (self->history != NULL, FALSE);
+
+  if (self->compromised)
+    return mark_compromised (self, error, _("it was caught before"));
+
+  trb_client_get_checkpoint_async (self->client, NULL, store_result_cb, &result);
+  note = trb_client_get_checkpoint_finish (self->client, wait_for (&result), error);
+  if (note == NULL)
+    return FALSE;
+  if (!parse_note_size (note, &size))
+    return mark_compromised (self, error, _("its checkpoint cannot be read"));
+
+  latest = trb_ledger_history_get_latest (self->history, NULL);
+  if (latest != NULL)
+    old_size = trb_checkpoint_get_size (latest);
+  if (latest != NULL && old_size > 0 && old_size < size)
+    {
+      consistency = fetch_proof (self, FALSE, old_size, size, &local_error);
+      if (consistency == NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
+  accepted = trb_ledger_history_accept (self->history, note, strlen (note),
+                                        consistency ? g_bytes_get_data (consistency, NULL) : NULL,
+                                        consistency ? g_bytes_get_size (consistency) / 32 : 0,
+                                        &local_error);
+  if (accepted == NULL)
+    {
+      if (is_tampering (local_error))
+        return mark_compromised (self, error, local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  size = trb_checkpoint_get_size (accepted);
+
+  /* Every receipt not yet verified: its entry must be in this tree, with our update in it. */
+  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
+                          "SELECT leaf_index, update_hash, participant FROM net_receipts "
+                          "WHERE origin = ? AND verified_size IS NULL AND leaf_index < ?",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    return trb_store_set_error_from_db (self->store, error);
+  sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, size);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      guint64 index = sqlite3_column_int64 (stmt, 0);
+      const char *update = (const char *)sqlite3_column_text (stmt, 1);
+      const char *participant = (const char *)sqlite3_column_text (stmt, 2);
+      g_autofree char *entry = fetch_entry (self, index, error);
+      g_autoptr(GBytes) proof = NULL;
+      g_autoptr(TrbLedgerEntry) parsed = NULL;
+      g_autoptr(sqlite3_stmt) mark = NULL;
+
+      if (entry == NULL)
+        return FALSE;
+      parsed = trb_ledger_entry_parse (entry, strlen (entry), NULL);
+      if (parsed == NULL ||
+          trb_ledger_entry_get_entry_type (parsed) != TRB_LEDGER_ENTRY_UPDATE_ACCEPTED ||
+          g_strcmp0 (trb_ledger_entry_get_update (parsed), update) != 0 ||
+          g_strcmp0 (trb_ledger_entry_get_participant (parsed), participant) != 0)
+        return mark_compromised (self, error, _("an entry does not match its receipt"));
+      proof = fetch_proof (self, TRUE, index, size, error);
+      if (proof == NULL)
+        return FALSE;
+      if (!trb_ledger_history_verify_inclusion (self->history, entry, strlen (entry), index, size,
+                                                g_bytes_get_data (proof, NULL),
+                                                g_bytes_get_size (proof) / 32, &local_error))
+        return mark_compromised (self, error, local_error->message);
+
+      sqlite3_prepare_v2 (trb_store_get_db (self->store),
+                          "UPDATE net_receipts SET verified_size = ? WHERE origin = ? AND "
+                          "leaf_index = ?", -1, &mark, NULL);
+      sqlite3_bind_int64 (mark, 1, size);
+      sqlite3_bind_text (mark, 2, self->origin, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (mark, 3, index);
+      if (sqlite3_step (mark) != SQLITE_DONE)
+        return trb_store_set_error_from_db (self->store, error);
+    }
+
+  if (cosign)
+    {
+      g_autofree char *line = NULL;
+      g_autoptr(GAsyncResult) posted = NULL;
+      g_autoptr(JsonObject) answer = NULL;
+
+      if (self->cosigner == NULL)
+        self->cosigner = trb_client_make_cosigner (self->client, error);
+      if (self->cosigner == NULL)
+        return FALSE;
+      line = trb_checkpoint_cosign (note, strlen (note), self->cosigner,
+                                    g_get_real_time () / G_USEC_PER_SEC, error);
+      if (line == NULL)
+        return FALSE;
+      trb_client_post_cosignature_async (self->client, size, line, NULL, store_result_cb,
+                                         &posted);
+      answer = trb_client_json_finish (self->client, wait_for (&posted), error);
+      if (answer == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+guint64
+trb_contributor_get_verified_size (TrbContributor *self)
+{
+  g_autoptr(TrbCheckpoint) latest = NULL;
+
+  g_return_val_if_fail (TRB_IS_CONTRIBUTOR (self), 0);
+  if (self->history == NULL)
+    return 0;
+  latest = trb_ledger_history_get_latest (self->history, NULL);
+  return latest != NULL ? trb_checkpoint_get_size (latest) : 0;
+}
+
+guint
+trb_contributor_count_receipts (TrbContributor *self,
+                                gboolean        verified_only)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (TRB_IS_CONTRIBUTOR (self), 0);
+  sqlite3_prepare_v2 (trb_store_get_db (self->store),
+                      verified_only
+                        ? "SELECT count(*) FROM net_receipts WHERE origin = ? AND "
+                          "verified_size IS NOT NULL"
+                        : "SELECT count(*) FROM net_receipts WHERE origin = ?",
+                      -1, &stmt, NULL);
+  sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return 0;
+  return sqlite3_column_int (stmt, 0);
+}
+
+/**
+ * trb_contributor_check_root:
+ * @self: a contributor
+ * @tree_size: a tree size
+ * @root: 32 bytes
+ *
+ * Returns: %TRUE when @root is the root of the checkpoint of @tree_size verified earlier
+ */
+gboolean
+trb_contributor_check_root (TrbContributor *self,
+                            guint64         tree_size,
+                            const guint8   *root)
+{
+  g_autoptr(TrbCheckpoint) checkpoint = NULL;
+
+  g_return_val_if_fail (TRB_IS_CONTRIBUTOR (self), FALSE);
+  if (self->history == NULL)
+    return FALSE;
+  checkpoint = trb_ledger_history_get_checkpoint (self->history, tree_size, NULL);
+  return checkpoint != NULL &&
+         memcmp (trb_checkpoint_get_root (checkpoint), root, TRB_MERKLE_HASH_SIZE) == 0;
+}

@@ -1,0 +1,57 @@
+/* trb-contributor.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Headless participation in one network: pin its ledger key, join, take part in rounds
+ * (download the model, train locally, upload the update), and verify the ledger: every
+ * checkpoint consistent with the last one verified, every receipt's entry included. Used by
+ * tributary-cli and the integration tests; it waits on the thread-default main context, so it
+ * is not for a UI thread.
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "net/trb-client.h"
+#include "net/trb-idx.h"
+#include "store/trb-store.h"
+
+G_BEGIN_DECLS
+
+#define TRB_TYPE_CONTRIBUTOR (trb_contributor_get_type ())
+
+G_DECLARE_FINAL_TYPE (TrbContributor, trb_contributor, TRB, CONTRIBUTOR, GObject)
+
+gboolean        trb_contributor_migrate           (TrbStore        *store,
+                                                   GError         **error);
+TrbContributor *trb_contributor_new               (TrbClient       *client,
+                                                   TrbStore        *store);
+void            trb_contributor_set_device        (TrbContributor  *self,
+                                                   const char      *device);
+gboolean        trb_contributor_connect           (TrbContributor  *self,
+                                                   GError         **error);
+const char     *trb_contributor_get_origin        (TrbContributor  *self);
+const char     *trb_contributor_get_ledger_key    (TrbContributor  *self);
+const char     *trb_contributor_get_name          (TrbContributor  *self);
+const char     *trb_contributor_get_task          (TrbContributor  *self);
+gboolean        trb_contributor_join              (TrbContributor  *self,
+                                                   GError         **error);
+gint64          trb_contributor_contribute        (TrbContributor  *self,
+                                                   const char      *task,
+                                                   TrbIdxSet       *data,
+                                                   gint64           after_round,
+                                                   guint            timeout_s,
+                                                   GError         **error);
+gboolean        trb_contributor_sync              (TrbContributor  *self,
+                                                   gboolean         cosign,
+                                                   GError         **error);
+guint64         trb_contributor_get_verified_size (TrbContributor  *self);
+gboolean        trb_contributor_check_root        (TrbContributor  *self,
+                                                   guint64          tree_size,
+                                                   const guint8    *root);
+guint           trb_contributor_count_receipts    (TrbContributor  *self,
+                                                   gboolean         verified_only);
+gboolean        trb_contributor_is_compromised    (TrbContributor  *self);
+
+G_END_DECLS

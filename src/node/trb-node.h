@@ -1,0 +1,46 @@
+/* trb-node.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A learning network hosted from a data folder: its ledger key, SQLite store, tasks and rounds,
+ * served over HTTP as docs/protocol.md describes.
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+#define TRB_NODE_ERROR (trb_node_error_quark ())
+
+typedef enum
+{
+  TRB_NODE_ERROR_FAILED,
+  TRB_NODE_ERROR_INVALID_TASK,
+  TRB_NODE_ERROR_EXISTS,
+  TRB_NODE_ERROR_NOT_INITIALISED,
+} TrbNodeError;
+
+#define TRB_TYPE_NODE (trb_node_get_type ())
+
+G_DECLARE_FINAL_TYPE (TrbNode, trb_node, TRB, NODE, GObject)
+
+GQuark    trb_node_error_quark          (void);
+
+gboolean  trb_node_init_data            (const char   *data_dir,
+                                         const char   *name,
+                                         const char   *task_path,
+                                         GError      **error);
+TrbNode  *trb_node_open                 (const char   *data_dir,
+                                         GError      **error);
+void      trb_node_set_aggregation_delay (TrbNode     *self,
+                                          guint        delay_ms);
+gboolean  trb_node_listen               (TrbNode      *self,
+                                         const char   *address,
+                                         GTlsCertificate *certificate,
+                                         char        **url,
+                                         GError      **error);
+
+G_END_DECLS

@@ -1,0 +1,533 @@
+/* trb-dataset-detail.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The detail page of one dataset: a preview (thumbnails, or the first rows of a table), the
+ * samples per class, problems, how well it fits the demo network, which networks learn from
+ * it, what leaves the computer, and the actions pause, check again and withdraw.
+ */
+
+#define G_LOG_DOMAIN "trb-dataset-detail"
+
+#include "config.h"
+
+#include "trb-dataset-detail.h"
+
+#include <glib/gi18n.h>
+
+#include "datasets/trb-data-schema.h"
+
+#define THUMB_SIZE 56
+
+struct _TrbDatasetDetail
+{
+  AdwBin              parent_instance;
+
+  TrbDatasetRegistry *registry;
+  TrbDatasetItem     *item;
+  TrbDataSchema      *demo_schema;
+  GCancellable       *cancellable;
+
+  GtkLabel           *title_label;
+  GtkSpinner         *spinner;
+  GtkLabel           *summary_label;
+  GtkLabel           *path_label;
+  GtkLabel           *error_label;
+  AdwPreferencesGroup *preview_group;
+  GtkFlowBox         *thumbnails;
+  GtkScrolledWindow  *table_scroller;
+  GtkGrid            *table;
+  AdwPreferencesGroup *classes_group;
+  GtkGrid            *histogram;
+  AdwPreferencesGroup *problems_group;
+  GtkListBox         *problems_list;
+  AdwPreferencesGroup *fit_group;
+  GtkListBox         *fit_list;
+  GtkListBox         *networks_list;
+  GtkLabel           *fingerprint_label;
+  GtkButton          *pause_button;
+};
+
+G_DEFINE_FINAL_TYPE (TrbDatasetDetail, trb_dataset_detail, ADW_TYPE_BIN)
+
+enum {
+  CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+clear_container (GtkWidget *container)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (container)) != NULL)
+    {
+      if (GTK_IS_LIST_BOX (container))
+        gtk_list_box_remove (GTK_LIST_BOX (container), child);
+      else if (GTK_IS_FLOW_BOX (container))
+        gtk_flow_box_remove (GTK_FLOW_BOX (container), child);
+      else if (GTK_IS_GRID (container))
+        gtk_grid_remove (GTK_GRID (container), child);
+      else
+        gtk_widget_unparent (child);
+    }
+}
+
+static GtkWidget *
+text_row (const char *title,
+          const char *subtitle,
+          const char *icon_name)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  if (subtitle != NULL)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 0);
+  if (icon_name != NULL)
+    adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name (icon_name));
+  return row;
+}
+
+/* Class names: the dataset's own, else the demo network's when the data fits it. */
+static char *
+class_name (TrbDatasetDetail *self,
+            TrbDatasetReport *report,
+            gboolean          fits_demo,
+            guint             index)
+{
+  const char * const *names = trb_data_schema_get_class_names (self->demo_schema);
+
+  if (trb_dataset_report_get_class_names (report) == NULL && fits_demo &&
+      index < trb_data_schema_get_n_classes (self->demo_schema))
+    return g_strdup (names[index]);
+  return trb_dataset_report_dup_class_name (report, index);
+}
+
+static void
+show_thumbnails (TrbDatasetDetail *self,
+                 TrbDatasetReport *report,
+                 gboolean          fits_demo)
+{
+  GPtrArray *thumbs = trb_dataset_report_get_thumbnails (report);
+  GArray *labels = trb_dataset_report_get_thumbnail_labels (report);
+
+  clear_container (GTK_WIDGET (self->thumbnails));
+  for (guint i = 0; i < thumbs->len; i++)
+    {
+      GdkPixbuf *thumb = g_ptr_array_index (thumbs, i);
+      g_autoptr(GdkPixbuf) scaled = NULL;
+      g_autoptr(GdkTexture) texture = NULL;
+      g_autofree char *name = class_name (self, report, fits_demo,
+                                          g_array_index (labels, int, i));
+      GtkWidget *picture;
+      int w = gdk_pixbuf_get_width (thumb);
+      int h = gdk_pixbuf_get_height (thumb);
+      double scale = (double)THUMB_SIZE / MAX (w, h);
+
+      /* Small pictures are enlarged without blurring, so their pixels stay visible. */
+      scaled = gdk_pixbuf_scale_simple (thumb, MAX (1, w * scale), MAX (1, h * scale),
+                                        scale >= 1 ? GDK_INTERP_NEAREST : GDK_INTERP_BILINEAR);
+      texture = gdk_texture_new_for_pixbuf (scaled);
+      picture = gtk_picture_new_for_paintable (GDK_PAINTABLE (texture));
+      gtk_picture_set_can_shrink (GTK_PICTURE (picture), FALSE);
+      gtk_widget_set_tooltip_text (picture, name);
+      gtk_picture_set_alternative_text (GTK_PICTURE (picture), name);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (picture), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      name, -1);
+      gtk_flow_box_append (self->thumbnails, picture);
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->thumbnails), thumbs->len > 0);
+}
+
+static void
+show_table (TrbDatasetDetail *self,
+            TrbDatasetReport *report)
+{
+  const char * const *header = trb_dataset_report_get_csv_header (report);
+  GPtrArray *rows = trb_dataset_report_get_csv_rows (report);
+
+  clear_container (GTK_WIDGET (self->table));
+  gtk_widget_set_visible (GTK_WIDGET (self->table_scroller), header != NULL);
+  if (header == NULL)
+    return;
+
+  for (guint c = 0; header[c] != NULL && c < 12; c++)
+    {
+      GtkWidget *label = gtk_label_new (header[c]);
+      gtk_widget_add_css_class (label, "heading");
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_grid_attach (self->table, label, c, 0, 1, 1);
+    }
+  for (guint r = 0; r < rows->len; r++)
+    {
+      char **row = g_ptr_array_index (rows, r);
+      for (guint c = 0; row[c] != NULL && c < 12; c++)
+        {
+          GtkWidget *label = gtk_label_new (row[c]);
+          gtk_label_set_xalign (GTK_LABEL (label), 0);
+          gtk_widget_add_css_class (label, "numeric");
+          gtk_grid_attach (self->table, label, c, r + 1, 1, 1);
+        }
+    }
+}
+
+static void
+show_histogram (TrbDatasetDetail *self,
+                TrbDatasetReport *report,
+                gboolean          fits_demo)
+{
+  guint n_classes = trb_dataset_report_get_n_classes (report);
+  const guint64 *histogram = trb_dataset_report_get_histogram (report);
+  guint64 most = 1;
+
+  clear_container (GTK_WIDGET (self->histogram));
+  for (guint i = 0; i < n_classes; i++)
+    most = MAX (most, histogram[i]);
+
+  for (guint i = 0; i < n_classes && i < 100; i++)
+    {
+      g_autofree char *name = class_name (self, report, fits_demo, i);
+      g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT, histogram[i]);
+      g_autofree char *description = NULL;
+      GtkWidget *label = gtk_label_new (name);
+      GtkWidget *bar = gtk_level_bar_new_for_interval (0, most);
+      GtkWidget *number = gtk_label_new (count);
+
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_label_set_max_width_chars (GTK_LABEL (label), 18);
+      gtk_level_bar_set_value (GTK_LEVEL_BAR (bar), histogram[i]);
+      gtk_level_bar_remove_offset_value (GTK_LEVEL_BAR (bar), GTK_LEVEL_BAR_OFFSET_LOW);
+      gtk_level_bar_remove_offset_value (GTK_LEVEL_BAR (bar), GTK_LEVEL_BAR_OFFSET_HIGH);
+      gtk_level_bar_remove_offset_value (GTK_LEVEL_BAR (bar), GTK_LEVEL_BAR_OFFSET_FULL);
+      gtk_widget_set_hexpand (bar, TRUE);
+      gtk_widget_set_valign (bar, GTK_ALIGN_CENTER);
+      description = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s: %s sample",
+                                                  "%s: %s samples", histogram[i]),
+                                     name, count);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (bar), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      description, -1);
+      gtk_label_set_xalign (GTK_LABEL (number), 1);
+      gtk_widget_add_css_class (number, "numeric");
+
+      gtk_grid_attach (self->histogram, label, 0, i, 1, 1);
+      gtk_grid_attach (self->histogram, bar, 1, i, 1, 1);
+      gtk_grid_attach (self->histogram, number, 2, i, 1, 1);
+    }
+}
+
+static void
+update (TrbDatasetDetail *self)
+{
+  TrbDatasetReport *report;
+  TrbDatasetStatus status;
+  const char * const *networks;
+  const char *error;
+  g_autofree char *summary = NULL;
+  g_autofree char *path = NULL;
+  gboolean fits_demo = FALSE;
+
+  if (self->item == NULL)
+    return;
+
+  report = trb_dataset_item_get_report (self->item);
+  status = trb_dataset_item_get_status (self->item);
+  error = trb_dataset_item_get_error (self->item);
+  summary = trb_dataset_item_dup_summary (self->item);
+  path = g_filename_display_name (trb_dataset_item_get_path (self->item));
+
+  gtk_label_set_label (self->title_label, trb_dataset_item_get_name (self->item));
+  gtk_label_set_label (self->summary_label, status == TRB_DATASET_STATUS_CHECKING || error
+                                            ? trb_dataset_status_to_string (status) : summary);
+  gtk_label_set_label (self->path_label, path);
+  gtk_label_set_label (self->error_label, error ? error : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), error != NULL);
+  gtk_spinner_set_spinning (self->spinner, status == TRB_DATASET_STATUS_CHECKING);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), status == TRB_DATASET_STATUS_CHECKING);
+  gtk_button_set_label (self->pause_button, trb_dataset_item_get_paused (self->item)
+                                            ? _("_Resume") : _("_Pause"));
+
+  clear_container (GTK_WIDGET (self->fit_list));
+  clear_container (GTK_WIDGET (self->problems_list));
+  if (report != NULL)
+    {
+      g_autoptr(GPtrArray) fit_problems = NULL;
+      TrbSchemaVerdict verdict = trb_data_schema_check (self->demo_schema, report,
+                                                        &fit_problems);
+      GPtrArray *problems = trb_dataset_report_get_problems (report);
+      const char *icon = verdict == TRB_SCHEMA_VERDICT_USABLE ? "emblem-ok-symbolic"
+                                                              : "dialog-warning-symbolic";
+
+      fits_demo = verdict != TRB_SCHEMA_VERDICT_UNUSABLE;
+      gtk_list_box_append (self->fit_list,
+                           text_row (trb_schema_verdict_to_string (verdict), NULL, icon));
+      for (guint i = 0; i < fit_problems->len; i++)
+        gtk_list_box_append (self->fit_list,
+                             text_row (g_ptr_array_index (fit_problems, i), NULL, NULL));
+
+      for (guint i = 0; i < problems->len; i++)
+        gtk_list_box_append (self->problems_list,
+                             text_row (g_ptr_array_index (problems, i), NULL, NULL));
+      gtk_widget_set_visible (GTK_WIDGET (self->problems_group), problems->len > 0);
+
+      show_thumbnails (self, report, fits_demo);
+      show_table (self, report);
+      show_histogram (self, report, fits_demo);
+      gtk_label_set_label (self->fingerprint_label, trb_dataset_report_get_fingerprint (report));
+    }
+  else
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->problems_group), FALSE);
+      gtk_label_set_label (self->fingerprint_label, _("Not computed yet"));
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->preview_group), report != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->classes_group), report != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->fit_group), report != NULL);
+
+  clear_container (GTK_WIDGET (self->networks_list));
+  networks = trb_dataset_item_get_networks (self->item);
+  if (networks == NULL)
+    gtk_list_box_append (self->networks_list,
+                         text_row (_("No network learns from this dataset yet"),
+                                   _("Join a network and choose this dataset for it."), NULL));
+  for (guint i = 0; networks != NULL && networks[i] != NULL; i++)
+    gtk_list_box_append (self->networks_list, text_row (networks[i], NULL, NULL));
+}
+
+static void
+item_notified_cb (TrbDatasetDetail *self)
+{
+  update (self);
+}
+
+static void
+check_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* The outcome shows on the item itself; errors are part of it. */
+  trb_dataset_registry_check_finish (TRB_DATASET_REGISTRY (object), result, &error);
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("Check failed: %s", error->message);
+}
+
+static void
+start_check (TrbDatasetDetail *self)
+{
+  if (self->item == NULL || trb_dataset_item_get_checking (self->item))
+    return;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  trb_dataset_registry_check_async (self->registry, self->item, self->cancellable,
+                                    check_done_cb, NULL);
+}
+
+static void
+back_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  g_signal_emit (widget, signals[CLOSED], 0);
+}
+
+static void
+check_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *param)
+{
+  start_check (TRB_DATASET_DETAIL (widget));
+}
+
+static void
+pause_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *param)
+{
+  TrbDatasetDetail *self = TRB_DATASET_DETAIL (widget);
+  g_autoptr(GError) error = NULL;
+
+  if (self->item == NULL)
+    return;
+  if (!trb_dataset_registry_set_paused (self->registry, self->item,
+                                        !trb_dataset_item_get_paused (self->item), &error))
+    g_warning ("Could not pause the dataset: %s", error->message);
+}
+
+static void
+remove_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    TrbDatasetDetail *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_str_equal (response, "withdraw") || self->item == NULL)
+    return;
+
+  if (!trb_dataset_registry_remove (self->registry, self->item, &error))
+    {
+      g_warning ("Could not withdraw the dataset: %s", error->message);
+      return;
+    }
+  g_signal_emit (self, signals[CLOSED], 0);
+}
+
+static void
+remove_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  TrbDatasetDetail *self = TRB_DATASET_DETAIL (widget);
+  GtkWidget *dialog;
+
+  if (self->item == NULL)
+    return;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)),
+                                   _("Withdraw This Dataset?"), NULL);
+  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                  _("No network will learn from “%s” any more. Your files are "
+                                    "not deleted. Contributions already made stay in the "
+                                    "networks’ history."),
+                                  trb_dataset_item_get_name (self->item));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "withdraw", _("_Withdraw"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "withdraw",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (remove_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+disconnect_item (TrbDatasetDetail *self)
+{
+  if (self->item != NULL)
+    g_signal_handlers_disconnect_by_data (self->item, self);
+  g_clear_object (&self->item);
+}
+
+static void
+trb_dataset_detail_dispose (GObject *object)
+{
+  TrbDatasetDetail *self = (TrbDatasetDetail *)object;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  disconnect_item (self);
+  g_clear_object (&self->registry);
+  g_clear_object (&self->demo_schema);
+  gtk_widget_dispose_template (GTK_WIDGET (object), TRB_TYPE_DATASET_DETAIL);
+
+  G_OBJECT_CLASS (trb_dataset_detail_parent_class)->dispose (object);
+}
+
+static void
+trb_dataset_detail_class_init (TrbDatasetDetailClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = trb_dataset_detail_dispose;
+
+  /**
+   * TrbDatasetDetail::closed:
+   *
+   * The user went back to the list, or withdrew the dataset.
+   */
+  signals[CLOSED] = g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_BASE_PATH "/trb-dataset-detail.ui");
+  gtk_widget_class_bind_template_child (widget_class, TrbDatasetDetail, title_label);
+  gtk_widget_class_bind_template_child (widget_class, TrbDatasetDetail, spinner);
+  gtk_widget_class_bind_template_child (widget_class, TrbDatasetDetail, summary_label);
+  gtk_widget_class_bind_template_child (widget_class, TrbDatasetDetail, path_label);
+  gtk_widget_class_bind_template_child (widget_class, TrbDatasetDetail, error_label);
+  gtk_widget_class_bind_template_child (widget_class, TrbDatasetDetail, preview_group);
+  gtk_widget_class_bind_template_child (widget_class, TrbDatasetDetail, thumbnails);
+  gtk_widget_class_bind_template_child (widget_class, TrbDatasetDetail, table_scroller);
+  gtk_widget_class_bind_template_child (widget_class, TrbDatasetDetail, table);
+  gtk_widget_class_bind_template_child (widget_class, TrbDatasetDetail, classes_group);
+  gtk_widget_class_bind_template_child (widget_class, TrbDatasetDetail, histogram);
+  gtk_widget_class_bind_template_child (widget_class, TrbDatasetDetail, problems_group);
+  gtk_widget_class_bind_template_child (widget_class, TrbDatasetDetail, problems_list);
+  gtk_widget_class_bind_template_child (widget_class, TrbDatasetDetail, fit_group);
+  gtk_widget_class_bind_template_child (widget_class, TrbDatasetDetail, fit_list);
+  gtk_widget_class_bind_template_child (widget_class, TrbDatasetDetail, networks_list);
+  gtk_widget_class_bind_template_child (widget_class, TrbDatasetDetail, fingerprint_label);
+  gtk_widget_class_bind_template_child (widget_class, TrbDatasetDetail, pause_button);
+
+  gtk_widget_class_install_action (widget_class, "dataset.back", NULL, back_action);
+  gtk_widget_class_install_action (widget_class, "dataset.check", NULL, check_action);
+  gtk_widget_class_install_action (widget_class, "dataset.pause", NULL, pause_action);
+  gtk_widget_class_install_action (widget_class, "dataset.remove", NULL, remove_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "dataset.back", NULL);
+}
+
+static void
+trb_dataset_detail_init (TrbDatasetDetail *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->demo_schema = trb_data_schema_new_from_json (TRB_DATA_SCHEMA_DEMO_JSON, -1, NULL);
+  g_assert (self->demo_schema != NULL);
+}
+
+/**
+ * trb_dataset_detail_set_item:
+ *
+ * Shows @item. Datasets restored from the store have no thumbnails: they are read again to
+ * show their preview.
+ */
+void
+trb_dataset_detail_set_item (TrbDatasetDetail   *self,
+                             TrbDatasetRegistry *registry,
+                             TrbDatasetItem     *item)
+{
+  TrbDatasetReport *report;
+
+  g_return_if_fail (TRB_IS_DATASET_DETAIL (self));
+  g_return_if_fail (TRB_IS_DATASET_REGISTRY (registry));
+  g_return_if_fail (TRB_IS_DATASET_ITEM (item));
+
+  g_set_object (&self->registry, registry);
+  if (self->item != item)
+    {
+      disconnect_item (self);
+      self->item = g_object_ref (item);
+      g_signal_connect_swapped (item, "notify::status", G_CALLBACK (item_notified_cb), self);
+      g_signal_connect_swapped (item, "notify::report", G_CALLBACK (item_notified_cb), self);
+      g_signal_connect_swapped (item, "notify::paused", G_CALLBACK (item_notified_cb), self);
+    }
+  update (self);
+
+  report = trb_dataset_item_get_report (item);
+  if (report != NULL && trb_dataset_report_get_thumbnails (report)->len == 0 &&
+      trb_dataset_report_get_format (report) != TRB_DATASET_FORMAT_CSV)
+    start_check (self);
+}
+
+/**
+ * trb_dataset_detail_get_item:
+ *
+ * Returns: (transfer none) (nullable): the dataset shown
+ */
+TrbDatasetItem *
+trb_dataset_detail_get_item (TrbDatasetDetail *self)
+{
+  g_return_val_if_fail (TRB_IS_DATASET_DETAIL (self), NULL);
+
+  return self->item;
+}

@@ -1,0 +1,47 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Builds one libFuzzer target with clang (the project itself builds with gcc) and runs it for a
+# bounded time on a copy of its seed corpus.
+#
+#   run-fuzzer.sh NAME SECONDS SOURCE_ROOT BUILD_ROOT SOURCE...
+#
+# The sources are the target's harness and the library files it exercises; they are compiled
+# with AddressSanitizer and UndefinedBehaviorSanitizer against the libraries below.
+
+set -eu
+
+name=$1
+seconds=${TRB_FUZZ_SECONDS:-$2}
+source_root=$3
+build_root=$4
+shift 4
+
+packages="glib-2.0 gio-2.0 gio-unix-2.0 gdk-pixbuf-2.0 json-glib-1.0 libsodium sqlite3 zlib"
+out="$build_root/tests/fuzz"
+binary="$out/fuzz-$name"
+corpus="$out/corpus-$name"
+seeds="$source_root/tests/fuzz/corpus/$name"
+
+mkdir -p "$out" "$corpus"
+
+# shellcheck disable=SC2046
+clang -g -O1 -fno-omit-frame-pointer \
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+  -DHAVE_CONFIG_H -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74 \
+  -DGLIB_VERSION_MAX_ALLOWED=GLIB_VERSION_2_74 \
+  -I"$build_root" -I"$source_root/src" \
+  $(pkg-config --cflags $packages) \
+  "$@" \
+  $(pkg-config --libs $packages) -lm \
+  -o "$binary"
+
+if [ -d "$seeds" ]; then
+  cp -f "$seeds"/* "$corpus"/ 2>/dev/null || true
+fi
+
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+
+exec "$binary" -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=512 \
+  -timeout=10 -max_len=65536 -print_final_stats=1 "$corpus"

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Runs the Fashion-MNIST demo network and two headless participants (tributary-cli contribute)
+# on loopback, then shows the first participant's verified history. Not a test: a demonstration
+# to run by hand from a build folder, inside a throw-away session bus:
+#
+#   dbus-run-session -- tests/integration/demo-two-participants.sh _build
+
+set -euo pipefail
+
+build=$(realpath "${1:-_build}")
+work=$(mktemp -d)
+trap 'kill "${node_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+# A private home with an unlocked keyring for the two wallets.
+export HOME="$work/home" GSETTINGS_BACKEND=memory GIO_USE_PROXY_RESOLVER=dummy
+mkdir -p "$HOME"
+keyring_env=$(printf 'demo' | gnome-keyring-daemon --unlock --components=secrets)
+eval "$(printf '%s\n' "$keyring_env" | sed -n 's/^\([A-Z_]*\)=\(.*\)$/export \1="\2"/p')"
+
+"$build/src/node/tributary-node" demo --data "$work/node" --url-file "$work/url" \
+  --round-seconds 5 --min-updates 2 --max-updates 2 &
+node_pid=$!
+for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.1; done
+url=$(cat "$work/url")
+
+for who in 1 2; do
+  export XDG_DATA_HOME="$work/participant-$who"
+  "$build/src/cli/tributary-cli" wallet create --label "participant-$who" >/dev/null
+  "$build/src/cli/tributary-cli" join "$url"
+done
+
+pids=()
+for who in 1 2; do
+  XDG_DATA_HOME="$work/participant-$who" "$build/src/cli/tributary-cli" contribute \
+    --dataset /usr/share/datasets/fashion-mnist --share "$who/2" --max-samples 1500 --rounds 3 &
+  pids+=($!)
+done
+wait "${pids[@]}"
+
+export XDG_DATA_HOME="$work/participant-1"
+"$build/src/cli/tributary-cli" status
+"$build/src/cli/tributary-cli" ledger verify
+"$build/src/cli/tributary-cli" history

@@ -1,0 +1,907 @@
+/* test-network.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A real tributary-node on 127.0.0.1 (port 0) and headless participants over real HTTP.
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+#include <math.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "ledger/trb-ledger-entry.h"
+#include "compute/trb-model-spec.h"
+#include "compute/trb-trainer.h"
+#include "compute/trb-weights.h"
+#include "net/trb-http-signature.h"
+#include "trb-test-network.h"
+
+#define N_PARTICIPANTS 5
+#define SAMPLES_EACH   600
+
+static const char task_template[] =
+  "{\"id\": \"fashion-mnist\", \"title\": \"Clothing\","
+  " \"model\": {\"format\": \"tributary-model\", \"version\": 1,"
+  " \"input\": {\"shape\": [784], \"dtype\": \"u8\"}, \"layers\": [{\"type\": \"dense\","
+  " \"units\": 32}, {\"type\": \"relu\"}, {\"type\": \"dense\", \"units\": 10}],"
+  " \"loss\": \"softmax_cross_entropy\"},"
+  " \"data_schema\": {\"kind\": \"image-classification\", \"width\": 28, \"height\": 28,"
+  " \"channels\": 1, \"classes\": 10},"
+  " \"hyper_parameters\": {\"local_epochs\": 1, \"batch_size\": 16, \"learning_rate\": 0.1},"
+  " \"round_policy\": {\"duration_seconds\": 120, \"min_updates\": %d, \"max_updates\": %d},"
+  " \"reward_policy\": {\"points_per_sample_epoch\": 0.01, \"cap_per_round\": 5},"
+  " \"privacy_policy\": {\"clip_norm\": 0, \"noise_multiplier\": 0},"
+  " \"initial_weights\": {\"seed\": 7},"
+  " \"evaluation\": {\"path\": \"%s\", \"max_samples\": 1000}}";
+
+static char *
+make_task (int min_updates,
+           int max_updates)
+{
+  g_autofree char *holdout = test_dataset_path ("t10k-images-idx3-ubyte.gz");
+
+  return g_strdup_printf (task_template, min_updates, max_updates, holdout);
+}
+
+typedef struct
+{
+  TestNode         node;
+  TestParticipant *participants[N_PARTICIPANTS];
+} Fixture;
+
+static void
+fixture_setup (Fixture    *f,
+               const char *task_json,
+               const char *extra_arg,
+               gsize       samples)
+{
+  g_autoptr(GError) error = NULL;
+
+  test_node_init (&f->node, task_json);
+  test_node_start (&f->node, extra_arg);
+  for (guint i = 0; i < N_PARTICIPANTS; i++)
+    {
+      TestParticipant *p = test_participant_new (&f->node, i, N_PARTICIPANTS, samples);
+
+      f->participants[i] = p;
+      g_assert_true (trb_contributor_connect (p->contributor, &error));
+      g_assert_no_error (error);
+      g_assert_true (trb_contributor_join (p->contributor, &error));
+      g_assert_no_error (error);
+    }
+}
+
+static void
+fixture_teardown (Fixture *f)
+{
+  for (guint i = 0; i < N_PARTICIPANTS; i++)
+    g_clear_pointer (&f->participants[i], test_participant_free);
+  test_node_clear (&f->node);
+}
+
+static void
+store_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static JsonObject *
+round_state (TestParticipant *p)
+{
+  g_autoptr(GError) error = NULL;
+  JsonObject *round = test_get_json (p->client, "/v1/tasks/fashion-mnist/round", &error);
+
+  g_assert_no_error (error);
+  return round;
+}
+
+/* The metrics of the round_closed entries, in ledger order. */
+static GArray *
+closed_accuracies (TrbClient *client,
+                   GPtrArray *updates_per_round)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) page = test_get_json (client, "/v1/ledger/entries?start=0&end=1000",
+                                              &error);
+  GArray *accuracies = g_array_new (FALSE, FALSE, sizeof (double));
+  JsonArray *entries;
+
+  g_assert_no_error (error);
+  entries = json_object_get_array_member (page, "entries");
+  for (guint i = 0; i < json_array_get_length (entries); i++)
+    {
+      const char *text = json_array_get_string_element (entries, i);
+      g_autoptr(TrbLedgerEntry) entry = trb_ledger_entry_parse (text, strlen (text), &error);
+
+      g_assert_no_error (error);
+      if (trb_ledger_entry_get_entry_type (entry) != TRB_LEDGER_ENTRY_ROUND_CLOSED)
+        continue;
+      for (guint m = 0; m < trb_ledger_entry_get_n_metrics (entry); m++)
+        {
+          double value;
+          const char *name = trb_ledger_entry_get_metric (entry, m, &value);
+
+          if (g_str_equal (name, "eval_accuracy"))
+            g_array_append_val (accuracies, value);
+        }
+      if (updates_per_round != NULL)
+        g_ptr_array_add (updates_per_round,
+                         g_strdupv ((char **) trb_ledger_entry_get_updates (entry)));
+    }
+  return accuracies;
+}
+
+static TrbModelSpec *
+task_spec (TrbClient *client)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) task = test_get_json (client, "/v1/tasks/fashion-mnist", &error);
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *json = NULL;
+  TrbModelSpec *spec;
+
+  g_assert_no_error (error);
+  node = json_node_init_object (json_node_alloc (), json_object_get_object_member (task, "model"));
+  json = json_to_string (node, FALSE);
+  spec = trb_model_spec_new_from_json (json, -1, &error);
+  g_assert_no_error (error);
+  return spec;
+}
+
+static double
+initial_accuracy (TestParticipant *p)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) round = test_get_json (p->client, "/v1/tasks/fashion-mnist/round",
+                                               &error);
+  g_autoptr(TrbModelSpec) spec = task_spec (p->client);
+  g_autoptr(TrbIdxSet) holdout = NULL;
+  g_autoptr(GBytes) blob = NULL;
+  g_autoptr(TrbWeights) weights = NULL;
+  g_autofree char *path = test_dataset_path ("t10k-images-idx3-ubyte.gz");
+  TrbDataSource source;
+  TrbEvaluation evaluation;
+
+  g_assert_no_error (error);
+  blob = test_download (p->client, json_object_get_string_member (round, "model"), &error);
+  g_assert_no_error (error);
+  weights = trb_weights_new_from_safetensors (blob, &error);
+  g_assert_no_error (error);
+  holdout = trb_idx_set_load (path, 0, 1, 1000, &error);
+  g_assert_no_error (error);
+  trb_idx_set_get_source (holdout, &source);
+  g_assert_true (trb_evaluate_on_cpu (spec, weights, &source, &evaluation, &error));
+  g_assert_no_error (error);
+  return evaluation.accuracy;
+}
+
+static void
+test_three_rounds (void)
+{
+  g_autofree char *task = make_task (N_PARTICIPANTS, N_PARTICIPANTS);
+  g_autoptr(GArray) accuracies = NULL;
+  g_autoptr(GPtrArray) updates = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_autoptr(GError) error = NULL;
+  Fixture f = { 0 };
+  double start;
+
+  fixture_setup (&f, task, NULL, SAMPLES_EACH);
+  start = initial_accuracy (f.participants[0]);
+
+  for (gint64 r = 1; r <= 3; r++)
+    {
+      for (guint i = 0; i < N_PARTICIPANTS; i++)
+        {
+          gint64 done = trb_contributor_contribute (f.participants[i]->contributor,
+                                                    "fashion-mnist", f.participants[i]->data,
+                                                    r - 1, 60, &error);
+
+          g_assert_no_error (error);
+          g_assert_cmpint (done, ==, r);
+        }
+      /* Every participant verifies its receipts and the new checkpoint, and cosigns it. */
+      for (guint i = 0; i < N_PARTICIPANTS; i++)
+        {
+          g_assert_true (trb_contributor_sync (f.participants[i]->contributor, TRUE, &error));
+          g_assert_no_error (error);
+        }
+    }
+
+  /* Wait for round 3 to close: round 4 open. */
+  for (;;)
+    {
+      g_autoptr(JsonObject) round = round_state (f.participants[0]);
+
+      if (json_object_get_int_member (round, "round") == 4)
+        break;
+      g_usleep (50000);
+    }
+
+  for (guint i = 0; i < N_PARTICIPANTS; i++)
+    {
+      TrbContributor *c = f.participants[i]->contributor;
+
+      g_assert_true (trb_contributor_sync (c, TRUE, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (trb_contributor_count_receipts (c, FALSE), ==, 3);
+      g_assert_cmpuint (trb_contributor_count_receipts (c, TRUE), ==, 3);
+    }
+
+  accuracies = closed_accuracies (f.participants[0]->client, updates);
+  g_assert_cmpuint (accuracies->len, ==, 3);
+  g_test_message ("hold-out accuracy: initial %.4f, rounds %.4f %.4f %.4f", start,
+                  g_array_index (accuracies, double, 0), g_array_index (accuracies, double, 1),
+                  g_array_index (accuracies, double, 2));
+  /* FedAvg of five 600-sample shards must beat the random initial model by far, and the third
+   * round must not be worse than the first (tolerance 0.02 for the noise of SGD). */
+  g_assert_cmpfloat (g_array_index (accuracies, double, 0), >, start + 0.2);
+  g_assert_cmpfloat (g_array_index (accuracies, double, 2), >,
+                     g_array_index (accuracies, double, 0) - 0.02);
+  g_assert_cmpfloat (g_array_index (accuracies, double, 2), >, 0.6);
+  for (guint r = 0; r < 3; r++)
+    g_assert_cmpuint (g_strv_length (g_ptr_array_index (updates, r)), ==, N_PARTICIPANTS);
+
+  fixture_teardown (&f);
+}
+
+
+static void
+wait_for_round (TestParticipant *p,
+                gint64           round,
+                const char      *state)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autoptr(JsonObject) r = round_state (p);
+
+      if (json_object_get_int_member (r, "round") == round &&
+          (state == NULL || g_str_equal (json_object_get_string_member (r, "state"), state)))
+        return;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20000);
+    }
+}
+
+static void
+reconnect_all (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < N_PARTICIPANTS; i++)
+    {
+      test_participant_reconnect (f->participants[i], &f->node);
+      g_assert_true (trb_contributor_connect (f->participants[i]->contributor, &error));
+      g_assert_no_error (error);
+    }
+}
+
+static char **
+receipt_hashes (TestParticipant *p)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_assert_cmpint (sqlite3_prepare_v2 (trb_store_get_db (p->store),
+                                       "SELECT update_hash FROM net_receipts ORDER BY round", -1,
+                                       &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_strv_builder_add (builder, (const char *)sqlite3_column_text (stmt, 0));
+  return g_strv_builder_end (builder);
+}
+
+/* SIGKILL while collecting and while aggregating: every acknowledged update survives, the ledger
+ * stays consistent with what participants verified before, and the rounds carry on. */
+static void
+test_kill_and_restart (void)
+{
+  g_autofree char *task = make_task (N_PARTICIPANTS, N_PARTICIPANTS);
+  g_autoptr(GPtrArray) updates = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_autoptr(GArray) accuracies = NULL;
+  g_autoptr(GError) error = NULL;
+  Fixture f = { 0 };
+
+  fixture_setup (&f, task, "--aggregation-delay=3000", 200);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_assert_cmpint (trb_contributor_contribute (f.participants[i]->contributor,
+                                                   "fashion-mnist", f.participants[i]->data, 0,
+                                                   30, &error), ==, 1);
+      g_assert_no_error (error);
+      g_assert_true (trb_contributor_sync (f.participants[i]->contributor, FALSE, &error));
+      g_assert_no_error (error);
+    }
+
+  /* Killed while collecting. */
+  test_node_kill (&f.node);
+  test_node_start (&f.node, "--aggregation-delay=3000");
+  reconnect_all (&f);
+  {
+    g_autoptr(JsonObject) r = round_state (f.participants[0]);
+
+    g_assert_cmpint (json_object_get_int_member (r, "round"), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (r, "updates"), ==, 3);
+    g_assert_cmpstr (json_object_get_string_member (r, "state"), ==, "collecting");
+  }
+  for (guint i = 0; i < N_PARTICIPANTS; i++)
+    {
+      g_assert_true (trb_contributor_sync (f.participants[i]->contributor, FALSE, &error));
+      g_assert_no_error (error);
+    }
+
+  /* The last two updates fill the round; the node is killed while it aggregates. */
+  for (guint i = 3; i < N_PARTICIPANTS; i++)
+    {
+      g_assert_cmpint (trb_contributor_contribute (f.participants[i]->contributor,
+                                                   "fashion-mnist", f.participants[i]->data, 0,
+                                                   30, &error), ==, 1);
+      g_assert_no_error (error);
+    }
+  wait_for_round (f.participants[0], 1, "aggregating");
+  test_node_kill (&f.node);
+  test_node_start (&f.node, NULL);
+  reconnect_all (&f);
+  wait_for_round (f.participants[0], 2, NULL);
+
+  /* Round 1 closed with all five acknowledged updates. */
+  accuracies = closed_accuracies (f.participants[0]->client, updates);
+  g_assert_cmpuint (updates->len, ==, 1);
+  for (guint i = 0; i < N_PARTICIPANTS; i++)
+    {
+      g_auto(GStrv) mine = receipt_hashes (f.participants[i]);
+
+      g_assert_cmpuint (g_strv_length (mine), ==, 1);
+      g_assert_true (g_strv_contains ((const char * const *) g_ptr_array_index (updates, 0),
+                                      mine[0]));
+      g_assert_true (trb_contributor_sync (f.participants[i]->contributor, TRUE, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (trb_contributor_count_receipts (f.participants[i]->contributor, TRUE),
+                        ==, 1);
+    }
+
+  /* And the participants carry on with round 2. */
+  for (guint i = 0; i < N_PARTICIPANTS; i++)
+    {
+      g_assert_cmpint (trb_contributor_contribute (f.participants[i]->contributor,
+                                                   "fashion-mnist", f.participants[i]->data, 1,
+                                                   30, &error), ==, 2);
+      g_assert_no_error (error);
+    }
+  wait_for_round (f.participants[0], 3, NULL);
+  for (guint i = 0; i < N_PARTICIPANTS; i++)
+    {
+      g_assert_true (trb_contributor_sync (f.participants[i]->contributor, FALSE, &error));
+      g_assert_no_error (error);
+    }
+
+  fixture_teardown (&f);
+}
+
+static void
+assert_tampered (TestParticipant *p,
+                 gboolean         at_connect)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (at_connect)
+    g_assert_false (trb_contributor_connect (p->contributor, &error));
+  else
+    {
+      g_assert_true (trb_contributor_connect (p->contributor, &error));
+      g_assert_no_error (error);
+      g_assert_false (trb_contributor_sync (p->contributor, FALSE, &error));
+    }
+  g_assert_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED);
+  g_test_message ("detected: %s", error->message);
+  g_clear_error (&error);
+  g_assert_true (trb_contributor_is_compromised (p->contributor));
+
+  /* It stops contributing to that network. */
+  g_assert_cmpint (trb_contributor_contribute (p->contributor, "fashion-mnist", p->data, 0, 5,
+                                               &error), ==, 0);
+  g_assert_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED);
+}
+
+static void
+exec_sql (const char *db_path,
+          const char *sql,
+          const char *arg1,
+          const char *arg2)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (arg1 != NULL)
+    sqlite3_bind_text (stmt, 1, arg1, -1, SQLITE_TRANSIENT);
+  if (arg2 != NULL)
+    sqlite3_bind_text (stmt, 2, arg2, -1, SQLITE_TRANSIENT);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  g_assert_cmpint (sqlite3_changes (db), >=, 1);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
+/* The node rewrites the entry of an update it acknowledged. */
+static void
+test_tampered_entry (void)
+{
+  g_autofree char *task = make_task (N_PARTICIPANTS, N_PARTICIPANTS);
+  g_autofree char *db = NULL;
+  g_auto(GStrv) mine = NULL;
+  g_autoptr(GError) error = NULL;
+  Fixture f = { 0 };
+  TestParticipant *p;
+
+  fixture_setup (&f, task, NULL, 100);
+  p = f.participants[0];
+  g_assert_true (trb_contributor_sync (p->contributor, FALSE, &error));
+  g_assert_cmpint (trb_contributor_contribute (p->contributor, "fashion-mnist", p->data, 0, 30,
+                                               &error), ==, 1);
+  g_assert_no_error (error);
+  mine = receipt_hashes (p);
+
+  test_node_kill (&f.node);
+  db = g_build_filename (f.node.data_dir, "node.db", NULL);
+  exec_sql (db, "UPDATE ledger_log_entries SET data = CAST(replace(CAST(data AS TEXT), ?1, ?2) "
+                "AS BLOB) WHERE instr(CAST(data AS TEXT), ?1) > 0",
+            mine[0], "0000000000000000000000000000000000000000000000000000000000000000");
+  test_node_start (&f.node, NULL);
+  test_participant_reconnect (p, &f.node);
+  assert_tampered (p, FALSE);
+
+  fixture_teardown (&f);
+}
+
+static void
+copy_file (const char *from_dir,
+           const char *to_dir,
+           const char *name)
+{
+  g_autofree char *from = g_build_filename (from_dir, name, NULL);
+  g_autofree char *to = g_build_filename (to_dir, name, NULL);
+  g_autoptr(GFile) src = g_file_new_for_path (from);
+  g_autoptr(GFile) dest = g_file_new_for_path (to);
+
+  if (g_file_query_exists (src, NULL))
+    g_assert_true (g_file_copy (src, dest, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, NULL));
+}
+
+/* The node shows one participant a history and later a fork of it. */
+static void
+test_tampered_fork (void)
+{
+  g_autofree char *task = make_task (N_PARTICIPANTS, N_PARTICIPANTS);
+  g_autofree char *fork_dir = NULL;
+  g_autofree char *real_dir = NULL;
+  g_autoptr(GError) error = NULL;
+  Fixture f = { 0 };
+  TestParticipant *p;
+  TestParticipant *extra[3];
+
+  fixture_setup (&f, task, NULL, 50);
+  p = f.participants[0];
+  g_assert_true (trb_contributor_sync (p->contributor, FALSE, &error));
+  g_assert_no_error (error);
+
+  /* A copy of the node as it is now, with its key. */
+  test_node_kill (&f.node);
+  fork_dir = g_strconcat (f.node.data_dir, "-fork", NULL);
+  g_assert_cmpint (g_mkdir (fork_dir, 0700), ==, 0);
+  copy_file (f.node.data_dir, fork_dir, "node.db");
+  copy_file (f.node.data_dir, fork_dir, "node.db-wal");
+  copy_file (f.node.data_dir, fork_dir, "ledger.key");
+  g_assert_cmpint (g_chmod (g_build_filename (fork_dir, "ledger.key", NULL), 0600), ==, 0);
+
+  /* The real history grows by one entry, which the participant verifies. */
+  test_node_start (&f.node, NULL);
+  extra[0] = test_participant_new (&f.node, 0, 1, 0);
+  g_assert_true (trb_contributor_connect (extra[0]->contributor, &error));
+  g_assert_true (trb_contributor_join (extra[0]->contributor, &error));
+  g_assert_no_error (error);
+  test_participant_reconnect (p, &f.node);
+  g_assert_true (trb_contributor_connect (p->contributor, &error));
+  g_assert_true (trb_contributor_sync (p->contributor, FALSE, &error));
+  g_assert_no_error (error);
+  test_node_kill (&f.node);
+
+  /* The fork grows differently, past the size the participant verified. */
+  real_dir = g_steal_pointer (&f.node.data_dir);
+  f.node.data_dir = g_strdup (fork_dir);
+  test_node_start (&f.node, NULL);
+  for (guint i = 1; i < 3; i++)
+    {
+      extra[i] = test_participant_new (&f.node, 0, 1, 0);
+      g_assert_true (trb_contributor_connect (extra[i]->contributor, &error));
+      g_assert_true (trb_contributor_join (extra[i]->contributor, &error));
+      g_assert_no_error (error);
+    }
+  test_participant_reconnect (p, &f.node);
+  assert_tampered (p, FALSE);
+
+  for (guint i = 0; i < 3; i++)
+    test_participant_free (extra[i]);
+  fixture_teardown (&f);
+}
+
+/* The node's ledger key is swapped for another. */
+static void
+test_tampered_key (void)
+{
+  g_autofree char *task = make_task (N_PARTICIPANTS, N_PARTICIPANTS);
+  g_autofree char *key_path = NULL;
+  g_autoptr(GError) error = NULL;
+  Fixture f = { 0 };
+  guint8 seed[32];
+  char hex[65];
+
+  fixture_setup (&f, task, NULL, 50);
+  g_assert_true (trb_contributor_sync (f.participants[0]->contributor, FALSE, &error));
+  g_assert_no_error (error);
+
+  test_node_kill (&f.node);
+  key_path = g_build_filename (f.node.data_dir, "ledger.key", NULL);
+  randombytes_buf (seed, sizeof seed);
+  sodium_bin2hex (hex, sizeof hex, seed, sizeof seed);
+  g_assert_cmpint (g_unlink (key_path), ==, 0);
+  g_assert_true (g_file_set_contents_full (key_path, hex, 64, G_FILE_SET_CONTENTS_NONE, 0600,
+                                           &error));
+  test_node_start (&f.node, NULL);
+  test_participant_reconnect (f.participants[0], &f.node);
+  assert_tampered (f.participants[0], TRUE);
+
+  fixture_teardown (&f);
+}
+
+/* ---- rejections --------------------------------------------------------------------------- */
+
+static guint
+post_raw (const char  *url,
+          const char  *path,
+          const char  *body,
+          gsize        body_len,
+          const char  *digest,
+          const char  *input,
+          const char  *signature,
+          char       **problem)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *full = g_strconcat (url, path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", full);
+  g_autoptr(GBytes) request = g_bytes_new (body, body_len);
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+
+  soup_message_set_request_body_from_bytes (msg, "application/json", request);
+  if (digest != NULL)
+    soup_message_headers_replace (headers, "Content-Digest", digest);
+  if (input != NULL)
+    soup_message_headers_replace (headers, "Signature-Input", input);
+  if (signature != NULL)
+    soup_message_headers_replace (headers, "Signature", signature);
+  response = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+
+  if (problem != NULL)
+    {
+      g_autoptr(JsonNode) node = json_from_string (g_bytes_get_data (response, NULL), NULL);
+      const char *type;
+
+      *problem = NULL;
+      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node) && soup_message_get_status (msg) >= 400)
+        {
+          type = json_object_get_string_member_with_default (json_node_get_object (node), "type",
+                                                             "");
+          g_assert_cmpstr (soup_message_headers_get_content_type (
+                             soup_message_get_response_headers (msg), NULL), ==,
+                           "application/problem+json");
+          *problem = g_strdup (strrchr (type, '/') + 1);
+        }
+    }
+  return soup_message_get_status (msg);
+}
+
+static void
+assert_post (const char *url,
+             const char *body,
+             gsize       len,
+             gint64      created,
+             guint8     *sk,
+             guint       expected_status,
+             const char *expected_problem)
+{
+  g_autofree char *target = g_strconcat (url, "/v1/participants", NULL);
+  g_autofree char *digest = NULL, *input = NULL, *signature = NULL, *problem = NULL;
+
+  trb_http_signature_sign ("POST", target, (const guint8 *)body, len, sk, created, &digest,
+                           &input, &signature);
+  g_assert_cmpuint (post_raw (url, "/v1/participants", body, len, digest, input, signature,
+                              &problem), ==, expected_status);
+  g_assert_cmpstr (problem, ==, expected_problem);
+}
+
+static void
+assert_upload_rejected (TestParticipant *p,
+                        gint64           round,
+                        GBytes          *update,
+                        const char      *problem)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) receipt = test_upload (p->client, "fashion-mnist", round, update, &error);
+
+  g_assert_null (receipt);
+  g_assert_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_REJECTED);
+  g_assert_cmpstr (trb_client_error_get_problem (error), ==, problem);
+}
+
+static GBytes *
+make_update (TrbModelSpec *spec,
+             const char   *base,
+             const char   *samples,
+             guint64       seed,
+             gboolean      nan)
+{
+  g_autoptr(TrbWeights) weights = trb_model_spec_init_weights (spec, seed);
+
+  if (nan)
+    trb_weights_get_data (weights, 0)[3] = NAN;
+  if (base != NULL)
+    trb_weights_set_metadata (weights, "base_model", base);
+  trb_weights_set_metadata (weights, "samples", samples);
+  trb_weights_set_metadata (weights, "epochs", "1");
+  trb_weights_set_metadata (weights, "dataset_commitment",
+                            "5e1f0e0000000000000000000000000000000000000000000000000000000000");
+  return trb_weights_to_safetensors (weights);
+}
+
+static void
+test_rejections (void)
+{
+  g_autofree char *task = make_task (2, 2);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) round = NULL;
+  g_autoptr(TrbModelSpec) model = NULL;
+  g_autoptr(TrbModelSpec) other = NULL;
+  g_autofree char *big = NULL;
+  g_autofree char *problem = NULL;
+  const char *base;
+  Fixture f = { 0 };
+  TestParticipant *stranger;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  guint8 pk[32];
+  guint8 *sk = sodium_malloc (64);
+  static const char body[] = "{\"display_name\":\"Ada\"}";
+
+  fixture_setup (&f, task, NULL, 0);
+  crypto_sign_keypair (pk, sk);
+
+  /* Unsigned. */
+  g_assert_cmpuint (post_raw (f.node.url, "/v1/participants", body, strlen (body), NULL, NULL,
+                              NULL, &problem), ==, 401);
+  g_assert_cmpstr (problem, ==, "unsigned");
+  g_clear_pointer (&problem, g_free);
+
+  /* Signed for another body, or with a damaged signature. */
+  {
+    g_autofree char *target = g_strconcat (f.node.url, "/v1/participants", NULL);
+    g_autofree char *digest = NULL, *input = NULL, *signature = NULL;
+    static const char other_body[] = "{\"display_name\":\"Eve\"}";
+
+    trb_http_signature_sign ("POST", target, (const guint8 *)body, strlen (body), sk, now,
+                             &digest, &input, &signature);
+    g_assert_cmpuint (post_raw (f.node.url, "/v1/participants", other_body, strlen (other_body),
+                                digest, input, signature, &problem), ==, 401);
+    g_assert_cmpstr (problem, ==, "bad-signature");
+    g_clear_pointer (&problem, g_free);
+    signature[10] = signature[10] == 'A' ? 'B' : 'A';
+    g_assert_cmpuint (post_raw (f.node.url, "/v1/participants", body, strlen (body), digest,
+                                input, signature, &problem), ==, 401);
+    g_assert_cmpstr (problem, ==, "bad-signature");
+    g_clear_pointer (&problem, g_free);
+  }
+
+  /* Replayed: the same signed request twice. */
+  {
+    g_autofree char *target = g_strconcat (f.node.url, "/v1/participants", NULL);
+    g_autofree char *digest = NULL, *input = NULL, *signature = NULL;
+
+    trb_http_signature_sign ("POST", target, (const guint8 *)body, strlen (body), sk, now,
+                             &digest, &input, &signature);
+    g_assert_cmpuint (post_raw (f.node.url, "/v1/participants", body, strlen (body), digest,
+                                input, signature, &problem), ==, 200);
+    g_assert_null (problem);
+    g_assert_cmpuint (post_raw (f.node.url, "/v1/participants", body, strlen (body), digest,
+                                input, signature, &problem), ==, 409);
+    g_assert_cmpstr (problem, ==, "replayed");
+    g_clear_pointer (&problem, g_free);
+  }
+
+  /* Expired, and from the future. */
+  assert_post (f.node.url, body, strlen (body), now - 1000, sk, 401, "expired");
+  assert_post (f.node.url, body, strlen (body), now + 1000, sk, 401, "expired");
+
+  /* Oversized: 100 KiB where 64 KiB is the limit. */
+  big = g_malloc (100 * 1024);
+  memset (big, ' ', 100 * 1024);
+  big[0] = '{';
+  big[100 * 1024 - 1] = '}';
+  assert_post (f.node.url, big, 100 * 1024, now, sk, 413, "too-large");
+
+  /* Updates: checked one by one. */
+  round = round_state (f.participants[0]);
+  base = json_object_get_string_member (round, "model");
+  model = task_spec (f.participants[0]->client);
+  other = trb_model_spec_new_from_json ("{\"format\":\"tributary-model\",\"version\":1,"
+                                        "\"input\":{\"shape\":[784],\"dtype\":\"u8\"},"
+                                        "\"layers\":[{\"type\":\"dense\",\"units\":10}],"
+                                        "\"loss\":\"softmax_cross_entropy\"}", -1, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(GBytes) good = make_update (model, base, "10", 1, FALSE);
+    g_autoptr(GBytes) good2 = make_update (model, base, "10", 2, FALSE);
+    g_autoptr(GBytes) nan = make_update (model, base, "10", 3, TRUE);
+    g_autoptr(GBytes) shape = make_update (other, base, "10", 4, FALSE);
+    g_autoptr(GBytes) stale = make_update (model, "1111111111111111111111111111111111111111111111"
+                                                  "111111111111111111", "10", 5, FALSE);
+    g_autoptr(GBytes) no_samples = make_update (model, base, "0", 6, FALSE);
+    g_autoptr(GBytes) garbage = g_bytes_new_static ("not a tensor file", 17);
+    g_autoptr(JsonObject) first = NULL;
+    g_autoptr(JsonObject) again = NULL;
+    TestParticipant *p = f.participants[0];
+
+    stranger = test_participant_new (&f.node, 0, 1, 0);
+    assert_upload_rejected (stranger, 1, good, "not-joined");
+    assert_upload_rejected (p, 7, good, "wrong-round");
+    assert_upload_rejected (p, 1, stale, "wrong-round");
+    assert_upload_rejected (p, 1, nan, "non-finite");
+    assert_upload_rejected (p, 1, shape, "wrong-shape");
+    assert_upload_rejected (p, 1, garbage, "bad-update");
+    {
+      /* A safetensors header of 2 MiB, over the 1 MiB limit. */
+      gsize header_len = 2 * 1024 * 1024;
+      guint8 *raw = g_malloc (8 + header_len);
+      guint64 le = GUINT64_TO_LE ((guint64) header_len);
+      g_autoptr(GBytes) huge = NULL;
+
+      memcpy (raw, &le, 8);
+      memset (raw + 8, ' ', header_len);
+      raw[8] = '{';
+      raw[8 + header_len - 1] = '}';
+      huge = g_bytes_new_take (raw, 8 + header_len);
+      assert_upload_rejected (p, 1, huge, "too-large");
+    }
+    assert_upload_rejected (p, 1, no_samples, "bad-update");
+
+    /* Idempotent: the same bytes again get the same receipt. */
+    first = test_upload (p->client, "fashion-mnist", 1, good, &error);
+    g_assert_no_error (error);
+    again = test_upload (p->client, "fashion-mnist", 1, good, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (json_object_get_int_member (first, "leaf_index"), ==,
+                     json_object_get_int_member (again, "leaf_index"));
+    g_assert_cmpstr (json_object_get_string_member (first, "signature"), ==,
+                     json_object_get_string_member (again, "signature"));
+    assert_upload_rejected (p, 1, good2, "duplicate");
+
+    /* The second participant fills the round; round 1 is then closed to everyone. */
+    g_clear_pointer (&first, json_object_unref);
+    first = test_upload (f.participants[1]->client, "fashion-mnist", 1, good2, &error);
+    g_assert_no_error (error);
+    wait_for_round (p, 2, NULL);
+    {
+      g_autoptr(GBytes) late = make_update (model, base, "10", 7, FALSE);
+
+      assert_upload_rejected (f.participants[2], 1, late, "late");
+    }
+    test_participant_free (stranger);
+  }
+
+  sodium_free (sk);
+  fixture_teardown (&f);
+}
+
+
+static void
+message_cb (SoupWebsocketConnection *ws,
+            SoupWebsocketDataType    type,
+            GBytes                  *message,
+            gpointer                 user_data)
+{
+  GPtrArray *states = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) event = trb_client_parse_event (g_bytes_get_data (message, NULL),
+                                                        g_bytes_get_size (message), &error);
+
+  g_assert_no_error (error);
+  g_ptr_array_add (states, g_strdup_printf ("%" G_GINT64_FORMAT ":%s",
+                                            json_object_get_int_member (event, "round"),
+                                            json_object_get_string_member (event, "state")));
+}
+
+/* Round changes arrive over the WebSocket, and the same events by polling. */
+static void
+test_events (void)
+{
+  g_autofree char *task = make_task (2, 2);
+  g_autoptr(GPtrArray) states = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(SoupWebsocketConnection) ws = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) polled = NULL;
+  g_autoptr(JsonObject) none = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *after = NULL;
+  Fixture f = { 0 };
+  JsonArray *events;
+  gint64 deadline;
+
+  fixture_setup (&f, task, NULL, 50);
+  trb_client_connect_events_async (f.participants[0]->client, NULL, store_result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  ws = trb_client_connect_events_finish (f.participants[0]->client, result, &error);
+  g_assert_no_error (error);
+  g_signal_connect (ws, "message", G_CALLBACK (message_cb), states);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_cmpint (trb_contributor_contribute (f.participants[i]->contributor,
+                                                   "fashion-mnist", f.participants[i]->data, 0,
+                                                   30, &error), ==, 1);
+      g_assert_no_error (error);
+    }
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (states->len < 3)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_cmpstr (g_ptr_array_index (states, 0), ==, "1:collecting");
+  g_assert_cmpstr (g_ptr_array_index (states, 1), ==, "1:aggregating");
+  g_assert_cmpstr (g_ptr_array_index (states, 2), ==, "2:open");
+
+  /* Polling: the same three events, then nothing after the last. */
+  polled = test_get_json (f.participants[1]->client, "/v1/events?after=0", &error);
+  g_assert_no_error (error);
+  events = json_object_get_array_member (polled, "events");
+  g_assert_cmpuint (json_array_get_length (events), ==, 3);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (events, 2),
+                                                  "state"), ==, "open");
+  after = g_strdup_printf ("/v1/events?after=%" G_GINT64_FORMAT,
+                           json_object_get_int_member (polled, "next"));
+  none = test_get_json (f.participants[1]->client, after, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (none, "events")), ==, 0);
+
+  soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  fixture_teardown (&f);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  /* Loopback only: no proxy lookup (which would need the desktop's settings schemas). */
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_assert_cmpint (sodium_init (), >=, 0);
+
+  g_test_add_func ("/integration/three-rounds", test_three_rounds);
+  g_test_add_func ("/integration/kill-and-restart", test_kill_and_restart);
+  g_test_add_func ("/integration/tampered/entry", test_tampered_entry);
+  g_test_add_func ("/integration/tampered/fork", test_tampered_fork);
+  g_test_add_func ("/integration/tampered/key", test_tampered_key);
+  g_test_add_func ("/integration/rejections", test_rejections);
+  g_test_add_func ("/integration/events", test_events);
+
+  return g_test_run ();
+}
