@@ -413,7 +413,7 @@ cpu_train_step (TrbExecutor          *executor,
                                    i + 1 < (int) self->n_layers && self->relu_fused[i + 1] ?
                                    self->acts[i + 1] : NULL, PARAM (l->weight_index), dx,
                                    GRAD (l->weight_index), GRAD (l->bias_index), self->cols[i],
-                                   self->tmp);
+                                   TRUE, self->tmp);
           break;
         case TRB_LAYER_MAXPOOL2D:
           if (dx)

@@ -69,14 +69,18 @@ trb_cpu_dense_backward (const TrbLayer *l,
     trb_cpu_gemm (FALSE, FALSE, n, in, out, 1.0f, dy, w, 0.0f, dx);
 }
 
-/* Convolutions run over chunks of samples small enough that a chunk's columns (about 1 MiB)
- * stay in cache between im2col, the GEMMs and col2im. */
+/* When the columns of the whole batch are small (up to 16 MiB) they are built once in the
+ * forward pass and kept for the backward pass. Larger ones are built in chunks of samples
+ * small enough (about 1 MiB) to stay in cache between im2col, the GEMMs and col2im, and built
+ * again in the backward pass. */
 static int
 conv_chunk (const TrbLayer *l,
             int             n)
 {
   gsize per_sample = (gsize) l->in_c * l->kernel_h * l->kernel_w * l->out_h * l->out_w;
 
+  if (per_sample * MAX (n, 1) <= (gsize) 4 * 1024 * 1024)
+    return MAX (n, 1);
   return (int) CLAMP ((gsize) 262144 / MAX (per_sample, 1), 1, (gsize) MAX (n, 1));
 }
 
@@ -124,6 +128,18 @@ im2col (const TrbLayer *l,
                       memset (d, 0, l->out_w * sizeof (float));
                       continue;
                     }
+                  if (l->stride == 1)
+                    {
+                      /* ix = ox − pad + kx: one contiguous run, zeros on either side. */
+                      int lo = CLAMP (l->pad_w - kx, 0, l->out_w);
+                      int hi = CLAMP (l->in_w + l->pad_w - kx, lo, l->out_w);
+
+                      memset (d, 0, lo * sizeof (float));
+                      memcpy (d + lo, plane + (gsize) iy * l->in_w + lo - l->pad_w + kx,
+                              (hi - lo) * sizeof (float));
+                      memset (d + hi, 0, (l->out_w - hi) * sizeof (float));
+                      continue;
+                    }
                   for (int ox = 0; ox < l->out_w; ox++)
                     {
                       int ix = ox * l->stride - l->pad_w + kx;
@@ -161,6 +177,16 @@ col2im (const TrbLayer *l,
 
                   if (iy < 0 || iy >= l->in_h)
                     continue;
+                  if (l->stride == 1)
+                    {
+                      int lo = CLAMP (l->pad_w - kx, 0, l->out_w);
+                      int hi = CLAMP (l->in_w + l->pad_w - kx, lo, l->out_w);
+                      float *dst = plane + (gsize) iy * l->in_w - l->pad_w + kx;
+
+                      for (int ox = lo; ox < hi; ox++)
+                        dst[ox] += sr[ox];
+                      continue;
+                    }
                   for (int ox = 0; ox < l->out_w; ox++)
                     {
                       int ix = ox * l->stride - l->pad_w + kx;
@@ -221,6 +247,7 @@ trb_cpu_conv2d_backward (const TrbLayer *l,
                          float          *dw,
                          float          *db,
                          float          *cols,
+                         gboolean        cols_valid,
                          float          *tmp)
 {
   int K = l->in_c * l->kernel_h * l->kernel_w, chunk = conv_chunk (l, n);
@@ -260,7 +287,8 @@ trb_cpu_conv2d_backward (const TrbLayer *l,
             }
           bias_acc[oc] += acc;
         }
-      im2col (l, c, x + s0 * in_size, cols);
+      if (!(cols_valid && chunk >= n))
+        im2col (l, c, x + s0 * in_size, cols);
       trb_cpu_gemm (FALSE, TRUE, l->out_c, K, cP, 1.0f, tmp, cols, s0 == 0 ? 0.0f : 1.0f, dw);
       if (dx != NULL)
         {

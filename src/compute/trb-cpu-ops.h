@@ -36,8 +36,9 @@ void  trb_cpu_dense_backward     (const TrbLayer *layer,
                                   float          *dx,
                                   float          *dw,
                                   float          *db);
-/* Convolution as im2col + GEMM over chunks of samples. @cols holds
- * trb_cpu_conv2d_cols_size() floats and @tmp trb_cpu_conv2d_tmp_size(); both are scratch. */
+/* Convolution as im2col + GEMM. @cols holds trb_cpu_conv2d_cols_size() floats and @tmp
+ * trb_cpu_conv2d_tmp_size(). Pass @cols_valid when @cols still holds what the forward pass of
+ * the same batch left there: small batches then skip building the columns again. */
 gsize trb_cpu_conv2d_cols_size   (const TrbLayer *layer,
                                   int             n);
 gsize trb_cpu_conv2d_tmp_size    (const TrbLayer *layer,
@@ -63,6 +64,7 @@ void  trb_cpu_conv2d_backward    (const TrbLayer *layer,
                                   float          *dw,
                                   float          *db,
                                   float          *cols,
+                                  gboolean        cols_valid,
                                   float          *tmp);
 void  trb_cpu_maxpool_forward    (const TrbLayer *layer,
                                   int             n,

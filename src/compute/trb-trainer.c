@@ -576,7 +576,9 @@ trb_trainer_run (TrbTrainer           *self,
           progress.samples_done += n;
 
           now = g_get_monotonic_time ();
-          if (now - last_report >= PROGRESS_INTERVAL_US || step + 1 == steps_per_epoch)
+          /* Report after the first step of each epoch, then at most every interval. */
+          if (now - last_report >= PROGRESS_INTERVAL_US || step == 0 ||
+              step + 1 == steps_per_epoch)
             {
               double elapsed = (now - t_start) / 1e6;
 
