@@ -415,13 +415,19 @@ main (int   argc,
           double vs = cand->device_index >= 0 && !isnan (torch_cuda) ? torch_cuda : torch_cpu;
 
           json_builder_set_member_name (builder, cand->name);
-          json_builder_add_double_value (builder, rate);
+          if (rate < 0)
+            json_builder_add_null_value (builder);
+          else
+            json_builder_add_double_value (builder, rate);
           if (!opt_json)
             g_print ("%-18s %-42s %10.0f %10.0f %7.2fx\n", models[m].label, cand->name, rate,
                      vs, rate / vs);
         }
       json_builder_set_member_name (builder, "torch-cpu");
-      json_builder_add_double_value (builder, torch_cpu);
+      if (isnan (torch_cpu))
+        json_builder_add_null_value (builder);
+      else
+        json_builder_add_double_value (builder, torch_cpu);
       if (!isnan (torch_cuda))
         {
           json_builder_set_member_name (builder, "torch-cuda");
