@@ -418,7 +418,7 @@ dispatch (Rec         *r,
   guint n_writes = 0;
   VkDescriptorSet set;
   VkPipeline pipeline;
-  gboolean vec4 = strcmp (kernel, "gemm-vec4") == 0;
+  gboolean vec4 = g_str_has_prefix (kernel, "gemm-vec4");
   VkMemoryBarrier barrier = {
     .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
     .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_HOST_WRITE_BIT,
@@ -528,14 +528,28 @@ typedef struct
   float  alpha;
 } GemmPush;
 
-/* Whether both operands can be read four floats at a time: A along its rows, B along its
- * rows, with every size, stride and offset a multiple of four. */
-static gboolean
-gemm_fits_vec4 (const GemmPush *p)
+/* Which vec4 kernel, if any, can read both operands four floats at a time: every size, stride
+ * and offset along the direction read must be a multiple of four. */
+static const char *
+gemm_vec4_kernel (const GemmPush *p)
 {
-  return p->a_sp == 1 && p->b_sj == 1 && p->k % 4 == 0 && p->n % 4 == 0 &&
-         p->a_si % 4 == 0 && p->b_sp % 4 == 0 && p->a_off % 4 == 0 && p->b_off % 4 == 0 &&
-         p->a_bs % 4 == 0 && p->b_bs % 4 == 0;
+  gboolean offsets = p->a_off % 4 == 0 && p->b_off % 4 == 0 && p->a_bs % 4 == 0 &&
+                     p->b_bs % 4 == 0;
+
+  if (!offsets || p->m < 8 || p->n < 8)
+    return NULL;
+  /* A along K, B along N */
+  if (p->a_sp == 1 && p->b_sj == 1 && p->k % 4 == 0 && p->n % 4 == 0 && p->a_si % 4 == 0 &&
+      p->b_sp % 4 == 0)
+    return "gemm-vec4";
+  /* A along K, B along K */
+  if (p->a_sp == 1 && p->b_sp == 1 && p->k % 4 == 0 && p->a_si % 4 == 0 && p->b_sj % 4 == 0)
+    return "gemm-vec4-nt";
+  /* A along M, B along N */
+  if (p->a_si == 1 && p->b_sj == 1 && p->m % 4 == 0 && p->n % 4 == 0 && p->a_sp % 4 == 0 &&
+      p->b_sp % 4 == 0)
+    return "gemm-vec4-tn";
+  return NULL;
 }
 
 /* C (a range) = op(A)·op(B) with A and B addressed by strides inside whole buffers. */
@@ -553,8 +567,8 @@ gemm (Rec      *r,
   int tm, tn;
   Range storage[3] = { c, bias, mask };
 
-  if (gemm_fits_vec4 (p) && (gsize) p->m * p->n >= 64 * 256)
-    kernel = "gemm-vec4", tm = 8, tn = 8;
+  if (gemm_vec4_kernel (p) != NULL)
+    kernel = gemm_vec4_kernel (p), tm = 8, tn = 8;
   else if ((gsize) p->m * p->n >= 64 * 256)
     kernel = "gemm-8x8", tm = 8, tn = 8;
   else if (p->m < 8)

@@ -72,10 +72,15 @@ test_gemm (void)
 {
   g_autoptr(TrbExecutor) vk = trb_vulkan_executor_new (context);
 
-  /* Shapes for the vec4 kernel (NN, K and N multiples of four): ragged M, N = 4 (mod 8). */
-  const int vec4_shapes[][3] = { { 256, 200, 784 }, { 257, 100, 64 }, { 67, 260, 12 } };
+  /* Shapes for the vec4 kernels (NN, NT and TN with the sizes read along multiples of four):
+   * ragged edges, sizes of 4 (mod 8), tiny K. */
+  const int vec4_shapes[][5] = {
+    { 256, 200, 784, 0, 0 }, { 257, 100, 64, 0, 0 }, { 67, 260, 12, 0, 0 },
+    { 10, 200, 784, 0, 1 }, { 61, 37, 200, 0, 1 }, { 12, 100, 4, 0, 1 },
+    { 200, 784, 10, 1, 0 }, { 84, 12, 7, 1, 0 }, { 20, 68, 1, 1, 0 },
+  };
 
-  for (int iter = 0; iter < 21; iter++)
+  for (int iter = 0; iter < 27; iter++)
     {
       int m = sizes[g_rand_int_range (rng, 0, G_N_ELEMENTS (sizes))];
       int n = sizes[g_rand_int_range (rng, 0, G_N_ELEMENTS (sizes))];
@@ -87,7 +92,8 @@ test_gemm (void)
           m = vec4_shapes[iter - 18][0];
           n = vec4_shapes[iter - 18][1];
           k = vec4_shapes[iter - 18][2];
-          ta = tb = FALSE;
+          ta = vec4_shapes[iter - 18][3];
+          tb = vec4_shapes[iter - 18][4];
         }
       g_autofree float *a = g_new (float, (gsize) m * k), *b = g_new (float, (gsize) k * n);
       g_autofree float *c = g_new (float, (gsize) m * n);
