@@ -103,12 +103,14 @@ def main():
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--quick', action='store_true')
     parser.add_argument('--rounds', type=int, default=3)
+    parser.add_argument('--model', help='only this training run, e.g. 2nn/B=10')
+    parser.add_argument('--no-gemm', action='store_true')
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     out = {'torch': torch.__version__, 'numpy': np.__version__, 'threads': args.threads,
            'cuda': torch.cuda.is_available(), 'gemm': {}, 'train': {}}
-    sizes = [256, 512] if args.quick else [256, 512, 1024, 2048]
+    sizes = [] if args.no_gemm else [256, 512] if args.quick else [256, 512, 1024, 2048]
     for n in sizes:
         a = np.random.rand(n, n).astype(np.float32)
         b = np.random.rand(n, n).astype(np.float32)
@@ -129,6 +131,8 @@ def main():
     x, y = load_fashion(6000)
     for name, batch in [('2nn', 10), ('2nn', 64), ('fedavg-cnn', 50), ('niid-cnn', 64)]:
         key = f'{name}/B={batch}'
+        if args.model and args.model != key:
+            continue
         out['train'][key] = {'torch-cpu': best_of(
             args.rounds, lambda: train_rate(name, batch, args.seconds, 'cpu', x, y))}
         if torch.cuda.is_available():

@@ -154,20 +154,42 @@ train_rate (TrbExecutor *executor,
   return (double) steps * batch / ((g_get_monotonic_time () - start) / 1e6);
 }
 
+/* Runs the PyTorch peer: its SGEMMs (when @model is NULL) or one training run. */
 static JsonObject *
-run_peer (void)
+run_peer (const char *model,
+          int         rounds)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autofree char *out = NULL;
   g_autofree char *seconds = g_strdup_printf ("%g", opt_seconds);
-  g_autofree char *rounds = g_strdup_printf ("%d", MAX (opt_rounds, 1));
-  const char *argv[] = { "/usr/bin/python3", opt_peer ? opt_peer : TRB_BENCH_PEER_SCRIPT,
-                         "--seconds", seconds, "--rounds", rounds,
-                         opt_quick ? "--quick" : NULL, NULL };
+  g_autofree char *rounds_str = g_strdup_printf ("%d", MAX (rounds, 1));
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   int status;
 
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL,
+  g_ptr_array_add (argv, (char *) "/usr/bin/python3");
+  g_ptr_array_add (argv, opt_peer ? opt_peer : (char *) TRB_BENCH_PEER_SCRIPT);
+  g_ptr_array_add (argv, (char *) "--seconds");
+  g_ptr_array_add (argv, seconds);
+  g_ptr_array_add (argv, (char *) "--rounds");
+  g_ptr_array_add (argv, rounds_str);
+  if (opt_quick)
+    g_ptr_array_add (argv, (char *) "--quick");
+  if (model != NULL)
+    {
+      g_ptr_array_add (argv, (char *) "--no-gemm");
+      g_ptr_array_add (argv, (char *) "--model");
+      g_ptr_array_add (argv, (char *) model);
+    }
+  else
+    {
+      /* The SGEMMs alone: an impossible model name skips the training runs. */
+      g_ptr_array_add (argv, (char *) "--model");
+      g_ptr_array_add (argv, (char *) "none");
+    }
+  g_ptr_array_add (argv, NULL);
+
+  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL,
                      &status, &error) ||
       !g_spawn_check_wait_status (status, &error) ||
       !json_parser_load_from_data (parser, out, -1, &error))
@@ -269,7 +291,7 @@ main (int   argc,
     }
 
   if (!opt_no_peer)
-    peer = run_peer ();
+    peer = run_peer (NULL, opt_rounds);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "loadavg");
@@ -341,40 +363,71 @@ main (int   argc,
   if (!opt_json)
     g_print ("\nTraining samples/s (SGD momentum 0.9), ratio to PyTorch CPU (2 threads)%s\n"
              "%-18s %-42s %10s %10s %8s\n",
-             isnan (peer_value (peer, "train", "2nn/B=10", "torch-cuda")) ? "" :
-             " and CUDA eager", "model", "executor", "samples/s", "peer", "ratio");
+             peer && json_object_get_boolean_member_with_default (peer, "cuda", FALSE) ?
+             " and CUDA eager" : "", "model", "executor", "samples/s", "peer", "ratio");
   for (guint m = 0; m < G_N_ELEMENTS (models); m++)
     {
-      double torch_cpu = peer_value (peer, "train", models[m].label, "torch-cpu");
-      double torch_cuda = peer_value (peer, "train", models[m].label, "torch-cuda");
+      double torch_cpu = NAN, torch_cuda = NAN;
+      g_autofree double *rates = NULL;
 
       if (opt_model && !g_str_has_prefix (models[m].label, opt_model))
         continue;
+      /* The machine may be shared: alternate rounds of ours and the peer's and keep the best
+       * of each, so that both get the same chances of a quiet moment. */
+      rates = g_new (double, candidates->len);
+      for (guint c = 0; c < candidates->len; c++)
+        rates[c] = -1;
+      for (int round = 0; round < MAX (opt_rounds, 1); round++)
+        {
+          for (guint c = 0; c < candidates->len; c++)
+            {
+              Candidate *cand = &g_array_index (candidates, Candidate, c);
+              double r = train_rate (cand->executor, models[m].json (), models[m].batch, &error);
+
+              if (r < 0)
+                {
+                  g_printerr ("tributary-bench: %s: %s\n", cand->name, error->message);
+                  g_clear_error (&error);
+                }
+              rates[c] = MAX (rates[c], r);
+            }
+          if (!opt_no_peer)
+            {
+              JsonObject *p = run_peer (models[m].label, 1);
+              double v;
+
+              v = peer_value (p, "train", models[m].label, "torch-cpu");
+              if (!isnan (v))
+                torch_cpu = isnan (torch_cpu) ? v : MAX (torch_cpu, v);
+              v = peer_value (p, "train", models[m].label, "torch-cuda");
+              if (!isnan (v))
+                torch_cuda = isnan (torch_cuda) ? v : MAX (torch_cuda, v);
+              g_clear_pointer (&p, json_object_unref);
+            }
+        }
+
       json_builder_set_member_name (builder, models[m].label);
       json_builder_begin_object (builder);
       for (guint c = 0; c < candidates->len; c++)
         {
           Candidate *cand = &g_array_index (candidates, Candidate, c);
-          double rate = -1;
-
-          for (int round = 0; round < MAX (opt_rounds, 1) && error == NULL; round++)
-            rate = MAX (rate, train_rate (cand->executor, models[m].json (), models[m].batch,
-                                          &error));
+          double rate = rates[c];
           double vs = cand->device_index >= 0 && !isnan (torch_cuda) ? torch_cuda : torch_cpu;
 
-          if (rate < 0)
-            {
-              g_printerr ("tributary-bench: %s: %s\n", cand->name, error->message);
-              g_clear_error (&error);
-            }
           json_builder_set_member_name (builder, cand->name);
-          json_builder_add_double_value (builder, rate);
+          if (rate < 0)
+            json_builder_add_null_value (builder);
+          else
+            json_builder_add_double_value (builder, rate);
           if (!opt_json)
             g_print ("%-18s %-42s %10.0f %10.0f %7.2fx\n", models[m].label, cand->name, rate,
                      vs, rate / vs);
         }
       json_builder_set_member_name (builder, "torch-cpu");
-      json_builder_add_double_value (builder, torch_cpu);
+      if (isnan (torch_cpu))
+        json_builder_add_null_value (builder);
+      else
+        json_builder_add_double_value (builder, torch_cpu);
       if (!isnan (torch_cuda))
         {
           json_builder_set_member_name (builder, "torch-cuda");

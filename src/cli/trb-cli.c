@@ -12,6 +12,7 @@
 #include "trb-cli.h"
 #include "trb-cli-dataset.h"
 #include "trb-cli-devices.h"
+#include "trb-cli-history.h"
 #include "trb-cli-network.h"
 #include "trb-cli-schedule.h"
 #include "trb-cli-wallet.h"
@@ -27,7 +28,7 @@ static const TrbCliCommand commands[] = {
   { "contribute", N_("Train on local data and send updates"), trb_cli_contribute },
   { "status", N_("Show rounds and contributions"), trb_cli_status },
   { "ledger", N_("Verify a network’s ledger"), trb_cli_ledger },
-  { "history", N_("Show verified contributions and rewards"), trb_cli_history },
+  { "history", N_("Show verified contributions and rewards"), trb_cli_history_main },
   { "wallet", N_("Create, import and use wallets"), trb_cli_wallet },
   { "devices", N_("List the devices that can train models"), trb_cli_devices },
   { "dataset", N_("Pick, check and remove local data to contribute"), trb_cli_dataset },

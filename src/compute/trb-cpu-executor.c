@@ -3,8 +3,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The CPU executor keeps every activation of the batch so the backward pass can reuse them
- * (the im2col columns of each convolution, the argmax of each pooling layer, ReLU outputs as
- * their own masks) and does the optimizer update in one pass over each parameter.
+ * (the argmax of each pooling layer, ReLU outputs as their own masks), runs convolutions over
+ * cache-sized chunks of samples, and does the optimizer update in one pass over each
+ * parameter.
  */
 
 #define G_LOG_DOMAIN "trb-cpu-executor"
@@ -408,11 +409,11 @@ cpu_train_step (TrbExecutor          *executor,
                                   GRAD (l->weight_index), GRAD (l->bias_index));
           break;
         case TRB_LAYER_CONV2D:
-          trb_cpu_conv2d_backward (l, n, dcur,
+          trb_cpu_conv2d_backward (l, n, self->acts[i], dcur,
                                    i + 1 < (int) self->n_layers && self->relu_fused[i + 1] ?
                                    self->acts[i + 1] : NULL, PARAM (l->weight_index), dx,
                                    GRAD (l->weight_index), GRAD (l->bias_index), self->cols[i],
-                                   self->tmp);
+                                   TRUE, self->tmp);
           break;
         case TRB_LAYER_MAXPOOL2D:
           if (dx)

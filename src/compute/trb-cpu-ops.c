@@ -69,18 +69,33 @@ trb_cpu_dense_backward (const TrbLayer *l,
     trb_cpu_gemm (FALSE, FALSE, n, in, out, 1.0f, dy, w, 0.0f, dx);
 }
 
+/* When the columns of the whole batch are small (up to 16 MiB) they are built once in the
+ * forward pass and kept for the backward pass. Larger ones are built in chunks of samples
+ * small enough (about 1 MiB) to stay in cache between im2col, the GEMMs and col2im, and built
+ * again in the backward pass. */
+static int
+conv_chunk (const TrbLayer *l,
+            int             n)
+{
+  gsize per_sample = (gsize) l->in_c * l->kernel_h * l->kernel_w * l->out_h * l->out_w;
+
+  if (per_sample * MAX (n, 1) <= (gsize) 4 * 1024 * 1024)
+    return MAX (n, 1);
+  return (int) CLAMP ((gsize) 262144 / MAX (per_sample, 1), 1, (gsize) MAX (n, 1));
+}
+
 gsize
 trb_cpu_conv2d_cols_size (const TrbLayer *l,
                           int             n)
 {
-  return (gsize) l->in_c * l->kernel_h * l->kernel_w * n * l->out_h * l->out_w;
+  return (gsize) l->in_c * l->kernel_h * l->kernel_w * conv_chunk (l, n) * l->out_h * l->out_w;
 }
 
 gsize
 trb_cpu_conv2d_tmp_size (const TrbLayer *l,
                          int             n)
 {
-  return (gsize) l->out_c * n * l->out_h * l->out_w;
+  return (gsize) l->out_c * conv_chunk (l, n) * l->out_h * l->out_w;
 }
 
 /* cols[(ic·kh + ky)·kw + kx][s·P + p] = x[s][ic][oy·stride − pad + ky][ox·stride − pad + kx] */
@@ -111,6 +126,18 @@ im2col (const TrbLayer *l,
                   if (iy < 0 || iy >= l->in_h)
                     {
                       memset (d, 0, l->out_w * sizeof (float));
+                      continue;
+                    }
+                  if (l->stride == 1)
+                    {
+                      /* ix = ox − pad + kx: one contiguous run, zeros on either side. */
+                      int lo = CLAMP (l->pad_w - kx, 0, l->out_w);
+                      int hi = CLAMP (l->in_w + l->pad_w - kx, lo, l->out_w);
+
+                      memset (d, 0, lo * sizeof (float));
+                      memcpy (d + lo, plane + (gsize) iy * l->in_w + lo - l->pad_w + kx,
+                              (hi - lo) * sizeof (float));
+                      memset (d + hi, 0, (l->out_w - hi) * sizeof (float));
                       continue;
                     }
                   for (int ox = 0; ox < l->out_w; ox++)
@@ -150,6 +177,16 @@ col2im (const TrbLayer *l,
 
                   if (iy < 0 || iy >= l->in_h)
                     continue;
+                  if (l->stride == 1)
+                    {
+                      int lo = CLAMP (l->pad_w - kx, 0, l->out_w);
+                      int hi = CLAMP (l->in_w + l->pad_w - kx, lo, l->out_w);
+                      float *dst = plane + (gsize) iy * l->in_w - l->pad_w + kx;
+
+                      for (int ox = lo; ox < hi; ox++)
+                        dst[ox] += sr[ox];
+                      continue;
+                    }
                   for (int ox = 0; ox < l->out_w; ox++)
                     {
                       int ix = ox * l->stride - l->pad_w + kx;
@@ -172,31 +209,37 @@ trb_cpu_conv2d_forward (const TrbLayer *l,
                         float          *cols,
                         float          *tmp)
 {
-  int K = l->in_c * l->kernel_h * l->kernel_w;
-  gsize P = (gsize) l->out_h * l->out_w;
-  int nP = (int) (n * P);
+  int K = l->in_c * l->kernel_h * l->kernel_w, chunk = conv_chunk (l, n);
+  gsize P = (gsize) l->out_h * l->out_w, in_size = (gsize) l->in_c * l->in_h * l->in_w;
 
-  im2col (l, n, x, cols);
-  trb_cpu_gemm (FALSE, FALSE, l->out_c, nP, K, 1.0f, w, cols, 0.0f, tmp);
-  for (int s = 0; s < n; s++)
-    for (int oc = 0; oc < l->out_c; oc++)
-      {
-        const float *src = tmp + (gsize) oc * nP + s * P;
-        float *dst = y + ((gsize) s * l->out_c + oc) * P;
-        float bias = b[oc];
+  for (int s0 = 0; s0 < n; s0 += chunk)
+    {
+      int c = MIN (chunk, n - s0);
+      int cP = (int) (c * P);
 
-        if (relu)
-          for (gsize p = 0; p < P; p++)
-            dst[p] = MAX (src[p] + bias, 0.0f);
-        else
-          for (gsize p = 0; p < P; p++)
-            dst[p] = src[p] + bias;
-      }
+      im2col (l, c, x + s0 * in_size, cols);
+      trb_cpu_gemm (FALSE, FALSE, l->out_c, cP, K, 1.0f, w, cols, 0.0f, tmp);
+      for (int s = 0; s < c; s++)
+        for (int oc = 0; oc < l->out_c; oc++)
+          {
+            const float *src = tmp + (gsize) oc * cP + s * P;
+            float *dst = y + ((gsize) (s0 + s) * l->out_c + oc) * P;
+            float bias = b[oc];
+
+            if (relu)
+              for (gsize p = 0; p < P; p++)
+                dst[p] = MAX (src[p] + bias, 0.0f);
+            else
+              for (gsize p = 0; p < P; p++)
+                dst[p] = src[p] + bias;
+          }
+    }
 }
 
 void
 trb_cpu_conv2d_backward (const TrbLayer *l,
                          int             n,
+                         const float    *x,
                          const float    *dy,
                          const float    *mask,
                          const float    *w,
@@ -204,46 +247,57 @@ trb_cpu_conv2d_backward (const TrbLayer *l,
                          float          *dw,
                          float          *db,
                          float          *cols,
+                         gboolean        cols_valid,
                          float          *tmp)
 {
-  int K = l->in_c * l->kernel_h * l->kernel_w;
-  gsize P = (gsize) l->out_h * l->out_w;
-  int nP = (int) (n * P);
+  int K = l->in_c * l->kernel_h * l->kernel_w, chunk = conv_chunk (l, n);
+  gsize P = (gsize) l->out_h * l->out_w, in_size = (gsize) l->in_c * l->in_h * l->in_w;
+  g_autofree double *bias_acc = g_new0 (double, l->out_c);
 
-  /* dy is [n][oc][P]; the GEMMs want [oc][n·P]. */
-  for (int oc = 0; oc < l->out_c; oc++)
+  for (int s0 = 0; s0 < n; s0 += chunk)
     {
-      double acc = 0;
+      int c = MIN (chunk, n - s0);
+      int cP = (int) (c * P);
 
-      for (int s = 0; s < n; s++)
+      /* dy is [n][oc][P]; the GEMMs want [oc][c·P], masked by a fused ReLU's output. */
+      for (int oc = 0; oc < l->out_c; oc++)
         {
-          const float *src = dy + ((gsize) s * l->out_c + oc) * P;
-          const float *msk = mask ? mask + ((gsize) s * l->out_c + oc) * P : NULL;
-          float *dst = tmp + (gsize) oc * nP + s * P;
+          double acc = 0;
 
-          if (msk != NULL)
-            for (gsize p = 0; p < P; p++)
-              {
-                float g = msk[p] > 0 ? src[p] : 0.0f;
-                dst[p] = g;
-                acc += g;
-              }
-          else
-            for (gsize p = 0; p < P; p++)
-              {
-                dst[p] = src[p];
-                acc += src[p];
-              }
+          for (int s = 0; s < c; s++)
+            {
+              gsize at = ((gsize) (s0 + s) * l->out_c + oc) * P;
+              const float *src = dy + at;
+              const float *msk = mask ? mask + at : NULL;
+              float *dst = tmp + (gsize) oc * cP + s * P;
+
+              if (msk != NULL)
+                for (gsize p = 0; p < P; p++)
+                  {
+                    float g = msk[p] > 0 ? src[p] : 0.0f;
+                    dst[p] = g;
+                    acc += g;
+                  }
+              else
+                for (gsize p = 0; p < P; p++)
+                  {
+                    dst[p] = src[p];
+                    acc += src[p];
+                  }
+            }
+          bias_acc[oc] += acc;
         }
-      db[oc] = (float) acc;
+      if (!(cols_valid && chunk >= n))
+        im2col (l, c, x + s0 * in_size, cols);
+      trb_cpu_gemm (FALSE, TRUE, l->out_c, K, cP, 1.0f, tmp, cols, s0 == 0 ? 0.0f : 1.0f, dw);
+      if (dx != NULL)
+        {
+          trb_cpu_gemm (TRUE, FALSE, K, cP, l->out_c, 1.0f, w, tmp, 0.0f, cols);
+          col2im (l, c, cols, dx + s0 * in_size);
+        }
     }
-  trb_cpu_gemm (FALSE, TRUE, l->out_c, K, nP, 1.0f, tmp, cols, 0.0f, dw);
-  if (dx != NULL)
-    {
-      /* The forward columns are no longer needed: reuse them for the column gradients. */
-      trb_cpu_gemm (TRUE, FALSE, K, nP, l->out_c, 1.0f, w, tmp, 0.0f, cols);
-      col2im (l, n, cols, dx);
-    }
+  for (int oc = 0; oc < l->out_c; oc++)
+    db[oc] = (float) bias_acc[oc];
 }
 
 void

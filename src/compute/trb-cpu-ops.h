@@ -36,8 +36,9 @@ void  trb_cpu_dense_backward     (const TrbLayer *layer,
                                   float          *dx,
                                   float          *dw,
                                   float          *db);
-/* Convolution as im2col + GEMM. @cols holds trb_cpu_conv2d_cols_size() floats and must be
- * kept from the forward to the backward pass; @tmp holds trb_cpu_conv2d_tmp_size() floats. */
+/* Convolution as im2col + GEMM. @cols holds trb_cpu_conv2d_cols_size() floats and @tmp
+ * trb_cpu_conv2d_tmp_size(). Pass @cols_valid when @cols still holds what the forward pass of
+ * the same batch left there: small batches then skip building the columns again. */
 gsize trb_cpu_conv2d_cols_size   (const TrbLayer *layer,
                                   int             n);
 gsize trb_cpu_conv2d_tmp_size    (const TrbLayer *layer,
@@ -55,6 +56,7 @@ void  trb_cpu_conv2d_forward     (const TrbLayer *layer,
  * where it is not positive. */
 void  trb_cpu_conv2d_backward    (const TrbLayer *layer,
                                   int             n,
+                                  const float    *x,
                                   const float    *dy,
                                   const float    *mask,
                                   const float    *w,
@@ -62,6 +64,7 @@ void  trb_cpu_conv2d_backward    (const TrbLayer *layer,
                                   float          *dw,
                                   float          *db,
                                   float          *cols,
+                                  gboolean        cols_valid,
                                   float          *tmp);
 void  trb_cpu_maxpool_forward    (const TrbLayer *layer,
                                   int             n,

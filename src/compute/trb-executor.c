@@ -131,6 +131,50 @@ trb_executor_evaluate (TrbExecutor     *self,
   return TRB_EXECUTOR_GET_IFACE (self)->evaluate (self, batch, result, error);
 }
 
+/**
+ * trb_executor_upload_dataset:
+ *
+ * Keeps @data on the device, for trb_executor_train_step_indexed(). Fails with
+ * %TRB_COMPUTE_ERROR_UNSUPPORTED when the executor cannot (or the data does not fit); the
+ * caller then gathers batches itself. The upload lasts until the next prepare.
+ */
+gboolean
+trb_executor_upload_dataset (TrbExecutor          *self,
+                             const TrbDataSource  *data,
+                             GError              **error)
+{
+  TrbExecutorInterface *iface;
+
+  g_return_val_if_fail (TRB_IS_EXECUTOR (self), FALSE);
+  g_return_val_if_fail (data != NULL, FALSE);
+
+  iface = TRB_EXECUTOR_GET_IFACE (self);
+  if (iface->upload_dataset == NULL || iface->train_step_indexed == NULL)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_UNSUPPORTED,
+                   _("This compute device cannot hold the data set."));
+      return FALSE;
+    }
+  return iface->upload_dataset (self, data, error);
+}
+
+/* One step on the samples @indices of the uploaded data set. */
+gboolean
+trb_executor_train_step_indexed (TrbExecutor          *self,
+                                 const gint32         *indices,
+                                 int                   n,
+                                 const TrbStepParams  *params,
+                                 TrbStepResult        *result,
+                                 GError              **error)
+{
+  g_return_val_if_fail (TRB_IS_EXECUTOR (self), FALSE);
+  g_return_val_if_fail (indices != NULL && n > 0 && params != NULL && result != NULL, FALSE);
+  g_return_val_if_fail (TRB_EXECUTOR_GET_IFACE (self)->train_step_indexed != NULL, FALSE);
+
+  return TRB_EXECUTOR_GET_IFACE (self)->train_step_indexed (self, indices, n, params, result,
+                                                            error);
+}
+
 void
 trb_step_params_init_sgd (TrbStepParams *params,
                           double         learning_rate,

@@ -53,6 +53,16 @@ struct _TrbExecutorInterface
                                       const TrbBatch       *batch,
                                       TrbStepResult        *result,
                                       GError              **error);
+  /* Optional: keep a byte data set on the device and train on batches given by index. */
+  gboolean    (*upload_dataset)      (TrbExecutor          *self,
+                                      const TrbDataSource  *data,
+                                      GError              **error);
+  gboolean    (*train_step_indexed)  (TrbExecutor          *self,
+                                      const gint32         *indices,
+                                      int                   n,
+                                      const TrbStepParams  *params,
+                                      TrbStepResult        *result,
+                                      GError              **error);
 };
 
 const char *trb_executor_get_name            (TrbExecutor          *self);
@@ -76,6 +86,16 @@ gboolean    trb_executor_train_step          (TrbExecutor          *self,
                                               GError              **error);
 gboolean    trb_executor_evaluate            (TrbExecutor          *self,
                                               const TrbBatch       *batch,
+                                              TrbStepResult        *result,
+                                              GError              **error);
+
+gboolean    trb_executor_upload_dataset      (TrbExecutor          *self,
+                                              const TrbDataSource  *data,
+                                              GError              **error);
+gboolean    trb_executor_train_step_indexed  (TrbExecutor          *self,
+                                              const gint32         *indices,
+                                              int                   n,
+                                              const TrbStepParams  *params,
                                               TrbStepResult        *result,
                                               GError              **error);
 

@@ -456,6 +456,7 @@ trb_trainer_run (TrbTrainer           *self,
   g_autofree gint32 *labels = NULL;
   g_autofree char *key = NULL;
   g_autoptr(GError) local_error = NULL;
+  gboolean resident;
   TrbTrainerProgress progress = { 0 };
   TrbStepParams sp;
   int B = self->config.batch_size, first_epoch = 0;
@@ -489,6 +490,8 @@ trb_trainer_run (TrbTrainer           *self,
       !trb_executor_set_prox_anchor (self->executor,
                                      self->config.step.prox_mu > 0 ? start : NULL, error))
     return NULL;
+  resident = data->feature_type == TRB_FEATURE_U8 &&
+             trb_executor_upload_dataset (self->executor, data, NULL);
 
   key = run_key (self, start, data);
   self->resumed_epoch = -1;
@@ -539,10 +542,14 @@ trb_trainer_run (TrbTrainer           *self,
           if (!wait_while_paused (self, cancellable))
             return g_cancellable_set_error_if_cancelled (cancellable, error), NULL;
 
-          gather (data, order, first, n, x, labels);
           sp.step = (guint64) epoch * steps_per_epoch + step + 1;
           sp.dropout_seed = self->config.seed;
-          if (!trb_executor_train_step (self->executor, &batch, &sp, &result, &local_error))
+          if (!resident)
+            gather (data, order, first, n, x, labels);
+          if (resident ?
+              !trb_executor_train_step_indexed (self->executor, order + first, n, &sp, &result,
+                                                &local_error) :
+              !trb_executor_train_step (self->executor, &batch, &sp, &result, &local_error))
             {
               if (g_error_matches (local_error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_DEVICE_LOST) &&
                   lost++ < 3)
@@ -556,6 +563,8 @@ trb_trainer_run (TrbTrainer           *self,
                                                      self->config.step.prox_mu > 0 ? start : NULL,
                                                      error))
                     return NULL;
+                  resident = data->feature_type == TRB_FEATURE_U8 &&
+                             trb_executor_upload_dataset (self->executor, data, NULL);
                   goto redo_epoch;
                 }
               g_propagate_error (error, g_steal_pointer (&local_error));
@@ -567,7 +576,9 @@ trb_trainer_run (TrbTrainer           *self,
           progress.samples_done += n;
 
           now = g_get_monotonic_time ();
-          if (now - last_report >= PROGRESS_INTERVAL_US || step + 1 == steps_per_epoch)
+          /* Report after the first step of each epoch, then at most every interval. */
+          if (now - last_report >= PROGRESS_INTERVAL_US || step == 0 ||
+              step + 1 == steps_per_epoch)
             {
               double elapsed = (now - t_start) / 1e6;
 

@@ -48,6 +48,7 @@ typedef struct
 {
   VkBuffer      buffer;
   VkBufferView  view;      /* R32_SFLOAT texel view, created on first use as a GEMM input */
+  VkBufferView  view4;     /* R32G32B32A32_SFLOAT view, for the vec4 GEMM */
   VkDeviceSize  bytes;
   guint8       *map;
 } Buf;
@@ -66,6 +67,7 @@ typedef struct
   VkDescriptorPool pool;
   int              n;
   gboolean         train;
+  gboolean         indexed;
   guint64          last_used;
   guint            dispatches;
 } Recording;
@@ -102,6 +104,11 @@ struct _TrbVulkanExecutor
   Buf             **argmax;
   gboolean         *relu_fused;    /* layer i is a ReLU done by layer i − 1's epilogue */
   gboolean          have_anchor;
+  Buf              *data;          /* the data set, as bytes, when resident */
+  Buf              *data_labels;
+  Buf              *indices;
+  gsize             data_n;
+  float             data_scale;
 
   VkCommandPool     cmd_pool;
   VkFence           fence;
@@ -148,6 +155,8 @@ release (TrbVulkanExecutor *self)
       Buf *b = g_ptr_array_index (self->bufs, i);
       if (b->view != VK_NULL_HANDLE)
         vkDestroyBufferView (d, b->view, NULL);
+      if (b->view4 != VK_NULL_HANDLE)
+        vkDestroyBufferView (d, b->view4, NULL);
       vkDestroyBuffer (d, b->buffer, NULL);
     }
   g_clear_pointer (&self->bufs, g_ptr_array_unref);
@@ -167,6 +176,8 @@ release (TrbVulkanExecutor *self)
   g_clear_object (&self->spec);
   self->params = self->grads = self->m = self->v = self->anchor = self->step = NULL;
   self->x = self->labels = self->stats = self->d_a = self->d_b = self->tmp = NULL;
+  self->data = self->data_labels = self->indices = NULL;
+  self->data_n = 0;
   self->have_anchor = FALSE;
 }
 
@@ -328,27 +339,30 @@ new_buf (TrbVulkanExecutor  *self,
 static gboolean
 ensure_view (TrbVulkanExecutor  *self,
              Buf                *b,
+             gboolean            vec4,
              GError            **error)
 {
   const VkPhysicalDeviceProperties *props = trb_vulkan_context_get_properties (self->ctx);
+  guint texel = vec4 ? 16 : 4;
   VkBufferViewCreateInfo info = {
     .sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
     .buffer = b->buffer,
-    .format = VK_FORMAT_R32_SFLOAT,
+    .format = vec4 ? VK_FORMAT_R32G32B32A32_SFLOAT : VK_FORMAT_R32_SFLOAT,
     .offset = 0,
-    .range = VK_WHOLE_SIZE,
+    .range = b->bytes / texel * texel,
   };
+  VkBufferView *view = vec4 ? &b->view4 : &b->view;
 
-  if (b->view != VK_NULL_HANDLE)
+  if (*view != VK_NULL_HANDLE)
     return TRUE;
-  if (b->bytes / 4 > props->limits.maxTexelBufferElements)
+  if (b->bytes / texel > props->limits.maxTexelBufferElements)
     {
       g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_UNSUPPORTED,
                    _("The model with this batch size needs larger buffers than the graphics "
                      "device allows. Try a smaller batch size."));
       return FALSE;
     }
-  return trb_vulkan_check (vkCreateBufferView (dev (self), &info, NULL, &b->view), self->ctx,
+  return trb_vulkan_check (vkCreateBufferView (dev (self), &info, NULL, view), self->ctx,
                            "vkCreateBufferView", error);
 }
 
@@ -404,6 +418,7 @@ dispatch (Rec         *r,
   guint n_writes = 0;
   VkDescriptorSet set;
   VkPipeline pipeline;
+  gboolean vec4 = g_str_has_prefix (kernel, "gemm-vec4");
   VkMemoryBarrier barrier = {
     .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
     .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_HOST_WRITE_BIT,
@@ -416,8 +431,8 @@ dispatch (Rec         *r,
   if (pipeline == VK_NULL_HANDLE ||
       !trb_vulkan_check (vkAllocateDescriptorSets (dev (self), &ainfo, &set), self->ctx,
                          "vkAllocateDescriptorSets", r->error) ||
-      (tex_a && !ensure_view (self, tex_a, r->error)) ||
-      (tex_b && !ensure_view (self, tex_b, r->error)))
+      (tex_a && !ensure_view (self, tex_a, vec4, r->error)) ||
+      (tex_b && !ensure_view (self, tex_b, vec4, r->error)))
     {
       r->failed = TRUE;
       return;
@@ -442,8 +457,10 @@ dispatch (Rec         *r,
     }
   if (tex_a || tex_b)
     {
-      views[0] = tex_a ? tex_a->view : tex_b->view;
-      views[1] = tex_b ? tex_b->view : tex_a->view;
+      Buf *ta = tex_a ? tex_a : tex_b, *tb = tex_b ? tex_b : tex_a;
+
+      views[0] = vec4 ? ta->view4 : ta->view;
+      views[1] = vec4 ? tb->view4 : tb->view;
       for (guint t = 0; t < 2; t++)
         writes[n_writes++] = (VkWriteDescriptorSet) {
           .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
@@ -511,6 +528,30 @@ typedef struct
   float  alpha;
 } GemmPush;
 
+/* Which vec4 kernel, if any, can read both operands four floats at a time: every size, stride
+ * and offset along the direction read must be a multiple of four. */
+static const char *
+gemm_vec4_kernel (const GemmPush *p)
+{
+  gboolean offsets = p->a_off % 4 == 0 && p->b_off % 4 == 0 && p->a_bs % 4 == 0 &&
+                     p->b_bs % 4 == 0;
+
+  if (!offsets || p->m < 8 || p->n < 8)
+    return NULL;
+  /* A along K, B along N */
+  if (p->a_sp == 1 && p->b_sj == 1 && p->k % 4 == 0 && p->n % 4 == 0 && p->a_si % 4 == 0 &&
+      p->b_sp % 4 == 0)
+    return "gemm-vec4";
+  /* A along K, B along K */
+  if (p->a_sp == 1 && p->b_sp == 1 && p->k % 4 == 0 && p->a_si % 4 == 0 && p->b_sj % 4 == 0)
+    return "gemm-vec4-nt";
+  /* A along M, B along N */
+  if (p->a_si == 1 && p->b_sj == 1 && p->m % 4 == 0 && p->n % 4 == 0 && p->a_sp % 4 == 0 &&
+      p->b_sp % 4 == 0)
+    return "gemm-vec4-tn";
+  return NULL;
+}
+
 /* C (a range) = op(A)·op(B) with A and B addressed by strides inside whole buffers. */
 static void
 gemm (Rec      *r,
@@ -526,7 +567,9 @@ gemm (Rec      *r,
   int tm, tn;
   Range storage[3] = { c, bias, mask };
 
-  if ((gsize) p->m * p->n >= 64 * 256)
+  if (gemm_vec4_kernel (p) != NULL)
+    kernel = gemm_vec4_kernel (p), tm = 8, tn = 8;
+  else if ((gsize) p->m * p->n >= 64 * 256)
     kernel = "gemm-8x8", tm = 8, tn = 8;
   else if (p->m < 8)
     kernel = "gemm-2x8", tm = 2, tn = 8;
@@ -641,6 +684,26 @@ record_forward (Rec *r,
           break;
         }
     }
+}
+
+typedef struct
+{
+  gint32 n, features, total;
+  float  scale;
+} GatherPush;
+
+static void
+record_gather (Rec *r,
+               int  n)
+{
+  TrbVulkanExecutor *self = r->self;
+  gsize fs = trb_model_spec_get_input_size (self->spec);
+  GatherPush push = { n, (gint32) fs, (gint32) ((gsize) n * fs), self->data_scale };
+  Range st[5] = { whole (self->data), part (self->x, 0, (gsize) n * fs),
+                  part (self->indices, 0, n), whole (self->data_labels),
+                  part (self->labels, 0, n) };
+
+  dispatch_elements (r, "gather", st, 5, FALSE, &push, sizeof push, (gsize) n * fs);
 }
 
 static void
@@ -788,6 +851,7 @@ static Recording *
 get_recording (TrbVulkanExecutor  *self,
                int                 n,
                gboolean            train,
+               gboolean            indexed,
                GError            **error)
 {
   Recording *slot = NULL;
@@ -797,7 +861,8 @@ get_recording (TrbVulkanExecutor  *self,
   Rec r = { self, NULL, error, FALSE };
 
   for (guint i = 0; i < N_RECORDINGS; i++)
-    if (self->rec[i].cb != VK_NULL_HANDLE && self->rec[i].n == n && self->rec[i].train == train)
+    if (self->rec[i].cb != VK_NULL_HANDLE && self->rec[i].n == n &&
+        self->rec[i].train == train && self->rec[i].indexed == indexed)
       {
         self->rec[i].last_used = ++self->use_counter;
         return &self->rec[i];
@@ -844,6 +909,8 @@ get_recording (TrbVulkanExecutor  *self,
   if (!trb_vulkan_check (vkBeginCommandBuffer (slot->cb, &begin), self->ctx,
                          "vkBeginCommandBuffer", error))
     return NULL;
+  if (indexed)
+    record_gather (&r, n);
   record_forward (&r, n);
   record_loss (&r, n, train);
   if (train)
@@ -857,6 +924,7 @@ get_recording (TrbVulkanExecutor  *self,
     return NULL;
   slot->n = n;
   slot->train = train;
+  slot->indexed = indexed;
   slot->last_used = ++self->use_counter;
   if (train && n == self->max_batch)
     self->dispatches_per_step = slot->dispatches;
@@ -1175,6 +1243,13 @@ read_stats (TrbVulkanExecutor *self,
   result->n = n;
 }
 
+static gboolean run_step (TrbVulkanExecutor    *self,
+                          Recording            *rec,
+                          int                   n,
+                          const TrbStepParams  *sp,
+                          TrbStepResult        *result,
+                          GError              **error);
+
 static gboolean
 vulkan_train_step (TrbExecutor          *executor,
                    const TrbBatch       *batch,
@@ -1183,16 +1258,26 @@ vulkan_train_step (TrbExecutor          *executor,
                    GError              **error)
 {
   TrbVulkanExecutor *self = TRB_VULKAN_EXECUTOR (executor);
-  StepUniform *u;
   Recording *rec;
 
   if (!check_prepared (self, error) || !load_batch (self, batch, error))
     return FALSE;
-  rec = get_recording (self, batch->n, TRUE, error);
+  rec = get_recording (self, batch->n, TRUE, FALSE, error);
   if (rec == NULL)
     return FALSE;
+  return run_step (self, rec, batch->n, sp, result, error);
+}
 
-  u = (StepUniform *) self->step->map;
+static gboolean
+run_step (TrbVulkanExecutor    *self,
+          Recording            *rec,
+          int                   n,
+          const TrbStepParams  *sp,
+          TrbStepResult        *result,
+          GError              **error)
+{
+  StepUniform *u = (StepUniform *) self->step->map;
+
   u->lr = (float) sp->learning_rate;
   u->momentum = (float) sp->momentum;
   u->weight_decay = (float) sp->weight_decay;
@@ -1207,7 +1292,7 @@ vulkan_train_step (TrbExecutor          *executor,
 
   if (!submit_and_wait (self, rec->cb, error))
     return FALSE;
-  read_stats (self, batch->n, result);
+  read_stats (self, n, result);
   if (!isfinite (result->loss_sum))
     {
       g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_DIVERGED,
@@ -1229,11 +1314,89 @@ vulkan_evaluate (TrbExecutor     *executor,
 
   if (!check_prepared (self, error) || !load_batch (self, batch, error))
     return FALSE;
-  rec = get_recording (self, batch->n, FALSE, error);
+  rec = get_recording (self, batch->n, FALSE, FALSE, error);
   if (rec == NULL || !submit_and_wait (self, rec->cb, error))
     return FALSE;
   read_stats (self, batch->n, result);
   return TRUE;
+}
+
+static gboolean
+vulkan_upload_dataset (TrbExecutor          *executor,
+                       const TrbDataSource  *data,
+                       GError              **error)
+{
+  TrbVulkanExecutor *self = TRB_VULKAN_EXECUTOR (executor);
+  const VkPhysicalDeviceProperties *props;
+  int classes;
+  gsize bytes;
+
+  if (!check_prepared (self, error))
+    return FALSE;
+  props = trb_vulkan_context_get_properties (self->ctx);
+  classes = trb_model_spec_get_n_classes (self->spec);
+  if (data->feature_type != TRB_FEATURE_U8 ||
+      data->feature_size != trb_model_spec_get_input_size (self->spec) ||
+      !g_size_checked_mul (&bytes, data->n_samples, data->feature_size) ||
+      bytes > props->limits.maxStorageBufferRange - 4 || data->n_samples > G_MAXINT32 / 2)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_UNSUPPORTED,
+                   _("The data set does not fit on the graphics device."));
+      return FALSE;
+    }
+  for (gsize i = 0; i < data->n_samples; i++)
+    if (data->labels[i] < 0 || data->labels[i] >= classes)
+      {
+        g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
+                     _("A sample has the label %d, but the model knows only %d classes."),
+                     data->labels[i], classes);
+        return FALSE;
+      }
+  if ((self->data = new_buf (self, (bytes + 3) / 4 * 4, error)) == NULL ||
+      (self->data_labels = new_buf (self, data->n_samples * 4, error)) == NULL ||
+      (self->indices = new_buf (self, (gsize) self->max_batch * 4, error)) == NULL)
+    {
+      self->data = NULL;
+      return FALSE;
+    }
+  memcpy (self->data->map, data->features, bytes);
+  memcpy (self->data_labels->map, data->labels, data->n_samples * 4);
+  self->data_n = data->n_samples;
+  self->data_scale = (float) data->u8_scale;
+  return TRUE;
+}
+
+static gboolean
+vulkan_train_step_indexed (TrbExecutor          *executor,
+                           const gint32         *indices,
+                           int                   n,
+                           const TrbStepParams  *sp,
+                           TrbStepResult        *result,
+                           GError              **error)
+{
+  TrbVulkanExecutor *self = TRB_VULKAN_EXECUTOR (executor);
+  Recording *rec;
+
+  if (!check_prepared (self, error))
+    return FALSE;
+  if (self->data == NULL || n > self->max_batch)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
+                   _("A batch does not match the data set on the device."));
+      return FALSE;
+    }
+  for (int s = 0; s < n; s++)
+    if (indices[s] < 0 || (gsize) indices[s] >= self->data_n)
+      {
+        g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
+                     _("A batch does not match the data set on the device."));
+        return FALSE;
+      }
+  memcpy (self->indices->map, indices, (gsize) n * 4);
+  rec = get_recording (self, n, TRUE, TRUE, error);
+  if (rec == NULL)
+    return FALSE;
+  return run_step (self, rec, n, sp, result, error);
 }
 
 static void
@@ -1247,6 +1410,8 @@ executor_iface_init (TrbExecutorInterface *iface)
   iface->set_prox_anchor = vulkan_set_prox_anchor;
   iface->train_step = vulkan_train_step;
   iface->evaluate = vulkan_evaluate;
+  iface->upload_dataset = vulkan_upload_dataset;
+  iface->train_step_indexed = vulkan_train_step_indexed;
 }
 
 /* ---- stand-alone GEMM, for tests and the benchmark ---- */

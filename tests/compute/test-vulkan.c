@@ -72,12 +72,29 @@ test_gemm (void)
 {
   g_autoptr(TrbExecutor) vk = trb_vulkan_executor_new (context);
 
-  for (int iter = 0; iter < 18; iter++)
+  /* Shapes for the vec4 kernels (NN, NT and TN with the sizes read along multiples of four):
+   * ragged edges, sizes of 4 (mod 8), tiny K. */
+  const int vec4_shapes[][5] = {
+    { 256, 200, 784, 0, 0 }, { 257, 100, 64, 0, 0 }, { 67, 260, 12, 0, 0 },
+    { 10, 200, 784, 0, 1 }, { 61, 37, 200, 0, 1 }, { 12, 100, 4, 0, 1 },
+    { 200, 784, 10, 1, 0 }, { 84, 12, 7, 1, 0 }, { 20, 68, 1, 1, 0 },
+  };
+
+  for (int iter = 0; iter < 27; iter++)
     {
       int m = sizes[g_rand_int_range (rng, 0, G_N_ELEMENTS (sizes))];
       int n = sizes[g_rand_int_range (rng, 0, G_N_ELEMENTS (sizes))];
       int k = sizes[g_rand_int_range (rng, 0, G_N_ELEMENTS (sizes))];
       gboolean ta = iter % 3 == 1, tb = iter % 3 == 2;
+
+      if (iter >= 18)
+        {
+          m = vec4_shapes[iter - 18][0];
+          n = vec4_shapes[iter - 18][1];
+          k = vec4_shapes[iter - 18][2];
+          ta = vec4_shapes[iter - 18][3];
+          tb = vec4_shapes[iter - 18][4];
+        }
       g_autofree float *a = g_new (float, (gsize) m * k), *b = g_new (float, (gsize) k * n);
       g_autofree float *c = g_new (float, (gsize) m * n);
       g_autofree double *ad = g_new (double, (gsize) m * k), *bd = g_new (double, (gsize) k * n);
@@ -207,17 +224,18 @@ test_layer_gradients (void)
 }
 
 static TrbWeights *
-train_steps (TrbExecutor         *executor,
-             TrbModelSpec        *spec,
-             TrbWeights          *init,
-             const TrbStepParams *step,
-             int                  batch,
-             int                  n_steps)
+train_steps_on (TrbExecutor         *executor,
+                TrbModelSpec        *spec,
+                TrbWeights          *init,
+                const TrbStepParams *step,
+                int                  batch,
+                int                  n_steps,
+                const TrbDataSource *source)
 {
   g_autoptr(GError) error = NULL;
   TrbTrainerConfig config = { 0 };
   g_autoptr(TrbTrainer) trainer = NULL;
-  TrbDataSource data = train_set->source;
+  TrbDataSource data = *source;
   TrbWeights *out;
 
   config.epochs = 1;
@@ -229,6 +247,18 @@ train_steps (TrbExecutor         *executor,
   out = trb_trainer_run (trainer, init, &data, NULL, &error);
   g_assert_no_error (error);
   return out;
+}
+
+/* Byte data: the Vulkan executor keeps it on the device and gathers batches there. */
+static TrbWeights *
+train_steps (TrbExecutor         *executor,
+             TrbModelSpec        *spec,
+             TrbWeights          *init,
+             const TrbStepParams *step,
+             int                  batch,
+             int                  n_steps)
+{
+  return train_steps_on (executor, spec, init, step, batch, n_steps, &train_set->source);
 }
 
 static void
@@ -278,6 +308,21 @@ check_model (const char          *json,
                  update_nmse);
     }
   g_assert_cmpfloat (trb_weights_max_abs_difference (got, again), ==, 0.0);
+
+  /* The same data as floats takes the host path: the very same result. */
+  {
+    gsize count = (gsize) batch * n_steps * 784;
+    g_autofree float *xf = g_new (float, count);
+    TrbDataSource fsrc = train_set->source;
+    g_autoptr(TrbWeights) host = NULL;
+
+    for (gsize i = 0; i < count; i++)
+      xf[i] = train_set->images[i] * (float) (1.0 / 255.0);
+    fsrc.feature_type = TRB_FEATURE_F32;
+    fsrc.features = xf;
+    host = train_steps_on (vk, spec, init, sp, batch, n_steps, &fsrc);
+    g_assert_cmpfloat (trb_weights_max_abs_difference (got, host), ==, 0.0);
+  }
 }
 
 static void
@@ -391,6 +436,54 @@ test_device_lost (void)
   g_assert_no_error (error);
   g_assert_cmpfloat (trb_weights_max_abs_difference (got, want), ==, 0.0);
   g_assert_true (trb_vulkan_executor_get_context (TRB_VULKAN_EXECUTOR (vk)) != own);
+}
+
+static void
+test_resident_dataset (void)
+{
+  g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (trb_model_spec_json_niid_cnn (),
+                                                                -1, NULL);
+  g_autoptr(TrbWeights) init = trb_model_spec_init_weights (spec, 2);
+  g_autoptr(TrbExecutor) a = trb_vulkan_executor_new (context);
+  g_autoptr(TrbExecutor) b = trb_vulkan_executor_new (context);
+  g_autoptr(TrbWeights) wa = NULL;
+  g_autoptr(TrbWeights) wb = NULL;
+  g_autoptr(GError) error = NULL;
+  gint32 idx[5] = { 399, 3, 17, 0, 250 }, bad[2] = { 1, 400 };
+  g_autofree float *x = g_new (float, 5 * 784);
+  gint32 labels[5];
+  TrbBatch batch = { 5, x, labels };
+  TrbStepParams sp;
+  TrbStepResult ra, rb;
+
+  trb_step_params_init_sgd (&sp, 0.1, 0.9);
+  for (int s = 0; s < 5; s++)
+    {
+      labels[s] = train_set->labels[idx[s]];
+      for (int f = 0; f < 784; f++)
+        x[s * 784 + f] = train_set->images[(gsize) idx[s] * 784 + f] * (float) (1.0 / 255.0);
+    }
+  g_assert_true (trb_executor_prepare (a, spec, 8, &error));
+  g_assert_true (trb_executor_set_weights (a, init, NULL, &error));
+  g_assert_true (trb_executor_upload_dataset (a, &train_set->source, &error));
+  g_assert_no_error (error);
+  g_assert_true (trb_executor_prepare (b, spec, 8, &error));
+  g_assert_true (trb_executor_set_weights (b, init, NULL, &error));
+  for (int step = 1; step <= 3; step++)
+    {
+      sp.step = step;
+      g_assert_true (trb_executor_train_step_indexed (a, idx, 5, &sp, &ra, &error));
+      g_assert_true (trb_executor_train_step (b, &batch, &sp, &rb, &error));
+      g_assert_no_error (error);
+      g_assert_cmpfloat (ra.loss_sum, ==, rb.loss_sum);
+    }
+  wa = trb_executor_get_weights (a);
+  wb = trb_executor_get_weights (b);
+  g_assert_cmpfloat (trb_weights_max_abs_difference (wa, wb), ==, 0.0);
+
+  /* An index outside the data set is refused. */
+  g_assert_false (trb_executor_train_step_indexed (a, bad, 2, &sp, &ra, &error));
+  g_assert_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA);
 }
 
 static void
@@ -516,6 +609,7 @@ main (int   argc,
   g_test_add_func ("/compute/vulkan/adam-fedprox", test_adam_fedprox);
   g_test_add_func ("/compute/vulkan/evaluate", test_evaluate);
   g_test_add_func ("/compute/vulkan/device-lost", test_device_lost);
+  g_test_add_func ("/compute/vulkan/resident-dataset", test_resident_dataset);
   g_test_add_func ("/compute/vulkan/unsupported", test_unsupported);
   g_test_add_func ("/compute/vulkan/choice", test_choice);
 

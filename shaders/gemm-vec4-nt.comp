@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//
+// The GEMM of gemm.comp when both A and B are read along K (C = A·Bᵀ, as a dense layer's
+// forward pass), with K, strides and offsets multiples of four: four K-steps per RGBA32F fetch
+// of each operand, and dot products into an 8×8 register tile.
+#version 450
+
+layout (local_size_x = 8, local_size_y = 8) in;
+
+layout (set = 0, binding = 0) buffer C { float c[]; };
+layout (set = 0, binding = 1) readonly buffer Bias { float bias[]; };
+layout (set = 0, binding = 2) readonly buffer Mask { float mask[]; };
+layout (set = 0, binding = 6) uniform samplerBuffer A;
+layout (set = 0, binding = 7) uniform samplerBuffer B;
+
+layout (push_constant) uniform Params
+{
+  int m, n, k;
+  int a_off, a_si, a_sp;
+  int b_off, b_sp, b_sj;
+  int a_bs, b_bs, c_bs;
+  int ldc, flags;
+  float alpha;
+} p;
+
+const int BIAS_COL = 1;
+const int BIAS_ROW = 2;
+const int RELU = 4;
+const int ACCUMULATE = 8;
+const int MASK = 16;
+
+void
+main ()
+{
+  int i0 = int (gl_GlobalInvocationID.y) * 8;
+  int j0 = int (gl_GlobalInvocationID.x) * 8;
+  int z = int (gl_WorkGroupID.z);
+
+  if (i0 >= p.m || j0 >= p.n)
+    return;
+
+  int a_base = (p.a_off + z * p.a_bs) >> 2;
+  int b_base = (p.b_off + z * p.b_bs) >> 2;
+  int ai[8];
+  int bj[8];
+  vec4 acc0[8];
+  vec4 acc1[8];
+
+  for (int t = 0; t < 8; t++)
+    {
+      ai[t] = a_base + ((min (i0 + t, p.m - 1) * p.a_si) >> 2);
+      bj[t] = b_base + ((min (j0 + t, p.n - 1) * p.b_sj) >> 2);
+      acc0[t] = vec4 (0.0);
+      acc1[t] = vec4 (0.0);
+    }
+
+  for (int q = 0; q < (p.k >> 2); q++)
+    {
+      vec4 bv[8];
+
+      for (int u = 0; u < 8; u++)
+        bv[u] = texelFetch (B, bj[u] + q);
+      for (int t = 0; t < 8; t++)
+        {
+          vec4 a = texelFetch (A, ai[t] + q);
+          acc0[t] += vec4 (dot (a, bv[0]), dot (a, bv[1]), dot (a, bv[2]), dot (a, bv[3]));
+          acc1[t] += vec4 (dot (a, bv[4]), dot (a, bv[5]), dot (a, bv[6]), dot (a, bv[7]));
+        }
+    }
+
+  int c_base = z * p.c_bs;
+  for (int t = 0; t < 8; t++)
+    {
+      int i = i0 + t;
+      if (i >= p.m)
+        break;
+      for (int u = 0; u < 8; u++)
+        {
+          int j = j0 + u;
+          if (j >= p.n)
+            break;
+          int ci = c_base + i * p.ldc + j;
+          float v = p.alpha * (u < 4 ? acc0[t][u] : acc1[t][u - 4]);
+          if ((p.flags & ACCUMULATE) != 0)
+            v += c[ci];
+          if ((p.flags & BIAS_COL) != 0)
+            v += bias[j];
+          if ((p.flags & BIAS_ROW) != 0)
+            v += bias[i];
+          if ((p.flags & RELU) != 0)
+            v = max (v, 0.0);
+          if ((p.flags & MASK) != 0 && !(mask[ci] > 0.0))
+            v = 0.0;
+          c[ci] = v;
+        }
+    }
+}

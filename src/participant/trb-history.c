@@ -1,0 +1,1828 @@
+/* trb-history.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "trb-history"
+
+#include "config.h"
+
+#include "trb-history.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#include "compute/trb-model-spec.h"
+#include "compute/trb-trainer.h"
+#include "compute/trb-weights.h"
+#include "ledger/trb-checkpoint.h"
+#include "ledger/trb-ledger-entry.h"
+#include "ledger/trb-ledger-error.h"
+#include "ledger/trb-ledger-history.h"
+#include "ledger/trb-note.h"
+#include "ledger/trb-note-verifier.h"
+#include "net/trb-contributor.h"
+#include "net/trb-idx.h"
+
+static const char * const migration_steps[] = {
+  "CREATE TABLE history_networks (origin TEXT PRIMARY KEY, halted INTEGER NOT NULL DEFAULT 0,"
+  "  halted_at INTEGER, decision TEXT, fetched_size INTEGER NOT NULL DEFAULT 0,"
+  "  witnessed_size INTEGER NOT NULL DEFAULT 0);"
+  "CREATE TABLE history_entries (origin TEXT NOT NULL, leaf_index INTEGER NOT NULL,"
+  "  type TEXT NOT NULL, data TEXT NOT NULL, task TEXT, round INTEGER, participant TEXT,"
+  "  time INTEGER NOT NULL, verified_size INTEGER, problem TEXT,"
+  "  PRIMARY KEY (origin, leaf_index));"
+  "CREATE INDEX history_entries_by_round ON history_entries (origin, task, round);"
+  "CREATE TABLE history_tasks (origin TEXT NOT NULL, task TEXT NOT NULL, json TEXT NOT NULL,"
+  "  PRIMARY KEY (origin, task));"
+  "CREATE TABLE history_checkpoints (origin TEXT NOT NULL, size INTEGER NOT NULL,"
+  "  cosigners INTEGER NOT NULL, PRIMARY KEY (origin, size));"
+  "CREATE TABLE history_datasets (origin TEXT NOT NULL, update_hash TEXT NOT NULL,"
+  "  dataset TEXT NOT NULL, PRIMARY KEY (origin, update_hash));",
+};
+
+struct _TrbHistory
+{
+  GObject   parent_instance;
+
+  TrbStore *store;
+  GMutex    lock;
+};
+
+G_DEFINE_FINAL_TYPE (TrbHistory, trb_history, G_TYPE_OBJECT)
+
+enum {
+  CHANGED,
+  HALTED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_QUARK (trb-history-error-quark, trb_history_error)
+
+typedef struct
+{
+  char *origin;
+  char *name;
+  char *url;
+  char *ledger_key;
+  char *address;
+} Network;
+
+static void
+network_free (Network *network)
+{
+  g_free (network->origin);
+  g_free (network->name);
+  g_free (network->url);
+  g_free (network->ledger_key);
+  g_free (network->address);
+  g_free (network);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Network, network_free)
+
+void
+trb_reward_total_free (TrbRewardTotal *total)
+{
+  if (total == NULL)
+    return;
+  g_free (total->origin);
+  g_free (total->network);
+  g_free (total->wallet);
+  g_free (total);
+}
+
+void
+trb_round_reconciliation_free (TrbRoundReconciliation *item)
+{
+  if (item == NULL)
+    return;
+  g_free (item->origin);
+  g_free (item->network);
+  g_free (item->wallet);
+  g_free (item->task);
+  g_free (item->update);
+  g_free (item->dataset);
+  g_free (item->reason);
+  g_free (item);
+}
+
+void
+trb_model_version_free (TrbModelVersion *version)
+{
+  if (version == NULL)
+    return;
+  g_free (version->origin);
+  g_free (version->task);
+  g_free (version->model);
+  g_free (version->parent);
+  g_free (version->my_datasets);
+  g_free (version->problem);
+  g_free (version);
+}
+
+static void
+trb_history_finalize (GObject *object)
+{
+  TrbHistory *self = TRB_HISTORY (object);
+
+  g_clear_object (&self->store);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (trb_history_parent_class)->finalize (object);
+}
+
+static void
+trb_history_class_init (TrbHistoryClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = trb_history_finalize;
+
+  /**
+   * TrbHistory::changed:
+   *
+   * Emitted on the main context after a synchronisation changed what the history holds.
+   */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                   NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * TrbHistory::halted:
+   * @origin: the network
+   *
+   * Emitted when a network showed inconsistent histories: participation in it stops until the
+   * user decides.
+   */
+  signals[HALTED] = g_signal_new ("halted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+trb_history_init (TrbHistory *self)
+{
+  g_mutex_init (&self->lock);
+}
+
+/**
+ * trb_history_migrate:
+ * @store: the local store
+ * @error: return location for an error
+ *
+ * Creates the tables of component "history" (and those of "net" and "ledger" it reads).
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+trb_history_migrate (TrbStore  *store,
+                     GError   **error)
+{
+  g_return_val_if_fail (TRB_IS_STORE (store), FALSE);
+
+  return trb_contributor_migrate (store, error) &&
+         trb_store_migrate (store, "history", migration_steps, G_N_ELEMENTS (migration_steps),
+                            error);
+}
+
+/**
+ * trb_history_new:
+ * @store: the local store
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): the history kept in @store, or %NULL on error
+ */
+TrbHistory *
+trb_history_new (TrbStore  *store,
+                 GError   **error)
+{
+  TrbHistory *self;
+
+  g_return_val_if_fail (TRB_IS_STORE (store), NULL);
+
+  if (!trb_history_migrate (store, error))
+    return NULL;
+  self = g_object_new (TRB_TYPE_HISTORY, NULL);
+  self->store = g_object_ref (store);
+  return self;
+}
+
+TrbStore *
+trb_history_get_store (TrbHistory *self)
+{
+  g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
+  return self->store;
+}
+
+/* ---- store helpers ------------------------------------------------------------------------ */
+
+static sqlite3_stmt *
+prepare (TrbHistory *self,
+         const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (trb_store_get_db (self->store), sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_critical ("Cannot prepare “%s”: %s", sql,
+                  sqlite3_errmsg (trb_store_get_db (self->store)));
+      return NULL;
+    }
+  return stmt;
+}
+
+static char *
+column_dup (sqlite3_stmt *stmt,
+            int           column)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+}
+
+static Network *
+lookup_network (TrbHistory *self,
+                const char *origin)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT origin, name, url, ledger_key, address "
+                                                "FROM net_networks WHERE origin = ?");
+  Network *network;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return NULL;
+  network = g_new0 (Network, 1);
+  network->origin = column_dup (stmt, 0);
+  network->name = column_dup (stmt, 1);
+  network->url = column_dup (stmt, 2);
+  network->ledger_key = column_dup (stmt, 3);
+  network->address = column_dup (stmt, 4);
+  return network;
+}
+
+static void
+ensure_network_row (TrbHistory *self,
+                    const char *origin)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT OR IGNORE INTO history_networks (origin) "
+                                                "VALUES (?)");
+
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  sqlite3_step (stmt);
+}
+
+static gint64
+network_int (TrbHistory *self,
+             const char *origin,
+             const char *column)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT %s FROM history_networks WHERE origin = ?",
+                                          column);
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, sql);
+
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return 0;
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+static void
+set_network_int (TrbHistory *self,
+                 const char *origin,
+                 const char *column,
+                 gint64      value)
+{
+  g_autofree char *sql = g_strdup_printf ("UPDATE history_networks SET %s = ? WHERE origin = ?",
+                                          column);
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, sql);
+
+  ensure_network_row (self, origin);
+  sqlite3_bind_int64 (stmt, 1, value);
+  sqlite3_bind_text (stmt, 2, origin, -1, SQLITE_TRANSIENT);
+  sqlite3_step (stmt);
+}
+
+/* Participation stops: the history's own flag, which the participation loop reads, and the
+ * contributor's, so that the command-line participant stops too. */
+static gboolean
+halt (TrbHistory  *self,
+      const char  *origin,
+      const char  *why,
+      GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(sqlite3_stmt) net = NULL;
+
+  ensure_network_row (self, origin);
+  stmt = prepare (self, "UPDATE history_networks SET halted = 1, halted_at = ?, decision = NULL "
+                        "WHERE origin = ? AND halted = 0 AND decision IS NULL");
+  sqlite3_bind_int64 (stmt, 1, g_get_real_time () / G_USEC_PER_SEC);
+  sqlite3_bind_text (stmt, 2, origin, -1, SQLITE_TRANSIENT);
+  sqlite3_step (stmt);
+  net = prepare (self, "UPDATE net_networks SET compromised = 1 WHERE origin = ?");
+  sqlite3_bind_text (net, 1, origin, -1, SQLITE_TRANSIENT);
+  sqlite3_step (net);
+
+  g_clear_error (error);
+  /* Translators: the first %s is a sentence saying what was found. */
+  g_set_error (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_INCONSISTENT,
+               _("%s Tributary stopped taking part in this network until you decide what to "
+                 "do."), why);
+  return FALSE;
+}
+
+/* ---- waiting on the thread-default context ------------------------------------------------ */
+
+static void
+store_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  while (*slot == NULL)
+    g_main_context_iteration (context, TRUE);
+  return *slot;
+}
+
+static GBytes *
+fetch_proof (TrbClient     *client,
+             gboolean       inclusion,
+             guint64        a,
+             guint64        b,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) proof = NULL;
+
+  if (inclusion)
+    trb_client_get_inclusion_proof_async (client, a, b, cancellable, store_result_cb, &result);
+  else
+    trb_client_get_consistency_proof_async (client, a, b, cancellable, store_result_cb, &result);
+  proof = trb_client_json_finish (client, wait_for (&result), error);
+  if (proof == NULL)
+    return NULL;
+  return trb_client_proof_from_json (proof, error);
+}
+
+static JsonArray *
+fetch_entries (TrbClient     *client,
+               guint64        start,
+               guint64        end,
+               GCancellable  *cancellable,
+               JsonObject   **page_out,
+               GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) page = NULL;
+  JsonNode *entries;
+
+  trb_client_get_entries_async (client, start, end, cancellable, store_result_cb, &result);
+  page = trb_client_json_finish (client, wait_for (&result), error);
+  if (page == NULL)
+    return NULL;
+  entries = json_object_get_member (page, "entries");
+  if (entries == NULL || !JSON_NODE_HOLDS_ARRAY (entries) ||
+      json_object_get_int_member_with_default (page, "start", -1) != (gint64) start ||
+      json_array_get_length (json_node_get_array (entries)) == 0 ||
+      json_array_get_length (json_node_get_array (entries)) > end - start)
+    {
+      g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_PROTOCOL,
+                           _("The network sent an unreadable page of its ledger."));
+      return NULL;
+    }
+  *page_out = g_steal_pointer (&page);
+  return json_node_get_array (entries);
+}
+
+static gboolean
+is_tampering (const GError *error)
+{
+  return g_error_matches (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_INCONSISTENT) ||
+         g_error_matches (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_UNTRUSTED_KEY) ||
+         g_error_matches (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_BAD_PROOF) ||
+         g_error_matches (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_WRONG_ORIGIN);
+}
+
+static guint
+count_cosigners (const char *note,
+                 const char *origin)
+{
+  g_autoptr(TrbNote) parsed = trb_note_parse (note, strlen (note), NULL);
+  guint n = 0;
+
+  if (parsed == NULL)
+    return 0;
+  for (guint i = 0; i < trb_note_get_n_signatures (parsed); i++)
+    if (g_strcmp0 (trb_note_get_signature_name (parsed, i), origin) != 0)
+      n++;
+  return n;
+}
+
+/* ---- synchronisation ---------------------------------------------------------------------- */
+
+static gboolean
+wanted (TrbLedgerEntry *entry,
+        const char     *address)
+{
+  switch (trb_ledger_entry_get_entry_type (entry))
+    {
+    case TRB_LEDGER_ENTRY_ROUND_OPENED:
+    case TRB_LEDGER_ENTRY_ROUND_CLOSED:
+      return TRUE;
+    case TRB_LEDGER_ENTRY_PARTICIPANT_JOINED:
+    case TRB_LEDGER_ENTRY_UPDATE_ACCEPTED:
+    case TRB_LEDGER_ENTRY_REWARD:
+      return address != NULL && g_strcmp0 (trb_ledger_entry_get_participant (entry), address) == 0;
+    default:
+      return FALSE;
+    }
+}
+
+static void
+store_entry (TrbHistory     *self,
+             const char     *origin,
+             guint64         index,
+             const char     *text,
+             TrbLedgerEntry *entry)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  TrbLedgerEntryType type = trb_ledger_entry_get_entry_type (entry);
+
+  stmt = prepare (self, "INSERT INTO history_entries (origin, leaf_index, type, data, task, "
+                        "round, participant, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
+                        "(origin, leaf_index) DO UPDATE SET type = excluded.type, data = "
+                        "excluded.data, task = excluded.task, round = excluded.round, "
+                        "participant = excluded.participant, time = excluded.time");
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, index);
+  sqlite3_bind_text (stmt, 3, trb_ledger_entry_type_to_string (type), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, text, -1, SQLITE_TRANSIENT);
+  if (type != TRB_LEDGER_ENTRY_PARTICIPANT_JOINED)
+    {
+      sqlite3_bind_text (stmt, 5, trb_ledger_entry_get_task (entry), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (stmt, 6, trb_ledger_entry_get_round (entry));
+    }
+  if (type == TRB_LEDGER_ENTRY_PARTICIPANT_JOINED || type == TRB_LEDGER_ENTRY_UPDATE_ACCEPTED ||
+      type == TRB_LEDGER_ENTRY_REWARD)
+    sqlite3_bind_text (stmt, 7, trb_ledger_entry_get_participant (entry), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 8, trb_ledger_entry_get_time (entry));
+  sqlite3_step (stmt);
+}
+
+static gboolean
+fetch_new_entries (TrbHistory    *self,
+                   TrbClient     *client,
+                   Network       *network,
+                   guint64        from,
+                   guint64        size,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  guint64 next = from;
+
+  while (next < size)
+    {
+      g_autoptr(JsonObject) page = NULL;
+      guint64 end = MIN (size, next + TRB_HISTORY_PAGE_SIZE);
+      JsonArray *array = fetch_entries (client, next, end, cancellable, &page, error);
+
+      if (array == NULL)
+        return FALSE;
+      trb_store_exec (self->store, "BEGIN", NULL);
+      for (guint i = 0; i < json_array_get_length (array); i++, next++)
+        {
+          const char *text = json_array_get_string_element (array, i);
+          g_autoptr(TrbLedgerEntry) entry = NULL;
+
+          if (text == NULL)
+            continue;
+          entry = trb_ledger_entry_parse (text, strlen (text), NULL);
+          if (entry != NULL && wanted (entry, network->address))
+            store_entry (self, network->origin, next, text, entry);
+        }
+      trb_store_exec (self->store, "COMMIT", NULL);
+    }
+  return TRUE;
+}
+
+/* Every entry kept and not yet verified is fetched again and checked against the checkpoint of
+ * @size; one whose bytes are not those of the tree stays unverified and never counts. */
+static gboolean
+verify_entries (TrbHistory        *self,
+                TrbClient         *client,
+                TrbLedgerHistory  *ledger,
+                Network           *network,
+                guint64            size,
+                GCancellable      *cancellable,
+                GError           **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT leaf_index FROM history_entries WHERE "
+                                                "origin = ? AND verified_size IS NULL AND "
+                                                "leaf_index < ? ORDER BY leaf_index");
+  g_autoptr(GArray) indices = g_array_new (FALSE, FALSE, sizeof (guint64));
+
+  sqlite3_bind_text (stmt, 1, network->origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, size);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      guint64 index = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (indices, index);
+    }
+
+  for (guint i = 0; i < indices->len; i++)
+    {
+      guint64 index = g_array_index (indices, guint64, i);
+      g_autoptr(JsonObject) page = NULL;
+      g_autoptr(GBytes) proof = NULL;
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(TrbLedgerEntry) entry = NULL;
+      g_autoptr(sqlite3_stmt) mark = NULL;
+      JsonArray *array = fetch_entries (client, index, index + 1, cancellable, &page, error);
+      const char *text;
+      gboolean ok;
+
+      if (array == NULL)
+        return FALSE;
+      text = json_array_get_string_element (array, 0);
+      entry = text != NULL ? trb_ledger_entry_parse (text, strlen (text), NULL) : NULL;
+      if (entry == NULL)
+        continue;
+      store_entry (self, network->origin, index, text, entry);
+      proof = fetch_proof (client, TRUE, index, size, cancellable, error);
+      if (proof == NULL)
+        return FALSE;
+      ok = trb_ledger_history_verify_inclusion (ledger, text, strlen (text), index, size,
+                                                g_bytes_get_data (proof, NULL),
+                                                g_bytes_get_size (proof) / TRB_MERKLE_HASH_SIZE,
+                                                &local_error);
+      if (ok)
+        mark = prepare (self, "UPDATE history_entries SET verified_size = ?, problem = NULL "
+                              "WHERE origin = ? AND leaf_index = ?");
+      else
+        mark = prepare (self, "UPDATE history_entries SET verified_size = NULL, problem = ? "
+                              "WHERE origin = ? AND leaf_index = ?");
+      if (ok)
+        sqlite3_bind_int64 (mark, 1, size);
+      else
+        sqlite3_bind_text (mark, 1, _("Not in the verified ledger: the network showed an "
+                                      "entry that its signed checkpoint does not contain."),
+                           -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (mark, 2, network->origin, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (mark, 3, index);
+      sqlite3_step (mark);
+    }
+  return TRUE;
+}
+
+static gboolean
+fetch_tasks (TrbHistory    *self,
+             TrbClient     *client,
+             Network       *network,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT DISTINCT task FROM history_entries "
+                                                "WHERE origin = ? AND task IS NOT NULL");
+  g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_free);
+
+  sqlite3_bind_text (stmt, 1, network->origin, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (tasks, column_dup (stmt, 0));
+
+  for (guint i = 0; i < tasks->len; i++)
+    {
+      g_autofree char *escaped = g_uri_escape_string (g_ptr_array_index (tasks, i), NULL, FALSE);
+      g_autofree char *path = g_strdup_printf ("/v1/tasks/%s", escaped);
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(JsonObject) task = NULL;
+      g_autoptr(JsonNode) node = NULL;
+      g_autofree char *json = NULL;
+      g_autoptr(sqlite3_stmt) insert = NULL;
+
+      trb_client_get_json_async (client, path, cancellable, store_result_cb, &result);
+      task = trb_client_json_finish (client, wait_for (&result), error);
+      if (task == NULL)
+        return FALSE;
+      node = json_node_init_object (json_node_alloc (), task);
+      json = json_to_string (node, FALSE);
+      insert = prepare (self, "INSERT OR REPLACE INTO history_tasks (origin, task, json) "
+                              "VALUES (?, ?, ?)");
+      sqlite3_bind_text (insert, 1, network->origin, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (insert, 2, g_ptr_array_index (tasks, i), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (insert, 3, json, -1, SQLITE_TRANSIENT);
+      sqlite3_step (insert);
+    }
+  return TRUE;
+}
+
+static void
+witness (TrbHistory   *self,
+         TrbClient    *client,
+         Network      *network,
+         const char   *note,
+         guint64       size,
+         GCancellable *cancellable)
+{
+  g_autoptr(TrbNoteSigner) cosigner = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autofree char *line = NULL;
+
+  if ((guint64) network_int (self, network->origin, "witnessed_size") >= size)
+    return;
+  cosigner = trb_client_make_cosigner (client, &error);
+  if (cosigner != NULL)
+    line = trb_checkpoint_cosign (note, strlen (note), cosigner,
+                                  g_get_real_time () / G_USEC_PER_SEC, &error);
+  if (line != NULL)
+    {
+      trb_client_post_cosignature_async (client, size, line, cancellable, store_result_cb,
+                                         &result);
+      answer = trb_client_json_finish (client, wait_for (&result), &error);
+    }
+  /* Witnessing helps others; failing at it must not stop this computer's own history. */
+  if (answer == NULL)
+    g_debug ("Could not cosign checkpoint %" G_GUINT64_FORMAT ": %s", size,
+             error != NULL ? error->message : "");
+  else
+    set_network_int (self, network->origin, "witnessed_size", size);
+}
+
+/**
+ * trb_history_sync:
+ * @self: the history
+ * @client: a client for the network, with this computer's wallet for it
+ * @origin: the network
+ * @witness: whether to cosign the verified checkpoint and send the cosignature
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * Brings the local copy of the network's ledger up to date: fetches and verifies the latest
+ * checkpoint (signature and consistency with the last one verified), the new entries that
+ * concern this wallet and every round, and the inclusion of each kept entry. Waits on the
+ * thread-default main context: call it from a worker thread (see trb_history_sync_async()).
+ * Inconsistent histories halt the network and give %TRB_HISTORY_ERROR_INCONSISTENT.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+trb_history_sync (TrbHistory    *self,
+                  TrbClient     *client,
+                  const char    *origin,
+                  gboolean       witness_checkpoint,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  g_autoptr(Network) network = NULL;
+  g_autoptr(TrbNoteVerifier) verifier = NULL;
+  g_autoptr(TrbLedgerHistory) ledger = NULL;
+  g_autoptr(TrbCheckpoint) latest = NULL;
+  g_autoptr(TrbCheckpoint) accepted = NULL;
+  g_autoptr(GBytes) consistency = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(TrbNote) parsed = NULL;
+  g_autoptr(TrbCheckpoint) body = NULL;
+  g_autoptr(GMutexLocker) locker = NULL;
+  g_autofree char *note = NULL;
+  g_autoptr(sqlite3_stmt) cosigners = NULL;
+  guint64 size, old_size = 0;
+  const char *text;
+  gsize text_len;
+
+  g_return_val_if_fail (TRB_IS_HISTORY (self), FALSE);
+  g_return_val_if_fail (TRB_IS_CLIENT (client), FALSE);
+  g_return_val_if_fail (origin != NULL, FALSE);
+
+  locker = g_mutex_locker_new (&self->lock);
+  network = lookup_network (self, origin);
+  if (network == NULL)
+    {
+      g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_NOT_JOINED,
+                           _("This computer has not joined that network."));
+      return FALSE;
+    }
+  ensure_network_row (self, origin);
+  if (network_int (self, origin, "halted"))
+    {
+      g_set_error (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_HALTED,
+                   _("Tributary stopped taking part in “%s” after it showed inconsistent "
+                     "histories."), network->name);
+      return FALSE;
+    }
+
+  verifier = trb_note_verifier_new_from_string (network->ledger_key, error);
+  if (verifier == NULL)
+    return FALSE;
+  ledger = trb_ledger_history_new (self->store, origin, verifier, &local_error);
+  if (ledger == NULL)
+    {
+      if (is_tampering (local_error))
+        return halt (self, origin, local_error->message, error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (trb_ledger_history_is_compromised (ledger))
+    return halt (self, origin, _("This network showed two histories of its ledger that cannot "
+                                 "both be true."), error);
+
+  trb_client_get_checkpoint_async (client, cancellable, store_result_cb, &result);
+  note = trb_client_get_checkpoint_finish (client, wait_for (&result), error);
+  if (note == NULL)
+    return FALSE;
+  parsed = trb_note_parse (note, strlen (note), error);
+  if (parsed == NULL)
+    return FALSE;
+  text = trb_note_get_text (parsed, &text_len);
+  body = trb_checkpoint_parse_text (text, text_len, error);
+  if (body == NULL)
+    return FALSE;
+  size = trb_checkpoint_get_size (body);
+
+  latest = trb_ledger_history_get_latest (ledger, NULL);
+  if (latest != NULL)
+    old_size = trb_checkpoint_get_size (latest);
+  if (old_size > 0 && old_size < size)
+    {
+      consistency = fetch_proof (client, FALSE, old_size, size, cancellable, error);
+      if (consistency == NULL)
+        return FALSE;
+    }
+  accepted = trb_ledger_history_accept (ledger, note, strlen (note),
+                                        consistency ? g_bytes_get_data (consistency, NULL) : NULL,
+                                        consistency ? g_bytes_get_size (consistency) / 32 : 0,
+                                        &local_error);
+  if (accepted == NULL)
+    {
+      if (is_tampering (local_error))
+        return halt (self, origin, local_error->message, error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  size = trb_checkpoint_get_size (accepted);
+  if (size > TRB_HISTORY_MAX_ENTRIES)
+    {
+      g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_PROTOCOL,
+                           _("This network’s ledger is too large to keep a copy of."));
+      return FALSE;
+    }
+
+  /* The cosignatures the node serves with the checkpoint it signed for this size. */
+  if (size == trb_checkpoint_get_size (body))
+    {
+      cosigners = prepare (self, "INSERT INTO history_checkpoints (origin, size, cosigners) "
+                                 "VALUES (?, ?, ?) ON CONFLICT (origin, size) DO UPDATE SET "
+                                 "cosigners = MAX (cosigners, excluded.cosigners)");
+      sqlite3_bind_text (cosigners, 1, origin, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (cosigners, 2, size);
+      sqlite3_bind_int (cosigners, 3, count_cosigners (note, origin));
+      sqlite3_step (cosigners);
+    }
+
+  if (!fetch_new_entries (self, client, network, network_int (self, origin, "fetched_size"), size,
+                          cancellable, error))
+    return FALSE;
+  set_network_int (self, origin, "fetched_size", size);
+  if (!verify_entries (self, client, ledger, network, size, cancellable, error))
+    return FALSE;
+  if (!fetch_tasks (self, client, network, cancellable, error))
+    return FALSE;
+  if (witness_checkpoint)
+    witness (self, client, network, note, size, cancellable);
+  return TRUE;
+}
+
+typedef struct
+{
+  char       *origin;
+  TrbKeypair *keypair;
+  gboolean    witness;
+  gboolean    was_halted;
+} SyncData;
+
+static void
+sync_data_free (SyncData *data)
+{
+  g_free (data->origin);
+  g_clear_object (&data->keypair);
+  g_free (data);
+}
+
+static void
+sync_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  TrbHistory *self = source_object;
+  SyncData *data = task_data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(Network) network = lookup_network (self, data->origin);
+  g_autoptr(TrbClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (network == NULL)
+    {
+      g_task_return_new_error (task, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_NOT_JOINED,
+                               _("This computer has not joined that network."));
+      return;
+    }
+  g_main_context_push_thread_default (context);
+  client = trb_client_new (network->url);
+  if (data->keypair != NULL)
+    trb_client_set_keypair (client, data->keypair);
+  ok = trb_history_sync (self, client, data->origin, data->witness, cancellable, &error);
+  g_clear_object (&client);
+  g_main_context_pop_thread_default (context);
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, g_steal_pointer (&error));
+}
+
+/**
+ * trb_history_sync_async:
+ * @self: the history
+ * @origin: the network
+ * @keypair: (nullable): this computer's wallet for the network, needed to witness
+ * @witness: whether to cosign the verified checkpoint and send the cosignature
+ * @cancellable: (nullable): a cancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Runs trb_history_sync() in a worker thread. Before @callback runs, #TrbHistory::changed is
+ * emitted, and #TrbHistory::halted when the network was newly halted.
+ */
+void
+trb_history_sync_async (TrbHistory          *self,
+                        const char          *origin,
+                        TrbKeypair          *keypair,
+                        gboolean             witness_checkpoint,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  SyncData *data;
+
+  g_return_if_fail (TRB_IS_HISTORY (self));
+  g_return_if_fail (origin != NULL);
+
+  data = g_new0 (SyncData, 1);
+  data->origin = g_strdup (origin);
+  data->keypair = keypair != NULL ? g_object_ref (keypair) : NULL;
+  data->witness = witness_checkpoint;
+  data->was_halted = trb_history_is_halted (self, origin);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, trb_history_sync_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) sync_data_free);
+  g_task_run_in_thread (task, sync_thread);
+}
+
+gboolean
+trb_history_sync_finish (TrbHistory    *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  SyncData *data;
+
+  g_return_val_if_fail (TRB_IS_HISTORY (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  data = g_task_get_task_data (G_TASK (result));
+  g_signal_emit (self, signals[CHANGED], 0);
+  if (!data->was_halted && trb_history_is_halted (self, data->origin))
+    {
+      data->was_halted = TRUE;
+      g_signal_emit (self, signals[HALTED], 0, data->origin);
+    }
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * trb_history_record_dataset:
+ * @self: the history
+ * @origin: the network
+ * @update: the hash of an update this computer sent
+ * @dataset: the name of the local dataset it was trained on
+ *
+ * Remembers, on this computer only, which dataset an update used.
+ */
+void
+trb_history_record_dataset (TrbHistory *self,
+                            const char *origin,
+                            const char *update,
+                            const char *dataset)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_if_fail (TRB_IS_HISTORY (self));
+  g_return_if_fail (origin != NULL && update != NULL && dataset != NULL);
+
+  stmt = prepare (self, "INSERT OR REPLACE INTO history_datasets (origin, update_hash, dataset) "
+                        "VALUES (?, ?, ?)");
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, update, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, dataset, -1, SQLITE_TRANSIENT);
+  sqlite3_step (stmt);
+}
+
+/* ---- reading ------------------------------------------------------------------------------ */
+
+/**
+ * trb_history_list_origins:
+ * @self: the history
+ *
+ * Returns: (transfer full): the networks joined, by origin
+ */
+GStrv
+trb_history_list_origins (TrbHistory *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
+
+  stmt = prepare (self, "SELECT origin FROM net_networks WHERE address IS NOT NULL "
+                        "ORDER BY name, origin");
+  while (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    g_strv_builder_add (builder, (const char *) sqlite3_column_text (stmt, 0));
+  return g_strv_builder_end (builder);
+}
+
+char *
+trb_history_dup_network_name (TrbHistory *self,
+                              const char *origin)
+{
+  g_autoptr(Network) network = NULL;
+
+  g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
+
+  network = lookup_network (self, origin);
+  return network != NULL ? g_strdup (network->name) : g_strdup (origin);
+}
+
+static TrbLedgerEntry *
+parse_column (sqlite3_stmt *stmt,
+              int           column)
+{
+  const char *text = (const char *) sqlite3_column_text (stmt, column);
+
+  return text != NULL ? trb_ledger_entry_parse (text, strlen (text), NULL) : NULL;
+}
+
+/**
+ * trb_history_list_rewards:
+ * @self: the history
+ * @origin: (nullable): a network, or %NULL for all
+ *
+ * Returns: (transfer full) (element-type TrbRewardRecord): the reward entries of this
+ *   computer's wallets, oldest first, verified or not
+ */
+GPtrArray *
+trb_history_list_rewards (TrbHistory *self,
+                          const char *origin)
+{
+  GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_reward_record_free);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (TRB_IS_HISTORY (self), records);
+
+  stmt = prepare (self, "SELECT e.origin, n.name, e.leaf_index, e.data, e.verified_size, "
+                        "e.problem FROM history_entries e JOIN net_networks n ON n.origin = "
+                        "e.origin WHERE e.type = 'reward' AND e.participant = n.address AND "
+                        "(?1 IS NULL OR e.origin = ?1) ORDER BY e.time, e.origin, e.leaf_index");
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autoptr(TrbLedgerEntry) entry = parse_column (stmt, 3);
+      TrbRewardRecord *record;
+
+      if (entry == NULL)
+        continue;
+      record = g_new0 (TrbRewardRecord, 1);
+      record->origin = column_dup (stmt, 0);
+      record->network = column_dup (stmt, 1);
+      record->wallet = g_strdup (trb_ledger_entry_get_participant (entry));
+      record->task = g_strdup (trb_ledger_entry_get_task (entry));
+      record->round = trb_ledger_entry_get_round (entry);
+      record->points = trb_ledger_entry_get_points (entry);
+      record->time = trb_ledger_entry_get_time (entry);
+      record->leaf_index = sqlite3_column_int64 (stmt, 2);
+      record->verified = sqlite3_column_type (stmt, 4) != SQLITE_NULL;
+      record->problem = record->verified ? NULL : column_dup (stmt, 5);
+      if (!record->verified && record->problem == NULL)
+        record->problem = g_strdup (_("Not yet checked against a verified checkpoint."));
+      g_ptr_array_add (records, record);
+    }
+  return records;
+}
+
+/**
+ * trb_history_list_totals:
+ * @self: the history
+ *
+ * Returns: (transfer full) (element-type TrbRewardTotal): the verified points per network and
+ *   wallet; unverified entries are counted apart and never added
+ */
+GPtrArray *
+trb_history_list_totals (TrbHistory *self)
+{
+  GPtrArray *totals = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_reward_total_free);
+  g_autoptr(GPtrArray) records = NULL;
+
+  g_return_val_if_fail (TRB_IS_HISTORY (self), totals);
+
+  records = trb_history_list_rewards (self, NULL);
+  for (guint i = 0; i < records->len; i++)
+    {
+      TrbRewardRecord *r = g_ptr_array_index (records, i);
+      TrbRewardTotal *total = NULL;
+
+      for (guint j = 0; j < totals->len && total == NULL; j++)
+        {
+          TrbRewardTotal *t = g_ptr_array_index (totals, j);
+
+          if (g_str_equal (t->origin, r->origin) && g_str_equal (t->wallet, r->wallet))
+            total = t;
+        }
+      if (total == NULL)
+        {
+          total = g_new0 (TrbRewardTotal, 1);
+          total->origin = g_strdup (r->origin);
+          total->network = g_strdup (r->network);
+          total->wallet = g_strdup (r->wallet);
+          g_ptr_array_add (totals, total);
+        }
+      if (r->verified)
+        {
+          total->points += r->points;
+          total->n_rewards++;
+        }
+      else
+        total->n_unverified++;
+    }
+  return totals;
+}
+
+static char *
+lookup_dataset (TrbHistory *self,
+                const char *origin,
+                const char *update)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT dataset FROM history_datasets WHERE "
+                                                "origin = ? AND update_hash = ?");
+
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, update, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return NULL;
+  return column_dup (stmt, 0);
+}
+
+/* The verified entry of @type for a task's round, or NULL. */
+static TrbLedgerEntry *
+lookup_round_entry (TrbHistory *self,
+                    const char *origin,
+                    const char *type,
+                    const char *task,
+                    gint64      round,
+                    gboolean   *verified)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT data, verified_size FROM history_entries "
+                                                "WHERE origin = ? AND type = ? AND task = ? AND "
+                                                "round = ? ORDER BY verified_size IS NULL, "
+                                                "leaf_index LIMIT 1");
+
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, type, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, task, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 4, round);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return NULL;
+  if (verified != NULL)
+    *verified = sqlite3_column_type (stmt, 1) != SQLITE_NULL;
+  return parse_column (stmt, 0);
+}
+
+static gboolean
+lookup_policy (TrbHistory      *self,
+               const char      *origin,
+               const char      *task,
+               TrbRewardPolicy *policy)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT json FROM history_tasks WHERE origin = ? "
+                                                "AND task = ?");
+
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, task, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return FALSE;
+  return trb_reward_policy_from_task ((const char *) sqlite3_column_text (stmt, 0), policy, NULL);
+}
+
+static gboolean
+strv_has (const char * const *strv,
+          const char         *value)
+{
+  return strv != NULL && g_strv_contains (strv, value);
+}
+
+/**
+ * trb_history_reconcile:
+ * @self: the history
+ * @origin: (nullable): a network, or %NULL for all
+ *
+ * For every update this computer's wallets contributed, what the network's reward policy
+ * promises and what the verified ledger credited, with the reason when it credited nothing or
+ * something else.
+ *
+ * Returns: (transfer full) (element-type TrbRoundReconciliation): oldest first
+ */
+GPtrArray *
+trb_history_reconcile (TrbHistory *self,
+                       const char *origin)
+{
+  GPtrArray *items = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) trb_round_reconciliation_free);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (TRB_IS_HISTORY (self), items);
+
+  stmt = prepare (self, "SELECT e.origin, n.name, e.data, e.verified_size FROM history_entries e "
+                        "JOIN net_networks n ON n.origin = e.origin WHERE e.type = "
+                        "'update_accepted' AND e.participant = n.address AND (?1 IS NULL OR "
+                        "e.origin = ?1) ORDER BY e.time, e.origin, e.leaf_index");
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autoptr(TrbLedgerEntry) entry = parse_column (stmt, 2);
+      g_autoptr(TrbLedgerEntry) closed = NULL;
+      g_autoptr(sqlite3_stmt) rewards = NULL;
+      TrbRoundReconciliation *item;
+      TrbRewardPolicy policy;
+      gboolean have_policy, closed_verified = FALSE, unverified_reward = FALSE;
+      const char *net = (const char *) sqlite3_column_text (stmt, 0);
+
+      if (entry == NULL)
+        continue;
+      item = g_new0 (TrbRoundReconciliation, 1);
+      item->origin = g_strdup (net);
+      item->network = column_dup (stmt, 1);
+      item->wallet = g_strdup (trb_ledger_entry_get_participant (entry));
+      item->task = g_strdup (trb_ledger_entry_get_task (entry));
+      item->round = trb_ledger_entry_get_round (entry);
+      item->update = g_strdup (trb_ledger_entry_get_update (entry));
+      item->samples = trb_ledger_entry_get_samples (entry);
+      item->dataset = lookup_dataset (self, net, item->update);
+      have_policy = lookup_policy (self, net, item->task, &policy);
+      item->expected = have_policy ? trb_reward_policy_expected (&policy, item->samples) : 0;
+      g_ptr_array_add (items, item);
+
+      rewards = prepare (self, "SELECT data, verified_size FROM history_entries WHERE origin = ? "
+                               "AND type = 'reward' AND task = ? AND round = ? AND "
+                               "participant = ?");
+      sqlite3_bind_text (rewards, 1, net, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (rewards, 2, item->task, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (rewards, 3, item->round);
+      sqlite3_bind_text (rewards, 4, item->wallet, -1, SQLITE_TRANSIENT);
+      while (sqlite3_step (rewards) == SQLITE_ROW)
+        {
+          g_autoptr(TrbLedgerEntry) reward = parse_column (rewards, 0);
+
+          if (reward == NULL)
+            continue;
+          if (sqlite3_column_type (rewards, 1) != SQLITE_NULL)
+            item->credited += trb_ledger_entry_get_points (reward);
+          else
+            unverified_reward = TRUE;
+        }
+
+      closed = lookup_round_entry (self, net, "round_closed", item->task, item->round,
+                                   &closed_verified);
+      if (sqlite3_column_type (stmt, 3) == SQLITE_NULL)
+        {
+          item->status = TRB_RECONCILE_NOTHING;
+          item->reason = g_strdup (_("Your update is not yet in the verified ledger."));
+        }
+      else if (closed == NULL || !closed_verified)
+        {
+          item->status = TRB_RECONCILE_PENDING;
+          item->reason = g_strdup (_("The round has not closed yet."));
+        }
+      else if (!strv_has (trb_ledger_entry_get_updates (closed), item->update))
+        {
+          item->status = item->credited > 0 ? TRB_RECONCILE_DIFFERS : TRB_RECONCILE_NOTHING;
+          item->expected = 0;
+          item->reason = g_strdup (_("Your update was not used in the round’s new model, so "
+                                     "the network’s policy pays nothing for it."));
+        }
+      else if (item->credited == item->expected)
+        {
+          item->status = item->expected > 0 ? TRB_RECONCILE_PAID : TRB_RECONCILE_NOTHING;
+          if (item->expected == 0)
+            item->reason = g_strdup_printf (
+              _("The network’s reward policy pays nothing for this round (%g points per "
+                "sample and epoch, at most %g per round)."),
+              policy.points_per_sample_epoch, policy.cap_per_round);
+        }
+      else if (item->credited == 0)
+        {
+          item->status = TRB_RECONCILE_NOTHING;
+          item->reason = unverified_reward
+                           ? g_strdup (_("The reward the network shows is not in its verified "
+                                         "ledger, so it does not count."))
+                           : g_strdup (_("The network credited nothing, although its policy "
+                                         "promises a reward for this update."));
+        }
+      else
+        {
+          g_autofree char *expected = trb_rewards_format_points (item->expected);
+          g_autofree char *credited = trb_rewards_format_points (item->credited);
+
+          item->status = TRB_RECONCILE_DIFFERS;
+          item->reason = g_strdup_printf (_("The network credited %s points where its policy "
+                                            "promises %s."), credited, expected);
+        }
+    }
+  return items;
+}
+
+/**
+ * trb_history_list_versions:
+ * @self: the history
+ * @origin: a network
+ * @task: (nullable): a task, or %NULL for all
+ *
+ * The model versions of a network's tasks, one per closed round, with this wallet's
+ * contributions to each and the verification of the entry that records it.
+ *
+ * Returns: (transfer full) (element-type TrbModelVersion): by task, then round
+ */
+GPtrArray *
+trb_history_list_versions (TrbHistory *self,
+                           const char *origin,
+                           const char *task)
+{
+  GPtrArray *versions = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_model_version_free);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(Network) network = NULL;
+
+  g_return_val_if_fail (TRB_IS_HISTORY (self), versions);
+  g_return_val_if_fail (origin != NULL, versions);
+
+  network = lookup_network (self, origin);
+  stmt = prepare (self, "SELECT leaf_index, data, verified_size, problem FROM history_entries "
+                        "WHERE origin = ?1 AND type = 'round_closed' AND (?2 IS NULL OR "
+                        "task = ?2) ORDER BY task, round, leaf_index");
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, task, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autoptr(TrbLedgerEntry) entry = parse_column (stmt, 1);
+      g_autoptr(TrbLedgerEntry) opened = NULL;
+      g_autoptr(sqlite3_stmt) mine = NULL;
+      g_autoptr(sqlite3_stmt) earlier = NULL;
+      g_autoptr(sqlite3_stmt) cosigned = NULL;
+      g_autoptr(GString) datasets = g_string_new (NULL);
+      const char * const *updates;
+      TrbModelVersion *version;
+
+      if (entry == NULL)
+        continue;
+      version = g_new0 (TrbModelVersion, 1);
+      version->origin = g_strdup (origin);
+      version->task = g_strdup (trb_ledger_entry_get_task (entry));
+      version->round = trb_ledger_entry_get_round (entry);
+      version->model = g_strdup (trb_ledger_entry_get_model (entry));
+      version->time = trb_ledger_entry_get_time (entry);
+      version->leaf_index = sqlite3_column_int64 (stmt, 0);
+      version->verified = sqlite3_column_type (stmt, 2) != SQLITE_NULL;
+      version->checkpoint_size = sqlite3_column_int64 (stmt, 2);
+      version->problem = version->verified ? NULL : column_dup (stmt, 3);
+      updates = trb_ledger_entry_get_updates (entry);
+      version->n_contributions = updates != NULL ? g_strv_length ((char **) updates) : 0;
+      for (guint m = 0; m < trb_ledger_entry_get_n_metrics (entry); m++)
+        {
+          double value;
+          const char *name = trb_ledger_entry_get_metric (entry, m, &value);
+
+          if (g_str_equal (name, "eval_accuracy") || g_str_equal (name, "accuracy"))
+            {
+              version->has_accuracy = TRUE;
+              version->accuracy = value;
+            }
+          else if (g_str_equal (name, "eval_samples") && value <= 0)
+            version->has_accuracy = FALSE;
+        }
+      opened = lookup_round_entry (self, origin, "round_opened", version->task, version->round,
+                                   NULL);
+      version->parent = g_strdup (opened != NULL ? trb_ledger_entry_get_model (opened) : NULL);
+
+      mine = prepare (self, "SELECT data FROM history_entries e JOIN net_networks n ON "
+                            "n.origin = e.origin WHERE e.origin = ? AND e.type = "
+                            "'update_accepted' AND e.task = ? AND e.round = ? AND "
+                            "e.participant = n.address AND e.verified_size IS NOT NULL");
+      sqlite3_bind_text (mine, 1, origin, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (mine, 2, version->task, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (mine, 3, version->round);
+      while (sqlite3_step (mine) == SQLITE_ROW)
+        {
+          g_autoptr(TrbLedgerEntry) update = parse_column (mine, 0);
+          g_autofree char *dataset = NULL;
+
+          if (update == NULL || !strv_has (updates, trb_ledger_entry_get_update (update)))
+            continue;
+          version->n_mine++;
+          dataset = lookup_dataset (self, origin, trb_ledger_entry_get_update (update));
+          if (datasets->len > 0)
+            g_string_append (datasets, ", ");
+          g_string_append (datasets, dataset != NULL ? dataset : _("a dataset not recorded"));
+        }
+      version->my_datasets = version->n_mine > 0 ? g_strdup (datasets->str) : NULL;
+
+      if (version->verified)
+        {
+          earlier = prepare (self, "SELECT count(*) FROM ledger_checkpoints WHERE origin = ? AND "
+                                   "size < ?");
+          sqlite3_bind_text (earlier, 1, origin, -1, SQLITE_TRANSIENT);
+          sqlite3_bind_int64 (earlier, 2, version->checkpoint_size);
+          if (sqlite3_step (earlier) == SQLITE_ROW)
+            version->n_earlier_checkpoints = sqlite3_column_int (earlier, 0);
+          /* Any later checkpoint is consistent with the one the proof was checked against, so
+           * its cosigners vouch for this entry too. */
+          cosigned = prepare (self, "SELECT MAX (cosigners) FROM history_checkpoints WHERE "
+                                    "origin = ? AND size >= ?");
+          sqlite3_bind_text (cosigned, 1, origin, -1, SQLITE_TRANSIENT);
+          sqlite3_bind_int64 (cosigned, 2, version->checkpoint_size);
+          if (sqlite3_step (cosigned) == SQLITE_ROW)
+            version->n_cosigners = sqlite3_column_int (cosigned, 0);
+        }
+      g_ptr_array_add (versions, version);
+    }
+  (void) network;
+  return versions;
+}
+
+/* ---- alerts ------------------------------------------------------------------------------- */
+
+/**
+ * trb_history_is_halted:
+ * @self: the history
+ * @origin: a network
+ *
+ * Whether participation in the network is stopped because it showed inconsistent histories
+ * and the user has not decided yet. The participation loop must not contribute while it is.
+ *
+ * Returns: %TRUE when halted
+ */
+gboolean
+trb_history_is_halted (TrbHistory *self,
+                       const char *origin)
+{
+  g_return_val_if_fail (TRB_IS_HISTORY (self), TRUE);
+  g_return_val_if_fail (origin != NULL, TRUE);
+
+  return network_int (self, origin, "halted") != 0;
+}
+
+/**
+ * trb_history_list_halted:
+ * @self: the history
+ *
+ * Returns: (transfer full): the origins of the halted networks
+ */
+GStrv
+trb_history_list_halted (TrbHistory *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
+
+  stmt = prepare (self, "SELECT origin FROM history_networks WHERE halted = 1 ORDER BY origin");
+  while (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    g_strv_builder_add (builder, (const char *) sqlite3_column_text (stmt, 0));
+  return g_strv_builder_end (builder);
+}
+
+/**
+ * trb_history_resume:
+ * @self: the history
+ * @origin: a halted network
+ * @error: return location for an error
+ *
+ * Records the user's decision to keep the network despite the alert: it is no longer halted.
+ * The evidence stays.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+trb_history_resume (TrbHistory  *self,
+                    const char  *origin,
+                    GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (TRB_IS_HISTORY (self), FALSE);
+  g_return_val_if_fail (origin != NULL, FALSE);
+
+  stmt = prepare (self, "UPDATE history_networks SET halted = 0, decision = 'resume' "
+                        "WHERE origin = ?");
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return trb_store_set_error_from_db (self->store, error);
+  g_signal_emit (self, signals[CHANGED], 0);
+  return TRUE;
+}
+
+/**
+ * trb_history_export_evidence:
+ * @self: the history
+ * @origin: a network
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): the pairs of conflicting signed checkpoints kept for the network,
+ *   as text anyone can check with the network's public key, or %NULL when there are none
+ */
+char *
+trb_history_export_evidence (TrbHistory  *self,
+                             const char  *origin,
+                             GError     **error)
+{
+  g_autoptr(Network) network = NULL;
+  g_autoptr(TrbNoteVerifier) verifier = NULL;
+  g_autoptr(TrbLedgerHistory) ledger = NULL;
+  g_autoptr(GPtrArray) evidence = NULL;
+  GString *out;
+
+  g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
+  g_return_val_if_fail (origin != NULL, NULL);
+
+  network = lookup_network (self, origin);
+  if (network == NULL)
+    {
+      g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_NOT_JOINED,
+                           _("This computer has not joined that network."));
+      return NULL;
+    }
+  verifier = trb_note_verifier_new_from_string (network->ledger_key, error);
+  if (verifier == NULL)
+    return NULL;
+  ledger = trb_ledger_history_new (self->store, origin, verifier, NULL);
+  evidence = ledger != NULL ? trb_ledger_history_list_evidence (ledger, error) : NULL;
+  if (evidence == NULL || evidence->len == 0)
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_PROTOCOL,
+                             _("There is no evidence of inconsistent histories for this "
+                               "network."));
+      return NULL;
+    }
+  out = g_string_new (NULL);
+  g_string_append_printf (out, "# Tributary ledger evidence\n# network: %s\n# origin: %s\n"
+                               "# ledger key: %s\n", network->name, origin, network->ledger_key);
+  for (guint i = 0; i < evidence->len; i++)
+    {
+      TrbLedgerEvidence *e = g_ptr_array_index (evidence, i);
+      g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc (e->detected_at);
+      g_autofree char *stamp = when != NULL ? g_date_time_format_iso8601 (when) : g_strdup ("");
+
+      g_string_append_printf (out, "\n# detected: %s\n# checkpoint verified earlier:\n%s\n"
+                                   "# conflicting checkpoint:\n%s\n", stamp, e->verified_note,
+                              e->conflicting_note);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* ---- your benefit ------------------------------------------------------------------------- */
+
+/* Limits on local evaluation. */
+#define MAX_EVALUATION_SAMPLES 100000
+
+static gboolean
+is_verified_model (TrbHistory *self,
+                   const char *origin,
+                   const char *model)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT data FROM history_entries WHERE origin = ? "
+                                                "AND type IN ('round_closed', 'round_opened') AND "
+                                                "verified_size IS NOT NULL");
+
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autoptr(TrbLedgerEntry) entry = parse_column (stmt, 0);
+
+      if (entry != NULL && g_strcmp0 (trb_ledger_entry_get_model (entry), model) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/**
+ * trb_history_download_model:
+ * @self: the history
+ * @client: a client for the network
+ * @origin: the network
+ * @model: the SHA-256 of a model version in the verified ledger
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * Downloads a model version (safetensors) named by a verified ledger entry, and checks that its
+ * SHA-256 is the one the ledger records. Waits on the thread-default main context.
+ *
+ * Returns: (transfer full): the weights, or %NULL on error
+ */
+GBytes *
+trb_history_download_model (TrbHistory    *self,
+                            TrbClient     *client,
+                            const char    *origin,
+                            const char    *model,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GBytes) blob = NULL;
+  g_autofree char *digest = NULL;
+
+  g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
+  g_return_val_if_fail (TRB_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (origin != NULL && model != NULL, NULL);
+
+  if (!is_verified_model (self, origin, model))
+    {
+      g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_PROTOCOL,
+                           _("This model version is not in the verified ledger."));
+      return NULL;
+    }
+  trb_client_download_blob_async (client, model, TRB_CLIENT_MAX_BLOB, cancellable,
+                                  store_result_cb, &result);
+  blob = trb_client_download_blob_finish (client, wait_for (&result), error);
+  if (blob == NULL)
+    return NULL;
+  digest = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, blob);
+  if (!g_str_equal (digest, model))
+    {
+      g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_PROTOCOL,
+                           _("The network sent a different file than the model version the "
+                             "ledger records."));
+      return NULL;
+    }
+  return g_steal_pointer (&blob);
+}
+
+/**
+ * trb_history_evaluate:
+ * @self: the history
+ * @origin: the network
+ * @task: the task the model belongs to
+ * @weights: the model version (safetensors)
+ * @idx_images: a local IDX images file, its labels beside it
+ * @max_samples: the most samples to evaluate, 0 for the limit
+ * @accuracy: (out): the share of samples classified right, 0…1
+ * @error: return location for an error
+ *
+ * Runs a model version on local data with the compute engine's CPU executor. Slow: call it
+ * from a worker thread (see trb_history_evaluate_async()).
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+trb_history_evaluate (TrbHistory   *self,
+                      const char   *origin,
+                      const char   *task,
+                      GBytes       *weights,
+                      const char   *idx_images,
+                      gsize         max_samples,
+                      double       *accuracy,
+                      GError      **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(TrbModelSpec) spec = NULL;
+  g_autoptr(TrbWeights) parsed = NULL;
+  g_autoptr(TrbIdxSet) data = NULL;
+  g_autofree char *spec_json = NULL;
+  TrbDataSource source;
+  TrbEvaluation evaluation;
+  JsonNode *root, *model;
+
+  g_return_val_if_fail (TRB_IS_HISTORY (self), FALSE);
+  g_return_val_if_fail (origin != NULL && task != NULL && weights != NULL, FALSE);
+  g_return_val_if_fail (idx_images != NULL && accuracy != NULL, FALSE);
+
+  stmt = prepare (self, "SELECT json FROM history_tasks WHERE origin = ? AND task = ?");
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, task, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_ROW ||
+      !json_parser_load_from_data (parser, (const char *) sqlite3_column_text (stmt, 0), -1,
+                                   NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+      (model = json_object_get_member (json_node_get_object (root), "model")) == NULL)
+    {
+      g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_PROTOCOL,
+                           _("The task’s model description is not known yet."));
+      return FALSE;
+    }
+  spec_json = json_to_string (model, FALSE);
+  spec = trb_model_spec_new_from_json (spec_json, -1, error);
+  if (spec == NULL)
+    return FALSE;
+  parsed = trb_weights_new_from_safetensors (weights, error);
+  if (parsed == NULL)
+    return FALSE;
+  data = trb_idx_set_load (idx_images, 0, 1,
+                           max_samples > 0 ? MIN (max_samples, MAX_EVALUATION_SAMPLES)
+                                           : MAX_EVALUATION_SAMPLES, error);
+  if (data == NULL)
+    return FALSE;
+  trb_idx_set_get_source (data, &source);
+  if (!trb_evaluate_on_cpu (spec, parsed, &source, &evaluation, error))
+    return FALSE;
+  *accuracy = evaluation.accuracy;
+  return TRUE;
+}
+
+typedef struct
+{
+  char *origin;
+  char *task;
+  char *model;
+  char *images;
+} BenefitData;
+
+static void
+benefit_data_free (BenefitData *data)
+{
+  g_free (data->origin);
+  g_free (data->task);
+  g_free (data->model);
+  g_free (data->images);
+  g_free (data);
+}
+
+static GBytes *
+download_in_thread (TrbHistory    *self,
+                    BenefitData   *data,
+                    GCancellable  *cancellable,
+                    GError       **error)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(Network) network = lookup_network (self, data->origin);
+  g_autoptr(TrbClient) client = NULL;
+  GBytes *blob;
+
+  if (network == NULL)
+    {
+      g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_NOT_JOINED,
+                           _("This computer has not joined that network."));
+      return NULL;
+    }
+  g_main_context_push_thread_default (context);
+  client = trb_client_new (network->url);
+  blob = trb_history_download_model (self, client, data->origin, data->model, cancellable, error);
+  g_clear_object (&client);
+  g_main_context_pop_thread_default (context);
+  return blob;
+}
+
+static void
+download_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  GError *error = NULL;
+  GBytes *blob = download_in_thread (source_object, task_data, cancellable, &error);
+
+  if (blob != NULL)
+    g_task_return_pointer (task, blob, (GDestroyNotify) g_bytes_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+/**
+ * trb_history_download_model_async:
+ *
+ * Runs trb_history_download_model() in a worker thread.
+ */
+void
+trb_history_download_model_async (TrbHistory          *self,
+                                  const char          *origin,
+                                  const char          *model,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  BenefitData *data;
+
+  g_return_if_fail (TRB_IS_HISTORY (self));
+
+  data = g_new0 (BenefitData, 1);
+  data->origin = g_strdup (origin);
+  data->model = g_strdup (model);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, trb_history_download_model_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) benefit_data_free);
+  g_task_run_in_thread (task, download_thread);
+}
+
+GBytes *
+trb_history_download_model_finish (TrbHistory    *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+evaluate_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  BenefitData *data = task_data;
+  GError *error = NULL;
+  g_autoptr(GBytes) blob = download_in_thread (source_object, data, cancellable, &error);
+  double accuracy = 0;
+
+  if (blob == NULL ||
+      !trb_history_evaluate (source_object, data->origin, data->task, blob, data->images, 0,
+                             &accuracy, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, g_memdup2 (&accuracy, sizeof accuracy), g_free);
+}
+
+/**
+ * trb_history_evaluate_async:
+ * @self: the history
+ * @origin: the network
+ * @task: the task
+ * @model: the model version's hash
+ * @idx_images: a local IDX images file, its labels beside it
+ * @cancellable: (nullable): a cancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Downloads a verified model version and evaluates it on local data, off the main thread.
+ */
+void
+trb_history_evaluate_async (TrbHistory          *self,
+                            const char          *origin,
+                            const char          *task,
+                            const char          *model,
+                            const char          *idx_images,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) gtask = NULL;
+  BenefitData *data;
+
+  g_return_if_fail (TRB_IS_HISTORY (self));
+
+  data = g_new0 (BenefitData, 1);
+  data->origin = g_strdup (origin);
+  data->task = g_strdup (task);
+  data->model = g_strdup (model);
+  data->images = g_strdup (idx_images);
+  gtask = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (gtask, trb_history_evaluate_async);
+  g_task_set_task_data (gtask, data, (GDestroyNotify) benefit_data_free);
+  g_task_run_in_thread (gtask, evaluate_thread);
+}
+
+/**
+ * trb_history_evaluate_finish:
+ *
+ * Returns: the accuracy, 0…1, or a negative value with @error set
+ */
+double
+trb_history_evaluate_finish (TrbHistory    *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_autofree double *accuracy = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+  accuracy = g_task_propagate_pointer (G_TASK (result), error);
+  return accuracy != NULL ? *accuracy : -1;
+}

@@ -1,0 +1,367 @@
+/* test-history.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The history built from a real tributary-node's ledger on 127.0.0.1, with real participants
+ * contributing real rounds.
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "history-test-util.h"
+#include "ledger/trb-ledger-entry.h"
+#include "participant/trb-rewards.h"
+
+static void
+store_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
+test_rewards_and_provenance (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rewards = NULL;
+  g_autoptr(GPtrArray) from_node = NULL;
+  g_autoptr(GPtrArray) totals = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GPtrArray) versions = NULL;
+  g_autoptr(GPtrArray) back = NULL;
+  g_autofree char *csv = NULL;
+  Fixture f = { 0 };
+  const char *me;
+  gint64 total_before;
+  guint n_before;
+
+  fixture_setup (&f, "0.01");
+  me = trb_client_get_address (f.participants[0]->client);
+  for (gint64 r = 1; r <= 2; r++)
+    {
+      g_autofree char *update = NULL;
+
+      contribute_round (&f, r);
+      update = receipt_update (f.participants[0], r);
+      trb_history_record_dataset (f.history, origin_of (&f), update,
+                                  r == 1 ? "Clothing photos" : "Clothing photos (new)");
+      /* As the app does after each round. */
+      if (r == 1)
+        {
+          g_assert_true (sync_history (&f, TRUE, &error));
+          g_assert_no_error (error);
+        }
+    }
+
+  g_assert_true (sync_history (&f, TRUE, &error));
+  g_assert_no_error (error);
+  /* Witnessed: the second synchronisation sees this wallet's cosignature on the checkpoint. */
+  g_assert_true (sync_history (&f, TRUE, &error));
+  g_assert_no_error (error);
+
+  /* Totals equal the node's own reward entries; every entry is verified. */
+  from_node = node_rewards (&f.node, me);
+  g_assert_cmpuint (from_node->len, ==, 2);
+  rewards = trb_history_list_rewards (f.history, NULL);
+  g_assert_cmpuint (rewards->len, ==, from_node->len);
+  for (guint i = 0; i < rewards->len; i++)
+    {
+      TrbRewardRecord *r = g_ptr_array_index (rewards, i);
+
+      g_assert_true (r->verified);
+      g_assert_null (r->problem);
+      g_assert_cmpstr (r->wallet, ==, me);
+      g_assert_cmpint (r->points, ==,
+                       trb_ledger_entry_get_points (g_ptr_array_index (from_node, i)));
+    }
+  totals = trb_history_list_totals (f.history);
+  g_assert_cmpuint (totals->len, ==, 1);
+  g_assert_cmpint (((TrbRewardTotal *) totals->pdata[0])->points, ==, sum_points (from_node));
+  g_assert_cmpint (sum_points (from_node), >, 0);
+
+  /* Reconciliation: 120 samples × 2 epochs × 0.01 = 2.4 points for each round. */
+  items = trb_history_reconcile (f.history, NULL);
+  g_assert_cmpuint (items->len, ==, 2);
+  for (guint i = 0; i < items->len; i++)
+    {
+      TrbRoundReconciliation *item = g_ptr_array_index (items, i);
+
+      g_assert_cmpint (item->round, ==, i + 1);
+      g_assert_cmpint (item->status, ==, TRB_RECONCILE_PAID);
+      g_assert_cmpint (item->expected, ==, 2400);
+      g_assert_cmpint (item->credited, ==, item->expected);
+      g_assert_nonnull (item->dataset);
+    }
+
+  /* Provenance: two versions, each with this wallet's update and its dataset, verified. */
+  versions = trb_history_list_versions (f.history, origin_of (&f), TASK_ID);
+  g_assert_cmpuint (versions->len, ==, 2);
+  for (guint i = 0; i < versions->len; i++)
+    {
+      TrbModelVersion *v = g_ptr_array_index (versions, i);
+
+      g_assert_cmpint (v->round, ==, i + 1);
+      g_assert_true (v->verified);
+      g_assert_cmpuint (v->n_contributions, ==, N_PARTICIPANTS);
+      g_assert_cmpuint (v->n_mine, ==, 1);
+      g_assert_cmpstr (v->my_datasets, ==, i == 0 ? "Clothing photos" : "Clothing photos (new)");
+      g_assert_true (v->has_accuracy);
+      g_assert_cmpfloat (v->accuracy, >, 0.0);
+      g_assert_cmpfloat (v->accuracy, <=, 1.0);
+      /* The second version's checkpoint came after the one verified after round 1. */
+      g_assert_cmpuint (v->n_earlier_checkpoints, >=, i);
+      g_assert_cmpuint (v->n_cosigners, >=, 1);
+      g_assert_nonnull (v->parent);
+      g_assert_cmpuint (strlen (v->model), ==, 64);
+    }
+  /* Each version's parent is the model before it. */
+  g_assert_cmpstr (((TrbModelVersion *) versions->pdata[1])->parent, ==,
+                   ((TrbModelVersion *) versions->pdata[0])->model);
+
+  /* CSV round trip. */
+  csv = trb_rewards_to_csv (rewards);
+  back = trb_rewards_from_csv (csv, strlen (csv), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->len, ==, rewards->len);
+  for (guint i = 0; i < back->len; i++)
+    g_assert_true (trb_reward_record_equal (g_ptr_array_index (back, i),
+                                            g_ptr_array_index (rewards, i)));
+
+  /* Your benefit: the verified model version, run on local data, gives the accuracy the ledger
+   * records for the node's hold-out when run on the same 300 samples (same CPU executor). */
+  {
+    TrbModelVersion *v = g_ptr_array_index (versions, 1);
+    g_autofree char *images = test_dataset_path ("t10k-images-idx3-ubyte.gz");
+    g_autoptr(GBytes) weights = trb_history_download_model (f.history,
+                                                            f.participants[0]->client,
+                                                            origin_of (&f), v->model, NULL,
+                                                            &error);
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GBytes) none = NULL;
+    double accuracy = -1, async_accuracy;
+
+    g_assert_no_error (error);
+    g_assert_true (trb_history_evaluate (f.history, origin_of (&f), TASK_ID, weights, images,
+                                         300, &accuracy, &error));
+    g_assert_no_error (error);
+    g_assert_cmpfloat_with_epsilon (accuracy, v->accuracy, 1e-9);
+
+    /* Off the calling thread, on the whole local set. */
+    trb_history_evaluate_async (f.history, origin_of (&f), TASK_ID, v->model, images, NULL,
+                                store_result_cb, &result);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    async_accuracy = trb_history_evaluate_finish (f.history, result, &error);
+    g_assert_no_error (error);
+    g_assert_cmpfloat (async_accuracy, >, 0.15);
+    g_assert_cmpfloat (async_accuracy, <=, 1.0);
+    g_test_message ("accuracy on 300 samples %.4f, on the local set %.4f", accuracy,
+                    async_accuracy);
+
+    /* A hash the ledger does not name is refused. */
+    none = trb_history_download_model (f.history, f.participants[0]->client, origin_of (&f),
+                                       "00000000000000000000000000000000"
+                                       "00000000000000000000000000000000", NULL, &error);
+    g_assert_null (none);
+    g_assert_error (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_PROTOCOL);
+    g_clear_error (&error);
+  }
+
+  /* Round 3, whose reward the node then forges: shown unverified, never counted. */
+  total_before = sum_points (from_node);
+  n_before = rewards->len;
+  contribute_round (&f, 3);
+  test_node_kill (&f.node);
+  forge_reward (&f.node, me, 3);
+  test_node_start (&f.node, NULL);
+  test_participant_reconnect (f.participants[0], &f.node);
+  g_assert_true (trb_contributor_connect (f.participants[0]->contributor, &error));
+  g_assert_no_error (error);
+  g_assert_true (sync_history (&f, FALSE, &error));
+  g_assert_no_error (error);
+
+  g_clear_pointer (&rewards, g_ptr_array_unref);
+  rewards = trb_history_list_rewards (f.history, NULL);
+  g_assert_cmpuint (rewards->len, ==, n_before + 1);
+  for (guint i = 0; i < rewards->len; i++)
+    {
+      TrbRewardRecord *r = g_ptr_array_index (rewards, i);
+
+      g_assert_cmpint (r->verified, ==, r->round != 3);
+      if (r->round == 3)
+        g_assert_nonnull (r->problem);
+    }
+  g_clear_pointer (&totals, g_ptr_array_unref);
+  totals = trb_history_list_totals (f.history);
+  g_assert_cmpint (((TrbRewardTotal *) totals->pdata[0])->points, ==, total_before);
+  g_assert_cmpuint (((TrbRewardTotal *) totals->pdata[0])->n_unverified, ==, 1);
+  g_assert_cmpint (trb_rewards_total (rewards), ==, total_before);
+
+  g_clear_pointer (&items, g_ptr_array_unref);
+  items = trb_history_reconcile (f.history, NULL);
+  g_assert_cmpuint (items->len, ==, 3);
+  {
+    TrbRoundReconciliation *item = g_ptr_array_index (items, 2);
+
+    g_assert_cmpint (item->status, ==, TRB_RECONCILE_NOTHING);
+    g_assert_cmpint (item->credited, ==, 0);
+    g_assert_cmpint (item->expected, ==, 2400);
+    g_assert_nonnull (strstr (item->reason, "not in its verified ledger"));
+  }
+  g_assert_false (trb_history_is_halted (f.history, origin_of (&f)));
+
+  /* tributary-cli history --csv gives the same records, read back from its CSV. */
+  {
+    g_autofree char *home = g_build_filename (g_get_user_data_dir (), "cli", NULL);
+    g_autofree char *dir = g_build_filename (home, "tributary", NULL);
+    g_autofree char *db = g_build_filename (dir, "tributary.db", NULL);
+    g_autofree char *cli = g_build_filename (g_getenv ("TRB_BUILD_ROOT"), "src", "cli",
+                                             "tributary-cli", NULL);
+    g_autofree char *sql = g_strdup_printf ("VACUUM INTO '%s'", db);
+    g_autoptr(GSubprocessLauncher) launcher = NULL;
+    g_autoptr(GSubprocess) process = NULL;
+    g_autoptr(GPtrArray) from_cli = NULL;
+    g_autofree char *out = NULL;
+
+    g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+    g_assert_true (trb_store_exec (f.participants[0]->store, sql, &error));
+    g_assert_no_error (error);
+    launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+    g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", home, TRUE);
+    process = g_subprocess_launcher_spawn (launcher, &error, cli, "history", "--csv",
+                                           "--offline", NULL);
+    g_assert_no_error (error);
+    g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+    from_cli = trb_rewards_from_csv (out, strlen (out), &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (from_cli->len, ==, rewards->len);
+    for (guint i = 0; i < from_cli->len; i++)
+      g_assert_true (trb_reward_record_equal (g_ptr_array_index (from_cli, i),
+                                              g_ptr_array_index (rewards, i)));
+  }
+
+  fixture_teardown (&f);
+}
+
+/* A network whose policy pays nothing: the round is explained, not just empty. */
+static void
+test_round_paid_nothing (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GPtrArray) rewards = NULL;
+  Fixture f = { 0 };
+  TrbRoundReconciliation *item;
+
+  fixture_setup (&f, "0");
+  contribute_round (&f, 1);
+  g_assert_true (sync_history (&f, FALSE, &error));
+  g_assert_no_error (error);
+
+  rewards = trb_history_list_rewards (f.history, NULL);
+  g_assert_cmpuint (rewards->len, ==, 0);
+  items = trb_history_reconcile (f.history, NULL);
+  g_assert_cmpuint (items->len, ==, 1);
+  item = g_ptr_array_index (items, 0);
+  g_assert_cmpint (item->status, ==, TRB_RECONCILE_NOTHING);
+  g_assert_cmpint (item->expected, ==, 0);
+  g_assert_cmpint (item->credited, ==, 0);
+  g_assert_nonnull (item->reason);
+  g_assert_nonnull (strstr (item->reason, "pays nothing"));
+  g_test_message ("reason: %s", item->reason);
+
+  fixture_teardown (&f);
+}
+
+/* The node shows a history and later a fork of it: halted, with the evidence kept. */
+static void
+test_inconsistent_history (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *fork_dir = NULL;
+  g_autofree char *evidence = NULL;
+  g_autofree char *key_path = NULL;
+  g_auto(GStrv) halted = NULL;
+  Fixture f = { 0 };
+
+  fixture_setup (&f, "0.01");
+  g_assert_true (sync_history (&f, FALSE, &error));
+  g_assert_no_error (error);
+
+  test_node_kill (&f.node);
+  fork_dir = g_strconcat (f.node.data_dir, "-fork", NULL);
+  g_assert_cmpint (g_mkdir (fork_dir, 0700), ==, 0);
+  copy_file (f.node.data_dir, fork_dir, "node.db");
+  copy_file (f.node.data_dir, fork_dir, "node.db-wal");
+  copy_file (f.node.data_dir, fork_dir, "ledger.key");
+  key_path = g_build_filename (fork_dir, "ledger.key", NULL);
+  g_assert_cmpint (g_chmod (key_path, 0600), ==, 0);
+
+  /* The real history grows by one entry, which the history verifies. */
+  test_node_start (&f.node, NULL);
+  join_extra (&f.node);
+  test_participant_reconnect (f.participants[0], &f.node);
+  g_assert_true (trb_contributor_connect (f.participants[0]->contributor, &error));
+  g_assert_true (sync_history (&f, FALSE, &error));
+  g_assert_no_error (error);
+  test_node_kill (&f.node);
+
+  /* The fork grows differently, past that size. */
+  g_free (f.node.data_dir);
+  f.node.data_dir = g_strdup (fork_dir);
+  test_node_start (&f.node, NULL);
+  join_extra (&f.node);
+  join_extra (&f.node);
+  test_participant_reconnect (f.participants[0], &f.node);
+  g_assert_true (trb_contributor_connect (f.participants[0]->contributor, &error));
+  g_assert_no_error (error);
+
+  g_assert_false (trb_history_is_halted (f.history, origin_of (&f)));
+  g_assert_false (sync_history (&f, FALSE, &error));
+  g_assert_error (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_INCONSISTENT);
+  g_test_message ("alert: %s", error->message);
+  g_clear_error (&error);
+  g_assert_true (trb_history_is_halted (f.history, origin_of (&f)));
+  halted = trb_history_list_halted (f.history);
+  g_assert_cmpuint (g_strv_length (halted), ==, 1);
+  g_assert_cmpstr (halted[0], ==, origin_of (&f));
+
+  /* Participation stays stopped until the user decides. */
+  g_assert_false (sync_history (&f, FALSE, &error));
+  g_assert_error (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_HALTED);
+  g_clear_error (&error);
+
+  /* The evidence holds both signed checkpoints. */
+  evidence = trb_history_export_evidence (f.history, origin_of (&f), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (evidence, "# checkpoint verified earlier:"));
+  g_assert_nonnull (strstr (evidence, "# conflicting checkpoint:"));
+  g_assert_cmpuint (g_strv_length (g_strsplit (evidence, "\n— ", -1)), >=, 3);
+
+  g_assert_true (trb_history_resume (f.history, origin_of (&f), &error));
+  g_assert_false (trb_history_is_halted (f.history, origin_of (&f)));
+
+  fixture_teardown (&f);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  /* Loopback only: no proxy lookup (which would need the desktop's settings schemas). */
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_assert_cmpint (sodium_init (), >=, 0);
+
+  g_test_add_func ("/history/rewards-and-provenance", test_rewards_and_provenance);
+  g_test_add_func ("/history/round-paid-nothing", test_round_paid_nothing);
+  g_test_add_func ("/history/inconsistent", test_inconsistent_history);
+  return g_test_run ();
+}
