@@ -25,6 +25,7 @@
 #include "compute/trb-trainer.h"
 #include "compute/trb-weights.h"
 #include "net/trb-contributor.h"
+#include "ledger/trb-ledger-entry.h"
 #include "net/trb-idx.h"
 
 #define MAX_RETRY_SECONDS (10 * 60)
@@ -39,7 +40,11 @@ static const char * const participation_schema[] = {
   "  retry_at INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0);"
   "CREATE TABLE participation_events (id INTEGER PRIMARY KEY AUTOINCREMENT,"
   "  time INTEGER NOT NULL, origin TEXT NOT NULL, kind TEXT NOT NULL, message TEXT NOT NULL);",
+  /* How far the ledger was read for this address's rewards. */
+  "ALTER TABLE participation ADD COLUMN ledger_scanned INTEGER NOT NULL DEFAULT 0;",
 };
+
+#define MAX_ENTRIES_PAGE 1000
 
 struct _TrbParticipation
 {
@@ -75,6 +80,7 @@ struct _TrbParticipation
   char                  *problem;
   gint64                 retry_at;
   guint                  failures;
+  guint64                ledger_scanned;
 
   double                 progress;
   double                 eta_seconds;
@@ -247,8 +253,9 @@ save_state (TrbParticipation *self)
 
   if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
                           "INSERT OR REPLACE INTO participation (origin, state, round, model, "
-                          "seed, update_hash, last_round, problem, retry_at, failures) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &stmt, NULL) != SQLITE_OK)
+                          "seed, update_hash, last_round, problem, retry_at, failures, "
+                          "ledger_scanned) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &stmt,
+                          NULL) != SQLITE_OK)
     {
       g_warning ("Could not save the participation state: %s",
                  sqlite3_errmsg (trb_store_get_db (self->store)));
@@ -264,6 +271,7 @@ save_state (TrbParticipation *self)
   sqlite3_bind_text (stmt, 8, self->problem, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 9, self->retry_at);
   sqlite3_bind_int (stmt, 10, self->failures);
+  sqlite3_bind_int64 (stmt, 11, (gint64) self->ledger_scanned);
   if (sqlite3_step (stmt) != SQLITE_DONE)
     g_warning ("Could not save the participation state: %s",
                sqlite3_errmsg (trb_store_get_db (self->store)));
@@ -276,7 +284,8 @@ load_state (TrbParticipation *self)
 
   if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
                           "SELECT state, round, model, seed, update_hash, last_round, problem, "
-                          "retry_at, failures FROM participation WHERE origin = ?", -1, &stmt,
+                          "retry_at, failures, ledger_scanned FROM participation WHERE "
+                          "origin = ?", -1, &stmt,
                           NULL) != SQLITE_OK)
     return;
   sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_TRANSIENT);
@@ -294,6 +303,7 @@ load_state (TrbParticipation *self)
   self->problem = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
   self->retry_at = sqlite3_column_int64 (stmt, 7);
   self->failures = sqlite3_column_int (stmt, 8);
+  self->ledger_scanned = (guint64) sqlite3_column_int64 (stmt, 9);
 }
 
 static void
@@ -521,6 +531,70 @@ contributed (TrbParticipation *self)
 /* Checks the ledger as the contributor does: the checkpoint against the pinned key and the last
  * one verified, and every receipt's entry included. It waits on its own main context, so it
  * runs in a worker thread with a client of its own. */
+typedef struct
+{
+  guint64 scan_from;
+  guint64 scanned_to;
+  gint64  points;
+  gint64  round;
+} VerifyData;
+
+static void
+store_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* The reward entries for this address in the verified part of the ledger not read yet. */
+static void
+scan_rewards (TrbClient  *client,
+              VerifyData *data,
+              guint64     size)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+  guint64 start = data->scan_from;
+
+  while (start < size)
+    {
+      guint64 end = MIN (size, start + MAX_ENTRIES_PAGE);
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(JsonObject) page = NULL;
+      JsonNode *entries;
+      JsonArray *array;
+
+      trb_client_get_entries_async (client, start, end, NULL, store_result_cb, &result);
+      while (result == NULL)
+        g_main_context_iteration (context, TRUE);
+      page = trb_client_json_finish (client, result, NULL);
+      entries = page != NULL ? json_object_get_member (page, "entries") : NULL;
+      if (entries == NULL || !JSON_NODE_HOLDS_ARRAY (entries))
+        return;
+      array = json_node_get_array (entries);
+      if (json_array_get_length (array) == 0)
+        return;
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          const char *text = json_array_get_string_element (array, i);
+          g_autoptr(TrbLedgerEntry) entry = NULL;
+
+          if (text != NULL)
+            entry = trb_ledger_entry_parse (text, strlen (text), NULL);
+          if (entry != NULL &&
+              trb_ledger_entry_get_entry_type (entry) == TRB_LEDGER_ENTRY_REWARD &&
+              g_strcmp0 (trb_ledger_entry_get_participant (entry),
+                         trb_client_get_address (client)) == 0)
+            {
+              data->points += trb_ledger_entry_get_points (entry);
+              data->round = MAX (data->round, trb_ledger_entry_get_round (entry));
+            }
+        }
+      start += json_array_get_length (array);
+      data->scanned_to = start;
+    }
+}
+
 static void
 verify_thread (GTask        *task,
                gpointer      source_object,
@@ -540,6 +614,8 @@ verify_thread (GTask        *task,
   contributor = trb_contributor_new (client, self->store);
   ok = trb_contributor_connect (contributor, &error) &&
        trb_contributor_sync (contributor, self->cosign, &error);
+  if (ok)
+    scan_rewards (client, task_data, trb_contributor_get_verified_size (contributor));
   g_clear_object (&contributor);
   g_clear_object (&client);
   g_main_context_pop_thread_default (context);
@@ -558,7 +634,19 @@ verified_cb (GObject      *source,
 {
   g_autoptr(TrbParticipation) self = user_data;
   g_autoptr(GError) error = NULL;
+  VerifyData *data = g_task_get_task_data (G_TASK (result));
 
+  if (data->scanned_to > self->ledger_scanned)
+    self->ledger_scanned = data->scanned_to;
+  if (data->points > 0)
+    {
+      g_autofree char *message = NULL;
+
+      /* Translators: points are shown with three decimals, e.g. "1.500 points" */
+      message = g_strdup_printf (_("Reward credited: %.3f points, up to round %" G_GINT64_FORMAT),
+                                 data->points / 1000.0, data->round);
+      log_event (self, "reward", message);
+    }
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
       if (!self->running)
@@ -580,6 +668,7 @@ static void
 verify (TrbParticipation *self)
 {
   g_autoptr(GTask) task = NULL;
+  VerifyData *data;
 
   if (self->keypair == NULL)
     {
@@ -587,6 +676,9 @@ verify (TrbParticipation *self)
       return;
     }
   task = g_task_new (self, self->cancellable, verified_cb, g_object_ref (self));
+  data = g_new0 (VerifyData, 1);
+  data->scan_from = self->ledger_scanned;
+  g_task_set_task_data (task, data, g_free);
   g_task_run_in_thread (task, verify_thread);
 }
 

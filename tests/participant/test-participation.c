@@ -213,9 +213,19 @@ run_until_contributed (TrbParticipation *p,
 }
 
 static void
+record_event_cb (TrbParticipation *p,
+                 const char       *kind,
+                 const char       *message,
+                 GPtrArray        *events)
+{
+  g_ptr_array_add (events, g_strdup_printf ("%s: %s", kind, message));
+}
+
+static void
 test_contribute (Fixture       *f,
                  gconstpointer  data)
 {
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(TrbParticipation) p = make_participation (f->node.url, f->secret_key, f->store_path,
                                                       f->origin, f->ledger_key);
   g_autoptr(GPtrArray) states = g_ptr_array_new ();
@@ -223,6 +233,7 @@ test_contribute (Fixture       *f,
   gboolean saw_progress = FALSE;
 
   g_signal_connect_swapped (p, "notify::state", G_CALLBACK (g_ptr_array_add), states);
+  g_signal_connect (p, "event", G_CALLBACK (record_event_cb), events);
   trb_participation_start (p);
   while (trb_participation_get_last_contributed (p) < 1)
     {
@@ -243,6 +254,21 @@ test_contribute (Fixture       *f,
   run_until_contributed (p, 2);
   g_assert_cmpuint (count_updates (f, 2), ==, 1);
   g_assert_cmpint (count_verified_receipts (f), ==, 2);
+
+  /* Round 1's reward is in the ledger once round 1 closed: 1500 samples × 3 epochs × 0.01
+   * points, capped at 5 points a round. */
+  {
+    gboolean rewarded = FALSE;
+
+    for (guint i = 0; i < events->len; i++)
+      if (g_str_has_prefix (g_ptr_array_index (events, i), "reward: "))
+        {
+          g_assert_cmpstr (g_ptr_array_index (events, i), ==,
+                           "reward: Reward credited: 5.000 points, up to round 1");
+          rewarded = TRUE;
+        }
+    g_assert_true (rewarded);
+  }
   g_assert_cmpuint (trb_participation_get_n_uploads (p), ==, 2);
 }
 
