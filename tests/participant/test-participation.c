@@ -255,19 +255,28 @@ test_contribute (Fixture       *f,
   g_assert_cmpuint (count_updates (f, 2), ==, 1);
   g_assert_cmpint (count_verified_receipts (f), ==, 2);
 
-  /* Round 1's reward is in the ledger once round 1 closed: 1500 samples × 3 epochs × 0.01
-   * points, capped at 5 points a round. */
+  /* Each round's reward is in the ledger once the round closed: 1500 samples × 3 epochs ×
+   * 0.01 points, capped at 5 points a round. Round 1's is seen by round 2's check at the
+   * latest; round 2's may be seen with it, when round 2 closed quickly enough. */
   {
-    gboolean rewarded = FALSE;
+    static const char * const accepted[] = {
+      "reward: Reward credited: 5.000 points, up to round 1",
+      "reward: Reward credited: 5.000 points, up to round 2",
+      "reward: Reward credited: 10.000 points, up to round 2",
+      NULL
+    };
+    guint rewarded = 0;
 
     for (guint i = 0; i < events->len; i++)
       if (g_str_has_prefix (g_ptr_array_index (events, i), "reward: "))
         {
-          g_assert_cmpstr (g_ptr_array_index (events, i), ==,
-                           "reward: Reward credited: 5.000 points, up to round 1");
-          rewarded = TRUE;
+          const char *text = g_ptr_array_index (events, i);
+
+          g_test_message ("%s", text);
+          g_assert_true (g_strv_contains (accepted, text));
+          rewarded++;
         }
-    g_assert_true (rewarded);
+    g_assert_cmpuint (rewarded, >=, 1);
   }
   g_assert_cmpuint (trb_participation_get_n_uploads (p), ==, 2);
 }
