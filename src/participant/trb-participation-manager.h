@@ -60,14 +60,14 @@ TrbParticipation *trb_participation_manager_join_finish       (TrbParticipationM
                                                                GAsyncResult            *result,
                                                                GError                 **error);
 gboolean          trb_participation_manager_leave             (TrbParticipationManager *self,
-                                                               TrbParticipation        *participation,
+                                                               TrbParticipation        *p,
                                                                GError                 **error);
 TrbParticipation *trb_participation_manager_lookup            (TrbParticipationManager *self,
                                                                const char              *origin);
 TrbParticipation *trb_participation_manager_lookup_url        (TrbParticipationManager *self,
                                                                const char              *url);
 const char       *trb_participation_manager_get_name          (TrbParticipationManager *self,
-                                                               TrbParticipation        *participation);
+                                                               TrbParticipation        *p);
 TrbParticipation *trb_participation_manager_get_active        (TrbParticipationManager *self);
 void              trb_participation_manager_set_cosign        (TrbParticipationManager *self,
                                                                gboolean                 cosign);
