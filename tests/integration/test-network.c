@@ -500,6 +500,7 @@ test_tampered_fork (void)
 {
   g_autofree char *task = make_task (N_PARTICIPANTS, N_PARTICIPANTS);
   g_autofree char *fork_dir = NULL;
+  g_autofree char *fork_key = NULL;
   g_autofree char *real_dir = NULL;
   g_autoptr(GError) error = NULL;
   Fixture f = { 0 };
@@ -518,7 +519,8 @@ test_tampered_fork (void)
   copy_file (f.node.data_dir, fork_dir, "node.db");
   copy_file (f.node.data_dir, fork_dir, "node.db-wal");
   copy_file (f.node.data_dir, fork_dir, "ledger.key");
-  g_assert_cmpint (g_chmod (g_build_filename (fork_dir, "ledger.key", NULL), 0600), ==, 0);
+  fork_key = g_build_filename (fork_dir, "ledger.key", NULL);
+  g_assert_cmpint (g_chmod (fork_key, 0600), ==, 0);
 
   /* The real history grows by one entry, which the participant verifies. */
   test_node_start (&f.node, NULL);
