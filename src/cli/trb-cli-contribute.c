@@ -28,7 +28,7 @@ trb_cli_contribute (int    argc,
   g_autoptr(TrbStore) store = NULL;
   g_autoptr(TrbCliNetwork) network = NULL;
   g_autoptr(TrbContributor) contributor = NULL;
-  g_autoptr(TrbIdxSet) data = NULL;
+  g_autoptr(TrbTrainingSet) data = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) context = NULL;
   gint64 last = 0;
@@ -36,7 +36,8 @@ trb_cli_contribute (int    argc,
     { "network", 0, 0, G_OPTION_ARG_STRING, &network_id, N_("The network (see “networks”)"),
       N_("ID") },
     { "dataset", 0, 0, G_OPTION_ARG_FILENAME, &dataset,
-      N_("Local data: an IDX image file or a folder holding one"), N_("PATH") },
+      N_("Local data: an IDX image file or a folder holding one, a CSV table, or a folder with "
+         "one sub-folder of pictures per class"), N_("PATH") },
     { "rounds", 0, 0, G_OPTION_ARG_INT, &rounds, N_("How many rounds to take part in"), N_("N") },
     { "share", 0, 0, G_OPTION_ARG_STRING, &share,
       N_("Use only share K of N of the data (every N-th sample)"), N_("K/N") },
@@ -87,13 +88,14 @@ trb_cli_contribute (int    argc,
       return 1;
     }
 
-  data = trb_idx_set_load (dataset, part, n_parts, max_samples, &error);
+  data = trb_training_set_load (dataset, part, n_parts, max_samples, NULL, &error);
   if (data == NULL)
     {
       trb_cli_printerr ("%s", error->message);
       return 1;
     }
-  printf (_("Training on %zu local samples; only model updates are sent.\n"), data->n_samples);
+  printf (_("Training on %zu local samples; only model updates are sent.\n"),
+          trb_training_set_get_n_samples (data));
 
   if (!(contributor = trb_cli_connect (store, network, NULL)))
     return 1;

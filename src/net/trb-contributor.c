@@ -429,9 +429,8 @@ apply_privacy_policy (JsonObject *task,
 }
 
 static char *
-dataset_commitment (TrbIdxSet *data)
+dataset_commitment (TrbTrainingSet *data)
 {
-  GChecksum *fingerprint = g_checksum_new (G_CHECKSUM_SHA256);
   g_autofree char *fp = NULL;
   g_autofree char *salt_hex = NULL;
   g_autofree char *material = NULL;
@@ -439,11 +438,7 @@ dataset_commitment (TrbIdxSet *data)
 
   /* A salted commitment to the data's fingerprint: binds the update to the data without
    * revealing anything about it. */
-  g_checksum_update (fingerprint, (const guint8 *)data->labels,
-                     data->n_samples * sizeof (gint32));
-  g_checksum_update (fingerprint, data->pixels, data->n_samples * data->n_features);
-  fp = g_strdup (g_checksum_get_string (fingerprint));
-  g_checksum_free (fingerprint);
+  fp = trb_training_set_compute_digest (data);
   randombytes_buf (salt, sizeof salt);
   salt_hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, salt, sizeof salt);
   material = g_strconcat (salt_hex, fp, NULL);
@@ -493,7 +488,7 @@ save_receipt (TrbContributor  *self,
 gint64
 trb_contributor_contribute (TrbContributor  *self,
                             const char      *task,
-                            TrbIdxSet       *data,
+                            TrbTrainingSet  *data,
                             gint64           after_round,
                             guint            timeout_s,
                             GError         **error)
@@ -554,7 +549,7 @@ trb_contributor_contribute (TrbContributor  *self,
   }
   if (spec == NULL)
     return 0;
-  trb_idx_set_get_source (data, &source);
+  trb_training_set_get_source (data, &source);
   if (!trb_data_source_check (&source, spec, error))
     return 0;
 
@@ -631,7 +626,7 @@ trb_contributor_contribute (TrbContributor  *self,
 
   commitment = dataset_commitment (data);
   {
-    g_autofree char *samples = g_strdup_printf ("%" G_GSIZE_FORMAT, data->n_samples);
+    g_autofree char *samples = g_strdup_printf ("%" G_GSIZE_FORMAT, trb_training_set_get_n_samples (data));
     g_autofree char *epochs_text = g_strdup_printf ("%u", epochs);
     char loss_text[G_ASCII_DTOSTR_BUF_SIZE];
 

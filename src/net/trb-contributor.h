@@ -14,7 +14,7 @@
 #include <gio/gio.h>
 
 #include "net/trb-client.h"
-#include "net/trb-idx.h"
+#include "net/trb-training-set.h"
 #include "store/trb-store.h"
 
 G_BEGIN_DECLS
@@ -39,7 +39,7 @@ gboolean        trb_contributor_join              (TrbContributor  *self,
                                                    GError         **error);
 gint64          trb_contributor_contribute        (TrbContributor  *self,
                                                    const char      *task,
-                                                   TrbIdxSet       *data,
+                                                   TrbTrainingSet  *data,
                                                    gint64           after_round,
                                                    guint            timeout_s,
                                                    GError         **error);

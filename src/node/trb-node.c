@@ -28,7 +28,7 @@
 #include "ledger/trb-note-signer.h"
 #include "net/trb-client.h"
 #include "net/trb-http-signature.h"
-#include "net/trb-idx.h"
+#include "net/trb-training-set.h"
 #include "store/trb-store.h"
 
 #define PROTOCOL_VERSION       1
@@ -76,7 +76,7 @@ typedef struct
   JsonObject *task;
   char       *public_json;
   TrbModelSpec *spec;
-  TrbIdxSet  *holdout;
+  TrbTrainingSet *holdout;
   /* Policies. */
   gint64      duration;
   gint64      min_updates;
@@ -127,7 +127,7 @@ task_free (Task *task)
   g_clear_pointer (&task->task, json_object_unref);
   g_free (task->public_json);
   g_clear_object (&task->spec);
-  g_clear_pointer (&task->holdout, trb_idx_set_free);
+  g_clear_pointer (&task->holdout, g_object_unref);
   g_free (task->model_hash);
   g_free (task);
 }
@@ -771,14 +771,11 @@ load_tasks (TrbNode  *self,
                               ? json_node_get_object (node) : NULL;
 
           if (obj != NULL)
-            task->holdout = trb_idx_set_load (json_object_get_string_member_with_default (obj,
-                                                                                          "path",
-                                                                                          ""),
-                                              0, 1,
-                                              json_object_get_int_member_with_default (obj,
-                                                                                       "max_samples",
-                                                                                       2000),
-                                              &local_error);
+            task->holdout = trb_training_set_load (
+              json_object_get_string_member_with_default (obj, "path", ""), 0, 1,
+              CLAMP (json_object_get_int_member_with_default (obj, "max_samples", 2000), 0,
+                     TRB_TRAINING_SET_MAX_SAMPLES),
+              NULL, &local_error);
           if (task->holdout == NULL)
             g_warning ("Task %s will not be evaluated: %s", task->id,
                        local_error ? local_error->message : "bad evaluation settings");
@@ -786,11 +783,11 @@ load_tasks (TrbNode  *self,
             {
               TrbDataSource source;
 
-              trb_idx_set_get_source (task->holdout, &source);
+              trb_training_set_get_source (task->holdout, &source);
               if (!trb_data_source_check (&source, task->spec, &local_error))
                 {
                   g_warning ("Task %s will not be evaluated: %s", task->id, local_error->message);
-                  g_clear_pointer (&task->holdout, trb_idx_set_free);
+                  g_clear_pointer (&task->holdout, g_object_unref);
                 }
             }
         }
@@ -912,7 +909,7 @@ trb_node_set_aggregation_delay (TrbNode *self,
 typedef struct
 {
   TrbModelSpec *spec;
-  TrbIdxSet  *holdout;    /* borrowed from the task, which outlives the job */
+  TrbTrainingSet *holdout;    /* borrowed from the task, which outlives the job */
   TrbWeights *params;
   TrbWeights *velocity;   /* server momentum: the previous round's, then the new one */
   double      momentum;
@@ -991,7 +988,7 @@ aggregate_in_thread (GTask        *gtask,
       TrbEvaluation evaluation;
 
       /* The compute engine's CPU executor, on the node's hold-out. */
-      trb_idx_set_get_source (job->holdout, &source);
+      trb_training_set_get_source (job->holdout, &source);
       if (trb_evaluate_on_cpu (job->spec, job->params, &source, &evaluation, &error))
         {
           job->loss = evaluation.loss;
@@ -1046,7 +1043,7 @@ finish_aggregation (TrbNode     *self,
 
   metric_values[0] = job->evaluated ? job->accuracy : 0;
   metric_values[1] = job->evaluated ? job->loss : 0;
-  metric_values[2] = task->holdout != NULL ? (double) task->holdout->n_samples : 0;
+  metric_values[2] = task->holdout != NULL ? (double) trb_training_set_get_n_samples (task->holdout) : 0;
 
   if (!begin (self, &error))
     goto fail;

@@ -4,10 +4,12 @@
 # Builds one libFuzzer target with clang (the project itself builds with gcc) and runs it for a
 # bounded time on a copy of its seed corpus.
 #
-#   run-fuzzer.sh NAME SECONDS SOURCE_ROOT BUILD_ROOT SOURCE...
+#   run-fuzzer.sh NAME SECONDS SOURCE_ROOT BUILD_ROOT LIBRARY SOURCE...
 #
 # The sources are the target's harness and the library files it exercises; they are compiled
-# with AddressSanitizer and UndefinedBehaviorSanitizer against the libraries below.
+# with AddressSanitizer and UndefinedBehaviorSanitizer against the libraries below. LIBRARY is
+# "-" or a static libtributary that provides whatever else those files call: only the files
+# named here are instrumented for coverage, so name every file whose parsing code is fuzzed.
 
 set -eu
 
@@ -15,9 +17,15 @@ name=$1
 seconds=${TRB_FUZZ_SECONDS:-$2}
 source_root=$3
 build_root=$4
-shift 4
+library=$5
+shift 5
 
 packages="glib-2.0 gio-2.0 gio-unix-2.0 gdk-pixbuf-2.0 json-glib-1.0 libsodium sqlite3 zlib"
+extra=""
+if [ "$library" != "-" ]; then
+  packages="$packages libsoup-3.0 libsecret-1 vulkan openblas"
+  extra="$library"
+fi
 out="$build_root/tests/fuzz"
 binary="$out/fuzz-$name"
 corpus="$out/corpus-$name"
@@ -32,8 +40,8 @@ clang -g -O1 -fno-omit-frame-pointer \
   -DGLIB_VERSION_MAX_ALLOWED=GLIB_VERSION_2_74 \
   -I"$build_root" -I"$source_root/src" \
   $(pkg-config --cflags $packages) \
-  "$@" \
-  $(pkg-config --libs $packages) -lm \
+  "$@" $extra \
+  $(pkg-config --libs $packages) -lm -lpthread \
   -o "$binary"
 
 if [ -d "$seeds" ]; then

@@ -179,7 +179,7 @@ initial_accuracy (TestParticipant *p)
   g_autoptr(JsonObject) round = test_get_json (p->client, "/v1/tasks/fashion-mnist/round",
                                                &error);
   g_autoptr(TrbModelSpec) spec = task_spec (p->client);
-  g_autoptr(TrbIdxSet) holdout = NULL;
+  g_autoptr(TrbTrainingSet) holdout = NULL;
   g_autoptr(GBytes) blob = NULL;
   g_autoptr(TrbWeights) weights = NULL;
   g_autofree char *path = test_dataset_path ("t10k-images-idx3-ubyte.gz");
@@ -191,9 +191,9 @@ initial_accuracy (TestParticipant *p)
   g_assert_no_error (error);
   weights = trb_weights_new_from_safetensors (blob, &error);
   g_assert_no_error (error);
-  holdout = trb_idx_set_load (path, 0, 1, 1000, &error);
+  holdout = trb_training_set_load (path, 0, 1, 1000, NULL, &error);
   g_assert_no_error (error);
-  trb_idx_set_get_source (holdout, &source);
+  trb_training_set_get_source (holdout, &source);
   g_assert_true (trb_evaluate_on_cpu (spec, weights, &source, &evaluation, &error));
   g_assert_no_error (error);
   return evaluation.accuracy;
@@ -500,6 +500,7 @@ test_tampered_fork (void)
 {
   g_autofree char *task = make_task (N_PARTICIPANTS, N_PARTICIPANTS);
   g_autofree char *fork_dir = NULL;
+  g_autofree char *fork_key = NULL;
   g_autofree char *real_dir = NULL;
   g_autoptr(GError) error = NULL;
   Fixture f = { 0 };
@@ -518,7 +519,8 @@ test_tampered_fork (void)
   copy_file (f.node.data_dir, fork_dir, "node.db");
   copy_file (f.node.data_dir, fork_dir, "node.db-wal");
   copy_file (f.node.data_dir, fork_dir, "ledger.key");
-  g_assert_cmpint (g_chmod (g_build_filename (fork_dir, "ledger.key", NULL), 0600), ==, 0);
+  fork_key = g_build_filename (fork_dir, "ledger.key", NULL);
+  g_assert_cmpint (g_chmod (fork_key, 0600), ==, 0);
 
   /* The real history grows by one entry, which the participant verifies. */
   test_node_start (&f.node, NULL);

@@ -141,9 +141,9 @@ test_participant_new (TestNode *node,
 
   if (n_samples > 0)
     {
-      p->data = trb_idx_set_load (images, part, n_parts, n_samples, &error);
+      p->data = trb_training_set_load (images, part, n_parts, n_samples, NULL, &error);
       g_assert_no_error (error);
-      g_assert_cmpuint (p->data->n_samples, ==, n_samples);
+      g_assert_cmpuint (trb_training_set_get_n_samples (p->data), ==, n_samples);
     }
 
   connect_participant (p, node);
@@ -163,7 +163,7 @@ test_participant_free (TestParticipant *p)
   g_clear_object (&p->contributor);
   g_clear_object (&p->client);
   g_clear_object (&p->store);
-  g_clear_pointer (&p->data, trb_idx_set_free);
+  g_clear_pointer (&p->data, g_object_unref);
   sodium_free (p->secret_key);
   g_free (p);
 }

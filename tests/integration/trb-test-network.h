@@ -12,7 +12,7 @@
 
 #include "net/trb-client.h"
 #include "net/trb-contributor.h"
-#include "net/trb-idx.h"
+#include "net/trb-training-set.h"
 #include "store/trb-store.h"
 
 G_BEGIN_DECLS
@@ -30,7 +30,7 @@ typedef struct
   TrbClient      *client;
   TrbStore       *store;
   TrbContributor *contributor;
-  TrbIdxSet      *data;
+  TrbTrainingSet *data;
 } TestParticipant;
 
 char            *test_dataset_path         (const char      *name);

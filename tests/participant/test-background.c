@@ -87,6 +87,8 @@ test_autostart_file (void)
   g_autofree char *script = NULL;
   g_autofree char *launched = NULL;
   g_autofree char *expected = NULL;
+  g_autofree char *type = NULL;
+  g_autofree char *icon = NULL;
   g_autoptr(GKeyFile) key_file = g_key_file_new ();
   g_autoptr(GDesktopAppInfo) info = NULL;
   g_autoptr(GError) error = NULL;
@@ -110,12 +112,12 @@ test_autostart_file (void)
 
   g_key_file_load_from_file (key_file, path, G_KEY_FILE_NONE, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (g_key_file_get_string (key_file, "Desktop Entry", "Type", NULL), ==,
-                   "Application");
+  type = g_key_file_get_string (key_file, "Desktop Entry", "Type", NULL);
+  g_assert_cmpstr (type, ==, "Application");
   g_assert_true (g_key_file_get_boolean (key_file, "Desktop Entry", "X-GNOME-Autostart-enabled",
                                          NULL));
-  g_assert_cmpstr (g_key_file_get_string (key_file, "Desktop Entry", "Icon", NULL), ==,
-                   TEST_APP_ID);
+  icon = g_key_file_get_string (key_file, "Desktop Entry", "Icon", NULL);
+  g_assert_cmpstr (icon, ==, TEST_APP_ID);
 
   argv = read_exec_argv (path);
   g_assert_cmpuint (g_strv_length (argv), ==, 2);
