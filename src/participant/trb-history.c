@@ -23,7 +23,7 @@
 #include "ledger/trb-note.h"
 #include "ledger/trb-note-verifier.h"
 #include "net/trb-contributor.h"
-#include "net/trb-idx.h"
+#include "net/trb-training-set.h"
 
 static const char * const migration_steps[] = {
   "CREATE TABLE history_networks (origin TEXT PRIMARY KEY, halted INTEGER NOT NULL DEFAULT 0,"
@@ -1614,7 +1614,7 @@ trb_history_evaluate (TrbHistory   *self,
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(TrbModelSpec) spec = NULL;
   g_autoptr(TrbWeights) parsed = NULL;
-  g_autoptr(TrbIdxSet) data = NULL;
+  g_autoptr(TrbTrainingSet) data = NULL;
   g_autofree char *spec_json = NULL;
   TrbDataSource source;
   TrbEvaluation evaluation;
@@ -1644,12 +1644,12 @@ trb_history_evaluate (TrbHistory   *self,
   parsed = trb_weights_new_from_safetensors (weights, error);
   if (parsed == NULL)
     return FALSE;
-  data = trb_idx_set_load (idx_images, 0, 1,
-                           max_samples > 0 ? MIN (max_samples, MAX_EVALUATION_SAMPLES)
-                                           : MAX_EVALUATION_SAMPLES, error);
+  data = trb_training_set_load (idx_images, 0, 1,
+                                max_samples > 0 ? MIN (max_samples, MAX_EVALUATION_SAMPLES)
+                                                : MAX_EVALUATION_SAMPLES, NULL, error);
   if (data == NULL)
     return FALSE;
-  trb_idx_set_get_source (data, &source);
+  trb_training_set_get_source (data, &source);
   if (!trb_evaluate_on_cpu (spec, parsed, &source, &evaluation, error))
     return FALSE;
   *accuracy = evaluation.accuracy;

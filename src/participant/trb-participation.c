@@ -26,7 +26,7 @@
 #include "compute/trb-weights.h"
 #include "net/trb-contributor.h"
 #include "ledger/trb-ledger-entry.h"
-#include "net/trb-idx.h"
+#include "net/trb-training-set.h"
 
 #define MAX_RETRY_SECONDS (10 * 60)
 
@@ -69,7 +69,7 @@ struct _TrbParticipation
   TrbModelSpec          *spec;
   TrbWeights            *base;
   TrbTrainer            *trainer;
-  TrbIdxSet             *data;
+  TrbTrainingSet             *data;
 
   TrbParticipationState  state;
   gint64                 round;
@@ -778,20 +778,17 @@ task_number (JsonObject *task,
 }
 
 static char *
-dataset_commitment (TrbIdxSet *data)
+dataset_commitment (TrbTrainingSet *data)
 {
-  g_autoptr(GChecksum) fingerprint = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree char *digest = trb_training_set_compute_digest (data);
   g_autofree char *salt_hex = NULL;
   g_autofree char *material = NULL;
   guint8 salt[16];
 
   /* A salted commitment to the data: binds the update to it without revealing anything. */
-  g_checksum_update (fingerprint, (const guint8 *) data->labels,
-                     data->n_samples * sizeof (gint32));
-  g_checksum_update (fingerprint, data->pixels, data->n_samples * data->n_features);
   randombytes_buf (salt, sizeof salt);
   salt_hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, salt, sizeof salt);
-  material = g_strconcat (salt_hex, g_checksum_get_string (fingerprint), NULL);
+  material = g_strconcat (salt_hex, digest, NULL);
   return g_compute_checksum_for_string (G_CHECKSUM_SHA256, material, -1);
 }
 
@@ -845,7 +842,8 @@ trained_cb (GObject      *source,
 
   commitment = dataset_commitment (self->data);
   {
-    g_autofree char *samples = g_strdup_printf ("%" G_GSIZE_FORMAT, self->data->n_samples);
+    g_autofree char *samples = g_strdup_printf ("%" G_GSIZE_FORMAT,
+                                                trb_training_set_get_n_samples (self->data));
     g_autofree char *epochs = g_strdup_printf ("%d", (int) CLAMP (task_number (
       self->task_obj, "hyper_parameters", "local_epochs", 1), 1, 100));
     char loss_text[G_ASCII_DTOSTR_BUF_SIZE];
@@ -908,13 +906,14 @@ load_data_thread (GTask        *task,
 {
   TrbParticipation *self = source_object;
   g_autoptr(GError) error = NULL;
-  TrbIdxSet *data;
+  TrbTrainingSet *data;
 
-  data = trb_idx_set_load (self->dataset_path, 0, 1, self->max_samples, &error);
+  data = trb_training_set_load (self->dataset_path, 0, 1, self->max_samples, cancellable,
+                                &error);
   if (data == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
-    g_task_return_pointer (task, data, (GDestroyNotify) trb_idx_set_free);
+    g_task_return_pointer (task, data, g_object_unref);
 }
 
 static void
@@ -926,7 +925,7 @@ train (TrbParticipation *self)
   TrbTrainerConfig config = { 0 };
   TrbDataSource source;
 
-  trb_idx_set_get_source (self->data, &source);
+  trb_training_set_get_source (self->data, &source);
   if (!trb_data_source_check (&source, self->spec, &error))
     {
       g_autoptr(GError) data_error =
@@ -972,12 +971,12 @@ data_loaded_cb (GObject      *source,
 {
   g_autoptr(TrbParticipation) self = user_data;
   g_autoptr(GError) error = NULL;
-  TrbIdxSet *data;
+  TrbTrainingSet *data;
 
   data = g_task_propagate_pointer (G_TASK (result), &error);
   if (!self->running)
     {
-      g_clear_pointer (&data, trb_idx_set_free);
+      g_clear_object (&data);
       return;
     }
   if (data == NULL)
@@ -989,7 +988,7 @@ data_loaded_cb (GObject      *source,
       fail (self, data_error);
       return;
     }
-  g_clear_pointer (&self->data, trb_idx_set_free);
+  g_clear_object (&self->data);
   self->data = data;
   train (self);
 }
@@ -1306,7 +1305,7 @@ trb_participation_finalize (GObject *object)
   g_clear_object (&self->spec);
   g_clear_object (&self->base);
   g_clear_pointer (&self->task_obj, json_object_unref);
-  g_clear_pointer (&self->data, trb_idx_set_free);
+  g_clear_object (&self->data);
   g_free (self->origin);
   g_free (self->task);
   g_free (self->dataset_path);
