@@ -1082,10 +1082,45 @@ decision_changed_cb (TrbParticipation *self)
     }
 }
 
+/* Whether the History (or the headless contributor) halted this network after seeing two
+ * inconsistent histories of its ledger. Either table may not exist yet: then nothing is halted. */
+static gboolean
+network_is_halted (TrbParticipation *self)
+{
+  static const char * const queries[] = {
+    "SELECT 1 FROM history_networks WHERE origin = ?1 AND halted != 0",
+    "SELECT 1 FROM net_networks WHERE origin = ?1 AND compromised != 0",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (queries); i++)
+    {
+      g_autoptr(sqlite3_stmt) stmt = NULL;
+
+      if (sqlite3_prepare_v2 (trb_store_get_db (self->store), queries[i], -1, &stmt,
+                              NULL) != SQLITE_OK)
+        continue;
+      sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_TRANSIENT);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
 /* A round is open and ours to take part in: train when the scheduler and the device allow. */
 static void
 begin_round (TrbParticipation *self)
 {
+  if (network_is_halted (self))
+    {
+      g_autoptr(GError) halted =
+        g_error_new_literal (TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED,
+                             _("This network showed two different histories of its ledger, so "
+                               "taking part in it has stopped. See History to decide what to do."));
+
+      fail (self, halted);
+      return;
+    }
   if (!scheduler_allows (self))
     {
       set_state (self, TRB_PARTICIPATION_STATE_WAITING_SCHEDULER);

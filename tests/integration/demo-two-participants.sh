@@ -15,6 +15,10 @@ build=$(realpath "${1:-_build}")
 work=$(mktemp -d)
 trap 'kill "${node_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
+# Rounds close as soon as both updates are in; the long deadline only matters on a slow or busy
+# machine, where a short one could close a round with one update late and leave the other
+# participant waiting for a partner that has already finished.
+
 # A private home with an unlocked keyring for the two wallets.
 export HOME="$work/home" GSETTINGS_BACKEND=memory GIO_USE_PROXY_RESOLVER=dummy
 mkdir -p "$HOME"
@@ -22,7 +26,7 @@ keyring_env=$(printf 'demo' | gnome-keyring-daemon --unlock --components=secrets
 eval "$(printf '%s\n' "$keyring_env" | sed -n 's/^\([A-Z_]*\)=\(.*\)$/export \1="\2"/p')"
 
 "$build/src/node/tributary-node" demo --data "$work/node" --url-file "$work/url" \
-  --round-seconds 5 --min-updates 2 --max-updates 2 &
+  --round-seconds 120 --min-updates 2 --max-updates 2 &
 node_pid=$!
 for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.1; done
 url=$(cat "$work/url")
@@ -35,7 +39,7 @@ done
 
 pids=()
 for who in 1 2; do
-  XDG_DATA_HOME="$work/participant-$who" "$build/src/cli/tributary-cli" contribute \
+  XDG_DATA_HOME="$work/participant-$who" timeout 200 "$build/src/cli/tributary-cli" contribute \
     --dataset /usr/share/datasets/fashion-mnist --share "$who/2" --max-samples 1500 --rounds 3 &
   pids+=($!)
 done
