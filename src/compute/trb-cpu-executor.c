@@ -35,7 +35,7 @@ struct _TrbCpuExecutor
   gboolean      *relu_fused; /* layer i is a ReLU done by the convolution before it */
   float        **cols;       /* per conv layer, else NULL */
   gint32       **argmax;     /* per pooling layer, else NULL */
-  float         *tmp;
+  TrbCpuPool    *pool;
   float         *d_a;
   float         *d_b;
 };
@@ -59,7 +59,7 @@ release (TrbCpuExecutor *self)
   g_clear_pointer (&self->acts, g_free);
   g_clear_pointer (&self->cols, g_free);
   g_clear_pointer (&self->argmax, g_free);
-  g_clear_pointer (&self->tmp, g_free);
+  g_clear_pointer (&self->pool, trb_cpu_pool_free);
   g_clear_pointer (&self->d_a, g_free);
   g_clear_pointer (&self->d_b, g_free);
   g_clear_object (&self->params);
@@ -112,7 +112,7 @@ cpu_prepare (TrbExecutor   *executor,
              GError       **error)
 {
   TrbCpuExecutor *self = TRB_CPU_EXECUTOR (executor);
-  gsize tmp_size = 1, max_act = trb_model_spec_get_max_activations (spec), total = 0;
+  gsize max_act = trb_model_spec_get_max_activations (spec), total = 0;
 
   release (self);
   self->spec = g_object_ref (spec);
@@ -156,13 +156,14 @@ cpu_prepare (TrbExecutor   *executor,
         self->acts[i + 1] = g_new0 (float, (gsize) max_batch * out_size (l));
       if (l->kind == TRB_LAYER_CONV2D)
         {
-          self->cols[i] = g_new0 (float, trb_cpu_conv2d_cols_size (l, max_batch));
-          tmp_size = MAX (tmp_size, trb_cpu_conv2d_tmp_size (l, max_batch));
+          gsize cols = trb_cpu_conv2d_cols_size (l, max_batch);
+
+          self->cols[i] = cols > 0 ? g_new0 (float, cols) : NULL;
         }
       else if (l->kind == TRB_LAYER_MAXPOOL2D)
         self->argmax[i] = g_new0 (gint32, (gsize) max_batch * out_size (l));
     }
-  self->tmp = g_new0 (float, tmp_size);
+  self->pool = trb_cpu_pool_new (0);
   self->d_a = g_new0 (float, (gsize) max_batch * max_act);
   self->d_b = g_new0 (float, (gsize) max_batch * max_act);
   return TRUE;
@@ -282,15 +283,15 @@ forward (TrbCpuExecutor      *self,
       switch (l->kind)
         {
         case TRB_LAYER_DENSE:
-          trb_cpu_dense_forward (l, n, x, PARAM (l->weight_index), PARAM (l->bias_index), y);
+          trb_cpu_dense_forward (self->pool, l, n, x, PARAM (l->weight_index), PARAM (l->bias_index), y);
           break;
         case TRB_LAYER_CONV2D:
-          trb_cpu_conv2d_forward (l, n, x, PARAM (l->weight_index), PARAM (l->bias_index), y,
+          trb_cpu_conv2d_forward (self->pool, l, n, x, PARAM (l->weight_index), PARAM (l->bias_index), y,
                                   i + 1 < self->n_layers && self->relu_fused[i + 1],
-                                  self->cols[i], self->tmp);
+                                  self->cols[i]);
           break;
         case TRB_LAYER_MAXPOOL2D:
-          trb_cpu_maxpool_forward (l, n, x, y, self->argmax[i]);
+          trb_cpu_maxpool_forward (self->pool, l, n, x, y, self->argmax[i]);
           break;
         case TRB_LAYER_RELU:
           if (!self->relu_fused[i])
@@ -312,7 +313,7 @@ forward (TrbCpuExecutor      *self,
 }
 
 static gboolean
-cpu_evaluate (TrbExecutor     *executor,
+evaluate (TrbExecutor     *executor,
               const TrbBatch  *batch,
               TrbStepResult   *result,
               GError         **error)
@@ -372,7 +373,7 @@ optimizer_update (TrbCpuExecutor      *self,
 }
 
 static gboolean
-cpu_train_step (TrbExecutor          *executor,
+train_step (TrbExecutor          *executor,
                 const TrbBatch       *batch,
                 const TrbStepParams  *sp,
                 TrbStepResult        *result,
@@ -405,19 +406,19 @@ cpu_train_step (TrbExecutor          *executor,
       switch (l->kind)
         {
         case TRB_LAYER_DENSE:
-          trb_cpu_dense_backward (l, n, self->acts[i], PARAM (l->weight_index), dcur, dx,
+          trb_cpu_dense_backward (self->pool, l, n, self->acts[i], PARAM (l->weight_index), dcur, dx,
                                   GRAD (l->weight_index), GRAD (l->bias_index));
           break;
         case TRB_LAYER_CONV2D:
-          trb_cpu_conv2d_backward (l, n, self->acts[i], dcur,
+          trb_cpu_conv2d_backward (self->pool, l, n, self->acts[i], dcur,
                                    i + 1 < (int) self->n_layers && self->relu_fused[i + 1] ?
                                    self->acts[i + 1] : NULL, PARAM (l->weight_index), dx,
                                    GRAD (l->weight_index), GRAD (l->bias_index), self->cols[i],
-                                   TRUE, self->tmp);
+                                   TRUE);
           break;
         case TRB_LAYER_MAXPOOL2D:
           if (dx)
-            trb_cpu_maxpool_backward (l, n, self->argmax[i], dcur, dx);
+            trb_cpu_maxpool_backward (self->pool, l, n, self->argmax[i], dcur, dx);
           break;
         case TRB_LAYER_RELU:
           /* A fused ReLU's mask is applied by the convolution's backward pass. */
@@ -449,6 +450,34 @@ cpu_train_step (TrbExecutor          *executor,
 
   optimizer_update (self, sp);
   return TRUE;
+}
+
+/* The ops share out their own work, so OpenBLAS must not start threads of its own. */
+static gboolean
+cpu_evaluate (TrbExecutor     *executor,
+              const TrbBatch  *batch,
+              TrbStepResult   *result,
+              GError         **error)
+{
+  int blas_threads = trb_cpu_blas_single_threaded ();
+  gboolean ok = evaluate (executor, batch, result, error);
+
+  trb_cpu_blas_restore (blas_threads);
+  return ok;
+}
+
+static gboolean
+cpu_train_step (TrbExecutor          *executor,
+                const TrbBatch       *batch,
+                const TrbStepParams  *sp,
+                TrbStepResult        *result,
+                GError              **error)
+{
+  int blas_threads = trb_cpu_blas_single_threaded ();
+  gboolean ok = train_step (executor, batch, sp, result, error);
+
+  trb_cpu_blas_restore (blas_threads);
+  return ok;
 }
 
 static void

@@ -8,6 +8,7 @@
 
 #pragma once
 
+#include "compute/trb-cpu-pool.h"
 #include "compute/trb-model-spec.h"
 
 G_BEGIN_DECLS
@@ -22,13 +23,19 @@ void  trb_cpu_gemm               (gboolean        trans_a,
                                   const float    *b,
                                   float           beta,
                                   float          *c);
-void  trb_cpu_dense_forward      (const TrbLayer *layer,
+/* Makes OpenBLAS run on the calling thread only, and returns the thread count it had, for
+ * trb_cpu_blas_restore(). */
+int   trb_cpu_blas_single_threaded (void);
+void  trb_cpu_blas_restore       (int             n_threads);
+void  trb_cpu_dense_forward      (TrbCpuPool     *pool,
+                                  const TrbLayer *layer,
                                   int             n,
                                   const float    *x,
                                   const float    *w,
                                   const float    *b,
                                   float          *y);
-void  trb_cpu_dense_backward     (const TrbLayer *layer,
+void  trb_cpu_dense_backward     (TrbCpuPool     *pool,
+                                  const TrbLayer *layer,
                                   int             n,
                                   const float    *x,
                                   const float    *w,
@@ -36,25 +43,28 @@ void  trb_cpu_dense_backward     (const TrbLayer *layer,
                                   float          *dx,
                                   float          *dw,
                                   float          *db);
-/* Convolution as im2col + GEMM. @cols holds trb_cpu_conv2d_cols_size() floats and @tmp
- * trb_cpu_conv2d_tmp_size(). Pass @cols_valid when @cols still holds what the forward pass of
- * the same batch left there: small batches then skip building the columns again. */
+/* The layer ops share their work among the threads of @pool, OpenBLAS running single-threaded
+ * inside each (see trb_cpu_blas_single_threaded()); results do not depend on the thread count.
+ *
+ * Convolution as im2col + GEMM. @cols holds trb_cpu_conv2d_cols_size() floats, or is NULL
+ * when that is 0 (the batch's columns are then built chunk by chunk in per-thread scratch).
+ * Pass @cols_valid when @cols still holds what the forward pass of the same batch left there:
+ * the backward pass then skips building the columns again. */
 gsize trb_cpu_conv2d_cols_size   (const TrbLayer *layer,
                                   int             n);
-gsize trb_cpu_conv2d_tmp_size    (const TrbLayer *layer,
-                                  int             n);
-void  trb_cpu_conv2d_forward     (const TrbLayer *layer,
+void  trb_cpu_conv2d_forward     (TrbCpuPool     *pool,
+                                  const TrbLayer *layer,
                                   int             n,
                                   const float    *x,
                                   const float    *w,
                                   const float    *b,
                                   float          *y,
                                   gboolean        relu,
-                                  float          *cols,
-                                  float          *tmp);
+                                  float          *cols);
 /* @mask (nullable): the output of a ReLU fused into the forward pass; gradients are zeroed
  * where it is not positive. */
-void  trb_cpu_conv2d_backward    (const TrbLayer *layer,
+void  trb_cpu_conv2d_backward    (TrbCpuPool     *pool,
+                                  const TrbLayer *layer,
                                   int             n,
                                   const float    *x,
                                   const float    *dy,
@@ -64,14 +74,15 @@ void  trb_cpu_conv2d_backward    (const TrbLayer *layer,
                                   float          *dw,
                                   float          *db,
                                   float          *cols,
-                                  gboolean        cols_valid,
-                                  float          *tmp);
-void  trb_cpu_maxpool_forward    (const TrbLayer *layer,
+                                  gboolean        cols_valid);
+void  trb_cpu_maxpool_forward    (TrbCpuPool     *pool,
+                                  const TrbLayer *layer,
                                   int             n,
                                   const float    *x,
                                   float          *y,
                                   gint32         *argmax);
-void  trb_cpu_maxpool_backward   (const TrbLayer *layer,
+void  trb_cpu_maxpool_backward   (TrbCpuPool     *pool,
+                                  const TrbLayer *layer,
                                   int             n,
                                   const gint32   *argmax,
                                   const float    *dy,
