@@ -20,6 +20,10 @@
 
 #include "compute/trb-cpu-ops.h"
 
+/* The optimizer update is element-wise: blocks of OPT_BLOCK elements of a parameter are the
+ * tasks the threads share. */
+#define OPT_BLOCK 32768
+
 struct _TrbCpuExecutor
 {
   GObject        parent_instance;
@@ -36,6 +40,9 @@ struct _TrbCpuExecutor
   float        **cols;       /* per conv layer, else NULL */
   gint32       **argmax;     /* per pooling layer, else NULL */
   TrbCpuPool    *pool;
+  int            n_opt_tasks;
+  guint         *opt_param;  /* per optimizer task: the parameter */
+  gsize         *opt_first;  /* and its first element */
   float         *d_a;
   float         *d_b;
 };
@@ -60,6 +67,9 @@ release (TrbCpuExecutor *self)
   g_clear_pointer (&self->cols, g_free);
   g_clear_pointer (&self->argmax, g_free);
   g_clear_pointer (&self->pool, trb_cpu_pool_free);
+  g_clear_pointer (&self->opt_param, g_free);
+  g_clear_pointer (&self->opt_first, g_free);
+  self->n_opt_tasks = 0;
   g_clear_pointer (&self->d_a, g_free);
   g_clear_pointer (&self->d_b, g_free);
   g_clear_object (&self->params);
@@ -164,6 +174,25 @@ cpu_prepare (TrbExecutor   *executor,
         self->argmax[i] = g_new0 (gint32, (gsize) max_batch * out_size (l));
     }
   self->pool = trb_cpu_pool_new (0);
+  for (int pass = 0; pass < 2; pass++)
+    {
+      self->n_opt_tasks = 0;
+      for (guint p = 0; p < trb_weights_get_n_tensors (self->params); p++)
+        for (gsize k = 0; k < trb_weights_get_n_elements (self->params, p); k += OPT_BLOCK)
+          {
+            if (pass == 1)
+              {
+                self->opt_param[self->n_opt_tasks] = p;
+                self->opt_first[self->n_opt_tasks] = k;
+              }
+            self->n_opt_tasks++;
+          }
+      if (pass == 0)
+        {
+          self->opt_param = g_new (guint, MAX (self->n_opt_tasks, 1));
+          self->opt_first = g_new (gsize, MAX (self->n_opt_tasks, 1));
+        }
+    }
   self->d_a = g_new0 (float, (gsize) max_batch * max_act);
   self->d_b = g_new0 (float, (gsize) max_batch * max_act);
   return TRUE;
@@ -330,46 +359,66 @@ evaluate (TrbExecutor     *executor,
   return TRUE;
 }
 
+typedef struct
+{
+  TrbCpuExecutor      *self;
+  const TrbStepParams *sp;
+  float                lr, wd, mu, mom, b1, b2, eps, bc1, bc2;
+} OptJob;
+
+static void
+optimizer_task (int      task,
+                int      thread,
+                gpointer data)
+{
+  OptJob *j = data;
+  TrbCpuExecutor *self = j->self;
+  const TrbStepParams *sp = j->sp;
+  guint p = self->opt_param[task];
+  gsize first = self->opt_first[task];
+  gsize end = MIN (first + OPT_BLOCK, trb_weights_get_n_elements (self->params, p));
+  float lr = j->lr, wd = j->wd, mu = j->mu, mom = j->mom;
+  float b1 = j->b1, b2 = j->b2, eps = j->eps, bc1 = j->bc1, bc2 = j->bc2;
+  float *w = PARAM (p), *g = GRAD (p);
+  float *m = trb_weights_get_data (self->state, 2 * p);
+  float *v = trb_weights_get_data (self->state, 2 * p + 1);
+  const float *anchor = self->anchor ? trb_weights_get_data (self->anchor, p) : NULL;
+
+  for (gsize k = first; k < end; k++)
+    {
+      float grad = g[k] + wd * w[k];
+
+      if (anchor != NULL)
+        grad += mu * (w[k] - anchor[k]);
+      if (sp->optimizer == TRB_OPTIMIZER_ADAM)
+        {
+          m[k] = b1 * m[k] + (1 - b1) * grad;
+          v[k] = b2 * v[k] + (1 - b2) * grad * grad;
+          w[k] -= lr * (m[k] / bc1) / (sqrtf (v[k] / bc2) + eps);
+        }
+      else if (mom != 0)
+        {
+          m[k] = mom * m[k] + grad;
+          w[k] -= lr * m[k];
+        }
+      else
+        w[k] -= lr * grad;
+    }
+}
+
 static void
 optimizer_update (TrbCpuExecutor      *self,
                   const TrbStepParams *sp)
 {
-  guint n_params = trb_weights_get_n_tensors (self->params);
-  float lr = (float) sp->learning_rate, wd = (float) sp->weight_decay;
-  float mu = self->anchor ? (float) sp->prox_mu : 0.0f, mom = (float) sp->momentum;
-  float b1 = (float) sp->beta1, b2 = (float) sp->beta2, eps = (float) sp->eps;
-  float bc1 = (float) (1.0 - pow (sp->beta1, (double) sp->step));
-  float bc2 = (float) (1.0 - pow (sp->beta2, (double) sp->step));
+  OptJob j = {
+    self, sp, (float) sp->learning_rate, (float) sp->weight_decay,
+    self->anchor ? (float) sp->prox_mu : 0.0f, (float) sp->momentum,
+    (float) sp->beta1, (float) sp->beta2, (float) sp->eps,
+    (float) (1.0 - pow (sp->beta1, (double) sp->step)),
+    (float) (1.0 - pow (sp->beta2, (double) sp->step)),
+  };
 
-  for (guint p = 0; p < n_params; p++)
-    {
-      gsize count = trb_weights_get_n_elements (self->params, p);
-      float *w = PARAM (p), *g = GRAD (p);
-      float *m = trb_weights_get_data (self->state, 2 * p);
-      float *v = trb_weights_get_data (self->state, 2 * p + 1);
-      const float *anchor = self->anchor ? trb_weights_get_data (self->anchor, p) : NULL;
-
-      for (gsize k = 0; k < count; k++)
-        {
-          float grad = g[k] + wd * w[k];
-
-          if (anchor != NULL)
-            grad += mu * (w[k] - anchor[k]);
-          if (sp->optimizer == TRB_OPTIMIZER_ADAM)
-            {
-              m[k] = b1 * m[k] + (1 - b1) * grad;
-              v[k] = b2 * v[k] + (1 - b2) * grad * grad;
-              w[k] -= lr * (m[k] / bc1) / (sqrtf (v[k] / bc2) + eps);
-            }
-          else if (mom != 0)
-            {
-              m[k] = mom * m[k] + grad;
-              w[k] -= lr * m[k];
-            }
-          else
-            w[k] -= lr * grad;
-        }
-    }
+  trb_cpu_pool_run (self->pool, self->n_opt_tasks, optimizer_task, &j);
 }
 
 static gboolean
