@@ -190,6 +190,22 @@ trb_cpu_dense_backward (TrbCpuPool     *pool,
   trb_cpu_pool_run (pool, j.n_blocks + n_dx, dense_backward_task, &j);
 }
 
+/* dst[i] = src[i] for lo ≤ i < hi, else 0; rows are short, so no calls to memcpy. */
+static inline void
+copy_row (int                    width,
+          int                    lo,
+          int                    hi,
+          const float *restrict  src,
+          float       *restrict  dst)
+{
+  for (int i = 0; i < lo; i++)
+    dst[i] = 0;
+  for (int i = lo; i < hi; i++)
+    dst[i] = src[i];
+  for (int i = hi; i < width; i++)
+    dst[i] = 0;
+}
+
 /* cols[(ic·kh + ky)·kw + kx][s·P + p] = x[s][ic][oy·stride − pad + ky][ox·stride − pad + kx] */
 static void
 im2col (const TrbLayer *l,
@@ -226,10 +242,8 @@ im2col (const TrbLayer *l,
                       int lo = CLAMP (l->pad_w - kx, 0, l->out_w);
                       int hi = CLAMP (l->in_w + l->pad_w - kx, lo, l->out_w);
 
-                      memset (d, 0, lo * sizeof (float));
-                      memcpy (d + lo, plane + (gsize) iy * l->in_w + lo - l->pad_w + kx,
-                              (hi - lo) * sizeof (float));
-                      memset (d + hi, 0, (l->out_w - hi) * sizeof (float));
+                      copy_row (l->out_w, lo, hi, plane + (gsize) iy * l->in_w - l->pad_w + kx,
+                                d);
                       continue;
                     }
                   for (int ox = 0; ox < l->out_w; ox++)
@@ -470,7 +484,11 @@ mask_copy (gsize                   count,
            float       *restrict   dst)
 {
   for (gsize p = 0; p < count; p++)
-    dst[p] = mask[p] > 0 ? src[p] : 0.0f;
+    {
+      float v = src[p];
+
+      dst[p] = mask[p] > 0 ? v : 0.0f;
+    }
 }
 
 /* In eight interleaved partial sums, a fixed order that vectorises. */
@@ -610,6 +628,34 @@ maxpool_forward_task (int      s,
     {
       const float *plane = j->x + ((gsize) s * l->in_c + c) * in_plane;
       gsize base = ((gsize) s * l->out_c + c) * l->out_h * l->out_w;
+
+      /* The common 2×2 window with stride 2, same choice of argmax (first maximum). */
+      if (l->kernel_h == 2 && l->kernel_w == 2 && l->stride == 2)
+        {
+          for (int oy = 0; oy < l->out_h; oy++)
+            {
+              const float *r0 = plane + (gsize) 2 * oy * l->in_w, *r1 = r0 + l->in_w;
+              float *yo = j->y + base + (gsize) oy * l->out_w;
+              gint32 *ao = j->argmax + base + (gsize) oy * l->out_w;
+              int i0 = 2 * oy * l->in_w;
+
+              for (int ox = 0; ox < l->out_w; ox++)
+                {
+                  float v = r0[2 * ox];
+                  int best = i0 + 2 * ox;
+
+                  if (r0[2 * ox + 1] > v)
+                    v = r0[2 * ox + 1], best = i0 + 2 * ox + 1;
+                  if (r1[2 * ox] > v)
+                    v = r1[2 * ox], best = i0 + l->in_w + 2 * ox;
+                  if (r1[2 * ox + 1] > v)
+                    v = r1[2 * ox + 1], best = i0 + l->in_w + 2 * ox + 1;
+                  yo[ox] = v;
+                  ao[ox] = best;
+                }
+            }
+          continue;
+        }
 
       for (int oy = 0; oy < l->out_h; oy++)
         for (int ox = 0; ox < l->out_w; ox++)
