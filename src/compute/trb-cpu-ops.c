@@ -313,7 +313,7 @@ col2im (const TrbLayer *l,
 }
 
 /* Samples are split into at most CONV_GROUPS groups of consecutive samples, the tasks that
- * threads share; a group runs over chunks of samples small enough (about 1 MiB of columns) to
+ * threads share; a group runs over chunks of samples small enough (about 2 MiB of columns) to
  * stay in cache between im2col, the GEMMs and col2im, each thread with its own scratch. The
  * split depends only on the shapes, so the sums come out the same whatever the thread count. */
 #define CONV_GROUPS 8
@@ -328,7 +328,7 @@ static int
 conv_chunk (const TrbLayer *l,
             int             n)
 {
-  return (int) CLAMP ((gsize) 262144 / MAX (conv_per_sample (l), 1), 1, (gsize) MAX (n, 1));
+  return (int) CLAMP ((gsize) 524288 / MAX (conv_per_sample (l), 1), 1, (gsize) MAX (n, 1));
 }
 
 /* When the columns of the whole batch are small (up to 16 MiB) they are built once in the
