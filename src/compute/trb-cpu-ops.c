@@ -639,19 +639,22 @@ maxpool_forward_task (int      s,
               gint32 *ao = j->argmax + base + (gsize) oy * l->out_w;
               int i0 = 2 * oy * l->in_w;
 
+              /* Branch-free, so that it vectorises. */
               for (int ox = 0; ox < l->out_w; ox++)
                 {
-                  float v = r0[2 * ox];
-                  int best = i0 + 2 * ox;
+                  float a = r0[2 * ox], b = r0[2 * ox + 1];
+                  float c = r1[2 * ox], d = r1[2 * ox + 1];
+                  float v = a;
+                  int off = 0;
 
-                  if (r0[2 * ox + 1] > v)
-                    v = r0[2 * ox + 1], best = i0 + 2 * ox + 1;
-                  if (r1[2 * ox] > v)
-                    v = r1[2 * ox], best = i0 + l->in_w + 2 * ox;
-                  if (r1[2 * ox + 1] > v)
-                    v = r1[2 * ox + 1], best = i0 + l->in_w + 2 * ox + 1;
+                  off = b > v ? 1 : off;
+                  v = b > v ? b : v;
+                  off = c > v ? l->in_w : off;
+                  v = c > v ? c : v;
+                  off = d > v ? l->in_w + 1 : off;
+                  v = d > v ? d : v;
                   yo[ox] = v;
-                  ao[ox] = best;
+                  ao[ox] = i0 + 2 * ox + off;
                 }
             }
           continue;
