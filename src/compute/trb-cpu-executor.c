@@ -508,10 +508,11 @@ cpu_evaluate (TrbExecutor     *executor,
               TrbStepResult   *result,
               GError         **error)
 {
-  int blas_threads = trb_cpu_blas_single_threaded ();
-  gboolean ok = evaluate (executor, batch, result, error);
+  gboolean ok;
 
-  trb_cpu_blas_restore (blas_threads);
+  trb_cpu_blas_single_threaded ();
+  ok = evaluate (executor, batch, result, error);
+  trb_cpu_blas_restore ();
   return ok;
 }
 
@@ -522,10 +523,11 @@ cpu_train_step (TrbExecutor          *executor,
                 TrbStepResult        *result,
                 GError              **error)
 {
-  int blas_threads = trb_cpu_blas_single_threaded ();
-  gboolean ok = train_step (executor, batch, sp, result, error);
+  gboolean ok;
 
-  trb_cpu_blas_restore (blas_threads);
+  trb_cpu_blas_single_threaded ();
+  ok = train_step (executor, batch, sp, result, error);
+  trb_cpu_blas_restore ();
   return ok;
 }
 

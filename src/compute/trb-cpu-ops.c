@@ -38,21 +38,32 @@ trb_cpu_gemm (gboolean     trans_a,
                b, trans_b ? k : n, beta, c, n);
 }
 
-int
+/* Several executors may be stepping at once: the first to begin makes OpenBLAS
+ * single-threaded and the last to end gives it its threads back. */
+static GMutex blas_lock;
+static int blas_users;
+static int blas_saved_threads;
+
+void
 trb_cpu_blas_single_threaded (void)
 {
-  int n_threads = openblas_get_num_threads ();
-
-  if (n_threads != 1)
-    openblas_set_num_threads (1);
-  return n_threads;
+  g_mutex_lock (&blas_lock);
+  if (blas_users++ == 0)
+    {
+      blas_saved_threads = openblas_get_num_threads ();
+      if (blas_saved_threads != 1)
+        openblas_set_num_threads (1);
+    }
+  g_mutex_unlock (&blas_lock);
 }
 
 void
-trb_cpu_blas_restore (int n_threads)
+trb_cpu_blas_restore (void)
 {
-  if (n_threads != openblas_get_num_threads ())
-    openblas_set_num_threads (n_threads);
+  g_mutex_lock (&blas_lock);
+  if (blas_users > 0 && --blas_users == 0 && blas_saved_threads != 1)
+    openblas_set_num_threads (blas_saved_threads);
+  g_mutex_unlock (&blas_lock);
 }
 
 /* Row-major GEMM on sub-blocks, on the calling thread's share of OpenBLAS. */

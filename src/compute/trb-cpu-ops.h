@@ -23,10 +23,10 @@ void  trb_cpu_gemm               (gboolean        trans_a,
                                   const float    *b,
                                   float           beta,
                                   float          *c);
-/* Makes OpenBLAS run on the calling thread only, and returns the thread count it had, for
- * trb_cpu_blas_restore(). */
-int   trb_cpu_blas_single_threaded (void);
-void  trb_cpu_blas_restore       (int             n_threads);
+/* Makes OpenBLAS run on the calling thread only until the matching trb_cpu_blas_restore();
+ * calls nest and may come from several threads. */
+void  trb_cpu_blas_single_threaded (void);
+void  trb_cpu_blas_restore       (void);
 void  trb_cpu_dense_forward      (TrbCpuPool     *pool,
                                   const TrbLayer *layer,
                                   int             n,
