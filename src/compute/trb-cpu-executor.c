@@ -361,9 +361,8 @@ evaluate (TrbExecutor     *executor,
 
 typedef struct
 {
-  TrbCpuExecutor      *self;
-  const TrbStepParams *sp;
-  float                lr, wd, mu, mom, b1, b2, eps, bc1, bc2;
+  TrbCpuExecutor  *self;
+  TrbCpuOptimizer  o;
 } OptJob;
 
 static void
@@ -373,37 +372,14 @@ optimizer_task (int      task,
 {
   OptJob *j = data;
   TrbCpuExecutor *self = j->self;
-  const TrbStepParams *sp = j->sp;
   guint p = self->opt_param[task];
   gsize first = self->opt_first[task];
   gsize end = MIN (first + OPT_BLOCK, trb_weights_get_n_elements (self->params, p));
-  float lr = j->lr, wd = j->wd, mu = j->mu, mom = j->mom;
-  float b1 = j->b1, b2 = j->b2, eps = j->eps, bc1 = j->bc1, bc2 = j->bc2;
-  float *w = PARAM (p), *g = GRAD (p);
-  float *m = trb_weights_get_data (self->state, 2 * p);
-  float *v = trb_weights_get_data (self->state, 2 * p + 1);
-  const float *anchor = self->anchor ? trb_weights_get_data (self->anchor, p) : NULL;
 
-  for (gsize k = first; k < end; k++)
-    {
-      float grad = g[k] + wd * w[k];
-
-      if (anchor != NULL)
-        grad += mu * (w[k] - anchor[k]);
-      if (sp->optimizer == TRB_OPTIMIZER_ADAM)
-        {
-          m[k] = b1 * m[k] + (1 - b1) * grad;
-          v[k] = b2 * v[k] + (1 - b2) * grad * grad;
-          w[k] -= lr * (m[k] / bc1) / (sqrtf (v[k] / bc2) + eps);
-        }
-      else if (mom != 0)
-        {
-          m[k] = mom * m[k] + grad;
-          w[k] -= lr * m[k];
-        }
-      else
-        w[k] -= lr * grad;
-    }
+  trb_cpu_optimizer_update (&j->o, end - first, PARAM (p) + first, GRAD (p) + first,
+                            trb_weights_get_data (self->state, 2 * p) + first,
+                            trb_weights_get_data (self->state, 2 * p + 1) + first,
+                            self->anchor ? trb_weights_get_data (self->anchor, p) + first : NULL);
 }
 
 static void
@@ -411,11 +387,14 @@ optimizer_update (TrbCpuExecutor      *self,
                   const TrbStepParams *sp)
 {
   OptJob j = {
-    self, sp, (float) sp->learning_rate, (float) sp->weight_decay,
-    self->anchor ? (float) sp->prox_mu : 0.0f, (float) sp->momentum,
-    (float) sp->beta1, (float) sp->beta2, (float) sp->eps,
-    (float) (1.0 - pow (sp->beta1, (double) sp->step)),
-    (float) (1.0 - pow (sp->beta2, (double) sp->step)),
+    self,
+    {
+      sp->optimizer == TRB_OPTIMIZER_ADAM, (float) sp->learning_rate, (float) sp->weight_decay,
+      self->anchor ? (float) sp->prox_mu : 0.0f, (float) sp->momentum,
+      (float) sp->beta1, (float) sp->beta2, (float) sp->eps,
+      (float) (1.0 - pow (sp->beta1, (double) sp->step)),
+      (float) (1.0 - pow (sp->beta2, (double) sp->step)),
+    },
   };
 
   trb_cpu_pool_run (self->pool, self->n_opt_tasks, optimizer_task, &j);

@@ -802,3 +802,73 @@ trb_cpu_softmax_xent (int           n,
             (expf (z[c] - max) / sum - (c == labels[s] ? 1.0f : 0.0f)) / n;
     }
 }
+
+static inline G_ALWAYS_INLINE void
+update_loop (gsize                   count,
+             gboolean                adam,
+             gboolean                momentum,
+             gboolean                prox,
+             const TrbCpuOptimizer  *o,
+             float       *restrict   w,
+             const float *restrict   g,
+             float       *restrict   m,
+             float       *restrict   v,
+             const float *restrict   anchor)
+{
+  float lr = o->lr, wd = o->wd, mu = o->mu, mom = o->momentum;
+  float b1 = o->beta1, b2 = o->beta2, eps = o->eps, bc1 = o->bc1, bc2 = o->bc2;
+
+  for (gsize k = 0; k < count; k++)
+    {
+      float grad = g[k] + wd * w[k];
+
+      if (prox)
+        grad += mu * (w[k] - anchor[k]);
+      if (adam)
+        {
+          m[k] = b1 * m[k] + (1 - b1) * grad;
+          v[k] = b2 * v[k] + (1 - b2) * grad * grad;
+          w[k] -= lr * (m[k] / bc1) / (sqrtf (v[k] / bc2) + eps);
+        }
+      else if (momentum)
+        {
+          m[k] = mom * m[k] + grad;
+          w[k] -= lr * m[k];
+        }
+      else
+        w[k] -= lr * grad;
+    }
+}
+
+void
+trb_cpu_optimizer_update (const TrbCpuOptimizer *o,
+                          gsize                  count,
+                          float                 *w,
+                          const float           *g,
+                          float                 *m,
+                          float                 *v,
+                          const float           *anchor)
+{
+  /* One loop for each case, each without branches, so that they vectorise. */
+  if (o->adam)
+    {
+      if (anchor != NULL)
+        update_loop (count, TRUE, FALSE, TRUE, o, w, g, m, v, anchor);
+      else
+        update_loop (count, TRUE, FALSE, FALSE, o, w, g, m, v, NULL);
+    }
+  else if (o->momentum != 0)
+    {
+      if (anchor != NULL)
+        update_loop (count, FALSE, TRUE, TRUE, o, w, g, m, v, anchor);
+      else
+        update_loop (count, FALSE, TRUE, FALSE, o, w, g, m, v, NULL);
+    }
+  else
+    {
+      if (anchor != NULL)
+        update_loop (count, FALSE, FALSE, TRUE, o, w, g, m, v, anchor);
+      else
+        update_loop (count, FALSE, FALSE, FALSE, o, w, g, m, v, NULL);
+    }
+}

@@ -110,4 +110,21 @@ void  trb_cpu_softmax_xent       (int             n,
                                   double         *loss_sum,
                                   int            *correct);
 
+/* One optimizer step on @count elements of a parameter: weight decay, the FedProx term when
+ * @anchor is given, then SGD (with momentum kept in @m) or Adam (moments in @m and @v, bias
+ * corrections @bc1 = 1 − β₁ᵗ and @bc2 = 1 − β₂ᵗ). */
+typedef struct
+{
+  gboolean adam;
+  float    lr, wd, mu, momentum, beta1, beta2, eps, bc1, bc2;
+} TrbCpuOptimizer;
+
+void  trb_cpu_optimizer_update   (const TrbCpuOptimizer *optimizer,
+                                  gsize                  count,
+                                  float                 *w,
+                                  const float           *g,
+                                  float                 *m,
+                                  float                 *v,
+                                  const float           *anchor);
+
 G_END_DECLS
