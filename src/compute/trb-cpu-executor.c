@@ -312,12 +312,13 @@ forward (TrbCpuExecutor      *self,
       switch (l->kind)
         {
         case TRB_LAYER_DENSE:
-          trb_cpu_dense_forward (self->pool, l, n, x, PARAM (l->weight_index), PARAM (l->bias_index), y);
+          trb_cpu_dense_forward (self->pool, l, n, x, PARAM (l->weight_index),
+                                 PARAM (l->bias_index), y);
           break;
         case TRB_LAYER_CONV2D:
-          trb_cpu_conv2d_forward (self->pool, l, n, x, PARAM (l->weight_index), PARAM (l->bias_index), y,
-                                  i + 1 < self->n_layers && self->relu_fused[i + 1],
-                                  self->cols[i]);
+          trb_cpu_conv2d_forward (self->pool, l, n, x, PARAM (l->weight_index),
+                                  PARAM (l->bias_index), y,
+                                  i + 1 < self->n_layers && self->relu_fused[i + 1], self->cols[i]);
           break;
         case TRB_LAYER_MAXPOOL2D:
           trb_cpu_maxpool_forward (self->pool, l, n, x, y, self->argmax[i]);
@@ -434,8 +435,8 @@ train_step (TrbExecutor          *executor,
       switch (l->kind)
         {
         case TRB_LAYER_DENSE:
-          trb_cpu_dense_backward (self->pool, l, n, self->acts[i], PARAM (l->weight_index), dcur, dx,
-                                  GRAD (l->weight_index), GRAD (l->bias_index));
+          trb_cpu_dense_backward (self->pool, l, n, self->acts[i], PARAM (l->weight_index),
+                                  dcur, dx, GRAD (l->weight_index), GRAD (l->bias_index));
           break;
         case TRB_LAYER_CONV2D:
           trb_cpu_conv2d_backward (self->pool, l, n, self->acts[i], dcur,
