@@ -20,6 +20,10 @@
 
 #include "compute/trb-cpu-ops.h"
 
+/* The optimizer update is element-wise: blocks of OPT_BLOCK elements of a parameter are the
+ * tasks the threads share. */
+#define OPT_BLOCK 32768
+
 struct _TrbCpuExecutor
 {
   GObject        parent_instance;
@@ -35,7 +39,10 @@ struct _TrbCpuExecutor
   gboolean      *relu_fused; /* layer i is a ReLU done by the convolution before it */
   float        **cols;       /* per conv layer, else NULL */
   gint32       **argmax;     /* per pooling layer, else NULL */
-  float         *tmp;
+  TrbCpuPool    *pool;
+  int            n_opt_tasks;
+  guint         *opt_param;  /* per optimizer task: the parameter */
+  gsize         *opt_first;  /* and its first element */
   float         *d_a;
   float         *d_b;
 };
@@ -59,7 +66,10 @@ release (TrbCpuExecutor *self)
   g_clear_pointer (&self->acts, g_free);
   g_clear_pointer (&self->cols, g_free);
   g_clear_pointer (&self->argmax, g_free);
-  g_clear_pointer (&self->tmp, g_free);
+  g_clear_pointer (&self->pool, trb_cpu_pool_free);
+  g_clear_pointer (&self->opt_param, g_free);
+  g_clear_pointer (&self->opt_first, g_free);
+  self->n_opt_tasks = 0;
   g_clear_pointer (&self->d_a, g_free);
   g_clear_pointer (&self->d_b, g_free);
   g_clear_object (&self->params);
@@ -112,7 +122,7 @@ cpu_prepare (TrbExecutor   *executor,
              GError       **error)
 {
   TrbCpuExecutor *self = TRB_CPU_EXECUTOR (executor);
-  gsize tmp_size = 1, max_act = trb_model_spec_get_max_activations (spec), total = 0;
+  gsize max_act = trb_model_spec_get_max_activations (spec), total = 0;
 
   release (self);
   self->spec = g_object_ref (spec);
@@ -156,13 +166,33 @@ cpu_prepare (TrbExecutor   *executor,
         self->acts[i + 1] = g_new0 (float, (gsize) max_batch * out_size (l));
       if (l->kind == TRB_LAYER_CONV2D)
         {
-          self->cols[i] = g_new0 (float, trb_cpu_conv2d_cols_size (l, max_batch));
-          tmp_size = MAX (tmp_size, trb_cpu_conv2d_tmp_size (l, max_batch));
+          gsize cols = trb_cpu_conv2d_cols_size (l, max_batch);
+
+          self->cols[i] = cols > 0 ? g_new0 (float, cols) : NULL;
         }
       else if (l->kind == TRB_LAYER_MAXPOOL2D)
         self->argmax[i] = g_new0 (gint32, (gsize) max_batch * out_size (l));
     }
-  self->tmp = g_new0 (float, tmp_size);
+  self->pool = trb_cpu_pool_new (0);
+  for (int pass = 0; pass < 2; pass++)
+    {
+      self->n_opt_tasks = 0;
+      for (guint p = 0; p < trb_weights_get_n_tensors (self->params); p++)
+        for (gsize k = 0; k < trb_weights_get_n_elements (self->params, p); k += OPT_BLOCK)
+          {
+            if (pass == 1)
+              {
+                self->opt_param[self->n_opt_tasks] = p;
+                self->opt_first[self->n_opt_tasks] = k;
+              }
+            self->n_opt_tasks++;
+          }
+      if (pass == 0)
+        {
+          self->opt_param = g_new (guint, MAX (self->n_opt_tasks, 1));
+          self->opt_first = g_new (gsize, MAX (self->n_opt_tasks, 1));
+        }
+    }
   self->d_a = g_new0 (float, (gsize) max_batch * max_act);
   self->d_b = g_new0 (float, (gsize) max_batch * max_act);
   return TRUE;
@@ -282,15 +312,16 @@ forward (TrbCpuExecutor      *self,
       switch (l->kind)
         {
         case TRB_LAYER_DENSE:
-          trb_cpu_dense_forward (l, n, x, PARAM (l->weight_index), PARAM (l->bias_index), y);
+          trb_cpu_dense_forward (self->pool, l, n, x, PARAM (l->weight_index),
+                                 PARAM (l->bias_index), y);
           break;
         case TRB_LAYER_CONV2D:
-          trb_cpu_conv2d_forward (l, n, x, PARAM (l->weight_index), PARAM (l->bias_index), y,
-                                  i + 1 < self->n_layers && self->relu_fused[i + 1],
-                                  self->cols[i], self->tmp);
+          trb_cpu_conv2d_forward (self->pool, l, n, x, PARAM (l->weight_index),
+                                  PARAM (l->bias_index), y,
+                                  i + 1 < self->n_layers && self->relu_fused[i + 1], self->cols[i]);
           break;
         case TRB_LAYER_MAXPOOL2D:
-          trb_cpu_maxpool_forward (l, n, x, y, self->argmax[i]);
+          trb_cpu_maxpool_forward (self->pool, l, n, x, y, self->argmax[i]);
           break;
         case TRB_LAYER_RELU:
           if (!self->relu_fused[i])
@@ -312,7 +343,7 @@ forward (TrbCpuExecutor      *self,
 }
 
 static gboolean
-cpu_evaluate (TrbExecutor     *executor,
+evaluate (TrbExecutor     *executor,
               const TrbBatch  *batch,
               TrbStepResult   *result,
               GError         **error)
@@ -329,50 +360,49 @@ cpu_evaluate (TrbExecutor     *executor,
   return TRUE;
 }
 
+typedef struct
+{
+  TrbCpuExecutor  *self;
+  TrbCpuOptimizer  o;
+} OptJob;
+
+static void
+optimizer_task (int      task,
+                int      thread,
+                gpointer data)
+{
+  OptJob *j = data;
+  TrbCpuExecutor *self = j->self;
+  guint p = self->opt_param[task];
+  gsize first = self->opt_first[task];
+  gsize end = MIN (first + OPT_BLOCK, trb_weights_get_n_elements (self->params, p));
+
+  trb_cpu_optimizer_update (&j->o, end - first, PARAM (p) + first, GRAD (p) + first,
+                            trb_weights_get_data (self->state, 2 * p) + first,
+                            trb_weights_get_data (self->state, 2 * p + 1) + first,
+                            self->anchor ? trb_weights_get_data (self->anchor, p) + first : NULL);
+}
+
 static void
 optimizer_update (TrbCpuExecutor      *self,
                   const TrbStepParams *sp)
 {
-  guint n_params = trb_weights_get_n_tensors (self->params);
-  float lr = (float) sp->learning_rate, wd = (float) sp->weight_decay;
-  float mu = self->anchor ? (float) sp->prox_mu : 0.0f, mom = (float) sp->momentum;
-  float b1 = (float) sp->beta1, b2 = (float) sp->beta2, eps = (float) sp->eps;
-  float bc1 = (float) (1.0 - pow (sp->beta1, (double) sp->step));
-  float bc2 = (float) (1.0 - pow (sp->beta2, (double) sp->step));
-
-  for (guint p = 0; p < n_params; p++)
+  OptJob j = {
+    self,
     {
-      gsize count = trb_weights_get_n_elements (self->params, p);
-      float *w = PARAM (p), *g = GRAD (p);
-      float *m = trb_weights_get_data (self->state, 2 * p);
-      float *v = trb_weights_get_data (self->state, 2 * p + 1);
-      const float *anchor = self->anchor ? trb_weights_get_data (self->anchor, p) : NULL;
+      sp->optimizer == TRB_OPTIMIZER_ADAM, (float) sp->learning_rate, (float) sp->weight_decay,
+      self->anchor ? (float) sp->prox_mu : 0.0f, (float) sp->momentum,
+      (float) sp->beta1, (float) sp->beta2, (float) sp->eps,
+      (float) (1.0 - pow (sp->beta1, (double) sp->step)),
+      (float) (1.0 - pow (sp->beta2, (double) sp->step)),
+    },
+  };
 
-      for (gsize k = 0; k < count; k++)
-        {
-          float grad = g[k] + wd * w[k];
-
-          if (anchor != NULL)
-            grad += mu * (w[k] - anchor[k]);
-          if (sp->optimizer == TRB_OPTIMIZER_ADAM)
-            {
-              m[k] = b1 * m[k] + (1 - b1) * grad;
-              v[k] = b2 * v[k] + (1 - b2) * grad * grad;
-              w[k] -= lr * (m[k] / bc1) / (sqrtf (v[k] / bc2) + eps);
-            }
-          else if (mom != 0)
-            {
-              m[k] = mom * m[k] + grad;
-              w[k] -= lr * m[k];
-            }
-          else
-            w[k] -= lr * grad;
-        }
-    }
+  trb_cpu_pool_run (self->pool, self->n_opt_tasks, optimizer_task, &j);
 }
 
 static gboolean
-cpu_train_step (TrbExecutor          *executor,
+train_step (TrbExecutor          *executor,
                 const TrbBatch       *batch,
                 const TrbStepParams  *sp,
                 TrbStepResult        *result,
@@ -405,19 +435,19 @@ cpu_train_step (TrbExecutor          *executor,
       switch (l->kind)
         {
         case TRB_LAYER_DENSE:
-          trb_cpu_dense_backward (l, n, self->acts[i], PARAM (l->weight_index), dcur, dx,
-                                  GRAD (l->weight_index), GRAD (l->bias_index));
+          trb_cpu_dense_backward (self->pool, l, n, self->acts[i], PARAM (l->weight_index),
+                                  dcur, dx, GRAD (l->weight_index), GRAD (l->bias_index));
           break;
         case TRB_LAYER_CONV2D:
-          trb_cpu_conv2d_backward (l, n, self->acts[i], dcur,
+          trb_cpu_conv2d_backward (self->pool, l, n, self->acts[i], dcur,
                                    i + 1 < (int) self->n_layers && self->relu_fused[i + 1] ?
                                    self->acts[i + 1] : NULL, PARAM (l->weight_index), dx,
                                    GRAD (l->weight_index), GRAD (l->bias_index), self->cols[i],
-                                   TRUE, self->tmp);
+                                   TRUE);
           break;
         case TRB_LAYER_MAXPOOL2D:
           if (dx)
-            trb_cpu_maxpool_backward (l, n, self->argmax[i], dcur, dx);
+            trb_cpu_maxpool_backward (self->pool, l, n, self->argmax[i], dcur, dx);
           break;
         case TRB_LAYER_RELU:
           /* A fused ReLU's mask is applied by the convolution's backward pass. */
@@ -449,6 +479,36 @@ cpu_train_step (TrbExecutor          *executor,
 
   optimizer_update (self, sp);
   return TRUE;
+}
+
+/* The ops share out their own work, so OpenBLAS must not start threads of its own. */
+static gboolean
+cpu_evaluate (TrbExecutor     *executor,
+              const TrbBatch  *batch,
+              TrbStepResult   *result,
+              GError         **error)
+{
+  gboolean ok;
+
+  trb_cpu_blas_single_threaded ();
+  ok = evaluate (executor, batch, result, error);
+  trb_cpu_blas_restore ();
+  return ok;
+}
+
+static gboolean
+cpu_train_step (TrbExecutor          *executor,
+                const TrbBatch       *batch,
+                const TrbStepParams  *sp,
+                TrbStepResult        *result,
+                GError              **error)
+{
+  gboolean ok;
+
+  trb_cpu_blas_single_threaded ();
+  ok = train_step (executor, batch, sp, result, error);
+  trb_cpu_blas_restore ();
+  return ok;
 }
 
 static void

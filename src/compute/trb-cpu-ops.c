@@ -15,6 +15,12 @@
 
 #include "compute/trb-philox.h"
 
+/* The element-wise loops are written so that they vectorise, which GCC does at -O2 only for
+ * the simplest ones. None of them is a floating-point reduction the compiler could reorder. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize ("tree-vectorize", "vect-cost-model=dynamic")
+#endif
+
 void
 trb_cpu_gemm (gboolean     trans_a,
               gboolean     trans_b,
@@ -32,23 +38,151 @@ trb_cpu_gemm (gboolean     trans_a,
                b, trans_b ? k : n, beta, c, n);
 }
 
+/* Several executors may be stepping at once: the first to begin makes OpenBLAS
+ * single-threaded and the last to end gives it its threads back. */
+static GMutex blas_lock;
+static int blas_users;
+static int blas_saved_threads;
+
 void
-trb_cpu_dense_forward (const TrbLayer *l,
+trb_cpu_blas_single_threaded (void)
+{
+  g_mutex_lock (&blas_lock);
+  if (blas_users++ == 0)
+    {
+      blas_saved_threads = openblas_get_num_threads ();
+      if (blas_saved_threads != 1)
+        openblas_set_num_threads (1);
+    }
+  g_mutex_unlock (&blas_lock);
+}
+
+void
+trb_cpu_blas_restore (void)
+{
+  g_mutex_lock (&blas_lock);
+  if (blas_users > 0 && --blas_users == 0 && blas_saved_threads != 1)
+    openblas_set_num_threads (blas_saved_threads);
+  g_mutex_unlock (&blas_lock);
+}
+
+/* Row-major GEMM on sub-blocks, on the calling thread's share of OpenBLAS. */
+static void
+gemm_ld (gboolean     trans_a,
+         gboolean     trans_b,
+         int          m,
+         int          n,
+         int          k,
+         const float *a,
+         int          lda,
+         const float *b,
+         int          ldb,
+         float        beta,
+         float       *c,
+         int          ldc)
+{
+  if (m <= 0 || n <= 0)
+    return;
+  cblas_sgemm (CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+               trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
+}
+
+/* A fixed split of @size columns into blocks (multiples of 16) for a product of @work
+ * multiply-adds: one block when it is too small to share out. */
+static int
+split_blocks (int    size,
+              gsize  work,
+              int   *block)
+{
+  int nb = work < (gsize) 1 << 20 ? 1 : MIN (8, (size + 31) / 32);
+
+  *block = ((size + nb - 1) / nb + 15) / 16 * 16;
+  return (size + *block - 1) / *block;
+}
+
+typedef struct
+{
+  const TrbLayer *l;
+  int             n;
+  const float    *x;
+  const float    *w;
+  const float    *b;
+  const float    *dy;
+  float          *y;
+  float          *dx;
+  float          *dw;
+  float          *db;
+  int             block;
+  int             n_blocks;
+  int             dx_block;
+} DenseJob;
+
+static void
+dense_forward_task (int      task,
+                    int      thread,
+                    gpointer data)
+{
+  DenseJob *j = data;
+  int in = j->l->in_c, out = j->l->out_c;
+  int o0 = task * j->block, o1 = MIN (out, o0 + j->block);
+
+  for (int s = 0; s < j->n; s++)
+    memcpy (j->y + (gsize) s * out + o0, j->b + o0, (o1 - o0) * sizeof (float));
+  gemm_ld (FALSE, TRUE, j->n, o1 - o0, in, j->x, in, j->w + (gsize) o0 * in, in, 1.0f,
+           j->y + o0, out);
+}
+
+void
+trb_cpu_dense_forward (TrbCpuPool     *pool,
+                       const TrbLayer *l,
                        int             n,
                        const float    *x,
                        const float    *w,
                        const float    *b,
                        float          *y)
 {
-  int in = l->in_c, out = l->out_c;
+  DenseJob j = { l, n, x, w, b, NULL, y, NULL, NULL, NULL, 0, 0, 0 };
 
-  for (int s = 0; s < n; s++)
-    memcpy (y + (gsize) s * out, b, out * sizeof (float));
-  trb_cpu_gemm (FALSE, TRUE, n, out, in, 1.0f, x, w, 1.0f, y);
+  j.n_blocks = split_blocks (l->out_c, (gsize) n * l->in_c * l->out_c, &j.block);
+  trb_cpu_pool_run (pool, j.n_blocks, dense_forward_task, &j);
+}
+
+/* Tasks below n_blocks compute rows of dw and db, the rest columns of dx. */
+static void
+dense_backward_task (int      task,
+                     int      thread,
+                     gpointer data)
+{
+  DenseJob *j = data;
+  int in = j->l->in_c, out = j->l->out_c;
+
+  if (task < j->n_blocks)
+    {
+      int o0 = task * j->block, o1 = MIN (out, o0 + j->block);
+
+      gemm_ld (TRUE, FALSE, o1 - o0, in, j->n, j->dy + o0, out, j->x, in, 0.0f,
+               j->dw + (gsize) o0 * in, in);
+      for (int o = o0; o < o1; o++)
+        {
+          float acc = 0;
+
+          for (int s = 0; s < j->n; s++)
+            acc += j->dy[(gsize) s * out + o];
+          j->db[o] = acc;
+        }
+    }
+  else
+    {
+      int i0 = (task - j->n_blocks) * j->dx_block, i1 = MIN (in, i0 + j->dx_block);
+
+      gemm_ld (FALSE, FALSE, j->n, i1 - i0, out, j->dy, out, j->w + i0, in, 0.0f, j->dx + i0,
+               in);
+    }
 }
 
 void
-trb_cpu_dense_backward (const TrbLayer *l,
+trb_cpu_dense_backward (TrbCpuPool     *pool,
+                        const TrbLayer *l,
                         int             n,
                         const float    *x,
                         const float    *w,
@@ -57,45 +191,30 @@ trb_cpu_dense_backward (const TrbLayer *l,
                         float          *dw,
                         float          *db)
 {
-  int in = l->in_c, out = l->out_c;
+  DenseJob j = { l, n, x, w, NULL, dy, NULL, dx, dw, db, 0, 0, 0 };
+  gsize work = (gsize) n * l->in_c * l->out_c;
+  int n_dx = 0;
 
-  trb_cpu_gemm (TRUE, FALSE, out, in, n, 1.0f, dy, x, 0.0f, dw);
-  for (int o = 0; o < out; o++)
-    db[o] = 0;
-  for (int s = 0; s < n; s++)
-    for (int o = 0; o < out; o++)
-      db[o] += dy[(gsize) s * out + o];
+  j.n_blocks = split_blocks (l->out_c, work, &j.block);
   if (dx != NULL)
-    trb_cpu_gemm (FALSE, FALSE, n, in, out, 1.0f, dy, w, 0.0f, dx);
+    n_dx = split_blocks (l->in_c, work, &j.dx_block);
+  trb_cpu_pool_run (pool, j.n_blocks + n_dx, dense_backward_task, &j);
 }
 
-/* When the columns of the whole batch are small (up to 16 MiB) they are built once in the
- * forward pass and kept for the backward pass. Larger ones are built in chunks of samples
- * small enough (about 1 MiB) to stay in cache between im2col, the GEMMs and col2im, and built
- * again in the backward pass. */
-static int
-conv_chunk (const TrbLayer *l,
-            int             n)
+/* dst[i] = src[i] for lo ≤ i < hi, else 0; rows are short, so no calls to memcpy. */
+static inline void
+copy_row (int                    width,
+          int                    lo,
+          int                    hi,
+          const float *restrict  src,
+          float       *restrict  dst)
 {
-  gsize per_sample = (gsize) l->in_c * l->kernel_h * l->kernel_w * l->out_h * l->out_w;
-
-  if (per_sample * MAX (n, 1) <= (gsize) 4 * 1024 * 1024)
-    return MAX (n, 1);
-  return (int) CLAMP ((gsize) 262144 / MAX (per_sample, 1), 1, (gsize) MAX (n, 1));
-}
-
-gsize
-trb_cpu_conv2d_cols_size (const TrbLayer *l,
-                          int             n)
-{
-  return (gsize) l->in_c * l->kernel_h * l->kernel_w * conv_chunk (l, n) * l->out_h * l->out_w;
-}
-
-gsize
-trb_cpu_conv2d_tmp_size (const TrbLayer *l,
-                         int             n)
-{
-  return (gsize) l->out_c * conv_chunk (l, n) * l->out_h * l->out_w;
+  for (int i = 0; i < lo; i++)
+    dst[i] = 0;
+  for (int i = lo; i < hi; i++)
+    dst[i] = src[i];
+  for (int i = hi; i < width; i++)
+    dst[i] = 0;
 }
 
 /* cols[(ic·kh + ky)·kw + kx][s·P + p] = x[s][ic][oy·stride − pad + ky][ox·stride − pad + kx] */
@@ -134,10 +253,8 @@ im2col (const TrbLayer *l,
                       int lo = CLAMP (l->pad_w - kx, 0, l->out_w);
                       int hi = CLAMP (l->in_w + l->pad_w - kx, lo, l->out_w);
 
-                      memset (d, 0, lo * sizeof (float));
-                      memcpy (d + lo, plane + (gsize) iy * l->in_w + lo - l->pad_w + kx,
-                              (hi - lo) * sizeof (float));
-                      memset (d + hi, 0, (l->out_w - hi) * sizeof (float));
+                      copy_row (l->out_w, lo, hi, plane + (gsize) iy * l->in_w - l->pad_w + kx,
+                                d);
                       continue;
                     }
                   for (int ox = 0; ox < l->out_w; ox++)
@@ -148,6 +265,15 @@ im2col (const TrbLayer *l,
                 }
             }
         }
+}
+
+static void
+add_floats (int                    count,
+            const float *restrict  src,
+            float       *restrict  dst)
+{
+  for (int i = 0; i < count; i++)
+    dst[i] += src[i];
 }
 
 static void
@@ -183,8 +309,7 @@ col2im (const TrbLayer *l,
                       int hi = CLAMP (l->in_w + l->pad_w - kx, lo, l->out_w);
                       float *dst = plane + (gsize) iy * l->in_w - l->pad_w + kx;
 
-                      for (int ox = lo; ox < hi; ox++)
-                        dst[ox] += sr[ox];
+                      add_floats (hi - lo, sr + lo, dst + lo);
                       continue;
                     }
                   for (int ox = 0; ox < l->out_w; ox++)
@@ -198,35 +323,140 @@ col2im (const TrbLayer *l,
         }
 }
 
-void
-trb_cpu_conv2d_forward (const TrbLayer *l,
-                        int             n,
-                        const float    *x,
-                        const float    *w,
-                        const float    *b,
-                        float          *y,
-                        gboolean        relu,
-                        float          *cols,
-                        float          *tmp)
+/* Samples are split into at most CONV_GROUPS groups of consecutive samples, the tasks that
+ * threads share; a group runs over chunks of samples small enough (about 2 MiB of columns) to
+ * stay in cache between im2col, the GEMMs and col2im, each thread with its own scratch. The
+ * split depends only on the shapes, so the sums come out the same whatever the thread count. */
+#define CONV_GROUPS 8
+
+static gsize
+conv_per_sample (const TrbLayer *l)
 {
-  int K = l->in_c * l->kernel_h * l->kernel_w, chunk = conv_chunk (l, n);
-  gsize P = (gsize) l->out_h * l->out_w, in_size = (gsize) l->in_c * l->in_h * l->in_w;
+  return (gsize) l->in_c * l->kernel_h * l->kernel_w * l->out_h * l->out_w;
+}
 
-  for (int s0 = 0; s0 < n; s0 += chunk)
+static int
+conv_chunk (const TrbLayer *l,
+            int             n)
+{
+  return (int) CLAMP ((gsize) 524288 / MAX (conv_per_sample (l), 1), 1, (gsize) MAX (n, 1));
+}
+
+/* When the columns of the whole batch are small (up to 16 MiB) they are built once in the
+ * forward pass and kept for the backward pass. */
+gsize
+trb_cpu_conv2d_cols_size (const TrbLayer *l,
+                          int             n)
+{
+  gsize whole = conv_per_sample (l) * MAX (n, 1);
+
+  return whole <= (gsize) 4 * 1024 * 1024 ? whole : 0;
+}
+
+typedef struct
+{
+  TrbCpuPool     *pool;
+  const TrbLayer *l;
+  int             n;
+  int             n_groups;
+  int             chunk;
+  int             K;
+  gsize           P;
+  gsize           in_size;
+  const float    *x;
+  const float    *w;
+  const float    *b;
+  const float    *dy;
+  const float    *mask;
+  float          *y;
+  float          *dx;
+  float          *cols;
+  gboolean        cols_valid;
+  gboolean        relu;
+  float          *dw_part;
+  double         *db_part;
+} ConvJob;
+
+static void
+conv_job_init (ConvJob        *j,
+               TrbCpuPool     *pool,
+               const TrbLayer *l,
+               int             n,
+               float          *cols,
+               gboolean        backward)
+{
+  gsize per_thread;
+
+  memset (j, 0, sizeof *j);
+  j->pool = pool;
+  j->l = l;
+  j->n = n;
+  j->n_groups = MIN (n, CONV_GROUPS);
+  j->K = l->in_c * l->kernel_h * l->kernel_w;
+  j->P = (gsize) l->out_h * l->out_w;
+  j->in_size = (gsize) l->in_c * l->in_h * l->in_w;
+  j->chunk = MIN (conv_chunk (l, n), (n + j->n_groups - 1) / MAX (j->n_groups, 1));
+  j->cols = cols;
+  per_thread = (gsize) l->out_c * j->chunk * j->P;
+  if (cols == NULL)
+    per_thread += (gsize) j->K * j->chunk * j->P;
+  /* The shared area holds each group's bias sums (as doubles) then its weight gradient. */
+  trb_cpu_pool_reserve (pool, per_thread, backward ?
+                        (gsize) j->n_groups * l->out_c * (2 + (gsize) j->K) : 0);
+  if (backward)
     {
-      int c = MIN (chunk, n - s0);
-      int cP = (int) (c * P);
+      j->db_part = (double *) trb_cpu_pool_shared (pool);
+      j->dw_part = trb_cpu_pool_shared (pool) + (gsize) j->n_groups * l->out_c * 2;
+    }
+}
 
-      im2col (l, c, x + s0 * in_size, cols);
-      trb_cpu_gemm (FALSE, FALSE, l->out_c, cP, K, 1.0f, w, cols, 0.0f, tmp);
+static void
+group_range (const ConvJob *j,
+             int            group,
+             int           *first,
+             int           *end)
+{
+  *first = (int) ((gint64) j->n * group / j->n_groups);
+  *end = (int) ((gint64) j->n * (group + 1) / j->n_groups);
+}
+
+static float *
+chunk_cols (const ConvJob *j,
+            int            thread,
+            int            s0)
+{
+  if (j->cols != NULL)
+    return j->cols + (gsize) s0 * j->K * j->P;
+  return trb_cpu_pool_scratch (j->pool, thread) + (gsize) j->l->out_c * j->chunk * j->P;
+}
+
+static void
+conv_forward_task (int      group,
+                   int      thread,
+                   gpointer data)
+{
+  ConvJob *j = data;
+  const TrbLayer *l = j->l;
+  float *tmp = trb_cpu_pool_scratch (j->pool, thread);
+  gsize P = j->P;
+  int first, end;
+
+  group_range (j, group, &first, &end);
+  for (int s0 = first; s0 < end; s0 += j->chunk)
+    {
+      int c = MIN (j->chunk, end - s0), cP = (int) (c * P);
+      float *cols = chunk_cols (j, thread, s0);
+
+      im2col (l, c, j->x + s0 * j->in_size, cols);
+      gemm_ld (FALSE, FALSE, l->out_c, cP, j->K, j->w, j->K, cols, cP, 0.0f, tmp, cP);
       for (int s = 0; s < c; s++)
         for (int oc = 0; oc < l->out_c; oc++)
           {
             const float *src = tmp + (gsize) oc * cP + s * P;
-            float *dst = y + ((gsize) (s0 + s) * l->out_c + oc) * P;
-            float bias = b[oc];
+            float *dst = j->y + ((gsize) (s0 + s) * l->out_c + oc) * P;
+            float bias = j->b[oc];
 
-            if (relu)
+            if (j->relu)
               for (gsize p = 0; p < P; p++)
                 dst[p] = MAX (src[p] + bias, 0.0f);
             else
@@ -237,7 +467,112 @@ trb_cpu_conv2d_forward (const TrbLayer *l,
 }
 
 void
-trb_cpu_conv2d_backward (const TrbLayer *l,
+trb_cpu_conv2d_forward (TrbCpuPool     *pool,
+                        const TrbLayer *l,
+                        int             n,
+                        const float    *x,
+                        const float    *w,
+                        const float    *b,
+                        float          *y,
+                        gboolean        relu,
+                        float          *cols)
+{
+  ConvJob j;
+
+  conv_job_init (&j, pool, l, n, cols, FALSE);
+  j.x = x;
+  j.w = w;
+  j.b = b;
+  j.y = y;
+  j.relu = relu;
+  trb_cpu_pool_run (pool, j.n_groups, conv_forward_task, &j);
+}
+
+static void
+mask_copy (gsize                   count,
+           const float *restrict   src,
+           const float *restrict   mask,
+           float       *restrict   dst)
+{
+  for (gsize p = 0; p < count; p++)
+    {
+      float v = src[p];
+
+      dst[p] = mask[p] > 0 ? v : 0.0f;
+    }
+}
+
+/* In eight interleaved partial sums, a fixed order that vectorises. */
+static double
+sum_floats (const float *x,
+            gsize        count)
+{
+  float part[8] = { 0 };
+  double acc = 0;
+  gsize p = 0;
+
+  for (; p + 8 <= count; p += 8)
+    for (int i = 0; i < 8; i++)
+      part[i] += x[p + i];
+  for (; p < count; p++)
+    acc += x[p];
+  for (int i = 0; i < 8; i++)
+    acc += part[i];
+  return acc;
+}
+
+static void
+conv_backward_task (int      group,
+                    int      thread,
+                    gpointer data)
+{
+  ConvJob *j = data;
+  const TrbLayer *l = j->l;
+  float *tmp = trb_cpu_pool_scratch (j->pool, thread);
+  float *dw = j->dw_part + (gsize) group * l->out_c * j->K;
+  double *db = j->db_part + (gsize) group * l->out_c;
+  gsize P = j->P;
+  int first, end;
+
+  group_range (j, group, &first, &end);
+  for (int oc = 0; oc < l->out_c; oc++)
+    db[oc] = 0;
+  for (int s0 = first; s0 < end; s0 += j->chunk)
+    {
+      int c = MIN (j->chunk, end - s0), cP = (int) (c * P);
+      float *cols = chunk_cols (j, thread, s0);
+
+      /* dy is [n][oc][P]; the GEMMs want [oc][c·P], masked by a fused ReLU's output. */
+      for (int oc = 0; oc < l->out_c; oc++)
+        {
+          float *row = tmp + (gsize) oc * cP;
+
+          for (int s = 0; s < c; s++)
+            {
+              gsize at = ((gsize) (s0 + s) * l->out_c + oc) * P;
+
+              if (j->mask != NULL)
+                mask_copy (P, j->dy + at, j->mask + at, row + s * P);
+              else
+                memcpy (row + s * P, j->dy + at, P * sizeof (float));
+            }
+          db[oc] += sum_floats (row, cP);
+        }
+      if (!(j->cols != NULL && j->cols_valid))
+        im2col (l, c, j->x + s0 * j->in_size, cols);
+      gemm_ld (FALSE, TRUE, l->out_c, j->K, cP, tmp, cP, cols, cP, s0 == first ? 0.0f : 1.0f,
+               dw, j->K);
+      if (j->dx != NULL)
+        {
+          gemm_ld (TRUE, FALSE, j->K, cP, l->out_c, j->w, j->K, tmp, cP, 0.0f, cols, cP);
+          col2im (l, c, cols, j->dx + s0 * j->in_size);
+        }
+    }
+}
+
+void
+trb_cpu_conv2d_backward (TrbCpuPool     *pool,
+                         const TrbLayer *l,
                          int             n,
                          const float    *x,
                          const float    *dy,
@@ -247,109 +582,156 @@ trb_cpu_conv2d_backward (const TrbLayer *l,
                          float          *dw,
                          float          *db,
                          float          *cols,
-                         gboolean        cols_valid,
-                         float          *tmp)
+                         gboolean        cols_valid)
 {
-  int K = l->in_c * l->kernel_h * l->kernel_w, chunk = conv_chunk (l, n);
-  gsize P = (gsize) l->out_h * l->out_w, in_size = (gsize) l->in_c * l->in_h * l->in_w;
-  g_autofree double *bias_acc = g_new0 (double, l->out_c);
+  ConvJob j;
+  gsize nw = (gsize) l->out_c * l->in_c * l->kernel_h * l->kernel_w;
 
-  for (int s0 = 0; s0 < n; s0 += chunk)
+  conv_job_init (&j, pool, l, n, cols, TRUE);
+  j.x = x;
+  j.dy = dy;
+  j.mask = mask;
+  j.w = w;
+  j.dx = dx;
+  j.cols_valid = cols_valid;
+  trb_cpu_pool_run (pool, j.n_groups, conv_backward_task, &j);
+  /* The groups' sums, always added in the same order. */
+  memcpy (dw, j.dw_part, nw * sizeof (float));
+  for (int g = 1; g < j.n_groups; g++)
     {
-      int c = MIN (chunk, n - s0);
-      int cP = (int) (c * P);
+      const float *part = j.dw_part + g * nw;
 
-      /* dy is [n][oc][P]; the GEMMs want [oc][c·P], masked by a fused ReLU's output. */
-      for (int oc = 0; oc < l->out_c; oc++)
-        {
-          double acc = 0;
-
-          for (int s = 0; s < c; s++)
-            {
-              gsize at = ((gsize) (s0 + s) * l->out_c + oc) * P;
-              const float *src = dy + at;
-              const float *msk = mask ? mask + at : NULL;
-              float *dst = tmp + (gsize) oc * cP + s * P;
-
-              if (msk != NULL)
-                for (gsize p = 0; p < P; p++)
-                  {
-                    float g = msk[p] > 0 ? src[p] : 0.0f;
-                    dst[p] = g;
-                    acc += g;
-                  }
-              else
-                for (gsize p = 0; p < P; p++)
-                  {
-                    dst[p] = src[p];
-                    acc += src[p];
-                  }
-            }
-          bias_acc[oc] += acc;
-        }
-      if (!(cols_valid && chunk >= n))
-        im2col (l, c, x + s0 * in_size, cols);
-      trb_cpu_gemm (FALSE, TRUE, l->out_c, K, cP, 1.0f, tmp, cols, s0 == 0 ? 0.0f : 1.0f, dw);
-      if (dx != NULL)
-        {
-          trb_cpu_gemm (TRUE, FALSE, K, cP, l->out_c, 1.0f, w, tmp, 0.0f, cols);
-          col2im (l, c, cols, dx + s0 * in_size);
-        }
+      for (gsize i = 0; i < nw; i++)
+        dw[i] += part[i];
     }
   for (int oc = 0; oc < l->out_c; oc++)
-    db[oc] = (float) bias_acc[oc];
+    {
+      double acc = 0;
+
+      for (int g = 0; g < j.n_groups; g++)
+        acc += j.db_part[(gsize) g * l->out_c + oc];
+      db[oc] = (float) acc;
+    }
+}
+
+typedef struct
+{
+  const TrbLayer *l;
+  int             n;
+  const float    *x;
+  const float    *dy;
+  float          *y;
+  float          *dx;
+  const gint32   *argmax_in;
+  gint32         *argmax;
+} PoolJob;
+
+static void
+maxpool_forward_task (int      s,
+                      int      thread,
+                      gpointer data)
+{
+  PoolJob *j = data;
+  const TrbLayer *l = j->l;
+  gsize in_plane = (gsize) l->in_h * l->in_w;
+
+  for (int c = 0; c < l->out_c; c++)
+    {
+      const float *plane = j->x + ((gsize) s * l->in_c + c) * in_plane;
+      gsize base = ((gsize) s * l->out_c + c) * l->out_h * l->out_w;
+
+      /* The common 2×2 window with stride 2, same choice of argmax (first maximum). */
+      if (l->kernel_h == 2 && l->kernel_w == 2 && l->stride == 2)
+        {
+          for (int oy = 0; oy < l->out_h; oy++)
+            {
+              const float *r0 = plane + (gsize) 2 * oy * l->in_w, *r1 = r0 + l->in_w;
+              float *yo = j->y + base + (gsize) oy * l->out_w;
+              gint32 *ao = j->argmax + base + (gsize) oy * l->out_w;
+              int i0 = 2 * oy * l->in_w;
+
+              /* Branch-free, so that it vectorises. */
+              for (int ox = 0; ox < l->out_w; ox++)
+                {
+                  float a = r0[2 * ox], b = r0[2 * ox + 1];
+                  float c = r1[2 * ox], d = r1[2 * ox + 1];
+                  float v = a;
+                  int off = 0;
+
+                  off = b > v ? 1 : off;
+                  v = b > v ? b : v;
+                  off = c > v ? l->in_w : off;
+                  v = c > v ? c : v;
+                  off = d > v ? l->in_w + 1 : off;
+                  v = d > v ? d : v;
+                  yo[ox] = v;
+                  ao[ox] = i0 + 2 * ox + off;
+                }
+            }
+          continue;
+        }
+
+      for (int oy = 0; oy < l->out_h; oy++)
+        for (int ox = 0; ox < l->out_w; ox++)
+          {
+            int best = (oy * l->stride) * l->in_w + ox * l->stride;
+            float best_v = plane[best];
+
+            for (int ky = 0; ky < l->kernel_h; ky++)
+              for (int kx = 0; kx < l->kernel_w; kx++)
+                {
+                  int i = (oy * l->stride + ky) * l->in_w + ox * l->stride + kx;
+                  if (plane[i] > best_v)
+                    {
+                      best_v = plane[i];
+                      best = i;
+                    }
+                }
+            j->y[base + (gsize) oy * l->out_w + ox] = best_v;
+            j->argmax[base + (gsize) oy * l->out_w + ox] = best;
+          }
+    }
 }
 
 void
-trb_cpu_maxpool_forward (const TrbLayer *l,
+trb_cpu_maxpool_forward (TrbCpuPool     *pool,
+                         const TrbLayer *l,
                          int             n,
                          const float    *x,
                          float          *y,
                          gint32         *argmax)
 {
-  gsize in_plane = (gsize) l->in_h * l->in_w;
+  PoolJob j = { l, n, x, NULL, y, NULL, NULL, argmax };
 
-  for (int s = 0; s < n; s++)
-    for (int c = 0; c < l->out_c; c++)
-      {
-        const float *plane = x + ((gsize) s * l->in_c + c) * in_plane;
-        gsize base = ((gsize) s * l->out_c + c) * l->out_h * l->out_w;
+  trb_cpu_pool_run (pool, n, maxpool_forward_task, &j);
+}
 
-        for (int oy = 0; oy < l->out_h; oy++)
-          for (int ox = 0; ox < l->out_w; ox++)
-            {
-              int best = (oy * l->stride) * l->in_w + ox * l->stride;
-              float best_v = plane[best];
+static void
+maxpool_backward_task (int      s,
+                       int      thread,
+                       gpointer data)
+{
+  PoolJob *j = data;
+  const TrbLayer *l = j->l;
+  gsize in_plane = (gsize) l->in_h * l->in_w, out_plane = (gsize) l->out_h * l->out_w;
 
-              for (int ky = 0; ky < l->kernel_h; ky++)
-                for (int kx = 0; kx < l->kernel_w; kx++)
-                  {
-                    int i = (oy * l->stride + ky) * l->in_w + ox * l->stride + kx;
-                    if (plane[i] > best_v)
-                      {
-                        best_v = plane[i];
-                        best = i;
-                      }
-                  }
-              y[base + (gsize) oy * l->out_w + ox] = best_v;
-              argmax[base + (gsize) oy * l->out_w + ox] = best;
-            }
-      }
+  memset (j->dx + (gsize) s * l->in_c * in_plane, 0, l->in_c * in_plane * sizeof (float));
+  for (gsize sc = (gsize) s * l->out_c; sc < (gsize) (s + 1) * l->out_c; sc++)
+    for (gsize p = 0; p < out_plane; p++)
+      j->dx[sc * in_plane + j->argmax_in[sc * out_plane + p]] += j->dy[sc * out_plane + p];
 }
 
 void
-trb_cpu_maxpool_backward (const TrbLayer *l,
+trb_cpu_maxpool_backward (TrbCpuPool     *pool,
+                          const TrbLayer *l,
                           int             n,
                           const gint32   *argmax,
                           const float    *dy,
                           float          *dx)
 {
-  gsize in_plane = (gsize) l->in_h * l->in_w, out_plane = (gsize) l->out_h * l->out_w;
+  PoolJob j = { l, n, NULL, dy, NULL, dx, argmax, NULL };
 
-  memset (dx, 0, (gsize) n * l->in_c * in_plane * sizeof (float));
-  for (gsize sc = 0; sc < (gsize) n * l->out_c; sc++)
-    for (gsize p = 0; p < out_plane; p++)
-      dx[sc * in_plane + argmax[sc * out_plane + p]] += dy[sc * out_plane + p];
+  trb_cpu_pool_run (pool, n, maxpool_backward_task, &j);
 }
 
 void
@@ -418,5 +800,75 @@ trb_cpu_softmax_xent (int           n,
         for (int c = 0; c < classes; c++)
           dlogits[(gsize) s * classes + c] =
             (expf (z[c] - max) / sum - (c == labels[s] ? 1.0f : 0.0f)) / n;
+    }
+}
+
+static inline G_ALWAYS_INLINE void
+update_loop (gsize                   count,
+             gboolean                adam,
+             gboolean                momentum,
+             gboolean                prox,
+             const TrbCpuOptimizer  *o,
+             float       *restrict   w,
+             const float *restrict   g,
+             float       *restrict   m,
+             float       *restrict   v,
+             const float *restrict   anchor)
+{
+  float lr = o->lr, wd = o->wd, mu = o->mu, mom = o->momentum;
+  float b1 = o->beta1, b2 = o->beta2, eps = o->eps, bc1 = o->bc1, bc2 = o->bc2;
+
+  for (gsize k = 0; k < count; k++)
+    {
+      float grad = g[k] + wd * w[k];
+
+      if (prox)
+        grad += mu * (w[k] - anchor[k]);
+      if (adam)
+        {
+          m[k] = b1 * m[k] + (1 - b1) * grad;
+          v[k] = b2 * v[k] + (1 - b2) * grad * grad;
+          w[k] -= lr * (m[k] / bc1) / (sqrtf (v[k] / bc2) + eps);
+        }
+      else if (momentum)
+        {
+          m[k] = mom * m[k] + grad;
+          w[k] -= lr * m[k];
+        }
+      else
+        w[k] -= lr * grad;
+    }
+}
+
+void
+trb_cpu_optimizer_update (const TrbCpuOptimizer *o,
+                          gsize                  count,
+                          float                 *w,
+                          const float           *g,
+                          float                 *m,
+                          float                 *v,
+                          const float           *anchor)
+{
+  /* One loop for each case, each without branches, so that they vectorise. */
+  if (o->adam)
+    {
+      if (anchor != NULL)
+        update_loop (count, TRUE, FALSE, TRUE, o, w, g, m, v, anchor);
+      else
+        update_loop (count, TRUE, FALSE, FALSE, o, w, g, m, v, NULL);
+    }
+  else if (o->momentum != 0)
+    {
+      if (anchor != NULL)
+        update_loop (count, FALSE, TRUE, TRUE, o, w, g, m, v, anchor);
+      else
+        update_loop (count, FALSE, TRUE, FALSE, o, w, g, m, v, NULL);
+    }
+  else
+    {
+      if (anchor != NULL)
+        update_loop (count, FALSE, FALSE, TRUE, o, w, g, m, v, anchor);
+      else
+        update_loop (count, FALSE, FALSE, FALSE, o, w, g, m, v, NULL);
     }
 }

@@ -8,6 +8,7 @@
 
 #pragma once
 
+#include "compute/trb-cpu-pool.h"
 #include "compute/trb-model-spec.h"
 
 G_BEGIN_DECLS
@@ -22,13 +23,19 @@ void  trb_cpu_gemm               (gboolean        trans_a,
                                   const float    *b,
                                   float           beta,
                                   float          *c);
-void  trb_cpu_dense_forward      (const TrbLayer *layer,
+/* Makes OpenBLAS run on the calling thread only until the matching trb_cpu_blas_restore();
+ * calls nest and may come from several threads. */
+void  trb_cpu_blas_single_threaded (void);
+void  trb_cpu_blas_restore       (void);
+void  trb_cpu_dense_forward      (TrbCpuPool     *pool,
+                                  const TrbLayer *layer,
                                   int             n,
                                   const float    *x,
                                   const float    *w,
                                   const float    *b,
                                   float          *y);
-void  trb_cpu_dense_backward     (const TrbLayer *layer,
+void  trb_cpu_dense_backward     (TrbCpuPool     *pool,
+                                  const TrbLayer *layer,
                                   int             n,
                                   const float    *x,
                                   const float    *w,
@@ -36,25 +43,28 @@ void  trb_cpu_dense_backward     (const TrbLayer *layer,
                                   float          *dx,
                                   float          *dw,
                                   float          *db);
-/* Convolution as im2col + GEMM. @cols holds trb_cpu_conv2d_cols_size() floats and @tmp
- * trb_cpu_conv2d_tmp_size(). Pass @cols_valid when @cols still holds what the forward pass of
- * the same batch left there: small batches then skip building the columns again. */
+/* The layer ops share their work among the threads of @pool, OpenBLAS running single-threaded
+ * inside each (see trb_cpu_blas_single_threaded()); results do not depend on the thread count.
+ *
+ * Convolution as im2col + GEMM. @cols holds trb_cpu_conv2d_cols_size() floats, or is NULL
+ * when that is 0 (the batch's columns are then built chunk by chunk in per-thread scratch).
+ * Pass @cols_valid when @cols still holds what the forward pass of the same batch left there:
+ * the backward pass then skips building the columns again. */
 gsize trb_cpu_conv2d_cols_size   (const TrbLayer *layer,
                                   int             n);
-gsize trb_cpu_conv2d_tmp_size    (const TrbLayer *layer,
-                                  int             n);
-void  trb_cpu_conv2d_forward     (const TrbLayer *layer,
+void  trb_cpu_conv2d_forward     (TrbCpuPool     *pool,
+                                  const TrbLayer *layer,
                                   int             n,
                                   const float    *x,
                                   const float    *w,
                                   const float    *b,
                                   float          *y,
                                   gboolean        relu,
-                                  float          *cols,
-                                  float          *tmp);
+                                  float          *cols);
 /* @mask (nullable): the output of a ReLU fused into the forward pass; gradients are zeroed
  * where it is not positive. */
-void  trb_cpu_conv2d_backward    (const TrbLayer *layer,
+void  trb_cpu_conv2d_backward    (TrbCpuPool     *pool,
+                                  const TrbLayer *layer,
                                   int             n,
                                   const float    *x,
                                   const float    *dy,
@@ -64,14 +74,15 @@ void  trb_cpu_conv2d_backward    (const TrbLayer *layer,
                                   float          *dw,
                                   float          *db,
                                   float          *cols,
-                                  gboolean        cols_valid,
-                                  float          *tmp);
-void  trb_cpu_maxpool_forward    (const TrbLayer *layer,
+                                  gboolean        cols_valid);
+void  trb_cpu_maxpool_forward    (TrbCpuPool     *pool,
+                                  const TrbLayer *layer,
                                   int             n,
                                   const float    *x,
                                   float          *y,
                                   gint32         *argmax);
-void  trb_cpu_maxpool_backward   (const TrbLayer *layer,
+void  trb_cpu_maxpool_backward   (TrbCpuPool     *pool,
+                                  const TrbLayer *layer,
                                   int             n,
                                   const gint32   *argmax,
                                   const float    *dy,
@@ -98,5 +109,22 @@ void  trb_cpu_softmax_xent       (int             n,
                                   float          *dlogits,
                                   double         *loss_sum,
                                   int            *correct);
+
+/* One optimizer step on @count elements of a parameter: weight decay, the FedProx term when
+ * @anchor is given, then SGD (with momentum kept in @m) or Adam (moments in @m and @v, bias
+ * corrections @bc1 = 1 − β₁ᵗ and @bc2 = 1 − β₂ᵗ). */
+typedef struct
+{
+  gboolean adam;
+  float    lr, wd, mu, momentum, beta1, beta2, eps, bc1, bc2;
+} TrbCpuOptimizer;
+
+void  trb_cpu_optimizer_update   (const TrbCpuOptimizer *optimizer,
+                                  gsize                  count,
+                                  float                 *w,
+                                  const float           *g,
+                                  float                 *m,
+                                  float                 *v,
+                                  const float           *anchor);
 
 G_END_DECLS

@@ -19,6 +19,8 @@
 #define NMSE_MAX 1e-7
 
 static GRand *rng;
+/* More threads than this machine may have, so that the work is really shared out. */
+static TrbCpuPool *pool;
 
 static double *
 random_doubles (gsize  n,
@@ -138,9 +140,15 @@ test_gemm (void)
 static void
 test_dense (void)
 {
-  for (int iter = 0; iter < 12; iter++)
+  for (int iter = 0; iter < 13; iter++)
     {
       int n = pick (9), in = pick (13), out = pick (12) + 1;
+
+      if (iter == 12)
+        {
+          /* Large enough that the work is split into blocks of columns. */
+          n = 37, in = 301, out = 157;
+        }
       g_autofree char *input = g_strdup_printf ("[%d]", in);
       g_autofree char *layer = g_strdup_printf ("{\"type\":\"dense\",\"units\":%d}", out);
       g_autoptr(TrbModelSpec) spec = spec_for (input, layer);
@@ -158,10 +166,10 @@ test_dense (void)
       g_autofree float *dwf = g_new (float, nw), *dbf = g_new (float, out);
 
       trb_ref_dense_forward (l, n, xr, wr, br, y);
-      trb_cpu_dense_forward (l, n, xf, wf, bf, yf);
+      trb_cpu_dense_forward (pool, l, n, xf, wf, bf, yf);
       ASSERT_NMSE (yf, y, ny, "dense forward");
       trb_ref_dense_backward (l, n, xr, wr, dyr, dx, dw, db);
-      trb_cpu_dense_backward (l, n, xf, wf, dyf, dxf, dwf, dbf);
+      trb_cpu_dense_backward (pool, l, n, xf, wf, dyf, dxf, dwf, dbf);
       ASSERT_NMSE (dxf, dx, nx, "dense backward data");
       ASSERT_NMSE (dwf, dw, nw, "dense backward weights");
       ASSERT_NMSE (dbf, db, out, "dense backward bias");
@@ -171,7 +179,7 @@ test_dense (void)
 static void
 test_conv2d (void)
 {
-  for (int iter = 0; iter < 17; iter++)
+  for (int iter = 0; iter < 18; iter++)
     {
       int n = pick (5), c = pick (4), h = 5 + pick (6), w = 5 + pick (6);
       int k = 1 + 2 * g_rand_int_range (rng, 0, 3), stride = g_rand_int_range (rng, 1, 4);
@@ -179,8 +187,13 @@ test_conv2d (void)
 
       if (iter == 16)
         {
-          /* Large enough that the CPU executor splits the batch into several chunks. */
-          n = 5, c = 3, h = 41, w = 39, k = 5, stride = 1, pad = 2, filters = 8;
+          /* Groups of two samples, each one chunk, the columns kept for the backward pass. */
+          n = 13, c = 3, h = 41, w = 39, k = 5, stride = 1, pad = 2, filters = 8;
+        }
+      if (iter == 17)
+        {
+          /* Too large to keep the batch's columns: built chunk by chunk in scratch. */
+          n = 19, c = 8, h = 41, w = 39, k = 5, stride = 1, pad = 2, filters = 5;
         }
       g_autofree char *input = g_strdup_printf ("[%d,%d,%d]", c, h, w);
       g_autofree char *layer = g_strdup_printf (
@@ -201,14 +214,12 @@ test_conv2d (void)
       g_autofree float *yf = g_new (float, ny), *dxf = g_new (float, nx);
       g_autofree float *dwf = g_new (float, nw), *dbf = g_new (float, filters);
       g_autofree float *cols = g_new (float, trb_cpu_conv2d_cols_size (l, n));
-      g_autofree float *tmp = g_new (float, trb_cpu_conv2d_tmp_size (l, n));
 
       trb_ref_conv2d_forward (l, n, xr, wr, br, y);
-      trb_cpu_conv2d_forward (l, n, xf, wf, bf, yf, FALSE, cols, tmp);
+      trb_cpu_conv2d_forward (pool, l, n, xf, wf, bf, yf, FALSE, cols);
       ASSERT_NMSE (yf, y, ny, "conv2d forward");
       trb_ref_conv2d_backward (l, n, xr, wr, dyr, dx, dw, db);
-      trb_cpu_conv2d_backward (l, n, xf, dyf, NULL, wf, dxf, dwf, dbf, cols, iter % 2,
-                               tmp);
+      trb_cpu_conv2d_backward (pool, l, n, xf, dyf, NULL, wf, dxf, dwf, dbf, cols, iter % 2);
       ASSERT_NMSE (dxf, dx, nx, "conv2d backward data");
       ASSERT_NMSE (dwf, dw, nw, "conv2d backward weights");
       ASSERT_NMSE (dbf, db, filters, "conv2d backward bias");
@@ -222,6 +233,10 @@ test_maxpool (void)
     {
       int n = pick (5), c = pick (5), h = 3 + pick (7), w = 3 + pick (7);
       int k = g_rand_int_range (rng, 2, 4), stride = g_rand_int_range (rng, 1, 4);
+
+      /* The CPU executor's own path for the common 2×2 window with stride 2. */
+      if (iter < 3)
+        k = 2, stride = 2;
       g_autofree char *input = g_strdup_printf ("[%d,%d,%d]", c, h, w);
       g_autofree char *layer = g_strdup_printf (
         "{\"type\":\"maxpool2d\",\"kernel\":%d,\"stride\":%d}", k, stride);
@@ -236,11 +251,71 @@ test_maxpool (void)
       g_autofree gint32 *arg = g_new (gint32, ny);
 
       trb_ref_maxpool_forward (l, n, xr, y);
-      trb_cpu_maxpool_forward (l, n, xf, yf, arg);
+      trb_cpu_maxpool_forward (pool, l, n, xf, yf, arg);
       ASSERT_NMSE (yf, y, ny, "maxpool forward");
       trb_ref_maxpool_backward (l, n, xr, dyr, dx);
-      trb_cpu_maxpool_backward (l, n, arg, dyf, dxf);
+      trb_cpu_maxpool_backward (pool, l, n, arg, dyf, dxf);
       ASSERT_NMSE (dxf, dx, nx, "maxpool backward");
+    }
+}
+
+/* The same bits whatever the number of threads the work is shared among. */
+static void
+test_thread_count (void)
+{
+  const char *layers[] = {
+    "{\"type\":\"conv2d\",\"filters\":7,\"kernel\":5,\"stride\":1,\"padding\":2}",
+    "{\"type\":\"conv2d\",\"filters\":7,\"kernel\":3,\"stride\":2,\"padding\":1}",
+    "{\"type\":\"dense\",\"units\":131}",
+  };
+  const char *inputs[] = { "[9,41,43]", "[3,23,29]", "[1013]" };
+  g_autoptr(TrbCpuPool) one = trb_cpu_pool_new (1);
+
+  for (guint t = 0; t < G_N_ELEMENTS (layers); t++)
+    {
+      g_autoptr(TrbModelSpec) spec = spec_for (inputs[t], layers[t]);
+      const TrbLayer *l = trb_model_spec_get_layer (spec, 0);
+      gboolean conv = l->kind == TRB_LAYER_CONV2D;
+      int n = 23;
+      gsize nx = (gsize) n * l->in_c * (conv ? (gsize) l->in_h * l->in_w : 1);
+      gsize nw = (gsize) l->out_c * l->in_c * (conv ? l->kernel_h * l->kernel_w : 1);
+      gsize ny = (gsize) n * l->out_c * (conv ? (gsize) l->out_h * l->out_w : 1);
+      g_autofree double *xd = random_doubles (nx, -1, 1), *wd = random_doubles (nw, -1, 1);
+      g_autofree double *bd = random_doubles (l->out_c, -1, 1), *dyd = random_doubles (ny, -1, 1);
+      g_autofree float *x = to_floats (xd, nx), *w = to_floats (wd, nw);
+      g_autofree float *b = to_floats (bd, l->out_c), *dy = to_floats (dyd, ny);
+      float *out[2][4];
+
+      for (int p = 0; p < 2; p++)
+        {
+          TrbCpuPool *use = p == 0 ? one : pool;
+          gsize nc = conv ? trb_cpu_conv2d_cols_size (l, n) : 0;
+          g_autofree float *cols = nc > 0 ? g_new (float, nc) : NULL;
+
+          out[p][0] = g_new (float, ny);
+          out[p][1] = g_new (float, nx);
+          out[p][2] = g_new (float, nw);
+          out[p][3] = g_new (float, l->out_c);
+          if (conv)
+            {
+              trb_cpu_conv2d_forward (use, l, n, x, w, b, out[p][0], TRUE, cols);
+              trb_cpu_conv2d_backward (use, l, n, x, dy, out[p][0], w, out[p][1], out[p][2],
+                                       out[p][3], cols, TRUE);
+            }
+          else
+            {
+              trb_cpu_dense_forward (use, l, n, x, w, b, out[p][0]);
+              trb_cpu_dense_backward (use, l, n, x, w, dy, out[p][1], out[p][2], out[p][3]);
+            }
+        }
+      g_assert_cmpmem (out[0][0], ny * sizeof (float), out[1][0], ny * sizeof (float));
+      g_assert_cmpmem (out[0][1], nx * sizeof (float), out[1][1], nx * sizeof (float));
+      g_assert_cmpmem (out[0][2], nw * sizeof (float), out[1][2], nw * sizeof (float));
+      g_assert_cmpmem (out[0][3], l->out_c * sizeof (float), out[1][3],
+                       l->out_c * sizeof (float));
+      for (int p = 0; p < 2; p++)
+        for (int i = 0; i < 4; i++)
+          g_free (out[p][i]);
     }
 }
 
@@ -516,15 +591,21 @@ int
 main (int   argc,
       char *argv[])
 {
+  int ret;
+
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   rng = g_rand_new_with_seed (20261122);
+  pool = trb_cpu_pool_new (3);
 
   g_test_add_func ("/compute/ops/gemm", test_gemm);
   g_test_add_func ("/compute/ops/dense", test_dense);
   g_test_add_func ("/compute/ops/conv2d", test_conv2d);
   g_test_add_func ("/compute/ops/maxpool", test_maxpool);
+  g_test_add_func ("/compute/ops/thread-count", test_thread_count);
   g_test_add_func ("/compute/ops/relu-dropout-softmax", test_relu_dropout_softmax);
   g_test_add_func ("/compute/ops/finite-differences", test_finite_differences);
 
-  return g_test_run ();
+  ret = g_test_run ();
+  trb_cpu_pool_free (pool);
+  return ret;
 }
