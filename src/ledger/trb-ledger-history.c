@@ -57,6 +57,9 @@ static const char * const migration_steps[] = {
   "  proof BLOB,"
   "  detected_at INTEGER NOT NULL"
   ");",
+  /* Evidence the user has seen and decided to continue past (trb_ledger_history_trust_again()):
+   * kept for export, no longer blocking. */
+  "ALTER TABLE ledger_evidence ADD COLUMN dismissed_at INTEGER;",
 };
 
 void
@@ -315,7 +318,8 @@ is_compromised_locked (TrbLedgerHistory *self)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
-  stmt = prepare (self, "SELECT 1 FROM ledger_evidence WHERE origin = ?1 LIMIT 1", NULL);
+  stmt = prepare (self, "SELECT 1 FROM ledger_evidence WHERE origin = ?1 AND "
+                        "dismissed_at IS NULL LIMIT 1", NULL);
   if (stmt == NULL)
     return TRUE;
   sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_STATIC);
@@ -336,6 +340,58 @@ trb_ledger_history_is_compromised (TrbLedgerHistory *self)
 
   locker = g_mutex_locker_new (&self->mutex);
   return is_compromised_locked (self);
+}
+
+/**
+ * trb_ledger_history_trust_again:
+ * @self: a ledger history
+ * @error: return location for an error
+ *
+ * Records the user's decision to keep taking part in a network that showed inconsistent
+ * histories. The evidence is kept, and still listed by trb_ledger_history_list_evidence(), but no
+ * longer blocks; the verified checkpoints are forgotten, so that the next checkpoint signed with
+ * the pinned key becomes the new base that later ones must be consistent with. The pinned key is
+ * unchanged.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+trb_ledger_history_trust_again (TrbLedgerHistory  *self,
+                                GError           **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr(sqlite3_stmt) dismiss = NULL;
+  g_autoptr(sqlite3_stmt) forget = NULL;
+  sqlite3 *db;
+
+  g_return_val_if_fail (TRB_IS_LEDGER_HISTORY (self), FALSE);
+
+  locker = g_mutex_locker_new (&self->mutex);
+  db = trb_store_get_db (self->store);
+
+  if (!trb_store_exec (self->store, "SAVEPOINT trust_again", error))
+    return FALSE;
+
+  dismiss = prepare (self, "UPDATE ledger_evidence SET dismissed_at = ?2 "
+                           "WHERE origin = ?1 AND dismissed_at IS NULL", error);
+  forget = prepare (self, "DELETE FROM ledger_checkpoints WHERE origin = ?1", error);
+  if (dismiss == NULL || forget == NULL)
+    goto failed;
+  sqlite3_bind_text (dismiss, 1, self->origin, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (dismiss, 2, g_get_real_time () / G_USEC_PER_SEC);
+  sqlite3_bind_text (forget, 1, self->origin, -1, SQLITE_STATIC);
+  if (sqlite3_step (dismiss) != SQLITE_DONE || sqlite3_step (forget) != SQLITE_DONE)
+    {
+      g_set_error (error, TRB_STORE_ERROR, TRB_STORE_ERROR_QUERY,
+                   _("The local database could not be updated: %s"), sqlite3_errmsg (db));
+      goto failed;
+    }
+
+  return trb_store_exec (self->store, "RELEASE trust_again", error);
+
+failed:
+  trb_store_exec (self->store, "ROLLBACK TO trust_again; RELEASE trust_again", NULL);
+  return FALSE;
 }
 
 static gboolean

@@ -72,6 +72,8 @@ gboolean          trb_ledger_history_verify_inclusion   (TrbLedgerHistory     *s
                                                          gsize                 n_hashes,
                                                          GError              **error);
 gboolean          trb_ledger_history_is_compromised     (TrbLedgerHistory     *self);
+gboolean          trb_ledger_history_trust_again        (TrbLedgerHistory     *self,
+                                                         GError              **error);
 GPtrArray        *trb_ledger_history_list_evidence      (TrbLedgerHistory     *self,
                                                          GError              **error);
 

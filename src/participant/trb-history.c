@@ -1435,15 +1435,46 @@ trb_history_resume (TrbHistory  *self,
                     GError     **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(sqlite3_stmt) net = NULL;
+  g_autoptr(Network) network = NULL;
+  g_autoptr(TrbNoteVerifier) verifier = NULL;
+  g_autoptr(TrbLedgerHistory) ledger = NULL;
 
   g_return_val_if_fail (TRB_IS_HISTORY (self), FALSE);
   g_return_val_if_fail (origin != NULL, FALSE);
+
+  network = lookup_network (self, origin);
+  if (network == NULL)
+    {
+      g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_NOT_JOINED,
+                           _("This computer has not joined that network."));
+      return FALSE;
+    }
+
+  /* The ledger copy keeps the evidence but takes the network's next checkpoint as a new base;
+   * without this the next check would stop the network again. */
+  verifier = trb_note_verifier_new_from_string (network->ledger_key, error);
+  if (verifier == NULL)
+    return FALSE;
+  ledger = trb_ledger_history_new (self->store, origin, verifier, error);
+  if (ledger == NULL || !trb_ledger_history_trust_again (ledger, error))
+    return FALSE;
 
   stmt = prepare (self, "UPDATE history_networks SET halted = 0, decision = 'resume' "
                         "WHERE origin = ?");
   sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return trb_store_set_error_from_db (self->store, error);
+
+  /* The participants' own flag (the table exists once a participant has joined). */
+  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
+                          "UPDATE net_networks SET compromised = 0 WHERE origin = ?", -1, &net,
+                          NULL) == SQLITE_OK)
+    {
+      sqlite3_bind_text (net, 1, origin, -1, SQLITE_TRANSIENT);
+      if (sqlite3_step (net) != SQLITE_DONE)
+        return trb_store_set_error_from_db (self->store, error);
+    }
   g_signal_emit (self, signals[CHANGED], 0);
   return TRUE;
 }

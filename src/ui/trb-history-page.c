@@ -16,7 +16,9 @@
 #include <glib/gi18n.h>
 
 #include "participant/trb-history.h"
+#include "participant/trb-participation-manager.h"
 #include "participant/trb-rewards.h"
+#include "trb-application.h"
 #include "trb-chart.h"
 
 struct _TrbHistoryPage
@@ -166,10 +168,22 @@ resume_clicked_cb (GtkButton      *button,
                    TrbHistoryPage *self)
 {
   g_autoptr(GError) error = NULL;
+  const char *origin = g_object_get_data (G_OBJECT (button), "origin");
+  GApplication *app = g_application_get_default ();
 
-  if (!trb_history_resume (self->history, g_object_get_data (G_OBJECT (button), "origin"),
-                           &error))
+  if (!trb_history_resume (self->history, origin, &error))
     g_warning ("%s", error->message);
+  else if (TRB_IS_APPLICATION (app))
+    {
+      TrbParticipationManager *participations =
+        trb_application_get_participations (TRB_APPLICATION (app));
+      TrbParticipation *participation =
+        participations != NULL ? trb_participation_manager_lookup (participations, origin) : NULL;
+
+      /* The loop stopped when it saw the inconsistency; the user's decision starts it again. */
+      if (participation != NULL)
+        trb_participation_start (participation);
+    }
   refresh (self);
 }
 

@@ -346,7 +346,18 @@ test_inconsistent_history (void)
   g_assert_cmpuint (g_strv_length (g_strsplit (evidence, "\n— ", -1)), >=, 3);
 
   g_assert_true (trb_history_resume (f.history, origin_of (&f), &error));
+  g_assert_no_error (error);
   g_assert_false (trb_history_is_halted (f.history, origin_of (&f)));
+
+  /* The decision takes effect: the ledger copy accepts the network again, and the evidence is
+   * still there to export. */
+  g_assert_true (sync_history (&f, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_false (trb_history_is_halted (f.history, origin_of (&f)));
+  g_free (evidence);
+  evidence = trb_history_export_evidence (f.history, origin_of (&f), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (evidence, "# conflicting checkpoint:"));
 
   fixture_teardown (&f);
 }

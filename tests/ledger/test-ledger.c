@@ -395,6 +395,60 @@ test_history_detects_fork (Fixture       *f,
   g_assert_true (trb_ledger_history_is_compromised (f->history));
 }
 
+/* The user decides to keep taking part after a fork: the evidence stays, the fork no longer
+ * blocks, the next checkpoint becomes the base, and a new inconsistency is caught again. */
+static void
+test_history_trust_again (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *fork = NULL;
+  g_autofree char *later = NULL;
+  g_autofree char *fork2 = NULL;
+  g_autoptr(TrbCheckpoint) cp = NULL;
+  g_autoptr(TrbCheckpoint) fcp = NULL;
+  g_autoptr(GPtrArray) evidence = NULL;
+  guint8 root[TRB_MERKLE_HASH_SIZE];
+
+  append_entries (f, 5);
+  first = sign_current (f);
+  cp = accept (f, first, 0, 5, &error);
+  g_assert_no_error (error);
+  g_clear_object (&cp);
+
+  memset (root, 0x42, sizeof root);
+  fcp = trb_checkpoint_new (ORIGIN, 5, root, NULL, &error);
+  fork = trb_checkpoint_sign (fcp, f->log_signer, &error);
+  g_assert_null (trb_ledger_history_accept (f->history, fork, strlen (fork), NULL, 0, &error));
+  g_assert_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_INCONSISTENT);
+  g_clear_error (&error);
+  g_assert_true (trb_ledger_history_is_compromised (f->history));
+
+  g_assert_true (trb_ledger_history_trust_again (f->history, &error));
+  g_assert_no_error (error);
+  g_assert_false (trb_ledger_history_is_compromised (f->history));
+  evidence = trb_ledger_history_list_evidence (f->history, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evidence->len, ==, 1);
+
+  /* The next checkpoint is the new base, with no proof against the forgotten one. */
+  append_entries (f, 3);
+  later = sign_current (f);
+  cp = trb_ledger_history_accept (f->history, later, strlen (later), NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (trb_checkpoint_get_size (cp), ==, 8);
+  g_clear_object (&cp);
+
+  /* Consistency is checked from it again. */
+  g_clear_object (&fcp);
+  fcp = trb_checkpoint_new (ORIGIN, 8, root, NULL, &error);
+  fork2 = trb_checkpoint_sign (fcp, f->log_signer, &error);
+  g_assert_null (trb_ledger_history_accept (f->history, fork2, strlen (fork2), NULL, 0, &error));
+  g_assert_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_INCONSISTENT);
+  g_assert_true (trb_ledger_history_is_compromised (f->history));
+}
+
 /* A checkpoint signed by another key, a stale one, another network's. */
 static void
 test_history_refuses_untrusted (Fixture       *f,
@@ -501,6 +555,8 @@ main (int   argc,
               test_history_detects_rewrite, fixture_tear_down);
   g_test_add ("/ledger/history/detects-fork", Fixture, NULL, fixture_set_up,
               test_history_detects_fork, fixture_tear_down);
+  g_test_add ("/ledger/history/trust-again", Fixture, NULL, fixture_set_up,
+              test_history_trust_again, fixture_tear_down);
   g_test_add ("/ledger/history/refuses-untrusted", Fixture, NULL, fixture_set_up,
               test_history_refuses_untrusted, fixture_tear_down);
   g_test_add ("/ledger/history/async", Fixture, NULL, fixture_set_up,
