@@ -237,3 +237,44 @@ trb_optimizer_state_check (TrbWeights  *params,
     }
   return TRUE;
 }
+
+/**
+ * trb_executor_check_batch:
+ * @spec: the model an executor was prepared for
+ * @max_batch: the largest batch it was prepared for
+ * @batch: a batch given to it
+ * @error: return location for an error
+ *
+ * The checks every executor makes on a batch before using it: it fits what was prepared, and
+ * every label names one of the model's classes.
+ *
+ * Returns: %TRUE when the batch may be used
+ */
+gboolean
+trb_executor_check_batch (TrbModelSpec    *spec,
+                          int              max_batch,
+                          const TrbBatch  *batch,
+                          GError         **error)
+{
+  int classes;
+
+  g_return_val_if_fail (spec != NULL, FALSE);
+  g_return_val_if_fail (batch != NULL, FALSE);
+
+  classes = trb_model_spec_get_n_classes (spec);
+  if (batch->n > max_batch)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
+                   _("A batch is larger than the model was set up for."));
+      return FALSE;
+    }
+  for (int s = 0; s < batch->n; s++)
+    if (batch->labels[s] < 0 || batch->labels[s] >= classes)
+      {
+        g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
+                     _("A sample has the label %d, but the model knows only %d classes."),
+                     batch->labels[s], classes);
+        return FALSE;
+      }
+  return TRUE;
+}

@@ -113,5 +113,9 @@ TrbWeights *trb_optimizer_state_new          (TrbWeights           *params);
 gboolean    trb_optimizer_state_check        (TrbWeights           *params,
                                               TrbWeights           *state,
                                               GError              **error);
+gboolean    trb_executor_check_batch         (TrbModelSpec         *spec,
+                                              int                   max_batch,
+                                              const TrbBatch       *batch,
+                                              GError              **error);
 
 G_END_DECLS

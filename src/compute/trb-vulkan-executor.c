@@ -1204,22 +1204,8 @@ load_batch (TrbVulkanExecutor  *self,
             const TrbBatch     *batch,
             GError            **error)
 {
-  int classes = trb_model_spec_get_n_classes (self->spec);
-
-  if (batch->n > self->max_batch)
-    {
-      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
-                   _("A batch is larger than the model was set up for."));
-      return FALSE;
-    }
-  for (int s = 0; s < batch->n; s++)
-    if (batch->labels[s] < 0 || batch->labels[s] >= classes)
-      {
-        g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
-                     _("A sample has the label %d, but the model knows only %d classes."),
-                     batch->labels[s], classes);
-        return FALSE;
-      }
+  if (!trb_executor_check_batch (self->spec, self->max_batch, batch, error))
+    return FALSE;
   memcpy (self->x->map, batch->x,
           (gsize) batch->n * trb_model_spec_get_input_size (self->spec) * 4);
   memcpy (self->labels->map, batch->labels, (gsize) batch->n * 4);
