@@ -33,9 +33,10 @@ struct _TrbBackground
   XdpPortal    *portal;
   GCancellable *cancellable;
 
-  gboolean      applied;
   gboolean      enabled;
   gboolean      holding;
+  /* What the background portal was last asked for, or FALSE after it refused. */
+  gboolean      portal_enabled;
 };
 
 G_DEFINE_FINAL_TYPE (TrbBackground, trb_background, G_TYPE_OBJECT)
@@ -219,21 +220,52 @@ report_problem (TrbBackground *self,
   g_signal_emit (self, signals[PROBLEM], 0, message);
 }
 
+/* One request to the background portal. It does not keep the object alive: a request that a
+ * newer one replaced may never be answered. */
+typedef struct
+{
+  TrbBackground *self;
+  GCancellable  *cancellable;
+  gboolean       enabled;
+} BackgroundRequest;
+
+static void
+background_request_free (BackgroundRequest *request)
+{
+  g_clear_weak_pointer (&request->self);
+  g_clear_object (&request->cancellable);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BackgroundRequest, background_request_free)
+
 static void
 background_requested_cb (GObject      *object,
                          GAsyncResult *result,
                          gpointer      user_data)
 {
-  g_autoptr(TrbBackground) self = user_data;
+  g_autoptr(BackgroundRequest) request = user_data;
+  TrbBackground *self = request->self;
   g_autoptr(GError) error = NULL;
 
   if (xdp_portal_request_background_finish (XDP_PORTAL (object), result, &error))
     return;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  /* The portal answers a refusal with G_IO_ERROR_CANCELLED too, so only the request's own
+   * cancellable tells that the app itself dropped it. */
+  if (self == NULL || g_cancellable_is_cancelled (request->cancellable))
     return;
 
-  /* Refused: the switch goes back off, so that it shows what really happens. */
+  if (error != NULL)
+    g_debug ("The background portal said no: %s", error->message);
+
+  /* Turning background running off needs no permission; whatever the answer, it is off. */
+  if (!request->enabled)
+    return;
+
+  /* Refused: the switch goes back off, so that it shows what really happens, and the portal is
+   * not asked again for that, which would only be refused once more. */
+  self->portal_enabled = FALSE;
   report_problem (self, _("Tributary was not allowed to run in the background. You can allow "
                           "it in the Apps page of Settings."));
   g_settings_set_boolean (self->settings, "run-in-background", FALSE);
@@ -243,6 +275,7 @@ static void
 request_portal (TrbBackground *self,
                 gboolean       enabled)
 {
+  BackgroundRequest *request;
   GPtrArray *command;
 
   if (self->portal == NULL)
@@ -251,6 +284,12 @@ request_portal (TrbBackground *self,
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
+  self->portal_enabled = enabled;
+
+  request = g_new0 (BackgroundRequest, 1);
+  g_set_weak_pointer (&request->self, self);
+  request->cancellable = g_object_ref (self->cancellable);
+  request->enabled = enabled;
 
   /* Inside the sandbox the command is looked up in the app's own PATH. The portal takes the
    * array, counted by its length, without a terminating NULL. */
@@ -264,7 +303,15 @@ request_portal (TrbBackground *self,
                                  command,
                                  enabled ? XDP_BACKGROUND_FLAG_AUTOSTART
                                          : XDP_BACKGROUND_FLAG_NONE,
-                                 self->cancellable, background_requested_cb, g_object_ref (self));
+                                 self->cancellable, background_requested_cb, request);
+}
+
+/* Inside Flatpak only the portal can let the app run in the background and start it at login.
+ * GTK_USE_PORTAL=1 asks for the portals outside it too, as it does of GLib's own monitors. */
+static gboolean
+use_portal (void)
+{
+  return xdp_portal_running_under_flatpak () || g_strcmp0 (g_getenv ("GTK_USE_PORTAL"), "1") == 0;
 }
 
 static void
@@ -290,12 +337,12 @@ apply (TrbBackground *self)
 
   set_holding (self, enabled);
 
-  if (xdp_portal_running_under_flatpak ())
+  if (use_portal ())
     {
       /* At start the portal is asked only when background running is on, so that nobody who
        * never turned it on sees its dialog; afterwards every change goes to it, as turning it
        * off must also remove the autostart entry the portal made. */
-      if (self->applied ? enabled != self->enabled : enabled)
+      if (enabled != self->portal_enabled)
         request_portal (self, enabled);
     }
   else if (enabled)
@@ -309,7 +356,6 @@ apply (TrbBackground *self)
         report_problem (self, error->message);
     }
 
-  self->applied = TRUE;
   if (self->enabled != enabled)
     {
       self->enabled = enabled;
