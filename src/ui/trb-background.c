@@ -307,11 +307,14 @@ request_portal (TrbBackground *self,
 }
 
 /* Inside Flatpak only the portal can let the app run in the background and start it at login.
- * GTK_USE_PORTAL=1 asks for the portals outside it too, as it does of GLib's own monitors. */
+ * TRB_USE_BACKGROUND_PORTAL=1 takes that path outside it too, to try or test it. (Not
+ * GTK_USE_PORTAL, which people set for other reasons, and which would move autostart of an app
+ * installed on the host to the portal.) */
 static gboolean
 use_portal (void)
 {
-  return xdp_portal_running_under_flatpak () || g_strcmp0 (g_getenv ("GTK_USE_PORTAL"), "1") == 0;
+  return xdp_portal_running_under_flatpak () ||
+         g_strcmp0 (g_getenv ("TRB_USE_BACKGROUND_PORTAL"), "1") == 0;
 }
 
 static void

@@ -459,8 +459,10 @@ main (int    argc,
   g_autofree char *no_system_bus = NULL;
   int status;
 
-  /* What a sandbox looks like to GLib 2.74: portals wanted, and no GIO module forced. */
+  /* What a sandbox looks like to GLib 2.74: portals wanted, and no GIO module forced. The
+   * app's background mode is told to take its sandbox path too. */
   g_setenv ("GTK_USE_PORTAL", "1", TRUE);
+  g_setenv ("TRB_USE_BACKGROUND_PORTAL", "1", TRUE);
   g_unsetenv ("GIO_USE_POWER_PROFILE_MONITOR");
   g_unsetenv ("GIO_USE_NETWORK_MONITOR");
 
