@@ -228,6 +228,8 @@ trb_activity_page_dispose (GObject *object)
 {
   TrbActivityPage *self = TRB_ACTIVITY_PAGE (object);
 
+  /* Let AdwBin unparent its child itself, or it would unparent it again once freed. */
+  adw_bin_set_child (ADW_BIN (object), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), TRB_TYPE_ACTIVITY_PAGE);
   g_clear_object (&self->manager);
   g_clear_pointer (&self->shown, g_ptr_array_unref);

@@ -270,6 +270,8 @@ trb_datasets_page_dispose (GObject *object)
   g_clear_object (&self->chooser);
   if (self->registry != NULL)
     g_signal_handlers_disconnect_by_data (self->registry, self);
+  /* Let AdwBin unparent its child itself, or it would unparent it again once freed. */
+  adw_bin_set_child (ADW_BIN (object), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), TRB_TYPE_DATASETS_PAGE);
   g_clear_object (&self->registry);
 

@@ -890,6 +890,8 @@ trb_history_page_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->notified, g_hash_table_unref);
   g_clear_pointer (&self->section, g_free);
+  /* Let AdwBin unparent its child itself, or it would unparent it again once freed. */
+  adw_bin_set_child (ADW_BIN (object), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), TRB_TYPE_HISTORY_PAGE);
 
   G_OBJECT_CLASS (trb_history_page_parent_class)->dispose (object);

@@ -256,6 +256,8 @@ trb_networks_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  /* Let AdwBin unparent its child itself, or it would unparent it again once freed. */
+  adw_bin_set_child (ADW_BIN (object), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), TRB_TYPE_NETWORKS_PAGE);
   g_clear_object (&self->manager);
 

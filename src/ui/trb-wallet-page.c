@@ -792,6 +792,8 @@ trb_wallet_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   clear_backup (self);
+  /* Let AdwBin unparent its child itself, or it would unparent it again once freed. */
+  adw_bin_set_child (ADW_BIN (object), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), TRB_TYPE_WALLET_PAGE);
   g_clear_object (&self->shown);
   g_clear_object (&self->manager);
