@@ -292,6 +292,13 @@ ensure_layout (TrbVulkanUpdate  *self,
                    _("The model update holds no values."));
       return FALSE;
     }
+  /* The per-tensor reductions give each tensor one workgroup along x. */
+  if (n_tensors > TRB_WEIGHTS_MAX_TENSORS)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_WEIGHTS,
+                   _("The model update has too many parts."));
+      return FALSE;
+    }
   offsets = g_new (gsize, n_tensors);
   for (guint i = 0; i < n_tensors; i++)
     {

@@ -447,6 +447,13 @@ test_f16 (void)
       trb_dequantize_f16 (expected + at, host, n);
       g_assert_cmpmem (trb_weights_get_data (decoded, i), n * 4, host, n * 4);
       at += n;
+      /* The round trip loses at most half a unit in the last place of a normal half. */
+      for (gsize k = 0; k < n; k++)
+        {
+          float x = trb_weights_get_data (update, i)[k];
+          if (fabsf (x) >= 6.1035156e-05f && fabsf (x) <= 65504.0f)
+            g_assert_cmpfloat (fabs ((double) host[k] - x), <=, ldexp (fabs (x), -11));
+        }
     }
 
   /* ... and for every one of the 65,536 halves. */
@@ -566,6 +573,15 @@ test_int8 (void)
       trb_dequantize_int8 (got, scales[i], host, n);
       g_assert_cmpmem (trb_weights_get_data (decoded, i), n * 4, host, n * 4);
       got += n;
+      /* The round trip is within half a step (a code one apart is one on a near-tie, so it
+       * is too). */
+      for (gsize k = 0; k < n; k++)
+        {
+          float x = trb_weights_get_data (update, i)[k];
+          if (isfinite (x))
+            g_assert_cmpfloat (fabs ((double) host[k] - x), <=,
+                               0.5 * scales[i] * (1 + 1e-4) + FLT_TRUE_MIN);
+        }
     }
 
   /* Bad input is refused with a clear error. */
