@@ -11,8 +11,9 @@
  * which is keyed per tensor, and the INT8 codes, which have a scale per tensor — run as one
  * dispatch with one workgroup per block and a small table from block to tensor. Every kernel
  * shares one descriptor set over six buffers. Each call records its few dispatches, submits
- * them and waits: the calls block, so run them where the trainer runs, off the main thread,
- * and not at the same time as another user of the context's queue.
+ * them and waits: the calls block, so run them where the trainer runs, off the main thread (or
+ * use trb_vulkan_update_make_async()), and not at the same time as another user of the
+ * context's queue.
  */
 
 #define G_LOG_DOMAIN "trb-vulkan-update"
@@ -956,4 +957,106 @@ trb_vulkan_update_dequantize_int8 (TrbVulkanUpdate  *self,
     }
   self->resident = TRUE;
   return TRUE;
+}
+
+/* ---- the whole update, off the calling thread ---- */
+
+typedef struct
+{
+  TrbWeights *trained;
+  TrbWeights *global;
+  double      max_norm;
+  double      stddev;
+  guint64     seed;
+} MakeData;
+
+static void
+make_data_free (MakeData *data)
+{
+  g_clear_object (&data->trained);
+  g_clear_object (&data->global);
+  g_free (data);
+}
+
+static void
+make_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  TrbVulkanUpdate *self = source_object;
+  MakeData *data = task_data;
+  GError *error = NULL;
+  TrbWeights *update = NULL;
+
+  if (!trb_vulkan_update_subtract (self, data->trained, data->global, &error) ||
+      (data->max_norm > 0 && !trb_vulkan_update_clip_norm (self, data->max_norm, NULL, &error)) ||
+      g_task_return_error_if_cancelled (task) ||
+      (data->stddev > 0 &&
+       !trb_vulkan_update_add_gaussian_noise (self, data->stddev, data->seed, &error)) ||
+      (update = trb_vulkan_update_get (self, &error)) == NULL)
+    {
+      if (error != NULL)
+        g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, update, g_object_unref);
+}
+
+/**
+ * trb_vulkan_update_make_async:
+ * @trained: the locally trained parameters
+ * @global: the parameters the round started from
+ * @max_norm: the norm to clip to, or 0 for none
+ * @stddev: the noise's standard deviation, or 0 for none
+ * @seed: the noise's Philox key
+ *
+ * The whole update on a worker thread: update = @trained − @global, clipped to @max_norm, with
+ * N(0, @stddev²) noise, as trb_weights_subtract(), trb_weights_clip_norm() and
+ * trb_weights_add_gaussian_noise() do on the host. Do not use @self until it has finished.
+ */
+void
+trb_vulkan_update_make_async (TrbVulkanUpdate     *self,
+                              TrbWeights          *trained,
+                              TrbWeights          *global,
+                              double               max_norm,
+                              double               stddev,
+                              guint64              seed,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  MakeData *data;
+
+  g_return_if_fail (TRB_IS_VULKAN_UPDATE (self));
+  g_return_if_fail (TRB_IS_WEIGHTS (trained));
+  g_return_if_fail (TRB_IS_WEIGHTS (global));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, trb_vulkan_update_make_async);
+  data = g_new0 (MakeData, 1);
+  data->trained = g_object_ref (trained);
+  data->global = g_object_ref (global);
+  data->max_norm = max_norm;
+  data->stddev = stddev;
+  data->seed = seed;
+  g_task_set_task_data (task, data, (GDestroyNotify) make_data_free);
+  g_task_run_in_thread (task, make_thread);
+}
+
+/**
+ * trb_vulkan_update_make_finish:
+ *
+ * Returns: (transfer full): the update, with @trained's names, shapes and metadata, or %NULL
+ */
+TrbWeights *
+trb_vulkan_update_make_finish (TrbVulkanUpdate  *self,
+                               GAsyncResult     *result,
+                               GError          **error)
+{
+  g_return_val_if_fail (TRB_IS_VULKAN_UPDATE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -67,5 +67,17 @@ gboolean         trb_vulkan_update_dequantize_int8      (TrbVulkanUpdate   *self
                                                          const float       *scales,
                                                          guint              n_scales,
                                                          GError           **error);
+void             trb_vulkan_update_make_async           (TrbVulkanUpdate   *self,
+                                                         TrbWeights        *trained,
+                                                         TrbWeights        *global,
+                                                         double             max_norm,
+                                                         double             stddev,
+                                                         guint64            seed,
+                                                         GCancellable      *cancellable,
+                                                         GAsyncReadyCallback callback,
+                                                         gpointer           user_data);
+TrbWeights      *trb_vulkan_update_make_finish          (TrbVulkanUpdate   *self,
+                                                         GAsyncResult      *result,
+                                                         GError           **error);
 
 G_END_DECLS

@@ -660,6 +660,61 @@ test_large (void)
 }
 
 static void
+made_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  TrbWeights **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = trb_vulkan_update_make_finish (TRB_VULKAN_UPDATE (source), result, &error);
+  if (*out == NULL)
+    {
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      *out = trb_weights_new ();
+    }
+}
+
+/* The whole update off the main thread, as the participant makes it on the host. */
+static void
+test_make_async (void)
+{
+  g_autoptr(TrbVulkanUpdate) vu = trb_vulkan_update_new (context);
+  g_autoptr(GError) error = NULL;
+  const gsize layout[] = { 784, 200, 0 };
+  g_autoptr(TrbWeights) trained = random_weights (layout, FALSE);
+  g_autoptr(TrbWeights) global = same_layout_random (trained);
+  g_autoptr(TrbWeights) host = trb_weights_subtract (trained, global, &error);
+  g_autoptr(GCancellable) cancelled = g_cancellable_new ();
+  TrbWeights *made = NULL;
+  double bound = 0.5 * trb_weights_l2_norm (host), sigma = 0.01;
+
+  trb_weights_clip_norm (host, bound);
+  trb_weights_add_gaussian_noise (host, sigma, 9);
+  trb_weights_set_metadata (trained, "samples", "12");
+  trb_vulkan_update_make_async (vu, trained, global, bound, sigma, 9, NULL, made_cb, &made);
+  while (made == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (trb_weights_same_layout (made, host, NULL));
+  g_assert_cmpstr (trb_weights_get_metadata (made, "samples"), ==, "12");
+  for (guint i = 0; i < trb_weights_get_n_tensors (host); i++)
+    for (gsize k = 0; k < trb_weights_get_n_elements (host, i); k++)
+      {
+        double h = trb_weights_get_data (host, i)[k], d = trb_weights_get_data (made, i)[k];
+        g_assert_cmpfloat (fabs (d - h), <=, 1e-5 * (fabs (h) + sigma));
+      }
+  g_clear_object (&made);
+
+  /* Cancelled before it starts: a cancellation error, nothing else. */
+  g_cancellable_cancel (cancelled);
+  trb_vulkan_update_make_async (vu, trained, global, bound, sigma, 9, cancelled, made_cb, &made);
+  while (made == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (trb_weights_get_n_tensors (made), ==, 0);
+  g_clear_object (&made);
+}
+
+static void
 test_errors (void)
 {
   g_autoptr(TrbVulkanUpdate) vu = trb_vulkan_update_new (context);
@@ -755,6 +810,7 @@ main (int   argc,
   g_test_add_func ("/compute/vulkan-update/f16", test_f16);
   g_test_add_func ("/compute/vulkan-update/int8", test_int8);
   g_test_add_func ("/compute/vulkan-update/large", test_large);
+  g_test_add_func ("/compute/vulkan-update/make-async", test_make_async);
   g_test_add_func ("/compute/vulkan-update/errors", test_errors);
 
   ret = g_test_run ();
