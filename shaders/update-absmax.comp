@@ -11,8 +11,10 @@ layout (local_size_x = 64) in;
 
 layout (set = 0, binding = 0) readonly buffer Update { uint bits[]; };
 layout (set = 0, binding = 2) buffer BlockMax { uint block_max[]; };
-layout (set = 0, binding = 4) readonly buffer Tensors { uvec4 tensors[]; };  /* offset, count, stream */
-layout (set = 0, binding = 5) buffer Result { uint result[]; };                /* 8 + one per tensor */
+/* Per tensor: offset, count, noise stream. */
+layout (set = 0, binding = 4) readonly buffer Tensors { uvec4 tensors[]; };
+/* The reduction's 8 values, then the maximum of each tensor. */
+layout (set = 0, binding = 5) buffer Result { uint result[]; };
 
 layout (push_constant) uniform Params
 {

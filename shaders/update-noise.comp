@@ -14,7 +14,8 @@ layout (local_size_x = 64) in;
 
 layout (set = 0, binding = 0) buffer Update { float u[]; };
 layout (set = 0, binding = 3) readonly buffer BlockTensor { uint block_tensor[]; };
-layout (set = 0, binding = 4) readonly buffer Tensors { uvec4 tensors[]; };  /* offset, count, stream lo, hi */
+/* Per tensor: offset, count, and the noise stream's low and high words. */
+layout (set = 0, binding = 4) readonly buffer Tensors { uvec4 tensors[]; };
 
 layout (push_constant) uniform Params
 {
