@@ -78,6 +78,7 @@ typedef struct
   float beta1, beta2, eps, bc1;
   float bc2;
   gint32 adam, use_anchor, pad0;
+  guint32 seed_lo, seed_hi, step_lo, step_hi;   /* dropout's Philox key and step */
 } StepUniform;
 
 struct _TrbVulkanExecutor
@@ -374,6 +375,7 @@ typedef struct
   Recording         *rec;
   GError           **error;
   gboolean           failed;
+  gboolean           train;
 } Rec;
 
 static Range
@@ -616,6 +618,35 @@ typedef struct
   gint32 h, w, oh, ow, kh, kw, stride, total;
 } PoolPush;
 
+typedef struct
+{
+  gint32  total;
+  guint32 layer, threshold_hi, threshold_lo;
+  float   scale;
+} DropoutPush;
+
+/* y = dropout (x) of layer @index, or a plain copy when @drop is false. The same kernel serves
+ * the backward pass, since the mask and scale are the same. */
+static void
+record_dropout (Rec            *r,
+                const TrbLayer *l,
+                guint           index,
+                int             n,
+                Buf            *x,
+                Buf            *y,
+                gboolean        drop)
+{
+  gsize total = (gsize) n * in_size (l);
+  /* Element i is kept when its 53-bit uniform u satisfies u / 2⁵³ ≥ rate, that is when
+   * u ≥ ⌈rate · 2⁵³⌉ (exact: scaling by a power of two loses nothing). */
+  guint64 threshold = drop ? (guint64) ceil (l->rate * 9007199254740992.0) : 0;
+  DropoutPush push = { (gint32) total, index, (guint32) (threshold >> 32), (guint32) threshold,
+                       drop ? (float) (1.0 / (1.0 - l->rate)) : 1.0f };
+  Range st[2] = { part (x, 0, total), part (y, 0, total) };
+
+  dispatch_elements (r, "dropout", st, 2, TRUE, &push, sizeof push, total);
+}
+
 static void
 record_forward (Rec *r,
                 int  n)
@@ -678,8 +709,12 @@ record_forward (Rec *r,
               dispatch_elements (r, "relu-backward", st, 3, FALSE, &push, sizeof push, total);
             }
           break;
-        case TRB_LAYER_FLATTEN:
         case TRB_LAYER_DROPOUT:
+          /* Evaluation copies: dropout only acts while training. */
+          if (l->rate > 0)
+            record_dropout (r, l, i, n, x, y, r->train);
+          break;
+        case TRB_LAYER_FLATTEN:
         default:
           break;
         }
@@ -825,8 +860,15 @@ record_backward (Rec *r,
             }
           masked = FALSE;
           break;
-        case TRB_LAYER_FLATTEN:
         case TRB_LAYER_DROPOUT:
+          if (need_dx && l->rate > 0)
+            {
+              record_dropout (r, l, (guint) i, n, dcur, dnext, TRUE);
+              swap = TRUE;
+            }
+          masked = FALSE;
+          break;
+        case TRB_LAYER_FLATTEN:
         default:
           break;
         }
@@ -858,7 +900,7 @@ get_recording (TrbVulkanExecutor  *self,
   VkCommandBufferBeginInfo begin = {
     .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
   };
-  Rec r = { self, NULL, error, FALSE };
+  Rec r = { self, NULL, error, FALSE, train };
 
   for (guint i = 0; i < N_RECORDINGS; i++)
     if (self->rec[i].cb != VK_NULL_HANDLE && self->rec[i].n == n &&
@@ -997,16 +1039,6 @@ vulkan_prepare (TrbExecutor   *executor,
     return FALSE;
   release (self);
 
-  for (guint i = 0; i < trb_model_spec_get_n_layers (spec); i++)
-    if (trb_model_spec_get_layer (spec, i)->kind == TRB_LAYER_DROPOUT &&
-        trb_model_spec_get_layer (spec, i)->rate > 0)
-      {
-        g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_UNSUPPORTED,
-                     _("This model uses dropout, which training on the graphics device does "
-                       "not support yet; it will train on the processor instead."));
-        return FALSE;
-      }
-
   self->spec = g_object_ref (spec);
   self->layout = trb_model_spec_init_weights (spec, 0);
   self->max_batch = max_batch;
@@ -1054,7 +1086,9 @@ vulkan_prepare (TrbExecutor   *executor,
       if (l->kind == TRB_LAYER_RELU && prev &&
           (prev->kind == TRB_LAYER_DENSE || prev->kind == TRB_LAYER_CONV2D))
         self->relu_fused[i] = TRUE;
-      if (l->kind == TRB_LAYER_FLATTEN || l->kind == TRB_LAYER_DROPOUT || self->relu_fused[i])
+      /* Dropout writes a buffer of its own: the layer below may still need its output. */
+      if (l->kind == TRB_LAYER_FLATTEN || (l->kind == TRB_LAYER_DROPOUT && l->rate == 0) ||
+          self->relu_fused[i])
         self->acts[i + 1] = self->acts[i];
       else
         NEW (self->acts[i + 1], (gsize) max_batch * out_size (l) * 4);
@@ -1275,6 +1309,10 @@ run_step (TrbVulkanExecutor    *self,
   u->bc2 = (float) (1.0 - pow (sp->beta2, (double) sp->step));
   u->adam = sp->optimizer == TRB_OPTIMIZER_ADAM;
   u->use_anchor = self->have_anchor && sp->prox_mu > 0;
+  u->seed_lo = (guint32) sp->dropout_seed;
+  u->seed_hi = (guint32) (sp->dropout_seed >> 32);
+  u->step_lo = (guint32) sp->step;
+  u->step_hi = (guint32) (sp->step >> 32);
 
   if (!submit_and_wait (self, rec->cb, error))
     return FALSE;
@@ -1442,7 +1480,7 @@ gemm_job_setup (TrbVulkanExecutor  *self,
   VkCommandBufferBeginInfo begin = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
   GemmPush p = { m, n, k, 0, ta ? 1 : k, ta ? m : 1, 0, tb ? 1 : n, tb ? k : 1,
                  0, 0, 0, n, 0, 1 };
-  Rec r = { self, &job->rec, error, FALSE };
+  Rec r = { self, &job->rec, error, FALSE, FALSE };
 
   if (!ensure_device (self, error))
     return FALSE;

@@ -5,7 +5,8 @@
  * The Vulkan executor on whatever device there is; on machines without a GPU that is Mesa's
  * lavapipe, a real Vulkan implementation, so nothing here is skipped. GEMM against the fp64
  * reference on odd and prime shapes, the gradients of every layer kind against the reference,
- * the paper models over several steps, evaluation, device loss and unsupported models.
+ * the paper models and a model with dropout over several steps, evaluation, device loss and
+ * unsupported models.
  */
 
 #include "config.h"
@@ -486,19 +487,41 @@ test_resident_dataset (void)
   g_assert_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA);
 }
 
+/* Dropout runs on the device with the CPU executor's Philox mask: the same units are dropped
+ * as in the reference, step after step, forward and backward. */
+static void
+test_dropout (void)
+{
+  TrbStepParams sp;
+
+  trb_step_params_init_sgd (&sp, 0.05, 0.9);
+  check_model (
+    "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[1,28,28]},"
+    "\"layers\":[{\"type\":\"dropout\",\"rate\":0.2},{\"type\":\"flatten\"},"
+    "{\"type\":\"dense\",\"units\":67},{\"type\":\"relu\"},"
+    "{\"type\":\"dropout\",\"rate\":0.5},{\"type\":\"dense\",\"units\":33},"
+    "{\"type\":\"dropout\",\"rate\":0.3},{\"type\":\"relu\"},"
+    "{\"type\":\"dense\",\"units\":10}],\"loss\":\"softmax_cross_entropy\"}", &sp, 10, 8);
+}
+
+/* A model whose buffers exceed what the device allows is refused with a clear error. */
 static void
 test_unsupported (void)
 {
+  const VkPhysicalDeviceProperties *props = trb_vulkan_context_get_properties (context);
   g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (
-    "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[8]},"
-    "\"layers\":[{\"type\":\"dropout\",\"rate\":0.5},{\"type\":\"dense\",\"units\":3}],"
+    "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[3,2000,2000]},"
+    "\"layers\":[{\"type\":\"flatten\"},{\"type\":\"dense\",\"units\":2}],"
     "\"loss\":\"softmax_cross_entropy\"}", -1, NULL);
   g_autoptr(TrbExecutor) vk = trb_vulkan_executor_new (context);
   g_autoptr(GError) error = NULL;
+  guint64 batch = props->limits.maxStorageBufferRange / ((guint64) 12000000 * 4) + 1;
 
-  g_assert_false (trb_executor_prepare (vk, spec, 4, &error));
+  g_assert_nonnull (spec);
+  g_assert_cmpuint (batch, <=, 65536);
+  g_assert_false (trb_executor_prepare (vk, spec, (int) batch, &error));
   g_assert_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_UNSUPPORTED);
-  g_assert_nonnull (strstr (error->message, "processor"));
+  g_assert_nonnull (strstr (error->message, "smaller batch"));
 }
 
 /* Isolated test directories replace XDG_DATA_DIRS, where the Vulkan loader looks for drivers:
@@ -575,10 +598,10 @@ test_choice (void)
       g_assert_no_error (error);
       g_assert_cmpuint (g_strv_length (keys), ==, 1);
     }
-  /* Dropout does not run on Vulkan yet: such models go to the CPU. */
-  d = trb_executor_new_for_task (dropout, 4, NULL, cache, &error);
+  /* Models with dropout run on Vulkan too. */
+  d = trb_executor_new_for_task (dropout, 4, vk_name, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (TRB_IS_CPU_EXECUTOR (d));
+  g_assert_true (TRB_IS_VULKAN_EXECUTOR (d));
 }
 
 int
@@ -610,6 +633,7 @@ main (int   argc,
   g_test_add_func ("/compute/vulkan/evaluate", test_evaluate);
   g_test_add_func ("/compute/vulkan/device-lost", test_device_lost);
   g_test_add_func ("/compute/vulkan/resident-dataset", test_resident_dataset);
+  g_test_add_func ("/compute/vulkan/dropout", test_dropout);
   g_test_add_func ("/compute/vulkan/unsupported", test_unsupported);
   g_test_add_func ("/compute/vulkan/choice", test_choice);
 
