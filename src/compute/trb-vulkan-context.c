@@ -31,6 +31,7 @@ struct _TrbVulkanContext
   VkDevice                    device;
   VkQueue                     queue;
   guint32                     queue_family;
+  guint32                     timestamp_bits;
   VkDescriptorSetLayout       set_layout;
   VkPipelineLayout            pipeline_layout;
   VkPipelineCache             cache;
@@ -342,6 +343,16 @@ trb_vulkan_context_new (int      index,
     }
   vkGetPhysicalDeviceProperties (self->physical, &self->props);
   vkGetPhysicalDeviceMemoryProperties (self->physical, &self->mem_props);
+  {
+    guint32 nf = 0;
+    g_autofree VkQueueFamilyProperties *families = NULL;
+
+    vkGetPhysicalDeviceQueueFamilyProperties (self->physical, &nf, NULL);
+    families = g_new0 (VkQueueFamilyProperties, MAX (nf, 1));
+    vkGetPhysicalDeviceQueueFamilyProperties (self->physical, &nf, families);
+    if (self->queue_family < nf)
+      self->timestamp_bits = families[self->queue_family].timestampValidBits;
+  }
 
   {
     VkDeviceQueueCreateInfo queue = {
@@ -439,6 +450,18 @@ trb_vulkan_context_get_properties (TrbVulkanContext *self)
 {
   g_return_val_if_fail (TRB_IS_VULKAN_CONTEXT (self), NULL);
   return &self->props;
+}
+
+/**
+ * trb_vulkan_context_get_timestamp_bits:
+ *
+ * Returns: the valid bits of timestamps written on the compute queue, 0 when it has none
+ */
+guint32
+trb_vulkan_context_get_timestamp_bits (TrbVulkanContext *self)
+{
+  g_return_val_if_fail (TRB_IS_VULKAN_CONTEXT (self), 0);
+  return self->timestamp_bits;
 }
 
 VkDescriptorSetLayout

@@ -24,8 +24,14 @@
 
 #define BLOCK_SIZE ((VkDeviceSize) 64 * 1024 * 1024)
 #define TENSOR_ALIGN 64          /* floats: 256 bytes, enough for any offset alignment */
-#define SETS_PER_RECORDING 512
-#define N_RECORDINGS 4
+#define SETS_PER_STEP 512
+#define N_RECORDINGS 6
+/* Each step of a submission reads its own values at this offset in the step buffer: more than
+ * any device's minUniformBufferOffsetAlignment (at most 256 by the specification). */
+#define STEP_STRIDE 256
+/* A submission of training steps should keep the device busy for no longer than this (µs), so
+ * that the desktop's own drawing is never held up for long. */
+#define TARGET_SUBMIT_US 5000.0
 
 enum
 {
@@ -65,7 +71,9 @@ typedef struct
 {
   VkCommandBuffer  cb;
   VkDescriptorPool pool;
+  guint            sets;       /* the pool's capacity */
   int              n;
+  int              k;          /* steps recorded one after the other */
   gboolean         train;
   gboolean         indexed;
   guint64          last_used;
@@ -116,6 +124,13 @@ struct _TrbVulkanExecutor
   Recording         rec[N_RECORDINGS];
   guint64           use_counter;
   guint             dispatches_per_step;
+
+  VkQueryPool       queries;       /* two timestamps around every recorded submission */
+  guint64           timestamp_mask;
+  int               steps_per_submit;
+  int               forced_steps;  /* 0: adapt steps_per_submit to TARGET_SUBMIT_US */
+  double            last_submit_us;
+  gboolean          last_from_timestamps;
 };
 
 static void executor_iface_init (TrbExecutorInterface *iface);
@@ -145,6 +160,9 @@ release (TrbVulkanExecutor *self)
         vkDestroyDescriptorPool (d, self->rec[i].pool, NULL);
       memset (&self->rec[i], 0, sizeof self->rec[i]);
     }
+  if (self->queries != VK_NULL_HANDLE)
+    vkDestroyQueryPool (d, self->queries, NULL);
+  self->queries = VK_NULL_HANDLE;
   if (self->cmd_pool != VK_NULL_HANDLE)
     vkDestroyCommandPool (d, self->cmd_pool, NULL);
   self->cmd_pool = VK_NULL_HANDLE;
@@ -201,6 +219,7 @@ trb_vulkan_executor_class_init (TrbVulkanExecutorClass *klass)
 static void
 trb_vulkan_executor_init (TrbVulkanExecutor *self)
 {
+  self->steps_per_submit = 1;
 }
 
 TrbExecutor *
@@ -228,6 +247,41 @@ trb_vulkan_executor_get_dispatches_per_step (TrbVulkanExecutor *self)
 {
   g_return_val_if_fail (TRB_IS_VULKAN_EXECUTOR (self), 0);
   return self->dispatches_per_step;
+}
+
+/**
+ * trb_vulkan_executor_set_steps_per_submit:
+ * @steps: steps recorded into one submission, 1 to %TRB_EXECUTOR_MAX_STEPS, or 0 to choose
+ *   them from the measured time of each submission (the default)
+ *
+ * Fixes how many training steps trb_executor_train_steps_indexed() runs per submission.
+ */
+void
+trb_vulkan_executor_set_steps_per_submit (TrbVulkanExecutor *self,
+                                          int                steps)
+{
+  g_return_if_fail (TRB_IS_VULKAN_EXECUTOR (self));
+  g_return_if_fail (steps >= 0 && steps <= TRB_EXECUTOR_MAX_STEPS);
+  self->forced_steps = steps;
+  self->steps_per_submit = steps > 0 ? steps : 1;
+}
+
+/**
+ * trb_vulkan_executor_get_last_submit_us:
+ * @from_timestamps: (out) (optional): whether the time was measured by the device's timestamps
+ *   (else it is the host's wall time from submission to completion)
+ *
+ * Returns: the time the last training or evaluation submission took on the device, in µs
+ *   (0 before the first one)
+ */
+double
+trb_vulkan_executor_get_last_submit_us (TrbVulkanExecutor *self,
+                                        gboolean          *from_timestamps)
+{
+  g_return_val_if_fail (TRB_IS_VULKAN_EXECUTOR (self), 0);
+  if (from_timestamps)
+    *from_timestamps = self->last_from_timestamps;
+  return self->last_submit_us;
 }
 
 /* Makes the next submission fail as if the device had been lost (for tests). */
@@ -376,6 +430,7 @@ typedef struct
   GError           **error;
   gboolean           failed;
   gboolean           train;
+  int                j;          /* the step being recorded, of rec->k */
 } Rec;
 
 static Range
@@ -476,7 +531,7 @@ dispatch (Rec         *r,
   if (uniform)
     {
       binfo[TRB_VK_STORAGE_BINDINGS] = (VkDescriptorBufferInfo) {
-        self->step->buffer, 0, sizeof (StepUniform)
+        self->step->buffer, (VkDeviceSize) r->j * STEP_STRIDE, sizeof (StepUniform)
       };
       writes[n_writes++] = (VkWriteDescriptorSet) {
         .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
@@ -735,7 +790,7 @@ record_gather (Rec *r,
   gsize fs = trb_model_spec_get_input_size (self->spec);
   GatherPush push = { n, (gint32) fs, (gint32) ((gsize) n * fs), self->data_scale };
   Range st[5] = { whole (self->data), part (self->x, 0, (gsize) n * fs),
-                  part (self->indices, 0, n), whole (self->data_labels),
+                  part (self->indices, (gsize) r->j * n, n), whole (self->data_labels),
                   part (self->labels, 0, n) };
 
   dispatch_elements (r, "gather", st, 5, FALSE, &push, sizeof push, (gsize) n * fs);
@@ -751,7 +806,7 @@ record_loss (Rec      *r,
   gint32 push[3] = { n, classes, want_grad };
   Range st[4] = { part (self->acts[self->n_layers], 0, (gsize) n * classes),
                   part (self->d_a, 0, (gsize) n * classes), part (self->labels, 0, n),
-                  part (self->stats, 0, 2 * (gsize) n) };
+                  part (self->stats, 2 * (gsize) r->j * n, 2 * (gsize) n) };
 
   dispatch_elements (r, "softmax-xent", st, 4, FALSE, push, sizeof push, n);
 }
@@ -889,21 +944,26 @@ record_backward (Rec *r,
   }
 }
 
+/* The recording of @k steps (k ≥ 1) of @n samples, from the cache or recorded now. Step j
+ * reads its values from slot j of the step buffer, its indices and writes its statistics at
+ * j·n in theirs; everything else is shared, since the steps run one after the other. */
 static Recording *
 get_recording (TrbVulkanExecutor  *self,
                int                 n,
                gboolean            train,
                gboolean            indexed,
+               int                 k,
                GError            **error)
 {
   Recording *slot = NULL;
   VkCommandBufferBeginInfo begin = {
     .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
   };
-  Rec r = { self, NULL, error, FALSE, train };
+  Rec r = { self, NULL, error, FALSE, train, 0 };
+  guint sets = SETS_PER_STEP * (guint) k;
 
   for (guint i = 0; i < N_RECORDINGS; i++)
-    if (self->rec[i].cb != VK_NULL_HANDLE && self->rec[i].n == n &&
+    if (self->rec[i].cb != VK_NULL_HANDLE && self->rec[i].n == n && self->rec[i].k == k &&
         self->rec[i].train == train && self->rec[i].indexed == indexed)
       {
         self->rec[i].last_used = ++self->use_counter;
@@ -914,19 +974,34 @@ get_recording (TrbVulkanExecutor  *self,
     if (slot == NULL || self->rec[i].last_used < slot->last_used)
       slot = &self->rec[i];
 
+  if (slot->pool != VK_NULL_HANDLE && slot->sets < sets)
+    {
+      vkDestroyDescriptorPool (dev (self), slot->pool, NULL);
+      slot->pool = VK_NULL_HANDLE;
+    }
   if (slot->pool == VK_NULL_HANDLE)
     {
       VkDescriptorPoolSize sizes[] = {
-        { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, SETS_PER_RECORDING * TRB_VK_STORAGE_BINDINGS },
-        { VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, SETS_PER_RECORDING * 2 },
-        { VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, SETS_PER_RECORDING },
+        { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, sets * TRB_VK_STORAGE_BINDINGS },
+        { VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, sets * 2 },
+        { VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, sets },
       };
       VkDescriptorPoolCreateInfo pinfo = {
         .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
-        .maxSets = SETS_PER_RECORDING,
+        .maxSets = sets,
         .poolSizeCount = G_N_ELEMENTS (sizes),
         .pPoolSizes = sizes,
       };
+
+      if (!trb_vulkan_check (vkCreateDescriptorPool (dev (self), &pinfo, NULL, &slot->pool),
+                             self->ctx, "vkCreateDescriptorPool", error))
+        return NULL;
+      slot->sets = sets;
+    }
+  else
+    vkResetDescriptorPool (dev (self), slot->pool, 0);
+  if (slot->cb == VK_NULL_HANDLE)
+    {
       VkCommandBufferAllocateInfo cinfo = {
         .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
         .commandPool = self->cmd_pool,
@@ -934,29 +1009,34 @@ get_recording (TrbVulkanExecutor  *self,
         .commandBufferCount = 1,
       };
 
-      if (!trb_vulkan_check (vkCreateDescriptorPool (dev (self), &pinfo, NULL, &slot->pool),
-                             self->ctx, "vkCreateDescriptorPool", error) ||
-          !trb_vulkan_check (vkAllocateCommandBuffers (dev (self), &cinfo, &slot->cb),
+      if (!trb_vulkan_check (vkAllocateCommandBuffers (dev (self), &cinfo, &slot->cb),
                              self->ctx, "vkAllocateCommandBuffers", error))
         return NULL;
     }
   else
-    {
-      vkResetDescriptorPool (dev (self), slot->pool, 0);
-      vkResetCommandBuffer (slot->cb, 0);
-    }
+    vkResetCommandBuffer (slot->cb, 0);
   slot->n = -1;
   slot->dispatches = 0;
   r.rec = slot;
   if (!trb_vulkan_check (vkBeginCommandBuffer (slot->cb, &begin), self->ctx,
                          "vkBeginCommandBuffer", error))
     return NULL;
-  if (indexed)
-    record_gather (&r, n);
-  record_forward (&r, n);
-  record_loss (&r, n, train);
-  if (train)
-    record_backward (&r, n);
+  if (self->queries != VK_NULL_HANDLE)
+    {
+      vkCmdResetQueryPool (slot->cb, self->queries, 0, 2);
+      vkCmdWriteTimestamp (slot->cb, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, self->queries, 0);
+    }
+  for (r.j = 0; r.j < k; r.j++)
+    {
+      if (indexed)
+        record_gather (&r, n);
+      record_forward (&r, n);
+      record_loss (&r, n, train);
+      if (train)
+        record_backward (&r, n);
+    }
+  if (self->queries != VK_NULL_HANDLE)
+    vkCmdWriteTimestamp (slot->cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, self->queries, 1);
   if (r.failed)
     {
       vkEndCommandBuffer (slot->cb);
@@ -965,12 +1045,44 @@ get_recording (TrbVulkanExecutor  *self,
   if (!trb_vulkan_check (vkEndCommandBuffer (slot->cb), self->ctx, "vkEndCommandBuffer", error))
     return NULL;
   slot->n = n;
+  slot->k = k;
   slot->train = train;
   slot->indexed = indexed;
   slot->last_used = ++self->use_counter;
-  if (train && n == self->max_batch)
+  if (train && n == self->max_batch && k == 1)
     self->dispatches_per_step = slot->dispatches;
   return slot;
+}
+
+static gboolean submit_and_wait (TrbVulkanExecutor  *self,
+                                 VkCommandBuffer     cb,
+                                 GError            **error);
+
+/* Submits a recording, waits for it, and notes how long it took on the device. */
+static gboolean
+submit_recording (TrbVulkanExecutor  *self,
+                  Recording          *rec,
+                  GError            **error)
+{
+  gint64 start = g_get_monotonic_time ();
+  guint64 stamps[2];
+
+  if (!submit_and_wait (self, rec->cb, error))
+    return FALSE;
+  self->last_submit_us = (double) (g_get_monotonic_time () - start);
+  self->last_from_timestamps = FALSE;
+  if (self->queries != VK_NULL_HANDLE &&
+      vkGetQueryPoolResults (dev (self), self->queries, 0, 2, sizeof stamps, stamps,
+                             sizeof stamps[0], VK_QUERY_RESULT_64_BIT) == VK_SUCCESS)
+    {
+      guint64 ticks = ((stamps[1] & self->timestamp_mask) - (stamps[0] & self->timestamp_mask)) &
+                      self->timestamp_mask;
+
+      self->last_submit_us = ticks * (double) trb_vulkan_context_get_properties (
+        self->ctx)->limits.timestampPeriod / 1000.0;
+      self->last_from_timestamps = TRUE;
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -1065,9 +1177,9 @@ vulkan_prepare (TrbExecutor   *executor,
   NEW (self->m, self->param_total * 4);
   NEW (self->v, self->param_total * 4);
   NEW (self->anchor, self->param_total * 4);
-  NEW (self->step, sizeof (StepUniform));
+  NEW (self->step, (gsize) STEP_STRIDE * TRB_EXECUTOR_MAX_STEPS);
   NEW (self->labels, (gsize) max_batch * 4);
-  NEW (self->stats, (gsize) max_batch * 8);
+  NEW (self->stats, (gsize) max_batch * 8 * TRB_EXECUTOR_MAX_STEPS);
   max_act = trb_model_spec_get_max_activations (spec);
   NEW (self->d_a, (gsize) max_batch * max_act * 4);
   NEW (self->d_b, (gsize) max_batch * max_act * 4);
@@ -1113,6 +1225,25 @@ vulkan_prepare (TrbExecutor   *executor,
       release (self);
       return FALSE;
     }
+
+  /* Timestamps, when the queue has them, measure how long each submission keeps the device. */
+  {
+    guint32 bits = trb_vulkan_context_get_timestamp_bits (self->ctx);
+    VkQueryPoolCreateInfo qinfo = {
+      .sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
+      .queryType = VK_QUERY_TYPE_TIMESTAMP,
+      .queryCount = 2,
+    };
+
+    if (bits > 0 && trb_vulkan_context_get_properties (self->ctx)->limits.timestampPeriod > 0 &&
+        vkCreateQueryPool (dev (self), &qinfo, NULL, &self->queries) == VK_SUCCESS)
+      self->timestamp_mask = bits >= 64 ? G_MAXUINT64 : (G_GUINT64_CONSTANT (1) << bits) - 1;
+    else
+      self->queries = VK_NULL_HANDLE;
+  }
+  if (self->forced_steps == 0)
+    self->steps_per_submit = 1;
+  self->last_submit_us = 0;
   return TRUE;
 }
 
@@ -1248,10 +1379,11 @@ load_batch (TrbVulkanExecutor  *self,
 
 static void
 read_stats (TrbVulkanExecutor *self,
+            int                j,
             int                n,
             TrbStepResult     *result)
 {
-  const float *stats = (const float *) self->stats->map;
+  const float *stats = (const float *) self->stats->map + 2 * (gsize) j * n;
 
   result->loss_sum = 0;
   result->correct = 0;
@@ -1263,12 +1395,11 @@ read_stats (TrbVulkanExecutor *self,
   result->n = n;
 }
 
-static gboolean run_step (TrbVulkanExecutor    *self,
-                          Recording            *rec,
-                          int                   n,
-                          const TrbStepParams  *sp,
-                          TrbStepResult        *result,
-                          GError              **error);
+static gboolean run_steps (TrbVulkanExecutor    *self,
+                           Recording            *rec,
+                           const TrbStepParams  *sp,
+                           TrbStepResult        *results,
+                           GError              **error);
 
 static gboolean
 vulkan_train_step (TrbExecutor          *executor,
@@ -1282,21 +1413,18 @@ vulkan_train_step (TrbExecutor          *executor,
 
   if (!check_prepared (self, error) || !load_batch (self, batch, error))
     return FALSE;
-  rec = get_recording (self, batch->n, TRUE, FALSE, error);
+  rec = get_recording (self, batch->n, TRUE, FALSE, 1, error);
   if (rec == NULL)
     return FALSE;
-  return run_step (self, rec, batch->n, sp, result, error);
+  return run_steps (self, rec, sp, result, error);
 }
 
-static gboolean
-run_step (TrbVulkanExecutor    *self,
-          Recording            *rec,
-          int                   n,
-          const TrbStepParams  *sp,
-          TrbStepResult        *result,
-          GError              **error)
+static void
+write_step_values (TrbVulkanExecutor   *self,
+                   int                  j,
+                   const TrbStepParams *sp)
 {
-  StepUniform *u = (StepUniform *) self->step->map;
+  StepUniform *u = (StepUniform *) (self->step->map + (gsize) j * STEP_STRIDE);
 
   u->lr = (float) sp->learning_rate;
   u->momentum = (float) sp->momentum;
@@ -1313,16 +1441,30 @@ run_step (TrbVulkanExecutor    *self,
   u->seed_hi = (guint32) (sp->dropout_seed >> 32);
   u->step_lo = (guint32) sp->step;
   u->step_hi = (guint32) (sp->step >> 32);
+}
 
-  if (!submit_and_wait (self, rec->cb, error))
+/* Runs the rec->k recorded steps with the values @sp (one per step). */
+static gboolean
+run_steps (TrbVulkanExecutor    *self,
+           Recording            *rec,
+           const TrbStepParams  *sp,
+           TrbStepResult        *results,
+           GError              **error)
+{
+  for (int j = 0; j < rec->k; j++)
+    write_step_values (self, j, &sp[j]);
+  if (!submit_recording (self, rec, error))
     return FALSE;
-  read_stats (self, n, result);
-  if (!isfinite (result->loss_sum))
+  for (int j = 0; j < rec->k; j++)
     {
-      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_DIVERGED,
-                   _("Training became unstable (the loss is no longer a number). Try a smaller "
-                     "learning rate."));
-      return FALSE;
+      read_stats (self, j, rec->n, &results[j]);
+      if (!isfinite (results[j].loss_sum))
+        {
+          g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_DIVERGED,
+                       _("Training became unstable (the loss is no longer a number). Try a "
+                         "smaller learning rate."));
+          return FALSE;
+        }
     }
   return TRUE;
 }
@@ -1338,10 +1480,10 @@ vulkan_evaluate (TrbExecutor     *executor,
 
   if (!check_prepared (self, error) || !load_batch (self, batch, error))
     return FALSE;
-  rec = get_recording (self, batch->n, FALSE, FALSE, error);
-  if (rec == NULL || !submit_and_wait (self, rec->cb, error))
+  rec = get_recording (self, batch->n, FALSE, FALSE, 1, error);
+  if (rec == NULL || !submit_recording (self, rec, error))
     return FALSE;
-  read_stats (self, batch->n, result);
+  read_stats (self, 0, batch->n, result);
   return TRUE;
 }
 
@@ -1378,7 +1520,8 @@ vulkan_upload_dataset (TrbExecutor          *executor,
       }
   if ((self->data = new_buf (self, (bytes + 3) / 4 * 4, error)) == NULL ||
       (self->data_labels = new_buf (self, data->n_samples * 4, error)) == NULL ||
-      (self->indices = new_buf (self, (gsize) self->max_batch * 4, error)) == NULL)
+      (self->indices = new_buf (self, (gsize) self->max_batch * TRB_EXECUTOR_MAX_STEPS * 4,
+                                error)) == NULL)
     {
       self->data = NULL;
       return FALSE;
@@ -1391,6 +1534,50 @@ vulkan_upload_dataset (TrbExecutor          *executor,
 }
 
 static gboolean
+vulkan_train_steps_indexed (TrbExecutor          *executor,
+                            const gint32         *indices,
+                            int                   n,
+                            int                   k,
+                            const TrbStepParams  *sp,
+                            TrbStepResult        *results,
+                            GError              **error)
+{
+  TrbVulkanExecutor *self = TRB_VULKAN_EXECUTOR (executor);
+  Recording *rec;
+
+  if (!check_prepared (self, error))
+    return FALSE;
+  if (self->data == NULL || n > self->max_batch || k < 1 || k > TRB_EXECUTOR_MAX_STEPS)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
+                   _("A batch does not match the data set on the device."));
+      return FALSE;
+    }
+  for (gsize s = 0; s < (gsize) n * k; s++)
+    if (indices[s] < 0 || (gsize) indices[s] >= self->data_n)
+      {
+        g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
+                     _("A batch does not match the data set on the device."));
+        return FALSE;
+      }
+  memcpy (self->indices->map, indices, (gsize) n * k * 4);
+  rec = get_recording (self, n, TRUE, TRUE, k, error);
+  if (rec == NULL || !run_steps (self, rec, sp, results, error))
+    return FALSE;
+
+  /* Grow while a submission would stay short even at twice the steps; halve when it is too
+   * long. Only full-size submissions at the current choice say anything about it. */
+  if (self->forced_steps == 0 && k == self->steps_per_submit)
+    {
+      if (self->last_submit_us * 2 <= TARGET_SUBMIT_US && k < TRB_EXECUTOR_MAX_STEPS)
+        self->steps_per_submit = MIN (k * 2, TRB_EXECUTOR_MAX_STEPS);
+      else if (self->last_submit_us > TARGET_SUBMIT_US && k > 1)
+        self->steps_per_submit = k / 2;
+    }
+  return TRUE;
+}
+
+static gboolean
 vulkan_train_step_indexed (TrbExecutor          *executor,
                            const gint32         *indices,
                            int                   n,
@@ -1398,29 +1585,13 @@ vulkan_train_step_indexed (TrbExecutor          *executor,
                            TrbStepResult        *result,
                            GError              **error)
 {
-  TrbVulkanExecutor *self = TRB_VULKAN_EXECUTOR (executor);
-  Recording *rec;
+  return vulkan_train_steps_indexed (executor, indices, n, 1, sp, result, error);
+}
 
-  if (!check_prepared (self, error))
-    return FALSE;
-  if (self->data == NULL || n > self->max_batch)
-    {
-      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
-                   _("A batch does not match the data set on the device."));
-      return FALSE;
-    }
-  for (int s = 0; s < n; s++)
-    if (indices[s] < 0 || (gsize) indices[s] >= self->data_n)
-      {
-        g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
-                     _("A batch does not match the data set on the device."));
-        return FALSE;
-      }
-  memcpy (self->indices->map, indices, (gsize) n * 4);
-  rec = get_recording (self, n, TRUE, TRUE, error);
-  if (rec == NULL)
-    return FALSE;
-  return run_step (self, rec, n, sp, result, error);
+static int
+vulkan_get_steps_per_submit (TrbExecutor *executor)
+{
+  return TRB_VULKAN_EXECUTOR (executor)->steps_per_submit;
 }
 
 static void
@@ -1436,6 +1607,8 @@ executor_iface_init (TrbExecutorInterface *iface)
   iface->evaluate = vulkan_evaluate;
   iface->upload_dataset = vulkan_upload_dataset;
   iface->train_step_indexed = vulkan_train_step_indexed;
+  iface->train_steps_indexed = vulkan_train_steps_indexed;
+  iface->get_steps_per_submit = vulkan_get_steps_per_submit;
 }
 
 /* ---- stand-alone GEMM, for tests and the benchmark ---- */

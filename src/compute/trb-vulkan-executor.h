@@ -31,6 +31,10 @@ double            trb_vulkan_executor_gemm_gflops      (TrbVulkanExecutor  *self
                                                         double              seconds,
                                                         GError            **error);
 guint             trb_vulkan_executor_get_dispatches_per_step (TrbVulkanExecutor *self);
+void              trb_vulkan_executor_set_steps_per_submit    (TrbVulkanExecutor *self,
+                                                               int                steps);
+double            trb_vulkan_executor_get_last_submit_us      (TrbVulkanExecutor *self,
+                                                               gboolean          *from_timestamps);
 void              trb_vulkan_executor_simulate_device_lost    (TrbVulkanExecutor *self);
 
 G_END_DECLS

@@ -504,6 +504,109 @@ test_dropout (void)
     "{\"type\":\"dense\",\"units\":10}],\"loss\":\"softmax_cross_entropy\"}", &sp, 10, 8);
 }
 
+/* Several steps in one submission give the very same bits as one step per submission: the
+ * results of every step and the weights after them. */
+static void
+test_steps_per_submit (void)
+{
+  const char *json = trb_model_spec_json_2nn ();
+  g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (json, -1, NULL);
+  g_autoptr(TrbWeights) init = trb_model_spec_init_weights (spec, 6);
+  g_autoptr(TrbExecutor) one = trb_vulkan_executor_new (context);
+  g_autoptr(TrbExecutor) many = trb_vulkan_executor_new (context);
+  g_autoptr(TrbWeights) w1 = NULL;
+  g_autoptr(TrbWeights) wk = NULL;
+  g_autoptr(GError) error = NULL;
+  enum { N = 10, K = 7 };
+  gint32 idx[N * K];
+  TrbStepParams sp[K];
+  TrbStepResult r1[K], rk[K];
+  gboolean stamps;
+  double us;
+
+  for (int i = 0; i < N * K; i++)
+    idx[i] = (i * 37 + 11) % 400;
+  for (int j = 0; j < K; j++)
+    {
+      trb_step_params_init_sgd (&sp[j], 0.05, 0.9);
+      sp[j].step = j + 1;
+    }
+  for (int e = 0; e < 2; e++)
+    {
+      TrbExecutor *ex = e == 0 ? one : many;
+
+      g_assert_true (trb_executor_prepare (ex, spec, N, &error));
+      g_assert_true (trb_executor_set_weights (ex, init, NULL, &error));
+      g_assert_true (trb_executor_upload_dataset (ex, &train_set->source, &error));
+      g_assert_no_error (error);
+    }
+  for (int j = 0; j < K; j++)
+    g_assert_true (trb_executor_train_step_indexed (one, idx + j * N, N, &sp[j], &r1[j], &error));
+  g_assert_true (trb_executor_train_steps_indexed (many, idx, N, K, sp, rk, &error));
+  g_assert_no_error (error);
+  for (int j = 0; j < K; j++)
+    {
+      g_assert_cmpfloat (r1[j].loss_sum, ==, rk[j].loss_sum);
+      g_assert_cmpint (r1[j].correct, ==, rk[j].correct);
+      g_assert_cmpint (rk[j].n, ==, N);
+    }
+  /* The steps really differ from each other, so a mix-up of their slots would show. */
+  g_assert_cmpfloat (rk[0].loss_sum, !=, rk[K - 1].loss_sum);
+  w1 = trb_executor_get_weights (one);
+  wk = trb_executor_get_weights (many);
+  g_assert_cmpfloat (trb_weights_max_abs_difference (w1, wk), ==, 0.0);
+
+  us = trb_vulkan_executor_get_last_submit_us (TRB_VULKAN_EXECUTOR (many), &stamps);
+  g_test_message ("%d steps of the 2NN at B=%d in one submission: %.0f µs (%s)", K, N, us,
+                  stamps ? "timestamps" : "wall time");
+  g_assert_cmpfloat (us, >, 0);
+  g_assert_cmpint (stamps, ==, trb_vulkan_context_get_timestamp_bits (context) > 0);
+
+  /* Whole runs through the trainer, with a last partial batch in every epoch and dropout: the
+   * adaptive choice and fixed choices of steps per submission all agree with one at a time. */
+  {
+    g_autoptr(TrbModelSpec) dspec = trb_model_spec_new_from_json (
+      "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[784]},"
+      "\"layers\":[{\"type\":\"dense\",\"units\":32},{\"type\":\"relu\"},"
+      "{\"type\":\"dropout\",\"rate\":0.25},{\"type\":\"dense\",\"units\":10}],"
+      "\"loss\":\"softmax_cross_entropy\"}", -1, NULL);
+    g_autoptr(TrbWeights) dinit = trb_model_spec_init_weights (dspec, 4);
+    const int choices[] = { 1, 3, 32, 0 };
+    g_autoptr(TrbWeights) want = NULL;
+    TrbStepParams step;
+
+    trb_step_params_init_sgd (&step, 0.05, 0.9);
+    for (guint c = 0; c < G_N_ELEMENTS (choices); c++)
+      {
+        g_autoptr(TrbExecutor) vk = trb_vulkan_executor_new (context);
+        g_autoptr(TrbWeights) got = NULL;
+        TrbTrainerConfig config = { 0 };
+        g_autoptr(TrbTrainer) trainer = NULL;
+        TrbDataSource data = train_set->source;
+
+        trb_vulkan_executor_set_steps_per_submit (TRB_VULKAN_EXECUTOR (vk), choices[c]);
+        config.epochs = 2;
+        config.batch_size = 8;
+        config.seed = 21;
+        config.step = step;
+        data.n_samples = 397;
+        trainer = trb_trainer_new (vk, dspec, &config);
+        got = trb_trainer_run (trainer, dinit, &data, NULL, &error);
+        g_assert_no_error (error);
+        if (want == NULL)
+          want = g_object_ref (got);
+        g_assert_cmpfloat (trb_weights_max_abs_difference (got, want), ==, 0.0);
+        if (choices[c] == 0)
+          g_test_message ("adaptive: settled at %d steps a submission, the last one %.0f µs",
+                          trb_executor_get_steps_per_submit (vk),
+                          trb_vulkan_executor_get_last_submit_us (TRB_VULKAN_EXECUTOR (vk),
+                                                                  NULL));
+        else
+          g_assert_cmpint (trb_executor_get_steps_per_submit (vk), ==, choices[c]);
+      }
+  }
+}
+
 /* A model whose buffers exceed what the device allows is refused with a clear error. */
 static void
 test_unsupported (void)
@@ -634,6 +737,7 @@ main (int   argc,
   g_test_add_func ("/compute/vulkan/device-lost", test_device_lost);
   g_test_add_func ("/compute/vulkan/resident-dataset", test_resident_dataset);
   g_test_add_func ("/compute/vulkan/dropout", test_dropout);
+  g_test_add_func ("/compute/vulkan/steps-per-submit", test_steps_per_submit);
   g_test_add_func ("/compute/vulkan/unsupported", test_unsupported);
   g_test_add_func ("/compute/vulkan/choice", test_choice);
 
