@@ -574,6 +574,40 @@ trb_vulkan_context_find_memory_type (TrbVulkanContext *self,
   return fallback;
 }
 
+/**
+ * trb_vulkan_context_find_device_memory_type:
+ * @host_visible: (out): whether the type found can also be mapped (host-visible and coherent)
+ *
+ * Picks memory for big buffers the device works on: device-local, mappable if possible;
+ * otherwise any type (software devices may have no device-local heap). Returns -1 when none
+ * fits.
+ */
+int
+trb_vulkan_context_find_device_memory_type (TrbVulkanContext *self,
+                                            guint32           type_bits,
+                                            gboolean         *host_visible)
+{
+  const VkMemoryPropertyFlags mappable = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
+                                         VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+  int best = -1, best_rank = -1;
+
+  g_return_val_if_fail (TRB_IS_VULKAN_CONTEXT (self), -1);
+  for (guint32 i = 0; i < self->mem_props.memoryTypeCount; i++)
+    {
+      VkMemoryPropertyFlags f = self->mem_props.memoryTypes[i].propertyFlags;
+      int rank = ((f & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT) ? 2 : 0) +
+                 ((f & mappable) == mappable ? 1 : 0);
+
+      if ((type_bits & (1u << i)) && rank > best_rank)
+        {
+          best = (int) i;
+          best_rank = rank;
+        }
+    }
+  *host_visible = best >= 0 && (best_rank & 1);
+  return best;
+}
+
 gboolean
 trb_vulkan_context_is_lost (TrbVulkanContext *self)
 {

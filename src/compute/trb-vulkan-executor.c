@@ -32,6 +32,8 @@
 /* A submission of training steps should keep the device busy for no longer than this (µs), so
  * that the desktop's own drawing is never held up for long. */
 #define TARGET_SUBMIT_US 5000.0
+/* Host-visible memory through which buffers the host cannot map are filled and read. */
+#define STAGING_BYTES ((gsize) 8 * 1024 * 1024)
 
 enum
 {
@@ -45,7 +47,8 @@ enum
 typedef struct
 {
   VkDeviceMemory memory;
-  guint8        *map;
+  guint8        *map;      /* NULL for memory the host cannot map */
+  guint32        type;
   VkDeviceSize   size;
   VkDeviceSize   used;
 } Block;
@@ -56,7 +59,7 @@ typedef struct
   VkBufferView  view;      /* R32_SFLOAT texel view, created on first use as a GEMM input */
   VkBufferView  view4;     /* R32G32B32A32_SFLOAT view, for the vec4 GEMM */
   VkDeviceSize  bytes;
-  guint8       *map;
+  guint8       *map;       /* NULL when the host reaches it only through staging copies */
 } Buf;
 
 /* A storage binding: a range of a buffer, in floats (or ints). */
@@ -131,6 +134,10 @@ struct _TrbVulkanExecutor
   int               forced_steps;  /* 0: adapt steps_per_submit to TARGET_SUBMIT_US */
   double            last_submit_us;
   gboolean          last_from_timestamps;
+
+  gboolean          force_staging; /* big buffers in memory the host does not map */
+  Buf              *staging;
+  VkCommandBuffer   transfer_cb;
 };
 
 static void executor_iface_init (TrbExecutorInterface *iface);
@@ -195,7 +202,8 @@ release (TrbVulkanExecutor *self)
   g_clear_object (&self->spec);
   self->params = self->grads = self->m = self->v = self->anchor = self->step = NULL;
   self->x = self->labels = self->stats = self->d_a = self->d_b = self->tmp = NULL;
-  self->data = self->data_labels = self->indices = NULL;
+  self->data = self->data_labels = self->indices = self->staging = NULL;
+  self->transfer_cb = VK_NULL_HANDLE;
   self->data_n = 0;
   self->have_anchor = FALSE;
 }
@@ -220,6 +228,7 @@ static void
 trb_vulkan_executor_init (TrbVulkanExecutor *self)
 {
   self->steps_per_submit = 1;
+  self->force_staging = g_strcmp0 (g_getenv ("TRB_VULKAN_FORCE_STAGING"), "1") == 0;
 }
 
 TrbExecutor *
@@ -284,6 +293,33 @@ trb_vulkan_executor_get_last_submit_us (TrbVulkanExecutor *self,
   return self->last_submit_us;
 }
 
+/**
+ * trb_vulkan_executor_set_force_staging:
+ *
+ * Keeps the big buffers in memory the host does not map, even where the device offers
+ * mappable device memory, so that every transfer goes through staging copies as on GPUs
+ * without such memory. Takes effect at the next prepare. The environment variable
+ * `TRB_VULKAN_FORCE_STAGING=1` sets it for every new executor.
+ */
+void
+trb_vulkan_executor_set_force_staging (TrbVulkanExecutor *self,
+                                       gboolean           force)
+{
+  g_return_if_fail (TRB_IS_VULKAN_EXECUTOR (self));
+  self->force_staging = !!force;
+}
+
+/* Whether some buffer of the prepared model is reached only through staging copies. */
+gboolean
+trb_vulkan_executor_uses_staging (TrbVulkanExecutor *self)
+{
+  g_return_val_if_fail (TRB_IS_VULKAN_EXECUTOR (self), FALSE);
+  for (guint i = 0; self->bufs && i < self->bufs->len; i++)
+    if (((Buf *) g_ptr_array_index (self->bufs, i))->map == NULL)
+      return TRUE;
+  return FALSE;
+}
+
 /* Makes the next submission fail as if the device had been lost (for tests). */
 void
 trb_vulkan_executor_simulate_device_lost (TrbVulkanExecutor *self)
@@ -300,9 +336,17 @@ vulkan_get_name (TrbExecutor *executor)
 
 /* ---- memory ---- */
 
+static gboolean fill_zero (TrbVulkanExecutor  *self,
+                           Buf                *b,
+                           GError            **error);
+
+/* A buffer the kernels use. @host: the host writes or reads it often (a step's inputs and
+ * statistics), so it must be mappable; otherwise it goes in device-local memory, mapped when
+ * the device allows and staging copies are not forced. */
 static Buf *
 new_buf (TrbVulkanExecutor  *self,
          gsize               bytes,
+         gboolean            host,
          GError            **error)
 {
   const VkPhysicalDeviceProperties *props = trb_vulkan_context_get_properties (self->ctx);
@@ -318,6 +362,7 @@ new_buf (TrbVulkanExecutor  *self,
   Buf *b;
   Block *blk = NULL;
   VkDeviceSize offset = 0;
+  gboolean mappable = TRUE;
   int type;
 
   if (bytes > props->limits.maxStorageBufferRange)
@@ -338,12 +383,28 @@ new_buf (TrbVulkanExecutor  *self,
   b->bytes = info.size;
   vkGetBufferMemoryRequirements (dev (self), b->buffer, &req);
 
+  if (host)
+    type = trb_vulkan_context_find_memory_type (self->ctx, req.memoryTypeBits, NULL);
+  else
+    {
+      type = trb_vulkan_context_find_device_memory_type (self->ctx, req.memoryTypeBits,
+                                                         &mappable);
+      mappable = mappable && !self->force_staging;
+    }
+  if (type < 0)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_UNSUPPORTED,
+                   _("The graphics device has no memory the processor can share."));
+      return NULL;
+    }
+
   for (guint i = 0; i < self->blocks->len; i++)
     {
       Block *cand = &g_array_index (self->blocks, Block, i);
       VkDeviceSize off = (cand->used + req.alignment - 1) / req.alignment * req.alignment;
 
-      if (off + req.size <= cand->size)
+      if (cand->type == (guint32) type && (cand->map != NULL) == mappable &&
+          off + req.size <= cand->size)
         {
           blk = cand;
           offset = off;
@@ -359,24 +420,19 @@ new_buf (TrbVulkanExecutor  *self,
       Block nb = { 0 };
       void *map = NULL;
 
-      type = trb_vulkan_context_find_memory_type (self->ctx, req.memoryTypeBits, NULL);
-      if (type < 0)
-        {
-          g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_UNSUPPORTED,
-                       _("The graphics device has no memory the processor can share."));
-          return NULL;
-        }
       alloc.memoryTypeIndex = (guint32) type;
       if (!trb_vulkan_check (vkAllocateMemory (dev (self), &alloc, NULL, &nb.memory), self->ctx,
                              "vkAllocateMemory", error))
         return NULL;
-      if (!trb_vulkan_check (vkMapMemory (dev (self), nb.memory, 0, VK_WHOLE_SIZE, 0, &map),
+      if (mappable &&
+          !trb_vulkan_check (vkMapMemory (dev (self), nb.memory, 0, VK_WHOLE_SIZE, 0, &map),
                              self->ctx, "vkMapMemory", error))
         {
           vkFreeMemory (dev (self), nb.memory, NULL);
           return NULL;
         }
       nb.map = map;
+      nb.type = (guint32) type;
       nb.size = alloc.allocationSize;
       g_array_append_val (self->blocks, nb);
       blk = &g_array_index (self->blocks, Block, self->blocks->len - 1);
@@ -386,9 +442,176 @@ new_buf (TrbVulkanExecutor  *self,
                          self->ctx, "vkBindBufferMemory", error))
     return NULL;
   blk->used = offset + req.size;
-  b->map = blk->map + offset;
-  memset (b->map, 0, b->bytes);
+  if (blk->map != NULL)
+    {
+      b->map = blk->map + offset;
+      memset (b->map, 0, b->bytes);
+    }
+  else if (!fill_zero (self, b, error))
+    return NULL;
   return b;
+}
+
+/* ---- staging ---- */
+
+static gboolean submit_and_wait (TrbVulkanExecutor  *self,
+                                 VkCommandBuffer     cb,
+                                 GError            **error);
+
+/* Begins the one-off transfer command buffer. */
+static VkCommandBuffer
+begin_transfer (TrbVulkanExecutor  *self,
+                GError            **error)
+{
+  VkCommandBufferBeginInfo begin = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+    .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
+  };
+
+  if (self->transfer_cb == VK_NULL_HANDLE)
+    {
+      VkCommandBufferAllocateInfo cinfo = {
+        .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+        .commandPool = self->cmd_pool,
+        .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+        .commandBufferCount = 1,
+      };
+
+      if (!trb_vulkan_check (vkAllocateCommandBuffers (dev (self), &cinfo, &self->transfer_cb),
+                             self->ctx, "vkAllocateCommandBuffers", error))
+        return VK_NULL_HANDLE;
+    }
+  else
+    vkResetCommandBuffer (self->transfer_cb, 0);
+  if (!trb_vulkan_check (vkBeginCommandBuffer (self->transfer_cb, &begin), self->ctx,
+                         "vkBeginCommandBuffer", error))
+    return VK_NULL_HANDLE;
+  return self->transfer_cb;
+}
+
+/* Ends the transfer command buffer with a barrier that makes what it wrote visible to the
+ * kernels and the host, then runs it. */
+static gboolean
+end_transfer (TrbVulkanExecutor  *self,
+              GError            **error)
+{
+  VkMemoryBarrier barrier = {
+    .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+    .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
+    .dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
+                     VK_ACCESS_HOST_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT |
+                     VK_ACCESS_TRANSFER_WRITE_BIT,
+  };
+
+  vkCmdPipelineBarrier (self->transfer_cb, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                        VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_HOST_BIT |
+                        VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &barrier, 0, NULL, 0, NULL);
+  if (!trb_vulkan_check (vkEndCommandBuffer (self->transfer_cb), self->ctx,
+                         "vkEndCommandBuffer", error))
+    return FALSE;
+  return submit_and_wait (self, self->transfer_cb, error);
+}
+
+static gboolean
+fill_zero (TrbVulkanExecutor  *self,
+           Buf                *b,
+           GError            **error)
+{
+  VkCommandBuffer cb;
+
+  if (b->map != NULL)
+    {
+      memset (b->map, 0, b->bytes);
+      return TRUE;
+    }
+  if ((cb = begin_transfer (self, error)) == VK_NULL_HANDLE)
+    return FALSE;
+  vkCmdFillBuffer (cb, b->buffer, 0, VK_WHOLE_SIZE, 0);
+  return end_transfer (self, error);
+}
+
+static gboolean
+ensure_staging (TrbVulkanExecutor  *self,
+                GError            **error)
+{
+  if (self->staging == NULL)
+    self->staging = new_buf (self, STAGING_BYTES, TRUE, error);
+  return self->staging != NULL;
+}
+
+/* Copies @bytes from the host into @dst at byte @offset, through staging when unmapped. */
+static gboolean
+upload (TrbVulkanExecutor  *self,
+        Buf                *dst,
+        gsize               offset,
+        const void         *src,
+        gsize               bytes,
+        GError            **error)
+{
+  g_assert (offset + bytes <= dst->bytes);
+  if (dst->map != NULL)
+    {
+      memcpy (dst->map + offset, src, bytes);
+      return TRUE;
+    }
+  if (!ensure_staging (self, error))
+    return FALSE;
+  for (gsize done = 0; done < bytes; done += STAGING_BYTES)
+    {
+      gsize chunk = MIN (STAGING_BYTES, bytes - done);
+      VkBufferCopy region = { 0, offset + done, chunk };
+      VkCommandBuffer cb;
+
+      memcpy (self->staging->map, (const guint8 *) src + done, chunk);
+      if ((cb = begin_transfer (self, error)) == VK_NULL_HANDLE)
+        return FALSE;
+      vkCmdCopyBuffer (cb, self->staging->buffer, dst->buffer, 1, &region);
+      if (!end_transfer (self, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Copies @bytes at byte @offset of @src to the host, through staging when unmapped. */
+static gboolean
+download (TrbVulkanExecutor  *self,
+          Buf                *src,
+          gsize               offset,
+          void               *dst,
+          gsize               bytes,
+          GError            **error)
+{
+  VkMemoryBarrier barrier = {
+    .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+    .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+    .dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT,
+  };
+
+  g_assert (offset + bytes <= src->bytes);
+  if (src->map != NULL)
+    {
+      memcpy (dst, src->map + offset, bytes);
+      return TRUE;
+    }
+  if (!ensure_staging (self, error))
+    return FALSE;
+  for (gsize done = 0; done < bytes; done += STAGING_BYTES)
+    {
+      gsize chunk = MIN (STAGING_BYTES, bytes - done);
+      VkBufferCopy region = { offset + done, 0, chunk };
+      VkCommandBuffer cb;
+
+      if ((cb = begin_transfer (self, error)) == VK_NULL_HANDLE)
+        return FALSE;
+      vkCmdPipelineBarrier (cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
+                            VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1,
+                            &barrier, 0, NULL, 0, NULL);
+      vkCmdCopyBuffer (cb, src->buffer, self->staging->buffer, 1, &region);
+      if (!end_transfer (self, error))
+        return FALSE;
+      memcpy ((guint8 *) dst + done, self->staging->map, chunk);
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -1158,6 +1381,17 @@ vulkan_prepare (TrbExecutor   *executor,
   self->blocks = g_array_new (FALSE, TRUE, sizeof (Block));
   self->bufs = g_ptr_array_new_with_free_func (g_free);
 
+  /* Buffers the host does not map are cleared with commands: the pool comes first. */
+  pool_info.queueFamilyIndex = trb_vulkan_context_get_queue_family (self->ctx);
+  if (!trb_vulkan_check (vkCreateCommandPool (dev (self), &pool_info, NULL, &self->cmd_pool),
+                         self->ctx, "vkCreateCommandPool", error) ||
+      !trb_vulkan_check (vkCreateFence (dev (self), &fence_info, NULL, &self->fence), self->ctx,
+                         "vkCreateFence", error))
+    {
+      release (self);
+      return FALSE;
+    }
+
   n_params = trb_weights_get_n_tensors (self->layout);
   self->param_off = g_new0 (gsize, n_params);
   self->param_total = 0;
@@ -1168,18 +1402,21 @@ vulkan_prepare (TrbExecutor   *executor,
                            TENSOR_ALIGN * TENSOR_ALIGN;
     }
 
-#define NEW(var, bytes) G_STMT_START { \
-    if (((var) = new_buf (self, (bytes), error)) == NULL) { release (self); return FALSE; } \
+#define NEW_IN(var, bytes, host) G_STMT_START { \
+    if (((var) = new_buf (self, (bytes), (host), error)) == NULL) \
+      { release (self); return FALSE; } \
   } G_STMT_END
+#define NEW(var, bytes) NEW_IN (var, bytes, FALSE)
 
   NEW (self->params, self->param_total * 4);
   NEW (self->grads, self->param_total * 4);
   NEW (self->m, self->param_total * 4);
   NEW (self->v, self->param_total * 4);
   NEW (self->anchor, self->param_total * 4);
-  NEW (self->step, (gsize) STEP_STRIDE * TRB_EXECUTOR_MAX_STEPS);
-  NEW (self->labels, (gsize) max_batch * 4);
-  NEW (self->stats, (gsize) max_batch * 8 * TRB_EXECUTOR_MAX_STEPS);
+  /* What the host writes or reads at every step stays mappable. */
+  NEW_IN (self->step, (gsize) STEP_STRIDE * TRB_EXECUTOR_MAX_STEPS, TRUE);
+  NEW_IN (self->labels, (gsize) max_batch * 4, TRUE);
+  NEW_IN (self->stats, (gsize) max_batch * 8 * TRB_EXECUTOR_MAX_STEPS, TRUE);
   max_act = trb_model_spec_get_max_activations (spec);
   NEW (self->d_a, (gsize) max_batch * max_act * 4);
   NEW (self->d_b, (gsize) max_batch * max_act * 4);
@@ -1188,7 +1425,7 @@ vulkan_prepare (TrbExecutor   *executor,
   self->cols = g_new0 (Buf *, self->n_layers);
   self->argmax = g_new0 (Buf *, self->n_layers);
   self->relu_fused = g_new0 (gboolean, self->n_layers);
-  NEW (self->acts[0], (gsize) max_batch * trb_model_spec_get_input_size (spec) * 4);
+  NEW_IN (self->acts[0], (gsize) max_batch * trb_model_spec_get_input_size (spec) * 4, TRUE);
   self->x = self->acts[0];
   for (guint i = 0; i < self->n_layers; i++)
     {
@@ -1215,16 +1452,7 @@ vulkan_prepare (TrbExecutor   *executor,
     }
   NEW (self->tmp, tmp * 4);
 #undef NEW
-
-  pool_info.queueFamilyIndex = trb_vulkan_context_get_queue_family (self->ctx);
-  if (!trb_vulkan_check (vkCreateCommandPool (dev (self), &pool_info, NULL, &self->cmd_pool),
-                         self->ctx, "vkCreateCommandPool", error) ||
-      !trb_vulkan_check (vkCreateFence (dev (self), &fence_info, NULL, &self->fence), self->ctx,
-                         "vkCreateFence", error))
-    {
-      release (self);
-      return FALSE;
-    }
+#undef NEW_IN
 
   /* Timestamps, when the queue has them, measure how long each submission keeps the device. */
   {
@@ -1266,32 +1494,44 @@ check_prepared (TrbVulkanExecutor  *self,
   return TRUE;
 }
 
-static void
-copy_in (TrbVulkanExecutor *self,
-         Buf               *dst,
-         TrbWeights        *src,
-         guint              stride,
-         guint              first)
+/* Writes tensors first, first + stride, … of @src into @dst at the parameters' offsets. */
+static gboolean
+copy_in (TrbVulkanExecutor  *self,
+         Buf                *dst,
+         TrbWeights         *src,
+         guint               stride,
+         guint               first,
+         GError            **error)
 {
-  float *d = (float *) dst->map;
+  g_autofree float *staged = dst->map ? NULL : g_new0 (float, self->param_total);
+  float *d = dst->map ? (float *) dst->map : staged;
 
   for (guint i = 0; i < trb_weights_get_n_tensors (self->layout); i++)
     memcpy (d + self->param_off[i], trb_weights_get_data (src, stride * i + first),
             trb_weights_get_n_elements (self->layout, i) * 4);
+  return staged == NULL || upload (self, dst, 0, staged, self->param_total * 4, error);
 }
 
-static void
+static gboolean
 copy_out (TrbVulkanExecutor *self,
           Buf               *src,
           TrbWeights        *dst,
           guint              stride,
           guint              first)
 {
-  const float *s = (const float *) src->map;
+  g_autofree float *staged = src->map ? NULL : g_new (float, self->param_total);
+  const float *s = src->map ? (const float *) src->map : staged;
+  g_autoptr(GError) error = NULL;
 
+  if (staged != NULL && !download (self, src, 0, staged, self->param_total * 4, &error))
+    {
+      g_warning ("Could not read the weights from the graphics device: %s", error->message);
+      return FALSE;
+    }
   for (guint i = 0; i < trb_weights_get_n_tensors (self->layout); i++)
     memcpy (trb_weights_get_data (dst, stride * i + first), s + self->param_off[i],
             trb_weights_get_n_elements (self->layout, i) * 4);
+  return TRUE;
 }
 
 static gboolean
@@ -1306,18 +1546,12 @@ vulkan_set_weights (TrbExecutor  *executor,
     return FALSE;
   if (state != NULL && !trb_optimizer_state_check (params, state, error))
     return FALSE;
-  copy_in (self, self->params, params, 1, 0);
+  if (!copy_in (self, self->params, params, 1, 0, error))
+    return FALSE;
   if (state != NULL)
-    {
-      copy_in (self, self->m, state, 2, 0);
-      copy_in (self, self->v, state, 2, 1);
-    }
-  else
-    {
-      memset (self->m->map, 0, self->m->bytes);
-      memset (self->v->map, 0, self->v->bytes);
-    }
-  return TRUE;
+    return copy_in (self, self->m, state, 2, 0, error) &&
+           copy_in (self, self->v, state, 2, 1, error);
+  return fill_zero (self, self->m, error) && fill_zero (self, self->v, error);
 }
 
 static TrbWeights *
@@ -1328,7 +1562,8 @@ vulkan_get_weights (TrbExecutor *executor)
 
   g_return_val_if_fail (self->layout != NULL, NULL);
   out = trb_weights_copy (self->layout);
-  copy_out (self, self->params, out, 1, 0);
+  if (!copy_out (self, self->params, out, 1, 0))
+    g_clear_object (&out);
   return out;
 }
 
@@ -1340,8 +1575,8 @@ vulkan_get_optimizer_state (TrbExecutor *executor)
 
   g_return_val_if_fail (self->layout != NULL, NULL);
   out = trb_optimizer_state_new (self->layout);
-  copy_out (self, self->m, out, 2, 0);
-  copy_out (self, self->v, out, 2, 1);
+  if (!copy_out (self, self->m, out, 2, 0) || !copy_out (self, self->v, out, 2, 1))
+    g_clear_object (&out);
   return out;
 }
 
@@ -1359,7 +1594,8 @@ vulkan_set_prox_anchor (TrbExecutor  *executor,
     return TRUE;
   if (!trb_weights_same_layout (self->layout, global, error))
     return FALSE;
-  copy_in (self, self->anchor, global, 1, 0);
+  if (!copy_in (self, self->anchor, global, 1, 0, error))
+    return FALSE;
   self->have_anchor = TRUE;
   return TRUE;
 }
@@ -1518,16 +1754,16 @@ vulkan_upload_dataset (TrbExecutor          *executor,
                      data->labels[i], classes);
         return FALSE;
       }
-  if ((self->data = new_buf (self, (bytes + 3) / 4 * 4, error)) == NULL ||
-      (self->data_labels = new_buf (self, data->n_samples * 4, error)) == NULL ||
+  if ((self->data = new_buf (self, (bytes + 3) / 4 * 4, FALSE, error)) == NULL ||
+      (self->data_labels = new_buf (self, data->n_samples * 4, FALSE, error)) == NULL ||
       (self->indices = new_buf (self, (gsize) self->max_batch * TRB_EXECUTOR_MAX_STEPS * 4,
-                                error)) == NULL)
+                                TRUE, error)) == NULL ||
+      !upload (self, self->data, 0, data->features, bytes, error) ||
+      !upload (self, self->data_labels, 0, data->labels, data->n_samples * 4, error))
     {
       self->data = NULL;
       return FALSE;
     }
-  memcpy (self->data->map, data->features, bytes);
-  memcpy (self->data_labels->map, data->labels, data->n_samples * 4);
   self->data_n = data->n_samples;
   self->data_scale = (float) data->u8_scale;
   return TRUE;
@@ -1661,9 +1897,9 @@ gemm_job_setup (TrbVulkanExecutor  *self,
   release (self);
   self->blocks = g_array_new (FALSE, TRUE, sizeof (Block));
   self->bufs = g_ptr_array_new_with_free_func (g_free);
-  if ((job->a = new_buf (self, (gsize) m * k * 4, error)) == NULL ||
-      (job->b = new_buf (self, (gsize) k * n * 4, error)) == NULL ||
-      (job->c = new_buf (self, (gsize) m * n * 4, error)) == NULL ||
+  if ((job->a = new_buf (self, (gsize) m * k * 4, TRUE, error)) == NULL ||
+      (job->b = new_buf (self, (gsize) k * n * 4, TRUE, error)) == NULL ||
+      (job->c = new_buf (self, (gsize) m * n * 4, TRUE, error)) == NULL ||
       !trb_vulkan_check (vkCreateCommandPool (dev (self), &pool_info, NULL, &self->cmd_pool),
                          self->ctx, "vkCreateCommandPool", error) ||
       !trb_vulkan_check (vkCreateFence (dev (self), &fence_info, NULL, &self->fence), self->ctx,

@@ -607,6 +607,76 @@ test_steps_per_submit (void)
   }
 }
 
+/* With the big buffers where the host cannot map them, as on GPUs without host-visible device
+ * memory, weights, optimizer state, the FedProx anchor and the data set go through staging
+ * copies: every result is the same as with mapped memory. */
+static void
+test_staging (void)
+{
+  g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (trb_model_spec_json_niid_cnn (),
+                                                                -1, NULL);
+  g_autoptr(TrbWeights) init = trb_model_spec_init_weights (spec, 12);
+  g_autoptr(TrbWeights) state = trb_optimizer_state_new (init);
+  TrbWeights *result[2], *moments[2];
+  g_autoptr(GError) error = NULL;
+  TrbEvaluation ev[2];
+  TrbDataSource data = train_set->source;
+
+  for (guint i = 0; i < trb_weights_get_n_tensors (state); i++)
+    for (gsize k = 0; k < trb_weights_get_n_elements (state, i); k++)
+      trb_weights_get_data (state, i)[k] = (float) g_rand_double_range (rng, 0, 1);
+  data.n_samples = 203;
+
+  for (int staged = 0; staged < 2; staged++)
+    {
+      g_autoptr(TrbExecutor) vk = trb_vulkan_executor_new (context);
+      g_autoptr(TrbWeights) w = NULL;
+      g_autoptr(TrbWeights) st = NULL;
+      g_autoptr(TrbTrainer) trainer = NULL;
+      TrbTrainerConfig config = { 0 };
+
+      trb_vulkan_executor_set_force_staging (TRB_VULKAN_EXECUTOR (vk), staged);
+      g_assert_true (trb_executor_prepare (vk, spec, 16, &error));
+      g_assert_no_error (error);
+      if (staged)
+        g_assert_true (trb_vulkan_executor_uses_staging (TRB_VULKAN_EXECUTOR (vk)));
+
+      /* Set and get give back exactly what was set. */
+      g_assert_true (trb_executor_set_weights (vk, init, state, &error));
+      g_assert_no_error (error);
+      w = trb_executor_get_weights (vk);
+      st = trb_executor_get_optimizer_state (vk);
+      g_assert_cmpfloat (trb_weights_max_abs_difference (w, init), ==, 0.0);
+      g_assert_cmpfloat (trb_weights_max_abs_difference (st, state), ==, 0.0);
+
+      /* Training on the resident data set (uploaded through staging), Adam and FedProx. */
+      config.epochs = 2;
+      config.batch_size = 16;
+      config.seed = 9;
+      trb_step_params_init_adam (&config.step, 0.003);
+      config.step.prox_mu = 0.1;
+      trainer = trb_trainer_new (vk, spec, &config);
+      result[staged] = trb_trainer_run (trainer, init, &data, NULL, &error);
+      g_assert_no_error (error);
+      moments[staged] = trb_executor_get_optimizer_state (vk);
+      if (staged)
+        g_assert_true (trb_vulkan_executor_uses_staging (TRB_VULKAN_EXECUTOR (vk)));
+      g_assert_true (trb_evaluate (vk, spec, result[staged], &data, 32, &ev[staged], NULL,
+                                   &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpfloat (trb_weights_max_abs_difference (result[0], init), >, 0.0);
+  g_assert_cmpfloat (trb_weights_max_abs_difference (result[0], result[1]), ==, 0.0);
+  g_assert_cmpfloat (trb_weights_max_abs_difference (moments[0], moments[1]), ==, 0.0);
+  g_assert_cmpfloat (ev[0].loss, ==, ev[1].loss);
+  g_assert_cmpfloat (ev[0].accuracy, ==, ev[1].accuracy);
+  for (int i = 0; i < 2; i++)
+    {
+      g_object_unref (result[i]);
+      g_object_unref (moments[i]);
+    }
+}
+
 /* A model whose buffers exceed what the device allows is refused with a clear error. */
 static void
 test_unsupported (void)
@@ -738,6 +808,7 @@ main (int   argc,
   g_test_add_func ("/compute/vulkan/resident-dataset", test_resident_dataset);
   g_test_add_func ("/compute/vulkan/dropout", test_dropout);
   g_test_add_func ("/compute/vulkan/steps-per-submit", test_steps_per_submit);
+  g_test_add_func ("/compute/vulkan/staging", test_staging);
   g_test_add_func ("/compute/vulkan/unsupported", test_unsupported);
   g_test_add_func ("/compute/vulkan/choice", test_choice);
 
