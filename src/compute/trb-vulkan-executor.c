@@ -135,6 +135,7 @@ struct _TrbVulkanExecutor
   double            last_submit_us;
   gboolean          last_from_timestamps;
 
+  TrbVulkanGemmProfile gemm_profile;
   gboolean          force_staging; /* big buffers in memory the host does not map */
   Buf              *staging;
   VkCommandBuffer   transfer_cb;
@@ -229,6 +230,10 @@ trb_vulkan_executor_init (TrbVulkanExecutor *self)
 {
   self->steps_per_submit = 1;
   self->force_staging = g_strcmp0 (g_getenv ("TRB_VULKAN_FORCE_STAGING"), "1") == 0;
+  if (g_strcmp0 (g_getenv ("TRB_VULKAN_GEMM"), "tiled") == 0)
+    self->gemm_profile = TRB_VULKAN_GEMM_TILED;
+  else if (g_strcmp0 (g_getenv ("TRB_VULKAN_GEMM"), "texel") == 0)
+    self->gemm_profile = TRB_VULKAN_GEMM_TEXEL;
 }
 
 TrbExecutor *
@@ -307,6 +312,33 @@ trb_vulkan_executor_set_force_staging (TrbVulkanExecutor *self,
 {
   g_return_if_fail (TRB_IS_VULKAN_EXECUTOR (self));
   self->force_staging = !!force;
+}
+
+/**
+ * trb_vulkan_executor_set_gemm_profile:
+ *
+ * Chooses the GEMM kernels: %TRB_VULKAN_GEMM_AUTO (the default) takes the shared-memory block
+ * tiles on GPUs and the texel-buffer register tiles on software devices. The environment
+ * variable `TRB_VULKAN_GEMM=tiled` or `texel` sets it for every new executor. Takes effect at
+ * the next recording, so call it before prepare.
+ */
+void
+trb_vulkan_executor_set_gemm_profile (TrbVulkanExecutor    *self,
+                                      TrbVulkanGemmProfile  profile)
+{
+  g_return_if_fail (TRB_IS_VULKAN_EXECUTOR (self));
+  self->gemm_profile = profile;
+}
+
+static gboolean
+use_tiled_gemm (TrbVulkanExecutor *self)
+{
+  TrbVulkanDeviceType type;
+
+  if (self->gemm_profile != TRB_VULKAN_GEMM_AUTO)
+    return self->gemm_profile == TRB_VULKAN_GEMM_TILED;
+  type = trb_vulkan_context_get_info (self->ctx)->type;
+  return type == TRB_VULKAN_DEVICE_DISCRETE || type == TRB_VULKAN_DEVICE_INTEGRATED;
 }
 
 /* Whether some buffer of the prepared model is reached only through staging copies. */
@@ -847,7 +879,11 @@ gemm (Rec      *r,
   int tm, tn;
   Range storage[3] = { c, bias, mask };
 
-  if (gemm_vec4_kernel (p) != NULL)
+  /* A GPU's block tiles (64×64 per workgroup of 16×16) are dispatched like a register tile of
+   * 8×8 per invocation of an 8×8 workgroup. */
+  if (use_tiled_gemm (r->self))
+    kernel = "gemm-tiled", tm = 8, tn = 8;
+  else if (gemm_vec4_kernel (p) != NULL)
     kernel = gemm_vec4_kernel (p), tm = 8, tn = 8;
   else if ((gsize) p->m * p->n >= 64 * 256)
     kernel = "gemm-8x8", tm = 8, tn = 8;

@@ -68,10 +68,22 @@ test_enumerate (void)
 
 static const int sizes[] = { 1, 2, 3, 7, 13, 31, 61, 97, 127, 211, 257 };
 
+/* The GEMM kernels the tests' executors use. */
+static TrbVulkanGemmProfile gemm_profile = TRB_VULKAN_GEMM_AUTO;
+
+static TrbExecutor *
+new_executor (void)
+{
+  TrbExecutor *vk = trb_vulkan_executor_new (context);
+
+  trb_vulkan_executor_set_gemm_profile (TRB_VULKAN_EXECUTOR (vk), gemm_profile);
+  return vk;
+}
+
 static void
 test_gemm (void)
 {
-  g_autoptr(TrbExecutor) vk = trb_vulkan_executor_new (context);
+  g_autoptr(TrbExecutor) vk = new_executor ();
 
   /* Shapes for the vec4 kernels (NN, NT and TN with the sizes read along multiples of four):
    * ragged edges, sizes of 4 (mod 8), tiny K. */
@@ -154,7 +166,7 @@ check_gradients (const char *json,
   g_autoptr(GError) error = NULL;
   g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (json, -1, &error);
   g_autoptr(TrbWeights) init = NULL;
-  g_autoptr(TrbExecutor) vk = trb_vulkan_executor_new (context);
+  g_autoptr(TrbExecutor) vk = new_executor ();
   g_autoptr(TrbExecutor) ref = trb_reference_executor_new ();
   gsize fs = trb_model_spec_get_input_size (spec);
   g_autofree float *x = g_new (float, batch * fs);
@@ -222,6 +234,18 @@ test_layer_gradients (void)
     "\"layers\":[{\"type\":\"dense\",\"units\":61},{\"type\":\"relu\"},"
     "{\"type\":\"dense\",\"units\":31},{\"type\":\"relu\"},{\"type\":\"dense\",\"units\":3}],"
     "\"loss\":\"softmax_cross_entropy\"}", 11);
+}
+
+/* The shared-memory block tiles of GPUs, forced on whatever device there is: the same GEMM
+ * bound on odd and prime shapes (NN, NT, TN; several 64×64 blocks and ragged edges), and the
+ * gradients of every layer kind, which use its batched and fused-epilogue forms. */
+static void
+test_gemm_tiled (void)
+{
+  gemm_profile = TRB_VULKAN_GEMM_TILED;
+  test_gemm ();
+  test_layer_gradients ();
+  gemm_profile = TRB_VULKAN_GEMM_AUTO;
 }
 
 static TrbWeights *
@@ -799,6 +823,7 @@ main (int   argc,
   g_test_add_func ("/compute/vulkan/enumerate", test_enumerate);
   g_test_add_func ("/compute/vulkan/gemm", test_gemm);
   g_test_add_func ("/compute/vulkan/layer-gradients", test_layer_gradients);
+  g_test_add_func ("/compute/vulkan/gemm-tiled", test_gemm_tiled);
   g_test_add_func ("/compute/vulkan/2nn", test_2nn);
   g_test_add_func ("/compute/vulkan/niid-cnn", test_niid_cnn);
   g_test_add_func ("/compute/vulkan/fedavg-cnn", test_fedavg_cnn);
