@@ -422,6 +422,15 @@ main (int   argc,
           if (!opt_json)
             g_print ("%-18s %-42s %10.0f %10.0f %7.2fx\n", models[m].label, cand->name, rate,
                      vs, rate / vs);
+          if (!opt_json && TRB_IS_VULKAN_EXECUTOR (cand->executor))
+            {
+              gboolean stamps;
+              double us = trb_vulkan_executor_get_last_submit_us (
+                TRB_VULKAN_EXECUTOR (cand->executor), &stamps);
+
+              g_print ("%-18s   one step a submission: %.2f ms (%s)\n", "", us / 1000,
+                       stamps ? "device timestamps" : "wall time");
+            }
         }
       json_builder_set_member_name (builder, "torch-cpu");
       if (isnan (torch_cpu))

@@ -175,6 +175,64 @@ trb_executor_train_step_indexed (TrbExecutor          *self,
                                                             error);
 }
 
+/**
+ * trb_executor_train_steps_indexed:
+ * @indices: @k batches of @n indices into the uploaded data set, one after the other
+ * @n: samples in every batch
+ * @k: number of steps, 1 to %TRB_EXECUTOR_MAX_STEPS
+ * @params: @k step parameters, one per step
+ * @results: @k results, filled in step order
+ *
+ * @k consecutive steps, which a device may run in one submission. The result is the same as
+ * that of @k calls of trb_executor_train_step_indexed(); executors without a way of their own
+ * make exactly those calls.
+ *
+ * Returns: %TRUE when every step ran
+ */
+gboolean
+trb_executor_train_steps_indexed (TrbExecutor          *self,
+                                  const gint32         *indices,
+                                  int                   n,
+                                  int                   k,
+                                  const TrbStepParams  *params,
+                                  TrbStepResult        *results,
+                                  GError              **error)
+{
+  TrbExecutorInterface *iface;
+
+  g_return_val_if_fail (TRB_IS_EXECUTOR (self), FALSE);
+  g_return_val_if_fail (indices != NULL && n > 0 && params != NULL && results != NULL, FALSE);
+  g_return_val_if_fail (k >= 1 && k <= TRB_EXECUTOR_MAX_STEPS, FALSE);
+
+  iface = TRB_EXECUTOR_GET_IFACE (self);
+  g_return_val_if_fail (iface->train_step_indexed != NULL, FALSE);
+  if (iface->train_steps_indexed != NULL)
+    return iface->train_steps_indexed (self, indices, n, k, params, results, error);
+  for (int j = 0; j < k; j++)
+    if (!iface->train_step_indexed (self, indices + (gsize) j * n, n, &params[j], &results[j],
+                                    error))
+      return FALSE;
+  return TRUE;
+}
+
+/**
+ * trb_executor_get_steps_per_submit:
+ *
+ * Returns: how many steps the executor would like trb_executor_train_steps_indexed() to hand
+ *   it next (1 unless it runs several at once to better effect)
+ */
+int
+trb_executor_get_steps_per_submit (TrbExecutor *self)
+{
+  TrbExecutorInterface *iface;
+
+  g_return_val_if_fail (TRB_IS_EXECUTOR (self), 1);
+  iface = TRB_EXECUTOR_GET_IFACE (self);
+  if (iface->get_steps_per_submit == NULL)
+    return 1;
+  return CLAMP (iface->get_steps_per_submit (self), 1, TRB_EXECUTOR_MAX_STEPS);
+}
+
 void
 trb_step_params_init_sgd (TrbStepParams *params,
                           double         learning_rate,

@@ -63,7 +63,19 @@ struct _TrbExecutorInterface
                                       const TrbStepParams  *params,
                                       TrbStepResult        *result,
                                       GError              **error);
+  /* Optional: @k steps at once on the uploaded data set, and how many it would take next. */
+  gboolean    (*train_steps_indexed) (TrbExecutor          *self,
+                                      const gint32         *indices,
+                                      int                   n,
+                                      int                   k,
+                                      const TrbStepParams  *params,
+                                      TrbStepResult        *results,
+                                      GError              **error);
+  int         (*get_steps_per_submit) (TrbExecutor         *self);
 };
+
+/* The most steps trb_executor_train_steps_indexed() takes at once. */
+#define TRB_EXECUTOR_MAX_STEPS 32
 
 const char *trb_executor_get_name            (TrbExecutor          *self);
 gboolean    trb_executor_prepare             (TrbExecutor          *self,
@@ -98,6 +110,14 @@ gboolean    trb_executor_train_step_indexed  (TrbExecutor          *self,
                                               const TrbStepParams  *params,
                                               TrbStepResult        *result,
                                               GError              **error);
+gboolean    trb_executor_train_steps_indexed (TrbExecutor          *self,
+                                              const gint32         *indices,
+                                              int                   n,
+                                              int                   k,
+                                              const TrbStepParams  *params,
+                                              TrbStepResult        *results,
+                                              GError              **error);
+int         trb_executor_get_steps_per_submit (TrbExecutor         *self);
 
 void        trb_step_params_init_sgd         (TrbStepParams        *params,
                                               double                learning_rate,

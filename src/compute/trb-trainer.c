@@ -2,8 +2,9 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Local training: E epochs of seeded shuffles in batches of B, driven one step at a time so that
- * pausing and cancelling take effect between steps. Everything that decides the result (the
+ * Local training: E epochs of seeded shuffles in batches of B, driven a step at a time (or a few
+ * steps at once, when the executor runs them in one short submission) so that pausing and
+ * cancelling take effect between submissions. Everything that decides the result (the
  * shuffle of each epoch, the step counter that keys dropout) is a pure function of the seed and
  * the position in the run, so a run resumed from the checkpoint of an epoch continues exactly
  * as the uninterrupted run would have.
@@ -531,25 +532,41 @@ trb_trainer_run (TrbTrainer           *self,
       shuffle (order, data->n_samples, self->config.seed, epoch);
       progress.epoch = epoch + 1;
       progress.epoch_done = FALSE;
-      for (gsize step = 0; step < steps_per_epoch; step++)
+      for (gsize step = 0; step < steps_per_epoch; )
         {
           gsize first = step * B;
           int n = (int) MIN ((gsize) B, data->n_samples - first);
           TrbBatch batch = { n, x, labels };
-          TrbStepResult result = { 0 };
-          gint64 now;
+          TrbStepResult results[TRB_EXECUTOR_MAX_STEPS] = { { 0 } };
+          TrbStepParams sps[TRB_EXECUTOR_MAX_STEPS];
+          int k = 1;
+          gboolean ok;
 
           if (!wait_while_paused (self, cancellable))
             return g_cancellable_set_error_if_cancelled (cancellable, error), NULL;
 
-          sp.step = (guint64) epoch * steps_per_epoch + step + 1;
-          sp.dropout_seed = self->config.seed;
-          if (!resident)
-            gather (data, order, first, n, x, labels);
-          if (resident ?
-              !trb_executor_train_step_indexed (self->executor, order + first, n, &sp, &result,
-                                                &local_error) :
-              !trb_executor_train_step (self->executor, &batch, &sp, &result, &local_error))
+          /* On a resident data set, the executor may take several full batches at once; the
+           * steps and their results are the same as one at a time. */
+          if (resident)
+            k = (int) MIN ((gsize) trb_executor_get_steps_per_submit (self->executor),
+                           (data->n_samples - first) / B);
+          k = MAX (k, 1);
+          for (int j = 0; j < k; j++)
+            {
+              sps[j] = sp;
+              sps[j].step = (guint64) epoch * steps_per_epoch + step + j + 1;
+              sps[j].dropout_seed = self->config.seed;
+            }
+          if (resident)
+            ok = trb_executor_train_steps_indexed (self->executor, order + first, n, k, sps,
+                                                   results, &local_error);
+          else
+            {
+              gather (data, order, first, n, x, labels);
+              ok = trb_executor_train_step (self->executor, &batch, &sps[0], &results[0],
+                                            &local_error);
+            }
+          if (!ok)
             {
               if (g_error_matches (local_error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_DEVICE_LOST) &&
                   lost++ < 3)
@@ -570,28 +587,35 @@ trb_trainer_run (TrbTrainer           *self,
               g_propagate_error (error, g_steal_pointer (&local_error));
               return NULL;
             }
-          loss_sum += result.loss_sum;
-          correct += result.correct;
-          seen += n;
-          progress.samples_done += n;
 
-          now = g_get_monotonic_time ();
-          /* Report after the first step of each epoch, then at most every interval. */
-          if (now - last_report >= PROGRESS_INTERVAL_US || step == 0 ||
-              step + 1 == steps_per_epoch)
+          for (int j = 0; j < k; j++, step++)
             {
-              double elapsed = (now - t_start) / 1e6;
+              gint64 now;
 
-              last_report = now;
-              progress.loss = loss_sum / seen;
-              progress.accuracy = (double) correct / seen;
-              progress.samples_per_second =
-                elapsed > 0 ? (progress.samples_done - samples_at_start) / elapsed : 0;
-              progress.eta_seconds = progress.samples_per_second > 0 ?
-                (progress.samples_total - progress.samples_done) / progress.samples_per_second : 0;
-              progress.epoch_done = step + 1 == steps_per_epoch;
-              if (!progress.epoch_done)
-                report (self, &progress);
+              loss_sum += results[j].loss_sum;
+              correct += results[j].correct;
+              seen += n;
+              progress.samples_done += n;
+
+              now = g_get_monotonic_time ();
+              /* Report after the first step of each epoch, then at most every interval. */
+              if (now - last_report >= PROGRESS_INTERVAL_US || step == 0 ||
+                  step + 1 == steps_per_epoch)
+                {
+                  double elapsed = (now - t_start) / 1e6;
+
+                  last_report = now;
+                  progress.loss = loss_sum / seen;
+                  progress.accuracy = (double) correct / seen;
+                  progress.samples_per_second =
+                    elapsed > 0 ? (progress.samples_done - samples_at_start) / elapsed : 0;
+                  progress.eta_seconds = progress.samples_per_second > 0 ?
+                    (progress.samples_total - progress.samples_done) /
+                    progress.samples_per_second : 0;
+                  progress.epoch_done = step + 1 == steps_per_epoch;
+                  if (!progress.epoch_done)
+                    report (self, &progress);
+                }
             }
         }
 

@@ -31,6 +31,7 @@ struct _TrbVulkanContext
   VkDevice                    device;
   VkQueue                     queue;
   guint32                     queue_family;
+  guint32                     timestamp_bits;
   VkDescriptorSetLayout       set_layout;
   VkPipelineLayout            pipeline_layout;
   VkPipelineCache             cache;
@@ -342,6 +343,16 @@ trb_vulkan_context_new (int      index,
     }
   vkGetPhysicalDeviceProperties (self->physical, &self->props);
   vkGetPhysicalDeviceMemoryProperties (self->physical, &self->mem_props);
+  {
+    guint32 nf = 0;
+    g_autofree VkQueueFamilyProperties *families = NULL;
+
+    vkGetPhysicalDeviceQueueFamilyProperties (self->physical, &nf, NULL);
+    families = g_new0 (VkQueueFamilyProperties, MAX (nf, 1));
+    vkGetPhysicalDeviceQueueFamilyProperties (self->physical, &nf, families);
+    if (self->queue_family < nf)
+      self->timestamp_bits = families[self->queue_family].timestampValidBits;
+  }
 
   {
     VkDeviceQueueCreateInfo queue = {
@@ -439,6 +450,18 @@ trb_vulkan_context_get_properties (TrbVulkanContext *self)
 {
   g_return_val_if_fail (TRB_IS_VULKAN_CONTEXT (self), NULL);
   return &self->props;
+}
+
+/**
+ * trb_vulkan_context_get_timestamp_bits:
+ *
+ * Returns: the valid bits of timestamps written on the compute queue, 0 when it has none
+ */
+guint32
+trb_vulkan_context_get_timestamp_bits (TrbVulkanContext *self)
+{
+  g_return_val_if_fail (TRB_IS_VULKAN_CONTEXT (self), 0);
+  return self->timestamp_bits;
 }
 
 VkDescriptorSetLayout
@@ -549,6 +572,40 @@ trb_vulkan_context_find_memory_type (TrbVulkanContext *self,
   if (device_local)
     *device_local = FALSE;
   return fallback;
+}
+
+/**
+ * trb_vulkan_context_find_device_memory_type:
+ * @host_visible: (out): whether the type found can also be mapped (host-visible and coherent)
+ *
+ * Picks memory for big buffers the device works on: device-local, mappable if possible;
+ * otherwise any type (software devices may have no device-local heap). Returns -1 when none
+ * fits.
+ */
+int
+trb_vulkan_context_find_device_memory_type (TrbVulkanContext *self,
+                                            guint32           type_bits,
+                                            gboolean         *host_visible)
+{
+  const VkMemoryPropertyFlags mappable = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
+                                         VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+  int best = -1, best_rank = -1;
+
+  g_return_val_if_fail (TRB_IS_VULKAN_CONTEXT (self), -1);
+  for (guint32 i = 0; i < self->mem_props.memoryTypeCount; i++)
+    {
+      VkMemoryPropertyFlags f = self->mem_props.memoryTypes[i].propertyFlags;
+      int rank = ((f & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT) ? 2 : 0) +
+                 ((f & mappable) == mappable ? 1 : 0);
+
+      if ((type_bits & (1u << i)) && rank > best_rank)
+        {
+          best = (int) i;
+          best_rank = rank;
+        }
+    }
+  *host_visible = best >= 0 && (best_rank & 1);
+  return best;
 }
 
 gboolean

@@ -64,6 +64,7 @@ VkQueue           trb_vulkan_context_get_queue         (TrbVulkanContext  *self)
 guint32           trb_vulkan_context_get_queue_family  (TrbVulkanContext  *self);
 const VkPhysicalDeviceProperties *
                   trb_vulkan_context_get_properties    (TrbVulkanContext  *self);
+guint32           trb_vulkan_context_get_timestamp_bits (TrbVulkanContext *self);
 VkDescriptorSetLayout
                   trb_vulkan_context_get_set_layout    (TrbVulkanContext  *self);
 VkPipelineLayout  trb_vulkan_context_get_pipeline_layout (TrbVulkanContext *self);
@@ -73,6 +74,9 @@ VkPipeline        trb_vulkan_context_get_pipeline      (TrbVulkanContext  *self,
 int               trb_vulkan_context_find_memory_type  (TrbVulkanContext  *self,
                                                         guint32            type_bits,
                                                         gboolean          *device_local);
+int               trb_vulkan_context_find_device_memory_type (TrbVulkanContext *self,
+                                                              guint32           type_bits,
+                                                              gboolean         *host_visible);
 gboolean          trb_vulkan_context_is_lost           (TrbVulkanContext  *self);
 void              trb_vulkan_context_mark_lost         (TrbVulkanContext  *self);
 gboolean          trb_vulkan_check                     (VkResult           result,

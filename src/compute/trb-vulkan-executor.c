@@ -24,8 +24,16 @@
 
 #define BLOCK_SIZE ((VkDeviceSize) 64 * 1024 * 1024)
 #define TENSOR_ALIGN 64          /* floats: 256 bytes, enough for any offset alignment */
-#define SETS_PER_RECORDING 512
-#define N_RECORDINGS 4
+#define SETS_PER_STEP 512
+#define N_RECORDINGS 6
+/* Each step of a submission reads its own values at this offset in the step buffer: more than
+ * any device's minUniformBufferOffsetAlignment (at most 256 by the specification). */
+#define STEP_STRIDE 256
+/* A submission of training steps should keep the device busy for no longer than this (µs), so
+ * that the desktop's own drawing is never held up for long. */
+#define TARGET_SUBMIT_US 5000.0
+/* Host-visible memory through which buffers the host cannot map are filled and read. */
+#define STAGING_BYTES ((gsize) 8 * 1024 * 1024)
 
 enum
 {
@@ -39,7 +47,8 @@ enum
 typedef struct
 {
   VkDeviceMemory memory;
-  guint8        *map;
+  guint8        *map;      /* NULL for memory the host cannot map */
+  guint32        type;
   VkDeviceSize   size;
   VkDeviceSize   used;
 } Block;
@@ -50,7 +59,7 @@ typedef struct
   VkBufferView  view;      /* R32_SFLOAT texel view, created on first use as a GEMM input */
   VkBufferView  view4;     /* R32G32B32A32_SFLOAT view, for the vec4 GEMM */
   VkDeviceSize  bytes;
-  guint8       *map;
+  guint8       *map;       /* NULL when the host reaches it only through staging copies */
 } Buf;
 
 /* A storage binding: a range of a buffer, in floats (or ints). */
@@ -65,7 +74,9 @@ typedef struct
 {
   VkCommandBuffer  cb;
   VkDescriptorPool pool;
+  guint            sets;       /* the pool's capacity */
   int              n;
+  int              k;          /* steps recorded one after the other */
   gboolean         train;
   gboolean         indexed;
   guint64          last_used;
@@ -78,6 +89,7 @@ typedef struct
   float beta1, beta2, eps, bc1;
   float bc2;
   gint32 adam, use_anchor, pad0;
+  guint32 seed_lo, seed_hi, step_lo, step_hi;   /* dropout's Philox key and step */
 } StepUniform;
 
 struct _TrbVulkanExecutor
@@ -115,6 +127,18 @@ struct _TrbVulkanExecutor
   Recording         rec[N_RECORDINGS];
   guint64           use_counter;
   guint             dispatches_per_step;
+
+  VkQueryPool       queries;       /* two timestamps around every recorded submission */
+  guint64           timestamp_mask;
+  int               steps_per_submit;
+  int               forced_steps;  /* 0: adapt steps_per_submit to TARGET_SUBMIT_US */
+  double            last_submit_us;
+  gboolean          last_from_timestamps;
+
+  TrbVulkanGemmProfile gemm_profile;
+  gboolean          force_staging; /* big buffers in memory the host does not map */
+  Buf              *staging;
+  VkCommandBuffer   transfer_cb;
 };
 
 static void executor_iface_init (TrbExecutorInterface *iface);
@@ -144,6 +168,9 @@ release (TrbVulkanExecutor *self)
         vkDestroyDescriptorPool (d, self->rec[i].pool, NULL);
       memset (&self->rec[i], 0, sizeof self->rec[i]);
     }
+  if (self->queries != VK_NULL_HANDLE)
+    vkDestroyQueryPool (d, self->queries, NULL);
+  self->queries = VK_NULL_HANDLE;
   if (self->cmd_pool != VK_NULL_HANDLE)
     vkDestroyCommandPool (d, self->cmd_pool, NULL);
   self->cmd_pool = VK_NULL_HANDLE;
@@ -176,7 +203,8 @@ release (TrbVulkanExecutor *self)
   g_clear_object (&self->spec);
   self->params = self->grads = self->m = self->v = self->anchor = self->step = NULL;
   self->x = self->labels = self->stats = self->d_a = self->d_b = self->tmp = NULL;
-  self->data = self->data_labels = self->indices = NULL;
+  self->data = self->data_labels = self->indices = self->staging = NULL;
+  self->transfer_cb = VK_NULL_HANDLE;
   self->data_n = 0;
   self->have_anchor = FALSE;
 }
@@ -200,6 +228,12 @@ trb_vulkan_executor_class_init (TrbVulkanExecutorClass *klass)
 static void
 trb_vulkan_executor_init (TrbVulkanExecutor *self)
 {
+  self->steps_per_submit = 1;
+  self->force_staging = g_strcmp0 (g_getenv ("TRB_VULKAN_FORCE_STAGING"), "1") == 0;
+  if (g_strcmp0 (g_getenv ("TRB_VULKAN_GEMM"), "tiled") == 0)
+    self->gemm_profile = TRB_VULKAN_GEMM_TILED;
+  else if (g_strcmp0 (g_getenv ("TRB_VULKAN_GEMM"), "texel") == 0)
+    self->gemm_profile = TRB_VULKAN_GEMM_TEXEL;
 }
 
 TrbExecutor *
@@ -229,6 +263,95 @@ trb_vulkan_executor_get_dispatches_per_step (TrbVulkanExecutor *self)
   return self->dispatches_per_step;
 }
 
+/**
+ * trb_vulkan_executor_set_steps_per_submit:
+ * @steps: steps recorded into one submission, 1 to %TRB_EXECUTOR_MAX_STEPS, or 0 to choose
+ *   them from the measured time of each submission (the default)
+ *
+ * Fixes how many training steps trb_executor_train_steps_indexed() runs per submission.
+ */
+void
+trb_vulkan_executor_set_steps_per_submit (TrbVulkanExecutor *self,
+                                          int                steps)
+{
+  g_return_if_fail (TRB_IS_VULKAN_EXECUTOR (self));
+  g_return_if_fail (steps >= 0 && steps <= TRB_EXECUTOR_MAX_STEPS);
+  self->forced_steps = steps;
+  self->steps_per_submit = steps > 0 ? steps : 1;
+}
+
+/**
+ * trb_vulkan_executor_get_last_submit_us:
+ * @from_timestamps: (out) (optional): whether the time was measured by the device's timestamps
+ *   (else it is the host's wall time from submission to completion)
+ *
+ * Returns: the time the last training or evaluation submission took on the device, in µs
+ *   (0 before the first one)
+ */
+double
+trb_vulkan_executor_get_last_submit_us (TrbVulkanExecutor *self,
+                                        gboolean          *from_timestamps)
+{
+  g_return_val_if_fail (TRB_IS_VULKAN_EXECUTOR (self), 0);
+  if (from_timestamps)
+    *from_timestamps = self->last_from_timestamps;
+  return self->last_submit_us;
+}
+
+/**
+ * trb_vulkan_executor_set_force_staging:
+ *
+ * Keeps the big buffers in memory the host does not map, even where the device offers
+ * mappable device memory, so that every transfer goes through staging copies as on GPUs
+ * without such memory. Takes effect at the next prepare. The environment variable
+ * `TRB_VULKAN_FORCE_STAGING=1` sets it for every new executor.
+ */
+void
+trb_vulkan_executor_set_force_staging (TrbVulkanExecutor *self,
+                                       gboolean           force)
+{
+  g_return_if_fail (TRB_IS_VULKAN_EXECUTOR (self));
+  self->force_staging = !!force;
+}
+
+/**
+ * trb_vulkan_executor_set_gemm_profile:
+ *
+ * Chooses the GEMM kernels: %TRB_VULKAN_GEMM_AUTO (the default) takes the shared-memory block
+ * tiles on GPUs and the texel-buffer register tiles on software devices. The environment
+ * variable `TRB_VULKAN_GEMM=tiled` or `texel` sets it for every new executor. Takes effect at
+ * the next recording, so call it before prepare.
+ */
+void
+trb_vulkan_executor_set_gemm_profile (TrbVulkanExecutor    *self,
+                                      TrbVulkanGemmProfile  profile)
+{
+  g_return_if_fail (TRB_IS_VULKAN_EXECUTOR (self));
+  self->gemm_profile = profile;
+}
+
+static gboolean
+use_tiled_gemm (TrbVulkanExecutor *self)
+{
+  TrbVulkanDeviceType type;
+
+  if (self->gemm_profile != TRB_VULKAN_GEMM_AUTO)
+    return self->gemm_profile == TRB_VULKAN_GEMM_TILED;
+  type = trb_vulkan_context_get_info (self->ctx)->type;
+  return type == TRB_VULKAN_DEVICE_DISCRETE || type == TRB_VULKAN_DEVICE_INTEGRATED;
+}
+
+/* Whether some buffer of the prepared model is reached only through staging copies. */
+gboolean
+trb_vulkan_executor_uses_staging (TrbVulkanExecutor *self)
+{
+  g_return_val_if_fail (TRB_IS_VULKAN_EXECUTOR (self), FALSE);
+  for (guint i = 0; self->bufs && i < self->bufs->len; i++)
+    if (((Buf *) g_ptr_array_index (self->bufs, i))->map == NULL)
+      return TRUE;
+  return FALSE;
+}
+
 /* Makes the next submission fail as if the device had been lost (for tests). */
 void
 trb_vulkan_executor_simulate_device_lost (TrbVulkanExecutor *self)
@@ -245,9 +368,17 @@ vulkan_get_name (TrbExecutor *executor)
 
 /* ---- memory ---- */
 
+static gboolean fill_zero (TrbVulkanExecutor  *self,
+                           Buf                *b,
+                           GError            **error);
+
+/* A buffer the kernels use. @host: the host writes or reads it often (a step's inputs and
+ * statistics), so it must be mappable; otherwise it goes in device-local memory, mapped when
+ * the device allows and staging copies are not forced. */
 static Buf *
 new_buf (TrbVulkanExecutor  *self,
          gsize               bytes,
+         gboolean            host,
          GError            **error)
 {
   const VkPhysicalDeviceProperties *props = trb_vulkan_context_get_properties (self->ctx);
@@ -263,6 +394,7 @@ new_buf (TrbVulkanExecutor  *self,
   Buf *b;
   Block *blk = NULL;
   VkDeviceSize offset = 0;
+  gboolean mappable = TRUE;
   int type;
 
   if (bytes > props->limits.maxStorageBufferRange)
@@ -283,12 +415,28 @@ new_buf (TrbVulkanExecutor  *self,
   b->bytes = info.size;
   vkGetBufferMemoryRequirements (dev (self), b->buffer, &req);
 
+  if (host)
+    type = trb_vulkan_context_find_memory_type (self->ctx, req.memoryTypeBits, NULL);
+  else
+    {
+      type = trb_vulkan_context_find_device_memory_type (self->ctx, req.memoryTypeBits,
+                                                         &mappable);
+      mappable = mappable && !self->force_staging;
+    }
+  if (type < 0)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_UNSUPPORTED,
+                   _("The graphics device has no memory the processor can share."));
+      return NULL;
+    }
+
   for (guint i = 0; i < self->blocks->len; i++)
     {
       Block *cand = &g_array_index (self->blocks, Block, i);
       VkDeviceSize off = (cand->used + req.alignment - 1) / req.alignment * req.alignment;
 
-      if (off + req.size <= cand->size)
+      if (cand->type == (guint32) type && (cand->map != NULL) == mappable &&
+          off + req.size <= cand->size)
         {
           blk = cand;
           offset = off;
@@ -304,24 +452,19 @@ new_buf (TrbVulkanExecutor  *self,
       Block nb = { 0 };
       void *map = NULL;
 
-      type = trb_vulkan_context_find_memory_type (self->ctx, req.memoryTypeBits, NULL);
-      if (type < 0)
-        {
-          g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_UNSUPPORTED,
-                       _("The graphics device has no memory the processor can share."));
-          return NULL;
-        }
       alloc.memoryTypeIndex = (guint32) type;
       if (!trb_vulkan_check (vkAllocateMemory (dev (self), &alloc, NULL, &nb.memory), self->ctx,
                              "vkAllocateMemory", error))
         return NULL;
-      if (!trb_vulkan_check (vkMapMemory (dev (self), nb.memory, 0, VK_WHOLE_SIZE, 0, &map),
+      if (mappable &&
+          !trb_vulkan_check (vkMapMemory (dev (self), nb.memory, 0, VK_WHOLE_SIZE, 0, &map),
                              self->ctx, "vkMapMemory", error))
         {
           vkFreeMemory (dev (self), nb.memory, NULL);
           return NULL;
         }
       nb.map = map;
+      nb.type = (guint32) type;
       nb.size = alloc.allocationSize;
       g_array_append_val (self->blocks, nb);
       blk = &g_array_index (self->blocks, Block, self->blocks->len - 1);
@@ -331,9 +474,176 @@ new_buf (TrbVulkanExecutor  *self,
                          self->ctx, "vkBindBufferMemory", error))
     return NULL;
   blk->used = offset + req.size;
-  b->map = blk->map + offset;
-  memset (b->map, 0, b->bytes);
+  if (blk->map != NULL)
+    {
+      b->map = blk->map + offset;
+      memset (b->map, 0, b->bytes);
+    }
+  else if (!fill_zero (self, b, error))
+    return NULL;
   return b;
+}
+
+/* ---- staging ---- */
+
+static gboolean submit_and_wait (TrbVulkanExecutor  *self,
+                                 VkCommandBuffer     cb,
+                                 GError            **error);
+
+/* Begins the one-off transfer command buffer. */
+static VkCommandBuffer
+begin_transfer (TrbVulkanExecutor  *self,
+                GError            **error)
+{
+  VkCommandBufferBeginInfo begin = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+    .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
+  };
+
+  if (self->transfer_cb == VK_NULL_HANDLE)
+    {
+      VkCommandBufferAllocateInfo cinfo = {
+        .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+        .commandPool = self->cmd_pool,
+        .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+        .commandBufferCount = 1,
+      };
+
+      if (!trb_vulkan_check (vkAllocateCommandBuffers (dev (self), &cinfo, &self->transfer_cb),
+                             self->ctx, "vkAllocateCommandBuffers", error))
+        return VK_NULL_HANDLE;
+    }
+  else
+    vkResetCommandBuffer (self->transfer_cb, 0);
+  if (!trb_vulkan_check (vkBeginCommandBuffer (self->transfer_cb, &begin), self->ctx,
+                         "vkBeginCommandBuffer", error))
+    return VK_NULL_HANDLE;
+  return self->transfer_cb;
+}
+
+/* Ends the transfer command buffer with a barrier that makes what it wrote visible to the
+ * kernels and the host, then runs it. */
+static gboolean
+end_transfer (TrbVulkanExecutor  *self,
+              GError            **error)
+{
+  VkMemoryBarrier barrier = {
+    .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+    .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
+    .dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
+                     VK_ACCESS_HOST_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT |
+                     VK_ACCESS_TRANSFER_WRITE_BIT,
+  };
+
+  vkCmdPipelineBarrier (self->transfer_cb, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                        VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_HOST_BIT |
+                        VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &barrier, 0, NULL, 0, NULL);
+  if (!trb_vulkan_check (vkEndCommandBuffer (self->transfer_cb), self->ctx,
+                         "vkEndCommandBuffer", error))
+    return FALSE;
+  return submit_and_wait (self, self->transfer_cb, error);
+}
+
+static gboolean
+fill_zero (TrbVulkanExecutor  *self,
+           Buf                *b,
+           GError            **error)
+{
+  VkCommandBuffer cb;
+
+  if (b->map != NULL)
+    {
+      memset (b->map, 0, b->bytes);
+      return TRUE;
+    }
+  if ((cb = begin_transfer (self, error)) == VK_NULL_HANDLE)
+    return FALSE;
+  vkCmdFillBuffer (cb, b->buffer, 0, VK_WHOLE_SIZE, 0);
+  return end_transfer (self, error);
+}
+
+static gboolean
+ensure_staging (TrbVulkanExecutor  *self,
+                GError            **error)
+{
+  if (self->staging == NULL)
+    self->staging = new_buf (self, STAGING_BYTES, TRUE, error);
+  return self->staging != NULL;
+}
+
+/* Copies @bytes from the host into @dst at byte @offset, through staging when unmapped. */
+static gboolean
+upload (TrbVulkanExecutor  *self,
+        Buf                *dst,
+        gsize               offset,
+        const void         *src,
+        gsize               bytes,
+        GError            **error)
+{
+  g_assert (offset + bytes <= dst->bytes);
+  if (dst->map != NULL)
+    {
+      memcpy (dst->map + offset, src, bytes);
+      return TRUE;
+    }
+  if (!ensure_staging (self, error))
+    return FALSE;
+  for (gsize done = 0; done < bytes; done += STAGING_BYTES)
+    {
+      gsize chunk = MIN (STAGING_BYTES, bytes - done);
+      VkBufferCopy region = { 0, offset + done, chunk };
+      VkCommandBuffer cb;
+
+      memcpy (self->staging->map, (const guint8 *) src + done, chunk);
+      if ((cb = begin_transfer (self, error)) == VK_NULL_HANDLE)
+        return FALSE;
+      vkCmdCopyBuffer (cb, self->staging->buffer, dst->buffer, 1, &region);
+      if (!end_transfer (self, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Copies @bytes at byte @offset of @src to the host, through staging when unmapped. */
+static gboolean
+download (TrbVulkanExecutor  *self,
+          Buf                *src,
+          gsize               offset,
+          void               *dst,
+          gsize               bytes,
+          GError            **error)
+{
+  VkMemoryBarrier barrier = {
+    .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+    .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+    .dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT,
+  };
+
+  g_assert (offset + bytes <= src->bytes);
+  if (src->map != NULL)
+    {
+      memcpy (dst, src->map + offset, bytes);
+      return TRUE;
+    }
+  if (!ensure_staging (self, error))
+    return FALSE;
+  for (gsize done = 0; done < bytes; done += STAGING_BYTES)
+    {
+      gsize chunk = MIN (STAGING_BYTES, bytes - done);
+      VkBufferCopy region = { offset + done, 0, chunk };
+      VkCommandBuffer cb;
+
+      if ((cb = begin_transfer (self, error)) == VK_NULL_HANDLE)
+        return FALSE;
+      vkCmdPipelineBarrier (cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
+                            VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1,
+                            &barrier, 0, NULL, 0, NULL);
+      vkCmdCopyBuffer (cb, src->buffer, self->staging->buffer, 1, &region);
+      if (!end_transfer (self, error))
+        return FALSE;
+      memcpy ((guint8 *) dst + done, self->staging->map, chunk);
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -374,6 +684,8 @@ typedef struct
   Recording         *rec;
   GError           **error;
   gboolean           failed;
+  gboolean           train;
+  int                j;          /* the step being recorded, of rec->k */
 } Rec;
 
 static Range
@@ -474,7 +786,7 @@ dispatch (Rec         *r,
   if (uniform)
     {
       binfo[TRB_VK_STORAGE_BINDINGS] = (VkDescriptorBufferInfo) {
-        self->step->buffer, 0, sizeof (StepUniform)
+        self->step->buffer, (VkDeviceSize) r->j * STEP_STRIDE, sizeof (StepUniform)
       };
       writes[n_writes++] = (VkWriteDescriptorSet) {
         .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
@@ -567,7 +879,11 @@ gemm (Rec      *r,
   int tm, tn;
   Range storage[3] = { c, bias, mask };
 
-  if (gemm_vec4_kernel (p) != NULL)
+  /* A GPU's block tiles (64×64 per workgroup of 16×16) are dispatched like a register tile of
+   * 8×8 per invocation of an 8×8 workgroup. */
+  if (use_tiled_gemm (r->self))
+    kernel = "gemm-tiled", tm = 8, tn = 8;
+  else if (gemm_vec4_kernel (p) != NULL)
     kernel = gemm_vec4_kernel (p), tm = 8, tn = 8;
   else if ((gsize) p->m * p->n >= 64 * 256)
     kernel = "gemm-8x8", tm = 8, tn = 8;
@@ -615,6 +931,35 @@ typedef struct
 {
   gint32 h, w, oh, ow, kh, kw, stride, total;
 } PoolPush;
+
+typedef struct
+{
+  gint32  total;
+  guint32 layer, threshold_hi, threshold_lo;
+  float   scale;
+} DropoutPush;
+
+/* y = dropout (x) of layer @index, or a plain copy when @drop is false. The same kernel serves
+ * the backward pass, since the mask and scale are the same. */
+static void
+record_dropout (Rec            *r,
+                const TrbLayer *l,
+                guint           index,
+                int             n,
+                Buf            *x,
+                Buf            *y,
+                gboolean        drop)
+{
+  gsize total = (gsize) n * in_size (l);
+  /* Element i is kept when its 53-bit uniform u satisfies u / 2⁵³ ≥ rate, that is when
+   * u ≥ ⌈rate · 2⁵³⌉ (exact: scaling by a power of two loses nothing). */
+  guint64 threshold = drop ? (guint64) ceil (l->rate * 9007199254740992.0) : 0;
+  DropoutPush push = { (gint32) total, index, (guint32) (threshold >> 32), (guint32) threshold,
+                       drop ? (float) (1.0 / (1.0 - l->rate)) : 1.0f };
+  Range st[2] = { part (x, 0, total), part (y, 0, total) };
+
+  dispatch_elements (r, "dropout", st, 2, TRUE, &push, sizeof push, total);
+}
 
 static void
 record_forward (Rec *r,
@@ -678,8 +1023,12 @@ record_forward (Rec *r,
               dispatch_elements (r, "relu-backward", st, 3, FALSE, &push, sizeof push, total);
             }
           break;
-        case TRB_LAYER_FLATTEN:
         case TRB_LAYER_DROPOUT:
+          /* Evaluation copies: dropout only acts while training. */
+          if (l->rate > 0)
+            record_dropout (r, l, i, n, x, y, r->train);
+          break;
+        case TRB_LAYER_FLATTEN:
         default:
           break;
         }
@@ -700,7 +1049,7 @@ record_gather (Rec *r,
   gsize fs = trb_model_spec_get_input_size (self->spec);
   GatherPush push = { n, (gint32) fs, (gint32) ((gsize) n * fs), self->data_scale };
   Range st[5] = { whole (self->data), part (self->x, 0, (gsize) n * fs),
-                  part (self->indices, 0, n), whole (self->data_labels),
+                  part (self->indices, (gsize) r->j * n, n), whole (self->data_labels),
                   part (self->labels, 0, n) };
 
   dispatch_elements (r, "gather", st, 5, FALSE, &push, sizeof push, (gsize) n * fs);
@@ -716,7 +1065,7 @@ record_loss (Rec      *r,
   gint32 push[3] = { n, classes, want_grad };
   Range st[4] = { part (self->acts[self->n_layers], 0, (gsize) n * classes),
                   part (self->d_a, 0, (gsize) n * classes), part (self->labels, 0, n),
-                  part (self->stats, 0, 2 * (gsize) n) };
+                  part (self->stats, 2 * (gsize) r->j * n, 2 * (gsize) n) };
 
   dispatch_elements (r, "softmax-xent", st, 4, FALSE, push, sizeof push, n);
 }
@@ -825,8 +1174,15 @@ record_backward (Rec *r,
             }
           masked = FALSE;
           break;
-        case TRB_LAYER_FLATTEN:
         case TRB_LAYER_DROPOUT:
+          if (need_dx && l->rate > 0)
+            {
+              record_dropout (r, l, (guint) i, n, dcur, dnext, TRUE);
+              swap = TRUE;
+            }
+          masked = FALSE;
+          break;
+        case TRB_LAYER_FLATTEN:
         default:
           break;
         }
@@ -847,21 +1203,26 @@ record_backward (Rec *r,
   }
 }
 
+/* The recording of @k steps (k ≥ 1) of @n samples, from the cache or recorded now. Step j
+ * reads its values from slot j of the step buffer, its indices and writes its statistics at
+ * j·n in theirs; everything else is shared, since the steps run one after the other. */
 static Recording *
 get_recording (TrbVulkanExecutor  *self,
                int                 n,
                gboolean            train,
                gboolean            indexed,
+               int                 k,
                GError            **error)
 {
   Recording *slot = NULL;
   VkCommandBufferBeginInfo begin = {
     .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
   };
-  Rec r = { self, NULL, error, FALSE };
+  Rec r = { self, NULL, error, FALSE, train, 0 };
+  guint sets = SETS_PER_STEP * (guint) k;
 
   for (guint i = 0; i < N_RECORDINGS; i++)
-    if (self->rec[i].cb != VK_NULL_HANDLE && self->rec[i].n == n &&
+    if (self->rec[i].cb != VK_NULL_HANDLE && self->rec[i].n == n && self->rec[i].k == k &&
         self->rec[i].train == train && self->rec[i].indexed == indexed)
       {
         self->rec[i].last_used = ++self->use_counter;
@@ -872,19 +1233,34 @@ get_recording (TrbVulkanExecutor  *self,
     if (slot == NULL || self->rec[i].last_used < slot->last_used)
       slot = &self->rec[i];
 
+  if (slot->pool != VK_NULL_HANDLE && slot->sets < sets)
+    {
+      vkDestroyDescriptorPool (dev (self), slot->pool, NULL);
+      slot->pool = VK_NULL_HANDLE;
+    }
   if (slot->pool == VK_NULL_HANDLE)
     {
       VkDescriptorPoolSize sizes[] = {
-        { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, SETS_PER_RECORDING * TRB_VK_STORAGE_BINDINGS },
-        { VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, SETS_PER_RECORDING * 2 },
-        { VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, SETS_PER_RECORDING },
+        { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, sets * TRB_VK_STORAGE_BINDINGS },
+        { VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, sets * 2 },
+        { VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, sets },
       };
       VkDescriptorPoolCreateInfo pinfo = {
         .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
-        .maxSets = SETS_PER_RECORDING,
+        .maxSets = sets,
         .poolSizeCount = G_N_ELEMENTS (sizes),
         .pPoolSizes = sizes,
       };
+
+      if (!trb_vulkan_check (vkCreateDescriptorPool (dev (self), &pinfo, NULL, &slot->pool),
+                             self->ctx, "vkCreateDescriptorPool", error))
+        return NULL;
+      slot->sets = sets;
+    }
+  else
+    vkResetDescriptorPool (dev (self), slot->pool, 0);
+  if (slot->cb == VK_NULL_HANDLE)
+    {
       VkCommandBufferAllocateInfo cinfo = {
         .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
         .commandPool = self->cmd_pool,
@@ -892,29 +1268,34 @@ get_recording (TrbVulkanExecutor  *self,
         .commandBufferCount = 1,
       };
 
-      if (!trb_vulkan_check (vkCreateDescriptorPool (dev (self), &pinfo, NULL, &slot->pool),
-                             self->ctx, "vkCreateDescriptorPool", error) ||
-          !trb_vulkan_check (vkAllocateCommandBuffers (dev (self), &cinfo, &slot->cb),
+      if (!trb_vulkan_check (vkAllocateCommandBuffers (dev (self), &cinfo, &slot->cb),
                              self->ctx, "vkAllocateCommandBuffers", error))
         return NULL;
     }
   else
-    {
-      vkResetDescriptorPool (dev (self), slot->pool, 0);
-      vkResetCommandBuffer (slot->cb, 0);
-    }
+    vkResetCommandBuffer (slot->cb, 0);
   slot->n = -1;
   slot->dispatches = 0;
   r.rec = slot;
   if (!trb_vulkan_check (vkBeginCommandBuffer (slot->cb, &begin), self->ctx,
                          "vkBeginCommandBuffer", error))
     return NULL;
-  if (indexed)
-    record_gather (&r, n);
-  record_forward (&r, n);
-  record_loss (&r, n, train);
-  if (train)
-    record_backward (&r, n);
+  if (self->queries != VK_NULL_HANDLE)
+    {
+      vkCmdResetQueryPool (slot->cb, self->queries, 0, 2);
+      vkCmdWriteTimestamp (slot->cb, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, self->queries, 0);
+    }
+  for (r.j = 0; r.j < k; r.j++)
+    {
+      if (indexed)
+        record_gather (&r, n);
+      record_forward (&r, n);
+      record_loss (&r, n, train);
+      if (train)
+        record_backward (&r, n);
+    }
+  if (self->queries != VK_NULL_HANDLE)
+    vkCmdWriteTimestamp (slot->cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, self->queries, 1);
   if (r.failed)
     {
       vkEndCommandBuffer (slot->cb);
@@ -923,12 +1304,44 @@ get_recording (TrbVulkanExecutor  *self,
   if (!trb_vulkan_check (vkEndCommandBuffer (slot->cb), self->ctx, "vkEndCommandBuffer", error))
     return NULL;
   slot->n = n;
+  slot->k = k;
   slot->train = train;
   slot->indexed = indexed;
   slot->last_used = ++self->use_counter;
-  if (train && n == self->max_batch)
+  if (train && n == self->max_batch && k == 1)
     self->dispatches_per_step = slot->dispatches;
   return slot;
+}
+
+static gboolean submit_and_wait (TrbVulkanExecutor  *self,
+                                 VkCommandBuffer     cb,
+                                 GError            **error);
+
+/* Submits a recording, waits for it, and notes how long it took on the device. */
+static gboolean
+submit_recording (TrbVulkanExecutor  *self,
+                  Recording          *rec,
+                  GError            **error)
+{
+  gint64 start = g_get_monotonic_time ();
+  guint64 stamps[2];
+
+  if (!submit_and_wait (self, rec->cb, error))
+    return FALSE;
+  self->last_submit_us = (double) (g_get_monotonic_time () - start);
+  self->last_from_timestamps = FALSE;
+  if (self->queries != VK_NULL_HANDLE &&
+      vkGetQueryPoolResults (dev (self), self->queries, 0, 2, sizeof stamps, stamps,
+                             sizeof stamps[0], VK_QUERY_RESULT_64_BIT) == VK_SUCCESS)
+    {
+      guint64 ticks = ((stamps[1] & self->timestamp_mask) - (stamps[0] & self->timestamp_mask)) &
+                      self->timestamp_mask;
+
+      self->last_submit_us = ticks * (double) trb_vulkan_context_get_properties (
+        self->ctx)->limits.timestampPeriod / 1000.0;
+      self->last_from_timestamps = TRUE;
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -997,22 +1410,23 @@ vulkan_prepare (TrbExecutor   *executor,
     return FALSE;
   release (self);
 
-  for (guint i = 0; i < trb_model_spec_get_n_layers (spec); i++)
-    if (trb_model_spec_get_layer (spec, i)->kind == TRB_LAYER_DROPOUT &&
-        trb_model_spec_get_layer (spec, i)->rate > 0)
-      {
-        g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_UNSUPPORTED,
-                     _("This model uses dropout, which training on the graphics device does "
-                       "not support yet; it will train on the processor instead."));
-        return FALSE;
-      }
-
   self->spec = g_object_ref (spec);
   self->layout = trb_model_spec_init_weights (spec, 0);
   self->max_batch = max_batch;
   self->n_layers = trb_model_spec_get_n_layers (spec);
   self->blocks = g_array_new (FALSE, TRUE, sizeof (Block));
   self->bufs = g_ptr_array_new_with_free_func (g_free);
+
+  /* Buffers the host does not map are cleared with commands: the pool comes first. */
+  pool_info.queueFamilyIndex = trb_vulkan_context_get_queue_family (self->ctx);
+  if (!trb_vulkan_check (vkCreateCommandPool (dev (self), &pool_info, NULL, &self->cmd_pool),
+                         self->ctx, "vkCreateCommandPool", error) ||
+      !trb_vulkan_check (vkCreateFence (dev (self), &fence_info, NULL, &self->fence), self->ctx,
+                         "vkCreateFence", error))
+    {
+      release (self);
+      return FALSE;
+    }
 
   n_params = trb_weights_get_n_tensors (self->layout);
   self->param_off = g_new0 (gsize, n_params);
@@ -1024,18 +1438,21 @@ vulkan_prepare (TrbExecutor   *executor,
                            TENSOR_ALIGN * TENSOR_ALIGN;
     }
 
-#define NEW(var, bytes) G_STMT_START { \
-    if (((var) = new_buf (self, (bytes), error)) == NULL) { release (self); return FALSE; } \
+#define NEW_IN(var, bytes, host) G_STMT_START { \
+    if (((var) = new_buf (self, (bytes), (host), error)) == NULL) \
+      { release (self); return FALSE; } \
   } G_STMT_END
+#define NEW(var, bytes) NEW_IN (var, bytes, FALSE)
 
   NEW (self->params, self->param_total * 4);
   NEW (self->grads, self->param_total * 4);
   NEW (self->m, self->param_total * 4);
   NEW (self->v, self->param_total * 4);
   NEW (self->anchor, self->param_total * 4);
-  NEW (self->step, sizeof (StepUniform));
-  NEW (self->labels, (gsize) max_batch * 4);
-  NEW (self->stats, (gsize) max_batch * 8);
+  /* What the host writes or reads at every step stays mappable. */
+  NEW_IN (self->step, (gsize) STEP_STRIDE * TRB_EXECUTOR_MAX_STEPS, TRUE);
+  NEW_IN (self->labels, (gsize) max_batch * 4, TRUE);
+  NEW_IN (self->stats, (gsize) max_batch * 8 * TRB_EXECUTOR_MAX_STEPS, TRUE);
   max_act = trb_model_spec_get_max_activations (spec);
   NEW (self->d_a, (gsize) max_batch * max_act * 4);
   NEW (self->d_b, (gsize) max_batch * max_act * 4);
@@ -1044,7 +1461,7 @@ vulkan_prepare (TrbExecutor   *executor,
   self->cols = g_new0 (Buf *, self->n_layers);
   self->argmax = g_new0 (Buf *, self->n_layers);
   self->relu_fused = g_new0 (gboolean, self->n_layers);
-  NEW (self->acts[0], (gsize) max_batch * trb_model_spec_get_input_size (spec) * 4);
+  NEW_IN (self->acts[0], (gsize) max_batch * trb_model_spec_get_input_size (spec) * 4, TRUE);
   self->x = self->acts[0];
   for (guint i = 0; i < self->n_layers; i++)
     {
@@ -1054,7 +1471,9 @@ vulkan_prepare (TrbExecutor   *executor,
       if (l->kind == TRB_LAYER_RELU && prev &&
           (prev->kind == TRB_LAYER_DENSE || prev->kind == TRB_LAYER_CONV2D))
         self->relu_fused[i] = TRUE;
-      if (l->kind == TRB_LAYER_FLATTEN || l->kind == TRB_LAYER_DROPOUT || self->relu_fused[i])
+      /* Dropout writes a buffer of its own: the layer below may still need its output. */
+      if (l->kind == TRB_LAYER_FLATTEN || (l->kind == TRB_LAYER_DROPOUT && l->rate == 0) ||
+          self->relu_fused[i])
         self->acts[i + 1] = self->acts[i];
       else
         NEW (self->acts[i + 1], (gsize) max_batch * out_size (l) * 4);
@@ -1069,16 +1488,26 @@ vulkan_prepare (TrbExecutor   *executor,
     }
   NEW (self->tmp, tmp * 4);
 #undef NEW
+#undef NEW_IN
 
-  pool_info.queueFamilyIndex = trb_vulkan_context_get_queue_family (self->ctx);
-  if (!trb_vulkan_check (vkCreateCommandPool (dev (self), &pool_info, NULL, &self->cmd_pool),
-                         self->ctx, "vkCreateCommandPool", error) ||
-      !trb_vulkan_check (vkCreateFence (dev (self), &fence_info, NULL, &self->fence), self->ctx,
-                         "vkCreateFence", error))
-    {
-      release (self);
-      return FALSE;
-    }
+  /* Timestamps, when the queue has them, measure how long each submission keeps the device. */
+  {
+    guint32 bits = trb_vulkan_context_get_timestamp_bits (self->ctx);
+    VkQueryPoolCreateInfo qinfo = {
+      .sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
+      .queryType = VK_QUERY_TYPE_TIMESTAMP,
+      .queryCount = 2,
+    };
+
+    if (bits > 0 && trb_vulkan_context_get_properties (self->ctx)->limits.timestampPeriod > 0 &&
+        vkCreateQueryPool (dev (self), &qinfo, NULL, &self->queries) == VK_SUCCESS)
+      self->timestamp_mask = bits >= 64 ? G_MAXUINT64 : (G_GUINT64_CONSTANT (1) << bits) - 1;
+    else
+      self->queries = VK_NULL_HANDLE;
+  }
+  if (self->forced_steps == 0)
+    self->steps_per_submit = 1;
+  self->last_submit_us = 0;
   return TRUE;
 }
 
@@ -1101,32 +1530,44 @@ check_prepared (TrbVulkanExecutor  *self,
   return TRUE;
 }
 
-static void
-copy_in (TrbVulkanExecutor *self,
-         Buf               *dst,
-         TrbWeights        *src,
-         guint              stride,
-         guint              first)
+/* Writes tensors first, first + stride, … of @src into @dst at the parameters' offsets. */
+static gboolean
+copy_in (TrbVulkanExecutor  *self,
+         Buf                *dst,
+         TrbWeights         *src,
+         guint               stride,
+         guint               first,
+         GError            **error)
 {
-  float *d = (float *) dst->map;
+  g_autofree float *staged = dst->map ? NULL : g_new0 (float, self->param_total);
+  float *d = dst->map ? (float *) dst->map : staged;
 
   for (guint i = 0; i < trb_weights_get_n_tensors (self->layout); i++)
     memcpy (d + self->param_off[i], trb_weights_get_data (src, stride * i + first),
             trb_weights_get_n_elements (self->layout, i) * 4);
+  return staged == NULL || upload (self, dst, 0, staged, self->param_total * 4, error);
 }
 
-static void
+static gboolean
 copy_out (TrbVulkanExecutor *self,
           Buf               *src,
           TrbWeights        *dst,
           guint              stride,
           guint              first)
 {
-  const float *s = (const float *) src->map;
+  g_autofree float *staged = src->map ? NULL : g_new (float, self->param_total);
+  const float *s = src->map ? (const float *) src->map : staged;
+  g_autoptr(GError) error = NULL;
 
+  if (staged != NULL && !download (self, src, 0, staged, self->param_total * 4, &error))
+    {
+      g_warning ("Could not read the weights from the graphics device: %s", error->message);
+      return FALSE;
+    }
   for (guint i = 0; i < trb_weights_get_n_tensors (self->layout); i++)
     memcpy (trb_weights_get_data (dst, stride * i + first), s + self->param_off[i],
             trb_weights_get_n_elements (self->layout, i) * 4);
+  return TRUE;
 }
 
 static gboolean
@@ -1141,18 +1582,12 @@ vulkan_set_weights (TrbExecutor  *executor,
     return FALSE;
   if (state != NULL && !trb_optimizer_state_check (params, state, error))
     return FALSE;
-  copy_in (self, self->params, params, 1, 0);
+  if (!copy_in (self, self->params, params, 1, 0, error))
+    return FALSE;
   if (state != NULL)
-    {
-      copy_in (self, self->m, state, 2, 0);
-      copy_in (self, self->v, state, 2, 1);
-    }
-  else
-    {
-      memset (self->m->map, 0, self->m->bytes);
-      memset (self->v->map, 0, self->v->bytes);
-    }
-  return TRUE;
+    return copy_in (self, self->m, state, 2, 0, error) &&
+           copy_in (self, self->v, state, 2, 1, error);
+  return fill_zero (self, self->m, error) && fill_zero (self, self->v, error);
 }
 
 static TrbWeights *
@@ -1163,7 +1598,8 @@ vulkan_get_weights (TrbExecutor *executor)
 
   g_return_val_if_fail (self->layout != NULL, NULL);
   out = trb_weights_copy (self->layout);
-  copy_out (self, self->params, out, 1, 0);
+  if (!copy_out (self, self->params, out, 1, 0))
+    g_clear_object (&out);
   return out;
 }
 
@@ -1175,8 +1611,8 @@ vulkan_get_optimizer_state (TrbExecutor *executor)
 
   g_return_val_if_fail (self->layout != NULL, NULL);
   out = trb_optimizer_state_new (self->layout);
-  copy_out (self, self->m, out, 2, 0);
-  copy_out (self, self->v, out, 2, 1);
+  if (!copy_out (self, self->m, out, 2, 0) || !copy_out (self, self->v, out, 2, 1))
+    g_clear_object (&out);
   return out;
 }
 
@@ -1194,7 +1630,8 @@ vulkan_set_prox_anchor (TrbExecutor  *executor,
     return TRUE;
   if (!trb_weights_same_layout (self->layout, global, error))
     return FALSE;
-  copy_in (self, self->anchor, global, 1, 0);
+  if (!copy_in (self, self->anchor, global, 1, 0, error))
+    return FALSE;
   self->have_anchor = TRUE;
   return TRUE;
 }
@@ -1214,10 +1651,11 @@ load_batch (TrbVulkanExecutor  *self,
 
 static void
 read_stats (TrbVulkanExecutor *self,
+            int                j,
             int                n,
             TrbStepResult     *result)
 {
-  const float *stats = (const float *) self->stats->map;
+  const float *stats = (const float *) self->stats->map + 2 * (gsize) j * n;
 
   result->loss_sum = 0;
   result->correct = 0;
@@ -1229,12 +1667,11 @@ read_stats (TrbVulkanExecutor *self,
   result->n = n;
 }
 
-static gboolean run_step (TrbVulkanExecutor    *self,
-                          Recording            *rec,
-                          int                   n,
-                          const TrbStepParams  *sp,
-                          TrbStepResult        *result,
-                          GError              **error);
+static gboolean run_steps (TrbVulkanExecutor    *self,
+                           Recording            *rec,
+                           const TrbStepParams  *sp,
+                           TrbStepResult        *results,
+                           GError              **error);
 
 static gboolean
 vulkan_train_step (TrbExecutor          *executor,
@@ -1248,21 +1685,18 @@ vulkan_train_step (TrbExecutor          *executor,
 
   if (!check_prepared (self, error) || !load_batch (self, batch, error))
     return FALSE;
-  rec = get_recording (self, batch->n, TRUE, FALSE, error);
+  rec = get_recording (self, batch->n, TRUE, FALSE, 1, error);
   if (rec == NULL)
     return FALSE;
-  return run_step (self, rec, batch->n, sp, result, error);
+  return run_steps (self, rec, sp, result, error);
 }
 
-static gboolean
-run_step (TrbVulkanExecutor    *self,
-          Recording            *rec,
-          int                   n,
-          const TrbStepParams  *sp,
-          TrbStepResult        *result,
-          GError              **error)
+static void
+write_step_values (TrbVulkanExecutor   *self,
+                   int                  j,
+                   const TrbStepParams *sp)
 {
-  StepUniform *u = (StepUniform *) self->step->map;
+  StepUniform *u = (StepUniform *) (self->step->map + (gsize) j * STEP_STRIDE);
 
   u->lr = (float) sp->learning_rate;
   u->momentum = (float) sp->momentum;
@@ -1275,16 +1709,34 @@ run_step (TrbVulkanExecutor    *self,
   u->bc2 = (float) (1.0 - pow (sp->beta2, (double) sp->step));
   u->adam = sp->optimizer == TRB_OPTIMIZER_ADAM;
   u->use_anchor = self->have_anchor && sp->prox_mu > 0;
+  u->seed_lo = (guint32) sp->dropout_seed;
+  u->seed_hi = (guint32) (sp->dropout_seed >> 32);
+  u->step_lo = (guint32) sp->step;
+  u->step_hi = (guint32) (sp->step >> 32);
+}
 
-  if (!submit_and_wait (self, rec->cb, error))
+/* Runs the rec->k recorded steps with the values @sp (one per step). */
+static gboolean
+run_steps (TrbVulkanExecutor    *self,
+           Recording            *rec,
+           const TrbStepParams  *sp,
+           TrbStepResult        *results,
+           GError              **error)
+{
+  for (int j = 0; j < rec->k; j++)
+    write_step_values (self, j, &sp[j]);
+  if (!submit_recording (self, rec, error))
     return FALSE;
-  read_stats (self, n, result);
-  if (!isfinite (result->loss_sum))
+  for (int j = 0; j < rec->k; j++)
     {
-      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_DIVERGED,
-                   _("Training became unstable (the loss is no longer a number). Try a smaller "
-                     "learning rate."));
-      return FALSE;
+      read_stats (self, j, rec->n, &results[j]);
+      if (!isfinite (results[j].loss_sum))
+        {
+          g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_DIVERGED,
+                       _("Training became unstable (the loss is no longer a number). Try a "
+                         "smaller learning rate."));
+          return FALSE;
+        }
     }
   return TRUE;
 }
@@ -1300,10 +1752,10 @@ vulkan_evaluate (TrbExecutor     *executor,
 
   if (!check_prepared (self, error) || !load_batch (self, batch, error))
     return FALSE;
-  rec = get_recording (self, batch->n, FALSE, FALSE, error);
-  if (rec == NULL || !submit_and_wait (self, rec->cb, error))
+  rec = get_recording (self, batch->n, FALSE, FALSE, 1, error);
+  if (rec == NULL || !submit_recording (self, rec, error))
     return FALSE;
-  read_stats (self, batch->n, result);
+  read_stats (self, 0, batch->n, result);
   return TRUE;
 }
 
@@ -1338,17 +1790,62 @@ vulkan_upload_dataset (TrbExecutor          *executor,
                      data->labels[i], classes);
         return FALSE;
       }
-  if ((self->data = new_buf (self, (bytes + 3) / 4 * 4, error)) == NULL ||
-      (self->data_labels = new_buf (self, data->n_samples * 4, error)) == NULL ||
-      (self->indices = new_buf (self, (gsize) self->max_batch * 4, error)) == NULL)
+  if ((self->data = new_buf (self, (bytes + 3) / 4 * 4, FALSE, error)) == NULL ||
+      (self->data_labels = new_buf (self, data->n_samples * 4, FALSE, error)) == NULL ||
+      (self->indices = new_buf (self, (gsize) self->max_batch * TRB_EXECUTOR_MAX_STEPS * 4,
+                                TRUE, error)) == NULL ||
+      !upload (self, self->data, 0, data->features, bytes, error) ||
+      !upload (self, self->data_labels, 0, data->labels, data->n_samples * 4, error))
     {
       self->data = NULL;
       return FALSE;
     }
-  memcpy (self->data->map, data->features, bytes);
-  memcpy (self->data_labels->map, data->labels, data->n_samples * 4);
   self->data_n = data->n_samples;
   self->data_scale = (float) data->u8_scale;
+  return TRUE;
+}
+
+static gboolean
+vulkan_train_steps_indexed (TrbExecutor          *executor,
+                            const gint32         *indices,
+                            int                   n,
+                            int                   k,
+                            const TrbStepParams  *sp,
+                            TrbStepResult        *results,
+                            GError              **error)
+{
+  TrbVulkanExecutor *self = TRB_VULKAN_EXECUTOR (executor);
+  Recording *rec;
+
+  if (!check_prepared (self, error))
+    return FALSE;
+  if (self->data == NULL || n > self->max_batch || k < 1 || k > TRB_EXECUTOR_MAX_STEPS)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
+                   _("A batch does not match the data set on the device."));
+      return FALSE;
+    }
+  for (gsize s = 0; s < (gsize) n * k; s++)
+    if (indices[s] < 0 || (gsize) indices[s] >= self->data_n)
+      {
+        g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
+                     _("A batch does not match the data set on the device."));
+        return FALSE;
+      }
+  memcpy (self->indices->map, indices, (gsize) n * k * 4);
+  rec = get_recording (self, n, TRUE, TRUE, k, error);
+  if (rec == NULL || !run_steps (self, rec, sp, results, error))
+    return FALSE;
+
+  /* Grow while a submission would stay short even at twice the steps; halve when it is too
+   * long. Only full-size submissions at the current choice say anything about it. */
+  if (self->forced_steps == 0 && k == self->steps_per_submit)
+    {
+      if (self->last_submit_us * 2 <= TARGET_SUBMIT_US && k < TRB_EXECUTOR_MAX_STEPS)
+        self->steps_per_submit = MIN (k * 2, TRB_EXECUTOR_MAX_STEPS);
+      else if (self->last_submit_us > TARGET_SUBMIT_US && k > 1)
+        self->steps_per_submit = k / 2;
+    }
   return TRUE;
 }
 
@@ -1360,29 +1857,13 @@ vulkan_train_step_indexed (TrbExecutor          *executor,
                            TrbStepResult        *result,
                            GError              **error)
 {
-  TrbVulkanExecutor *self = TRB_VULKAN_EXECUTOR (executor);
-  Recording *rec;
+  return vulkan_train_steps_indexed (executor, indices, n, 1, sp, result, error);
+}
 
-  if (!check_prepared (self, error))
-    return FALSE;
-  if (self->data == NULL || n > self->max_batch)
-    {
-      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
-                   _("A batch does not match the data set on the device."));
-      return FALSE;
-    }
-  for (int s = 0; s < n; s++)
-    if (indices[s] < 0 || (gsize) indices[s] >= self->data_n)
-      {
-        g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
-                     _("A batch does not match the data set on the device."));
-        return FALSE;
-      }
-  memcpy (self->indices->map, indices, (gsize) n * 4);
-  rec = get_recording (self, n, TRUE, TRUE, error);
-  if (rec == NULL)
-    return FALSE;
-  return run_step (self, rec, n, sp, result, error);
+static int
+vulkan_get_steps_per_submit (TrbExecutor *executor)
+{
+  return TRB_VULKAN_EXECUTOR (executor)->steps_per_submit;
 }
 
 static void
@@ -1398,6 +1879,8 @@ executor_iface_init (TrbExecutorInterface *iface)
   iface->evaluate = vulkan_evaluate;
   iface->upload_dataset = vulkan_upload_dataset;
   iface->train_step_indexed = vulkan_train_step_indexed;
+  iface->train_steps_indexed = vulkan_train_steps_indexed;
+  iface->get_steps_per_submit = vulkan_get_steps_per_submit;
 }
 
 /* ---- stand-alone GEMM, for tests and the benchmark ---- */
@@ -1442,7 +1925,7 @@ gemm_job_setup (TrbVulkanExecutor  *self,
   VkCommandBufferBeginInfo begin = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
   GemmPush p = { m, n, k, 0, ta ? 1 : k, ta ? m : 1, 0, tb ? 1 : n, tb ? k : 1,
                  0, 0, 0, n, 0, 1 };
-  Rec r = { self, &job->rec, error, FALSE };
+  Rec r = { self, &job->rec, error, FALSE, FALSE };
 
   if (!ensure_device (self, error))
     return FALSE;
@@ -1450,9 +1933,9 @@ gemm_job_setup (TrbVulkanExecutor  *self,
   release (self);
   self->blocks = g_array_new (FALSE, TRUE, sizeof (Block));
   self->bufs = g_ptr_array_new_with_free_func (g_free);
-  if ((job->a = new_buf (self, (gsize) m * k * 4, error)) == NULL ||
-      (job->b = new_buf (self, (gsize) k * n * 4, error)) == NULL ||
-      (job->c = new_buf (self, (gsize) m * n * 4, error)) == NULL ||
+  if ((job->a = new_buf (self, (gsize) m * k * 4, TRUE, error)) == NULL ||
+      (job->b = new_buf (self, (gsize) k * n * 4, TRUE, error)) == NULL ||
+      (job->c = new_buf (self, (gsize) m * n * 4, TRUE, error)) == NULL ||
       !trb_vulkan_check (vkCreateCommandPool (dev (self), &pool_info, NULL, &self->cmd_pool),
                          self->ctx, "vkCreateCommandPool", error) ||
       !trb_vulkan_check (vkCreateFence (dev (self), &fence_info, NULL, &self->fence), self->ctx,

@@ -5,7 +5,8 @@
  * The Vulkan executor on whatever device there is; on machines without a GPU that is Mesa's
  * lavapipe, a real Vulkan implementation, so nothing here is skipped. GEMM against the fp64
  * reference on odd and prime shapes, the gradients of every layer kind against the reference,
- * the paper models over several steps, evaluation, device loss and unsupported models.
+ * the paper models and a model with dropout over several steps, evaluation, device loss and
+ * unsupported models.
  */
 
 #include "config.h"
@@ -67,10 +68,22 @@ test_enumerate (void)
 
 static const int sizes[] = { 1, 2, 3, 7, 13, 31, 61, 97, 127, 211, 257 };
 
+/* The GEMM kernels the tests' executors use. */
+static TrbVulkanGemmProfile gemm_profile = TRB_VULKAN_GEMM_AUTO;
+
+static TrbExecutor *
+new_executor (void)
+{
+  TrbExecutor *vk = trb_vulkan_executor_new (context);
+
+  trb_vulkan_executor_set_gemm_profile (TRB_VULKAN_EXECUTOR (vk), gemm_profile);
+  return vk;
+}
+
 static void
 test_gemm (void)
 {
-  g_autoptr(TrbExecutor) vk = trb_vulkan_executor_new (context);
+  g_autoptr(TrbExecutor) vk = new_executor ();
 
   /* Shapes for the vec4 kernels (NN, NT and TN with the sizes read along multiples of four):
    * ragged edges, sizes of 4 (mod 8), tiny K. */
@@ -153,7 +166,7 @@ check_gradients (const char *json,
   g_autoptr(GError) error = NULL;
   g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (json, -1, &error);
   g_autoptr(TrbWeights) init = NULL;
-  g_autoptr(TrbExecutor) vk = trb_vulkan_executor_new (context);
+  g_autoptr(TrbExecutor) vk = new_executor ();
   g_autoptr(TrbExecutor) ref = trb_reference_executor_new ();
   gsize fs = trb_model_spec_get_input_size (spec);
   g_autofree float *x = g_new (float, batch * fs);
@@ -221,6 +234,18 @@ test_layer_gradients (void)
     "\"layers\":[{\"type\":\"dense\",\"units\":61},{\"type\":\"relu\"},"
     "{\"type\":\"dense\",\"units\":31},{\"type\":\"relu\"},{\"type\":\"dense\",\"units\":3}],"
     "\"loss\":\"softmax_cross_entropy\"}", 11);
+}
+
+/* The shared-memory block tiles of GPUs, forced on whatever device there is: the same GEMM
+ * bound on odd and prime shapes (NN, NT, TN; several 64×64 blocks and ragged edges), and the
+ * gradients of every layer kind, which use its batched and fused-epilogue forms. */
+static void
+test_gemm_tiled (void)
+{
+  gemm_profile = TRB_VULKAN_GEMM_TILED;
+  test_gemm ();
+  test_layer_gradients ();
+  gemm_profile = TRB_VULKAN_GEMM_AUTO;
 }
 
 static TrbWeights *
@@ -486,19 +511,214 @@ test_resident_dataset (void)
   g_assert_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA);
 }
 
+/* Dropout runs on the device with the CPU executor's Philox mask: the same units are dropped
+ * as in the reference, step after step, forward and backward. */
+static void
+test_dropout (void)
+{
+  TrbStepParams sp;
+
+  trb_step_params_init_sgd (&sp, 0.05, 0.9);
+  check_model (
+    "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[1,28,28]},"
+    "\"layers\":[{\"type\":\"dropout\",\"rate\":0.2},{\"type\":\"flatten\"},"
+    "{\"type\":\"dense\",\"units\":67},{\"type\":\"relu\"},"
+    "{\"type\":\"dropout\",\"rate\":0.5},{\"type\":\"dense\",\"units\":33},"
+    "{\"type\":\"dropout\",\"rate\":0.3},{\"type\":\"relu\"},"
+    "{\"type\":\"dense\",\"units\":10}],\"loss\":\"softmax_cross_entropy\"}", &sp, 10, 8);
+}
+
+/* Several steps in one submission give the very same bits as one step per submission: the
+ * results of every step and the weights after them. */
+static void
+test_steps_per_submit (void)
+{
+  const char *json = trb_model_spec_json_2nn ();
+  g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (json, -1, NULL);
+  g_autoptr(TrbWeights) init = trb_model_spec_init_weights (spec, 6);
+  g_autoptr(TrbExecutor) one = trb_vulkan_executor_new (context);
+  g_autoptr(TrbExecutor) many = trb_vulkan_executor_new (context);
+  g_autoptr(TrbWeights) w1 = NULL;
+  g_autoptr(TrbWeights) wk = NULL;
+  g_autoptr(GError) error = NULL;
+  enum { N = 10, K = 7 };
+  gint32 idx[N * K];
+  TrbStepParams sp[K];
+  TrbStepResult r1[K], rk[K];
+  gboolean stamps;
+  double us;
+
+  for (int i = 0; i < N * K; i++)
+    idx[i] = (i * 37 + 11) % 400;
+  for (int j = 0; j < K; j++)
+    {
+      trb_step_params_init_sgd (&sp[j], 0.05, 0.9);
+      sp[j].step = j + 1;
+    }
+  for (int e = 0; e < 2; e++)
+    {
+      TrbExecutor *ex = e == 0 ? one : many;
+
+      g_assert_true (trb_executor_prepare (ex, spec, N, &error));
+      g_assert_true (trb_executor_set_weights (ex, init, NULL, &error));
+      g_assert_true (trb_executor_upload_dataset (ex, &train_set->source, &error));
+      g_assert_no_error (error);
+    }
+  for (int j = 0; j < K; j++)
+    g_assert_true (trb_executor_train_step_indexed (one, idx + j * N, N, &sp[j], &r1[j], &error));
+  g_assert_true (trb_executor_train_steps_indexed (many, idx, N, K, sp, rk, &error));
+  g_assert_no_error (error);
+  for (int j = 0; j < K; j++)
+    {
+      g_assert_cmpfloat (r1[j].loss_sum, ==, rk[j].loss_sum);
+      g_assert_cmpint (r1[j].correct, ==, rk[j].correct);
+      g_assert_cmpint (rk[j].n, ==, N);
+    }
+  /* The steps really differ from each other, so a mix-up of their slots would show. */
+  g_assert_cmpfloat (rk[0].loss_sum, !=, rk[K - 1].loss_sum);
+  w1 = trb_executor_get_weights (one);
+  wk = trb_executor_get_weights (many);
+  g_assert_cmpfloat (trb_weights_max_abs_difference (w1, wk), ==, 0.0);
+
+  us = trb_vulkan_executor_get_last_submit_us (TRB_VULKAN_EXECUTOR (many), &stamps);
+  g_test_message ("%d steps of the 2NN at B=%d in one submission: %.0f µs (%s)", K, N, us,
+                  stamps ? "timestamps" : "wall time");
+  g_assert_cmpfloat (us, >, 0);
+  g_assert_cmpint (stamps, ==, trb_vulkan_context_get_timestamp_bits (context) > 0);
+
+  /* Whole runs through the trainer, with a last partial batch in every epoch and dropout: the
+   * adaptive choice and fixed choices of steps per submission all agree with one at a time. */
+  {
+    g_autoptr(TrbModelSpec) dspec = trb_model_spec_new_from_json (
+      "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[784]},"
+      "\"layers\":[{\"type\":\"dense\",\"units\":32},{\"type\":\"relu\"},"
+      "{\"type\":\"dropout\",\"rate\":0.25},{\"type\":\"dense\",\"units\":10}],"
+      "\"loss\":\"softmax_cross_entropy\"}", -1, NULL);
+    g_autoptr(TrbWeights) dinit = trb_model_spec_init_weights (dspec, 4);
+    const int choices[] = { 1, 3, 32, 0 };
+    g_autoptr(TrbWeights) want = NULL;
+    TrbStepParams step;
+
+    trb_step_params_init_sgd (&step, 0.05, 0.9);
+    for (guint c = 0; c < G_N_ELEMENTS (choices); c++)
+      {
+        g_autoptr(TrbExecutor) vk = trb_vulkan_executor_new (context);
+        g_autoptr(TrbWeights) got = NULL;
+        TrbTrainerConfig config = { 0 };
+        g_autoptr(TrbTrainer) trainer = NULL;
+        TrbDataSource data = train_set->source;
+
+        trb_vulkan_executor_set_steps_per_submit (TRB_VULKAN_EXECUTOR (vk), choices[c]);
+        config.epochs = 2;
+        config.batch_size = 8;
+        config.seed = 21;
+        config.step = step;
+        data.n_samples = 397;
+        trainer = trb_trainer_new (vk, dspec, &config);
+        got = trb_trainer_run (trainer, dinit, &data, NULL, &error);
+        g_assert_no_error (error);
+        if (want == NULL)
+          want = g_object_ref (got);
+        g_assert_cmpfloat (trb_weights_max_abs_difference (got, want), ==, 0.0);
+        if (choices[c] == 0)
+          g_test_message ("adaptive: settled at %d steps a submission, the last one %.0f µs",
+                          trb_executor_get_steps_per_submit (vk),
+                          trb_vulkan_executor_get_last_submit_us (TRB_VULKAN_EXECUTOR (vk),
+                                                                  NULL));
+        else
+          g_assert_cmpint (trb_executor_get_steps_per_submit (vk), ==, choices[c]);
+      }
+  }
+}
+
+/* With the big buffers where the host cannot map them, as on GPUs without host-visible device
+ * memory, weights, optimizer state, the FedProx anchor and the data set go through staging
+ * copies: every result is the same as with mapped memory. */
+static void
+test_staging (void)
+{
+  g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (trb_model_spec_json_niid_cnn (),
+                                                                -1, NULL);
+  g_autoptr(TrbWeights) init = trb_model_spec_init_weights (spec, 12);
+  g_autoptr(TrbWeights) state = trb_optimizer_state_new (init);
+  TrbWeights *result[2], *moments[2];
+  g_autoptr(GError) error = NULL;
+  TrbEvaluation ev[2];
+  TrbDataSource data = train_set->source;
+
+  for (guint i = 0; i < trb_weights_get_n_tensors (state); i++)
+    for (gsize k = 0; k < trb_weights_get_n_elements (state, i); k++)
+      trb_weights_get_data (state, i)[k] = (float) g_rand_double_range (rng, 0, 1);
+  data.n_samples = 203;
+
+  for (int staged = 0; staged < 2; staged++)
+    {
+      g_autoptr(TrbExecutor) vk = trb_vulkan_executor_new (context);
+      g_autoptr(TrbWeights) w = NULL;
+      g_autoptr(TrbWeights) st = NULL;
+      g_autoptr(TrbTrainer) trainer = NULL;
+      TrbTrainerConfig config = { 0 };
+
+      trb_vulkan_executor_set_force_staging (TRB_VULKAN_EXECUTOR (vk), staged);
+      g_assert_true (trb_executor_prepare (vk, spec, 16, &error));
+      g_assert_no_error (error);
+      if (staged)
+        g_assert_true (trb_vulkan_executor_uses_staging (TRB_VULKAN_EXECUTOR (vk)));
+
+      /* Set and get give back exactly what was set. */
+      g_assert_true (trb_executor_set_weights (vk, init, state, &error));
+      g_assert_no_error (error);
+      w = trb_executor_get_weights (vk);
+      st = trb_executor_get_optimizer_state (vk);
+      g_assert_cmpfloat (trb_weights_max_abs_difference (w, init), ==, 0.0);
+      g_assert_cmpfloat (trb_weights_max_abs_difference (st, state), ==, 0.0);
+
+      /* Training on the resident data set (uploaded through staging), Adam and FedProx. */
+      config.epochs = 2;
+      config.batch_size = 16;
+      config.seed = 9;
+      trb_step_params_init_adam (&config.step, 0.003);
+      config.step.prox_mu = 0.1;
+      trainer = trb_trainer_new (vk, spec, &config);
+      result[staged] = trb_trainer_run (trainer, init, &data, NULL, &error);
+      g_assert_no_error (error);
+      moments[staged] = trb_executor_get_optimizer_state (vk);
+      if (staged)
+        g_assert_true (trb_vulkan_executor_uses_staging (TRB_VULKAN_EXECUTOR (vk)));
+      g_assert_true (trb_evaluate (vk, spec, result[staged], &data, 32, &ev[staged], NULL,
+                                   &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpfloat (trb_weights_max_abs_difference (result[0], init), >, 0.0);
+  g_assert_cmpfloat (trb_weights_max_abs_difference (result[0], result[1]), ==, 0.0);
+  g_assert_cmpfloat (trb_weights_max_abs_difference (moments[0], moments[1]), ==, 0.0);
+  g_assert_cmpfloat (ev[0].loss, ==, ev[1].loss);
+  g_assert_cmpfloat (ev[0].accuracy, ==, ev[1].accuracy);
+  for (int i = 0; i < 2; i++)
+    {
+      g_object_unref (result[i]);
+      g_object_unref (moments[i]);
+    }
+}
+
+/* A model whose buffers exceed what the device allows is refused with a clear error. */
 static void
 test_unsupported (void)
 {
+  const VkPhysicalDeviceProperties *props = trb_vulkan_context_get_properties (context);
   g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (
-    "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[8]},"
-    "\"layers\":[{\"type\":\"dropout\",\"rate\":0.5},{\"type\":\"dense\",\"units\":3}],"
+    "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[3,2000,2000]},"
+    "\"layers\":[{\"type\":\"flatten\"},{\"type\":\"dense\",\"units\":2}],"
     "\"loss\":\"softmax_cross_entropy\"}", -1, NULL);
   g_autoptr(TrbExecutor) vk = trb_vulkan_executor_new (context);
   g_autoptr(GError) error = NULL;
+  guint64 batch = props->limits.maxStorageBufferRange / ((guint64) 12000000 * 4) + 1;
 
-  g_assert_false (trb_executor_prepare (vk, spec, 4, &error));
+  g_assert_nonnull (spec);
+  g_assert_cmpuint (batch, <=, 65536);
+  g_assert_false (trb_executor_prepare (vk, spec, (int) batch, &error));
   g_assert_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_UNSUPPORTED);
-  g_assert_nonnull (strstr (error->message, "processor"));
+  g_assert_nonnull (strstr (error->message, "smaller batch"));
 }
 
 /* Isolated test directories replace XDG_DATA_DIRS, where the Vulkan loader looks for drivers:
@@ -575,10 +795,10 @@ test_choice (void)
       g_assert_no_error (error);
       g_assert_cmpuint (g_strv_length (keys), ==, 1);
     }
-  /* Dropout does not run on Vulkan yet: such models go to the CPU. */
-  d = trb_executor_new_for_task (dropout, 4, NULL, cache, &error);
+  /* Models with dropout run on Vulkan too. */
+  d = trb_executor_new_for_task (dropout, 4, vk_name, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (TRB_IS_CPU_EXECUTOR (d));
+  g_assert_true (TRB_IS_VULKAN_EXECUTOR (d));
 }
 
 int
@@ -603,6 +823,7 @@ main (int   argc,
   g_test_add_func ("/compute/vulkan/enumerate", test_enumerate);
   g_test_add_func ("/compute/vulkan/gemm", test_gemm);
   g_test_add_func ("/compute/vulkan/layer-gradients", test_layer_gradients);
+  g_test_add_func ("/compute/vulkan/gemm-tiled", test_gemm_tiled);
   g_test_add_func ("/compute/vulkan/2nn", test_2nn);
   g_test_add_func ("/compute/vulkan/niid-cnn", test_niid_cnn);
   g_test_add_func ("/compute/vulkan/fedavg-cnn", test_fedavg_cnn);
@@ -610,6 +831,9 @@ main (int   argc,
   g_test_add_func ("/compute/vulkan/evaluate", test_evaluate);
   g_test_add_func ("/compute/vulkan/device-lost", test_device_lost);
   g_test_add_func ("/compute/vulkan/resident-dataset", test_resident_dataset);
+  g_test_add_func ("/compute/vulkan/dropout", test_dropout);
+  g_test_add_func ("/compute/vulkan/steps-per-submit", test_steps_per_submit);
+  g_test_add_func ("/compute/vulkan/staging", test_staging);
   g_test_add_func ("/compute/vulkan/unsupported", test_unsupported);
   g_test_add_func ("/compute/vulkan/choice", test_choice);
 

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//
+// The GPU profile of gemm.comp (same operands, strides, batch and epilogue): a workgroup of
+// 16×16 invocations computes a 64×64 block of C, walking K in slices of 16. Each slice of A
+// (64×16) and B (16×64) is loaded once into shared memory by the whole workgroup, neighbouring
+// invocations reading neighbouring elements, and every invocation then accumulates its 4×4
+// register tile from four-float shared-memory reads. Loads outside the matrices read zero and
+// stores outside are skipped, so every size works; nothing depends on the subgroup size. On
+// CPU drivers shared memory is slow: there the texel-buffer kernels without it are used.
+#version 450
+
+#define BM 64
+#define BN 64
+#define BK 16
+
+layout (local_size_x = 16, local_size_y = 16) in;
+
+layout (set = 0, binding = 0) buffer C { float c[]; };
+layout (set = 0, binding = 1) readonly buffer Bias { float bias[]; };
+layout (set = 0, binding = 2) readonly buffer Mask { float mask[]; };
+layout (set = 0, binding = 6) uniform samplerBuffer A;
+layout (set = 0, binding = 7) uniform samplerBuffer B;
+
+layout (push_constant) uniform Params
+{
+  int m, n, k;
+  int a_off, a_si, a_sp;
+  int b_off, b_sp, b_sj;
+  int a_bs, b_bs, c_bs;
+  int ldc, flags;
+  float alpha;
+} p;
+
+const int BIAS_COL = 1;
+const int BIAS_ROW = 2;
+const int RELU = 4;
+const int ACCUMULATE = 8;
+const int MASK = 16;
+
+// Slice q of the K direction: sa[q][r] holds rows 4r…4r+3 of A's block, sb[q][s] columns
+// 4s…4s+3 of B's.
+shared vec4 sa[BK][BM / 4];
+shared vec4 sb[BK][BN / 4];
+
+void
+main ()
+{
+  int tx = int (gl_LocalInvocationID.x), ty = int (gl_LocalInvocationID.y);
+  int lid = ty * 16 + tx;
+  int block_i = int (gl_WorkGroupID.y) * BM;
+  int block_j = int (gl_WorkGroupID.x) * BN;
+  int z = int (gl_WorkGroupID.z);
+  int a_base = p.a_off + z * p.a_bs;
+  int b_base = p.b_off + z * p.b_bs;
+  vec4 acc[4];
+
+  for (int t = 0; t < 4; t++)
+    acc[t] = vec4 (0.0);
+
+  for (int q0 = 0; q0 < p.k; q0 += BK)
+    {
+      // 1,024 elements of each operand's slice, four per invocation.
+      for (int r = 0; r < 4; r++)
+        {
+          int e = lid + 256 * r;
+          int row = e / BK, q = e % BK;
+          int i = block_i + row, qa = q0 + q;
+          float v = 0.0;
+
+          if (i < p.m && qa < p.k)
+            v = texelFetch (A, a_base + i * p.a_si + qa * p.a_sp).r;
+          sa[q][row / 4][row % 4] = v;
+
+          int qb = e / BN, col = e % BN;
+          int j = block_j + col;
+          float w = 0.0;
+
+          if (j < p.n && q0 + qb < p.k)
+            w = texelFetch (B, b_base + (q0 + qb) * p.b_sp + j * p.b_sj).r;
+          sb[qb][col / 4][col % 4] = w;
+        }
+      barrier ();
+
+      for (int q = 0; q < BK; q++)
+        {
+          vec4 a = sa[q][ty];
+          vec4 b = sb[q][tx];
+
+          acc[0] = fma (vec4 (a.x), b, acc[0]);
+          acc[1] = fma (vec4 (a.y), b, acc[1]);
+          acc[2] = fma (vec4 (a.z), b, acc[2]);
+          acc[3] = fma (vec4 (a.w), b, acc[3]);
+        }
+      barrier ();
+    }
+
+  int c_base = z * p.c_bs;
+  for (int t = 0; t < 4; t++)
+    {
+      int i = block_i + ty * 4 + t;
+      if (i >= p.m)
+        break;
+      for (int u = 0; u < 4; u++)
+        {
+          int j = block_j + tx * 4 + u;
+          if (j >= p.n)
+            break;
+          int ci = c_base + i * p.ldc + j;
+          float v = p.alpha * acc[t][u];
+          if ((p.flags & ACCUMULATE) != 0)
+            v += c[ci];
+          if ((p.flags & BIAS_COL) != 0)
+            v += bias[j];
+          if ((p.flags & BIAS_ROW) != 0)
+            v += bias[i];
+          if ((p.flags & RELU) != 0)
+            v = max (v, 0.0);
+          if ((p.flags & MASK) != 0 && !(mask[ci] > 0.0))
+            v = 0.0;
+          c[ci] = v;
+        }
+    }
+}
