@@ -587,6 +587,57 @@ test_finite_differences (void)
   }
 }
 
+/* The pool runs every task of a run exactly once, on any number of threads, whether its
+ * workers are still spinning from the last run or asleep. */
+typedef struct
+{
+  int *ran;
+  int *thread_of;
+} PoolCount;
+
+static void
+count_task (int      task,
+            int      thread,
+            gpointer data)
+{
+  PoolCount *c = data;
+
+  g_atomic_int_inc (&c->ran[task]);
+  c->thread_of[task] = thread;
+}
+
+static void
+test_pool (void)
+{
+  GRand *rand = g_rand_new_with_seed (7);
+
+  for (int threads = 1; threads <= 4; threads++)
+    {
+      g_autoptr (TrbCpuPool) p = trb_cpu_pool_new (threads);
+
+      g_assert_cmpint (trb_cpu_pool_get_n_threads (p), ==, threads);
+      for (int run = 0; run < 400; run++)
+        {
+          int n_tasks = g_rand_int_range (rand, 0, 70);
+          g_autofree int *ran = g_new0 (int, MAX (n_tasks, 1));
+          g_autofree int *thread_of = g_new0 (int, MAX (n_tasks, 1));
+          PoolCount c = { ran, thread_of };
+
+          /* Now and then, leave the workers long enough to fall asleep. */
+          if (run % 50 == 49)
+            g_usleep (2000);
+          trb_cpu_pool_run (p, n_tasks, count_task, &c);
+          for (int t = 0; t < n_tasks; t++)
+            {
+              g_assert_cmpint (ran[t], ==, 1);
+              g_assert_cmpint (thread_of[t], >=, 0);
+              g_assert_cmpint (thread_of[t], <, threads);
+            }
+        }
+    }
+  g_rand_free (rand);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -602,6 +653,7 @@ main (int   argc,
   g_test_add_func ("/compute/ops/conv2d", test_conv2d);
   g_test_add_func ("/compute/ops/maxpool", test_maxpool);
   g_test_add_func ("/compute/ops/thread-count", test_thread_count);
+  g_test_add_func ("/compute/ops/pool", test_pool);
   g_test_add_func ("/compute/ops/relu-dropout-softmax", test_relu_dropout_softmax);
   g_test_add_func ("/compute/ops/finite-differences", test_finite_differences);
 
