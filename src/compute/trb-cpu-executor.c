@@ -36,7 +36,10 @@ struct _TrbCpuExecutor
   int            max_batch;
   guint          n_layers;
   float        **acts;       /* n_layers + 1; a fused ReLU shares its input's buffer */
-  gboolean      *relu_fused; /* layer i is a ReLU done by the convolution before it */
+  gboolean      *relu_fused; /* layer i is a ReLU done by the dense or convolution layer before
+                              * it, in place */
+  gboolean      *relu_masked; /* layer i is a ReLU whose backward pass another layer does: the
+                               * convolution before it, or the dense layer after it */
   float        **cols;       /* per conv layer, else NULL */
   gint32       **argmax;     /* per pooling layer, else NULL */
   TrbCpuPool    *pool;
@@ -59,6 +62,7 @@ release (TrbCpuExecutor *self)
     if (i == 0 || !self->relu_fused[i - 1])
       g_free (self->acts[i]);
   g_clear_pointer (&self->relu_fused, g_free);
+  g_clear_pointer (&self->relu_masked, g_free);
   for (guint i = 0; self->cols && i < self->n_layers; i++)
     g_free (self->cols[i]);
   for (guint i = 0; self->argmax && i < self->n_layers; i++)
@@ -115,6 +119,21 @@ out_size (const TrbLayer *l)
   return (gsize) l->out_c * l->out_h * l->out_w;
 }
 
+/* Dense layers apply their optimizer step in their backward pass. */
+static gboolean
+is_dense_param (TrbModelSpec *spec,
+                guint         p)
+{
+  for (guint i = 0; i < trb_model_spec_get_n_layers (spec); i++)
+    {
+      const TrbLayer *l = trb_model_spec_get_layer (spec, i);
+
+      if (l->kind == TRB_LAYER_DENSE && (l->weight_index == (int) p || l->bias_index == (int) p))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static gboolean
 cpu_prepare (TrbExecutor   *executor,
              TrbModelSpec  *spec,
@@ -153,13 +172,20 @@ cpu_prepare (TrbExecutor   *executor,
   self->cols = g_new0 (float *, self->n_layers);
   self->argmax = g_new0 (gint32 *, self->n_layers);
   self->relu_fused = g_new0 (gboolean, self->n_layers);
+  self->relu_masked = g_new0 (gboolean, self->n_layers);
   self->acts[0] = g_new0 (float, (gsize) max_batch * trb_model_spec_get_input_size (spec));
   for (guint i = 0; i < self->n_layers; i++)
     {
       const TrbLayer *l = trb_model_spec_get_layer (spec, i);
 
-      self->relu_fused[i] = l->kind == TRB_LAYER_RELU && i > 0 &&
-                            trb_model_spec_get_layer (spec, i - 1)->kind == TRB_LAYER_CONV2D;
+      TrbLayerKind before = i > 0 ? trb_model_spec_get_layer (spec, i - 1)->kind : TRB_LAYER_RELU;
+      TrbLayerKind after = i + 1 < self->n_layers ?
+                           trb_model_spec_get_layer (spec, i + 1)->kind : TRB_LAYER_RELU;
+
+      self->relu_fused[i] = l->kind == TRB_LAYER_RELU &&
+                            (before == TRB_LAYER_CONV2D || before == TRB_LAYER_DENSE);
+      self->relu_masked[i] = l->kind == TRB_LAYER_RELU &&
+                             (before == TRB_LAYER_CONV2D || after == TRB_LAYER_DENSE);
       if (self->relu_fused[i])
         self->acts[i + 1] = self->acts[i];
       else
@@ -178,7 +204,8 @@ cpu_prepare (TrbExecutor   *executor,
     {
       self->n_opt_tasks = 0;
       for (guint p = 0; p < trb_weights_get_n_tensors (self->params); p++)
-        for (gsize k = 0; k < trb_weights_get_n_elements (self->params, p); k += OPT_BLOCK)
+        for (gsize k = 0; !is_dense_param (spec, p) &&
+                          k < trb_weights_get_n_elements (self->params, p); k += OPT_BLOCK)
           {
             if (pass == 1)
               {
@@ -297,7 +324,8 @@ forward (TrbCpuExecutor      *self,
         {
         case TRB_LAYER_DENSE:
           trb_cpu_dense_forward (self->pool, l, n, x, PARAM (l->weight_index),
-                                 PARAM (l->bias_index), y);
+                                 PARAM (l->bias_index),
+                                 i + 1 < self->n_layers && self->relu_fused[i + 1], y);
           break;
         case TRB_LAYER_CONV2D:
           trb_cpu_conv2d_forward (self->pool, l, n, x, PARAM (l->weight_index),
@@ -368,21 +396,28 @@ optimizer_task (int      task,
 }
 
 static void
-optimizer_update (TrbCpuExecutor      *self,
-                  const TrbStepParams *sp)
+optimizer_init (TrbCpuExecutor      *self,
+                const TrbStepParams *sp,
+                TrbCpuOptimizer     *o)
 {
-  OptJob j = {
-    self,
-    {
-      sp->optimizer == TRB_OPTIMIZER_ADAM, (float) sp->learning_rate, (float) sp->weight_decay,
-      self->anchor ? (float) sp->prox_mu : 0.0f, (float) sp->momentum,
-      (float) sp->beta1, (float) sp->beta2, (float) sp->eps,
-      (float) (1.0 - pow (sp->beta1, (double) sp->step)),
-      (float) (1.0 - pow (sp->beta2, (double) sp->step)),
-    },
+  *o = (TrbCpuOptimizer) {
+    sp->optimizer == TRB_OPTIMIZER_ADAM, (float) sp->learning_rate, (float) sp->weight_decay,
+    self->anchor ? (float) sp->prox_mu : 0.0f, (float) sp->momentum,
+    (float) sp->beta1, (float) sp->beta2, (float) sp->eps,
+    (float) (1.0 - pow (sp->beta1, (double) sp->step)),
+    (float) (1.0 - pow (sp->beta2, (double) sp->step)),
   };
+}
 
-  trb_cpu_pool_run (self->pool, self->n_opt_tasks, optimizer_task, &j);
+static TrbCpuParam
+param_of (TrbCpuExecutor *self,
+          int             p)
+{
+  return (TrbCpuParam) {
+    PARAM (p), trb_weights_get_data (self->state, 2 * p),
+    trb_weights_get_data (self->state, 2 * p + 1),
+    self->anchor ? trb_weights_get_data (self->anchor, p) : NULL,
+  };
 }
 
 static gboolean
@@ -395,9 +430,11 @@ train_step (TrbExecutor          *executor,
   TrbCpuExecutor *self = TRB_CPU_EXECUTOR (executor);
   float *dcur = self->d_a, *dnext = self->d_b;
   int n = batch->n;
+  OptJob j = { self };
 
   if (!check_prepared (self, error) || !check_batch (self, batch, error))
     return FALSE;
+  optimizer_init (self, sp, &j.o);
   forward (self, batch, TRUE, sp);
   trb_cpu_softmax_xent (n, trb_model_spec_get_n_classes (self->spec), self->acts[self->n_layers],
                         batch->labels, dcur, &result->loss_sum, &result->correct);
@@ -419,8 +456,17 @@ train_step (TrbExecutor          *executor,
       switch (l->kind)
         {
         case TRB_LAYER_DENSE:
-          trb_cpu_dense_backward (self->pool, l, n, self->acts[i], PARAM (l->weight_index),
-                                  dcur, dx, GRAD (l->weight_index), GRAD (l->bias_index));
+          {
+            TrbCpuParam pw = param_of (self, l->weight_index);
+            TrbCpuParam pb = param_of (self, l->bias_index);
+            gboolean after_relu = i > 0 &&
+                                  trb_model_spec_get_layer (self->spec, i - 1)->kind ==
+                                  TRB_LAYER_RELU;
+
+            trb_cpu_dense_backward_update (self->pool, l, n, self->acts[i], dcur,
+                                           after_relu ? self->acts[i] : NULL, dx, &j.o,
+                                           &pw, &pb);
+          }
           break;
         case TRB_LAYER_CONV2D:
           trb_cpu_conv2d_backward (self->pool, l, n, self->acts[i], dcur,
@@ -434,8 +480,8 @@ train_step (TrbExecutor          *executor,
             trb_cpu_maxpool_backward (self->pool, l, n, self->argmax[i], dcur, dx);
           break;
         case TRB_LAYER_RELU:
-          /* A fused ReLU's mask is applied by the convolution's backward pass. */
-          if (self->relu_fused[i])
+          /* The convolution before or the dense layer after applies the mask. */
+          if (self->relu_masked[i])
             dx = NULL;
           else if (dx)
             trb_cpu_relu_backward (count, self->acts[i + 1], dcur, dx);
@@ -461,7 +507,7 @@ train_step (TrbExecutor          *executor,
         }
     }
 
-  optimizer_update (self, sp);
+  trb_cpu_pool_run (self->pool, self->n_opt_tasks, optimizer_task, &j);
   return TRUE;
 }
 

@@ -102,19 +102,26 @@ split_blocks (int    size,
 
 typedef struct
 {
-  const TrbLayer *l;
-  int             n;
-  const float    *x;
-  const float    *w;
-  const float    *b;
-  const float    *dy;
-  float          *y;
-  float          *dx;
-  float          *dw;
-  float          *db;
-  int             block;
-  int             n_blocks;
-  int             dx_block;
+  TrbCpuPool            *pool;
+  const TrbLayer        *l;
+  int                    n;
+  const float           *x;
+  const float           *w;
+  const float           *b;
+  const float           *dy;
+  const float           *mask;
+  float                 *y;
+  float                 *dx;
+  float                 *dw;
+  float                 *db;
+  gboolean               relu;
+  const TrbCpuOptimizer *o;      /* the fused optimizer step, or NULL */
+  const TrbCpuParam     *pw;
+  const TrbCpuParam     *pb;
+  int                    block;
+  int                    n_blocks;
+  int                    dx_block;
+  int                    n_weight_tasks; /* of this run; the rest compute dx */
 } DenseJob;
 
 static void
@@ -130,6 +137,14 @@ dense_forward_task (int      task,
     memcpy (j->y + (gsize) s * out + o0, j->b + o0, (o1 - o0) * sizeof (float));
   gemm_ld (FALSE, TRUE, j->n, o1 - o0, in, j->x, in, j->w + (gsize) o0 * in, in, 1.0f,
            j->y + o0, out);
+  if (j->relu)
+    for (int s = 0; s < j->n; s++)
+      {
+        float *row = j->y + (gsize) s * out;
+
+        for (int o = o0; o < o1; o++)
+          row[o] = row[o] > 0 ? row[o] : 0.0f;
+      }
 }
 
 void
@@ -139,45 +154,134 @@ trb_cpu_dense_forward (TrbCpuPool     *pool,
                        const float    *x,
                        const float    *w,
                        const float    *b,
+                       gboolean        relu,
                        float          *y)
 {
-  DenseJob j = { l, n, x, w, b, NULL, y, NULL, NULL, NULL, 0, 0, 0 };
+  DenseJob j = { .pool = pool, .l = l, .n = n, .x = x, .w = w, .b = b, .y = y, .relu = relu };
 
   j.n_blocks = split_blocks (l->out_c, (gsize) n * l->in_c * l->out_c, &j.block);
   trb_cpu_pool_run (pool, j.n_blocks, dense_forward_task, &j);
 }
 
-/* Tasks below n_blocks compute rows of dw and db, the rest columns of dx. */
+/* After m = μm + g: the rest of an SGD momentum step (weight decay and the FedProx term join
+ * the momentum, as in trb_cpu_optimizer_update()). */
+static void
+momentum_finish (const TrbCpuOptimizer *o,
+                 gsize                  count,
+                 float       *restrict  w,
+                 float       *restrict  m,
+                 const float *restrict  anchor)
+{
+  float lr = o->lr, wd = o->wd, mu = o->mu;
+
+  if (anchor != NULL)
+    for (gsize k = 0; k < count; k++)
+      {
+        m[k] += wd * w[k] + mu * (w[k] - anchor[k]);
+        w[k] -= lr * m[k];
+      }
+  else if (wd != 0)
+    for (gsize k = 0; k < count; k++)
+      {
+        m[k] += wd * w[k];
+        w[k] -= lr * m[k];
+      }
+  else
+    for (gsize k = 0; k < count; k++)
+      w[k] -= lr * m[k];
+}
+
+static void
+dense_weight_rows (DenseJob *j,
+                   int       task,
+                   int       thread)
+{
+  int in = j->l->in_c, out = j->l->out_c;
+  int o0 = task * j->block, o1 = MIN (out, o0 + j->block), rows = o1 - o0;
+  const float *dy = j->dy + o0;
+  float *db = j->o ? trb_cpu_pool_scratch (j->pool, thread) : j->db + o0;
+
+  for (int o = 0; o < rows; o++)
+    {
+      float acc = 0;
+
+      for (int s = 0; s < j->n; s++)
+        acc += dy[(gsize) s * out + o];
+      db[o] = acc;
+    }
+
+  if (j->o == NULL)
+    {
+      gemm_ld (TRUE, FALSE, rows, in, j->n, dy, out, j->x, in, 0.0f, j->dw + (gsize) o0 * in,
+               in);
+      return;
+    }
+
+  {
+    const TrbCpuOptimizer *o = j->o;
+    const TrbCpuParam *pw = j->pw, *pb = j->pb;
+    gsize first = (gsize) o0 * in, count = (gsize) rows * in;
+    const float *anchor = pw->anchor ? pw->anchor + first : NULL;
+
+    if (!o->adam && o->momentum != 0)
+      {
+        gemm_ld (TRUE, FALSE, rows, in, j->n, dy, out, j->x, in, o->momentum, pw->m + first, in);
+        momentum_finish (o, count, pw->w + first, pw->m + first, anchor);
+      }
+    else
+      {
+        float *g = db + j->block;
+
+        gemm_ld (TRUE, FALSE, rows, in, j->n, dy, out, j->x, in, 0.0f, g, in);
+        trb_cpu_optimizer_update (o, count, pw->w + first, g, pw->m + first,
+                                  pw->v ? pw->v + first : NULL, anchor);
+      }
+    trb_cpu_optimizer_update (o, rows, pb->w + o0, db, pb->m + o0, pb->v ? pb->v + o0 : NULL,
+                              pb->anchor ? pb->anchor + o0 : NULL);
+  }
+}
+
+static void
+dense_data_columns (DenseJob *j,
+                    int       task)
+{
+  int in = j->l->in_c, out = j->l->out_c;
+  int i0 = task * j->dx_block, i1 = MIN (in, i0 + j->dx_block);
+
+  gemm_ld (FALSE, FALSE, j->n, i1 - i0, out, j->dy, out, j->w + i0, in, 0.0f, j->dx + i0, in);
+  if (j->mask != NULL)
+    for (int s = 0; s < j->n; s++)
+      {
+        const float *mask = j->mask + (gsize) s * in;
+        float *dx = j->dx + (gsize) s * in;
+
+        for (int i = i0; i < i1; i++)
+          dx[i] = mask[i] > 0 ? dx[i] : 0.0f;
+      }
+}
+
+/* Tasks below n_weight_tasks compute (or apply) rows of the weight gradient, the rest
+ * columns of dx. */
 static void
 dense_backward_task (int      task,
                      int      thread,
                      gpointer data)
 {
   DenseJob *j = data;
-  int in = j->l->in_c, out = j->l->out_c;
 
-  if (task < j->n_blocks)
-    {
-      int o0 = task * j->block, o1 = MIN (out, o0 + j->block);
-
-      gemm_ld (TRUE, FALSE, o1 - o0, in, j->n, j->dy + o0, out, j->x, in, 0.0f,
-               j->dw + (gsize) o0 * in, in);
-      for (int o = o0; o < o1; o++)
-        {
-          float acc = 0;
-
-          for (int s = 0; s < j->n; s++)
-            acc += j->dy[(gsize) s * out + o];
-          j->db[o] = acc;
-        }
-    }
+  if (task < j->n_weight_tasks)
+    dense_weight_rows (j, task, thread);
   else
-    {
-      int i0 = (task - j->n_blocks) * j->dx_block, i1 = MIN (in, i0 + j->dx_block);
+    dense_data_columns (j, task - j->n_weight_tasks);
+}
 
-      gemm_ld (FALSE, FALSE, j->n, i1 - i0, out, j->dy, out, j->w + i0, in, 0.0f, j->dx + i0,
-               in);
-    }
+static int
+dense_backward_setup (DenseJob *j)
+{
+  gsize work = (gsize) j->n * j->l->in_c * j->l->out_c;
+
+  j->n_blocks = split_blocks (j->l->out_c, work, &j->block);
+  return j->dx != NULL ? split_blocks (j->l->in_c, work, &j->dx_block) : 0;
 }
 
 void
@@ -187,18 +291,44 @@ trb_cpu_dense_backward (TrbCpuPool     *pool,
                         const float    *x,
                         const float    *w,
                         const float    *dy,
+                        const float    *mask,
                         float          *dx,
                         float          *dw,
                         float          *db)
 {
-  DenseJob j = { l, n, x, w, NULL, dy, NULL, dx, dw, db, 0, 0, 0 };
-  gsize work = (gsize) n * l->in_c * l->out_c;
-  int n_dx = 0;
+  DenseJob j = { .pool = pool, .l = l, .n = n, .x = x, .w = w, .dy = dy, .mask = mask,
+                 .dx = dx, .dw = dw, .db = db };
+  int n_dx = dense_backward_setup (&j);
 
-  j.n_blocks = split_blocks (l->out_c, work, &j.block);
-  if (dx != NULL)
-    n_dx = split_blocks (l->in_c, work, &j.dx_block);
+  j.n_weight_tasks = j.n_blocks;
   trb_cpu_pool_run (pool, j.n_blocks + n_dx, dense_backward_task, &j);
+}
+
+void
+trb_cpu_dense_backward_update (TrbCpuPool            *pool,
+                               const TrbLayer        *l,
+                               int                    n,
+                               const float           *x,
+                               const float           *dy,
+                               const float           *mask,
+                               float                 *dx,
+                               const TrbCpuOptimizer *o,
+                               const TrbCpuParam     *weight,
+                               const TrbCpuParam     *bias)
+{
+  DenseJob j = { .pool = pool, .l = l, .n = n, .x = x, .w = weight->w, .dy = dy, .mask = mask,
+                 .dx = dx, .o = o, .pw = weight, .pb = bias };
+  int n_dx = dense_backward_setup (&j);
+
+  /* Scratch for the bias gradient, and for the weight gradient unless it goes straight into
+   * the momentum. */
+  trb_cpu_pool_reserve (pool, (gsize) j.block * (!o->adam && o->momentum != 0 ? 1 : 1 + l->in_c),
+                        0);
+  /* dx needs the weights before the step. */
+  j.n_weight_tasks = 0;
+  trb_cpu_pool_run (pool, n_dx, dense_backward_task, &j);
+  j.n_weight_tasks = j.n_blocks;
+  trb_cpu_pool_run (pool, j.n_blocks, dense_backward_task, &j);
 }
 
 /* dst[i] = src[i] for lo ≤ i < hi, else 0; rows are short, so no calls to memcpy. */

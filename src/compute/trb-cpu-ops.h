@@ -27,19 +27,24 @@ void  trb_cpu_gemm               (gboolean        trans_a,
  * calls nest and may come from several threads. */
 void  trb_cpu_blas_single_threaded (void);
 void  trb_cpu_blas_restore       (void);
+/* A dense layer; @relu applies a ReLU to @y in the same pass. */
 void  trb_cpu_dense_forward      (TrbCpuPool     *pool,
                                   const TrbLayer *layer,
                                   int             n,
                                   const float    *x,
                                   const float    *w,
                                   const float    *b,
+                                  gboolean        relu,
                                   float          *y);
+/* @dx (nullable) = @dy·W, zeroed where @mask (nullable: the output of a ReLU before this
+ * layer) is not positive; @dw and @db the gradients of the weights and bias. */
 void  trb_cpu_dense_backward     (TrbCpuPool     *pool,
                                   const TrbLayer *layer,
                                   int             n,
                                   const float    *x,
                                   const float    *w,
                                   const float    *dy,
+                                  const float    *mask,
                                   float          *dx,
                                   float          *dw,
                                   float          *db);
@@ -126,5 +131,32 @@ void  trb_cpu_optimizer_update   (const TrbCpuOptimizer *optimizer,
                                   float                 *m,
                                   float                 *v,
                                   const float           *anchor);
+
+/* A parameter with its optimizer state: @v is used by Adam only, @anchor (nullable) is the
+ * FedProx anchor. */
+typedef struct
+{
+  float       *w;
+  float       *m;
+  float       *v;
+  const float *anchor;
+} TrbCpuParam;
+
+/* The backward pass of a dense layer with the optimizer step fused in: @dx (nullable) as
+ * trb_cpu_dense_backward() computes it from the weights before the step, then each block of
+ * rows of the weight gradient is applied to @weight and @bias while it is still in cache,
+ * instead of being written out and read back. With SGD momentum the gradient is accumulated
+ * straight into the momentum (m = μm + g by the GEMM itself). The same as
+ * trb_cpu_dense_backward() followed by trb_cpu_optimizer_update() up to rounding. */
+void  trb_cpu_dense_backward_update (TrbCpuPool            *pool,
+                                     const TrbLayer        *layer,
+                                     int                    n,
+                                     const float           *x,
+                                     const float           *dy,
+                                     const float           *mask,
+                                     float                 *dx,
+                                     const TrbCpuOptimizer *optimizer,
+                                     const TrbCpuParam     *weight,
+                                     const TrbCpuParam     *bias);
 
 G_END_DECLS

@@ -137,12 +137,76 @@ test_gemm (void)
     }
 }
 
+static double
+nmse_floats (const float *got,
+             const float *want,
+             gsize        n)
+{
+  g_autofree double *w = g_new (double, MAX (n, 1));
+
+  for (gsize i = 0; i < n; i++)
+    w[i] = want[i];
+  return nmse (got, w, n);
+}
+
+static float *
+copy_floats (const float *f,
+             gsize        n)
+{
+  return g_memdup2 (f, MAX (n, 1) * sizeof (float));
+}
+
+/* The backward pass with the optimizer step fused in gives what the gradient followed by the
+ * optimizer step gives, for each optimizer, with and without weight decay and FedProx. */
+static void
+check_dense_update (const TrbLayer *l,
+                    int             n,
+                    const float    *x,
+                    const float    *dy,
+                    const float    *mask,
+                    int             variant)
+{
+  int in = l->in_c, out = l->out_c;
+  gsize nx = (gsize) n * in, nw = (gsize) out * in;
+  TrbCpuOptimizer o = { variant % 3 == 1, 0.05f, variant % 2 ? 0.01f : 0.0f,
+                        variant % 4 == 3 ? 0.1f : 0.0f, variant % 3 == 0 ? 0.9f : 0.0f,
+                        0.9f, 0.999f, 1e-8f, 0.19f, 0.002f };
+  g_autofree double *init = random_doubles (4 * (nw + out), -1, 1);
+  g_autofree float *f = to_floats (init, 4 * (nw + out));
+  float *w = f, *m = w + nw, *v = m + nw, *anchor = v + nw;
+  float *b = anchor + nw, *mb = b + out, *vb = mb + out, *ab = vb + out;
+  g_autofree float *dw = g_new (float, nw), *db = g_new (float, out);
+  g_autofree float *dx = g_new (float, nx), *dx2 = g_new (float, nx);
+  g_autofree float *w2 = copy_floats (w, nw), *m2 = copy_floats (m, nw), *v2 = copy_floats (v, nw);
+  g_autofree float *b2 = copy_floats (b, out), *mb2 = copy_floats (mb, out);
+  g_autofree float *vb2 = copy_floats (vb, out);
+  gboolean prox = o.mu != 0;
+  TrbCpuParam pw = { w2, m2, v2, prox ? anchor : NULL }, pb = { b2, mb2, vb2, prox ? ab : NULL };
+
+  for (gsize i = 0; i < nw; i++)
+    v[i] = v2[i] = fabsf (v[i]);
+  for (int i = 0; i < out; i++)
+    vb[i] = vb2[i] = fabsf (vb[i]);
+  trb_cpu_dense_backward (pool, l, n, x, w, dy, mask, dx, dw, db);
+  trb_cpu_optimizer_update (&o, nw, w, dw, m, v, prox ? anchor : NULL);
+  trb_cpu_optimizer_update (&o, out, b, db, mb, vb, prox ? ab : NULL);
+  trb_cpu_dense_backward_update (pool, l, n, x, dy, mask, dx2, &o, &pw, &pb);
+
+  g_assert_cmpmem (dx, nx * sizeof (float), dx2, nx * sizeof (float));
+  if (!(nmse_floats (w2, w, nw) <= NMSE_MAX && nmse_floats (m2, m, nw) <= NMSE_MAX &&
+        nmse_floats (b2, b, out) <= NMSE_MAX && nmse_floats (mb2, mb, out) <= NMSE_MAX &&
+        nmse_floats (v2, v, nw) <= NMSE_MAX))
+    g_error ("dense backward with the optimizer step (variant %d) differs: weights %.3g, "
+             "moments %.3g", variant, nmse_floats (w2, w, nw), nmse_floats (m2, m, nw));
+}
+
 static void
 test_dense (void)
 {
   for (int iter = 0; iter < 13; iter++)
     {
       int n = pick (9), in = pick (13), out = pick (12) + 1;
+      gboolean relu = iter % 2 == 1, masked = iter % 3 != 0;
 
       if (iter == 12)
         {
@@ -156,23 +220,30 @@ test_dense (void)
       gsize nx = (gsize) n * in, nw = (gsize) out * in, ny = (gsize) n * out;
       g_autofree double *x = random_doubles (nx, -1, 1), *w = random_doubles (nw, -1, 1);
       g_autofree double *b = random_doubles (out, -1, 1), *dy = random_doubles (ny, -1, 1);
+      g_autofree double *mask = random_doubles (nx, -1, 1);
       g_autofree double *xr = rounded (x, nx), *wr = rounded (w, nw), *br = rounded (b, out);
       g_autofree double *dyr = rounded (dy, ny);
       g_autofree double *y = g_new (double, ny), *dx = g_new (double, nx);
       g_autofree double *dw = g_new (double, nw), *db = g_new (double, out);
       g_autofree float *xf = to_floats (x, nx), *wf = to_floats (w, nw), *bf = to_floats (b, out);
-      g_autofree float *dyf = to_floats (dy, ny);
+      g_autofree float *dyf = to_floats (dy, ny), *maskf = to_floats (mask, nx);
       g_autofree float *yf = g_new (float, ny), *dxf = g_new (float, nx);
       g_autofree float *dwf = g_new (float, nw), *dbf = g_new (float, out);
 
       trb_ref_dense_forward (l, n, xr, wr, br, y);
-      trb_cpu_dense_forward (pool, l, n, xf, wf, bf, yf);
+      if (relu)
+        trb_ref_relu_forward (ny, y, y);
+      trb_cpu_dense_forward (pool, l, n, xf, wf, bf, relu, yf);
       ASSERT_NMSE (yf, y, ny, "dense forward");
       trb_ref_dense_backward (l, n, xr, wr, dyr, dx, dw, db);
-      trb_cpu_dense_backward (pool, l, n, xf, wf, dyf, dxf, dwf, dbf);
+      if (masked)
+        for (gsize i = 0; i < nx; i++)
+          dx[i] = mask[i] > 0 ? dx[i] : 0;
+      trb_cpu_dense_backward (pool, l, n, xf, wf, dyf, masked ? maskf : NULL, dxf, dwf, dbf);
       ASSERT_NMSE (dxf, dx, nx, "dense backward data");
       ASSERT_NMSE (dwf, dw, nw, "dense backward weights");
       ASSERT_NMSE (dbf, db, out, "dense backward bias");
+      check_dense_update (l, n, xf, dyf, masked ? maskf : NULL, iter);
     }
 }
 
@@ -304,8 +375,8 @@ test_thread_count (void)
             }
           else
             {
-              trb_cpu_dense_forward (use, l, n, x, w, b, out[p][0]);
-              trb_cpu_dense_backward (use, l, n, x, w, dy, out[p][1], out[p][2], out[p][3]);
+              trb_cpu_dense_forward (use, l, n, x, w, b, TRUE, out[p][0]);
+              trb_cpu_dense_backward (use, l, n, x, w, dy, x, out[p][1], out[p][2], out[p][3]);
             }
         }
       g_assert_cmpmem (out[0][0], ny * sizeof (float), out[1][0], ny * sizeof (float));
@@ -587,6 +658,57 @@ test_finite_differences (void)
   }
 }
 
+/* The pool runs every task of a run exactly once, on any number of threads, whether its
+ * workers are still spinning from the last run or asleep. */
+typedef struct
+{
+  int *ran;
+  int *thread_of;
+} PoolCount;
+
+static void
+count_task (int      task,
+            int      thread,
+            gpointer data)
+{
+  PoolCount *c = data;
+
+  g_atomic_int_inc (&c->ran[task]);
+  c->thread_of[task] = thread;
+}
+
+static void
+test_pool (void)
+{
+  GRand *rand = g_rand_new_with_seed (7);
+
+  for (int threads = 1; threads <= 4; threads++)
+    {
+      g_autoptr (TrbCpuPool) p = trb_cpu_pool_new (threads);
+
+      g_assert_cmpint (trb_cpu_pool_get_n_threads (p), ==, threads);
+      for (int run = 0; run < 400; run++)
+        {
+          int n_tasks = g_rand_int_range (rand, 0, 70);
+          g_autofree int *ran = g_new0 (int, MAX (n_tasks, 1));
+          g_autofree int *thread_of = g_new0 (int, MAX (n_tasks, 1));
+          PoolCount c = { ran, thread_of };
+
+          /* Now and then, leave the workers long enough to fall asleep. */
+          if (run % 50 == 49)
+            g_usleep (2000);
+          trb_cpu_pool_run (p, n_tasks, count_task, &c);
+          for (int t = 0; t < n_tasks; t++)
+            {
+              g_assert_cmpint (ran[t], ==, 1);
+              g_assert_cmpint (thread_of[t], >=, 0);
+              g_assert_cmpint (thread_of[t], <, threads);
+            }
+        }
+    }
+  g_rand_free (rand);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -602,6 +724,7 @@ main (int   argc,
   g_test_add_func ("/compute/ops/conv2d", test_conv2d);
   g_test_add_func ("/compute/ops/maxpool", test_maxpool);
   g_test_add_func ("/compute/ops/thread-count", test_thread_count);
+  g_test_add_func ("/compute/ops/pool", test_pool);
   g_test_add_func ("/compute/ops/relu-dropout-softmax", test_relu_dropout_softmax);
   g_test_add_func ("/compute/ops/finite-differences", test_finite_differences);
 
