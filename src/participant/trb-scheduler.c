@@ -531,6 +531,52 @@ trb_scheduler_new_for_system (GSettings *settings)
 }
 
 /**
+ * trb_scheduler_can_tell_idle:
+ * @self: a #TrbScheduler
+ *
+ * Whether anything tells the scheduler when the computer is in use. Inside a sandbox neither
+ * GNOME's idle monitor nor logind may be reachable; the computer then counts as idle, and
+ * Preferences says that "only when idle" cannot take effect.
+ *
+ * Returns: %TRUE when an idle monitor answers
+ */
+gboolean
+trb_scheduler_can_tell_idle (TrbScheduler *self)
+{
+  TrbMonitor *idle;
+
+  g_return_val_if_fail (TRB_IS_SCHEDULER (self), FALSE);
+
+  idle = self->monitors[MONITOR_IDLE];
+  if (idle == NULL)
+    return FALSE;
+  return !TRB_IS_IDLE_MONITOR (idle) ||
+         trb_idle_monitor_get_source (TRB_IDLE_MONITOR (idle)) != TRB_IDLE_SOURCE_NONE;
+}
+
+/**
+ * trb_scheduler_can_tell_battery:
+ * @self: a #TrbScheduler
+ *
+ * Whether anything (UPower) tells the scheduler when the computer runs on battery.
+ *
+ * Returns: %TRUE when the battery can be watched
+ */
+gboolean
+trb_scheduler_can_tell_battery (TrbScheduler *self)
+{
+  TrbMonitor *on_battery;
+
+  g_return_val_if_fail (TRB_IS_SCHEDULER (self), FALSE);
+
+  on_battery = self->monitors[MONITOR_ON_BATTERY];
+  if (on_battery == NULL)
+    return FALSE;
+  return !TRB_IS_DBUS_PROPERTY_MONITOR (on_battery) ||
+         trb_dbus_property_monitor_get_available (TRB_DBUS_PROPERTY_MONITOR (on_battery));
+}
+
+/**
  * trb_scheduler_set_clock:
  * @self: a #TrbScheduler
  * @func: (nullable): tells the time, or %NULL for the real clock

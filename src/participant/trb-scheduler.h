@@ -64,6 +64,8 @@ TrbSchedulerDecision *trb_scheduler_get_decision               (TrbScheduler    
 void                  trb_scheduler_update                     (TrbScheduler          *self);
 TrbResourcePreset     trb_scheduler_get_preset                 (TrbScheduler          *self);
 gboolean              trb_scheduler_get_pause_after_round      (TrbScheduler          *self);
+gboolean              trb_scheduler_can_tell_idle              (TrbScheduler          *self);
+gboolean              trb_scheduler_can_tell_battery           (TrbScheduler          *self);
 
 void                  trb_scheduler_pause                      (TrbScheduler          *self);
 void                  trb_scheduler_pause_for                  (TrbScheduler          *self,

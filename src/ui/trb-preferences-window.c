@@ -12,6 +12,9 @@
 
 #include "trb-preferences-window.h"
 
+#include <glib/gi18n.h>
+
+#include "trb-application.h"
 #include "ui/trb-network-host.h"
 
 struct _TrbPreferencesWindow
@@ -22,7 +25,9 @@ struct _TrbPreferencesWindow
 
   GtkSwitch            *background_switch;
   AdwComboRow          *preset_row;
+  AdwActionRow         *idle_row;
   GtkSwitch            *idle_switch;
+  AdwActionRow         *battery_row;
   GtkSwitch            *battery_switch;
   GtkSwitch            *power_saver_switch;
   GtkSwitch            *metered_switch;
@@ -90,12 +95,35 @@ trb_preferences_window_class_init (TrbPreferencesWindowClass *klass)
                                                RESOURCE_BASE_PATH "/trb-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, background_switch);
   gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, preset_row);
+  gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, idle_row);
   gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, idle_switch);
+  gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, battery_row);
   gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, battery_switch);
   gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, power_saver_switch);
   gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, metered_switch);
   gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, witness_switch);
   gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, host_group);
+}
+
+/* Inside a sandbox nothing may tell when the computer is idle or on battery: say so under
+ * the rules that then cannot take effect. */
+static void
+explain_unknown_conditions (TrbPreferencesWindow *self)
+{
+  GApplication *app = g_application_get_default ();
+  TrbScheduler *scheduler = TRB_IS_APPLICATION (app) ?
+                            trb_application_get_scheduler (TRB_APPLICATION (app)) : NULL;
+
+  if (scheduler == NULL)
+    return;
+  if (!trb_scheduler_can_tell_idle (scheduler))
+    adw_action_row_set_subtitle (self->idle_row,
+                                 _("This computer does not tell Tributary when it is in use, so "
+                                   "training does not wait for it to be idle."));
+  if (!trb_scheduler_can_tell_battery (scheduler))
+    adw_action_row_set_subtitle (self->battery_row,
+                                 _("This computer does not tell Tributary when it runs on "
+                                   "battery, so this has no effect."));
 }
 
 static void
@@ -129,6 +157,7 @@ trb_preferences_window_init (TrbPreferencesWindow *self)
                                 preset_to_selected, selected_to_preset, NULL, NULL);
 
   adw_preferences_group_add (self->host_group, trb_network_host_new ());
+  explain_unknown_conditions (self);
 }
 
 TrbPreferencesWindow *

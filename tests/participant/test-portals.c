@@ -251,6 +251,9 @@ test_sandbox_without_idle_or_battery (void)
   scheduler = trb_scheduler_new_for_system (settings);
   TEST_WAIT_UNTIL (trb_scheduler_decision_get_verdict (decision_of (scheduler)) == RUN);
   g_assert_cmpstr (trb_scheduler_decision_get_message (decision_of (scheduler)), ==, READY);
+  /* Preferences asks this to say that idle and battery rules cannot take effect here. */
+  TEST_WAIT_UNTIL (!trb_scheduler_can_tell_idle (scheduler));
+  g_assert_false (trb_scheduler_can_tell_battery (scheduler));
 
   /* And the rules the portal can tell about still work there. */
   fake_portal_set_power_saver (portal, TRUE);

@@ -593,6 +593,28 @@ test_scheduler_thread_priority (void)
   g_assert_cmpint (getpriority (PRIO_PROCESS, (id_t) gettid ()), ==, nice_before);
 }
 
+/* With monitors the scheduler can tell idle and battery; without them (a sandbox) it says it
+ * cannot, and counts the computer as idle and on mains. */
+static void
+test_scheduler_can_tell (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
+  g_autoptr(GSettings) settings = g_settings_new_with_backend (APP_ID, backend);
+  g_autoptr(TrbScheduler) blind = NULL;
+
+  g_assert_true (trb_scheduler_can_tell_idle (fixture->scheduler));
+  g_assert_true (trb_scheduler_can_tell_battery (fixture->scheduler));
+
+  blind = trb_scheduler_new (settings, NULL, NULL, NULL, NULL);
+  g_assert_false (trb_scheduler_can_tell_idle (blind));
+  g_assert_false (trb_scheduler_can_tell_battery (blind));
+  g_assert_true (g_settings_get_boolean (settings, "only-when-idle"));
+  g_assert_true (g_settings_get_boolean (settings, "pause-on-battery"));
+  g_assert_cmpint (trb_scheduler_decision_get_reason (trb_scheduler_get_decision (blind)), ==,
+                   TRB_SCHEDULER_REASON_NONE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -612,6 +634,8 @@ main (int    argc,
   g_test_add ("/scheduler/presets", Fixture, NULL,
               fixture_set_up, test_scheduler_presets, fixture_tear_down);
   g_test_add_func ("/scheduler/thread-priority", test_scheduler_thread_priority);
+  g_test_add ("/scheduler/can-tell", Fixture, NULL,
+              fixture_set_up, test_scheduler_can_tell, fixture_tear_down);
 
   return g_test_run ();
 }
