@@ -540,14 +540,27 @@ conv_job_init (ConvJob        *j,
     }
 }
 
+/* Samples first … end − 1 of group @group out of @n_groups. Pooling splits a batch into the
+ * same groups as convolutions, so that with the pool's fixed share of tasks a group of samples
+ * stays with one thread, and in its processor's cache, from layer to layer. */
+static void
+sample_group (int  n,
+              int  n_groups,
+              int  group,
+              int *first,
+              int *end)
+{
+  *first = (int) ((gint64) n * group / n_groups);
+  *end = (int) ((gint64) n * (group + 1) / n_groups);
+}
+
 static void
 group_range (const ConvJob *j,
              int            group,
              int           *first,
              int           *end)
 {
-  *first = (int) ((gint64) j->n * group / j->n_groups);
-  *end = (int) ((gint64) j->n * (group + 1) / j->n_groups);
+  sample_group (j->n, j->n_groups, group, first, end);
 }
 
 static float *
@@ -757,11 +770,9 @@ typedef struct
 } PoolJob;
 
 static void
-maxpool_forward_task (int      s,
-                      int      thread,
-                      gpointer data)
+maxpool_forward_sample (const PoolJob *j,
+                        int            s)
 {
-  PoolJob *j = data;
   const TrbLayer *l = j->l;
   gsize in_plane = (gsize) l->in_h * l->in_w;
 
@@ -823,6 +834,19 @@ maxpool_forward_task (int      s,
     }
 }
 
+static void
+maxpool_forward_task (int      group,
+                      int      thread,
+                      gpointer data)
+{
+  PoolJob *j = data;
+  int first, end;
+
+  sample_group (j->n, MIN (j->n, CONV_GROUPS), group, &first, &end);
+  for (int s = first; s < end; s++)
+    maxpool_forward_sample (j, s);
+}
+
 void
 trb_cpu_maxpool_forward (TrbCpuPool     *pool,
                          const TrbLayer *l,
@@ -833,15 +857,13 @@ trb_cpu_maxpool_forward (TrbCpuPool     *pool,
 {
   PoolJob j = { l, n, x, NULL, y, NULL, NULL, argmax };
 
-  trb_cpu_pool_run (pool, n, maxpool_forward_task, &j);
+  trb_cpu_pool_run (pool, MIN (n, CONV_GROUPS), maxpool_forward_task, &j);
 }
 
 static void
-maxpool_backward_task (int      s,
-                       int      thread,
-                       gpointer data)
+maxpool_backward_sample (const PoolJob *j,
+                         int            s)
 {
-  PoolJob *j = data;
   const TrbLayer *l = j->l;
   gsize in_plane = (gsize) l->in_h * l->in_w, out_plane = (gsize) l->out_h * l->out_w;
 
@@ -849,6 +871,19 @@ maxpool_backward_task (int      s,
   for (gsize sc = (gsize) s * l->out_c; sc < (gsize) (s + 1) * l->out_c; sc++)
     for (gsize p = 0; p < out_plane; p++)
       j->dx[sc * in_plane + j->argmax_in[sc * out_plane + p]] += j->dy[sc * out_plane + p];
+}
+
+static void
+maxpool_backward_task (int      group,
+                       int      thread,
+                       gpointer data)
+{
+  PoolJob *j = data;
+  int first, end;
+
+  sample_group (j->n, MIN (j->n, CONV_GROUPS), group, &first, &end);
+  for (int s = first; s < end; s++)
+    maxpool_backward_sample (j, s);
 }
 
 void
@@ -861,7 +896,7 @@ trb_cpu_maxpool_backward (TrbCpuPool     *pool,
 {
   PoolJob j = { l, n, NULL, dy, NULL, dx, argmax, NULL };
 
-  trb_cpu_pool_run (pool, n, maxpool_backward_task, &j);
+  trb_cpu_pool_run (pool, MIN (n, CONV_GROUPS), maxpool_backward_task, &j);
 }
 
 void
