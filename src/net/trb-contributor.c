@@ -445,6 +445,57 @@ dataset_commitment (TrbTrainingSet *data)
   return g_compute_checksum_for_string (G_CHECKSUM_SHA256, material, -1);
 }
 
+/**
+ * trb_contributor_build_update:
+ * @task: the task's description
+ * @trained: the weights after local training
+ * @base: the round's model they were trained from
+ * @base_model: the content address of @base
+ * @data: the data trained on
+ * @epochs: the local epochs run
+ * @train_loss: the last training loss
+ * @error: return location for a #GError
+ *
+ * What a contributor sends: update = trained − base, clipped and noised by the task's privacy
+ * policy, with the base model, sample count, epochs, loss and a salted commitment to the data
+ * as metadata, as safetensors. The app's participation loop and the headless contributor both
+ * build their updates here.
+ *
+ * Returns: (transfer full): the update's bytes, or %NULL when @trained does not match @base
+ */
+GBytes *
+trb_contributor_build_update (JsonObject      *task,
+                              TrbWeights      *trained,
+                              TrbWeights      *base,
+                              const char      *base_model,
+                              TrbTrainingSet  *data,
+                              guint            epochs,
+                              double           train_loss,
+                              GError         **error)
+{
+  g_autoptr(TrbWeights) delta = NULL;
+  g_autofree char *commitment = NULL;
+  g_autofree char *samples = NULL;
+  g_autofree char *epochs_text = NULL;
+  char loss_text[G_ASCII_DTOSTR_BUF_SIZE];
+
+  delta = trb_weights_subtract (trained, base, error);
+  if (delta == NULL)
+    return NULL;
+  apply_privacy_policy (task, delta);
+
+  commitment = dataset_commitment (data);
+  samples = g_strdup_printf ("%" G_GSIZE_FORMAT, trb_training_set_get_n_samples (data));
+  epochs_text = g_strdup_printf ("%u", epochs);
+  g_ascii_formatd (loss_text, sizeof loss_text, "%.6f", train_loss);
+  trb_weights_set_metadata (delta, "base_model", base_model);
+  trb_weights_set_metadata (delta, "samples", samples);
+  trb_weights_set_metadata (delta, "epochs", epochs_text);
+  trb_weights_set_metadata (delta, "train_loss", loss_text);
+  trb_weights_set_metadata (delta, "dataset_commitment", commitment);
+  return trb_weights_to_safetensors (delta);
+}
+
 static gboolean
 save_receipt (TrbContributor  *self,
               JsonObject      *receipt,
@@ -502,7 +553,6 @@ trb_contributor_contribute (TrbContributor  *self,
   g_autoptr(TrbWeights) base = NULL;
   g_autoptr(TrbWeights) downloaded = NULL;
   g_autoptr(TrbWeights) trained = NULL;
-  g_autoptr(TrbWeights) delta = NULL;
   g_autoptr(TrbExecutor) executor = NULL;
   g_autoptr(TrbTrainer) trainer = NULL;
   TrbTrainerConfig config = { 0 };
@@ -511,7 +561,6 @@ trb_contributor_contribute (TrbContributor  *self,
   g_autoptr(GBytes) update = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(JsonObject) receipt = NULL;
-  g_autofree char *commitment = NULL;
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
   const char *model_hash;
   gint64 round_number;
@@ -619,25 +668,10 @@ trb_contributor_contribute (TrbContributor  *self,
   if (trained == NULL)
     return 0;
   loss = trb_trainer_get_last_progress (trainer)->loss;
-  delta = trb_weights_subtract (trained, base, error);
-  if (delta == NULL)
+  update = trb_contributor_build_update (task_obj, trained, base, model_hash, data, epochs, loss,
+                                         error);
+  if (update == NULL)
     return 0;
-  apply_privacy_policy (task_obj, delta);
-
-  commitment = dataset_commitment (data);
-  {
-    g_autofree char *samples = g_strdup_printf ("%" G_GSIZE_FORMAT, trb_training_set_get_n_samples (data));
-    g_autofree char *epochs_text = g_strdup_printf ("%u", epochs);
-    char loss_text[G_ASCII_DTOSTR_BUF_SIZE];
-
-    g_ascii_formatd (loss_text, sizeof loss_text, "%.6f", loss);
-    trb_weights_set_metadata (delta, "base_model", model_hash);
-    trb_weights_set_metadata (delta, "samples", samples);
-    trb_weights_set_metadata (delta, "epochs", epochs_text);
-    trb_weights_set_metadata (delta, "train_loss", loss_text);
-    trb_weights_set_metadata (delta, "dataset_commitment", commitment);
-  }
-  update = trb_weights_to_safetensors (delta);
 
   trb_client_upload_update_async (self->client, task, round_number, update, NULL,
                                   store_result_cb, &result);

@@ -13,6 +13,9 @@
 
 #include <gio/gio.h>
 
+#include <json-glib/json-glib.h>
+
+#include "compute/trb-weights.h"
 #include "net/trb-client.h"
 #include "net/trb-training-set.h"
 #include "store/trb-store.h"
@@ -53,5 +56,14 @@ gboolean        trb_contributor_check_root        (TrbContributor  *self,
 guint           trb_contributor_count_receipts    (TrbContributor  *self,
                                                    gboolean         verified_only);
 gboolean        trb_contributor_is_compromised    (TrbContributor  *self);
+
+GBytes         *trb_contributor_build_update      (JsonObject      *task,
+                                                   TrbWeights      *trained,
+                                                   TrbWeights      *base,
+                                                   const char      *base_model,
+                                                   TrbTrainingSet  *data,
+                                                   guint            epochs,
+                                                   double           train_loss,
+                                                   GError         **error);
 
 G_END_DECLS

@@ -777,21 +777,6 @@ task_number (JsonObject *task,
   return json_node_get_double (node);
 }
 
-static char *
-dataset_commitment (TrbTrainingSet *data)
-{
-  g_autofree char *digest = trb_training_set_compute_digest (data);
-  g_autofree char *salt_hex = NULL;
-  g_autofree char *material = NULL;
-  guint8 salt[16];
-
-  /* A salted commitment to the data: binds the update to it without revealing anything. */
-  randombytes_buf (salt, sizeof salt);
-  salt_hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, salt, sizeof salt);
-  material = g_strconcat (salt_hex, digest, NULL);
-  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, material, -1);
-}
-
 static void
 trained_cb (GObject      *source,
             GAsyncResult *result,
@@ -800,11 +785,10 @@ trained_cb (GObject      *source,
   g_autoptr(TrbParticipation) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(TrbWeights) trained = NULL;
-  g_autoptr(TrbWeights) delta = NULL;
   g_autoptr(GBytes) update = NULL;
-  g_autofree char *commitment = NULL;
   g_autofree char *path = NULL;
-  double clip, noise, loss;
+  guint epochs;
+  double loss;
 
   trained = trb_trainer_run_finish (TRB_TRAINER (source), result, &error);
   if (!self->running)
@@ -819,43 +803,15 @@ trained_cb (GObject      *source,
   g_clear_object (&self->trainer);
   release_device (self);
 
-  delta = trb_weights_subtract (trained, self->base, &error);
-  if (delta == NULL)
+  epochs = (guint) CLAMP (task_number (self->task_obj, "hyper_parameters", "local_epochs", 1),
+                          1, 100);
+  update = trb_contributor_build_update (self->task_obj, trained, self->base, self->model,
+                                         self->data, epochs, loss, &error);
+  if (update == NULL)
     {
       fail (self, error);
       return;
     }
-  /* The task's privacy policy: clip to an L2 norm, then Gaussian noise scaled to it. */
-  clip = CLAMP (task_number (self->task_obj, "privacy_policy", "clip_norm", 0), 0, 1e6);
-  noise = CLAMP (task_number (self->task_obj, "privacy_policy", "noise_multiplier", 0), 0, 100);
-  if (clip > 0)
-    {
-      trb_weights_clip_norm (delta, clip);
-      if (noise > 0)
-        {
-          guint64 noise_seed;
-
-          randombytes_buf (&noise_seed, sizeof noise_seed);
-          trb_weights_add_gaussian_noise (delta, noise * clip, noise_seed);
-        }
-    }
-
-  commitment = dataset_commitment (self->data);
-  {
-    g_autofree char *samples = g_strdup_printf ("%" G_GSIZE_FORMAT,
-                                                trb_training_set_get_n_samples (self->data));
-    g_autofree char *epochs = g_strdup_printf ("%d", (int) CLAMP (task_number (
-      self->task_obj, "hyper_parameters", "local_epochs", 1), 1, 100));
-    char loss_text[G_ASCII_DTOSTR_BUF_SIZE];
-
-    g_ascii_formatd (loss_text, sizeof loss_text, "%.6f", loss);
-    trb_weights_set_metadata (delta, "base_model", self->model);
-    trb_weights_set_metadata (delta, "samples", samples);
-    trb_weights_set_metadata (delta, "epochs", epochs);
-    trb_weights_set_metadata (delta, "train_loss", loss_text);
-    trb_weights_set_metadata (delta, "dataset_commitment", commitment);
-  }
-  update = trb_weights_to_safetensors (delta);
 
   /* Written before it is sent: an upload cut short is sent again byte for byte. */
   path = update_path (self);
