@@ -15,6 +15,7 @@
 
 #include <glib/gi18n.h>
 
+#include "trb-application.h"
 #include "trb-window.h"
 #include "wallet/trb-bip39.h"
 #include "wallet/trb-qr-code.h"
@@ -764,16 +765,25 @@ remove_action (GtkWidget  *widget,
 
 /* Life cycle ---------------------------------------------------------------------------- */
 
+/* The page shows the application's wallets, the ones joining a network creates and uses, so
+ * that a wallet made while joining appears here at once. */
 static void
 open_manager (TrbWalletPage *self)
 {
-  g_autofree char *path = trb_store_default_path ();
+  GApplication *app = g_application_get_default ();
+  g_autofree char *path = NULL;
   g_autoptr(TrbStore) store = NULL;
   g_autoptr(GError) error = NULL;
 
-  store = trb_store_new_for_path (path, &error);
-  if (store != NULL)
-    self->manager = trb_wallet_manager_new (store, &error);
+  if (TRB_IS_APPLICATION (app) && trb_application_get_wallets (TRB_APPLICATION (app)) != NULL)
+    self->manager = g_object_ref (trb_application_get_wallets (TRB_APPLICATION (app)));
+  else
+    {
+      path = trb_store_default_path ();
+      store = trb_store_new_for_path (path, &error);
+      if (store != NULL)
+        self->manager = trb_wallet_manager_new (store, &error);
+    }
   if (self->manager == NULL)
     {
       g_warning ("The wallets could not be loaded: %s", error->message);
