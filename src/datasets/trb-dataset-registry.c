@@ -778,6 +778,32 @@ trb_dataset_registry_dup_salt (TrbDatasetRegistry *self,
  *
  * Returns: (transfer full): the path of the demo's training images
  */
+/**
+ * trb_dataset_dup_display_name:
+ * @registry: (nullable): the registry, to find the name given to a registered dataset
+ * @path: a dataset's path
+ *
+ * What to call the dataset at @path: the demo pictures, a registered dataset's name, or else
+ * the file's name.
+ *
+ * Returns: (transfer full): a name to show
+ */
+char *
+trb_dataset_dup_display_name (TrbDatasetRegistry *registry,
+                              const char         *path)
+{
+  g_autofree char *demo = trb_dataset_dup_demo_path ();
+  TrbDatasetItem *item;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (g_str_equal (path, demo))
+    return g_strdup (_("Demo pictures of clothing"));
+  if (registry != NULL && (item = trb_dataset_registry_lookup (registry, path)) != NULL)
+    return g_strdup (trb_dataset_item_get_name (item));
+  return g_path_get_basename (path);
+}
+
 char *
 trb_dataset_dup_demo_path (void)
 {

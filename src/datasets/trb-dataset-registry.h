@@ -70,5 +70,7 @@ guint               trb_dataset_registry_refresh     (TrbDatasetRegistry       *
 GBytes             *trb_dataset_registry_dup_salt    (TrbDatasetRegistry       *self,
                                                       TrbDatasetItem           *item);
 char               *trb_dataset_dup_demo_path        (void);
+char               *trb_dataset_dup_display_name     (TrbDatasetRegistry       *registry,
+                                                      const char               *path);
 
 G_END_DECLS

@@ -24,9 +24,11 @@
 #include "compute/trb-model-spec.h"
 #include "compute/trb-trainer.h"
 #include "compute/trb-weights.h"
+#include "datasets/trb-dataset-registry.h"
 #include "net/trb-contributor.h"
 #include "ledger/trb-ledger-entry.h"
 #include "net/trb-training-set.h"
+#include "participant/trb-history.h"
 
 #define MAX_RETRY_SECONDS (10 * 60)
 
@@ -348,6 +350,29 @@ save_receipt (TrbParticipation  *self,
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return trb_store_set_error_from_db (self->store, error);
   return TRUE;
+}
+
+/* The History says which of this computer's datasets each of its contributions used; only
+ * this computer knows. */
+static void
+record_dataset (TrbParticipation *self)
+{
+  g_autoptr(TrbHistory) history = NULL;
+  g_autoptr(TrbDatasetRegistry) registry = NULL;
+  g_autofree char *name = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->update_hash == NULL)
+    return;
+  history = trb_history_new (self->store, &error);
+  if (history == NULL)
+    {
+      g_debug ("The dataset of this contribution is not recorded: %s", error->message);
+      return;
+    }
+  registry = trb_dataset_registry_new (self->store, NULL);
+  name = trb_dataset_dup_display_name (registry, self->dataset_path);
+  trb_history_record_dataset (history, self->origin, self->update_hash, name);
 }
 
 /* ---- files of a round in progress --------------------------------------------------------- */
@@ -725,6 +750,7 @@ upload_cb (GObject      *source,
       fail (self, error);
       return;
     }
+  record_dataset (self);
   verify (self);
 }
 

@@ -14,12 +14,14 @@
 #include "trb-history-page.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "participant/trb-history.h"
 #include "participant/trb-participation-manager.h"
 #include "participant/trb-rewards.h"
 #include "trb-application.h"
 #include "trb-chart.h"
+#include "ui/trb-dataset-choices.h"
 
 struct _TrbHistoryPage
 {
@@ -35,7 +37,8 @@ struct _TrbHistoryPage
   GCancellable     *cancellable;
   GHashTable       *notified;
   TrbRewardsPeriod  period;
-  gboolean          synced;
+  guint             syncing;      /* networks being brought up to date */
+  guint             sync_source;  /* while shown: bring them up to date again now and then */
 };
 
 G_DEFINE_FINAL_TYPE (TrbHistoryPage, trb_history_page, ADW_TYPE_BIN)
@@ -497,6 +500,19 @@ append_to_subtitle (AdwActionRow *row,
   adw_action_row_set_subtitle (row, text);
 }
 
+/* Replaces the last line, which said what was under way, with how it ended. */
+static void
+end_subtitle_line (AdwActionRow *row,
+                   const char   *line)
+{
+  const char *subtitle = adw_action_row_get_subtitle (row);
+  const char *last = strrchr (subtitle, '\n');
+  g_autofree char *head = last != NULL ? g_strndup (subtitle, last - subtitle) : NULL;
+  g_autofree char *text = head != NULL ? g_strdup_printf ("%s\n%s", head, line) : g_strdup (line);
+
+  adw_action_row_set_subtitle (row, text);
+}
+
 static void
 model_saved_cb (GObject      *source,
                 GAsyncResult *result,
@@ -547,11 +563,23 @@ evaluated_cb (GObject      *source,
       g_autofree char *line = g_strdup_printf (_("On your data: accuracy %.1f %%"),
                                                accuracy * 100);
 
-      append_to_subtitle (op->row, line);
+      end_subtitle_line (op->row, line);
     }
   else
-    append_to_subtitle (op->row, error->message);
+    end_subtitle_line (op->row, error->message);
   benefit_op_free (op);
+}
+
+static void
+start_evaluation (BenefitOp  *op,
+                  GObject    *button,
+                  const char *path)
+{
+  append_to_subtitle (op->row, _("Evaluating on your data…"));
+  trb_history_evaluate_async (op->self->history, g_object_get_data (button, "origin"),
+                              g_object_get_data (button, "task"),
+                              g_object_get_data (button, "model"), path,
+                              op->self->cancellable, evaluated_cb, op);
 }
 
 static void
@@ -565,21 +593,17 @@ benefit_chooser_response_cb (GtkNativeDialog *dialog,
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
-      const char *origin = g_object_get_data (button, "origin");
-      const char *task = g_object_get_data (button, "task");
-      const char *model = g_object_get_data (button, "model");
-
       op->file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       if (evaluate)
         {
           g_autofree char *path = g_file_get_path (op->file);
 
-          append_to_subtitle (op->row, _("Evaluating on your data…"));
-          trb_history_evaluate_async (op->self->history, origin, task, model, path,
-                                      op->self->cancellable, evaluated_cb, op);
+          start_evaluation (op, button, path);
         }
       else
-        trb_history_download_model_async (op->self->history, origin, model,
+        trb_history_download_model_async (op->self->history, g_object_get_data (button,
+                                                                                 "origin"),
+                                          g_object_get_data (button, "model"),
                                           op->self->cancellable, model_downloaded_cb, op);
     }
   else
@@ -588,18 +612,16 @@ benefit_chooser_response_cb (GtkNativeDialog *dialog,
   g_object_unref (dialog);
 }
 
+/* Picks a file: the model version's destination, or data that is not in the list. */
 static void
-benefit_clicked_cb (GtkButton      *button,
-                    TrbHistoryPage *self)
+choose_benefit_file (BenefitOp *op,
+                     GtkButton *button,
+                     gboolean   evaluate)
 {
-  gboolean evaluate = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "evaluate"));
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (button));
   GtkFileChooserNative *dialog;
-  BenefitOp *op = g_new0 (BenefitOp, 1);
 
-  op->self = g_object_ref (self);
-  op->row = g_object_ref (g_object_get_data (G_OBJECT (button), "row"));
-  dialog = gtk_file_chooser_native_new (evaluate ? _("Pick Your Data (IDX images file)")
+  dialog = gtk_file_chooser_native_new (evaluate ? _("Pick Your Data")
                                                  : _("Save the Model Version"),
                                         GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                         evaluate ? GTK_FILE_CHOOSER_ACTION_OPEN
@@ -617,6 +639,97 @@ benefit_clicked_cb (GtkButton      *button,
   g_object_set_data_full (G_OBJECT (dialog), "button", g_object_ref (button), g_object_unref);
   g_signal_connect (dialog, "response", G_CALLBACK (benefit_chooser_response_cb), op);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+evaluate_dialog_response_cb (AdwMessageDialog *dialog,
+                             const char       *response,
+                             gpointer          user_data)
+{
+  BenefitOp *op = user_data;
+  GtkButton *button = g_object_get_data (G_OBJECT (dialog), "button");
+  GPtrArray *paths = g_object_get_data (G_OBJECT (dialog), "paths");
+  GPtrArray *checks = g_object_get_data (G_OBJECT (dialog), "checks");
+  const char *path = NULL;
+
+  for (guint i = 0; i < checks->len; i++)
+    if (gtk_check_button_get_active (g_ptr_array_index (checks, i)))
+      path = g_ptr_array_index (paths, i);
+
+  if (g_str_equal (response, "evaluate") && path != NULL)
+    start_evaluation (op, G_OBJECT (button), path);
+  else if (g_str_equal (response, "other"))
+    choose_benefit_file (op, button, TRUE);
+  else
+    benefit_op_free (op);
+}
+
+/* Evaluating: one of the data sets on this computer, or another file. */
+static void
+ask_evaluation_data (BenefitOp *op,
+                     GtkButton *button)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (button));
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) checks = g_ptr_array_new ();
+  AdwMessageDialog *dialog;
+  GtkWidget *list = gtk_list_box_new ();
+  GtkCheckButton *group = NULL;
+
+  trb_dataset_choices_fill (names, paths);
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  for (guint i = 0; i < paths->len; i++)
+    {
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *check = gtk_check_button_new ();
+
+      gtk_check_button_set_group (GTK_CHECK_BUTTON (check), group);
+      gtk_check_button_set_active (GTK_CHECK_BUTTON (check), i == 0);
+      group = GTK_CHECK_BUTTON (check);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                     gtk_string_list_get_string (names, i));
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+      gtk_list_box_append (GTK_LIST_BOX (list), row);
+      g_ptr_array_add (checks, check);
+    }
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
+                                                                           : NULL,
+                                                       _("Evaluate This Version"),
+                                                       _("See how well this model version "
+                                                         "recognises data on this computer. "
+                                                         "Nothing is sent.")));
+  adw_message_dialog_set_extra_child (dialog, list);
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "other", _("_Other File…"),
+                                    "evaluate", _("_Evaluate"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "evaluate", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "evaluate");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "button", g_object_ref (button), g_object_unref);
+  g_object_set_data_full (G_OBJECT (dialog), "paths", g_steal_pointer (&paths),
+                          (GDestroyNotify) g_ptr_array_unref);
+  g_object_set_data_full (G_OBJECT (dialog), "checks", g_steal_pointer (&checks),
+                          (GDestroyNotify) g_ptr_array_unref);
+  g_signal_connect (dialog, "response", G_CALLBACK (evaluate_dialog_response_cb), op);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+benefit_clicked_cb (GtkButton      *button,
+                    TrbHistoryPage *self)
+{
+  gboolean evaluate = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "evaluate"));
+  BenefitOp *op = g_new0 (BenefitOp, 1);
+
+  op->self = g_object_ref (self);
+  op->row = g_object_ref (g_object_get_data (G_OBJECT (button), "row"));
+  if (evaluate)
+    ask_evaluation_data (op, button);
+  else
+    choose_benefit_file (op, button, FALSE);
 }
 
 static GtkWidget *
@@ -847,34 +960,64 @@ history_changed_cb (TrbHistory     *history,
   refresh (self);
 }
 
+/* While the page is shown the ledgers are read again now and then, so that rounds that close
+ * and rewards that are credited appear without leaving the page. */
+#define RESYNC_SECONDS 30
+
 static void
 sync_done_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
+  g_autoptr(TrbHistoryPage) self = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!trb_history_sync_finish (TRB_HISTORY (source), result, &error))
     g_debug ("History not brought up to date: %s", error->message);
+  if (self->syncing > 0)
+    self->syncing--;
 }
 
 static void
-page_mapped_cb (TrbHistoryPage *self)
+sync_all (TrbHistoryPage *self)
 {
   g_auto(GStrv) origins = NULL;
   gboolean witness;
 
-  refresh (self);
-  if (self->history == NULL || self->synced)
+  if (self->history == NULL || self->syncing > 0)
     return;
-  self->synced = TRUE;
   witness = self->settings != NULL && g_settings_get_boolean (self->settings,
                                                               "witness-checkpoints");
   origins = trb_history_list_origins (self->history);
   for (guint i = 0; origins[i] != NULL; i++)
     if (!trb_history_is_halted (self->history, origins[i]))
-      trb_history_sync_async (self->history, origins[i], NULL, witness, self->cancellable,
-                              sync_done_cb, NULL);
+      {
+        self->syncing++;
+        trb_history_sync_async (self->history, origins[i], NULL, witness, self->cancellable,
+                                sync_done_cb, g_object_ref (self));
+      }
+}
+
+static gboolean
+resync_cb (gpointer user_data)
+{
+  sync_all (TRB_HISTORY_PAGE (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+page_mapped_cb (TrbHistoryPage *self)
+{
+  refresh (self);
+  sync_all (self);
+  if (self->sync_source == 0)
+    self->sync_source = g_timeout_add_seconds (RESYNC_SECONDS, resync_cb, self);
+}
+
+static void
+page_unmapped_cb (TrbHistoryPage *self)
+{
+  g_clear_handle_id (&self->sync_source, g_source_remove);
 }
 
 static void
@@ -883,6 +1026,7 @@ trb_history_page_dispose (GObject *object)
   TrbHistoryPage *self = TRB_HISTORY_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->sync_source, g_source_remove);
   if (self->history != NULL)
     g_signal_handlers_disconnect_by_data (self->history, self);
   g_clear_object (&self->history);
@@ -941,5 +1085,6 @@ trb_history_page_init (TrbHistoryPage *self)
   else
     g_signal_connect (self->history, "changed", G_CALLBACK (history_changed_cb), self);
   g_signal_connect (self, "map", G_CALLBACK (page_mapped_cb), NULL);
+  g_signal_connect (self, "unmap", G_CALLBACK (page_unmapped_cb), NULL);
   refresh (self);
 }

@@ -18,6 +18,7 @@
 
 #include "compute/trb-model-spec.h"
 #include "datasets/trb-dataset-registry.h"
+#include "ui/trb-dataset-choices.h"
 #include "net/trb-client.h"
 #include "participant/trb-invite.h"
 #include "trb-application.h"
@@ -399,10 +400,6 @@ fill_choices (TrbJoinDialog *self)
   TrbWalletManager *wallets = trb_application_get_wallets (app);
   g_autoptr(GtkStringList) wallet_names = gtk_string_list_new (NULL);
   g_autoptr(GtkStringList) dataset_names = gtk_string_list_new (NULL);
-  g_autofree char *demo = trb_dataset_dup_demo_path ();
-  g_autofree char *store_path = trb_store_default_path ();
-  g_autoptr(TrbStore) store = NULL;
-  g_autoptr(TrbDatasetRegistry) registry = NULL;
   TrbWallet *preferred = wallets != NULL ? trb_wallet_manager_get_default (wallets) : NULL;
   guint selected = 0;
 
@@ -424,24 +421,7 @@ fill_choices (TrbJoinDialog *self)
   adw_combo_row_set_model (self->wallet_row, G_LIST_MODEL (wallet_names));
   adw_combo_row_set_selected (self->wallet_row, selected);
 
-  gtk_string_list_append (dataset_names, _("Demo pictures of clothing"));
-  g_ptr_array_add (self->dataset_paths, g_steal_pointer (&demo));
-  store = trb_store_new_for_path (store_path, NULL);
-  if (store != NULL)
-    registry = trb_dataset_registry_new (store, NULL);
-  for (guint i = 0; registry != NULL && i < g_list_model_get_n_items (G_LIST_MODEL (registry));
-       i++)
-    {
-      g_autoptr(TrbDatasetItem) item = g_list_model_get_item (G_LIST_MODEL (registry), i);
-
-      /* The loop trains on IDX image files. */
-      if (trb_dataset_item_get_format (item) != TRB_DATASET_FORMAT_IDX ||
-          g_str_equal (trb_dataset_item_get_path (item), g_ptr_array_index (self->dataset_paths,
-                                                                            0)))
-        continue;
-      gtk_string_list_append (dataset_names, trb_dataset_item_get_name (item));
-      g_ptr_array_add (self->dataset_paths, g_strdup (trb_dataset_item_get_path (item)));
-    }
+  trb_dataset_choices_fill (dataset_names, self->dataset_paths);
   adw_combo_row_set_model (self->dataset_row, G_LIST_MODEL (dataset_names));
 }
 

@@ -100,6 +100,34 @@ def main():
             lambda n: n.roleName == "label" and "not backed up yet" in (n.name or ""),
             retry=False, requireResult=False), what="the new wallet")
 
+        # History: a verified model version can be evaluated on the demo pictures, picked
+        # from the data on this computer.
+        app.show_area("History")
+        d.wait_for(lambda: app.node.findChild(
+            lambda n: n.roleName == "label" and "Round 1 of “fashion-mnist”" in (n.name or ""),
+            retry=False, requireResult=False), timeout=60, what="round 1 in the History")
+        app.find("label", contains="Trained on Demo pictures of clothing")
+        d.screenshot("join-6-history")
+        section = d.wait_for(lambda: app.node.findChild(
+            lambda n: n.name == "Provenance" and "click" in n.actions,
+            retry=False, requireResult=False), what="the Provenance section")
+        app.click(section)
+        button = d.wait_for(lambda: app.node.findChild(
+            lambda n: n.name == "Evaluate on My Data" and n.roleName == "push button"
+            and n.sensitive, retry=False, requireResult=False), timeout=120,
+            what="a verified model version to evaluate")
+        app.click(button)
+        dialog = app.window("Evaluate This Version")
+        app.find("label", "Demo pictures of clothing", within=dialog)
+        d.screenshot("join-7-evaluate")
+        app.click(app.find("push button", contains="Evaluate", within=dialog))
+        result = d.wait_for(lambda: app.node.findChild(
+            lambda n: n.roleName == "label" and "On your data: accuracy" in (n.name or ""),
+            retry=False, requireResult=False), timeout=60, what="the evaluation's result")
+        assert "Evaluating" not in result.name, result.name
+        print(f"History: “{result.name.splitlines()[-1]}”")
+        d.screenshot("join-8-evaluated")
+
         # Window closed, background on: the next round is still contributed.
         app.close_window("Tributary")
         d.wait_for(lambda: "Round 2 contributed" in contributed_rounds(store), timeout=120,
