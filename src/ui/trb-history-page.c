@@ -377,7 +377,23 @@ add_rewards (TrbHistoryPage *self,
   gtk_box_append (self->target, group);
 
   frame = gtk_frame_new (NULL);
-  gtk_frame_set_child (GTK_FRAME (frame), make_chart (records, self->period));
+  if (records->len > 0)
+    gtk_frame_set_child (GTK_FRAME (frame), make_chart (records, self->period));
+  else
+    {
+      GtkWidget *empty = gtk_label_new (_("No verified rewards yet. They appear here once a "
+                                          "round you contributed to has closed and its reward "
+                                          "is in the network’s ledger."));
+
+      gtk_label_set_wrap (GTK_LABEL (empty), TRUE);
+      gtk_label_set_justify (GTK_LABEL (empty), GTK_JUSTIFY_CENTER);
+      gtk_widget_add_css_class (empty, "dim-label");
+      gtk_widget_set_margin_top (empty, 24);
+      gtk_widget_set_margin_bottom (empty, 24);
+      gtk_widget_set_margin_start (empty, 24);
+      gtk_widget_set_margin_end (empty, 24);
+      gtk_frame_set_child (GTK_FRAME (frame), empty);
+    }
   gtk_widget_add_css_class (frame, "view");
   gtk_box_append (self->target, frame);
 }
@@ -933,7 +949,8 @@ refresh (TrbHistoryPage *self)
 
   self->target = GTK_BOX (gtk_box_new (GTK_ORIENTATION_VERTICAL, 24));
   add_rewards (self, records);
-  add_entries (self, records);
+  if (records->len > 0)
+    add_entries (self, records);
   add_reconciliation (self);
   gtk_stack_add_titled (GTK_STACK (sections), GTK_WIDGET (self->target), "rewards",
                         _("Rewards"));
