@@ -408,14 +408,30 @@ policy_value (JsonObject *task,
   return json_node_get_double (node);
 }
 
-/* The task's privacy policy: the update is clipped to an L2 norm of clip_norm, then Gaussian
- * noise of standard deviation noise_multiplier × clip_norm is added to every value. */
+/**
+ * trb_contributor_read_privacy_policy:
+ * @task: the task's description
+ * @clip_norm: (out): the L2 norm updates are clipped to, 0 for none
+ * @noise_multiplier: (out): the noise's standard deviation as a multiple of @clip_norm
+ *
+ * The task's privacy policy, within sane bounds.
+ */
+void
+trb_contributor_read_privacy_policy (JsonObject *task,
+                                     double     *clip_norm,
+                                     double     *noise_multiplier)
+{
+  *clip_norm = CLAMP (policy_value (task, "privacy_policy", "clip_norm"), 0, 1e6);
+  *noise_multiplier = CLAMP (policy_value (task, "privacy_policy", "noise_multiplier"), 0, 100);
+}
+
+/* The update is clipped to an L2 norm of @clip, then Gaussian noise of standard deviation
+ * @noise × @clip is added to every value. */
 static void
-apply_privacy_policy (JsonObject *task,
+apply_privacy_policy (double      clip,
+                      double      noise,
                       TrbWeights *update)
 {
-  double clip = CLAMP (policy_value (task, "privacy_policy", "clip_norm"), 0, 1e6);
-  double noise = CLAMP (policy_value (task, "privacy_policy", "noise_multiplier"), 0, 100);
   guint64 seed;
 
   if (clip <= 0)
@@ -447,7 +463,8 @@ dataset_commitment (TrbTrainingSet *data)
 
 /**
  * trb_contributor_build_update:
- * @task: the task's description
+ * @clip_norm: the privacy policy's clipping norm (see trb_contributor_read_privacy_policy())
+ * @noise_multiplier: and its noise multiplier
  * @trained: the weights after local training
  * @base: the round's model they were trained from
  * @base_model: the content address of @base
@@ -459,12 +476,14 @@ dataset_commitment (TrbTrainingSet *data)
  * What a contributor sends: update = trained − base, clipped and noised by the task's privacy
  * policy, with the base model, sample count, epochs, loss and a salted commitment to the data
  * as metadata, as safetensors. The app's participation loop and the headless contributor both
- * build their updates here.
+ * build their updates here. It hashes the whole dataset: call it from a worker thread where a
+ * main loop must stay responsive.
  *
  * Returns: (transfer full): the update's bytes, or %NULL when @trained does not match @base
  */
 GBytes *
-trb_contributor_build_update (JsonObject      *task,
+trb_contributor_build_update (double           clip_norm,
+                              double           noise_multiplier,
                               TrbWeights      *trained,
                               TrbWeights      *base,
                               const char      *base_model,
@@ -482,7 +501,7 @@ trb_contributor_build_update (JsonObject      *task,
   delta = trb_weights_subtract (trained, base, error);
   if (delta == NULL)
     return NULL;
-  apply_privacy_policy (task, delta);
+  apply_privacy_policy (clip_norm, noise_multiplier, delta);
 
   commitment = dataset_commitment (data);
   samples = g_strdup_printf ("%" G_GSIZE_FORMAT, trb_training_set_get_n_samples (data));
@@ -565,7 +584,7 @@ trb_contributor_contribute (TrbContributor  *self,
   const char *model_hash;
   gint64 round_number;
   guint epochs, batch;
-  double lr, loss;
+  double lr, loss, clip_norm, noise_multiplier;
   JsonNode *model_node;
 
   g_return_val_if_fail (TRB_IS_CONTRIBUTOR (self), 0);
@@ -668,8 +687,9 @@ trb_contributor_contribute (TrbContributor  *self,
   if (trained == NULL)
     return 0;
   loss = trb_trainer_get_last_progress (trainer)->loss;
-  update = trb_contributor_build_update (task_obj, trained, base, model_hash, data, epochs, loss,
-                                         error);
+  trb_contributor_read_privacy_policy (task_obj, &clip_norm, &noise_multiplier);
+  update = trb_contributor_build_update (clip_norm, noise_multiplier, trained, base, model_hash,
+                                         data, epochs, loss, error);
   if (update == NULL)
     return 0;
 

@@ -57,7 +57,11 @@ guint           trb_contributor_count_receipts    (TrbContributor  *self,
                                                    gboolean         verified_only);
 gboolean        trb_contributor_is_compromised    (TrbContributor  *self);
 
-GBytes         *trb_contributor_build_update      (JsonObject      *task,
+void            trb_contributor_read_privacy_policy (JsonObject    *task,
+                                                     double        *clip_norm,
+                                                     double        *noise_multiplier);
+GBytes         *trb_contributor_build_update      (double           clip_norm,
+                                                   double           noise_multiplier,
                                                    TrbWeights      *trained,
                                                    TrbWeights      *base,
                                                    const char      *base_model,

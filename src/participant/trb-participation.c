@@ -803,6 +803,74 @@ task_number (JsonObject *task,
   return json_node_get_double (node);
 }
 
+/* Building the update hashes the whole dataset for its commitment and writes the file: on a
+ * worker thread, so that a large dataset never stalls the window. */
+typedef struct
+{
+  double          clip_norm;
+  double          noise_multiplier;
+  TrbWeights     *trained;
+  TrbWeights     *base;
+  char           *model;
+  TrbTrainingSet *data;
+  guint           epochs;
+  double          loss;
+  char           *path;
+} BuildData;
+
+static void
+build_data_free (BuildData *d)
+{
+  g_clear_object (&d->trained);
+  g_clear_object (&d->base);
+  g_free (d->model);
+  g_clear_object (&d->data);
+  g_free (d->path);
+  g_free (d);
+}
+
+static void
+build_update_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  BuildData *d = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) update = NULL;
+
+  update = trb_contributor_build_update (d->clip_norm, d->noise_multiplier, d->trained, d->base,
+                                         d->model, d->data, d->epochs, d->loss, &error);
+  /* Written before it is sent: an upload cut short is sent again byte for byte. */
+  if (update == NULL ||
+      !g_file_set_contents (d->path, g_bytes_get_data (update, NULL), g_bytes_get_size (update),
+                            &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, g_steal_pointer (&update), (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+update_built_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(TrbParticipation) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) update = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (!self->running)
+    return;
+  if (update == NULL)
+    {
+      fail (self, error);
+      return;
+    }
+  g_free (self->update_hash);
+  self->update_hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, update);
+  upload (self);
+}
+
 static void
 trained_cb (GObject      *source,
             GAsyncResult *result,
@@ -811,10 +879,8 @@ trained_cb (GObject      *source,
   g_autoptr(TrbParticipation) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(TrbWeights) trained = NULL;
-  g_autoptr(GBytes) update = NULL;
-  g_autofree char *path = NULL;
-  guint epochs;
-  double loss;
+  g_autoptr(GTask) task = NULL;
+  BuildData *d;
 
   trained = trb_trainer_run_finish (TRB_TRAINER (source), result, &error);
   if (!self->running)
@@ -824,33 +890,26 @@ trained_cb (GObject      *source,
       fail (self, error);
       return;
     }
-  loss = trb_trainer_get_last_progress (self->trainer)->loss;
+  d = g_new0 (BuildData, 1);
+  d->loss = trb_trainer_get_last_progress (self->trainer)->loss;
   self->resumed_epoch = trb_trainer_get_resumed_epoch (self->trainer);
   g_clear_object (&self->trainer);
   release_device (self);
 
-  epochs = (guint) CLAMP (task_number (self->task_obj, "hyper_parameters", "local_epochs", 1),
-                          1, 100);
-  update = trb_contributor_build_update (self->task_obj, trained, self->base, self->model,
-                                         self->data, epochs, loss, &error);
-  if (update == NULL)
-    {
-      fail (self, error);
-      return;
-    }
-
-  /* Written before it is sent: an upload cut short is sent again byte for byte. */
-  path = update_path (self);
-  if (!g_file_set_contents (path, g_bytes_get_data (update, NULL), g_bytes_get_size (update),
-                            &error))
-    {
-      fail (self, error);
-      return;
-    }
-  g_free (self->update_hash);
-  self->update_hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, update);
-  self->progress = 1.0;
-  upload (self);
+  trb_contributor_read_privacy_policy (self->task_obj, &d->clip_norm, &d->noise_multiplier);
+  d->trained = g_steal_pointer (&trained);
+  d->base = g_object_ref (self->base);
+  d->model = g_strdup (self->model);
+  d->data = g_object_ref (self->data);
+  d->epochs = (guint) CLAMP (task_number (self->task_obj, "hyper_parameters", "local_epochs", 1),
+                             1, 100);
+  d->path = update_path (self);
+  /* The device is free for another network; what is left is sending. Should the app stop
+   * before the file is written, upload() finds no file and the round is trained again. */
+  set_state (self, TRB_PARTICIPATION_STATE_UPLOADING);
+  task = g_task_new (self, self->cancellable, update_built_cb, g_object_ref (self));
+  g_task_set_task_data (task, d, (GDestroyNotify) build_data_free);
+  g_task_run_in_thread (task, build_update_thread);
 }
 
 static void
