@@ -757,7 +757,7 @@ trb_cpu_conv2d_backward (TrbCpuPool     *pool,
     }
 }
 
-typedef struct
+typedef struct _PoolJob
 {
   const TrbLayer *l;
   int             n;
@@ -767,7 +767,23 @@ typedef struct
   float          *dx;
   const gint32   *argmax_in;
   gint32         *argmax;
+  void          (*per_sample) (const struct _PoolJob *j,
+                               int                    s);
 } PoolJob;
+
+/* A group of samples, as the convolutions split the batch. */
+static void
+pool_group_task (int      group,
+                 int      thread,
+                 gpointer data)
+{
+  PoolJob *j = data;
+  int first, end;
+
+  sample_group (j->n, MIN (j->n, CONV_GROUPS), group, &first, &end);
+  for (int s = first; s < end; s++)
+    j->per_sample (j, s);
+}
 
 static void
 maxpool_forward_sample (const PoolJob *j,
@@ -834,19 +850,6 @@ maxpool_forward_sample (const PoolJob *j,
     }
 }
 
-static void
-maxpool_forward_task (int      group,
-                      int      thread,
-                      gpointer data)
-{
-  PoolJob *j = data;
-  int first, end;
-
-  sample_group (j->n, MIN (j->n, CONV_GROUPS), group, &first, &end);
-  for (int s = first; s < end; s++)
-    maxpool_forward_sample (j, s);
-}
-
 void
 trb_cpu_maxpool_forward (TrbCpuPool     *pool,
                          const TrbLayer *l,
@@ -855,9 +858,9 @@ trb_cpu_maxpool_forward (TrbCpuPool     *pool,
                          float          *y,
                          gint32         *argmax)
 {
-  PoolJob j = { l, n, x, NULL, y, NULL, NULL, argmax };
+  PoolJob j = { l, n, x, NULL, y, NULL, NULL, argmax, maxpool_forward_sample };
 
-  trb_cpu_pool_run (pool, MIN (n, CONV_GROUPS), maxpool_forward_task, &j);
+  trb_cpu_pool_run (pool, MIN (n, CONV_GROUPS), pool_group_task, &j);
 }
 
 static void
@@ -873,19 +876,6 @@ maxpool_backward_sample (const PoolJob *j,
       j->dx[sc * in_plane + j->argmax_in[sc * out_plane + p]] += j->dy[sc * out_plane + p];
 }
 
-static void
-maxpool_backward_task (int      group,
-                       int      thread,
-                       gpointer data)
-{
-  PoolJob *j = data;
-  int first, end;
-
-  sample_group (j->n, MIN (j->n, CONV_GROUPS), group, &first, &end);
-  for (int s = first; s < end; s++)
-    maxpool_backward_sample (j, s);
-}
-
 void
 trb_cpu_maxpool_backward (TrbCpuPool     *pool,
                           const TrbLayer *l,
@@ -894,9 +884,9 @@ trb_cpu_maxpool_backward (TrbCpuPool     *pool,
                           const float    *dy,
                           float          *dx)
 {
-  PoolJob j = { l, n, NULL, dy, NULL, dx, argmax, NULL };
+  PoolJob j = { l, n, NULL, dy, NULL, dx, argmax, NULL, maxpool_backward_sample };
 
-  trb_cpu_pool_run (pool, MIN (n, CONV_GROUPS), maxpool_backward_task, &j);
+  trb_cpu_pool_run (pool, MIN (n, CONV_GROUPS), pool_group_task, &j);
 }
 
 void
