@@ -160,16 +160,17 @@ fake_dbus_service_get_connection (FakeDBusService *self)
   return self->connection;
 }
 
+/* Takes @name on @connection, which must not be queued behind another owner. */
 void
-fake_dbus_service_own_name (FakeDBusService *self,
-                            const char      *name)
+fake_dbus_own_name (GDBusConnection *connection,
+                    const char      *name)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;
   guint32 result = 0;
 
   /* 4: DBUS_NAME_FLAG_DO_NOT_QUEUE; 1: DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER. */
-  reply = g_dbus_connection_call_sync (self->connection, "org.freedesktop.DBus",
+  reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus",
                                        "/org/freedesktop/DBus", "org.freedesktop.DBus",
                                        "RequestName", g_variant_new ("(su)", name, 4),
                                        G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1,
@@ -177,6 +178,13 @@ fake_dbus_service_own_name (FakeDBusService *self,
   g_assert_no_error (error);
   g_variant_get (reply, "(u)", &result);
   g_assert_cmpuint (result, ==, 1);
+}
+
+void
+fake_dbus_service_own_name (FakeDBusService *self,
+                            const char      *name)
+{
+  fake_dbus_own_name (self->connection, name);
 }
 
 void

@@ -56,4 +56,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeDBusService, fake_dbus_service_free)
       }                                                                          \
   } G_STMT_END
 
+void             fake_dbus_own_name               (GDBusConnection *connection,
+                                                   const char      *name);
+
 G_END_DECLS

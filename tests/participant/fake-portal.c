@@ -271,24 +271,6 @@ method_call_cb (GDBusConnection       *connection,
 
 static const GDBusInterfaceVTable portal_vtable = { method_call_cb, get_property_cb, NULL };
 
-static void
-own_portal_name (FakePortal *self)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  guint32 result = 0;
-
-  /* 4: DBUS_NAME_FLAG_DO_NOT_QUEUE; 1: DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER. */
-  reply = g_dbus_connection_call_sync (self->connection, "org.freedesktop.DBus",
-                                       "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                       "RequestName", g_variant_new ("(su)", PORTAL_NAME, 4),
-                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1,
-                                       NULL, &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(u)", &result);
-  g_assert_cmpuint (result, ==, 1);
-}
-
 static gpointer
 portal_thread (gpointer user_data)
 {
@@ -310,7 +292,7 @@ portal_thread (gpointer user_data)
                                                                   NULL, &error);
       g_assert_no_error (error);
     }
-  own_portal_name (self);
+  fake_dbus_own_name (self->connection, PORTAL_NAME);
 
   g_mutex_lock (&self->mutex);
   self->ready = TRUE;
