@@ -34,6 +34,9 @@
 #define TARGET_SUBMIT_US 5000.0
 /* Host-visible memory through which buffers the host cannot map are filled and read. */
 #define STAGING_BYTES ((gsize) 8 * 1024 * 1024)
+/* Timestamps of the per-dispatch profile (TRB_VULKAN_PROFILE=1): one before the first dispatch
+ * of a recording and one after each, for recordings of up to this many dispatches. */
+#define PROFILE_QUERIES 1024
 
 enum
 {
@@ -81,6 +84,8 @@ typedef struct
   gboolean         indexed;
   guint64          last_used;
   guint            dispatches;
+  GPtrArray       *labels;     /* the profile's name of each dispatch, when profiling */
+  GArray          *profile_us; /* the device time of each dispatch (double), run after run */
 } Recording;
 
 typedef struct
@@ -129,6 +134,8 @@ struct _TrbVulkanExecutor
   guint             dispatches_per_step;
 
   VkQueryPool       queries;       /* two timestamps around every recorded submission */
+  VkQueryPool       profile;       /* per-dispatch timestamps, only with TRB_VULKAN_PROFILE=1 */
+  gboolean          profiling;
   guint64           timestamp_mask;
   int               steps_per_submit;
   int               forced_steps;  /* 0: adapt steps_per_submit to TARGET_SUBMIT_US */
@@ -152,6 +159,49 @@ dev (TrbVulkanExecutor *self)
   return trb_vulkan_context_get_device (self->ctx);
 }
 
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* Prints the median device time of each dispatch of a profiled recording to stderr (the
+ * median, since a shared machine makes some runs slow). */
+static void
+print_profile (Recording *rec)
+{
+  guint n, runs;
+  g_autofree double *median = NULL;
+  g_autofree double *one = NULL;
+  double total = 0;
+
+  if (rec->labels == NULL || rec->profile_us == NULL || rec->labels->len == 0)
+    return;
+  n = rec->labels->len;
+  runs = rec->profile_us->len / n;
+  if (runs == 0)
+    return;
+  median = g_new (double, n);
+  one = g_new (double, runs);
+  for (guint i = 0; i < n; i++)
+    {
+      for (guint j = 0; j < runs; j++)
+        one[j] = g_array_index (rec->profile_us, double, (gsize) j * n + i);
+      qsort (one, runs, sizeof *one, compare_doubles);
+      median[i] = one[runs / 2];
+      total += median[i];
+    }
+  g_printerr ("Vulkan profile: %s, batch %d, %d step%s a submission, %u runs, medians "
+              "adding up to %.1f us\n", rec->train ? "training" : "evaluation", rec->n, rec->k,
+              rec->k > 1 ? "s" : "", runs, total);
+  for (guint i = 0; i < n; i++)
+    g_printerr ("  %3u  %-40s %9.1f us %5.1f%%\n", i, (const char *) rec->labels->pdata[i],
+                median[i], total > 0 ? 100 * median[i] / total : 0);
+}
+
 static void
 release (TrbVulkanExecutor *self)
 {
@@ -164,6 +214,9 @@ release (TrbVulkanExecutor *self)
     vkDeviceWaitIdle (d);
   for (guint i = 0; i < N_RECORDINGS; i++)
     {
+      print_profile (&self->rec[i]);
+      g_clear_pointer (&self->rec[i].labels, g_ptr_array_unref);
+      g_clear_pointer (&self->rec[i].profile_us, g_array_unref);
       if (self->rec[i].pool != VK_NULL_HANDLE)
         vkDestroyDescriptorPool (d, self->rec[i].pool, NULL);
       memset (&self->rec[i], 0, sizeof self->rec[i]);
@@ -171,6 +224,9 @@ release (TrbVulkanExecutor *self)
   if (self->queries != VK_NULL_HANDLE)
     vkDestroyQueryPool (d, self->queries, NULL);
   self->queries = VK_NULL_HANDLE;
+  if (self->profile != VK_NULL_HANDLE)
+    vkDestroyQueryPool (d, self->profile, NULL);
+  self->profile = VK_NULL_HANDLE;
   if (self->cmd_pool != VK_NULL_HANDLE)
     vkDestroyCommandPool (d, self->cmd_pool, NULL);
   self->cmd_pool = VK_NULL_HANDLE;
@@ -229,6 +285,7 @@ static void
 trb_vulkan_executor_init (TrbVulkanExecutor *self)
 {
   self->steps_per_submit = 1;
+  self->profiling = g_strcmp0 (g_getenv ("TRB_VULKAN_PROFILE"), "1") == 0;
   self->force_staging = g_strcmp0 (g_getenv ("TRB_VULKAN_FORCE_STAGING"), "1") == 0;
   if (g_strcmp0 (g_getenv ("TRB_VULKAN_GEMM"), "tiled") == 0)
     self->gemm_profile = TRB_VULKAN_GEMM_TILED;
@@ -686,6 +743,7 @@ typedef struct
   gboolean           failed;
   gboolean           train;
   int                j;          /* the step being recorded, of rec->k */
+  char               label[64];  /* the next dispatch's name in the profile, if not its kernel */
 } Rec;
 
 static Range
@@ -809,6 +867,13 @@ dispatch (Rec         *r,
   vkCmdPipelineBarrier (r->rec->cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
                         VK_PIPELINE_STAGE_HOST_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1,
                         &barrier, 0, NULL, 0, NULL);
+  if (r->rec->labels != NULL && r->rec->dispatches + 1 < PROFILE_QUERIES)
+    {
+      vkCmdWriteTimestamp (r->rec->cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, self->profile,
+                           r->rec->dispatches + 1);
+      g_ptr_array_add (r->rec->labels, g_strdup (r->label[0] ? r->label : kernel));
+    }
+  r->label[0] = '\0';
   r->rec->dispatches++;
 }
 
@@ -838,6 +903,7 @@ typedef struct
   gint32 a_bs, b_bs, c_bs;
   gint32 ldc, flags;
   float  alpha;
+  gint32 w_off, bias_off;   /* the fused update's parameters, in floats */
 } GemmPush;
 
 /* Which vec4 kernel, if any, can read both operands four floats at a time: every size, stride
@@ -896,9 +962,47 @@ gemm (Rec      *r,
   if (mask.buf == NULL)
     storage[2] = c;
   p->alpha = p->alpha == 0 ? 1.0f : p->alpha;
+  if (r->rec->labels != NULL)
+    g_snprintf (r->label, sizeof r->label, "%s %dx%dx%d%s", kernel, p->m, p->n, p->k,
+                batch > 1 ? " (batched)" : "");
   dispatch (r, kernel, storage, 3, a, b, FALSE, p, sizeof *p,
             (guint) ((p->n + tn * 8 - 1) / (tn * 8)), (guint) ((p->m + tm * 8 - 1) / (tm * 8)),
             (guint) MAX (batch, 1));
+}
+
+/* A dense layer's weight gradient Wg[out×in] = dYᵀ·X fused with the optimizer: the gradient,
+ * and the bias gradient Σ dY summed along the way, go straight into the update of the layer's
+ * weights and bias (at p->w_off and p->bias_off) and of their optimizer state, so that neither
+ * is written out and read back, the bias needs no reduction and the layer no optimizer pass. */
+static void
+gemm_update (Rec      *r,
+             GemmPush *p,
+             Buf      *a,
+             Buf      *b)
+{
+  TrbVulkanExecutor *self = r->self;
+  const char *vec4 = gemm_vec4_kernel (p);
+  gboolean tn = vec4 != NULL && strcmp (vec4, "gemm-vec4-tn") == 0 && p->w_off % 4 == 0 &&
+                p->bias_off % 4 == 0 && p->ldc % 4 == 0;
+  const char *kernel = tn ? "gemm-vec4-tn-update" : "gemm-update";
+  int tile = tn ? 8 : 4;
+  Range storage[4] = { whole (self->params), whole (self->m), whole (self->v),
+                       whole (self->anchor) };
+
+  p->alpha = p->alpha == 0 ? 1.0f : p->alpha;
+  if (r->rec->labels != NULL)
+    g_snprintf (r->label, sizeof r->label, "%s %dx%dx%d", kernel, p->m, p->n, p->k);
+  dispatch (r, kernel, storage, 4, a, b, TRUE, p, sizeof *p,
+            (guint) ((p->n + tile * 8 - 1) / (tile * 8)),
+            (guint) ((p->m + tile * 8 - 1) / (tile * 8)), 1);
+}
+
+/* Whether dense layers update their parameters in their weight-gradient GEMM (the texel
+ * profile; the GPU profile keeps the separate gradient, reduction and optimizer passes). */
+static gboolean
+fuses_dense_update (TrbVulkanExecutor *self)
+{
+  return !use_tiled_gemm (self);
 }
 
 static gsize
@@ -1077,6 +1181,9 @@ record_backward (Rec *r,
   TrbVulkanExecutor *self = r->self;
   Buf *dcur = self->d_a, *dnext = self->d_b;
   gboolean masked = FALSE;
+  gboolean fused = fuses_dense_update (self);
+  guint n_tensors = trb_weights_get_n_tensors (self->layout);
+  g_autofree gboolean *updated = g_new0 (gboolean, n_tensors);
 
   for (int i = (int) self->n_layers - 1; i >= 0; i--)
     {
@@ -1097,9 +1204,15 @@ record_backward (Rec *r,
             Range st[2] = { part (dcur, 0, (gsize) n * out),
                             part (self->grads, self->param_off[l->bias_index], out) };
 
-            gemm (r, &pw, part (self->grads, self->param_off[l->weight_index], (gsize) out * in),
-                  dcur, self->acts[i], (Range) { 0 }, (Range) { 0 }, 1);
-            dispatch (r, "reduce", st, 2, NULL, NULL, FALSE, rp, sizeof rp, (guint) out, 1, 1);
+            if (!fused)
+              {
+                gemm (r, &pw, part (self->grads, self->param_off[l->weight_index],
+                                    (gsize) out * in),
+                      dcur, self->acts[i], (Range) { 0 }, (Range) { 0 }, 1);
+                dispatch (r, "reduce", st, 2, NULL, NULL, FALSE, rp, sizeof rp, (guint) out,
+                          1, 1);
+              }
+            /* The data gradient reads the weights before the fused update changes them. */
             if (need_dx)
               {
                 GemmPush pd = { n, in, out, 0, out, 1, (gint32) self->param_off[l->weight_index],
@@ -1110,6 +1223,12 @@ record_backward (Rec *r,
                       (Range) { 0 }, 1);
                 masked = mask_next;
                 swap = TRUE;
+              }
+            if (fused)
+              {
+                pw.w_off = (gint32) self->param_off[l->weight_index];
+                pw.bias_off = (gint32) self->param_off[l->bias_index];
+                gemm_update (r, &pw, dcur, self->acts[i]);
               }
           }
           break;
@@ -1194,13 +1313,37 @@ record_backward (Rec *r,
         }
     }
 
-  {
-    gint32 push = (gint32) self->param_total;
-    Range st[5] = { whole (self->params), whole (self->grads), whole (self->m), whole (self->v),
-                    whole (self->anchor) };
+  /* The optimizer takes the parameters the GEMMs did not update, one dispatch for each run of
+   * neighbouring tensors (all of them on the GPU profile, none for a model of dense layers). */
+  for (guint i = 0; i < self->n_layers && fused; i++)
+    {
+      const TrbLayer *l = trb_model_spec_get_layer (self->spec, i);
 
-    dispatch_elements (r, "optimizer", st, 5, TRUE, &push, sizeof push, self->param_total);
-  }
+      if (l->kind == TRB_LAYER_DENSE)
+        updated[l->weight_index] = updated[l->bias_index] = TRUE;
+    }
+  for (guint t = 0; t < n_tensors; )
+    {
+      guint end = t;
+      gsize first = self->param_off[t], last;
+      gint32 push[2];
+      Range st[5] = { whole (self->params), whole (self->grads), whole (self->m),
+                      whole (self->v), whole (self->anchor) };
+
+      if (updated[t])
+        {
+          t++;
+          continue;
+        }
+      while (end + 1 < n_tensors && !updated[end + 1])
+        end++;
+      last = end + 1 < n_tensors ? self->param_off[end + 1] : self->param_total;
+      /* Offsets and sizes are multiples of TENSOR_ALIGN, so of four. */
+      push[0] = (gint32) ((last - first) / 4);
+      push[1] = (gint32) (first / 4);
+      dispatch_elements (r, "optimizer", st, 5, TRUE, push, sizeof push, (last - first) / 4);
+      t = end + 1;
+    }
 }
 
 /* The recording of @k steps (k ≥ 1) of @n samples, from the cache or recorded now. Step j
@@ -1276,10 +1419,20 @@ get_recording (TrbVulkanExecutor  *self,
     vkResetCommandBuffer (slot->cb, 0);
   slot->n = -1;
   slot->dispatches = 0;
+  print_profile (slot);
+  g_clear_pointer (&slot->labels, g_ptr_array_unref);
+  g_clear_pointer (&slot->profile_us, g_array_unref);
+  if (self->profile != VK_NULL_HANDLE)
+    slot->labels = g_ptr_array_new_with_free_func (g_free);
   r.rec = slot;
   if (!trb_vulkan_check (vkBeginCommandBuffer (slot->cb, &begin), self->ctx,
                          "vkBeginCommandBuffer", error))
     return NULL;
+  if (slot->labels != NULL)
+    {
+      vkCmdResetQueryPool (slot->cb, self->profile, 0, PROFILE_QUERIES);
+      vkCmdWriteTimestamp (slot->cb, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, self->profile, 0);
+    }
   if (self->queries != VK_NULL_HANDLE)
     {
       vkCmdResetQueryPool (slot->cb, self->queries, 0, 2);
@@ -1310,6 +1463,8 @@ get_recording (TrbVulkanExecutor  *self,
   slot->last_used = ++self->use_counter;
   if (train && n == self->max_batch && k == 1)
     self->dispatches_per_step = slot->dispatches;
+  if (slot->labels != NULL)
+    slot->profile_us = g_array_new (FALSE, FALSE, sizeof (double));
   return slot;
 }
 
@@ -1340,6 +1495,24 @@ submit_recording (TrbVulkanExecutor  *self,
       self->last_submit_us = ticks * (double) trb_vulkan_context_get_properties (
         self->ctx)->limits.timestampPeriod / 1000.0;
       self->last_from_timestamps = TRUE;
+    }
+  if (rec->labels != NULL && rec->labels->len > 0)
+    {
+      g_autofree guint64 *t = g_new (guint64, rec->labels->len + 1);
+      double period = trb_vulkan_context_get_properties (self->ctx)->limits.timestampPeriod;
+
+      if (vkGetQueryPoolResults (dev (self), self->profile, 0, rec->labels->len + 1,
+                                 (rec->labels->len + 1) * sizeof *t, t, sizeof *t,
+                                 VK_QUERY_RESULT_64_BIT) == VK_SUCCESS)
+        {
+          for (guint i = 0; i < rec->labels->len; i++)
+            {
+              double us = (((t[i + 1] & self->timestamp_mask) - (t[i] & self->timestamp_mask)) &
+                           self->timestamp_mask) * period / 1000.0;
+
+              g_array_append_val (rec->profile_us, us);
+            }
+        }
     }
   return TRUE;
 }
@@ -1504,6 +1677,11 @@ vulkan_prepare (TrbExecutor   *executor,
       self->timestamp_mask = bits >= 64 ? G_MAXUINT64 : (G_GUINT64_CONSTANT (1) << bits) - 1;
     else
       self->queries = VK_NULL_HANDLE;
+    /* The per-dispatch profile is for measuring the kernels; it stays off otherwise. */
+    qinfo.queryCount = PROFILE_QUERIES;
+    if (self->profiling && self->queries != VK_NULL_HANDLE &&
+        vkCreateQueryPool (dev (self), &qinfo, NULL, &self->profile) != VK_SUCCESS)
+      self->profile = VK_NULL_HANDLE;
   }
   if (self->forced_steps == 0)
     self->steps_per_submit = 1;

@@ -234,6 +234,14 @@ test_layer_gradients (void)
     "\"layers\":[{\"type\":\"dense\",\"units\":61},{\"type\":\"relu\"},"
     "{\"type\":\"dense\",\"units\":31},{\"type\":\"relu\"},{\"type\":\"dense\",\"units\":3}],"
     "\"loss\":\"softmax_cross_entropy\"}", 11);
+  /* Dense layers whose weight gradient takes the four-float update kernel, with the ragged
+   * edges of its tiles (12 and 20 rows, 12 and 100 columns, 4 more than a multiple of 8), and
+   * a prime batch as K. */
+  check_gradients (
+    "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[100]},"
+    "\"layers\":[{\"type\":\"dense\",\"units\":12},{\"type\":\"relu\"},"
+    "{\"type\":\"dense\",\"units\":20},{\"type\":\"relu\"},{\"type\":\"dense\",\"units\":7}],"
+    "\"loss\":\"softmax_cross_entropy\"}", 13);
 }
 
 /* The shared-memory block tiles of GPUs, forced on whatever device there is: the same GEMM
@@ -386,6 +394,28 @@ test_adam_fedprox (void)
   sp.prox_mu = 0.1;
   sp.weight_decay = 1e-3;
   check_model (trb_model_spec_json_niid_cnn (), &sp, 9, 5);
+}
+
+/* Dense layers update their parameters in their weight-gradient GEMMs: SGD with momentum and
+ * weight decay, and Adam with FedProx, over several steps on shapes with ragged tile edges
+ * (44 and 12 rows and columns, 10 rows, a prime batch), against the reference. */
+static void
+test_dense_update (void)
+{
+  const char *json =
+    "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[784]},"
+    "\"layers\":[{\"type\":\"dense\",\"units\":44},{\"type\":\"relu\"},"
+    "{\"type\":\"dense\",\"units\":12},{\"type\":\"relu\"},{\"type\":\"dense\",\"units\":10}],"
+    "\"loss\":\"softmax_cross_entropy\"}";
+  TrbStepParams sp;
+
+  trb_step_params_init_sgd (&sp, 0.05, 0.9);
+  sp.weight_decay = 1e-3;
+  check_model (json, &sp, 13, 6);
+  trb_step_params_init_adam (&sp, 0.003);
+  sp.prox_mu = 0.1;
+  sp.weight_decay = 1e-3;
+  check_model (json, &sp, 13, 6);
 }
 
 static void
@@ -828,6 +858,7 @@ main (int   argc,
   g_test_add_func ("/compute/vulkan/niid-cnn", test_niid_cnn);
   g_test_add_func ("/compute/vulkan/fedavg-cnn", test_fedavg_cnn);
   g_test_add_func ("/compute/vulkan/adam-fedprox", test_adam_fedprox);
+  g_test_add_func ("/compute/vulkan/dense-update", test_dense_update);
   g_test_add_func ("/compute/vulkan/evaluate", test_evaluate);
   g_test_add_func ("/compute/vulkan/device-lost", test_device_lost);
   g_test_add_func ("/compute/vulkan/resident-dataset", test_resident_dataset);
