@@ -5,7 +5,7 @@
 // of each operand, and dot products into an 8×8 register tile.
 #version 450
 
-layout (local_size_x = 8, local_size_y = 8) in;
+layout (local_size_x = 8, local_size_y = 1) in;
 
 layout (set = 0, binding = 0) buffer C { float c[]; };
 layout (set = 0, binding = 1) readonly buffer Bias { float bias[]; };

@@ -11,7 +11,7 @@
 // constants), four at a time, with the arithmetic of optimizer.comp.
 #version 450
 
-layout (local_size_x = 8, local_size_y = 8) in;
+layout (local_size_x = 8, local_size_y = 1) in;
 
 #ifdef UPDATE
 layout (set = 0, binding = 0) buffer W { vec4 w[]; };
@@ -51,6 +51,13 @@ const int ACCUMULATE = 8;
 const int MASK = 16;
 
 #ifdef UPDATE
+#ifndef OPTIMIZER
+#define OPTIMIZER 0
+#endif
+/* OPTIMIZER picks the update: 1 plain SGD, 2 SGD with momentum, 3 Adam, none of them with
+ * FedProx's term; 0 any of them, chosen at run time from the step's values. On CPU drivers
+ * both sides of a branch cost time, so the recording takes the variant for its steps. */
+
 /* The step's values, read once: a uniform read may cost as much as a buffer read. */
 float lr, momentum, weight_decay, prox_mu, beta1, beta2, eps, bc1, bc2;
 bool adam, use_anchor;
@@ -77,6 +84,19 @@ update (int i, vec4 grad)
 {
   vec4 wi = w[i];
   grad += weight_decay * wi;
+#if OPTIMIZER == 1
+  w[i] = wi - lr * grad;
+#elif OPTIMIZER == 2
+  vec4 mi = momentum * m[i] + grad;
+  m[i] = mi;
+  w[i] = wi - lr * mi;
+#elif OPTIMIZER == 3
+  vec4 mi = beta1 * m[i] + (1.0 - beta1) * grad;
+  vec4 vi = beta2 * v[i] + (1.0 - beta2) * grad * grad;
+  m[i] = mi;
+  v[i] = vi;
+  w[i] = wi - lr * (mi / bc1) / (sqrt (vi / bc2) + eps);
+#else
   if (use_anchor)
     grad += prox_mu * (wi - anchor[i]);
   if (adam)
@@ -95,6 +115,7 @@ update (int i, vec4 grad)
     }
   else
     w[i] = wi - lr * grad;
+#endif
 }
 #endif
 
@@ -126,7 +147,37 @@ main ()
       acc1[t] = vec4 (0.0);
     }
 
-  for (int q = 0; q < p.k; q++)
+  /* Four K-steps an iteration (then the rest one by one): on CPU drivers the loop's own
+   * overhead is a good part of a short iteration. */
+  int q = 0;
+  for (; q + 4 <= p.k; q += 4)
+    {
+      int qa = a_base + q * a_row;
+      int qb = b_base + q * b_row;
+
+      for (int kk = 0; kk < 4; kk++)
+        {
+          vec4 a0 = texelFetch (A, qa);
+          vec4 a1 = texelFetch (A, qa + a_second);
+          vec4 b0 = texelFetch (B, qb);
+          vec4 b1 = texelFetch (B, qb + b_second);
+
+#ifdef UPDATE
+          sum0 += a0;
+          sum1 += a1;
+#endif
+          for (int t = 0; t < 4; t++)
+            {
+              acc0[t] = fma (vec4 (a0[t]), b0, acc0[t]);
+              acc1[t] = fma (vec4 (a0[t]), b1, acc1[t]);
+              acc0[t + 4] = fma (vec4 (a1[t]), b0, acc0[t + 4]);
+              acc1[t + 4] = fma (vec4 (a1[t]), b1, acc1[t + 4]);
+            }
+          qa += a_row;
+          qb += b_row;
+        }
+    }
+  for (; q < p.k; q++)
     {
       int qa = a_base + q * a_row;
       int qb = b_base + q * b_row;
@@ -139,7 +190,6 @@ main ()
       sum0 += a0;
       sum1 += a1;
 #endif
-
       for (int t = 0; t < 4; t++)
         {
           acc0[t] = fma (vec4 (a0[t]), b0, acc0[t]);

@@ -62,6 +62,13 @@ const int ACCUMULATE = 8;
 const int MASK = 16;
 
 #ifdef UPDATE
+#ifndef OPTIMIZER
+#define OPTIMIZER 0
+#endif
+/* OPTIMIZER picks the update: 1 plain SGD, 2 SGD with momentum, 3 Adam, none of them with
+ * FedProx's term; 0 any of them, chosen at run time from the step's values. On CPU drivers
+ * both sides of a branch cost time, so the recording takes the variant for its steps. */
+
 /* The step's values, read once: a uniform read may cost as much as a buffer read. */
 float lr, momentum, weight_decay, prox_mu, beta1, beta2, eps, bc1, bc2;
 bool adam, use_anchor;
@@ -88,6 +95,19 @@ update (int i, float grad)
 {
   float wi = w[i];
   grad += weight_decay * wi;
+#if OPTIMIZER == 1
+  w[i] = wi - lr * grad;
+#elif OPTIMIZER == 2
+  float mi = momentum * m[i] + grad;
+  m[i] = mi;
+  w[i] = wi - lr * mi;
+#elif OPTIMIZER == 3
+  float mi = beta1 * m[i] + (1.0 - beta1) * grad;
+  float vi = beta2 * v[i] + (1.0 - beta2) * grad * grad;
+  m[i] = mi;
+  v[i] = vi;
+  w[i] = wi - lr * (mi / bc1) / (sqrt (vi / bc2) + eps);
+#else
   if (use_anchor)
     grad += prox_mu * (wi - anchor[i]);
   if (adam)
@@ -106,6 +126,7 @@ update (int i, float grad)
     }
   else
     w[i] = wi - lr * grad;
+#endif
 }
 #endif
 

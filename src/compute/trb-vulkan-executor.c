@@ -38,6 +38,17 @@
  * of a recording and one after each, for recordings of up to this many dispatches. */
 #define PROFILE_QUERIES 1024
 
+/* Which update the fused weight-gradient kernels apply (the suffix of their name). */
+typedef enum
+{
+  UPDATE_ANY,        /* chosen at run time from the step's values */
+  UPDATE_SGD,
+  UPDATE_MOMENTUM,
+  UPDATE_ADAM,
+} UpdateKind;
+
+static const char *const update_suffix[] = { "", "-sgd", "-momentum", "-adam" };
+
 enum
 {
   GEMM_BIAS_COL = 1,
@@ -82,6 +93,7 @@ typedef struct
   int              k;          /* steps recorded one after the other */
   gboolean         train;
   gboolean         indexed;
+  UpdateKind       update;
   guint64          last_used;
   guint            dispatches;
   GPtrArray       *labels;     /* the profile's name of each dispatch, when profiling */
@@ -168,15 +180,16 @@ compare_doubles (gconstpointer a,
   return (x > y) - (x < y);
 }
 
-/* Prints the median device time of each dispatch of a profiled recording to stderr (the
- * median, since a shared machine makes some runs slow). */
+/* Prints the median and the least device time of each dispatch of a profiled recording to
+ * stderr (not the mean: on a shared machine some runs are slow). */
 static void
 print_profile (Recording *rec)
 {
   guint n, runs;
   g_autofree double *median = NULL;
+  g_autofree double *least = NULL;
   g_autofree double *one = NULL;
-  double total = 0;
+  double total = 0, total_least = 0;
 
   if (rec->labels == NULL || rec->profile_us == NULL || rec->labels->len == 0)
     return;
@@ -185,6 +198,7 @@ print_profile (Recording *rec)
   if (runs == 0)
     return;
   median = g_new (double, n);
+  least = g_new (double, n);
   one = g_new (double, runs);
   for (guint i = 0; i < n; i++)
     {
@@ -192,14 +206,18 @@ print_profile (Recording *rec)
         one[j] = g_array_index (rec->profile_us, double, (gsize) j * n + i);
       qsort (one, runs, sizeof *one, compare_doubles);
       median[i] = one[runs / 2];
+      least[i] = one[0];
       total += median[i];
+      total_least += least[i];
     }
-  g_printerr ("Vulkan profile: %s, batch %d, %d step%s a submission, %u runs, medians "
-              "adding up to %.1f us\n", rec->train ? "training" : "evaluation", rec->n, rec->k,
-              rec->k > 1 ? "s" : "", runs, total);
+  g_printerr ("Vulkan profile: %s, batch %d, %d step%s a submission, %u runs\n"
+              "  %3s  %-40s %9s %9s %6s\n", rec->train ? "training" : "evaluation", rec->n,
+              rec->k, rec->k > 1 ? "s" : "", runs, "#", "dispatch", "median", "least", "share");
   for (guint i = 0; i < n; i++)
-    g_printerr ("  %3u  %-40s %9.1f us %5.1f%%\n", i, (const char *) rec->labels->pdata[i],
-                median[i], total > 0 ? 100 * median[i] / total : 0);
+    g_printerr ("  %3u  %-40s %6.1f us %6.1f us %5.1f%%\n", i,
+                (const char *) rec->labels->pdata[i], median[i], least[i],
+                total > 0 ? 100 * median[i] / total : 0);
+  g_printerr ("  %3s  %-40s %6.1f us %6.1f us\n", "", "total", total, total_least);
 }
 
 static void
@@ -743,6 +761,7 @@ typedef struct
   gboolean           failed;
   gboolean           train;
   int                j;          /* the step being recorded, of rec->k */
+  UpdateKind         update;
   char               label[64];  /* the next dispatch's name in the profile, if not its kernel */
 } Rec;
 
@@ -942,15 +961,17 @@ gemm (Rec      *r,
       int       batch)
 {
   const char *kernel;
-  int tm, tn;
+  int tm, tn, rows = 8;
   Range storage[3] = { c, bias, mask };
 
   /* A GPU's block tiles (64×64 per workgroup of 16×16) are dispatched like a register tile of
    * 8×8 per invocation of an 8×8 workgroup. */
   if (use_tiled_gemm (r->self))
     kernel = "gemm-tiled", tm = 8, tn = 8;
+  /* The vec4 kernels' workgroups are one row of 8 invocations (8 rows × 64 columns of C): one
+   * SIMD vector on lavapipe, and enough workgroups for both threads even at a batch of 64. */
   else if (gemm_vec4_kernel (p) != NULL)
-    kernel = gemm_vec4_kernel (p), tm = 8, tn = 8;
+    kernel = gemm_vec4_kernel (p), tm = 8, tn = 8, rows = 1;
   else if ((gsize) p->m * p->n >= 64 * 256)
     kernel = "gemm-8x8", tm = 8, tn = 8;
   else if (p->m < 8)
@@ -966,7 +987,7 @@ gemm (Rec      *r,
     g_snprintf (r->label, sizeof r->label, "%s %dx%dx%d%s", kernel, p->m, p->n, p->k,
                 batch > 1 ? " (batched)" : "");
   dispatch (r, kernel, storage, 3, a, b, FALSE, p, sizeof *p,
-            (guint) ((p->n + tn * 8 - 1) / (tn * 8)), (guint) ((p->m + tm * 8 - 1) / (tm * 8)),
+            (guint) ((p->n + tn * 8 - 1) / (tn * 8)), (guint) ((p->m + tm * rows - 1) / (tm * rows)),
             (guint) MAX (batch, 1));
 }
 
@@ -984,7 +1005,8 @@ gemm_update (Rec      *r,
   const char *vec4 = gemm_vec4_kernel (p);
   gboolean tn = vec4 != NULL && strcmp (vec4, "gemm-vec4-tn") == 0 && p->w_off % 4 == 0 &&
                 p->bias_off % 4 == 0 && p->ldc % 4 == 0;
-  const char *kernel = tn ? "gemm-vec4-tn-update" : "gemm-update";
+  g_autofree char *kernel = g_strconcat (tn ? "gemm-vec4-tn-update" : "gemm-update",
+                                         update_suffix[r->update], NULL);
   int tile = tn ? 8 : 4;
   Range storage[4] = { whole (self->params), whole (self->m), whole (self->v),
                        whole (self->anchor) };
@@ -994,7 +1016,7 @@ gemm_update (Rec      *r,
     g_snprintf (r->label, sizeof r->label, "%s %dx%dx%d", kernel, p->m, p->n, p->k);
   dispatch (r, kernel, storage, 4, a, b, TRUE, p, sizeof *p,
             (guint) ((p->n + tile * 8 - 1) / (tile * 8)),
-            (guint) ((p->m + tile * 8 - 1) / (tile * 8)), 1);
+            (guint) ((p->m + tile * (tn ? 1 : 8) - 1) / (tile * (tn ? 1 : 8))), 1);
 }
 
 /* Whether dense layers update their parameters in their weight-gradient GEMM (the texel
@@ -1355,18 +1377,20 @@ get_recording (TrbVulkanExecutor  *self,
                gboolean            train,
                gboolean            indexed,
                int                 k,
+               UpdateKind          update,
                GError            **error)
 {
   Recording *slot = NULL;
   VkCommandBufferBeginInfo begin = {
     .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
   };
-  Rec r = { self, NULL, error, FALSE, train, 0 };
+  Rec r = { self, NULL, error, FALSE, train, 0, update };
   guint sets = SETS_PER_STEP * (guint) k;
 
   for (guint i = 0; i < N_RECORDINGS; i++)
     if (self->rec[i].cb != VK_NULL_HANDLE && self->rec[i].n == n && self->rec[i].k == k &&
-        self->rec[i].train == train && self->rec[i].indexed == indexed)
+        self->rec[i].train == train && self->rec[i].indexed == indexed &&
+        self->rec[i].update == update)
       {
         self->rec[i].last_used = ++self->use_counter;
         return &self->rec[i];
@@ -1460,6 +1484,7 @@ get_recording (TrbVulkanExecutor  *self,
   slot->k = k;
   slot->train = train;
   slot->indexed = indexed;
+  slot->update = update;
   slot->last_used = ++self->use_counter;
   if (train && n == self->max_batch && k == 1)
     self->dispatches_per_step = slot->dispatches;
@@ -1851,6 +1876,34 @@ static gboolean run_steps (TrbVulkanExecutor    *self,
                            TrbStepResult        *results,
                            GError              **error);
 
+/* The update that suits all of @k steps: a fixed one where they share it and FedProx is off,
+ * else the kernels that choose at run time. */
+static UpdateKind
+update_kind (TrbVulkanExecutor   *self,
+             const TrbStepParams *sp,
+             int                  k)
+{
+  UpdateKind kind = UPDATE_ANY;
+
+  for (int j = 0; j < k; j++)
+    {
+      UpdateKind one;
+
+      if (self->have_anchor && sp[j].prox_mu > 0)
+        return UPDATE_ANY;
+      if (sp[j].optimizer == TRB_OPTIMIZER_ADAM)
+        one = UPDATE_ADAM;
+      else if ((float) sp[j].momentum != 0.0f)
+        one = UPDATE_MOMENTUM;
+      else
+        one = UPDATE_SGD;
+      if (j > 0 && one != kind)
+        return UPDATE_ANY;
+      kind = one;
+    }
+  return kind;
+}
+
 static gboolean
 vulkan_train_step (TrbExecutor          *executor,
                    const TrbBatch       *batch,
@@ -1863,7 +1916,7 @@ vulkan_train_step (TrbExecutor          *executor,
 
   if (!check_prepared (self, error) || !load_batch (self, batch, error))
     return FALSE;
-  rec = get_recording (self, batch->n, TRUE, FALSE, 1, error);
+  rec = get_recording (self, batch->n, TRUE, FALSE, 1, update_kind (self, sp, 1), error);
   if (rec == NULL)
     return FALSE;
   return run_steps (self, rec, sp, result, error);
@@ -1930,7 +1983,7 @@ vulkan_evaluate (TrbExecutor     *executor,
 
   if (!check_prepared (self, error) || !load_batch (self, batch, error))
     return FALSE;
-  rec = get_recording (self, batch->n, FALSE, FALSE, 1, error);
+  rec = get_recording (self, batch->n, FALSE, FALSE, 1, UPDATE_ANY, error);
   if (rec == NULL || !submit_recording (self, rec, error))
     return FALSE;
   read_stats (self, 0, batch->n, result);
@@ -2011,7 +2064,7 @@ vulkan_train_steps_indexed (TrbExecutor          *executor,
         return FALSE;
       }
   memcpy (self->indices->map, indices, (gsize) n * k * 4);
-  rec = get_recording (self, n, TRUE, TRUE, k, error);
+  rec = get_recording (self, n, TRUE, TRUE, k, update_kind (self, sp, k), error);
   if (rec == NULL || !run_steps (self, rec, sp, results, error))
     return FALSE;
 

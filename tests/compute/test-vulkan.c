@@ -397,8 +397,8 @@ test_adam_fedprox (void)
 }
 
 /* Dense layers update their parameters in their weight-gradient GEMMs: SGD with momentum and
- * weight decay, and Adam with FedProx, over several steps on shapes with ragged tile edges
- * (44 and 12 rows and columns, 10 rows, a prime batch), against the reference. */
+ * weight decay, plain SGD, Adam, and Adam with FedProx, over several steps on shapes with ragged
+ * tile edges (44 and 12 rows and columns, 10 rows, a prime batch), against the reference. */
 static void
 test_dense_update (void)
 {
@@ -409,12 +409,16 @@ test_dense_update (void)
     "\"loss\":\"softmax_cross_entropy\"}";
   TrbStepParams sp;
 
+  /* Each optimizer has a kernel of its own, and FedProx the kernel that chooses at run time. */
   trb_step_params_init_sgd (&sp, 0.05, 0.9);
   sp.weight_decay = 1e-3;
   check_model (json, &sp, 13, 6);
+  trb_step_params_init_sgd (&sp, 0.05, 0.0);
+  check_model (json, &sp, 13, 6);
   trb_step_params_init_adam (&sp, 0.003);
-  sp.prox_mu = 0.1;
   sp.weight_decay = 1e-3;
+  check_model (json, &sp, 13, 6);
+  sp.prox_mu = 0.1;
   check_model (json, &sp, 13, 6);
 }
 
