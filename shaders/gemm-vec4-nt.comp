@@ -2,8 +2,13 @@
 //
 // The GEMM of gemm.comp when both A and B are read along K (C = A·Bᵀ, as a dense layer's
 // forward pass), with K, strides and offsets multiples of four: four K-steps per RGBA32F fetch
-// of each operand, and dot products into an 8×8 register tile.
+// of each operand, and dot products into a TM×8 register tile.
 #version 450
+
+// TM rows of C an invocation (8 by default; fewer wastes less of a small M such as a batch of 10).
+#ifndef TM
+#define TM 8
+#endif
 
 layout (local_size_x = 8, local_size_y = 1) in;
 
@@ -32,7 +37,7 @@ const int MASK = 16;
 void
 main ()
 {
-  int i0 = int (gl_GlobalInvocationID.y) * 8;
+  int i0 = int (gl_GlobalInvocationID.y) * TM;
   int j0 = int (gl_GlobalInvocationID.x) * 8;
   int z = int (gl_WorkGroupID.z);
 
@@ -41,18 +46,19 @@ main ()
 
   int a_base = (p.a_off + z * p.a_bs) >> 2;
   int b_base = (p.b_off + z * p.b_bs) >> 2;
-  int ai[8];
+  int ai[TM];
   int bj[8];
-  vec4 acc0[8];
-  vec4 acc1[8];
+  vec4 acc0[TM];
+  vec4 acc1[TM];
 
-  for (int t = 0; t < 8; t++)
+  for (int t = 0; t < TM; t++)
     {
       ai[t] = a_base + ((min (i0 + t, p.m - 1) * p.a_si) >> 2);
-      bj[t] = b_base + ((min (j0 + t, p.n - 1) * p.b_sj) >> 2);
       acc0[t] = vec4 (0.0);
       acc1[t] = vec4 (0.0);
     }
+  for (int u = 0; u < 8; u++)
+    bj[u] = b_base + ((min (j0 + u, p.n - 1) * p.b_sj) >> 2);
 
   for (int q = 0; q < (p.k >> 2); q++)
     {
@@ -60,7 +66,7 @@ main ()
 
       for (int u = 0; u < 8; u++)
         bv[u] = texelFetch (B, bj[u] + q);
-      for (int t = 0; t < 8; t++)
+      for (int t = 0; t < TM; t++)
         {
           vec4 a = texelFetch (A, ai[t] + q);
           acc0[t] += vec4 (dot (a, bv[0]), dot (a, bv[1]), dot (a, bv[2]), dot (a, bv[3]));
@@ -69,7 +75,7 @@ main ()
     }
 
   int c_base = z * p.c_bs;
-  for (int t = 0; t < 8; t++)
+  for (int t = 0; t < TM; t++)
     {
       int i = i0 + t;
       if (i >= p.m)

@@ -3,8 +3,13 @@
 // The GEMM of gemm.comp for the common case where A is read along its rows and B along its
 // rows (NN), with K, N, strides and offsets all multiples of four: A and B are fetched four
 // floats at a time through RGBA32F texel buffers, a quarter of the fetches of the scalar kernel
-// for an 8×8 register tile held in vec4 accumulators.
+// for a TM×8 register tile held in vec4 accumulators.
 #version 450
+
+// TM rows of C an invocation (8 by default; fewer wastes less of a small M such as a batch of 10).
+#ifndef TM
+#define TM 8
+#endif
 
 layout (local_size_x = 8, local_size_y = 1) in;
 
@@ -33,7 +38,7 @@ const int MASK = 16;
 void
 main ()
 {
-  int i0 = int (gl_GlobalInvocationID.y) * 8;
+  int i0 = int (gl_GlobalInvocationID.y) * TM;
   int j0 = int (gl_GlobalInvocationID.x) * 8;
   int z = int (gl_WorkGroupID.z);
 
@@ -45,11 +50,11 @@ main ()
   int b_base = (p.b_off + z * p.b_bs + j0) >> 2;
   int b_second = min (j0 + 4, p.n - 4) - j0;   /* stays inside the row at the right edge */
   int b_row = p.b_sp >> 2;
-  int ai[8];
-  vec4 acc0[8];
-  vec4 acc1[8];
+  int ai[TM];
+  vec4 acc0[TM];
+  vec4 acc1[TM];
 
-  for (int t = 0; t < 8; t++)
+  for (int t = 0; t < TM; t++)
     {
       ai[t] = a_base + ((min (i0 + t, p.m - 1) * p.a_si) >> 2);
       acc0[t] = vec4 (0.0);
@@ -68,7 +73,7 @@ main ()
           b0[kk] = texelFetch (B, qb + kk * b_row);
           b1[kk] = texelFetch (B, qb + kk * b_row + (b_second >> 2));
         }
-      for (int t = 0; t < 8; t++)
+      for (int t = 0; t < TM; t++)
         {
           vec4 a = texelFetch (A, ai[t] + qa);
           acc0[t] = fma (vec4 (a.x), b0[0], acc0[t]);
@@ -83,7 +88,7 @@ main ()
     }
 
   int c_base = z * p.c_bs;
-  for (int t = 0; t < 8; t++)
+  for (int t = 0; t < TM; t++)
     {
       int i = i0 + t;
       if (i >= p.m)

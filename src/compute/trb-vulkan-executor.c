@@ -961,6 +961,7 @@ gemm (Rec      *r,
       int       batch)
 {
   const char *kernel;
+  char variant[32];
   int tm, tn, rows = 8;
   Range storage[3] = { c, bias, mask };
 
@@ -971,7 +972,18 @@ gemm (Rec      *r,
   /* The vec4 kernels' workgroups are one row of 8 invocations (8 rows × 64 columns of C): one
    * SIMD vector on lavapipe, and enough workgroups for both threads even at a batch of 64. */
   else if (gemm_vec4_kernel (p) != NULL)
-    kernel = gemm_vec4_kernel (p), tm = 8, tn = 8, rows = 1;
+    {
+      kernel = gemm_vec4_kernel (p), tm = 8, tn = 8, rows = 1;
+      /* Where tiles of 5 rows cover M with much less waste (a batch of 10: 16 rows of
+       * tiles of 8), A·B and A·Bᵀ take them; Aᵀ·B reads A four rows at a time. */
+      if (strcmp (kernel, "gemm-vec4-tn") != 0 &&
+          (p->m + 4) / 5 * 5 * 5 < (p->m + 7) / 8 * 8 * 4)
+        {
+          g_snprintf (variant, sizeof variant, "%s-5", kernel);
+          kernel = variant;
+          tm = 5;
+        }
+    }
   else if ((gsize) p->m * p->n >= 64 * 256)
     kernel = "gemm-8x8", tm = 8, tn = 8;
   else if (p->m < 8)

@@ -86,14 +86,16 @@ test_gemm (void)
   g_autoptr(TrbExecutor) vk = new_executor ();
 
   /* Shapes for the vec4 kernels (NN, NT and TN with the sizes read along multiples of four):
-   * ragged edges, sizes of 4 (mod 8), tiny K. */
+   * ragged edges, sizes of 4 (mod 8), tiny K; and M of 10, 9 and 25, which take the tiles of 5
+   * rows (NN and NT). */
   const int vec4_shapes[][5] = {
     { 256, 200, 784, 0, 0 }, { 257, 100, 64, 0, 0 }, { 67, 260, 12, 0, 0 },
     { 10, 200, 784, 0, 1 }, { 61, 37, 200, 0, 1 }, { 12, 100, 4, 0, 1 },
     { 200, 784, 10, 1, 0 }, { 84, 12, 7, 1, 0 }, { 20, 68, 1, 1, 0 },
+    { 10, 36, 20, 0, 0 }, { 9, 101, 16, 0, 1 }, { 25, 44, 8, 0, 0 },
   };
 
-  for (int iter = 0; iter < 27; iter++)
+  for (int iter = 0; iter < 18 + (int) G_N_ELEMENTS (vec4_shapes); iter++)
     {
       int m = sizes[g_rand_int_range (rng, 0, G_N_ELEMENTS (sizes))];
       int n = sizes[g_rand_int_range (rng, 0, G_N_ELEMENTS (sizes))];
