@@ -22,7 +22,13 @@
 #define TN 8
 #endif
 
-layout (local_size_x = 8, local_size_y = 8) in;
+// Rows of invocations a workgroup (8 by default); the update kernels take one row of 8, which
+// keeps every SIMD lane busy on a layer of a few outputs.
+#ifndef LY
+#define LY 8
+#endif
+
+layout (local_size_x = 8, local_size_y = LY) in;
 
 #ifdef UPDATE
 layout (set = 0, binding = 0) buffer W { float w[]; };
@@ -37,9 +43,16 @@ layout (set = 0, binding = 8) uniform Step
   int adam, use_anchor, pad0;
 } st;
 #else
+#ifdef VEC4_OUT
+/* N, the row stride and the offsets of C are multiples of four (and TN): C and the mask are
+ * read and written four floats at a time, a quarter of the buffer accesses. */
+layout (set = 0, binding = 0) buffer C { vec4 c[]; };
+layout (set = 0, binding = 2) readonly buffer Mask { vec4 mask[]; };
+#else
 layout (set = 0, binding = 0) buffer C { float c[]; };
-layout (set = 0, binding = 1) readonly buffer Bias { float bias[]; };
 layout (set = 0, binding = 2) readonly buffer Mask { float mask[]; };
+#endif
+layout (set = 0, binding = 1) readonly buffer Bias { float bias[]; };
 #endif
 layout (set = 0, binding = 6) uniform samplerBuffer A;
 layout (set = 0, binding = 7) uniform samplerBuffer B;
@@ -194,6 +207,37 @@ main ()
         }
       if (j0 == 0)
         update (p.bias_off + i, p.alpha * sum[t]);
+    }
+#elif defined(VEC4_OUT)
+  int c_base = z * p.c_bs;
+  for (int t = 0; t < TM; t++)
+    {
+      int i = i0 + t;
+      if (i >= p.m)
+        break;
+      for (int u = 0; u < TN; u += 4)
+        {
+          int j = j0 + u;
+          if (j >= p.n)
+            break;
+          int ci = (c_base + i * p.ldc + j) >> 2;
+          vec4 v = p.alpha * vec4 (acc[t][u], acc[t][u + 1], acc[t][u + 2], acc[t][u + 3]);
+          if ((p.flags & ACCUMULATE) != 0)
+            v += c[ci];
+          if ((p.flags & BIAS_COL) != 0)
+            v += vec4 (bias[j], bias[j + 1], bias[j + 2], bias[j + 3]);
+          if ((p.flags & BIAS_ROW) != 0)
+            v += bias[i];
+          if ((p.flags & RELU) != 0)
+            v = max (v, vec4 (0.0));
+          if ((p.flags & MASK) != 0)
+            {
+              bvec4 keep = greaterThan (mask[ci], vec4 (0.0));
+              v = vec4 (keep.x ? v.x : 0.0, keep.y ? v.y : 0.0, keep.z ? v.z : 0.0,
+                        keep.w ? v.w : 0.0);
+            }
+          c[ci] = v;
+        }
     }
 #else
   int c_base = z * p.c_bs;

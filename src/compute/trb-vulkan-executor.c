@@ -990,6 +990,13 @@ gemm (Rec      *r,
     kernel = "gemm-2x8", tm = 2, tn = 8;
   else
     kernel = "gemm-4x4", tm = 4, tn = 4;
+  /* The scalar kernels write four floats at a time where C's (and the mask's) rows allow. */
+  if (g_str_has_prefix (kernel, "gemm-") && g_ascii_isdigit (kernel[5]) && p->n % 4 == 0 &&
+      p->ldc % 4 == 0 && p->c_bs % 4 == 0 && c.offset % 4 == 0 && mask.offset % 4 == 0)
+    {
+      g_snprintf (variant, sizeof variant, "%s-v4", kernel);
+      kernel = variant;
+    }
   if (bias.buf == NULL)
     storage[1] = c;
   if (mask.buf == NULL)
@@ -1028,7 +1035,7 @@ gemm_update (Rec      *r,
     g_snprintf (r->label, sizeof r->label, "%s %dx%dx%d", kernel, p->m, p->n, p->k);
   dispatch (r, kernel, storage, 4, a, b, TRUE, p, sizeof *p,
             (guint) ((p->n + tile * 8 - 1) / (tile * 8)),
-            (guint) ((p->m + tile * (tn ? 1 : 8) - 1) / (tile * (tn ? 1 : 8))), 1);
+            (guint) ((p->m + tile - 1) / tile), 1);
 }
 
 /* Whether dense layers update their parameters in their weight-gradient GEMM (the texel

@@ -93,6 +93,8 @@ test_gemm (void)
     { 10, 200, 784, 0, 1 }, { 61, 37, 200, 0, 1 }, { 12, 100, 4, 0, 1 },
     { 200, 784, 10, 1, 0 }, { 84, 12, 7, 1, 0 }, { 20, 68, 1, 1, 0 },
     { 10, 36, 20, 0, 0 }, { 9, 101, 16, 0, 1 }, { 25, 44, 8, 0, 0 },
+    /* N a multiple of four but K not: the scalar kernels writing four floats at a time */
+    { 13, 20, 7, 0, 0 }, { 100, 200, 13, 0, 0 }, { 5, 12, 9, 0, 1 }, { 31, 36, 3, 1, 0 },
   };
 
   for (int iter = 0; iter < 18 + (int) G_N_ELEMENTS (vec4_shapes); iter++)
@@ -244,6 +246,13 @@ test_layer_gradients (void)
     "\"layers\":[{\"type\":\"dense\",\"units\":12},{\"type\":\"relu\"},"
     "{\"type\":\"dense\",\"units\":20},{\"type\":\"relu\"},{\"type\":\"dense\",\"units\":7}],"
     "\"loss\":\"softmax_cross_entropy\"}", 13);
+  /* Scalar GEMMs that write four floats at a time (N of 8 and 12, K of 13 and 5): bias and
+   * ReLU in the forward pass, the ReLU mask in the backward pass. */
+  check_gradients (
+    "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[13]},"
+    "\"layers\":[{\"type\":\"dense\",\"units\":8},{\"type\":\"relu\"},"
+    "{\"type\":\"dense\",\"units\":12},{\"type\":\"relu\"},{\"type\":\"dense\",\"units\":5}],"
+    "\"loss\":\"softmax_cross_entropy\"}", 7);
 }
 
 /* The shared-memory block tiles of GPUs, forced on whatever device there is: the same GEMM
