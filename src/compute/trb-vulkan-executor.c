@@ -807,7 +807,9 @@ dispatch (Rec         *r,
   guint n_writes = 0;
   VkDescriptorSet set;
   VkPipeline pipeline;
-  gboolean vec4 = g_str_has_prefix (kernel, "gemm-vec4");
+  /* The vec4 kernels read A and B four floats at a time, the bv4 kernels only B. */
+  gboolean vec4_a = g_str_has_prefix (kernel, "gemm-vec4");
+  gboolean vec4_b = vec4_a || g_str_has_prefix (kernel, "gemm-bv4");
   VkMemoryBarrier barrier = {
     .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
     .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_HOST_WRITE_BIT,
@@ -820,8 +822,8 @@ dispatch (Rec         *r,
   if (pipeline == VK_NULL_HANDLE ||
       !trb_vulkan_check (vkAllocateDescriptorSets (dev (self), &ainfo, &set), self->ctx,
                          "vkAllocateDescriptorSets", r->error) ||
-      (tex_a && !ensure_view (self, tex_a, vec4, r->error)) ||
-      (tex_b && !ensure_view (self, tex_b, vec4, r->error)))
+      (tex_a && !ensure_view (self, tex_a, vec4_a, r->error)) ||
+      (tex_b && !ensure_view (self, tex_b, vec4_b, r->error)))
     {
       r->failed = TRUE;
       return;
@@ -848,8 +850,16 @@ dispatch (Rec         *r,
     {
       Buf *ta = tex_a ? tex_a : tex_b, *tb = tex_b ? tex_b : tex_a;
 
-      views[0] = vec4 ? ta->view4 : ta->view;
-      views[1] = vec4 ? tb->view4 : tb->view;
+      if (tex_a == NULL || tex_b == NULL)
+        vec4_a = vec4_b;
+      if ((tex_a == NULL && !ensure_view (self, ta, vec4_a, r->error)) ||
+          (tex_b == NULL && !ensure_view (self, tb, vec4_b, r->error)))
+        {
+          r->failed = TRUE;
+          return;
+        }
+      views[0] = vec4_a ? ta->view4 : ta->view;
+      views[1] = vec4_b ? tb->view4 : tb->view;
       for (guint t = 0; t < 2; t++)
         writes[n_writes++] = (VkWriteDescriptorSet) {
           .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
@@ -949,6 +959,21 @@ gemm_vec4_kernel (const GemmPush *p)
   return NULL;
 }
 
+/* Whether the bv4 kernels can read B four floats at a time (along N) and write C so. */
+static gboolean
+gemm_bv4_fits (const GemmPush *p)
+{
+  return p->b_sj == 1 && p->n % 4 == 0 && p->b_sp % 4 == 0 && p->b_off % 4 == 0 &&
+         p->b_bs % 4 == 0 && p->ldc % 4 == 0 && p->c_bs % 4 == 0;
+}
+
+/* Tiles of 5 rows where they cover M with much less waste than tiles of 8 (a batch of 10). */
+static gboolean
+prefer_5_rows (int m)
+{
+  return (m + 4) / 5 * 5 * 5 < (m + 7) / 8 * 8 * 4;
+}
+
 /* C (a range) = op(A)·op(B) with A and B addressed by strides inside whole buffers. */
 static void
 gemm (Rec      *r,
@@ -976,13 +1001,19 @@ gemm (Rec      *r,
       kernel = gemm_vec4_kernel (p), tm = 8, tn = 8, rows = 1;
       /* Where tiles of 5 rows cover M with much less waste (a batch of 10: 16 rows of
        * tiles of 8), A·B and A·Bᵀ take them; Aᵀ·B reads A four rows at a time. */
-      if (strcmp (kernel, "gemm-vec4-tn") != 0 &&
-          (p->m + 4) / 5 * 5 * 5 < (p->m + 7) / 8 * 8 * 4)
+      if (strcmp (kernel, "gemm-vec4-tn") != 0 && prefer_5_rows (p->m))
         {
           g_snprintf (variant, sizeof variant, "%s-5", kernel);
           kernel = variant;
           tm = 5;
         }
+    }
+  /* Only B along N in fours: A one float at a time, C written in fours. */
+  else if (gemm_bv4_fits (p) && c.offset % 4 == 0 && mask.offset % 4 == 0)
+    {
+      gboolean five = prefer_5_rows (p->m);
+
+      kernel = five ? "gemm-bv4-5" : "gemm-bv4", tm = five ? 5 : 8, tn = 8, rows = 1;
     }
   else if ((gsize) p->m * p->n >= 64 * 256)
     kernel = "gemm-8x8", tm = 8, tn = 8;
@@ -1024,9 +1055,13 @@ gemm_update (Rec      *r,
   const char *vec4 = gemm_vec4_kernel (p);
   gboolean tn = vec4 != NULL && strcmp (vec4, "gemm-vec4-tn") == 0 && p->w_off % 4 == 0 &&
                 p->bias_off % 4 == 0 && p->ldc % 4 == 0;
-  g_autofree char *kernel = g_strconcat (tn ? "gemm-vec4-tn-update" : "gemm-update",
+  gboolean bv4 = !tn && gemm_bv4_fits (p) && p->w_off % 4 == 0;
+  gboolean five = bv4 && prefer_5_rows (p->m);
+  g_autofree char *kernel = g_strconcat (tn ? "gemm-vec4-tn-update" :
+                                         five ? "gemm-bv4-5-update" :
+                                         bv4 ? "gemm-bv4-update" : "gemm-update",
                                          update_suffix[r->update], NULL);
-  int tile = tn ? 8 : 4;
+  int tile = tn || bv4 ? 8 : 4, rows = five ? 5 : tile;
   Range storage[4] = { whole (self->params), whole (self->m), whole (self->v),
                        whole (self->anchor) };
 
@@ -1035,7 +1070,7 @@ gemm_update (Rec      *r,
     g_snprintf (r->label, sizeof r->label, "%s %dx%dx%d", kernel, p->m, p->n, p->k);
   dispatch (r, kernel, storage, 4, a, b, TRUE, p, sizeof *p,
             (guint) ((p->n + tile * 8 - 1) / (tile * 8)),
-            (guint) ((p->m + tile - 1) / tile), 1);
+            (guint) ((p->m + rows - 1) / rows), 1);
 }
 
 /* Whether dense layers update their parameters in their weight-gradient GEMM (the texel

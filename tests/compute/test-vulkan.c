@@ -93,8 +93,12 @@ test_gemm (void)
     { 10, 200, 784, 0, 1 }, { 61, 37, 200, 0, 1 }, { 12, 100, 4, 0, 1 },
     { 200, 784, 10, 1, 0 }, { 84, 12, 7, 1, 0 }, { 20, 68, 1, 1, 0 },
     { 10, 36, 20, 0, 0 }, { 9, 101, 16, 0, 1 }, { 25, 44, 8, 0, 0 },
-    /* N a multiple of four but K not: the scalar kernels writing four floats at a time */
-    { 13, 20, 7, 0, 0 }, { 100, 200, 13, 0, 0 }, { 5, 12, 9, 0, 1 }, { 31, 36, 3, 1, 0 },
+    /* B read along N with N a multiple of four, A not in fours: the kernels fetching only B
+     * four floats at a time (tiles of 8 and of 5 rows) */
+    { 13, 20, 7, 0, 0 }, { 100, 200, 13, 0, 0 }, { 31, 36, 3, 1, 0 }, { 10, 28, 11, 0, 0 },
+    { 9, 44, 5, 1, 0 },
+    /* B read along K, N a multiple of four: the scalar kernels writing four floats at a time */
+    { 5, 12, 9, 0, 1 }, { 13, 20, 7, 0, 1 },
   };
 
   for (int iter = 0; iter < 18 + (int) G_N_ELEMENTS (vec4_shapes); iter++)
@@ -408,15 +412,16 @@ test_adam_fedprox (void)
 }
 
 /* Dense layers update their parameters in their weight-gradient GEMMs: SGD with momentum and
- * weight decay, plain SGD, Adam, and Adam with FedProx, over several steps on shapes with ragged
- * tile edges (44 and 12 rows and columns, 10 rows, a prime batch), against the reference. */
+ * weight decay, plain SGD, Adam, and Adam with FedProx, over several steps, against the
+ * reference. The three layers take the three update kernels (both operands in fours, 44 rows;
+ * only B in fours, 13 rows; neither, 10 × 13), with ragged tile edges and a prime batch. */
 static void
 test_dense_update (void)
 {
   const char *json =
     "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[784]},"
     "\"layers\":[{\"type\":\"dense\",\"units\":44},{\"type\":\"relu\"},"
-    "{\"type\":\"dense\",\"units\":12},{\"type\":\"relu\"},{\"type\":\"dense\",\"units\":10}],"
+    "{\"type\":\"dense\",\"units\":13},{\"type\":\"relu\"},{\"type\":\"dense\",\"units\":10}],"
     "\"loss\":\"softmax_cross_entropy\"}";
   TrbStepParams sp;
 
