@@ -37,8 +37,15 @@ const int MASK = 16;
 void
 main ()
 {
+#ifdef ROWS_ALONG_X
+  /* Neighbouring invocations (the SIMD lanes of a CPU driver, which run along x) take
+   * neighbouring rows: for a C of a few columns, such as the logits. */
+  int i0 = int (gl_GlobalInvocationID.x) * TM;
+  int j0 = int (gl_GlobalInvocationID.y) * 8;
+#else
   int i0 = int (gl_GlobalInvocationID.y) * TM;
   int j0 = int (gl_GlobalInvocationID.x) * 8;
+#endif
   int z = int (gl_WorkGroupID.z);
 
   if (i0 >= p.m || j0 >= p.n)

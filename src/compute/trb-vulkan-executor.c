@@ -987,6 +987,7 @@ gemm (Rec      *r,
 {
   const char *kernel;
   char variant[32];
+  gboolean swap_xy = FALSE;
   int tm, tn, rows = 8;
   Range storage[3] = { c, bias, mask };
 
@@ -1006,6 +1007,17 @@ gemm (Rec      *r,
           g_snprintf (variant, sizeof variant, "%s-5", kernel);
           kernel = variant;
           tm = 5;
+        }
+      /* A C of few columns and more rows of tiles (the logits): the lanes take rows. */
+      if (g_str_has_prefix (kernel, "gemm-vec4-nt") && (p->n + 7) / 8 < 8 &&
+          (p->m + tm - 1) / tm > (p->n + 7) / 8)
+        {
+          char *rows_variant = g_strdup_printf ("%s-rows", kernel);
+
+          g_strlcpy (variant, rows_variant, sizeof variant);
+          g_free (rows_variant);
+          kernel = variant;
+          swap_xy = TRUE;
         }
     }
   /* Only B along N in fours: A one float at a time, C written in fours. */
@@ -1036,9 +1048,14 @@ gemm (Rec      *r,
   if (r->rec->labels != NULL)
     g_snprintf (r->label, sizeof r->label, "%s %dx%dx%d%s", kernel, p->m, p->n, p->k,
                 batch > 1 ? " (batched)" : "");
-  dispatch (r, kernel, storage, 3, a, b, FALSE, p, sizeof *p,
-            (guint) ((p->n + tn * 8 - 1) / (tn * 8)), (guint) ((p->m + tm * rows - 1) / (tm * rows)),
-            (guint) MAX (batch, 1));
+  if (swap_xy)
+    dispatch (r, kernel, storage, 3, a, b, FALSE, p, sizeof *p,
+              (guint) ((p->m + tm * 8 - 1) / (tm * 8)), (guint) ((p->n + tn - 1) / tn),
+              (guint) MAX (batch, 1));
+  else
+    dispatch (r, kernel, storage, 3, a, b, FALSE, p, sizeof *p,
+              (guint) ((p->n + tn * 8 - 1) / (tn * 8)),
+              (guint) ((p->m + tm * rows - 1) / (tm * rows)), (guint) MAX (batch, 1));
 }
 
 /* A dense layer's weight gradient Wg[out×in] = dYᵀ·X fused with the optimizer: the gradient,
