@@ -5,7 +5,7 @@
 // time with any strides (an R32F texel buffer), as a layer of 10 classes or a convolution whose
 // K is not a multiple of four. Each invocation computes TM rows × 8 columns of C in vec4
 // accumulators, two four-float fetches of B and TM fetches of A a K-step, and writes C (and
-// reads the ReLU mask) four floats at a time, so C's row stride and offset are multiples of four
+// reads the bias and the ReLU mask) four floats at a time, so C's row stride and offset are multiples of four
 // too.
 //
 // With UPDATE defined it is a dense layer's weight gradient fused with the optimizer, as in
@@ -33,7 +33,7 @@ layout (set = 0, binding = 8) uniform Step
 } st;
 #else
 layout (set = 0, binding = 0) buffer C { vec4 c[]; };
-layout (set = 0, binding = 1) readonly buffer Bias { float bias[]; };
+layout (set = 0, binding = 1) readonly buffer Bias { vec4 bias[]; };
 layout (set = 0, binding = 2) readonly buffer Mask { vec4 mask[]; };
 #endif
 layout (set = 0, binding = 6) uniform samplerBuffer A;
@@ -131,9 +131,9 @@ epilogue (int ci, int i, int j, vec4 acc)
   if ((p.flags & ACCUMULATE) != 0)
     v += c[ci];
   if ((p.flags & BIAS_COL) != 0)
-    v += vec4 (bias[j], bias[j + 1], bias[j + 2], bias[j + 3]);
+    v += bias[j >> 2];
   if ((p.flags & BIAS_ROW) != 0)
-    v += bias[i];
+    v += bias[i >> 2][i & 3];
   if ((p.flags & RELU) != 0)
     v = max (v, vec4 (0.0));
   if ((p.flags & MASK) != 0)

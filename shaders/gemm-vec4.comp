@@ -13,9 +13,17 @@
 
 layout (local_size_x = 8, local_size_y = 1) in;
 
+#ifdef VEC4_OUT
+/* N, C's row stride and offsets are multiples of four: C, the bias and the mask are read and
+ * written four floats at a time, a quarter of the buffer accesses. */
+layout (set = 0, binding = 0) buffer C { vec4 c[]; };
+layout (set = 0, binding = 1) readonly buffer Bias { vec4 bias[]; };
+layout (set = 0, binding = 2) readonly buffer Mask { vec4 mask[]; };
+#else
 layout (set = 0, binding = 0) buffer C { float c[]; };
 layout (set = 0, binding = 1) readonly buffer Bias { float bias[]; };
 layout (set = 0, binding = 2) readonly buffer Mask { float mask[]; };
+#endif
 layout (set = 0, binding = 6) uniform samplerBuffer A;
 layout (set = 0, binding = 7) uniform samplerBuffer B;
 
@@ -34,6 +42,28 @@ const int BIAS_ROW = 2;
 const int RELU = 4;
 const int ACCUMULATE = 8;
 const int MASK = 16;
+
+#ifdef VEC4_OUT
+vec4
+epilogue (int ci, int i, int j, vec4 acc)
+{
+  vec4 v = p.alpha * acc;
+  if ((p.flags & ACCUMULATE) != 0)
+    v += c[ci];
+  if ((p.flags & BIAS_COL) != 0)
+    v += bias[j >> 2];
+  if ((p.flags & BIAS_ROW) != 0)
+    v += bias[i >> 2][i & 3];
+  if ((p.flags & RELU) != 0)
+    v = max (v, vec4 (0.0));
+  if ((p.flags & MASK) != 0)
+    {
+      bvec4 keep = greaterThan (mask[ci], vec4 (0.0));
+      v = vec4 (keep.x ? v.x : 0.0, keep.y ? v.y : 0.0, keep.z ? v.z : 0.0, keep.w ? v.w : 0.0);
+    }
+  return v;
+}
+#endif
 
 void
 main ()
@@ -87,6 +117,19 @@ main ()
         }
     }
 
+#ifdef VEC4_OUT
+  int c_base = z * p.c_bs;
+  for (int t = 0; t < TM; t++)
+    {
+      int i = i0 + t;
+      if (i >= p.m)
+        break;
+      int ci = (c_base + i * p.ldc + j0) >> 2;
+      c[ci] = epilogue (ci, i, j0, acc0[t]);
+      if (j0 + 4 < p.n)
+        c[ci + 1] = epilogue (ci + 1, i, j0 + 4, acc1[t]);
+    }
+#else
   int c_base = z * p.c_bs;
   for (int t = 0; t < TM; t++)
     {
@@ -113,4 +156,5 @@ main ()
           c[ci] = v;
         }
     }
+#endif
 }

@@ -44,15 +44,16 @@ layout (set = 0, binding = 8) uniform Step
 } st;
 #else
 #ifdef VEC4_OUT
-/* N, the row stride and the offsets of C are multiples of four (and TN): C and the mask are
- * read and written four floats at a time, a quarter of the buffer accesses. */
+/* N, the row stride and the offsets of C are multiples of four (and TN): C, the bias and the
+ * mask are read and written four floats at a time, a quarter of the buffer accesses. */
 layout (set = 0, binding = 0) buffer C { vec4 c[]; };
+layout (set = 0, binding = 1) readonly buffer Bias { vec4 bias[]; };
 layout (set = 0, binding = 2) readonly buffer Mask { vec4 mask[]; };
 #else
 layout (set = 0, binding = 0) buffer C { float c[]; };
+layout (set = 0, binding = 1) readonly buffer Bias { float bias[]; };
 layout (set = 0, binding = 2) readonly buffer Mask { float mask[]; };
 #endif
-layout (set = 0, binding = 1) readonly buffer Bias { float bias[]; };
 #endif
 layout (set = 0, binding = 6) uniform samplerBuffer A;
 layout (set = 0, binding = 7) uniform samplerBuffer B;
@@ -225,9 +226,9 @@ main ()
           if ((p.flags & ACCUMULATE) != 0)
             v += c[ci];
           if ((p.flags & BIAS_COL) != 0)
-            v += vec4 (bias[j], bias[j + 1], bias[j + 2], bias[j + 3]);
+            v += bias[j >> 2];
           if ((p.flags & BIAS_ROW) != 0)
-            v += bias[i];
+            v += bias[i >> 2][i & 3];
           if ((p.flags & RELU) != 0)
             v = max (v, vec4 (0.0));
           if ((p.flags & MASK) != 0)

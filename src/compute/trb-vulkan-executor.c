@@ -1021,7 +1021,8 @@ gemm (Rec      *r,
         }
     }
   /* Only B along N in fours: A one float at a time, C written in fours. */
-  else if (gemm_bv4_fits (p) && c.offset % 4 == 0 && mask.offset % 4 == 0)
+  else if (gemm_bv4_fits (p) && c.offset % 4 == 0 && mask.offset % 4 == 0 &&
+           bias.offset % 4 == 0)
     {
       gboolean five = prefer_5_rows (p->m);
 
@@ -1033,11 +1034,17 @@ gemm (Rec      *r,
     kernel = "gemm-2x8", tm = 2, tn = 8;
   else
     kernel = "gemm-4x4", tm = 4, tn = 4;
-  /* The scalar kernels write four floats at a time where C's (and the mask's) rows allow. */
-  if (g_str_has_prefix (kernel, "gemm-") && g_ascii_isdigit (kernel[5]) && p->n % 4 == 0 &&
-      p->ldc % 4 == 0 && p->c_bs % 4 == 0 && c.offset % 4 == 0 && mask.offset % 4 == 0)
+  /* The scalar kernels, and the vec4 ones but Aᵀ·B and the lanes-along-rows variant, write
+   * four floats at a time where C's (and the bias's and the mask's) rows allow. */
+  if ((g_ascii_isdigit (kernel[5]) ||
+       ((strcmp (kernel, "gemm-vec4") == 0 || g_str_has_prefix (kernel, "gemm-vec4-5") ||
+         g_str_has_prefix (kernel, "gemm-vec4-nt")) && !swap_xy)) &&
+      p->n % 4 == 0 && p->ldc % 4 == 0 && p->c_bs % 4 == 0 && c.offset % 4 == 0 &&
+      mask.offset % 4 == 0 && bias.offset % 4 == 0)
     {
-      g_snprintf (variant, sizeof variant, "%s-v4", kernel);
+      g_autofree char *out4 = g_strconcat (kernel, "-v4", NULL);
+
+      g_strlcpy (variant, out4, sizeof variant);
       kernel = variant;
     }
   if (bias.buf == NULL)
