@@ -5,8 +5,8 @@
 // time with any strides (an R32F texel buffer), as a layer of 10 classes or a convolution whose
 // K is not a multiple of four. Each invocation computes TM rows × 8 columns of C in vec4
 // accumulators, two four-float fetches of B and TM fetches of A a K-step, and writes C (and
-// reads the bias and the ReLU mask) four floats at a time, so C's row stride and offset are multiples of four
-// too.
+// reads the bias and the ReLU mask) four floats at a time, so C's row stride and offset are
+// multiples of four too.
 //
 // With UPDATE defined it is a dense layer's weight gradient fused with the optimizer, as in
 // gemm-vec4-tn.comp: C is never written, the invocations of the first column of tiles sum A's
