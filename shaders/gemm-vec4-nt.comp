@@ -69,7 +69,8 @@ main ()
 {
 #ifdef ROWS_ALONG_X
   /* Neighbouring invocations (the SIMD lanes of a CPU driver, which run along x) take
-   * neighbouring rows: for a C of a few columns, such as the logits. */
+   * neighbouring rows, where that leaves fewer lanes idle at the edges of C (a C of a few
+   * columns, such as the logits, or of 64 rows and 200 columns). */
   int i0 = int (gl_GlobalInvocationID.x) * TM;
   int j0 = int (gl_GlobalInvocationID.y) * 8;
 #else

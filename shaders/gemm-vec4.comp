@@ -68,8 +68,15 @@ epilogue (int ci, int i, int j, vec4 acc)
 void
 main ()
 {
+#ifdef ROWS_ALONG_X
+  /* Neighbouring invocations (the SIMD lanes of a CPU driver, which run along x) take
+   * neighbouring rows, where that leaves fewer lanes idle at the edges of C. */
+  int i0 = int (gl_GlobalInvocationID.x) * TM;
+  int j0 = int (gl_GlobalInvocationID.y) * 8;
+#else
   int i0 = int (gl_GlobalInvocationID.y) * TM;
   int j0 = int (gl_GlobalInvocationID.x) * 8;
+#endif
   int z = int (gl_WorkGroupID.z);
 
   if (i0 >= p.m || j0 >= p.n)

@@ -968,6 +968,13 @@ gemm_bv4_fits (const GemmPush *p)
          p->b_bs % 4 == 0 && p->ldc % 4 == 0 && p->c_bs % 4 == 0;
 }
 
+/* The share of SIMD lanes busy when @tiles tiles are spread over workgroups of 8 lanes. */
+static double
+lane_use (int tiles)
+{
+  return tiles / (double) ((tiles + 7) / 8 * 8);
+}
+
 /* Tiles of 5 rows where they cover M with much less waste than tiles of 8 (a batch of 10). */
 static gboolean
 prefer_5_rows (int m)
@@ -1009,9 +1016,11 @@ gemm (Rec      *r,
           kernel = variant;
           tm = 5;
         }
-      /* A C of few columns and more rows of tiles (the logits): the lanes take rows. */
-      if (g_str_has_prefix (kernel, "gemm-vec4-nt") && (p->n + 7) / 8 < 8 &&
-          (p->m + tm - 1) / tm > (p->n + 7) / 8)
+      /* lavapipe's SIMD lanes run along x: they take the rows of tiles where fewer of them
+       * would be idle at the edges of C than along the columns (the logits, 64 × 10; a batch
+       * of 64 through 200 units). Tiles of 5 rows keep scalar stores there. */
+      if (strcmp (kernel, "gemm-vec4-tn") != 0 &&
+          lane_use ((p->m + tm - 1) / tm) > lane_use ((p->n + 7) / 8))
         {
           char *rows_variant = g_strdup_printf ("%s-rows", kernel);
 
@@ -1035,11 +1044,12 @@ gemm (Rec      *r,
     kernel = "gemm-2x8", tm = 2, tn = 8;
   else
     kernel = "gemm-4x4", tm = 4, tn = 4;
-  /* The scalar kernels, and the vec4 ones but Aᵀ·B and the lanes-along-rows variant, write
-   * four floats at a time where C's (and the bias's and the mask's) rows allow. */
+  /* The scalar kernels, and the vec4 ones but Aᵀ·B and those with tiles of 5 rows along x,
+   * write four floats at a time where C's (and the bias's and the mask's) rows allow. */
   if ((g_ascii_isdigit (kernel[5]) ||
        ((strcmp (kernel, "gemm-vec4") == 0 || g_str_has_prefix (kernel, "gemm-vec4-5") ||
-         g_str_has_prefix (kernel, "gemm-vec4-nt")) && !swap_xy)) &&
+         g_str_has_prefix (kernel, "gemm-vec4-nt") || strcmp (kernel, "gemm-vec4-rows") == 0) &&
+        !(swap_xy && tm == 5))) &&
       p->n % 4 == 0 && p->ldc % 4 == 0 && p->c_bs % 4 == 0 && c.offset % 4 == 0 &&
       mask.offset % 4 == 0 && bias.offset % 4 == 0)
     {
