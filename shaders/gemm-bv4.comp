@@ -148,8 +148,13 @@ epilogue (int ci, int i, int j, vec4 acc)
 void
 main ()
 {
-  int i0 = int (gl_GlobalInvocationID.y) * TM;
-  int j0 = int (gl_GlobalInvocationID.x) * 8;
+  /* Tiles are numbered down the columns of C and dealt out along x, so that the SIMD lanes
+   * of a CPU driver (8 invocations of a workgroup along x) are all busy but at the very end
+   * of C, whatever its shape, and neighbouring lanes share the columns of B they read. */
+  int tiles_m = (p.m + TM - 1) / TM;
+  int tile = int (gl_GlobalInvocationID.x);
+  int i0 = (tile - (tile / tiles_m) * tiles_m) * TM;
+  int j0 = (tile / tiles_m) * 8;
   int z = int (gl_WorkGroupID.z);
 
   if (i0 >= p.m || j0 >= p.n)

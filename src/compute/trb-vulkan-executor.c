@@ -968,11 +968,23 @@ gemm_bv4_fits (const GemmPush *p)
          p->b_bs % 4 == 0 && p->ldc % 4 == 0 && p->c_bs % 4 == 0;
 }
 
-/* The share of SIMD lanes busy when @tiles tiles are spread over workgroups of 8 lanes. */
-static double
-lane_use (int tiles)
+/* Workgroups of 8 invocations for the tiles of @tm rows × 8 columns of an m × n C, numbered
+ * row by row. */
+static guint
+linear_groups (int m,
+               int n,
+               int tm)
 {
-  return tiles / (double) ((tiles + 7) / 8 * 8);
+  return (guint) ((((gsize) m + tm - 1) / tm * (((gsize) n + 7) / 8) + 7) / 8);
+}
+
+/* Whether the tiles fit in one row of workgroups (at least 65,535 of them on every device). */
+static gboolean
+linear_tiles (int m,
+              int n,
+              int tm)
+{
+  return linear_groups (m, n, tm) <= 65535;
 }
 
 /* Tiles of 5 rows where they cover M with much less waste than tiles of 8 (a batch of 10). */
@@ -995,19 +1007,19 @@ gemm (Rec      *r,
 {
   const char *kernel;
   char variant[32];
-  gboolean swap_xy = FALSE;
-  int tm, tn, rows = 8;
+  gboolean linear = FALSE;
+  int tm, tn;
   Range storage[3] = { c, bias, mask };
 
   /* A GPU's block tiles (64×64 per workgroup of 16×16) are dispatched like a register tile of
    * 8×8 per invocation of an 8×8 workgroup. */
   if (use_tiled_gemm (r->self))
     kernel = "gemm-tiled", tm = 8, tn = 8;
-  /* The vec4 kernels' workgroups are one row of 8 invocations (8 rows × 64 columns of C): one
-   * SIMD vector on lavapipe, and enough workgroups for both threads even at a batch of 64. */
-  else if (gemm_vec4_kernel (p) != NULL)
+  /* The vec4 and bv4 kernels deal their tiles out one by one along x, in workgroups of 8
+   * invocations: one SIMD vector on lavapipe, all busy but at the very end of C. */
+  else if (gemm_vec4_kernel (p) != NULL && linear_tiles (p->m, p->n, 8))
     {
-      kernel = gemm_vec4_kernel (p), tm = 8, tn = 8, rows = 1;
+      kernel = gemm_vec4_kernel (p), tm = 8, tn = 8, linear = TRUE;
       /* Where tiles of 5 rows cover M with much less waste (a batch of 10: 16 rows of
        * tiles of 8), A·B and A·Bᵀ take them; Aᵀ·B reads A four rows at a time. */
       if (strcmp (kernel, "gemm-vec4-tn") != 0 && prefer_5_rows (p->m))
@@ -1016,27 +1028,14 @@ gemm (Rec      *r,
           kernel = variant;
           tm = 5;
         }
-      /* lavapipe's SIMD lanes run along x: they take the rows of tiles where fewer of them
-       * would be idle at the edges of C than along the columns (the logits, 64 × 10; a batch
-       * of 64 through 200 units). Tiles of 5 rows keep scalar stores there. */
-      if (strcmp (kernel, "gemm-vec4-tn") != 0 &&
-          lane_use ((p->m + tm - 1) / tm) > lane_use ((p->n + 7) / 8))
-        {
-          char *rows_variant = g_strdup_printf ("%s-rows", kernel);
-
-          g_strlcpy (variant, rows_variant, sizeof variant);
-          g_free (rows_variant);
-          kernel = variant;
-          swap_xy = TRUE;
-        }
     }
   /* Only B along N in fours: A one float at a time, C written in fours. */
   else if (gemm_bv4_fits (p) && c.offset % 4 == 0 && mask.offset % 4 == 0 &&
-           bias.offset % 4 == 0)
+           bias.offset % 4 == 0 && linear_tiles (p->m, p->n, prefer_5_rows (p->m) ? 5 : 8))
     {
       gboolean five = prefer_5_rows (p->m);
 
-      kernel = five ? "gemm-bv4-5" : "gemm-bv4", tm = five ? 5 : 8, tn = 8, rows = 1;
+      kernel = five ? "gemm-bv4-5" : "gemm-bv4", tm = five ? 5 : 8, tn = 8, linear = TRUE;
     }
   else if ((gsize) p->m * p->n >= 64 * 256)
     kernel = "gemm-8x8", tm = 8, tn = 8;
@@ -1044,12 +1043,10 @@ gemm (Rec      *r,
     kernel = "gemm-2x8", tm = 2, tn = 8;
   else
     kernel = "gemm-4x4", tm = 4, tn = 4;
-  /* The scalar kernels, and the vec4 ones but Aᵀ·B and those with tiles of 5 rows along x,
-   * write four floats at a time where C's (and the bias's and the mask's) rows allow. */
+  /* The scalar kernels, and the vec4 ones but Aᵀ·B, write four floats at a time where C's
+   * (and the bias's and the mask's) rows allow. */
   if ((g_ascii_isdigit (kernel[5]) ||
-       ((strcmp (kernel, "gemm-vec4") == 0 || g_str_has_prefix (kernel, "gemm-vec4-5") ||
-         g_str_has_prefix (kernel, "gemm-vec4-nt") || strcmp (kernel, "gemm-vec4-rows") == 0) &&
-        !(swap_xy && tm == 5))) &&
+       (g_str_has_prefix (kernel, "gemm-vec4") && strcmp (kernel, "gemm-vec4-tn") != 0)) &&
       p->n % 4 == 0 && p->ldc % 4 == 0 && p->c_bs % 4 == 0 && c.offset % 4 == 0 &&
       mask.offset % 4 == 0 && bias.offset % 4 == 0)
     {
@@ -1066,14 +1063,13 @@ gemm (Rec      *r,
   if (r->rec->labels != NULL)
     g_snprintf (r->label, sizeof r->label, "%s %dx%dx%d%s", kernel, p->m, p->n, p->k,
                 batch > 1 ? " (batched)" : "");
-  if (swap_xy)
+  if (linear)
     dispatch (r, kernel, storage, 3, a, b, FALSE, p, sizeof *p,
-              (guint) ((p->m + tm * 8 - 1) / (tm * 8)), (guint) ((p->n + tn - 1) / tn),
-              (guint) MAX (batch, 1));
+              linear_groups (p->m, p->n, tm), 1, (guint) MAX (batch, 1));
   else
     dispatch (r, kernel, storage, 3, a, b, FALSE, p, sizeof *p,
-              (guint) ((p->n + tn * 8 - 1) / (tn * 8)),
-              (guint) ((p->m + tm * rows - 1) / (tm * rows)), (guint) MAX (batch, 1));
+              (guint) ((p->n + tn * 8 - 1) / (tn * 8)), (guint) ((p->m + tm * 8 - 1) / (tm * 8)),
+              (guint) MAX (batch, 1));
 }
 
 /* A dense layer's weight gradient Wg[out×in] = dYᵀ·X fused with the optimizer: the gradient,
@@ -1089,23 +1085,28 @@ gemm_update (Rec      *r,
   TrbVulkanExecutor *self = r->self;
   const char *vec4 = gemm_vec4_kernel (p);
   gboolean tn = vec4 != NULL && strcmp (vec4, "gemm-vec4-tn") == 0 && p->w_off % 4 == 0 &&
-                p->bias_off % 4 == 0 && p->ldc % 4 == 0;
-  gboolean bv4 = !tn && gemm_bv4_fits (p) && p->w_off % 4 == 0;
+                p->bias_off % 4 == 0 && p->ldc % 4 == 0 && linear_tiles (p->m, p->n, 8);
+  gboolean bv4 = !tn && gemm_bv4_fits (p) && p->w_off % 4 == 0 &&
+                 linear_tiles (p->m, p->n, prefer_5_rows (p->m) ? 5 : 8);
   gboolean five = bv4 && prefer_5_rows (p->m);
   g_autofree char *kernel = g_strconcat (tn ? "gemm-vec4-tn-update" :
                                          five ? "gemm-bv4-5-update" :
                                          bv4 ? "gemm-bv4-update" : "gemm-update",
                                          update_suffix[r->update], NULL);
-  int tile = tn || bv4 ? 8 : 4, rows = five ? 5 : tile;
+  int tile = tn || bv4 ? 8 : 4;
   Range storage[4] = { whole (self->params), whole (self->m), whole (self->v),
                        whole (self->anchor) };
 
   p->alpha = p->alpha == 0 ? 1.0f : p->alpha;
   if (r->rec->labels != NULL)
     g_snprintf (r->label, sizeof r->label, "%s %dx%dx%d", kernel, p->m, p->n, p->k);
-  dispatch (r, kernel, storage, 4, a, b, TRUE, p, sizeof *p,
-            (guint) ((p->n + tile * 8 - 1) / (tile * 8)),
-            (guint) ((p->m + rows - 1) / rows), 1);
+  if (tn || bv4)
+    dispatch (r, kernel, storage, 4, a, b, TRUE, p, sizeof *p,
+              linear_groups (p->m, p->n, five ? 5 : 8), 1, 1);
+  else
+    dispatch (r, kernel, storage, 4, a, b, TRUE, p, sizeof *p,
+              (guint) ((p->n + tile * 8 - 1) / (tile * 8)), (guint) ((p->m + tile - 1) / tile),
+              1);
 }
 
 /* Whether dense layers update their parameters in their weight-gradient GEMM (the texel

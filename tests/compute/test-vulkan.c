@@ -97,8 +97,8 @@ test_gemm (void)
      * four floats at a time (tiles of 8 and of 5 rows) */
     { 13, 20, 7, 0, 0 }, { 100, 200, 13, 0, 0 }, { 31, 36, 3, 1, 0 }, { 10, 28, 11, 0, 0 },
     { 9, 44, 5, 1, 0 },
-    /* A·Bᵀ and A·B whose rows of tiles fill the SIMD lanes better than the columns (the
-     * logits, a batch of 64 through 200 units): lanes along the rows */
+    /* Shapes whose tiles, numbered down the columns, share workgroups across rows and
+     * columns of tiles (the logits, a batch of 64 through 200 units), with ragged edges */
     { 64, 10, 200, 0, 1 }, { 61, 12, 36, 0, 1 }, { 25, 12, 8, 0, 1 }, { 64, 200, 200, 0, 0 },
     { 64, 200, 784, 0, 1 }, { 61, 36, 20, 0, 0 }, { 56, 28, 12, 0, 1 },
     /* B read along K, N a multiple of four: the scalar kernels writing four floats at a time */
