@@ -3,14 +3,27 @@
 // The GEMM of gemm.comp for the common case where A is read along its rows and B along its
 // rows (NN), with K, N, strides and offsets all multiples of four: A and B are fetched four
 // floats at a time through RGBA32F texel buffers, a quarter of the fetches of the scalar kernel
-// for an 8×8 register tile held in vec4 accumulators.
+// for a TM×8 register tile held in vec4 accumulators.
 #version 450
 
-layout (local_size_x = 8, local_size_y = 8) in;
+// TM rows of C an invocation (8 by default; fewer wastes less of a small M such as a batch of 10).
+#ifndef TM
+#define TM 8
+#endif
 
+layout (local_size_x = 8, local_size_y = 1) in;
+
+#ifdef VEC4_OUT
+/* N, C's row stride and offsets are multiples of four: C, the bias and the mask are read and
+ * written four floats at a time, a quarter of the buffer accesses. */
+layout (set = 0, binding = 0) buffer C { vec4 c[]; };
+layout (set = 0, binding = 1) readonly buffer Bias { vec4 bias[]; };
+layout (set = 0, binding = 2) readonly buffer Mask { vec4 mask[]; };
+#else
 layout (set = 0, binding = 0) buffer C { float c[]; };
 layout (set = 0, binding = 1) readonly buffer Bias { float bias[]; };
 layout (set = 0, binding = 2) readonly buffer Mask { float mask[]; };
+#endif
 layout (set = 0, binding = 6) uniform samplerBuffer A;
 layout (set = 0, binding = 7) uniform samplerBuffer B;
 
@@ -30,11 +43,38 @@ const int RELU = 4;
 const int ACCUMULATE = 8;
 const int MASK = 16;
 
+#ifdef VEC4_OUT
+vec4
+epilogue (int ci, int i, int j, vec4 acc)
+{
+  vec4 v = p.alpha * acc;
+  if ((p.flags & ACCUMULATE) != 0)
+    v += c[ci];
+  if ((p.flags & BIAS_COL) != 0)
+    v += bias[j >> 2];
+  if ((p.flags & BIAS_ROW) != 0)
+    v += bias[i >> 2][i & 3];
+  if ((p.flags & RELU) != 0)
+    v = max (v, vec4 (0.0));
+  if ((p.flags & MASK) != 0)
+    {
+      bvec4 keep = greaterThan (mask[ci], vec4 (0.0));
+      v = vec4 (keep.x ? v.x : 0.0, keep.y ? v.y : 0.0, keep.z ? v.z : 0.0, keep.w ? v.w : 0.0);
+    }
+  return v;
+}
+#endif
+
 void
 main ()
 {
-  int i0 = int (gl_GlobalInvocationID.y) * 8;
-  int j0 = int (gl_GlobalInvocationID.x) * 8;
+  /* Tiles are numbered down the columns of C and dealt out along x, so that the SIMD lanes
+   * of a CPU driver (8 invocations of a workgroup along x) are all busy but at the very end
+   * of C, whatever its shape, and neighbouring lanes share the columns of B they read. */
+  int tiles_m = (p.m + TM - 1) / TM;
+  int tile = int (gl_GlobalInvocationID.x);
+  int i0 = (tile - (tile / tiles_m) * tiles_m) * TM;
+  int j0 = (tile / tiles_m) * 8;
   int z = int (gl_WorkGroupID.z);
 
   if (i0 >= p.m || j0 >= p.n)
@@ -45,11 +85,11 @@ main ()
   int b_base = (p.b_off + z * p.b_bs + j0) >> 2;
   int b_second = min (j0 + 4, p.n - 4) - j0;   /* stays inside the row at the right edge */
   int b_row = p.b_sp >> 2;
-  int ai[8];
-  vec4 acc0[8];
-  vec4 acc1[8];
+  int ai[TM];
+  vec4 acc0[TM];
+  vec4 acc1[TM];
 
-  for (int t = 0; t < 8; t++)
+  for (int t = 0; t < TM; t++)
     {
       ai[t] = a_base + ((min (i0 + t, p.m - 1) * p.a_si) >> 2);
       acc0[t] = vec4 (0.0);
@@ -68,7 +108,7 @@ main ()
           b0[kk] = texelFetch (B, qb + kk * b_row);
           b1[kk] = texelFetch (B, qb + kk * b_row + (b_second >> 2));
         }
-      for (int t = 0; t < 8; t++)
+      for (int t = 0; t < TM; t++)
         {
           vec4 a = texelFetch (A, ai[t] + qa);
           acc0[t] = fma (vec4 (a.x), b0[0], acc0[t]);
@@ -82,8 +122,21 @@ main ()
         }
     }
 
+#ifdef VEC4_OUT
   int c_base = z * p.c_bs;
-  for (int t = 0; t < 8; t++)
+  for (int t = 0; t < TM; t++)
+    {
+      int i = i0 + t;
+      if (i >= p.m)
+        break;
+      int ci = (c_base + i * p.ldc + j0) >> 2;
+      c[ci] = epilogue (ci, i, j0, acc0[t]);
+      if (j0 + 4 < p.n)
+        c[ci + 1] = epilogue (ci + 1, i, j0 + 4, acc1[t]);
+    }
+#else
+  int c_base = z * p.c_bs;
+  for (int t = 0; t < TM; t++)
     {
       int i = i0 + t;
       if (i >= p.m)
@@ -108,4 +161,5 @@ main ()
           c[ci] = v;
         }
     }
+#endif
 }

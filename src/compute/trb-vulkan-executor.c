@@ -8,8 +8,9 @@
  * backward, optimizer — is recorded once into a command buffer and replayed for every batch;
  * what changes between steps (the batch, the learning rate and Adam's bias corrections) is
  * written into mapped buffers before the replay. Dense and convolution layers fuse their bias
- * and a following ReLU into the GEMM epilogue, and the backward GEMM of a dense layer applies
- * the preceding ReLU's mask, so a 2NN step is a dozen-odd dispatches.
+ * and a following ReLU into the GEMM epilogue, the backward GEMM of a dense layer applies the
+ * preceding ReLU's mask, and (on CPU devices) its weight-gradient GEMM applies the optimizer to
+ * the layer's weights and bias, so a 2NN step is 9 dispatches.
  */
 
 #define G_LOG_DOMAIN "trb-vulkan-executor"
@@ -34,6 +35,20 @@
 #define TARGET_SUBMIT_US 5000.0
 /* Host-visible memory through which buffers the host cannot map are filled and read. */
 #define STAGING_BYTES ((gsize) 8 * 1024 * 1024)
+/* Timestamps of the per-dispatch profile (TRB_VULKAN_PROFILE=1): one before the first dispatch
+ * of a recording and one after each, for recordings of up to this many dispatches. */
+#define PROFILE_QUERIES 1024
+
+/* Which update the fused weight-gradient kernels apply (the suffix of their name). */
+typedef enum
+{
+  UPDATE_ANY,        /* chosen at run time from the step's values */
+  UPDATE_SGD,
+  UPDATE_MOMENTUM,
+  UPDATE_ADAM,
+} UpdateKind;
+
+static const char *const update_suffix[] = { "", "-sgd", "-momentum", "-adam" };
 
 enum
 {
@@ -79,8 +94,11 @@ typedef struct
   int              k;          /* steps recorded one after the other */
   gboolean         train;
   gboolean         indexed;
+  UpdateKind       update;
   guint64          last_used;
   guint            dispatches;
+  GPtrArray       *labels;     /* the profile's name of each dispatch, when profiling */
+  GArray          *profile_us; /* the device time of each dispatch (double), run after run */
 } Recording;
 
 typedef struct
@@ -129,6 +147,8 @@ struct _TrbVulkanExecutor
   guint             dispatches_per_step;
 
   VkQueryPool       queries;       /* two timestamps around every recorded submission */
+  VkQueryPool       profile;       /* per-dispatch timestamps, only with TRB_VULKAN_PROFILE=1 */
+  gboolean          profiling;
   guint64           timestamp_mask;
   int               steps_per_submit;
   int               forced_steps;  /* 0: adapt steps_per_submit to TARGET_SUBMIT_US */
@@ -152,6 +172,55 @@ dev (TrbVulkanExecutor *self)
   return trb_vulkan_context_get_device (self->ctx);
 }
 
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* Prints the median and the least device time of each dispatch of a profiled recording to
+ * stderr (not the mean: on a shared machine some runs are slow). */
+static void
+print_profile (Recording *rec)
+{
+  guint n, runs;
+  g_autofree double *median = NULL;
+  g_autofree double *least = NULL;
+  g_autofree double *one = NULL;
+  double total = 0, total_least = 0;
+
+  if (rec->labels == NULL || rec->profile_us == NULL || rec->labels->len == 0)
+    return;
+  n = rec->labels->len;
+  runs = rec->profile_us->len / n;
+  if (runs == 0)
+    return;
+  median = g_new (double, n);
+  least = g_new (double, n);
+  one = g_new (double, runs);
+  for (guint i = 0; i < n; i++)
+    {
+      for (guint j = 0; j < runs; j++)
+        one[j] = g_array_index (rec->profile_us, double, (gsize) j * n + i);
+      qsort (one, runs, sizeof *one, compare_doubles);
+      median[i] = one[runs / 2];
+      least[i] = one[0];
+      total += median[i];
+      total_least += least[i];
+    }
+  g_printerr ("Vulkan profile: %s, batch %d, %d step%s a submission, %u runs\n"
+              "  %3s  %-40s %9s %9s %6s\n", rec->train ? "training" : "evaluation", rec->n,
+              rec->k, rec->k > 1 ? "s" : "", runs, "#", "dispatch", "median", "least", "share");
+  for (guint i = 0; i < n; i++)
+    g_printerr ("  %3u  %-40s %6.1f us %6.1f us %5.1f%%\n", i,
+                (const char *) rec->labels->pdata[i], median[i], least[i],
+                total > 0 ? 100 * median[i] / total : 0);
+  g_printerr ("  %3s  %-40s %6.1f us %6.1f us\n", "", "total", total, total_least);
+}
+
 static void
 release (TrbVulkanExecutor *self)
 {
@@ -164,6 +233,9 @@ release (TrbVulkanExecutor *self)
     vkDeviceWaitIdle (d);
   for (guint i = 0; i < N_RECORDINGS; i++)
     {
+      print_profile (&self->rec[i]);
+      g_clear_pointer (&self->rec[i].labels, g_ptr_array_unref);
+      g_clear_pointer (&self->rec[i].profile_us, g_array_unref);
       if (self->rec[i].pool != VK_NULL_HANDLE)
         vkDestroyDescriptorPool (d, self->rec[i].pool, NULL);
       memset (&self->rec[i], 0, sizeof self->rec[i]);
@@ -171,6 +243,9 @@ release (TrbVulkanExecutor *self)
   if (self->queries != VK_NULL_HANDLE)
     vkDestroyQueryPool (d, self->queries, NULL);
   self->queries = VK_NULL_HANDLE;
+  if (self->profile != VK_NULL_HANDLE)
+    vkDestroyQueryPool (d, self->profile, NULL);
+  self->profile = VK_NULL_HANDLE;
   if (self->cmd_pool != VK_NULL_HANDLE)
     vkDestroyCommandPool (d, self->cmd_pool, NULL);
   self->cmd_pool = VK_NULL_HANDLE;
@@ -229,6 +304,7 @@ static void
 trb_vulkan_executor_init (TrbVulkanExecutor *self)
 {
   self->steps_per_submit = 1;
+  self->profiling = g_strcmp0 (g_getenv ("TRB_VULKAN_PROFILE"), "1") == 0;
   self->force_staging = g_strcmp0 (g_getenv ("TRB_VULKAN_FORCE_STAGING"), "1") == 0;
   if (g_strcmp0 (g_getenv ("TRB_VULKAN_GEMM"), "tiled") == 0)
     self->gemm_profile = TRB_VULKAN_GEMM_TILED;
@@ -686,6 +762,8 @@ typedef struct
   gboolean           failed;
   gboolean           train;
   int                j;          /* the step being recorded, of rec->k */
+  UpdateKind         update;
+  char               label[64];  /* the next dispatch's name in the profile, if not its kernel */
 } Rec;
 
 static Range
@@ -730,7 +808,9 @@ dispatch (Rec         *r,
   guint n_writes = 0;
   VkDescriptorSet set;
   VkPipeline pipeline;
-  gboolean vec4 = g_str_has_prefix (kernel, "gemm-vec4");
+  /* The vec4 kernels read A and B four floats at a time, the bv4 kernels only B. */
+  gboolean vec4_a = g_str_has_prefix (kernel, "gemm-vec4");
+  gboolean vec4_b = vec4_a || g_str_has_prefix (kernel, "gemm-bv4");
   VkMemoryBarrier barrier = {
     .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
     .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_HOST_WRITE_BIT,
@@ -743,8 +823,8 @@ dispatch (Rec         *r,
   if (pipeline == VK_NULL_HANDLE ||
       !trb_vulkan_check (vkAllocateDescriptorSets (dev (self), &ainfo, &set), self->ctx,
                          "vkAllocateDescriptorSets", r->error) ||
-      (tex_a && !ensure_view (self, tex_a, vec4, r->error)) ||
-      (tex_b && !ensure_view (self, tex_b, vec4, r->error)))
+      (tex_a && !ensure_view (self, tex_a, vec4_a, r->error)) ||
+      (tex_b && !ensure_view (self, tex_b, vec4_b, r->error)))
     {
       r->failed = TRUE;
       return;
@@ -771,8 +851,16 @@ dispatch (Rec         *r,
     {
       Buf *ta = tex_a ? tex_a : tex_b, *tb = tex_b ? tex_b : tex_a;
 
-      views[0] = vec4 ? ta->view4 : ta->view;
-      views[1] = vec4 ? tb->view4 : tb->view;
+      if (tex_a == NULL || tex_b == NULL)
+        vec4_a = vec4_b;
+      if ((tex_a == NULL && !ensure_view (self, ta, vec4_a, r->error)) ||
+          (tex_b == NULL && !ensure_view (self, tb, vec4_b, r->error)))
+        {
+          r->failed = TRUE;
+          return;
+        }
+      views[0] = vec4_a ? ta->view4 : ta->view;
+      views[1] = vec4_b ? tb->view4 : tb->view;
       for (guint t = 0; t < 2; t++)
         writes[n_writes++] = (VkWriteDescriptorSet) {
           .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
@@ -809,6 +897,13 @@ dispatch (Rec         *r,
   vkCmdPipelineBarrier (r->rec->cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
                         VK_PIPELINE_STAGE_HOST_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1,
                         &barrier, 0, NULL, 0, NULL);
+  if (r->rec->labels != NULL && r->rec->dispatches + 1 < PROFILE_QUERIES)
+    {
+      vkCmdWriteTimestamp (r->rec->cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, self->profile,
+                           r->rec->dispatches + 1);
+      g_ptr_array_add (r->rec->labels, g_strdup (r->label[0] ? r->label : kernel));
+    }
+  r->label[0] = '\0';
   r->rec->dispatches++;
 }
 
@@ -838,6 +933,7 @@ typedef struct
   gint32 a_bs, b_bs, c_bs;
   gint32 ldc, flags;
   float  alpha;
+  gint32 w_off, bias_off;   /* the fused update's parameters, in floats */
 } GemmPush;
 
 /* Which vec4 kernel, if any, can read both operands four floats at a time: every size, stride
@@ -864,6 +960,40 @@ gemm_vec4_kernel (const GemmPush *p)
   return NULL;
 }
 
+/* Whether the bv4 kernels can read B four floats at a time (along N) and write C so. */
+static gboolean
+gemm_bv4_fits (const GemmPush *p)
+{
+  return p->b_sj == 1 && p->n % 4 == 0 && p->b_sp % 4 == 0 && p->b_off % 4 == 0 &&
+         p->b_bs % 4 == 0 && p->ldc % 4 == 0 && p->c_bs % 4 == 0;
+}
+
+/* Workgroups of 8 invocations for the tiles of @tm rows × 8 columns of an m × n C, numbered
+ * row by row. */
+static guint
+linear_groups (int m,
+               int n,
+               int tm)
+{
+  return (guint) ((((gsize) m + tm - 1) / tm * (((gsize) n + 7) / 8) + 7) / 8);
+}
+
+/* Whether the tiles fit in one row of workgroups (at least 65,535 of them on every device). */
+static gboolean
+linear_tiles (int m,
+              int n,
+              int tm)
+{
+  return linear_groups (m, n, tm) <= 65535;
+}
+
+/* Tiles of 5 rows where they cover M with much less waste than tiles of 8 (a batch of 10). */
+static gboolean
+prefer_5_rows (int m)
+{
+  return (m + 4) / 5 * 5 * 5 < (m + 7) / 8 * 8 * 4;
+}
+
 /* C (a range) = op(A)·op(B) with A and B addressed by strides inside whole buffers. */
 static void
 gemm (Rec      *r,
@@ -876,6 +1006,8 @@ gemm (Rec      *r,
       int       batch)
 {
   const char *kernel;
+  char variant[32];
+  gboolean linear = FALSE;
   int tm, tn;
   Range storage[3] = { c, bias, mask };
 
@@ -883,22 +1015,106 @@ gemm (Rec      *r,
    * 8×8 per invocation of an 8×8 workgroup. */
   if (use_tiled_gemm (r->self))
     kernel = "gemm-tiled", tm = 8, tn = 8;
-  else if (gemm_vec4_kernel (p) != NULL)
-    kernel = gemm_vec4_kernel (p), tm = 8, tn = 8;
+  /* The vec4 and bv4 kernels deal their tiles out one by one along x, in workgroups of 8
+   * invocations: one SIMD vector on lavapipe, all busy but at the very end of C. */
+  else if (gemm_vec4_kernel (p) != NULL && linear_tiles (p->m, p->n, 8))
+    {
+      kernel = gemm_vec4_kernel (p), tm = 8, tn = 8, linear = TRUE;
+      /* Where tiles of 5 rows cover M with much less waste (a batch of 10: 16 rows of
+       * tiles of 8), A·B and A·Bᵀ take them; Aᵀ·B reads A four rows at a time. */
+      if (strcmp (kernel, "gemm-vec4-tn") != 0 && prefer_5_rows (p->m))
+        {
+          g_snprintf (variant, sizeof variant, "%s-5", kernel);
+          kernel = variant;
+          tm = 5;
+        }
+    }
+  /* Only B along N in fours: A one float at a time, C written in fours. */
+  else if (gemm_bv4_fits (p) && c.offset % 4 == 0 && mask.offset % 4 == 0 &&
+           bias.offset % 4 == 0 && linear_tiles (p->m, p->n, prefer_5_rows (p->m) ? 5 : 8))
+    {
+      gboolean five = prefer_5_rows (p->m);
+
+      kernel = five ? "gemm-bv4-5" : "gemm-bv4", tm = five ? 5 : 8, tn = 8, linear = TRUE;
+    }
   else if ((gsize) p->m * p->n >= 64 * 256)
     kernel = "gemm-8x8", tm = 8, tn = 8;
   else if (p->m < 8)
     kernel = "gemm-2x8", tm = 2, tn = 8;
   else
     kernel = "gemm-4x4", tm = 4, tn = 4;
+  /* The scalar kernels, and the vec4 ones but Aᵀ·B, write four floats at a time where C's
+   * (and the bias's and the mask's) rows allow. */
+  if ((g_ascii_isdigit (kernel[5]) ||
+       (g_str_has_prefix (kernel, "gemm-vec4") && strcmp (kernel, "gemm-vec4-tn") != 0)) &&
+      p->n % 4 == 0 && p->ldc % 4 == 0 && p->c_bs % 4 == 0 && c.offset % 4 == 0 &&
+      mask.offset % 4 == 0 && bias.offset % 4 == 0)
+    {
+      g_autofree char *out4 = g_strconcat (kernel, "-v4", NULL);
+
+      g_strlcpy (variant, out4, sizeof variant);
+      kernel = variant;
+    }
   if (bias.buf == NULL)
     storage[1] = c;
   if (mask.buf == NULL)
     storage[2] = c;
   p->alpha = p->alpha == 0 ? 1.0f : p->alpha;
-  dispatch (r, kernel, storage, 3, a, b, FALSE, p, sizeof *p,
-            (guint) ((p->n + tn * 8 - 1) / (tn * 8)), (guint) ((p->m + tm * 8 - 1) / (tm * 8)),
-            (guint) MAX (batch, 1));
+  if (r->rec->labels != NULL)
+    g_snprintf (r->label, sizeof r->label, "%s %dx%dx%d%s", kernel, p->m, p->n, p->k,
+                batch > 1 ? " (batched)" : "");
+  if (linear)
+    dispatch (r, kernel, storage, 3, a, b, FALSE, p, sizeof *p,
+              linear_groups (p->m, p->n, tm), 1, (guint) MAX (batch, 1));
+  else
+    dispatch (r, kernel, storage, 3, a, b, FALSE, p, sizeof *p,
+              (guint) ((p->n + tn * 8 - 1) / (tn * 8)), (guint) ((p->m + tm * 8 - 1) / (tm * 8)),
+              (guint) MAX (batch, 1));
+}
+
+/* A dense layer's weight gradient Wg[out×in] = dYᵀ·X fused with the optimizer: the gradient,
+ * and the bias gradient Σ dY summed along the way, go straight into the update of the layer's
+ * weights and bias (at p->w_off and p->bias_off) and of their optimizer state, so that neither
+ * is written out and read back, the bias needs no reduction and the layer no optimizer pass. */
+static void
+gemm_update (Rec      *r,
+             GemmPush *p,
+             Buf      *a,
+             Buf      *b)
+{
+  TrbVulkanExecutor *self = r->self;
+  const char *vec4 = gemm_vec4_kernel (p);
+  gboolean tn = vec4 != NULL && strcmp (vec4, "gemm-vec4-tn") == 0 && p->w_off % 4 == 0 &&
+                p->bias_off % 4 == 0 && p->ldc % 4 == 0 && linear_tiles (p->m, p->n, 8);
+  gboolean bv4 = !tn && gemm_bv4_fits (p) && p->w_off % 4 == 0 &&
+                 linear_tiles (p->m, p->n, prefer_5_rows (p->m) ? 5 : 8);
+  gboolean five = bv4 && prefer_5_rows (p->m);
+  g_autofree char *kernel = g_strconcat (tn ? "gemm-vec4-tn-update" :
+                                         five ? "gemm-bv4-5-update" :
+                                         bv4 ? "gemm-bv4-update" : "gemm-update",
+                                         update_suffix[r->update], NULL);
+  int tile = tn || bv4 ? 8 : 4;
+  Range storage[4] = { whole (self->params), whole (self->m), whole (self->v),
+                       whole (self->anchor) };
+
+  p->alpha = p->alpha == 0 ? 1.0f : p->alpha;
+  if (r->rec->labels != NULL)
+    g_snprintf (r->label, sizeof r->label, "%s %dx%dx%d", kernel, p->m, p->n, p->k);
+  if (tn || bv4)
+    dispatch (r, kernel, storage, 4, a, b, TRUE, p, sizeof *p,
+              linear_groups (p->m, p->n, five ? 5 : 8), 1, 1);
+  else
+    dispatch (r, kernel, storage, 4, a, b, TRUE, p, sizeof *p,
+              (guint) ((p->n + tile * 8 - 1) / (tile * 8)), (guint) ((p->m + tile - 1) / tile),
+              1);
+}
+
+/* Whether dense layers update their parameters in their weight-gradient GEMM (the texel
+ * profile; the GPU profile keeps the separate gradient, reduction and optimizer passes). */
+static gboolean
+fuses_dense_update (TrbVulkanExecutor *self)
+{
+  return !use_tiled_gemm (self);
 }
 
 static gsize
@@ -1077,6 +1293,9 @@ record_backward (Rec *r,
   TrbVulkanExecutor *self = r->self;
   Buf *dcur = self->d_a, *dnext = self->d_b;
   gboolean masked = FALSE;
+  gboolean fused = fuses_dense_update (self);
+  guint n_tensors = trb_weights_get_n_tensors (self->layout);
+  g_autofree gboolean *updated = g_new0 (gboolean, n_tensors);
 
   for (int i = (int) self->n_layers - 1; i >= 0; i--)
     {
@@ -1097,9 +1316,15 @@ record_backward (Rec *r,
             Range st[2] = { part (dcur, 0, (gsize) n * out),
                             part (self->grads, self->param_off[l->bias_index], out) };
 
-            gemm (r, &pw, part (self->grads, self->param_off[l->weight_index], (gsize) out * in),
-                  dcur, self->acts[i], (Range) { 0 }, (Range) { 0 }, 1);
-            dispatch (r, "reduce", st, 2, NULL, NULL, FALSE, rp, sizeof rp, (guint) out, 1, 1);
+            if (!fused)
+              {
+                gemm (r, &pw, part (self->grads, self->param_off[l->weight_index],
+                                    (gsize) out * in),
+                      dcur, self->acts[i], (Range) { 0 }, (Range) { 0 }, 1);
+                dispatch (r, "reduce", st, 2, NULL, NULL, FALSE, rp, sizeof rp, (guint) out,
+                          1, 1);
+              }
+            /* The data gradient reads the weights before the fused update changes them. */
             if (need_dx)
               {
                 GemmPush pd = { n, in, out, 0, out, 1, (gint32) self->param_off[l->weight_index],
@@ -1110,6 +1335,12 @@ record_backward (Rec *r,
                       (Range) { 0 }, 1);
                 masked = mask_next;
                 swap = TRUE;
+              }
+            if (fused)
+              {
+                pw.w_off = (gint32) self->param_off[l->weight_index];
+                pw.bias_off = (gint32) self->param_off[l->bias_index];
+                gemm_update (r, &pw, dcur, self->acts[i]);
               }
           }
           break;
@@ -1194,13 +1425,37 @@ record_backward (Rec *r,
         }
     }
 
-  {
-    gint32 push = (gint32) self->param_total;
-    Range st[5] = { whole (self->params), whole (self->grads), whole (self->m), whole (self->v),
-                    whole (self->anchor) };
+  /* The optimizer takes the parameters the GEMMs did not update, one dispatch for each run of
+   * neighbouring tensors (all of them on the GPU profile, none for a model of dense layers). */
+  for (guint i = 0; i < self->n_layers && fused; i++)
+    {
+      const TrbLayer *l = trb_model_spec_get_layer (self->spec, i);
 
-    dispatch_elements (r, "optimizer", st, 5, TRUE, &push, sizeof push, self->param_total);
-  }
+      if (l->kind == TRB_LAYER_DENSE)
+        updated[l->weight_index] = updated[l->bias_index] = TRUE;
+    }
+  for (guint t = 0; t < n_tensors; )
+    {
+      guint end = t;
+      gsize first = self->param_off[t], last;
+      gint32 push[2];
+      Range st[5] = { whole (self->params), whole (self->grads), whole (self->m),
+                      whole (self->v), whole (self->anchor) };
+
+      if (updated[t])
+        {
+          t++;
+          continue;
+        }
+      while (end + 1 < n_tensors && !updated[end + 1])
+        end++;
+      last = end + 1 < n_tensors ? self->param_off[end + 1] : self->param_total;
+      /* Offsets and sizes are multiples of TENSOR_ALIGN, so of four. */
+      push[0] = (gint32) ((last - first) / 4);
+      push[1] = (gint32) (first / 4);
+      dispatch_elements (r, "optimizer", st, 5, TRUE, push, sizeof push, (last - first) / 4);
+      t = end + 1;
+    }
 }
 
 /* The recording of @k steps (k ≥ 1) of @n samples, from the cache or recorded now. Step j
@@ -1212,18 +1467,20 @@ get_recording (TrbVulkanExecutor  *self,
                gboolean            train,
                gboolean            indexed,
                int                 k,
+               UpdateKind          update,
                GError            **error)
 {
   Recording *slot = NULL;
   VkCommandBufferBeginInfo begin = {
     .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
   };
-  Rec r = { self, NULL, error, FALSE, train, 0 };
+  Rec r = { self, NULL, error, FALSE, train, 0, update };
   guint sets = SETS_PER_STEP * (guint) k;
 
   for (guint i = 0; i < N_RECORDINGS; i++)
     if (self->rec[i].cb != VK_NULL_HANDLE && self->rec[i].n == n && self->rec[i].k == k &&
-        self->rec[i].train == train && self->rec[i].indexed == indexed)
+        self->rec[i].train == train && self->rec[i].indexed == indexed &&
+        self->rec[i].update == update)
       {
         self->rec[i].last_used = ++self->use_counter;
         return &self->rec[i];
@@ -1276,10 +1533,20 @@ get_recording (TrbVulkanExecutor  *self,
     vkResetCommandBuffer (slot->cb, 0);
   slot->n = -1;
   slot->dispatches = 0;
+  print_profile (slot);
+  g_clear_pointer (&slot->labels, g_ptr_array_unref);
+  g_clear_pointer (&slot->profile_us, g_array_unref);
+  if (self->profile != VK_NULL_HANDLE)
+    slot->labels = g_ptr_array_new_with_free_func (g_free);
   r.rec = slot;
   if (!trb_vulkan_check (vkBeginCommandBuffer (slot->cb, &begin), self->ctx,
                          "vkBeginCommandBuffer", error))
     return NULL;
+  if (slot->labels != NULL)
+    {
+      vkCmdResetQueryPool (slot->cb, self->profile, 0, PROFILE_QUERIES);
+      vkCmdWriteTimestamp (slot->cb, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, self->profile, 0);
+    }
   if (self->queries != VK_NULL_HANDLE)
     {
       vkCmdResetQueryPool (slot->cb, self->queries, 0, 2);
@@ -1307,9 +1574,12 @@ get_recording (TrbVulkanExecutor  *self,
   slot->k = k;
   slot->train = train;
   slot->indexed = indexed;
+  slot->update = update;
   slot->last_used = ++self->use_counter;
   if (train && n == self->max_batch && k == 1)
     self->dispatches_per_step = slot->dispatches;
+  if (slot->labels != NULL)
+    slot->profile_us = g_array_new (FALSE, FALSE, sizeof (double));
   return slot;
 }
 
@@ -1340,6 +1610,24 @@ submit_recording (TrbVulkanExecutor  *self,
       self->last_submit_us = ticks * (double) trb_vulkan_context_get_properties (
         self->ctx)->limits.timestampPeriod / 1000.0;
       self->last_from_timestamps = TRUE;
+    }
+  if (rec->labels != NULL && rec->labels->len > 0)
+    {
+      g_autofree guint64 *t = g_new (guint64, rec->labels->len + 1);
+      double period = trb_vulkan_context_get_properties (self->ctx)->limits.timestampPeriod;
+
+      if (vkGetQueryPoolResults (dev (self), self->profile, 0, rec->labels->len + 1,
+                                 (rec->labels->len + 1) * sizeof *t, t, sizeof *t,
+                                 VK_QUERY_RESULT_64_BIT) == VK_SUCCESS)
+        {
+          for (guint i = 0; i < rec->labels->len; i++)
+            {
+              double us = (((t[i + 1] & self->timestamp_mask) - (t[i] & self->timestamp_mask)) &
+                           self->timestamp_mask) * period / 1000.0;
+
+              g_array_append_val (rec->profile_us, us);
+            }
+        }
     }
   return TRUE;
 }
@@ -1504,6 +1792,11 @@ vulkan_prepare (TrbExecutor   *executor,
       self->timestamp_mask = bits >= 64 ? G_MAXUINT64 : (G_GUINT64_CONSTANT (1) << bits) - 1;
     else
       self->queries = VK_NULL_HANDLE;
+    /* The per-dispatch profile is for measuring the kernels; it stays off otherwise. */
+    qinfo.queryCount = PROFILE_QUERIES;
+    if (self->profiling && self->queries != VK_NULL_HANDLE &&
+        vkCreateQueryPool (dev (self), &qinfo, NULL, &self->profile) != VK_SUCCESS)
+      self->profile = VK_NULL_HANDLE;
   }
   if (self->forced_steps == 0)
     self->steps_per_submit = 1;
@@ -1673,6 +1966,34 @@ static gboolean run_steps (TrbVulkanExecutor    *self,
                            TrbStepResult        *results,
                            GError              **error);
 
+/* The update that suits all of @k steps: a fixed one where they share it and FedProx is off,
+ * else the kernels that choose at run time. */
+static UpdateKind
+update_kind (TrbVulkanExecutor   *self,
+             const TrbStepParams *sp,
+             int                  k)
+{
+  UpdateKind kind = UPDATE_ANY;
+
+  for (int j = 0; j < k; j++)
+    {
+      UpdateKind one;
+
+      if (self->have_anchor && sp[j].prox_mu > 0)
+        return UPDATE_ANY;
+      if (sp[j].optimizer == TRB_OPTIMIZER_ADAM)
+        one = UPDATE_ADAM;
+      else if ((float) sp[j].momentum != 0.0f)
+        one = UPDATE_MOMENTUM;
+      else
+        one = UPDATE_SGD;
+      if (j > 0 && one != kind)
+        return UPDATE_ANY;
+      kind = one;
+    }
+  return kind;
+}
+
 static gboolean
 vulkan_train_step (TrbExecutor          *executor,
                    const TrbBatch       *batch,
@@ -1685,7 +2006,7 @@ vulkan_train_step (TrbExecutor          *executor,
 
   if (!check_prepared (self, error) || !load_batch (self, batch, error))
     return FALSE;
-  rec = get_recording (self, batch->n, TRUE, FALSE, 1, error);
+  rec = get_recording (self, batch->n, TRUE, FALSE, 1, update_kind (self, sp, 1), error);
   if (rec == NULL)
     return FALSE;
   return run_steps (self, rec, sp, result, error);
@@ -1752,7 +2073,7 @@ vulkan_evaluate (TrbExecutor     *executor,
 
   if (!check_prepared (self, error) || !load_batch (self, batch, error))
     return FALSE;
-  rec = get_recording (self, batch->n, FALSE, FALSE, 1, error);
+  rec = get_recording (self, batch->n, FALSE, FALSE, 1, UPDATE_ANY, error);
   if (rec == NULL || !submit_recording (self, rec, error))
     return FALSE;
   read_stats (self, 0, batch->n, result);
@@ -1833,7 +2154,7 @@ vulkan_train_steps_indexed (TrbExecutor          *executor,
         return FALSE;
       }
   memcpy (self->indices->map, indices, (gsize) n * k * 4);
-  rec = get_recording (self, n, TRUE, TRUE, k, error);
+  rec = get_recording (self, n, TRUE, TRUE, k, update_kind (self, sp, k), error);
   if (rec == NULL || !run_steps (self, rec, sp, results, error))
     return FALSE;
 

@@ -86,14 +86,26 @@ test_gemm (void)
   g_autoptr(TrbExecutor) vk = new_executor ();
 
   /* Shapes for the vec4 kernels (NN, NT and TN with the sizes read along multiples of four):
-   * ragged edges, sizes of 4 (mod 8), tiny K. */
+   * ragged edges, sizes of 4 (mod 8), tiny K; and M of 10, 9 and 25, which take the tiles of 5
+   * rows (NN and NT). */
   const int vec4_shapes[][5] = {
     { 256, 200, 784, 0, 0 }, { 257, 100, 64, 0, 0 }, { 67, 260, 12, 0, 0 },
     { 10, 200, 784, 0, 1 }, { 61, 37, 200, 0, 1 }, { 12, 100, 4, 0, 1 },
     { 200, 784, 10, 1, 0 }, { 84, 12, 7, 1, 0 }, { 20, 68, 1, 1, 0 },
+    { 10, 36, 20, 0, 0 }, { 9, 101, 16, 0, 1 }, { 25, 44, 8, 0, 0 },
+    /* B read along N with N a multiple of four, A not in fours: the kernels fetching only B
+     * four floats at a time (tiles of 8 and of 5 rows) */
+    { 13, 20, 7, 0, 0 }, { 100, 200, 13, 0, 0 }, { 31, 36, 3, 1, 0 }, { 10, 28, 11, 0, 0 },
+    { 9, 44, 5, 1, 0 },
+    /* Shapes whose tiles, numbered down the columns, share workgroups across rows and
+     * columns of tiles (the logits, a batch of 64 through 200 units), with ragged edges */
+    { 64, 10, 200, 0, 1 }, { 61, 12, 36, 0, 1 }, { 25, 12, 8, 0, 1 }, { 64, 200, 200, 0, 0 },
+    { 64, 200, 784, 0, 1 }, { 61, 36, 20, 0, 0 }, { 56, 28, 12, 0, 1 },
+    /* B read along K, N a multiple of four: the scalar kernels writing four floats at a time */
+    { 5, 12, 9, 0, 1 }, { 13, 20, 7, 0, 1 },
   };
 
-  for (int iter = 0; iter < 27; iter++)
+  for (int iter = 0; iter < 18 + (int) G_N_ELEMENTS (vec4_shapes); iter++)
     {
       int m = sizes[g_rand_int_range (rng, 0, G_N_ELEMENTS (sizes))];
       int n = sizes[g_rand_int_range (rng, 0, G_N_ELEMENTS (sizes))];
@@ -234,6 +246,21 @@ test_layer_gradients (void)
     "\"layers\":[{\"type\":\"dense\",\"units\":61},{\"type\":\"relu\"},"
     "{\"type\":\"dense\",\"units\":31},{\"type\":\"relu\"},{\"type\":\"dense\",\"units\":3}],"
     "\"loss\":\"softmax_cross_entropy\"}", 11);
+  /* Dense layers whose weight gradient takes the four-float update kernel, with the ragged
+   * edges of its tiles (12 and 20 rows, 12 and 100 columns, 4 more than a multiple of 8), and
+   * a prime batch as K. */
+  check_gradients (
+    "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[100]},"
+    "\"layers\":[{\"type\":\"dense\",\"units\":12},{\"type\":\"relu\"},"
+    "{\"type\":\"dense\",\"units\":20},{\"type\":\"relu\"},{\"type\":\"dense\",\"units\":7}],"
+    "\"loss\":\"softmax_cross_entropy\"}", 13);
+  /* Scalar GEMMs that write four floats at a time (N of 8 and 12, K of 13 and 5): bias and
+   * ReLU in the forward pass, the ReLU mask in the backward pass. */
+  check_gradients (
+    "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[13]},"
+    "\"layers\":[{\"type\":\"dense\",\"units\":8},{\"type\":\"relu\"},"
+    "{\"type\":\"dense\",\"units\":12},{\"type\":\"relu\"},{\"type\":\"dense\",\"units\":5}],"
+    "\"loss\":\"softmax_cross_entropy\"}", 7);
 }
 
 /* The shared-memory block tiles of GPUs, forced on whatever device there is: the same GEMM
@@ -386,6 +413,33 @@ test_adam_fedprox (void)
   sp.prox_mu = 0.1;
   sp.weight_decay = 1e-3;
   check_model (trb_model_spec_json_niid_cnn (), &sp, 9, 5);
+}
+
+/* Dense layers update their parameters in their weight-gradient GEMMs: SGD with momentum and
+ * weight decay, plain SGD, Adam, and Adam with FedProx, over several steps, against the
+ * reference. The three layers take the three update kernels (both operands in fours, 44 rows;
+ * only B in fours, 13 rows; neither, 10 × 13), with ragged tile edges and a prime batch. */
+static void
+test_dense_update (void)
+{
+  const char *json =
+    "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[784]},"
+    "\"layers\":[{\"type\":\"dense\",\"units\":44},{\"type\":\"relu\"},"
+    "{\"type\":\"dense\",\"units\":13},{\"type\":\"relu\"},{\"type\":\"dense\",\"units\":10}],"
+    "\"loss\":\"softmax_cross_entropy\"}";
+  TrbStepParams sp;
+
+  /* Each optimizer has a kernel of its own, and FedProx the kernel that chooses at run time. */
+  trb_step_params_init_sgd (&sp, 0.05, 0.9);
+  sp.weight_decay = 1e-3;
+  check_model (json, &sp, 13, 6);
+  trb_step_params_init_sgd (&sp, 0.05, 0.0);
+  check_model (json, &sp, 13, 6);
+  trb_step_params_init_adam (&sp, 0.003);
+  sp.weight_decay = 1e-3;
+  check_model (json, &sp, 13, 6);
+  sp.prox_mu = 0.1;
+  check_model (json, &sp, 13, 6);
 }
 
 static void
@@ -828,6 +882,7 @@ main (int   argc,
   g_test_add_func ("/compute/vulkan/niid-cnn", test_niid_cnn);
   g_test_add_func ("/compute/vulkan/fedavg-cnn", test_fedavg_cnn);
   g_test_add_func ("/compute/vulkan/adam-fedprox", test_adam_fedprox);
+  g_test_add_func ("/compute/vulkan/dense-update", test_dense_update);
   g_test_add_func ("/compute/vulkan/evaluate", test_evaluate);
   g_test_add_func ("/compute/vulkan/device-lost", test_device_lost);
   g_test_add_func ("/compute/vulkan/resident-dataset", test_resident_dataset);
