@@ -331,8 +331,16 @@ trb_cpu_dense_backward_update (TrbCpuPool            *pool,
   trb_cpu_pool_run (pool, j.n_blocks, dense_backward_task, &j);
 }
 
-/* dst[i] = src[i] for lo ≤ i < hi, else 0; rows are short, so no calls to memcpy. */
-static inline void
+/* GCC turns the copy loops below into calls to memcpy and memset, which for rows of a few
+ * dozen floats cost more than the copy: keep them as (vectorised) loops. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define TRB_NO_MEMCPY_CALLS __attribute__ ((optimize ("no-tree-loop-distribute-patterns")))
+#else
+#define TRB_NO_MEMCPY_CALLS
+#endif
+
+/* dst[i] = src[i] for lo ≤ i < hi, else 0. */
+static inline TRB_NO_MEMCPY_CALLS void
 copy_row (int                    width,
           int                    lo,
           int                    hi,
@@ -348,7 +356,7 @@ copy_row (int                    width,
 }
 
 /* cols[(ic·kh + ky)·kw + kx][s·P + p] = x[s][ic][oy·stride − pad + ky][ox·stride − pad + kx] */
-static void
+static TRB_NO_MEMCPY_CALLS void
 im2col (const TrbLayer *l,
         int             n,
         const float    *x,
