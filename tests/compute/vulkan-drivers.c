@@ -1,0 +1,37 @@
+/* vulkan-drivers.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "vulkan-drivers.h"
+
+/* Isolated test directories replace XDG_DATA_DIRS, where the Vulkan loader looks for drivers:
+ * name the installed drivers' manifests explicitly, all of them, before that happens. */
+void
+keep_vulkan_drivers (void)
+{
+  const char *dirs = g_getenv ("XDG_DATA_DIRS");
+  g_auto(GStrv) parts = g_strsplit (dirs && *dirs ? dirs : "/usr/local/share:/usr/share", ":", -1);
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+
+  if (g_getenv ("VK_ICD_FILENAMES") || g_getenv ("VK_DRIVER_FILES"))
+    return;
+  for (guint i = 0; parts[i]; i++)
+    {
+      g_autofree char *icd = g_build_filename (parts[i], "vulkan", "icd.d", NULL);
+      g_autoptr(GDir) dir = g_dir_open (icd, 0, NULL);
+      const char *name;
+
+      while (dir && (name = g_dir_read_name (dir)))
+        if (g_str_has_suffix (name, ".json"))
+          g_ptr_array_add (files, g_build_filename (icd, name, NULL));
+    }
+  g_ptr_array_add (files, NULL);
+  if (files->len > 1)
+    {
+      g_autofree char *list = g_strjoinv (":", (char **) files->pdata);
+      g_setenv ("VK_ICD_FILENAMES", list, TRUE);
+    }
+}
