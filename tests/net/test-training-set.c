@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The training set reads shares of a dataset through the datasets readers into the compute
- * engine's TrbDataSource.
+ * engine's TrbDataSource; a contributor's update is built from what was trained on it.
  */
 
 #include "config.h"
@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "net/trb-contributor.h"
 #include "net/trb-training-set.h"
 
 #define N_SAMPLES 37
@@ -196,6 +197,107 @@ test_errors (void)
   g_assert_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_NOT_FOUND);
 }
 
+/* Two sets of one 2×3 tensor: base[i] = i / 10, trained[i] = base[i] + (i + 1). */
+static void
+make_weights (TrbWeights **base,
+              TrbWeights **trained)
+{
+  static const gsize shape[] = { 2, 3 };
+  float *b, *t;
+
+  *base = trb_weights_new ();
+  *trained = trb_weights_new ();
+  b = trb_weights_add (*base, "w", 2, shape);
+  t = trb_weights_add (*trained, "w", 2, shape);
+  for (int i = 0; i < 6; i++)
+    {
+      b[i] = i / 10.0f;
+      t[i] = b[i] + (i + 1);
+    }
+}
+
+/* What a contributor sends: trained − base, clipped and noised by the privacy policy, with its
+ * metadata and a commitment to the data that is salted (never the same twice) and never the
+ * data's own digest. */
+static void
+test_build_update (void)
+{
+  g_autofree char *dir = write_idx_pair ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbTrainingSet) data = trb_training_set_load (dir, 0, 1, 0, NULL, &error);
+  g_autoptr(TrbWeights) base = NULL;
+  g_autoptr(TrbWeights) trained = NULL;
+  g_autoptr(GBytes) plain = NULL;
+  g_autoptr(GBytes) again = NULL;
+  g_autoptr(GBytes) clipped = NULL;
+  g_autoptr(GBytes) noised = NULL;
+  g_autoptr(TrbWeights) u = NULL;
+  g_autoptr(TrbWeights) u2 = NULL;
+  g_autoptr(TrbWeights) uc = NULL;
+  g_autoptr(TrbWeights) un = NULL;
+  g_autoptr(TrbWeights) other = NULL;
+  g_autofree char *digest = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  double clip = -1, noise = -1;
+  const float *d;
+
+  g_assert_no_error (error);
+  make_weights (&base, &trained);
+
+  plain = trb_contributor_build_update (0, 0, trained, base, "base-hash", data, 3, 0.25, &error);
+  g_assert_no_error (error);
+  u = trb_weights_new_from_safetensors (plain, &error);
+  g_assert_no_error (error);
+  d = trb_weights_get_data (u, 0);
+  for (int i = 0; i < 6; i++)
+    g_assert_cmpfloat_with_epsilon (d[i], i + 1, 1e-6);
+  g_assert_cmpstr (trb_weights_get_metadata (u, "base_model"), ==, "base-hash");
+  g_assert_cmpstr (trb_weights_get_metadata (u, "samples"), ==, "37");
+  g_assert_cmpstr (trb_weights_get_metadata (u, "epochs"), ==, "3");
+  g_assert_cmpstr (trb_weights_get_metadata (u, "train_loss"), ==, "0.250000");
+  digest = trb_training_set_compute_digest (data);
+  g_assert_cmpuint (strlen (trb_weights_get_metadata (u, "dataset_commitment")), ==, 64);
+  g_assert_cmpstr (trb_weights_get_metadata (u, "dataset_commitment"), !=, digest);
+
+  /* Salted: the same update twice carries two different commitments. */
+  again = trb_contributor_build_update (0, 0, trained, base, "base-hash", data, 3, 0.25, &error);
+  u2 = trb_weights_new_from_safetensors (again, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (trb_weights_get_metadata (u, "dataset_commitment"), !=,
+                   trb_weights_get_metadata (u2, "dataset_commitment"));
+
+  /* The policy read from a task, then clipping to norm 1: the direction is kept. */
+  g_assert_true (json_parser_load_from_data (parser, "{\"privacy_policy\":{\"clip_norm\":1,"
+                                             "\"noise_multiplier\":1e9}}", -1, NULL));
+  trb_contributor_read_privacy_policy (json_node_get_object (json_parser_get_root (parser)),
+                                       &clip, &noise);
+  g_assert_cmpfloat (clip, ==, 1);
+  g_assert_cmpfloat (noise, ==, 100);
+  clipped = trb_contributor_build_update (1, 0, trained, base, "base-hash", data, 1, 0, &error);
+  uc = trb_weights_new_from_safetensors (clipped, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat_with_epsilon (trb_weights_l2_norm (uc), 1.0, 1e-5);
+  d = trb_weights_get_data (uc, 0);
+  for (int i = 1; i < 6; i++)
+    g_assert_cmpfloat_with_epsilon (d[i] / d[0], i + 1, 1e-4);
+
+  /* Noise on top of clipping moves every value. */
+  noised = trb_contributor_build_update (1, 1, trained, base, "base-hash", data, 1, 0, &error);
+  un = trb_weights_new_from_safetensors (noised, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (trb_weights_max_abs_difference (un, uc), >, 0);
+
+  /* Weights of another shape are refused. */
+  {
+    static const gsize shape[] = { 5 };
+
+    other = trb_weights_new ();
+    trb_weights_add (other, "w", 1, shape);
+    g_assert_null (trb_contributor_build_update (0, 0, other, base, "x", data, 1, 0, &error));
+    g_assert_nonnull (error);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -206,6 +308,7 @@ main (int   argc,
   g_test_add_func ("/net/training-set/limit-and-digest", test_limit_and_digest);
   g_test_add_func ("/net/training-set/csv", test_csv);
   g_test_add_func ("/net/training-set/errors", test_errors);
+  g_test_add_func ("/net/contributor/build-update", test_build_update);
 
   return g_test_run ();
 }
