@@ -147,3 +147,17 @@ trb_executor_new_for_task (TrbModelSpec  *spec,
     }
   return g_strcmp0 (remembered, "vulkan") == 0 ? g_steal_pointer (&vk) : g_steal_pointer (&cpu);
 }
+
+/**
+ * trb_executor_choice_dup_cache_path:
+ *
+ * Where the app and `tributary-cli` remember which executor was faster for a model and batch
+ * size, so that the measurement is made once rather than for every round.
+ *
+ * Returns: (transfer full): a path in the user's cache folder
+ */
+char *
+trb_executor_choice_dup_cache_path (void)
+{
+  return g_build_filename (g_get_user_cache_dir (), "tributary", "executor-choice.ini", NULL);
+}

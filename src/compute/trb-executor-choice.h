@@ -19,8 +19,8 @@ G_BEGIN_DECLS
  *
  * Returns the executor to train @spec with. The automatic choice is a GPU with a real Vulkan
  * driver; without one, the faster of the CPU executor and a software Vulkan device for this
- * model and batch size, measured once and remembered in @cache_path. Models a Vulkan device
- * cannot run (dropout) go to the CPU.
+ * model and batch size, measured once and remembered in @cache_path (see
+ * trb_executor_choice_dup_cache_path()).
  *
  * Returns: (transfer full): an executor, already prepared for @spec and @batch_size
  */
@@ -29,5 +29,6 @@ TrbExecutor *trb_executor_new_for_task (TrbModelSpec  *spec,
                                         const char    *device,
                                         const char    *cache_path,
                                         GError       **error);
+char        *trb_executor_choice_dup_cache_path (void);
 
 G_END_DECLS

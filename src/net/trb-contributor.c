@@ -574,6 +574,7 @@ trb_contributor_contribute (TrbContributor  *self,
   g_autoptr(TrbWeights) trained = NULL;
   g_autoptr(TrbExecutor) executor = NULL;
   g_autoptr(TrbTrainer) trainer = NULL;
+  g_autofree char *cache = NULL;
   TrbTrainerConfig config = { 0 };
   TrbDataSource source;
   g_autoptr(GBytes) model_blob = NULL;
@@ -674,7 +675,8 @@ trb_contributor_contribute (TrbContributor  *self,
   lr = CLAMP (hyper_parameter (task_obj, "learning_rate", 0.05), 1e-6, 10);
 
   /* Local training with the compute engine. */
-  executor = trb_executor_new_for_task (spec, batch, self->device, NULL, error);
+  cache = trb_executor_choice_dup_cache_path ();
+  executor = trb_executor_new_for_task (spec, batch, self->device, cache, error);
   if (executor == NULL)
     return 0;
   config.epochs = epochs;

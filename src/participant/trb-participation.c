@@ -963,6 +963,7 @@ train (TrbParticipation *self)
   g_autoptr(GError) error = NULL;
   g_autoptr(TrbExecutor) executor = NULL;
   g_autofree char *ckpt = NULL;
+  g_autofree char *cache = NULL;
   TrbTrainerConfig config = { 0 };
   TrbDataSource source;
 
@@ -979,7 +980,8 @@ train (TrbParticipation *self)
 
   config.batch_size = CLAMP ((int) task_number (self->task_obj, "hyper_parameters",
                                                 "batch_size", 32), 1, 4096);
-  executor = trb_executor_new_for_task (self->spec, config.batch_size, self->device, NULL,
+  cache = trb_executor_choice_dup_cache_path ();
+  executor = trb_executor_new_for_task (self->spec, config.batch_size, self->device, cache,
                                         &error);
   if (executor == NULL)
     {
