@@ -43,6 +43,7 @@ struct _TrbCpuExecutor
   float        **cols;       /* per conv layer, else NULL */
   gint32       **argmax;     /* per pooling layer, else NULL */
   TrbCpuPool    *pool;
+  int            n_threads;  /* atomic: wanted for the pool, 0 for one per processor */
   int            n_opt_tasks;
   guint         *opt_param;  /* per optimizer task: the parameter */
   gsize         *opt_first;  /* and its first element */
@@ -105,6 +106,14 @@ TrbExecutor *
 trb_cpu_executor_new (void)
 {
   return g_object_new (TRB_TYPE_CPU_EXECUTOR, NULL);
+}
+
+int
+trb_cpu_executor_get_n_threads (TrbCpuExecutor *self)
+{
+  g_return_val_if_fail (TRB_IS_CPU_EXECUTOR (self), 0);
+
+  return self->pool != NULL ? trb_cpu_pool_get_n_threads (self->pool) : 0;
 }
 
 static const char *
@@ -199,7 +208,7 @@ cpu_prepare (TrbExecutor   *executor,
       else if (l->kind == TRB_LAYER_MAXPOOL2D)
         self->argmax[i] = g_new0 (gint32, (gsize) max_batch * out_size (l));
     }
-  self->pool = trb_cpu_pool_new (0);
+  self->pool = trb_cpu_pool_new (g_atomic_int_get (&self->n_threads));
   for (int pass = 0; pass < 2; pass++)
     {
       self->n_opt_tasks = 0;
@@ -511,6 +520,30 @@ train_step (TrbExecutor          *executor,
   return TRUE;
 }
 
+/* A new share of the processor takes effect between steps: the pool is made again with the
+ * threads wanted. Results are the same bits whatever the number of threads. */
+static void
+apply_threads (TrbCpuExecutor *self)
+{
+  int wanted = g_atomic_int_get (&self->n_threads);
+
+  if (self->pool != NULL && wanted > 0 && wanted != trb_cpu_pool_get_n_threads (self->pool))
+    {
+      trb_cpu_pool_free (self->pool);
+      self->pool = trb_cpu_pool_new (wanted);
+    }
+}
+
+static void
+cpu_set_resource_share (TrbExecutor *executor,
+                        guint        cpu_threads,
+                        double       device_share)
+{
+  TrbCpuExecutor *self = TRB_CPU_EXECUTOR (executor);
+
+  g_atomic_int_set (&self->n_threads, (int) MIN (cpu_threads, 16));
+}
+
 /* The ops share out their own work, so OpenBLAS must not start threads of its own. */
 static gboolean
 cpu_evaluate (TrbExecutor     *executor,
@@ -520,6 +553,7 @@ cpu_evaluate (TrbExecutor     *executor,
 {
   gboolean ok;
 
+  apply_threads (TRB_CPU_EXECUTOR (executor));
   trb_cpu_blas_single_threaded ();
   ok = evaluate (executor, batch, result, error);
   trb_cpu_blas_restore ();
@@ -535,6 +569,7 @@ cpu_train_step (TrbExecutor          *executor,
 {
   gboolean ok;
 
+  apply_threads (TRB_CPU_EXECUTOR (executor));
   trb_cpu_blas_single_threaded ();
   ok = train_step (executor, batch, sp, result, error);
   trb_cpu_blas_restore ();
@@ -552,4 +587,5 @@ executor_iface_init (TrbExecutorInterface *iface)
   iface->set_prox_anchor = cpu_set_prox_anchor;
   iface->train_step = cpu_train_step;
   iface->evaluate = cpu_evaluate;
+  iface->set_resource_share = cpu_set_resource_share;
 }

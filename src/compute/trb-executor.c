@@ -233,6 +233,28 @@ trb_executor_get_steps_per_submit (TrbExecutor *self)
   return CLAMP (iface->get_steps_per_submit (self), 1, TRB_EXECUTOR_MAX_STEPS);
 }
 
+/**
+ * trb_executor_set_resource_share:
+ * @cpu_threads: the processor threads the CPU executor may use (0: all)
+ * @device_share: the share of a device's time the Vulkan executor may take, in (0, 1]: after
+ *   each submission it leaves the device idle for (1 − share) / share of the time it took
+ *
+ * Applies the scheduler's preset (Light, Balanced, Full). May be called from any thread while
+ * training runs; it takes effect from the next step. The results do not depend on it.
+ */
+void
+trb_executor_set_resource_share (TrbExecutor *self,
+                                 guint        cpu_threads,
+                                 double       device_share)
+{
+  TrbExecutorInterface *iface;
+
+  g_return_if_fail (TRB_IS_EXECUTOR (self));
+  iface = TRB_EXECUTOR_GET_IFACE (self);
+  if (iface->set_resource_share != NULL)
+    iface->set_resource_share (self, cpu_threads, CLAMP (device_share, 0.01, 1.0));
+}
+
 void
 trb_step_params_init_sgd (TrbStepParams *params,
                           double         learning_rate,

@@ -72,6 +72,11 @@ struct _TrbExecutorInterface
                                       TrbStepResult        *results,
                                       GError              **error);
   int         (*get_steps_per_submit) (TrbExecutor         *self);
+  /* Optional: how much of the computer training may use; called from any thread, it takes
+   * effect from the next step. */
+  void        (*set_resource_share)  (TrbExecutor          *self,
+                                      guint                 cpu_threads,
+                                      double                device_share);
 };
 
 /* The most steps trb_executor_train_steps_indexed() takes at once. */
@@ -118,6 +123,9 @@ gboolean    trb_executor_train_steps_indexed (TrbExecutor          *self,
                                               TrbStepResult        *results,
                                               GError              **error);
 int         trb_executor_get_steps_per_submit (TrbExecutor         *self);
+void        trb_executor_set_resource_share  (TrbExecutor          *self,
+                                              guint                 cpu_threads,
+                                              double                device_share);
 
 void        trb_step_params_init_sgd         (TrbStepParams        *params,
                                               double                learning_rate,

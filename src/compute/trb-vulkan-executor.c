@@ -153,6 +153,9 @@ struct _TrbVulkanExecutor
   int               steps_per_submit;
   int               forced_steps;  /* 0: adapt steps_per_submit to TARGET_SUBMIT_US */
   double            last_submit_us;
+  int               share_permille; /* atomic: of the device's time training may take */
+  double            busy_us;        /* submissions' wall time and the idle time left after */
+  double            idle_us;
   gboolean          last_from_timestamps;
 
   TrbVulkanGemmProfile gemm_profile;
@@ -304,6 +307,7 @@ static void
 trb_vulkan_executor_init (TrbVulkanExecutor *self)
 {
   self->steps_per_submit = 1;
+  self->share_permille = 1000;
   self->profiling = g_strcmp0 (g_getenv ("TRB_VULKAN_PROFILE"), "1") == 0;
   self->force_staging = g_strcmp0 (g_getenv ("TRB_VULKAN_FORCE_STAGING"), "1") == 0;
   if (g_strcmp0 (g_getenv ("TRB_VULKAN_GEMM"), "tiled") == 0)
@@ -1587,6 +1591,50 @@ static gboolean submit_and_wait (TrbVulkanExecutor  *self,
                                  VkCommandBuffer     cb,
                                  GError            **error);
 
+/* With a share s < 1 of the device, after a submission that kept it busy for t the device is
+ * left idle for t·(1 − s)/s (at most a second), so training takes about s of its time. */
+static void
+throttle (TrbVulkanExecutor *self,
+          double             busy_us)
+{
+  int permille = g_atomic_int_get (&self->share_permille);
+
+  double idle;
+
+  self->busy_us += busy_us;
+  if (permille >= 1000 || permille <= 0)
+    return;
+  idle = MIN (busy_us * (1000 - permille) / permille, 1e6);
+  self->idle_us += idle;
+  g_usleep ((gulong) idle);
+}
+
+/**
+ * trb_vulkan_executor_get_throttle_us:
+ * @busy: (out): the wall time of every submission so far
+ * @idle: (out): the time the device was then left idle, for the share set with
+ *   trb_executor_set_resource_share()
+ */
+void
+trb_vulkan_executor_get_throttle_us (TrbVulkanExecutor *self,
+                                     double            *busy,
+                                     double            *idle)
+{
+  g_return_if_fail (TRB_IS_VULKAN_EXECUTOR (self));
+
+  *busy = self->busy_us;
+  *idle = self->idle_us;
+}
+
+static void
+vulkan_set_resource_share (TrbExecutor *executor,
+                           guint        cpu_threads,
+                           double       device_share)
+{
+  g_atomic_int_set (&TRB_VULKAN_EXECUTOR (executor)->share_permille,
+                    (int) CLAMP (device_share * 1000 + 0.5, 10, 1000));
+}
+
 /* Submits a recording, waits for it, and notes how long it took on the device. */
 static gboolean
 submit_recording (TrbVulkanExecutor  *self,
@@ -1599,6 +1647,7 @@ submit_recording (TrbVulkanExecutor  *self,
   if (!submit_and_wait (self, rec->cb, error))
     return FALSE;
   self->last_submit_us = (double) (g_get_monotonic_time () - start);
+  throttle (self, self->last_submit_us);
   self->last_from_timestamps = FALSE;
   if (self->queries != VK_NULL_HANDLE &&
       vkGetQueryPoolResults (dev (self), self->queries, 0, 2, sizeof stamps, stamps,
@@ -2202,6 +2251,7 @@ executor_iface_init (TrbExecutorInterface *iface)
   iface->train_step_indexed = vulkan_train_step_indexed;
   iface->train_steps_indexed = vulkan_train_steps_indexed;
   iface->get_steps_per_submit = vulkan_get_steps_per_submit;
+  iface->set_resource_share = vulkan_set_resource_share;
 }
 
 /* ---- stand-alone GEMM, for tests and the benchmark ---- */

@@ -49,6 +49,9 @@ void              trb_vulkan_executor_set_steps_per_submit    (TrbVulkanExecutor
                                                                int                steps);
 double            trb_vulkan_executor_get_last_submit_us      (TrbVulkanExecutor *self,
                                                                gboolean          *from_timestamps);
+void              trb_vulkan_executor_get_throttle_us         (TrbVulkanExecutor *self,
+                                                               double            *busy,
+                                                               double            *idle);
 void              trb_vulkan_executor_set_force_staging       (TrbVulkanExecutor *self,
                                                                gboolean           force);
 gboolean          trb_vulkan_executor_uses_staging            (TrbVulkanExecutor *self);

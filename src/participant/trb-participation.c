@@ -71,6 +71,7 @@ struct _TrbParticipation
   TrbModelSpec          *spec;
   TrbWeights            *base;
   TrbTrainer            *trainer;
+  TrbExecutor           *executor;   /* the trainer's, while it trains */
   TrbTrainingSet             *data;
 
   TrbParticipationState  state;
@@ -96,6 +97,7 @@ struct _TrbParticipation
   gsize                  max_samples;
   guint                  timeout_id;
   gulong                 decision_id;
+  gulong                 preset_id;
 };
 
 G_DEFINE_FINAL_TYPE (TrbParticipation, trb_participation, G_TYPE_OBJECT)
@@ -479,6 +481,7 @@ fail (TrbParticipation *self,
 
   release_device (self);
   g_clear_object (&self->trainer);
+  g_clear_object (&self->executor);
   if (!self->running || is_cancelled (error))
     return;
 
@@ -894,6 +897,7 @@ trained_cb (GObject      *source,
   d->loss = trb_trainer_get_last_progress (self->trainer)->loss;
   self->resumed_epoch = trb_trainer_get_resumed_epoch (self->trainer);
   g_clear_object (&self->trainer);
+  g_clear_object (&self->executor);
   release_device (self);
 
   trb_contributor_read_privacy_policy (self->task_obj, &d->clip_norm, &d->noise_multiplier);
@@ -923,6 +927,21 @@ training_progress_cb (const TrbTrainerProgress *progress,
   self->eta_seconds = progress->eta_seconds;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
   notify_status (self);
+}
+
+/* The scheduler's preset (Light, Balanced, Full): processor threads and share of the device
+ * for the executor training now, from its next step. */
+static void
+apply_preset (TrbParticipation *self)
+{
+  TrbResourcePreset preset;
+
+  if (self->executor == NULL || self->scheduler == NULL)
+    return;
+  preset = trb_scheduler_get_preset (self->scheduler);
+  trb_executor_set_resource_share (self->executor,
+                                   trb_resource_preset_get_cpu_threads (preset, 0),
+                                   trb_resource_preset_get_device_share (preset));
 }
 
 static void
@@ -999,6 +1018,9 @@ train (TrbParticipation *self)
                                                 "learning_rate", 0.05), 1e-6, 10),
                             0.0);
   g_clear_object (&self->trainer);
+  g_clear_object (&self->executor);
+  g_set_object (&self->executor, executor);
+  apply_preset (self);
   self->trainer = trb_trainer_new (executor, self->spec, &config);
   trb_trainer_set_progress_func (self->trainer, training_progress_cb, self, NULL);
   set_state (self, TRB_PARTICIPATION_STATE_TRAINING);
@@ -1363,10 +1385,14 @@ trb_participation_dispose (GObject *object)
   if (self->queue != NULL)
     trb_device_queue_withdraw (self->queue, self);
   if (self->scheduler != NULL)
-    g_clear_signal_handler (&self->decision_id, self->scheduler);
+    {
+      g_clear_signal_handler (&self->decision_id, self->scheduler);
+      g_clear_signal_handler (&self->preset_id, self->scheduler);
+    }
   g_clear_object (&self->scheduler);
   g_clear_object (&self->queue);
   g_clear_object (&self->trainer);
+  g_clear_object (&self->executor);
 
   G_OBJECT_CLASS (trb_participation_parent_class)->dispose (object);
 }
@@ -1534,11 +1560,19 @@ trb_participation_set_scheduler (TrbParticipation *self,
   g_return_if_fail (TRB_IS_PARTICIPATION (self));
 
   if (self->scheduler != NULL)
-    g_clear_signal_handler (&self->decision_id, self->scheduler);
+    {
+      g_clear_signal_handler (&self->decision_id, self->scheduler);
+      g_clear_signal_handler (&self->preset_id, self->scheduler);
+    }
   g_set_object (&self->scheduler, scheduler);
   if (scheduler != NULL)
-    self->decision_id = g_signal_connect_swapped (scheduler, "notify::decision",
-                                                  G_CALLBACK (decision_changed_cb), self);
+    {
+      self->decision_id = g_signal_connect_swapped (scheduler, "notify::decision",
+                                                    G_CALLBACK (decision_changed_cb), self);
+      self->preset_id = g_signal_connect_swapped (scheduler, "notify::preset",
+                                                  G_CALLBACK (apply_preset), self);
+    }
+  apply_preset (self);
 }
 
 void
@@ -1657,6 +1691,7 @@ trb_participation_stop (TrbParticipation *self)
     trb_device_queue_withdraw (self->queue, self);
   self->holds_device = FALSE;
   g_clear_object (&self->trainer);
+  g_clear_object (&self->executor);
   notify_status (self);
 }
 

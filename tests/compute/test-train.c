@@ -448,6 +448,63 @@ test_bad_data (void)
   }
 }
 
+/* ---- the scheduler's share of the processor ---- */
+
+typedef struct
+{
+  TrbExecutor *executor;
+  int          reports;
+  int          threads_seen[4];
+} ShareState;
+
+/* Changes the executor's threads while it trains: 1, then 3, then 2. */
+static void
+share_progress_cb (const TrbTrainerProgress *progress,
+                   gpointer                  user_data)
+{
+  ShareState *st = user_data;
+  static const guint threads[] = { 1, 3, 2 };
+
+  st->threads_seen[MIN (st->reports, 3)] =
+    trb_cpu_executor_get_n_threads (TRB_CPU_EXECUTOR (st->executor));
+  if (st->reports < 3)
+    trb_executor_set_resource_share (st->executor, threads[st->reports], 0.5);
+  st->reports++;
+}
+
+/* The preset's share of the processor changes the CPU executor's threads from the next step,
+ * and never the result. */
+static void
+test_cpu_share (void)
+{
+  g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (trb_model_spec_json_2nn (), -1,
+                                                                NULL);
+  g_autoptr(TrbWeights) init = trb_model_spec_init_weights (spec, 4);
+  g_autoptr(TrbExecutor) cpu = trb_cpu_executor_new ();
+  g_autoptr(TrbExecutor) cpu2 = trb_cpu_executor_new ();
+  TrbTrainerConfig config = small_config ();
+  g_autoptr(TrbTrainer) plain = trb_trainer_new (cpu, spec, &config);
+  g_autoptr(TrbTrainer) shared = trb_trainer_new (cpu2, spec, &config);
+  g_autoptr(TrbWeights) want = NULL;
+  g_autoptr(TrbWeights) got = NULL;
+  g_autoptr(GError) error = NULL;
+  TrbDataSource data = train_set->source;
+  ShareState st = { cpu2 };
+
+  data.n_samples = 400;
+  want = trb_trainer_run (plain, init, &data, NULL, &error);
+  g_assert_no_error (error);
+  trb_trainer_set_progress_func (shared, share_progress_cb, &st, NULL);
+  got = trb_trainer_run (shared, init, &data, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (st.reports, >=, 4);
+  g_assert_cmpint (st.threads_seen[1], ==, 1);
+  g_assert_cmpint (st.threads_seen[2], ==, 3);
+  g_assert_cmpint (st.threads_seen[3], ==, 2);
+  g_assert_cmpfloat (trb_weights_max_abs_difference (got, want), ==, 0.0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -469,6 +526,7 @@ main (int   argc,
   g_test_add_func ("/compute/train/kill-resume", test_kill_resume);
   g_test_add_func ("/compute/train/cancel", test_cancel);
   g_test_add_func ("/compute/train/bad-data", test_bad_data);
+  g_test_add_func ("/compute/train/cpu-share", test_cpu_share);
 
   ret = g_test_run ();
   fashion_free (train_set);

@@ -827,6 +827,70 @@ test_choice (void)
   g_assert_true (TRB_IS_VULKAN_EXECUTOR (d));
 }
 
+/* The preset's share of the device: after each submission the device is left idle three times
+ * as long as it was busy for a quarter, and the training's result does not change. */
+static void
+test_device_share (void)
+{
+  const char *json = trb_model_spec_json_2nn ();
+  g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (json, -1, NULL);
+  g_autoptr(TrbWeights) init = trb_model_spec_init_weights (spec, 6);
+  g_autoptr(TrbExecutor) full = trb_vulkan_executor_new (context);
+  g_autoptr(TrbExecutor) quarter = trb_vulkan_executor_new (context);
+  g_autoptr(TrbWeights) wf = NULL;
+  g_autoptr(TrbWeights) wq = NULL;
+  g_autoptr(GError) error = NULL;
+  enum { N = 10, STEPS = 6 };
+  gint32 idx[N];
+  TrbStepParams sp;
+  TrbStepResult r;
+  double busy, idle;
+  gint64 start, wall;
+
+  trb_step_params_init_sgd (&sp, 0.05, 0.9);
+  for (int e = 0; e < 2; e++)
+    {
+      TrbExecutor *ex = e == 0 ? full : quarter;
+
+      g_assert_true (trb_executor_prepare (ex, spec, N, &error));
+      g_assert_true (trb_executor_set_weights (ex, init, NULL, &error));
+      g_assert_true (trb_executor_upload_dataset (ex, &train_set->source, &error));
+      g_assert_no_error (error);
+    }
+  trb_executor_set_resource_share (quarter, 1, 0.25);
+  for (int e = 0; e < 2; e++)
+    {
+      TrbExecutor *ex = e == 0 ? full : quarter;
+
+      start = g_get_monotonic_time ();
+      for (int step = 0; step < STEPS; step++)
+        {
+          for (int i = 0; i < N; i++)
+            idx[i] = (step * N + i) * 7 % 400;
+          sp.step = step + 1;
+          g_assert_true (trb_executor_train_step_indexed (ex, idx, N, &sp, &r, &error));
+          g_assert_no_error (error);
+        }
+      wall = g_get_monotonic_time () - start;
+      trb_vulkan_executor_get_throttle_us (TRB_VULKAN_EXECUTOR (ex), &busy, &idle);
+      g_test_message ("share %s: busy %.0f µs, idle %.0f µs, %" G_GINT64_FORMAT " µs in all",
+                      e == 0 ? "1" : "0.25", busy, idle, wall);
+      g_assert_cmpfloat (busy, >, 0);
+      if (e == 0)
+        g_assert_cmpfloat (idle, ==, 0);
+      else
+        {
+          /* Three times as long, unless a submission over 333 ms met the one-second cap. */
+          g_assert_true (fabs (idle - 3 * busy) <= 1e-6 * busy + 1 ||
+                         (idle >= 1e6 && idle < 3 * busy));
+          g_assert_cmpfloat ((double) wall, >=, busy + idle);
+        }
+    }
+  wf = trb_executor_get_weights (full);
+  wq = trb_executor_get_weights (quarter);
+  g_assert_cmpfloat (trb_weights_max_abs_difference (wf, wq), ==, 0.0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -860,6 +924,7 @@ main (int   argc,
   g_test_add_func ("/compute/vulkan/resident-dataset", test_resident_dataset);
   g_test_add_func ("/compute/vulkan/dropout", test_dropout);
   g_test_add_func ("/compute/vulkan/steps-per-submit", test_steps_per_submit);
+  g_test_add_func ("/compute/vulkan/device-share", test_device_share);
   g_test_add_func ("/compute/vulkan/staging", test_staging);
   g_test_add_func ("/compute/vulkan/unsupported", test_unsupported);
   g_test_add_func ("/compute/vulkan/choice", test_choice);
