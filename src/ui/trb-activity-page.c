@@ -141,9 +141,18 @@ update_job (TrbActivityPage *self)
     }
   if (active == NULL)
     {
+      GApplication *app = g_application_get_default ();
+      TrbScheduler *scheduler = TRB_IS_APPLICATION (app) ?
+                                trb_application_get_scheduler (TRB_APPLICATION (app)) : NULL;
+      TrbSchedulerDecision *decision = scheduler ? trb_scheduler_get_decision (scheduler) : NULL;
+
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->job_row),
                                      _("Nothing is training right now"));
-      adw_action_row_set_subtitle (self->job_row, "");
+      /* Why nothing would start now, such as "Paused until 15:30". */
+      adw_action_row_set_subtitle (self->job_row,
+                                   decision != NULL &&
+                                   !trb_scheduler_decision_may_start (decision) ?
+                                   trb_scheduler_decision_get_message (decision) : "");
       gtk_widget_set_visible (GTK_WIDGET (self->job_progress), FALSE);
       return;
     }
@@ -279,5 +288,9 @@ trb_activity_page_init (TrbActivityPage *self)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (manager, "event", G_CALLBACK (reload_events), self,
                            G_CONNECT_SWAPPED);
+  if (trb_application_get_scheduler (TRB_APPLICATION (app)) != NULL)
+    g_signal_connect_object (trb_application_get_scheduler (TRB_APPLICATION (app)),
+                             "notify::decision", G_CALLBACK (update_job), self,
+                             G_CONNECT_SWAPPED);
   items_changed_cb (self);
 }

@@ -31,6 +31,11 @@ struct _TrbPreferencesWindow
   GtkSwitch            *battery_switch;
   GtkSwitch            *power_saver_switch;
   GtkSwitch            *metered_switch;
+  AdwExpanderRow       *hours_row;
+  GtkSpinButton        *start_hour;
+  GtkSpinButton        *start_minute;
+  GtkSpinButton        *end_hour;
+  GtkSpinButton        *end_minute;
   GtkSwitch            *witness_switch;
   AdwPreferencesGroup  *host_group;
 };
@@ -101,8 +106,67 @@ trb_preferences_window_class_init (TrbPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, battery_switch);
   gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, power_saver_switch);
   gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, metered_switch);
+  gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, hours_row);
+  gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, start_hour);
+  gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, start_minute);
+  gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, end_hour);
+  gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, end_minute);
   gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, witness_switch);
   gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, host_group);
+}
+
+/* The training hours are minutes of the day in GSettings, an hour and a minute here. */
+static void
+show_minutes (GtkSpinButton *hour,
+              GtkSpinButton *minute,
+              guint          minutes)
+{
+  gtk_spin_button_set_value (hour, minutes / 60);
+  gtk_spin_button_set_value (minute, minutes % 60);
+}
+
+static void
+hours_changed_cb (TrbPreferencesWindow *self)
+{
+  guint start = gtk_spin_button_get_value_as_int (self->start_hour) * 60 +
+                gtk_spin_button_get_value_as_int (self->start_minute);
+  guint end = gtk_spin_button_get_value_as_int (self->end_hour) * 60 +
+              gtk_spin_button_get_value_as_int (self->end_minute);
+
+  if (g_settings_get_uint (self->settings, "time-window-start") != start)
+    g_settings_set_uint (self->settings, "time-window-start", MIN (start, 1439));
+  if (g_settings_get_uint (self->settings, "time-window-end") != end)
+    g_settings_set_uint (self->settings, "time-window-end", MIN (end, 1439));
+}
+
+/* Two digits, as on a clock. */
+static gboolean
+two_digits_cb (GtkSpinButton *spin)
+{
+  g_autofree char *text = g_strdup_printf ("%02d", gtk_spin_button_get_value_as_int (spin));
+
+  gtk_editable_set_text (GTK_EDITABLE (spin), text);
+  return TRUE;
+}
+
+static void
+bind_hours (TrbPreferencesWindow *self)
+{
+  GtkSpinButton *spins[] = { self->start_hour, self->start_minute, self->end_hour,
+                             self->end_minute };
+
+  g_settings_bind (self->settings, "time-window-enabled", self->hours_row, "enable-expansion",
+                   G_SETTINGS_BIND_DEFAULT);
+  show_minutes (self->start_hour, self->start_minute,
+                g_settings_get_uint (self->settings, "time-window-start"));
+  show_minutes (self->end_hour, self->end_minute,
+                g_settings_get_uint (self->settings, "time-window-end"));
+  for (guint i = 0; i < G_N_ELEMENTS (spins); i++)
+    {
+      g_signal_connect (spins[i], "output", G_CALLBACK (two_digits_cb), NULL);
+      two_digits_cb (spins[i]);
+      g_signal_connect_swapped (spins[i], "value-changed", G_CALLBACK (hours_changed_cb), self);
+    }
 }
 
 /* Inside a sandbox nothing may tell when the computer is idle or on battery: say so under
@@ -158,6 +222,7 @@ trb_preferences_window_init (TrbPreferencesWindow *self)
 
   adw_preferences_group_add (self->host_group, trb_network_host_new ());
   explain_unknown_conditions (self);
+  bind_hours (self);
 }
 
 TrbPreferencesWindow *

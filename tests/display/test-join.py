@@ -50,6 +50,7 @@ def main():
            "TRB_NODE_BINARY": os.path.join(d.BUILD_ROOT, "src", "node", "tributary-node")}
     env.pop("TRB_DEMO_URL", None)
     os.environ.pop("TRB_DEMO_URL", None)
+    d.gsettings("reset", "paused-until")
     d.gsettings("set", "only-when-idle", "false")
     d.gsettings("set", "run-in-background", "true")
     app = d.App(extra_env=env)
@@ -93,6 +94,23 @@ def main():
         d.screenshot("join-5-contributed")
         assert contributed_rounds(store)[0] == "Round 1 contributed", contributed_rounds(store)
         print(f"peak memory (VmHWM) after training round 1: {peak_rss_kib(app.proc.pid)} KiB")
+
+        # Pause for an hour from the Activity area, then resume.
+        menu_button = app.find("push button", "Pause Training")
+        pause = d.wait_for(lambda: menu_button.findChild(
+            lambda n: "click" in n.actions, retry=False, requireResult=False),
+            what="the pause menu's button")
+        app.click(pause)
+        app.click(app.find("menu item", "Pause for an Hour", timeout=10))
+        d.wait_for(lambda: app.node.findChild(
+            lambda n: n.roleName == "label" and (n.name or "").startswith("Paused until"),
+            retry=False, requireResult=False), what="the Activity area to say it is paused")
+        d.screenshot("join-5b-paused")
+        app.click(pause)
+        app.click(app.find("menu item", "Resume", timeout=10))
+        d.wait_for(lambda: not app.node.findChild(
+            lambda n: n.roleName == "label" and (n.name or "").startswith("Paused until"),
+            retry=False, requireResult=False), what="training to be resumed")
 
         # The Wallet area has the wallet made for the join.
         app.show_area("Wallet")
@@ -146,6 +164,7 @@ def main():
     finally:
         app.quit()
         d.gsettings("reset", "only-when-idle")
+        d.gsettings("reset", "paused-until")
         d.gsettings("reset", "run-in-background")
     return 0
 

@@ -32,6 +32,7 @@ def check_windows(app):
     prefs = app.window("Preferences")
     app.find("label", "Keep Contributing in the Background", within=prefs)
     app.find("label", "Share of This Computer", within=prefs)
+    app.find("label", "Only at Certain Hours", within=prefs)
     d.screenshot("preferences")
     app.close_window("Preferences")
 
