@@ -1248,6 +1248,31 @@ bad:
 }
 
 /**
+ * trb_client_task_number:
+ * @task: a task's description
+ * @section: an object in it, such as "hyper_parameters" or "privacy_policy"
+ * @name: a member of @section
+ * @fallback: what to answer when it is missing or not a number
+ *
+ * Returns: the number @section.@name of @task, or @fallback
+ */
+double
+trb_client_task_number (JsonObject *task,
+                        const char *section,
+                        const char *name,
+                        double      fallback)
+{
+  JsonNode *node = json_object_get_member (task, section);
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return fallback;
+  node = json_object_get_member (json_node_get_object (node), name);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return fallback;
+  return json_node_get_double (node);
+}
+
+/**
  * trb_client_verify_receipt:
  * @receipt: a receipt answered by trb_client_upload_update_async()
  * @ledger_public_key: the network's pinned 32-byte ledger key

@@ -183,5 +183,9 @@ GBytes     *trb_client_proof_from_json          (JsonObject           *proof,
 gboolean    trb_client_verify_receipt           (JsonObject           *receipt,
                                                  const guint8         *ledger_public_key,
                                                  GError              **error);
+double      trb_client_task_number              (JsonObject           *task,
+                                                 const char           *section,
+                                                 const char           *name,
+                                                 double                fallback);
 
 G_END_DECLS

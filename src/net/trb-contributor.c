@@ -376,38 +376,6 @@ trb_contributor_join (TrbContributor  *self,
 
 /* ---- one round ---------------------------------------------------------------------------- */
 
-static double
-hyper_parameter (JsonObject *task,
-                 const char *name,
-                 double      fallback)
-{
-  JsonNode *node = json_object_get_member (task, "hyper_parameters");
-  JsonObject *obj;
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return fallback;
-  obj = json_node_get_object (node);
-  node = json_object_get_member (obj, name);
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return fallback;
-  return json_node_get_double (node);
-}
-
-static double
-policy_value (JsonObject *task,
-              const char *object,
-              const char *name)
-{
-  JsonNode *node = json_object_get_member (task, object);
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return 0;
-  node = json_object_get_member (json_node_get_object (node), name);
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return 0;
-  return json_node_get_double (node);
-}
-
 /**
  * trb_contributor_read_privacy_policy:
  * @task: the task's description
@@ -421,8 +389,9 @@ trb_contributor_read_privacy_policy (JsonObject *task,
                                      double     *clip_norm,
                                      double     *noise_multiplier)
 {
-  *clip_norm = CLAMP (policy_value (task, "privacy_policy", "clip_norm"), 0, 1e6);
-  *noise_multiplier = CLAMP (policy_value (task, "privacy_policy", "noise_multiplier"), 0, 100);
+  *clip_norm = CLAMP (trb_client_task_number (task, "privacy_policy", "clip_norm", 0), 0, 1e6);
+  *noise_multiplier = CLAMP (trb_client_task_number (task, "privacy_policy", "noise_multiplier",
+                                                     0), 0, 100);
 }
 
 /* The update is clipped to an L2 norm of @clip, then Gaussian noise of standard deviation
@@ -670,9 +639,12 @@ trb_contributor_contribute (TrbContributor  *self,
   if (base == NULL)
     return 0;
 
-  epochs = CLAMP ((guint) hyper_parameter (task_obj, "local_epochs", 1), 1, 100);
-  batch = CLAMP ((guint) hyper_parameter (task_obj, "batch_size", 32), 1, 4096);
-  lr = CLAMP (hyper_parameter (task_obj, "learning_rate", 0.05), 1e-6, 10);
+  epochs = CLAMP ((guint) trb_client_task_number (task_obj, "hyper_parameters", "local_epochs", 1),
+                  1, 100);
+  batch = CLAMP ((guint) trb_client_task_number (task_obj, "hyper_parameters", "batch_size", 32),
+                 1, 4096);
+  lr = CLAMP (trb_client_task_number (task_obj, "hyper_parameters", "learning_rate", 0.05),
+              1e-6, 10);
 
   /* Local training with the compute engine. */
   cache = trb_executor_choice_dup_cache_path ();

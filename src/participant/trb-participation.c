@@ -790,22 +790,6 @@ upload (TrbParticipation *self)
 
 /* ---- training ------------------------------------------------------------------------------- */
 
-static double
-task_number (JsonObject *task,
-             const char *object,
-             const char *name,
-             double      fallback)
-{
-  JsonNode *node = json_object_get_member (task, object);
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return fallback;
-  node = json_object_get_member (json_node_get_object (node), name);
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return fallback;
-  return json_node_get_double (node);
-}
-
 /* Building the update hashes the whole dataset for its commitment and writes the file: on a
  * worker thread, so that a large dataset never stalls the window. */
 typedef struct
@@ -905,8 +889,8 @@ trained_cb (GObject      *source,
   d->base = g_object_ref (self->base);
   d->model = g_strdup (self->model);
   d->data = g_object_ref (self->data);
-  d->epochs = (guint) CLAMP (task_number (self->task_obj, "hyper_parameters", "local_epochs", 1),
-                             1, 100);
+  d->epochs = (guint) CLAMP (trb_client_task_number (self->task_obj, "hyper_parameters",
+                                                     "local_epochs", 1), 1, 100);
   d->path = update_path (self);
   /* The device is free for another network; what is left is sending. Should the app stop
    * before the file is written, upload() finds no file and the round is trained again. */
@@ -997,8 +981,8 @@ train (TrbParticipation *self)
       return;
     }
 
-  config.batch_size = CLAMP ((int) task_number (self->task_obj, "hyper_parameters",
-                                                "batch_size", 32), 1, 4096);
+  config.batch_size = CLAMP ((int) trb_client_task_number (self->task_obj, "hyper_parameters",
+                                                           "batch_size", 32), 1, 4096);
   cache = trb_executor_choice_dup_cache_path ();
   executor = trb_executor_new_for_task (self->spec, config.batch_size, self->device, cache,
                                         &error);
@@ -1007,15 +991,15 @@ train (TrbParticipation *self)
       fail (self, error);
       return;
     }
-  config.epochs = CLAMP ((int) task_number (self->task_obj, "hyper_parameters", "local_epochs",
-                                            1), 1, 100);
+  config.epochs = CLAMP ((int) trb_client_task_number (self->task_obj, "hyper_parameters",
+                                                       "local_epochs", 1), 1, 100);
   config.seed = self->seed;
   config.low_priority = TRUE;
   ckpt = checkpoint_path (self);
   config.checkpoint_path = ckpt;
   trb_step_params_init_sgd (&config.step,
-                            CLAMP (task_number (self->task_obj, "hyper_parameters",
-                                                "learning_rate", 0.05), 1e-6, 10),
+                            CLAMP (trb_client_task_number (self->task_obj, "hyper_parameters",
+                                                           "learning_rate", 0.05), 1e-6, 10),
                             0.0);
   g_clear_object (&self->trainer);
   g_clear_object (&self->executor);

@@ -123,22 +123,6 @@ show_error (TrbJoinDialog *self,
   adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (self), message);
 }
 
-static double
-json_number (JsonObject *object,
-             const char *member,
-             const char *name,
-             double      fallback)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return fallback;
-  node = json_object_get_member (json_node_get_object (node), name);
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return fallback;
-  return json_node_get_double (node);
-}
-
 static void
 task_cb (GObject      *source,
          GAsyncResult *result,
@@ -166,24 +150,25 @@ task_cb (GObject      *source,
   add_info_row (self, _("What it trains"),
                 json_object_get_string_member_with_default (task, "title", _("Not described")));
 
-  if (json_number (task, "data_schema", "width", 0) > 0 &&
-      json_number (task, "data_schema", "height", 0) > 0)
+  if (trb_client_task_number (task, "data_schema", "width", 0) > 0 &&
+      trb_client_task_number (task, "data_schema", "height", 0) > 0)
     data_text = g_strdup_printf (_("Pictures of %d × %d pixels, sorted into %d kinds"),
-                                 (int) json_number (task, "data_schema", "width", 0),
-                                 (int) json_number (task, "data_schema", "height", 0),
-                                 (int) json_number (task, "data_schema", "classes", 0));
+                                 (int) trb_client_task_number (task, "data_schema", "width", 0),
+                                 (int) trb_client_task_number (task, "data_schema", "height", 0),
+                                 (int) trb_client_task_number (task, "data_schema", "classes", 0));
   else
     data_text = g_strdup_printf (_("Examples sorted into %d kinds"),
-                                 (int) json_number (task, "data_schema", "classes", 0));
+                                 (int) trb_client_task_number (task, "data_schema", "classes", 0));
   add_info_row (self, _("What data it needs"), data_text);
 
   rewards = g_strdup_printf (_("%g points for each picture trained on, at most %g a round"),
-                             json_number (task, "reward_policy", "points_per_sample_epoch", 0),
-                             json_number (task, "reward_policy", "cap_per_round", 0));
+                             trb_client_task_number (task, "reward_policy",
+                                                     "points_per_sample_epoch", 0),
+                             trb_client_task_number (task, "reward_policy", "cap_per_round", 0));
   add_info_row (self, _("Rewards"), rewards);
 
-  clip = json_number (task, "privacy_policy", "clip_norm", 0);
-  noise = json_number (task, "privacy_policy", "noise_multiplier", 0);
+  clip = trb_client_task_number (task, "privacy_policy", "clip_norm", 0);
+  noise = trb_client_task_number (task, "privacy_policy", "noise_multiplier", 0);
   add_info_row (self, _("Privacy"),
                 clip > 0 && noise > 0
                   ? _("What is sent is limited in size and blurred with random noise, so that "
