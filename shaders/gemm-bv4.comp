@@ -24,6 +24,10 @@ layout (set = 0, binding = 0) buffer W { vec4 w[]; };
 layout (set = 0, binding = 1) buffer M { vec4 m[]; };
 layout (set = 0, binding = 2) buffer V { vec4 v[]; };
 layout (set = 0, binding = 3) readonly buffer Anchor { vec4 anchor[]; };
+/* The same parameters, momentum and second moment, read as texels. */
+layout (set = 0, binding = 9) uniform samplerBuffer W_in;
+layout (set = 0, binding = 10) uniform samplerBuffer M_in;
+layout (set = 0, binding = 11) uniform samplerBuffer V_in;
 layout (set = 0, binding = 8) uniform Step
 {
   float lr, momentum, weight_decay, prox_mu;
@@ -111,8 +115,9 @@ load_step ()
 void
 update4 (int i, vec4 grad)
 {
-  vec4 wi = w[i];
-  UPDATE_BODY (vec4, wi, m[i], v[i], anchor[i], grad, w[i], m[i], v[i])
+  vec4 wi = texelFetch (W_in, i);
+  UPDATE_BODY (vec4, wi, texelFetch (M_in, i), texelFetch (V_in, i), anchor[i], grad, w[i], m[i],
+               v[i])
 }
 
 /* Parameter i takes a step along its gradient. */
@@ -120,8 +125,9 @@ void
 update1 (int i, float grad)
 {
   int q = i >> 2, r = i & 3;
-  float wi = w[q][r];
-  UPDATE_BODY (float, wi, m[q][r], v[q][r], anchor[q][r], grad, w[q][r], m[q][r], v[q][r])
+  float wi = texelFetch (W_in, q)[r];
+  UPDATE_BODY (float, wi, texelFetch (M_in, q)[r], texelFetch (V_in, q)[r], anchor[q][r], grad,
+               w[q][r], m[q][r], v[q][r])
 }
 #else
 vec4

@@ -18,6 +18,10 @@ layout (set = 0, binding = 0) buffer W { vec4 w[]; };
 layout (set = 0, binding = 1) buffer M { vec4 m[]; };
 layout (set = 0, binding = 2) buffer V { vec4 v[]; };
 layout (set = 0, binding = 3) readonly buffer Anchor { vec4 anchor[]; };
+/* The same parameters, momentum and second moment, read as texels. */
+layout (set = 0, binding = 9) uniform samplerBuffer W_in;
+layout (set = 0, binding = 10) uniform samplerBuffer M_in;
+layout (set = 0, binding = 11) uniform samplerBuffer V_in;
 layout (set = 0, binding = 8) uniform Step
 {
   float lr, momentum, weight_decay, prox_mu;
@@ -82,17 +86,17 @@ load_step ()
 void
 update (int i, vec4 grad)
 {
-  vec4 wi = w[i];
+  vec4 wi = texelFetch (W_in, i);
   grad += weight_decay * wi;
 #if OPTIMIZER == 1
   w[i] = wi - lr * grad;
 #elif OPTIMIZER == 2
-  vec4 mi = momentum * m[i] + grad;
+  vec4 mi = momentum * texelFetch (M_in, i) + grad;
   m[i] = mi;
   w[i] = wi - lr * mi;
 #elif OPTIMIZER == 3
-  vec4 mi = beta1 * m[i] + (1.0 - beta1) * grad;
-  vec4 vi = beta2 * v[i] + (1.0 - beta2) * grad * grad;
+  vec4 mi = beta1 * texelFetch (M_in, i) + (1.0 - beta1) * grad;
+  vec4 vi = beta2 * texelFetch (V_in, i) + (1.0 - beta2) * grad * grad;
   m[i] = mi;
   v[i] = vi;
   w[i] = wi - lr * (mi / bc1) / (sqrt (vi / bc2) + eps);
@@ -101,15 +105,15 @@ update (int i, vec4 grad)
     grad += prox_mu * (wi - anchor[i]);
   if (adam)
     {
-      vec4 mi = beta1 * m[i] + (1.0 - beta1) * grad;
-      vec4 vi = beta2 * v[i] + (1.0 - beta2) * grad * grad;
+      vec4 mi = beta1 * texelFetch (M_in, i) + (1.0 - beta1) * grad;
+      vec4 vi = beta2 * texelFetch (V_in, i) + (1.0 - beta2) * grad * grad;
       m[i] = mi;
       v[i] = vi;
       w[i] = wi - lr * (mi / bc1) / (sqrt (vi / bc2) + eps);
     }
   else if (momentum != 0.0)
     {
-      vec4 mi = momentum * m[i] + grad;
+      vec4 mi = momentum * texelFetch (M_in, i) + grad;
       m[i] = mi;
       w[i] = wi - lr * mi;
     }

@@ -313,7 +313,7 @@ trb_vulkan_context_new (int      index,
 {
   g_autoptr(TrbVulkanContext) self = g_object_new (TRB_TYPE_VULKAN_CONTEXT, NULL);
   g_autofree VkPhysicalDevice *physical = NULL;
-  VkDescriptorSetLayoutBinding bindings[TRB_VK_UNIFORM_BINDING + 1];
+  VkDescriptorSetLayoutBinding bindings[TRB_VK_BINDINGS];
   float priority = 0.0f;
   guint32 n = 0;
 
@@ -373,7 +373,7 @@ trb_vulkan_context_new (int      index,
     vkGetDeviceQueue (self->device, self->queue_family, 0, &self->queue);
   }
 
-  for (guint i = 0; i <= TRB_VK_UNIFORM_BINDING; i++)
+  for (guint i = 0; i < TRB_VK_BINDINGS; i++)
     {
       bindings[i] = (VkDescriptorSetLayoutBinding) {
         .binding = i,

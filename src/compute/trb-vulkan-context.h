@@ -53,6 +53,12 @@ G_DECLARE_FINAL_TYPE (TrbVulkanContext, trb_vulkan_context, TRB, VULKAN_CONTEXT,
 #define TRB_VK_TEXEL_BINDING_A 6
 #define TRB_VK_TEXEL_BINDING_B 7
 #define TRB_VK_UNIFORM_BINDING 8
+/* The fused updates read the parameters, momentum and second moment through these, and write
+ * them through storage bindings 0 to 2. */
+#define TRB_VK_TEXEL_BINDING_W 9
+#define TRB_VK_TEXEL_BINDINGS_STATE 3
+#define TRB_VK_BINDINGS 12
+#define TRB_VK_TEXEL_BINDINGS 5
 #define TRB_VK_PUSH_CONSTANT_BYTES 128
 
 TrbVulkanContext *trb_vulkan_context_new               (int                index,

@@ -30,9 +30,13 @@
 /* Each step of a submission reads its own values at this offset in the step buffer: more than
  * any device's minUniformBufferOffsetAlignment (at most 256 by the specification). */
 #define STEP_STRIDE 256
-/* A submission of training steps should keep the device busy for no longer than this (µs), so
- * that the desktop's own drawing is never held up for long. */
-#define TARGET_SUBMIT_US 5000.0
+/* A submission of training steps should keep a GPU busy for no longer than this (µs), so that
+ * the desktop's own drawing is never held up for long. A CPU device (lavapipe) holds up no
+ * drawing — the system shares its threads out like any others — so there a submission may run
+ * longer, which spares the host's work per submission; it only bounds how soon a pause or a
+ * cancellation takes effect. */
+#define TARGET_SUBMIT_US_GPU 5000.0
+#define TARGET_SUBMIT_US_CPU 20000.0
 /* Host-visible memory through which buffers the host cannot map are filled and read. */
 #define STAGING_BYTES ((gsize) 8 * 1024 * 1024)
 /* Timestamps of the per-dispatch profile (TRB_VULKAN_PROFILE=1): one before the first dispatch
@@ -151,7 +155,8 @@ struct _TrbVulkanExecutor
   gboolean          profiling;
   guint64           timestamp_mask;
   int               steps_per_submit;
-  int               forced_steps;  /* 0: adapt steps_per_submit to TARGET_SUBMIT_US */
+  int               forced_steps;  /* 0: adapt steps_per_submit to submit_target_us */
+  double            submit_target_us;
   double            last_submit_us;
   int               share_permille; /* atomic: of the device's time training may take */
   double            busy_us;        /* submissions' wall time and the idle time left after */
@@ -325,6 +330,8 @@ trb_vulkan_executor_new (TrbVulkanContext *context)
   self = g_object_new (TRB_TYPE_VULKAN_EXECUTOR, NULL);
   self->ctx = g_object_ref (context);
   self->device_index = trb_vulkan_context_get_info (context)->index;
+  self->submit_target_us = trb_vulkan_context_get_info (context)->type == TRB_VULKAN_DEVICE_CPU ?
+                           TARGET_SUBMIT_US_CPU : TARGET_SUBMIT_US_GPU;
   return TRB_EXECUTOR (self);
 }
 
@@ -807,14 +814,20 @@ dispatch (Rec         *r,
     .pSetLayouts = &layout,
   };
   VkDescriptorBufferInfo binfo[TRB_VK_STORAGE_BINDINGS + 1];
-  VkWriteDescriptorSet writes[TRB_VK_UNIFORM_BINDING + 1];
-  VkBufferView views[2];
+  VkWriteDescriptorSet writes[TRB_VK_BINDINGS];
+  VkBufferView views[2 + TRB_VK_TEXEL_BINDINGS_STATE];
   guint n_writes = 0;
   VkDescriptorSet set;
   VkPipeline pipeline;
   /* The vec4 kernels read A and B four floats at a time, the bv4 kernels only B. */
   gboolean vec4_a = g_str_has_prefix (kernel, "gemm-vec4");
   gboolean vec4_b = vec4_a || g_str_has_prefix (kernel, "gemm-bv4");
+  /* The fused updates of the texel profile read the optimizer's state as texels (a storage
+   * buffer read is a scalar loop on CPU drivers) and write it through storage bindings. */
+  gboolean state_texels = strstr (kernel, "-update") != NULL &&
+                          (g_str_has_prefix (kernel, "gemm-vec4-tn") ||
+                           g_str_has_prefix (kernel, "gemm-bv4"));
+  Buf *state[TRB_VK_TEXEL_BINDINGS_STATE] = { self->params, self->m, self->v };
   VkMemoryBarrier barrier = {
     .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
     .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_HOST_WRITE_BIT,
@@ -874,6 +887,23 @@ dispatch (Rec         *r,
           .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
           .pTexelBufferView = &views[t],
         };
+    }
+  for (guint t = 0; state_texels && t < TRB_VK_TEXEL_BINDINGS_STATE; t++)
+    {
+      if (!ensure_view (self, state[t], TRUE, r->error))
+        {
+          r->failed = TRUE;
+          return;
+        }
+      views[2 + t] = state[t]->view4;
+      writes[n_writes++] = (VkWriteDescriptorSet) {
+        .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+        .dstSet = set,
+        .dstBinding = TRB_VK_TEXEL_BINDING_W + t,
+        .descriptorCount = 1,
+        .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
+        .pTexelBufferView = &views[2 + t],
+      };
     }
   if (uniform)
     {
@@ -1503,7 +1533,7 @@ get_recording (TrbVulkanExecutor  *self,
     {
       VkDescriptorPoolSize sizes[] = {
         { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, sets * TRB_VK_STORAGE_BINDINGS },
-        { VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, sets * 2 },
+        { VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, sets * TRB_VK_TEXEL_BINDINGS },
         { VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, sets },
       };
       VkDescriptorPoolCreateInfo pinfo = {
@@ -2211,9 +2241,9 @@ vulkan_train_steps_indexed (TrbExecutor          *executor,
    * long. Only full-size submissions at the current choice say anything about it. */
   if (self->forced_steps == 0 && k == self->steps_per_submit)
     {
-      if (self->last_submit_us * 2 <= TARGET_SUBMIT_US && k < TRB_EXECUTOR_MAX_STEPS)
+      if (self->last_submit_us * 2 <= self->submit_target_us && k < TRB_EXECUTOR_MAX_STEPS)
         self->steps_per_submit = MIN (k * 2, TRB_EXECUTOR_MAX_STEPS);
-      else if (self->last_submit_us > TARGET_SUBMIT_US && k > 1)
+      else if (self->last_submit_us > self->submit_target_us && k > 1)
         self->steps_per_submit = k / 2;
     }
   return TRUE;
@@ -2280,7 +2310,7 @@ gemm_job_setup (TrbVulkanExecutor  *self,
   VkFenceCreateInfo fence_info = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
   VkDescriptorPoolSize sizes[] = {
     { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, TRB_VK_STORAGE_BINDINGS },
-    { VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, 2 },
+    { VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, TRB_VK_TEXEL_BINDINGS },
   };
   VkDescriptorPoolCreateInfo pinfo = {
     .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,

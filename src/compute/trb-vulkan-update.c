@@ -166,7 +166,7 @@ ensure_commands (TrbVulkanUpdate  *self,
 {
   VkDescriptorPoolSize sizes[] = {
     { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, TRB_VK_STORAGE_BINDINGS },
-    { VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, 2 },
+    { VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, TRB_VK_TEXEL_BINDINGS },
     { VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, 1 },
   };
   VkDescriptorPoolCreateInfo pinfo = {
