@@ -820,7 +820,8 @@ dispatch (Rec         *r,
   VkDescriptorSet set;
   VkPipeline pipeline;
   /* The vec4 kernels read A and B four floats at a time, the bv4 kernels only B. */
-  gboolean vec4_a = g_str_has_prefix (kernel, "gemm-vec4");
+  gboolean vec4_a = g_str_has_prefix (kernel, "gemm-vec4") ||
+                    g_str_has_prefix (kernel, "dense-softmax-xent");
   gboolean vec4_b = vec4_a || g_str_has_prefix (kernel, "gemm-bv4");
   /* The fused updates of the texel profile read the optimizer's state as texels (a storage
    * buffer read is a scalar loop on CPU drivers) and write it through storage bindings. */
@@ -1151,6 +1152,20 @@ fuses_dense_update (TrbVulkanExecutor *self)
   return !use_tiled_gemm (self);
 }
 
+/* The most classes dense-softmax-xent.comp handles. */
+#define FUSED_LOSS_MAX_CLASSES 16
+
+/* Whether the last layer, a dense one, is computed with the loss in one kernel (the texel
+ * profile, inputs in fours): its logits are never written out. */
+static gboolean
+fuses_dense_loss (TrbVulkanExecutor *self)
+{
+  const TrbLayer *l = trb_model_spec_get_layer (self->spec, self->n_layers - 1);
+
+  return !use_tiled_gemm (self) && l->kind == TRB_LAYER_DENSE && l->in_c % 4 == 0 &&
+         l->out_c <= FUSED_LOSS_MAX_CLASSES;
+}
+
 static gsize
 out_size (const TrbLayer *l)
 {
@@ -1226,6 +1241,8 @@ record_forward (Rec *r,
       switch (l->kind)
         {
         case TRB_LAYER_DENSE:
+          if (i + 1 == self->n_layers && fuses_dense_loss (self))
+            break;   /* in record_loss() */
           {
             GemmPush p = { n, l->out_c, l->in_c, 0, l->in_c, 1,
                            (gint32) self->param_off[l->weight_index], 1, l->in_c,
@@ -1312,12 +1329,28 @@ record_loss (Rec      *r,
 {
   TrbVulkanExecutor *self = r->self;
   int classes = trb_model_spec_get_n_classes (self->spec);
-  gint32 push[3] = { n, classes, want_grad };
   Range st[4] = { part (self->acts[self->n_layers], 0, (gsize) n * classes),
                   part (self->d_a, 0, (gsize) n * classes), part (self->labels, 0, n),
                   part (self->stats, 2 * (gsize) r->j * n, 2 * (gsize) n) };
 
-  dispatch_elements (r, "softmax-xent", st, 4, FALSE, push, sizeof push, n);
+  if (fuses_dense_loss (self))
+    {
+      const TrbLayer *l = trb_model_spec_get_layer (self->spec, self->n_layers - 1);
+      gint32 push[6] = { n, classes, want_grad, l->in_c,
+                         (gint32) self->param_off[l->weight_index],
+                         (gint32) self->param_off[l->bias_index] };
+
+      st[0] = (Range) { 0 };
+      dispatch (r, classes == 10 ? "dense-softmax-xent-10" : "dense-softmax-xent", st, 4,
+                self->acts[self->n_layers - 1], self->params, FALSE, push, sizeof push,
+                (guint) (n + 7) / 8, 1, 1);
+    }
+  else
+    {
+      gint32 push[3] = { n, classes, want_grad };
+
+      dispatch_elements (r, "softmax-xent", st, 4, FALSE, push, sizeof push, n);
+    }
 }
 
 static void
