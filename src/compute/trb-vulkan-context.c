@@ -464,6 +464,22 @@ trb_vulkan_context_get_timestamp_bits (TrbVulkanContext *self)
   return self->timestamp_bits;
 }
 
+/**
+ * trb_vulkan_context_supports_texel_format:
+ *
+ * Returns: whether shaders may read buffers through uniform texel views of @format
+ */
+gboolean
+trb_vulkan_context_supports_texel_format (TrbVulkanContext *self,
+                                          VkFormat          format)
+{
+  VkFormatProperties props;
+
+  g_return_val_if_fail (TRB_IS_VULKAN_CONTEXT (self), FALSE);
+  vkGetPhysicalDeviceFormatProperties (self->physical, format, &props);
+  return (props.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT) != 0;
+}
+
 VkDescriptorSetLayout
 trb_vulkan_context_get_set_layout (TrbVulkanContext *self)
 {

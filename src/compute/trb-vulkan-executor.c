@@ -72,11 +72,19 @@ typedef struct
   VkDeviceSize   used;
 } Block;
 
+/* The texel views of a buffer, each created on first use. */
+typedef enum
+{
+  VIEW_F32,       /* R32_SFLOAT: a GEMM's input, one float a texel */
+  VIEW_F32X4,     /* R32G32B32A32_SFLOAT: the vec4 kernels' inputs and the optimizer state */
+  VIEW_U8X4,      /* R8G8B8A8_UINT: a data set of bytes, four features a texel */
+  N_VIEW_KINDS
+} ViewKind;
+
 typedef struct
 {
   VkBuffer      buffer;
-  VkBufferView  view;      /* R32_SFLOAT texel view, created on first use as a GEMM input */
-  VkBufferView  view4;     /* R32G32B32A32_SFLOAT view, for the vec4 GEMM */
+  VkBufferView  views[N_VIEW_KINDS];
   VkDeviceSize  bytes;
   guint8       *map;       /* NULL when the host reaches it only through staging copies */
 } Buf;
@@ -143,6 +151,7 @@ struct _TrbVulkanExecutor
   Buf              *indices;
   gsize             data_n;
   float             data_scale;
+  gboolean          data_texels;   /* the data set has a texel view of four bytes a texel */
 
   VkCommandPool     cmd_pool;
   VkFence           fence;
@@ -263,10 +272,9 @@ release (TrbVulkanExecutor *self)
   for (guint i = 0; self->bufs && i < self->bufs->len; i++)
     {
       Buf *b = g_ptr_array_index (self->bufs, i);
-      if (b->view != VK_NULL_HANDLE)
-        vkDestroyBufferView (d, b->view, NULL);
-      if (b->view4 != VK_NULL_HANDLE)
-        vkDestroyBufferView (d, b->view4, NULL);
+      for (guint v = 0; v < N_VIEW_KINDS; v++)
+        if (b->views[v] != VK_NULL_HANDLE)
+          vkDestroyBufferView (d, b->views[v], NULL);
       vkDestroyBuffer (d, b->buffer, NULL);
     }
   g_clear_pointer (&self->bufs, g_ptr_array_unref);
@@ -733,22 +741,32 @@ download (TrbVulkanExecutor  *self,
   return TRUE;
 }
 
+static const struct
+{
+  VkFormat format;
+  guint    bytes;
+} view_formats[N_VIEW_KINDS] = {
+  [VIEW_F32] = { VK_FORMAT_R32_SFLOAT, 4 },
+  [VIEW_F32X4] = { VK_FORMAT_R32G32B32A32_SFLOAT, 16 },
+  [VIEW_U8X4] = { VK_FORMAT_R8G8B8A8_UINT, 4 },
+};
+
 static gboolean
 ensure_view (TrbVulkanExecutor  *self,
              Buf                *b,
-             gboolean            vec4,
+             ViewKind            kind,
              GError            **error)
 {
   const VkPhysicalDeviceProperties *props = trb_vulkan_context_get_properties (self->ctx);
-  guint texel = vec4 ? 16 : 4;
+  guint texel = view_formats[kind].bytes;
   VkBufferViewCreateInfo info = {
     .sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
     .buffer = b->buffer,
-    .format = vec4 ? VK_FORMAT_R32G32B32A32_SFLOAT : VK_FORMAT_R32_SFLOAT,
+    .format = view_formats[kind].format,
     .offset = 0,
     .range = b->bytes / texel * texel,
   };
-  VkBufferView *view = vec4 ? &b->view4 : &b->view;
+  VkBufferView *view = &b->views[kind];
 
   if (*view != VK_NULL_HANDLE)
     return TRUE;
@@ -819,10 +837,12 @@ dispatch (Rec         *r,
   guint n_writes = 0;
   VkDescriptorSet set;
   VkPipeline pipeline;
-  /* The vec4 kernels read A and B four floats at a time, the bv4 kernels only B. */
-  gboolean vec4_a = g_str_has_prefix (kernel, "gemm-vec4") ||
-                    g_str_has_prefix (kernel, "dense-softmax-xent");
-  gboolean vec4_b = vec4_a || g_str_has_prefix (kernel, "gemm-bv4");
+  /* The vec4 kernels read A and B four floats at a time, the bv4 kernels only B; gather4 reads
+   * a data set of bytes four at a time. */
+  ViewKind kind_a = g_str_has_prefix (kernel, "gather4") ? VIEW_U8X4 :
+                    g_str_has_prefix (kernel, "gemm-vec4") ||
+                    g_str_has_prefix (kernel, "dense-softmax-xent") ? VIEW_F32X4 : VIEW_F32;
+  ViewKind kind_b = g_str_has_prefix (kernel, "gemm-bv4") ? VIEW_F32X4 : kind_a;
   /* The fused updates of the texel profile read the optimizer's state as texels (a storage
    * buffer read is a scalar loop on CPU drivers) and write it through storage bindings. */
   gboolean state_texels = strstr (kernel, "-update") != NULL &&
@@ -841,8 +861,8 @@ dispatch (Rec         *r,
   if (pipeline == VK_NULL_HANDLE ||
       !trb_vulkan_check (vkAllocateDescriptorSets (dev (self), &ainfo, &set), self->ctx,
                          "vkAllocateDescriptorSets", r->error) ||
-      (tex_a && !ensure_view (self, tex_a, vec4_a, r->error)) ||
-      (tex_b && !ensure_view (self, tex_b, vec4_b, r->error)))
+      (tex_a && !ensure_view (self, tex_a, kind_a, r->error)) ||
+      (tex_b && !ensure_view (self, tex_b, kind_b, r->error)))
     {
       r->failed = TRUE;
       return;
@@ -869,16 +889,19 @@ dispatch (Rec         *r,
     {
       Buf *ta = tex_a ? tex_a : tex_b, *tb = tex_b ? tex_b : tex_a;
 
-      if (tex_a == NULL || tex_b == NULL)
-        vec4_a = vec4_b;
-      if ((tex_a == NULL && !ensure_view (self, ta, vec4_a, r->error)) ||
-          (tex_b == NULL && !ensure_view (self, tb, vec4_b, r->error)))
+      /* A kernel that reads one texel binding finds the same view in the other. */
+      if (tex_a == NULL)
+        kind_a = kind_b;
+      if (tex_b == NULL)
+        kind_b = kind_a;
+      if ((tex_a == NULL && !ensure_view (self, ta, kind_a, r->error)) ||
+          (tex_b == NULL && !ensure_view (self, tb, kind_b, r->error)))
         {
           r->failed = TRUE;
           return;
         }
-      views[0] = vec4_a ? ta->view4 : ta->view;
-      views[1] = vec4_b ? tb->view4 : tb->view;
+      views[0] = ta->views[kind_a];
+      views[1] = tb->views[kind_b];
       for (guint t = 0; t < 2; t++)
         writes[n_writes++] = (VkWriteDescriptorSet) {
           .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
@@ -891,12 +914,12 @@ dispatch (Rec         *r,
     }
   for (guint t = 0; state_texels && t < TRB_VK_TEXEL_BINDINGS_STATE; t++)
     {
-      if (!ensure_view (self, state[t], TRUE, r->error))
+      if (!ensure_view (self, state[t], VIEW_F32X4, r->error))
         {
           r->failed = TRUE;
           return;
         }
-      views[2 + t] = state[t]->view4;
+      views[2 + t] = state[t]->views[VIEW_F32X4];
       writes[n_writes++] = (VkWriteDescriptorSet) {
         .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
         .dstSet = set,
@@ -1319,7 +1342,18 @@ record_gather (Rec *r,
                   part (self->indices, (gsize) r->j * n, n), whole (self->data_labels),
                   part (self->labels, 0, n) };
 
-  dispatch_elements (r, "gather", st, 5, FALSE, &push, sizeof push, (gsize) n * fs);
+  /* Four bytes a texel where the samples' features come in fours and the device allows it. */
+  if (self->data_texels && fs % 4 == 0)
+    {
+      gsize groups = ((gsize) n * fs / 4 + 63) / 64;
+
+      push.total = (gint32) ((gsize) n * fs / 4);
+      st[0] = (Range) { 0 };
+      dispatch (r, "gather4", st, 5, self->data, NULL, FALSE, &push, sizeof push,
+                (guint) MIN (groups, 65535), (guint) MAX ((groups + 65534) / 65535, 1), 1);
+    }
+  else
+    dispatch_elements (r, "gather", st, 5, FALSE, &push, sizeof push, (gsize) n * fs);
 }
 
 static void
@@ -2235,6 +2269,10 @@ vulkan_upload_dataset (TrbExecutor          *executor,
     }
   self->data_n = data->n_samples;
   self->data_scale = (float) data->u8_scale;
+  self->data_texels = trb_vulkan_context_supports_texel_format (self->ctx,
+                                                                VK_FORMAT_R8G8B8A8_UINT) &&
+                      bytes / 4 <= trb_vulkan_context_get_properties (self->ctx)->
+                                   limits.maxTexelBufferElements;
   return TRUE;
 }
 
