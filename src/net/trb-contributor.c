@@ -336,6 +336,34 @@ trb_contributor_is_compromised (TrbContributor *self)
   return self->compromised;
 }
 
+/**
+ * trb_contributor_is_network_compromised:
+ * @store: the store contributors keep their networks in
+ * @origin: a network's origin
+ *
+ * Whether a contributor caught this network rewriting or forking its ledger, or signing what it
+ * should not. The mark stays, for every later contributor, until the user chooses in History to
+ * trust the network again.
+ *
+ * Returns: %TRUE when marked (%FALSE for a network no contributor has joined)
+ */
+gboolean
+trb_contributor_is_network_compromised (TrbStore   *store,
+                                        const char *origin)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (TRB_IS_STORE (store), TRUE);
+  g_return_val_if_fail (origin != NULL, TRUE);
+
+  if (sqlite3_prepare_v2 (trb_store_get_db (store),
+                          "SELECT 1 FROM net_networks WHERE origin = ? AND compromised != 0", -1,
+                          &stmt, NULL) != SQLITE_OK)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  return sqlite3_step (stmt) == SQLITE_ROW;
+}
+
 gboolean
 trb_contributor_join (TrbContributor  *self,
                       GError         **error)

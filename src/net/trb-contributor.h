@@ -56,6 +56,8 @@ gboolean        trb_contributor_check_root        (TrbContributor  *self,
 guint           trb_contributor_count_receipts    (TrbContributor  *self,
                                                    gboolean         verified_only);
 gboolean        trb_contributor_is_compromised    (TrbContributor  *self);
+gboolean        trb_contributor_is_network_compromised (TrbStore   *store,
+                                                        const char *origin);
 
 void            trb_contributor_read_privacy_policy (JsonObject    *task,
                                                      double        *clip_norm,

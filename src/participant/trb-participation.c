@@ -53,6 +53,7 @@ struct _TrbParticipation
   GObject                parent_instance;
 
   TrbStore              *store;
+  TrbHistory            *history;    /* made on first use */
   TrbClient             *client;
   TrbScheduler          *scheduler;
   TrbKeypair            *keypair;
@@ -354,27 +355,31 @@ save_receipt (TrbParticipation  *self,
   return TRUE;
 }
 
+/* The history of the store, kept for the loop's life; NULL when it cannot be opened. */
+static TrbHistory *
+get_history (TrbParticipation *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->history == NULL && (self->history = trb_history_new (self->store, &error)) == NULL)
+    g_debug ("The history cannot be opened: %s", error->message);
+  return self->history;
+}
+
 /* The History says which of this computer's datasets each of its contributions used; only
  * this computer knows. */
 static void
 record_dataset (TrbParticipation *self)
 {
-  g_autoptr(TrbHistory) history = NULL;
   g_autoptr(TrbDatasetRegistry) registry = NULL;
   g_autofree char *name = NULL;
-  g_autoptr(GError) error = NULL;
 
-  if (self->update_hash == NULL)
+  if (self->update_hash == NULL || get_history (self) == NULL)
     return;
-  history = trb_history_new (self->store, &error);
-  if (history == NULL)
-    {
-      g_debug ("The dataset of this contribution is not recorded: %s", error->message);
-      return;
-    }
+  /* Read afresh: the Datasets area may have added or renamed it since. */
   registry = trb_dataset_registry_new (self->store, NULL);
   name = trb_dataset_dup_display_name (registry, self->dataset_path);
-  trb_history_record_dataset (history, self->origin, self->update_hash, name);
+  trb_history_record_dataset (self->history, self->origin, self->update_hash, name);
 }
 
 /* ---- files of a round in progress --------------------------------------------------------- */
@@ -1131,29 +1136,13 @@ decision_changed_cb (TrbParticipation *self)
     }
 }
 
-/* Whether the History (or the headless contributor) halted this network after seeing two
- * inconsistent histories of its ledger. Either table may not exist yet: then nothing is halted. */
+/* Whether the History halted this network after seeing two inconsistent histories of its
+ * ledger, or a contributor (this app's or the headless one) caught it cheating. */
 static gboolean
 network_is_halted (TrbParticipation *self)
 {
-  static const char * const queries[] = {
-    "SELECT 1 FROM history_networks WHERE origin = ?1 AND halted != 0",
-    "SELECT 1 FROM net_networks WHERE origin = ?1 AND compromised != 0",
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (queries); i++)
-    {
-      g_autoptr(sqlite3_stmt) stmt = NULL;
-
-      if (sqlite3_prepare_v2 (trb_store_get_db (self->store), queries[i], -1, &stmt,
-                              NULL) != SQLITE_OK)
-        continue;
-      sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_TRANSIENT);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        return TRUE;
-    }
-
-  return FALSE;
+  return (get_history (self) != NULL && trb_history_is_halted (self->history, self->origin)) ||
+         trb_contributor_is_network_compromised (self->store, self->origin);
 }
 
 /* A round is open and ours to take part in: train when the scheduler and the device allow. */
@@ -1387,6 +1376,7 @@ trb_participation_finalize (GObject *object)
   TrbParticipation *self = TRB_PARTICIPATION (object);
 
   g_clear_object (&self->store);
+  g_clear_object (&self->history);
   g_clear_object (&self->client);
   g_clear_object (&self->keypair);
   g_clear_object (&self->cancellable);

@@ -17,6 +17,7 @@
 
 #include "participant/trb-catalogue.h"
 #include "participant/trb-device-queue.h"
+#include "participant/trb-history.h"
 #include "participant/trb-invite.h"
 #include "participant/trb-participation.h"
 #include "trb-test-network.h"
@@ -279,6 +280,113 @@ test_contribute (Fixture       *f,
     g_assert_cmpuint (rewarded, >=, 1);
   }
   g_assert_cmpuint (trb_participation_get_n_uploads (p), ==, 2);
+}
+
+/* ---- a network caught cheating --------------------------------------------------------------- */
+
+static void
+exec_sql (const char *store_path,
+          const char *sql,
+          const char *origin)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbStore) store = trb_store_new_for_path (store_path, &error);
+  g_autoptr(TrbHistory) history = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_assert_no_error (error);
+  history = trb_history_new (store, &error);   /* its tables */
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_prepare_v2 (trb_store_get_db (store), sql, -1, &stmt, NULL), ==,
+                   SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+}
+
+static void
+record_state_cb (TrbParticipation *p,
+                 GParamSpec       *pspec,
+                 GArray           *states)
+{
+  int state = trb_participation_get_state (p);
+
+  g_array_append_val (states, state);
+}
+
+/* A network the History halted (two histories of its ledger seen) or a contributor marked (a
+ * rewritten ledger, a receipt not signed by its key) gets no update: the loop stops at the open
+ * round and says why. Once the user chooses in History to keep it, the loop contributes. */
+static void
+test_halted (Fixture       *f,
+             gconstpointer  data)
+{
+  static const char * const marks[] = {
+    "INSERT INTO history_networks (origin, halted) VALUES (?1, 1) "
+    "ON CONFLICT (origin) DO UPDATE SET halted = 1",
+    "UPDATE net_networks SET compromised = 1 WHERE origin = ?1",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (marks); i++)
+    {
+      g_autoptr(TrbParticipation) p = NULL;
+      gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+      g_autoptr(GArray) states = g_array_new (FALSE, FALSE, sizeof (int));
+      g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
+
+      exec_sql (f->store_path, marks[i], f->origin);
+      p = make_participation (f->node.url, f->secret_key, f->store_path, f->origin,
+                              f->ledger_key);
+      g_signal_connect (p, "notify::state", G_CALLBACK (record_state_cb), states);
+      g_signal_connect (p, "event", G_CALLBACK (record_event_cb), events);
+      trb_participation_start (p);
+      while (events->len == 0 ||
+             !g_str_has_prefix (g_ptr_array_index (events, events->len - 1), "problem: "))
+        {
+          g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+          g_assert_cmpuint (trb_participation_get_n_uploads (p), ==, 0);
+          g_main_context_iteration (NULL, TRUE);
+        }
+      /* It saw the round open and stopped before downloading anything (the second time, from
+       * the stop it saved the first). */
+      g_assert_cmpuint (events->len, ==, 2);
+      g_assert_cmpstr (g_ptr_array_index (events, 0), ==, "round: Round 1 opened");
+      g_assert_true (g_str_has_prefix (g_ptr_array_index (events, 1),
+                                       "problem: This network showed two different histories"));
+      g_assert_cmpint (trb_participation_get_state (p), ==, TRB_PARTICIPATION_STATE_STOPPED);
+      for (guint s = 0; s < states->len; s++)
+        {
+          int state = g_array_index (states, int, s);
+
+          g_assert_true (state < TRB_PARTICIPATION_STATE_DOWNLOADING ||
+                         state == TRB_PARTICIPATION_STATE_STOPPED);
+        }
+      g_assert_nonnull (strstr (trb_participation_get_problem (p),
+                                "showed two different histories"));
+      g_assert_cmpuint (trb_participation_get_n_uploads (p), ==, 0);
+      g_assert_cmpuint (count_updates (f, 1), ==, 0);
+
+      /* The user's choice in History: keep the network. */
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(TrbStore) store = trb_store_new_for_path (f->store_path, &error);
+        g_autoptr(TrbHistory) history = trb_history_new (store, &error);
+
+        g_assert_true (trb_history_resume (history, f->origin, &error));
+        g_assert_no_error (error);
+      }
+    }
+
+  {
+    g_autoptr(TrbParticipation) p = make_participation (f->node.url, f->secret_key,
+                                                        f->store_path, f->origin, f->ledger_key);
+
+    /* It starts from the stop it saved. */
+    trb_participation_start (p);
+    while (trb_participation_get_state (p) == TRB_PARTICIPATION_STATE_STOPPED)
+      g_main_context_iteration (NULL, TRUE);
+    run_until_contributed (p, 1);
+    g_assert_cmpuint (count_updates (f, 1), ==, 1);
+  }
 }
 
 /* ---- killed in each state ------------------------------------------------------------------- */
@@ -775,6 +883,8 @@ main (int    argc,
   g_test_add_func ("/participation/catalogue/parse", test_catalogue_parse);
   g_test_add_func ("/participation/catalogue/fetch", test_catalogue_fetch);
   g_test_add ("/participation/contribute", Fixture, NULL, fixture_setup, test_contribute,
+              fixture_teardown);
+  g_test_add ("/participation/halted", Fixture, NULL, fixture_setup, test_halted,
               fixture_teardown);
   g_test_add ("/participation/two-networks", Fixture, NULL, fixture_setup, test_two_networks,
               fixture_teardown);
