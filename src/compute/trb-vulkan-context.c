@@ -32,6 +32,7 @@ struct _TrbVulkanContext
   VkQueue                     queue;
   guint32                     queue_family;
   guint32                     timestamp_bits;
+  guint32                     subgroup_size;
   VkDescriptorSetLayout       set_layout;
   VkPipelineLayout            pipeline_layout;
   VkPipelineCache             cache;
@@ -344,6 +345,18 @@ trb_vulkan_context_new (int      index,
   vkGetPhysicalDeviceProperties (self->physical, &self->props);
   vkGetPhysicalDeviceMemoryProperties (self->physical, &self->mem_props);
   {
+    VkPhysicalDeviceSubgroupProperties subgroup = {
+      .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES,
+    };
+    VkPhysicalDeviceProperties2 props2 = {
+      .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+      .pNext = &subgroup,
+    };
+
+    vkGetPhysicalDeviceProperties2 (self->physical, &props2);
+    self->subgroup_size = subgroup.subgroupSize;
+  }
+  {
     guint32 nf = 0;
     g_autofree VkQueueFamilyProperties *families = NULL;
 
@@ -462,6 +475,20 @@ trb_vulkan_context_get_timestamp_bits (TrbVulkanContext *self)
 {
   g_return_val_if_fail (TRB_IS_VULKAN_CONTEXT (self), 0);
   return self->timestamp_bits;
+}
+
+/**
+ * trb_vulkan_context_get_subgroup_size:
+ *
+ * No kernel depends on it; the tests run with more than one.
+ *
+ * Returns: the number of invocations the device runs together in a subgroup
+ */
+guint32
+trb_vulkan_context_get_subgroup_size (TrbVulkanContext *self)
+{
+  g_return_val_if_fail (TRB_IS_VULKAN_CONTEXT (self), 0);
+  return self->subgroup_size;
 }
 
 /**

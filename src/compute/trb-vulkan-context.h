@@ -71,6 +71,7 @@ guint32           trb_vulkan_context_get_queue_family  (TrbVulkanContext  *self)
 const VkPhysicalDeviceProperties *
                   trb_vulkan_context_get_properties    (TrbVulkanContext  *self);
 guint32           trb_vulkan_context_get_timestamp_bits (TrbVulkanContext *self);
+guint32           trb_vulkan_context_get_subgroup_size (TrbVulkanContext  *self);
 gboolean          trb_vulkan_context_supports_texel_format (TrbVulkanContext *self,
                                                             VkFormat          format);
 VkDescriptorSetLayout

@@ -773,7 +773,7 @@ main (int   argc,
   g_assert_cmpint (index, >=, 0);
   context = trb_vulkan_context_new (index, &error);
   g_assert_no_error (error);
-  g_test_message ("device: %s", trb_vulkan_context_get_info (context)->name);
+  check_subgroup_size (context);
 
   g_test_add_func ("/compute/vulkan-update/subtract-reduce", test_subtract_reduce);
   g_test_add_func ("/compute/vulkan-update/nonfinite", test_nonfinite);

@@ -936,6 +936,7 @@ main (int   argc,
   g_assert_cmpint (index, >=, 0);
   context = trb_vulkan_context_new (index, &error);
   g_assert_no_error (error);
+  check_subgroup_size (context);
 
   g_test_add_func ("/compute/vulkan/enumerate", test_enumerate);
   g_test_add_func ("/compute/vulkan/gemm", test_gemm);

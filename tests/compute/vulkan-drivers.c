@@ -35,3 +35,18 @@ keep_vulkan_drivers (void)
       g_setenv ("VK_ICD_FILENAMES", list, TRUE);
     }
 }
+
+/* Says which subgroup size the kernels run with. With TRB_TEST_SUBGROUP_SIZE set (the second
+ * run of the Vulkan tests asks lavapipe for 128-bit vectors, subgroups of 4) the device must
+ * have that one, or the run would prove nothing. */
+void
+check_subgroup_size (TrbVulkanContext *context)
+{
+  const char *want = g_getenv ("TRB_TEST_SUBGROUP_SIZE");
+  guint32 size = trb_vulkan_context_get_subgroup_size (context);
+
+  g_test_message ("device: %s, subgroups of %u", trb_vulkan_context_get_info (context)->name,
+                  size);
+  if (want != NULL)
+    g_assert_cmpuint (size, ==, g_ascii_strtoull (want, NULL, 10));
+}

@@ -5,10 +5,11 @@
 
 #pragma once
 
-#include <glib.h>
+#include "compute/trb-vulkan-context.h"
 
 G_BEGIN_DECLS
 
-void keep_vulkan_drivers (void);
+void keep_vulkan_drivers  (void);
+void check_subgroup_size  (TrbVulkanContext *context);
 
 G_END_DECLS
