@@ -809,6 +809,21 @@ part (Buf   *b,
   return (Range) { b, offset, count };
 }
 
+static VkWriteDescriptorSet
+texel_write (VkDescriptorSet     set,
+             guint               binding,
+             const VkBufferView *view)
+{
+  return (VkWriteDescriptorSet) {
+    .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+    .dstSet = set,
+    .dstBinding = binding,
+    .descriptorCount = 1,
+    .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
+    .pTexelBufferView = view,
+  };
+}
+
 static void
 dispatch (Rec         *r,
           const char  *kernel,
@@ -903,14 +918,7 @@ dispatch (Rec         *r,
       views[0] = ta->views[kind_a];
       views[1] = tb->views[kind_b];
       for (guint t = 0; t < 2; t++)
-        writes[n_writes++] = (VkWriteDescriptorSet) {
-          .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
-          .dstSet = set,
-          .dstBinding = TRB_VK_TEXEL_BINDING_A + t,
-          .descriptorCount = 1,
-          .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
-          .pTexelBufferView = &views[t],
-        };
+        writes[n_writes++] = texel_write (set, TRB_VK_TEXEL_BINDING_A + t, &views[t]);
     }
   for (guint t = 0; state_texels && t < TRB_VK_TEXEL_BINDINGS_STATE; t++)
     {
@@ -920,14 +928,7 @@ dispatch (Rec         *r,
           return;
         }
       views[2 + t] = state[t]->views[VIEW_F32X4];
-      writes[n_writes++] = (VkWriteDescriptorSet) {
-        .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
-        .dstSet = set,
-        .dstBinding = TRB_VK_TEXEL_BINDING_W + t,
-        .descriptorCount = 1,
-        .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
-        .pTexelBufferView = &views[2 + t],
-      };
+      writes[n_writes++] = texel_write (set, TRB_VK_TEXEL_BINDING_W + t, &views[2 + t]);
     }
   if (uniform)
     {
