@@ -352,6 +352,8 @@ main (int   argc,
       json_builder_begin_object (builder);
       if (!opt_json)
         g_print ("%-42s", cand->name);
+      double largest = -1;
+
       for (int s = 0; s < n_sizes; s++)
         {
           double g = -1;
@@ -372,6 +374,26 @@ main (int   argc,
           json_builder_add_double_value (builder, g);
           if (!opt_json)
             g_print (" %8.1f", g);
+          largest = g;
+        }
+      /* A device's SGEMM as a share of its measured multiply-add peak. */
+      if (cand->device_index >= 0)
+        {
+          double peak = -1;
+
+          for (int round = 0; round < MAX (opt_rounds, 1) && error == NULL; round++)
+            peak = MAX (peak, trb_vulkan_executor_fma_gflops (TRB_VULKAN_EXECUTOR (cand->executor),
+                                                              opt_seconds / 2, &error));
+          if (peak < 0)
+            {
+              g_printerr ("tributary-bench: %s\n", error->message);
+              g_clear_error (&error);
+            }
+          json_builder_set_member_name (builder, "fma-peak");
+          json_builder_add_double_value (builder, peak);
+          if (!opt_json && peak > 0)
+            g_print ("\n%-42s   fp32 peak (multiply-adds only) %.1f GFLOPS; SGEMM %d at %.1f %%",
+                     "", peak, gemm_sizes[n_sizes - 1], 100 * largest / peak);
         }
       json_builder_end_object (builder);
       if (!opt_json)

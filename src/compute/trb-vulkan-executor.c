@@ -2364,15 +2364,14 @@ typedef struct
   Recording rec;
 } GemmJob;
 
+/* Takes the executor's resources for a stand-alone job with buffers of @sizes bytes (no more
+ * than three): a command pool, a fence, a descriptor pool and a command buffer, begun. */
 static gboolean
-gemm_job_setup (TrbVulkanExecutor  *self,
-                gboolean            ta,
-                gboolean            tb,
-                int                 m,
-                int                 n,
-                int                 k,
-                GemmJob            *job,
-                GError            **error)
+job_begin (TrbVulkanExecutor  *self,
+           const gsize        *sizes,
+           guint               n_bufs,
+           GemmJob            *job,
+           GError            **error)
 {
   VkCommandPoolCreateInfo pool_info = {
     .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
@@ -2380,15 +2379,15 @@ gemm_job_setup (TrbVulkanExecutor  *self,
     .queueFamilyIndex = trb_vulkan_context_get_queue_family (self->ctx),
   };
   VkFenceCreateInfo fence_info = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
-  VkDescriptorPoolSize sizes[] = {
+  VkDescriptorPoolSize sizes_info[] = {
     { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, TRB_VK_STORAGE_BINDINGS },
     { VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, TRB_VK_TEXEL_BINDINGS },
   };
   VkDescriptorPoolCreateInfo pinfo = {
     .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
     .maxSets = 1,
-    .poolSizeCount = G_N_ELEMENTS (sizes),
-    .pPoolSizes = sizes,
+    .poolSizeCount = G_N_ELEMENTS (sizes_info),
+    .pPoolSizes = sizes_info,
   };
   VkCommandBufferAllocateInfo cinfo = {
     .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
@@ -2396,20 +2395,19 @@ gemm_job_setup (TrbVulkanExecutor  *self,
     .commandBufferCount = 1,
   };
   VkCommandBufferBeginInfo begin = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
-  GemmPush p = { m, n, k, 0, ta ? 1 : k, ta ? m : 1, 0, tb ? 1 : n, tb ? k : 1,
-                 0, 0, 0, n, 0, 1 };
-  Rec r = { self, &job->rec, error, FALSE, FALSE };
+  Buf **bufs[3] = { &job->a, &job->b, &job->c };
 
+  g_assert (n_bufs <= G_N_ELEMENTS (bufs));
   if (!ensure_device (self, error))
     return FALSE;
-  /* The stand-alone GEMM owns the executor's resources while it runs. */
+  /* The stand-alone job owns the executor's resources while it runs. */
   release (self);
   self->blocks = g_array_new (FALSE, TRUE, sizeof (Block));
   self->bufs = g_ptr_array_new_with_free_func (g_free);
-  if ((job->a = new_buf (self, (gsize) m * k * 4, TRUE, error)) == NULL ||
-      (job->b = new_buf (self, (gsize) k * n * 4, TRUE, error)) == NULL ||
-      (job->c = new_buf (self, (gsize) m * n * 4, TRUE, error)) == NULL ||
-      !trb_vulkan_check (vkCreateCommandPool (dev (self), &pool_info, NULL, &self->cmd_pool),
+  for (guint i = 0; i < n_bufs; i++)
+    if ((*bufs[i] = new_buf (self, sizes[i], TRUE, error)) == NULL)
+      return FALSE;
+  if (!trb_vulkan_check (vkCreateCommandPool (dev (self), &pool_info, NULL, &self->cmd_pool),
                          self->ctx, "vkCreateCommandPool", error) ||
       !trb_vulkan_check (vkCreateFence (dev (self), &fence_info, NULL, &self->fence), self->ctx,
                          "vkCreateFence", error) ||
@@ -2422,6 +2420,26 @@ gemm_job_setup (TrbVulkanExecutor  *self,
     return FALSE;
   self->rec[0] = job->rec;   /* so that release() frees the pool */
   vkBeginCommandBuffer (job->rec.cb, &begin);
+  return TRUE;
+}
+
+static gboolean
+gemm_job_setup (TrbVulkanExecutor  *self,
+                gboolean            ta,
+                gboolean            tb,
+                int                 m,
+                int                 n,
+                int                 k,
+                GemmJob            *job,
+                GError            **error)
+{
+  const gsize sizes[3] = { (gsize) m * k * 4, (gsize) k * n * 4, (gsize) m * n * 4 };
+  GemmPush p = { m, n, k, 0, ta ? 1 : k, ta ? m : 1, 0, tb ? 1 : n, tb ? k : 1,
+                 0, 0, 0, n, 0, 1 };
+  Rec r = { self, &job->rec, error, FALSE, FALSE };
+
+  if (!job_begin (self, sizes, 3, job, error))
+    return FALSE;
   gemm (&r, &p, whole (job->c), job->a, job->b, (Range) { 0 }, (Range) { 0 }, 1);
   if (r.failed)
     return FALSE;
@@ -2463,6 +2481,62 @@ trb_vulkan_executor_gemm (TrbVulkanExecutor  *self,
     }
   release (self);
   return ok;
+}
+
+/**
+ * trb_vulkan_executor_fma_gflops:
+ * @seconds: about how long to measure
+ *
+ * The device's fp32 arithmetic peak as measured: GFLOPS of a kernel that does nothing but
+ * independent multiply-adds in registers (`fma-peak.comp`), submit and wait included. The
+ * benchmark gives SGEMM as a share of it. Drops any prepared model.
+ *
+ * Returns: the GFLOPS, or -1 with @error set
+ */
+double
+trb_vulkan_executor_fma_gflops (TrbVulkanExecutor  *self,
+                                double              seconds,
+                                GError            **error)
+{
+  gboolean cpu = trb_vulkan_context_get_info (self->ctx)->type == TRB_VULKAN_DEVICE_CPU;
+  /* Enough invocations to fill a GPU many times over; a CPU device runs them in SIMD vectors
+   * on its few threads. */
+  guint groups = cpu ? 64 : 16384;
+  struct { gint32 iterations; float m, a; } push = { cpu ? 2048 : 4096, 0.999f, 1e-4f };
+  gsize invocations = (gsize) groups * 64;
+  GemmJob job = { 0 };
+  Rec r = { self, &job.rec, error, FALSE, FALSE };
+  double gflops = -1;
+  gint64 start;
+  int reps = 0;
+
+  g_return_val_if_fail (TRB_IS_VULKAN_EXECUTOR (self), -1);
+
+  if (job_begin (self, (gsize[]) { invocations * 4 }, 1, &job, error))
+    {
+      Range out = whole (job.a);
+
+      dispatch (&r, "fma-peak", &out, 1, NULL, NULL, FALSE, &push, sizeof push, groups, 1, 1);
+      if (!r.failed &&
+          trb_vulkan_check (vkEndCommandBuffer (job.rec.cb), self->ctx, "vkEndCommandBuffer",
+                            error) &&
+          submit_and_wait (self, job.rec.cb, error))
+        {
+          gboolean ok = TRUE;
+
+          start = g_get_monotonic_time ();
+          while (ok && (g_get_monotonic_time () - start < seconds * G_USEC_PER_SEC || reps < 2))
+            {
+              ok = submit_and_wait (self, job.rec.cb, error);
+              reps++;
+            }
+          if (ok)
+            gflops = 64.0 * push.iterations * (double) invocations * reps /
+                     ((g_get_monotonic_time () - start) / 1e6) / 1e9;
+        }
+    }
+  release (self);
+  return gflops;
 }
 
 /* GFLOPS of an n×n×n SGEMM, submit and wait included, over about @seconds. */

@@ -44,6 +44,9 @@ double            trb_vulkan_executor_gemm_gflops      (TrbVulkanExecutor  *self
                                                         int                 n,
                                                         double              seconds,
                                                         GError            **error);
+double            trb_vulkan_executor_fma_gflops       (TrbVulkanExecutor  *self,
+                                                        double              seconds,
+                                                        GError            **error);
 guint             trb_vulkan_executor_get_dispatches_per_step (TrbVulkanExecutor *self);
 void              trb_vulkan_executor_set_steps_per_submit    (TrbVulkanExecutor *self,
                                                                int                steps);
