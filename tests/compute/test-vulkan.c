@@ -932,7 +932,7 @@ main (int   argc,
   train_set = fashion_load ("train", 400);
   devices = trb_vulkan_enumerate_devices (&error);
   g_assert_no_error (error);
-  index = trb_vulkan_choose_device (devices, TRUE);
+  index = choose_test_device (devices);
   g_assert_cmpint (index, >=, 0);
   context = trb_vulkan_context_new (index, &error);
   g_assert_no_error (error);

@@ -7,6 +7,8 @@
 
 #include "vulkan-drivers.h"
 
+#include <stdlib.h>
+
 /* Isolated test directories replace XDG_DATA_DIRS, where the Vulkan loader looks for drivers:
  * name the installed drivers' manifests explicitly, all of them, before that happens. */
 void
@@ -36,9 +38,28 @@ keep_vulkan_drivers (void)
     }
 }
 
-/* Says which subgroup size the kernels run with. With TRB_TEST_SUBGROUP_SIZE set (the second
- * run of the Vulkan tests asks lavapipe for 128-bit vectors, subgroups of 4) the device must
- * have that one, or the run would prove nothing. */
+/* The device the tests run on: a GPU when there is one, else lavapipe. With
+ * TRB_TEST_SUBGROUP_SIZE set (the second run of the Vulkan tests asks lavapipe for 128-bit
+ * vectors, subgroups of 4) always lavapipe, since only it can be asked; on a computer without
+ * lavapipe that run is skipped (exit status 77). */
+int
+choose_test_device (GPtrArray *devices)
+{
+  if (g_getenv ("TRB_TEST_SUBGROUP_SIZE") == NULL)
+    return trb_vulkan_choose_device (devices, TRUE);
+  for (guint i = 0; i < devices->len; i++)
+    {
+      TrbVulkanDeviceInfo *d = g_ptr_array_index (devices, i);
+
+      if (d->usable && d->type == TRB_VULKAN_DEVICE_CPU && g_str_has_prefix (d->name, "llvmpipe"))
+        return d->index;
+    }
+  g_printerr ("No lavapipe device: this run of the tests needs one.\n");
+  exit (77);
+}
+
+/* Says which subgroup size the kernels run with; with TRB_TEST_SUBGROUP_SIZE set the device
+ * must have that one, or the run would prove nothing. */
 void
 check_subgroup_size (TrbVulkanContext *context)
 {

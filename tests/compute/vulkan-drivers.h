@@ -10,6 +10,7 @@
 G_BEGIN_DECLS
 
 void keep_vulkan_drivers  (void);
+int  choose_test_device   (GPtrArray        *devices);
 void check_subgroup_size  (TrbVulkanContext *context);
 
 G_END_DECLS
