@@ -238,13 +238,7 @@ static gboolean
 check_prepared (TrbCpuExecutor  *self,
                 GError         **error)
 {
-  if (self->spec == NULL)
-    {
-      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_FAILED,
-                   _("The model has not been set up for training."));
-      return FALSE;
-    }
-  return TRUE;
+  return trb_executor_check_prepared (self->spec, error);
 }
 
 static gboolean
@@ -255,9 +249,8 @@ cpu_set_weights (TrbExecutor  *executor,
 {
   TrbCpuExecutor *self = TRB_CPU_EXECUTOR (executor);
 
-  if (!check_prepared (self, error) || !trb_weights_same_layout (self->params, params, error))
-    return FALSE;
-  if (state != NULL && !trb_optimizer_state_check (params, state, error))
+  if (!check_prepared (self, error) ||
+      !trb_executor_check_weights (self->params, params, state, error))
     return FALSE;
   g_clear_object (&self->params);
   g_clear_object (&self->state);

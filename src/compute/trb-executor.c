@@ -302,6 +302,48 @@ trb_optimizer_state_new (TrbWeights *params)
   return state;
 }
 
+/**
+ * trb_executor_check_prepared:
+ * @spec: (nullable): the model an executor was prepared for
+ *
+ * For executors: the error of a call that needs trb_executor_prepare() first.
+ *
+ * Returns: %TRUE when @spec is set
+ */
+gboolean
+trb_executor_check_prepared (gconstpointer   spec,
+                             GError        **error)
+{
+  if (spec == NULL)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_FAILED,
+                   _("The model has not been set up for training."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * trb_executor_check_weights:
+ * @layout: the layout of the prepared model's parameters
+ * @params: the weights trb_executor_set_weights() was given
+ * @state: (nullable): and their optimizer state
+ *
+ * For executors: what trb_executor_set_weights() must refuse, weights of another model or a
+ * state that is not theirs.
+ *
+ * Returns: %TRUE when both fit
+ */
+gboolean
+trb_executor_check_weights (TrbWeights  *layout,
+                            TrbWeights  *params,
+                            TrbWeights  *state,
+                            GError     **error)
+{
+  return trb_weights_same_layout (layout, params, error) &&
+         (state == NULL || trb_optimizer_state_check (params, state, error));
+}
+
 gboolean
 trb_optimizer_state_check (TrbWeights  *params,
                            TrbWeights  *state,

@@ -138,6 +138,12 @@ G_END_DECLS
 G_BEGIN_DECLS
 
 TrbWeights *trb_optimizer_state_new          (TrbWeights           *params);
+gboolean    trb_executor_check_prepared      (gconstpointer         spec,
+                                              GError              **error);
+gboolean    trb_executor_check_weights       (TrbWeights           *layout,
+                                              TrbWeights           *params,
+                                              TrbWeights           *state,
+                                              GError              **error);
 gboolean    trb_optimizer_state_check        (TrbWeights           *params,
                                               TrbWeights           *state,
                                               GError              **error);

@@ -150,13 +150,7 @@ static gboolean
 check_prepared (TrbReferenceExecutor  *self,
                 GError               **error)
 {
-  if (self->spec == NULL)
-    {
-      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_FAILED,
-                   _("The model has not been set up for training."));
-      return FALSE;
-    }
-  return TRUE;
+  return trb_executor_check_prepared (self->spec, error);
 }
 
 static gboolean
@@ -167,9 +161,8 @@ reference_set_weights (TrbExecutor  *executor,
 {
   TrbReferenceExecutor *self = TRB_REFERENCE_EXECUTOR (executor);
 
-  if (!check_prepared (self, error) || !trb_weights_same_layout (self->layout, params, error))
-    return FALSE;
-  if (state != NULL && !trb_optimizer_state_check (params, state, error))
+  if (!check_prepared (self, error) ||
+      !trb_executor_check_weights (self->layout, params, state, error))
     return FALSE;
   for (guint i = 0; i < self->n_params; i++)
     {

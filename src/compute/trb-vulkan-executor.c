@@ -1955,12 +1955,8 @@ static gboolean
 check_prepared (TrbVulkanExecutor  *self,
                 GError            **error)
 {
-  if (self->spec == NULL)
-    {
-      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_FAILED,
-                   _("The model has not been set up for training."));
-      return FALSE;
-    }
+  if (!trb_executor_check_prepared (self->spec, error))
+    return FALSE;
   if (trb_vulkan_context_is_lost (self->ctx))
     {
       g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_DEVICE_LOST,
@@ -2018,9 +2014,8 @@ vulkan_set_weights (TrbExecutor  *executor,
 {
   TrbVulkanExecutor *self = TRB_VULKAN_EXECUTOR (executor);
 
-  if (!check_prepared (self, error) || !trb_weights_same_layout (self->layout, params, error))
-    return FALSE;
-  if (state != NULL && !trb_optimizer_state_check (params, state, error))
+  if (!check_prepared (self, error) ||
+      !trb_executor_check_weights (self->layout, params, state, error))
     return FALSE;
   if (!copy_in (self, self->params, params, 1, 0, error))
     return FALSE;

@@ -463,6 +463,47 @@ test_evaluate (void)
   g_assert_cmpfloat (a.accuracy, ==, b.accuracy);
 }
 
+/* Every executor refuses weights before a model is prepared, weights of another model, and an
+ * optimizer state that is not the weights' own, each with its error, and keeps what it had. */
+static void
+test_refused_weights (void)
+{
+  g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (trb_model_spec_json_2nn (), -1,
+                                                                NULL);
+  g_autoptr(TrbModelSpec) other = trb_model_spec_new_from_json (trb_model_spec_json_niid_cnn (),
+                                                                 -1, NULL);
+  g_autoptr(TrbWeights) init = trb_model_spec_init_weights (spec, 3);
+  g_autoptr(TrbWeights) wrong = trb_model_spec_init_weights (other, 3);
+  g_autoptr(TrbWeights) wrong_state = trb_optimizer_state_new (wrong);
+  TrbExecutor *executors[] = { trb_cpu_executor_new (), trb_reference_executor_new (),
+                               trb_vulkan_executor_new (context) };
+
+  for (guint e = 0; e < G_N_ELEMENTS (executors); e++)
+    {
+      g_autoptr(TrbExecutor) executor = executors[e];
+      g_autoptr(GError) error = NULL;
+      g_autoptr(TrbWeights) kept = NULL;
+
+      g_test_message ("%s", trb_executor_get_name (executor));
+      g_assert_false (trb_executor_set_weights (executor, init, NULL, &error));
+      g_assert_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_FAILED);
+      g_clear_error (&error);
+
+      g_assert_true (trb_executor_prepare (executor, spec, 4, &error));
+      g_assert_true (trb_executor_set_weights (executor, init, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_false (trb_executor_set_weights (executor, wrong, NULL, &error));
+      g_assert_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_WEIGHTS);
+      g_clear_error (&error);
+      g_assert_false (trb_executor_set_weights (executor, init, wrong_state, &error));
+      g_assert_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_WEIGHTS);
+      g_clear_error (&error);
+
+      kept = trb_executor_get_weights (executor);
+      g_assert_cmpfloat (trb_weights_max_abs_difference (kept, init), ==, 0.0);
+    }
+}
+
 static void
 test_device_lost (void)
 {
@@ -948,6 +989,7 @@ main (int   argc,
   g_test_add_func ("/compute/vulkan/adam-fedprox", test_adam_fedprox);
   g_test_add_func ("/compute/vulkan/dense-update", test_dense_update);
   g_test_add_func ("/compute/vulkan/evaluate", test_evaluate);
+  g_test_add_func ("/compute/vulkan/refused-weights", test_refused_weights);
   g_test_add_func ("/compute/vulkan/device-lost", test_device_lost);
   g_test_add_func ("/compute/vulkan/resident-dataset", test_resident_dataset);
   g_test_add_func ("/compute/vulkan/dropout", test_dropout);
