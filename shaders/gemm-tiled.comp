@@ -1,17 +1,29 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //
 // The GPU profile of gemm.comp (same operands, strides, batch and epilogue): a workgroup of
-// 16×16 invocations computes a 64×64 block of C, walking K in slices of 16. Each slice of A
-// (64×16) and B (16×64) is loaded once into shared memory by the whole workgroup, neighbouring
-// invocations reading neighbouring elements, and every invocation then accumulates its 4×4
-// register tile from four-float shared-memory reads. Loads outside the matrices read zero and
-// stores outside are skipped, so every size works; nothing depends on the subgroup size. On
-// CPU drivers shared memory is slow: there the texel-buffer kernels without it are used.
+// 16×16 invocations computes a BM×BN block of C, walking K in slices of BK. Each slice of A
+// (BM×BK) and B (BK×BN) is loaded once into shared memory by the whole workgroup, neighbouring
+// invocations reading neighbouring elements, and every invocation then accumulates its register
+// tile from four-float shared-memory reads: 4×4 of a 64×64 block, or with BIG 8×8 of a 128×128
+// block, as two by two 4×4 pieces 64 rows and columns apart, so that the invocations of a row
+// read consecutive four-float words (no bank conflicts) and each pair of reads feeds 64
+// multiply-adds instead of 16. Loads outside the matrices read zero and stores outside are
+// skipped, so every size works; nothing depends on the subgroup size. On CPU drivers shared
+// memory is slow: there the texel-buffer kernels without it are used.
 #version 450
 
+#ifdef BIG
+#define BM 128
+#define BN 128
+#define BK 8
+#else
 #define BM 64
 #define BN 64
 #define BK 16
+#endif
+// The pieces of 4×4 an invocation computes, down and across.
+#define RG (BM / 64)
+#define CG (BN / 64)
 
 layout (local_size_x = 16, local_size_y = 16) in;
 
@@ -52,14 +64,16 @@ main ()
   int z = int (gl_WorkGroupID.z);
   int a_base = p.a_off + z * p.a_bs;
   int b_base = p.b_off + z * p.b_bs;
-  vec4 acc[4];
+  // acc[(g * CG + h) * 4 + t]: row 4 ty + t of piece g down, columns 4 tx … 4 tx + 3 of piece
+  // h across.
+  vec4 acc[RG * CG * 4];
 
-  for (int t = 0; t < 4; t++)
+  for (int t = 0; t < RG * CG * 4; t++)
     acc[t] = vec4 (0.0);
 
   for (int q0 = 0; q0 < p.k; q0 += BK)
     {
-      // 1,024 elements of each operand's slice, four per invocation.
+      // BM·BK = BK·BN = 1,024 elements of each operand's slice, four per invocation.
       for (int r = 0; r < 4; r++)
         {
           int e = lid + 256 * r;
@@ -83,41 +97,53 @@ main ()
 
       for (int q = 0; q < BK; q++)
         {
-          vec4 a = sa[q][ty];
-          vec4 b = sb[q][tx];
+          vec4 a[RG];
+          vec4 b[CG];
 
-          acc[0] = fma (vec4 (a.x), b, acc[0]);
-          acc[1] = fma (vec4 (a.y), b, acc[1]);
-          acc[2] = fma (vec4 (a.z), b, acc[2]);
-          acc[3] = fma (vec4 (a.w), b, acc[3]);
+          for (int g = 0; g < RG; g++)
+            a[g] = sa[q][g * 16 + ty];
+          for (int h = 0; h < CG; h++)
+            b[h] = sb[q][h * 16 + tx];
+          for (int g = 0; g < RG; g++)
+            for (int h = 0; h < CG; h++)
+              {
+                int at = (g * CG + h) * 4;
+
+                acc[at] = fma (vec4 (a[g].x), b[h], acc[at]);
+                acc[at + 1] = fma (vec4 (a[g].y), b[h], acc[at + 1]);
+                acc[at + 2] = fma (vec4 (a[g].z), b[h], acc[at + 2]);
+                acc[at + 3] = fma (vec4 (a[g].w), b[h], acc[at + 3]);
+              }
         }
       barrier ();
     }
 
   int c_base = z * p.c_bs;
-  for (int t = 0; t < 4; t++)
-    {
-      int i = block_i + ty * 4 + t;
-      if (i >= p.m)
-        break;
-      for (int u = 0; u < 4; u++)
-        {
-          int j = block_j + tx * 4 + u;
-          if (j >= p.n)
-            break;
-          int ci = c_base + i * p.ldc + j;
-          float v = p.alpha * acc[t][u];
-          if ((p.flags & ACCUMULATE) != 0)
-            v += c[ci];
-          if ((p.flags & BIAS_COL) != 0)
-            v += bias[j];
-          if ((p.flags & BIAS_ROW) != 0)
-            v += bias[i];
-          if ((p.flags & RELU) != 0)
-            v = max (v, 0.0);
-          if ((p.flags & MASK) != 0 && !(mask[ci] > 0.0))
-            v = 0.0;
-          c[ci] = v;
-        }
-    }
+  for (int g = 0; g < RG; g++)
+    for (int t = 0; t < 4; t++)
+      {
+        int i = block_i + g * 64 + ty * 4 + t;
+        if (i >= p.m)
+          break;
+        for (int h = 0; h < CG; h++)
+          for (int u = 0; u < 4; u++)
+            {
+              int j = block_j + h * 64 + tx * 4 + u;
+              if (j >= p.n)
+                break;
+              int ci = c_base + i * p.ldc + j;
+              float v = p.alpha * acc[(g * CG + h) * 4 + t][u];
+              if ((p.flags & ACCUMULATE) != 0)
+                v += c[ci];
+              if ((p.flags & BIAS_COL) != 0)
+                v += bias[j];
+              if ((p.flags & BIAS_ROW) != 0)
+                v += bias[i];
+              if ((p.flags & RELU) != 0)
+                v = max (v, 0.0);
+              if ((p.flags & MASK) != 0 && !(mask[ci] > 0.0))
+                v = 0.0;
+              c[ci] = v;
+            }
+      }
 }

@@ -1070,9 +1070,11 @@ gemm (Rec      *r,
   int tm, tn;
   Range storage[3] = { c, bias, mask };
 
-  /* A GPU's block tiles (64×64 per workgroup of 16×16) are dispatched like a register tile of
-   * 8×8 per invocation of an 8×8 workgroup. */
-  if (use_tiled_gemm (r->self))
+  /* A GPU's block tiles (64×64 per workgroup of 16×16, or 128×128 where C has room for them)
+   * are dispatched like a register tile of 8×8 (16×16) per invocation of an 8×8 workgroup. */
+  if (use_tiled_gemm (r->self) && p->m >= 128 && p->n >= 128)
+    kernel = "gemm-tiled-128", tm = 16, tn = 16;
+  else if (use_tiled_gemm (r->self))
     kernel = "gemm-tiled", tm = 8, tn = 8;
   /* The vec4 and bv4 kernels deal their tiles out one by one along x, in workgroups of 8
    * invocations: one SIMD vector on lavapipe, all busy but at the very end of C. */
