@@ -21,6 +21,7 @@
 #include "participant/trb-rewards.h"
 #include "trb-application.h"
 #include "trb-chart.h"
+#include "trb-window.h"
 #include "ui/trb-dataset-choices.h"
 
 struct _TrbHistoryPage
@@ -93,6 +94,22 @@ suffix_label (const char *text,
   return label;
 }
 
+/* Says in the window what went wrong with something the user asked for. */
+static void
+show_problem (TrbHistoryPage *self,
+              const char     *what,
+              const GError   *error)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  /* Translators: the first %s says what failed, the second why (from the system). */
+  g_autofree char *text = g_strdup_printf (_("%s: %s"), what, error->message);
+
+  if (TRB_IS_WINDOW (root))
+    trb_window_add_toast (TRB_WINDOW (root), adw_toast_new (text));
+  else
+    g_warning ("%s", text);
+}
+
 /* ---- ledger alerts ------------------------------------------------------------------------ */
 
 static void
@@ -100,10 +117,12 @@ evidence_saved_cb (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
+  g_autoptr(TrbHistoryPage) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error))
-    g_warning ("Could not save the evidence: %s", error->message);
+  if (!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_problem (self, _("The file could not be saved"), error);
 }
 
 static void
@@ -129,11 +148,12 @@ evidence_chooser_response_cb (GtkNativeDialog *dialog,
           bytes = g_bytes_new_take (text, strlen (text));
           g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE,
                                                G_FILE_CREATE_REPLACE_DESTINATION,
-                                               self->cancellable, evidence_saved_cb, NULL);
+                                               self->cancellable, evidence_saved_cb,
+                                               g_object_ref (self));
           g_bytes_unref (bytes);
         }
       else if (error != NULL)
-        g_warning ("%s", error->message);
+        show_problem (self, _("The evidence could not be gathered"), error);
     }
   gtk_native_dialog_destroy (dialog);
   g_object_unref (dialog);
@@ -175,7 +195,7 @@ resume_clicked_cb (GtkButton      *button,
   GApplication *app = g_application_get_default ();
 
   if (!trb_history_resume (self->history, origin, &error))
-    g_warning ("%s", error->message);
+    show_problem (self, _("Tributary could not take part in this network again"), error);
   else if (TRB_IS_APPLICATION (app))
     {
       TrbParticipationManager *participations =

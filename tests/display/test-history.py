@@ -4,7 +4,8 @@
 (prepared by tests/history/history-fixture in the store the app then opens). Rewards with their
 chart and verified entries, reconciliation, and the provenance timeline with the user's
 contributions marked, in light and dark style; then a reward entry the node forged, shown as
-unverified and not counted; then a network that showed two histories, with its alert.
+unverified and not counted; then a network that showed two histories, with its alert, which
+goes once the user keeps the network.
 Screenshots go to meson-logs/screenshots/."""
 
 import os
@@ -100,6 +101,10 @@ def main():
         app.find("label", contains="showed two different histories")
         app.find("push button", contains="Export Evidence")
         d.screenshot("history-inconsistent")
+        # The user keeps the network: the alert goes.
+        app.click(app.find("push button", contains="Keep Taking Part"))
+        d.wait_for(lambda: not labels(app, "showed two different histories"),
+                   what="the alert to go once the network is kept")
     finally:
         app.quit()
 
