@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "datasets/trb-data-schema.h"
+#include "trb-window.h"
 
 #define THUMB_SIZE 56
 
@@ -359,7 +360,9 @@ pause_action (GtkWidget  *widget,
     return;
   if (!trb_dataset_registry_set_paused (self->registry, self->item,
                                         !trb_dataset_item_get_paused (self->item), &error))
-    g_warning ("Could not pause the dataset: %s", error->message);
+    trb_window_report_problem (widget, trb_dataset_item_get_paused (self->item) ?
+                               _("The dataset could not be offered again") :
+                               _("The dataset could not be paused"), error);
 }
 
 static void
@@ -374,7 +377,8 @@ remove_response_cb (AdwMessageDialog *dialog,
 
   if (!trb_dataset_registry_remove (self->registry, self->item, &error))
     {
-      g_warning ("Could not withdraw the dataset: %s", error->message);
+      trb_window_report_problem (GTK_WIDGET (self), _("The dataset could not be withdrawn"),
+                                 error);
       return;
     }
   g_signal_emit (self, signals[CLOSED], 0);

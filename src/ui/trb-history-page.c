@@ -94,22 +94,6 @@ suffix_label (const char *text,
   return label;
 }
 
-/* Says in the window what went wrong with something the user asked for. */
-static void
-show_problem (TrbHistoryPage *self,
-              const char     *what,
-              const GError   *error)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  /* Translators: the first %s says what failed, the second why (from the system). */
-  g_autofree char *text = g_strdup_printf (_("%s: %s"), what, error->message);
-
-  if (TRB_IS_WINDOW (root))
-    trb_window_add_toast (TRB_WINDOW (root), adw_toast_new (text));
-  else
-    g_warning ("%s", text);
-}
-
 /* ---- ledger alerts ------------------------------------------------------------------------ */
 
 static void
@@ -122,7 +106,7 @@ evidence_saved_cb (GObject      *source,
 
   if (!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    show_problem (self, _("The file could not be saved"), error);
+    trb_window_report_problem (GTK_WIDGET (self), _("The file could not be saved"), error);
 }
 
 static void
@@ -153,7 +137,8 @@ evidence_chooser_response_cb (GtkNativeDialog *dialog,
           g_bytes_unref (bytes);
         }
       else if (error != NULL)
-        show_problem (self, _("The evidence could not be gathered"), error);
+        trb_window_report_problem (GTK_WIDGET (self), _("The evidence could not be gathered"),
+                                   error);
     }
   gtk_native_dialog_destroy (dialog);
   g_object_unref (dialog);
@@ -195,7 +180,8 @@ resume_clicked_cb (GtkButton      *button,
   GApplication *app = g_application_get_default ();
 
   if (!trb_history_resume (self->history, origin, &error))
-    show_problem (self, _("Tributary could not take part in this network again"), error);
+    trb_window_report_problem (GTK_WIDGET (self),
+                               _("Tributary could not take part in this network again"), error);
   else if (TRB_IS_APPLICATION (app))
     {
       TrbParticipationManager *participations =

@@ -13,6 +13,8 @@
 
 #include "trb-window.h"
 
+#include <glib/gi18n.h>
+
 #include "trb-activity-page.h"
 #include "trb-datasets-page.h"
 #include "trb-history-page.h"
@@ -156,4 +158,33 @@ trb_window_add_toast (TrbWindow *self,
   g_return_if_fail (ADW_IS_TOAST (toast));
 
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/**
+ * trb_window_report_problem:
+ * @inside: a widget in the window
+ * @what: what failed, in a few plain words
+ * @error: why
+ *
+ * Says in a toast of @inside's window that something the user asked for failed, and why
+ * (outside a #TrbWindow, in the log).
+ */
+void
+trb_window_report_problem (GtkWidget    *inside,
+                           const char   *what,
+                           const GError *error)
+{
+  GtkRoot *root;
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (GTK_IS_WIDGET (inside));
+  g_return_if_fail (what != NULL && error != NULL);
+
+  root = gtk_widget_get_root (inside);
+  /* Translators: the first %s says what failed, the second why (from the system). */
+  text = g_strdup_printf (_("%s: %s"), what, error->message);
+  if (TRB_IS_WINDOW (root))
+    trb_window_add_toast (TRB_WINDOW (root), adw_toast_new (text));
+  else
+    g_warning ("%s", text);
 }

@@ -19,5 +19,8 @@ void        trb_window_show_area    (TrbWindow      *self,
 const char *trb_window_get_area     (TrbWindow      *self);
 void        trb_window_add_toast    (TrbWindow      *self,
                                      AdwToast       *toast);
+void        trb_window_report_problem (GtkWidget    *inside,
+                                       const char   *what,
+                                       const GError *error);
 
 G_END_DECLS
