@@ -29,6 +29,7 @@ struct _TrbApplication
   TrbTray        *tray;
 
   TrbStore                *store;
+  GError                  *store_error;   /* why the local data could not be opened */
   TrbWalletManager        *wallets;
   TrbParticipationManager *participations;
   TrbDemoNode             *demo_node;
@@ -333,6 +334,7 @@ start_participation (TrbApplication *self)
   if (self->participations == NULL)
     {
       g_warning ("Taking part in networks is not possible: %s", error->message);
+      self->store_error = g_steal_pointer (&error);
       return;
     }
   {
@@ -466,6 +468,7 @@ trb_application_shutdown (GApplication *app)
   g_clear_object (&self->hosted_node);
   g_clear_object (&self->wallets);
   g_clear_object (&self->store);
+  g_clear_error (&self->store_error);
   g_clear_object (&self->tray);
   g_clear_object (&self->background);
   g_clear_object (&self->scheduler);
@@ -525,6 +528,20 @@ trb_application_get_participations (TrbApplication *self)
 {
   g_return_val_if_fail (TRB_IS_APPLICATION (self), NULL);
   return self->participations;
+}
+
+/**
+ * trb_application_get_store_error:
+ * @self: a #TrbApplication
+ *
+ * Returns: (transfer none) (nullable): why the local data (networks, datasets, wallets'
+ *   records, history) could not be opened at startup, or %NULL when it was
+ */
+const GError *
+trb_application_get_store_error (TrbApplication *self)
+{
+  g_return_val_if_fail (TRB_IS_APPLICATION (self), NULL);
+  return self->store_error;
 }
 
 /**

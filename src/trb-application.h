@@ -25,5 +25,6 @@ TrbWalletManager *
                 trb_application_get_wallets   (TrbApplication *self);
 TrbDemoNode    *trb_application_get_demo_node (TrbApplication *self);
 TrbDemoNode    *trb_application_get_hosted_node (TrbApplication *self);
+const GError   *trb_application_get_store_error (TrbApplication *self);
 
 G_END_DECLS

@@ -15,7 +15,9 @@
 
 #include <glib/gi18n.h>
 
+#include "store/trb-store.h"
 #include "trb-activity-page.h"
+#include "trb-application.h"
 #include "trb-datasets-page.h"
 #include "trb-history-page.h"
 #include "trb-networks-page.h"
@@ -27,7 +29,10 @@ struct _TrbWindow
 
   GSettings            *settings;
 
+  AdwViewSwitcherTitle *switcher_title;
+  AdwViewSwitcherBar   *switcher_bar;
   AdwViewStack         *stack;
+  AdwStatusPage        *store_error_page;
   AdwToastOverlay      *toast_overlay;
 };
 
@@ -58,6 +63,18 @@ show_area_action (GtkWidget  *widget,
 }
 
 static void
+open_data_folder_cb (TrbWindow *self,
+                     GtkButton *button)
+{
+  g_autofree char *path = trb_store_default_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GFile) folder = g_file_new_for_path (dir);
+  g_autofree char *uri = g_file_get_uri (folder);
+
+  g_app_info_launch_default_for_uri_async (uri, NULL, NULL, NULL, NULL);
+}
+
+static void
 trb_window_dispose (GObject *object)
 {
   TrbWindow *self = (TrbWindow *)object;
@@ -85,7 +102,11 @@ trb_window_class_init (TrbWindowClass *klass)
   g_type_ensure (TRB_TYPE_WALLET_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/trb-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, TrbWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, TrbWindow, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, TrbWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, TrbWindow, store_error_page);
+  gtk_widget_class_bind_template_callback (widget_class, open_data_folder_cb);
   gtk_widget_class_bind_template_child (widget_class, TrbWindow, toast_overlay);
 
   gtk_widget_class_install_action (widget_class, "win.show-area", "s", show_area_action);
@@ -112,12 +133,41 @@ trb_window_init (TrbWindow *self)
 #endif
 }
 
+/* Without its local data the areas can do nothing: the window says why instead, and where the
+ * file is. Nothing is written to the file. */
+static void
+show_store_error (TrbWindow    *self,
+                  const GError *error)
+{
+  g_autofree char *path = trb_store_default_path ();
+  g_autofree char *description = NULL;
+
+  /* Translators: the first %s is the reason from the database, the second the file's path. */
+  description = g_strdup_printf (_("The file in which Tributary keeps your networks, datasets "
+                                   "and history could not be opened (“%s”). Tributary has not "
+                                   "changed it. It is %s; if it is damaged, moving it out of "
+                                   "its folder lets Tributary start afresh. The secret keys of "
+                                   "your wallets are in the keyring, not in this file."),
+                                 error->message, path);
+  adw_status_page_set_description (self->store_error_page, description);
+  gtk_widget_set_visible (GTK_WIDGET (self->stack), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->store_error_page), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->switcher_bar), FALSE);
+  adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, FALSE);
+}
+
 TrbWindow *
 trb_window_new (GtkApplication *application)
 {
+  TrbWindow *self;
+
   g_return_val_if_fail (GTK_IS_APPLICATION (application), NULL);
 
-  return g_object_new (TRB_TYPE_WINDOW, "application", application, NULL);
+  self = g_object_new (TRB_TYPE_WINDOW, "application", application, NULL);
+  if (TRB_IS_APPLICATION (application) &&
+      trb_application_get_store_error (TRB_APPLICATION (application)) != NULL)
+    show_store_error (self, trb_application_get_store_error (TRB_APPLICATION (application)));
+  return self;
 }
 
 /**

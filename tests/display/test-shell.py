@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The app shell as a user meets it: each of the five areas with its empty state, the
-Preferences, About and Keyboard Shortcuts windows, the dark style, and a narrow (360 px) window.
+Preferences, About and Keyboard Shortcuts windows, the dark style, a narrow (360 px) window, and
+a damaged local database.
 Screenshots go to meson-logs/screenshots/."""
 
+import os
 import subprocess
 import sys
+import tempfile
 
 import trbdisplay as d
 
@@ -80,7 +83,34 @@ def main():
         app.quit()
         d.gsettings("reset", "window-width")
         d.gsettings("reset", "window-height")
+
+    check_damaged_data()
     return 0
+
+
+def check_damaged_data():
+    """A local database that is not one: the window says so, where the file is and what to do,
+    and leaves the file as it was."""
+    data_home = tempfile.mkdtemp(prefix="tributary-damaged-")
+    os.makedirs(os.path.join(data_home, "tributary"))
+    path = os.path.join(data_home, "tributary", "tributary.db")
+    damaged = bytes((i * 37 + 11) % 256 for i in range(8192))
+    with open(path, "wb") as f:
+        f.write(damaged)
+
+    app = d.App(extra_env={"XDG_DATA_HOME": data_home, "GIO_USE_PROXY_RESOLVER": "dummy"})
+    try:
+        app.find("label", "Tributary’s Data Cannot Be Read")
+        app.find("label", contains="file is not a database")
+        app.find("label", contains=path)
+        app.find("push button", contains="Open Its Folder")
+        d.screenshot("damaged-data")
+    finally:
+        app.quit()
+    with open(path, "rb") as f:
+        assert f.read() == damaged, "the damaged file was changed"
+    assert sorted(os.listdir(os.path.dirname(path))) == ["tributary.db"], \
+        os.listdir(os.path.dirname(path))
 
 
 if __name__ == "__main__":
