@@ -19,6 +19,7 @@
 #include "datasets/trb-dataset-registry.h"
 #include "store/trb-store.h"
 #include "trb-cli.h"
+#include "trb-cli-network.h"
 
 static const char *usage_text =
   N_("Usage: tributary-cli dataset COMMAND [OPTIONS…]\n"
@@ -49,18 +50,12 @@ print_usage (FILE *out)
 static TrbDatasetRegistry *
 open_registry (void)
 {
-  g_autofree char *path = trb_store_default_path ();
   g_autoptr(GError) error = NULL;
   g_autoptr(TrbStore) store = NULL;
   TrbDatasetRegistry *registry;
 
-  store = trb_store_new_for_path (path, &error);
-  if (store == NULL)
-    {
-      trb_cli_printerr ("%s", error->message);
-      return NULL;
-    }
-
+  if (!(store = trb_cli_open_store ()))
+    return NULL;
   registry = trb_dataset_registry_new (store, &error);
   if (registry == NULL)
     trb_cli_printerr ("%s", error->message);

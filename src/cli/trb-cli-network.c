@@ -60,7 +60,8 @@ trb_cli_open_store (void)
   store = trb_store_new_for_path (path, &error);
   if (store == NULL || !trb_contributor_migrate (store, &error))
     {
-      trb_cli_printerr ("%s", error->message);
+      /* Translators: the first %s is a file's path, the second the reason. */
+      trb_cli_printerr (_("The local data in “%s” cannot be used: %s"), path, error->message);
       return NULL;
     }
   return g_steal_pointer (&store);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "trb-cli.h"
+#include "trb-cli-network.h"
 #include "wallet/trb-bip39.h"
 #include "wallet/trb-keypair.h"
 #include "wallet/trb-secret.h"
@@ -49,17 +50,12 @@ wait_for_result (GAsyncResult **slot)
 static TrbWalletManager *
 open_manager (void)
 {
-  g_autofree char *path = trb_store_default_path ();
   g_autoptr(TrbStore) store = NULL;
   g_autoptr(GError) error = NULL;
   TrbWalletManager *manager;
 
-  store = trb_store_new_for_path (path, &error);
-  if (store == NULL)
-    {
-      trb_cli_printerr ("%s", error->message);
-      return NULL;
-    }
+  if (!(store = trb_cli_open_store ()))
+    return NULL;
   manager = trb_wallet_manager_new (store, &error);
   if (manager == NULL)
     trb_cli_printerr ("%s", error->message);

@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * tributary-cli dataset, run as a user would: check the Fashion-MNIST test set twice, add,
- * list and remove a dataset, and get plain errors for bad input.
+ * list and remove a dataset, and get plain errors for bad input, a damaged store among them.
  */
 
 #include "config.h"
@@ -159,6 +159,36 @@ test_cli_errors (void)
   g_assert_nonnull (strstr (out, "add PATH"));
 }
 
+/* A local database that is not one: every command that needs it says which file it is and
+ * why it cannot be used, and leaves it as it was. */
+static void
+test_cli_damaged_store (void)
+{
+  static const char * const commands[][3] = {
+    { "dataset", "list", NULL }, { "wallet", "list", NULL }, { "networks", NULL, NULL },
+  };
+  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "tributary", NULL);
+  g_autofree char *path = g_build_filename (dir, "tributary.db", NULL);
+  g_autofree char *damaged = g_strnfill (4096, 'x');
+  g_autofree char *after = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, damaged, -1, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autofree char *out = NULL;
+      int status = -1;
+
+      out = run_cli (&status, commands[i][0], commands[i][1], NULL);
+      g_assert_cmpint (status, ==, 1);
+      g_assert_nonnull (strstr (out, "cannot be used"));
+      g_assert_nonnull (strstr (out, path));
+      g_assert_nonnull (strstr (out, "not a database"));
+    }
+  g_assert_true (g_file_get_contents (path, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, damaged);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -168,6 +198,7 @@ main (int    argc,
   g_test_add_func ("/cli/dataset/check-twice", test_cli_check_fashion_twice);
   g_test_add_func ("/cli/dataset/add-list-remove", test_cli_add_list_remove);
   g_test_add_func ("/cli/dataset/errors", test_cli_errors);
+  g_test_add_func ("/cli/damaged-store", test_cli_damaged_store);
 
   return g_test_run ();
 }
