@@ -19,6 +19,7 @@
 #include "wallet/trb-wallet-keyring.h"
 #include "wallet/trb-wallet-manager.h"
 #include "wallet/trb-wallet.h"
+#include "trb-json.h"
 
 static void
 got_result_cb (GObject      *source,
@@ -438,7 +439,7 @@ trb_cli_status (int    argc,
         printf (_("  Task %s: round %" G_GINT64_FORMAT ", %s, %" G_GINT64_FORMAT
                   " updates received\n"), n->task,
                 json_object_get_int_member_with_default (round, "round", 0),
-                json_object_get_string_member_with_default (round, "state", "?"),
+                trb_json_get_string (round, "state", "?"),
                 json_object_get_int_member_with_default (round, "updates", 0));
       else
         printf (_("  Not reachable now: %s\n"), error != NULL ? error->message : _("no task"));

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "compute/trb-philox.h"
+#include "trb-json.h"
 
 struct _TrbModelSpec
 {
@@ -439,7 +440,7 @@ trb_model_spec_new_from_json (const char  *json,
     return spec_error (error, _("it is not a JSON object.")), NULL;
   root = json_node_get_object (node);
 
-  if (g_strcmp0 (json_object_get_string_member_with_default (root, "format", ""),
+  if (g_strcmp0 (trb_json_get_string (root, "format", ""),
                  "tributary-model") != 0)
     return spec_error (error, _("“format” must be “tributary-model”.")), NULL;
   if (json_object_get_member (root, "version") == NULL ||
@@ -486,11 +487,13 @@ trb_model_spec_new_from_json (const char  *json,
   self->max_activations = (gsize) c * h * w;
 
   {
-    const char *dtype = json_object_get_string_member_with_default (input, "dtype", "f32");
+    /* Missing means f32; anything but one of the two strings is refused. */
+    const char *dtype = json_object_get_member (input, "dtype") == NULL ? "f32" :
+                        trb_json_get_string (input, "dtype", NULL);
 
-    if (strcmp (dtype, "u8") == 0)
+    if (g_strcmp0 (dtype, "u8") == 0)
       self->input_type = TRB_FEATURE_U8;
-    else if (strcmp (dtype, "f32") == 0)
+    else if (g_strcmp0 (dtype, "f32") == 0)
       self->input_type = TRB_FEATURE_F32;
     else
       return spec_error (error, _("the input type must be “u8” or “f32”.")), NULL;
@@ -527,7 +530,7 @@ trb_model_spec_new_from_json (const char  *json,
                                 "flatten or dense layer.")), NULL;
   if (c < 2)
     return spec_error (error, _("the model must tell apart at least two classes.")), NULL;
-  if (g_strcmp0 (json_object_get_string_member_with_default (root, "loss", ""),
+  if (g_strcmp0 (trb_json_get_string (root, "loss", ""),
                  "softmax_cross_entropy") != 0)
     return spec_error (error, _("“loss” must be “softmax_cross_entropy”.")), NULL;
   if (self->param_names->len == 0)

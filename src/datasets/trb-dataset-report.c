@@ -23,6 +23,7 @@
 #include "trb-datasets-private.h"
 #include "trb-idx-reader.h"
 #include "trb-image-folder-reader.h"
+#include "trb-json.h"
 
 #define THUMB_MAX_SIDE   96
 #define BATCH_MAX_BYTES  (8u * 1024u * 1024u)
@@ -774,10 +775,10 @@ trb_dataset_report_new_from_json (JsonNode  *node,
 
   object = json_node_get_object (node);
   self = g_object_new (TRB_TYPE_DATASET_REPORT, NULL);
-  self->path = g_strdup (json_object_get_string_member_with_default (object, "path", ""));
+  self->path = g_strdup (trb_json_get_string (object, "path", ""));
   self->format = trb_dataset_format_from_string (
-    json_object_get_string_member_with_default (object, "format", ""));
-  self->shape.type = g_strcmp0 (json_object_get_string_member_with_default (object, "type", ""),
+    trb_json_get_string (object, "format", ""));
+  self->shape.type = g_strcmp0 (trb_json_get_string (object, "type", ""),
                                 "f32") == 0 ? TRB_SAMPLE_TYPE_F32 : TRB_SAMPLE_TYPE_U8;
   member = json_object_get_member (object, "shape");
   if (member == NULL || !JSON_NODE_HOLDS_ARRAY (member) ||
@@ -851,9 +852,9 @@ trb_dataset_report_new_from_json (JsonNode  *node,
         }
     }
 
-  self->fingerprint = g_strdup (json_object_get_string_member_with_default (object,
+  self->fingerprint = g_strdup (trb_json_get_string (object,
                                                                             "fingerprint", ""));
-  self->stamp = g_strdup (json_object_get_string_member_with_default (object, "stamp", ""));
+  self->stamp = g_strdup (trb_json_get_string (object, "stamp", ""));
 
   return g_steal_pointer (&self);
 

@@ -16,6 +16,7 @@
 
 #include "ledger/trb-merkle.h"
 #include "net/trb-http-signature.h"
+#include "trb-json.h"
 
 #define PROBLEM_BASE "https://tributary.invalid/problems/"
 #define READ_CHUNK   (64 * 1024)
@@ -368,9 +369,9 @@ finish_response (GTask *task)
           (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root))
         {
           JsonObject *obj = json_node_get_object (root);
-          const char *type = json_object_get_string_member_with_default (obj, "type", "");
-          const char *title = json_object_get_string_member_with_default (obj, "title", NULL);
-          const char *detail = json_object_get_string_member_with_default (obj, "detail", NULL);
+          const char *type = trb_json_get_string (obj, "type", "");
+          const char *title = trb_json_get_string (obj, "title", NULL);
+          const char *detail = trb_json_get_string (obj, "detail", NULL);
 
           if (g_str_has_prefix (type, PROBLEM_BASE))
             problem = g_strdup (type + strlen (PROBLEM_BASE));
@@ -1156,7 +1157,7 @@ trb_client_parse_event (const char  *text,
     goto bad;
   obj = json_node_get_object (root);
   if (json_object_get_int_member_with_default (obj, "seq", -1) < 1 ||
-      json_object_get_string_member_with_default (obj, "type", NULL) == NULL)
+      trb_json_get_string (obj, "type", NULL) == NULL)
     goto bad;
   return json_object_ref (obj);
 
@@ -1285,11 +1286,11 @@ trb_client_verify_receipt (JsonObject    *receipt,
                            const guint8  *ledger_public_key,
                            GError       **error)
 {
-  const char *update = json_object_get_string_member_with_default (receipt, "update", NULL);
-  const char *task = json_object_get_string_member_with_default (receipt, "task", NULL);
-  const char *participant = json_object_get_string_member_with_default (receipt, "participant",
+  const char *update = trb_json_get_string (receipt, "update", NULL);
+  const char *task = trb_json_get_string (receipt, "task", NULL);
+  const char *participant = trb_json_get_string (receipt, "participant",
                                                                         NULL);
-  const char *sig_b64 = json_object_get_string_member_with_default (receipt, "signature", NULL);
+  const char *sig_b64 = trb_json_get_string (receipt, "signature", NULL);
   gint64 round = json_object_get_int_member_with_default (receipt, "round", -1);
   gint64 index = json_object_get_int_member_with_default (receipt, "leaf_index", -1);
   g_autofree char *text = NULL;

@@ -24,6 +24,7 @@
 #include "ledger/trb-ledger-history.h"
 #include "ledger/trb-note.h"
 #include "net/trb-http-signature.h"
+#include "trb-json.h"
 
 static const char * const net_schema[] = {
   "CREATE TABLE net_networks (origin TEXT PRIMARY KEY, url TEXT NOT NULL, name TEXT NOT NULL,"
@@ -246,9 +247,9 @@ trb_contributor_connect (TrbContributor  *self,
   if (network == NULL)
     return FALSE;
 
-  origin = json_object_get_string_member_with_default (network, "origin", NULL);
-  key = json_object_get_string_member_with_default (network, "ledger_key", NULL);
-  name = json_object_get_string_member_with_default (network, "name", "");
+  origin = trb_json_get_string (network, "origin", NULL);
+  key = trb_json_get_string (network, "ledger_key", NULL);
+  name = trb_json_get_string (network, "name", "");
   tasks = json_object_get_member (network, "tasks");
   if (origin == NULL || key == NULL || strlen (origin) > 255 || strlen (name) > 200)
     {
@@ -382,7 +383,7 @@ trb_contributor_join (TrbContributor  *self,
   answer = trb_client_json_finish (self->client, wait_for (&result), error);
   if (answer == NULL)
     return FALSE;
-  if (g_strcmp0 (json_object_get_string_member_with_default (answer, "address", NULL),
+  if (g_strcmp0 (trb_json_get_string (answer, "address", NULL),
                  trb_client_get_address (self->client)) != 0)
     {
       g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
@@ -629,12 +630,12 @@ trb_contributor_contribute (TrbContributor  *self,
       if (round == NULL)
         return 0;
       round_number = json_object_get_int_member_with_default (round, "round", 0);
-      state = json_object_get_string_member_with_default (round, "state", "");
+      state = trb_json_get_string (round, "state", "");
       if (round_number > after_round &&
           (g_str_equal (state, "open") || g_str_equal (state, "collecting")))
         {
           /* A round that does not ask this participant is skipped. */
-          if (trb_client_is_selected (json_object_get_string_member_with_default (round, "model",
+          if (trb_client_is_selected (trb_json_get_string (round, "model",
                                                                                   ""),
                                       trb_client_get_address (self->client),
                                       json_object_get_double_member_with_default (round,
@@ -652,7 +653,7 @@ trb_contributor_contribute (TrbContributor  *self,
       sleep_ms (200);
     }
 
-  model_hash = json_object_get_string_member_with_default (round, "model", "");
+  model_hash = trb_json_get_string (round, "model", "");
   trb_client_download_blob_async (self->client, model_hash,
                                   trb_model_spec_get_n_parameters (spec) * 4 + 2 * 1024 * 1024,
                                   NULL, store_result_cb, &result);

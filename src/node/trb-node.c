@@ -30,6 +30,7 @@
 #include "net/trb-http-signature.h"
 #include "net/trb-training-set.h"
 #include "store/trb-store.h"
+#include "trb-json.h"
 
 #define PROTOCOL_VERSION       1
 #define MAX_JSON_BODY          (64 * 1024)
@@ -415,7 +416,7 @@ task_new_from_json (const char  *json,
       return NULL;
     }
   obj = json_node_get_object (root);
-  id = json_object_get_string_member_with_default (obj, "id", NULL);
+  id = trb_json_get_string (obj, "id", NULL);
   if (id == NULL || strlen (id) < 1 || strlen (id) > 64 ||
       strspn (id, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen (id))
     {
@@ -598,7 +599,7 @@ initial_weights (Task        *task,
     {
       g_autofree char *path = NULL;
       g_autoptr(TrbWeights) loaded = NULL;
-      const char *rel = json_object_get_string_member_with_default (obj, "path", "");
+      const char *rel = trb_json_get_string (obj, "path", "");
 
       path = g_path_is_absolute (rel) ? g_strdup (rel) : g_build_filename (task_dir, rel, NULL);
       loaded = trb_weights_load (path, 512 * 1024 * 1024, error);
@@ -682,7 +683,7 @@ trb_node_init_data (const char  *data_dir,
     if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
       {
         JsonObject *obj = json_node_get_object (node);
-        const char *rel = json_object_get_string_member_with_default (obj, "path", NULL);
+        const char *rel = trb_json_get_string (obj, "path", NULL);
 
         if (rel != NULL)
           {
@@ -772,7 +773,7 @@ load_tasks (TrbNode  *self,
 
           if (obj != NULL)
             task->holdout = trb_training_set_load (
-              json_object_get_string_member_with_default (obj, "path", ""), 0, 1,
+              trb_json_get_string (obj, "path", ""), 0, 1,
               CLAMP (json_object_get_int_member_with_default (obj, "max_samples", 2000), 0,
                      TRB_TRAINING_SET_MAX_SAMPLES),
               NULL, &local_error);
@@ -1509,7 +1510,7 @@ handle_join (TrbNode           *self,
   request = parse_json_body (msg, body);
   if (request == NULL)
     return;
-  display_name = json_object_get_string_member_with_default (request, "display_name", "");
+  display_name = trb_json_get_string (request, "display_name", "");
   if (g_utf8_strlen (display_name, -1) > 64 || !g_utf8_validate (display_name, -1, NULL))
     {
       reply_problem (msg, 400, "bad-request", "The display name is too long", NULL);
@@ -2116,7 +2117,7 @@ handle_cosignature (TrbNode           *self,
   if (request == NULL)
     return;
   tree_size = json_object_get_int_member_with_default (request, "tree_size", -1);
-  text = json_object_get_string_member_with_default (request, "cosignature", NULL);
+  text = trb_json_get_string (request, "cosignature", NULL);
   if (tree_size < 1 || text == NULL || strlen (text) > 512 || strchr (text, '\n') != NULL)
     {
       reply_problem (msg, 400, "bad-request", "Give a tree size and one cosignature line", NULL);

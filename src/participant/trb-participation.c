@@ -29,6 +29,7 @@
 #include "ledger/trb-ledger-entry.h"
 #include "net/trb-training-set.h"
 #include "participant/trb-history.h"
+#include "trb-json.h"
 
 #define MAX_RETRY_SECONDS (10 * 60)
 
@@ -743,9 +744,9 @@ upload_cb (GObject      *source,
                       "contributing to it."));
       return;
     }
-  if (g_strcmp0 (json_object_get_string_member_with_default (receipt, "update", NULL),
+  if (g_strcmp0 (trb_json_get_string (receipt, "update", NULL),
                  self->update_hash) != 0 ||
-      g_strcmp0 (json_object_get_string_member_with_default (receipt, "participant", NULL),
+      g_strcmp0 (trb_json_get_string (receipt, "participant", NULL),
                  trb_client_get_address (self->client)) != 0)
     {
       fail_literal (self, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED,
@@ -1199,8 +1200,8 @@ round_cb (GObject      *source,
       return;
     }
   number = json_object_get_int_member_with_default (round, "round", 0);
-  state = json_object_get_string_member_with_default (round, "state", "");
-  model = json_object_get_string_member_with_default (round, "model", NULL);
+  state = trb_json_get_string (round, "state", "");
+  model = trb_json_get_string (round, "model", NULL);
   open = g_str_equal (state, "open") || g_str_equal (state, "collecting");
 
   /* A round resumed after a restart: go on with it only while it is still open. */

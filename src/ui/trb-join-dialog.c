@@ -24,6 +24,7 @@
 #include "trb-application.h"
 #include "ui/trb-window.h"
 #include "wallet/trb-bip39.h"
+#include "trb-json.h"
 
 struct _TrbJoinDialog
 {
@@ -148,7 +149,7 @@ task_cb (GObject      *source,
     }
 
   add_info_row (self, _("What it trains"),
-                json_object_get_string_member_with_default (task, "title", _("Not described")));
+                trb_json_get_string (task, "title", _("Not described")));
 
   if (trb_client_task_number (task, "data_schema", "width", 0) > 0 &&
       trb_client_task_number (task, "data_schema", "height", 0) > 0)
@@ -220,7 +221,7 @@ network_cb (GObject      *source,
       return;
     }
   adw_message_dialog_set_heading (ADW_MESSAGE_DIALOG (self),
-                                  json_object_get_string_member_with_default (network, "name",
+                                  trb_json_get_string (network, "name",
                                                                               _("A Network")));
   adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (self),
                                self->demo
@@ -228,9 +229,9 @@ network_cb (GObject      *source,
                                      "It learns to recognise clothing in pictures.")
                                  : "");
   add_info_row (self, _("Who runs it"),
-                json_object_get_string_member_with_default (network, "origin", "?"));
+                trb_json_get_string (network, "origin", "?"));
 
-  key = json_object_get_string_member_with_default (network, "ledger_key", "");
+  key = trb_json_get_string (network, "ledger_key", "");
   fingerprint = g_compute_checksum_for_string (G_CHECKSUM_SHA256, key, -1);
   text = g_string_new (NULL);
   for (guint i = 0; i < 32; i += 4)

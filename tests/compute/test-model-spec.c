@@ -100,6 +100,13 @@ test_bad_specs (void)
       "between" },
     { "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[4]},"
       "\"layers\":[{\"type\":\"dense\",\"units\":3}],\"loss\":\"mse\"}", "loss" },
+    /* A member of another JSON type where a string belongs. */
+    { "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[4],\"dtype\":1},"
+      "\"layers\":[{\"type\":\"dense\",\"units\":3}],\"loss\":\"softmax_cross_entropy\"}",
+      "input type" },
+    { "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[4]},"
+      "\"layers\":[{\"type\":\"dense\",\"units\":3}],\"loss\":7}", "loss" },
+    { "{\"format\":7,\"version\":1}", "format" },
     { "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[4]},"
       "\"layers\":[{\"type\":\"dropout\",\"rate\":1.5},{\"type\":\"dense\",\"units\":3}],"
       "\"loss\":\"softmax_cross_entropy\"}", "rate" },

@@ -1,0 +1,29 @@
+/* trb-json.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* The string member @name of @object, or @default_value when the member is missing, null or
+ * anything but a string. (json_object_get_string_member_with_default() gives NULL for a member
+ * that holds a number, which a caller would then pass on to strcmp(): JSON from a network or a
+ * file may hold anything.) */
+static inline const char *
+trb_json_get_string (JsonObject *object,
+                     const char *name,
+                     const char *default_value)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return default_value;
+  return json_node_get_string (node);
+}
+
+G_END_DECLS
