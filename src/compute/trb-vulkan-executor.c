@@ -2480,6 +2480,30 @@ trb_vulkan_executor_gemm (TrbVulkanExecutor  *self,
   return ok;
 }
 
+/* GFLOPS of a recorded job of @flops floating-point operations, submit and wait included: one
+ * run to warm up, then as many as fit in about @seconds (at least two). */
+static double
+job_gflops (TrbVulkanExecutor  *self,
+            GemmJob            *job,
+            double              flops,
+            double              seconds,
+            GError            **error)
+{
+  gint64 start;
+  int reps = 0;
+
+  if (!submit_and_wait (self, job->rec.cb, error))
+    return -1;
+  start = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - start < seconds * G_USEC_PER_SEC || reps < 2)
+    {
+      if (!submit_and_wait (self, job->rec.cb, error))
+        return -1;
+      reps++;
+    }
+  return flops * reps / ((g_get_monotonic_time () - start) / 1e6) / 1e9;
+}
+
 /**
  * trb_vulkan_executor_fma_gflops:
  * @seconds: about how long to measure
@@ -2504,8 +2528,6 @@ trb_vulkan_executor_fma_gflops (TrbVulkanExecutor  *self,
   GemmJob job = { 0 };
   Rec r = { self, &job.rec, error, FALSE, FALSE };
   double gflops = -1;
-  gint64 start;
-  int reps = 0;
 
   g_return_val_if_fail (TRB_IS_VULKAN_EXECUTOR (self), -1);
 
@@ -2516,21 +2538,9 @@ trb_vulkan_executor_fma_gflops (TrbVulkanExecutor  *self,
       dispatch (&r, "fma-peak", &out, 1, NULL, NULL, FALSE, &push, sizeof push, groups, 1, 1);
       if (!r.failed &&
           trb_vulkan_check (vkEndCommandBuffer (job.rec.cb), self->ctx, "vkEndCommandBuffer",
-                            error) &&
-          submit_and_wait (self, job.rec.cb, error))
-        {
-          gboolean ok = TRUE;
-
-          start = g_get_monotonic_time ();
-          while (ok && (g_get_monotonic_time () - start < seconds * G_USEC_PER_SEC || reps < 2))
-            {
-              ok = submit_and_wait (self, job.rec.cb, error);
-              reps++;
-            }
-          if (ok)
-            gflops = 64.0 * push.iterations * (double) invocations * reps /
-                     ((g_get_monotonic_time () - start) / 1e6) / 1e9;
-        }
+                            error))
+        gflops = job_gflops (self, &job, 64.0 * push.iterations * (double) invocations, seconds,
+                             error);
     }
   release (self);
   return gflops;
@@ -2545,8 +2555,6 @@ trb_vulkan_executor_gemm_gflops (TrbVulkanExecutor  *self,
 {
   GemmJob job = { 0 };
   double gflops = -1;
-  gint64 start;
-  int reps = 0;
 
   g_return_val_if_fail (TRB_IS_VULKAN_EXECUTOR (self), -1);
 
@@ -2557,20 +2565,7 @@ trb_vulkan_executor_gemm_gflops (TrbVulkanExecutor  *self,
           ((float *) job.a->map)[i] = (float) ((i * 7) % 13) / 13.0f;
           ((float *) job.b->map)[i] = (float) ((i * 5) % 11) / 11.0f;
         }
-      if (submit_and_wait (self, job.rec.cb, error))
-        {
-          gboolean ok = TRUE;
-
-          start = g_get_monotonic_time ();
-          while (ok && (g_get_monotonic_time () - start < seconds * G_USEC_PER_SEC || reps < 2))
-            {
-              ok = submit_and_wait (self, job.rec.cb, error);
-              reps++;
-            }
-          if (ok)
-            gflops = 2.0 * n * n * (double) n * reps /
-                     ((g_get_monotonic_time () - start) / 1e6) / 1e9;
-        }
+      gflops = job_gflops (self, &job, 2.0 * n * n * (double) n, seconds, error);
     }
   release (self);
   return gflops;
