@@ -1008,7 +1008,6 @@ train (TrbParticipation *self)
                                                            "learning_rate", 0.05), 1e-6, 10),
                             0.0);
   g_clear_object (&self->trainer);
-  g_clear_object (&self->executor);
   g_set_object (&self->executor, executor);
   apply_preset (self);
   self->trainer = trb_trainer_new (executor, self->spec, &config);
