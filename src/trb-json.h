@@ -26,4 +26,20 @@ trb_json_get_string (JsonObject *object,
   return json_node_get_string (node);
 }
 
+/* The number member @name of @object, or @default_value when the member is missing, null or
+ * not a number (json_node_get_double() gives 0 for a string). */
+static inline double
+trb_json_get_number (JsonObject *object,
+                     const char *name,
+                     double      default_value)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+  GType type = node != NULL && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node)
+                                                            : G_TYPE_INVALID;
+
+  if (type != G_TYPE_INT64 && type != G_TYPE_DOUBLE)
+    return default_value;
+  return json_node_get_double (node);
+}
+
 G_END_DECLS

@@ -1267,10 +1267,7 @@ trb_client_task_number (JsonObject *task,
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return fallback;
-  node = json_object_get_member (json_node_get_object (node), name);
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return fallback;
-  return json_node_get_double (node);
+  return trb_json_get_number (json_node_get_object (node), name, fallback);
 }
 
 /**
