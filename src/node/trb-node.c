@@ -367,29 +367,6 @@ open_round (TrbNode     *self,
   return append_entry (self, entry, len, NULL, error);
 }
 
-static double
-policy_double (JsonObject *task,
-               const char *object,
-               const char *member,
-               double      fallback)
-{
-  JsonNode *node;
-  JsonObject *obj;
-
-  if (!json_object_has_member (task, object))
-    return fallback;
-  node = json_object_get_member (task, object);
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    return fallback;
-  obj = json_node_get_object (node);
-  if (!json_object_has_member (obj, member))
-    return fallback;
-  node = json_object_get_member (obj, member);
-  if (!JSON_NODE_HOLDS_VALUE (node))
-    return fallback;
-  return json_node_get_double (node);
-}
-
 static Task *
 task_new_from_json (const char  *json,
                     GError     **error)
@@ -445,19 +422,25 @@ task_new_from_json (const char  *json,
       task_free (task);
       return NULL;
     }
-  task->duration = CLAMP ((gint64) policy_double (obj, "round_policy", "duration_seconds", 120),
+  task->duration = CLAMP ((gint64) trb_client_task_number (obj, "round_policy",
+                                                            "duration_seconds", 120),
                           1, 7 * 24 * 3600);
-  task->min_updates = CLAMP ((gint64) policy_double (obj, "round_policy", "min_updates", 1),
+  task->min_updates = CLAMP ((gint64) trb_client_task_number (obj, "round_policy",
+                                                               "min_updates", 1),
                              1, 100000);
-  task->max_updates = CLAMP ((gint64) policy_double (obj, "round_policy", "max_updates", 100),
+  task->max_updates = CLAMP ((gint64) trb_client_task_number (obj, "round_policy",
+                                                               "max_updates", 100),
                              task->min_updates, 100000);
-  task->points_per_sample_epoch = CLAMP (policy_double (obj, "reward_policy",
-                                                        "points_per_sample_epoch", 0.001),
+  task->points_per_sample_epoch = CLAMP (trb_client_task_number (obj, "reward_policy",
+                                                                 "points_per_sample_epoch",
+                                                                 0.001),
                                          0, 1e6);
-  task->cap_per_round = CLAMP (policy_double (obj, "reward_policy", "cap_per_round", 10), 0, 1e9);
-  task->fraction = CLAMP (policy_double (obj, "round_policy", "fraction", 1.0), 0.001, 1.0);
-  task->server_momentum = CLAMP (policy_double (obj, "round_policy", "server_momentum", 0), 0,
-                                 0.999);
+  task->cap_per_round = CLAMP (trb_client_task_number (obj, "reward_policy", "cap_per_round",
+                                                       10), 0, 1e9);
+  task->fraction = CLAMP (trb_client_task_number (obj, "round_policy", "fraction", 1.0), 0.001,
+                          1.0);
+  task->server_momentum = CLAMP (trb_client_task_number (obj, "round_policy", "server_momentum",
+                                                         0), 0, 0.999);
 
   /* What participants see: the task without the node's own file paths. */
   {
