@@ -339,20 +339,49 @@ trb_cpu_dense_backward_update (TrbCpuPool            *pool,
 #define TRB_NO_MEMCPY_CALLS
 #endif
 
-/* dst[i] = src[i] for lo ≤ i < hi, else 0. */
-static inline TRB_NO_MEMCPY_CALLS void
-copy_row (int                    width,
-          int                    lo,
-          int                    hi,
-          const float *restrict  src,
-          float       *restrict  dst)
+/* With stride 1 the input planes are first copied into @padded, (in_h + 2·pad_h) ×
+ * (in_w + 2·pad_w) each with zeros around, so that every row of the columns is one copy of
+ * out_w floats with no bounds to test: rows of a dozen floats cost more in tests than in
+ * copies. trb_cpu_conv2d_padded_size() floats a sample, none for other strides. */
+static gsize
+padded_plane (const TrbLayer *l)
 {
-  for (int i = 0; i < lo; i++)
-    dst[i] = 0;
-  for (int i = lo; i < hi; i++)
-    dst[i] = src[i];
-  for (int i = hi; i < width; i++)
-    dst[i] = 0;
+  return (gsize) (l->in_h + 2 * l->pad_h) * (l->in_w + 2 * l->pad_w);
+}
+
+static gsize
+conv_padded_size (const TrbLayer *l)
+{
+  return l->stride == 1 ? (gsize) l->in_c * padded_plane (l) : 0;
+}
+
+static TRB_NO_MEMCPY_CALLS void
+pad_planes (const TrbLayer *l,
+            int             n,
+            const float    *x,
+            float          *padded)
+{
+  int pw = l->in_w + 2 * l->pad_w;
+  gsize plane = padded_plane (l);
+
+  for (gsize c = 0; c < (gsize) n * l->in_c; c++)
+    {
+      const float *src = x + c * l->in_h * l->in_w;
+      float *dst = padded + c * plane;
+
+      memset (dst, 0, (gsize) l->pad_h * pw * sizeof (float));
+      for (int y = 0; y < l->in_h; y++)
+        {
+          float *d = dst + (gsize) (l->pad_h + y) * pw;
+
+          for (int i = 0; i < l->pad_w; i++)
+            d[i] = d[pw - 1 - i] = 0;
+          for (int i = 0; i < l->in_w; i++)
+            d[l->pad_w + i] = src[(gsize) y * l->in_w + i];
+        }
+      memset (dst + (gsize) (l->pad_h + l->in_h) * pw, 0,
+              (gsize) l->pad_h * pw * sizeof (float));
+    }
 }
 
 /* cols[(ic·kh + ky)·kw + kx][s·P + p] = x[s][ic][oy·stride − pad + ky][ox·stride − pad + kx] */
@@ -360,10 +389,14 @@ static TRB_NO_MEMCPY_CALLS void
 im2col (const TrbLayer *l,
         int             n,
         const float    *x,
+        float          *padded,
         float          *cols)
 {
   gsize P = (gsize) l->out_h * l->out_w, nP = n * P;
+  int pw = l->in_w + 2 * l->pad_w, ow = l->out_w;
 
+  if (l->stride == 1)
+    pad_planes (l, n, x, padded);
   for (int ic = 0; ic < l->in_c; ic++)
     for (int ky = 0; ky < l->kernel_h; ky++)
       for (int kx = 0; kx < l->kernel_w; kx++)
@@ -372,57 +405,51 @@ im2col (const TrbLayer *l,
 
           for (int s = 0; s < n; s++)
             {
-              const float *plane = x + ((gsize) s * l->in_c + ic) * l->in_h * l->in_w;
               float *dst = row + s * P;
 
+              if (l->stride == 1)
+                {
+                  const float *src = padded + ((gsize) s * l->in_c + ic) * padded_plane (l) +
+                                     (gsize) ky * pw + kx;
+
+                  for (int oy = 0; oy < l->out_h; oy++)
+                    for (int ox = 0; ox < ow; ox++)
+                      dst[(gsize) oy * ow + ox] = src[(gsize) oy * pw + ox];
+                  continue;
+                }
               for (int oy = 0; oy < l->out_h; oy++)
                 {
+                  const float *plane = x + ((gsize) s * l->in_c + ic) * l->in_h * l->in_w;
                   int iy = oy * l->stride - l->pad_h + ky;
-                  float *d = dst + (gsize) oy * l->out_w;
 
-                  if (iy < 0 || iy >= l->in_h)
-                    {
-                      memset (d, 0, l->out_w * sizeof (float));
-                      continue;
-                    }
-                  if (l->stride == 1)
-                    {
-                      /* ix = ox − pad + kx: one contiguous run, zeros on either side. */
-                      int lo = CLAMP (l->pad_w - kx, 0, l->out_w);
-                      int hi = CLAMP (l->in_w + l->pad_w - kx, lo, l->out_w);
-
-                      copy_row (l->out_w, lo, hi, plane + (gsize) iy * l->in_w - l->pad_w + kx,
-                                d);
-                      continue;
-                    }
-                  for (int ox = 0; ox < l->out_w; ox++)
+                  for (int ox = 0; ox < ow; ox++)
                     {
                       int ix = ox * l->stride - l->pad_w + kx;
-                      d[ox] = (ix >= 0 && ix < l->in_w) ? plane[(gsize) iy * l->in_w + ix] : 0.0f;
+                      gboolean inside = iy >= 0 && iy < l->in_h && ix >= 0 && ix < l->in_w;
+
+                      dst[(gsize) oy * ow + ox] = inside ? plane[(gsize) iy * l->in_w + ix] : 0.0f;
                     }
                 }
             }
         }
 }
 
-static void
-add_floats (int                    count,
-            const float *restrict  src,
-            float       *restrict  dst)
-{
-  for (int i = 0; i < count; i++)
-    dst[i] += src[i];
-}
-
-static void
+/* The adjoint of im2col: with stride 1 the sums go into @padded, whose inner part is then
+ * copied out to dx. */
+static TRB_NO_MEMCPY_CALLS void
 col2im (const TrbLayer *l,
         int             n,
         const float    *cols,
+        float          *padded,
         float          *dx)
 {
   gsize P = (gsize) l->out_h * l->out_w, nP = n * P;
+  int pw = l->in_w + 2 * l->pad_w, ow = l->out_w;
 
-  memset (dx, 0, (gsize) n * l->in_c * l->in_h * l->in_w * sizeof (float));
+  if (l->stride == 1)
+    memset (padded, 0, (gsize) n * conv_padded_size (l) * sizeof (float));
+  else
+    memset (dx, 0, (gsize) n * l->in_c * l->in_h * l->in_w * sizeof (float));
   for (int ic = 0; ic < l->in_c; ic++)
     for (int ky = 0; ky < l->kernel_h; ky++)
       for (int kx = 0; kx < l->kernel_w; kx++)
@@ -431,33 +458,43 @@ col2im (const TrbLayer *l,
 
           for (int s = 0; s < n; s++)
             {
-              float *plane = dx + ((gsize) s * l->in_c + ic) * l->in_h * l->in_w;
               const float *src = row + s * P;
 
+              if (l->stride == 1)
+                {
+                  float *dst = padded + ((gsize) s * l->in_c + ic) * padded_plane (l) +
+                               (gsize) ky * pw + kx;
+
+                  for (int oy = 0; oy < l->out_h; oy++)
+                    for (int ox = 0; ox < ow; ox++)
+                      dst[(gsize) oy * pw + ox] += src[(gsize) oy * ow + ox];
+                  continue;
+                }
               for (int oy = 0; oy < l->out_h; oy++)
                 {
+                  float *plane = dx + ((gsize) s * l->in_c + ic) * l->in_h * l->in_w;
                   int iy = oy * l->stride - l->pad_h + ky;
-                  const float *sr = src + (gsize) oy * l->out_w;
 
-                  if (iy < 0 || iy >= l->in_h)
-                    continue;
-                  if (l->stride == 1)
-                    {
-                      int lo = CLAMP (l->pad_w - kx, 0, l->out_w);
-                      int hi = CLAMP (l->in_w + l->pad_w - kx, lo, l->out_w);
-                      float *dst = plane + (gsize) iy * l->in_w - l->pad_w + kx;
-
-                      add_floats (hi - lo, sr + lo, dst + lo);
-                      continue;
-                    }
-                  for (int ox = 0; ox < l->out_w; ox++)
+                  for (int ox = 0; ox < ow; ox++)
                     {
                       int ix = ox * l->stride - l->pad_w + kx;
-                      if (ix >= 0 && ix < l->in_w)
-                        plane[(gsize) iy * l->in_w + ix] += sr[ox];
+
+                      if (iy >= 0 && iy < l->in_h && ix >= 0 && ix < l->in_w)
+                        plane[(gsize) iy * l->in_w + ix] += src[(gsize) oy * ow + ox];
                     }
                 }
             }
+        }
+  if (l->stride == 1)
+    for (gsize c = 0; c < (gsize) n * l->in_c; c++)
+      for (int y = 0; y < l->in_h; y++)
+        {
+          const float *src = padded + c * padded_plane (l) + (gsize) (l->pad_h + y) * pw +
+                             l->pad_w;
+          float *dst = dx + (c * l->in_h + y) * l->in_w;
+
+          for (int x = 0; x < l->in_w; x++)
+            dst[x] = src[x];
         }
 }
 
@@ -535,7 +572,7 @@ conv_job_init (ConvJob        *j,
   j->in_size = (gsize) l->in_c * l->in_h * l->in_w;
   j->chunk = MIN (conv_chunk (l, n), (n + j->n_groups - 1) / MAX (j->n_groups, 1));
   j->cols = cols;
-  per_thread = (gsize) l->out_c * j->chunk * j->P;
+  per_thread = (gsize) l->out_c * j->chunk * j->P + j->chunk * conv_padded_size (l);
   if (cols == NULL)
     per_thread += (gsize) j->K * j->chunk * j->P;
   /* The shared area holds each group's bias sums (as doubles) then its weight gradient. */
@@ -571,6 +608,16 @@ group_range (const ConvJob *j,
   sample_group (j->n, j->n_groups, group, first, end);
 }
 
+/* A thread's scratch: the GEMM output, the columns unless the whole batch's are kept, then
+ * the padded planes. */
+static float *
+chunk_padded (const ConvJob *j,
+              int            thread)
+{
+  return trb_cpu_pool_scratch (j->pool, thread) + (gsize) j->l->out_c * j->chunk * j->P +
+         (j->cols == NULL ? (gsize) j->K * j->chunk * j->P : 0);
+}
+
 static float *
 chunk_cols (const ConvJob *j,
             int            thread,
@@ -598,7 +645,7 @@ conv_forward_task (int      group,
       int c = MIN (j->chunk, end - s0), cP = (int) (c * P);
       float *cols = chunk_cols (j, thread, s0);
 
-      im2col (l, c, j->x + s0 * j->in_size, cols);
+      im2col (l, c, j->x + s0 * j->in_size, chunk_padded (j, thread), cols);
       gemm_ld (FALSE, FALSE, l->out_c, cP, j->K, j->w, j->K, cols, cP, 0.0f, tmp, cP);
       for (int s = 0; s < c; s++)
         for (int oc = 0; oc < l->out_c; oc++)
@@ -710,13 +757,13 @@ conv_backward_task (int      group,
           db[oc] += sum_floats (row, cP);
         }
       if (!(j->cols != NULL && j->cols_valid))
-        im2col (l, c, j->x + s0 * j->in_size, cols);
+        im2col (l, c, j->x + s0 * j->in_size, chunk_padded (j, thread), cols);
       gemm_ld (FALSE, TRUE, l->out_c, j->K, cP, tmp, cP, cols, cP, s0 == first ? 0.0f : 1.0f,
                dw, j->K);
       if (j->dx != NULL)
         {
           gemm_ld (TRUE, FALSE, j->K, cP, l->out_c, j->w, j->K, tmp, cP, 0.0f, cols, cP);
-          col2im (l, c, cols, j->dx + s0 * j->in_size);
+          col2im (l, c, cols, chunk_padded (j, thread), j->dx + s0 * j->in_size);
         }
     }
 }
