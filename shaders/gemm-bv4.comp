@@ -57,7 +57,6 @@ layout (push_constant) uniform Params
 const int BIAS_COL = 1;
 const int BIAS_ROW = 2;
 const int RELU = 4;
-const int ACCUMULATE = 8;
 const int MASK = 16;
 
 #ifdef UPDATE
@@ -134,8 +133,6 @@ vec4
 epilogue (int ci, int i, int j, vec4 acc)
 {
   vec4 v = p.alpha * acc;
-  if ((p.flags & ACCUMULATE) != 0)
-    v += c[ci];
   if ((p.flags & BIAS_COL) != 0)
     v += bias[j >> 2];
   if ((p.flags & BIAS_ROW) != 0)

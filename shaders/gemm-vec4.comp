@@ -40,7 +40,6 @@ layout (push_constant) uniform Params
 const int BIAS_COL = 1;
 const int BIAS_ROW = 2;
 const int RELU = 4;
-const int ACCUMULATE = 8;
 const int MASK = 16;
 
 #ifdef VEC4_OUT
@@ -48,8 +47,6 @@ vec4
 epilogue (int ci, int i, int j, vec4 acc)
 {
   vec4 v = p.alpha * acc;
-  if ((p.flags & ACCUMULATE) != 0)
-    v += c[ci];
   if ((p.flags & BIAS_COL) != 0)
     v += bias[j >> 2];
   if ((p.flags & BIAS_ROW) != 0)
@@ -148,8 +145,6 @@ main ()
             break;
           int ci = c_base + i * p.ldc + j;
           float v = p.alpha * (u < 4 ? acc0[t][u] : acc1[t][u - 4]);
-          if ((p.flags & ACCUMULATE) != 0)
-            v += c[ci];
           if ((p.flags & BIAS_COL) != 0)
             v += bias[j];
           if ((p.flags & BIAS_ROW) != 0)

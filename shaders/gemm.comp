@@ -72,7 +72,6 @@ layout (push_constant) uniform Params
 const int BIAS_COL = 1;
 const int BIAS_ROW = 2;
 const int RELU = 4;
-const int ACCUMULATE = 8;
 const int MASK = 16;
 
 #ifdef UPDATE
@@ -223,8 +222,6 @@ main ()
             break;
           int ci = (c_base + i * p.ldc + j) >> 2;
           vec4 v = p.alpha * vec4 (acc[t][u], acc[t][u + 1], acc[t][u + 2], acc[t][u + 3]);
-          if ((p.flags & ACCUMULATE) != 0)
-            v += c[ci];
           if ((p.flags & BIAS_COL) != 0)
             v += bias[j >> 2];
           if ((p.flags & BIAS_ROW) != 0)
@@ -254,8 +251,6 @@ main ()
             break;
           int ci = c_base + i * p.ldc + j;
           float v = p.alpha * acc[t][u];
-          if ((p.flags & ACCUMULATE) != 0)
-            v += c[ci];
           if ((p.flags & BIAS_COL) != 0)
             v += bias[j];
           if ((p.flags & BIAS_ROW) != 0)

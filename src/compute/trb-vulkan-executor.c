@@ -59,8 +59,9 @@ enum
   GEMM_BIAS_COL = 1,
   GEMM_BIAS_ROW = 2,
   GEMM_RELU = 4,
-  GEMM_ACCUMULATE = 8,
   GEMM_MASK = 16,
+  GEMM_A_ALONG_M = 32,   /* gemm-tiled-v4: A is read along M, not K */
+  GEMM_B_ALONG_K = 64,   /* gemm-tiled-v4: B is read along K, not N */
 };
 
 typedef struct
@@ -852,10 +853,11 @@ dispatch (Rec         *r,
   guint n_writes = 0;
   VkDescriptorSet set;
   VkPipeline pipeline;
-  /* The vec4 kernels read A and B four floats at a time, the bv4 kernels only B; gather4 reads
-   * a data set of bytes four at a time. */
+  /* The vec4 kernels and the block tiles' -v4 variants read A and B four floats at a time, the
+   * bv4 kernels only B; gather4 reads a data set of bytes four at a time. */
   ViewKind kind_a = g_str_has_prefix (kernel, "gather4") ? VIEW_U8X4 :
                     g_str_has_prefix (kernel, "gemm-vec4") ||
+                    (g_str_has_prefix (kernel, "gemm-tiled") && g_str_has_suffix (kernel, "-v4")) ||
                     g_str_has_prefix (kernel, "dense-softmax-xent") ? VIEW_F32X4 : VIEW_F32;
   ViewKind kind_b = g_str_has_prefix (kernel, "gemm-bv4") ? VIEW_F32X4 : kind_a;
   /* The fused updates of the texel profile read the optimizer's state as texels (a storage
@@ -1019,6 +1021,29 @@ gemm_vec4_kernel (const GemmPush *p)
   return NULL;
 }
 
+/* Whether a GPU's block tiles can fetch A and B four floats at a time along the direction
+ * each lies in memory, and write C (and read the bias and the mask) so: if they can, the
+ * flags that tell the kernel those directions. */
+static gboolean
+gemm_tiled_vec4_fits (const GemmPush *p,
+                      Range           c,
+                      Range           bias,
+                      Range           mask,
+                      int            *flags)
+{
+  gboolean a_k = p->a_sp == 1 && p->k % 4 == 0 && p->a_si % 4 == 0;
+  gboolean a_m = p->a_si == 1 && p->m % 4 == 0 && p->a_sp % 4 == 0;
+  gboolean b_n = p->b_sj == 1 && p->n % 4 == 0 && p->b_sp % 4 == 0;
+  gboolean b_k = p->b_sp == 1 && p->k % 4 == 0 && p->b_sj % 4 == 0;
+
+  if (!(a_k || a_m) || !(b_n || b_k) || p->a_off % 4 != 0 || p->b_off % 4 != 0 ||
+      p->a_bs % 4 != 0 || p->b_bs % 4 != 0 || p->n % 4 != 0 || p->ldc % 4 != 0 ||
+      p->c_bs % 4 != 0 || c.offset % 4 != 0 || bias.offset % 4 != 0 || mask.offset % 4 != 0)
+    return FALSE;
+  *flags = (a_k ? 0 : GEMM_A_ALONG_M) | (b_n ? 0 : GEMM_B_ALONG_K);
+  return TRUE;
+}
+
 /* Whether the bv4 kernels can read B four floats at a time (along N) and write C so. */
 static gboolean
 gemm_bv4_fits (const GemmPush *p)
@@ -1069,13 +1094,21 @@ gemm (Rec      *r,
   gboolean linear = FALSE;
   int tm, tn;
   Range storage[3] = { c, bias, mask };
+  int directions;
 
   /* A GPU's block tiles (64×64 per workgroup of 16×16, or 128×128 where C has room for them)
    * are dispatched like a register tile of 8×8 (16×16) per invocation of an 8×8 workgroup. */
-  if (use_tiled_gemm (r->self) && p->m >= 128 && p->n >= 128)
-    kernel = "gemm-tiled-128", tm = 16, tn = 16;
-  else if (use_tiled_gemm (r->self))
-    kernel = "gemm-tiled", tm = 8, tn = 8;
+  if (use_tiled_gemm (r->self))
+    {
+      gboolean big = p->m >= 128 && p->n >= 128;
+      gboolean vec4 = gemm_tiled_vec4_fits (p, c, bias, mask, &directions);
+
+      kernel = big ? (vec4 ? "gemm-tiled-128-v4" : "gemm-tiled-128") :
+                     (vec4 ? "gemm-tiled-v4" : "gemm-tiled");
+      tm = tn = big ? 16 : 8;
+      if (vec4)
+        p->flags |= directions;
+    }
   /* The vec4 and bv4 kernels deal their tiles out one by one along x, in workgroups of 8
    * invocations: one SIMD vector on lavapipe, all busy but at the very end of C. */
   else if (gemm_vec4_kernel (p) != NULL && linear_tiles (p->m, p->n, 8))

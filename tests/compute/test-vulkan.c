@@ -255,6 +255,13 @@ test_layer_gradients (void)
     "\"layers\":[{\"type\":\"dense\",\"units\":12},{\"type\":\"relu\"},"
     "{\"type\":\"dense\",\"units\":20},{\"type\":\"relu\"},{\"type\":\"dense\",\"units\":7}],"
     "\"loss\":\"softmax_cross_entropy\"}", 13);
+  /* A convolution whose products all come in fours (K = 4·3·3, 8×8 positions): under the
+   * block tiles, their four-float variants along every direction, with a bias per row. */
+  check_gradients (
+    "{\"format\":\"tributary-model\",\"version\":1,\"input\":{\"shape\":[4,8,8]},"
+    "\"layers\":[{\"type\":\"conv2d\",\"filters\":8,\"kernel\":3,\"padding\":1},"
+    "{\"type\":\"relu\"},{\"type\":\"flatten\"},{\"type\":\"dense\",\"units\":5}],"
+    "\"loss\":\"softmax_cross_entropy\"}", 5);
   /* Scalar GEMMs that write four floats at a time (N of 8 and 12, K of 13 and 5): bias and
    * ReLU in the forward pass, the ReLU mask in the backward pass. */
   check_gradients (
