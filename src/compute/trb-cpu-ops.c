@@ -339,6 +339,14 @@ trb_cpu_dense_backward_update (TrbCpuPool            *pool,
 #define TRB_NO_MEMCPY_CALLS
 #endif
 
+/* GCC leaves a loop of float comparisons and selects as branches while comparisons may trap;
+ * nothing here uses floating-point exceptions. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define TRB_SELECTS_VECTORISE __attribute__ ((optimize ("no-trapping-math")))
+#else
+#define TRB_SELECTS_VECTORISE
+#endif
+
 /* With stride 1 the input planes are first copied into @padded, (in_h + 2·pad_h) ×
  * (in_w + 2·pad_w) each with zeros around, so that every row of the columns is one copy of
  * out_w floats with no bounds to test: rows of a dozen floats cost more in tests than in
@@ -840,6 +848,35 @@ pool_group_task (int      group,
     j->per_sample (j, s);
 }
 
+/* One row of the common 2×2 window with stride 2, the first maximum as argmax: branch-free,
+ * and through restrict pointers, so that it vectorises. */
+static TRB_SELECTS_VECTORISE void
+maxpool_row_2x2 (int                     out_w,
+                 int                     in_w,
+                 int                     i0,
+                 const float *restrict   r0,
+                 const float *restrict   r1,
+                 float       *restrict   yo,
+                 gint32      *restrict   ao)
+{
+  for (int ox = 0; ox < out_w; ox++)
+    {
+      float a = r0[2 * ox], b = r0[2 * ox + 1];
+      float c = r1[2 * ox], d = r1[2 * ox + 1];
+      float v = a;
+      int off = 0;
+
+      off = b > v ? 1 : off;
+      v = b > v ? b : v;
+      off = c > v ? in_w : off;
+      v = c > v ? c : v;
+      off = d > v ? in_w + 1 : off;
+      v = d > v ? d : v;
+      yo[ox] = v;
+      ao[ox] = i0 + 2 * ox + off;
+    }
+}
+
 static void
 maxpool_forward_sample (const PoolJob *j,
                         int            s)
@@ -862,23 +899,7 @@ maxpool_forward_sample (const PoolJob *j,
               gint32 *ao = j->argmax + base + (gsize) oy * l->out_w;
               int i0 = 2 * oy * l->in_w;
 
-              /* Branch-free, so that it vectorises. */
-              for (int ox = 0; ox < l->out_w; ox++)
-                {
-                  float a = r0[2 * ox], b = r0[2 * ox + 1];
-                  float c = r1[2 * ox], d = r1[2 * ox + 1];
-                  float v = a;
-                  int off = 0;
-
-                  off = b > v ? 1 : off;
-                  v = b > v ? b : v;
-                  off = c > v ? l->in_w : off;
-                  v = c > v ? c : v;
-                  off = d > v ? l->in_w + 1 : off;
-                  v = d > v ? d : v;
-                  yo[ox] = v;
-                  ao[ox] = i0 + 2 * ox + off;
-                }
+              maxpool_row_2x2 (l->out_w, l->in_w, i0, r0, r1, yo, ao);
             }
           continue;
         }
