@@ -392,6 +392,34 @@ pad_planes (const TrbLayer *l,
     }
 }
 
+/* dst[r][0 … width − 1] = src[r·stride …] for @rows rows of @width floats (stride ≥ width),
+ * packed. With rows of at least three floats every row but the last is copied four floats at
+ * a time, running at most three floats into the next row, which then writes them; and the
+ * reads past a row of src end before the last row's do. */
+static inline void
+copy_rows (int                    rows,
+           int                    width,
+           const float *restrict  src,
+           int                    stride,
+           float       *restrict  dst)
+{
+  int width4 = (width + 3) & ~3;
+
+  if (width < 3)
+    {
+      for (int r = 0; r < rows; r++)
+        for (int x = 0; x < width; x++)
+          dst[(gsize) r * width + x] = src[(gsize) r * stride + x];
+      return;
+    }
+  for (int r = 0; r < rows - 1; r++)
+    for (int x = 0; x < width4; x += 4)
+      for (int u = 0; u < 4; u++)
+        dst[(gsize) r * width + x + u] = src[(gsize) r * stride + x + u];
+  for (int x = 0; x < width; x++)
+    dst[(gsize) (rows - 1) * width + x] = src[(gsize) (rows - 1) * stride + x];
+}
+
 /* cols[(ic·kh + ky)·kw + kx][s·P + p] = x[s][ic][oy·stride − pad + ky][ox·stride − pad + kx] */
 static TRB_NO_MEMCPY_CALLS void
 im2col (const TrbLayer *l,
@@ -420,9 +448,7 @@ im2col (const TrbLayer *l,
                   const float *src = padded + ((gsize) s * l->in_c + ic) * padded_plane (l) +
                                      (gsize) ky * pw + kx;
 
-                  for (int oy = 0; oy < l->out_h; oy++)
-                    for (int ox = 0; ox < ow; ox++)
-                      dst[(gsize) oy * ow + ox] = src[(gsize) oy * pw + ox];
+                  copy_rows (l->out_h, ow, src, pw, dst);
                   continue;
                 }
               for (int oy = 0; oy < l->out_h; oy++)
