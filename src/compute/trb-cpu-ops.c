@@ -350,7 +350,7 @@ trb_cpu_dense_backward_update (TrbCpuPool            *pool,
 /* With stride 1 the input planes are first copied into @padded, (in_h + 2·pad_h) ×
  * (in_w + 2·pad_w) each with zeros around, so that every row of the columns is one copy of
  * out_w floats with no bounds to test: rows of a dozen floats cost more in tests than in
- * copies. trb_cpu_conv2d_padded_size() floats a sample, none for other strides. */
+ * copies. conv_padded_size() floats a sample, none for other strides. */
 static gsize
 padded_plane (const TrbLayer *l)
 {
