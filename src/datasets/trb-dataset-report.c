@@ -852,8 +852,7 @@ trb_dataset_report_new_from_json (JsonNode  *node,
         }
     }
 
-  self->fingerprint = g_strdup (trb_json_get_string (object,
-                                                                            "fingerprint", ""));
+  self->fingerprint = g_strdup (trb_json_get_string (object, "fingerprint", ""));
   self->stamp = g_strdup (trb_json_get_string (object, "stamp", ""));
 
   return g_steal_pointer (&self);

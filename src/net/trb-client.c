@@ -1285,8 +1285,7 @@ trb_client_verify_receipt (JsonObject    *receipt,
 {
   const char *update = trb_json_get_string (receipt, "update", NULL);
   const char *task = trb_json_get_string (receipt, "task", NULL);
-  const char *participant = trb_json_get_string (receipt, "participant",
-                                                                        NULL);
+  const char *participant = trb_json_get_string (receipt, "participant", NULL);
   const char *sig_b64 = trb_json_get_string (receipt, "signature", NULL);
   gint64 round = json_object_get_int_member_with_default (receipt, "round", -1);
   gint64 index = json_object_get_int_member_with_default (receipt, "leaf_index", -1);

@@ -635,8 +635,7 @@ trb_contributor_contribute (TrbContributor  *self,
           (g_str_equal (state, "open") || g_str_equal (state, "collecting")))
         {
           /* A round that does not ask this participant is skipped. */
-          if (trb_client_is_selected (trb_json_get_string (round, "model",
-                                                                                  ""),
+          if (trb_client_is_selected (trb_json_get_string (round, "model", ""),
                                       trb_client_get_address (self->client),
                                       json_object_get_double_member_with_default (round,
                                                                                   "fraction",

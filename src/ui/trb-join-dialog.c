@@ -221,8 +221,7 @@ network_cb (GObject      *source,
       return;
     }
   adw_message_dialog_set_heading (ADW_MESSAGE_DIALOG (self),
-                                  trb_json_get_string (network, "name",
-                                                                              _("A Network")));
+                                  trb_json_get_string (network, "name", _("A Network")));
   adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (self),
                                self->demo
                                  ? _("A small network on this computer, to try Tributary out. "
