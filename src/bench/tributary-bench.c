@@ -21,6 +21,7 @@
 #include "compute/trb-cpu-executor.h"
 #include "compute/trb-cpu-ops.h"
 #include "compute/trb-model-spec.h"
+#include "compute/trb-trainer.h"
 #include "compute/trb-vulkan-context.h"
 #include "compute/trb-vulkan-executor.h"
 
@@ -121,7 +122,6 @@ train_rate (TrbExecutor *executor,
 {
   g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (json, -1, error);
   g_autoptr(TrbWeights) init = NULL;
-  g_autoptr(GRand) rand = g_rand_new_with_seed (1);
   g_autofree gint32 *order = g_new (gint32, N_SAMPLES);
   g_autofree float *x = g_new (float, (gsize) batch * 784);
   g_autofree gint32 *labels = g_new (gint32, batch);
@@ -139,15 +139,7 @@ train_rate (TrbExecutor *executor,
       !trb_executor_set_weights (executor, init, NULL, error))
     return -1;
   resident = trb_executor_upload_dataset (executor, &data, NULL);
-  for (int i = 0; i < N_SAMPLES; i++)
-    order[i] = i;
-  for (int i = N_SAMPLES - 1; i > 0; i--)
-    {
-      int j = g_rand_int_range (rand, 0, i + 1), t = order[i];
-
-      order[i] = order[j];
-      order[j] = t;
-    }
+  trb_data_source_shuffle (order, N_SAMPLES, 1, 0);
 
   for (;;)
     {
@@ -175,14 +167,7 @@ train_rate (TrbExecutor *executor,
         {
           TrbBatch b = { batch, x, labels };
 
-          for (int i = 0; i < batch; i++)
-            {
-              gsize s = (gsize) order[first + i];
-
-              for (int f = 0; f < 784; f++)
-                x[(gsize) i * 784 + f] = fashion_raw[s * 784 + f] * (float) (1.0 / 255);
-              labels[i] = fashion_y[s];
-            }
+          trb_data_source_gather (&data, order, first, batch, x, labels);
           ok = trb_executor_train_step (executor, &b, &sps[0], &results[0], error);
         }
       if (!ok)

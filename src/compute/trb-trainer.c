@@ -207,13 +207,23 @@ trb_data_source_check (const TrbDataSource  *data,
   return TRUE;
 }
 
-static void
-gather (const TrbDataSource *data,
-        const gint32        *order,
-        gsize                first,
-        int                  n,
-        float               *x,
-        gint32              *labels)
+/**
+ * trb_data_source_gather:
+ * @order: (nullable): the samples' order, or %NULL for the stored one
+ * @first: the first position in that order
+ * @n: how many samples
+ * @x: (out caller-allocates): n × feature_size floats, bytes scaled by u8_scale
+ * @labels: (out caller-allocates): n labels
+ *
+ * A batch as the trainer hands it to an executor that does not keep the data set itself.
+ */
+void
+trb_data_source_gather (const TrbDataSource *data,
+                        const gint32        *order,
+                        gsize                first,
+                        int                  n,
+                        float               *x,
+                        gint32              *labels)
 {
   gsize fs = data->feature_size;
 
@@ -234,11 +244,18 @@ gather (const TrbDataSource *data,
     }
 }
 
-static void
-shuffle (gint32  *order,
-         gsize    n,
-         guint64  seed,
-         int      epoch)
+/**
+ * trb_data_source_shuffle:
+ * @order: (out caller-allocates): @n positions
+ *
+ * The trainer's order of @n samples in @epoch for @seed: a permutation, a pure function of its
+ * arguments.
+ */
+void
+trb_data_source_shuffle (gint32  *order,
+                         gsize    n,
+                         guint64  seed,
+                         int      epoch)
 {
   for (gsize i = 0; i < n; i++)
     order[i] = (gint32) i;
@@ -432,7 +449,7 @@ evaluate_holdout (TrbTrainer     *self,
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
-      gather (data, NULL, first, n, x, labels);
+      trb_data_source_gather (data, NULL, first, n, x, labels);
       if (!trb_executor_evaluate (self->executor, &batch, &r, error))
         return FALSE;
       loss_sum += r.loss_sum;
@@ -529,7 +546,7 @@ trb_trainer_run (TrbTrainer           *self,
       loss_sum = 0;
       correct = seen = 0;
       progress.samples_done = samples_before;
-      shuffle (order, data->n_samples, self->config.seed, epoch);
+      trb_data_source_shuffle (order, data->n_samples, self->config.seed, epoch);
       progress.epoch = epoch + 1;
       progress.epoch_done = FALSE;
       for (gsize step = 0; step < steps_per_epoch; )
@@ -562,7 +579,7 @@ trb_trainer_run (TrbTrainer           *self,
                                                    results, &local_error);
           else
             {
-              gather (data, order, first, n, x, labels);
+              trb_data_source_gather (data, order, first, n, x, labels);
               ok = trb_executor_train_step (self->executor, &batch, &sps[0], &results[0],
                                             &local_error);
             }
@@ -759,7 +776,7 @@ trb_evaluate (TrbExecutor          *executor,
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
-      gather (data, NULL, first, n, x, labels);
+      trb_data_source_gather (data, NULL, first, n, x, labels);
       if (!trb_executor_evaluate (executor, &batch, &r, error))
         return FALSE;
       loss_sum += r.loss_sum;

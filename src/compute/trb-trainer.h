@@ -96,6 +96,16 @@ const TrbTrainerProgress *
 gboolean    trb_data_source_check         (const TrbDataSource      *data,
                                            TrbModelSpec             *spec,
                                            GError                  **error);
+void        trb_data_source_gather        (const TrbDataSource      *data,
+                                           const gint32             *order,
+                                           gsize                     first,
+                                           int                       n,
+                                           float                    *x,
+                                           gint32                   *labels);
+void        trb_data_source_shuffle       (gint32                   *order,
+                                           gsize                     n,
+                                           guint64                   seed,
+                                           int                       epoch);
 gboolean    trb_evaluate                  (TrbExecutor              *executor,
                                            TrbModelSpec             *spec,
                                            TrbWeights               *weights,
