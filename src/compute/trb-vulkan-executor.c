@@ -825,6 +825,40 @@ texel_write (VkDescriptorSet     set,
   };
 }
 
+/* Which view of its inputs each kernel reads through texel bindings A and B. Names are matched
+ * by prefix, first match wins; kernels not listed read one float a texel. */
+static const struct
+{
+  const char *prefix;
+  const char *suffix;
+  ViewKind    a, b;
+} texel_inputs[] = {
+  /* a data set of bytes, four at a time */
+  { "gather4", "", VIEW_U8X4, VIEW_U8X4 },
+  /* A and B four floats at a time */
+  { "gemm-vec4", "", VIEW_F32X4, VIEW_F32X4 },
+  { "gemm-tiled", "-v4", VIEW_F32X4, VIEW_F32X4 },
+  { "dense-softmax-xent", "", VIEW_F32X4, VIEW_F32X4 },
+  /* only B four floats at a time */
+  { "gemm-bv4", "", VIEW_F32, VIEW_F32X4 },
+};
+
+static void
+texel_kinds (const char *kernel,
+             ViewKind   *a,
+             ViewKind   *b)
+{
+  *a = *b = VIEW_F32;
+  for (guint i = 0; i < G_N_ELEMENTS (texel_inputs); i++)
+    if (g_str_has_prefix (kernel, texel_inputs[i].prefix) &&
+        g_str_has_suffix (kernel, texel_inputs[i].suffix))
+      {
+        *a = texel_inputs[i].a;
+        *b = texel_inputs[i].b;
+        return;
+      }
+}
+
 static void
 dispatch (Rec         *r,
           const char  *kernel,
@@ -853,13 +887,7 @@ dispatch (Rec         *r,
   guint n_writes = 0;
   VkDescriptorSet set;
   VkPipeline pipeline;
-  /* The vec4 kernels and the block tiles' -v4 variants read A and B four floats at a time, the
-   * bv4 kernels only B; gather4 reads a data set of bytes four at a time. */
-  ViewKind kind_a = g_str_has_prefix (kernel, "gather4") ? VIEW_U8X4 :
-                    g_str_has_prefix (kernel, "gemm-vec4") ||
-                    (g_str_has_prefix (kernel, "gemm-tiled") && g_str_has_suffix (kernel, "-v4")) ||
-                    g_str_has_prefix (kernel, "dense-softmax-xent") ? VIEW_F32X4 : VIEW_F32;
-  ViewKind kind_b = g_str_has_prefix (kernel, "gemm-bv4") ? VIEW_F32X4 : kind_a;
+  ViewKind kind_a, kind_b;
   /* The fused updates of the texel profile read the optimizer's state as texels (a storage
    * buffer read is a scalar loop on CPU drivers) and write it through storage bindings. */
   gboolean state_texels = strstr (kernel, "-update") != NULL &&
@@ -874,6 +902,7 @@ dispatch (Rec         *r,
 
   if (r->failed)
     return;
+  texel_kinds (kernel, &kind_a, &kind_b);
   pipeline = trb_vulkan_context_get_pipeline (self->ctx, kernel, r->error);
   if (pipeline == VK_NULL_HANDLE ||
       !trb_vulkan_check (vkAllocateDescriptorSets (dev (self), &ainfo, &set), self->ctx,
