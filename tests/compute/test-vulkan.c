@@ -591,13 +591,7 @@ check_resident (const char          *json,
 
   g_assert_cmpuint (source->n_samples, ==, 400);
   trb_step_params_init_sgd (&sp, 0.1, 0.9);
-  for (int s = 0; s < 5; s++)
-    {
-      labels[s] = source->labels[idx[s]];
-      for (gsize f = 0; f < fs; f++)
-        x[s * fs + f] = ((const guint8 *) source->features)[(gsize) idx[s] * fs + f] *
-                        (float) source->u8_scale;
-    }
+  trb_data_source_gather (source, idx, 0, 5, x, labels);
   g_assert_true (trb_executor_prepare (a, spec, 8, &error));
   g_assert_true (trb_executor_set_weights (a, init, NULL, &error));
   g_assert_true (trb_executor_upload_dataset (a, source, &error));
