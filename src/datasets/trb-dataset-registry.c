@@ -771,14 +771,6 @@ trb_dataset_registry_dup_salt (TrbDatasetRegistry *self,
 }
 
 /**
- * trb_dataset_dup_demo_path:
- *
- * The demo dataset installed with Tributary: a small Fashion-MNIST shard. `TRB_DEMO_DIR` in
- * the environment points elsewhere, for runs from the build folder.
- *
- * Returns: (transfer full): the path of the demo's training images
- */
-/**
  * trb_dataset_dup_display_name:
  * @registry: (nullable): the registry, to find the name given to a registered dataset
  * @path: a dataset's path
@@ -804,12 +796,67 @@ trb_dataset_dup_display_name (TrbDatasetRegistry *registry,
   return g_path_get_basename (path);
 }
 
+/* A program run from the build folder sits two levels below it (src/ui/tributary,
+ * src/cli/tributary-cli, src/node/tributary-node), and meson keeps `meson-private/` at its
+ * root: that is how a build-folder run is told from an installed one. */
+static char *
+dup_build_demo_dir (void)
+{
+  g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *root = NULL;
+  g_autofree char *marker = NULL;
+  g_autofree char *dir = NULL;
+
+  if (self_path == NULL)
+    return NULL;
+  {
+    g_autofree char *bin_dir = g_path_get_dirname (self_path);
+    g_autofree char *src_dir = g_path_get_dirname (bin_dir);
+
+    root = g_path_get_dirname (src_dir);
+  }
+  marker = g_build_filename (root, "meson-private", NULL);
+  dir = g_build_filename (root, "data", "demo", NULL);
+  if (!g_file_test (marker, G_FILE_TEST_IS_DIR) || !g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return NULL;
+  return g_steal_pointer (&dir);
+}
+
+/**
+ * trb_dataset_dup_demo_dir:
+ *
+ * The folder of the demo data shipped with Tributary, a small Fashion-MNIST shard: the build
+ * folder's copy when the program runs from a build folder, else the installed one
+ * (`$(pkgdatadir)/demo`, which is also where it lies in the Flatpak). `TRB_DEMO_DIR` in the
+ * environment names another folder.
+ *
+ * Returns: (transfer full): a folder
+ */
+char *
+trb_dataset_dup_demo_dir (void)
+{
+  const char *env = g_getenv ("TRB_DEMO_DIR");
+  char *in_build;
+
+  if (env != NULL && env[0] != '\0')
+    return g_strdup (env);
+  in_build = dup_build_demo_dir ();
+  if (in_build != NULL)
+    return in_build;
+  return g_strdup (PKGDATADIR "/demo");
+}
+
+/**
+ * trb_dataset_dup_demo_path:
+ *
+ * The demo's training pictures, in trb_dataset_dup_demo_dir().
+ *
+ * Returns: (transfer full): the path of the demo's training images
+ */
 char *
 trb_dataset_dup_demo_path (void)
 {
-  const char *dir = g_getenv ("TRB_DEMO_DIR");
+  g_autofree char *dir = trb_dataset_dup_demo_dir ();
 
-  if (dir == NULL || dir[0] == '\0')
-    dir = PKGDATADIR "/demo";
   return g_build_filename (dir, "demo-train-images-idx3-ubyte.gz", NULL);
 }
