@@ -317,13 +317,12 @@ start_participation (TrbApplication *self)
   g_autofree char *path = trb_store_default_path ();
   g_autofree char *demo_dir = NULL;
   g_autoptr(GError) error = NULL;
-  /* A local demo with one person in it: a round needs only one update. */
-  static const char * const demo_args[] = { "--min-updates", "1", "--round-seconds", "30",
-                                            NULL };
 
   g_unix_signal_add (SIGTERM, terminate_cb, self);
   demo_dir = g_build_filename (g_get_user_data_dir (), "tributary", "demo-node", NULL);
-  self->demo_node = trb_demo_node_new (demo_dir, demo_args);
+  /* The same demo that `build-aux/dev run` starts: `tributary-node demo`'s defaults are made
+   * for one person trying it alone. */
+  self->demo_node = trb_demo_node_new (demo_dir, NULL);
 
   self->store = trb_store_new_for_path (path, &error);
   if (self->store != NULL)
