@@ -539,6 +539,7 @@ joined_cb (GObject      *source,
 
   p = add_participation (self, data->keypair, data->url, data->origin, data->name,
                          data->ledger_key, data->task, data->dataset);
+  trb_participation_request_round_now (p);
   message = g_strdup_printf (_("Joined “%s”"), data->name);
   g_signal_emit (self, signals[SIGNAL_EVENT], 0, p, "joined", message);
   g_task_return_pointer (task, g_object_ref (p), g_object_unref);

@@ -93,6 +93,7 @@ struct _TrbParticipation
   guint                  n_uploads;
   gboolean               holds_device;
   gboolean               running;
+  gboolean               round_now;  /* asked for by Join: see trb_participation_request_round_now() */
 
   guint                  poll_ms;
   guint                  retry_base_s;
@@ -540,6 +541,9 @@ fail_literal (TrbParticipation *self,
 
 /* ---- contributed ---------------------------------------------------------------------------- */
 
+static void apply_preset (TrbParticipation *self);
+static void update_pause (TrbParticipation *self);
+
 static void
 contributed (TrbParticipation *self)
 {
@@ -555,6 +559,10 @@ contributed (TrbParticipation *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_CONTRIBUTED]);
   message = g_strdup_printf (_("Round %" G_GINT64_FORMAT " contributed"), self->round);
   log_event (self, "contributed", message);
+  /* The round Join asked for is done: later ones wait for the rules in Preferences. */
+  self->round_now = FALSE;
+  apply_preset (self);
+  update_pause (self);
   if (self->scheduler != NULL)
     trb_scheduler_round_finished (self->scheduler);
   step_later (self, self->poll_ms);
@@ -919,6 +927,18 @@ training_progress_cb (const TrbTrainerProgress *progress,
   notify_status (self);
 }
 
+/* Whether the round Join asked for runs although the scheduler would wait: it waits only for
+ * conditions that come by themselves (the computer being idle, the training hours). A pause
+ * (the person's, on battery, in power-saver mode, on a metered connection, after this round)
+ * still holds. */
+static gboolean
+overrides_wait (TrbParticipation *self)
+{
+  return self->round_now && self->scheduler != NULL &&
+         trb_scheduler_decision_get_verdict (trb_scheduler_get_decision (self->scheduler)) ==
+           TRB_SCHEDULER_VERDICT_WAIT;
+}
+
 /* The scheduler's preset (Light, Balanced, Full): processor threads and share of the device
  * for the executor training now, from its next step. */
 static void
@@ -929,6 +949,9 @@ apply_preset (TrbParticipation *self)
   if (self->executor == NULL || self->scheduler == NULL)
     return;
   preset = trb_scheduler_get_preset (self->scheduler);
+  /* The round Join asked for, while the computer is in use, takes only a light share. */
+  if (overrides_wait (self))
+    preset = TRB_RESOURCE_PRESET_LIGHT;
   trb_executor_set_resource_share (self->executor,
                                    trb_resource_preset_get_cpu_threads (preset, 0),
                                    trb_resource_preset_get_device_share (preset));
@@ -942,7 +965,7 @@ update_pause (TrbParticipation *self)
   if (self->trainer == NULL || self->scheduler == NULL)
     return;
   decision = trb_scheduler_get_decision (self->scheduler);
-  if (trb_scheduler_decision_may_continue (decision))
+  if (trb_scheduler_decision_may_continue (decision) || overrides_wait (self))
     trb_trainer_resume (self->trainer);
   else
     trb_trainer_pause (self->trainer);
@@ -1120,12 +1143,14 @@ static gboolean
 scheduler_allows (TrbParticipation *self)
 {
   return self->scheduler == NULL ||
-         trb_scheduler_decision_may_start (trb_scheduler_get_decision (self->scheduler));
+         trb_scheduler_decision_may_start (trb_scheduler_get_decision (self->scheduler)) ||
+         overrides_wait (self);
 }
 
 static void
 decision_changed_cb (TrbParticipation *self)
 {
+  apply_preset (self);
   update_pause (self);
   if (self->state == TRB_PARTICIPATION_STATE_WAITING_SCHEDULER)
     {
@@ -1615,6 +1640,40 @@ trb_participation_set_max_samples (TrbParticipation *self,
 {
   g_return_if_fail (TRB_IS_PARTICIPATION (self));
   self->max_samples = max_samples;
+}
+
+/**
+ * trb_participation_request_round_now:
+ * @self: a participation
+ *
+ * Joining is a request to contribute now: the next round this network takes part in runs even
+ * where the scheduler would wait for the computer to be idle or for the training hours, at the
+ * Light preset while it would. Pauses (the person's, on battery, in power-saver mode, on a
+ * metered connection) still hold. Rounds after it follow the scheduler again.
+ */
+void
+trb_participation_request_round_now (TrbParticipation *self)
+{
+  g_return_if_fail (TRB_IS_PARTICIPATION (self));
+
+  self->round_now = TRUE;
+  if (self->running && self->state == TRB_PARTICIPATION_STATE_WAITING_SCHEDULER &&
+      scheduler_allows (self))
+    step_later (self, 0);
+}
+
+/**
+ * trb_participation_get_round_now:
+ * @self: a participation
+ *
+ * Returns: whether the round asked for by trb_participation_request_round_now() is still to
+ *   be contributed
+ */
+gboolean
+trb_participation_get_round_now (TrbParticipation *self)
+{
+  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), FALSE);
+  return self->round_now;
 }
 
 /**

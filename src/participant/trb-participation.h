@@ -85,6 +85,9 @@ void                   trb_participation_set_retry_base       (TrbParticipation 
 void                   trb_participation_set_max_samples      (TrbParticipation   *self,
                                                                gsize               max_samples);
 
+void                   trb_participation_request_round_now    (TrbParticipation   *self);
+gboolean               trb_participation_get_round_now        (TrbParticipation   *self);
+
 void                   trb_participation_start                (TrbParticipation   *self);
 void                   trb_participation_stop                 (TrbParticipation   *self);
 
