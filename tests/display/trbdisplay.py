@@ -85,6 +85,16 @@ class App:
         self.proc = subprocess.Popen([APP_BINARY, *args], env=app_env(extra_env))
         self.node = wait_for(self._find_app, timeout=30, what="the app on the accessibility bus")
 
+    @classmethod
+    def attach(cls, proc, timeout=120.0):
+        """The app started by another program (`proc`, such as `build-aux/dev run`), found on
+        the accessibility bus; quit() ends that program."""
+        self = cls.__new__(cls)
+        self.proc = proc
+        self.node = wait_for(self._find_app, timeout=timeout,
+                             what="the app on the accessibility bus")
+        return self
+
     def _find_app(self):
         if self.proc.poll() is not None:
             raise SystemExit(f"the app exited early with status {self.proc.returncode}")
