@@ -33,7 +33,11 @@ static gboolean serialize_node (GString   *out,
 
 /* Finds the shortest decimal digits (at most 17) that read back as exactly @value, like
  * ECMAScript does. Writes the digits to @digits (NUL-terminated, no leading zeros) and the
- * decimal exponent n such that value = 0.d1d2… × 10^n. */
+ * decimal exponent n such that value = 0.d1d2… × 10^n.
+ *
+ * Written and read back with GLib's ASCII functions, never snprintf()/strtod(): those follow
+ * LC_NUMERIC, and in a decimal-comma locale (de_DE, fr_FR, …) "8,125e-01" would neither read
+ * back nor be the ledger's bytes. */
 static void
 shortest_digits (double  value,
                  char    digits[32],
@@ -45,12 +49,14 @@ shortest_digits (double  value,
 
   for (int precision = 1; precision <= 17; precision++)
     {
+      char format[8];
       char *e;
       int k = 0;
       int exp10;
 
-      snprintf (buf, sizeof buf, "%.*e", precision - 1, value);
-      if (precision < 17 && strtod (buf, NULL) != value)
+      g_snprintf (format, sizeof format, "%%.%de", precision - 1);
+      g_ascii_formatd (buf, sizeof buf, format, value);
+      if (precision < 17 && g_ascii_strtod (buf, NULL) != value)
         continue;
 
       /* buf is "d.ddde±xx" (or "de±xx" for one digit). */
