@@ -328,13 +328,23 @@ run_key (TrbTrainer          *self,
 {
   g_autofree char *addr = trb_weights_content_address (initial);
   TrbStepParams *sp = &self->config.step;
+  const double values[] = { sp->learning_rate, sp->momentum, sp->weight_decay, sp->beta1,
+                            sp->beta2, sp->eps, sp->prox_mu };
+  GString *key = g_string_new (NULL);
 
-  return g_strdup_printf ("%s|%s|%" G_GSIZE_FORMAT "|%d|%d|%" G_GUINT64_FORMAT "|%d|%.17g|%.17g|"
-                          "%.17g|%.17g|%.17g|%.17g|%.17g",
+  g_string_append_printf (key, "%s|%s|%" G_GSIZE_FORMAT "|%d|%d|%" G_GUINT64_FORMAT "|%d",
                           trb_model_spec_get_digest (self->spec), addr, data->n_samples,
                           self->config.epochs, self->config.batch_size, self->config.seed,
-                          sp->optimizer, sp->learning_rate, sp->momentum, sp->weight_decay,
-                          sp->beta1, sp->beta2, sp->eps, sp->prox_mu);
+                          sp->optimizer);
+  /* The same key in every locale: a run saved under one LC_NUMERIC resumes under another. */
+  for (gsize i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_string_append_c (key, '|');
+      g_string_append (key, g_ascii_dtostr (buf, sizeof buf, values[i]));
+    }
+  return g_string_free (key, FALSE);
 }
 
 static gboolean
