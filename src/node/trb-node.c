@@ -22,6 +22,7 @@
 #include "compute/trb-model-spec.h"
 #include "compute/trb-trainer.h"
 #include "compute/trb-weights.h"
+#include "ledger/trb-canonical-json.h"
 #include "ledger/trb-checkpoint.h"
 #include "ledger/trb-ledger-entry.h"
 #include "ledger/trb-merkle-log.h"
@@ -31,6 +32,8 @@
 #include "net/trb-training-set.h"
 #include "store/trb-store.h"
 #include "trb-json.h"
+
+static char *node_json_to_string (JsonNode *node);
 
 #define PROTOCOL_VERSION       1
 #define MAX_JSON_BODY          (64 * 1024)
@@ -451,7 +454,7 @@ task_new_from_json (const char  *json,
 
     json_object_remove_member (pub, "initial_weights");
     json_object_remove_member (pub, "evaluation");
-    task->public_json = json_to_string (copy, FALSE);
+    task->public_json = node_json_to_string (copy);
   }
   return task;
 }
@@ -1258,12 +1261,27 @@ tick_cb (gpointer user_data)
 
 /* ---- HTTP --------------------------------------------------------------------------------- */
 
+/* JSON as the node sends it: numbers in their shortest form that reads back the same (a task's
+ * 0.05 is sent as 0.05, not 0.050000000000000003 as json-glib writes it), in every locale.
+ * That is the canonical form of the ledger, whose only other effect is sorted members. */
+static char *
+node_json_to_string (JsonNode *node)
+{
+  g_autoptr(GError) error = NULL;
+  char *text = trb_canonical_json_serialize (node, NULL, &error);
+
+  /* An integer past 2^53 has no exact JSON number: json-glib writes it as it is. */
+  if (text == NULL)
+    text = json_to_string (node, FALSE);
+  return text;
+}
+
 static void
 reply_json (SoupServerMessage *msg,
             guint              status,
             JsonNode          *node)
 {
-  g_autofree char *text = json_to_string (node, FALSE);
+  g_autofree char *text = node_json_to_string (node);
 
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
                                 "no-store");
