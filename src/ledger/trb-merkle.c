@@ -119,6 +119,64 @@ trb_merkle_root_from_leaves (const guint8 *leaf_hashes,
     root_of_range (leaf_hashes, n_leaves, out);
 }
 
+/**
+ * trb_merkle_frontier_append:
+ * @frontier: a frontier
+ * @leaf_hash: the next leaf's hash
+ *
+ * Adds a leaf: two subtrees of the same size are joined as soon as they are, so the frontier
+ * holds at most one subtree of each power of two, largest first.
+ */
+void
+trb_merkle_frontier_append (TrbMerkleFrontier *frontier,
+                            const guint8       leaf_hash[TRB_MERKLE_HASH_SIZE])
+{
+  g_return_if_fail (frontier != NULL && leaf_hash != NULL);
+  g_return_if_fail (frontier->n < G_N_ELEMENTS (frontier->sizes));
+
+  memcpy (frontier->hashes[frontier->n], leaf_hash, TRB_MERKLE_HASH_SIZE);
+  frontier->sizes[frontier->n] = 1;
+  frontier->n++;
+  frontier->n_leaves++;
+  while (frontier->n >= 2 &&
+         frontier->sizes[frontier->n - 2] == frontier->sizes[frontier->n - 1])
+    {
+      guint top = frontier->n - 1;
+
+      trb_merkle_hash_children (frontier->hashes[top - 1], frontier->hashes[top],
+                                frontier->hashes[top - 1]);
+      frontier->sizes[top - 1] *= 2;
+      frontier->n--;
+    }
+}
+
+/**
+ * trb_merkle_frontier_get_root:
+ * @frontier: a frontier
+ * @out: the root of the tree of the leaves appended so far
+ *
+ * RFC 9162 splits a tree at the largest power of two below its size, so its root is the
+ * subtrees joined from the smallest (rightmost) to the largest.
+ */
+void
+trb_merkle_frontier_get_root (const TrbMerkleFrontier *frontier,
+                              guint8                   out[TRB_MERKLE_HASH_SIZE])
+{
+  guint8 acc[TRB_MERKLE_HASH_SIZE];
+
+  g_return_if_fail (frontier != NULL && out != NULL);
+
+  if (frontier->n == 0)
+    {
+      trb_merkle_empty_root (out);
+      return;
+    }
+  memcpy (acc, frontier->hashes[frontier->n - 1], sizeof acc);
+  for (guint i = frontier->n - 1; i > 0; i--)
+    trb_merkle_hash_children (frontier->hashes[i - 1], acc, acc);
+  memcpy (out, acc, sizeof acc);
+}
+
 static gboolean
 set_bad_proof (GError **error)
 {

@@ -26,6 +26,25 @@ void     trb_merkle_empty_root         (guint8        out[TRB_MERKLE_HASH_SIZE])
 void     trb_merkle_root_from_leaves   (const guint8 *leaf_hashes,
                                         guint64       n_leaves,
                                         guint8        out[TRB_MERKLE_HASH_SIZE]);
+/**
+ * TrbMerkleFrontier:
+ *
+ * The root of a tree built one leaf at a time in memory that grows with log2 of the size, not
+ * the size: the hashes of the perfect subtrees that RFC 9162 splits the tree into. Fill with
+ * zeros (or `TrbMerkleFrontier f = { 0 };`) to start.
+ */
+typedef struct
+{
+  guint8  hashes[64][TRB_MERKLE_HASH_SIZE];
+  guint64 sizes[64];
+  guint   n;
+  guint64 n_leaves;
+} TrbMerkleFrontier;
+
+void     trb_merkle_frontier_append    (TrbMerkleFrontier *frontier,
+                                        const guint8       leaf_hash[TRB_MERKLE_HASH_SIZE]);
+void     trb_merkle_frontier_get_root  (const TrbMerkleFrontier *frontier,
+                                        guint8                   out[TRB_MERKLE_HASH_SIZE]);
 gboolean trb_merkle_root_from_inclusion (guint64      index,
                                         guint64       tree_size,
                                         const guint8  leaf_hash[TRB_MERKLE_HASH_SIZE],

@@ -425,6 +425,36 @@ test_log_rollback (void)
   }
 }
 
+/* The frontier, fed one leaf at a time, gives the root of the whole list at every size. */
+static void
+test_frontier (void)
+{
+  g_autoptr(GByteArray) leaves = g_byte_array_new ();
+  TrbMerkleFrontier frontier = { 0 };
+  guint8 expected[TRB_MERKLE_HASH_SIZE];
+  guint8 root[TRB_MERKLE_HASH_SIZE];
+
+  trb_merkle_frontier_get_root (&frontier, root);
+  trb_merkle_empty_root (expected);
+  g_assert_cmpmem (root, sizeof root, expected, sizeof expected);
+  for (guint i = 0; i < 1100; i++)
+    {
+      guint8 leaf[TRB_MERKLE_HASH_SIZE];
+      char entry[16];
+
+      g_snprintf (entry, sizeof entry, "entry %u", i);
+      trb_merkle_hash_leaf ((const guint8 *) entry, strlen (entry), leaf);
+      g_byte_array_append (leaves, leaf, sizeof leaf);
+      trb_merkle_frontier_append (&frontier, leaf);
+      g_assert_cmpuint (frontier.n_leaves, ==, i + 1);
+      /* One subtree per bit set in the size. */
+      g_assert_cmpuint (frontier.n, ==, __builtin_popcount (i + 1));
+      trb_merkle_root_from_leaves (leaves->data, i + 1, expected);
+      trb_merkle_frontier_get_root (&frontier, root);
+      g_assert_cmpmem (root, sizeof root, expected, sizeof expected);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -432,6 +462,7 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/ledger/merkle/roots", test_roots);
+  g_test_add_func ("/ledger/merkle/frontier", test_frontier);
   g_test_add_func ("/ledger/merkle/inclusion-vectors", test_inclusion_vectors);
   g_test_add_func ("/ledger/merkle/consistency-vectors", test_consistency_vectors);
   g_test_add_func ("/ledger/merkle/log-matches-vectors", test_log_matches_vectors);
