@@ -76,6 +76,78 @@ connect_and_verify (const char      *network_id,
   return g_steal_pointer (&contributor);
 }
 
+/* Every entry of the verified tree is fetched and hashed, and the tree they make must have the
+ * verified checkpoint's root: an entry edited on the node while its stored tree hashes were
+ * left alone is caught here, not only a tree that changed. Memory grows with log2 of the size
+ * (a frontier of subtrees), so `ledger verify` checks a ledger of any size. @entries, when
+ * given, receives each entry parsed (NULL for one that does not parse).
+ *
+ * Returns: the exit status: 0, 1 when the ledger could not be read, 3 when it was tampered
+ *   with */
+static int
+check_every_entry (TrbClient      *client,
+                   TrbContributor *contributor,
+                   guint64         size,
+                   GPtrArray      *entries)
+{
+  TrbMerkleFrontier frontier = { 0 };
+  guint8 root[TRB_MERKLE_HASH_SIZE];
+
+  for (guint64 start = 0; start < size; start += 1000)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(JsonObject) page = NULL;
+      g_autoptr(GError) error = NULL;
+      JsonArray *array;
+
+      trb_client_get_entries_async (client, start, MIN (start + 1000, size), NULL, got_result_cb,
+                                    &result);
+      page = trb_client_json_finish (client, wait_for_result (&result), &error);
+      if (page == NULL)
+        return report_error (error);
+      if (!JSON_NODE_HOLDS_ARRAY (json_object_get_member (page, "entries")) ||
+          json_object_get_int_member_with_default (page, "start", -1) != (gint64) start)
+        {
+          trb_cli_printerr ("%s", _("The network sent an unreadable ledger page."));
+          return 1;
+        }
+      array = json_object_get_array_member (page, "entries");
+      if (json_array_get_length (array) == 0)
+        break;
+      for (guint i = 0; i < json_array_get_length (array) && frontier.n_leaves < size; i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+          const char *text;
+          guint8 leaf[TRB_MERKLE_HASH_SIZE];
+
+          if (!JSON_NODE_HOLDS_VALUE (element) ||
+              json_node_get_value_type (element) != G_TYPE_STRING)
+            {
+              trb_cli_printerr ("%s", _("The network sent an unreadable ledger page."));
+              return 1;
+            }
+          text = json_node_get_string (element);
+          trb_merkle_hash_leaf ((const guint8 *) text, strlen (text), leaf);
+          trb_merkle_frontier_append (&frontier, leaf);
+          if (entries != NULL)
+            g_ptr_array_add (entries, trb_ledger_entry_parse (text, strlen (text), NULL));
+        }
+    }
+  if (frontier.n_leaves != size)
+    {
+      trb_cli_printerr ("%s", _("The network did not send its whole ledger."));
+      return 1;
+    }
+  trb_merkle_frontier_get_root (&frontier, root);
+  if (!trb_contributor_check_root (contributor, size, root))
+    {
+      trb_cli_printerr ("%s", _("The ledger’s entries do not match its verified checkpoint: "
+                                "this network’s ledger has been tampered with."));
+      return 3;
+    }
+  return 0;
+}
+
 static int
 ledger_verify (int    argc,
                char **argv)
@@ -104,8 +176,13 @@ ledger_verify (int    argc,
   contributor = connect_and_verify (network_id, &store, &network, &client, &status);
   if (contributor == NULL)
     return status;
+  status = check_every_entry (client, contributor, trb_contributor_get_verified_size (contributor),
+                              NULL);
+  if (status != 0)
+    return status;
   printf (_("The ledger of “%s” is consistent: checkpoint of %" G_GUINT64_FORMAT " entries "
-            "verified.\n"), network->name, trb_contributor_get_verified_size (contributor));
+            "verified, and every entry matches it.\n"), network->name,
+          trb_contributor_get_verified_size (contributor));
   printf (_("Updates from this wallet in the ledger: %u of %u verified.\n"),
           trb_contributor_count_receipts (contributor, TRUE),
           trb_contributor_count_receipts (contributor, FALSE));
@@ -201,9 +278,7 @@ trb_cli_history (int    argc,
   g_autoptr(TrbContributor) contributor = NULL;
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GByteArray) leaves = g_byte_array_new ();
   g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (g_object_unref);
-  guint8 root[TRB_MERKLE_HASH_SIZE];
   guint64 size;
   int status;
   gint64 points = 0;
@@ -232,59 +307,9 @@ trb_cli_history (int    argc,
       return 0;
     }
 
-  /* Every entry is fetched and the tree rebuilt from them: the root must be the verified
-   * checkpoint's, so every entry shown is exactly what the ledger holds. */
-  for (guint64 start = 0; start < size; start += 1000)
-    {
-      g_autoptr(GAsyncResult) result = NULL;
-      g_autoptr(JsonObject) page = NULL;
-      JsonArray *array;
-
-      trb_client_get_entries_async (client, start, MIN (start + 1000, size), NULL, got_result_cb,
-                                    &result);
-      page = trb_client_json_finish (client, wait_for_result (&result), &error);
-      if (page == NULL)
-        return report_error (error);
-      if (!JSON_NODE_HOLDS_ARRAY (json_object_get_member (page, "entries")) ||
-          json_object_get_int_member_with_default (page, "start", -1) != (gint64) start)
-        {
-          trb_cli_printerr ("%s", _("The network sent an unreadable ledger page."));
-          return 1;
-        }
-      array = json_object_get_array_member (page, "entries");
-      if (json_array_get_length (array) == 0)
-        break;
-      for (guint i = 0; i < json_array_get_length (array) && leaves->len / 32 < size; i++)
-        {
-          const char *text = json_array_get_string_element (array, i);
-          guint8 leaf[TRB_MERKLE_HASH_SIZE];
-          TrbLedgerEntry *entry;
-
-          if (text == NULL)
-            {
-              trb_cli_printerr ("%s", _("The network sent an unreadable ledger page."));
-              return 1;
-            }
-          trb_merkle_hash_leaf ((const guint8 *)text, strlen (text), leaf);
-          g_byte_array_append (leaves, leaf, sizeof leaf);
-          entry = trb_ledger_entry_parse (text, strlen (text), NULL);
-          g_ptr_array_add (entries, entry);
-        }
-    }
-  if (leaves->len / 32 != size)
-    {
-      trb_cli_printerr ("%s", _("The network did not send its whole ledger."));
-      return 1;
-    }
-  trb_merkle_root_from_leaves (leaves->data, size, root);
-  {
-    if (!trb_contributor_check_root (contributor, size, root))
-      {
-        trb_cli_printerr ("%s", _("The ledger’s entries do not match its verified checkpoint: "
-                                  "this network’s ledger has been tampered with."));
-        return 3;
-      }
-  }
+  status = check_every_entry (client, contributor, size, entries);
+  if (status != 0)
+    return status;
 
   printf (_("History of %s in “%s” (%" G_GUINT64_FORMAT " ledger entries, all verified):\n"),
           trb_client_get_address (client), network->name, size);

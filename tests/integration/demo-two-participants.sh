@@ -58,3 +58,30 @@ test "$(grep -c "closed: model" "$work/history")" -eq 3
 test "$(grep -c "your update" "$work/history")" -eq 3
 grep -q "all verified" "$work/history"
 echo "demo: two participants completed three rounds; history verified"
+
+# A node that edits an entry of its ledger and leaves the tree's stored hashes alone: the
+# participant's `ledger verify` hashes every entry it is served and calls it tampering.
+kill "$node_pid"
+wait "$node_pid" 2>/dev/null || true
+/usr/bin/python3 - "$work/node/node.db" <<'PY'
+import re, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+idx, data = next((i, bytes(d)) for i, d in db.execute(
+    "SELECT idx, data FROM ledger_log_entries ORDER BY idx")
+    if b'"type":"reward"' in bytes(d))
+edited = re.sub(rb'"points":\d+', b'"points":999999', data)
+assert edited != data
+db.execute("UPDATE ledger_log_entries SET data = ? WHERE idx = ?", (edited, idx))
+db.commit()
+PY
+port=${url##*:}
+"$build/src/node/tributary-node" serve --data "$work/node" --listen "127.0.0.1:${port%/}" \
+  --url-file "$work/url-again" &
+node_pid=$!
+for _ in $(seq 1 100); do [ -s "$work/url-again" ] && break; sleep 0.1; done
+status=0
+"$build/src/cli/tributary-cli" ledger verify >"$work/verify-edited" 2>&1 || status=$?
+cat "$work/verify-edited"
+test "$status" -eq 3
+grep -q "tampered" "$work/verify-edited"
+echo "demo: an entry edited on the node is caught by ledger verify"
