@@ -42,4 +42,20 @@ trb_json_get_number (JsonObject *object,
   return json_node_get_double (node);
 }
 
+/* How deeply any JSON text read from outside may nest. No document of the protocol, the
+ * ledger, a model spec or a safetensors header nests past 10; json-glib parses recursively,
+ * and a text nested tens of thousands deep overflows the stack of the thread reading it. */
+#define TRB_JSON_MAX_DEPTH 64
+
+gboolean trb_json_check_depth         (const char  *data,
+                                       gsize        length,
+                                       guint        max_depth,
+                                       GError     **error);
+gboolean trb_json_parser_load_bounded (JsonParser  *parser,
+                                       const char  *data,
+                                       gssize       length,
+                                       GError     **error);
+JsonNode *trb_json_from_string_bounded (const char *data,
+                                        GError    **error);
+
 G_END_DECLS

@@ -433,7 +433,7 @@ trb_model_spec_new_from_json (const char  *json,
     return spec_error (error, _("it is too long.")), NULL;
 
   parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, json, length, &local_error))
+  if (!trb_json_parser_load_bounded (parser, json, length, &local_error))
     return spec_error (error, _("it is not valid JSON (%s)."), local_error->message), NULL;
   node = json_parser_get_root (parser);
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))

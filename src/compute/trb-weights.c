@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "compute/trb-philox.h"
+#include "trb-json.h"
 
 G_DEFINE_QUARK (trb-compute-error-quark, trb_compute_error)
 
@@ -493,7 +494,7 @@ trb_weights_new_from_safetensors (GBytes  *bytes,
   data_size = size - 8 - (gsize) header_len;
 
   parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, (const char *) data + 8, (gssize) header_len, NULL))
+  if (!trb_json_parser_load_bounded (parser, (const char *) data + 8, (gssize) header_len, NULL))
     return damaged (error, _("its header is not valid JSON.")), NULL;
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))

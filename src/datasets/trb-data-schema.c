@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include "trb-data-schema.h"
+#include "trb-json.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -268,7 +269,7 @@ trb_data_schema_new_from_json (const char  *json,
     }
 
   parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, json, length, NULL))
+  if (!trb_json_parser_load_bounded (parser, json, length, NULL))
     {
       fail (error, _("its description is not valid JSON"));
       return NULL;

@@ -17,6 +17,7 @@
 
 #include "trb-dataset-item-private.h"
 #include "trb-fingerprint.h"
+#include "trb-json.h"
 
 struct _TrbDatasetRegistry
 {
@@ -174,7 +175,7 @@ item_from_row (TrbDatasetRegistry *self,
     {
       g_autoptr(JsonParser) parser = json_parser_new_immutable ();
 
-      if (json_parser_load_from_data (parser, report_json, -1, NULL))
+      if (trb_json_parser_load_bounded (parser, report_json, -1, NULL))
         report = trb_dataset_report_new_from_json (json_parser_get_root (parser), NULL);
     }
   if (report != NULL || problem != NULL)

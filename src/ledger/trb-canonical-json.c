@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "trb-ledger-error.h"
+#include "trb-json.h"
 
 /* 2^53: integers beyond it are not exactly representable as IEEE doubles, which is what JSON
  * numbers are in RFC 8785. They are refused rather than silently rounded. */
@@ -509,7 +510,7 @@ trb_canonical_json_from_string (const char  *json,
     return NULL;
 
   parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, json, length, &local_error))
+  if (!trb_json_parser_load_bounded (parser, json, length, &local_error))
     {
       g_set_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_INVALID,
                    _("The data is not valid JSON: %s"), local_error->message);

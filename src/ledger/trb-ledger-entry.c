@@ -19,6 +19,7 @@
 
 #include "trb-canonical-json.h"
 #include "trb-ledger-error.h"
+#include "trb-json.h"
 
 #define MAX_SAFE_INTEGER G_GINT64_CONSTANT (9007199254740991)
 
@@ -325,7 +326,7 @@ trb_ledger_entry_parse (const char  *data,
     return NULL;
 
   parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, length, NULL))
+  if (!trb_json_parser_load_bounded (parser, data, length, NULL))
     {
       set_invalid (error, "type");
       return NULL;

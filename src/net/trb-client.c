@@ -364,7 +364,7 @@ finish_response (GTask *task)
       g_autofree char *message = NULL;
       JsonNode *root;
 
-      if (json_parser_load_from_data (parser, (const char *)req->buffer->data, req->buffer->len,
+      if (trb_json_parser_load_bounded (parser, (const char *)req->buffer->data, req->buffer->len,
                                       NULL) &&
           (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root))
         {
@@ -673,7 +673,7 @@ json_done_cb (GObject      *source,
       return;
     }
   parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
+  if (!trb_json_parser_load_bounded (parser, g_bytes_get_data (bytes, NULL),
                                    g_bytes_get_size (bytes), NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
@@ -1152,7 +1152,7 @@ trb_client_parse_event (const char  *text,
   JsonNode *root;
   JsonObject *obj;
 
-  if (length > 64 * 1024 || !json_parser_load_from_data (parser, text, length, NULL) ||
+  if (length > 64 * 1024 || !trb_json_parser_load_bounded (parser, text, length, NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     goto bad;
   obj = json_node_get_object (root);

@@ -387,7 +387,7 @@ task_new_from_json (const char  *json,
                            _("The task file is too large."));
       return NULL;
     }
-  root = json_from_string (json, &local_error);
+  root = trb_json_from_string_bounded (json, &local_error);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, TRB_NODE_ERROR, TRB_NODE_ERROR_INVALID_TASK,
@@ -1481,7 +1481,7 @@ parse_json_body (SoupServerMessage *msg,
 
   if (len == 0)
     return json_object_new ();
-  if (!json_parser_load_from_data (parser, data, len, NULL) ||
+  if (!trb_json_parser_load_bounded (parser, data, len, NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       reply_problem (msg, 400, "bad-request", "The request body is not a JSON object", NULL);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "participant/trb-invite.h"
+#include "trb-json.h"
 
 void
 trb_catalogue_entry_free (TrbCatalogueEntry *entry)
@@ -79,7 +80,7 @@ trb_catalogue_parse (const char  *data,
                            _("The network directory is too large."));
       return NULL;
     }
-  if (!json_parser_load_from_data (parser, data, length, NULL))
+  if (!trb_json_parser_load_bounded (parser, data, length, NULL))
     {
       set_unreadable (error);
       return NULL;

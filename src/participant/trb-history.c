@@ -24,6 +24,7 @@
 #include "ledger/trb-note-verifier.h"
 #include "net/trb-contributor.h"
 #include "net/trb-training-set.h"
+#include "trb-json.h"
 
 static const char * const migration_steps[] = {
   "CREATE TABLE history_networks (origin TEXT PRIMARY KEY, halted INTEGER NOT NULL DEFAULT 0,"
@@ -1659,7 +1660,7 @@ trb_history_evaluate (TrbHistory   *self,
   sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, task, -1, SQLITE_TRANSIENT);
   if (sqlite3_step (stmt) != SQLITE_ROW ||
-      !json_parser_load_from_data (parser, (const char *) sqlite3_column_text (stmt, 0), -1,
+      !trb_json_parser_load_bounded (parser, (const char *) sqlite3_column_text (stmt, 0), -1,
                                    NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
       (model = json_object_get_member (json_node_get_object (root), "model")) == NULL)

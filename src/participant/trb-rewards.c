@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "trb-rewards.h"
+#include "trb-json.h"
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
@@ -107,7 +108,7 @@ trb_reward_policy_from_task (const char       *task_json,
   g_return_val_if_fail (task_json != NULL, FALSE);
   g_return_val_if_fail (policy != NULL, FALSE);
 
-  if (strlen (task_json) > 4 * 1024 * 1024 || !json_parser_load_from_data (parser, task_json, -1,
+  if (strlen (task_json) > 4 * 1024 * 1024 || !trb_json_parser_load_bounded (parser, task_json, -1,
                                                                            NULL))
     {
       g_set_error_literal (error, TRB_REWARDS_ERROR, TRB_REWARDS_ERROR_CSV,
