@@ -466,6 +466,38 @@ parse_entry (const char  *name,
   return TRUE;
 }
 
+/* The members of the outermost object of a JSON text: its colons outside strings and nested
+ * values. Escaped names ("\u0077" is "w") count like any other, which comparing names would
+ * have to decode first. */
+static guint
+count_top_level_members (const char *text,
+                         gsize       length)
+{
+  guint depth = 0, colons = 0;
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      if (in_string)
+        {
+          if (text[i] == '\\')
+            i++;
+          else if (text[i] == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (text[i] == '"')
+        in_string = TRUE;
+      else if (text[i] == '{' || text[i] == '[')
+        depth++;
+      else if ((text[i] == '}' || text[i] == ']') && depth > 0)
+        depth--;
+      else if (text[i] == ':' && depth == 1)
+        colons++;
+    }
+  return colons;
+}
+
 TrbWeights *
 trb_weights_new_from_safetensors (GBytes  *bytes,
                                   GError **error)
@@ -479,6 +511,7 @@ trb_weights_new_from_safetensors (GBytes  *bytes,
   guint64 header_len;
   JsonNode *root;
   JsonObject *obj;
+  gsize metadata_bytes = 0;
 
   g_return_val_if_fail (bytes != NULL, NULL);
 
@@ -502,6 +535,11 @@ trb_weights_new_from_safetensors (GBytes  *bytes,
   obj = json_node_get_object (root);
   if (json_object_get_size (obj) > TRB_WEIGHTS_MAX_TENSORS + 1)
     return damaged (error, _("it holds too many tensors.")), NULL;
+  /* json-glib keeps the last of two members of the same name, so a second "w" could replace
+   * the first one's byte range: the header must name as many members as the object has. */
+  if (count_top_level_members ((const char *) data + 8, (gsize) header_len) !=
+      json_object_get_size (obj))
+    return damaged (error, _("a name appears twice in its header.")), NULL;
 
   self = trb_weights_new ();
   entries = g_array_new (FALSE, TRUE, sizeof (Entry));
@@ -524,8 +562,12 @@ trb_weights_new_from_safetensors (GBytes  *bytes,
           for (GList *k = keys; k; k = k->next)
             {
               JsonNode *v = json_object_get_member (meta, k->data);
-              if (json_node_get_value_type (v) != G_TYPE_STRING)
+
+              if (!JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != G_TYPE_STRING)
                 return damaged (error, _("its metadata is malformed.")), NULL;
+              metadata_bytes += strlen (k->data) + strlen (json_node_get_string (v));
+              if (metadata_bytes > TRB_WEIGHTS_MAX_METADATA)
+                return damaged (error, _("its metadata is unreasonably large.")), NULL;
               trb_weights_set_metadata (self, k->data, json_node_get_string (v));
             }
           continue;

@@ -293,6 +293,20 @@ test_safetensors_malformed (void)
       "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 8);
     g_autoptr(GBytes) notjson = make_file ("{\"a\":", 8);
 
+    /* The same name twice, once escaped: json-glib would keep the last. */
+    g_autoptr(GBytes) twice = make_file (
+      "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+      "\"\\u0077\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8);
+    g_autoptr(GString) big_meta = g_string_new ("{\"__metadata__\":{\"pad\":\"");
+    g_autoptr(GBytes) too_much_metadata = NULL;
+
+    for (int i = 0; i < TRB_WEIGHTS_MAX_METADATA; i++)
+      g_string_append_c (big_meta, 'x');
+    g_string_append (big_meta, "\"},\"a\":{\"dtype\":\"F32\",\"shape\":[1],"
+                               "\"data_offsets\":[0,4]}}");
+    too_much_metadata = make_file (big_meta->str, 4);
+    expect_rejected (twice, "appears twice");
+    expect_rejected (too_much_metadata, "metadata is unreasonably large");
     expect_rejected (overlap, "overlap");
     expect_rejected (gap, "gap");
     expect_rejected (past, "past the end");
