@@ -188,6 +188,20 @@ make_nonce (void)
   return g_strdup (b64);
 }
 
+/* A nonce as make_nonce() writes it: 16 random bytes in unpadded base64url, 22 characters. A
+ * nonce of any other form would let a signer pick values that collide in the replay cache or
+ * fill it with long strings. */
+static gboolean
+nonce_is_valid (const char *nonce)
+{
+  gsize n = 0;
+
+  for (; nonce[n] != '\0'; n++)
+    if (!g_ascii_isalnum (nonce[n]) && nonce[n] != '-' && nonce[n] != '_')
+      return FALSE;
+  return n == TRB_HTTP_SIGNATURE_NONCE_LENGTH;
+}
+
 /**
  * trb_http_signature_prepare:
  * @method: the request method, upper case
@@ -520,9 +534,11 @@ trb_http_signature_verify (const char    *method,
   nonce_str = g_hash_table_lookup (params, "nonce");
   if (keyid == NULL || created_str == NULL || nonce_str == NULL)
     return set_bad (error, _("The request signature lacks its key, time or nonce."));
-  if (alg != NULL && !g_str_equal (alg, "ed25519"))
+  /* alg is required: a verifier that guessed the algorithm from the key could be led to
+   * another one (RFC 9421, section 7.3.6). */
+  if (alg == NULL || !g_str_equal (alg, "ed25519"))
     return set_bad (error, _("The request is signed with an unsupported algorithm."));
-  if (strlen (nonce_str) < 16 || strlen (nonce_str) > 64)
+  if (!nonce_is_valid (nonce_str))
     return set_bad (error, _("The request signature has an unusable nonce."));
   if (!trb_address_to_public_key (keyid, public_key))
     return set_bad (error, _("The request is signed with an unknown kind of key."));

@@ -31,6 +31,9 @@ typedef enum
 
 GQuark    trb_http_signature_error_quark (void);
 
+/* The nonce: 16 random bytes in unpadded base64url. */
+#define TRB_HTTP_SIGNATURE_NONCE_LENGTH 22
+
 char     *trb_address_from_public_key    (const guint8 *public_key);
 gboolean  trb_address_to_public_key      (const char   *address,
                                           guint8       *public_key);

@@ -278,6 +278,65 @@ test_unsigned_and_malformed (void)
     }
 }
 
+/* Correctly signed, but with parameters a verifier must refuse: no alg, and nonces that are
+ * not 22 characters of base64url. */
+static void
+test_required_params (void)
+{
+  static const char * const bad_params[] = {
+    "(\"@method\" \"@target-uri\" \"content-digest\");created=1700000000;"
+    "nonce=\"AAAAAAAAAAAAAAAAAAAAAA\";keyid=\"%s\"",
+    "(\"@method\" \"@target-uri\" \"content-digest\");created=1700000000;"
+    "nonce=\"AAAAAAAAAAAAAAAAAAAAAAAA\";keyid=\"%s\";alg=\"ed25519\"",
+    "(\"@method\" \"@target-uri\" \"content-digest\");created=1700000000;"
+    "nonce=\"AAAAAAAAAAAAAAAAAAAA+/\";keyid=\"%s\";alg=\"ed25519\"",
+    "(\"@method\" \"@target-uri\" \"content-digest\");created=1700000000;"
+    "nonce=\"same-nonce-every-time!\";keyid=\"%s\";alg=\"ed25519\"",
+  };
+  static const char good[] =
+    "(\"@method\" \"@target-uri\" \"content-digest\");created=1700000000;"
+    "nonce=\"AAAAAAAAAAAAAAAAAAAA-_\";keyid=\"%s\";alg=\"ed25519\"";
+  static const char * const names[] = { "@method", "@target-uri", "content-digest" };
+  static const char uri[] = "http://127.0.0.1:8080/v1/participants";
+  guint8 pk[32], sk[64];
+  g_autofree char *address = NULL;
+  g_autofree char *digest = trb_content_digest_sha256 (NULL, 0);
+
+  crypto_sign_keypair (pk, sk);
+  address = trb_address_from_public_key (pk);
+  for (guint i = 0; i < G_N_ELEMENTS (bad_params) + 1; i++)
+    {
+      /* The last one is the good form, to show that the others fail for their parameters. */
+      g_auto(GStrv) parts = g_strsplit (i < G_N_ELEMENTS (bad_params) ? bad_params[i] : good,
+                                        "%s", 2);
+      g_autofree char *params = g_strjoinv (address, parts);
+      const char *values[] = { "POST", uri, digest };
+      g_autofree char *base = trb_http_signature_base (names, values, 3, params);
+      g_autofree char *input = g_strdup_printf ("trb=%s", params);
+      g_autofree char *header = NULL;
+      g_autoptr(GError) error = NULL;
+      guint8 sig[crypto_sign_BYTES];
+      gboolean ok;
+
+      crypto_sign_detached (sig, NULL, (const guint8 *) base, strlen (base), sk);
+      header = trb_http_signature_header (sig);
+      ok = trb_http_signature_verify ("POST", uri, NULL, 0, digest, input, header, 1700000000,
+                                      NULL, NULL, &error);
+      if (i < G_N_ELEMENTS (bad_params))
+        {
+          g_assert_false (ok);
+          g_assert_error (error, TRB_HTTP_SIGNATURE_ERROR,
+                          TRB_HTTP_SIGNATURE_ERROR_BAD_SIGNATURE);
+        }
+      else
+        {
+          g_assert_no_error (error);
+          g_assert_true (ok);
+        }
+    }
+  sodium_memzero (sk, sizeof sk);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -287,6 +346,7 @@ main (int    argc,
 
   g_test_add_func ("/net/http-signature/rfc9421-b26", test_rfc9421_b26);
   g_test_add_func ("/net/http-signature/content-digest", test_content_digest);
+  g_test_add_func ("/net/http-signature/required-params", test_required_params);
   g_test_add_func ("/net/http-signature/address", test_address_round_trip);
   g_test_add_func ("/net/http-signature/sign-verify", test_sign_verify);
   g_test_add_func ("/net/http-signature/unsigned-malformed", test_unsigned_and_malformed);
