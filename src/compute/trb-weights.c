@@ -723,6 +723,30 @@ trb_weights_all_finite (TrbWeights *self)
 }
 
 /**
+ * trb_weights_max_abs:
+ * @self: weights
+ *
+ * Returns: the largest magnitude of any value (NaN compares as nothing: check
+ *   trb_weights_all_finite() first)
+ */
+double
+trb_weights_max_abs (TrbWeights *self)
+{
+  float largest = 0;
+
+  g_return_val_if_fail (TRB_IS_WEIGHTS (self), 0);
+
+  for (guint i = 0; i < self->tensors->len; i++)
+    {
+      Tensor *t = g_ptr_array_index (self->tensors, i);
+
+      for (gsize k = 0; k < t->n_elements; k++)
+        largest = MAX (largest, fabsf (t->data[k]));
+    }
+  return largest;
+}
+
+/**
  * trb_weights_weighted_average:
  * @sets: (array length=n_sets): weight sets with the same layout
  * @weights: (array length=n_sets): non-negative weights, typically sample counts

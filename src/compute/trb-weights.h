@@ -78,6 +78,7 @@ gboolean      trb_weights_same_layout          (TrbWeights    *self,
                                                 TrbWeights    *other,
                                                 GError       **error);
 gboolean      trb_weights_all_finite           (TrbWeights    *self);
+double        trb_weights_max_abs              (TrbWeights    *self);
 
 /* Federated helpers (all in double precision internally) */
 TrbWeights   *trb_weights_weighted_average     (TrbWeights   **sets,

@@ -89,6 +89,7 @@ typedef struct
   double      cap_per_round;
   double      server_momentum;
   double      fraction;
+  double      max_update_value;
   /* The current round. */
   gint64      round;
   RoundState  state;
@@ -442,6 +443,12 @@ task_new_from_json (const char  *json,
                                                        10), 0, 1e9);
   task->fraction = CLAMP (trb_client_task_number (obj, "round_policy", "fraction", 1.0), 0.001,
                           1.0);
+  /* No value of an update may be larger: training steps are small, and a bound keeps the sum
+   * of any number of updates far from overflowing a float. */
+  task->max_update_value = CLAMP (trb_client_task_number (obj, "round_policy",
+                                                          "max_update_value",
+                                                          TRB_NODE_DEFAULT_MAX_UPDATE_VALUE),
+                                  1e-6, G_MAXFLOAT);
   task->server_momentum = CLAMP (trb_client_task_number (obj, "round_policy", "server_momentum",
                                                          0), 0, 0.999);
 
@@ -906,6 +913,7 @@ typedef struct
   double      loss;
   double      accuracy;
   gboolean    evaluated;
+  gboolean    kept_previous;  /* the aggregate was not finite: the model stays as it was */
 } Aggregation;
 
 static void
@@ -936,6 +944,9 @@ aggregate_in_thread (GTask        *gtask,
     {
       g_autofree double *weights = g_new (double, job->deltas->len);
       g_autoptr(TrbWeights) mean = NULL;
+      g_autoptr(TrbWeights) previous = trb_weights_copy (job->params);
+      g_autoptr(TrbWeights) previous_velocity =
+        job->velocity != NULL ? g_object_ref (job->velocity) : NULL;
 
       for (guint u = 0; u < job->deltas->len; u++)
         weights[u] = g_array_index (job->samples, gint64, u);
@@ -966,6 +977,17 @@ aggregate_in_thread (GTask        *gtask,
         {
           g_task_return_error (gtask, g_steal_pointer (&error));
           return;
+        }
+      /* A model that is not finite would refuse every honest update after it and could never
+       * be aggregated again: such an aggregate is never kept. The round closes with the model
+       * it started from, and its round_closed entry says so (metric model_kept = 1). */
+      if (!trb_weights_all_finite (job->params) ||
+          (job->velocity != NULL && !trb_weights_all_finite (job->velocity)))
+        {
+          g_warning ("The aggregate is not finite; the round keeps its previous model");
+          g_set_object (&job->params, previous);
+          g_set_object (&job->velocity, previous_velocity);
+          job->kept_previous = TRUE;
         }
     }
 
@@ -1007,8 +1029,9 @@ finish_aggregation (TrbNode     *self,
   g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(sqlite3_stmt) stmt = NULL;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  const char *metric_names[] = { "eval_accuracy", "eval_loss", "eval_samples" };
-  double metric_values[3];
+  const char *metric_names[4];
+  double metric_values[4];
+  guint n_metrics = 0;
   gsize len = 0;
   char *entry;
 
@@ -1028,9 +1051,21 @@ finish_aggregation (TrbNode     *self,
     }
   g_ptr_array_add (hashes, NULL);
 
-  metric_values[0] = job->evaluated ? job->accuracy : 0;
-  metric_values[1] = job->evaluated ? job->loss : 0;
-  metric_values[2] = task->holdout != NULL ? (double) trb_training_set_get_n_samples (task->holdout) : 0;
+  if (job->evaluated)
+    {
+      metric_names[n_metrics] = "eval_accuracy";
+      metric_values[n_metrics++] = job->accuracy;
+      metric_names[n_metrics] = "eval_loss";
+      metric_values[n_metrics++] = job->loss;
+      metric_names[n_metrics] = "eval_samples";
+      metric_values[n_metrics++] = task->holdout != NULL
+        ? (double) trb_training_set_get_n_samples (task->holdout) : 0;
+    }
+  if (job->kept_previous)
+    {
+      metric_names[n_metrics] = "model_kept";
+      metric_values[n_metrics++] = 1;
+    }
 
   if (!begin (self, &error))
     goto fail;
@@ -1053,8 +1088,8 @@ finish_aggregation (TrbNode     *self,
     goto fail_rollback;
   entry = trb_ledger_entry_build_round_closed (task->id, task->round, hash,
                                                (const char * const *) hashes->pdata,
-                                               metric_names, metric_values,
-                                               job->evaluated ? 3 : 0, now, &len, &error);
+                                               metric_names, metric_values, n_metrics, now,
+                                               &len, &error);
   if (!append_entry (self, entry, len, NULL, &error))
     goto fail_rollback;
   for (guint i = 0; i < participants->len; i++)
@@ -1773,6 +1808,18 @@ handle_upload (TrbNode           *self,
     {
       reply_problem (msg, 422, "non-finite", "The update contains values that are not numbers",
                      NULL);
+      return;
+    }
+  if (trb_weights_max_abs (parsed) > task->max_update_value)
+    {
+      g_autofree char *detail = NULL;
+      char largest[G_ASCII_DTOSTR_BUF_SIZE], bound[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_ascii_formatd (largest, sizeof largest, "%.6g", trb_weights_max_abs (parsed));
+      g_ascii_formatd (bound, sizeof bound, "%.6g", task->max_update_value);
+      detail = g_strdup_printf ("Its largest value is %s; this task accepts at most %s.",
+                                largest, bound);
+      reply_problem (msg, 422, "out-of-range", "The update has values out of range", detail);
       return;
     }
   delta = trb_model_spec_conform_weights (task->spec, parsed, &error);

@@ -15,6 +15,10 @@ G_BEGIN_DECLS
 
 #define TRB_NODE_ERROR (trb_node_error_quark ())
 
+/* The largest magnitude of any value of an update, unless the task's round_policy sets
+ * max_update_value: far beyond what a training step changes, far below what could overflow. */
+#define TRB_NODE_DEFAULT_MAX_UPDATE_VALUE 100.0
+
 typedef enum
 {
   TRB_NODE_ERROR_FAILED,

@@ -801,6 +801,21 @@ test_rejections (void)
       assert_upload_rejected (p, 1, huge, "too-large");
     }
     assert_upload_rejected (p, 1, no_samples, "bad-update");
+    {
+      /* Finite, but past the task's bound (100 by default): 3.4e38 once made the aggregate
+       * infinite. */
+      g_autoptr(TrbWeights) weights = trb_model_spec_init_weights (model, 8);
+      g_autoptr(GBytes) huge_values = NULL;
+
+      trb_weights_get_data (weights, 0)[3] = 3.4e38f;
+      trb_weights_set_metadata (weights, "base_model", base);
+      trb_weights_set_metadata (weights, "samples", "10");
+      trb_weights_set_metadata (weights, "epochs", "1");
+      trb_weights_set_metadata (weights, "dataset_commitment",
+                                "5e1f0e0000000000000000000000000000000000000000000000000000000000");
+      huge_values = trb_weights_to_safetensors (weights);
+      assert_upload_rejected (p, 1, huge_values, "out-of-range");
+    }
 
     /* Idempotent: the same bytes again get the same receipt. */
     first = test_upload (p->client, "fashion-mnist", 1, good, &error);
@@ -1004,6 +1019,54 @@ test_fedavg_with_momentum (void)
   fixture_teardown (&f);
 }
 
+/* A task that lets huge values through (max_update_value 3.4e38) still cannot be wedged: round 1
+ * takes the model to 3e38 in one value, round 2 would take it to infinity, so round 2 keeps the
+ * model it started from, says so in its round_closed entry, and round 3 opens and takes an
+ * honest update. */
+static void
+test_aggregate_never_wedges (void)
+{
+  g_autofree char *task = make_task_with_momentum (1, 1, "0, \"max_update_value\": 3.4e38");
+  g_autoptr(TrbModelSpec) spec = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *after_round_1 = NULL;
+  Fixture f = { 0 };
+  TestParticipant *p;
+
+  fixture_setup (&f, task, NULL, 0);
+  p = f.participants[0];
+  spec = task_spec (p->client);
+  for (gint64 r = 1; r <= 3; r++)
+    {
+      g_autofree char *base = NULL;
+      g_autoptr(TrbWeights) model = current_model (p, &base);
+      g_autoptr(TrbWeights) delta = crafted_delta (spec, 300 + r, base, "10");
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(JsonObject) receipt = NULL;
+
+      if (r == 2)
+        g_assert_cmpstr (base, ==, after_round_1);
+      if (r == 3)
+        {
+          /* Round 2 kept round 1's model. */
+          g_assert_cmpstr (base, ==, after_round_1);
+          g_assert_true (trb_weights_all_finite (model));
+        }
+      if (r < 3)
+        trb_weights_get_data (delta, 0)[0] = 3e38f;
+      bytes = trb_weights_to_safetensors (delta);
+      receipt = test_upload (p->client, "fashion-mnist", r, bytes, &error);
+      g_assert_no_error (error);
+      wait_for_round (p, r + 1, NULL);
+      if (r == 1)
+        {
+          g_autoptr(TrbWeights) next = current_model (p, &after_round_1);
+
+          g_assert_true (trb_weights_all_finite (next));
+        }
+    }
+  fixture_teardown (&f);
+}
 
 /* With fraction 0.5, a round asks only the participants its selection rule picks; the others
  * are refused with not-selected, and the rule is the one clients compute. */
@@ -1238,6 +1301,7 @@ main (int    argc,
   g_test_add_func ("/integration/events", test_events);
   g_test_add_func ("/integration/fedavg-momentum", test_fedavg_with_momentum);
   g_test_add_func ("/integration/fraction", test_fraction);
+  g_test_add_func ("/integration/aggregate-never-wedges", test_aggregate_never_wedges);
   g_test_add_func ("/integration/kill-at-random-moments", test_kill_at_random_moments);
 
   return g_test_run ();
