@@ -1325,16 +1325,15 @@ reply_json (SoupServerMessage *msg,
                                     strlen (text));
 }
 
-static void
-reply_problem (SoupServerMessage *msg,
-               guint              status,
-               const char        *type,
-               const char        *title,
-               const char        *detail)
+/* An RFC 9457 problem document. */
+static char *
+problem_text (guint       status,
+              const char *type,
+              const char *title,
+              const char *detail)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) node = NULL;
-  g_autofree char *text = NULL;
   g_autofree char *uri = g_strconcat (PROBLEM_BASE, type, NULL);
 
   json_builder_begin_object (b);
@@ -1351,13 +1350,64 @@ reply_problem (SoupServerMessage *msg,
     }
   json_builder_end_object (b);
   node = json_builder_get_root (b);
-  text = json_to_string (node, FALSE);
+  return json_to_string (node, FALSE);
+}
+
+static void
+reply_problem (SoupServerMessage *msg,
+               guint              status,
+               const char        *type,
+               const char        *title,
+               const char        *detail)
+{
+  g_autofree char *text = problem_text (status, type, title, detail);
 
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
                                 "no-store");
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "application/problem+json", SOUP_MEMORY_COPY, text,
                                     strlen (text));
+}
+
+static void
+refusal_written_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GIOStream) stream = user_data;
+
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL);
+  g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+}
+
+/* Refuses a request before its body is read, and closes the connection. SoupServer would read
+ * the whole body (and keep it in memory) before sending a reply set here, even a 413: so the
+ * connection is taken from it, the problem written by hand, and nothing more is read. */
+static void
+refuse_and_close (SoupServerMessage *msg,
+                  guint              status,
+                  const char        *type,
+                  const char        *title,
+                  const char        *detail)
+{
+  g_autofree char *text = problem_text (status, type, title, detail);
+  GIOStream *stream = soup_server_message_steal_connection (msg);
+  GString *response = g_string_new (NULL);
+  char *bytes;
+  gsize length;
+
+  g_string_append_printf (response, "HTTP/1.1 %u %s\r\n"
+                          "Content-Type: application/problem+json\r\n"
+                          "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                          "Cache-Control: no-store\r\n"
+                          "Connection: close\r\n\r\n%s",
+                          status, soup_status_get_phrase (status), strlen (text), text);
+  length = response->len;
+  bytes = g_string_free (response, FALSE);
+  /* Kept as long as the stream, which outlives the write. */
+  g_object_set_data_full (G_OBJECT (stream), "trb-refusal", bytes, g_free);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (stream), bytes, length,
+                                   G_PRIORITY_DEFAULT, NULL, refusal_written_cb, stream);
 }
 
 static void
@@ -1392,13 +1442,13 @@ early_handler_cb (SoupServer        *server,
     return;
   if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH)
     {
-      reply_problem (msg, 411, "bad-request", "The request must state its length", NULL);
+      refuse_and_close (msg, 411, "bad-request", "The request must state its length", NULL);
       return;
     }
   length = soup_message_headers_get_content_length (headers);
   if (length < 0 || (guint64) length > body_limit_for_path (path))
-    reply_problem (msg, 413, "too-large", "The request is too large",
-                   "The body is larger than the protocol allows for this request.");
+    refuse_and_close (msg, 413, "too-large", "The request is too large",
+                      "The body is larger than the protocol allows for this request.");
 }
 
 /* Verifies the request signature and the nonce. Replies with a problem and returns NULL when
