@@ -118,7 +118,8 @@ serve (const char *data,
        const char *tls_cert,
        const char *tls_key,
        const char *url_file,
-       int         aggregation_delay)
+       int         aggregation_delay,
+       int         idle_timeout)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TrbNode) node = NULL;
@@ -143,6 +144,8 @@ serve (const char *data,
     return fail (_("the network could not be opened"), error);
   if (aggregation_delay > 0)
     trb_node_set_aggregation_delay (node, aggregation_delay);
+  if (idle_timeout > 0)
+    trb_node_set_connection_timeout (node, idle_timeout);
   if (!trb_node_listen (node, listen, certificate, &url, &error))
     return fail (_("the network could not be served"), error);
 
@@ -172,6 +175,7 @@ run_serve (int    argc,
   g_autofree char *tls_key = NULL;
   g_autofree char *url_file = NULL;
   int aggregation_delay = 0;
+  int idle_timeout = TRB_NODE_CONNECTION_TIMEOUT_S;
   g_autoptr(GOptionContext) context = NULL;
   const GOptionEntry entries[] = {
     { "data", 0, 0, G_OPTION_ARG_FILENAME, &data, N_("Folder that holds the network"),
@@ -183,6 +187,9 @@ run_serve (int    argc,
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, N_("TLS private key (PEM)"), N_("FILE") },
     { "url-file", 0, 0, G_OPTION_ARG_FILENAME, &url_file, N_("Write the URL served to this file"),
       N_("FILE") },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout,
+      N_("Close a connection that waits this many seconds for a request (default 30)"),
+      N_("SECONDS") },
     { "aggregation-delay", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &aggregation_delay,
       N_("Wait this many milliseconds before aggregating (for testing)"), N_("MS") },
     { NULL }
@@ -197,7 +204,8 @@ run_serve (int    argc,
       g_printerr ("tributary-node: %s\n", _("serve needs --data and --listen."));
       return 2;
     }
-  return serve (data, listen, tls_cert, tls_key, url_file, CLAMP (aggregation_delay, 0, 600000));
+  return serve (data, listen, tls_cert, tls_key, url_file, CLAMP (aggregation_delay, 0, 600000),
+                idle_timeout);
 }
 
 static int
@@ -212,6 +220,7 @@ run_demo (int    argc,
    * at most 20 s after it opened, so a reward follows Join within a minute. The app and
    * `build-aux/dev run` both start the demo with these defaults. */
   int duration = 20, min_updates = 1, max_updates = 10, holdout = 2000;
+  int idle_timeout = TRB_NODE_CONNECTION_TIMEOUT_S;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   const GOptionEntry entries[] = {
@@ -230,6 +239,9 @@ run_demo (int    argc,
       N_("N") },
     { "holdout", 0, 0, G_OPTION_ARG_INT, &holdout, N_("Hold-out samples for evaluation"),
       N_("N") },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout,
+      N_("Close a connection that waits this many seconds for a request (default 30)"),
+      N_("SECONDS") },
     { NULL }
   };
 
@@ -289,7 +301,8 @@ run_demo (int    argc,
       }
   }
 
-  return serve (data, listen != NULL ? listen : "127.0.0.1:0", NULL, NULL, url_file, 0);
+  return serve (data, listen != NULL ? listen : "127.0.0.1:0", NULL, NULL, url_file, 0,
+                idle_timeout);
 }
 
 int

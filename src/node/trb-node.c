@@ -118,6 +118,9 @@ struct _TrbNode
   GQueue           events;         /* JsonNode*, oldest first */
   gint64           next_event_seq;
   guint            tick_id;
+  GHashTable      *connections;  /* GSocket → Connection */
+  guint            connection_timeout_s;
+  guint            sweep_id;
   guint            aggregation_delay_ms;
 };
 
@@ -143,6 +146,8 @@ trb_node_dispose (GObject *object)
   TrbNode *self = TRB_NODE (object);
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->sweep_id, g_source_remove);
+  g_clear_pointer (&self->connections, g_hash_table_unref);
   if (self->server != NULL)
     soup_server_disconnect (self->server);
   g_clear_object (&self->server);
@@ -190,6 +195,9 @@ trb_node_init (TrbNode *self)
   self->tasks = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) task_free);
   self->nonces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  self->connections = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref,
+                                             g_free);
+  self->connection_timeout_s = TRB_NODE_CONNECTION_TIMEOUT_S;
   g_queue_init (&self->events);
   self->next_event_seq = 1;
 }
@@ -1427,6 +1435,104 @@ body_limit_for_path (const char *path)
   return MAX_JSON_BODY;
 }
 
+/* SoupServer (3.2) reads the end of a keep-alive connection that the client closed, and then
+ * leaves it open for good, in CLOSE-WAIT; a client that opens a connection and sends nothing, or
+ * sends a request a byte at a time, holds one as long as it likes. So the node keeps its own
+ * account: a connection waiting for (the rest of) a request longer than the idle timeout is
+ * closed by a sweep once a second. A connection whose request is being handled is left alone. */
+typedef struct
+{
+  gint64   since;    /* when it started waiting for a request */
+  gboolean waiting;
+} Connection;
+
+static void
+request_started_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    TrbNode           *self)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+  Connection *conn;
+
+  if (socket == NULL)
+    return;
+  conn = g_hash_table_lookup (self->connections, socket);
+  if (conn == NULL)
+    {
+      conn = g_new0 (Connection, 1);
+      g_hash_table_insert (self->connections, g_object_ref (socket), conn);
+    }
+  conn->waiting = TRUE;
+  conn->since = g_get_monotonic_time ();
+}
+
+static void
+request_read_cb (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 TrbNode           *self)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+  Connection *conn = socket != NULL ? g_hash_table_lookup (self->connections, socket) : NULL;
+
+  if (conn != NULL)
+    conn->waiting = FALSE;
+}
+
+/* Answered (or given up): the connection waits for its next request from now. */
+static void
+request_finished_cb (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     TrbNode           *self)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+  Connection *conn = socket != NULL ? g_hash_table_lookup (self->connections, socket) : NULL;
+
+  if (conn != NULL)
+    {
+      conn->waiting = TRUE;
+      conn->since = g_get_monotonic_time ();
+    }
+}
+
+static gboolean
+sweep_connections_cb (gpointer user_data)
+{
+  TrbNode *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  GSocket *socket;
+  Connection *conn;
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &socket, (gpointer *) &conn))
+    {
+      if (g_socket_is_closed (socket))
+        g_hash_table_iter_remove (&iter);
+      else if (conn->waiting &&
+               now - conn->since > (gint64) self->connection_timeout_s * G_USEC_PER_SEC)
+        {
+          g_socket_close (socket, NULL);
+          g_hash_table_iter_remove (&iter);
+        }
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * trb_node_set_connection_timeout:
+ * @self: a node
+ * @seconds: how long a connection may wait for the next request, or for the rest of one
+ *
+ * Connections idle for longer are closed (default %TRB_NODE_CONNECTION_TIMEOUT_S).
+ */
+void
+trb_node_set_connection_timeout (TrbNode *self,
+                                 guint    seconds)
+{
+  g_return_if_fail (TRB_IS_NODE (self));
+  self->connection_timeout_s = CLAMP (seconds, 1, 3600);
+}
+
 /* Runs after the headers arrive and before the body is read: refuses oversized bodies early. */
 static void
 early_handler_cb (SoupServer        *server,
@@ -2409,6 +2515,9 @@ websocket_upgraded_cb (SoupServerMessage *msg,
 
   if (soup_server_message_get_status (msg) != SOUP_STATUS_SWITCHING_PROTOCOLS)
     return;
+  /* The WebSocket keeps itself alive with pings: not a connection waiting for a request. */
+  if (soup_server_message_get_socket (msg) != NULL)
+    g_hash_table_remove (self->connections, soup_server_message_get_socket (msg));
   stream = soup_server_message_steal_connection (msg);
   ws = soup_websocket_connection_new (stream, soup_server_message_get_uri (msg),
                                       SOUP_WEBSOCKET_CONNECTION_SERVER,
@@ -2483,6 +2592,11 @@ trb_node_listen (TrbNode          *self,
 
   self->server = soup_server_new ("server-header", "tributary-node/" PACKAGE_VERSION,
                                   "tls-certificate", certificate, NULL);
+  g_signal_connect (self->server, "request-started", G_CALLBACK (request_started_cb), self);
+  g_signal_connect (self->server, "request-read", G_CALLBACK (request_read_cb), self);
+  g_signal_connect (self->server, "request-finished", G_CALLBACK (request_finished_cb), self);
+  g_signal_connect (self->server, "request-aborted", G_CALLBACK (request_finished_cb), self);
+  self->sweep_id = g_timeout_add_seconds (1, sweep_connections_cb, self);
   soup_server_add_early_handler (self->server, "/v1", early_handler_cb, self, NULL);
   soup_server_add_handler (self->server, "/v1", handle_request_cb, self, NULL);
   soup_server_add_handler (self->server, NULL, handle_request_cb, self, NULL);

@@ -19,6 +19,9 @@ G_BEGIN_DECLS
  * max_update_value: far beyond what a training step changes, far below what could overflow. */
 #define TRB_NODE_DEFAULT_MAX_UPDATE_VALUE 100.0
 
+/* How long a connection may wait for the next bytes of a request, or for the next request. */
+#define TRB_NODE_CONNECTION_TIMEOUT_S 30
+
 typedef enum
 {
   TRB_NODE_ERROR_FAILED,
@@ -39,6 +42,8 @@ gboolean  trb_node_init_data            (const char   *data_dir,
                                          GError      **error);
 TrbNode  *trb_node_open                 (const char   *data_dir,
                                          GError      **error);
+void      trb_node_set_connection_timeout (TrbNode    *self,
+                                           guint       seconds);
 void      trb_node_set_aggregation_delay (TrbNode     *self,
                                           guint        delay_ms);
 gboolean  trb_node_listen               (TrbNode      *self,

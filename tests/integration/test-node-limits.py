@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Bodies the node refuses are never read. A POST that declares 1 GiB, or that is chunked, is
 answered at once (413, 411) and its connection closed, while the sender is still sending; the
-node's memory does not grow with what was sent, and it goes on serving others. Usage:
+node's memory does not grow with what was sent, and it goes on serving others. And connections
+are released: keep-alive connections the clients closed, connections that never send a request
+and one that sends half a request are all closed after the idle timeout. Usage:
 test-node-limits.py BUILD_ROOT"""
 
 import os
@@ -10,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import http.client
 import time
 import urllib.request
 
@@ -47,7 +50,8 @@ def main():
     work = tempfile.mkdtemp(prefix="trb-limits-")
     url_file = os.path.join(work, "url")
     node = subprocess.Popen([os.path.join(build, "src", "node", "tributary-node"), "demo",
-                             "--data", os.path.join(work, "node"), "--url-file", url_file])
+                             "--data", os.path.join(work, "node"), "--url-file", url_file,
+                             "--idle-timeout", "2"])
     try:
         deadline = time.monotonic() + 60
         while not (os.path.exists(url_file) and os.path.getsize(url_file) > 0):
@@ -78,6 +82,30 @@ def main():
         with urllib.request.urlopen(url + "/v1/network", timeout=10) as r:
             assert r.status == 200
         assert node.poll() is None, "the node ended"
+
+        # Descriptors: 200 keep-alive connections closed by their clients, 20 that never send a
+        # request, and one that stops halfway through its request line.
+        time.sleep(3)
+        idle_fds = len(os.listdir(f"/proc/{node.pid}/fd"))
+        for _ in range(200):
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            c.request("GET", "/v1/network")
+            c.getresponse().read()
+            c.close()
+        silent = [socket.create_connection(("127.0.0.1", port)) for _ in range(20)]
+        half = socket.create_connection(("127.0.0.1", port))
+        half.sendall(b"GET /v1/netw")
+        time.sleep(0.5)
+        busy_fds = len(os.listdir(f"/proc/{node.pid}/fd"))
+        time.sleep(4)
+        after_fds = len(os.listdir(f"/proc/{node.pid}/fd"))
+        print(f"descriptors: {idle_fds} idle, {busy_fds} with the connections open, "
+              f"{after_fds} after the 2 s idle timeout")
+        assert after_fds <= idle_fds, (idle_fds, after_fds)
+        for s in silent + [half]:
+            s.close()
+        with urllib.request.urlopen(url + "/v1/network", timeout=10) as r:
+            assert r.status == 200
     finally:
         node.terminate()
         node.wait(timeout=30)
