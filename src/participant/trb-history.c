@@ -24,6 +24,7 @@
 #include "ledger/trb-note-verifier.h"
 #include "net/trb-contributor.h"
 #include "net/trb-training-set.h"
+#include "participant/trb-history-item.h"
 #include "trb-json.h"
 
 static const char * const migration_steps[] = {
@@ -41,6 +42,10 @@ static const char * const migration_steps[] = {
   "  cosigners INTEGER NOT NULL, PRIMARY KEY (origin, size));"
   "CREATE TABLE history_datasets (origin TEXT NOT NULL, update_hash TEXT NOT NULL,"
   "  dataset TEXT NOT NULL, PRIMARY KEY (origin, update_hash));",
+  /* Results of "Evaluate on My Data", kept until the person removes them. */
+  "CREATE TABLE history_evaluations (origin TEXT NOT NULL, task TEXT NOT NULL,"
+  "  model TEXT NOT NULL, dataset TEXT NOT NULL, accuracy REAL NOT NULL, time INTEGER NOT NULL,"
+  "  PRIMARY KEY (origin, model, dataset));",
 };
 
 struct _TrbHistory
@@ -1375,6 +1380,238 @@ trb_history_list_versions (TrbHistory *self,
     }
   (void) network;
   return versions;
+}
+
+void
+trb_evaluation_result_free (TrbEvaluationResult *result)
+{
+  if (result == NULL)
+    return;
+  g_free (result->origin);
+  g_free (result->task);
+  g_free (result->model);
+  g_free (result->dataset);
+  g_free (result);
+}
+
+static char *
+version_fingerprint (const TrbModelVersion *v)
+{
+  return g_strdup_printf ("%s|%s|%u|%d|%.17g|%" G_GINT64_FORMAT "|%d|%" G_GUINT64_FORMAT
+                          "|%u|%u|%u|%s|%s", v->model, v->parent ? v->parent : "",
+                          v->n_contributions, v->has_accuracy, v->accuracy, v->time, v->verified,
+                          v->checkpoint_size, v->n_earlier_checkpoints, v->n_cosigners,
+                          v->n_mine, v->my_datasets ? v->my_datasets : "",
+                          v->problem ? v->problem : "");
+}
+
+/**
+ * trb_history_list_version_items:
+ * @self: the history
+ * @origin: a network
+ * @task: a task of it
+ *
+ * The model versions of a task, newest first, each followed by the results of evaluating it
+ * on this computer's data, as items for trb_history_item_update_store(): a version's data is
+ * a #TrbModelVersion, an evaluation's a #TrbEvaluationResult.
+ *
+ * Returns: (transfer container) (element-type TrbHistoryItem): the items
+ */
+GPtrArray *
+trb_history_list_version_items (TrbHistory *self,
+                                const char *origin,
+                                const char *task)
+{
+  GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) versions = NULL;
+
+  g_return_val_if_fail (TRB_IS_HISTORY (self), items);
+  g_return_val_if_fail (origin != NULL && task != NULL, items);
+
+  versions = trb_history_list_versions (self, origin, task);
+  for (guint i = versions->len; i > 0; i--)
+    {
+      TrbModelVersion *v = g_ptr_array_steal_index (versions, i - 1);
+      g_autoptr(GPtrArray) results = trb_history_list_evaluations (self, origin, v->model);
+      g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT "/%" G_GUINT64_FORMAT,
+                                              v->round, v->leaf_index);
+      g_autofree char *fingerprint = version_fingerprint (v);
+      g_autofree char *model = g_strdup (v->model);
+
+      g_ptr_array_add (items, trb_history_item_new (TRB_HISTORY_ITEM_VERSION, key, fingerprint,
+                                                    v, (GDestroyNotify) trb_model_version_free));
+      while (results->len > 0)
+        {
+          TrbEvaluationResult *result = g_ptr_array_steal_index (results, 0);
+          g_autofree char *result_key = g_strdup_printf ("%s/evaluation/%s", key,
+                                                         result->dataset);
+          g_autofree char *result_fingerprint = g_strdup_printf ("%.17g|%" G_GINT64_FORMAT,
+                                                                 result->accuracy,
+                                                                 result->time);
+
+          g_ptr_array_add (items, trb_history_item_new (TRB_HISTORY_ITEM_EVALUATION, result_key,
+                                                        result_fingerprint, result,
+                                                        (GDestroyNotify)
+                                                        trb_evaluation_result_free));
+        }
+    }
+  return items;
+}
+
+/**
+ * trb_history_list_reward_items:
+ * @self: the history
+ *
+ * The reward entries of every network, newest first, as items for
+ * trb_history_item_update_store(); each item's data is a #TrbRewardRecord.
+ *
+ * Returns: (transfer container) (element-type TrbHistoryItem): the items
+ */
+GPtrArray *
+trb_history_list_reward_items (TrbHistory *self)
+{
+  GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) records = NULL;
+
+  g_return_val_if_fail (TRB_IS_HISTORY (self), items);
+
+  records = trb_history_list_rewards (self, NULL);
+  for (guint i = records->len; i > 0; i--)
+    {
+      TrbRewardRecord *r = g_ptr_array_index (records, i - 1);
+      g_autofree char *key = g_strdup_printf ("%s/%" G_GUINT64_FORMAT, r->origin, r->leaf_index);
+      g_autofree char *fingerprint = g_strdup_printf ("%s|%s|%s|%" G_GINT64_FORMAT "|%"
+                                                      G_GINT64_FORMAT "|%" G_GINT64_FORMAT
+                                                      "|%d|%s", r->network ? r->network : "",
+                                                      r->task ? r->task : "",
+                                                      r->wallet ? r->wallet : "", r->round,
+                                                      r->points, r->time, r->verified,
+                                                      r->problem ? r->problem : "");
+
+      g_ptr_array_add (items, trb_history_item_new (TRB_HISTORY_ITEM_REWARD, key, fingerprint,
+                                                    trb_reward_record_copy (r),
+                                                    (GDestroyNotify) trb_reward_record_free));
+    }
+  return items;
+}
+
+/* ---- evaluation results ------------------------------------------------------------------- */
+
+/**
+ * trb_history_save_evaluation:
+ * @self: the history
+ * @origin: the network
+ * @task: the task of the model version
+ * @model: the model version's hash
+ * @dataset: the name of the data it was evaluated on, as the person knows it
+ * @accuracy: the share of samples classified right, 0…1
+ * @error: return location for an error
+ *
+ * Keeps the result of evaluating a model version on local data, replacing an earlier result
+ * for the same version and data, until trb_history_remove_evaluation().
+ *
+ * Returns: %TRUE when stored
+ */
+gboolean
+trb_history_save_evaluation (TrbHistory  *self,
+                             const char  *origin,
+                             const char  *task,
+                             const char  *model,
+                             const char  *dataset,
+                             double       accuracy,
+                             GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (TRB_IS_HISTORY (self), FALSE);
+  g_return_val_if_fail (origin != NULL && task != NULL && model != NULL && dataset != NULL,
+                        FALSE);
+
+  stmt = prepare (self, "INSERT OR REPLACE INTO history_evaluations (origin, task, model, "
+                        "dataset, accuracy, time) VALUES (?, ?, ?, ?, ?, ?)");
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, task, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, model, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 4, dataset, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_double (stmt, 5, CLAMP (accuracy, 0, 1));
+  sqlite3_bind_int64 (stmt, 6, g_get_real_time () / G_USEC_PER_SEC);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return trb_store_set_error_from_db (self->store, error);
+  return TRUE;
+}
+
+/**
+ * trb_history_list_evaluations:
+ * @self: the history
+ * @origin: the network
+ * @model: (nullable): a model version's hash, or %NULL for all of the network's
+ *
+ * Returns: (transfer container) (element-type TrbEvaluationResult): the results kept, oldest
+ *   first
+ */
+GPtrArray *
+trb_history_list_evaluations (TrbHistory *self,
+                              const char *origin,
+                              const char *model)
+{
+  GPtrArray *results = g_ptr_array_new_with_free_func ((GDestroyNotify)
+                                                       trb_evaluation_result_free);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (TRB_IS_HISTORY (self), results);
+  g_return_val_if_fail (origin != NULL, results);
+
+  stmt = prepare (self, "SELECT task, model, dataset, accuracy, time FROM history_evaluations "
+                        "WHERE origin = ?1 AND (?2 IS NULL OR model = ?2) ORDER BY time, dataset");
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, model, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      TrbEvaluationResult *result = g_new0 (TrbEvaluationResult, 1);
+
+      result->origin = g_strdup (origin);
+      result->task = column_dup (stmt, 0);
+      result->model = column_dup (stmt, 1);
+      result->dataset = column_dup (stmt, 2);
+      result->accuracy = sqlite3_column_double (stmt, 3);
+      result->time = sqlite3_column_int64 (stmt, 4);
+      g_ptr_array_add (results, result);
+    }
+  return results;
+}
+
+/**
+ * trb_history_remove_evaluation:
+ * @self: the history
+ * @origin: the network
+ * @model: the model version's hash
+ * @dataset: the data's name
+ * @error: return location for an error
+ *
+ * Forgets a result kept by trb_history_save_evaluation().
+ *
+ * Returns: %TRUE when done
+ */
+gboolean
+trb_history_remove_evaluation (TrbHistory  *self,
+                               const char  *origin,
+                               const char  *model,
+                               const char  *dataset,
+                               GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (TRB_IS_HISTORY (self), FALSE);
+  g_return_val_if_fail (origin != NULL && model != NULL && dataset != NULL, FALSE);
+
+  stmt = prepare (self, "DELETE FROM history_evaluations WHERE origin = ? AND model = ? AND "
+                        "dataset = ?");
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, model, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, dataset, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return trb_store_set_error_from_db (self->store, error);
+  return TRUE;
 }
 
 /* ---- alerts ------------------------------------------------------------------------------- */

@@ -106,9 +106,28 @@ typedef struct
 
 void trb_model_version_free (TrbModelVersion *version);
 
+/**
+ * TrbEvaluationResult:
+ *
+ * How well a model version did on data of this computer, as the person asked with "Evaluate on
+ * My Data"; kept in the store until they remove it.
+ */
+typedef struct
+{
+  char   *origin;
+  char   *task;
+  char   *model;
+  char   *dataset;
+  double  accuracy;
+  gint64  time;
+} TrbEvaluationResult;
+
+void trb_evaluation_result_free (TrbEvaluationResult *result);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrbRewardTotal, trb_reward_total_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrbRoundReconciliation, trb_round_reconciliation_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrbModelVersion, trb_model_version_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrbEvaluationResult, trb_evaluation_result_free)
 
 #define TRB_TYPE_HISTORY (trb_history_get_type ())
 
@@ -153,6 +172,26 @@ GPtrArray  *trb_history_reconcile         (TrbHistory       *self,
 GPtrArray  *trb_history_list_versions     (TrbHistory       *self,
                                            const char       *origin,
                                            const char       *task);
+GPtrArray  *trb_history_list_version_items (TrbHistory    *self,
+                                           const char       *origin,
+                                           const char       *task);
+GPtrArray  *trb_history_list_reward_items (TrbHistory       *self);
+
+gboolean    trb_history_save_evaluation   (TrbHistory       *self,
+                                           const char       *origin,
+                                           const char       *task,
+                                           const char       *model,
+                                           const char       *dataset,
+                                           double            accuracy,
+                                           GError          **error);
+GPtrArray  *trb_history_list_evaluations  (TrbHistory       *self,
+                                           const char       *origin,
+                                           const char       *model);
+gboolean    trb_history_remove_evaluation (TrbHistory       *self,
+                                           const char       *origin,
+                                           const char       *model,
+                                           const char       *dataset,
+                                           GError          **error);
 
 gboolean    trb_history_is_halted         (TrbHistory       *self,
                                            const char       *origin);

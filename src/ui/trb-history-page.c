@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "participant/trb-history-item.h"
 #include "participant/trb-history.h"
 #include "participant/trb-participation-manager.h"
 #include "participant/trb-rewards.h"
@@ -33,24 +34,31 @@ struct _TrbHistoryPage
   GtkBox           *target;
   char             *section;
 
+  /* Built once; a refresh touches only what changed in them. */
+  GtkBox           *alerts_box;
+  GtkStack         *sections;
+  GtkBox           *summary_box;
+  GtkBox           *reconcile_box;
+  GtkWidget        *entries_group;
+  GtkBox           *provenance_box;
+  GListStore       *rewards;      /* TrbHistoryItem: reward entries, newest first */
+  GHashTable       *groups;       /* "origin\ntask" → VersionGroup */
+  char             *alerts_shown;
+  char             *summary_shown;
+
   TrbHistory       *history;
   GSettings        *settings;
   GCancellable     *cancellable;
   GHashTable       *notified;
   TrbRewardsPeriod  period;
   guint             syncing;      /* networks being brought up to date */
-  guint             sync_source;  /* while shown: bring them up to date again now and then */
+  gboolean          events_connected;
+  guint             sync_source;  /* while shown: a rare sync besides the participation's events */
 };
 
 G_DEFINE_FINAL_TYPE (TrbHistoryPage, trb_history_page, ADW_TYPE_BIN)
 
 static void refresh (TrbHistoryPage *self);
-
-static char *
-short_hash (const char *hash)
-{
-  return hash != NULL ? g_strdup_printf ("%.10s…", hash) : g_strdup (_("none"));
-}
 
 static char *
 format_time (gint64      time,
@@ -71,15 +79,25 @@ points_text (gint64 points)
 }
 
 static void
-clear_content (TrbHistoryPage *self)
+clear_box (TrbHistoryPage *self,
+           GtkBox         *box)
 {
   GtkWidget *child;
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->content_box))) != NULL)
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (box))) != NULL)
     {
       g_signal_handlers_disconnect_by_data (child, self);
-      gtk_box_remove (self->content_box, child);
+      gtk_box_remove (box, child);
     }
+}
+
+/* A date and time as people read them, in their language: “7 December, 14:05”. */
+static char *
+format_when (gint64 time)
+{
+  /* Translators: a date and time, for example “7 December, 14:05”; see the strftime() style
+   * codes of g_date_time_format(). */
+  return format_time (time, _("%-d %B, %H:%M"));
 }
 
 static GtkWidget *
@@ -265,7 +283,7 @@ add_alerts (TrbHistoryPage *self)
       gtk_box_append (GTK_BOX (box), heading);
       gtk_box_append (GTK_BOX (box), body);
       gtk_box_append (GTK_BOX (box), buttons);
-      gtk_box_append (self->content_box, box);
+      gtk_box_append (self->alerts_box, box);
       notify_alert (self, halted[i], name);
     }
 }
@@ -404,54 +422,53 @@ add_rewards (TrbHistoryPage *self,
   gtk_box_append (self->target, frame);
 }
 
-static void
-add_entries (TrbHistoryPage *self,
-             GPtrArray      *records)
+static GtkWidget *
+create_reward_row (gpointer item,
+                   gpointer user_data)
 {
-  GtkWidget *group = adw_preferences_group_new ();
+  TrbRewardRecord *r = trb_history_item_get_data (item);
+  GtkWidget *row = adw_action_row_new ();
+  g_autofree char *title = NULL;
+  g_autofree char *round = g_strdup_printf ("%" G_GINT64_FORMAT, r->round);
+  g_autofree char *when = format_when (r->time);
+  g_autofree char *subtitle = NULL;
+  g_autofree char *points = points_text (r->points);
+  g_autofree char *entry = NULL;
+  GtkWidget *icon;
 
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Reward Entries"));
-  for (guint i = records->len; i > 0; i--)
+  /* Translators: the first %s is the round's number, the second the task's name. */
+  title = g_strdup_printf (_("Round %s of “%s”"), round, r->task);
+  if (r->verified)
+    subtitle = g_strdup_printf (_("%s · %s · verified in the ledger"), r->network, when);
+  else
+    subtitle = g_strdup_printf ("%s · %s\n%s", r->network, when, r->problem);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                             suffix_label (points, r->verified ? NULL : "dim-label"));
+  if (r->verified)
     {
-      TrbRewardRecord *r = g_ptr_array_index (records, i - 1);
-      GtkWidget *row = adw_action_row_new ();
-      g_autofree char *title = g_strdup_printf (_("Round %" G_GINT64_FORMAT " of “%s”"),
-                                                r->round, r->task);
-      g_autofree char *when = format_time (r->time, "%x %H:%M");
-      g_autofree char *subtitle = NULL;
-      g_autofree char *points = points_text (r->points);
-      GtkWidget *icon;
+      g_autofree char *index = g_strdup_printf ("%" G_GUINT64_FORMAT, r->leaf_index);
 
-      if (r->verified)
-        subtitle = g_strdup_printf (_("%s · %s · entry %" G_GUINT64_FORMAT " verified in the "
-                                      "ledger"), r->network, when, r->leaf_index);
-      else
-        subtitle = g_strdup_printf ("%s · %s\n%s", r->network, when, r->problem);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-      adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                 suffix_label (points, r->verified ? NULL : "dim-label"));
-      if (r->verified)
-        {
-          icon = gtk_image_new_from_icon_name ("emblem-ok-symbolic");
-          gtk_widget_add_css_class (icon, "success");
-          gtk_widget_set_tooltip_text (icon, _("Verified"));
-          gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                          _("Verified"), -1);
-          adw_action_row_add_suffix (ADW_ACTION_ROW (row), icon);
-        }
-      else
-        {
-          icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
-          gtk_widget_add_css_class (icon, "error");
-          adw_action_row_add_suffix (ADW_ACTION_ROW (row), suffix_label (_("Not verified"),
-                                                                         "error"));
-          adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
-        }
-      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+      /* The proof's detail, one hover away rather than in the row. */
+      entry = g_strdup_printf (_("Verified: entry %s of the network’s ledger"), index);
+      icon = gtk_image_new_from_icon_name ("emblem-ok-symbolic");
+      gtk_widget_add_css_class (icon, "success");
+      gtk_widget_set_tooltip_text (icon, entry);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("Verified"), -1);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), icon);
     }
-  gtk_box_append (self->target, group);
+  else
+    {
+      icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
+      gtk_widget_add_css_class (icon, "error");
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), suffix_label (_("Not verified"),
+                                                                     "error"));
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+    }
+  return row;
 }
 
 static void
@@ -497,11 +514,38 @@ add_reconciliation (TrbHistoryPage *self)
 
 /* ---- provenance --------------------------------------------------------------------------- */
 
+/* The model versions of one task: a chart and a list bound to a store of items. */
 typedef struct
 {
   TrbHistoryPage *self;
-  AdwActionRow   *row;
+  char           *origin;
+  char           *task;
+  GListStore     *store;
+  GtkWidget      *group;
+  GtkWidget      *chart;
+} VersionGroup;
+
+static void
+version_group_free (VersionGroup *group)
+{
+  if (group->store != NULL)
+    g_signal_handlers_disconnect_by_data (group->store, group);
+  g_clear_object (&group->store);
+  g_free (group->origin);
+  g_free (group->task);
+  g_free (group);
+}
+
+typedef struct
+{
+  TrbHistoryPage *self;
+  GtkWidget      *row;
   GFile          *file;
+  char           *origin;
+  char           *task;
+  char           *model;
+  char           *dataset;
+  char           *subtitle;
 } BenefitOp;
 
 static void
@@ -510,29 +554,41 @@ benefit_op_free (BenefitOp *op)
   g_clear_object (&op->self);
   g_clear_object (&op->row);
   g_clear_object (&op->file);
+  g_free (op->origin);
+  g_free (op->task);
+  g_free (op->model);
+  g_free (op->dataset);
+  g_free (op->subtitle);
   g_free (op);
 }
 
+/* Says on the version's row what is under way; benefit_op_end() puts the row back. */
 static void
-append_to_subtitle (AdwActionRow *row,
-                    const char   *line)
+benefit_op_begin (BenefitOp  *op,
+                  const char *line)
 {
-  g_autofree char *text = g_strdup_printf ("%s\n%s", adw_action_row_get_subtitle (row), line);
-
-  adw_action_row_set_subtitle (row, text);
+  op->subtitle = g_strdup (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (op->row)));
+  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (op->row), line);
 }
 
-/* Replaces the last line, which said what was under way, with how it ended. */
 static void
-end_subtitle_line (AdwActionRow *row,
-                   const char   *line)
+benefit_op_end (BenefitOp *op)
 {
-  const char *subtitle = adw_action_row_get_subtitle (row);
-  const char *last = strrchr (subtitle, '\n');
-  g_autofree char *head = last != NULL ? g_strndup (subtitle, last - subtitle) : NULL;
-  g_autofree char *text = head != NULL ? g_strdup_printf ("%s\n%s", head, line) : g_strdup (line);
+  if (op->subtitle != NULL)
+    adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (op->row), op->subtitle);
+}
 
-  adw_action_row_set_subtitle (row, text);
+static void
+show_toast (TrbHistoryPage *self,
+            const char     *title)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  AdwToast *toast;
+
+  if (!TRB_IS_WINDOW (root))
+    return;
+  toast = adw_toast_new (title);
+  trb_window_add_toast (TRB_WINDOW (root), toast);
 }
 
 static void
@@ -543,10 +599,12 @@ model_saved_cb (GObject      *source,
   BenefitOp *op = user_data;
   g_autoptr(GError) error = NULL;
 
+  benefit_op_end (op);
   if (g_file_replace_contents_finish (G_FILE (source), result, NULL, &error))
-    append_to_subtitle (op->row, _("Saved on this computer"));
-  else
-    append_to_subtitle (op->row, error->message);
+    show_toast (op->self, _("Model version saved"));
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    trb_window_report_problem (GTK_WIDGET (op->self), _("The model version could not be saved"),
+                               error);
   benefit_op_free (op);
 }
 
@@ -562,7 +620,10 @@ model_downloaded_cb (GObject      *source,
 
   if (blob == NULL)
     {
-      append_to_subtitle (op->row, error->message);
+      benefit_op_end (op);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        trb_window_report_problem (GTK_WIDGET (op->self),
+                                   _("The model version could not be downloaded"), error);
       benefit_op_free (op);
       return;
     }
@@ -580,27 +641,29 @@ evaluated_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   double accuracy = trb_history_evaluate_finish (TRB_HISTORY (source), result, &error);
 
-  if (accuracy >= 0)
-    {
-      g_autofree char *line = g_strdup_printf (_("On your data: accuracy %.1f %%"),
-                                               accuracy * 100);
-
-      end_subtitle_line (op->row, line);
-    }
-  else
-    end_subtitle_line (op->row, error->message);
+  benefit_op_end (op);
+  /* The result is kept in the store and shown from there, so that it stays until the person
+   * removes it, across syncs and restarts. */
+  if (accuracy >= 0 && op->self->history != NULL &&
+      trb_history_save_evaluation (op->self->history, op->origin, op->task, op->model,
+                                   op->dataset, accuracy, &error))
+    refresh (op->self);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    trb_window_report_problem (GTK_WIDGET (op->self),
+                               _("The model version could not be evaluated"), error);
   benefit_op_free (op);
 }
 
 static void
 start_evaluation (BenefitOp  *op,
-                  GObject    *button,
-                  const char *path)
+                  const char *path,
+                  const char *dataset)
 {
-  append_to_subtitle (op->row, _("Evaluating on your data…"));
-  trb_history_evaluate_async (op->self->history, g_object_get_data (button, "origin"),
-                              g_object_get_data (button, "task"),
-                              g_object_get_data (button, "model"), path,
+  g_autofree char *line = g_strdup_printf (_("Evaluating on “%s”…"), dataset);
+
+  op->dataset = g_strdup (dataset);
+  benefit_op_begin (op, line);
+  trb_history_evaluate_async (op->self->history, op->origin, op->task, op->model, path,
                               op->self->cancellable, evaluated_cb, op);
 }
 
@@ -611,7 +674,6 @@ benefit_chooser_response_cb (GtkNativeDialog *dialog,
 {
   BenefitOp *op = user_data;
   gboolean evaluate = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "evaluate"));
-  GObject *button = g_object_get_data (G_OBJECT (dialog), "button");
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
@@ -619,14 +681,16 @@ benefit_chooser_response_cb (GtkNativeDialog *dialog,
       if (evaluate)
         {
           g_autofree char *path = g_file_get_path (op->file);
+          g_autofree char *name = g_file_get_basename (op->file);
 
-          start_evaluation (op, button, path);
+          start_evaluation (op, path, name);
         }
       else
-        trb_history_download_model_async (op->self->history, g_object_get_data (button,
-                                                                                 "origin"),
-                                          g_object_get_data (button, "model"),
-                                          op->self->cancellable, model_downloaded_cb, op);
+        {
+          benefit_op_begin (op, _("Downloading…"));
+          trb_history_download_model_async (op->self->history, op->origin, op->model,
+                                            op->self->cancellable, model_downloaded_cb, op);
+        }
     }
   else
     benefit_op_free (op);
@@ -637,10 +701,10 @@ benefit_chooser_response_cb (GtkNativeDialog *dialog,
 /* Picks a file: the model version's destination, or data that is not in the list. */
 static void
 choose_benefit_file (BenefitOp *op,
-                     GtkButton *button,
+                     GtkWidget *button,
                      gboolean   evaluate)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (button));
+  GtkRoot *root = gtk_widget_get_root (button);
   GtkFileChooserNative *dialog;
 
   dialog = gtk_file_chooser_native_new (evaluate ? _("Pick Your Data")
@@ -651,14 +715,11 @@ choose_benefit_file (BenefitOp *op,
                                         evaluate ? _("_Evaluate") : _("_Save"), _("_Cancel"));
   if (!evaluate)
     {
-      g_autofree char *name = g_strdup_printf ("model-%.12s.safetensors",
-                                               (char *) g_object_get_data (G_OBJECT (button),
-                                                                           "model"));
+      g_autofree char *name = g_strdup_printf ("model-%.12s.safetensors", op->model);
 
       gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
     }
   g_object_set_data (G_OBJECT (dialog), "evaluate", GINT_TO_POINTER (evaluate));
-  g_object_set_data_full (G_OBJECT (dialog), "button", g_object_ref (button), g_object_unref);
   g_signal_connect (dialog, "response", G_CALLBACK (benefit_chooser_response_cb), op);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
@@ -669,17 +730,22 @@ evaluate_dialog_response_cb (AdwMessageDialog *dialog,
                              gpointer          user_data)
 {
   BenefitOp *op = user_data;
-  GtkButton *button = g_object_get_data (G_OBJECT (dialog), "button");
+  GtkWidget *button = g_object_get_data (G_OBJECT (dialog), "button");
   GPtrArray *paths = g_object_get_data (G_OBJECT (dialog), "paths");
   GPtrArray *checks = g_object_get_data (G_OBJECT (dialog), "checks");
+  GtkStringList *names = g_object_get_data (G_OBJECT (dialog), "names");
   const char *path = NULL;
+  const char *name = NULL;
 
   for (guint i = 0; i < checks->len; i++)
     if (gtk_check_button_get_active (g_ptr_array_index (checks, i)))
-      path = g_ptr_array_index (paths, i);
+      {
+        path = g_ptr_array_index (paths, i);
+        name = gtk_string_list_get_string (names, i);
+      }
 
   if (g_str_equal (response, "evaluate") && path != NULL)
-    start_evaluation (op, G_OBJECT (button), path);
+    start_evaluation (op, path, name);
   else if (g_str_equal (response, "other"))
     choose_benefit_file (op, button, TRUE);
   else
@@ -689,9 +755,9 @@ evaluate_dialog_response_cb (AdwMessageDialog *dialog,
 /* Evaluating: one of the data sets on this computer, or another file. */
 static void
 ask_evaluation_data (BenefitOp *op,
-                     GtkButton *button)
+                     GtkWidget *button)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (button));
+  GtkRoot *root = gtk_widget_get_root (button);
   g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) checks = g_ptr_array_new ();
@@ -731,6 +797,7 @@ ask_evaluation_data (BenefitOp *op,
   adw_message_dialog_set_default_response (dialog, "evaluate");
   adw_message_dialog_set_close_response (dialog, "cancel");
   g_object_set_data_full (G_OBJECT (dialog), "button", g_object_ref (button), g_object_unref);
+  g_object_set_data_full (G_OBJECT (dialog), "names", g_object_ref (names), g_object_unref);
   g_object_set_data_full (G_OBJECT (dialog), "paths", g_steal_pointer (&paths),
                           (GDestroyNotify) g_ptr_array_unref);
   g_object_set_data_full (G_OBJECT (dialog), "checks", g_steal_pointer (&checks),
@@ -740,26 +807,32 @@ ask_evaluation_data (BenefitOp *op,
 }
 
 static void
-benefit_clicked_cb (GtkButton      *button,
-                    TrbHistoryPage *self)
+benefit_clicked_cb (GtkButton *button,
+                    gpointer   user_data)
 {
+  TrbHistoryPage *self = TRB_HISTORY_PAGE (user_data);
+  TrbModelVersion *v = g_object_get_data (G_OBJECT (button), "version");
   gboolean evaluate = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "evaluate"));
   BenefitOp *op = g_new0 (BenefitOp, 1);
 
   op->self = g_object_ref (self);
   op->row = g_object_ref (g_object_get_data (G_OBJECT (button), "row"));
+  op->origin = g_strdup (v->origin);
+  op->task = g_strdup (v->task);
+  op->model = g_strdup (v->model);
   if (evaluate)
-    ask_evaluation_data (op, button);
+    ask_evaluation_data (op, GTK_WIDGET (button));
   else
-    choose_benefit_file (op, button, FALSE);
+    choose_benefit_file (op, GTK_WIDGET (button), FALSE);
 }
 
 static GtkWidget *
 benefit_button (TrbHistoryPage  *self,
                 GtkWidget       *row,
-                TrbModelVersion *v,
+                TrbHistoryItem  *item,
                 gboolean         evaluate)
 {
+  TrbModelVersion *v = trb_history_item_get_data (item);
   const char *label = evaluate ? _("Evaluate on My Data") : _("Download This Version");
   GtkWidget *button = gtk_button_new_from_icon_name (evaluate ? "system-run-symbolic"
                                                               : "document-save-symbolic");
@@ -769,139 +842,293 @@ benefit_button (TrbHistoryPage  *self,
   gtk_widget_set_tooltip_text (button, label);
   gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
                                   -1);
+  /* The row keeps its item, so the version outlives the button. */
+  g_object_set_data_full (G_OBJECT (row), "item", g_object_ref (item), g_object_unref);
+  g_object_set_data (G_OBJECT (button), "version", v);
   g_object_set_data (G_OBJECT (button), "evaluate", GINT_TO_POINTER (evaluate));
   g_object_set_data (G_OBJECT (button), "row", row);
-  g_object_set_data_full (G_OBJECT (button), "origin", g_strdup (v->origin), g_free);
-  g_object_set_data_full (G_OBJECT (button), "task", g_strdup (v->task), g_free);
-  g_object_set_data_full (G_OBJECT (button), "model", g_strdup (v->model), g_free);
-  g_signal_connect (button, "clicked", G_CALLBACK (benefit_clicked_cb), self);
+  g_signal_connect_object (button, "clicked", G_CALLBACK (benefit_clicked_cb), self, 0);
   gtk_widget_set_sensitive (button, v->verified);
   return button;
 }
 
 static void
-add_provenance (TrbHistoryPage *self,
-                const char     *origin)
+add_detail (GtkWidget  *expander,
+            const char *title,
+            const char *value)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+  gtk_widget_add_css_class (row, "property");
+  adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
+}
+
+static char *
+accuracy_text (double accuracy)
+{
+  /* Translators: how accurate a model version is, for example “88 % accurate”. */
+  return g_strdup_printf (_("%.0f %% accurate"), accuracy * 100);
+}
+
+/* The first line of a model version: what a person wants to know, in plain words. The hashes
+ * and proofs are under its details.
+ */
+static char *
+version_title (const TrbModelVersion *v)
+{
+  g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, v->round);
+  g_autofree char *when = format_when (v->time);
+  g_autofree char *accuracy = v->has_accuracy ? accuracy_text (v->accuracy) : NULL;
+  /* Translators: a model version's number, for example “Version 7”. */
+  g_autofree char *version = g_strdup_printf (_("Version %s"), number);
+  GString *title = g_string_new (version);
+
+  g_string_append_printf (title, " · %s", when);
+  if (accuracy != NULL)
+    g_string_append_printf (title, " · %s", accuracy);
+  if (v->n_mine > 0)
+    g_string_append_printf (title, " · %s", _("includes your work"));
+  return g_string_free (title, FALSE);
+}
+
+static GtkWidget *
+create_version_row (TrbHistoryPage *self,
+                    TrbHistoryItem *item)
+{
+  TrbModelVersion *v = trb_history_item_get_data (item);
+  GtkWidget *row = adw_expander_row_new ();
+  g_autofree char *title = version_title (v);
+  g_autofree char *contributions = g_strdup_printf (ngettext ("%u contribution",
+                                                              "%u contributions",
+                                                              v->n_contributions),
+                                                    v->n_contributions);
+  g_autofree char *proof = NULL;
+  g_autofree char *entry = g_strdup_printf ("%" G_GUINT64_FORMAT, v->leaf_index);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row),
+                                 v->verified ? _("Verified in the network’s ledger")
+                                             : _("Not verified"));
+  if (v->n_mine > 0)
+    {
+      GtkWidget *icon = gtk_image_new_from_icon_name ("starred-symbolic");
+
+      gtk_widget_add_css_class (icon, "success");
+      gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("Your contribution"), -1);
+      adw_expander_row_add_prefix (ADW_EXPANDER_ROW (row), icon);
+    }
+  adw_expander_row_add_action (ADW_EXPANDER_ROW (row), benefit_button (self, row, item, FALSE));
+  adw_expander_row_add_action (ADW_EXPANDER_ROW (row), benefit_button (self, row, item, TRUE));
+
+  /* Details, one click away. */
+  if (v->verified)
+    {
+      g_autofree char *cosigned = g_strdup_printf (
+        ngettext ("cosigned by %u participant", "cosigned by %u participants",
+                  v->n_cosigners), v->n_cosigners);
+      g_autofree char *consistent = NULL;
+      g_autofree char *size = g_strdup_printf ("%" G_GUINT64_FORMAT, v->checkpoint_size);
+
+      if (v->n_earlier_checkpoints == 0)
+        consistent = g_strdup (_("the first checkpoint seen"));
+      else
+        consistent = g_strdup_printf (
+          ngettext ("consistent with %u earlier checkpoint",
+                    "consistent with %u earlier checkpoints",
+                    v->n_earlier_checkpoints), v->n_earlier_checkpoints);
+      /* Translators: the first %s is a number of entries, the second says how the checkpoint
+       * relates to earlier ones, the third who cosigned it. */
+      proof = g_strdup_printf (_("Included in the checkpoint of %s entries, %s, %s"), size,
+                               consistent, cosigned);
+    }
+  else
+    proof = g_strdup_printf (_("Not verified: %s"),
+                             v->problem != NULL ? v->problem : _("not checked yet"));
+  if (v->n_mine > 0)
+    add_detail (row, _("Your Contribution"), v->my_datasets);
+  add_detail (row, _("Contributions"), contributions);
+  add_detail (row, _("Proof"), proof);
+  add_detail (row, _("Model Version"), v->model);
+  add_detail (row, _("Built From"), v->parent != NULL ? v->parent : _("none"));
+  add_detail (row, _("Ledger Entry"), entry);
+  return row;
+}
+
+static void
+remove_result_clicked_cb (GtkButton *button,
+                          gpointer   user_data)
+{
+  TrbHistoryPage *self = TRB_HISTORY_PAGE (user_data);
+  TrbEvaluationResult *result = g_object_get_data (G_OBJECT (button), "result");
+  g_autoptr(GError) error = NULL;
+
+  if (self->history == NULL)
+    return;
+  if (!trb_history_remove_evaluation (self->history, result->origin, result->model,
+                                      result->dataset, &error))
+    trb_window_report_problem (GTK_WIDGET (self), _("The result could not be removed"), error);
+  refresh (self);
+}
+
+static GtkWidget *
+create_evaluation_row (TrbHistoryPage *self,
+                       TrbHistoryItem *item)
+{
+  TrbEvaluationResult *result = trb_history_item_get_data (item);
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *icon = gtk_image_new_from_icon_name ("system-run-symbolic");
+  GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
+  g_autofree char *accuracy = accuracy_text (result->accuracy);
+  g_autofree char *when = format_when (result->time);
+  /* Translators: the first %s is the name of the person's data, the second how accurate the
+   * model version was on it, for example “On “Clothing photos”: 88 % accurate”. */
+  g_autofree char *title = g_strdup_printf (_("On “%s”: %s"), result->dataset, accuracy);
+  /* Translators: %s is a date and time. */
+  g_autofree char *subtitle = g_strdup_printf (_("Evaluated on your data on %s · nothing was "
+                                                 "sent"), when);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+  gtk_widget_add_css_class (row, "evaluation-result");
+  gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (remove, "flat");
+  gtk_widget_set_tooltip_text (remove, _("Remove This Result"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (remove), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Remove This Result"), -1);
+  g_object_set_data_full (G_OBJECT (remove), "item", g_object_ref (item), g_object_unref);
+  g_object_set_data (G_OBJECT (remove), "result", result);
+  g_signal_connect_object (remove, "clicked", G_CALLBACK (remove_result_clicked_cb), self, 0);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), remove);
+  return row;
+}
+
+static GtkWidget *
+create_provenance_row (gpointer item,
+                       gpointer user_data)
+{
+  VersionGroup *group = user_data;
+
+  if (trb_history_item_get_kind (item) == TRB_HISTORY_ITEM_EVALUATION)
+    return create_evaluation_row (group->self, item);
+  return create_version_row (group->self, item);
+}
+
+/* The chart shows every version of the task, oldest first. */
+static void
+update_chart (VersionGroup *group)
+{
+  GListModel *model = G_LIST_MODEL (group->store);
+  g_autoptr(GArray) values = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) marked = g_array_new (FALSE, FALSE, sizeof (gboolean));
+  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) summary = g_string_new (NULL);
+  g_autofree char *text = NULL;
+
+  for (guint i = g_list_model_get_n_items (model); i > 0; i--)
+    {
+      g_autoptr(TrbHistoryItem) item = g_list_model_get_item (model, i - 1);
+      TrbModelVersion *v;
+      double accuracy;
+      gboolean mine;
+
+      if (trb_history_item_get_kind (item) != TRB_HISTORY_ITEM_VERSION)
+        continue;
+      v = trb_history_item_get_data (item);
+      accuracy = v->has_accuracy ? v->accuracy * 100 : 0;
+      mine = v->n_mine > 0;
+      g_array_append_val (values, accuracy);
+      g_array_append_val (marked, mine);
+      g_ptr_array_add (labels, g_strdup_printf ("%" G_GINT64_FORMAT, v->round));
+      g_string_append_printf (summary, _("%sround %" G_GINT64_FORMAT ": %.1f %%%s"),
+                              summary->len > 0 ? "; " : "", v->round, accuracy,
+                              mine ? _(" (with your contribution)") : "");
+    }
+  trb_chart_set_data (TRB_CHART (group->chart), (double *) values->data,
+                      (const char **) labels->pdata, (gboolean *) marked->data, values->len, 100);
+  text = g_strdup_printf (_("Accuracy of each model version: %s"), summary->str);
+  trb_chart_set_summary (TRB_CHART (group->chart), text);
+}
+
+static void
+versions_changed_cb (GListModel   *model,
+                     guint         position,
+                     guint         removed,
+                     guint         added,
+                     VersionGroup *group)
+{
+  update_chart (group);
+}
+
+static VersionGroup *
+ensure_group (TrbHistoryPage *self,
+              const char     *origin,
+              const char     *task)
+{
+  g_autofree char *key = g_strdup_printf ("%s\n%s", origin, task);
+  VersionGroup *group = g_hash_table_lookup (self->groups, key);
+  g_autofree char *title = NULL;
+  g_autofree char *name = NULL;
+  GtkWidget *frame, *list;
+
+  if (group != NULL)
+    return group;
+  group = g_new0 (VersionGroup, 1);
+  group->self = self;
+  group->origin = g_strdup (origin);
+  group->task = g_strdup (task);
+  group->store = g_list_store_new (TRB_TYPE_HISTORY_ITEM);
+  group->group = adw_preferences_group_new ();
+  group->chart = trb_chart_new (TRB_CHART_LINE);
+  title = g_strdup_printf (_("Model Versions of “%s”"), task);
+  name = trb_history_dup_network_name (self->history, origin);
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group->group), title);
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group->group), name);
+
+  frame = gtk_frame_new (NULL);
+  gtk_frame_set_child (GTK_FRAME (frame), group->chart);
+  gtk_widget_add_css_class (frame, "view");
+  gtk_widget_set_margin_bottom (frame, 12);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group->group), frame);
+
+  list = gtk_list_box_new ();
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  gtk_list_box_bind_model (GTK_LIST_BOX (list), G_LIST_MODEL (group->store),
+                           create_provenance_row, group, NULL);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group->group), list);
+  g_signal_connect (group->store, "items-changed", G_CALLBACK (versions_changed_cb), group);
+  update_chart (group);
+
+  gtk_box_append (self->provenance_box, group->group);
+  g_hash_table_insert (self->groups, g_steal_pointer (&key), group);
+  return group;
+}
+
+static void
+update_provenance (TrbHistoryPage *self,
+                   const char     *origin)
 {
   g_autoptr(GPtrArray) versions = trb_history_list_versions (self->history, origin, NULL);
-  g_autofree char *name = trb_history_dup_network_name (self->history, origin);
-  guint start = 0;
+  const char *task = NULL;
 
-  while (start < versions->len)
+  /* Versions come by task: each task its group, its store updated in place. */
+  for (guint i = 0; i < versions->len; i++)
     {
-      TrbModelVersion *first = g_ptr_array_index (versions, start);
-      g_autoptr(GArray) values = g_array_new (FALSE, FALSE, sizeof (double));
-      g_autoptr(GArray) marked = g_array_new (FALSE, FALSE, sizeof (gboolean));
-      g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
-      g_autoptr(GString) summary = g_string_new (NULL);
-      g_autofree char *title = g_strdup_printf (_("Model Versions of “%s”"), first->task);
-      GtkWidget *group = adw_preferences_group_new ();
-      GtkWidget *chart = trb_chart_new (TRB_CHART_LINE);
-      GtkWidget *frame = gtk_frame_new (NULL);
-      guint end = start;
+      TrbModelVersion *v = g_ptr_array_index (versions, i);
+      g_autoptr(GPtrArray) items = NULL;
+      VersionGroup *group;
 
-      while (end < versions->len &&
-             g_str_equal (((TrbModelVersion *) g_ptr_array_index (versions, end))->task,
-                          first->task))
-        end++;
-
-      adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), title);
-      adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), name);
-      for (guint i = start; i < end; i++)
-        {
-          TrbModelVersion *v = g_ptr_array_index (versions, i);
-          double accuracy = v->has_accuracy ? v->accuracy * 100 : 0;
-          gboolean mine = v->n_mine > 0;
-
-          g_array_append_val (values, accuracy);
-          g_array_append_val (marked, mine);
-          g_ptr_array_add (labels, g_strdup_printf ("%" G_GINT64_FORMAT, v->round));
-          g_string_append_printf (summary, _("%sround %" G_GINT64_FORMAT ": %.1f %%%s"),
-                                  i > start ? "; " : "", v->round, accuracy,
-                                  mine ? _(" (with your contribution)") : "");
-        }
-      trb_chart_set_data (TRB_CHART (chart), (double *) values->data,
-                          (const char **) labels->pdata, (gboolean *) marked->data, values->len,
-                          100);
-      {
-        g_autofree char *text = g_strdup_printf (_("Accuracy of each model version: %s"),
-                                                 summary->str);
-
-        trb_chart_set_summary (TRB_CHART (chart), text);
-      }
-      gtk_frame_set_child (GTK_FRAME (frame), chart);
-      gtk_widget_add_css_class (frame, "view");
-      gtk_widget_set_margin_bottom (frame, 12);
-      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), frame);
-
-      for (guint i = end; i > start; i--)
-        {
-          TrbModelVersion *v = g_ptr_array_index (versions, i - 1);
-          GtkWidget *row = adw_action_row_new ();
-          g_autofree char *model = short_hash (v->model);
-          g_autofree char *parent = short_hash (v->parent);
-          g_autofree char *row_title = g_strdup_printf (_("Round %" G_GINT64_FORMAT
-                                                          " · version %s"), v->round, model);
-          g_autofree char *accuracy = v->has_accuracy
-                                        ? g_strdup_printf (_("accuracy %.1f %%"),
-                                                           v->accuracy * 100)
-                                        : g_strdup (_("accuracy not measured"));
-          g_autofree char *line1 = g_strdup_printf (
-            ngettext ("From %s · %u contribution · %s", "From %s · %u contributions · %s",
-                      v->n_contributions), parent, v->n_contributions, accuracy);
-          g_autofree char *line2 = NULL;
-          g_autofree char *line3 = NULL;
-          g_autofree char *subtitle = NULL;
-
-          if (v->verified)
-            {
-              g_autofree char *cosigned = g_strdup_printf (
-                ngettext ("cosigned by %u participant", "cosigned by %u participants",
-                          v->n_cosigners), v->n_cosigners);
-
-              g_autofree char *consistent = NULL;
-
-              if (v->n_earlier_checkpoints == 0)
-                consistent = g_strdup (_("the first checkpoint seen"));
-              else
-                consistent = g_strdup_printf (
-                  ngettext ("consistent with %u earlier checkpoint",
-                            "consistent with %u earlier checkpoints",
-                            v->n_earlier_checkpoints), v->n_earlier_checkpoints);
-
-              /* Translators: the second %s says how the checkpoint relates to earlier ones, the
-               * third who cosigned it. */
-              line2 = g_strdup_printf (_("Verified: included in the checkpoint of %"
-                                         G_GUINT64_FORMAT " entries, %s, %s"), v->checkpoint_size,
-                                       consistent, cosigned);
-            }
-          else
-            line2 = g_strdup_printf (_("Not verified: %s"),
-                                     v->problem != NULL ? v->problem : _("not checked yet"));
-          if (v->n_mine > 0)
-            line3 = g_strdup_printf (_("Your contribution, trained on %s"), v->my_datasets);
-          subtitle = g_strjoin ("\n", line1, line2, line3, NULL);
-          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), row_title);
-          adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-          adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
-          if (v->n_mine > 0)
-            {
-              GtkWidget *icon = gtk_image_new_from_icon_name ("starred-symbolic");
-
-              gtk_widget_add_css_class (icon, "success");
-              gtk_accessible_update_property (GTK_ACCESSIBLE (icon),
-                                              GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                              _("Your contribution"), -1);
-              adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
-              adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                         suffix_label (_("Yours"), "success"));
-            }
-          adw_action_row_add_suffix (ADW_ACTION_ROW (row), benefit_button (self, row, v, FALSE));
-          adw_action_row_add_suffix (ADW_ACTION_ROW (row), benefit_button (self, row, v, TRUE));
-          adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
-        }
-      gtk_box_append (self->target, group);
-      start = end;
+      if (g_strcmp0 (task, v->task) == 0)
+        continue;
+      task = v->task;
+      group = ensure_group (self, origin, task);
+      items = trb_history_list_version_items (self->history, origin, task);
+      trb_history_item_update_store (group->store, items);
     }
 }
 
@@ -919,14 +1146,83 @@ section_changed_cb (GtkStack       *sections,
     }
 }
 
+/* Builds the parts of the page that stay; what they show is updated by refresh(). */
+static void
+build_content (TrbHistoryPage *self)
+{
+  GtkWidget *switcher = gtk_stack_switcher_new ();
+  GtkWidget *rewards = gtk_box_new (GTK_ORIENTATION_VERTICAL, 24);
+  GtkWidget *list = gtk_list_box_new ();
+
+  self->alerts_box = GTK_BOX (gtk_box_new (GTK_ORIENTATION_VERTICAL, 12));
+  self->sections = GTK_STACK (gtk_stack_new ());
+  gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), self->sections);
+  gtk_widget_set_halign (switcher, GTK_ALIGN_CENTER);
+  gtk_stack_set_vhomogeneous (self->sections, FALSE);
+  gtk_stack_set_transition_type (self->sections, GTK_STACK_TRANSITION_TYPE_CROSSFADE);
+
+  self->summary_box = GTK_BOX (gtk_box_new (GTK_ORIENTATION_VERTICAL, 24));
+  self->reconcile_box = GTK_BOX (gtk_box_new (GTK_ORIENTATION_VERTICAL, 24));
+  self->entries_group = adw_preferences_group_new ();
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->entries_group),
+                                   _("Reward Entries"));
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  gtk_list_box_bind_model (GTK_LIST_BOX (list), G_LIST_MODEL (self->rewards), create_reward_row,
+                           self, NULL);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->entries_group), list);
+  gtk_box_append (GTK_BOX (rewards), GTK_WIDGET (self->summary_box));
+  gtk_box_append (GTK_BOX (rewards), self->entries_group);
+  gtk_box_append (GTK_BOX (rewards), GTK_WIDGET (self->reconcile_box));
+  gtk_stack_add_titled (self->sections, rewards, "rewards", _("Rewards"));
+
+  self->provenance_box = GTK_BOX (gtk_box_new (GTK_ORIENTATION_VERTICAL, 24));
+  gtk_stack_add_titled (self->sections, GTK_WIDGET (self->provenance_box), "provenance",
+                        _("Provenance"));
+  g_signal_connect (self->sections, "notify::visible-child-name",
+                    G_CALLBACK (section_changed_cb), self);
+
+  gtk_box_append (self->content_box, GTK_WIDGET (self->alerts_box));
+  gtk_box_append (self->content_box, switcher);
+  gtk_box_append (self->content_box, GTK_WIDGET (self->sections));
+}
+
+/* What the rewards summary and the reconciliation show, to rebuild them only when it changed. */
+static char *
+summary_fingerprint (TrbHistoryPage *self,
+                     GPtrArray      *reward_items,
+                     GPtrArray      *reconciled)
+{
+  GString *text = g_string_new (NULL);
+
+  g_string_append_printf (text, "%d\n", self->period);
+  for (guint i = 0; i < reward_items->len; i++)
+    g_string_append_printf (text, "%s\n",
+                            trb_history_item_get_fingerprint (g_ptr_array_index (reward_items,
+                                                                                 i)));
+  for (guint i = 0; i < reconciled->len; i++)
+    {
+      TrbRoundReconciliation *item = g_ptr_array_index (reconciled, i);
+
+      g_string_append_printf (text, "%s|%s|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "|%"
+                              G_GINT64_FORMAT "|%d|%s|%s\n", item->origin, item->task,
+                              item->round, item->expected, item->credited, item->status,
+                              item->reason ? item->reason : "",
+                              item->dataset ? item->dataset : "");
+    }
+  return g_string_free (text, FALSE);
+}
+
 static void
 refresh (TrbHistoryPage *self)
 {
   g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GPtrArray) reward_items = NULL;
   g_auto(GStrv) origins = NULL;
   g_auto(GStrv) halted = NULL;
   g_autoptr(GPtrArray) items = NULL;
-  GtkWidget *sections, *switcher;
+  g_autofree char *alerts = NULL;
+  g_autofree char *summary = NULL;
 
   if (self->history == NULL)
     {
@@ -942,37 +1238,42 @@ refresh (TrbHistoryPage *self)
       gtk_stack_set_visible_child_name (self->stack, "empty");
       return;
     }
-  clear_content (self);
-  add_alerts (self);
+  if (self->sections == NULL)
+    build_content (self);
 
-  /* Two sections, each a page of a stack with a switcher above. */
-  sections = gtk_stack_new ();
-  switcher = gtk_stack_switcher_new ();
-  gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), GTK_STACK (sections));
-  gtk_widget_set_halign (switcher, GTK_ALIGN_CENTER);
-  gtk_stack_set_vhomogeneous (GTK_STACK (sections), FALSE);
-  gtk_stack_set_transition_type (GTK_STACK (sections), GTK_STACK_TRANSITION_TYPE_CROSSFADE);
+  /* Each part is touched only when what it shows changed: a sync that finds nothing new
+   * leaves every widget as it was, with its expanded rows and the results shown. */
+  alerts = g_strjoinv ("\n", halted);
+  if (g_strcmp0 (alerts, self->alerts_shown) != 0)
+    {
+      clear_box (self, self->alerts_box);
+      add_alerts (self);
+      g_free (self->alerts_shown);
+      self->alerts_shown = g_steal_pointer (&alerts);
+    }
 
-  self->target = GTK_BOX (gtk_box_new (GTK_ORIENTATION_VERTICAL, 24));
-  add_rewards (self, records);
-  if (records->len > 0)
-    add_entries (self, records);
-  add_reconciliation (self);
-  gtk_stack_add_titled (GTK_STACK (sections), GTK_WIDGET (self->target), "rewards",
-                        _("Rewards"));
+  reward_items = trb_history_list_reward_items (self->history);
+  summary = summary_fingerprint (self, reward_items, items);
+  if (g_strcmp0 (summary, self->summary_shown) != 0)
+    {
+      clear_box (self, self->summary_box);
+      clear_box (self, self->reconcile_box);
+      self->target = self->summary_box;
+      add_rewards (self, records);
+      self->target = self->reconcile_box;
+      add_reconciliation (self);
+      self->target = NULL;
+      g_free (self->summary_shown);
+      self->summary_shown = g_steal_pointer (&summary);
+    }
+  trb_history_item_update_store (self->rewards, reward_items);
+  gtk_widget_set_visible (self->entries_group, records->len > 0);
 
-  self->target = GTK_BOX (gtk_box_new (GTK_ORIENTATION_VERTICAL, 24));
   for (guint i = 0; origins[i] != NULL; i++)
-    add_provenance (self, origins[i]);
-  gtk_stack_add_titled (GTK_STACK (sections), GTK_WIDGET (self->target), "provenance",
-                        _("Provenance"));
-  self->target = NULL;
+    update_provenance (self, origins[i]);
 
-  gtk_stack_set_visible_child_name (GTK_STACK (sections), self->section);
-  g_signal_connect (sections, "notify::visible-child-name", G_CALLBACK (section_changed_cb),
-                    self);
-  gtk_box_append (self->content_box, switcher);
-  gtk_box_append (self->content_box, sections);
+  if (self->section != NULL)
+    gtk_stack_set_visible_child_name (self->sections, self->section);
   gtk_stack_set_visible_child_name (self->stack, "content");
 }
 
@@ -983,9 +1284,10 @@ history_changed_cb (TrbHistory     *history,
   refresh (self);
 }
 
-/* While the page is shown the ledgers are read again now and then, so that rounds that close
- * and rewards that are credited appear without leaving the page. */
-#define RESYNC_SECONDS 30
+/* Syncs come with the participation's events (a round closed, a reward came); this rare one
+ * only catches what those missed, such as rounds of a network this computer left. Between
+ * them the page does nothing at all. */
+#define RESYNC_SECONDS (15 * 60)
 
 static void
 sync_done_cb (GObject      *source,
@@ -1029,12 +1331,36 @@ resync_cb (gpointer user_data)
 }
 
 static void
+participation_event_cb (TrbParticipationManager *participations,
+                        TrbParticipation        *participation,
+                        const char              *kind,
+                        const char              *message,
+                        TrbHistoryPage          *self)
+{
+  /* Only events that can add to a ledger: a round that closed or opened, a contribution, a
+   * reward. */
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)) &&
+      (g_str_equal (kind, "round") || g_str_equal (kind, "contributed") ||
+       g_str_equal (kind, "reward")))
+    sync_all (self);
+}
+
+static void
 page_mapped_cb (TrbHistoryPage *self)
 {
+  GApplication *app = g_application_get_default ();
+
   refresh (self);
   sync_all (self);
   if (self->sync_source == 0)
     self->sync_source = g_timeout_add_seconds (RESYNC_SECONDS, resync_cb, self);
+  if (!self->events_connected && TRB_IS_APPLICATION (app) &&
+      trb_application_get_participations (TRB_APPLICATION (app)) != NULL)
+    {
+      g_signal_connect_object (trb_application_get_participations (TRB_APPLICATION (app)),
+                               "event", G_CALLBACK (participation_event_cb), self, 0);
+      self->events_connected = TRUE;
+    }
 }
 
 static void
@@ -1057,9 +1383,13 @@ trb_history_page_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->notified, g_hash_table_unref);
   g_clear_pointer (&self->section, g_free);
+  g_clear_pointer (&self->alerts_shown, g_free);
+  g_clear_pointer (&self->summary_shown, g_free);
   /* Let AdwBin unparent its child itself, or it would unparent it again once freed. */
   adw_bin_set_child (ADW_BIN (object), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), TRB_TYPE_HISTORY_PAGE);
+  g_clear_pointer (&self->groups, g_hash_table_unref);
+  g_clear_object (&self->rewards);
 
   G_OBJECT_CLASS (trb_history_page_parent_class)->dispose (object);
 }
@@ -1089,6 +1419,9 @@ trb_history_page_init (TrbHistoryPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   self->notified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) version_group_free);
+  self->rewards = g_list_store_new (TRB_TYPE_HISTORY_ITEM);
   self->period = TRB_REWARDS_PERIOD_DAY;
   self->section = g_strdup ("rewards");
 
