@@ -14,6 +14,7 @@
 
 #include "history-test-util.h"
 #include "ledger/trb-ledger-entry.h"
+#include "participant/trb-history-item.h"
 #include "participant/trb-rewards.h"
 
 static void
@@ -22,6 +23,163 @@ store_result_cb (GObject      *source,
                  gpointer      user_data)
 {
   *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+typedef struct
+{
+  guint n_signals;
+  guint position;
+  guint removed;
+  guint added;
+} Changes;
+
+static void
+items_changed_cb (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  Changes    *changes)
+{
+  changes->n_signals++;
+  changes->position = position;
+  changes->removed = removed;
+  changes->added = added;
+}
+
+static GPtrArray *
+snapshot_items (GListModel *model)
+{
+  GPtrArray *objects = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    g_ptr_array_add (objects, g_list_model_get_item (model, i));
+  return objects;
+}
+
+/* What the History area does: its lists are stores updated in place after each sync. A sync
+ * that finds nothing new must leave every item object as it was, so that no row is rebuilt; a
+ * new round adds its own item only; an evaluation result is kept in the store with its model
+ * version and dataset until removed. */
+static void
+test_items_updated_in_place (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListStore) versions = g_list_store_new (TRB_TYPE_HISTORY_ITEM);
+  g_autoptr(GListStore) rewards = g_list_store_new (TRB_TYPE_HISTORY_ITEM);
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(TrbStore) second_store = NULL;
+  g_autoptr(TrbHistory) reopened = NULL;
+  TrbModelVersion *newest;
+  Changes changes = { 0 };
+  Changes reward_changes = { 0 };
+  Fixture f = { 0 };
+
+  fixture_setup (&f, "0.01");
+  contribute_round (&f, 1);
+  g_assert_true (sync_history (&f, FALSE, &error));
+  g_assert_no_error (error);
+
+  items = trb_history_list_version_items (f.history, origin_of (&f), TASK_ID);
+  g_assert_true (trb_history_item_update_store (versions, items));
+  g_clear_pointer (&items, g_ptr_array_unref);
+  items = trb_history_list_reward_items (f.history);
+  trb_history_item_update_store (rewards, items);
+  g_clear_pointer (&items, g_ptr_array_unref);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (versions)), ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (rewards)), ==, 1);
+  g_signal_connect (versions, "items-changed", G_CALLBACK (items_changed_cb), &changes);
+  g_signal_connect (rewards, "items-changed", G_CALLBACK (items_changed_cb), &reward_changes);
+
+  /* Nothing new in the ledger: no signal, the same objects. */
+  before = snapshot_items (G_LIST_MODEL (versions));
+  g_assert_true (sync_history (&f, FALSE, &error));
+  g_assert_no_error (error);
+  items = trb_history_list_version_items (f.history, origin_of (&f), TASK_ID);
+  g_assert_false (trb_history_item_update_store (versions, items));
+  g_clear_pointer (&items, g_ptr_array_unref);
+  items = trb_history_list_reward_items (f.history);
+  g_assert_false (trb_history_item_update_store (rewards, items));
+  g_clear_pointer (&items, g_ptr_array_unref);
+  g_assert_cmpuint (changes.n_signals, ==, 0);
+  g_assert_cmpuint (reward_changes.n_signals, ==, 0);
+  {
+    g_autoptr(TrbHistoryItem) same = g_list_model_get_item (G_LIST_MODEL (versions), 0);
+
+    g_assert_true (same == g_ptr_array_index (before, 0));
+  }
+
+  /* A new round: one insertion at the top, the older item untouched. */
+  contribute_round (&f, 2);
+  g_assert_true (sync_history (&f, FALSE, &error));
+  g_assert_no_error (error);
+  items = trb_history_list_version_items (f.history, origin_of (&f), TASK_ID);
+  g_assert_true (trb_history_item_update_store (versions, items));
+  g_clear_pointer (&items, g_ptr_array_unref);
+  g_assert_cmpuint (changes.n_signals, ==, 1);
+  g_assert_cmpuint (changes.position, ==, 0);
+  g_assert_cmpuint (changes.removed, ==, 0);
+  g_assert_cmpuint (changes.added, ==, 1);
+  {
+    g_autoptr(TrbHistoryItem) older = g_list_model_get_item (G_LIST_MODEL (versions), 1);
+    g_autoptr(TrbHistoryItem) top = g_list_model_get_item (G_LIST_MODEL (versions), 0);
+
+    g_assert_true (older == g_ptr_array_index (before, 0));
+    newest = trb_history_item_get_data (top);
+    g_assert_cmpint (newest->round, ==, 2);
+  }
+  items = trb_history_list_reward_items (f.history);
+  trb_history_item_update_store (rewards, items);
+  g_clear_pointer (&items, g_ptr_array_unref);
+  g_assert_cmpuint (reward_changes.n_signals, ==, 1);
+  g_assert_cmpuint (reward_changes.added, ==, 1);
+  g_assert_cmpuint (reward_changes.removed, ==, 0);
+
+  /* An evaluation result: kept with its version and data, shown right after the version, and
+   * still there for a new connection to the store (a restart). */
+  {
+    g_autoptr(TrbHistoryItem) top = g_list_model_get_item (G_LIST_MODEL (versions), 0);
+
+    newest = trb_history_item_get_data (top);
+    g_assert_true (trb_history_save_evaluation (f.history, origin_of (&f), TASK_ID,
+                                                newest->model, "Clothing photos", 0.875,
+                                                &error));
+    g_assert_no_error (error);
+    changes.n_signals = 0;
+    items = trb_history_list_version_items (f.history, origin_of (&f), TASK_ID);
+    g_assert_true (trb_history_item_update_store (versions, items));
+    g_clear_pointer (&items, g_ptr_array_unref);
+    g_assert_cmpuint (changes.n_signals, ==, 1);
+    g_assert_cmpuint (changes.position, ==, 1);
+    g_assert_cmpuint (changes.added, ==, 1);
+    g_assert_cmpuint (changes.removed, ==, 0);
+  }
+  {
+    g_autoptr(TrbHistoryItem) result_item = g_list_model_get_item (G_LIST_MODEL (versions), 1);
+    TrbEvaluationResult *result = trb_history_item_get_data (result_item);
+
+    g_assert_cmpint (trb_history_item_get_kind (result_item), ==, TRB_HISTORY_ITEM_EVALUATION);
+    g_assert_cmpstr (result->dataset, ==, "Clothing photos");
+    g_assert_cmpfloat_with_epsilon (result->accuracy, 0.875, 1e-9);
+  }
+  second_store = trb_store_new_for_path (trb_store_get_path (f.participants[0]->store), &error);
+  g_assert_no_error (error);
+  reopened = trb_history_new (second_store, &error);
+  g_assert_no_error (error);
+  results = trb_history_list_evaluations (reopened, origin_of (&f), NULL);
+  g_assert_cmpuint (results->len, ==, 1);
+  g_assert_true (trb_history_remove_evaluation (reopened, origin_of (&f),
+                                                ((TrbEvaluationResult *) results->pdata[0])->model,
+                                                "Clothing photos", &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&results, g_ptr_array_unref);
+  results = trb_history_list_evaluations (f.history, origin_of (&f), NULL);
+  g_assert_cmpuint (results->len, ==, 0);
+
+  g_clear_object (&reopened);
+  g_clear_object (&second_store);
+  fixture_teardown (&f);
 }
 
 static void
@@ -374,5 +532,6 @@ main (int    argc,
   g_test_add_func ("/history/rewards-and-provenance", test_rewards_and_provenance);
   g_test_add_func ("/history/round-paid-nothing", test_round_paid_nothing);
   g_test_add_func ("/history/inconsistent", test_inconsistent_history);
+  g_test_add_func ("/history/items-updated-in-place", test_items_updated_in_place);
   return g_test_run ();
 }
