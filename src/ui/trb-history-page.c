@@ -993,6 +993,8 @@ create_evaluation_row (TrbHistoryPage *self,
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  /* Indented under the version it belongs to. */
+  gtk_widget_set_margin_start (icon, 24);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
   gtk_widget_add_css_class (row, "evaluation-result");
   gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
@@ -1299,6 +1301,8 @@ sync_done_cb (GObject      *source,
 
   if (!trb_history_sync_finish (TRB_HISTORY (source), result, &error))
     g_debug ("History not brought up to date: %s", error->message);
+  else
+    g_debug ("History brought up to date");
   if (self->syncing > 0)
     self->syncing--;
 }

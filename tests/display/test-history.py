@@ -9,6 +9,7 @@ goes once the user keeps the network.
 Screenshots go to meson-logs/screenshots/."""
 
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -62,11 +63,19 @@ def check_rounds(app, style):
     assert "4.800" in chart.name, chart.name
     d.screenshot(f"history-rewards-{style}")
 
-    # Provenance: two versions, both with this user's contribution and its dataset.
+    # Provenance: two versions, both with this user's contribution, in plain words first; the
+    # dataset, hashes and proofs under each version's details.
     timeline = app.find(None, contains="Accuracy of each model version")
     assert timeline.name.count("with your contribution") == 2, timeline.name
-    assert len(labels(app, "Your contribution, trained on Clothing photos")) == 2
-    assert len(labels(app, "Verified: included in the checkpoint")) == 2
+    titles = [n.name for n in labels(app, "Version ")
+              if n.name.startswith("Version ") and "includes your work" in n.name]
+    assert len(titles) == 2, titles
+    for title in titles:
+        assert re.fullmatch(r"Version \d+ · \d{1,2} \w+, \d\d:\d\d · \d+ % accurate · "
+                            r"includes your work", title), title
+        assert "…" not in title and not re.search(r"[0-9a-f]{10}", title), title
+    assert len(labels(app, "Clothing photos")) >= 2
+    assert len(labels(app, "Included in the checkpoint of")) == 2
     show_section(app, "Provenance")
     time.sleep(1.0)
     d.screenshot(f"history-provenance-{style}")

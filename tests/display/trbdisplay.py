@@ -81,8 +81,10 @@ def gsettings(*args):
 class App:
     """The app under test, started with a fresh environment."""
 
-    def __init__(self, extra_env=None, args=()):
-        self.proc = subprocess.Popen([APP_BINARY, *args], env=app_env(extra_env))
+    def __init__(self, extra_env=None, args=(), log=None):
+        """log: a file for the app's output (GLib writes debug messages to stdout)."""
+        self.proc = subprocess.Popen([APP_BINARY, *args], env=app_env(extra_env), stdout=log,
+                                     stderr=log)
         self.node = wait_for(self._find_app, timeout=30, what="the app on the accessibility bus")
 
     @classmethod

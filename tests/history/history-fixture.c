@@ -6,6 +6,9 @@
  * contributed rounds (OUT/rounds), then a third round whose reward the node forges
  * (OUT/forged), then a fork of the ledger (OUT/inconsistent). Each store is at
  * OUT/<case>/tributary/tributary.db, where the app finds it with XDG_DATA_HOME=OUT/<case>.
+ *
+ * With --serve it stops after OUT/rounds and keeps the node running until its standard input
+ * closes, for tests that need the network alive (evaluating a model version downloads it).
  */
 
 #include "config.h"
@@ -13,6 +16,7 @@
 #include <glib/gstdio.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "history-test-util.h"
@@ -56,10 +60,11 @@ main (int    argc,
   g_autofree char *key_path = NULL;
   Fixture f = { 0 };
   const char *me;
+  gboolean serve = argc == 3 && g_str_equal (argv[2], "--serve");
 
-  if (argc != 2)
+  if (argc != 2 && !serve)
     {
-      g_printerr ("Usage: history-fixture OUT_DIR\n");
+      g_printerr ("Usage: history-fixture OUT_DIR [--serve]\n");
       return 2;
     }
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
@@ -81,6 +86,17 @@ main (int    argc,
   g_assert_true (sync_history (&f, TRUE, &error));
   g_assert_no_error (error);
   snapshot_store (&f, argv[1], "rounds");
+  if (serve)
+    {
+      char buffer[64];
+
+      g_print ("serving\n");
+      fflush (stdout);
+      while (fread (buffer, 1, sizeof buffer, stdin) > 0)
+        ;
+      fixture_teardown (&f);
+      return 0;
+    }
 
   /* Round 3, whose reward entry the node rewrites. */
   contribute_round (&f, 3);
