@@ -387,12 +387,20 @@ add_rewards (TrbHistoryPage *self,
       g_autofree char *points = points_text (t->points);
       g_autofree char *subtitle = NULL;
 
+      g_autofree char *rounds = g_strdup_printf (ngettext ("%u round rewarded",
+                                                           "%u rounds rewarded", t->n_rewards),
+                                                 t->n_rewards);
+      /* Translators: %s is a wallet's address. */
+      g_autofree char *wallet = g_strdup_printf (_("Paid to the wallet %s"), t->wallet);
+
       if (t->n_unverified > 0)
-        subtitle = g_strdup_printf (ngettext ("Wallet %.8s… · %u unverified entry not counted",
-                                              "Wallet %.8s… · %u unverified entries not counted",
-                                              t->n_unverified), t->wallet, t->n_unverified);
+        subtitle = g_strdup_printf (ngettext ("%s · %u unverified entry not counted",
+                                              "%s · %u unverified entries not counted",
+                                              t->n_unverified), rounds, t->n_unverified);
       else
-        subtitle = g_strdup_printf (_("Wallet %.8s…"), t->wallet);
+        subtitle = g_strdup (rounds);
+      /* The wallet's address is for those who look for it, not the first thing to read. */
+      gtk_widget_set_tooltip_text (row, wallet);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), t->network);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), suffix_label (points, "heading"));
