@@ -1142,6 +1142,23 @@ update_provenance (TrbHistoryPage *self,
     }
 }
 
+/* A network this computer no longer has a history of takes its groups with it. */
+static void
+remove_left_networks (TrbHistoryPage     *self,
+                      const char * const *origins)
+{
+  GHashTableIter iter;
+  VersionGroup *group;
+
+  g_hash_table_iter_init (&iter, self->groups);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &group))
+    if (!g_strv_contains (origins, group->origin))
+      {
+        gtk_box_remove (self->provenance_box, group->group);
+        g_hash_table_iter_remove (&iter);
+      }
+}
+
 static void
 section_changed_cb (GtkStack       *sections,
                     GParamSpec     *pspec,
@@ -1281,6 +1298,7 @@ refresh (TrbHistoryPage *self)
 
   for (guint i = 0; origins[i] != NULL; i++)
     update_provenance (self, origins[i]);
+  remove_left_networks (self, (const char * const *) origins);
 
   if (self->section != NULL)
     gtk_stack_set_visible_child_name (self->sections, self->section);
