@@ -53,6 +53,7 @@ struct _TrbHistoryPage
   TrbRewardsPeriod  period;
   guint             syncing;      /* networks being brought up to date */
   gboolean          events_connected;
+  gboolean          sync_pending; /* asked for while syncing: sync again once done */
   guint             sync_source;  /* while shown: a rare sync besides the participation's events */
 };
 
@@ -1317,6 +1318,8 @@ history_changed_cb (TrbHistory     *history,
  * them the page does nothing at all. */
 #define RESYNC_SECONDS (15 * 60)
 
+static void sync_all (TrbHistoryPage *self);
+
 static void
 sync_done_cb (GObject      *source,
               GAsyncResult *result,
@@ -1331,6 +1334,9 @@ sync_done_cb (GObject      *source,
     g_debug ("History brought up to date");
   if (self->syncing > 0)
     self->syncing--;
+  /* An event that came while syncing may concern entries the sync had already passed. */
+  if (self->syncing == 0 && self->sync_pending && !g_cancellable_is_cancelled (self->cancellable))
+    sync_all (self);
 }
 
 static void
@@ -1339,8 +1345,14 @@ sync_all (TrbHistoryPage *self)
   g_auto(GStrv) origins = NULL;
   gboolean witness;
 
-  if (self->history == NULL || self->syncing > 0)
+  if (self->history == NULL)
     return;
+  if (self->syncing > 0)
+    {
+      self->sync_pending = TRUE;
+      return;
+    }
+  self->sync_pending = FALSE;
   witness = self->settings != NULL && g_settings_get_boolean (self->settings,
                                                               "witness-checkpoints");
   origins = trb_history_list_origins (self->history);
