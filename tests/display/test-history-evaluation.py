@@ -112,7 +112,10 @@ def main():
             assert result_labels(app), "the result was gone after the History area's resync"
             assert used < IDLE_CPU_LIMIT, f"{used:.3f} s of processor time while idle"
 
-            # Leaving and coming back syncs every network again; the result stays.
+            # Leaving and coming back syncs every network again; the result stays, and the rows
+            # are the same objects: nothing was rebuilt (a rebuilt row has a new accessible).
+            rows_before = sorted(n.path for n in labels(app, "includes your work") +
+                                 result_labels(app))
             syncs = count_syncs(log_path)
             app.show_area("Networks")
             time.sleep(1)
@@ -122,6 +125,9 @@ def main():
             time.sleep(max(0.0, 62 - (time.monotonic() - shown_at)))
             assert [n.name for n in result_labels(app)] == [result], \
                 "the result changed or went after a minute and a sync"
+            rows_after = sorted(n.path for n in labels(app, "includes your work") +
+                                result_labels(app))
+            assert rows_after == rows_before, "rows were rebuilt by a sync that found nothing new"
             print(f"still shown after {time.monotonic() - shown_at:.0f} s and "
                   f"{count_syncs(log_path)} syncs")
         finally:
