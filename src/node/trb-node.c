@@ -1377,20 +1377,65 @@ reply_problem (SoupServerMessage *msg,
                                     strlen (text));
 }
 
+/* After a refusal the node reads, and drops, what the client is still sending for a moment
+ * before it closes (a "lingering close", as HTTP servers do): closing at once would reset the
+ * connection under a client still sending its body, which then never reads the answer. */
+#define LINGER_MS 2000
+#define LINGER_MAX_BYTES (16 * 1024 * 1024)
+
+typedef struct
+{
+  GIOStream *stream;
+  guint8     buffer[16384];
+  gsize      drained;
+  gint64     deadline;
+} Linger;
+
+static void
+linger_free (Linger *linger)
+{
+  g_io_stream_close_async (linger->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  g_object_unref (linger->stream);
+  g_free (linger);
+}
+
+static void
+lingered_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Linger *linger = user_data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
+
+  if (n <= 0 || g_get_monotonic_time () > linger->deadline ||
+      (linger->drained += n) > LINGER_MAX_BYTES)
+    {
+      linger_free (linger);
+      return;
+    }
+  g_input_stream_read_async (g_io_stream_get_input_stream (linger->stream), linger->buffer,
+                             sizeof linger->buffer, G_PRIORITY_LOW, NULL, lingered_cb, linger);
+}
+
 static void
 refusal_written_cb (GObject      *source,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
-  g_autoptr(GIOStream) stream = user_data;
+  Linger *linger = user_data;
 
   g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL);
-  g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  if (G_IS_SOCKET_CONNECTION (linger->stream))
+    g_socket_shutdown (g_socket_connection_get_socket (G_SOCKET_CONNECTION (linger->stream)),
+                       FALSE, TRUE, NULL);
+  linger->deadline = g_get_monotonic_time () + LINGER_MS * 1000;
+  g_input_stream_read_async (g_io_stream_get_input_stream (linger->stream), linger->buffer,
+                             sizeof linger->buffer, G_PRIORITY_LOW, NULL, lingered_cb, linger);
 }
 
 /* Refuses a request before its body is read, and closes the connection. SoupServer would read
  * the whole body (and keep it in memory) before sending a reply set here, even a 413: so the
- * connection is taken from it, the problem written by hand, and nothing more is read. */
+ * connection is taken from it, the problem written by hand, and what follows is dropped. */
 static void
 refuse_and_close (SoupServerMessage *msg,
                   guint              status,
@@ -1401,6 +1446,7 @@ refuse_and_close (SoupServerMessage *msg,
   g_autofree char *text = problem_text (status, type, title, detail);
   GIOStream *stream = soup_server_message_steal_connection (msg);
   GString *response = g_string_new (NULL);
+  Linger *linger;
   char *bytes;
   gsize length;
 
@@ -1412,10 +1458,12 @@ refuse_and_close (SoupServerMessage *msg,
                           status, soup_status_get_phrase (status), strlen (text), text);
   length = response->len;
   bytes = g_string_free (response, FALSE);
+  linger = g_new0 (Linger, 1);
+  linger->stream = stream;
   /* Kept as long as the stream, which outlives the write. */
   g_object_set_data_full (G_OBJECT (stream), "trb-refusal", bytes, g_free);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (stream), bytes, length,
-                                   G_PRIORITY_DEFAULT, NULL, refusal_written_cb, stream);
+                                   G_PRIORITY_DEFAULT, NULL, refusal_written_cb, linger);
 }
 
 static void
