@@ -460,7 +460,9 @@ same_root (TrbCheckpoint *a,
  * trb_ledger_history_accept:
  * @signed_note: (array length=length): a checkpoint from the network
  * @consistency_proof: (array) (nullable): the proof from the newest verified checkpoint to this
- *   one, @n_hashes × 32 bytes (empty for the first checkpoint)
+ *   one, @n_hashes × 32 bytes (empty for the first checkpoint); for a checkpoint smaller than
+ *   the newest verified, the proof from this one to it (without one, a smaller checkpoint that
+ *   is not known is only %TRB_LEDGER_ERROR_STALE)
  *
  * Verifies and records a checkpoint.
  *
@@ -546,6 +548,19 @@ trb_ledger_history_accept (TrbLedgerHistory  *self,
       if (known != NULL && !same_root (known, cp))
         {
           record_evidence (self, known, signed_note, length, NULL, 0, error);
+          return NULL;
+        }
+      /* Smaller than the newest verified: a node that still holds its whole tree proves that
+       * this one is a prefix of it; one that dropped entries and rebuilt its tree cannot, and
+       * the two signed checkpoints are the evidence. (An empty proof stands for a node that
+       * refused to give one.) */
+      if (consistency_proof != NULL &&
+          !trb_merkle_verify_consistency (size, latest_size, trb_checkpoint_get_root (cp),
+                                          trb_checkpoint_get_root (latest), consistency_proof,
+                                          n_hashes, NULL))
+        {
+          record_evidence (self, latest, signed_note, length, consistency_proof, n_hashes,
+                           error);
           return NULL;
         }
       if (known != NULL)

@@ -788,6 +788,16 @@ fetch_entry (TrbContributor *self,
   return g_strdup (json_array_get_string_element (json_node_get_array (entries), 0));
 }
 
+/* The bytes of a proof: never %NULL, so that an empty proof still counts as one given. */
+static const guint8 *
+empty_or_data (GBytes *bytes)
+{
+  static const guint8 nothing[1];
+  const guint8 *data = g_bytes_get_data (bytes, NULL);
+
+  return data != NULL ? data : nothing;
+}
+
 /**
  * trb_contributor_sync:
  * @self: a contributor
@@ -840,8 +850,26 @@ trb_contributor_sync (TrbContributor  *self,
           return FALSE;
         }
     }
+  else if (latest != NULL && size > 0 && size < old_size)
+    {
+      /* The ledger shrank: an honest node proves that what it shows now is a prefix of what it
+       * signed before. One that refuses (it no longer has those entries) is given an empty
+       * proof, which cannot verify. A network that cannot be reached is only an error. */
+      consistency = fetch_proof (self, FALSE, size, old_size, &local_error);
+      if (consistency == NULL)
+        {
+          if (!g_error_matches (local_error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_REJECTED) &&
+              !g_error_matches (local_error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          g_clear_error (&local_error);
+          consistency = g_bytes_new_static ("", 0);
+        }
+    }
   accepted = trb_ledger_history_accept (self->history, note, strlen (note),
-                                        consistency ? g_bytes_get_data (consistency, NULL) : NULL,
+                                        consistency ? empty_or_data (consistency) : NULL,
                                         consistency ? g_bytes_get_size (consistency) / 32 : 0,
                                         &local_error);
   if (accepted == NULL)

@@ -553,6 +553,41 @@ test_tampered_fork (void)
   fixture_teardown (&f);
 }
 
+/* The node drops the newest entry of its ledger, rebuilds its tree and signs the smaller
+ * checkpoint: not "an older version", since it cannot prove that it is a prefix of the one the
+ * participant verified. */
+static void
+test_tampered_shrunk (void)
+{
+  g_autofree char *task = make_task (N_PARTICIPANTS, N_PARTICIPANTS);
+  g_autofree char *db = NULL;
+  g_autofree char *last = NULL;
+  g_autoptr(GError) error = NULL;
+  Fixture f = { 0 };
+  TestParticipant *p;
+  guint64 size;
+
+  fixture_setup (&f, task, NULL, 50);
+  p = f.participants[0];
+  g_assert_true (trb_contributor_sync (p->contributor, FALSE, &error));
+  g_assert_no_error (error);
+  size = trb_contributor_get_verified_size (p->contributor);
+  g_assert_cmpuint (size, >, 2);
+
+  test_node_kill (&f.node);
+  db = g_build_filename (f.node.data_dir, "node.db", NULL);
+  last = g_strdup_printf ("%" G_GUINT64_FORMAT, size - 1);
+  exec_sql (db, "DELETE FROM ledger_log_entries WHERE idx >= CAST(?1 AS INTEGER)", last, NULL);
+  exec_sql (db, "DELETE FROM ledger_log_nodes WHERE ((idx + 1) << level) > CAST(?1 AS INTEGER)",
+            last, NULL);
+  exec_sql (db, "DELETE FROM checkpoints WHERE tree_size > CAST(?1 AS INTEGER)", last, NULL);
+  test_node_start (&f.node, NULL);
+  test_participant_reconnect (p, &f.node);
+  assert_tampered (p, FALSE);
+
+  fixture_teardown (&f);
+}
+
 /* The node's ledger key is swapped for another. */
 static void
 test_tampered_key (void)
@@ -1297,6 +1332,7 @@ main (int    argc,
   g_test_add_func ("/integration/tampered/entry", test_tampered_entry);
   g_test_add_func ("/integration/tampered/fork", test_tampered_fork);
   g_test_add_func ("/integration/tampered/key", test_tampered_key);
+  g_test_add_func ("/integration/tampered/shrunk", test_tampered_shrunk);
   g_test_add_func ("/integration/rejections", test_rejections);
   g_test_add_func ("/integration/events", test_events);
   g_test_add_func ("/integration/fedavg-momentum", test_fedavg_with_momentum);
