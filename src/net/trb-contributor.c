@@ -941,9 +941,16 @@ trb_contributor_sync (TrbContributor  *self,
         return FALSE;
       trb_client_post_cosignature_async (self->client, size, line, NULL, store_result_cb,
                                          &posted);
-      answer = trb_client_json_finish (self->client, wait_for (&posted), error);
+      answer = trb_client_json_finish (self->client, wait_for (&posted), &local_error);
+      /* Enough others have cosigned this checkpoint already: nothing is wrong. */
+      if (answer == NULL &&
+          g_strcmp0 (trb_client_error_get_problem (local_error), "cosignatures-full") == 0)
+        return TRUE;
       if (answer == NULL)
-        return FALSE;
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
     }
   return TRUE;
 }

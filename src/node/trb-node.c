@@ -2186,8 +2186,9 @@ current_checkpoint (TrbNode  *self,
   out = g_string_new (note);
   g_clear_pointer (&stmt, sqlite3_finalize);
   stmt = prepare (self, "SELECT line FROM cosignatures WHERE tree_size = ? ORDER BY participant "
-                        "LIMIT 60");
+                        "LIMIT ?");
   sqlite3_bind_int64 (stmt, 1, size);
+  sqlite3_bind_int (stmt, 2, TRB_CHECKPOINT_MAX_COSIGNATURES);
   while (sqlite3_step (stmt) == SQLITE_ROW)
     g_string_append (out, (const char *)sqlite3_column_text (stmt, 0));
   if (size_out != NULL)
@@ -2398,6 +2399,22 @@ handle_cosignature (TrbNode           *self,
     {
       reply_problem (msg, 422, "bad-cosignature", "The cosignature does not verify",
                      error != NULL ? error->message : NULL);
+      return;
+    }
+
+  /* A checkpoint carries a bounded number of cosignatures: one past it is refused, never
+   * acknowledged and then left out. */
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  stmt = prepare (self, "SELECT count(*) FROM cosignatures WHERE tree_size = ? AND "
+                        "participant != ?");
+  sqlite3_bind_int64 (stmt, 1, tree_size);
+  sqlite3_bind_text (stmt, 2, address, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW &&
+      sqlite3_column_int64 (stmt, 0) >= TRB_CHECKPOINT_MAX_COSIGNATURES)
+    {
+      reply_problem (msg, 409, "cosignatures-full",
+                     "This checkpoint has all the cosignatures it can carry",
+                     "Cosign a later checkpoint.");
       return;
     }
 

@@ -13,6 +13,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "ledger/trb-checkpoint.h"
 #include "ledger/trb-ledger-entry.h"
 #include "compute/trb-model-spec.h"
 #include "compute/trb-trainer.h"
@@ -614,6 +615,82 @@ test_tampered_key (void)
   test_participant_reconnect (f.participants[0], &f.node);
   assert_tampered (f.participants[0], TRUE);
 
+  fixture_teardown (&f);
+}
+
+/* A checkpoint carries at most TRB_CHECKPOINT_MAX_COSIGNATURES cosignatures: the next one is
+ * refused with cosignatures-full (and the participant's sync still succeeds), never acknowledged
+ * and then left out of what the node serves. */
+static void
+test_cosignatures_bounded (void)
+{
+  g_autofree char *task = make_task (N_PARTICIPANTS, N_PARTICIPANTS);
+  g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func ((GDestroyNotify) test_participant_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *note = NULL;
+  guint n = TRB_CHECKPOINT_MAX_COSIGNATURES + 1;
+  guint lines = 0;
+  Fixture f = { 0 };
+
+  fixture_setup (&f, task, NULL, 0);
+  for (guint i = 0; i < n; i++)
+    {
+      TestParticipant *p = test_participant_new (&f.node, 0, 1, 0);
+
+      g_assert_true (trb_contributor_connect (p->contributor, &error));
+      g_assert_true (trb_contributor_join (p->contributor, &error));
+      g_assert_no_error (error);
+      g_ptr_array_add (extra, p);
+    }
+  /* Everyone has joined: the ledger no longer changes, and all cosign one checkpoint. */
+  for (guint i = 0; i < n; i++)
+    {
+      TestParticipant *p = g_ptr_array_index (extra, i);
+
+      g_assert_true (trb_contributor_sync (p->contributor, TRUE, &error));
+      g_assert_no_error (error);
+    }
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    TestParticipant *p = g_ptr_array_index (extra, 0);
+
+    trb_client_get_checkpoint_async (p->client, NULL, store_result_cb, &result);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    note = trb_client_get_checkpoint_finish (p->client, result, &error);
+    g_assert_no_error (error);
+  }
+  /* After the blank line: the node's own signature line, then the cosignatures. */
+  g_assert_nonnull (strstr (note, "\n\n"));
+  for (const char *l = strstr (note, "\n\n") + 1; (l = strstr (l, "\n\u2014 ")) != NULL; l++)
+    lines++;
+  g_assert_cmpuint (lines - 1, ==, TRB_CHECKPOINT_MAX_COSIGNATURES);
+
+  {
+    /* The one past the bound, asked directly: refused with its problem type. */
+    TestParticipant *last = g_ptr_array_index (extra, n - 1);
+    g_autoptr(GAsyncResult) posted = NULL;
+    g_autoptr(JsonObject) answer = NULL;
+    g_autoptr(TrbNoteSigner) cosigner = trb_client_make_cosigner (last->client, &error);
+    g_autofree char *line = NULL;
+    gsize size = 0;
+
+    g_assert_no_error (error);
+    {
+      const char *second = strchr (note, '\n');
+
+      size = g_ascii_strtoull (second + 1, NULL, 10);
+    }
+    line = trb_checkpoint_cosign (note, strlen (note), cosigner,
+                                  g_get_real_time () / G_USEC_PER_SEC, &error);
+    g_assert_no_error (error);
+    trb_client_post_cosignature_async (last->client, size, line, NULL, store_result_cb, &posted);
+    while (posted == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    answer = trb_client_json_finish (last->client, posted, &error);
+    g_assert_null (answer);
+    g_assert_cmpstr (trb_client_error_get_problem (error), ==, "cosignatures-full");
+  }
   fixture_teardown (&f);
 }
 
@@ -1333,6 +1410,7 @@ main (int    argc,
   g_test_add_func ("/integration/tampered/fork", test_tampered_fork);
   g_test_add_func ("/integration/tampered/key", test_tampered_key);
   g_test_add_func ("/integration/tampered/shrunk", test_tampered_shrunk);
+  g_test_add_func ("/integration/cosignatures-bounded", test_cosignatures_bounded);
   g_test_add_func ("/integration/rejections", test_rejections);
   g_test_add_func ("/integration/events", test_events);
   g_test_add_func ("/integration/fedavg-momentum", test_fedavg_with_momentum);
