@@ -347,6 +347,19 @@ finish_response (GTask *task)
       return;
     }
 
+  /* 429, too many requests (libsoup 3.2 has no name for it): wait as long as the node asks, at
+   * most two minutes, then try again. */
+  if (status == 429 && req->attempt < TRB_CLIENT (g_task_get_source_object (task))->max_tries &&
+      !g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    {
+      const char *after = soup_message_headers_get_one (soup_message_get_response_headers (req->msg),
+                                                        "Retry-After");
+      guint64 seconds = after != NULL ? g_ascii_strtoull (after, NULL, 10) : 1;
+
+      g_byte_array_set_size (req->buffer, req->resume_from);
+      g_timeout_add_seconds ((guint) CLAMP (seconds, 1, 120), retry_cb, task);
+      return;
+    }
   if (status >= 500)
     {
       g_autofree char *message = g_strdup_printf (_("The network’s server had a problem (%u). "

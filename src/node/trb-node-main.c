@@ -119,7 +119,9 @@ serve (const char *data,
        const char *tls_key,
        const char *url_file,
        int         aggregation_delay,
-       int         idle_timeout)
+       int         idle_timeout,
+       int         join_rate,
+       int         upload_rate)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TrbNode) node = NULL;
@@ -146,6 +148,7 @@ serve (const char *data,
     trb_node_set_aggregation_delay (node, aggregation_delay);
   if (idle_timeout > 0)
     trb_node_set_connection_timeout (node, idle_timeout);
+  trb_node_set_rate_limits (node, CLAMP (join_rate, 0, 1000000), CLAMP (upload_rate, 0, 1000000));
   if (!trb_node_listen (node, listen, certificate, &url, &error))
     return fail (_("the network could not be served"), error);
 
@@ -176,6 +179,8 @@ run_serve (int    argc,
   g_autofree char *url_file = NULL;
   int aggregation_delay = 0;
   int idle_timeout = TRB_NODE_CONNECTION_TIMEOUT_S;
+  int join_rate = TRB_NODE_DEFAULT_JOINS_PER_MINUTE;
+  int upload_rate = TRB_NODE_DEFAULT_UPLOADS_PER_MINUTE;
   g_autoptr(GOptionContext) context = NULL;
   const GOptionEntry entries[] = {
     { "data", 0, 0, G_OPTION_ARG_FILENAME, &data, N_("Folder that holds the network"),
@@ -190,6 +195,10 @@ run_serve (int    argc,
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout,
       N_("Close a connection that waits this many seconds for a request (default 30)"),
       N_("SECONDS") },
+    { "join-rate", 0, 0, G_OPTION_ARG_INT, &join_rate,
+      N_("Joins one address may make a minute, 0 for no limit (default 120)"), N_("N") },
+    { "upload-rate", 0, 0, G_OPTION_ARG_INT, &upload_rate,
+      N_("Uploads one address may make a minute, 0 for no limit (default 600)"), N_("N") },
     { "aggregation-delay", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &aggregation_delay,
       N_("Wait this many milliseconds before aggregating (for testing)"), N_("MS") },
     { NULL }
@@ -205,7 +214,7 @@ run_serve (int    argc,
       return 2;
     }
   return serve (data, listen, tls_cert, tls_key, url_file, CLAMP (aggregation_delay, 0, 600000),
-                idle_timeout);
+                idle_timeout, join_rate, upload_rate);
 }
 
 static int
@@ -221,6 +230,8 @@ run_demo (int    argc,
    * `build-aux/dev run` both start the demo with these defaults. */
   int duration = 20, min_updates = 1, max_updates = 10, holdout = 2000;
   int idle_timeout = TRB_NODE_CONNECTION_TIMEOUT_S;
+  int join_rate = TRB_NODE_DEFAULT_JOINS_PER_MINUTE;
+  int upload_rate = TRB_NODE_DEFAULT_UPLOADS_PER_MINUTE;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   const GOptionEntry entries[] = {
@@ -242,6 +253,10 @@ run_demo (int    argc,
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout,
       N_("Close a connection that waits this many seconds for a request (default 30)"),
       N_("SECONDS") },
+    { "join-rate", 0, 0, G_OPTION_ARG_INT, &join_rate,
+      N_("Joins one address may make a minute, 0 for no limit (default 120)"), N_("N") },
+    { "upload-rate", 0, 0, G_OPTION_ARG_INT, &upload_rate,
+      N_("Uploads one address may make a minute, 0 for no limit (default 600)"), N_("N") },
     { NULL }
   };
 
@@ -302,7 +317,7 @@ run_demo (int    argc,
   }
 
   return serve (data, listen != NULL ? listen : "127.0.0.1:0", NULL, NULL, url_file, 0,
-                idle_timeout);
+                idle_timeout, join_rate, upload_rate);
 }
 
 int

@@ -119,6 +119,10 @@ struct _TrbNode
   gint64           next_event_seq;
   guint            tick_id;
   GHashTable      *connections;  /* GSocket → Connection */
+  GHashTable      *join_buckets;    /* remote address → Bucket */
+  GHashTable      *upload_buckets;
+  guint            join_rate;       /* per minute and address; 0 for no limit */
+  guint            upload_rate;
   guint            connection_timeout_s;
   guint            sweep_id;
   guint            aggregation_delay_ms;
@@ -148,6 +152,8 @@ trb_node_dispose (GObject *object)
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_handle_id (&self->sweep_id, g_source_remove);
   g_clear_pointer (&self->connections, g_hash_table_unref);
+  g_clear_pointer (&self->join_buckets, g_hash_table_unref);
+  g_clear_pointer (&self->upload_buckets, g_hash_table_unref);
   if (self->server != NULL)
     soup_server_disconnect (self->server);
   g_clear_object (&self->server);
@@ -198,6 +204,10 @@ trb_node_init (TrbNode *self)
   self->connections = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref,
                                              g_free);
   self->connection_timeout_s = TRB_NODE_CONNECTION_TIMEOUT_S;
+  self->join_buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->upload_buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->join_rate = TRB_NODE_DEFAULT_JOINS_PER_MINUTE;
+  self->upload_rate = TRB_NODE_DEFAULT_UPLOADS_PER_MINUTE;
   g_queue_init (&self->events);
   self->next_event_seq = 1;
 }
@@ -1441,7 +1451,8 @@ refuse_and_close (SoupServerMessage *msg,
                   guint              status,
                   const char        *type,
                   const char        *title,
-                  const char        *detail)
+                  const char        *detail,
+                  guint              retry_after_s)
 {
   g_autofree char *text = problem_text (status, type, title, detail);
   GIOStream *stream = soup_server_message_steal_connection (msg);
@@ -1453,9 +1464,11 @@ refuse_and_close (SoupServerMessage *msg,
   g_string_append_printf (response, "HTTP/1.1 %u %s\r\n"
                           "Content-Type: application/problem+json\r\n"
                           "Content-Length: %" G_GSIZE_FORMAT "\r\n"
-                          "Cache-Control: no-store\r\n"
-                          "Connection: close\r\n\r\n%s",
-                          status, soup_status_get_phrase (status), strlen (text), text);
+                          "Cache-Control: no-store\r\n",
+                          status, soup_status_get_phrase (status), strlen (text));
+  if (retry_after_s > 0)
+    g_string_append_printf (response, "Retry-After: %u\r\n", retry_after_s);
+  g_string_append_printf (response, "Connection: close\r\n\r\n%s", text);
   length = response->len;
   bytes = g_string_free (response, FALSE);
   linger = g_new0 (Linger, 1);
@@ -1581,6 +1594,83 @@ trb_node_set_connection_timeout (TrbNode *self,
   self->connection_timeout_s = CLAMP (seconds, 1, 3600);
 }
 
+/* Per-address rate limits on joins and uploads: a token bucket per remote address, refilled at
+ * the node's rate (per minute) and holding at most one minute's worth. Checked before the body
+ * is read or any signature verified, so a flood costs the node almost nothing. */
+typedef struct
+{
+  double tokens;
+  gint64 updated;
+} Bucket;
+
+static gboolean
+take_token (GHashTable *buckets,
+            const char *host,
+            guint       per_minute,
+            guint      *retry_after_s)
+{
+  gint64 now = g_get_monotonic_time ();
+  double rate = per_minute / 60.0;
+  Bucket *bucket = g_hash_table_lookup (buckets, host);
+
+  if (per_minute == 0)
+    return TRUE;
+  if (bucket == NULL)
+    {
+      /* Bounded: an attacker with many addresses fills this at most to the cap, then buckets
+       * start afresh (no address gets more than a minute's worth from it). */
+      if (g_hash_table_size (buckets) >= 100000)
+        g_hash_table_remove_all (buckets);
+      bucket = g_new0 (Bucket, 1);
+      bucket->tokens = per_minute;
+      bucket->updated = now;
+      g_hash_table_insert (buckets, g_strdup (host), bucket);
+    }
+  bucket->tokens = MIN ((double) per_minute,
+                        bucket->tokens + rate * (now - bucket->updated) / G_USEC_PER_SEC);
+  bucket->updated = now;
+  if (bucket->tokens >= 1)
+    {
+      bucket->tokens -= 1;
+      return TRUE;
+    }
+  *retry_after_s = (guint) ceil ((1 - bucket->tokens) / rate);
+  return FALSE;
+}
+
+static gboolean
+within_rate (TrbNode           *self,
+             SoupServerMessage *msg,
+             const char        *path,
+             guint             *retry_after_s)
+{
+  const char *host = soup_server_message_get_remote_host (msg);
+
+  if (host == NULL)
+    return TRUE;
+  if (g_str_equal (path, "/v1/participants"))
+    return take_token (self->join_buckets, host, self->join_rate, retry_after_s);
+  if (g_str_has_prefix (path, "/v1/tasks/") && g_str_has_suffix (path, "/updates"))
+    return take_token (self->upload_buckets, host, self->upload_rate, retry_after_s);
+  return TRUE;
+}
+
+/**
+ * trb_node_set_rate_limits:
+ * @self: a node
+ * @joins_per_minute: joins one address may make a minute (0: no limit)
+ * @uploads_per_minute: uploads one address may make a minute (0: no limit)
+ */
+void
+trb_node_set_rate_limits (TrbNode *self,
+                          guint    joins_per_minute,
+                          guint    uploads_per_minute)
+{
+  g_return_if_fail (TRB_IS_NODE (self));
+  self->join_rate = joins_per_minute;
+  self->upload_rate = uploads_per_minute;
+}
+
 /* Runs after the headers arrive and before the body is read: refuses oversized bodies early. */
 static void
 early_handler_cb (SoupServer        *server,
@@ -1589,20 +1679,28 @@ early_handler_cb (SoupServer        *server,
                   GHashTable        *query,
                   gpointer           user_data)
 {
+  TrbNode *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  guint retry_after = 0;
   goffset length;
 
   if (!g_str_equal (soup_server_message_get_method (msg), "POST"))
     return;
   if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH)
     {
-      refuse_and_close (msg, 411, "bad-request", "The request must state its length", NULL);
+      refuse_and_close (msg, 411, "bad-request", "The request must state its length", NULL, 0);
       return;
     }
   length = soup_message_headers_get_content_length (headers);
   if (length < 0 || (guint64) length > body_limit_for_path (path))
-    refuse_and_close (msg, 413, "too-large", "The request is too large",
-                      "The body is larger than the protocol allows for this request.");
+    {
+      refuse_and_close (msg, 413, "too-large", "The request is too large",
+                        "The body is larger than the protocol allows for this request.", 0);
+      return;
+    }
+  if (!within_rate (self, msg, path, &retry_after))
+    refuse_and_close (msg, 429, "too-many-requests", "Too many requests from this address",
+                      "Wait a moment, then try again.", retry_after);
 }
 
 /* Verifies the request signature and the nonce. Replies with a problem and returns NULL when

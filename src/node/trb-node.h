@@ -22,6 +22,10 @@ G_BEGIN_DECLS
 /* How long a connection may wait for the next bytes of a request, or for the next request. */
 #define TRB_NODE_CONNECTION_TIMEOUT_S 30
 
+/* Joins and uploads one address may make a minute, unless the operator says otherwise. */
+#define TRB_NODE_DEFAULT_JOINS_PER_MINUTE 120
+#define TRB_NODE_DEFAULT_UPLOADS_PER_MINUTE 600
+
 typedef enum
 {
   TRB_NODE_ERROR_FAILED,
@@ -44,6 +48,9 @@ TrbNode  *trb_node_open                 (const char   *data_dir,
                                          GError      **error);
 void      trb_node_set_connection_timeout (TrbNode    *self,
                                            guint       seconds);
+void      trb_node_set_rate_limits        (TrbNode    *self,
+                                           guint       joins_per_minute,
+                                           guint       uploads_per_minute);
 void      trb_node_set_aggregation_delay (TrbNode     *self,
                                           guint        delay_ms);
 gboolean  trb_node_listen               (TrbNode      *self,

@@ -4,7 +4,8 @@
 answered at once (413, 411) and its connection closed, while the sender is still sending; the
 node's memory does not grow with what was sent, and it goes on serving others. And connections
 are released: keep-alive connections the clients closed, connections that never send a request
-and one that sends half a request are all closed after the idle timeout. Usage:
+and one that sends half a request are all closed after the idle timeout. Joins past the rate
+limit of one address are refused with 429 and Retry-After. Usage:
 test-node-limits.py BUILD_ROOT"""
 
 import os
@@ -51,7 +52,7 @@ def main():
     url_file = os.path.join(work, "url")
     node = subprocess.Popen([os.path.join(build, "src", "node", "tributary-node"), "demo",
                              "--data", os.path.join(work, "node"), "--url-file", url_file,
-                             "--idle-timeout", "2"])
+                             "--idle-timeout", "2", "--join-rate", "5"])
     try:
         deadline = time.monotonic() + 60
         while not (os.path.exists(url_file) and os.path.getsize(url_file) > 0):
@@ -74,6 +75,20 @@ def main():
         print(f"chunked: {sent} MiB sent before the node closed; reply {reply[:40]!r}")
         assert reply.startswith(b"HTTP/1.1 411"), reply
         assert sent < 300, "the node read 300 MiB of a chunked body"
+
+        # Joins from one address: 5 a minute here. Refused before any signature is checked.
+        statuses = []
+        for _ in range(8):
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            c.request("POST", "/v1/participants", body=b"{}",
+                      headers={"Content-Type": "application/json"})
+            r = c.getresponse()
+            r.read()
+            statuses.append((r.status, r.getheader("Retry-After")))
+            c.close()
+        print(f"eight joins from one address: {statuses}")
+        assert [st for st, _ in statuses[:5]] == [401] * 5, statuses
+        assert all(st == 429 and int(after) >= 1 for st, after in statuses[5:]), statuses
 
         after = rss_kib(node.pid)
         print(f"node RSS {before} KiB before, {after} KiB after")
