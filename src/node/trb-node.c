@@ -2197,12 +2197,9 @@ handle_blob (TrbNode           *self,
              const char        *hash)
 {
   g_autoptr(GBytes) blob = NULL;
-  SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
   SoupMessageHeaders *response_headers = soup_server_message_get_response_headers (msg);
-  const char *range = soup_message_headers_get_one (request_headers, "Range");
   gsize len;
   const guint8 *data;
-  guint64 start = 0;
 
   if (strlen (hash) != 64 || strspn (hash, "0123456789abcdef") != 64 ||
       (blob = load_blob (self, hash)) == NULL)
@@ -2213,33 +2210,12 @@ handle_blob (TrbNode           *self,
   data = g_bytes_get_data (blob, &len);
   soup_message_headers_replace (response_headers, "Cache-Control", "public, max-age=31536000, "
                                 "immutable");
+  /* Ranges (RFC 9110, section 14): SoupServer answers a Range request on a complete 200
+   * response itself, with 206 and the parts asked for, or 416. */
   soup_message_headers_replace (response_headers, "Accept-Ranges", "bytes");
-  if (range != NULL)
-    {
-      const char *end = NULL;
-
-      if (!g_str_has_prefix (range, "bytes=") ||
-          (start = g_ascii_strtoull (range + 6, (char **)&end, 10), end == NULL || *end != '-') ||
-          start >= len)
-        {
-          g_autofree char *cr = g_strdup_printf ("bytes */%" G_GSIZE_FORMAT, len);
-
-          soup_message_headers_replace (response_headers, "Content-Range", cr);
-          reply_problem (msg, 416, "bad-request", "The requested range is not in the file", NULL);
-          return;
-        }
-      {
-        g_autofree char *cr = g_strdup_printf ("bytes %" G_GUINT64_FORMAT "-%" G_GSIZE_FORMAT
-                                               "/%" G_GSIZE_FORMAT, start, len - 1, len);
-
-        soup_message_headers_replace (response_headers, "Content-Range", cr);
-      }
-      soup_server_message_set_status (msg, 206, NULL);
-    }
-  else
-    soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_set_response (msg, "application/vnd.safetensors", SOUP_MEMORY_COPY,
-                                    (const char *)data + start, len - start);
+                                    (const char *) data, len);
 }
 
 static char *

@@ -5,7 +5,8 @@ answered at once (413, 411) and its connection closed, while the sender is still
 node's memory does not grow with what was sent, and it goes on serving others. And connections
 are released: keep-alive connections the clients closed, connections that never send a request
 and one that sends half a request are all closed after the idle timeout. Joins past the rate
-limit of one address are refused with 429 and Retry-After. Usage:
+limit of one address are refused with 429 and Retry-After, and ranges of a blob are the bytes
+asked for. Usage:
 test-node-limits.py BUILD_ROOT"""
 
 import os
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import http.client
+import json
 import time
 import urllib.request
 
@@ -75,6 +77,20 @@ def main():
         print(f"chunked: {sent} MiB sent before the node closed; reply {reply[:40]!r}")
         assert reply.startswith(b"HTTP/1.1 411"), reply
         assert sent < 300, "the node read 300 MiB of a chunked body"
+
+        # Ranges as RFC 9110 has them: bytes=0-10 is 11 bytes, not the rest of the file.
+        with urllib.request.urlopen(url + "/v1/tasks/fashion-mnist/round", timeout=10) as r:
+            model = json.load(r)["model"]
+        request = urllib.request.Request(url + "/v1/blobs/" + model,
+                                         headers={"Range": "bytes=0-10"})
+        with urllib.request.urlopen(request, timeout=10) as r:
+            part = r.read()
+            assert r.status == 206, r.status
+            assert r.getheader("Content-Range").startswith("bytes 0-10/"), r.getheader("Content-Range")
+        assert len(part) == 11, len(part)
+        request = urllib.request.Request(url + "/v1/blobs/" + model, headers={"Range": "bytes=-5"})
+        with urllib.request.urlopen(request, timeout=10) as r:
+            assert len(r.read()) == 5
 
         # Joins from one address: 5 a minute here. Refused before any signature is checked.
         statuses = []
