@@ -242,6 +242,46 @@ trb_dataset_registry_lookup (TrbDatasetRegistry *self,
   return NULL;
 }
 
+/**
+ * trb_dataset_list_choices:
+ * @registry: (nullable): the registry of the datasets the person added
+ *
+ * The datasets a person can pick to train or evaluate a picture model on: the demo pictures
+ * when they are on disk, then each added IDX dataset that is on disk, not paused and whose last
+ * check did not fail. A dataset that is missing or unreadable is never offered: picking it would
+ * only fail later, after Join.
+ *
+ * Returns: (transfer full) (element-type utf8): the datasets' paths, possibly none
+ */
+GPtrArray *
+trb_dataset_list_choices (TrbDatasetRegistry *registry)
+{
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *demo = trb_dataset_dup_demo_path ();
+  g_autofree char *canonical_demo = g_canonicalize_filename (demo, NULL);
+
+  g_return_val_if_fail (registry == NULL || TRB_IS_DATASET_REGISTRY (registry), NULL);
+
+  if (g_file_test (demo, G_FILE_TEST_IS_REGULAR))
+    g_ptr_array_add (paths, g_strdup (demo));
+  if (registry == NULL)
+    return g_steal_pointer (&paths);
+
+  for (guint i = 0; i < registry->items->len; i++)
+    {
+      TrbDatasetItem *item = g_ptr_array_index (registry->items, i);
+      const char *path = trb_dataset_item_get_path (item);
+
+      if (trb_dataset_item_get_format (item) != TRB_DATASET_FORMAT_IDX ||
+          g_str_equal (path, canonical_demo) || trb_dataset_item_get_paused (item) ||
+          trb_dataset_item_get_error (item) != NULL ||
+          !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        continue;
+      g_ptr_array_add (paths, g_strdup (path));
+    }
+  return g_steal_pointer (&paths);
+}
+
 /* Finds or creates the row of @path, with its salt. */
 static gboolean
 ensure_row (TrbDatasetRegistry       *self,

@@ -69,6 +69,7 @@ gboolean            trb_dataset_registry_set_used_by (TrbDatasetRegistry       *
 guint               trb_dataset_registry_refresh     (TrbDatasetRegistry       *self);
 GBytes             *trb_dataset_registry_dup_salt    (TrbDatasetRegistry       *self,
                                                       TrbDatasetItem           *item);
+GPtrArray          *trb_dataset_list_choices         (TrbDatasetRegistry       *registry);
 char               *trb_dataset_dup_demo_dir         (void);
 char               *trb_dataset_dup_demo_path        (void);
 char               *trb_dataset_dup_display_name     (TrbDatasetRegistry       *registry,

@@ -449,12 +449,22 @@ trb_dataset_read_fully (GInputStream  *stream,
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }
+      /* zlib's words ("Need more input") mean nothing to a person: say what they mean. */
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
         g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_FORMAT,
-                     _("“%s” is damaged: its compressed data is corrupt."), name);
+                     _("“%s” is damaged: its compressed data is corrupt. Download it again, "
+                       "then add it."), name);
+      else if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
+        g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_TRUNCATED,
+                     _("“%s” ends early — it may not have finished downloading. Download it "
+                       "again, then add it."), name);
       else
-        g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_UNREADABLE,
-                     _("“%s” could not be read: %s"), name, local_error->message);
+        {
+          g_debug ("Reading “%s” failed: %s", name, local_error->message);
+          g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_UNREADABLE,
+                       _("“%s” could not be read. Check that the disk it is on is still "
+                         "connected, then try again."), name);
+        }
       return FALSE;
     }
 
@@ -507,6 +517,13 @@ trb_sample_source_detect_format (const char  *path,
     return TRB_DATASET_FORMAT_UNKNOWN;
   if (!trb_dataset_read_fully (stream, head, sizeof head, &got, name, NULL, error))
     return TRB_DATASET_FORMAT_UNKNOWN;
+  if (got == 0)
+    {
+      g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_EMPTY,
+                   _("“%s” is empty: there is nothing in it to learn from. Pick another file."),
+                   name);
+      return TRB_DATASET_FORMAT_UNKNOWN;
+    }
 
   /* IDX: two zero bytes, a type code, then 1 to 4 dimensions. */
   if (got == 4 && head[0] == 0 && head[1] == 0 && head[2] >= 0x08 && head[2] <= 0x0e &&

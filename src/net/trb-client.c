@@ -21,15 +21,24 @@
 #define PROBLEM_BASE "https://tributary.invalid/problems/"
 #define READ_CHUNK   (64 * 1024)
 
+/* What a person is told is worded from the error's class, not from a library's message, so the
+ * error keeps the class of what caused it (a GIO, resolver, TLS or libsoup error) and the HTTP
+ * status of a refused request. */
 typedef struct
 {
-  char *problem;
+  char  *problem;
+  GQuark cause_domain;
+  int    cause_code;
+  guint  status;
 } TrbClientErrorPrivate;
 
 static void
 trb_client_error_private_init (TrbClientErrorPrivate *priv)
 {
   priv->problem = NULL;
+  priv->cause_domain = 0;
+  priv->cause_code = 0;
+  priv->status = 0;
 }
 
 static void
@@ -37,6 +46,9 @@ trb_client_error_private_copy (const TrbClientErrorPrivate *src,
                                TrbClientErrorPrivate       *dest)
 {
   dest->problem = g_strdup (src->problem);
+  dest->cause_domain = src->cause_domain;
+  dest->cause_code = src->cause_code;
+  dest->status = src->status;
 }
 
 static void
@@ -186,6 +198,22 @@ trb_client_set_retry_policy (TrbClient *self,
   self->base_delay_ms = base_delay_ms;
 }
 
+/**
+ * trb_client_set_interactive:
+ * @self: a client
+ *
+ * For calls a person waits on (reading a network's page before Join): two tries of at most
+ * 4 s each, so that a dead or unreachable address is reported within 10 s rather than after
+ * the minute of retries that background work may afford.
+ */
+void
+trb_client_set_interactive (TrbClient *self)
+{
+  g_return_if_fail (TRB_IS_CLIENT (self));
+  trb_client_set_retry_policy (self, 2, 500);
+  trb_client_set_timeout (self, 4);
+}
+
 void
 trb_client_set_timeout (TrbClient *self,
                         guint      seconds)
@@ -256,6 +284,53 @@ trb_client_error_get_problem (const GError *error)
   return priv != NULL ? priv->problem : NULL;
 }
 
+/**
+ * trb_client_error_get_cause:
+ * @error: an error from a #TrbClient call
+ * @domain: (out) (optional): the domain of the error that caused it
+ * @code: (out) (optional): its code
+ *
+ * A %TRB_CLIENT_ERROR_NETWORK error keeps the class of the connection error behind it
+ * (refused, timed out, name not found, TLS, not HTTP), so that it can be told in plain words.
+ *
+ * Returns: whether @error has a cause
+ */
+gboolean
+trb_client_error_get_cause (const GError *error,
+                            GQuark       *domain,
+                            int          *code)
+{
+  TrbClientErrorPrivate *priv;
+
+  if (error == NULL || error->domain != TRB_CLIENT_ERROR)
+    return FALSE;
+  priv = trb_client_error_get_private (error);
+  if (priv == NULL || priv->cause_domain == 0)
+    return FALSE;
+  if (domain != NULL)
+    *domain = priv->cause_domain;
+  if (code != NULL)
+    *code = priv->cause_code;
+  return TRUE;
+}
+
+/**
+ * trb_client_error_get_status:
+ * @error: an error from a #TrbClient call
+ *
+ * Returns: the HTTP status of the answer that caused @error, or 0 when there was none
+ */
+guint
+trb_client_error_get_status (const GError *error)
+{
+  TrbClientErrorPrivate *priv;
+
+  if (error == NULL || error->domain != TRB_CLIENT_ERROR)
+    return 0;
+  priv = trb_client_error_get_private (error);
+  return priv != NULL ? priv->status : 0;
+}
+
 /* ---- the request machinery ---------------------------------------------------------------- */
 
 typedef struct
@@ -268,6 +343,8 @@ typedef struct
   gboolean     resumable;
   gsize        max;
   guint        attempt;
+  GQuark       cause_domain;  /* of the last connection error, for the final error */
+  int          cause_code;
   SoupMessage *msg;
   GByteArray  *buffer;
   gsize        resume_from;
@@ -294,11 +371,31 @@ fail_task (GTask      *task,
            const char *problem,
            const char *message)
 {
+  Request *req = g_task_get_task_data (task);
   GError *error = g_error_new_literal (TRB_CLIENT_ERROR, code, message);
+  TrbClientErrorPrivate *priv = trb_client_error_get_private (error);
 
   if (problem != NULL)
-    trb_client_error_get_private (error)->problem = g_strdup (problem);
+    priv->problem = g_strdup (problem);
+  if (req != NULL)
+    {
+      priv->cause_domain = req->cause_domain;
+      priv->cause_code = req->cause_code;
+      if (req->msg != NULL)
+        priv->status = soup_message_get_status (req->msg);
+    }
   g_task_return_error (task, error);
+}
+
+/* Remembers the class of a connection error for the error the request may end with. */
+static void
+note_cause (GTask        *task,
+            const GError *cause)
+{
+  Request *req = g_task_get_task_data (task);
+
+  req->cause_domain = cause->domain;
+  req->cause_code = cause->code;
 }
 
 static gboolean
@@ -428,6 +525,7 @@ read_cb (GObject      *source,
       if (!req->resumable)
         g_byte_array_set_size (req->buffer, 0);
       g_input_stream_close (G_INPUT_STREAM (source), NULL, NULL);
+      note_cause (task, error);
       retry_or_fail (task, TRB_CLIENT_ERROR_NETWORK, error->message);
       return;
     }
@@ -472,10 +570,14 @@ sent_cb (GObject      *source,
           g_object_unref (task);
           return;
         }
+      note_cause (task, error);
       retry_or_fail (task, TRB_CLIENT_ERROR_NETWORK, error->message);
       return;
     }
 
+  /* An answer came: a connection error of an earlier try no longer describes the request. */
+  req->cause_domain = 0;
+  req->cause_code = 0;
   status = soup_message_get_status (req->msg);
   headers = soup_message_get_response_headers (req->msg);
   if (req->resumable && req->resume_from > 0)
@@ -680,6 +782,19 @@ json_done_cb (GObject      *source,
   JsonObject *obj;
   JsonNode *root;
 
+  /* A web server that is not a Tributary node answers /v1/network with a page of its own (or
+   * "not found") that is no problem document of the protocol's. */
+  if (bytes == NULL && check == CHECK_NETWORK &&
+      g_error_matches (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_REJECTED) &&
+      trb_client_error_get_problem (error) == NULL)
+    {
+      GError *not_network = g_error_new_literal (TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_NOT_A_NETWORK,
+                                                 error->message);
+
+      trb_client_error_get_private (not_network)->status = trb_client_error_get_status (error);
+      g_task_return_error (task, not_network);
+      return;
+    }
   if (bytes == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -690,17 +805,33 @@ json_done_cb (GObject      *source,
                                    g_bytes_get_size (bytes), NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
-      g_task_return_new_error (task, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+      g_task_return_new_error (task, TRB_CLIENT_ERROR,
+                               check == CHECK_NETWORK ? TRB_CLIENT_ERROR_NOT_A_NETWORK
+                                                      : TRB_CLIENT_ERROR_PROTOCOL,
                                _("The network sent an answer that could not be read."));
       return;
     }
   obj = json_node_get_object (root);
-  if (check == CHECK_NETWORK &&
-      json_object_get_int_member_with_default (obj, "protocol", 0) != TRB_CLIENT_PROTOCOL)
+  if (check == CHECK_NETWORK)
     {
-      g_task_return_new_error (task, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_UNSUPPORTED,
-                               _("This network needs a newer version of Tributary."));
-      return;
+      JsonNode *protocol = json_object_get_member (obj, "protocol");
+      gint64 version = protocol != NULL && JSON_NODE_HOLDS_VALUE (protocol) &&
+                       json_node_get_value_type (protocol) == G_TYPE_INT64
+                         ? json_node_get_int (protocol) : 0;
+
+      /* JSON without a protocol version is some other service's, not a newer Tributary. */
+      if (version <= 0)
+        {
+          g_task_return_new_error (task, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_NOT_A_NETWORK,
+                                   _("The answer has no protocol version."));
+          return;
+        }
+      if (version != TRB_CLIENT_PROTOCOL)
+        {
+          g_task_return_new_error (task, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_UNSUPPORTED,
+                                   _("This network needs a newer version of Tributary."));
+          return;
+        }
     }
   g_task_return_pointer (task, json_object_ref (obj), (GDestroyNotify) json_object_unref);
 }

@@ -29,6 +29,7 @@ typedef enum
   TRB_CLIENT_ERROR_TOO_LARGE,
   TRB_CLIENT_ERROR_UNSUPPORTED,
   TRB_CLIENT_ERROR_TAMPERED,
+  TRB_CLIENT_ERROR_NOT_A_NETWORK,
 } TrbClientError;
 
 /* Limits on what the client reads (docs/protocol.md, section 2). */
@@ -53,11 +54,16 @@ const char *trb_client_get_address              (TrbClient            *self);
 void        trb_client_set_retry_policy         (TrbClient            *self,
                                                  guint                 max_tries,
                                                  guint                 base_delay_ms);
+void        trb_client_set_interactive          (TrbClient            *self);
 void        trb_client_set_timeout              (TrbClient            *self,
                                                  guint                 seconds);
 TrbNoteSigner *trb_client_make_cosigner         (TrbClient            *self,
                                                  GError              **error);
 const char *trb_client_error_get_problem        (const GError         *error);
+gboolean    trb_client_error_get_cause          (const GError         *error,
+                                                 GQuark               *domain,
+                                                 int                  *code);
+guint       trb_client_error_get_status         (const GError         *error);
 
 void        trb_client_request_async            (TrbClient            *self,
                                                  const char           *method,

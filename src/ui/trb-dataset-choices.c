@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The data sets a person can pick to train or evaluate a model on: the demo pictures that come
- * with the app, then the picture data sets added in the Datasets area.
+ * with the app when they are there, then the usable picture data sets added in the Datasets
+ * area.
  */
 
 #define G_LOG_DOMAIN "trb-dataset-choices"
@@ -20,18 +21,18 @@
  * @names: the names to show, appended to
  * @paths: (element-type utf8): the data sets' paths, appended to in the same order
  *
- * Lists the demo pictures first, then each registered IDX data set (the models train on
- * pictures), without listing the demo pictures twice.
+ * Lists the datasets trb_dataset_list_choices() offers: the demo pictures when they are on
+ * disk, then each usable IDX dataset the person added (the models train on pictures). Nothing
+ * missing from the disk is offered; the list may be empty.
  */
 void
 trb_dataset_choices_fill (GtkStringList *names,
                           GPtrArray     *paths)
 {
-  g_autofree char *demo = trb_dataset_dup_demo_path ();
   g_autofree char *store_path = trb_store_default_path ();
   g_autoptr(TrbStore) store = NULL;
   g_autoptr(TrbDatasetRegistry) registry = NULL;
-  GListModel *items;
+  g_autoptr(GPtrArray) choices = NULL;
 
   g_return_if_fail (GTK_IS_STRING_LIST (names));
   g_return_if_fail (paths != NULL);
@@ -39,23 +40,13 @@ trb_dataset_choices_fill (GtkStringList *names,
   store = trb_store_new_for_path (store_path, NULL);
   if (store != NULL)
     registry = trb_dataset_registry_new (store, NULL);
-  {
-    g_autofree char *demo_name = trb_dataset_dup_display_name (NULL, demo);
-
-    gtk_string_list_append (names, demo_name);
-    g_ptr_array_add (paths, g_strdup (demo));
-  }
-  if (registry == NULL)
-    return;
-  items = G_LIST_MODEL (registry);
-  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+  choices = trb_dataset_list_choices (registry);
+  for (guint i = 0; i < choices->len; i++)
     {
-      g_autoptr(TrbDatasetItem) item = g_list_model_get_item (items, i);
+      const char *path = g_ptr_array_index (choices, i);
+      g_autofree char *name = trb_dataset_dup_display_name (registry, path);
 
-      if (trb_dataset_item_get_format (item) != TRB_DATASET_FORMAT_IDX ||
-          g_str_equal (trb_dataset_item_get_path (item), demo))
-        continue;
-      gtk_string_list_append (names, trb_dataset_item_get_name (item));
-      g_ptr_array_add (paths, g_strdup (trb_dataset_item_get_path (item)));
+      gtk_string_list_append (names, name);
+      g_ptr_array_add (paths, g_strdup (path));
     }
 }

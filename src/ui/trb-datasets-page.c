@@ -17,6 +17,7 @@
 #include "datasets/trb-dataset-registry.h"
 #include "trb-dataset-detail.h"
 #include "trb-dataset-row.h"
+#include "trb-error-area.h"
 #include "trb-window.h"
 
 struct _TrbDatasetsPage
@@ -29,6 +30,7 @@ struct _TrbDatasetsPage
   GtkStack           *stack;
   GtkListBox         *list_box;
   TrbDatasetDetail   *detail;
+  TrbErrorArea       *add_error;
 };
 
 G_DEFINE_FINAL_TYPE (TrbDatasetsPage, trb_datasets_page, ADW_TYPE_BIN)
@@ -140,9 +142,11 @@ add_path (TrbDatasetsPage *self,
   item = trb_dataset_registry_add (self->registry, path, NULL, &error);
   if (item == NULL)
     {
-      toast (self, error->message);
+      /* In the page, in full: a toast would cut the sentence off, and vanish. */
+      trb_error_area_show_error (self->add_error, error);
       return;
     }
+  trb_error_area_clear (self->add_error);
 
   trb_dataset_registry_check_async (self->registry, item, NULL, check_done_cb,
                                     g_object_ref (self));
@@ -163,7 +167,9 @@ chooser_response_cb (TrbDatasetsPage      *self,
       if (path != NULL)
         add_path (self, path);
       else
-        toast (self, _("This place cannot be read as a dataset."));
+        trb_error_area_show_message (self->add_error,
+                                     _("This place cannot be read as a dataset: pick a file or "
+                                       "folder on this computer."), NULL);
     }
 
   g_clear_object (&self->chooser);
@@ -288,12 +294,14 @@ trb_datasets_page_class_init (TrbDatasetsPageClass *klass)
   widget_class->map = trb_datasets_page_map;
 
   g_type_ensure (TRB_TYPE_DATASET_DETAIL);
+  g_type_ensure (TRB_TYPE_ERROR_AREA);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_BASE_PATH "/trb-datasets-page.ui");
   gtk_widget_class_bind_template_child (widget_class, TrbDatasetsPage, stack);
   gtk_widget_class_bind_template_child (widget_class, TrbDatasetsPage, list_box);
   gtk_widget_class_bind_template_child (widget_class, TrbDatasetsPage, detail);
+  gtk_widget_class_bind_template_child (widget_class, TrbDatasetsPage, add_error);
   gtk_widget_class_bind_template_callback (widget_class, row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, detail_closed_cb);
 

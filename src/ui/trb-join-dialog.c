@@ -22,6 +22,7 @@
 #include "net/trb-client.h"
 #include "participant/trb-invite.h"
 #include "trb-application.h"
+#include "ui/trb-error-area.h"
 #include "ui/trb-window.h"
 #include "wallet/trb-bip39.h"
 #include "trb-json.h"
@@ -36,8 +37,12 @@ struct _TrbJoinDialog
   TrbClient        *client;
   GtkWindow        *parent;
   gboolean          joining;
+  gboolean          retry;      /* "Join" reads "Try Again": the page could not be read */
+  gboolean          keep_open;  /* one answer that must not close the dialog */
 
+  GtkBox           *box;
   AdwPreferencesGroup *about;
+  TrbErrorArea     *error_area;
   AdwComboRow      *wallet_row;
   AdwComboRow      *dataset_row;
   GtkSpinner       *spinner;
@@ -124,6 +129,27 @@ show_error (TrbJoinDialog *self,
   adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (self), message);
 }
 
+/* A problem while joining: told in plain words in the dialog, whose choices stay as they were. */
+static void
+show_join_error (TrbJoinDialog *self,
+                 const GError  *error)
+{
+  show_error (self, "");
+  trb_error_area_show_error (self->error_area, error);
+}
+
+/* The network's page could not be read: say why, and offer to read it again. */
+static void
+show_load_error (TrbJoinDialog *self,
+                 const GError  *error)
+{
+  show_error (self, "");
+  trb_error_area_show_error (self->error_area, error);
+  self->retry = TRUE;
+  adw_message_dialog_set_response_label (ADW_MESSAGE_DIALOG (self), "join", _("_Try Again"));
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (self), "join", TRUE);
+}
+
 static void
 task_cb (GObject      *source,
          GAsyncResult *result,
@@ -143,7 +169,7 @@ task_cb (GObject      *source,
     return;
   if (task == NULL)
     {
-      show_error (self, error->message);
+      show_load_error (self, error);
       g_object_unref (self);
       return;
     }
@@ -194,7 +220,13 @@ task_cb (GObject      *source,
   gtk_spinner_stop (self->spinner);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->about), TRUE);
-  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (self), "join", TRUE);
+  /* Nothing usable on disk (the demo pictures missing, nothing added): no Join that would fail. */
+  if (self->dataset_paths->len == 0)
+    trb_error_area_show_message (self->error_area,
+                                 _("There is no data on this computer to learn from yet. Add a "
+                                   "dataset in the Datasets area, then join."), NULL);
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (self), "join",
+                                           self->dataset_paths->len > 0);
   g_object_unref (self);
 }
 
@@ -216,7 +248,7 @@ network_cb (GObject      *source,
     return;
   if (network == NULL)
     {
-      show_error (self, error->message);
+      show_load_error (self, error);
       g_object_unref (self);
       return;
     }
@@ -258,7 +290,10 @@ network_cb (GObject      *source,
 static void
 load_network (TrbJoinDialog *self)
 {
+  g_clear_object (&self->client);
   self->client = trb_client_new (self->url);
+  /* A person is waiting: a dead address is reported within 10 s, with Try Again. */
+  trb_client_set_interactive (self->client);
   trb_client_get_network_async (self->client, self->cancellable, network_cb,
                                 g_object_ref (self));
 }
@@ -271,11 +306,12 @@ demo_started_cb (GObject      *source,
   g_autoptr(TrbJoinDialog) self = user_data;
   g_autoptr(GError) error = NULL;
 
+  g_free (self->url);
   self->url = trb_demo_node_start_finish (TRB_DEMO_NODE (source), result, &error);
   if (self->url == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_error (self, error->message);
+        show_load_error (self, error);
       return;
     }
   load_network (self);
@@ -297,7 +333,7 @@ joined_cb (GObject      *source,
   if (p == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_error (self, error->message);
+        show_join_error (self, error);
       return;
     }
   if (TRB_IS_WINDOW (self->parent))
@@ -318,6 +354,15 @@ join_with_wallet (TrbJoinDialog *self,
   TrbApplication *app = TRB_APPLICATION (g_application_get_default ());
   guint dataset = adw_combo_row_get_selected (self->dataset_row);
 
+  if (dataset >= self->dataset_paths->len)
+    {
+      self->joining = FALSE;
+      trb_error_area_show_message (self->error_area,
+                                   _("Pick the data to learn from, then join."), NULL);
+      adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (self), "join", TRUE);
+      return;
+    }
+
   adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (self), _("Joining…"));
   trb_participation_manager_join_async (trb_application_get_participations (app), self->url,
                                         wallet, g_ptr_array_index (self->dataset_paths, dataset),
@@ -337,11 +382,34 @@ wallet_created_cb (GObject      *source,
   if (wallet == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_error (self, error->message);
+        show_join_error (self, error);
       return;
     }
   trb_wallet_manager_set_default (TRB_WALLET_MANAGER (source), wallet, NULL);
   join_with_wallet (self, wallet);
+}
+
+static void
+start_loading (TrbJoinDialog *self);
+
+/* Try Again: read the network's page afresh, in a dialog that stays open. */
+static void
+reload (TrbJoinDialog *self)
+{
+  self->retry = FALSE;
+  self->keep_open = TRUE;
+  adw_message_dialog_set_response_label (ADW_MESSAGE_DIALOG (self), "join", _("_Join"));
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (self), "join", FALSE);
+  adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (self),
+                               _("Reading what the network says about itself…"));
+  gtk_box_remove (self->box, GTK_WIDGET (self->about));
+  self->about = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  gtk_widget_set_visible (GTK_WIDGET (self->about), FALSE);
+  gtk_box_insert_child_after (self->box, GTK_WIDGET (self->about),
+                              GTK_WIDGET (self->error_area));
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), TRUE);
+  gtk_spinner_start (self->spinner);
+  start_loading (self);
 }
 
 static void
@@ -354,6 +422,13 @@ response_cb (TrbJoinDialog *self,
 
   if (!g_str_equal (response, "join"))
     return;
+
+  trb_error_area_clear (self->error_area);
+  if (self->retry)
+    {
+      reload (self);
+      return;
+    }
 
   /* Keep the dialog open while joining: the result or the problem shows there. */
   self->joining = TRUE;
@@ -375,7 +450,10 @@ response_cb (TrbJoinDialog *self,
 static gboolean
 close_request_cb (TrbJoinDialog *self)
 {
-  return self->joining;
+  gboolean keep = self->keep_open;
+
+  self->keep_open = FALSE;
+  return self->joining || keep;
 }
 
 static void
@@ -442,9 +520,12 @@ trb_join_dialog_present (GtkWindow  *parent,
   g_signal_connect (self, "close-request", G_CALLBACK (close_request_cb), NULL);
 
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  self->box = GTK_BOX (box);
   self->spinner = GTK_SPINNER (gtk_spinner_new ());
   gtk_spinner_start (self->spinner);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->spinner));
+  self->error_area = TRB_ERROR_AREA (trb_error_area_new ());
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->error_area));
   self->about = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   gtk_widget_set_visible (GTK_WIDGET (self->about), FALSE);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->about));
@@ -478,11 +559,17 @@ trb_join_dialog_present (GtkWindow  *parent,
                           "be opened."));
       return;
     }
-  if (url != NULL)
-    {
-      self->url = g_strdup (url);
-      load_network (self);
-    }
+  self->url = g_strdup (url);
+  start_loading (self);
+}
+
+static void
+start_loading (TrbJoinDialog *self)
+{
+  TrbApplication *app = TRB_APPLICATION (g_application_get_default ());
+
+  if (!self->demo)
+    load_network (self);
   else
     trb_demo_node_start_async (trb_application_get_demo_node (app), self->cancellable,
                                demo_started_cb, g_object_ref (self));

@@ -16,6 +16,7 @@
 
 #include "participant/trb-catalogue.h"
 #include "trb-application.h"
+#include "ui/trb-address-dialog.h"
 #include "ui/trb-join-dialog.h"
 #include "ui/trb-window.h"
 
@@ -65,51 +66,11 @@ join_demo_action (GtkWidget  *widget,
 }
 
 static void
-address_response_cb (AdwMessageDialog *dialog,
-                     const char       *response,
-                     TrbNetworksPage  *self)
-{
-  GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "entry");
-  g_autoptr(GError) error = NULL;
-  g_autofree char *url = NULL;
-
-  if (!g_str_equal (response, "open"))
-    return;
-  url = trb_join_dialog_parse_invite (gtk_editable_get_text (entry), &error);
-  if (url == NULL)
-    {
-      if (TRB_IS_WINDOW (get_window (self)))
-        trb_window_add_toast (TRB_WINDOW (get_window (self)), adw_toast_new (error->message));
-      return;
-    }
-  trb_join_dialog_present (get_window (self), url);
-}
-
-static void
 add_by_address_action (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *param)
 {
-  TrbNetworksPage *self = TRB_NETWORKS_PAGE (widget);
-  GtkWidget *dialog, *entry;
-
-  dialog = adw_message_dialog_new (get_window (self), _("Add a Network"),
-                                   _("Paste the network’s address or the invite link you were "
-                                     "given."));
-  entry = gtk_entry_new ();
-  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), "https://… or tributary://join?…");
-  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Address or invite link"), -1);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
-  g_object_set_data (G_OBJECT (dialog), "entry", entry);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
-                                    "open", _("_Continue"), NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "open",
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "open");
-  g_signal_connect_object (dialog, "response", G_CALLBACK (address_response_cb), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
+  trb_address_dialog_present (get_window (TRB_NETWORKS_PAGE (widget)));
 }
 
 static void
