@@ -32,7 +32,6 @@ struct _TrbAddressDialog
   GCancellable     *cancellable;
   TrbClient        *client;
   char             *url;
-  gboolean          keep_open;
 };
 
 G_DEFINE_FINAL_TYPE (TrbAddressDialog, trb_address_dialog, ADW_TYPE_MESSAGE_DIALOG)
@@ -104,20 +103,21 @@ static void
 response_cb (TrbAddressDialog *self,
              const char       *response)
 {
-  if (!g_str_equal (response, "open"))
-    return;
-  /* The dialog stays while the address is checked, and after a problem, with the text kept. */
-  self->keep_open = TRUE;
-  check_address (self);
+  /* The dialog stays while the address is checked, and after a problem, with the text kept;
+   * any other answer (Cancel, Escape) closes it. */
+  if (g_str_equal (response, "open"))
+    check_address (self);
+  else
+    gtk_window_destroy (GTK_WINDOW (self));
 }
 
+/* AdwMessageDialog closes itself before it says which response was chosen: closing is left to
+ * response_cb() (and to a successful check), which knows. Connected after the class handler,
+ * which turns Escape into the "cancel" response. */
 static gboolean
 close_request_cb (TrbAddressDialog *self)
 {
-  gboolean keep = self->keep_open;
-
-  self->keep_open = FALSE;
-  return keep;
+  return TRUE;
 }
 
 static void
@@ -189,7 +189,7 @@ trb_address_dialog_init (TrbAddressDialog *self)
   adw_message_dialog_set_default_response (dialog, "open");
   adw_message_dialog_set_close_response (dialog, "cancel");
   g_signal_connect (self, "response", G_CALLBACK (response_cb), NULL);
-  g_signal_connect (self, "close-request", G_CALLBACK (close_request_cb), NULL);
+  g_signal_connect_after (self, "close-request", G_CALLBACK (close_request_cb), NULL);
 }
 
 /**

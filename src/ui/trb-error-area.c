@@ -51,7 +51,6 @@ trb_error_area_init (TrbErrorArea *self)
   /* Wrapped and never ellipsized: the whole sentence is the point. */
   self->message = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_wrap (self->message, TRUE);
-  gtk_label_set_wrap_mode (self->message, PANGO_WRAP_WORD_CHAR);
   gtk_label_set_xalign (self->message, 0);
   gtk_widget_set_hexpand (GTK_WIDGET (self->message), TRUE);
   gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->message));

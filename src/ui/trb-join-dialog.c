@@ -38,7 +38,6 @@ struct _TrbJoinDialog
   GtkWindow        *parent;
   gboolean          joining;
   gboolean          retry;      /* "Join" reads "Try Again": the page could not be read */
-  gboolean          keep_open;  /* one answer that must not close the dialog */
 
   GtkBox           *box;
   AdwPreferencesGroup *about;
@@ -397,7 +396,6 @@ static void
 reload (TrbJoinDialog *self)
 {
   self->retry = FALSE;
-  self->keep_open = TRUE;
   adw_message_dialog_set_response_label (ADW_MESSAGE_DIALOG (self), "join", _("_Join"));
   adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (self), "join", FALSE);
   adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (self),
@@ -421,7 +419,10 @@ response_cb (TrbJoinDialog *self,
   guint chosen = adw_combo_row_get_selected (self->wallet_row);
 
   if (!g_str_equal (response, "join"))
-    return;
+    {
+      gtk_window_destroy (GTK_WINDOW (self));
+      return;
+    }
 
   trb_error_area_clear (self->error_area);
   if (self->retry)
@@ -446,14 +447,14 @@ response_cb (TrbJoinDialog *self,
     }
 }
 
-/* The dialog closes after any answer; while joining it stays, and closes itself when done. */
+/* AdwMessageDialog closes itself before it says which response was chosen, so closing is left
+ * to response_cb(), which knows: Join and Try Again keep the dialog, where the result or the
+ * problem then shows, and any other answer (Cancel, Escape) closes it. Connected after the
+ * class handler, which turns Escape into the "cancel" response. */
 static gboolean
 close_request_cb (TrbJoinDialog *self)
 {
-  gboolean keep = self->keep_open;
-
-  self->keep_open = FALSE;
-  return self->joining || keep;
+  return TRUE;
 }
 
 static void
@@ -517,7 +518,7 @@ trb_join_dialog_present (GtkWindow  *parent,
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (self), "cancel");
   adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (self), "join", FALSE);
   g_signal_connect (self, "response", G_CALLBACK (response_cb), NULL);
-  g_signal_connect (self, "close-request", G_CALLBACK (close_request_cb), NULL);
+  g_signal_connect_after (self, "close-request", G_CALLBACK (close_request_cb), NULL);
 
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
   self->box = GTK_BOX (box);
