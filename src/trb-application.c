@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "participant/trb-scheduler.h"
+#include "ui/trb-address-dialog.h"
 #include "ui/trb-background.h"
 #include "ui/trb-join-dialog.h"
 #include "ui/trb-preferences-window.h"
@@ -384,8 +385,12 @@ trb_application_open (GApplication  *app,
       window = get_main_window (self);
       if (url == NULL)
         {
+          /* Said in full next to the link, where it can be corrected: a toast would cut it. */
           if (window != NULL)
-            trb_window_add_toast (TRB_WINDOW (window), adw_toast_new (error->message));
+            {
+              trb_window_show_area (TRB_WINDOW (window), "networks");
+              trb_address_dialog_present_with_text (window, uri);
+            }
           continue;
         }
       if (window != NULL)

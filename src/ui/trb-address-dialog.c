@@ -201,10 +201,30 @@ trb_address_dialog_init (TrbAddressDialog *self)
 void
 trb_address_dialog_present (GtkWindow *parent)
 {
+  trb_address_dialog_present_with_text (parent, NULL);
+}
+
+/**
+ * trb_address_dialog_present_with_text:
+ * @parent: the main window
+ * @text: (nullable): an address or invite link to check at once, as if typed and confirmed
+ *
+ * For a link opened from elsewhere: what it holds is checked in the dialog, so that a problem
+ * shows in full, next to the text, with Try Again.
+ */
+void
+trb_address_dialog_present_with_text (GtkWindow  *parent,
+                                      const char *text)
+{
   TrbAddressDialog *self = g_object_new (TRB_TYPE_ADDRESS_DIALOG, "transient-for", parent,
                                          "modal", TRUE, "default-width", 420, NULL);
 
   self->parent = parent;
   gtk_window_present (GTK_WINDOW (self));
   gtk_widget_grab_focus (GTK_WIDGET (self->entry));
+  if (text != NULL)
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->entry), text);
+      check_address (self);
+    }
 }

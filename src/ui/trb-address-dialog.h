@@ -13,6 +13,8 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (TrbAddressDialog, trb_address_dialog, TRB, ADDRESS_DIALOG, AdwMessageDialog)
 
-void trb_address_dialog_present (GtkWindow *parent);
+void trb_address_dialog_present           (GtkWindow  *parent);
+void trb_address_dialog_present_with_text (GtkWindow  *parent,
+                                           const char *text);
 
 G_END_DECLS

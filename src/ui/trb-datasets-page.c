@@ -242,7 +242,7 @@ static void
 trb_datasets_page_map (GtkWidget *widget)
 {
   TrbDatasetsPage *self = TRB_DATASETS_PAGE (widget);
-  guint n;
+  guint n, n_changed = 0;
 
   GTK_WIDGET_CLASS (trb_datasets_page_parent_class)->map (widget);
 
@@ -256,13 +256,18 @@ trb_datasets_page_map (GtkWidget *widget)
 
       if (trb_dataset_item_get_changed (item))
         {
-          g_autofree char *message =
-            g_strdup_printf (_("“%s” changed since it was last checked: it is read again"),
-                             trb_dataset_item_get_name (item));
-          toast (self, message);
+          n_changed++;
           trb_dataset_registry_check_async (self->registry, item, NULL, check_done_cb,
                                             g_object_ref (self));
         }
+    }
+  /* One short toast, whatever the names: each row says which dataset is read again. */
+  if (n_changed > 0)
+    {
+      g_autofree char *message = g_strdup_printf (ngettext ("A dataset changed: reading it again",
+                                                            "%u datasets changed: reading them "
+                                                            "again", n_changed), n_changed);
+      toast (self, message);
     }
 }
 

@@ -83,9 +83,8 @@ leave_response_cb (AdwMessageDialog *dialog,
 
   if (!g_str_equal (response, "leave") || self->manager == NULL)
     return;
-  if (!trb_participation_manager_leave (self->manager, p, &error) &&
-      TRB_IS_WINDOW (get_window (self)))
-    trb_window_add_toast (TRB_WINDOW (get_window (self)), adw_toast_new (error->message));
+  if (!trb_participation_manager_leave (self->manager, p, &error))
+    trb_window_report_problem (GTK_WIDGET (self), _("The network could not be left"), error);
 }
 
 static void

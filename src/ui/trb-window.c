@@ -15,6 +15,7 @@
 
 #include <glib/gi18n.h>
 
+#include "participant/trb-error-text.h"
 #include "store/trb-store.h"
 #include "trb-activity-page.h"
 #include "trb-application.h"
@@ -210,14 +211,40 @@ trb_window_add_toast (TrbWindow *self,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
+static void
+problem_details_cb (AdwToast  *toast,
+                    GtkWindow *window)
+{
+  const char *what = adw_toast_get_title (toast);
+  const char *sentence = g_object_get_data (G_OBJECT (toast), "sentence");
+  const char *details = g_object_get_data (G_OBJECT (toast), "details");
+  GtkWidget *dialog = adw_message_dialog_new (window, what, sentence);
+
+  if (details != NULL)
+    {
+      GtkWidget *expander = gtk_expander_new_with_mnemonic (_("_Details"));
+      GtkWidget *label = gtk_label_new (details);
+
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_widget_add_css_class (label, "dim-label");
+      gtk_expander_set_child (GTK_EXPANDER (expander), label);
+      adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), expander);
+    }
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 /**
  * trb_window_report_problem:
  * @inside: a widget in the window
  * @what: what failed, in a few plain words
  * @error: why
  *
- * Says in a toast of @inside's window that something the user asked for failed, and why
- * (outside a #TrbWindow, in the log).
+ * Says in a toast of @inside's window that something the user asked for failed; its Details
+ * button shows why, in plain words (trb_error_describe()). A toast's title is cut off when
+ * long, so the reason never goes there (outside a #TrbWindow, it goes to the log).
  */
 void
 trb_window_report_problem (GtkWidget    *inside,
@@ -225,16 +252,25 @@ trb_window_report_problem (GtkWidget    *inside,
                            const GError *error)
 {
   GtkRoot *root;
-  g_autofree char *text = NULL;
+  AdwToast *toast;
+  g_autofree char *details = NULL;
+  g_autofree char *sentence = NULL;
 
   g_return_if_fail (GTK_IS_WIDGET (inside));
   g_return_if_fail (what != NULL && error != NULL);
 
   root = gtk_widget_get_root (inside);
-  /* Translators: the first %s says what failed, the second why (from the system). */
-  text = g_strdup_printf (_("%s: %s"), what, error->message);
-  if (TRB_IS_WINDOW (root))
-    trb_window_add_toast (TRB_WINDOW (root), adw_toast_new (text));
-  else
-    g_warning ("%s", text);
+  sentence = trb_error_describe (error, &details);
+  if (!TRB_IS_WINDOW (root))
+    {
+      g_warning ("%s: %s", what, error->message);
+      return;
+    }
+  toast = adw_toast_new (what);
+  adw_toast_set_button_label (toast, _("Details"));
+  adw_toast_set_timeout (toast, 10);
+  g_object_set_data_full (G_OBJECT (toast), "sentence", g_steal_pointer (&sentence), g_free);
+  g_object_set_data_full (G_OBJECT (toast), "details", g_steal_pointer (&details), g_free);
+  g_signal_connect_object (toast, "button-clicked", G_CALLBACK (problem_details_cb), root, 0);
+  trb_window_add_toast (TRB_WINDOW (root), toast);
 }
