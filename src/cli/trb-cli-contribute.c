@@ -56,7 +56,7 @@ trb_cli_contribute (int    argc,
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
-      trb_cli_printerr ("%s", error->message);
+      trb_cli_print_error (error);
       return 2;
     }
   if (dataset == NULL)
@@ -91,7 +91,7 @@ trb_cli_contribute (int    argc,
   data = trb_training_set_load (dataset, part, n_parts, max_samples, NULL, &error);
   if (data == NULL)
     {
-      trb_cli_printerr ("%s", error->message);
+      trb_cli_print_error (error);
       return 1;
     }
   printf (_("Training on %zu local samples; only model updates are sent.\n"),
@@ -102,7 +102,7 @@ trb_cli_contribute (int    argc,
   trb_contributor_set_device (contributor, device);
   if (!trb_contributor_join (contributor, &error))
     {
-      trb_cli_printerr ("%s", error->message);
+      trb_cli_print_error (error);
       return 1;
     }
 
@@ -113,13 +113,13 @@ trb_cli_contribute (int    argc,
 
       if (round == 0)
         {
-          trb_cli_printerr ("%s", error->message);
+          trb_cli_print_error (error);
           return g_error_matches (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED) ? 3 : 1;
         }
       last = round;
       if (!trb_contributor_sync (contributor, TRUE, &error))
         {
-          trb_cli_printerr ("%s", error->message);
+          trb_cli_print_error (error);
           return g_error_matches (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED) ? 3 : 1;
         }
       printf (_("Round %" G_GINT64_FORMAT ": update accepted and verified in the ledger "

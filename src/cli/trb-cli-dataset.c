@@ -58,7 +58,7 @@ open_registry (void)
     return NULL;
   registry = trb_dataset_registry_new (store, &error);
   if (registry == NULL)
-    trb_cli_printerr ("%s", error->message);
+    trb_cli_print_error (error);
   return registry;
 }
 
@@ -288,13 +288,13 @@ dataset_check (Args *args)
 
       if (!g_file_get_contents (args->schema, &json, &len, &error))
         {
-          trb_cli_printerr ("%s", error->message);
+          trb_cli_print_error (error);
           return 1;
         }
       schema = trb_data_schema_new_from_json (json, len, &error);
       if (schema == NULL)
         {
-          trb_cli_printerr ("%s", error->message);
+          trb_cli_print_error (error);
           return 1;
         }
       format = trb_sample_source_detect_format (path, NULL);
@@ -306,7 +306,7 @@ dataset_check (Args *args)
   progress_done (&progress);
   if (report == NULL)
     {
-      trb_cli_printerr ("%s", error->message);
+      trb_cli_print_error (error);
       return 1;
     }
 
@@ -357,7 +357,7 @@ dataset_add (Args *args)
   item = trb_dataset_registry_add (registry, args->rest[0], &options, &error);
   if (item == NULL)
     {
-      trb_cli_printerr ("%s", error->message);
+      trb_cli_print_error (error);
       return 1;
     }
 
@@ -439,7 +439,7 @@ dataset_remove (Args *args)
   name = g_strdup (trb_dataset_item_get_name (item));
   if (!trb_dataset_registry_remove (registry, item, &error))
     {
-      trb_cli_printerr ("%s", error->message);
+      trb_cli_print_error (error);
       return 1;
     }
 

@@ -240,7 +240,7 @@ trb_cli_connect (TrbStore       *store,
   pair = trb_cli_load_keypair (store, network->origin, NULL, &error);
   if (pair == NULL)
     {
-      trb_cli_printerr ("%s", error->message);
+      trb_cli_print_error (error);
       return NULL;
     }
   client = trb_client_new (network->url);
@@ -248,7 +248,7 @@ trb_cli_connect (TrbStore       *store,
   contributor = trb_contributor_new (client, store);
   if (!trb_contributor_connect (contributor, &error))
     {
-      trb_cli_printerr ("%s", error->message);
+      trb_cli_print_error (error);
       return NULL;
     }
   if (!g_str_equal (trb_contributor_get_origin (contributor), network->origin))
@@ -276,7 +276,7 @@ parse_options (const GOptionEntry  *entries,
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, argc, argv, &error))
     {
-      trb_cli_printerr ("%s", error->message);
+      trb_cli_print_error (error);
       return FALSE;
     }
   return TRUE;
@@ -321,7 +321,7 @@ trb_cli_join (int    argc,
   pair = trb_cli_load_keypair (store, NULL, wallet_name, &error);
   if (pair == NULL)
     {
-      trb_cli_printerr ("%s", error->message);
+      trb_cli_print_error (error);
       return 1;
     }
 
@@ -331,7 +331,7 @@ trb_cli_join (int    argc,
   if (!trb_contributor_connect (contributor, &error) ||
       !trb_contributor_join (contributor, &error))
     {
-      trb_cli_printerr ("%s", error->message);
+      trb_cli_print_error (error);
       return 1;
     }
   g_clear_object (&pair);

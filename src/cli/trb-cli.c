@@ -16,6 +16,7 @@
 #include "trb-cli-network.h"
 #include "trb-cli-schedule.h"
 #include "trb-cli-wallet.h"
+#include "participant/trb-error-text.h"
 
 #include <glib/gi18n.h>
 #include <locale.h>
@@ -48,6 +49,29 @@ trb_cli_printerr (const char *format,
   va_end (args);
 
   g_printerr ("tributary-cli: %s\n", message);
+}
+
+/**
+ * trb_cli_print_error:
+ * @error: what went wrong
+ *
+ * Prints @error as the app shows it: the plain sentence of trb_error_describe(), then the
+ * library's own message as details, for scripts' logs and bug reports.
+ */
+void
+trb_cli_print_error (const GError *error)
+{
+  g_autofree char *details = NULL;
+  g_autofree char *sentence = trb_error_describe (error, &details);
+
+  g_printerr ("tributary-cli: %s\n", sentence);
+  if (details != NULL)
+    {
+      /* Translators: what a library said, printed after the plain explanation. */
+      g_autofree char *line = g_strdup_printf (_("Details: %s"), details);
+
+      g_printerr ("  %s\n", line);
+    }
 }
 
 static void

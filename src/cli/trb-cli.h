@@ -20,6 +20,7 @@ typedef struct
   TrbCliCommandFunc  func;
 } TrbCliCommand;
 
+void trb_cli_print_error (const GError *error);
 void trb_cli_printerr (const char *format,
                        ...) G_GNUC_PRINTF (1, 2);
 
