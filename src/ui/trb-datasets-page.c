@@ -324,6 +324,7 @@ trb_datasets_page_init (TrbDatasetsPage *self)
   g_autoptr(GError) error = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  trb_error_area_set_dismissible (self->add_error, TRUE);
 
   store = trb_store_new_for_path (path, &error);
   if (store != NULL)

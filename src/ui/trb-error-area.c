@@ -23,6 +23,7 @@ struct _TrbErrorArea
   GtkBox       parent_instance;
 
   GtkLabel    *message;
+  GtkWidget   *dismiss;
   GtkExpander *expander;
   GtkLabel    *details;
 };
@@ -54,6 +55,16 @@ trb_error_area_init (TrbErrorArea *self)
   gtk_label_set_xalign (self->message, 0);
   gtk_widget_set_hexpand (GTK_WIDGET (self->message), TRUE);
   gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->message));
+  self->dismiss = gtk_button_new_from_icon_name ("window-close-symbolic");
+  gtk_widget_add_css_class (self->dismiss, "flat");
+  gtk_widget_add_css_class (self->dismiss, "circular");
+  gtk_widget_set_valign (self->dismiss, GTK_ALIGN_START);
+  gtk_widget_set_tooltip_text (self->dismiss, _("Dismiss"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->dismiss), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Dismiss"), -1);
+  gtk_widget_set_visible (self->dismiss, FALSE);
+  g_signal_connect_swapped (self->dismiss, "clicked", G_CALLBACK (trb_error_area_clear), self);
+  gtk_box_append (GTK_BOX (row), self->dismiss);
   gtk_box_append (GTK_BOX (self), row);
 
   self->details = GTK_LABEL (gtk_label_new (NULL));
@@ -136,6 +147,21 @@ trb_error_area_clear (TrbErrorArea *self)
   gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
   gtk_label_set_text (self->message, "");
   gtk_label_set_text (self->details, "");
+}
+
+/**
+ * trb_error_area_set_dismissible:
+ * @self: an error area
+ * @dismissible: whether the area has a button that hides the error
+ *
+ * In a page, where nothing else would hide it until the next try, the person may dismiss it.
+ */
+void
+trb_error_area_set_dismissible (TrbErrorArea *self,
+                                gboolean      dismissible)
+{
+  g_return_if_fail (TRB_IS_ERROR_AREA (self));
+  gtk_widget_set_visible (self->dismiss, dismissible);
 }
 
 /**

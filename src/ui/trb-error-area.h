@@ -20,6 +20,8 @@ void        trb_error_area_show_message (TrbErrorArea *self,
                                          const char   *message,
                                          const char   *details);
 void        trb_error_area_clear        (TrbErrorArea *self);
+void        trb_error_area_set_dismissible (TrbErrorArea *self,
+                                            gboolean      dismissible);
 const char *trb_error_area_get_message  (TrbErrorArea *self);
 
 G_END_DECLS
