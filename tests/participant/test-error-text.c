@@ -245,6 +245,55 @@ test_not_http (void)
     }
 }
 
+/* A name no resolver knows (.invalid is reserved for that). */
+static void
+test_unknown_name (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sentence = NULL;
+  GQuark domain = 0;
+  double seconds = 0;
+
+  error = fetch_network ("http://no-such-network.invalid", &seconds);
+  g_assert_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_NETWORK);
+  g_assert_true (trb_client_error_get_cause (error, &domain, NULL));
+  g_assert_true (domain == G_RESOLVER_ERROR);
+  sentence = describe (error, NULL);
+  g_assert_nonnull (strstr (sentence, "No computer with this name"));
+  g_assert_cmpfloat (seconds, <, 10.0);
+}
+
+/* https:// to a server that answers in plain HTTP: the TLS handshake fails. The test sits after
+ * the banner server it uses. */
+static void
+test_tls (void)
+{
+  g_autoptr(GSocketService) service = g_socket_service_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *sentence = NULL;
+  g_autofree char *details = NULL;
+  GQuark domain = 0;
+  guint16 port;
+
+  port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (service), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (service, "incoming", G_CALLBACK (banner_cb),
+                    (gpointer) "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+  g_socket_service_start (service);
+  url = g_strdup_printf ("https://127.0.0.1:%u", port);
+  error = fetch_network (url, NULL);
+  g_socket_service_stop (service);
+  g_socket_listener_close (G_SOCKET_LISTENER (service));
+
+  g_assert_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_NETWORK);
+  g_assert_true (trb_client_error_get_cause (error, &domain, NULL));
+  g_test_message ("cause: %s: %s", g_quark_to_string (domain), error->message);
+  g_assert_true (domain == G_TLS_ERROR);
+  sentence = describe (error, &details);
+  g_assert_nonnull (strstr (sentence, "secure connection"));
+}
+
 static void
 test_connection_classes (void)
 {
@@ -460,6 +509,8 @@ main (int   argc,
   g_test_add_func ("/error-text/net/web-server", test_web_server);
   g_test_add_func ("/error-text/net/newer-protocol", test_newer_protocol);
   g_test_add_func ("/error-text/net/not-http", test_not_http);
+  g_test_add_func ("/error-text/net/tls", test_tls);
+  g_test_add_func ("/error-text/net/unknown-name", test_unknown_name);
   g_test_add_func ("/error-text/net/classes", test_connection_classes);
   g_test_add_func ("/error-text/net/garbage-address", test_garbage_address);
   g_test_add_func ("/error-text/datasets/truncated-gzip", test_truncated_gzip);
