@@ -147,6 +147,49 @@ def check_addresses(env):
         closer.shutdown()
 
 
+def check_invite_link(env):
+    """An invite link to a dead address, opened from elsewhere: the network's page says so and
+    offers Try Again, which asks again (now a web server answers on that port)."""
+    port = closed_port()
+    link = f"tributary://join?url=http%3A%2F%2F127.0.0.1%3A{port}"
+    app = d.App(extra_env=env, args=[link])
+    web = None
+    try:
+        start = time.monotonic()
+        label_with(app, "Nothing answers at this address", timeout=20)
+        took = time.monotonic() - start
+        print(f"invite link to a dead address: told after {took:.1f} s")
+        assert took < 15, f"the dead address took {took:.1f} s to give up"
+        dialog = app.window("Network")
+        retry = app.find("push button", within=dialog, contains="Try Again")
+        assert_no_jargon(app)
+        d.screenshot("errors-join-dead-address")
+
+        handler = lambda *a, **k: Quiet(*a, directory=tempfile.mkdtemp(), **k)  # noqa: E731
+        web = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        threading.Thread(target=web.serve_forever, daemon=True).start()
+        app.click(retry)
+        label_with(app, "This address does not host a Tributary network")
+        assert app.has_window("Network"), "Try Again closed the dialog"
+        d.screenshot("errors-join-try-again")
+    finally:
+        app.quit()
+        if web is not None:
+            web.shutdown()
+
+    # A link that holds no address opens Add by Address with it, and says why in full.
+    app = d.App(extra_env=env, args=["tributary://join?nothing=here"])
+    try:
+        dialog = app.window("Add a Network")
+        label_with(app, "This is not a network address or an invite link")
+        entry = app.find("text", "Address or invite link", within=dialog)
+        assert entry_text(entry) == "tributary://join?nothing=here", entry_text(entry)
+        app.find("push button", within=dialog, contains="Try Again")
+        d.screenshot("errors-bad-invite-link")
+    finally:
+        app.quit()
+
+
 def demo_dir_with(images):
     """A demo folder whose training pictures are `images` (bytes), with the real labels."""
     directory = tempfile.mkdtemp(prefix="trb-demo-")
@@ -203,6 +246,7 @@ def main():
     data_home = tempfile.mkdtemp(prefix="trb-errors-")
     check_addresses({"XDG_DATA_HOME": os.path.join(data_home, "addresses"),
                      "TRB_DEMO_DIR": DEMO})
+    check_invite_link({"XDG_DATA_HOME": os.path.join(data_home, "invite"), "TRB_DEMO_DIR": DEMO})
     check_datasets(data_home)
 
 
