@@ -263,6 +263,50 @@ test_unknown_name (void)
   g_assert_cmpfloat (seconds, <, 10.0);
 }
 
+/* A server that accepts the connection and never answers: the worst case of a person waiting. */
+static gboolean
+hold_cb (GSocketService    *service,
+         GSocketConnection *connection,
+         GObject           *source,
+         gpointer           user_data)
+{
+  g_ptr_array_add (user_data, g_object_ref (connection));
+  return TRUE;
+}
+
+static void
+test_silent_server (void)
+{
+  g_autoptr(GSocketService) service = g_socket_service_new ();
+  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *sentence = NULL;
+  GQuark domain = 0;
+  int code = 0;
+  double seconds = 0;
+  guint16 port;
+
+  port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (service), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (service, "incoming", G_CALLBACK (hold_cb), held);
+  g_socket_service_start (service);
+  url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  error = fetch_network (url, &seconds);
+  g_socket_service_stop (service);
+  g_socket_listener_close (G_SOCKET_LISTENER (service));
+
+  g_assert_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_NETWORK);
+  g_assert_true (trb_client_error_get_cause (error, &domain, &code));
+  g_assert_true (domain == G_IO_ERROR);
+  g_assert_cmpint (code, ==, G_IO_ERROR_TIMED_OUT);
+  sentence = describe (error, NULL);
+  g_assert_nonnull (strstr (sentence, "did not answer in time"));
+  /* Two tries of 4 s and the pause between them: given up within 10 s. */
+  g_test_message ("gave up after %.1f s", seconds);
+  g_assert_cmpfloat (seconds, <, 10.0);
+}
+
 /* https:// to a server that answers in plain HTTP: the TLS handshake fails. The test sits after
  * the banner server it uses. */
 static void
@@ -509,6 +553,7 @@ main (int   argc,
   g_test_add_func ("/error-text/net/web-server", test_web_server);
   g_test_add_func ("/error-text/net/newer-protocol", test_newer_protocol);
   g_test_add_func ("/error-text/net/not-http", test_not_http);
+  g_test_add_func ("/error-text/net/silent-server", test_silent_server);
   g_test_add_func ("/error-text/net/tls", test_tls);
   g_test_add_func ("/error-text/net/unknown-name", test_unknown_name);
   g_test_add_func ("/error-text/net/classes", test_connection_classes);
