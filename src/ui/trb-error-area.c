@@ -47,6 +47,10 @@ trb_error_area_init (TrbErrorArea *self)
 
   gtk_widget_add_css_class (icon, "error");
   gtk_widget_set_valign (icon, GTK_ALIGN_START);
+  /* Level with the first line of text, which is a little taller than the icon. (The margin
+   * also keeps the row at least a line high whatever width GTK measures it for, which spares
+   * GTK 4.8 an inconsistent height-for-width of the wrapped label beside it.) */
+  gtk_widget_set_margin_top (icon, 2);
   gtk_box_append (GTK_BOX (row), icon);
 
   /* Wrapped and never ellipsized: the whole sentence is the point. */
