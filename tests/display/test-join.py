@@ -140,7 +140,8 @@ def main():
         d.screenshot("join-7-evaluate")
         app.click(app.find("push button", contains="Evaluate", within=dialog))
         result = d.wait_for(lambda: app.node.findChild(
-            lambda n: n.roleName == "label" and "On your data: accuracy" in (n.name or ""),
+            lambda n: n.roleName == "label" and (n.name or "").startswith("On “")
+            and "% accurate" in (n.name or ""),
             retry=False, requireResult=False), timeout=60, what="the evaluation's result")
         assert "Evaluating" not in result.name, result.name
         print(f"History: “{result.name.splitlines()[-1]}”")
