@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "participant/trb-error-text.h"
+#include "participant/trb-participation-manager.h"
 #include "store/trb-store.h"
 #include "trb-activity-page.h"
 #include "trb-application.h"
@@ -35,17 +36,105 @@ struct _TrbWindow
   AdwViewStack         *stack;
   AdwStatusPage        *store_error_page;
   AdwToastOverlay      *toast_overlay;
+
+  /* The close-window question was answered; the next close request goes through. */
+  gboolean              close_confirmed;
 };
 
 G_DEFINE_FINAL_TYPE (TrbWindow, trb_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static const char * const areas[] = { "networks", "datasets", "activity", "wallet", "history" };
 
+/* Closing the window while networks are joined would stop contributing unless the app keeps
+ * running in the background, which is off by default. So the first time, the window asks which
+ * of the two the person wants instead of stopping without a word; the answer is remembered in
+ * run-in-background (the Background switch of Preferences changes it later) and the question
+ * is not asked again. */
+static gboolean
+should_ask_before_closing (TrbWindow *self)
+{
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+  TrbParticipationManager *participations;
+
+  if (self->close_confirmed || !TRB_IS_APPLICATION (application))
+    return FALSE;
+  if (g_settings_get_boolean (self->settings, "run-in-background") ||
+      g_settings_get_boolean (self->settings, "asked-about-background"))
+    return FALSE;
+
+  participations = trb_application_get_participations (TRB_APPLICATION (application));
+  return participations != NULL &&
+         g_list_model_get_n_items (G_LIST_MODEL (participations)) > 0;
+}
+
+static void
+close_question_answered_cb (TrbWindow        *self,
+                            const char       *response,
+                            AdwMessageDialog *dialog)
+{
+  GApplication *application = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+
+  if (g_str_equal (response, "keep"))
+    {
+      /* TrbBackground follows the setting: it holds the application, so that it outlives the
+       * window, and sets up starting at login (the portal inside Flatpak, an autostart file
+       * outside it). */
+      g_settings_set_boolean (self->settings, "run-in-background", TRUE);
+      g_settings_set_boolean (self->settings, "asked-about-background", TRUE);
+      self->close_confirmed = TRUE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
+  else if (g_str_equal (response, "stop"))
+    {
+      g_settings_set_boolean (self->settings, "run-in-background", FALSE);
+      g_settings_set_boolean (self->settings, "asked-about-background", TRUE);
+      self->close_confirmed = TRUE;
+      /* Quit rather than only close: another window (Preferences) must not keep it running. */
+      g_object_ref (application);
+      gtk_window_close (GTK_WINDOW (self));
+      g_application_quit (application);
+      g_object_unref (application);
+    }
+}
+
+static void
+ask_before_closing (TrbWindow *self)
+{
+  AdwMessageDialog *dialog;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("Keep Contributing?"),
+                                                       NULL));
+  adw_message_dialog_set_body (dialog,
+                               _("Tributary can keep training for the networks you joined "
+                                 "after this window is closed, and start by itself when you "
+                                 "log in. If you stop, your networks wait until you open "
+                                 "Tributary again.\n\nYou can change this later in "
+                                 "Preferences."));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "stop", _("_Stop Contributing"),
+                                    "keep", _("_Keep Contributing"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "keep", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "keep");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (close_question_answered_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static gboolean
 trb_window_close_request (GtkWindow *window)
 {
   TrbWindow *self = TRB_WINDOW (window);
   int width, height;
+
+  if (should_ask_before_closing (self))
+    {
+      ask_before_closing (self);
+      return TRUE;
+    }
 
   gtk_window_get_default_size (window, &width, &height);
   g_settings_set_int (self->settings, "window-width", width);
