@@ -11,10 +11,12 @@
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "participant/trb-scheduler.h"
 #include "ui/trb-address-dialog.h"
 #include "ui/trb-background.h"
+#include "ui/trb-help.h"
 #include "ui/trb-join-dialog.h"
 #include "ui/trb-preferences-window.h"
 #include "ui/trb-tray.h"
@@ -35,7 +37,26 @@ struct _TrbApplication
   TrbParticipationManager *participations;
   TrbDemoNode             *demo_node;
   TrbDemoNode             *hosted_node;
+
+  GHashTable              *tallies;  /* network origin → NetworkTally */
 };
+
+/* What one network did today, summed up in its notification. */
+typedef struct
+{
+  int     day;          /* year × 1000 + day of the year, local time */
+  guint   rounds;
+  gint64  points;       /* thousandths */
+  gint64  points_seen;  /* the participation's credited points at its last reward event */
+  char   *problem;      /* the last problem notified, not notified twice in a row */
+} NetworkTally;
+
+static void
+network_tally_free (NetworkTally *tally)
+{
+  g_free (tally->problem);
+  g_free (tally);
+}
 
 G_DEFINE_FINAL_TYPE (TrbApplication, trb_application, ADW_TYPE_APPLICATION)
 
@@ -149,7 +170,7 @@ help_action (GSimpleAction *action,
 {
   GtkWindow *window = get_main_window (TRB_APPLICATION (user_data));
 
-  gtk_show_uri (window, "help:tributary", GDK_CURRENT_TIME);
+  trb_help_show (window, NULL);
 }
 
 static void
@@ -258,38 +279,213 @@ background_problem_cb (TrbApplication *self,
 
 /* ---- participation ---------------------------------------------------------------------- */
 
+/* Notifications follow GNOME's habits: nothing the focused window already shows, at most one
+ * per network and round, replacing the one before (a stable ID per network), rewards summed
+ * up for the day, and problems that need the person always. */
+
+static char *
+round_notification_id (const char *origin)
+{
+  return g_strconcat ("network:", origin, NULL);
+}
+
+static char *
+problem_notification_id (const char *origin)
+{
+  return g_strconcat ("problem:", origin, NULL);
+}
+
+static gboolean
+window_is_showing (TrbApplication *self)
+{
+  GtkWindow *window = get_main_window (self);
+
+  return window != NULL && gtk_widget_get_visible (GTK_WIDGET (window)) &&
+         gtk_window_is_active (window);
+}
+
+static NetworkTally *
+lookup_tally (TrbApplication *self,
+              const char     *origin)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  int day = g_date_time_get_year (now) * 1000 + g_date_time_get_day_of_year (now);
+  NetworkTally *tally = g_hash_table_lookup (self->tallies, origin);
+
+  if (tally == NULL)
+    {
+      tally = g_new0 (NetworkTally, 1);
+      tally->day = day;
+      g_hash_table_insert (self->tallies, g_strdup (origin), tally);
+    }
+  if (tally->day != day)
+    {
+      tally->day = day;
+      tally->rounds = 0;
+      tally->points = 0;
+    }
+  return tally;
+}
+
+/**
+ * trb_application_format_day_summary:
+ * @rounds: rounds contributed today
+ * @points: points credited today, in thousandths
+ *
+ * Returns: (transfer full): "3 rounds contributed today, 30 points"
+ */
+char *
+trb_application_format_day_summary (guint  rounds,
+                                    gint64 points)
+{
+  g_autofree char *rounds_text = NULL;
+  g_autofree char *number = NULL;
+  g_autofree char *points_text = NULL;
+  gulong plural = (gulong) MIN (points / 1000, G_MAXLONG);
+
+  rounds_text = g_strdup_printf (ngettext ("%u round contributed today",
+                                           "%u rounds contributed today", rounds), rounds);
+  if (points <= 0)
+    return g_steal_pointer (&rounds_text);
+
+  if (points % 1000 == 0)
+    number = g_strdup_printf ("%" G_GINT64_FORMAT, points / 1000);
+  else
+    {
+      /* Up to three decimals, as the ledger counts them, without trailing zeros. */
+      number = g_strdup_printf ("%.3f", points / 1000.0);
+      for (char *end = number + strlen (number) - 1; *end == '0'; end--)
+        *end = '\0';
+    }
+  /* Translators: %s is a number of points, e.g. "30" or "1.5" */
+  points_text = g_strdup_printf (ngettext ("%s point", "%s points", plural), number);
+  /* Translators: "3 rounds contributed today" and "30 points" */
+  return g_strdup_printf (_("%s, %s"), rounds_text, points_text);
+}
+
+static void
+notify_problem (TrbApplication   *self,
+                TrbParticipation *participation,
+                const char       *name,
+                const char       *message)
+{
+  const char *origin = trb_participation_get_origin (participation);
+  NetworkTally *tally = lookup_tally (self, origin);
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *id = problem_notification_id (origin);
+  g_autofree char *body = NULL;
+  gboolean tampered = trb_participation_get_state (participation) ==
+                      TRB_PARTICIPATION_STATE_STOPPED;
+
+  /* A problem that comes back each try is said once, until something changes. */
+  if (!tampered && g_strcmp0 (tally->problem, message) == 0)
+    return;
+  g_free (tally->problem);
+  tally->problem = g_strdup (message);
+
+  if (tampered)
+    {
+      notification = g_notification_new (_("Ledger Alert"));
+      g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_URGENT);
+    }
+  else
+    notification = g_notification_new (_("A Network Needs Attention"));
+  /* Translators: the network's name, then what happened */
+  body = g_strdup_printf (_("%s: %s"), name, message);
+  g_notification_set_body (notification, body);
+  g_notification_set_default_action_and_target (notification, "app.show-area", "s", "activity");
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+}
+
 static void
 participation_event_cb (TrbApplication   *self,
                         TrbParticipation *participation,
                         const char       *kind,
                         const char       *message)
 {
-  g_autoptr(GNotification) notification = NULL;
+  const char *origin = trb_participation_get_origin (participation);
   const char *name = trb_participation_manager_get_name (self->participations, participation);
-  gboolean tampered = trb_participation_get_state (participation) ==
-                      TRB_PARTICIPATION_STATE_STOPPED;
+  NetworkTally *tally;
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *body = NULL;
 
-  if (g_str_equal (kind, "contributed"))
-    notification = g_notification_new (_("Round Contributed"));
-  else if (g_str_equal (kind, "reward"))
-    notification = g_notification_new (_("Reward Credited"));
-  else if (g_str_equal (kind, "problem") && tampered)
+  if (origin == NULL)
+    return;
+  if (name == NULL)
+    name = origin;
+  tally = lookup_tally (self, origin);
+
+  if (g_str_equal (kind, "problem"))
     {
-      notification = g_notification_new (_("Ledger Alert"));
-      g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_URGENT);
+      notify_problem (self, participation, name, message);
+      return;
     }
-  else if (g_str_equal (kind, "problem"))
-    notification = g_notification_new (_("A Network Needs Attention"));
-  else
+
+  if (g_str_equal (kind, "reward"))
+    {
+      gint64 credited = trb_participation_get_credited_points (participation);
+
+      /* The "contributed" event that ends the same round says it. */
+      if (credited > tally->points_seen)
+        tally->points += credited - tally->points_seen;
+      tally->points_seen = credited;
+      return;
+    }
+
+  if (!g_str_equal (kind, "contributed"))
     return;
 
-  {
-    g_autofree char *body = g_strdup_printf ("%s: %s", name != NULL ? name : "", message);
+  tally->rounds++;
+  /* The problem went away: its notification goes too. */
+  if (tally->problem != NULL)
+    {
+      g_autofree char *problem_id = problem_notification_id (origin);
 
-    g_notification_set_body (notification, body);
-  }
+      g_application_withdraw_notification (G_APPLICATION (self), problem_id);
+      g_clear_pointer (&tally->problem, g_free);
+    }
+
+  if (window_is_showing (self))
+    return;
+
+  notification = g_notification_new (name);
+  body = trb_application_format_day_summary (tally->rounds, tally->points);
+  g_notification_set_body (notification, body);
+  /* Good news that needs nothing: in the message list, without a banner each round. */
+  g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_LOW);
   g_notification_set_default_action_and_target (notification, "app.show-area", "s", "activity");
-  g_application_send_notification (G_APPLICATION (self), kind, notification);
+  id = round_notification_id (origin);
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+}
+
+/* Once the window is in front, it shows what the round summaries said. */
+static void
+window_active_changed_cb (GtkWindow      *window,
+                          GParamSpec     *pspec,
+                          TrbApplication *self)
+{
+  GHashTableIter iter;
+  const char *origin;
+
+  if (!gtk_window_is_active (window) || !TRB_IS_WINDOW (window))
+    return;
+
+  g_hash_table_iter_init (&iter, self->tallies);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &origin, NULL))
+    {
+      g_autofree char *id = round_notification_id (origin);
+
+      g_application_withdraw_notification (G_APPLICATION (self), id);
+    }
+}
+
+static void
+window_added_cb (TrbApplication *self,
+                 GtkWindow      *window)
+{
+  g_signal_connect_object (window, "notify::is-active", G_CALLBACK (window_active_changed_cb),
+                           self, 0);
 }
 
 static void
@@ -435,6 +631,7 @@ trb_application_startup (GApplication *app)
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions),
                                    app);
+  g_signal_connect (app, "window-added", G_CALLBACK (window_added_cb), NULL);
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action,
                                            accels[i].accels);
@@ -482,9 +679,22 @@ trb_application_shutdown (GApplication *app)
 }
 
 static void
+trb_application_finalize (GObject *object)
+{
+  TrbApplication *self = TRB_APPLICATION (object);
+
+  g_clear_pointer (&self->tallies, g_hash_table_unref);
+
+  G_OBJECT_CLASS (trb_application_parent_class)->finalize (object);
+}
+
+static void
 trb_application_class_init (TrbApplicationClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = trb_application_finalize;
 
   app_class->activate = trb_application_activate;
   app_class->open = trb_application_open;
@@ -496,6 +706,8 @@ trb_application_class_init (TrbApplicationClass *klass)
 static void
 trb_application_init (TrbApplication *self)
 {
+  self->tallies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) network_tally_free);
   static const GOptionEntry entries[] = {
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and quit"), NULL },
     { NULL }

@@ -86,6 +86,7 @@ struct _TrbParticipation
   gint64                 retry_at;
   guint                  failures;
   guint64                ledger_scanned;
+  gint64                 credited_points;  /* thousandths, since this object started */
 
   double                 progress;
   double                 eta_seconds;
@@ -683,6 +684,8 @@ verified_cb (GObject      *source,
   if (data->points > 0)
     {
       g_autofree char *message = NULL;
+
+      self->credited_points += data->points;
 
       /* Translators: points are shown with three decimals, e.g. "1.500 points" */
       message = g_strdup_printf (_("Reward credited: %.3f points, up to round %" G_GINT64_FORMAT),
@@ -1822,6 +1825,22 @@ trb_participation_get_n_uploads (TrbParticipation *self)
 {
   g_return_val_if_fail (TRB_IS_PARTICIPATION (self), 0);
   return self->n_uploads;
+}
+
+/**
+ * trb_participation_get_credited_points:
+ * @self: a participation
+ *
+ * The reward points the ledger credited to this participant and this object verified since
+ * it was made, in thousandths of a point; a "reward" event follows each increase.
+ *
+ * Returns: the points credited, in thousandths
+ */
+gint64
+trb_participation_get_credited_points (TrbParticipation *self)
+{
+  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), 0);
+  return self->credited_points;
 }
 
 /**

@@ -104,6 +104,7 @@ gint64                 trb_participation_get_retry_at         (TrbParticipation 
 const char            *trb_participation_get_problem          (TrbParticipation   *self);
 char                  *trb_participation_dup_status           (TrbParticipation   *self);
 guint                  trb_participation_get_n_uploads        (TrbParticipation   *self);
+gint64                 trb_participation_get_credited_points  (TrbParticipation   *self);
 
 char                  *trb_participation_format_status        (TrbParticipationState state,
                                                                double              progress,
