@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Help on a computer without Yelp: F1 (and Help in the main menu) open the help pages built as
-HTML, in the web browser, instead of failing with "Operation not supported".
+HTML, in the web browser, instead of failing with "Operation not supported"; so does F1 where
+the help viewer cannot be started.
 
 No application handles `help:` URIs here, whatever is installed: the app sees a copy of the
 system's data folders without their applications, and a stand-in browser, registered for
@@ -15,6 +16,19 @@ import time
 
 import trbdisplay as d
 import x11input
+
+
+def add_broken_help_viewer(env):
+    """A handler for help: URIs that cannot be started: a D-Bus activatable application whose
+    name nothing on the bus provides."""
+    applications = os.path.join(env["XDG_DATA_HOME"], "applications")
+    with open(os.path.join(applications, "org.example.BrokenHelp.desktop"), "w",
+              encoding="utf-8") as f:
+        f.write("[Desktop Entry]\nType=Application\nName=Broken Help\nExec=/bin/true %u\n"
+                "DBusActivatable=true\nMimeType=x-scheme-handler/help;\n")
+    with open(os.path.join(env["XDG_CONFIG_HOME"], "mimeapps.list"), "a",
+              encoding="utf-8") as f:
+        f.write("x-scheme-handler/help=org.example.BrokenHelp.desktop\n")
 
 
 def no_yelp_environment(record):
@@ -99,6 +113,23 @@ def main():
             lambda n: "Could not show link" in (n.name or "") or
             n.name == "The Help Could Not Be Opened", retry=False,
             requireResult=False), "an error was shown instead of the help"
+    finally:
+        app.quit()
+
+    # A help viewer that fails to start: the browser still shows the help.
+    os.unlink(record)
+    add_broken_help_viewer(env)
+    app = d.App(extra_env=env)
+    try:
+        app.find("label", "Join a Learning Network")
+        x11input.focus(d.wait_for(lambda: x11input.find_window("Tributary"),
+                                  what="the window on the display"))
+        time.sleep(0.5)
+        x11input.press_key("F1")
+        d.wait_for(lambda: opened(record), timeout=20,
+                   what="the browser to be asked for the help after the viewer failed")
+        check_html_page(opened(record)[0])
+        print(f"F1 with a broken help viewer opened {opened(record)[0]}")
     finally:
         app.quit()
     return 0
