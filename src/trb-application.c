@@ -46,7 +46,8 @@ typedef struct
 {
   int     day;          /* year × 1000 + day of the year, local time */
   guint   rounds;
-  gint64  points;       /* thousandths */
+  gboolean counted;     /* rounds was read from the event log, which outlives the app */
+  gint64  points;       /* thousandths, credited since the app started */
   gint64  points_seen;  /* the participation's credited points at its last reward event */
   char   *problem;      /* the last problem notified, not notified twice in a row */
 } NetworkTally;
@@ -322,9 +323,37 @@ lookup_tally (TrbApplication *self,
     {
       tally->day = day;
       tally->rounds = 0;
+      tally->counted = FALSE;
       tally->points = 0;
     }
   return tally;
+}
+
+/* The rounds contributed today, the one just logged included, from the event log. */
+static guint
+count_rounds_today (TrbApplication *self,
+                    const char     *origin)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) midnight = g_date_time_new_local (g_date_time_get_year (now),
+                                                         g_date_time_get_month (now),
+                                                         g_date_time_get_day_of_month (now),
+                                                         0, 0, 0);
+  gint64 since = g_date_time_to_unix (midnight);
+  g_autoptr(GPtrArray) events = NULL;
+  guint rounds = 0;
+
+  events = trb_participation_manager_list_events (self->participations, origin, 10000);
+  for (guint i = 0; i < events->len; i++)
+    {
+      TrbParticipationEvent *event = g_ptr_array_index (events, i);
+
+      if (event->time < since)
+        break;
+      if (g_strcmp0 (event->kind, "contributed") == 0)
+        rounds++;
+    }
+  return MAX (rounds, 1);
 }
 
 /**
@@ -436,7 +465,13 @@ participation_event_cb (TrbApplication   *self,
   if (!g_str_equal (kind, "contributed"))
     return;
 
-  tally->rounds++;
+  if (tally->counted)
+    tally->rounds++;
+  else
+    {
+      tally->rounds = count_rounds_today (self, origin);
+      tally->counted = TRUE;
+    }
   /* The problem went away: its notification goes too. */
   if (tally->problem != NULL)
     {
