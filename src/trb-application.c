@@ -11,7 +11,6 @@
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
-#include <string.h>
 
 #include "participant/trb-scheduler.h"
 #include "ui/trb-address-dialog.h"
@@ -356,42 +355,6 @@ count_rounds_today (TrbApplication *self,
   return MAX (rounds, 1);
 }
 
-/**
- * trb_application_format_day_summary:
- * @rounds: rounds contributed today
- * @points: points credited today, in thousandths
- *
- * Returns: (transfer full): "3 rounds contributed today, 30 points"
- */
-char *
-trb_application_format_day_summary (guint  rounds,
-                                    gint64 points)
-{
-  g_autofree char *rounds_text = NULL;
-  g_autofree char *number = NULL;
-  g_autofree char *points_text = NULL;
-  gulong plural = (gulong) MIN (points / 1000, G_MAXLONG);
-
-  rounds_text = g_strdup_printf (ngettext ("%u round contributed today",
-                                           "%u rounds contributed today", rounds), rounds);
-  if (points <= 0)
-    return g_steal_pointer (&rounds_text);
-
-  if (points % 1000 == 0)
-    number = g_strdup_printf ("%" G_GINT64_FORMAT, points / 1000);
-  else
-    {
-      /* Up to three decimals, as the ledger counts them, without trailing zeros. */
-      number = g_strdup_printf ("%.3f", points / 1000.0);
-      for (char *end = number + strlen (number) - 1; *end == '0'; end--)
-        *end = '\0';
-    }
-  /* Translators: %s is a number of points, e.g. "30" or "1.5" */
-  points_text = g_strdup_printf (ngettext ("%s point", "%s points", plural), number);
-  /* Translators: "3 rounds contributed today" and "30 points" */
-  return g_strdup_printf (_("%s, %s"), rounds_text, points_text);
-}
-
 static void
 notify_problem (TrbApplication   *self,
                 TrbParticipation *participation,
@@ -485,7 +448,7 @@ participation_event_cb (TrbApplication   *self,
     return;
 
   notification = g_notification_new (name);
-  body = trb_application_format_day_summary (tally->rounds, tally->points);
+  body = trb_participation_format_day_summary (tally->rounds, tally->points);
   g_notification_set_body (notification, body);
   /* Good news that needs nothing: in the message list, without a banner each round. */
   g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_LOW);

@@ -27,7 +27,4 @@ TrbDemoNode    *trb_application_get_demo_node (TrbApplication *self);
 TrbDemoNode    *trb_application_get_hosted_node (TrbApplication *self);
 const GError   *trb_application_get_store_error (TrbApplication *self);
 
-char           *trb_application_format_day_summary (guint           rounds,
-                                                    gint64          points);
-
 G_END_DECLS

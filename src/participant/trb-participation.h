@@ -105,6 +105,8 @@ const char            *trb_participation_get_problem          (TrbParticipation 
 char                  *trb_participation_dup_status           (TrbParticipation   *self);
 guint                  trb_participation_get_n_uploads        (TrbParticipation   *self);
 gint64                 trb_participation_get_credited_points  (TrbParticipation   *self);
+char                  *trb_participation_format_day_summary   (guint               rounds,
+                                                               gint64              points);
 
 char                  *trb_participation_format_status        (TrbParticipationState state,
                                                                double              progress,

@@ -676,6 +676,22 @@ test_status_words (void)
 }
 
 static void
+test_day_summary (void)
+{
+  g_autofree char *one = trb_participation_format_day_summary (1, 0);
+  g_autofree char *whole = trb_participation_format_day_summary (3, 30000);
+  g_autofree char *single = trb_participation_format_day_summary (1, 1000);
+  g_autofree char *fraction = trb_participation_format_day_summary (2, 1500);
+  g_autofree char *small = trb_participation_format_day_summary (2, 125);
+
+  g_assert_cmpstr (one, ==, "1 round contributed today");
+  g_assert_cmpstr (whole, ==, "3 rounds contributed today, 30 points");
+  g_assert_cmpstr (single, ==, "1 round contributed today, 1 point");
+  g_assert_cmpstr (fraction, ==, "2 rounds contributed today, 1.5 points");
+  g_assert_cmpstr (small, ==, "2 rounds contributed today, 0.125 points");
+}
+
+static void
 test_invite (void)
 {
   static const struct {
@@ -878,6 +894,7 @@ main (int    argc,
   g_assert_cmpint (sodium_init (), >=, 0);
 
   g_test_add_func ("/participation/status-words", test_status_words);
+  g_test_add_func ("/participation/day-summary", test_day_summary);
   g_test_add_func ("/participation/device-queue", test_device_queue);
   g_test_add_func ("/participation/invite", test_invite);
   g_test_add_func ("/participation/catalogue/parse", test_catalogue_parse);
