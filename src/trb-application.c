@@ -369,8 +369,10 @@ notify_problem (TrbApplication   *self,
   gboolean tampered = trb_participation_get_state (participation) ==
                       TRB_PARTICIPATION_STATE_STOPPED;
 
-  /* A problem that comes back each try is said once, until something changes. */
-  if (!tampered && g_strcmp0 (tally->problem, message) == 0)
+  /* A ledger that changed stops the network until the person decides: always said. Other
+   * problems the loop retries by itself; the Activity area shows them while the window is in
+   * front, and one that comes back each try is said once, until something changes. */
+  if (!tampered && (window_is_showing (self) || g_strcmp0 (tally->problem, message) == 0))
     return;
   g_free (tally->problem);
   tally->problem = g_strdup (message);

@@ -6,7 +6,9 @@ counts what the app sends over three rounds of a demo network with short rounds:
 - window in front (it has the keyboard): no notification, the window shows it all;
 - window behind another application: at most one per round, all with the same ID (each
   replaces the one before) and summing up the day ("3 rounds contributed today, …");
-- window in front again: the round summary is withdrawn."""
+- window in front again: the round summary is withdrawn;
+- the network gone, window behind: one notification of the problem under its own ID, not one
+  for each try."""
 
 import json
 import os
@@ -36,6 +38,14 @@ def window_active(app):
     from gi.repository import Atspi
     window = app.window("Tributary")
     return window.getState().contains(Atspi.StateType.ACTIVE)
+
+
+def problem_events(data_home):
+    import sqlite3
+    store = os.path.join(data_home, "tributary", "tributary.db")
+    with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5) as db:
+        return db.execute("SELECT message FROM participation_events WHERE kind = 'problem'"
+                          ).fetchall()
 
 
 def run_rounds(data_home, what):
@@ -100,6 +110,26 @@ def main():
                                for n in notifications(record)[start:]),
                    what="the round summary to be withdrawn")
         print("window in front again: the summary was withdrawn")
+
+        # 4. The network stops answering, window behind: the problem is said once, though the
+        #    loop tries again (after 30 s) and logs it each time.
+        x11input.unfocus()
+        d.wait_for(lambda: not window_active(app), what="the window to be inactive")
+        start = len(notifications(record))
+        problems_before = len(problem_events(data_home))
+        network.stop()
+        d.wait_for(lambda: len(problem_events(data_home)) >= problems_before + 2, timeout=90,
+                   what="the problem to be logged twice")
+        time.sleep(1)
+        sent = [n for n in notifications(record)[start:] if n["method"] != "RemoveNotification"]
+        for n in sent:
+            print(f"  {n['method']} id={n['id']!r} “{n['title']}”: “{n['body']}”")
+        problems = [n for n in sent if n["id"].startswith("problem:")]
+        assert len(problems) == 1, sent
+        assert problems[0]["title"] == "A Network Needs Attention", problems[0]
+        assert problems[0]["body"].startswith("Fashion-MNIST demo: "), problems[0]
+        print(f"network gone: {len(problem_events(data_home)) - problems_before} problems logged"
+              f" → {len(problems)} notification")
     finally:
         if app is not None:
             app.quit()
