@@ -496,11 +496,13 @@ fail (TrbParticipation *self,
   g_free (self->problem);
   self->problem = g_strdup (error->message);
 
+  /* Stopped before the event is logged, so that whoever hears of the problem can tell that
+   * it stopped the network (the app notifies such a problem always). */
   if (g_error_matches (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED))
     {
-      log_event (self, "problem", error->message);
       self->running = FALSE;
       set_state (self, TRB_PARTICIPATION_STATE_STOPPED);
+      log_event (self, "problem", error->message);
       return;
     }
 
