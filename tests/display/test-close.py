@@ -6,6 +6,8 @@ contributing in the background or to stop, and remembers the answer.
 - "Stop Contributing": the app ends; the next close ends it again without asking.
 - "Keep Contributing": the window goes, the app keeps running without one and starts at login
   (its autostart file is written); closing a window again does not ask.
+- Preferences shows the answer; turning Background off there removes the autostart file, and
+  the next close ends the app.
 Screenshots go to meson-logs/screenshots/."""
 
 import os
@@ -24,6 +26,11 @@ AUTOSTART = os.path.join(os.environ.get("XDG_CONFIG_HOME", os.path.expanduser("~
 def setting(key):
     return subprocess.run(["gsettings", "get", d.APP_ID, key], env=d.app_env(),
                           capture_output=True, text=True, check=True).stdout.strip()
+
+
+def checked(node):
+    from gi.repository import Atspi
+    return node.getState().contains(Atspi.StateType.CHECKED)
 
 
 def click_close(app):
@@ -121,6 +128,24 @@ def main():
         time.sleep(3)
         assert app.proc.poll() is None, "the app ended with its window"
         print("opened and closed again: no question, still running")
+
+        # 5. The answer is changed in Preferences: Background off, the autostart file goes, and
+        #    closing the window ends the app, still without a question.
+        subprocess.run([d.APP_BINARY], env=d.app_env(env), check=True, timeout=30)
+        app.window("Tributary", timeout=30)
+        app.open_menu_item("Preferences")
+        prefs = app.window("Preferences")
+        switch = app.find("check box", "Keep Contributing in the Background", within=prefs)
+        assert checked(switch), "Preferences does not show the answer"
+        d.screenshot("close-3-preferences")
+        switch.doActionNamed("toggle")
+        d.wait_for(lambda: setting("run-in-background") == "false",
+                   what="the switch to turn background running off")
+        d.wait_for(lambda: not os.path.exists(AUTOSTART), what="the autostart file to go")
+        app.close_window("Preferences")
+        click_close(app)
+        wait_exit(app)
+        print("changed in Preferences: the next close ended the app without asking")
     finally:
         if app is not None:
             app.quit()
