@@ -15,7 +15,9 @@
 
 #include <glib/gi18n.h>
 
+#include "compute/trb-trainer.h"
 #include "net/trb-contributor.h"
+#include "net/trb-training-set.h"
 #include "wallet/trb-keypair.h"
 #include "wallet/trb-wallet-keyring.h"
 
@@ -660,6 +662,184 @@ trb_participation_manager_leave (TrbParticipationManager  *self,
   return TRUE;
 }
 
+/* ---- changing the data ---------------------------------------------------------------------- */
+
+/* Enough samples to see the data's shape and a fair share of its labels, without reading a
+ * large data set whole just to check it. */
+#define CHECK_SAMPLES 4096
+
+/**
+ * trb_participation_check_dataset:
+ * @path: a local data set
+ * @spec: the model the network trains
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error in plain words
+ *
+ * Reads the start of @path as a round would and checks that the model can learn from it: the
+ * same size of sample and labels it knows. Blocks: call it from a worker thread.
+ *
+ * Returns: %TRUE if the network can learn from @path
+ */
+gboolean
+trb_participation_check_dataset (const char    *path,
+                                 TrbModelSpec  *spec,
+                                 GCancellable  *cancellable,
+                                 GError       **error)
+{
+  g_autoptr(TrbTrainingSet) data = NULL;
+  g_autoptr(GError) local_error = NULL;
+  TrbDataSource source;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (TRB_IS_MODEL_SPEC (spec), FALSE);
+
+  data = trb_training_set_load (path, 0, 1, CHECK_SAMPLES, cancellable, &local_error);
+  if (data != NULL)
+    {
+      trb_training_set_get_source (data, &source);
+      if (trb_data_source_check (&source, spec, &local_error))
+        return TRUE;
+    }
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  g_set_error (error, TRB_PARTICIPATION_ERROR, TRB_PARTICIPATION_ERROR_DATA,
+               data == NULL ? _("This data could not be read: %s")
+                            : _("This network cannot learn from this data: %s"),
+               local_error->message);
+  return FALSE;
+}
+
+typedef struct
+{
+  TrbParticipation *participation;
+  char             *path;
+  TrbModelSpec     *spec;
+} ChangeData;
+
+static void
+change_data_free (ChangeData *data)
+{
+  g_clear_object (&data->participation);
+  g_free (data->path);
+  g_clear_object (&data->spec);
+  g_free (data);
+}
+
+static void
+change_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  ChangeData *data = task_data;
+  GError *error = NULL;
+
+  if (trb_participation_check_dataset (data->path, data->spec, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+checked_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TrbParticipationManager *self = g_task_get_source_object (task);
+  ChangeData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* Left meanwhile: nothing to record. */
+  if (!g_ptr_array_find (self->items, data->participation, NULL))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s",
+                               _("The network was left."));
+      return;
+    }
+  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
+                          "UPDATE participation_networks SET dataset = ? WHERE origin = ?", -1,
+                          &stmt, NULL) != SQLITE_OK)
+    {
+      trb_store_set_error_from_db (self->store, &error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  sqlite3_bind_text (stmt, 1, data->path, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, trb_participation_get_origin (data->participation), -1,
+                     SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      trb_store_set_error_from_db (self->store, &error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  trb_participation_set_dataset_path (data->participation, data->path);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * trb_participation_manager_change_dataset_async:
+ * @self: a manager
+ * @participation: a joined network
+ * @path: the local data to train on from now on
+ * @spec: the model the network trains, to check the data against
+ * @cancellable: (nullable): a cancellable
+ * @callback: called once checked and recorded
+ * @user_data: data for @callback
+ *
+ * Checks @path with trb_participation_check_dataset() on a worker thread and, if the network
+ * can learn from it, records it in the store so that the next round, and the next start of the
+ * app, trains on it.
+ */
+void
+trb_participation_manager_change_dataset_async (TrbParticipationManager *self,
+                                                TrbParticipation        *participation,
+                                                const char              *path,
+                                                TrbModelSpec            *spec,
+                                                GCancellable            *cancellable,
+                                                GAsyncReadyCallback      callback,
+                                                gpointer                 user_data)
+{
+  GTask *task, *thread_task;
+  ChangeData *data;
+
+  g_return_if_fail (TRB_IS_PARTICIPATION_MANAGER (self));
+  g_return_if_fail (TRB_IS_PARTICIPATION (participation));
+  g_return_if_fail (path != NULL && TRB_IS_MODEL_SPEC (spec));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, trb_participation_manager_change_dataset_async);
+  data = g_new0 (ChangeData, 1);
+  data->participation = g_object_ref (participation);
+  data->path = g_strdup (path);
+  data->spec = g_object_ref (spec);
+  g_task_set_task_data (task, data, (GDestroyNotify) change_data_free);
+
+  thread_task = g_task_new (self, cancellable, checked_cb, task);
+  g_task_set_task_data (thread_task, data, NULL);
+  g_task_run_in_thread (thread_task, change_thread);
+  g_object_unref (thread_task);
+}
+
+gboolean
+trb_participation_manager_change_dataset_finish (TrbParticipationManager  *self,
+                                                 GAsyncResult             *result,
+                                                 GError                  **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /**
  * trb_participation_manager_lookup:
  * @self: a manager
@@ -709,6 +889,21 @@ trb_participation_manager_get_name (TrbParticipationManager *self,
 {
   g_return_val_if_fail (TRB_IS_PARTICIPATION_MANAGER (self), NULL);
   return g_hash_table_lookup (self->names, trb_participation_get_origin (participation));
+}
+
+/**
+ * trb_participation_manager_get_url:
+ * @self: a manager
+ * @participation: a joined network
+ *
+ * Returns: (nullable): the address it was joined at
+ */
+const char *
+trb_participation_manager_get_url (TrbParticipationManager *self,
+                                   TrbParticipation        *participation)
+{
+  g_return_val_if_fail (TRB_IS_PARTICIPATION_MANAGER (self), NULL);
+  return g_hash_table_lookup (self->urls, trb_participation_get_origin (participation));
 }
 
 /**

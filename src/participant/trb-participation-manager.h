@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 
+#include "compute/trb-model-spec.h"
 #include "participant/trb-participation.h"
 #include "participant/trb-scheduler.h"
 #include "store/trb-store.h"
@@ -68,6 +69,8 @@ TrbParticipation *trb_participation_manager_lookup_url        (TrbParticipationM
                                                                const char              *url);
 const char       *trb_participation_manager_get_name          (TrbParticipationManager *self,
                                                                TrbParticipation        *p);
+const char       *trb_participation_manager_get_url           (TrbParticipationManager *self,
+                                                               TrbParticipation        *p);
 TrbParticipation *trb_participation_manager_get_active        (TrbParticipationManager *self);
 void              trb_participation_manager_set_cosign        (TrbParticipationManager *self,
                                                                gboolean                 cosign);
@@ -76,5 +79,19 @@ void              trb_participation_manager_set_device        (TrbParticipationM
 GPtrArray        *trb_participation_manager_list_events       (TrbParticipationManager *self,
                                                                const char              *origin,
                                                                guint                    limit);
+void              trb_participation_manager_change_dataset_async  (TrbParticipationManager *self,
+                                                                   TrbParticipation        *participation,
+                                                                   const char              *path,
+                                                                   TrbModelSpec            *spec,
+                                                                   GCancellable            *cancellable,
+                                                                   GAsyncReadyCallback      callback,
+                                                                   gpointer                 user_data);
+gboolean          trb_participation_manager_change_dataset_finish (TrbParticipationManager *self,
+                                                                   GAsyncResult            *result,
+                                                                   GError                 **error);
+gboolean          trb_participation_check_dataset                 (const char              *path,
+                                                                   TrbModelSpec            *spec,
+                                                                   GCancellable            *cancellable,
+                                                                   GError                 **error);
 
 G_END_DECLS

@@ -64,6 +64,8 @@ struct _TrbParticipation
   char                  *origin;
   char                  *task;
   char                  *dataset_path;
+  /* The path that self->data was read from: a changed choice is read again next round. */
+  char                  *data_path;
   char                  *device;
   char                  *work_dir;
   guint8                 ledger_public_key[32];
@@ -983,11 +985,12 @@ load_data_thread (GTask        *task,
                   GCancellable *cancellable)
 {
   TrbParticipation *self = source_object;
+  const char *path = task_data;
   g_autoptr(GError) error = NULL;
   TrbTrainingSet *data;
 
-  data = trb_training_set_load (self->dataset_path, 0, 1, self->max_samples, cancellable,
-                                &error);
+  /* The path is the task's own copy: the choice may change while this thread reads. */
+  data = trb_training_set_load (path, 0, 1, self->max_samples, cancellable, &error);
   if (data == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -1072,6 +1075,8 @@ data_loaded_cb (GObject      *source,
     }
   g_clear_object (&self->data);
   self->data = data;
+  g_free (self->data_path);
+  self->data_path = g_strdup (g_task_get_task_data (G_TASK (result)));
   train (self);
 }
 
@@ -1101,13 +1106,14 @@ downloaded_cb (GObject      *source,
       return;
     }
 
-  if (self->data != NULL)
+  if (self->data != NULL && g_strcmp0 (self->data_path, self->dataset_path) == 0)
     train (self);
   else
     {
       g_autoptr(GTask) task = g_task_new (self, self->cancellable, data_loaded_cb,
                                           g_object_ref (self));
 
+      g_task_set_task_data (task, g_strdup (self->dataset_path), g_free);
       g_task_run_in_thread (task, load_data_thread);
     }
 }
@@ -1417,6 +1423,7 @@ trb_participation_finalize (GObject *object)
   g_free (self->origin);
   g_free (self->task);
   g_free (self->dataset_path);
+  g_free (self->data_path);
   g_free (self->device);
   g_free (self->work_dir);
   g_free (self->model);
@@ -1752,6 +1759,25 @@ trb_participation_get_dataset_path (TrbParticipation *self)
 {
   g_return_val_if_fail (TRB_IS_PARTICIPATION (self), NULL);
   return self->dataset_path;
+}
+
+/**
+ * trb_participation_set_dataset_path:
+ * @self: a participation
+ * @dataset_path: the local data to train on from the next round
+ *
+ * A round already training goes on with the data it read; the next one reads @dataset_path.
+ * Recording the choice in the store is trb_participation_manager_change_dataset_async()'s part.
+ */
+void
+trb_participation_set_dataset_path (TrbParticipation *self,
+                                    const char       *dataset_path)
+{
+  g_return_if_fail (TRB_IS_PARTICIPATION (self));
+  g_return_if_fail (dataset_path != NULL);
+
+  g_free (self->dataset_path);
+  self->dataset_path = g_strdup (dataset_path);
 }
 
 TrbParticipationState

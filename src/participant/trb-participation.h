@@ -94,6 +94,8 @@ void                   trb_participation_stop                 (TrbParticipation 
 const char            *trb_participation_get_origin           (TrbParticipation   *self);
 const char            *trb_participation_get_task             (TrbParticipation   *self);
 const char            *trb_participation_get_dataset_path     (TrbParticipation   *self);
+void                   trb_participation_set_dataset_path     (TrbParticipation   *self,
+                                                               const char         *dataset_path);
 TrbParticipationState  trb_participation_get_state            (TrbParticipation   *self);
 gint64                 trb_participation_get_round            (TrbParticipation   *self);
 gint64                 trb_participation_get_last_contributed (TrbParticipation   *self);

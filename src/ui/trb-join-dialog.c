@@ -21,6 +21,7 @@
 #include "ui/trb-dataset-choices.h"
 #include "net/trb-client.h"
 #include "participant/trb-invite.h"
+#include "participant/trb-network-summary.h"
 #include "trb-application.h"
 #include "ui/trb-error-area.h"
 #include "ui/trb-window.h"
@@ -157,12 +158,9 @@ task_cb (GObject      *source,
   TrbJoinDialog *self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) task = trb_client_json_finish (TRB_CLIENT (source), result, &error);
-  g_autoptr(TrbModelSpec) spec = NULL;
   g_autofree char *data_text = NULL;
   g_autofree char *rewards = NULL;
   g_autofree char *leaves = NULL;
-  JsonNode *model;
-  double clip, noise, mb;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -175,45 +173,12 @@ task_cb (GObject      *source,
 
   add_info_row (self, _("What it trains"),
                 trb_json_get_string (task, "title", _("Not described")));
-
-  if (trb_client_task_number (task, "data_schema", "width", 0) > 0 &&
-      trb_client_task_number (task, "data_schema", "height", 0) > 0)
-    data_text = g_strdup_printf (_("Pictures of %d × %d pixels, sorted into %d kinds"),
-                                 (int) trb_client_task_number (task, "data_schema", "width", 0),
-                                 (int) trb_client_task_number (task, "data_schema", "height", 0),
-                                 (int) trb_client_task_number (task, "data_schema", "classes", 0));
-  else
-    data_text = g_strdup_printf (_("Examples sorted into %d kinds"),
-                                 (int) trb_client_task_number (task, "data_schema", "classes", 0));
+  data_text = trb_network_summary_dup_data (task);
   add_info_row (self, _("What data it needs"), data_text);
-
-  rewards = g_strdup_printf (_("%g points for each picture trained on, at most %g a round"),
-                             trb_client_task_number (task, "reward_policy",
-                                                     "points_per_sample_epoch", 0),
-                             trb_client_task_number (task, "reward_policy", "cap_per_round", 0));
+  rewards = trb_network_summary_dup_rewards (task);
   add_info_row (self, _("Rewards"), rewards);
-
-  clip = trb_client_task_number (task, "privacy_policy", "clip_norm", 0);
-  noise = trb_client_task_number (task, "privacy_policy", "noise_multiplier", 0);
-  add_info_row (self, _("Privacy"),
-                clip > 0 && noise > 0
-                  ? _("What is sent is limited in size and blurred with random noise, so that "
-                      "no single picture can be told from it.")
-                  : clip > 0 ? _("What is sent is limited in size.")
-                             : _("What the model learned is sent as it is, without added "
-                                 "noise."));
-
-  model = json_object_get_member (task, "model");
-  if (model != NULL && JSON_NODE_HOLDS_OBJECT (model))
-    {
-      g_autofree char *spec_json = json_to_string (model, FALSE);
-
-      spec = trb_model_spec_new_from_json (spec_json, -1, NULL);
-    }
-  mb = spec != NULL ? trb_model_spec_get_n_parameters (spec) * 4.0 / 1e6 : 0;
-  leaves = g_strdup_printf (_("Only what the model learned, about %.1f MB a round (and about "
-                              "as much is downloaded). Your files never leave this computer."),
-                            MAX (mb, 0.1));
+  add_info_row (self, _("Privacy"), trb_network_summary_get_privacy (task));
+  leaves = trb_network_summary_dup_leaves (task);
   add_info_row (self, _("What leaves this computer"), leaves);
 
   gtk_spinner_stop (self->spinner);

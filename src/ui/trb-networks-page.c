@@ -18,6 +18,7 @@
 #include "trb-application.h"
 #include "ui/trb-address-dialog.h"
 #include "ui/trb-join-dialog.h"
+#include "ui/trb-network-page.h"
 #include "ui/trb-window.h"
 
 struct _TrbNetworksPage
@@ -28,6 +29,7 @@ struct _TrbNetworksPage
   GtkListBox *networks_list;
   AdwPreferencesGroup *directory_group;
   AdwPreferencesGroup *joined_group;
+  TrbNetworkPage      *network_page;
 
   TrbParticipationManager *manager;
   GCancellable *cancellable;
@@ -88,10 +90,9 @@ leave_response_cb (AdwMessageDialog *dialog,
 }
 
 static void
-leave_clicked_cb (GtkButton       *button,
-                  TrbNetworksPage *self)
+ask_leave (TrbNetworksPage  *self,
+           TrbParticipation *p)
 {
-  TrbParticipation *p = g_object_get_data (G_OBJECT (button), "participation");
   const char *name = trb_participation_manager_get_name (self->manager, p);
   g_autofree char *heading = g_strdup_printf (_("Leave “%s”?"), name);
   GtkWidget *dialog;
@@ -106,6 +107,39 @@ leave_clicked_cb (GtkButton       *button,
   g_object_set_data_full (G_OBJECT (dialog), "participation", g_object_ref (p), g_object_unref);
   g_signal_connect_object (dialog, "response", G_CALLBACK (leave_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+leave_clicked_cb (GtkButton       *button,
+                  TrbNetworksPage *self)
+{
+  ask_leave (self, g_object_get_data (G_OBJECT (button), "participation"));
+}
+
+static void
+show_list (TrbNetworksPage *self)
+{
+  guint n = self->manager != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->manager)) : 0;
+
+  gtk_stack_set_visible_child_name (self->stack, n + self->n_directory > 0 ? "list" : "empty");
+  if (self->network_page != NULL)
+    trb_network_page_set_participation (self->network_page, NULL);
+}
+
+static void
+open_network (TrbNetworksPage  *self,
+              TrbParticipation *p)
+{
+  trb_network_page_set_participation (self->network_page, p);
+  gtk_stack_set_visible_child_name (self->stack, "network");
+  gtk_widget_grab_focus (GTK_WIDGET (self->network_page));
+}
+
+static void
+network_row_activated_cb (GtkWidget       *row_or_button,
+                          TrbNetworksPage *self)
+{
+  open_network (self, g_object_get_data (G_OBJECT (row_or_button), "participation"));
 }
 
 static void
@@ -126,16 +160,50 @@ create_row (gpointer item,
   TrbParticipation *p = item;
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *leave = gtk_button_new_with_mnemonic (_("_Leave"));
+  GtkWidget *details;
+  g_autofree char *details_label = NULL;
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
                                  trb_participation_manager_get_name (self->manager, p));
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  /* The row opens the network's page; Leave stays at hand beside it. */
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  g_object_set_data (G_OBJECT (row), "participation", p);
+  g_signal_connect_object (row, "activated", G_CALLBACK (network_row_activated_cb), self, 0);
   gtk_widget_set_valign (leave, GTK_ALIGN_CENTER);
   g_object_set_data (G_OBJECT (leave), "participation", p);
   g_signal_connect_object (leave, "clicked", G_CALLBACK (leave_clicked_cb), self, 0);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), leave);
+  details = gtk_button_new_from_icon_name ("go-next-symbolic");
+  details_label = g_strdup_printf (_("Details of %s"),
+                                   trb_participation_manager_get_name (self->manager, p));
+  gtk_widget_set_tooltip_text (details, _("Details"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (details), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  details_label, -1);
+  gtk_widget_set_valign (details, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (details, "flat");
+  g_object_set_data (G_OBJECT (details), "participation", p);
+  g_signal_connect_object (details, "clicked", G_CALLBACK (network_row_activated_cb), self, 0);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), details);
   g_signal_connect_object (p, "notify::status", G_CALLBACK (status_changed_cb), row, 0);
   status_changed_cb (p, NULL, ADW_ACTION_ROW (row));
   return row;
+}
+
+static gboolean
+network_is_joined (TrbNetworksPage  *self,
+                   TrbParticipation *p)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->manager));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TrbParticipation) item = g_list_model_get_item (G_LIST_MODEL (self->manager), i);
+
+      if (item == p)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 static void
@@ -143,8 +211,13 @@ items_changed_cb (TrbNetworksPage *self)
 {
   guint n = self->manager != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->manager)) : 0;
 
+  TrbParticipation *shown = self->network_page != NULL
+                             ? trb_network_page_get_participation (self->network_page) : NULL;
+
   gtk_widget_set_visible (GTK_WIDGET (self->joined_group), n > 0);
-  gtk_stack_set_visible_child_name (self->stack, n + self->n_directory > 0 ? "list" : "empty");
+  /* A network's page stays open unless its network was left. */
+  if (shown == NULL || !network_is_joined (self, shown))
+    show_list (self);
 }
 
 static void
@@ -261,6 +334,12 @@ trb_networks_page_init (TrbNetworksPage *self)
       return;
     }
   self->manager = g_object_ref (manager);
+  self->network_page = TRB_NETWORK_PAGE (trb_network_page_new (manager));
+  gtk_stack_add_named (self->stack, GTK_WIDGET (self->network_page), "network");
+  g_signal_connect_object (self->network_page, "back", G_CALLBACK (show_list), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->network_page, "leave", G_CALLBACK (ask_leave), self,
+                           G_CONNECT_SWAPPED);
   gtk_list_box_bind_model (self->networks_list, G_LIST_MODEL (manager), create_row, self,
                            NULL);
   g_signal_connect_object (manager, "items-changed", G_CALLBACK (items_changed_cb), self,
