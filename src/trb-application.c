@@ -807,6 +807,8 @@ trb_application_get_hosted_node (TrbApplication *self)
                                                "hosted-network", NULL);
 
       self->hosted_node = trb_demo_node_new (dir, args);
+      /* Its own network, whatever demo node `build-aux/dev run` may have started. */
+      trb_demo_node_set_own_process (self->hosted_node, TRUE);
     }
   return self->hosted_node;
 }

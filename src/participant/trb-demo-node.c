@@ -27,6 +27,7 @@ struct _TrbDemoNode
   GStrv         extra_args;
   GSubprocess  *process;
   char         *url;
+  gboolean      own_process;
 };
 
 G_DEFINE_FINAL_TYPE (TrbDemoNode, trb_demo_node, G_TYPE_OBJECT)
@@ -194,7 +195,7 @@ trb_demo_node_start_async (TrbDemoNode         *self,
       g_task_return_pointer (task, g_strdup (self->url), g_free);
       return;
     }
-  if (env_url != NULL && *env_url != '\0')
+  if (env_url != NULL && *env_url != '\0' && !self->own_process)
     {
       self->url = g_strdup (env_url);
       g_task_return_pointer (task, g_strdup (env_url), g_free);
@@ -244,6 +245,39 @@ trb_demo_node_start_finish (TrbDemoNode   *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * trb_demo_node_set_own_process:
+ * @self: a node, not started
+ * @own_process: whether it always runs a tributary-node of its own
+ *
+ * A network hosted for others runs its own node even where `TRB_DEMO_URL` names a demo node
+ * that is already running.
+ */
+void
+trb_demo_node_set_own_process (TrbDemoNode *self,
+                               gboolean     own_process)
+{
+  g_return_if_fail (TRB_IS_DEMO_NODE (self));
+  self->own_process = own_process;
+}
+
+/**
+ * trb_demo_node_get_pid:
+ * @self: a node
+ *
+ * Returns: the process id of the tributary-node this object started and has not stopped, or 0
+ */
+GPid
+trb_demo_node_get_pid (TrbDemoNode *self)
+{
+  const char *id;
+
+  g_return_val_if_fail (TRB_IS_DEMO_NODE (self), 0);
+
+  id = self->process != NULL ? g_subprocess_get_identifier (self->process) : NULL;
+  return id != NULL ? (GPid) g_ascii_strtoll (id, NULL, 10) : 0;
 }
 
 const char *

@@ -24,6 +24,9 @@ char        *trb_demo_node_start_finish (TrbDemoNode         *self,
                                          GAsyncResult        *result,
                                          GError             **error);
 const char  *trb_demo_node_get_url     (TrbDemoNode          *self);
+void         trb_demo_node_set_own_process (TrbDemoNode      *self,
+                                            gboolean          own_process);
+GPid         trb_demo_node_get_pid     (TrbDemoNode          *self);
 void         trb_demo_node_stop        (TrbDemoNode          *self);
 
 G_END_DECLS

@@ -2,8 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * "Host a Network" in Preferences: runs a tributary-node on this computer with a chosen task,
- * reachable from the local network, and shows its address and an invite link to pass on.
+ * "Host a Network" in Preferences: runs a tributary-node of its own on this computer with a
+ * chosen task, listening on the local network once the person has agreed to that, and shows
+ * the addresses other computers reach it by, with an invite link and its QR code to pass on.
+ * Stop ends the node; so does quitting the app.
  */
 
 #define G_LOG_DOMAIN "trb-network-host"
@@ -14,8 +16,10 @@
 
 #include <glib/gi18n.h>
 
+#include "net/trb-local-addresses.h"
 #include "participant/trb-invite.h"
 #include "trb-application.h"
+#include "ui/trb-qr-texture.h"
 
 struct _TrbNetworkHost
 {
@@ -27,6 +31,7 @@ struct _TrbNetworkHost
   gboolean      running;
   AdwActionRow *address_row;
   AdwActionRow *invite_row;
+  GtkPicture   *qr_picture;
   GCancellable *cancellable;
 };
 
@@ -44,35 +49,72 @@ trb_network_host_invite_link (const char *url)
   return trb_invite_make (url);
 }
 
-/* A node listening on every interface says 0.0.0.0: others reach it by this computer's name. */
-static char *
-reachable_url (const char *url)
+/* The node says where it listens (0.0.0.0 and a port); others reach it by this computer's
+ * local network addresses, or failing those by its name on the local network. */
+static GPtrArray *
+reachable_urls (const char *url)
 {
   g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  g_autofree char *host = NULL;
+  g_auto(GStrv) addresses = NULL;
+  GPtrArray *urls = g_ptr_array_new_with_free_func (g_free);
+  const char *host;
 
-  if (uri == NULL || g_strcmp0 (g_uri_get_host (uri), "0.0.0.0") != 0)
-    return g_strdup (url);
-  host = g_strconcat (g_get_host_name (), ".local", NULL);
-  return g_uri_join (G_URI_FLAGS_NONE, g_uri_get_scheme (uri), NULL, host, g_uri_get_port (uri),
-                     "", NULL, NULL);
+  if (uri == NULL || g_uri_get_port (uri) <= 0)
+    {
+      g_ptr_array_add (urls, g_strdup (url));
+      return urls;
+    }
+  host = g_uri_get_host (uri);
+  if (g_strcmp0 (host, "0.0.0.0") != 0 && g_strcmp0 (host, "::") != 0)
+    {
+      g_ptr_array_add (urls, g_strdup (url));
+      return urls;
+    }
+  addresses = trb_local_addresses_list ();
+  for (guint i = 0; addresses[i] != NULL; i++)
+    g_ptr_array_add (urls, trb_local_addresses_url (addresses[i], g_uri_get_port (uri)));
+  if (urls->len == 0)
+    {
+      g_autofree char *name = g_strconcat (g_get_host_name (), ".local", NULL);
+
+      g_ptr_array_add (urls, trb_local_addresses_url (name, g_uri_get_port (uri)));
+    }
+  return urls;
 }
 
 static void
 show_url (TrbNetworkHost *self,
           const char     *url)
 {
-  g_autofree char *shown = url != NULL ? reachable_url (url) : NULL;
-  g_autofree char *invite = shown != NULL ? trb_network_host_invite_link (shown) : NULL;
+  g_autoptr(GPtrArray) urls = url != NULL ? reachable_urls (url) : NULL;
+  g_autofree char *invite = NULL;
+  g_autofree char *addresses = NULL;
+  g_autoptr(GdkTexture) qr = NULL;
 
-  adw_action_row_set_subtitle (self->address_row, shown != NULL ? shown : _("Not running"));
+  if (urls != NULL)
+    {
+      /* The first address is the one most likely reachable: an IPv4 one, if any. */
+      invite = trb_network_host_invite_link (g_ptr_array_index (urls, 0));
+      g_ptr_array_add (urls, NULL);
+      addresses = g_strjoinv ("\n", (char **) urls->pdata);
+      qr = trb_qr_texture_new (invite);
+    }
+  adw_action_row_set_subtitle (self->address_row,
+                               addresses != NULL ? addresses : _("Not running"));
   adw_action_row_set_subtitle (self->invite_row, invite != NULL ? invite : "");
   gtk_widget_set_visible (GTK_WIDGET (self->invite_row), invite != NULL);
+  gtk_picture_set_paintable (self->qr_picture, GDK_PAINTABLE (qr));
+  gtk_picture_set_alternative_text (self->qr_picture, invite);
+  gtk_widget_set_visible (GTK_WIDGET (self->qr_picture), qr != NULL);
   g_object_set_data_full (G_OBJECT (self->invite_row), "invite", g_steal_pointer (&invite),
                           g_free);
   self->running = url != NULL;
-  gtk_button_set_label (self->host_button, self->running ? _("_Stop") : _("_Start"));
+  gtk_button_set_label (self->host_button, self->running ? _("_Stop Hosting") : _("_Start"));
   gtk_widget_set_sensitive (GTK_WIDGET (self->host_button), TRUE);
+  if (self->running)
+    gtk_widget_add_css_class (GTK_WIDGET (self->host_button), "destructive-action");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->host_button), "destructive-action");
 }
 
 static void
@@ -88,7 +130,9 @@ started_cb (GObject      *source,
     return;
   show_url (self, url);
   if (url == NULL)
-    adw_action_row_set_subtitle (self->address_row, error->message);
+    adw_action_row_set_subtitle (self->address_row,
+                                 _("The network could not be started. Try again; if it still "
+                                   "fails, restart Tributary."));
 }
 
 static TrbDemoNode *
@@ -101,6 +145,42 @@ get_node (void)
 }
 
 static void
+listen_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    TrbNetworkHost   *self)
+{
+  TrbDemoNode *node = get_node ();
+
+  if (!g_str_equal (response, "listen") || node == NULL || self->running)
+    return;
+  adw_action_row_set_subtitle (self->address_row, _("Starting…"));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->host_button), FALSE);
+  trb_demo_node_start_async (node, self->cancellable, started_cb, g_object_ref (self));
+}
+
+/* Listening beyond this computer is the person's choice, asked each time. */
+static void
+ask_to_listen (TrbNetworkHost *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                   _("Listen on the Local Network?"),
+                                   _("Other computers on your network will be able to join "
+                                     "it, from its address or its invite link, until you stop "
+                                     "hosting."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
+                                    "listen", _("_Listen"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "listen",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "listen");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (listen_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 host_clicked_cb (TrbNetworkHost *self)
 {
   TrbDemoNode *node = get_node ();
@@ -108,11 +188,7 @@ host_clicked_cb (TrbNetworkHost *self)
   if (node == NULL)
     return;
   if (!self->running)
-    {
-      adw_action_row_set_subtitle (self->address_row, _("Starting…"));
-      gtk_widget_set_sensitive (GTK_WIDGET (self->host_button), FALSE);
-      trb_demo_node_start_async (node, self->cancellable, started_cb, g_object_ref (self));
-    }
+    ask_to_listen (self);
   else
     {
       trb_demo_node_stop (node);
@@ -160,11 +236,12 @@ static void
 trb_network_host_init (TrbNetworkHost *self)
 {
   g_autoptr(GtkStringList) tasks = gtk_string_list_new (NULL);
-  GtkWidget *host_row, *copy;
+  GtkWidget *host_row, *copy, *caption;
   TrbDemoNode *node = get_node ();
 
   self->cancellable = g_cancellable_new ();
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
+  gtk_box_set_spacing (GTK_BOX (self), 12);
   self->list = GTK_LIST_BOX (gtk_list_box_new ());
   gtk_list_box_set_selection_mode (self->list, GTK_SELECTION_NONE);
   gtk_widget_add_css_class (GTK_WIDGET (self->list), "boxed-list");
@@ -178,6 +255,8 @@ trb_network_host_init (TrbNetworkHost *self)
 
   host_row = adw_action_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (host_row), _("Host on This Computer"));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (host_row),
+                               _("Other computers on your local network can join"));
   self->host_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Start")));
   gtk_widget_set_valign (GTK_WIDGET (self->host_button), GTK_ALIGN_CENTER);
   adw_action_row_add_suffix (ADW_ACTION_ROW (host_row), GTK_WIDGET (self->host_button));
@@ -191,10 +270,28 @@ trb_network_host_init (TrbNetworkHost *self)
   copy = gtk_button_new_from_icon_name ("edit-copy-symbolic");
   gtk_widget_set_valign (copy, GTK_ALIGN_CENTER);
   gtk_widget_set_tooltip_text (copy, _("Copy the Invite Link"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (copy), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Copy the Invite Link"), -1);
   gtk_widget_add_css_class (copy, "flat");
   g_signal_connect_swapped (copy, "clicked", G_CALLBACK (copy_clicked_cb), self);
   adw_action_row_add_suffix (self->invite_row, copy);
   gtk_list_box_append (self->list, GTK_WIDGET (self->invite_row));
+
+  /* The invite link for a phone's or another computer's camera. */
+  self->qr_picture = GTK_PICTURE (gtk_picture_new ());
+  gtk_picture_set_can_shrink (self->qr_picture, FALSE);
+  gtk_widget_set_halign (GTK_WIDGET (self->qr_picture), GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (GTK_WIDGET (self->qr_picture), "card");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->qr_picture),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("QR code of the invite link"), -1);
+  gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->qr_picture));
+  caption = gtk_label_new (_("Scan to open the invite link"));
+  gtk_widget_add_css_class (caption, "dim-label");
+  gtk_widget_add_css_class (caption, "caption");
+  g_object_bind_property (self->qr_picture, "visible", caption, "visible",
+                          G_BINDING_SYNC_CREATE);
+  gtk_box_append (GTK_BOX (self), caption);
 
   show_url (self, node != NULL ? trb_demo_node_get_url (node) : NULL);
   if (node == NULL)

@@ -17,13 +17,10 @@
 
 #include "trb-application.h"
 #include "trb-window.h"
+#include "ui/trb-qr-texture.h"
 #include "wallet/trb-bip39.h"
-#include "wallet/trb-qr-code.h"
 #include "wallet/trb-wallet-error.h"
 #include "wallet/trb-wallet-manager.h"
-
-#define QR_MODULE_PIXELS 5
-#define QR_QUIET_ZONE    4
 
 struct _TrbWalletPage
 {
@@ -118,37 +115,6 @@ show_error (TrbWalletPage *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-/* The QR code --------------------------------------------------------------------------- */
-
-static GdkTexture *
-make_qr_texture (const char *text)
-{
-  g_autoptr(TrbQrCode) code = trb_qr_code_encode_text (text, NULL);
-  g_autoptr(GBytes) bytes = NULL;
-  guint modules, pixels, stride;
-  guint8 *data;
-
-  if (code == NULL)
-    return NULL;
-
-  modules = trb_qr_code_get_size (code) + 2 * QR_QUIET_ZONE;
-  pixels = modules * QR_MODULE_PIXELS;
-  stride = pixels * 3;
-  data = g_malloc (stride * pixels);
-  memset (data, 0xff, stride * pixels);
-  for (guint y = 0; y < pixels; y++)
-    for (guint x = 0; x < pixels; x++)
-      {
-        int mx = (int)(x / QR_MODULE_PIXELS) - QR_QUIET_ZONE;
-        int my = (int)(y / QR_MODULE_PIXELS) - QR_QUIET_ZONE;
-
-        if (mx >= 0 && my >= 0 && trb_qr_code_get_module (code, mx, my))
-          memset (data + y * stride + x * 3, 0x00, 3);
-      }
-  bytes = g_bytes_new_take (data, stride * pixels);
-  return gdk_memory_texture_new (pixels, pixels, GDK_MEMORY_R8G8B8, bytes, stride);
-}
-
 /* Showing the wallets ------------------------------------------------------------------- */
 
 static void
@@ -233,7 +199,7 @@ update (TrbWalletPage *self)
                                backed_up ? _("Backed up: you wrote down its backup phrase")
                                          : _("Not backed up yet"));
 
-  texture = make_qr_texture (trb_wallet_get_address (shown));
+  texture = trb_qr_texture_new (trb_wallet_get_address (shown));
   gtk_picture_set_paintable (self->qr_picture, GDK_PAINTABLE (texture));
   gtk_picture_set_alternative_text (self->qr_picture, trb_wallet_get_address (shown));
 
