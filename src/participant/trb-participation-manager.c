@@ -14,6 +14,7 @@
 #include "trb-participation-manager.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 
 #include "compute/trb-trainer.h"
 #include "net/trb-contributor.h"
@@ -668,6 +669,44 @@ trb_participation_manager_leave (TrbParticipationManager  *self,
  * large data set whole just to check it. */
 #define CHECK_SAMPLES 4096
 
+/* The side of a square greyscale picture of @size pixels, or 0. */
+static guint
+square_side (gsize size)
+{
+  guint side = (guint) sqrt ((double) size);
+
+  return side > 0 && (gsize) side * side == size ? side : 0;
+}
+
+static void
+set_size_error (gsize    have,
+                gsize    need,
+                GError **error)
+{
+  guint have_side = square_side (have), need_side = square_side (need);
+
+  if (have_side > 0 && need_side > 0)
+    {
+      g_autofree char *have_text = g_strdup_printf ("%u × %u", have_side, have_side);
+      g_autofree char *need_text = g_strdup_printf ("%u × %u", need_side, need_side);
+
+      /* Translators: both are sizes in pixels, such as “8 × 8”. */
+      g_set_error (error, TRB_PARTICIPATION_ERROR, TRB_PARTICIPATION_ERROR_DATA,
+                   _("These pictures are %s pixels, but this network learns from pictures of "
+                     "%s pixels. Choose data made for this network."), have_text, need_text);
+    }
+  else
+    {
+      g_autofree char *have_text = g_strdup_printf ("%" G_GSIZE_FORMAT, have);
+      g_autofree char *need_text = g_strdup_printf ("%" G_GSIZE_FORMAT, need);
+
+      g_set_error (error, TRB_PARTICIPATION_ERROR, TRB_PARTICIPATION_ERROR_DATA,
+                   _("Each example in this data has %s values, but this network learns from "
+                     "examples of %s values. Choose data made for this network."), have_text,
+                   need_text);
+    }
+}
+
 /**
  * trb_participation_check_dataset:
  * @path: a local data set
@@ -697,6 +736,11 @@ trb_participation_check_dataset (const char    *path,
   if (data != NULL)
     {
       trb_training_set_get_source (data, &source);
+      if (source.feature_size != trb_model_spec_get_input_size (spec))
+        {
+          set_size_error (source.feature_size, trb_model_spec_get_input_size (spec), error);
+          return FALSE;
+        }
       if (trb_data_source_check (&source, spec, &local_error))
         return TRUE;
     }

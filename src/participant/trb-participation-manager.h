@@ -79,19 +79,21 @@ void              trb_participation_manager_set_device        (TrbParticipationM
 GPtrArray        *trb_participation_manager_list_events       (TrbParticipationManager *self,
                                                                const char              *origin,
                                                                guint                    limit);
-void              trb_participation_manager_change_dataset_async  (TrbParticipationManager *self,
-                                                                   TrbParticipation        *participation,
-                                                                   const char              *path,
-                                                                   TrbModelSpec            *spec,
-                                                                   GCancellable            *cancellable,
-                                                                   GAsyncReadyCallback      callback,
-                                                                   gpointer                 user_data);
-gboolean          trb_participation_manager_change_dataset_finish (TrbParticipationManager *self,
-                                                                   GAsyncResult            *result,
-                                                                   GError                 **error);
-gboolean          trb_participation_check_dataset                 (const char              *path,
-                                                                   TrbModelSpec            *spec,
-                                                                   GCancellable            *cancellable,
-                                                                   GError                 **error);
+
+/* Changing a joined network's data. */
+void     trb_participation_manager_change_dataset_async  (TrbParticipationManager *self,
+                                                          TrbParticipation        *p,
+                                                          const char              *path,
+                                                          TrbModelSpec            *spec,
+                                                          GCancellable            *cancellable,
+                                                          GAsyncReadyCallback      callback,
+                                                          gpointer                 user_data);
+gboolean trb_participation_manager_change_dataset_finish (TrbParticipationManager *self,
+                                                          GAsyncResult            *result,
+                                                          GError                 **error);
+gboolean trb_participation_check_dataset                 (const char              *path,
+                                                          TrbModelSpec            *spec,
+                                                          GCancellable            *cancellable,
+                                                          GError                 **error);
 
 G_END_DECLS

@@ -3,7 +3,8 @@
 """A joined network's page: join the demo network, open its page from the Networks area, read
 what it says (round, device, what leaves this computer, privacy, rewards), change the data it
 learns from (data the network cannot learn from is refused in plain words and the choice stays;
-usable data is saved for the next round), come back, and see the new choice after a restart."""
+usable data is saved for the next round), come back, and see the new choice after a restart,
+in a phone-sized window."""
 
 import gzip
 import os
@@ -109,7 +110,8 @@ def main():
         # Data the model cannot take: refused in plain words, the data in use stays.
         assert use_button(app, DEMO) is None, "the data in use offers Use"
         app.click(d.wait_for(lambda: use_button(app, TINY), what="Use for the 8 × 8 pictures"))
-        problem = app.find("label", contains="cannot learn from this data", timeout=60)
+        problem = app.find("label", contains="These pictures are 8 × 8 pixels, but this "
+                           "network learns from pictures of 28 × 28 pixels", timeout=60)
         print(f"refused: “{problem.name}”")
         assert use_button(app, TINY) is not None
         assert use_button(app, DEMO) is None
@@ -129,16 +131,20 @@ def main():
     finally:
         app.quit()
 
-    # After a restart the page shows the new choice.
+    # After a restart the page shows the new choice; on a phone-sized window too.
+    d.gsettings("set", "window-width", "360")
+    d.gsettings("set", "window-height", "640")
     app = d.App(extra_env=env)
     try:
         app.show_area("Networks")
         app.click(app.find("push button", "Details of Fashion-MNIST demo", timeout=30))
         d.wait_for(lambda: use_button(app, DEMO), what="the demo pictures to be a choice")
         assert use_button(app, WARDROBE) is None, "the saved choice is not the one in use"
-        d.screenshot("network-page-4-after-restart")
+        d.screenshot("network-page-4-after-restart-narrow")
     finally:
         app.quit()
+        d.gsettings("reset", "window-width")
+        d.gsettings("reset", "window-height")
     return 0
 
 
