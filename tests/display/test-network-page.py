@@ -4,7 +4,7 @@
 what it says (round, device, what leaves this computer, privacy, rewards), change the data it
 learns from (data the network cannot learn from is refused in plain words and the choice stays;
 usable data is saved for the next round), come back, and see the new choice after a restart,
-in a phone-sized window."""
+in a phone-sized window; Leave from the page."""
 
 import gzip
 import os
@@ -141,6 +141,13 @@ def main():
         d.wait_for(lambda: use_button(app, DEMO), what="the demo pictures to be a choice")
         assert use_button(app, WARDROBE) is None, "the saved choice is not the one in use"
         d.screenshot("network-page-4-after-restart-narrow")
+
+        # Leave, from the page: asked first, then the network is gone and the list is back.
+        app.click(app.find("push button", contains="Leave Network"))
+        app.click(app.find("push button", contains="Leave",
+                           within=app.window("Leave “Fashion-MNIST demo”?")))
+        app.find("label", "Join a Learning Network", timeout=30)
+        assert joined_dataset(store) is None
     finally:
         app.quit()
         d.gsettings("reset", "window-width")
