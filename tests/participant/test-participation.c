@@ -282,6 +282,61 @@ test_contribute (Fixture       *f,
   g_assert_cmpuint (trb_participation_get_n_uploads (p), ==, 2);
 }
 
+/* The samples our update of @round was trained on, as the ledger says; 0 if none. */
+static gint64
+update_samples (Fixture *f,
+                gint64   round)
+{
+  g_autoptr(TrbClient) client = make_client (f->node.url, f->secret_key);
+
+  for (guint64 start = 0;; start++)
+    {
+      g_autofree char *path = g_strdup_printf ("/v1/ledger/entries?start=%" G_GUINT64_FORMAT
+                                               "&end=%" G_GUINT64_FORMAT, start, start + 1);
+      g_autoptr(JsonObject) page = test_get_json (client, path, NULL);
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *entry;
+      JsonArray *entries;
+
+      if (page == NULL)
+        return 0;
+      entries = json_object_get_array_member (page, "entries");
+      if (entries == NULL || json_array_get_length (entries) == 0)
+        return 0;
+      g_assert_true (json_parser_load_from_data (parser,
+                                                 json_array_get_string_element (entries, 0), -1,
+                                                 NULL));
+      entry = json_node_get_object (json_parser_get_root (parser));
+      if (g_strcmp0 (json_object_get_string_member_with_default (entry, "type", ""),
+                     "update_accepted") == 0 &&
+          g_strcmp0 (json_object_get_string_member_with_default (entry, "participant", ""),
+                     f->address) == 0 &&
+          json_object_get_int_member_with_default (entry, "round", 0) == round)
+        return json_object_get_int_member_with_default (entry, "samples", 0);
+    }
+}
+
+/* Data changed on a joined network's page: the round after the change trains on it (the data
+ * read for the round before is not kept for it). */
+static void
+test_change_data (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(TrbParticipation) p = make_participation (f->node.url, f->secret_key, f->store_path,
+                                                      f->origin, f->ledger_key);
+  g_autofree char *demo = g_build_filename (g_getenv ("TRB_SOURCE_ROOT"), "data", "demo",
+                                            "demo-test-images-idx3-ubyte.gz", NULL);
+
+  run_until_contributed (p, 1);
+  g_assert_cmpint (update_samples (f, 1), ==, N_SAMPLES);
+
+  /* 500 pictures, fewer than the cap of N_SAMPLES. */
+  trb_participation_set_dataset_path (p, demo);
+  g_assert_cmpstr (trb_participation_get_dataset_path (p), ==, demo);
+  run_until_contributed (p, 2);
+  g_assert_cmpint (update_samples (f, 2), ==, 500);
+}
+
 /* ---- a network caught cheating --------------------------------------------------------------- */
 
 static void
@@ -900,6 +955,8 @@ main (int    argc,
   g_test_add_func ("/participation/catalogue/parse", test_catalogue_parse);
   g_test_add_func ("/participation/catalogue/fetch", test_catalogue_fetch);
   g_test_add ("/participation/contribute", Fixture, NULL, fixture_setup, test_contribute,
+              fixture_teardown);
+  g_test_add ("/participation/change-data", Fixture, NULL, fixture_setup, test_change_data,
               fixture_teardown);
   g_test_add ("/participation/halted", Fixture, NULL, fixture_setup, test_halted,
               fixture_teardown);
