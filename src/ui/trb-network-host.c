@@ -15,6 +15,7 @@
 #include "trb-network-host.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "net/trb-local-addresses.h"
 #include "participant/trb-invite.h"
@@ -72,7 +73,12 @@ reachable_urls (const char *url)
     }
   addresses = trb_local_addresses_list ();
   for (guint i = 0; addresses[i] != NULL; i++)
-    g_ptr_array_add (urls, trb_local_addresses_url (addresses[i], g_uri_get_port (uri)));
+    {
+      /* A node on 0.0.0.0 answers on IPv4 addresses only; one on :: on both. */
+      if (g_str_equal (host, "0.0.0.0") && strchr (addresses[i], ':') != NULL)
+        continue;
+      g_ptr_array_add (urls, trb_local_addresses_url (addresses[i], g_uri_get_port (uri)));
+    }
   if (urls->len == 0)
     {
       g_autofree char *name = g_strconcat (g_get_host_name (), ".local", NULL);
