@@ -342,6 +342,12 @@ trb_network_page_set_participation (TrbNetworkPage   *self,
   load_task (self);
 }
 
+/**
+ * trb_network_page_get_participation:
+ * @self: a page
+ *
+ * Returns: (transfer none) (nullable): the joined network shown
+ */
 TrbParticipation *
 trb_network_page_get_participation (TrbNetworkPage *self)
 {
