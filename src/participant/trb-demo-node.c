@@ -28,6 +28,7 @@ struct _TrbDemoNode
   GSubprocess  *process;
   char         *url;
   gboolean      own_process;
+  char         *listen;
 };
 
 G_DEFINE_FINAL_TYPE (TrbDemoNode, trb_demo_node, G_TYPE_OBJECT)
@@ -45,6 +46,7 @@ trb_demo_node_finalize (GObject *object)
   TrbDemoNode *self = TRB_DEMO_NODE (object);
 
   g_free (self->data_dir);
+  g_free (self->listen);
   g_strfreev (self->extra_args);
   g_free (self->url);
   G_OBJECT_CLASS (trb_demo_node_parent_class)->finalize (object);
@@ -219,6 +221,12 @@ trb_demo_node_start_async (TrbDemoNode         *self,
   g_ptr_array_add (argv, g_strdup (data->url_file));
   for (guint i = 0; self->extra_args != NULL && self->extra_args[i] != NULL; i++)
     g_ptr_array_add (argv, g_strdup (self->extra_args[i]));
+  /* The last --listen counts. */
+  if (self->listen != NULL)
+    {
+      g_ptr_array_add (argv, g_strdup ("--listen"));
+      g_ptr_array_add (argv, g_strdup (self->listen));
+    }
   g_ptr_array_add (argv, NULL);
 
   {
@@ -261,6 +269,34 @@ trb_demo_node_set_own_process (TrbDemoNode *self,
 {
   g_return_if_fail (TRB_IS_DEMO_NODE (self));
   self->own_process = own_process;
+}
+
+/**
+ * trb_demo_node_set_listen:
+ * @self: a node
+ * @listen: (nullable): the address and port the next start listens on, such as `0.0.0.0:0`;
+ *   %NULL for the one given at creation
+ */
+void
+trb_demo_node_set_listen (TrbDemoNode *self,
+                          const char  *listen)
+{
+  g_return_if_fail (TRB_IS_DEMO_NODE (self));
+  g_free (self->listen);
+  self->listen = g_strdup (listen);
+}
+
+/**
+ * trb_demo_node_get_data_dir:
+ * @self: a node
+ *
+ * Returns: the folder the node keeps its network and files in
+ */
+const char *
+trb_demo_node_get_data_dir (TrbDemoNode *self)
+{
+  g_return_val_if_fail (TRB_IS_DEMO_NODE (self), NULL);
+  return self->data_dir;
 }
 
 /**

@@ -27,6 +27,9 @@ const char  *trb_demo_node_get_url     (TrbDemoNode          *self);
 void         trb_demo_node_set_own_process (TrbDemoNode      *self,
                                             gboolean          own_process);
 GPid         trb_demo_node_get_pid     (TrbDemoNode          *self);
+void         trb_demo_node_set_listen  (TrbDemoNode          *self,
+                                        const char           *listen);
+const char  *trb_demo_node_get_data_dir (TrbDemoNode         *self);
 void         trb_demo_node_stop        (TrbDemoNode          *self);
 
 G_END_DECLS

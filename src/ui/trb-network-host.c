@@ -34,6 +34,7 @@ struct _TrbNetworkHost
   AdwActionRow *invite_row;
   GtkPicture   *qr_picture;
   GCancellable *cancellable;
+  gboolean      retried;   /* with any free port, after the kept one failed */
 };
 
 G_DEFINE_FINAL_TYPE (TrbNetworkHost, trb_network_host, GTK_TYPE_BOX)
@@ -123,6 +124,45 @@ show_url (TrbNetworkHost *self,
     gtk_widget_remove_css_class (GTK_WIDGET (self->host_button), "destructive-action");
 }
 
+/* The port is kept from one hosting to the next, so that invite links already given out go on
+ * working; where another program took it meanwhile, any free port will do. */
+static char *
+port_file (TrbDemoNode *node)
+{
+  return g_build_filename (trb_demo_node_get_data_dir (node), "port", NULL);
+}
+
+static guint
+read_port (TrbDemoNode *node)
+{
+  g_autofree char *path = port_file (node);
+  g_autofree char *text = NULL;
+  guint64 port = 0;
+
+  if (g_file_get_contents (path, &text, NULL, NULL) &&
+      g_ascii_string_to_unsigned (g_strstrip (text), 10, 1, G_MAXUINT16, &port, NULL))
+    return (guint) port;
+  return 0;
+}
+
+static void
+write_port (TrbDemoNode *node,
+            const char  *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *path = port_file (node);
+  g_autofree char *text = NULL;
+
+  if (uri == NULL || g_uri_get_port (uri) <= 0)
+    return;
+  text = g_strdup_printf ("%d\n", g_uri_get_port (uri));
+  g_file_set_contents (path, text, -1, NULL);
+}
+
+static void start_node (TrbNetworkHost *self,
+                        TrbDemoNode    *node,
+                        guint           port);
+
 static void
 started_cb (GObject      *source,
             GAsyncResult *result,
@@ -130,10 +170,19 @@ started_cb (GObject      *source,
 {
   g_autoptr(TrbNetworkHost) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *url = trb_demo_node_start_finish (TRB_DEMO_NODE (source), result, &error);
+  TrbDemoNode *node = TRB_DEMO_NODE (source);
+  g_autofree char *url = trb_demo_node_start_finish (node, result, &error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+  if (url == NULL && read_port (node) != 0 && !self->retried)
+    {
+      self->retried = TRUE;
+      start_node (self, node, 0);
+      return;
+    }
+  if (url != NULL)
+    write_port (node, url);
   show_url (self, url);
   if (url == NULL)
     adw_action_row_set_subtitle (self->address_row,
@@ -161,6 +210,18 @@ listen_response_cb (AdwMessageDialog *dialog,
     return;
   adw_action_row_set_subtitle (self->address_row, _("Starting…"));
   gtk_widget_set_sensitive (GTK_WIDGET (self->host_button), FALSE);
+  self->retried = FALSE;
+  start_node (self, node, read_port (node));
+}
+
+static void
+start_node (TrbNetworkHost *self,
+            TrbDemoNode    *node,
+            guint           port)
+{
+  g_autofree char *listen = g_strdup_printf ("0.0.0.0:%u", port);
+
+  trb_demo_node_set_listen (node, listen);
   trb_demo_node_start_async (node, self->cancellable, started_cb, g_object_ref (self));
 }
 

@@ -10,6 +10,7 @@ in the Networks area."""
 import http.server
 import json
 import os
+import socket
 import subprocess
 import tempfile
 import threading
@@ -177,8 +178,29 @@ def main():
         app.click(app.find("push button", contains="Start", within=prefs))
         app.click(app.find("push button", contains="Listen",
                            within=app.window("Listen on the Local Network?")))
-        d.wait_for(lambda: prefs_label(app, lambda s: s.startswith("tributary://join?")),
-                   timeout=60, what="the invite link again")
+        again = d.wait_for(lambda: prefs_label(app, lambda s: s.startswith("tributary://join?")),
+                           timeout=60, what="the invite link again").name
+        # The port is kept, so that the invite link given out before still works.
+        assert again == invite, (again, invite)
+
+        # When another program has taken the port meanwhile, any free one is used.
+        app.click(app.find("push button", contains="Stop Hosting", within=prefs))
+        d.wait_for(lambda: not node_pids(data_home), timeout=10, what="the node process to end")
+        squatter = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # Past the test's own closed connections, which wait out TIME_WAIT on the port.
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind(("0.0.0.0", port))
+        squatter.listen(1)
+        try:
+            app.click(app.find("push button", contains="Start", within=prefs))
+            app.click(app.find("push button", contains="Listen",
+                               within=app.window("Listen on the Local Network?")))
+            moved = d.wait_for(lambda: prefs_label(
+                app, lambda s: s.startswith("tributary://join?") and s != invite),
+                timeout=60, what="an invite link with another port").name
+            print(f"port taken: hosting with {moved}")
+        finally:
+            squatter.close()
         assert len(node_pids(data_home)) == 1
         app.quit()
         d.wait_for(lambda: not node_pids(data_home), timeout=10,
