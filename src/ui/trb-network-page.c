@@ -274,7 +274,13 @@ task_cb (GObject      *source,
     return;
   if (task == NULL)
     {
-      adw_preferences_group_set_description (self->about_group, error->message);
+      /* The page stays useful without it; the details are in the log. */
+      g_message ("Could not read the task of %s: %s",
+                 trb_participation_get_origin (self->participation), error->message);
+      adw_preferences_group_set_description (self->about_group,
+                                             _("The network does not answer right now, so "
+                                               "what it says about itself cannot be shown. "
+                                               "Other data can be chosen once it answers."));
       return;
     }
   description = trb_json_get_string (task, "description", NULL);
