@@ -21,6 +21,7 @@
 #include "ui/trb-dataset-choices.h"
 #include "net/trb-client.h"
 #include "participant/trb-invite.h"
+#include "participant/trb-participation-manager.h"
 #include "participant/trb-network-summary.h"
 #include "trb-application.h"
 #include "ui/trb-error-area.h"
@@ -48,6 +49,7 @@ struct _TrbJoinDialog
   GtkSpinner       *spinner;
   GPtrArray        *dataset_paths;
   GPtrArray        *wallet_list;
+  TrbModelSpec     *spec;       /* the task's model, to check the chosen data against */
 };
 
 G_DEFINE_FINAL_TYPE (TrbJoinDialog, trb_join_dialog, ADW_TYPE_MESSAGE_DIALOG)
@@ -62,6 +64,7 @@ trb_join_dialog_dispose (GObject *object)
   g_clear_object (&self->client);
   g_clear_pointer (&self->dataset_paths, g_ptr_array_unref);
   g_clear_pointer (&self->wallet_list, g_ptr_array_unref);
+  g_clear_object (&self->spec);
   G_OBJECT_CLASS (trb_join_dialog_parent_class)->dispose (object);
 }
 
@@ -171,6 +174,7 @@ task_cb (GObject      *source,
       return;
     }
 
+  g_set_object (&self->spec, trb_network_summary_dup_spec (task));
   add_info_row (self, _("What it trains"),
                 trb_json_get_string (task, "title", _("Not described")));
   data_text = trb_network_summary_dup_data (task);
@@ -311,6 +315,59 @@ joined_cb (GObject      *source,
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
+typedef struct
+{
+  char         *path;
+  TrbModelSpec *spec;
+} CheckData;
+
+static void
+check_data_free (CheckData *data)
+{
+  g_free (data->path);
+  g_clear_object (&data->spec);
+  g_free (data);
+}
+
+static void
+check_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  CheckData *data = task_data;
+  GError *error = NULL;
+
+  if (trb_participation_check_dataset (data->path, data->spec, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+data_checked_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  TrbJoinDialog *self = TRB_JOIN_DIALOG (source);
+  g_autoptr(TrbWallet) wallet = user_data;
+  g_autoptr(GError) error = NULL;
+  CheckData *data = g_task_get_task_data (G_TASK (result));
+  TrbApplication *app = TRB_APPLICATION (g_application_get_default ());
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      show_error (self, "");
+      trb_error_area_show_message (self->error_area, error->message, NULL);
+      return;
+    }
+  trb_participation_manager_join_async (trb_application_get_participations (app), self->url,
+                                        wallet, data->path, self->cancellable, joined_cb,
+                                        g_object_ref (self));
+}
+
 static void
 join_with_wallet (TrbJoinDialog *self,
                   TrbWallet     *wallet)
@@ -328,9 +385,26 @@ join_with_wallet (TrbJoinDialog *self,
     }
 
   adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (self), _("Joining…"));
-  trb_participation_manager_join_async (trb_application_get_participations (app), self->url,
-                                        wallet, g_ptr_array_index (self->dataset_paths, dataset),
-                                        self->cancellable, joined_cb, g_object_ref (self));
+  if (self->spec == NULL)
+    {
+      trb_participation_manager_join_async (trb_application_get_participations (app), self->url,
+                                            wallet,
+                                            g_ptr_array_index (self->dataset_paths, dataset),
+                                            self->cancellable, joined_cb, g_object_ref (self));
+      return;
+    }
+  /* The same check as when a joined network's data is changed on its page: nothing is joined
+   * with data the network cannot learn from. */
+  {
+    g_autoptr(GTask) task = g_task_new (self, self->cancellable, data_checked_cb,
+                                        g_object_ref (wallet));
+    CheckData *data = g_new0 (CheckData, 1);
+
+    data->path = g_strdup (g_ptr_array_index (self->dataset_paths, dataset));
+    data->spec = g_object_ref (self->spec);
+    g_task_set_task_data (task, data, (GDestroyNotify) check_data_free);
+    g_task_run_in_thread (task, check_thread);
+  }
 }
 
 static void
