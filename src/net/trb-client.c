@@ -1414,6 +1414,44 @@ trb_client_task_number (JsonObject *task,
   return trb_json_get_number (json_node_get_object (node), name, fallback);
 }
 
+static int
+read_count (JsonObject *round,
+            const char *name)
+{
+  double value = trb_json_get_number (round, name, -1);
+
+  if (!(value >= 0))
+    return -1;
+  return (int) MIN (value, TRB_CLIENT_MAX_ROUND_UPDATES);
+}
+
+/**
+ * trb_client_round_counts_from_json:
+ * @round: a round's description, as the network sent it
+ * @now: the Unix time now
+ * @counts: (out caller-allocates): where to put what @round says
+ *
+ * Reads the deadline and the update counts of @round for telling the person what the round
+ * waits for. Counts are capped at %TRB_CLIENT_MAX_ROUND_UPDATES and a deadline more than a
+ * year away from @now is taken as unknown: the network may send anything.
+ */
+void
+trb_client_round_counts_from_json (JsonObject           *round,
+                                   gint64                now,
+                                   TrbClientRoundCounts *counts)
+{
+  double deadline;
+
+  g_return_if_fail (counts != NULL);
+
+  deadline = trb_json_get_number (round, "deadline", 0);
+  counts->deadline = deadline > now - 366 * 86400.0 && deadline < now + 366 * 86400.0 ?
+                     (gint64) deadline : 0;
+  counts->updates = read_count (round, "updates");
+  counts->min_updates = read_count (round, "min_updates");
+  counts->max_updates = read_count (round, "max_updates");
+}
+
 /**
  * trb_client_verify_receipt:
  * @receipt: a receipt answered by trb_client_upload_update_async()

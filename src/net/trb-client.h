@@ -194,4 +194,32 @@ double      trb_client_task_number              (JsonObject           *task,
                                                  const char           *name,
                                                  double                fallback);
 
+/**
+ * TRB_CLIENT_MAX_ROUND_UPDATES:
+ *
+ * The largest update count read from a round's description; a node may claim anything.
+ */
+#define TRB_CLIENT_MAX_ROUND_UPDATES 1000000
+
+/**
+ * TrbClientRoundCounts:
+ * @deadline: Unix time the round may close, 0 when missing or beyond reason
+ * @updates: the updates accepted so far, -1 when missing
+ * @min_updates: the updates the round needs to close, -1 when missing
+ * @max_updates: the updates that close it at once, -1 when missing
+ *
+ * What a round's description (`GET /v1/tasks/{task}/round`) says about when it closes.
+ */
+typedef struct
+{
+  gint64 deadline;
+  int    updates;
+  int    min_updates;
+  int    max_updates;
+} TrbClientRoundCounts;
+
+void        trb_client_round_counts_from_json   (JsonObject           *round,
+                                                 gint64                now,
+                                                 TrbClientRoundCounts *counts);
+
 G_END_DECLS

@@ -90,6 +90,12 @@ struct _TrbParticipation
   guint64                ledger_scanned;
   gint64                 credited_points;  /* thousandths, since this object started */
 
+  /* What the network last said of its current round, for saying what the loop waits for. */
+  gint64                 seen_round;
+  gboolean               seen_open;
+  gboolean               seen_aggregating;
+  TrbClientRoundCounts   seen_counts;
+
   double                 progress;
   double                 eta_seconds;
   int                    resumed_epoch;
@@ -1214,6 +1220,32 @@ begin_round (TrbParticipation *self)
 
 /* ---- waiting for a round -------------------------------------------------------------------- */
 
+/* Keeps what the network says of its round; a change in the counts or the deadline changes
+ * what the person is told the loop waits for. */
+static void
+remember_round (TrbParticipation *self,
+                JsonObject       *round,
+                gint64            number,
+                gboolean          open,
+                gboolean          aggregating)
+{
+  TrbClientRoundCounts counts;
+
+  trb_client_round_counts_from_json (round, g_get_real_time () / G_USEC_PER_SEC, &counts);
+  if (number == self->seen_round && open == self->seen_open &&
+      aggregating == self->seen_aggregating &&
+      counts.deadline == self->seen_counts.deadline &&
+      counts.updates == self->seen_counts.updates &&
+      counts.min_updates == self->seen_counts.min_updates &&
+      counts.max_updates == self->seen_counts.max_updates)
+    return;
+  self->seen_round = number;
+  self->seen_open = open;
+  self->seen_aggregating = aggregating;
+  self->seen_counts = counts;
+  notify_status (self);
+}
+
 static void
 round_cb (GObject      *source,
           GAsyncResult *result,
@@ -1238,6 +1270,7 @@ round_cb (GObject      *source,
   state = trb_json_get_string (round, "state", "");
   model = trb_json_get_string (round, "model", NULL);
   open = g_str_equal (state, "open") || g_str_equal (state, "collecting");
+  remember_round (self, round, number, open, g_str_equal (state, "aggregating"));
 
   /* A round resumed after a restart: go on with it only while it is still open. */
   if (self->state >= TRB_PARTICIPATION_STATE_WAITING_SCHEDULER &&
@@ -1507,6 +1540,9 @@ trb_participation_init (TrbParticipation *self)
   self->retry_base_s = 30;
   self->eta_seconds = -1;
   self->resumed_epoch = -1;
+  self->seen_counts.updates = -1;
+  self->seen_counts.min_updates = -1;
+  self->seen_counts.max_updates = -1;
 }
 
 /**
@@ -1910,6 +1946,85 @@ trb_participation_format_day_summary (guint  rounds,
   points_text = g_strdup_printf (ngettext ("%s point", "%s points", plural), number);
   /* Translators: "3 rounds contributed today" and "30 points" */
   return g_strdup_printf (_("%s, %s"), rounds_text, points_text);
+}
+
+/**
+ * trb_participation_get_waiting:
+ * @self: a participation
+ * @waiting: (out caller-allocates): what the loop waits for
+ *
+ * Says why nothing visible happens now, and until when, from the loop's state, the scheduler's
+ * decision and what the network last said of its round (deadline, updates in, updates needed).
+ * `kind` is %TRB_WAITING_NONE while something visible happens.
+ */
+void
+trb_participation_get_waiting (TrbParticipation *self,
+                               TrbWaiting       *waiting)
+{
+  gboolean ours;
+
+  g_return_if_fail (TRB_IS_PARTICIPATION (self));
+  g_return_if_fail (waiting != NULL);
+
+  memset (waiting, 0, sizeof *waiting);
+  waiting->kind = TRB_WAITING_NONE;
+  waiting->scheduler_reason = TRB_SCHEDULER_REASON_NONE;
+  waiting->updates = self->seen_counts.updates;
+  waiting->min_updates = self->seen_counts.min_updates;
+  waiting->max_updates = self->seen_counts.max_updates;
+  waiting->later_rounds = self->last_round > 0;
+  if (!self->running)
+    return;
+
+  /* Whether the round the network is in is the one this computer already contributed to. */
+  ours = self->seen_round > 0 && self->seen_round == self->last_round;
+  switch (self->state)
+    {
+    case TRB_PARTICIPATION_STATE_WAITING_ROUND:
+    case TRB_PARTICIPATION_STATE_CONTRIBUTED:
+      if (self->seen_round == 0)
+        waiting->kind = TRB_WAITING_NEXT_ROUND;
+      else if (self->seen_aggregating)
+        waiting->kind = TRB_WAITING_ROUND_AGGREGATING;
+      else if (ours && self->seen_open && waiting->min_updates >= 0 && waiting->updates >= 0 &&
+               waiting->updates < waiting->min_updates)
+        waiting->kind = TRB_WAITING_ROUND_UPDATES;
+      else if (ours && self->seen_open)
+        waiting->kind = TRB_WAITING_ROUND_DEADLINE;
+      else
+        waiting->kind = TRB_WAITING_NEXT_ROUND;
+      /* A round closes at its deadline at the earliest, and the next opens then. */
+      waiting->until = self->seen_counts.deadline;
+      break;
+
+    case TRB_PARTICIPATION_STATE_WAITING_SCHEDULER:
+      waiting->kind = TRB_WAITING_SCHEDULER;
+      if (self->scheduler != NULL)
+        {
+          TrbSchedulerDecision *decision = trb_scheduler_get_decision (self->scheduler);
+
+          waiting->scheduler_reason = trb_scheduler_decision_get_reason (decision);
+          waiting->until = trb_scheduler_decision_get_until (decision);
+        }
+      break;
+
+    case TRB_PARTICIPATION_STATE_WAITING_DEVICE:
+      waiting->kind = TRB_WAITING_DEVICE;
+      break;
+
+    case TRB_PARTICIPATION_STATE_PROBLEM:
+      waiting->kind = TRB_WAITING_RETRY;
+      waiting->until = self->retry_at;
+      break;
+
+    case TRB_PARTICIPATION_STATE_DOWNLOADING:
+    case TRB_PARTICIPATION_STATE_TRAINING:
+    case TRB_PARTICIPATION_STATE_UPLOADING:
+    case TRB_PARTICIPATION_STATE_CONFIRMING:
+    case TRB_PARTICIPATION_STATE_STOPPED:
+    default:
+      break;
+    }
 }
 
 /**

@@ -45,6 +45,57 @@ typedef enum
   TRB_PARTICIPATION_STATE_STOPPED,
 } TrbParticipationState;
 
+/**
+ * TrbWaitingKind:
+ * @TRB_WAITING_NONE: something visible is happening, or taking part has stopped
+ * @TRB_WAITING_ROUND_UPDATES: the round this computer contributed to needs more updates
+ *   before it can close (`updates` < `min_updates`); `until` is its deadline
+ * @TRB_WAITING_ROUND_DEADLINE: the round has the updates it needs and closes at `until`, or
+ *   sooner when `max_updates` are in
+ * @TRB_WAITING_ROUND_AGGREGATING: the network is combining the round's updates
+ * @TRB_WAITING_NEXT_ROUND: no round is open for this computer; `until`, when known, is when
+ *   the current round is due to close and the next one to open
+ * @TRB_WAITING_SCHEDULER: a round is open but the rules in Preferences (or a pause) hold
+ *   training back: `scheduler_reason`, and `until` when it is known
+ * @TRB_WAITING_DEVICE: another network is training on the device
+ * @TRB_WAITING_RETRY: something failed and is tried again at `until`
+ *
+ * Why nothing visible happens now, as data for the UI to put into words.
+ */
+typedef enum
+{
+  TRB_WAITING_NONE,
+  TRB_WAITING_ROUND_UPDATES,
+  TRB_WAITING_ROUND_DEADLINE,
+  TRB_WAITING_ROUND_AGGREGATING,
+  TRB_WAITING_NEXT_ROUND,
+  TRB_WAITING_SCHEDULER,
+  TRB_WAITING_DEVICE,
+  TRB_WAITING_RETRY,
+} TrbWaitingKind;
+
+/**
+ * TrbWaiting:
+ * @kind: what is waited for
+ * @scheduler_reason: for %TRB_WAITING_SCHEDULER, the scheduler's reason
+ * @until: Unix time the wait ends (a deadline, a pause's end, a retry), 0 when unknown
+ * @updates: the updates the network has in the round, as it last said (-1 unknown)
+ * @min_updates: the updates the round needs to close (-1 unknown)
+ * @max_updates: the updates that close the round at once (-1 unknown)
+ * @later_rounds: %TRUE when this computer already contributed since it joined, so that what
+ *   the rules in Preferences hold back are the later rounds
+ */
+typedef struct
+{
+  TrbWaitingKind      kind;
+  TrbSchedulerReason  scheduler_reason;
+  gint64              until;
+  int                 updates;
+  int                 min_updates;
+  int                 max_updates;
+  gboolean            later_rounds;
+} TrbWaiting;
+
 #define TRB_PARTICIPATION_ERROR (trb_participation_error_quark ())
 
 typedef enum
@@ -105,6 +156,8 @@ int                    trb_participation_get_resumed_epoch    (TrbParticipation 
 gint64                 trb_participation_get_retry_at         (TrbParticipation   *self);
 const char            *trb_participation_get_problem          (TrbParticipation   *self);
 char                  *trb_participation_dup_status           (TrbParticipation   *self);
+void                   trb_participation_get_waiting          (TrbParticipation   *self,
+                                                               TrbWaiting         *waiting);
 guint                  trb_participation_get_n_uploads        (TrbParticipation   *self);
 gint64                 trb_participation_get_credited_points  (TrbParticipation   *self);
 char                  *trb_participation_format_day_summary   (guint               rounds,

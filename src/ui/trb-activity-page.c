@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 
 #include "trb-application.h"
+#include "ui/trb-waiting-text.h"
 #include "ui/trb-window.h"
 
 #define MAX_EVENTS_SHOWN 200
@@ -32,6 +33,7 @@ struct _TrbActivityPage
 
   TrbParticipationManager *manager;
   GPtrArray      *shown;   /* TrbParticipationEvent, in the list's order */
+  guint           tick_id; /* while a countdown ("Retrying in 30 s") is shown */
 };
 
 G_DEFINE_FINAL_TYPE (TrbActivityPage, trb_activity_page, ADW_TYPE_BIN)
@@ -123,6 +125,43 @@ copy_action (GtkWidget  *widget,
     trb_window_add_toast (TRB_WINDOW (root), adw_toast_new (_("Events copied")));
 }
 
+/* Why no network trains now: the first network that waits says why, else the scheduler. */
+static char *
+dup_nothing_training_reason (TrbActivityPage *self)
+{
+  GApplication *app = g_application_get_default ();
+  TrbScheduler *scheduler = TRB_IS_APPLICATION (app) ?
+                            trb_application_get_scheduler (TRB_APPLICATION (app)) : NULL;
+  TrbSchedulerDecision *decision = scheduler ? trb_scheduler_get_decision (scheduler) : NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->manager));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TrbParticipation) p = g_list_model_get_item (G_LIST_MODEL (self->manager), i);
+      g_autofree char *why = NULL;
+      TrbWaiting waiting;
+
+      trb_participation_get_waiting (p, &waiting);
+      why = trb_waiting_text_format (&waiting, now, trb_participation_get_problem (p));
+      if (why == NULL)
+        continue;
+      if (n == 1)
+        return g_steal_pointer (&why);
+      /* Translators: "<network name>: <why it waits>" */
+      return g_strdup_printf (_("%s: %s"), trb_participation_manager_get_name (self->manager, p),
+                              why);
+    }
+  if (decision != NULL && !trb_scheduler_decision_may_start (decision))
+    {
+      TrbWaiting waiting = { TRB_WAITING_SCHEDULER, trb_scheduler_decision_get_reason (decision),
+                             trb_scheduler_decision_get_until (decision), -1, -1, -1, FALSE };
+
+      return trb_waiting_text_format (&waiting, now, NULL);
+    }
+  return NULL;
+}
+
 static void
 update_job (TrbActivityPage *self)
 {
@@ -141,18 +180,12 @@ update_job (TrbActivityPage *self)
     }
   if (active == NULL)
     {
-      GApplication *app = g_application_get_default ();
-      TrbScheduler *scheduler = TRB_IS_APPLICATION (app) ?
-                                trb_application_get_scheduler (TRB_APPLICATION (app)) : NULL;
-      TrbSchedulerDecision *decision = scheduler ? trb_scheduler_get_decision (scheduler) : NULL;
+      g_autofree char *why = dup_nothing_training_reason (self);
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->job_row),
                                      _("Nothing is training right now"));
-      /* Why nothing would start now, such as "Paused until 15:30". */
-      adw_action_row_set_subtitle (self->job_row,
-                                   decision != NULL &&
-                                   !trb_scheduler_decision_may_start (decision) ?
-                                   trb_scheduler_decision_get_message (decision) : "");
+      /* Why nothing happens and until when, such as "Paused until 15:30". */
+      adw_action_row_set_subtitle (self->job_row, why != NULL ? why : "");
       gtk_widget_set_visible (GTK_WIDGET (self->job_progress), FALSE);
       return;
     }
@@ -172,38 +205,58 @@ update_job (TrbActivityPage *self)
   }
 }
 
+static void update_ticking (TrbActivityPage *self);
+
 static void
 status_changed_cb (TrbParticipation *p,
                    GParamSpec       *pspec,
                    AdwActionRow     *row)
 {
-  g_autofree char *status = trb_participation_dup_status (p);
-  g_autofree char *last = NULL;
+  TrbActivityPage *self = g_object_get_data (G_OBJECT (row), "page");
+  g_autofree char *status = trb_waiting_text_dup_status (p);
 
-  if (trb_participation_get_last_contributed (p) > 0 &&
-      trb_participation_get_state (p) != TRB_PARTICIPATION_STATE_CONTRIBUTED)
+  adw_action_row_set_subtitle (row, status);
+  update_job (self);
+  update_ticking (self);
+}
+
+/* Counts down "Retrying in 30 s" while a network waits to try again, and nothing otherwise. */
+static gboolean
+tick_cb (gpointer user_data)
+{
+  TrbActivityPage *self = user_data;
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->networks_list));
+       row != NULL; row = gtk_widget_get_next_sibling (row))
     {
-      last = g_strdup_printf (_("%s · last contributed to round %" G_GINT64_FORMAT), status,
-                              trb_participation_get_last_contributed (p));
-      adw_action_row_set_subtitle (row, last);
+      TrbParticipation *p = g_object_get_data (G_OBJECT (row), "participation");
+      g_autofree char *status = NULL;
+
+      if (p == NULL)
+        continue;
+      status = trb_waiting_text_dup_status (p);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), status);
     }
-  else if (trb_participation_get_state (p) == TRB_PARTICIPATION_STATE_CONTRIBUTED)
+  update_job (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+update_ticking (TrbActivityPage *self)
+{
+  gboolean counting = FALSE;
+  guint n = self->manager != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->manager)) : 0;
+
+  for (guint i = 0; i < n && !counting; i++)
     {
-      last = g_strdup_printf (_("Contributed to round %" G_GINT64_FORMAT),
-                              trb_participation_get_last_contributed (p));
-      adw_action_row_set_subtitle (row, last);
+      g_autoptr(TrbParticipation) p = g_list_model_get_item (G_LIST_MODEL (self->manager), i);
+
+      counting = trb_participation_get_state (p) == TRB_PARTICIPATION_STATE_PROBLEM;
     }
-  else if (trb_participation_get_problem (p) != NULL &&
-           (trb_participation_get_state (p) == TRB_PARTICIPATION_STATE_PROBLEM ||
-            trb_participation_get_state (p) == TRB_PARTICIPATION_STATE_STOPPED))
-    {
-      /* The problem in the user's words, so that they know what to do about it. */
-      last = g_strdup_printf ("%s: %s", status, trb_participation_get_problem (p));
-      adw_action_row_set_subtitle (row, last);
-    }
-  else
-    adw_action_row_set_subtitle (row, status);
-  update_job (g_object_get_data (G_OBJECT (row), "page"));
+  if (counting && self->tick_id == 0)
+    self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
+  else if (!counting)
+    g_clear_handle_id (&self->tick_id, g_source_remove);
 }
 
 static GtkWidget *
@@ -217,6 +270,7 @@ create_row (gpointer item,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
                                  trb_participation_manager_get_name (self->manager, p));
   g_object_set_data (G_OBJECT (row), "page", self);
+  g_object_set_data_full (G_OBJECT (row), "participation", g_object_ref (p), g_object_unref);
   g_signal_connect_object (p, "notify::status", G_CALLBACK (status_changed_cb), row, 0);
   status_changed_cb (p, NULL, ADW_ACTION_ROW (row));
   return row;
@@ -229,6 +283,7 @@ items_changed_cb (TrbActivityPage *self)
 
   gtk_stack_set_visible_child_name (self->stack, n > 0 ? "list" : "empty");
   update_job (self);
+  update_ticking (self);
   reload_events (self);
 }
 
@@ -240,6 +295,7 @@ trb_activity_page_dispose (GObject *object)
   /* Let AdwBin unparent its child itself, or it would unparent it again once freed. */
   adw_bin_set_child (ADW_BIN (object), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), TRB_TYPE_ACTIVITY_PAGE);
+  g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_object (&self->manager);
   g_clear_pointer (&self->shown, g_ptr_array_unref);
 

@@ -19,6 +19,7 @@
 #include "ui/trb-address-dialog.h"
 #include "ui/trb-join-dialog.h"
 #include "ui/trb-network-page.h"
+#include "ui/trb-waiting-text.h"
 #include "ui/trb-window.h"
 
 struct _TrbNetworksPage
@@ -147,7 +148,8 @@ status_changed_cb (TrbParticipation *p,
                    GParamSpec       *pspec,
                    AdwActionRow     *row)
 {
-  g_autofree char *status = trb_participation_dup_status (p);
+  /* Why it waits and until when, in the same words as the Activity area. */
+  g_autofree char *status = trb_waiting_text_dup_status (p);
 
   adw_action_row_set_subtitle (row, status);
 }
