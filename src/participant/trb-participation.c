@@ -562,6 +562,10 @@ contributed (TrbParticipation *self)
 
   self->last_round = self->round;
   self->failures = 0;
+  /* The receipt says the network has this update: count it before the next poll says so. */
+  if (self->seen_round == self->round && self->seen_counts.updates >= 0 &&
+      self->seen_counts.updates < TRB_CLIENT_MAX_ROUND_UPDATES)
+    self->seen_counts.updates++;
   g_clear_pointer (&self->problem, g_free);
   g_clear_pointer (&self->update_hash, g_free);
   set_state (self, TRB_PARTICIPATION_STATE_CONTRIBUTED);

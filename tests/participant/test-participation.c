@@ -92,12 +92,10 @@ make_participation (const char   *url,
 }
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup_task (Fixture    *f,
+                    const char *task)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *holdout = test_dataset_path ("t10k-images-idx3-ubyte.gz");
-  g_autofree char *task = g_strdup_printf (task_template, holdout);
   g_autoptr(TrbStore) store = NULL;
   g_autoptr(TrbClient) client = NULL;
   g_autoptr(TrbContributor) contributor = NULL;
@@ -128,6 +126,30 @@ fixture_setup (Fixture       *f,
   f->origin = g_strdup (trb_contributor_get_origin (contributor));
   f->ledger_key = g_strdup (trb_contributor_get_ledger_key (contributor));
   f->address = g_strdup (trb_client_get_address (client));
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *holdout = test_dataset_path ("t10k-images-idx3-ubyte.gz");
+  g_autofree char *task = g_strdup_printf (task_template, holdout);
+
+  fixture_setup_task (f, task);
+}
+
+/* A network whose rounds need two updates, as the demo network's do, with one participant. */
+static void
+fixture_setup_two_needed (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *holdout = test_dataset_path ("t10k-images-idx3-ubyte.gz");
+  g_autofree char *task = g_strdup_printf (task_template, holdout);
+  g_autoptr(GString) two = g_string_new (task);
+
+  g_assert_cmpuint (g_string_replace (two, "\"min_updates\": 1, \"max_updates\": 1",
+                                      "\"min_updates\": 2, \"max_updates\": 10", 1), ==, 1);
+  fixture_setup_task (f, two->str);
 }
 
 static void
@@ -335,6 +357,44 @@ test_change_data (Fixture       *f,
   g_assert_cmpstr (trb_participation_get_dataset_path (p), ==, demo);
   run_until_contributed (p, 2);
   g_assert_cmpint (update_samples (f, 2), ==, 500);
+}
+
+/* Alone in a network whose rounds need two updates, the loop says so with the node's own
+ * figures: one update in, two needed, and the round's deadline. */
+static void
+test_waiting_for_updates (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(TrbParticipation) p = make_participation (f->node.url, f->secret_key, f->store_path,
+                                                      f->origin, f->ledger_key);
+  gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+  gint64 now;
+  TrbWaiting waiting;
+
+  trb_participation_start (p);
+  for (;;)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_assert_cmpint (trb_participation_get_state (p), !=, TRB_PARTICIPATION_STATE_STOPPED);
+      trb_participation_get_waiting (p, &waiting);
+      if (trb_participation_get_last_contributed (p) == 1 &&
+          waiting.kind == TRB_WAITING_ROUND_UPDATES)
+        break;
+      g_main_context_iteration (NULL, TRUE);
+    }
+  now = g_get_real_time () / G_USEC_PER_SEC;
+  g_assert_cmpint (waiting.updates, ==, 1);
+  g_assert_cmpint (waiting.min_updates, ==, 2);
+  g_assert_cmpint (waiting.max_updates, ==, 10);
+  g_assert_cmpint (waiting.until, >, now);
+  g_assert_cmpint (waiting.until, <=, now + 300);
+  g_assert_true (waiting.later_rounds);
+  g_assert_cmpint (trb_participation_get_state (p), ==, TRB_PARTICIPATION_STATE_CONTRIBUTED);
+  trb_participation_stop (p);
+
+  /* Stopped, it waits for nothing. */
+  trb_participation_get_waiting (p, &waiting);
+  g_assert_cmpint (waiting.kind, ==, TRB_WAITING_NONE);
 }
 
 /* ---- a network caught cheating --------------------------------------------------------------- */
@@ -958,6 +1018,8 @@ main (int    argc,
               fixture_teardown);
   g_test_add ("/participation/change-data", Fixture, NULL, fixture_setup, test_change_data,
               fixture_teardown);
+  g_test_add ("/participation/waiting-for-updates", Fixture, NULL, fixture_setup_two_needed,
+              test_waiting_for_updates, fixture_teardown);
   g_test_add ("/participation/halted", Fixture, NULL, fixture_setup, test_halted,
               fixture_teardown);
   g_test_add ("/participation/two-networks", Fixture, NULL, fixture_setup, test_two_networks,
