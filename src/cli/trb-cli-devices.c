@@ -16,7 +16,7 @@
 #include <stdio.h>
 
 #include "cli/trb-cli.h"
-#include "compute/trb-vulkan-context.h"
+#include "compute/trb-compute-devices.h"
 
 int
 trb_cli_devices (int    argc,
@@ -25,7 +25,6 @@ trb_cli_devices (int    argc,
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
   g_autoptr(GPtrArray) devices = NULL;
   g_autoptr(GError) error = NULL;
-  int preferred;
 
   g_option_context_set_summary (context, _("List the devices that can train models."));
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -34,24 +33,25 @@ trb_cli_devices (int    argc,
       return 2;
     }
 
-  /* Translators: the processor is always available for training. */
-  printf ("cpu          %s\n", _("Processor"));
-  devices = trb_vulkan_enumerate_devices (&error);
-  if (devices == NULL)
-    {
-      printf ("%s\n", error->message);
-      return 0;
-    }
-  preferred = trb_vulkan_choose_device (devices, FALSE);
+  devices = trb_compute_devices_list (&error);
   for (guint i = 0; i < devices->len; i++)
     {
-      TrbVulkanDeviceInfo *d = g_ptr_array_index (devices, i);
-      g_autofree char *id = g_strdup_printf ("vulkan:%d", d->index);
-      g_autofree char *memory = g_format_size (d->memory_bytes);
+      TrbComputeDevice *d = g_ptr_array_index (devices, i);
+      g_autofree char *memory = NULL;
 
-      printf ("%-12s %s — %s, %s%s%s\n", id, d->name, trb_vulkan_device_type_to_string (d->type),
-              memory, d->usable ? "" : _(", cannot be used"),
-              d->index == preferred ? _(", preferred") : "");
+      if (d->is_processor)
+        {
+          /* Translators: the processor is always available for training. */
+          printf ("%-12s %s%s%s\n", d->id, _("Processor"), d->name != NULL ? " — " : "",
+                  d->name != NULL ? d->name : "");
+          continue;
+        }
+      memory = g_format_size (d->memory_bytes);
+      printf ("%-12s %s — %s, %s%s%s\n", d->id, d->name,
+              trb_vulkan_device_type_to_string (d->vulkan_type), memory,
+              d->usable ? "" : _(", cannot be used"), d->preferred ? _(", preferred") : "");
     }
+  if (error != NULL)
+    printf ("%s\n", error->message);
   return 0;
 }

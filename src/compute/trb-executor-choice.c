@@ -161,3 +161,57 @@ trb_executor_choice_dup_cache_path (void)
 {
   return g_build_filename (g_get_user_cache_dir (), "tributary", "executor-choice.ini", NULL);
 }
+
+/**
+ * trb_executor_choice_explain:
+ * @spec: (nullable): the model to choose for, such as a joined network's; %NULL when none
+ * @batch_size: its batch size
+ * @cache_path: (nullable): the key file of remembered measurements
+ * @reason: (out): why the automatic choice takes the device it takes
+ *
+ * Says which device the automatic choice takes for @spec, and why, by the same rules as
+ * trb_executor_new_for_task() with "auto": it may measure the processor against a software
+ * Vulkan device once (and remember it), so call it from a worker thread.
+ *
+ * Returns: (transfer full) (nullable): the device's id ("cpu", "vulkan:N"), or %NULL with
+ *   %TRB_EXECUTOR_CHOICE_NOT_MEASURED
+ */
+char *
+trb_executor_choice_explain (TrbModelSpec            *spec,
+                             int                      batch_size,
+                             const char              *cache_path,
+                             TrbExecutorChoiceReason *reason)
+{
+  g_autoptr(GPtrArray) devices = trb_vulkan_enumerate_devices (NULL);
+  g_autoptr(TrbExecutor) chosen = NULL;
+  int index;
+
+  g_return_val_if_fail (spec == NULL || TRB_IS_MODEL_SPEC (spec), NULL);
+  g_return_val_if_fail (reason != NULL, NULL);
+
+  index = devices != NULL ? trb_vulkan_choose_device (devices, FALSE) : -1;
+  if (index >= 0)
+    {
+      *reason = TRB_EXECUTOR_CHOICE_GRAPHICS_CARD;
+      return g_strdup_printf ("vulkan:%d", index);
+    }
+  index = devices != NULL ? trb_vulkan_choose_device (devices, TRUE) : -1;
+  if (index < 0)
+    {
+      *reason = TRB_EXECUTOR_CHOICE_ONLY_PROCESSOR;
+      return g_strdup ("cpu");
+    }
+  if (spec == NULL)
+    {
+      *reason = TRB_EXECUTOR_CHOICE_NOT_MEASURED;
+      return NULL;
+    }
+  chosen = trb_executor_new_for_task (spec, batch_size, "auto", cache_path, NULL);
+  if (chosen != NULL && g_strcmp0 (trb_executor_get_name (chosen), "vulkan") == 0)
+    {
+      *reason = TRB_EXECUTOR_CHOICE_SOFTWARE_FASTER;
+      return g_strdup_printf ("vulkan:%d", index);
+    }
+  *reason = TRB_EXECUTOR_CHOICE_PROCESSOR_FASTER;
+  return g_strdup ("cpu");
+}

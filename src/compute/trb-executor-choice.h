@@ -31,4 +31,31 @@ TrbExecutor *trb_executor_new_for_task (TrbModelSpec  *spec,
                                         GError       **error);
 char        *trb_executor_choice_dup_cache_path (void);
 
+/**
+ * TrbExecutorChoiceReason:
+ * @TRB_EXECUTOR_CHOICE_GRAPHICS_CARD: a graphics card with a real Vulkan driver is there
+ * @TRB_EXECUTOR_CHOICE_ONLY_PROCESSOR: no Vulkan device can train, so the processor does
+ * @TRB_EXECUTOR_CHOICE_PROCESSOR_FASTER: measured: the processor is faster for this model than
+ *   the software Vulkan device
+ * @TRB_EXECUTOR_CHOICE_SOFTWARE_FASTER: measured: the software Vulkan device is faster for this
+ *   model than the CPU executor
+ * @TRB_EXECUTOR_CHOICE_NOT_MEASURED: only a software Vulkan device is there and no model was
+ *   given to measure with; the choice is made when training starts
+ *
+ * Why the automatic choice takes the device it takes.
+ */
+typedef enum
+{
+  TRB_EXECUTOR_CHOICE_GRAPHICS_CARD,
+  TRB_EXECUTOR_CHOICE_ONLY_PROCESSOR,
+  TRB_EXECUTOR_CHOICE_PROCESSOR_FASTER,
+  TRB_EXECUTOR_CHOICE_SOFTWARE_FASTER,
+  TRB_EXECUTOR_CHOICE_NOT_MEASURED,
+} TrbExecutorChoiceReason;
+
+char        *trb_executor_choice_explain        (TrbModelSpec             *spec,
+                                                 int                       batch_size,
+                                                 const char               *cache_path,
+                                                 TrbExecutorChoiceReason  *reason);
+
 G_END_DECLS

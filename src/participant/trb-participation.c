@@ -23,6 +23,7 @@
 #include "compute/trb-executor-choice.h"
 #include "compute/trb-model-spec.h"
 #include "compute/trb-trainer.h"
+#include "compute/trb-vulkan-executor.h"
 #include "compute/trb-weights.h"
 #include "datasets/trb-dataset-registry.h"
 #include "net/trb-contributor.h"
@@ -1028,8 +1029,7 @@ train (TrbParticipation *self)
       return;
     }
 
-  config.batch_size = CLAMP ((int) trb_client_task_number (self->task_obj, "hyper_parameters",
-                                                           "batch_size", 32), 1, 4096);
+  config.batch_size = trb_participation_get_batch_size (self);
   cache = trb_executor_choice_dup_cache_path ();
   executor = trb_executor_new_for_task (self->spec, config.batch_size, self->device, cache,
                                         &error);
@@ -2029,6 +2029,66 @@ trb_participation_get_waiting (TrbParticipation *self,
     default:
       break;
     }
+}
+
+/**
+ * trb_participation_get_job_device:
+ * @self: a participation
+ * @vulkan_name: (out) (optional) (transfer none): the Vulkan device's name, or %NULL when the
+ *   job runs on the processor
+ *
+ * Says where this network's training runs now, for "Training on the processor".
+ *
+ * Returns: %TRUE while training runs, %FALSE otherwise
+ */
+gboolean
+trb_participation_get_job_device (TrbParticipation  *self,
+                                  const char       **vulkan_name)
+{
+  const char *name = NULL;
+
+  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), FALSE);
+
+  if (self->executor == NULL)
+    return FALSE;
+  if (TRB_IS_VULKAN_EXECUTOR (self->executor))
+    {
+      TrbVulkanContext *ctx = trb_vulkan_executor_get_context (TRB_VULKAN_EXECUTOR (self->executor));
+
+      name = trb_vulkan_context_get_info (ctx)->name;
+    }
+  if (vulkan_name != NULL)
+    *vulkan_name = name;
+  return TRUE;
+}
+
+/**
+ * trb_participation_get_model_spec:
+ * @self: a participation
+ *
+ * Returns: (transfer none) (nullable): the model of the network's task, once it was read
+ */
+TrbModelSpec *
+trb_participation_get_model_spec (TrbParticipation *self)
+{
+  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), NULL);
+  return self->spec;
+}
+
+/**
+ * trb_participation_get_batch_size:
+ * @self: a participation
+ *
+ * Returns: the batch size of the network's task (32 until the task was read)
+ */
+int
+trb_participation_get_batch_size (TrbParticipation *self)
+{
+  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), 32);
+  if (self->task_obj == NULL)
+    return 32;
+  return CLAMP ((int) trb_client_task_number (self->task_obj, "hyper_parameters", "batch_size",
+                                              32), 1, 4096);
 }
 
 /**

@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 
+#include "compute/trb-model-spec.h"
 #include "net/trb-client.h"
 #include "participant/trb-device-queue.h"
 #include "participant/trb-scheduler.h"
@@ -158,6 +159,10 @@ const char            *trb_participation_get_problem          (TrbParticipation 
 char                  *trb_participation_dup_status           (TrbParticipation   *self);
 void                   trb_participation_get_waiting          (TrbParticipation   *self,
                                                                TrbWaiting         *waiting);
+gboolean               trb_participation_get_job_device       (TrbParticipation   *self,
+                                                               const char        **vulkan_name);
+TrbModelSpec          *trb_participation_get_model_spec       (TrbParticipation   *self);
+int                    trb_participation_get_batch_size       (TrbParticipation   *self);
 guint                  trb_participation_get_n_uploads        (TrbParticipation   *self);
 gint64                 trb_participation_get_credited_points  (TrbParticipation   *self);
 char                  *trb_participation_format_day_summary   (guint               rounds,

@@ -191,13 +191,29 @@ update_job (TrbActivityPage *self)
     }
   {
     g_autofree char *status = trb_participation_dup_status (active);
+    const char *vulkan_name = NULL;
     g_autofree char *title = g_strdup_printf (_("%s, round %" G_GINT64_FORMAT),
                                               trb_participation_manager_get_name (self->manager,
                                                                                   active),
                                               trb_participation_get_round (active));
 
     adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->job_row), title);
-    adw_action_row_set_subtitle (self->job_row, status);
+    /* Where the job runs, on a line of its own: the processor or the graphics card. */
+    if (trb_participation_get_job_device (active, &vulkan_name))
+      {
+        g_autofree char *where = NULL;
+        g_autofree char *both = NULL;
+
+        if (vulkan_name != NULL)
+          /* Translators: "Training on llvmpipe (LLVM 15.0.6, 256 bits)", a graphics card's name */
+          where = g_strdup_printf (_("Training on %s"), vulkan_name);
+        else
+          where = g_strdup (_("Training on the processor"));
+        both = g_strdup_printf ("%s\n%s", status, where);
+        adw_action_row_set_subtitle (self->job_row, both);
+      }
+    else
+      adw_action_row_set_subtitle (self->job_row, status);
     gtk_progress_bar_set_fraction (self->job_progress, trb_participation_get_progress (active));
     gtk_widget_set_visible (GTK_WIDGET (self->job_progress),
                             trb_participation_get_state (active) ==
@@ -267,6 +283,8 @@ create_row (gpointer item,
   TrbParticipation *p = item;
   GtkWidget *row = adw_action_row_new ();
 
+  /* Names and problems come from the network: never markup. */
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
                                  trb_participation_manager_get_name (self->manager, p));
   g_object_set_data (G_OBJECT (row), "page", self);
