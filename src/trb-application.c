@@ -488,6 +488,17 @@ window_added_cb (TrbApplication *self,
                            self, 0);
 }
 
+/* A device picked in Preferences trains from the next round on: the round under way keeps
+ * the executor it started with. */
+static void
+compute_device_changed_cb (TrbApplication *self)
+{
+  g_autofree char *device = g_settings_get_string (self->settings, "compute-device");
+
+  if (self->participations != NULL)
+    trb_participation_manager_set_device (self->participations, device);
+}
+
 static void
 participations_loaded_cb (GObject      *source,
                           GAsyncResult *result,
@@ -541,6 +552,8 @@ start_participation (TrbApplication *self)
                                           g_settings_get_boolean (self->settings,
                                                                   "witness-checkpoints"));
   }
+  g_signal_connect_object (self->settings, "changed::compute-device",
+                           G_CALLBACK (compute_device_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->participations, "event", G_CALLBACK (participation_event_cb),
                            self, G_CONNECT_SWAPPED);
   trb_participation_manager_load_async (self->participations, NULL, participations_loaded_cb,
