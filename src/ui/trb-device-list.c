@@ -27,8 +27,7 @@ struct _TrbDeviceList
   GtkListBox     *list;
   GSettings      *settings;
   GCancellable   *cancellable;
-  GPtrArray      *checks;   /* GtkCheckButton, each with its device's id as "device-id" */
-  gboolean        updating;
+  GPtrArray      *rows;   /* AdwActionRow, each with its device's id as "device-id" */
 };
 
 G_DEFINE_FINAL_TYPE (TrbDeviceList, trb_device_list, ADW_TYPE_BIN)
@@ -165,40 +164,51 @@ describe_device (const TrbComputeDevice *d)
     }
 }
 
+/* The device picked has a check mark; each other usable one a Use button. */
 static void
 show_setting (TrbDeviceList *self)
 {
   g_autofree char *current = g_settings_get_string (self->settings, "compute-device");
   gboolean found = FALSE;
 
-  self->updating = TRUE;
-  for (guint i = 0; i < self->checks->len; i++)
-    found |= g_str_equal (g_object_get_data (g_ptr_array_index (self->checks, i), "device-id"),
+  for (guint i = 0; i < self->rows->len; i++)
+    found |= g_str_equal (g_object_get_data (g_ptr_array_index (self->rows, i), "device-id"),
                           current);
-  for (guint i = 0; i < self->checks->len; i++)
+  for (guint i = 0; i < self->rows->len; i++)
     {
-      GtkCheckButton *check = g_ptr_array_index (self->checks, i);
-      const char *id = g_object_get_data (G_OBJECT (check), "device-id");
+      GObject *row = g_ptr_array_index (self->rows, i);
+      const char *id = g_object_get_data (row, "device-id");
+      /* A device that is gone (a card taken out) trains nowhere: Automatic is used instead. */
+      gboolean picked = found ? g_str_equal (id, current) : g_str_equal (id, "auto");
 
-      /* A device that is gone (a card taken out) trains nowhere: show Automatic instead. */
-      gtk_check_button_set_active (check, found ? g_str_equal (id, current)
-                                                : g_str_equal (id, "auto"));
+      gtk_widget_set_visible (g_object_get_data (row, "check-mark"), picked);
+      gtk_widget_set_visible (g_object_get_data (row, "use-button"),
+                              !picked && gtk_widget_get_sensitive (GTK_WIDGET (row)));
     }
-  self->updating = FALSE;
 }
 
 static void
-check_toggled_cb (GtkCheckButton *check,
-                  TrbDeviceList  *self)
+pick_device (TrbDeviceList *self,
+             const char    *id)
 {
-  const char *id = g_object_get_data (G_OBJECT (check), "device-id");
-  g_autofree char *current = NULL;
+  g_autofree char *current = g_settings_get_string (self->settings, "compute-device");
 
-  if (self->updating || !gtk_check_button_get_active (check))
-    return;
-  current = g_settings_get_string (self->settings, "compute-device");
   if (!g_str_equal (current, id))
     g_settings_set_string (self->settings, "compute-device", id);
+}
+
+static void
+row_activated_cb (AdwActionRow  *row,
+                  TrbDeviceList *self)
+{
+  pick_device (self, g_object_get_data (G_OBJECT (row), "device-id"));
+}
+
+static void
+use_clicked_cb (GtkButton     *button,
+                TrbDeviceList *self)
+{
+  pick_device (self, g_object_get_data (G_OBJECT (button), "device-id"));
 }
 
 static void
@@ -209,23 +219,31 @@ add_row (TrbDeviceList *self,
          gboolean       sensitive)
 {
   GtkWidget *row = adw_action_row_new ();
-  GtkWidget *check = gtk_check_button_new ();
+  GtkWidget *mark = gtk_image_new_from_icon_name ("object-select-symbolic");
+  GtkWidget *use = gtk_button_new_with_mnemonic (_("_Use"));
+  g_autofree char *use_label = g_strdup_printf (_("Use %s"), title);
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL, title,
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), sensitive);
+  g_signal_connect (row, "activated", G_CALLBACK (row_activated_cb), self);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (mark), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("In use"), -1);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), mark);
+  gtk_widget_set_valign (use, GTK_ALIGN_CENTER);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (use), GTK_ACCESSIBLE_PROPERTY_LABEL, use_label,
                                   -1);
-  if (self->checks->len > 0)
-    gtk_check_button_set_group (GTK_CHECK_BUTTON (check),
-                                g_ptr_array_index (self->checks, 0));
-  g_object_set_data_full (G_OBJECT (check), "device-id", g_strdup (id), g_free);
-  g_signal_connect (check, "toggled", G_CALLBACK (check_toggled_cb), self);
-  adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+  g_object_set_data_full (G_OBJECT (use), "device-id", g_strdup (id), g_free);
+  g_signal_connect (use, "clicked", G_CALLBACK (use_clicked_cb), self);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), use);
+
+  g_object_set_data_full (G_OBJECT (row), "device-id", g_strdup (id), g_free);
+  g_object_set_data (G_OBJECT (row), "check-mark", mark);
+  g_object_set_data (G_OBJECT (row), "use-button", use);
   gtk_widget_set_sensitive (row, sensitive);
-  g_ptr_array_add (self->checks, check);
+  g_ptr_array_add (self->rows, row);
   gtk_list_box_append (self->list, row);
 }
 
@@ -234,7 +252,7 @@ clear_rows (TrbDeviceList *self)
 {
   GtkWidget *child;
 
-  g_ptr_array_set_size (self->checks, 0);
+  g_ptr_array_set_size (self->rows, 0);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list))) != NULL)
     gtk_list_box_remove (self->list, child);
 }
@@ -295,7 +313,7 @@ trb_device_list_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
-  g_clear_pointer (&self->checks, g_ptr_array_unref);
+  g_clear_pointer (&self->rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (trb_device_list_parent_class)->dispose (object);
 }
@@ -316,7 +334,7 @@ trb_device_list_init (TrbDeviceList *self)
 
   self->settings = g_settings_new (APP_ID);
   self->cancellable = g_cancellable_new ();
-  self->checks = g_ptr_array_new ();
+  self->rows = g_ptr_array_new ();
   self->list = GTK_LIST_BOX (gtk_list_box_new ());
   gtk_list_box_set_selection_mode (self->list, GTK_SELECTION_NONE);
   gtk_widget_add_css_class (GTK_WIDGET (self->list), "boxed-list");
