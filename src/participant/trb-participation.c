@@ -2053,9 +2053,9 @@ trb_participation_get_job_device (TrbParticipation  *self,
     return FALSE;
   if (TRB_IS_VULKAN_EXECUTOR (self->executor))
     {
-      TrbVulkanContext *ctx = trb_vulkan_executor_get_context (TRB_VULKAN_EXECUTOR (self->executor));
+      TrbVulkanExecutor *vk = TRB_VULKAN_EXECUTOR (self->executor);
 
-      name = trb_vulkan_context_get_info (ctx)->name;
+      name = trb_vulkan_context_get_info (trb_vulkan_executor_get_context (vk))->name;
     }
   if (vulkan_name != NULL)
     *vulkan_name = name;
