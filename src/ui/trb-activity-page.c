@@ -125,7 +125,9 @@ copy_action (GtkWidget  *widget,
     trb_window_add_toast (TRB_WINDOW (root), adw_toast_new (_("Events copied")));
 }
 
-/* Why no network trains now: the first network that waits says why, else the scheduler. */
+/* Why no network trains now. What the scheduler holds back holds back every network, so it
+ * comes first ("Paused until 15:00"; once a network contributed, "Later rounds wait for the
+ * rules in Preferences: …"); otherwise the first network that waits says why. */
 static char *
 dup_nothing_training_reason (TrbActivityPage *self)
 {
@@ -136,6 +138,20 @@ dup_nothing_training_reason (TrbActivityPage *self)
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->manager));
 
+  if (decision != NULL && !trb_scheduler_decision_may_start (decision))
+    {
+      TrbWaiting waiting = { TRB_WAITING_SCHEDULER, trb_scheduler_decision_get_reason (decision),
+                             trb_scheduler_decision_get_until (decision), -1, -1, -1, FALSE };
+
+      for (guint i = 0; i < n && !waiting.later_rounds; i++)
+        {
+          g_autoptr(TrbParticipation) p = g_list_model_get_item (G_LIST_MODEL (self->manager),
+                                                                 i);
+
+          waiting.later_rounds = trb_participation_get_last_contributed (p) > 0;
+        }
+      return trb_waiting_text_format (&waiting, now, NULL);
+    }
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(TrbParticipation) p = g_list_model_get_item (G_LIST_MODEL (self->manager), i);
@@ -151,13 +167,6 @@ dup_nothing_training_reason (TrbActivityPage *self)
       /* Translators: "<network name>: <why it waits>" */
       return g_strdup_printf (_("%s: %s"), trb_participation_manager_get_name (self->manager, p),
                               why);
-    }
-  if (decision != NULL && !trb_scheduler_decision_may_start (decision))
-    {
-      TrbWaiting waiting = { TRB_WAITING_SCHEDULER, trb_scheduler_decision_get_reason (decision),
-                             trb_scheduler_decision_get_until (decision), -1, -1, -1, FALSE };
-
-      return trb_waiting_text_format (&waiting, now, NULL);
     }
   return NULL;
 }
