@@ -83,6 +83,12 @@ def main():
         d.screenshot("devices-2-training-on-processor")
         d.wait_for(lambda: label_containing(app, "Round 1 contributed"), timeout=120,
                    what="round 1 to be contributed")
+        # Until the round closes, the network's row says what it waits for and until when.
+        waiting = d.wait_for(lambda: app.node.findChild(
+            lambda n: n.roleName == "label" and (n.name or "").startswith("Contributed to round")
+            and " · Waiting for " in n.name, retry=False, requireResult=False),
+            timeout=60, what="the network's row to say what it waits for")
+        print(f"Networks row: “{waiting.name}”")
 
         # With the network's model known, the automatic choice is measured and explained.
         prefs = open_preferences(app)
