@@ -1976,7 +1976,8 @@ trb_participation_get_waiting (TrbParticipation *self,
   waiting->updates = self->seen_counts.updates;
   waiting->min_updates = self->seen_counts.min_updates;
   waiting->max_updates = self->seen_counts.max_updates;
-  waiting->later_rounds = self->last_round > 0;
+  /* Once the round Join asked for is in, the rules in Preferences decide the later ones. */
+  waiting->later_rounds = self->last_round > 0 && !self->round_now;
   if (!self->running)
     return;
 

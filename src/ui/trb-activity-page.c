@@ -148,7 +148,8 @@ dup_nothing_training_reason (TrbActivityPage *self)
           g_autoptr(TrbParticipation) p = g_list_model_get_item (G_LIST_MODEL (self->manager),
                                                                  i);
 
-          waiting.later_rounds = trb_participation_get_last_contributed (p) > 0;
+          waiting.later_rounds = trb_participation_get_last_contributed (p) > 0 &&
+                                 !trb_participation_get_round_now (p);
         }
       return trb_waiting_text_format (&waiting, now, NULL);
     }

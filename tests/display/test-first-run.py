@@ -117,6 +117,17 @@ def first_minute(label):
         assert elapsed <= REWARD_SECONDS, elapsed
         d.screenshot(f"first-run-{label}-4-reward")
 
+        if label == "person-active":
+            # The round Join asked for is in; the Activity area says what later rounds wait for.
+            app.show_area("Activity")
+            later = d.wait_for(lambda: app.node.findChild(
+                lambda n: n.roleName == "label" and (n.name or "").startswith(
+                    "Later rounds wait for the rules in Preferences: waiting for the computer "
+                    "to be idle"), retry=False, requireResult=False), timeout=30,
+                what="the Activity area to say that later rounds wait for the rules")
+            print(f"{label}: Activity area says “{later.name}”")
+            d.screenshot(f"first-run-{label}-5-later-rounds")
+
         quit_app()
         status = dev.wait(timeout=30)
         assert status == 0, f"build-aux/dev run exited {status}"
