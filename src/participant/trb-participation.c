@@ -103,6 +103,8 @@ struct _TrbParticipation
   guint                  n_uploads;
   gboolean               holds_device;
   gboolean               running;
+  gboolean               trained_here;  /* a round trained since start, on trained_on */
+  char                  *trained_on;    /* the Vulkan device's name, NULL for the processor */
   gboolean               round_now;  /* asked for by Join: see trb_participation_request_round_now() */
 
   guint                  poll_ms;
@@ -1050,6 +1052,14 @@ train (TrbParticipation *self)
                             0.0);
   g_clear_object (&self->trainer);
   g_set_object (&self->executor, executor);
+  {
+    const char *vulkan_name = NULL;
+
+    trb_participation_get_job_device (self, &vulkan_name);
+    self->trained_here = TRUE;
+    g_free (self->trained_on);
+    self->trained_on = g_strdup (vulkan_name);
+  }
   apply_preset (self);
   self->trainer = trb_trainer_new (executor, self->spec, &config);
   trb_trainer_set_progress_func (self->trainer, training_progress_cb, self, NULL);
@@ -1461,6 +1471,7 @@ trb_participation_finalize (GObject *object)
   g_free (self->task);
   g_free (self->dataset_path);
   g_free (self->data_path);
+  g_free (self->trained_on);
   g_free (self->device);
   g_free (self->work_dir);
   g_free (self->model);
@@ -2061,6 +2072,27 @@ trb_participation_get_job_device (TrbParticipation  *self,
   if (vulkan_name != NULL)
     *vulkan_name = name;
   return TRUE;
+}
+
+/**
+ * trb_participation_get_last_job_device:
+ * @self: a participation
+ * @vulkan_name: (out) (optional) (transfer none): the Vulkan device's name, or %NULL when the
+ *   last round trained on the processor
+ *
+ * Says where this network's last round trained, for "Contributed to round 3 on the processor".
+ *
+ * Returns: %TRUE once a round trained since the loop started
+ */
+gboolean
+trb_participation_get_last_job_device (TrbParticipation  *self,
+                                       const char       **vulkan_name)
+{
+  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), FALSE);
+
+  if (vulkan_name != NULL)
+    *vulkan_name = self->trained_on;
+  return self->trained_here;
 }
 
 /**

@@ -161,6 +161,8 @@ void                   trb_participation_get_waiting          (TrbParticipation 
                                                                TrbWaiting         *waiting);
 gboolean               trb_participation_get_job_device       (TrbParticipation   *self,
                                                                const char        **vulkan_name);
+gboolean               trb_participation_get_last_job_device  (TrbParticipation   *self,
+                                                               const char        **vulkan_name);
 TrbModelSpec          *trb_participation_get_model_spec       (TrbParticipation   *self);
 int                    trb_participation_get_batch_size       (TrbParticipation   *self);
 guint                  trb_participation_get_n_uploads        (TrbParticipation   *self);

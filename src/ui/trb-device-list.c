@@ -4,8 +4,9 @@
  *
  * The Compute Device section of Preferences: the automatic choice and why, the processor and
  * each Vulkan device, one of them picked (the `compute-device` setting; it takes effect from
- * the next round). The devices are listed, and the automatic choice measured, in a worker
- * thread: creating a Vulkan instance and timing a few training steps take a while.
+ * the next round). The rows are the group's own, so that Preferences' search finds them. The
+ * devices are listed, and the automatic choice measured, in a worker thread: creating a Vulkan
+ * instance and timing a few training steps take a while.
  */
 
 #define G_LOG_DOMAIN "trb-device-list"
@@ -22,15 +23,15 @@
 
 struct _TrbDeviceList
 {
-  AdwBin          parent_instance;
+  AdwPreferencesGroup  parent_instance;
 
-  GtkListBox     *list;
+  GtkWidget      *looking_row;
   GSettings      *settings;
   GCancellable   *cancellable;
   GPtrArray      *rows;   /* AdwActionRow, each with its device's id as "device-id" */
 };
 
-G_DEFINE_FINAL_TYPE (TrbDeviceList, trb_device_list, ADW_TYPE_BIN)
+G_DEFINE_FINAL_TYPE (TrbDeviceList, trb_device_list, ADW_TYPE_PREFERENCES_GROUP)
 
 typedef struct
 {
@@ -244,17 +245,18 @@ add_row (TrbDeviceList *self,
   g_object_set_data (G_OBJECT (row), "use-button", use);
   gtk_widget_set_sensitive (row, sensitive);
   g_ptr_array_add (self->rows, row);
-  gtk_list_box_append (self->list, row);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (self), row);
 }
 
 static void
 clear_rows (TrbDeviceList *self)
 {
-  GtkWidget *child;
-
+  for (guint i = 0; i < self->rows->len; i++)
+    adw_preferences_group_remove (ADW_PREFERENCES_GROUP (self), g_ptr_array_index (self->rows, i));
   g_ptr_array_set_size (self->rows, 0);
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list))) != NULL)
-    gtk_list_box_remove (self->list, child);
+  if (self->looking_row != NULL)
+    adw_preferences_group_remove (ADW_PREFERENCES_GROUP (self), self->looking_row);
+  self->looking_row = NULL;
 }
 
 static void
@@ -335,16 +337,17 @@ trb_device_list_init (TrbDeviceList *self)
   self->settings = g_settings_new (APP_ID);
   self->cancellable = g_cancellable_new ();
   self->rows = g_ptr_array_new ();
-  self->list = GTK_LIST_BOX (gtk_list_box_new ());
-  gtk_list_box_set_selection_mode (self->list, GTK_SELECTION_NONE);
-  gtk_widget_add_css_class (GTK_WIDGET (self->list), "boxed-list");
-  adw_bin_set_child (ADW_BIN (self), GTK_WIDGET (self->list));
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self), _("Compute Device"));
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self),
+                                         _("The graphics card or processor used for training. "
+                                           "A change applies from the next round."));
 
   /* Never an empty section: say what is happening until the devices are known. */
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Looking for devices…"));
   gtk_spinner_start (GTK_SPINNER (spinner));
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), spinner);
-  gtk_list_box_append (self->list, row);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (self), row);
+  self->looking_row = row;
 
   g_signal_connect_object (self->settings, "changed::compute-device", G_CALLBACK (show_setting),
                            self, G_CONNECT_SWAPPED);
@@ -359,7 +362,7 @@ trb_device_list_init (TrbDeviceList *self)
 /**
  * trb_device_list_new:
  *
- * Returns: (transfer floating): the Compute Device section's list of devices
+ * Returns: (transfer floating): the Compute Device section of Preferences
  */
 GtkWidget *
 trb_device_list_new (void)

@@ -39,7 +39,6 @@ struct _TrbPreferencesWindow
   GtkSpinButton        *end_minute;
   GtkSwitch            *witness_switch;
   AdwPreferencesGroup  *host_group;
-  AdwPreferencesGroup  *device_group;
 };
 
 G_DEFINE_FINAL_TYPE (TrbPreferencesWindow, trb_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -98,6 +97,9 @@ trb_preferences_window_class_init (TrbPreferencesWindowClass *klass)
 
   object_class->dispose = trb_preferences_window_dispose;
 
+  /* The Compute Device section, in the template. */
+  g_type_ensure (TRB_TYPE_DEVICE_LIST);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_BASE_PATH "/trb-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, background_switch);
@@ -115,7 +117,6 @@ trb_preferences_window_class_init (TrbPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, end_minute);
   gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, witness_switch);
   gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, host_group);
-  gtk_widget_class_bind_template_child (widget_class, TrbPreferencesWindow, device_group);
 }
 
 /* The training hours are minutes of the day in GSettings, an hour and a minute here. */
@@ -224,7 +225,6 @@ trb_preferences_window_init (TrbPreferencesWindow *self)
                                 preset_to_selected, selected_to_preset, NULL, NULL);
 
   adw_preferences_group_add (self->host_group, trb_network_host_new ());
-  adw_preferences_group_add (self->device_group, trb_device_list_new ());
   explain_unknown_conditions (self);
   bind_hours (self);
 }

@@ -285,9 +285,17 @@ trb_waiting_text_dup_status (TrbParticipation *participation)
     {
       gint64 last = trb_participation_get_last_contributed (participation);
       g_autofree char *round = g_strdup_printf ("%" G_GINT64_FORMAT, last);
+      const char *vulkan_name = NULL;
 
-      /* Translators: "Contributed to round 3 · Waiting for 1 more participant — …" */
-      return g_strdup_printf (_("Contributed to round %s · %s"), round, why);
+      if (!trb_participation_get_last_job_device (participation, &vulkan_name))
+        /* Translators: "Contributed to round 3 · Waiting for 1 more participant — …" */
+        return g_strdup_printf (_("Contributed to round %s · %s"), round, why);
+      if (vulkan_name == NULL)
+        /* Translators: "Contributed to round 3 on the processor · Waiting for …" */
+        return g_strdup_printf (_("Contributed to round %s on the processor · %s"), round, why);
+      /* Translators: "Contributed to round 3 on llvmpipe (LLVM 15.0.6, 256 bits) · Waiting
+       * for …", with a graphics card's name */
+      return g_strdup_printf (_("Contributed to round %s on %s · %s"), round, vulkan_name, why);
     }
   return g_steal_pointer (&why);
 }
