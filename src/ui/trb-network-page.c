@@ -19,6 +19,7 @@
 #include "participant/trb-network-summary.h"
 #include "trb-json.h"
 #include "ui/trb-dataset-choices.h"
+#include "ui/trb-waiting-text.h"
 
 struct _TrbNetworkPage
 {
@@ -70,7 +71,8 @@ show_status (TrbNetworkPage *self)
 
   if (self->participation == NULL)
     return;
-  status = trb_participation_dup_status (self->participation);
+  /* Why it waits and until when, in the same words as the Activity area. */
+  status = trb_waiting_text_dup_status (self->participation);
   round = trb_participation_get_round (self->participation);
   if (round > 0)
     {
