@@ -15,6 +15,7 @@
 
 #include <glib/gi18n.h>
 
+#include "compute/trb-compute-devices.h"
 #include "net/trb-client.h"
 #include "participant/trb-network-summary.h"
 #include "trb-json.h"
@@ -85,6 +86,45 @@ show_status (TrbNetworkPage *self)
   adw_action_row_set_subtitle (self->round_row, status);
 }
 
+/* A picked graphics device is named as Preferences names it; listing the devices loads the
+ * Vulkan driver, so it runs on a worker thread. */
+static void
+device_name_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  const char *id = task_data;
+  g_autoptr(GPtrArray) devices = trb_compute_devices_list (NULL);
+
+  for (guint i = 0; devices != NULL && i < devices->len; i++)
+    {
+      TrbComputeDevice *device = g_ptr_array_index (devices, i);
+
+      if (g_strcmp0 (device->id, id) == 0)
+        {
+          g_task_return_pointer (task, g_strdup (device->name), g_free);
+          return;
+        }
+    }
+  g_task_return_pointer (task, NULL, NULL);
+}
+
+static void
+device_named_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(TrbNetworkPage) self = user_data;
+  g_autofree char *name = g_task_propagate_pointer (G_TASK (result), NULL);
+  GCancellable *cancellable = g_task_get_cancellable (G_TASK (result));
+
+  if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))
+    return;
+  adw_action_row_set_subtitle (self->device_row,
+                               name != NULL ? name : _("A device that is no longer there"));
+}
+
 static void
 show_device (TrbNetworkPage *self)
 {
@@ -95,7 +135,13 @@ show_device (TrbNetworkPage *self)
   else if (g_str_equal (device, "cpu"))
     adw_action_row_set_subtitle (self->device_row, _("The processor"));
   else
-    adw_action_row_set_subtitle (self->device_row, device);
+    {
+      g_autoptr(GTask) task = g_task_new (NULL, self->cancellable, device_named_cb,
+                                          g_object_ref (self));
+
+      g_task_set_task_data (task, g_strdup (device), g_free);
+      g_task_run_in_thread (task, device_name_thread);
+    }
 }
 
 static void

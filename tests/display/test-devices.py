@@ -117,6 +117,16 @@ def main():
                          what="the Activity area to say a round ran on llvmpipe")
         print(f"Networks row: “{row.name}”")
         d.screenshot("devices-4-contributed-on-llvmpipe")
+
+        # The network's page names the device it trains on as Preferences does.
+        app.show_area("Networks")
+        app.click(app.find("push button", "Details of Fashion-MNIST demo", timeout=30))
+        device = d.wait_for(lambda: app.node.findChild(
+            lambda n: n.roleName == "label" and (n.name or "").startswith("llvmpipe"),
+            retry=False, requireResult=False), what="the network page to name llvmpipe")
+        print(f"Network page, device: “{device.name}”")
+        assert not app.node.findChild(lambda n: n.roleName == "label" and n.name == "vulkan:0",
+                                      retry=False, requireResult=False)
     finally:
         app.quit()
         d.gsettings("reset", "only-when-idle")
