@@ -773,10 +773,10 @@ change_data_free (ChangeData *data)
 }
 
 static void
-change_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
+check_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
 {
   ChangeData *data = task_data;
   GError *error = NULL;
@@ -785,6 +785,46 @@ change_thread (GTask        *task,
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
+}
+
+/**
+ * trb_participation_check_dataset_async:
+ * @path: a local data set
+ * @spec: the model the network trains
+ * @cancellable: (nullable): a cancellable
+ * @callback: called once checked
+ * @user_data: data for @callback
+ *
+ * trb_participation_check_dataset() on a worker thread: what Join and a network's page both
+ * ask before they take a data set.
+ */
+void
+trb_participation_check_dataset_async (const char          *path,
+                                       TrbModelSpec        *spec,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ChangeData *data;
+
+  g_return_if_fail (path != NULL && TRB_IS_MODEL_SPEC (spec));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, trb_participation_check_dataset_async);
+  data = g_new0 (ChangeData, 1);
+  data->path = g_strdup (path);
+  data->spec = g_object_ref (spec);
+  g_task_set_task_data (task, data, (GDestroyNotify) change_data_free);
+  g_task_run_in_thread (task, check_thread);
+}
+
+gboolean
+trb_participation_check_dataset_finish (GAsyncResult  *result,
+                                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
@@ -798,7 +838,7 @@ checked_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!trb_participation_check_dataset_finish (result, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -854,7 +894,7 @@ trb_participation_manager_change_dataset_async (TrbParticipationManager *self,
                                                 GAsyncReadyCallback      callback,
                                                 gpointer                 user_data)
 {
-  GTask *task, *thread_task;
+  GTask *task;
   ChangeData *data;
 
   g_return_if_fail (TRB_IS_PARTICIPATION_MANAGER (self));
@@ -869,10 +909,7 @@ trb_participation_manager_change_dataset_async (TrbParticipationManager *self,
   data->spec = g_object_ref (spec);
   g_task_set_task_data (task, data, (GDestroyNotify) change_data_free);
 
-  thread_task = g_task_new (self, cancellable, checked_cb, task);
-  g_task_set_task_data (thread_task, data, NULL);
-  g_task_run_in_thread (thread_task, change_thread);
-  g_object_unref (thread_task);
+  trb_participation_check_dataset_async (path, spec, cancellable, checked_cb, task);
 }
 
 gboolean

@@ -95,5 +95,12 @@ gboolean trb_participation_check_dataset                 (const char            
                                                           TrbModelSpec            *spec,
                                                           GCancellable            *cancellable,
                                                           GError                 **error);
+void     trb_participation_check_dataset_async           (const char              *path,
+                                                          TrbModelSpec            *spec,
+                                                          GCancellable            *cancellable,
+                                                          GAsyncReadyCallback      callback,
+                                                          gpointer                 user_data);
+gboolean trb_participation_check_dataset_finish          (GAsyncResult            *result,
+                                                          GError                 **error);
 
 G_END_DECLS

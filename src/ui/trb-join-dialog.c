@@ -317,31 +317,18 @@ joined_cb (GObject      *source,
 
 typedef struct
 {
-  char         *path;
-  TrbModelSpec *spec;
-} CheckData;
+  TrbJoinDialog *dialog;
+  TrbWallet     *wallet;
+  char          *path;
+} JoinStep;
 
 static void
-check_data_free (CheckData *data)
+join_step_free (JoinStep *step)
 {
-  g_free (data->path);
-  g_clear_object (&data->spec);
-  g_free (data);
-}
-
-static void
-check_thread (GTask        *task,
-              gpointer      source_object,
-              gpointer      task_data,
-              GCancellable *cancellable)
-{
-  CheckData *data = task_data;
-  GError *error = NULL;
-
-  if (trb_participation_check_dataset (data->path, data->spec, cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
+  g_object_unref (step->dialog);
+  g_object_unref (step->wallet);
+  g_free (step->path);
+  g_free (step);
 }
 
 static void
@@ -349,23 +336,25 @@ data_checked_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  TrbJoinDialog *self = TRB_JOIN_DIALOG (source);
-  g_autoptr(TrbWallet) wallet = user_data;
+  JoinStep *step = user_data;
+  TrbJoinDialog *self = step->dialog;
   g_autoptr(GError) error = NULL;
-  CheckData *data = g_task_get_task_data (G_TASK (result));
   TrbApplication *app = TRB_APPLICATION (g_application_get_default ());
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!trb_participation_check_dataset_finish (result, &error))
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      show_error (self, "");
-      trb_error_area_show_message (self->error_area, error->message, NULL);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          show_error (self, "");
+          trb_error_area_show_message (self->error_area, error->message, NULL);
+        }
+      join_step_free (step);
       return;
     }
   trb_participation_manager_join_async (trb_application_get_participations (app), self->url,
-                                        wallet, data->path, self->cancellable, joined_cb,
+                                        step->wallet, step->path, self->cancellable, joined_cb,
                                         g_object_ref (self));
+  join_step_free (step);
 }
 
 static void
@@ -396,14 +385,13 @@ join_with_wallet (TrbJoinDialog *self,
   /* The same check as when a joined network's data is changed on its page: nothing is joined
    * with data the network cannot learn from. */
   {
-    g_autoptr(GTask) task = g_task_new (self, self->cancellable, data_checked_cb,
-                                        g_object_ref (wallet));
-    CheckData *data = g_new0 (CheckData, 1);
+    JoinStep *step = g_new0 (JoinStep, 1);
 
-    data->path = g_strdup (g_ptr_array_index (self->dataset_paths, dataset));
-    data->spec = g_object_ref (self->spec);
-    g_task_set_task_data (task, data, (GDestroyNotify) check_data_free);
-    g_task_run_in_thread (task, check_thread);
+    step->dialog = g_object_ref (self);
+    step->wallet = g_object_ref (wallet);
+    step->path = g_strdup (g_ptr_array_index (self->dataset_paths, dataset));
+    trb_participation_check_dataset_async (step->path, self->spec, self->cancellable,
+                                           data_checked_cb, step);
   }
 }
 
