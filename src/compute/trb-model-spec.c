@@ -447,9 +447,15 @@ trb_model_spec_new_from_json (const char  *json,
       json_node_get_value_type (json_object_get_member (root, "version")) != G_TYPE_INT64)
     return spec_error (error, _("it has no “version”.")), NULL;
   if (json_object_get_int_member (root, "version") != 1)
-    return spec_error (error, _("it uses version %" G_GINT64_FORMAT ", but this version of "
-                                "Tributary understands only version 1. Look for an update."),
-                       json_object_get_int_member (root, "version")), NULL;
+    {
+      g_autofree char *version = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                                  json_object_get_int_member (root, "version"));
+
+      /* Translators: %s is a version number */
+      return spec_error (error, _("it uses version %s, but this version of Tributary "
+                                  "understands only version 1. Look for an update."),
+                         version), NULL;
+    }
 
   self = g_object_new (TRB_TYPE_MODEL_SPEC, NULL);
   self->json = g_strndup (json, length);

@@ -36,8 +36,8 @@ static gboolean serialize_node (GString   *out,
  * ECMAScript does. Writes the digits to @digits (NUL-terminated, no leading zeros) and the
  * decimal exponent n such that value = 0.d1d2… × 10^n.
  *
- * Written and read back with GLib's ASCII functions, never snprintf()/strtod(): those follow
- * LC_NUMERIC, and in a decimal-comma locale (de_DE, fr_FR, …) "8,125e-01" would neither read
+ * Written and read back with GLib's ASCII functions, never the C library's own number
+ * formatting and parsing: those follow LC_NUMERIC, and in a decimal-comma locale (de_DE, fr_FR, …) "8,125e-01" would neither read
  * back nor be the ledger's bytes. */
 static void
 shortest_digits (double  value,

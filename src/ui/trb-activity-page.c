@@ -202,10 +202,13 @@ update_job (TrbActivityPage *self)
   {
     g_autofree char *status = trb_participation_dup_status (active);
     const char *vulkan_name = NULL;
-    g_autofree char *title = g_strdup_printf (_("%s, round %" G_GINT64_FORMAT),
+    g_autofree char *round = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                              trb_participation_get_round (active));
+    /* Translators: the first %s is a network's name, the second a round number */
+    g_autofree char *title = g_strdup_printf (_("%s, round %s"),
                                               trb_participation_manager_get_name (self->manager,
                                                                                   active),
-                                              trb_participation_get_round (active));
+                                              round);
 
     adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->job_row), title);
     /* Where the job runs, on a line of its own: the processor or the graphics card. */

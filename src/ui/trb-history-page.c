@@ -497,8 +497,9 @@ add_reconciliation (TrbHistoryPage *self)
     {
       TrbRoundReconciliation *item = g_ptr_array_index (items, i - 1);
       GtkWidget *row = adw_action_row_new ();
-      g_autofree char *title = g_strdup_printf (_("Round %" G_GINT64_FORMAT " of “%s”"),
-                                                item->round, item->task);
+      g_autofree char *round = g_strdup_printf ("%" G_GINT64_FORMAT, item->round);
+      /* Translators: the first %s is a round number, the second a task's name */
+      g_autofree char *title = g_strdup_printf (_("Round %s of “%s”"), round, item->task);
       g_autofree char *expected = trb_rewards_format_points (item->expected);
       g_autofree char *credited = trb_rewards_format_points (item->credited);
       g_autofree char *amounts = g_strdup_printf (_("Expected %s · Credited %s"), expected,
