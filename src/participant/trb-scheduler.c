@@ -484,12 +484,51 @@ trb_scheduler_new (GSettings  *settings,
 }
 
 /**
+ * trb_scheduler_new_for_buses:
+ * @settings: the app's settings
+ * @session_bus: (nullable): the session bus, where GNOME's idle monitor is
+ * @system_bus: (nullable): the system bus, where UPower and logind are
+ *
+ * A scheduler watching the services on the given buses: GNOME's idle monitor (or logind),
+ * UPower, and GLib's power profile and network monitors. Inside Flatpak the buses are the
+ * sandbox's filtered ones, which show exactly the names the manifest allows; a service the
+ * filter hides looks absent, and its rule then holds nothing back. A %NULL bus leaves its
+ * conditions unknown in the same way.
+ *
+ * Returns: (transfer full): a new scheduler
+ */
+TrbScheduler *
+trb_scheduler_new_for_buses (GSettings       *settings,
+                             GDBusConnection *session_bus,
+                             GDBusConnection *system_bus)
+{
+  g_autoptr(TrbIdleMonitor) idle = NULL;
+  g_autoptr(TrbDBusPropertyMonitor) on_battery = NULL;
+  g_autoptr(TrbPropertyMonitor) power_saver = NULL;
+  g_autoptr(TrbPropertyMonitor) metered = NULL;
+
+  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
+  g_return_val_if_fail (session_bus == NULL || G_IS_DBUS_CONNECTION (session_bus), NULL);
+  g_return_val_if_fail (system_bus == NULL || G_IS_DBUS_CONNECTION (system_bus), NULL);
+
+  idle = trb_idle_monitor_new (session_bus, system_bus, IDLE_SECONDS);
+  if (system_bus != NULL)
+    on_battery = trb_dbus_property_monitor_new_on_battery (system_bus);
+  power_saver = trb_property_monitor_new_power_saver ();
+  metered = trb_property_monitor_new_metered ();
+
+  return trb_scheduler_new (settings, TRB_MONITOR (idle),
+                            on_battery != NULL ? TRB_MONITOR (on_battery) : NULL,
+                            TRB_MONITOR (power_saver), TRB_MONITOR (metered));
+}
+
+/**
  * trb_scheduler_new_for_system:
  * @settings: the app's settings
  *
- * A scheduler watching this computer: GNOME's idle monitor (or logind), UPower, the power
- * profile and the network. A bus that cannot be reached leaves its conditions unknown, which
- * holds nothing back.
+ * A scheduler watching this computer through its session and system buses, see
+ * trb_scheduler_new_for_buses(). A bus that cannot be reached leaves its conditions unknown,
+ * which holds nothing back.
  *
  * Returns: (transfer full): a new scheduler
  */
@@ -498,10 +537,6 @@ trb_scheduler_new_for_system (GSettings *settings)
 {
   g_autoptr(GDBusConnection) session_bus = NULL;
   g_autoptr(GDBusConnection) system_bus = NULL;
-  g_autoptr(TrbIdleMonitor) idle = NULL;
-  g_autoptr(TrbDBusPropertyMonitor) on_battery = NULL;
-  g_autoptr(TrbPropertyMonitor) power_saver = NULL;
-  g_autoptr(TrbPropertyMonitor) metered = NULL;
   g_autoptr(GError) error = NULL;
 
   g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
@@ -519,24 +554,17 @@ trb_scheduler_new_for_system (GSettings *settings)
       g_clear_error (&error);
     }
 
-  idle = trb_idle_monitor_new (session_bus, system_bus, IDLE_SECONDS);
-  if (system_bus != NULL)
-    on_battery = trb_dbus_property_monitor_new_on_battery (system_bus);
-  power_saver = trb_property_monitor_new_power_saver ();
-  metered = trb_property_monitor_new_metered ();
-
-  return trb_scheduler_new (settings, TRB_MONITOR (idle),
-                            on_battery != NULL ? TRB_MONITOR (on_battery) : NULL,
-                            TRB_MONITOR (power_saver), TRB_MONITOR (metered));
+  return trb_scheduler_new_for_buses (settings, session_bus, system_bus);
 }
 
 /**
  * trb_scheduler_can_tell_idle:
  * @self: a #TrbScheduler
  *
- * Whether anything tells the scheduler when the computer is in use. Inside a sandbox neither
- * GNOME's idle monitor nor logind may be reachable; the computer then counts as idle, and
- * Preferences says that "only when idle" cannot take effect.
+ * Whether anything tells the scheduler when the computer is in use. The Flatpak lets the app
+ * talk to GNOME's idle monitor and logind; where neither runs or answers (another desktop, a
+ * bare session) the computer counts as idle, and Preferences says that "only when idle" cannot
+ * take effect.
  *
  * Returns: %TRUE when an idle monitor answers
  */
@@ -558,7 +586,9 @@ trb_scheduler_can_tell_idle (TrbScheduler *self)
  * trb_scheduler_can_tell_battery:
  * @self: a #TrbScheduler
  *
- * Whether anything (UPower) tells the scheduler when the computer runs on battery.
+ * Whether anything (UPower) tells the scheduler when the computer runs on battery. The Flatpak
+ * lets the app talk to UPower; without UPower running, Preferences says that "pause on battery"
+ * has no effect.
  *
  * Returns: %TRUE when the battery can be watched
  */

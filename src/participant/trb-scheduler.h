@@ -55,6 +55,9 @@ TrbScheduler         *trb_scheduler_new                        (GSettings       
                                                                 TrbMonitor            *on_battery,
                                                                 TrbMonitor            *power_saver,
                                                                 TrbMonitor            *metered);
+TrbScheduler         *trb_scheduler_new_for_buses              (GSettings             *settings,
+                                                                GDBusConnection       *session_bus,
+                                                                GDBusConnection       *system_bus);
 TrbScheduler         *trb_scheduler_new_for_system             (GSettings             *settings);
 void                  trb_scheduler_set_clock                  (TrbScheduler          *self,
                                                                 TrbSchedulerClockFunc  func,

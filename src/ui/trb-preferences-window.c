@@ -173,8 +173,9 @@ bind_hours (TrbPreferencesWindow *self)
     }
 }
 
-/* Inside a sandbox nothing may tell when the computer is idle or on battery: say so under
- * the rules that then cannot take effect. */
+/* The Flatpak may talk to GNOME's idle monitor, logind and UPower, but they need not run (another
+ * desktop, a desktop computer without UPower, a bare session) or answer: then nothing tells
+ * when the computer is idle or on battery, so say so under the rules that cannot take effect. */
 static void
 explain_unknown_conditions (TrbPreferencesWindow *self)
 {
