@@ -282,6 +282,14 @@ parse_options (const GOptionEntry  *entries,
   return TRUE;
 }
 
+static void
+print_progress (const char *sentence,
+                gpointer    user_data)
+{
+  printf ("%s\n", sentence);
+  fflush (stdout);
+}
+
 /* tributary-cli join URL */
 int
 trb_cli_join (int    argc,
@@ -295,8 +303,11 @@ trb_cli_join (int    argc,
   g_autoptr(TrbContributor) contributor = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GUri) uri = NULL;
+  g_autofree char *invitation = NULL;
   const GOptionEntry entries[] = {
     { "wallet", 0, 0, G_OPTION_ARG_STRING, &wallet_name, N_("Wallet to join with"), N_("NAME") },
+    { "invite", 0, 0, G_OPTION_ARG_STRING, &invitation,
+      N_("Invitation code, for a network that accepts participants by invitation"), N_("CODE") },
     { NULL }
   };
 
@@ -328,6 +339,8 @@ trb_cli_join (int    argc,
   client = trb_client_new (argv[1]);
   trb_client_set_keypair (client, pair);
   contributor = trb_contributor_new (client, store);
+  trb_contributor_set_invitation (contributor, invitation);
+  trb_contributor_set_join_progress (contributor, print_progress, NULL);
   if (!trb_contributor_connect (contributor, &error) ||
       !trb_contributor_join (contributor, &error))
     {

@@ -27,6 +27,7 @@
 typedef struct
 {
   char  *problem;
+  char  *update;        /* the update a `duplicate` problem names */
   GQuark cause_domain;
   int    cause_code;
   guint  status;
@@ -36,6 +37,7 @@ static void
 trb_client_error_private_init (TrbClientErrorPrivate *priv)
 {
   priv->problem = NULL;
+  priv->update = NULL;
   priv->cause_domain = 0;
   priv->cause_code = 0;
   priv->status = 0;
@@ -46,6 +48,7 @@ trb_client_error_private_copy (const TrbClientErrorPrivate *src,
                                TrbClientErrorPrivate       *dest)
 {
   dest->problem = g_strdup (src->problem);
+  dest->update = g_strdup (src->update);
   dest->cause_domain = src->cause_domain;
   dest->cause_code = src->cause_code;
   dest->status = src->status;
@@ -55,6 +58,7 @@ static void
 trb_client_error_private_clear (TrbClientErrorPrivate *priv)
 {
   g_clear_pointer (&priv->problem, g_free);
+  g_clear_pointer (&priv->update, g_free);
 }
 
 /* GLib's macro casts its byte offset to the private struct, which clang's -Wcast-align flags;
@@ -285,6 +289,26 @@ trb_client_error_get_problem (const GError *error)
 }
 
 /**
+ * trb_client_error_get_duplicate_update:
+ * @error: an error from a #TrbClient call
+ *
+ * A `duplicate` refusal of an upload names the update the node already holds from this
+ * participant in the round, whose receipt trb_client_get_receipt_async() then fetches.
+ *
+ * Returns: (nullable): its hex SHA-256, when the node named a well-formed one
+ */
+const char *
+trb_client_error_get_duplicate_update (const GError *error)
+{
+  TrbClientErrorPrivate *priv;
+
+  if (g_strcmp0 (trb_client_error_get_problem (error), "duplicate") != 0)
+    return NULL;
+  priv = trb_client_error_get_private (error);
+  return priv != NULL ? priv->update : NULL;
+}
+
+/**
  * trb_client_error_get_cause:
  * @error: an error from a #TrbClient call
  * @domain: (out) (optional): the domain of the error that caused it
@@ -366,10 +390,11 @@ request_free (Request *req)
 static void attempt_request (GTask *task);
 
 static void
-fail_task (GTask      *task,
-           int         code,
-           const char *problem,
-           const char *message)
+fail_task_full (GTask      *task,
+                int         code,
+                const char *problem,
+                const char *update,
+                const char *message)
 {
   Request *req = g_task_get_task_data (task);
   GError *error = g_error_new_literal (TRB_CLIENT_ERROR, code, message);
@@ -377,6 +402,7 @@ fail_task (GTask      *task,
 
   if (problem != NULL)
     priv->problem = g_strdup (problem);
+  priv->update = g_strdup (update);
   if (req != NULL)
     {
       priv->cause_domain = req->cause_domain;
@@ -385,6 +411,15 @@ fail_task (GTask      *task,
         priv->status = soup_message_get_status (req->msg);
     }
   g_task_return_error (task, error);
+}
+
+static void
+fail_task (GTask      *task,
+           int         code,
+           const char *problem,
+           const char *message)
+{
+  fail_task_full (task, code, problem, NULL, message);
 }
 
 /* Remembers the class of a connection error for the error the request may end with. */
@@ -426,6 +461,17 @@ retry_or_fail (GTask      *task,
   delay *= 0.5 + g_random_double ();
   g_debug ("Retrying %s %s in %.0f ms: %s", req->method, req->path, delay, message);
   g_timeout_add ((guint) delay, retry_cb, task);
+}
+
+static gboolean
+is_sha256_hex (const char *text)
+{
+  if (text == NULL || strlen (text) != 64)
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p) && !(*p >= 'a' && *p <= 'f'))
+      return FALSE;
+  return TRUE;
 }
 
 static void
@@ -472,6 +518,7 @@ finish_response (GTask *task)
       g_autoptr(JsonParser) parser = json_parser_new ();
       g_autofree char *problem = NULL;
       g_autofree char *message = NULL;
+      g_autofree char *update = NULL;
       JsonNode *root;
 
       if (trb_json_parser_load_bounded (parser, (const char *)req->buffer->data, req->buffer->len,
@@ -485,6 +532,8 @@ finish_response (GTask *task)
 
           if (g_str_has_prefix (type, PROBLEM_BASE))
             problem = g_strdup (type + strlen (PROBLEM_BASE));
+          if (is_sha256_hex (trb_json_get_string (obj, "update", NULL)))
+            update = g_strdup (trb_json_get_string (obj, "update", NULL));
           if (title != NULL && detail != NULL)
             message = g_strdup_printf ("%s: %s", title, detail);
           else if (title != NULL)
@@ -492,7 +541,7 @@ finish_response (GTask *task)
         }
       if (message == NULL)
         message = g_strdup_printf (_("The network refused the request (%u)."), status);
-      fail_task (task, TRB_CLIENT_ERROR_REJECTED, problem, message);
+      fail_task_full (task, TRB_CLIENT_ERROR_REJECTED, problem, update, message);
       g_object_unref (task);
       return;
     }
@@ -924,13 +973,70 @@ trb_client_join_async (TrbClient           *self,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
 {
+  trb_client_join_with_async (self, display_name, NULL, NULL, NULL, cancellable, callback,
+                              user_data);
+}
+
+/**
+ * trb_client_join_with_async:
+ * @self: a client with an identity
+ * @display_name: (nullable): the name shown to others
+ * @invitation: (nullable): an invitation code, for a network that asks for one
+ * @challenge: (nullable): a proof-of-work challenge from trb_client_get_join_challenge_async()
+ * @nonce: (nullable): the nonce that solves it
+ *
+ * Joins a network whatever its join policy (docs/protocol.md, "Join policy"). Finish with
+ * trb_client_json_finish().
+ */
+void
+trb_client_join_with_async (TrbClient           *self,
+                            const char          *display_name,
+                            const char          *invitation,
+                            const char          *challenge,
+                            const char          *nonce,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
   g_autoptr(JsonNode) body = json_node_new (JSON_NODE_OBJECT);
   g_autoptr(JsonObject) obj = json_object_new ();
 
   if (display_name != NULL)
     json_object_set_string_member (obj, "display_name", display_name);
+  if (invitation != NULL)
+    json_object_set_string_member (obj, "invitation", invitation);
+  if (challenge != NULL && nonce != NULL)
+    {
+      JsonObject *work = json_object_new ();
+
+      json_object_set_string_member (work, "challenge", challenge);
+      json_object_set_string_member (work, "nonce", nonce);
+      json_object_set_object_member (obj, "proof_of_work", work);
+    }
   json_node_set_object (body, obj);
   trb_client_post_json_async (self, "/v1/participants", body, cancellable, callback, user_data);
+}
+
+/**
+ * trb_client_get_join_challenge_async:
+ * @self: a client with an identity
+ *
+ * Asks a network whose join policy is `proof-of-work` for a challenge bound to this address.
+ * Finish with trb_client_json_finish(): `{"challenge": …, "bits": N, "expires": T}`.
+ */
+void
+trb_client_get_join_challenge_async (TrbClient           *self,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (TRB_IS_CLIENT (self));
+  escaped = g_uri_escape_string (self->address != NULL ? self->address : "", NULL, FALSE);
+  path = g_strconcat ("/v1/participants/challenge?address=", escaped, NULL);
+  trb_client_get_json_async (self, path, cancellable, callback, user_data);
 }
 
 static char *
@@ -993,6 +1099,34 @@ trb_client_upload_update_async (TrbClient           *self,
   g_task_set_task_data (gtask, GINT_TO_POINTER (CHECK_NONE), NULL);
   start_request (self, "POST", path, update, "application/vnd.safetensors", TRUE, FALSE,
                  TRB_CLIENT_MAX_JSON, cancellable, json_done_cb, gtask);
+}
+
+/**
+ * trb_client_get_receipt_async:
+ * @self: a client with the identity that uploaded the update
+ * @task: the task
+ * @round: the round
+ * @update: the update's hex SHA-256
+ *
+ * Fetches again the receipt of an update this participant uploaded (a signed GET), after its
+ * reply was lost. Finish with trb_client_json_finish().
+ */
+void
+trb_client_get_receipt_async (TrbClient           *self,
+                              const char          *task,
+                              gint64               round,
+                              const char          *update,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autofree char *escaped = escape_segment (task);
+  g_autofree char *escaped_update = escape_segment (update);
+  g_autofree char *path = g_strdup_printf ("/v1/tasks/%s/rounds/%" G_GINT64_FORMAT
+                                           "/updates/%s", escaped, round, escaped_update);
+
+  g_return_if_fail (TRB_IS_CLIENT (self));
+  json_call (self, "GET", path, NULL, TRUE, CHECK_NONE, cancellable, callback, user_data);
 }
 
 void

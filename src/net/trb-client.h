@@ -60,6 +60,7 @@ void        trb_client_set_timeout              (TrbClient            *self,
 TrbNoteSigner *trb_client_make_cosigner         (TrbClient            *self,
                                                  GError              **error);
 const char *trb_client_error_get_problem        (const GError         *error);
+const char *trb_client_error_get_duplicate_update (const GError     *error);
 gboolean    trb_client_error_get_cause          (const GError         *error,
                                                  GQuark               *domain,
                                                  int                  *code);
@@ -100,6 +101,25 @@ void        trb_client_get_network_async        (TrbClient            *self,
                                                  gpointer              user_data);
 void        trb_client_join_async               (TrbClient            *self,
                                                  const char           *display_name,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+void        trb_client_join_with_async          (TrbClient            *self,
+                                                 const char           *display_name,
+                                                 const char           *invitation,
+                                                 const char           *challenge,
+                                                 const char           *nonce,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+void        trb_client_get_join_challenge_async (TrbClient            *self,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+void        trb_client_get_receipt_async        (TrbClient            *self,
+                                                 const char           *task,
+                                                 gint64                round,
+                                                 const char           *update,
                                                  GCancellable         *cancellable,
                                                  GAsyncReadyCallback   callback,
                                                  gpointer              user_data);

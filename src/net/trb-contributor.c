@@ -24,6 +24,7 @@
 #include "ledger/trb-ledger-history.h"
 #include "ledger/trb-note.h"
 #include "net/trb-http-signature.h"
+#include "net/trb-proof-of-work.h"
 #include "trb-json.h"
 
 static const char * const net_schema[] = {
@@ -50,6 +51,12 @@ struct _TrbContributor
   char             *device;
   guint8            ledger_public_key[32];
   gboolean          compromised;
+  /* The network's join policy, as GET /v1/network states it. */
+  char             *join_policy;
+  guint             join_bits;
+  char             *invitation;
+  TrbContributorProgress join_progress;
+  gpointer          join_progress_data;
 };
 
 G_DEFINE_FINAL_TYPE (TrbContributor, trb_contributor, G_TYPE_OBJECT)
@@ -68,6 +75,8 @@ trb_contributor_finalize (GObject *object)
   g_free (self->task);
   g_free (self->ledger_key);
   g_free (self->device);
+  g_free (self->join_policy);
+  g_free (self->invitation);
 
   G_OBJECT_CLASS (trb_contributor_parent_class)->finalize (object);
 }
@@ -218,6 +227,155 @@ is_tampering (const GError *error)
 
 /* ---- connect and join --------------------------------------------------------------------- */
 
+/* A network that states no policy is open (nodes made before join policies existed). */
+static void
+read_join_policy (TrbContributor *self,
+                  JsonObject     *network)
+{
+  JsonNode *join = json_object_get_member (network, "join");
+  const char *policy = "open";
+  gint64 bits = 0;
+
+  if (join != NULL && JSON_NODE_HOLDS_OBJECT (join))
+    {
+      policy = trb_json_get_string (json_node_get_object (join), "policy", "open");
+      bits = json_object_get_int_member_with_default (json_node_get_object (join), "bits", 0);
+      if (strlen (policy) > 32)
+        policy = "unknown";
+    }
+  g_free (self->join_policy);
+  self->join_policy = g_strdup (policy);
+  self->join_bits = (guint) CLAMP (bits, 0, G_MAXUINT);
+}
+
+/**
+ * trb_contributor_get_join_policy:
+ * @self: a contributor that connected
+ * @bits: (out) (optional): the leading zero bits a proof of work needs
+ *
+ * Returns: (nullable): `open`, `invitation`, `proof-of-work` (or a policy this version does not
+ *   know), or %NULL before trb_contributor_connect()
+ */
+const char *
+trb_contributor_get_join_policy (TrbContributor *self,
+                                 guint          *bits)
+{
+  g_return_val_if_fail (TRB_IS_CONTRIBUTOR (self), NULL);
+  if (bits != NULL)
+    *bits = self->join_bits;
+  return self->join_policy;
+}
+
+/**
+ * trb_contributor_set_invitation:
+ * @self: a contributor
+ * @code: (nullable): the invitation code the network's operator gave
+ *
+ * Sets the code that trb_contributor_join() sends to a network that asks for invitations.
+ */
+void
+trb_contributor_set_invitation (TrbContributor *self,
+                                const char     *code)
+{
+  g_return_if_fail (TRB_IS_CONTRIBUTOR (self));
+  g_free (self->invitation);
+  self->invitation = code != NULL && *code != '\0' ? g_strstrip (g_strdup (code)) : NULL;
+}
+
+/**
+ * trb_contributor_set_join_progress:
+ * @self: a contributor
+ * @progress: (nullable): called with a sentence before a long step of joining
+ * @user_data: data for @progress
+ *
+ * The proof of work a network may ask takes about a second; @progress says so before.
+ */
+void
+trb_contributor_set_join_progress (TrbContributor         *self,
+                                   TrbContributorProgress  progress,
+                                   gpointer                user_data)
+{
+  g_return_if_fail (TRB_IS_CONTRIBUTOR (self));
+  self->join_progress = progress;
+  self->join_progress_data = user_data;
+}
+
+/* The node's words for a refused join are English; a person reads these instead. */
+static void
+explain_join_refusal (GError *error)
+{
+  const char *problem = trb_client_error_get_problem (error);
+  const char *message = NULL;
+
+  if (g_strcmp0 (problem, "invitation-required") == 0)
+    message = _("This network accepts new participants by invitation only. Ask the person who "
+                "runs it for an invitation code.");
+  else if (g_strcmp0 (problem, "invitation-refused") == 0)
+    message = _("This invitation code is not valid for this network. Check that it was typed "
+                "as it was given.");
+  else if (g_strcmp0 (problem, "invitation-used") == 0)
+    message = _("This invitation code was already used by someone else. Each code lets one "
+                "person join; ask for a new one.");
+  else if (g_strcmp0 (problem, "proof-of-work-required") == 0 ||
+           g_strcmp0 (problem, "bad-proof-of-work") == 0)
+    message = _("The network did not accept the joining puzzle. Try joining again.");
+  if (message != NULL)
+    {
+      g_free (error->message);
+      error->message = g_strdup (message);
+    }
+}
+
+static gboolean
+already_joined (TrbContributor *self)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
+                          "SELECT 1 FROM net_networks WHERE origin = ? AND address = ? AND "
+                          "joined IS NOT NULL", -1, &stmt, NULL) != SQLITE_OK)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, trb_client_get_address (self->client), -1, SQLITE_TRANSIENT);
+  return sqlite3_step (stmt) == SQLITE_ROW;
+}
+
+/* Gets a challenge and solves it: about 2^bits hashes. */
+static gboolean
+solve_join_work (TrbContributor  *self,
+                 char           **challenge,
+                 char           **nonce,
+                 GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  const char *text;
+  gint64 bits;
+
+  trb_client_get_join_challenge_async (self->client, NULL, store_result_cb, &result);
+  answer = trb_client_json_finish (self->client, wait_for (&result), error);
+  if (answer == NULL)
+    return FALSE;
+  text = trb_json_get_string (answer, "challenge", NULL);
+  bits = json_object_get_int_member_with_default (answer, "bits", -1);
+  if (text == NULL || strlen (text) > TRB_PROOF_OF_WORK_MAX_CHALLENGE || bits < 0 ||
+      bits > TRB_PROOF_OF_WORK_MAX_BITS)
+    {
+      g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                           _("The network asked for a joining puzzle that cannot be solved."));
+      return FALSE;
+    }
+  if (self->join_progress != NULL)
+    self->join_progress (_("Solving the network’s joining puzzle (about a second)…"),
+                         self->join_progress_data);
+  *nonce = trb_proof_of_work_solve (text, trb_client_get_address (self->client), bits, NULL,
+                                    error);
+  if (*nonce == NULL)
+    return FALSE;
+  *challenge = g_strdup (text);
+  return TRUE;
+}
+
 /**
  * trb_contributor_connect:
  * @self: a contributor
@@ -286,6 +444,8 @@ trb_contributor_connect (TrbContributor  *self,
     }
   if (trb_ledger_history_is_compromised (self->history))
     return mark_compromised (self, error, _("it was caught before"));
+
+  read_join_policy (self, network);
 
   g_free (self->ledger_key);
   self->ledger_key = g_strdup (key);
@@ -372,6 +532,8 @@ trb_contributor_join (TrbContributor  *self,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(JsonObject) answer = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *challenge = NULL;
+  g_autofree char *nonce = NULL;
 
   g_return_val_if_fail (TRB_IS_CONTRIBUTOR (self), FALSE);
   g_return_val_if_fail (self->history != NULL, FALSE);
@@ -379,10 +541,19 @@ trb_contributor_join (TrbContributor  *self,
   if (self->compromised)
     return mark_compromised (self, error, _("it was caught before"));
 
-  trb_client_join_async (self->client, NULL, NULL, store_result_cb, &result);
+  /* The node admits a participant it knows without asking again; the puzzle is solved once. */
+  if (g_strcmp0 (self->join_policy, "proof-of-work") == 0 && !already_joined (self) &&
+      !solve_join_work (self, &challenge, &nonce, error))
+    return FALSE;
+  trb_client_join_with_async (self->client, NULL, self->invitation, challenge, nonce, NULL,
+                              store_result_cb, &result);
   answer = trb_client_json_finish (self->client, wait_for (&result), error);
   if (answer == NULL)
-    return FALSE;
+    {
+      if (error != NULL && *error != NULL)
+        explain_join_refusal (*error);
+      return FALSE;
+    }
   if (g_strcmp0 (trb_json_get_string (answer, "address", NULL),
                  trb_client_get_address (self->client)) != 0)
     {
@@ -579,6 +750,8 @@ trb_contributor_contribute (TrbContributor  *self,
   g_autoptr(GBytes) update = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(JsonObject) receipt = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *hash = NULL;
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
   const char *model_hash;
   gint64 round_number;
@@ -695,27 +868,42 @@ trb_contributor_contribute (TrbContributor  *self,
   if (update == NULL)
     return 0;
 
+  hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, update);
   trb_client_upload_update_async (self->client, task, round_number, update, NULL,
                                   store_result_cb, &result);
-  receipt = trb_client_json_finish (self->client, wait_for (&result), error);
+  receipt = trb_client_json_finish (self->client, wait_for (&result), &local_error);
+  g_clear_object (&result);
+  if (receipt == NULL && trb_client_error_get_duplicate_update (local_error) != NULL)
+    {
+      /* The node holds an update of ours for this round already: one whose receipt was lost
+       * (the process was stopped after the node stored it). Its receipt, fetched again, is
+       * checked as any other. */
+      g_free (hash);
+      hash = g_strdup (trb_client_error_get_duplicate_update (local_error));
+      g_clear_error (&local_error);
+      trb_client_get_receipt_async (self->client, task, round_number, hash, NULL,
+                                    store_result_cb, &result);
+      receipt = trb_client_json_finish (self->client, wait_for (&result), &local_error);
+    }
   if (receipt == NULL)
-    return 0;
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return 0;
+    }
   if (!trb_client_verify_receipt (receipt, self->ledger_public_key, error))
     {
       mark_compromised (self, error, _("a receipt was not signed by its key"));
       return 0;
     }
-  {
-    g_autofree char *hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, update);
-
-    if (g_strcmp0 (json_object_get_string_member (receipt, "update"), hash) != 0 ||
-        g_strcmp0 (json_object_get_string_member (receipt, "participant"),
-                   trb_client_get_address (self->client)) != 0)
-      {
-        mark_compromised (self, error, _("a receipt names another update"));
-        return 0;
-      }
-  }
+  if (g_strcmp0 (json_object_get_string_member (receipt, "update"), hash) != 0 ||
+      g_strcmp0 (json_object_get_string_member (receipt, "participant"),
+                 trb_client_get_address (self->client)) != 0 ||
+      g_strcmp0 (trb_json_get_string (receipt, "task", NULL), task) != 0 ||
+      json_object_get_int_member_with_default (receipt, "round", 0) != round_number)
+    {
+      mark_compromised (self, error, _("a receipt names another update"));
+      return 0;
+    }
   if (!save_receipt (self, receipt, error))
     return 0;
   return round_number;

@@ -26,6 +26,10 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (TrbContributor, trb_contributor, TRB, CONTRIBUTOR, GObject)
 
+/* Tells a person what a long step is doing. */
+typedef void (*TrbContributorProgress) (const char *sentence,
+                                        gpointer    user_data);
+
 gboolean        trb_contributor_migrate           (TrbStore        *store,
                                                    GError         **error);
 TrbContributor *trb_contributor_new               (TrbClient       *client,
@@ -38,6 +42,13 @@ const char     *trb_contributor_get_origin        (TrbContributor  *self);
 const char     *trb_contributor_get_ledger_key    (TrbContributor  *self);
 const char     *trb_contributor_get_name          (TrbContributor  *self);
 const char     *trb_contributor_get_task          (TrbContributor  *self);
+const char     *trb_contributor_get_join_policy   (TrbContributor  *self,
+                                                   guint           *bits);
+void            trb_contributor_set_invitation    (TrbContributor  *self,
+                                                   const char      *code);
+void            trb_contributor_set_join_progress (TrbContributor  *self,
+                                                   TrbContributorProgress progress,
+                                                   gpointer         user_data);
 gboolean        trb_contributor_join              (TrbContributor  *self,
                                                    GError         **error);
 gint64          trb_contributor_contribute        (TrbContributor  *self,

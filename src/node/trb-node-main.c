@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "trb-node.h"
+#include "trb-node-join-command.h"
 
 #include "compute/trb-model-spec.h"
 #include "datasets/trb-dataset-registry.h"
@@ -47,6 +48,7 @@ print_usage (FILE *out)
   fprintf (out, "  init     %s\n", _("Create a network in a data folder"));
   fprintf (out, "  serve    %s\n", _("Serve a network over HTTP"));
   fprintf (out, "  demo     %s\n", _("Set up and serve the Fashion-MNIST demo network"));
+  fprintf (out, "  invite   %s\n", _("Make invitation codes, each for one wallet"));
   fprintf (out, "\n%s\n", _("Run “tributary-node COMMAND --help” for the options of a command."));
 }
 
@@ -82,6 +84,7 @@ run_init (int    argc,
   g_autofree char *task = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) context = NULL;
+  g_auto(TrbJoinOptions) join = { 0 };
   const GOptionEntry entries[] = {
     { "data", 0, 0, G_OPTION_ARG_FILENAME, &data, N_("Folder that will hold the network"),
       N_("DIR") },
@@ -92,6 +95,7 @@ run_init (int    argc,
 
   context = g_option_context_new (_("— create a network"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_add_group (context, trb_join_options_group (&join));
   if (!parse_options (context, &argc, &argv))
     return 2;
   if (data == NULL || name == NULL || task == NULL)
@@ -101,6 +105,13 @@ run_init (int    argc,
     }
   if (!trb_node_init_data (data, name, task, &error))
     return fail (_("the network could not be created"), error);
+  if (join.policy != NULL || join.bits != 0)
+    {
+      g_autoptr(TrbNode) node = trb_node_open (data, &error);
+
+      if (node == NULL || !trb_join_options_apply (&join, node, &error))
+        return fail (_("the join policy could not be set"), error);
+    }
   g_print (_("Network “%s” created in %s.\n"), name, data);
   return 0;
 }
@@ -121,7 +132,8 @@ serve (const char *data,
        int         aggregation_delay,
        int         idle_timeout,
        int         join_rate,
-       int         upload_rate)
+       int         upload_rate,
+       TrbJoinOptions *join)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TrbNode) node = NULL;
@@ -149,6 +161,8 @@ serve (const char *data,
   if (idle_timeout > 0)
     trb_node_set_connection_timeout (node, idle_timeout);
   trb_node_set_rate_limits (node, CLAMP (join_rate, 0, 1000000), CLAMP (upload_rate, 0, 1000000));
+  if (join != NULL && !trb_join_options_apply (join, node, &error))
+    return fail (_("the join policy could not be set"), error);
   if (!trb_node_listen (node, listen, certificate, &url, &error))
     return fail (_("the network could not be served"), error);
 
@@ -182,6 +196,7 @@ run_serve (int    argc,
   int join_rate = TRB_NODE_DEFAULT_JOINS_PER_MINUTE;
   int upload_rate = TRB_NODE_DEFAULT_UPLOADS_PER_MINUTE;
   g_autoptr(GOptionContext) context = NULL;
+  g_auto(TrbJoinOptions) join = { 0 };
   const GOptionEntry entries[] = {
     { "data", 0, 0, G_OPTION_ARG_FILENAME, &data, N_("Folder that holds the network"),
       N_("DIR") },
@@ -206,6 +221,7 @@ run_serve (int    argc,
 
   context = g_option_context_new (_("— serve a network"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_add_group (context, trb_join_options_group (&join));
   if (!parse_options (context, &argc, &argv))
     return 2;
   if (data == NULL || listen == NULL)
@@ -214,7 +230,7 @@ run_serve (int    argc,
       return 2;
     }
   return serve (data, listen, tls_cert, tls_key, url_file, CLAMP (aggregation_delay, 0, 600000),
-                idle_timeout, join_rate, upload_rate);
+                idle_timeout, join_rate, upload_rate, &join);
 }
 
 static int
@@ -317,7 +333,7 @@ run_demo (int    argc,
   }
 
   return serve (data, listen != NULL ? listen : "127.0.0.1:0", NULL, NULL, url_file, 0,
-                idle_timeout, join_rate, upload_rate);
+                idle_timeout, join_rate, upload_rate, NULL);
 }
 
 int
@@ -349,7 +365,8 @@ main (int    argc,
       return 0;
     }
 
-  if (g_str_equal (arg, "init") || g_str_equal (arg, "serve") || g_str_equal (arg, "demo"))
+  if (g_str_equal (arg, "init") || g_str_equal (arg, "serve") || g_str_equal (arg, "demo") ||
+      g_str_equal (arg, "invite"))
     {
       g_autofree char *prgname = g_strconcat ("tributary-node ", arg, NULL);
 
@@ -359,6 +376,8 @@ main (int    argc,
         return run_init (argc - 1, argv + 1);
       if (g_str_equal (arg, "serve"))
         return run_serve (argc - 1, argv + 1);
+      if (g_str_equal (arg, "invite"))
+        return trb_node_run_invite (argc - 1, argv + 1);
       return run_demo (argc - 1, argv + 1);
     }
 

@@ -32,6 +32,8 @@
 #include "net/trb-training-set.h"
 #include "store/trb-store.h"
 #include "trb-json.h"
+#include "trb-node-join-policy.h"
+#include "trb-node-receipt.h"
 
 static char *node_json_to_string (JsonNode *node);
 
@@ -126,6 +128,7 @@ struct _TrbNode
   guint            connection_timeout_s;
   guint            sweep_id;
   guint            aggregation_delay_ms;
+  TrbJoinPolicy   *join_policy;
 };
 
 G_DEFINE_FINAL_TYPE (TrbNode, trb_node, G_TYPE_OBJECT)
@@ -153,6 +156,7 @@ trb_node_dispose (GObject *object)
   g_clear_handle_id (&self->sweep_id, g_source_remove);
   g_clear_pointer (&self->connections, g_hash_table_unref);
   g_clear_pointer (&self->join_buckets, g_hash_table_unref);
+  g_clear_pointer (&self->join_policy, trb_join_policy_free);
   g_clear_pointer (&self->upload_buckets, g_hash_table_unref);
   if (self->server != NULL)
     soup_server_disconnect (self->server);
@@ -894,6 +898,9 @@ trb_node_open (const char  *data_dir,
   self->ledger_key = trb_note_verifier_to_string (trb_note_signer_get_verifier (self->signer));
 
   if (!load_tasks (self, error))
+    return NULL;
+  self->join_policy = trb_join_policy_new (self->store, self->secret_key, error);
+  if (self->join_policy == NULL)
     return NULL;
 
   /* Nonces still inside the skew window survive a restart, so a replay stays a replay. */
@@ -1671,6 +1678,19 @@ trb_node_set_rate_limits (TrbNode *self,
   self->upload_rate = uploads_per_minute;
 }
 
+/**
+ * trb_node_get_join_policy:
+ * @self: a node
+ *
+ * Returns: (transfer none): who may join the network
+ */
+TrbJoinPolicy *
+trb_node_get_join_policy (TrbNode *self)
+{
+  g_return_val_if_fail (TRB_IS_NODE (self), NULL);
+  return self->join_policy;
+}
+
 /* Runs after the headers arrive and before the body is read: refuses oversized bodies early. */
 static void
 early_handler_cb (SoupServer        *server,
@@ -1802,6 +1822,7 @@ handle_network (TrbNode           *self,
   while (g_hash_table_iter_next (&iter, &key, NULL))
     json_builder_add_string_value (b, key);
   json_builder_end_array (b);
+  trb_join_policy_describe (self->join_policy, b);
   json_builder_end_object (b);
   node = json_builder_get_root (b);
   reply_json (msg, 200, node);
@@ -1865,7 +1886,18 @@ handle_join (TrbNode           *self,
     {
       gint64 now = g_get_real_time () / G_USEC_PER_SEC;
       gsize len = 0;
-      char *entry = trb_ledger_entry_build_participant_joined (address, now, &len, &error);
+      const TrbJoinRefusal *refusal = NULL;
+      char *entry;
+
+      if (!trb_join_policy_admit (self->join_policy, address, request, &refusal, &error))
+        {
+          if (refusal == NULL)
+            goto fail;
+          rollback (self);
+          return reply_problem (msg, refusal->status, refusal->type, refusal->title,
+                                refusal->detail);
+        }
+      entry = trb_ledger_entry_build_participant_joined (address, now, &len, &error);
 
       if (!append_entry (self, entry, len, &index, &error))
         goto fail;
@@ -1992,6 +2024,28 @@ reply_receipt (TrbNode           *self,
   reply_json (msg, 200, node);
 }
 
+/* A participant that lost the reply to its upload asks for its receipt again, signed as the
+ * upload was; the same reply_receipt() makes it, so it is the same bytes. */
+static void
+handle_receipt (TrbNode           *self,
+                SoupServerMessage *msg,
+                Task              *task,
+                const char        *round_text,
+                const char        *update)
+{
+  g_autofree char *nonce = NULL;
+  g_autofree char *address = verify_request (self, msg, NULL, &nonce);
+  guint64 round = 0;
+  gint64 index = 0;
+
+  if (address == NULL)
+    return;
+  if (!g_ascii_string_to_unsigned (round_text, 10, 1, G_MAXINT64, &round, NULL) ||
+      !trb_node_receipt_find (self->store, task->id, round, address, update, &index))
+    return reply_problem (msg, 404, "not-found", "You sent no such update in this round", NULL);
+  reply_receipt (self, msg, update, task, round, address, index);
+}
+
 static gboolean
 parse_decimal (const char *text,
                gint64      min,
@@ -2047,11 +2101,12 @@ handle_upload (TrbNode           *self,
   sqlite3_bind_text (stmt, 3, address, -1, SQLITE_TRANSIENT);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     {
-      if (g_str_equal ((const char *)sqlite3_column_text (stmt, 0), hash))
+      const char *stored = (const char *)sqlite3_column_text (stmt, 0);
+
+      if (g_str_equal (stored, hash))
         reply_receipt (self, msg, hash, task, round, address, sqlite3_column_int64 (stmt, 1));
       else
-        reply_problem (msg, 409, "duplicate", "You already sent an update for this round",
-                       "Only one update per participant is accepted in a round.");
+        trb_node_receipt_reply_duplicate (msg, stored);
       return;
     }
   g_clear_pointer (&stmt, sqlite3_finalize);
@@ -2575,6 +2630,9 @@ handle_request_cb (SoupServer        *server,
     return handle_network (self, msg);
   if (n_parts == 3 && g_str_equal (parts[2], "participants") && is_post)
     return handle_join (self, msg, body);
+  if (n_parts == 4 && g_str_equal (parts[2], "participants") &&
+      g_str_equal (parts[3], "challenge") && is_get)
+    return trb_join_policy_handle_challenge (self->join_policy, msg, query);
   if (n_parts == 3 && g_str_equal (parts[2], "events") && is_get)
     {
       if (!maybe_upgrade_events (self, msg))
@@ -2608,6 +2666,9 @@ handle_request_cb (SoupServer        *server,
             }
           return handle_upload (self, msg, task, round, body);
         }
+      if (n_parts == 8 && g_str_equal (parts[4], "rounds") && g_str_equal (parts[6], "updates") &&
+          is_get)
+        return handle_receipt (self, msg, task, parts[5], parts[7]);
     }
   if (n_parts == 4 && g_str_equal (parts[2], "ledger") && g_str_equal (parts[3], "checkpoint") &&
       is_get)

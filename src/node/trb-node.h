@@ -11,6 +11,8 @@
 #include <gio/gio.h>
 #include <libsoup/soup.h>
 
+#include "trb-node-join-policy.h"
+
 G_BEGIN_DECLS
 
 #define TRB_NODE_ERROR (trb_node_error_quark ())
@@ -51,6 +53,7 @@ void      trb_node_set_connection_timeout (TrbNode    *self,
 void      trb_node_set_rate_limits        (TrbNode    *self,
                                            guint       joins_per_minute,
                                            guint       uploads_per_minute);
+TrbJoinPolicy *trb_node_get_join_policy   (TrbNode    *self);
 void      trb_node_set_aggregation_delay (TrbNode     *self,
                                           guint        delay_ms);
 gboolean  trb_node_listen               (TrbNode      *self,

@@ -1,0 +1,451 @@
+/* test-join-policy.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A real tributary-node: receipts fetched again after a lost reply, and the join policies
+ * (invitation codes, proof of work).
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "compute/trb-model-spec.h"
+#include "compute/trb-weights.h"
+#include "net/trb-proof-of-work.h"
+#include "trb-test-network.h"
+
+static const char task_json[] =
+  "{\"id\": \"fashion-mnist\", \"title\": \"Clothing\","
+  " \"model\": {\"format\": \"tributary-model\", \"version\": 1,"
+  " \"input\": {\"shape\": [784], \"dtype\": \"u8\"}, \"layers\": [{\"type\": \"dense\","
+  " \"units\": 16}, {\"type\": \"relu\"}, {\"type\": \"dense\", \"units\": 10}],"
+  " \"loss\": \"softmax_cross_entropy\"},"
+  " \"data_schema\": {\"kind\": \"image-classification\", \"width\": 28, \"height\": 28,"
+  " \"channels\": 1, \"classes\": 10},"
+  " \"hyper_parameters\": {\"local_epochs\": 1, \"batch_size\": 16, \"learning_rate\": 0.1},"
+  " \"round_policy\": {\"duration_seconds\": 120, \"min_updates\": 2, \"max_updates\": 2},"
+  " \"reward_policy\": {\"points_per_sample_epoch\": 0.01, \"cap_per_round\": 5},"
+  " \"privacy_policy\": {\"clip_norm\": 0, \"noise_multiplier\": 0},"
+  " \"initial_weights\": {\"seed\": 7}}";
+
+static void
+store_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+/* The exact bytes of an answer, signed or not. */
+static GBytes *
+request (TrbClient   *client,
+         const char  *method,
+         const char  *path,
+         GBytes      *body,
+         const char  *content_type,
+         GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  trb_client_request_async (client, method, path, body, content_type, TRUE, 1024 * 1024, NULL,
+                            store_result_cb, &result);
+  return trb_client_request_finish (client, wait_for (&result), error);
+}
+
+static void
+connect_and_join (TestParticipant *p)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (trb_contributor_connect (p->contributor, &error));
+  g_assert_no_error (error);
+  g_assert_true (trb_contributor_join (p->contributor, &error));
+  g_assert_no_error (error);
+}
+
+static void
+assert_join_refused (TestParticipant *p,
+                     const char      *problem)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (trb_contributor_join (p->contributor, &error));
+  g_assert_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_REJECTED);
+  g_assert_cmpstr (trb_client_error_get_problem (error), ==, problem);
+}
+
+static GBytes *
+make_update (TrbClient  *client,
+             const char *base)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) task = test_get_json (client, "/v1/tasks/fashion-mnist", &error);
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(TrbModelSpec) spec = NULL;
+  g_autoptr(TrbWeights) weights = NULL;
+
+  g_assert_no_error (error);
+  node = json_node_init_object (json_node_alloc (), json_object_get_object_member (task, "model"));
+  json = json_to_string (node, FALSE);
+  spec = trb_model_spec_new_from_json (json, -1, &error);
+  g_assert_no_error (error);
+  weights = trb_model_spec_init_weights (spec, 3);
+  trb_weights_set_metadata (weights, "base_model", base);
+  trb_weights_set_metadata (weights, "samples", "600");
+  trb_weights_set_metadata (weights, "epochs", "1");
+  trb_weights_set_metadata (weights, "dataset_commitment",
+                            "5e1f0e0000000000000000000000000000000000000000000000000000000000");
+  return trb_weights_to_safetensors (weights);
+}
+
+/* A participant whose update the node stored, but who never read the receipt (it was stopped
+ * in between), takes part in the same round again: the node says `duplicate`, and the
+ * participant fetches the receipt of the update it sent before instead of failing. */
+static void
+test_receipt_recovered (void)
+{
+  TestNode node = { 0 };
+  TestParticipant *a, *b;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) round = NULL;
+  g_autoptr(GBytes) update = NULL;
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GBytes) again = NULL;
+  g_autoptr(GBytes) other = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *unknown = NULL;
+
+  test_node_init (&node, task_json);
+  test_node_start (&node, NULL);
+  a = test_participant_new (&node, 0, 2, 600);
+  b = test_participant_new (&node, 1, 2, 0);
+  connect_and_join (a);
+  connect_and_join (b);
+
+  round = test_get_json (a->client, "/v1/tasks/fashion-mnist/round", &error);
+  g_assert_no_error (error);
+  update = make_update (a->client, json_object_get_string_member (round, "model"));
+  hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, update);
+
+  /* The upload's reply, then the same receipt fetched again: the same bytes. */
+  reply = request (a->client, "POST", "/v1/tasks/fashion-mnist/rounds/1/updates", update,
+                   "application/vnd.safetensors", &error);
+  g_assert_no_error (error);
+  path = g_strconcat ("/v1/tasks/fashion-mnist/rounds/1/updates/", hash, NULL);
+  again = request (a->client, "GET", path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (reply, again));
+
+  /* Someone else's update, an unknown hash, another round, or no signature: not found. */
+  other = request (b->client, "GET", path, NULL, NULL, &error);
+  g_assert_null (other);
+  g_assert_cmpuint (trb_client_error_get_status (error), ==, 404);
+  g_assert_cmpstr (trb_client_error_get_problem (error), ==, "not-found");
+  g_clear_error (&error);
+  unknown = g_strconcat ("/v1/tasks/fashion-mnist/rounds/1/updates/",
+                         "0000000000000000000000000000000000000000000000000000000000000000",
+                         NULL);
+  other = request (a->client, "GET", unknown, NULL, NULL, &error);
+  g_assert_null (other);
+  g_assert_cmpuint (trb_client_error_get_status (error), ==, 404);
+  g_clear_error (&error);
+  g_free (unknown);
+  unknown = g_strconcat ("/v1/tasks/fashion-mnist/rounds/2/updates/", hash, NULL);
+  other = request (a->client, "GET", unknown, NULL, NULL, &error);
+  g_assert_null (other);
+  g_assert_cmpuint (trb_client_error_get_status (error), ==, 404);
+  g_clear_error (&error);
+  g_assert_null (test_get_json (a->client, path, &error));
+  g_assert_cmpstr (trb_client_error_get_problem (error), ==, "unsigned");
+  g_clear_error (&error);
+
+  /* The reply is lost: the participant has no receipt, trains again for round 1. */
+  g_assert_cmpuint (trb_contributor_count_receipts (a->contributor, FALSE), ==, 0);
+  g_assert_cmpint (trb_contributor_contribute (a->contributor, "fashion-mnist", a->data, 0, 60,
+                                               &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_cmpuint (trb_contributor_count_receipts (a->contributor, FALSE), ==, 1);
+  /* And the receipt it keeps is the one of the update the node holds: the ledger agrees. */
+  g_assert_true (trb_contributor_sync (a->contributor, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (trb_contributor_count_receipts (a->contributor, TRUE), ==, 1);
+
+  test_participant_free (a);
+  test_participant_free (b);
+  test_node_clear (&node);
+}
+
+static char **
+invite (TestNode *node,
+        int       count)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *binary = g_build_filename (g_getenv ("TRB_BUILD_ROOT"), "src", "node",
+                                              "tributary-node", NULL);
+  g_autofree char *count_text = g_strdup_printf ("%d", count);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree char *out = NULL;
+  char **codes;
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, binary, "invite",
+                              "--data", node->data_dir, "--count", count_text, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (process));
+  codes = g_strsplit (g_strstrip (out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (codes), ==, count);
+  return codes;
+}
+
+static void
+assert_policy (TestNode   *node,
+               const char *policy,
+               gint64      bits)
+{
+  g_autoptr(TrbClient) client = trb_client_new (node->url);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) network = test_get_json (client, "/v1/network", &error);
+  JsonObject *join;
+
+  g_assert_no_error (error);
+  join = json_object_get_object_member (network, "join");
+  g_assert_nonnull (join);
+  g_assert_cmpstr (json_object_get_string_member (join, "policy"), ==, policy);
+  g_assert_cmpint (json_object_get_int_member_with_default (join, "bits", 0), ==, bits);
+}
+
+static void
+test_open_by_default (void)
+{
+  TestNode node = { 0 };
+  TestParticipant *a;
+  g_autoptr(GError) error = NULL;
+
+  test_node_init (&node, task_json);
+  test_node_start (&node, NULL);
+  assert_policy (&node, "open", 0);
+  a = test_participant_new (&node, 0, 1, 0);
+  connect_and_join (a);
+  g_assert_cmpstr (trb_contributor_get_join_policy (a->contributor, NULL), ==, "open");
+  test_participant_free (a);
+  test_node_clear (&node);
+}
+
+static void
+test_invitation (void)
+{
+  TestNode node = { 0 };
+  TestParticipant *a, *b, *c;
+  g_auto(GStrv) codes = NULL;
+  g_autofree char *forged = NULL;
+  g_autofree char *typed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) entries = NULL;
+
+  test_node_init (&node, task_json);
+  test_node_start (&node, "--join-policy=invitation");
+  assert_policy (&node, "invitation", 0);
+  codes = invite (&node, 2);
+  g_assert_cmpuint (strlen (codes[0]), ==, 39);
+  g_assert_cmpstr (codes[0], !=, codes[1]);
+
+  a = test_participant_new (&node, 0, 3, 0);
+  b = test_participant_new (&node, 1, 3, 0);
+  c = test_participant_new (&node, 2, 3, 0);
+  g_assert_true (trb_contributor_connect (a->contributor, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (trb_contributor_get_join_policy (a->contributor, NULL), ==, "invitation");
+
+  /* No code, a code this node did not make: refused. */
+  assert_join_refused (a, "invitation-required");
+  forged = g_strdup (codes[0]);
+  forged[0] = forged[0] == 'A' ? 'B' : 'A';
+  trb_contributor_set_invitation (a->contributor, forged);
+  assert_join_refused (a, "invitation-refused");
+
+  /* A valid code: joined; the same wallet again with it: still fine. */
+  trb_contributor_set_invitation (a->contributor, codes[0]);
+  g_assert_true (trb_contributor_join (a->contributor, &error));
+  g_assert_no_error (error);
+  g_assert_true (trb_contributor_join (a->contributor, &error));
+  g_assert_no_error (error);
+
+  /* Another wallet with the same code: refused, in plain words. */
+  g_assert_true (trb_contributor_connect (b->contributor, &error));
+  g_assert_no_error (error);
+  trb_contributor_set_invitation (b->contributor, codes[0]);
+  g_assert_false (trb_contributor_join (b->contributor, &error));
+  g_assert_cmpstr (trb_client_error_get_problem (error), ==, "invitation-used");
+  g_assert_nonnull (strstr (error->message, "already used"));
+  g_clear_error (&error);
+
+  /* The second code as a person may type it: lower case, no dashes. */
+  typed = g_ascii_strdown (codes[1], -1);
+  for (char *p = typed, *q = typed;; p++)
+    {
+      if (*p != '-')
+        *q++ = *p;
+      if (*p == '\0')
+        break;
+    }
+  g_assert_true (trb_contributor_connect (c->contributor, &error));
+  g_assert_no_error (error);
+  trb_contributor_set_invitation (c->contributor, typed);
+  g_assert_true (trb_contributor_join (c->contributor, &error));
+  g_assert_no_error (error);
+
+  /* Two joined (a and c): the ledger holds their two participant_joined entries only. */
+  entries = test_get_json (a->client, "/v1/ledger/entries?start=0&end=1000", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (entries, "entries")),
+                    ==, 3);  /* round_opened, two participant_joined */
+
+  /* The policy stays after a restart. */
+  test_node_kill (&node);
+  test_node_start (&node, NULL);
+  assert_policy (&node, "invitation", 0);
+
+  test_participant_free (a);
+  test_participant_free (b);
+  test_participant_free (c);
+  test_node_clear (&node);
+}
+
+static JsonObject *
+challenge_for (TrbClient *client)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  trb_client_get_join_challenge_async (client, NULL, store_result_cb, &result);
+  return trb_client_json_finish (client, wait_for (&result), NULL);
+}
+
+static JsonObject *
+join_with (TrbClient   *client,
+           const char  *challenge,
+           const char  *nonce,
+           GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  trb_client_join_with_async (client, NULL, NULL, challenge, nonce, NULL, store_result_cb,
+                              &result);
+  return trb_client_json_finish (client, wait_for (&result), error);
+}
+
+static void
+test_proof_of_work (void)
+{
+  TestNode node = { 0 };
+  TestParticipant *a, *b;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) challenge = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autofree char *wrong = NULL;
+  g_autofree char *other = NULL;
+  const char *text;
+  guint bits = 0;
+  gint64 expires;
+
+  test_node_init (&node, task_json);
+  test_node_start (&node, "--join-policy=proof-of-work");
+  assert_policy (&node, "proof-of-work", TRB_PROOF_OF_WORK_DEFAULT_BITS);
+  /* The number of bits is changed alone, the policy kept. */
+  test_node_kill (&node);
+  test_node_start (&node, "--proof-of-work-bits=12");
+  assert_policy (&node, "proof-of-work", 12);
+
+  a = test_participant_new (&node, 0, 2, 0);
+  b = test_participant_new (&node, 1, 2, 0);
+
+  /* No proof: refused. */
+  g_assert_null (join_with (a->client, NULL, NULL, &error));
+  g_assert_cmpstr (trb_client_error_get_problem (error), ==, "proof-of-work-required");
+  g_clear_error (&error);
+
+  challenge = challenge_for (a->client);
+  g_assert_nonnull (challenge);
+  text = json_object_get_string_member (challenge, "challenge");
+  g_assert_cmpint (json_object_get_int_member (challenge, "bits"), ==, 12);
+  expires = json_object_get_int_member (challenge, "expires");
+  g_assert_cmpint (expires, >, g_get_real_time () / G_USEC_PER_SEC);
+  g_assert_cmpint (expires, <=, g_get_real_time () / G_USEC_PER_SEC + 600);
+
+  /* A nonce that does not solve it: refused. */
+  for (guint n = 0; wrong == NULL; n++)
+    {
+      g_autofree char *nonce = g_strdup_printf ("%u", n);
+
+      if (!trb_proof_of_work_check (text, trb_client_get_address (a->client), nonce, 12))
+        wrong = g_steal_pointer (&nonce);
+    }
+  g_assert_null (join_with (a->client, text, wrong, &error));
+  g_assert_cmpstr (trb_client_error_get_problem (error), ==, "bad-proof-of-work");
+  g_clear_error (&error);
+
+  /* Solved, but a's challenge used by b: refused (the challenge is bound to the address). */
+  other = trb_proof_of_work_solve (text, trb_client_get_address (b->client), 12, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (join_with (b->client, text, other, &error));
+  g_assert_cmpstr (trb_client_error_get_problem (error), ==, "bad-proof-of-work");
+  g_clear_error (&error);
+
+  /* A forged challenge (its tag changed): refused. */
+  {
+    g_autofree char *forged = g_strdup (text);
+    g_autofree char *nonce = NULL;
+
+    forged[strlen (forged) - 2] = forged[strlen (forged) - 2] == 'A' ? 'B' : 'A';
+    nonce = trb_proof_of_work_solve (forged, trb_client_get_address (a->client), 12, NULL,
+                                     &error);
+    g_assert_no_error (error);
+    g_assert_null (join_with (a->client, forged, nonce, &error));
+    g_assert_cmpstr (trb_client_error_get_problem (error), ==, "bad-proof-of-work");
+    g_clear_error (&error);
+  }
+
+  /* The contributor solves it by itself and joins. */
+  g_assert_true (trb_contributor_connect (a->contributor, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (trb_contributor_get_join_policy (a->contributor, &bits), ==,
+                   "proof-of-work");
+  g_assert_cmpuint (bits, ==, 12);
+  g_assert_true (trb_contributor_join (a->contributor, &error));
+  g_assert_no_error (error);
+  answer = test_get_json (a->client, "/v1/ledger/entries?start=0&end=1000", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (answer, "entries")),
+                    ==, 2);  /* round_opened, participant_joined */
+
+  test_participant_free (a);
+  test_participant_free (b);
+  test_node_clear (&node);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (sodium_init () < 0)
+    return 1;
+  g_test_add_func ("/join-policy/receipt-recovered", test_receipt_recovered);
+  g_test_add_func ("/join-policy/open-by-default", test_open_by_default);
+  g_test_add_func ("/join-policy/invitation", test_invitation);
+  g_test_add_func ("/join-policy/proof-of-work", test_proof_of_work);
+  return g_test_run ();
+}
