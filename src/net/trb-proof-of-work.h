@@ -13,8 +13,8 @@
 
 G_BEGIN_DECLS
 
-/* About a second of one laptop core. */
-#define TRB_PROOF_OF_WORK_DEFAULT_BITS 22
+/* About two million hashes: a second or so of one laptop core. */
+#define TRB_PROOF_OF_WORK_DEFAULT_BITS 21
 /* More would take hours; a network that asks more is refused by clients. */
 #define TRB_PROOF_OF_WORK_MAX_BITS 32
 /* The longest challenge and nonce a node or a client reads. */

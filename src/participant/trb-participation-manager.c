@@ -428,6 +428,7 @@ typedef struct
 {
   char       *url;
   char       *dataset;
+  char       *invitation;
   TrbWallet  *wallet;
   TrbKeypair *keypair;
   char       *origin, *name, *ledger_key, *task;
@@ -438,6 +439,7 @@ join_data_free (JoinData *data)
 {
   g_free (data->url);
   g_free (data->dataset);
+  g_free (data->invitation);
   g_clear_object (&data->wallet);
   g_clear_object (&data->keypair);
   g_free (data->origin);
@@ -465,6 +467,7 @@ join_thread (GTask        *task,
   client = trb_client_new (data->url);
   trb_client_set_keypair (client, data->keypair);
   contributor = trb_contributor_new (client, self->store);
+  trb_contributor_set_invitation (contributor, data->invitation);
   if (!trb_contributor_connect (contributor, &error) ||
       !trb_contributor_join (contributor, &error))
     {
@@ -593,6 +596,27 @@ trb_participation_manager_join_async (TrbParticipationManager *self,
                                       GAsyncReadyCallback      callback,
                                       gpointer                 user_data)
 {
+  trb_participation_manager_join_with_invitation_async (self, url, wallet, dataset, NULL,
+                                                        cancellable, callback, user_data);
+}
+
+/**
+ * trb_participation_manager_join_with_invitation_async:
+ * @invitation: (nullable): the code of a network that accepts participants by invitation
+ *
+ * As trb_participation_manager_join_async(), with an invitation code (see "Join policy" in
+ * docs/protocol.md). A network that asks for a proof of work gets it solved while joining.
+ */
+void
+trb_participation_manager_join_with_invitation_async (TrbParticipationManager *self,
+                                                      const char              *url,
+                                                      TrbWallet               *wallet,
+                                                      const char              *dataset,
+                                                      const char              *invitation,
+                                                      GCancellable            *cancellable,
+                                                      GAsyncReadyCallback      callback,
+                                                      gpointer                 user_data)
+{
   GTask *task;
   JoinData *data;
 
@@ -604,6 +628,7 @@ trb_participation_manager_join_async (TrbParticipationManager *self,
   data = g_new0 (JoinData, 1);
   data->url = g_strdup (url);
   data->dataset = g_strdup (dataset);
+  data->invitation = g_strdup (invitation);
   data->wallet = g_object_ref (wallet);
   g_task_set_task_data (task, data, (GDestroyNotify) join_data_free);
   load_keypair_async (self, trb_wallet_get_address (wallet), cancellable, join_keypair_cb, task);

@@ -57,6 +57,15 @@ void              trb_participation_manager_join_async        (TrbParticipationM
                                                                GCancellable            *cancellable,
                                                                GAsyncReadyCallback      callback,
                                                                gpointer                 user_data);
+void              trb_participation_manager_join_with_invitation_async (
+                                                               TrbParticipationManager *self,
+                                                               const char              *url,
+                                                               TrbWallet               *wallet,
+                                                               const char              *dataset,
+                                                               const char              *invitation,
+                                                               GCancellable            *cancellable,
+                                                               GAsyncReadyCallback      callback,
+                                                               gpointer                 user_data);
 TrbParticipation *trb_participation_manager_join_finish       (TrbParticipationManager *self,
                                                                GAsyncResult            *result,
                                                                GError                 **error);

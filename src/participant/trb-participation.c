@@ -756,6 +756,16 @@ upload_cb (GObject      *source,
   receipt = trb_client_json_finish (self->client, result, &error);
   if (!self->running)
     return;
+  if (receipt == NULL && trb_client_error_get_duplicate_update (error) != NULL)
+    {
+      /* The node already holds an update of ours for this round, whose receipt was lost (the
+       * app stopped in between): fetch that receipt, checked below as any other. */
+      g_free (self->update_hash);
+      self->update_hash = g_strdup (trb_client_error_get_duplicate_update (error));
+      trb_client_get_receipt_async (self->client, self->task, self->round, self->update_hash,
+                                    self->cancellable, upload_cb, g_object_ref (self));
+      return;
+    }
   if (receipt == NULL)
     {
       fail (self, error);

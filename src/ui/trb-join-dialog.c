@@ -46,6 +46,9 @@ struct _TrbJoinDialog
   TrbErrorArea     *error_area;
   AdwComboRow      *wallet_row;
   AdwComboRow      *dataset_row;
+  AdwPreferencesGroup *choices;
+  AdwEntryRow      *invitation_row;
+  gboolean          needs_invitation;
   GtkSpinner       *spinner;
   GPtrArray        *dataset_paths;
   GPtrArray        *wallet_list;
@@ -139,6 +142,39 @@ show_join_error (TrbJoinDialog *self,
 {
   show_error (self, "");
   trb_error_area_show_error (self->error_area, error);
+  /* A refused invitation code (the words come from the contributor): the code is what to fix. */
+  if (self->needs_invitation &&
+      trb_client_error_get_problem (error) != NULL &&
+      g_str_has_prefix (trb_client_error_get_problem (error), "invitation-"))
+    gtk_widget_grab_focus (GTK_WIDGET (self->invitation_row));
+}
+
+static const char *
+invitation_code (TrbJoinDialog *self)
+{
+  return self->needs_invitation ? gtk_editable_get_text (GTK_EDITABLE (self->invitation_row))
+                                : NULL;
+}
+
+/* A network that accepts participants by invitation only says so in GET /v1/network; the
+ * code is then asked for among the choices. */
+static void
+show_join_policy (TrbJoinDialog *self,
+                  JsonObject    *network)
+{
+  JsonNode *join = json_object_get_member (network, "join");
+  const char *policy = NULL;
+
+  if (join != NULL && JSON_NODE_HOLDS_OBJECT (join))
+    policy = trb_json_get_string (json_node_get_object (join), "policy", NULL);
+  self->needs_invitation = g_strcmp0 (policy, "invitation") == 0;
+  gtk_widget_set_visible (GTK_WIDGET (self->invitation_row), self->needs_invitation);
+  adw_preferences_group_set_description (self->choices,
+                                         self->needs_invitation
+                                           ? _("This network accepts new participants by "
+                                               "invitation only. Type the invitation code that "
+                                               "the person who runs it gave you.")
+                                           : NULL);
 }
 
 /* The network's page could not be read: say why, and offer to read it again. */
@@ -229,6 +265,7 @@ network_cb (GObject      *source,
                                  : "");
   add_info_row (self, _("Who runs it"),
                 trb_json_get_string (network, "origin", "?"));
+  show_join_policy (self, network);
 
   key = trb_json_get_string (network, "ledger_key", "");
   fingerprint = g_compute_checksum_for_string (G_CHECKSUM_SHA256, key, -1);
@@ -351,9 +388,11 @@ data_checked_cb (GObject      *source,
       join_step_free (step);
       return;
     }
-  trb_participation_manager_join_async (trb_application_get_participations (app), self->url,
-                                        step->wallet, step->path, self->cancellable, joined_cb,
-                                        g_object_ref (self));
+  trb_participation_manager_join_with_invitation_async (trb_application_get_participations (app),
+                                                        self->url, step->wallet, step->path,
+                                                        invitation_code (self),
+                                                        self->cancellable, joined_cb,
+                                                        g_object_ref (self));
   join_step_free (step);
 }
 
@@ -376,10 +415,10 @@ join_with_wallet (TrbJoinDialog *self,
   adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (self), _("Joining…"));
   if (self->spec == NULL)
     {
-      trb_participation_manager_join_async (trb_application_get_participations (app), self->url,
-                                            wallet,
-                                            g_ptr_array_index (self->dataset_paths, dataset),
-                                            self->cancellable, joined_cb, g_object_ref (self));
+      trb_participation_manager_join_with_invitation_async (
+        trb_application_get_participations (app), self->url, wallet,
+        g_ptr_array_index (self->dataset_paths, dataset), invitation_code (self),
+        self->cancellable, joined_cb, g_object_ref (self));
       return;
     }
   /* The same check as when a joined network's data is changed on its page: nothing is joined
@@ -444,6 +483,7 @@ response_cb (TrbJoinDialog *self,
   TrbApplication *app = TRB_APPLICATION (g_application_get_default ());
   TrbWalletManager *wallets = trb_application_get_wallets (app);
   guint chosen = adw_combo_row_get_selected (self->wallet_row);
+  g_autofree char *code = g_strdup (invitation_code (self));
 
   if (!g_str_equal (response, "join"))
     {
@@ -455,6 +495,15 @@ response_cb (TrbJoinDialog *self,
   if (self->retry)
     {
       reload (self);
+      return;
+    }
+
+  if (self->needs_invitation && *g_strstrip (code) == '\0')
+    {
+      trb_error_area_show_message (self->error_area,
+                                   _("Type the invitation code you were given, then join."),
+                                   NULL);
+      gtk_widget_grab_focus (GTK_WIDGET (self->invitation_row));
       return;
     }
 
@@ -559,7 +608,13 @@ trb_join_dialog_present (GtkWindow  *parent,
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->about));
 
   choices = adw_preferences_group_new ();
+  self->choices = ADW_PREFERENCES_GROUP (choices);
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (choices), _("Your Choices"));
+  self->invitation_row = ADW_ENTRY_ROW (adw_entry_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->invitation_row),
+                                 _("Invitation code"));
+  gtk_widget_set_visible (GTK_WIDGET (self->invitation_row), FALSE);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (choices), GTK_WIDGET (self->invitation_row));
   self->wallet_row = ADW_COMBO_ROW (adw_combo_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->wallet_row),
                                  _("Wallet for rewards"));
