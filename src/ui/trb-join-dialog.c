@@ -46,7 +46,7 @@ struct _TrbJoinDialog
   TrbErrorArea     *error_area;
   AdwComboRow      *wallet_row;
   AdwComboRow      *dataset_row;
-  AdwPreferencesGroup *choices;
+  AdwPreferencesGroup *invitation_group;
   AdwEntryRow      *invitation_row;
   gboolean          needs_invitation;
   GtkSpinner       *spinner;
@@ -168,13 +168,7 @@ show_join_policy (TrbJoinDialog *self,
   if (join != NULL && JSON_NODE_HOLDS_OBJECT (join))
     policy = trb_json_get_string (json_node_get_object (join), "policy", NULL);
   self->needs_invitation = g_strcmp0 (policy, "invitation") == 0;
-  gtk_widget_set_visible (GTK_WIDGET (self->invitation_row), self->needs_invitation);
-  adw_preferences_group_set_description (self->choices,
-                                         self->needs_invitation
-                                           ? _("This network accepts new participants by "
-                                               "invitation only. Type the invitation code that "
-                                               "the person who runs it gave you.")
-                                           : NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->invitation_group), self->needs_invitation);
 }
 
 /* The network's page could not be read: say why, and offer to read it again. */
@@ -470,7 +464,7 @@ reload (TrbJoinDialog *self)
   self->about = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   gtk_widget_set_visible (GTK_WIDGET (self->about), FALSE);
   gtk_box_insert_child_after (self->box, GTK_WIDGET (self->about),
-                              GTK_WIDGET (self->error_area));
+                              GTK_WIDGET (self->invitation_group));
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), TRUE);
   gtk_spinner_start (self->spinner);
   start_loading (self);
@@ -603,18 +597,26 @@ trb_join_dialog_present (GtkWindow  *parent,
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->spinner));
   self->error_area = TRB_ERROR_AREA (trb_error_area_new ());
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->error_area));
+  /* First, under the problems, as it is the one thing to type: shown for a network that
+   * accepts participants by invitation only. */
+  self->invitation_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (self->invitation_group, _("Invitation"));
+  adw_preferences_group_set_description (self->invitation_group,
+                                         _("This network accepts new participants by invitation "
+                                           "only. Type the invitation code that the person who "
+                                           "runs it gave you."));
+  self->invitation_row = ADW_ENTRY_ROW (adw_entry_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->invitation_row),
+                                 _("Invitation code"));
+  adw_preferences_group_add (self->invitation_group, GTK_WIDGET (self->invitation_row));
+  gtk_widget_set_visible (GTK_WIDGET (self->invitation_group), FALSE);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->invitation_group));
   self->about = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   gtk_widget_set_visible (GTK_WIDGET (self->about), FALSE);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->about));
 
   choices = adw_preferences_group_new ();
-  self->choices = ADW_PREFERENCES_GROUP (choices);
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (choices), _("Your Choices"));
-  self->invitation_row = ADW_ENTRY_ROW (adw_entry_row_new ());
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->invitation_row),
-                                 _("Invitation code"));
-  gtk_widget_set_visible (GTK_WIDGET (self->invitation_row), FALSE);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (choices), GTK_WIDGET (self->invitation_row));
   self->wallet_row = ADW_COMBO_ROW (adw_combo_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->wallet_row),
                                  _("Wallet for rewards"));
