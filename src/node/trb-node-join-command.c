@@ -27,7 +27,7 @@ trb_join_options_group (TrbJoinOptions *options)
       N_("Who may join: open, invitation or proof-of-work (kept until changed; new networks "
          "are open)"), N_("POLICY") },
     { "proof-of-work-bits", 0, 0, G_OPTION_ARG_INT, &options->bits,
-      N_("Leading zero bits a join’s proof of work needs (default 21, about a second)"),
+      N_("Leading zero bits a join’s proof of work needs (default 22, about a second)"),
       N_("N") },
     { NULL }
   };
