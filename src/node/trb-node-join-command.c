@@ -71,6 +71,12 @@ trb_join_options_apply (TrbJoinOptions  *options,
                                                 : TRB_PROOF_OF_WORK_DEFAULT_BITS, error);
 }
 
+/**
+ * trb_join_options_clear:
+ * @options: options parsed
+ *
+ * Frees what the option parser stored.
+ */
 void
 trb_join_options_clear (TrbJoinOptions *options)
 {

@@ -113,7 +113,10 @@ trb_join_policy_new (TrbStore      *store,
 
   if (sqlite3_prepare_v2 (trb_store_get_db (store), "SELECT kind, bits FROM join_policy", -1,
                           &stmt, NULL) != SQLITE_OK)
-    return trb_store_set_error_from_db (store, error), NULL;
+    {
+      trb_store_set_error_from_db (store, error);
+      return NULL;
+    }
   if (sqlite3_step (stmt) == SQLITE_ROW)
     {
       trb_join_policy_kind_from_string ((const char *)sqlite3_column_text (stmt, 0),
@@ -124,6 +127,12 @@ trb_join_policy_new (TrbStore      *store,
   return g_steal_pointer (&self);
 }
 
+/**
+ * trb_join_policy_free:
+ * @self: (nullable): a policy
+ *
+ * Frees the policy and wipes the keys derived from the ledger key.
+ */
 void
 trb_join_policy_free (TrbJoinPolicy *self)
 {
@@ -200,6 +209,12 @@ trb_join_policy_set (TrbJoinPolicy      *self,
   return TRUE;
 }
 
+/**
+ * trb_join_policy_get_kind:
+ * @self: a policy
+ *
+ * Returns: who may join now
+ */
 TrbJoinPolicyKind
 trb_join_policy_get_kind (TrbJoinPolicy *self)
 {
