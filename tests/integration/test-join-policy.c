@@ -11,11 +11,14 @@
 #include <glib/gstdio.h>
 #include <sodium.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compute/trb-model-spec.h"
 #include "compute/trb-weights.h"
 #include "net/trb-proof-of-work.h"
+#include "participant/trb-participation.h"
 #include "trb-test-network.h"
+#include "wallet/trb-keypair.h"
 
 static const char task_json[] =
   "{\"id\": \"fashion-mnist\", \"title\": \"Clothing\","
@@ -185,6 +188,84 @@ test_receipt_recovered (void)
 
   test_participant_free (a);
   test_participant_free (b);
+  test_node_clear (&node);
+}
+
+/* The same in the app's participation loop: its update is stored by the node but the receipt
+ * never reached it; the loop trains the round again, gets `duplicate`, and confirms the round
+ * with the receipt of the update the node holds, which it verifies in the ledger. */
+static void
+test_app_receipt_recovered (void)
+{
+  TestNode node = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbKeypair) keypair = NULL;
+  g_autoptr(TrbClient) client = NULL;
+  g_autoptr(TrbStore) store = NULL;
+  g_autoptr(TrbContributor) contributor = NULL;
+  g_autoptr(TrbParticipation) p = NULL;
+  g_autoptr(JsonObject) round = NULL;
+  g_autoptr(JsonObject) receipt = NULL;
+  g_autoptr(GBytes) update = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *images = test_dataset_path ("train-images-idx3-ubyte.gz");
+  g_autofree char *store_path = g_strdup_printf ("%s/app-participant-%d.db",
+                                                 g_get_user_data_dir (), (int) getpid ());
+  g_autofree char *hash = NULL;
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  guint8 seed[32];
+
+  test_node_init (&node, task_json);
+  test_node_start (&node, NULL);
+  randombytes_buf (seed, sizeof seed);
+  keypair = trb_keypair_new_from_seed (seed);
+  client = trb_client_new (node.url);
+  trb_client_set_keypair (client, keypair);
+  trb_client_set_retry_policy (client, 3, 50);
+  g_unlink (store_path);
+  store = trb_store_new_for_path (store_path, &error);
+  g_assert_no_error (error);
+  g_assert_true (trb_participation_migrate (store, &error));
+  g_assert_no_error (error);
+  contributor = trb_contributor_new (client, store);
+  g_assert_true (trb_contributor_connect (contributor, &error));
+  g_assert_no_error (error);
+  g_assert_true (trb_contributor_join (contributor, &error));
+  g_assert_no_error (error);
+
+  /* The update the node stored, whose reply is dropped. */
+  round = test_get_json (client, "/v1/tasks/fashion-mnist/round", &error);
+  g_assert_no_error (error);
+  update = make_update (client, json_object_get_string_member (round, "model"));
+  hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, update);
+  receipt = test_upload (client, "fashion-mnist", 1, update, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&receipt, json_object_unref);
+
+  p = trb_participation_new (store, client, trb_contributor_get_origin (contributor),
+                             trb_contributor_get_ledger_key (contributor), "fashion-mnist",
+                             images);
+  trb_participation_set_verification (p, keypair, FALSE);
+  trb_participation_set_poll_interval (p, 100);
+  trb_participation_set_retry_base (p, 1);
+  trb_participation_set_max_samples (p, 600);
+  trb_participation_start (p);
+  while (trb_participation_get_last_contributed (p) < 1)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  trb_participation_stop (p);
+
+  /* The receipt kept is the stored update's, and the ledger confirmed it. */
+  g_assert_cmpint (sqlite3_prepare_v2 (trb_store_get_db (store),
+                                       "SELECT update_hash FROM net_receipts WHERE round = 1 "
+                                       "AND verified_size IS NOT NULL", -1, &stmt, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, hash);
+
+  g_clear_object (&p);
   test_node_clear (&node);
 }
 
@@ -444,6 +525,7 @@ main (int    argc,
   if (sodium_init () < 0)
     return 1;
   g_test_add_func ("/join-policy/receipt-recovered", test_receipt_recovered);
+  g_test_add_func ("/join-policy/app-receipt-recovered", test_app_receipt_recovered);
   g_test_add_func ("/join-policy/open-by-default", test_open_by_default);
   g_test_add_func ("/join-policy/invitation", test_invitation);
   g_test_add_func ("/join-policy/proof-of-work", test_proof_of_work);
