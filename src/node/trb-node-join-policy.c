@@ -392,10 +392,18 @@ challenge_tag (TrbJoinPolicy *self,
   crypto_generichash_final (&state, tag, CHALLENGE_TAG_BYTES);
 }
 
-static char *
-make_challenge (TrbJoinPolicy *self,
-                const char    *address,
-                gint64         expires)
+/**
+ * trb_join_policy_make_challenge:
+ * @self: a policy
+ * @address: the address that will join
+ * @expires: the Unix time after which the node refuses it
+ *
+ * Returns: (transfer full): a proof-of-work challenge bound to @address
+ */
+char *
+trb_join_policy_make_challenge (TrbJoinPolicy *self,
+                                const char    *address,
+                                gint64         expires)
 {
   guint8 bytes[CHALLENGE_BYTES];
   char text[sodium_base64_ENCODED_LEN (CHALLENGE_BYTES,
@@ -480,7 +488,7 @@ trb_join_policy_handle_challenge (TrbJoinPolicy     *self,
   if (!valid_address (address))
     return reply_problem (msg, &bad_address);
 
-  challenge = make_challenge (self, address, expires);
+  challenge = trb_join_policy_make_challenge (self, address, expires);
   b = json_builder_new ();
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "challenge");

@@ -59,6 +59,9 @@ gboolean       trb_join_policy_admit          (TrbJoinPolicy         *self,
                                                const TrbJoinRefusal **refusal,
                                                GError               **error);
 char          *trb_join_policy_new_invitation (TrbJoinPolicy         *self);
+char          *trb_join_policy_make_challenge (TrbJoinPolicy         *self,
+                                               const char            *address,
+                                               gint64                 expires);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrbJoinPolicy, trb_join_policy_free)
 
