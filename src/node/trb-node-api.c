@@ -1,0 +1,957 @@
+/* trb-node-api.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The request handlers of docs/protocol.md and the event stream.
+ */
+
+#define G_LOG_DOMAIN "trb-node"
+
+#include "config.h"
+
+#include "trb-node-api.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <sodium.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compute/trb-model-spec.h"
+#include "compute/trb-trainer.h"
+#include "compute/trb-weights.h"
+#include "ledger/trb-canonical-json.h"
+#include "ledger/trb-checkpoint.h"
+#include "ledger/trb-ledger-entry.h"
+#include "ledger/trb-merkle-log.h"
+#include "ledger/trb-note-signer.h"
+#include "net/trb-client.h"
+#include "net/trb-http-signature.h"
+#include "net/trb-training-set.h"
+#include "store/trb-store.h"
+#include "trb-json.h"
+
+#include "trb-node-db.h"
+#include "trb-node-http.h"
+#include "trb-node-private.h"
+#include "trb-node-rounds.h"
+
+static void
+handle_network (TrbNode           *self,
+                SoupServerMessage *msg)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  GHashTableIter iter;
+  gpointer key;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "protocol");
+  json_builder_add_int_value (b, PROTOCOL_VERSION);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, self->name);
+  json_builder_set_member_name (b, "origin");
+  json_builder_add_string_value (b, self->origin);
+  json_builder_set_member_name (b, "ledger_key");
+  json_builder_add_string_value (b, self->ledger_key);
+  json_builder_set_member_name (b, "tasks");
+  json_builder_begin_array (b);
+  g_hash_table_iter_init (&iter, self->tasks);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    json_builder_add_string_value (b, key);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  node = json_builder_get_root (b);
+  trb_node_reply_json (msg, 200, node);
+}
+
+static void
+handle_join (TrbNode           *self,
+             SoupServerMessage *msg,
+             GBytes            *body)
+{
+  g_autofree char *nonce = NULL;
+  g_autofree char *address = trb_node_verify_request (self, msg, body, &nonce);
+  g_autoptr(JsonObject) request = NULL;
+  g_autoptr(JsonBuilder) b = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  const char *display_name;
+  gboolean is_new = FALSE;
+  guint64 index = 0;
+
+  if (address == NULL)
+    return;
+  request = trb_node_parse_json_body (msg, body);
+  if (request == NULL)
+    return;
+  display_name = trb_json_get_string (request, "display_name", "");
+  if (g_utf8_strlen (display_name, -1) > 64 || !g_utf8_validate (display_name, -1, NULL))
+    {
+      trb_node_reply_problem (msg, 400, "bad-request", "The display name is too long", NULL);
+      return;
+    }
+
+  if (!trb_node_db_begin (self, &error))
+    return trb_node_reply_internal (msg, error);
+  stmt = trb_node_db_prepare (self, "SELECT leaf_index FROM participants WHERE address = ?");
+  sqlite3_bind_text (stmt, 1, address, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    index = sqlite3_column_int64 (stmt, 0);
+  else
+    {
+      gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+      gsize len = 0;
+      char *entry = trb_ledger_entry_build_participant_joined (address, now, &len, &error);
+
+      if (!trb_node_db_append_entry (self, entry, len, &index, &error))
+        goto fail;
+      g_clear_pointer (&stmt, sqlite3_finalize);
+      stmt = trb_node_db_prepare (self,
+                                  "INSERT INTO participants (address, display_name, joined, "
+                                  "leaf_index) "
+                                  "VALUES (?, ?, ?, ?)");
+      sqlite3_bind_text (stmt, 1, address, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, display_name, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (stmt, 3, now);
+      sqlite3_bind_int64 (stmt, 4, index);
+      if (!trb_node_db_step_done (self, stmt, &error))
+        goto fail;
+      is_new = TRUE;
+    }
+  if (!trb_node_db_record_nonce (self, nonce, &error) || !trb_node_db_commit (self, &error))
+    goto fail;
+
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "address");
+  json_builder_add_string_value (b, address);
+  json_builder_set_member_name (b, "leaf_index");
+  json_builder_add_int_value (b, index);
+  json_builder_set_member_name (b, "new");
+  json_builder_add_boolean_value (b, is_new);
+  json_builder_end_object (b);
+  node = json_builder_get_root (b);
+  trb_node_reply_json (msg, 200, node);
+  return;
+
+fail:
+  trb_node_db_rollback (self);
+  trb_node_reply_internal (msg, error);
+}
+
+static void
+handle_task (TrbNode           *self,
+             SoupServerMessage *msg,
+             Task              *task)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
+                                "no-store");
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, task->public_json,
+                                    strlen (task->public_json));
+}
+
+static void
+handle_round (TrbNode           *self,
+              SoupServerMessage *msg,
+              Task              *task)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "task");
+  json_builder_add_string_value (b, task->id);
+  json_builder_set_member_name (b, "round");
+  json_builder_add_int_value (b, task->round);
+  json_builder_set_member_name (b, "state");
+  json_builder_add_string_value (b, trb_node_round_state_names[task->state]);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, task->model_hash);
+  json_builder_set_member_name (b, "deadline");
+  json_builder_add_int_value (b, task->deadline);
+  json_builder_set_member_name (b, "min_updates");
+  json_builder_add_int_value (b, task->min_updates);
+  json_builder_set_member_name (b, "max_updates");
+  json_builder_add_int_value (b, task->max_updates);
+  json_builder_set_member_name (b, "updates");
+  json_builder_add_int_value (b, task->n_updates);
+  json_builder_set_member_name (b, "fraction");
+  json_builder_add_double_value (b, task->fraction);
+  json_builder_end_object (b);
+  node = json_builder_get_root (b);
+  trb_node_reply_json (msg, 200, node);
+}
+
+static char *
+receipt_text (const char *update,
+              const char *task,
+              gint64      round,
+              const char *participant,
+              gint64      leaf_index)
+{
+  return g_strdup_printf ("tributary-receipt/v1\n%s\n%s\n%" G_GINT64_FORMAT "\n%s\n%"
+                          G_GINT64_FORMAT "\n", update, task, round, participant, leaf_index);
+}
+
+static void
+reply_receipt (TrbNode           *self,
+               SoupServerMessage *msg,
+               const char        *update,
+               Task              *task,
+               gint64             round,
+               const char        *participant,
+               gint64             leaf_index)
+{
+  g_autofree char *text = receipt_text (update, task->id, round, participant, leaf_index);
+  g_autofree char *sig_b64 = NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  guint8 sig[crypto_sign_BYTES];
+
+  crypto_sign_detached (sig, NULL, (const guint8 *)text, strlen (text), self->secret_key);
+  sig_b64 = g_base64_encode (sig, sizeof sig);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "update");
+  json_builder_add_string_value (b, update);
+  json_builder_set_member_name (b, "task");
+  json_builder_add_string_value (b, task->id);
+  json_builder_set_member_name (b, "round");
+  json_builder_add_int_value (b, round);
+  json_builder_set_member_name (b, "participant");
+  json_builder_add_string_value (b, participant);
+  json_builder_set_member_name (b, "leaf_index");
+  json_builder_add_int_value (b, leaf_index);
+  json_builder_set_member_name (b, "signature");
+  json_builder_add_string_value (b, sig_b64);
+  json_builder_end_object (b);
+  node = json_builder_get_root (b);
+  trb_node_reply_json (msg, 200, node);
+}
+
+static gboolean
+parse_decimal (const char *text,
+               gint64      min,
+               gint64      max,
+               gint64     *out)
+{
+  guint64 value;
+
+  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, min < 0 ? 0 : min, max, &value,
+                                                   NULL))
+    return FALSE;
+  *out = value;
+  return TRUE;
+}
+
+static void
+handle_upload (TrbNode           *self,
+               SoupServerMessage *msg,
+               Task              *task,
+               gint64             round,
+               GBytes            *body)
+{
+  g_autofree char *nonce = NULL;
+  g_autofree char *address = trb_node_verify_request (self, msg, body, &nonce);
+  g_autofree char *hash = NULL;
+  g_autoptr(TrbWeights) parsed = NULL;
+  g_autoptr(TrbWeights) delta = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 samples = 0, epochs = 0;
+  const char *commitment;
+  guint64 index = 0;
+  gsize len = 0;
+  char *entry;
+
+  if (address == NULL)
+    return;
+  if (!trb_node_db_is_joined (self, address))
+    {
+      trb_node_reply_problem (msg, 403, "not-joined", "Join the network first",
+                              "This address has not joined the network.");
+      return;
+    }
+
+  hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, body);
+
+  /* A retry of an update already stored gets the same receipt back. */
+  stmt = trb_node_db_prepare (self, "SELECT hash, leaf_index FROM updates "
+                                    "WHERE task = ? AND round = ? AND participant = ?");
+  sqlite3_bind_text (stmt, 1, task->id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, round);
+  sqlite3_bind_text (stmt, 3, address, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      if (g_str_equal ((const char *)sqlite3_column_text (stmt, 0), hash))
+        reply_receipt (self, msg, hash, task, round, address, sqlite3_column_int64 (stmt, 1));
+      else
+        trb_node_reply_problem (msg, 409, "duplicate", "You already sent an update for this round",
+                                "Only one update per participant is accepted in a round.");
+      return;
+    }
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  if (round < task->round)
+    {
+      trb_node_reply_problem (msg, 409, "late", "This round has already closed",
+                              "Fetch the current round and train on its model.");
+      return;
+    }
+  if (round > task->round)
+    {
+      trb_node_reply_problem (msg, 409, "wrong-round", "This round has not started", NULL);
+      return;
+    }
+  if (!trb_client_is_selected (task->model_hash, address, task->fraction))
+    {
+      trb_node_reply_problem (msg, 403, "not-selected", "This round did not ask you for an update",
+                              "Only the fraction of participants the task names takes part in a "
+                              "round.");
+      return;
+    }
+  if ((task->state != ROUND_OPEN && task->state != ROUND_COLLECTING) ||
+      task->n_updates >= task->max_updates ||
+      (now >= task->deadline && task->n_updates >= task->min_updates))
+    {
+      trb_node_reply_problem (msg, 409, "late", "This round no longer accepts updates",
+                              "The round is full or past its deadline.");
+      return;
+    }
+
+  /* The safetensors header is bounded before anything else reads it. */
+  {
+    gsize len = 0;
+    const guint8 *data = g_bytes_get_data (body, &len);
+    guint64 header_len = 0;
+
+    if (len >= 8)
+      {
+        memcpy (&header_len, data, 8);
+        header_len = GUINT64_FROM_LE (header_len);
+      }
+    if (len >= 8 && header_len <= len - 8 && header_len > MAX_SAFETENSORS_HEADER)
+      {
+        trb_node_reply_problem (msg, 413, "too-large", "The update is too large",
+                                "Its header is larger than the protocol allows.");
+        return;
+      }
+  }
+  parsed = trb_weights_new_from_safetensors (body, &error);
+  if (parsed == NULL)
+    {
+      trb_node_reply_problem (msg, 422, "bad-update", "The update could not be read",
+                              error->message);
+      return;
+    }
+  if (!trb_weights_all_finite (parsed))
+    {
+      trb_node_reply_problem (msg, 422, "non-finite",
+                              "The update contains values that are not numbers",
+                              NULL);
+      return;
+    }
+  if (trb_weights_max_abs (parsed) > task->max_update_value)
+    {
+      g_autofree char *detail = NULL;
+      char largest[G_ASCII_DTOSTR_BUF_SIZE], bound[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_ascii_formatd (largest, sizeof largest, "%.6g", trb_weights_max_abs (parsed));
+      g_ascii_formatd (bound, sizeof bound, "%.6g", task->max_update_value);
+      detail = g_strdup_printf ("Its largest value is %s; this task accepts at most %s.",
+                                largest, bound);
+      trb_node_reply_problem (msg, 422, "out-of-range", "The update has values out of range",
+                              detail);
+      return;
+    }
+  delta = trb_model_spec_conform_weights (task->spec, parsed, &error);
+  if (delta == NULL)
+    {
+      trb_node_reply_problem (msg, 422, "wrong-shape", "The update does not fit the model",
+                              error->message);
+      return;
+    }
+  if (g_strcmp0 (trb_weights_get_metadata (parsed, "base_model"), task->model_hash) != 0)
+    {
+      trb_node_reply_problem (msg, 409, "wrong-round", "The update was trained from another model",
+                              "Fetch the current round and train on its model.");
+      return;
+    }
+  commitment = trb_weights_get_metadata (parsed, "dataset_commitment");
+  if (!parse_decimal (trb_weights_get_metadata (parsed, "samples"), 1, 1000000000, &samples) ||
+      !parse_decimal (trb_weights_get_metadata (parsed, "epochs"), 1, 1000, &epochs) ||
+      commitment == NULL || strlen (commitment) != 64 ||
+      strspn (commitment, "0123456789abcdef") != 64)
+    {
+      trb_node_reply_problem (msg, 422, "bad-update", "The update does not say how it was trained",
+                              "The metadata must give samples and epochs.");
+      return;
+    }
+
+  if (!trb_node_db_begin (self, &error))
+    return trb_node_reply_internal (msg, error);
+  entry = trb_ledger_entry_build_update_accepted (task->id, round, address, hash, samples,
+                                                  commitment, now, &len, &error);
+  if (!trb_node_db_append_entry (self, entry, len, &index, &error))
+    goto fail;
+  stmt = trb_node_db_prepare (self,
+                              "INSERT INTO updates (task, round, participant, hash, samples, "
+                              "epochs, "
+                              "leaf_index, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  sqlite3_bind_text (stmt, 1, task->id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, round);
+  sqlite3_bind_text (stmt, 3, address, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 4, hash, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 5, samples);
+  sqlite3_bind_int64 (stmt, 6, epochs);
+  sqlite3_bind_int64 (stmt, 7, index);
+  sqlite3_bind_blob64 (stmt, 8, g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                       SQLITE_STATIC);
+  if (!trb_node_db_step_done (self, stmt, &error))
+    goto fail;
+  if (task->state == ROUND_OPEN)
+    {
+      task->state = ROUND_COLLECTING;
+      if (!trb_node_db_save_round (self, task, &error))
+        goto fail;
+    }
+  if (!trb_node_db_record_nonce (self, nonce, &error) || !trb_node_db_commit (self, &error))
+    goto fail;
+
+  /* Only now, with the update on disk, is it acknowledged. */
+  task->n_updates++;
+  if (task->n_updates == 1)
+    trb_node_emit_round_event (self, task);
+  reply_receipt (self, msg, hash, task, round, address, index);
+  if (task->n_updates >= task->max_updates)
+    trb_node_start_aggregation (self, task);
+  return;
+
+fail:
+  trb_node_db_rollback (self);
+  task->state = task->n_updates > 0 ? ROUND_COLLECTING : ROUND_OPEN;
+  trb_node_reply_internal (msg, error);
+}
+
+static void
+handle_blob (TrbNode           *self,
+             SoupServerMessage *msg,
+             const char        *hash)
+{
+  g_autoptr(GBytes) blob = NULL;
+  SoupMessageHeaders *response_headers = soup_server_message_get_response_headers (msg);
+  gsize len;
+  const guint8 *data;
+
+  if (strlen (hash) != 64 || strspn (hash, "0123456789abcdef") != 64 ||
+      (blob = trb_node_db_load_blob (self, hash)) == NULL)
+    {
+      trb_node_reply_problem (msg, 404, "not-found", "There is no such file on this network", NULL);
+      return;
+    }
+  data = g_bytes_get_data (blob, &len);
+  soup_message_headers_replace (response_headers, "Cache-Control", "public, max-age=31536000, "
+                                "immutable");
+  /* Ranges (RFC 9110, section 14): SoupServer answers a Range request on a complete 200
+   * response itself, with 206 and the parts asked for, or 416. */
+  soup_message_headers_replace (response_headers, "Accept-Ranges", "bytes");
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/vnd.safetensors", SOUP_MEMORY_COPY,
+                                    (const char *) data, len);
+}
+
+static char *
+current_checkpoint (TrbNode  *self,
+                    guint64  *size_out,
+                    GError  **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TrbCheckpoint) checkpoint = NULL;
+  g_autofree char *note = NULL;
+  GString *out;
+  guint8 root[TRB_MERKLE_HASH_SIZE];
+  guint64 size;
+
+  if (!trb_merkle_log_get_size (self->log, &size, error))
+    return NULL;
+
+  stmt = trb_node_db_prepare (self, "SELECT note FROM checkpoints WHERE tree_size = ?");
+  sqlite3_bind_int64 (stmt, 1, size);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    note = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
+  else
+    {
+      g_autoptr(sqlite3_stmt) insert = NULL;
+
+      if (!trb_merkle_log_get_root (self->log, size, root, error))
+        return NULL;
+      checkpoint = trb_checkpoint_new (self->origin, size, root, NULL, error);
+      if (checkpoint == NULL)
+        return NULL;
+      note = trb_checkpoint_sign (checkpoint, self->signer, error);
+      if (note == NULL)
+        return NULL;
+      insert = trb_node_db_prepare (self,
+                                    "INSERT OR IGNORE INTO checkpoints (tree_size, note) VALUES "
+                                    "(?, ?)");
+      sqlite3_bind_int64 (insert, 1, size);
+      sqlite3_bind_text (insert, 2, note, -1, SQLITE_TRANSIENT);
+      if (!trb_node_db_step_done (self, insert, error))
+        return NULL;
+    }
+
+  /* The participants' cosignatures for this size follow the node's own signature. */
+  out = g_string_new (note);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  stmt = trb_node_db_prepare (self,
+                              "SELECT line FROM cosignatures WHERE tree_size = ? ORDER BY "
+                              "participant "
+                              "LIMIT ?");
+  sqlite3_bind_int64 (stmt, 1, size);
+  sqlite3_bind_int (stmt, 2, TRB_CHECKPOINT_MAX_COSIGNATURES);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append (out, (const char *)sqlite3_column_text (stmt, 0));
+  if (size_out != NULL)
+    *size_out = size;
+  return g_string_free (out, FALSE);
+}
+
+static void
+handle_checkpoint (TrbNode           *self,
+                   SoupServerMessage *msg)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *note = current_checkpoint (self, NULL, &error);
+
+  if (note == NULL)
+    return trb_node_reply_internal (msg, error);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
+                                "no-store");
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY, note,
+                                    strlen (note));
+}
+
+static gboolean
+query_uint (GHashTable *query,
+            const char *name,
+            guint64    *out)
+{
+  const char *text = query != NULL ? g_hash_table_lookup (query, name) : NULL;
+
+  return text != NULL && g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT64, out, NULL);
+}
+
+static void
+handle_entries (TrbNode           *self,
+                SoupServerMessage *msg,
+                GHashTable        *query)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 start, end, size;
+
+  if (!query_uint (query, "start", &start) || !query_uint (query, "end", &end) || end <= start)
+    {
+      trb_node_reply_problem (msg, 400, "bad-request", "Give start and end, with start before end",
+                              NULL);
+      return;
+    }
+  if (!trb_merkle_log_get_size (self->log, &size, &error))
+    return trb_node_reply_internal (msg, error);
+  end = MIN (MIN (end, size), start + MAX_ENTRIES_PER_PAGE);
+  if (start >= size)
+    {
+      trb_node_reply_problem (msg, 404, "not-found", "The ledger has no such entry", NULL);
+      return;
+    }
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "start");
+  json_builder_add_int_value (b, start);
+  json_builder_set_member_name (b, "entries");
+  json_builder_begin_array (b);
+  for (guint64 i = start; i < end; i++)
+    {
+      g_autoptr(GBytes) entry = trb_merkle_log_get_entry (self->log, i, &error);
+      g_autofree char *text = NULL;
+
+      if (entry == NULL)
+        return trb_node_reply_internal (msg, error);
+      text = g_strndup (g_bytes_get_data (entry, NULL), g_bytes_get_size (entry));
+      json_builder_add_string_value (b, text);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  node = json_builder_get_root (b);
+  trb_node_reply_json (msg, 200, node);
+}
+
+static void
+reply_proof (SoupServerMessage *msg,
+             const char        *first_name,
+             guint64            first,
+             const char        *second_name,
+             guint64            second,
+             GByteArray        *proof)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, first_name);
+  json_builder_add_int_value (b, first);
+  json_builder_set_member_name (b, second_name);
+  json_builder_add_int_value (b, second);
+  json_builder_set_member_name (b, "hashes");
+  json_builder_begin_array (b);
+  for (guint i = 0; i + TRB_MERKLE_HASH_SIZE <= proof->len; i += TRB_MERKLE_HASH_SIZE)
+    {
+      g_autofree char *b64 = g_base64_encode (proof->data + i, TRB_MERKLE_HASH_SIZE);
+
+      json_builder_add_string_value (b, b64);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  node = json_builder_get_root (b);
+  trb_node_reply_json (msg, 200, node);
+}
+
+static void
+handle_inclusion (TrbNode           *self,
+                  SoupServerMessage *msg,
+                  GHashTable        *query)
+{
+  g_autoptr(GByteArray) proof = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 index, tree_size, size;
+
+  if (!query_uint (query, "index", &index) || !query_uint (query, "tree_size", &tree_size) ||
+      !trb_merkle_log_get_size (self->log, &size, NULL) || index >= tree_size || tree_size > size)
+    {
+      trb_node_reply_problem (msg, 400, "bad-request",
+                              "The index or tree size is not in the ledger", NULL);
+      return;
+    }
+  proof = trb_merkle_log_get_inclusion_proof (self->log, index, tree_size, &error);
+  if (proof == NULL)
+    return trb_node_reply_internal (msg, error);
+  reply_proof (msg, "index", index, "tree_size", tree_size, proof);
+}
+
+static void
+handle_consistency (TrbNode           *self,
+                    SoupServerMessage *msg,
+                    GHashTable        *query)
+{
+  g_autoptr(GByteArray) proof = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 first, second, size;
+
+  if (!query_uint (query, "first", &first) || !query_uint (query, "second", &second) ||
+      !trb_merkle_log_get_size (self->log, &size, NULL) || first < 1 || first > second ||
+      second > size)
+    {
+      trb_node_reply_problem (msg, 400, "bad-request", "The tree sizes are not in the ledger",
+                              NULL);
+      return;
+    }
+  proof = trb_merkle_log_get_consistency_proof (self->log, first, second, &error);
+  if (proof == NULL)
+    return trb_node_reply_internal (msg, error);
+  reply_proof (msg, "first", first, "second", second, proof);
+}
+
+static void
+handle_cosignature (TrbNode           *self,
+                    SoupServerMessage *msg,
+                    GBytes            *body)
+{
+  g_autofree char *nonce = NULL;
+  g_autofree char *address = trb_node_verify_request (self, msg, body, &nonce);
+  g_autoptr(JsonObject) request = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TrbNoteVerifier) cosigner = NULL;
+  g_autoptr(TrbCheckpoint) checkpoint = NULL;
+  g_autofree char *note = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *combined = NULL;
+  guint8 public_key[32];
+  const char *text;
+  gint64 tree_size;
+
+  if (address == NULL)
+    return;
+  if (!trb_node_db_is_joined (self, address))
+    {
+      trb_node_reply_problem (msg, 403, "not-joined", "Join the network first", NULL);
+      return;
+    }
+  request = trb_node_parse_json_body (msg, body);
+  if (request == NULL)
+    return;
+  tree_size = json_object_get_int_member_with_default (request, "tree_size", -1);
+  text = trb_json_get_string (request, "cosignature", NULL);
+  if (tree_size < 1 || text == NULL || strlen (text) > 512 || strchr (text, '\n') != NULL)
+    {
+      trb_node_reply_problem (msg, 400, "bad-request", "Give a tree size and one cosignature line",
+                              NULL);
+      return;
+    }
+
+  stmt = trb_node_db_prepare (self, "SELECT note FROM checkpoints WHERE tree_size = ?");
+  sqlite3_bind_int64 (stmt, 1, tree_size);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      trb_node_reply_problem (msg, 404, "not-found",
+                              "The node never signed a checkpoint of that size",
+                              NULL);
+      return;
+    }
+  note = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
+  line = g_strconcat (text, "\n", NULL);
+  combined = g_strconcat (note, line, NULL);
+
+  trb_address_to_public_key (address, public_key);
+  cosigner = trb_note_verifier_new (address, TRB_NOTE_KEY_COSIGNATURE, public_key, &error);
+  if (cosigner != NULL)
+    checkpoint = trb_checkpoint_open (combined, strlen (combined), self->origin,
+                                      trb_note_signer_get_verifier (self->signer), &cosigner, 1,
+                                      &error);
+  if (checkpoint == NULL || trb_checkpoint_get_n_cosignatures (checkpoint) < 1)
+    {
+      trb_node_reply_problem (msg, 422, "bad-cosignature", "The cosignature does not verify",
+                              error != NULL ? error->message : NULL);
+      return;
+    }
+
+  /* A checkpoint carries a bounded number of cosignatures: one past it is refused, never
+   * acknowledged and then left out. */
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  stmt = trb_node_db_prepare (self, "SELECT count(*) FROM cosignatures WHERE tree_size = ? AND "
+                                    "participant != ?");
+  sqlite3_bind_int64 (stmt, 1, tree_size);
+  sqlite3_bind_text (stmt, 2, address, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW &&
+      sqlite3_column_int64 (stmt, 0) >= TRB_CHECKPOINT_MAX_COSIGNATURES)
+    {
+      trb_node_reply_problem (msg, 409, "cosignatures-full",
+                              "This checkpoint has all the cosignatures it can carry",
+                              "Cosign a later checkpoint.");
+      return;
+    }
+
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (!trb_node_db_begin (self, &error))
+    return trb_node_reply_internal (msg, error);
+  stmt = trb_node_db_prepare (self,
+                              "INSERT OR REPLACE INTO cosignatures (tree_size, participant, line) "
+                              "VALUES (?, ?, ?)");
+  sqlite3_bind_int64 (stmt, 1, tree_size);
+  sqlite3_bind_text (stmt, 2, address, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, line, -1, SQLITE_TRANSIENT);
+  if (!trb_node_db_step_done (self, stmt, &error) || !trb_node_db_record_nonce (self, nonce,
+                                                                                &error) ||
+      !trb_node_db_commit (self, &error))
+    {
+      trb_node_db_rollback (self);
+      return trb_node_reply_internal (msg, error);
+    }
+  {
+    g_autoptr(JsonNode) node = json_from_string ("{\"accepted\":true}", NULL);
+
+    trb_node_reply_json (msg, 200, node);
+  }
+}
+
+static void
+handle_events_poll (TrbNode           *self,
+                    SoupServerMessage *msg,
+                    GHashTable        *query)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  guint64 after = 0;
+
+  query_uint (query, "after", &after);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "events");
+  json_builder_begin_array (b);
+  for (GList *l = self->events.head; l != NULL; l = l->next)
+    {
+      JsonNode *event = l->data;
+
+      if ((guint64) json_object_get_int_member (json_node_get_object (event), "seq") > after)
+        json_builder_add_value (b, json_node_copy (event));
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "next");
+  json_builder_add_int_value (b, self->next_event_seq - 1);
+  json_builder_end_object (b);
+  node = json_builder_get_root (b);
+  trb_node_reply_json (msg, 200, node);
+}
+
+void
+trb_node_handle_request_cb (SoupServer        *server,
+                            SoupServerMessage *msg,
+                            const char        *path,
+                            GHashTable        *query,
+                            gpointer           user_data)
+{
+  TrbNode *self = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  gboolean is_get = g_str_equal (method, "GET") || g_str_equal (method, "HEAD");
+  gboolean is_post = g_str_equal (method, "POST");
+  g_auto(GStrv) parts = NULL;
+  g_autoptr(GBytes) body = NULL;
+  guint n_parts;
+
+  /* The early handler may already have refused the request. */
+  if (soup_server_message_get_status (msg) != 0)
+    return;
+
+  if (is_post)
+    body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+
+  parts = g_strsplit (path, "/", 8);
+  n_parts = g_strv_length (parts);
+  if (n_parts < 3 || !g_str_equal (parts[0], "") || !g_str_equal (parts[1], "v1"))
+    goto not_found;
+
+  if (n_parts == 3 && g_str_equal (parts[2], "network") && is_get)
+    return handle_network (self, msg);
+  if (n_parts == 3 && g_str_equal (parts[2], "participants") && is_post)
+    return handle_join (self, msg, body);
+  if (n_parts == 3 && g_str_equal (parts[2], "events") && is_get)
+    {
+      if (!trb_node_maybe_upgrade_events (self, msg))
+        handle_events_poll (self, msg, query);
+      return;
+    }
+  if (n_parts == 4 && g_str_equal (parts[2], "blobs") && is_get)
+    return handle_blob (self, msg, parts[3]);
+  if (n_parts >= 4 && g_str_equal (parts[2], "tasks"))
+    {
+      Task *task = g_hash_table_lookup (self->tasks, parts[3]);
+
+      if (task == NULL)
+        {
+          trb_node_reply_problem (msg, 404, "unknown-task", "This network has no such task", NULL);
+          return;
+        }
+      if (n_parts == 4 && is_get)
+        return handle_task (self, msg, task);
+      if (n_parts == 5 && g_str_equal (parts[4], "round") && is_get)
+        return handle_round (self, msg, task);
+      if (n_parts == 7 && g_str_equal (parts[4], "rounds") && g_str_equal (parts[6], "updates") &&
+          is_post)
+        {
+          guint64 round;
+
+          if (!g_ascii_string_to_unsigned (parts[5], 10, 1, G_MAXINT64, &round, NULL))
+            {
+              trb_node_reply_problem (msg, 409, "wrong-round", "There is no such round", NULL);
+              return;
+            }
+          return handle_upload (self, msg, task, round, body);
+        }
+    }
+  if (n_parts == 4 && g_str_equal (parts[2], "ledger") && g_str_equal (parts[3], "checkpoint") &&
+      is_get)
+    return handle_checkpoint (self, msg);
+  if (n_parts == 4 && g_str_equal (parts[2], "ledger") && g_str_equal (parts[3], "entries") &&
+      is_get)
+    return handle_entries (self, msg, query);
+  if (n_parts == 4 && g_str_equal (parts[2], "ledger") && g_str_equal (parts[3], "cosignatures") &&
+      is_post)
+    return handle_cosignature (self, msg, body);
+  if (n_parts == 5 && g_str_equal (parts[2], "ledger") && g_str_equal (parts[3], "proof") && is_get)
+    {
+      if (g_str_equal (parts[4], "inclusion"))
+        return handle_inclusion (self, msg, query);
+      if (g_str_equal (parts[4], "consistency"))
+        return handle_consistency (self, msg, query);
+    }
+
+not_found:
+  trb_node_reply_problem (msg, 404, "not-found", "There is nothing at this address", NULL);
+}
+
+static void
+websocket_closed_cb (SoupWebsocketConnection *ws,
+                     gpointer                 user_data)
+{
+  TrbNode *self = user_data;
+
+  g_ptr_array_remove (self->sockets, ws);
+}
+
+static const char *event_protocols[] = { "tributary.events.v1", NULL };
+
+/* After the 101 answer is written, the connection becomes the event WebSocket. */
+static void
+websocket_upgraded_cb (SoupServerMessage *msg,
+                       gpointer           user_data)
+{
+  TrbNode *self = user_data;
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+  g_autoptr(GIOStream) stream = NULL;
+  SoupWebsocketConnection *ws;
+
+  if (soup_server_message_get_status (msg) != SOUP_STATUS_SWITCHING_PROTOCOLS)
+    return;
+  /* The WebSocket keeps itself alive with pings: not a connection waiting for a request. */
+  if (soup_server_message_get_socket (msg) != NULL)
+    g_hash_table_remove (self->connections, soup_server_message_get_socket (msg));
+  stream = soup_server_message_steal_connection (msg);
+  ws = soup_websocket_connection_new (stream, soup_server_message_get_uri (msg),
+                                      SOUP_WEBSOCKET_CONNECTION_SERVER,
+                                      soup_message_headers_get_one (request, "Origin"),
+                                      soup_message_headers_get_one (response,
+                                                                    "Sec-WebSocket-Protocol"),
+                                      NULL);
+  soup_websocket_connection_set_max_incoming_payload_size (ws, 4096);
+  soup_websocket_connection_set_keepalive_interval (ws, 30);
+  g_ptr_array_add (self->sockets, ws);
+  g_signal_connect_object (ws, "closed", G_CALLBACK (websocket_closed_cb), self, 0);
+}
+
+/* GET /v1/events is a WebSocket when the request asks for one, else the polling fallback; the
+ * handshake is done here because libsoup's own WebSocket handler refuses plain requests. */
+gboolean
+trb_node_maybe_upgrade_events (TrbNode           *self,
+                               SoupServerMessage *msg)
+{
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+
+  if (!soup_message_headers_header_contains (request, "Upgrade", "websocket"))
+    return FALSE;
+  if (self->sockets->len >= 1000)
+    {
+      trb_node_reply_problem (msg, 503, "internal", "Too many event streams are open",
+                              "Poll instead.");
+      return TRUE;
+    }
+  if (!soup_websocket_server_check_handshake (msg, NULL, (char **) event_protocols, NULL, NULL))
+    {
+      trb_node_reply_problem (msg, 400, "bad-request", "The WebSocket handshake is not valid",
+                              NULL);
+      return TRUE;
+    }
+  soup_websocket_server_process_handshake (msg, NULL, (char **) event_protocols, NULL, NULL);
+  g_signal_connect_object (msg, "wrote-informational", G_CALLBACK (websocket_upgraded_cb), self,
+                           0);
+  return TRUE;
+}

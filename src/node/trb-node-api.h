@@ -1,0 +1,22 @@
+/* trb-node-api.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The request handlers of docs/protocol.md, behind one SoupServer handler.
+ */
+
+#pragma once
+
+#include "trb-node-private.h"
+
+G_BEGIN_DECLS
+
+void trb_node_handle_request_cb (SoupServer        *server,
+                                 SoupServerMessage *msg,
+                                 const char        *path,
+                                 GHashTable        *query,
+                                 gpointer           user_data);
+gboolean trb_node_maybe_upgrade_events (TrbNode           *self,
+                                        SoupServerMessage *msg);
+
+G_END_DECLS

@@ -1,0 +1,580 @@
+/* trb-node-http.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * HTTP: listening, limits read before bodies, connection accounting, rate limits,
+ * signature checks and problem replies.
+ */
+
+#define G_LOG_DOMAIN "trb-node"
+
+#include "config.h"
+
+#include "trb-node-http.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <sodium.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compute/trb-model-spec.h"
+#include "compute/trb-trainer.h"
+#include "compute/trb-weights.h"
+#include "ledger/trb-canonical-json.h"
+#include "ledger/trb-checkpoint.h"
+#include "ledger/trb-ledger-entry.h"
+#include "ledger/trb-merkle-log.h"
+#include "ledger/trb-note-signer.h"
+#include "net/trb-client.h"
+#include "net/trb-http-signature.h"
+#include "net/trb-training-set.h"
+#include "store/trb-store.h"
+#include "trb-json.h"
+
+#include "trb-node-api.h"
+#include "trb-node-private.h"
+
+/* ---- HTTP --------------------------------------------------------------------------------- */
+
+/* JSON as the node sends it: numbers in their shortest form that reads back the same (a task's
+ * 0.05 is sent as 0.05, not 0.050000000000000003 as json-glib writes it), in every locale.
+ * That is the canonical form of the ledger, whose only other effect is sorted members. */
+char *
+trb_node_json_to_string (JsonNode *node)
+{
+  g_autoptr(GError) error = NULL;
+  char *text = trb_canonical_json_serialize (node, NULL, &error);
+
+  /* An integer past 2^53 has no exact JSON number: json-glib writes it as it is. */
+  if (text == NULL)
+    text = json_to_string (node, FALSE);
+  return text;
+}
+
+void
+trb_node_reply_json (SoupServerMessage *msg,
+                     guint              status,
+                     JsonNode          *node)
+{
+  g_autofree char *text = trb_node_json_to_string (node);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
+                                "no-store");
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, text,
+                                    strlen (text));
+}
+
+/* An RFC 9457 problem document. */
+static char *
+problem_text (guint       status,
+              const char *type,
+              const char *title,
+              const char *detail)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *uri = g_strconcat (PROBLEM_BASE, type, NULL);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, uri);
+  json_builder_set_member_name (b, "title");
+  json_builder_add_string_value (b, title);
+  json_builder_set_member_name (b, "status");
+  json_builder_add_int_value (b, status);
+  if (detail != NULL)
+    {
+      json_builder_set_member_name (b, "detail");
+      json_builder_add_string_value (b, detail);
+    }
+  json_builder_end_object (b);
+  node = json_builder_get_root (b);
+  return json_to_string (node, FALSE);
+}
+
+void
+trb_node_reply_problem (SoupServerMessage *msg,
+                        guint              status,
+                        const char        *type,
+                        const char        *title,
+                        const char        *detail)
+{
+  g_autofree char *text = problem_text (status, type, title, detail);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
+                                "no-store");
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/problem+json", SOUP_MEMORY_COPY, text,
+                                    strlen (text));
+}
+
+/* After a refusal the node reads, and drops, what the client is still sending for a moment
+ * before it closes (a "lingering close", as HTTP servers do): closing at once would reset the
+ * connection under a client still sending its body, which then never reads the answer. */
+#define LINGER_MS 2000
+#define LINGER_MAX_BYTES (16 * 1024 * 1024)
+
+typedef struct
+{
+  GIOStream *stream;
+  guint8     buffer[16384];
+  gsize      drained;
+  gint64     deadline;
+} Linger;
+
+static void
+linger_free (Linger *linger)
+{
+  g_io_stream_close_async (linger->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  g_object_unref (linger->stream);
+  g_free (linger);
+}
+
+static void
+lingered_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Linger *linger = user_data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
+
+  if (n <= 0 || g_get_monotonic_time () > linger->deadline ||
+      (linger->drained += n) > LINGER_MAX_BYTES)
+    {
+      linger_free (linger);
+      return;
+    }
+  g_input_stream_read_async (g_io_stream_get_input_stream (linger->stream), linger->buffer,
+                             sizeof linger->buffer, G_PRIORITY_LOW, NULL, lingered_cb, linger);
+}
+
+static void
+refusal_written_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Linger *linger = user_data;
+
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL);
+  if (G_IS_SOCKET_CONNECTION (linger->stream))
+    g_socket_shutdown (g_socket_connection_get_socket (G_SOCKET_CONNECTION (linger->stream)),
+                       FALSE, TRUE, NULL);
+  linger->deadline = g_get_monotonic_time () + LINGER_MS * 1000;
+  g_input_stream_read_async (g_io_stream_get_input_stream (linger->stream), linger->buffer,
+                             sizeof linger->buffer, G_PRIORITY_LOW, NULL, lingered_cb, linger);
+}
+
+/* Refuses a request before its body is read, and closes the connection. SoupServer would read
+ * the whole body (and keep it in memory) before sending a reply set here, even a 413: so the
+ * connection is taken from it, the problem written by hand, and what follows is dropped. */
+static void
+refuse_and_close (SoupServerMessage *msg,
+                  guint              status,
+                  const char        *type,
+                  const char        *title,
+                  const char        *detail,
+                  guint              retry_after_s)
+{
+  g_autofree char *text = problem_text (status, type, title, detail);
+  GIOStream *stream = soup_server_message_steal_connection (msg);
+  GString *response = g_string_new (NULL);
+  Linger *linger;
+  char *bytes;
+  gsize length;
+
+  g_string_append_printf (response, "HTTP/1.1 %u %s\r\n"
+                          "Content-Type: application/problem+json\r\n"
+                          "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                          "Cache-Control: no-store\r\n",
+                          status, soup_status_get_phrase (status), strlen (text));
+  if (retry_after_s > 0)
+    g_string_append_printf (response, "Retry-After: %u\r\n", retry_after_s);
+  g_string_append_printf (response, "Connection: close\r\n\r\n%s", text);
+  length = response->len;
+  bytes = g_string_free (response, FALSE);
+  linger = g_new0 (Linger, 1);
+  linger->stream = stream;
+  /* Kept as long as the stream, which outlives the write. */
+  g_object_set_data_full (G_OBJECT (stream), "trb-refusal", bytes, g_free);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (stream), bytes, length,
+                                   G_PRIORITY_DEFAULT, NULL, refusal_written_cb, linger);
+}
+
+void
+trb_node_reply_internal (SoupServerMessage *msg,
+                         const GError      *error)
+{
+  g_warning ("Request failed: %s", error != NULL ? error->message : "unknown error");
+  trb_node_reply_problem (msg, 500, "internal", "The node could not store the request",
+                          "Please try again later.");
+}
+
+static gsize
+body_limit_for_path (const char *path)
+{
+  if (g_str_has_prefix (path, "/v1/tasks/") && g_str_has_suffix (path, "/updates"))
+    return MAX_UPDATE_BODY;
+  return MAX_JSON_BODY;
+}
+
+/* SoupServer (3.2) reads the end of a keep-alive connection that the client closed, and then
+ * leaves it open for good, in CLOSE-WAIT; a client that opens a connection and sends nothing, or
+ * sends a request a byte at a time, holds one as long as it likes. So the node keeps its own
+ * account: a connection waiting for (the rest of) a request longer than the idle timeout is
+ * closed by a sweep once a second. A connection whose request is being handled is left alone. */
+typedef struct
+{
+  gint64   since;    /* when it started waiting for a request */
+  gboolean waiting;
+} Connection;
+
+static void
+request_started_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    TrbNode           *self)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+  Connection *conn;
+
+  if (socket == NULL)
+    return;
+  conn = g_hash_table_lookup (self->connections, socket);
+  if (conn == NULL)
+    {
+      conn = g_new0 (Connection, 1);
+      g_hash_table_insert (self->connections, g_object_ref (socket), conn);
+    }
+  conn->waiting = TRUE;
+  conn->since = g_get_monotonic_time ();
+}
+
+static void
+request_read_cb (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 TrbNode           *self)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+  Connection *conn = socket != NULL ? g_hash_table_lookup (self->connections, socket) : NULL;
+
+  if (conn != NULL)
+    conn->waiting = FALSE;
+}
+
+/* Answered (or given up): the connection waits for its next request from now. */
+static void
+request_finished_cb (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     TrbNode           *self)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+  Connection *conn = socket != NULL ? g_hash_table_lookup (self->connections, socket) : NULL;
+
+  if (conn != NULL)
+    {
+      conn->waiting = TRUE;
+      conn->since = g_get_monotonic_time ();
+    }
+}
+
+static gboolean
+sweep_connections_cb (gpointer user_data)
+{
+  TrbNode *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  GSocket *socket;
+  Connection *conn;
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &socket, (gpointer *) &conn))
+    {
+      if (g_socket_is_closed (socket))
+        g_hash_table_iter_remove (&iter);
+      else if (conn->waiting &&
+               now - conn->since > (gint64) self->connection_timeout_s * G_USEC_PER_SEC)
+        {
+          g_socket_close (socket, NULL);
+          g_hash_table_iter_remove (&iter);
+        }
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * trb_node_set_connection_timeout:
+ * @self: a node
+ * @seconds: how long a connection may wait for the next request, or for the rest of one
+ *
+ * Connections idle for longer are closed (default %TRB_NODE_CONNECTION_TIMEOUT_S).
+ */
+void
+trb_node_set_connection_timeout (TrbNode *self,
+                                 guint    seconds)
+{
+  g_return_if_fail (TRB_IS_NODE (self));
+  self->connection_timeout_s = CLAMP (seconds, 1, 3600);
+}
+
+/* Per-address rate limits on joins and uploads: a token bucket per remote address, refilled at
+ * the node's rate (per minute) and holding at most one minute's worth. Checked before the body
+ * is read or any signature verified, so a flood costs the node almost nothing. */
+typedef struct
+{
+  double tokens;
+  gint64 updated;
+} Bucket;
+
+static gboolean
+take_token (GHashTable *buckets,
+            const char *host,
+            guint       per_minute,
+            guint      *retry_after_s)
+{
+  gint64 now = g_get_monotonic_time ();
+  double rate = per_minute / 60.0;
+  Bucket *bucket = g_hash_table_lookup (buckets, host);
+
+  if (per_minute == 0)
+    return TRUE;
+  if (bucket == NULL)
+    {
+      /* Bounded: an attacker with many addresses fills this at most to the cap, then buckets
+       * start afresh (no address gets more than a minute's worth from it). */
+      if (g_hash_table_size (buckets) >= 100000)
+        g_hash_table_remove_all (buckets);
+      bucket = g_new0 (Bucket, 1);
+      bucket->tokens = per_minute;
+      bucket->updated = now;
+      g_hash_table_insert (buckets, g_strdup (host), bucket);
+    }
+  bucket->tokens = MIN ((double) per_minute,
+                        bucket->tokens + rate * (now - bucket->updated) / G_USEC_PER_SEC);
+  bucket->updated = now;
+  if (bucket->tokens >= 1)
+    {
+      bucket->tokens -= 1;
+      return TRUE;
+    }
+  *retry_after_s = (guint) ceil ((1 - bucket->tokens) / rate);
+  return FALSE;
+}
+
+static gboolean
+within_rate (TrbNode           *self,
+             SoupServerMessage *msg,
+             const char        *path,
+             guint             *retry_after_s)
+{
+  const char *host = soup_server_message_get_remote_host (msg);
+
+  if (host == NULL)
+    return TRUE;
+  if (g_str_equal (path, "/v1/participants"))
+    return take_token (self->join_buckets, host, self->join_rate, retry_after_s);
+  if (g_str_has_prefix (path, "/v1/tasks/") && g_str_has_suffix (path, "/updates"))
+    return take_token (self->upload_buckets, host, self->upload_rate, retry_after_s);
+  return TRUE;
+}
+
+/**
+ * trb_node_set_rate_limits:
+ * @self: a node
+ * @joins_per_minute: joins one address may make a minute (0: no limit)
+ * @uploads_per_minute: uploads one address may make a minute (0: no limit)
+ */
+void
+trb_node_set_rate_limits (TrbNode *self,
+                          guint    joins_per_minute,
+                          guint    uploads_per_minute)
+{
+  g_return_if_fail (TRB_IS_NODE (self));
+  self->join_rate = joins_per_minute;
+  self->upload_rate = uploads_per_minute;
+}
+
+/* Runs after the headers arrive and before the body is read: refuses oversized bodies early. */
+static void
+early_handler_cb (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  TrbNode *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  guint retry_after = 0;
+  goffset length;
+
+  if (!g_str_equal (soup_server_message_get_method (msg), "POST"))
+    return;
+  if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH)
+    {
+      refuse_and_close (msg, 411, "bad-request", "The request must state its length", NULL, 0);
+      return;
+    }
+  length = soup_message_headers_get_content_length (headers);
+  if (length < 0 || (guint64) length > body_limit_for_path (path))
+    {
+      refuse_and_close (msg, 413, "too-large", "The request is too large",
+                        "The body is larger than the protocol allows for this request.", 0);
+      return;
+    }
+  if (!within_rate (self, msg, path, &retry_after))
+    refuse_and_close (msg, 429, "too-many-requests", "Too many requests from this address",
+                      "Wait a moment, then try again.", retry_after);
+}
+
+/* Verifies the request signature and the nonce. Replies with a problem and returns NULL when
+ * the request must be refused. */
+char *
+trb_node_verify_request (TrbNode           *self,
+                         SoupServerMessage *msg,
+                         GBytes            *body,
+                         char             **nonce_out)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  g_autofree char *uri = g_uri_to_string (soup_server_message_get_uri (msg));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *nonce = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gsize len = 0;
+  const guint8 *data = body != NULL ? g_bytes_get_data (body, &len) : NULL;
+
+  if (len > body_limit_for_path (g_uri_get_path (soup_server_message_get_uri (msg))))
+    {
+      trb_node_reply_problem (msg, 413, "too-large", "The request is too large", NULL);
+      return NULL;
+    }
+
+  if (!trb_http_signature_verify (soup_server_message_get_method (msg), uri, data, len,
+                                  soup_message_headers_get_one (headers, "Content-Digest"),
+                                  soup_message_headers_get_one (headers, "Signature-Input"),
+                                  soup_message_headers_get_one (headers, "Signature"),
+                                  now, &address, &nonce, &error))
+    {
+      if (g_error_matches (error, TRB_HTTP_SIGNATURE_ERROR, TRB_HTTP_SIGNATURE_ERROR_UNSIGNED))
+        trb_node_reply_problem (msg, 401, "unsigned", "The request is not signed", error->message);
+      else if (g_error_matches (error, TRB_HTTP_SIGNATURE_ERROR,
+                                TRB_HTTP_SIGNATURE_ERROR_EXPIRED))
+        trb_node_reply_problem (msg, 401, "expired", "The request signature has expired",
+                                error->message);
+      else
+        trb_node_reply_problem (msg, 401, "bad-signature", "The request signature is not valid",
+                                error->message);
+      return NULL;
+    }
+
+  if (g_hash_table_contains (self->nonces, nonce))
+    {
+      trb_node_reply_problem (msg, 409, "replayed", "This request was already received",
+                              "The nonce was used before.");
+      return NULL;
+    }
+  g_hash_table_insert (self->nonces, g_strdup (nonce),
+                       GSIZE_TO_POINTER ((gsize) (now + 2 * TRB_HTTP_SIGNATURE_SKEW)));
+  *nonce_out = g_steal_pointer (&nonce);
+  return g_steal_pointer (&address);
+}
+
+JsonObject *
+trb_node_parse_json_body (SoupServerMessage *msg,
+                          GBytes            *body)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gsize len = 0;
+  const char *data = body != NULL ? g_bytes_get_data (body, &len) : NULL;
+  JsonNode *root;
+
+  if (len == 0)
+    return json_object_new ();
+  if (!trb_json_parser_load_bounded (parser, data, len, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      trb_node_reply_problem (msg, 400, "bad-request", "The request body is not a JSON object",
+                              NULL);
+      return NULL;
+    }
+  return json_object_ref (json_node_get_object (root));
+}
+
+/**
+ * trb_node_listen:
+ * @self: a node
+ * @address: `HOST:PORT`; port 0 picks a free port
+ * @certificate: (nullable): serve HTTPS with this certificate
+ * @url: (out) (optional): the URL the node is reachable at
+ * @error: return location for an error
+ *
+ * Returns: %TRUE when listening
+ */
+gboolean
+trb_node_listen (TrbNode          *self,
+                 const char       *address,
+                 GTlsCertificate  *certificate,
+                 char            **url,
+                 GError          **error)
+{
+  g_autoptr(GSocketConnectable) connectable = NULL;
+  g_autoptr(GSocketAddressEnumerator) enumerator = NULL;
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  GSList *uris;
+
+  g_return_val_if_fail (TRB_IS_NODE (self), FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+
+  connectable = g_network_address_parse (address, 0, error);
+  if (connectable == NULL)
+    return FALSE;
+  enumerator = g_socket_connectable_enumerate (connectable);
+  socket_address = g_socket_address_enumerator_next (enumerator, NULL, error);
+  if (socket_address == NULL)
+    return FALSE;
+
+  self->server = soup_server_new ("server-header", "tributary-node/" PACKAGE_VERSION,
+                                  "tls-certificate", certificate, NULL);
+  g_signal_connect (self->server, "request-started", G_CALLBACK (request_started_cb), self);
+  g_signal_connect (self->server, "request-read", G_CALLBACK (request_read_cb), self);
+  g_signal_connect (self->server, "request-finished", G_CALLBACK (request_finished_cb), self);
+  g_signal_connect (self->server, "request-aborted", G_CALLBACK (request_finished_cb), self);
+  self->sweep_id = g_timeout_add_seconds (1, sweep_connections_cb, self);
+  soup_server_add_early_handler (self->server, "/v1", early_handler_cb, self, NULL);
+  soup_server_add_handler (self->server, "/v1", trb_node_handle_request_cb, self, NULL);
+  soup_server_add_handler (self->server, NULL, trb_node_handle_request_cb, self, NULL);
+
+  /* Our own socket, for a listen backlog that absorbs bursts of participants connecting at
+   * once (GSocket's default of 10 resets connections under load). */
+  {
+    g_autoptr(GSocket) socket = g_socket_new (g_socket_address_get_family (socket_address),
+                                              G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                              error);
+
+    if (socket == NULL)
+      return FALSE;
+    g_socket_set_listen_backlog (socket, 1024);
+    if (!g_socket_bind (socket, socket_address, TRUE, error) || !g_socket_listen (socket, error))
+      return FALSE;
+    if (!soup_server_listen_socket (self->server, socket,
+                                    certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+      return FALSE;
+  }
+
+  uris = soup_server_get_uris (self->server);
+  if (url != NULL && uris != NULL)
+    {
+      g_autofree char *text = g_uri_to_string (uris->data);
+
+      /* Without the trailing slash, so that clients can append “/v1/…”. */
+      if (g_str_has_suffix (text, "/"))
+        text[strlen (text) - 1] = '\0';
+      *url = g_steal_pointer (&text);
+    }
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return TRUE;
+}

@@ -1,0 +1,100 @@
+/* trb-node-private.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * What the node's files share: the node's fields, a task and its current round, and the
+ * protocol's limits as the node applies them.
+ */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "compute/trb-model-spec.h"
+#include "compute/trb-weights.h"
+#include "ledger/trb-merkle-log.h"
+#include "ledger/trb-note-signer.h"
+#include "net/trb-training-set.h"
+#include "store/trb-store.h"
+#include "trb-node.h"
+
+G_BEGIN_DECLS
+
+#define PROTOCOL_VERSION       1
+#define MAX_JSON_BODY          (64 * 1024)
+#define MAX_UPDATE_BODY        (64 * 1024 * 1024)
+#define MAX_ENTRIES_PER_PAGE   1000
+#define MAX_EVENTS_KEPT        1000
+#define MAX_SAFETENSORS_HEADER (1024 * 1024)
+#define TICK_MS                200
+#define PROBLEM_BASE           "https://tributary.invalid/problems/"
+
+typedef enum
+{
+  ROUND_OPEN,
+  ROUND_COLLECTING,
+  ROUND_AGGREGATING,
+  ROUND_CLOSED,
+} RoundState;
+
+extern const char * const trb_node_round_state_names[4];
+
+typedef struct
+{
+  char       *id;
+  JsonObject *task;
+  char       *public_json;
+  TrbModelSpec *spec;
+  TrbTrainingSet *holdout;
+  /* Policies. */
+  gint64      duration;
+  gint64      min_updates;
+  gint64      max_updates;
+  double      points_per_sample_epoch;
+  double      cap_per_round;
+  double      server_momentum;
+  double      fraction;
+  double      max_update_value;
+  /* The current round. */
+  gint64      round;
+  RoundState  state;
+  char       *model_hash;
+  gint64      deadline;
+  gint64      n_updates;
+  gboolean    aggregation_running;
+} Task;
+
+struct _TrbNode
+{
+  GObject          parent_instance;
+
+  char            *data_dir;
+  TrbStore        *store;
+  TrbMerkleLog    *log;
+  TrbNoteSigner   *signer;
+  guint8          *secret_key;     /* sodium_malloc'd, 64 bytes */
+  char            *name;
+  char            *origin;
+  char            *ledger_key;
+  GHashTable      *tasks;          /* id → Task */
+  GHashTable      *nonces;         /* nonce → expiry */
+  SoupServer      *server;
+  GPtrArray       *sockets;
+  GQueue           events;         /* JsonNode*, oldest first */
+  gint64           next_event_seq;
+  guint            tick_id;
+  GHashTable      *connections;  /* GSocket → Connection */
+  GHashTable      *join_buckets;    /* remote address → Bucket */
+  GHashTable      *upload_buckets;
+  guint            join_rate;       /* per minute and address; 0 for no limit */
+  guint            upload_rate;
+  guint            connection_timeout_s;
+  guint            sweep_id;
+  guint            aggregation_delay_ms;
+};
+
+GBytes *trb_node_weights_blob (TrbWeights  *weights,
+                               char       **hash);
+
+G_END_DECLS

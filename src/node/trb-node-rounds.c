@@ -1,0 +1,516 @@
+/* trb-node-rounds.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Rounds: opening, closing when full or due, and the aggregation on a worker thread.
+ */
+
+#define G_LOG_DOMAIN "trb-node"
+
+#include "config.h"
+
+#include "trb-node-rounds.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <sodium.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compute/trb-model-spec.h"
+#include "compute/trb-trainer.h"
+#include "compute/trb-weights.h"
+#include "ledger/trb-canonical-json.h"
+#include "ledger/trb-checkpoint.h"
+#include "ledger/trb-ledger-entry.h"
+#include "ledger/trb-merkle-log.h"
+#include "ledger/trb-note-signer.h"
+#include "net/trb-client.h"
+#include "net/trb-http-signature.h"
+#include "net/trb-training-set.h"
+#include "store/trb-store.h"
+#include "trb-json.h"
+
+#include "trb-node-db.h"
+#include "trb-node-private.h"
+
+const char * const trb_node_round_state_names[] = { "open", "collecting", "aggregating", "closed" };
+
+/* ---- events ------------------------------------------------------------------------------- */
+
+void
+trb_node_emit_round_event (TrbNode *self,
+                           Task    *task)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autofree char *text = NULL;
+  JsonNode *node;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "seq");
+  json_builder_add_int_value (b, self->next_event_seq++);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "round");
+  json_builder_set_member_name (b, "task");
+  json_builder_add_string_value (b, task->id);
+  json_builder_set_member_name (b, "round");
+  json_builder_add_int_value (b, task->round);
+  json_builder_set_member_name (b, "state");
+  json_builder_add_string_value (b, trb_node_round_state_names[task->state]);
+  json_builder_end_object (b);
+  node = json_builder_get_root (b);
+
+  g_queue_push_tail (&self->events, node);
+  while (g_queue_get_length (&self->events) > MAX_EVENTS_KEPT)
+    json_node_unref (g_queue_pop_head (&self->events));
+
+  text = json_to_string (node, FALSE);
+  for (guint i = 0; i < self->sockets->len; i++)
+    {
+      SoupWebsocketConnection *ws = g_ptr_array_index (self->sockets, i);
+
+      if (soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_send_text (ws, text);
+    }
+}
+
+/* Opens round @round of @task on the model @model_hash: the rounds row and its ledger entry.
+ * Must run inside a transaction. */
+gboolean
+trb_node_open_round (TrbNode     *self,
+                     Task        *task,
+                     gint64       round,
+                     const char  *model_hash,
+                     GError     **error)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gsize len = 0;
+  char *entry;
+
+  task->round = round;
+  task->state = ROUND_OPEN;
+  g_free (task->model_hash);
+  task->model_hash = g_strdup (model_hash);
+  task->deadline = now + task->duration;
+  task->n_updates = 0;
+
+  if (!trb_node_db_save_round (self, task, error))
+    return FALSE;
+  entry = trb_ledger_entry_build_round_opened (task->id, round, model_hash, task->deadline, now,
+                                               &len, error);
+  return trb_node_db_append_entry (self, entry, len, NULL, error);
+}
+
+void
+trb_node_set_aggregation_delay (TrbNode *self,
+                                guint    delay_ms)
+{
+  g_return_if_fail (TRB_IS_NODE (self));
+  self->aggregation_delay_ms = delay_ms;
+}
+
+/* ---- aggregation -------------------------------------------------------------------------- */
+
+typedef struct
+{
+  TrbModelSpec *spec;
+  TrbTrainingSet *holdout;    /* borrowed from the task, which outlives the job */
+  TrbWeights *params;
+  TrbWeights *velocity;   /* server momentum: the previous round's, then the new one */
+  double      momentum;
+  GPtrArray  *deltas;     /* TrbWeights* */
+  GArray     *samples;    /* gint64 */
+  guint       delay_ms;
+  double      loss;
+  double      accuracy;
+  gboolean    evaluated;
+  gboolean    kept_previous;  /* the aggregate was not finite: the model stays as it was */
+} Aggregation;
+
+static void
+aggregation_free (Aggregation *job)
+{
+  g_clear_object (&job->params);
+  g_clear_object (&job->velocity);
+  g_clear_object (&job->spec);
+  g_ptr_array_unref (job->deltas);
+  g_array_unref (job->samples);
+  g_free (job);
+}
+
+static void
+aggregate_in_thread (GTask        *gtask,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  Aggregation *job = task_data;
+  g_autoptr(GError) error = NULL;
+
+  if (job->delay_ms > 0)
+    g_usleep (job->delay_ms * 1000);
+
+  /* FedAvg: the new model is the old one plus the sample-weighted mean of the updates. */
+  if (job->deltas->len > 0)
+    {
+      g_autofree double *weights = g_new (double, job->deltas->len);
+      g_autoptr(TrbWeights) mean = NULL;
+      g_autoptr(TrbWeights) previous = trb_weights_copy (job->params);
+      g_autoptr(TrbWeights) previous_velocity =
+        job->velocity != NULL ? g_object_ref (job->velocity) : NULL;
+
+      for (guint u = 0; u < job->deltas->len; u++)
+        weights[u] = g_array_index (job->samples, gint64, u);
+      mean = trb_weights_weighted_average ((TrbWeights **) job->deltas->pdata, weights,
+                                           job->deltas->len, &error);
+      if (mean == NULL)
+        {
+          g_task_return_error (gtask, g_steal_pointer (&error));
+          return;
+        }
+      /* Server momentum (FedAvgM): v ← β v + mean, w ← w + v; plain FedAvg when β = 0. */
+      if (job->momentum > 0)
+        {
+          g_autoptr(TrbWeights) velocity = trb_weights_copy (mean);
+
+          if (job->velocity != NULL &&
+              !trb_weights_add_scaled (velocity, job->velocity, job->momentum, &error))
+            {
+              g_task_return_error (gtask, g_steal_pointer (&error));
+              return;
+            }
+          g_clear_object (&job->velocity);
+          job->velocity = g_object_ref (velocity);
+          g_clear_object (&mean);
+          mean = g_steal_pointer (&velocity);
+        }
+      if (!trb_weights_add_scaled (job->params, mean, 1.0, &error))
+        {
+          g_task_return_error (gtask, g_steal_pointer (&error));
+          return;
+        }
+      /* A model that is not finite would refuse every honest update after it and could never
+       * be aggregated again: such an aggregate is never kept. The round closes with the model
+       * it started from, and its round_closed entry says so (metric model_kept = 1). */
+      if (!trb_weights_all_finite (job->params) ||
+          (job->velocity != NULL && !trb_weights_all_finite (job->velocity)))
+        {
+          g_warning ("The aggregate is not finite; the round keeps its previous model");
+          g_set_object (&job->params, previous);
+          g_set_object (&job->velocity, previous_velocity);
+          job->kept_previous = TRUE;
+        }
+    }
+
+  if (job->holdout != NULL)
+    {
+      TrbDataSource source;
+      TrbEvaluation evaluation;
+
+      /* The compute engine's CPU executor, on the node's hold-out. */
+      trb_training_set_get_source (job->holdout, &source);
+      if (trb_evaluate_on_cpu (job->spec, job->params, &source, &evaluation, &error))
+        {
+          job->loss = evaluation.loss;
+          job->accuracy = evaluation.accuracy;
+          job->evaluated = TRUE;
+        }
+      else
+        g_warning ("The new model could not be evaluated: %s", error->message);
+    }
+  g_task_return_boolean (gtask, TRUE);
+}
+
+typedef struct
+{
+  TrbNode *node;
+  char    *task_id;
+} AggregationContext;
+
+static void
+finish_aggregation (TrbNode     *self,
+                    Task        *task,
+                    Aggregation *job)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hash = NULL;
+  g_autoptr(GBytes) blob = trb_node_weights_blob (job->params, &hash);
+  g_autoptr(GPtrArray) hashes = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) participants = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  const char *metric_names[4];
+  double metric_values[4];
+  guint n_metrics = 0;
+  gsize len = 0;
+  char *entry;
+
+  stmt = trb_node_db_prepare (self, "SELECT hash, participant, samples, epochs FROM updates "
+                                    "WHERE task = ? AND round = ? ORDER BY leaf_index");
+  sqlite3_bind_text (stmt, 1, task->id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, task->round);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      double p = (double) sqlite3_column_int64 (stmt, 2) * sqlite3_column_int64 (stmt, 3) *
+                 task->points_per_sample_epoch;
+      gint64 milli = (gint64) llround (MIN (p, task->cap_per_round) * 1000.0);
+
+      g_ptr_array_add (hashes, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
+      g_ptr_array_add (participants, g_strdup ((const char *)sqlite3_column_text (stmt, 1)));
+      g_array_append_val (points, milli);
+    }
+  g_ptr_array_add (hashes, NULL);
+
+  if (job->evaluated)
+    {
+      metric_names[n_metrics] = "eval_accuracy";
+      metric_values[n_metrics++] = job->accuracy;
+      metric_names[n_metrics] = "eval_loss";
+      metric_values[n_metrics++] = job->loss;
+      metric_names[n_metrics] = "eval_samples";
+      metric_values[n_metrics++] = task->holdout != NULL
+        ? (double) trb_training_set_get_n_samples (task->holdout) : 0;
+    }
+  if (job->kept_previous)
+    {
+      metric_names[n_metrics] = "model_kept";
+      metric_values[n_metrics++] = 1;
+    }
+
+  if (!trb_node_db_begin (self, &error))
+    goto fail;
+  if (!trb_node_db_store_blob (self, hash, blob, &error))
+    goto fail_rollback;
+  if (job->momentum > 0 && job->velocity != NULL)
+    {
+      g_autoptr(GBytes) velocity = trb_weights_to_safetensors (job->velocity);
+      g_autoptr(sqlite3_stmt) save = trb_node_db_prepare (self,
+                                                          "INSERT OR REPLACE INTO momentum (task, "
+                                                          "data) "
+                                                          "VALUES (?, ?)");
+
+      sqlite3_bind_text (save, 1, task->id, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_blob64 (save, 2, g_bytes_get_data (velocity, NULL),
+                           g_bytes_get_size (velocity), SQLITE_STATIC);
+      if (!trb_node_db_step_done (self, save, &error))
+        goto fail_rollback;
+    }
+  task->state = ROUND_CLOSED;
+  if (!trb_node_db_save_round (self, task, &error))
+    goto fail_rollback;
+  entry = trb_ledger_entry_build_round_closed (task->id, task->round, hash,
+                                               (const char * const *) hashes->pdata,
+                                               metric_names, metric_values, n_metrics, now,
+                                               &len, &error);
+  if (!trb_node_db_append_entry (self, entry, len, NULL, &error))
+    goto fail_rollback;
+  for (guint i = 0; i < participants->len; i++)
+    {
+      gint64 p = g_array_index (points, gint64, i);
+
+      if (p <= 0)
+        continue;
+      entry = trb_ledger_entry_build_reward (task->id, task->round,
+                                             g_ptr_array_index (participants, i), p, now, &len,
+                                             &error);
+      if (!trb_node_db_append_entry (self, entry, len, NULL, &error))
+        goto fail_rollback;
+    }
+  if (!trb_node_open_round (self, task, task->round + 1, hash, &error) ||
+      !trb_node_db_commit (self, &error))
+    goto fail_rollback;
+
+  if (job->evaluated)
+    g_message ("Round %" G_GINT64_FORMAT " of %s closed: %u updates, hold-out accuracy %.4f, "
+               "loss %.4f", task->round - 1, task->id, participants->len, job->accuracy, job->loss);
+  else
+    g_message ("Round %" G_GINT64_FORMAT " of %s closed: %u updates", task->round - 1, task->id,
+               participants->len);
+  trb_node_emit_round_event (self, task);
+  return;
+
+fail_rollback:
+  trb_node_db_rollback (self);
+fail:
+  g_warning ("Round %" G_GINT64_FORMAT " of %s could not be closed, will retry: %s", task->round,
+             task->id, error->message);
+  /* Reload the state that was committed; the tick retries the aggregation. */
+  task->state = ROUND_AGGREGATING;
+}
+
+static void
+aggregation_done_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  AggregationContext *ctx = user_data;
+  Task *task = g_hash_table_lookup (ctx->node->tasks, ctx->task_id);
+  Aggregation *job = g_task_get_task_data (G_TASK (result));
+
+  g_autoptr(GError) error = NULL;
+
+  if (task != NULL)
+    {
+      task->aggregation_running = FALSE;
+      if (g_task_propagate_boolean (G_TASK (result), &error))
+        finish_aggregation (ctx->node, task, job);
+      else
+        g_critical ("Round %" G_GINT64_FORMAT " of %s cannot be aggregated: %s", task->round,
+                    task->id, error->message);
+    }
+  g_object_unref (ctx->node);
+  g_free (ctx->task_id);
+  g_free (ctx);
+}
+
+/* Reads weights (a model or an update) and checks them against the task's model. */
+static TrbWeights *
+read_update (Task     *task,
+             GBytes   *bytes,
+             GError  **error)
+{
+  g_autoptr(TrbWeights) weights = trb_weights_new_from_safetensors (bytes, error);
+
+  if (weights == NULL)
+    return NULL;
+  return trb_model_spec_conform_weights (task->spec, weights, error);
+}
+
+void
+trb_node_start_aggregation (TrbNode *self,
+                            Task    *task)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) model_blob = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GTask) gtask = NULL;
+  Aggregation *job;
+  AggregationContext *ctx;
+
+  if (task->aggregation_running)
+    return;
+
+  if (task->state != ROUND_AGGREGATING)
+    {
+      task->state = ROUND_AGGREGATING;
+      /* Committed before any work, so that a restart resumes the aggregation. */
+      if (!trb_node_db_save_round (self, task, &error))
+        {
+          g_warning ("Could not record the aggregation of %s: %s", task->id, error->message);
+          return;
+        }
+      trb_node_emit_round_event (self, task);
+    }
+
+  model_blob = trb_node_db_load_blob (self, task->model_hash);
+  if (model_blob == NULL)
+    {
+      g_critical ("The model %s of task %s is missing from the store", task->model_hash, task->id);
+      return;
+    }
+
+  job = g_new0 (Aggregation, 1);
+  job->spec = g_object_ref (task->spec);
+  job->holdout = task->holdout;
+  job->delay_ms = self->aggregation_delay_ms;
+  job->deltas = g_ptr_array_new_with_free_func (g_object_unref);
+  job->samples = g_array_new (FALSE, FALSE, sizeof (gint64));
+  job->params = read_update (task, model_blob, &error);
+  if (job->params == NULL)
+    {
+      g_critical ("The model of task %s cannot be read: %s", task->id, error->message);
+      aggregation_free (job);
+      return;
+    }
+
+  job->momentum = task->server_momentum;
+  if (job->momentum > 0)
+    {
+      g_autoptr(sqlite3_stmt) load = trb_node_db_prepare (self,
+                                                          "SELECT data FROM momentum WHERE task = "
+                                                          "?");
+
+      sqlite3_bind_text (load, 1, task->id, -1, SQLITE_TRANSIENT);
+      if (sqlite3_step (load) == SQLITE_ROW)
+        {
+          g_autoptr(GBytes) bytes = g_bytes_new (sqlite3_column_blob (load, 0),
+                                                 sqlite3_column_bytes (load, 0));
+
+          job->velocity = read_update (task, bytes, NULL);
+        }
+    }
+
+  stmt = trb_node_db_prepare (self,
+                              "SELECT data, samples FROM updates WHERE task = ? AND round = ? "
+                              "ORDER BY leaf_index");
+  sqlite3_bind_text (stmt, 1, task->id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, task->round);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (sqlite3_column_blob (stmt, 0),
+                                             sqlite3_column_bytes (stmt, 0));
+      TrbWeights *delta = read_update (task, bytes, NULL);
+      gint64 samples = sqlite3_column_int64 (stmt, 1);
+
+      /* Updates were checked when accepted; one that no longer reads is left out. */
+      if (delta == NULL)
+        continue;
+      g_ptr_array_add (job->deltas, delta);
+      g_array_append_val (job->samples, samples);
+    }
+
+  ctx = g_new0 (AggregationContext, 1);
+  ctx->node = g_object_ref (self);
+  ctx->task_id = g_strdup (task->id);
+  task->aggregation_running = TRUE;
+
+  gtask = g_task_new (NULL, NULL, aggregation_done_cb, ctx);
+  g_task_set_task_data (gtask, job, (GDestroyNotify) aggregation_free);
+  g_task_run_in_thread (gtask, aggregate_in_thread);
+}
+
+gboolean
+trb_node_tick_cb (gpointer user_data)
+{
+  TrbNode *self = user_data;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->tasks);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Task *task = value;
+
+      if (task->state == ROUND_AGGREGATING)
+        trb_node_start_aggregation (self, task);
+      else if (task->state == ROUND_OPEN || task->state == ROUND_COLLECTING)
+        {
+          if (task->n_updates >= task->max_updates ||
+              (now >= task->deadline && task->n_updates >= task->min_updates))
+            trb_node_start_aggregation (self, task);
+          else if (now >= task->deadline)
+            {
+              /* Too few updates: give the round another period rather than close it empty. */
+              task->deadline = now + task->duration;
+              trb_node_db_save_round (self, task, NULL);
+            }
+        }
+    }
+
+  /* Forget nonces whose signatures can no longer be accepted anyway. */
+  if (g_hash_table_size (self->nonces) > 10000 || now % 60 == 0)
+    {
+      g_hash_table_iter_init (&iter, self->nonces);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        if ((gint64) GPOINTER_TO_SIZE (value) < now)
+          g_hash_table_iter_remove (&iter);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
