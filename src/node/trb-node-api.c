@@ -39,6 +39,7 @@
 #include "trb-node-http.h"
 #include "trb-node-private.h"
 #include "trb-node-rounds.h"
+#include "trb-node-upload.h"
 
 static void
 handle_network (TrbNode           *self,
@@ -80,7 +81,6 @@ handle_join (TrbNode           *self,
   g_autoptr(JsonBuilder) b = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
   const char *display_name;
   gboolean is_new = FALSE;
   guint64 index = 0;
@@ -99,28 +99,14 @@ handle_join (TrbNode           *self,
 
   if (!trb_node_db_begin (self, &error))
     return trb_node_reply_internal (msg, error);
-  stmt = trb_node_db_prepare (self, "SELECT leaf_index FROM participants WHERE address = ?");
-  sqlite3_bind_text (stmt, 1, address, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    index = sqlite3_column_int64 (stmt, 0);
-  else
+  if (!trb_node_db_find_participant (self, address, &index))
     {
       gint64 now = g_get_real_time () / G_USEC_PER_SEC;
       gsize len = 0;
       char *entry = trb_ledger_entry_build_participant_joined (address, now, &len, &error);
 
-      if (!trb_node_db_append_entry (self, entry, len, &index, &error))
-        goto fail;
-      g_clear_pointer (&stmt, sqlite3_finalize);
-      stmt = trb_node_db_prepare (self,
-                                  "INSERT INTO participants (address, display_name, joined, "
-                                  "leaf_index) "
-                                  "VALUES (?, ?, ?, ?)");
-      sqlite3_bind_text (stmt, 1, address, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (stmt, 2, display_name, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (stmt, 3, now);
-      sqlite3_bind_int64 (stmt, 4, index);
-      if (!trb_node_db_step_done (self, stmt, &error))
+      if (!trb_node_db_append_entry (self, entry, len, &index, &error) ||
+          !trb_node_db_add_participant (self, address, display_name, now, index, &error))
         goto fail;
       is_new = TRUE;
     }
@@ -200,14 +186,14 @@ receipt_text (const char *update,
                           G_GINT64_FORMAT "\n", update, task, round, participant, leaf_index);
 }
 
-static void
-reply_receipt (TrbNode           *self,
-               SoupServerMessage *msg,
-               const char        *update,
-               Task              *task,
-               gint64             round,
-               const char        *participant,
-               gint64             leaf_index)
+void
+trb_node_reply_receipt (TrbNode           *self,
+                        SoupServerMessage *msg,
+                        const char        *update,
+                        Task              *task,
+                        gint64             round,
+                        const char        *participant,
+                        gint64             leaf_index)
 {
   g_autofree char *text = receipt_text (update, task->id, round, participant, leaf_index);
   g_autofree char *sig_b64 = NULL;
@@ -234,211 +220,6 @@ reply_receipt (TrbNode           *self,
   json_builder_end_object (b);
   node = json_builder_get_root (b);
   trb_node_reply_json (msg, 200, node);
-}
-
-static gboolean
-parse_decimal (const char *text,
-               gint64      min,
-               gint64      max,
-               gint64     *out)
-{
-  guint64 value;
-
-  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, min < 0 ? 0 : min, max, &value,
-                                                   NULL))
-    return FALSE;
-  *out = value;
-  return TRUE;
-}
-
-static void
-handle_upload (TrbNode           *self,
-               SoupServerMessage *msg,
-               Task              *task,
-               gint64             round,
-               GBytes            *body)
-{
-  g_autofree char *nonce = NULL;
-  g_autofree char *address = trb_node_verify_request (self, msg, body, &nonce);
-  g_autofree char *hash = NULL;
-  g_autoptr(TrbWeights) parsed = NULL;
-  g_autoptr(TrbWeights) delta = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  gint64 samples = 0, epochs = 0;
-  const char *commitment;
-  guint64 index = 0;
-  gsize len = 0;
-  char *entry;
-
-  if (address == NULL)
-    return;
-  if (!trb_node_db_is_joined (self, address))
-    {
-      trb_node_reply_problem (msg, 403, "not-joined", "Join the network first",
-                              "This address has not joined the network.");
-      return;
-    }
-
-  hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, body);
-
-  /* A retry of an update already stored gets the same receipt back. */
-  stmt = trb_node_db_prepare (self, "SELECT hash, leaf_index FROM updates "
-                                    "WHERE task = ? AND round = ? AND participant = ?");
-  sqlite3_bind_text (stmt, 1, task->id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, round);
-  sqlite3_bind_text (stmt, 3, address, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      if (g_str_equal ((const char *)sqlite3_column_text (stmt, 0), hash))
-        reply_receipt (self, msg, hash, task, round, address, sqlite3_column_int64 (stmt, 1));
-      else
-        trb_node_reply_problem (msg, 409, "duplicate", "You already sent an update for this round",
-                                "Only one update per participant is accepted in a round.");
-      return;
-    }
-  g_clear_pointer (&stmt, sqlite3_finalize);
-
-  if (round < task->round)
-    {
-      trb_node_reply_problem (msg, 409, "late", "This round has already closed",
-                              "Fetch the current round and train on its model.");
-      return;
-    }
-  if (round > task->round)
-    {
-      trb_node_reply_problem (msg, 409, "wrong-round", "This round has not started", NULL);
-      return;
-    }
-  if (!trb_client_is_selected (task->model_hash, address, task->fraction))
-    {
-      trb_node_reply_problem (msg, 403, "not-selected", "This round did not ask you for an update",
-                              "Only the fraction of participants the task names takes part in a "
-                              "round.");
-      return;
-    }
-  if ((task->state != ROUND_OPEN && task->state != ROUND_COLLECTING) ||
-      task->n_updates >= task->max_updates ||
-      (now >= task->deadline && task->n_updates >= task->min_updates))
-    {
-      trb_node_reply_problem (msg, 409, "late", "This round no longer accepts updates",
-                              "The round is full or past its deadline.");
-      return;
-    }
-
-  /* The safetensors header is bounded before anything else reads it. */
-  {
-    gsize len = 0;
-    const guint8 *data = g_bytes_get_data (body, &len);
-    guint64 header_len = 0;
-
-    if (len >= 8)
-      {
-        memcpy (&header_len, data, 8);
-        header_len = GUINT64_FROM_LE (header_len);
-      }
-    if (len >= 8 && header_len <= len - 8 && header_len > MAX_SAFETENSORS_HEADER)
-      {
-        trb_node_reply_problem (msg, 413, "too-large", "The update is too large",
-                                "Its header is larger than the protocol allows.");
-        return;
-      }
-  }
-  parsed = trb_weights_new_from_safetensors (body, &error);
-  if (parsed == NULL)
-    {
-      trb_node_reply_problem (msg, 422, "bad-update", "The update could not be read",
-                              error->message);
-      return;
-    }
-  if (!trb_weights_all_finite (parsed))
-    {
-      trb_node_reply_problem (msg, 422, "non-finite",
-                              "The update contains values that are not numbers",
-                              NULL);
-      return;
-    }
-  if (trb_weights_max_abs (parsed) > task->max_update_value)
-    {
-      g_autofree char *detail = NULL;
-      char largest[G_ASCII_DTOSTR_BUF_SIZE], bound[G_ASCII_DTOSTR_BUF_SIZE];
-
-      g_ascii_formatd (largest, sizeof largest, "%.6g", trb_weights_max_abs (parsed));
-      g_ascii_formatd (bound, sizeof bound, "%.6g", task->max_update_value);
-      detail = g_strdup_printf ("Its largest value is %s; this task accepts at most %s.",
-                                largest, bound);
-      trb_node_reply_problem (msg, 422, "out-of-range", "The update has values out of range",
-                              detail);
-      return;
-    }
-  delta = trb_model_spec_conform_weights (task->spec, parsed, &error);
-  if (delta == NULL)
-    {
-      trb_node_reply_problem (msg, 422, "wrong-shape", "The update does not fit the model",
-                              error->message);
-      return;
-    }
-  if (g_strcmp0 (trb_weights_get_metadata (parsed, "base_model"), task->model_hash) != 0)
-    {
-      trb_node_reply_problem (msg, 409, "wrong-round", "The update was trained from another model",
-                              "Fetch the current round and train on its model.");
-      return;
-    }
-  commitment = trb_weights_get_metadata (parsed, "dataset_commitment");
-  if (!parse_decimal (trb_weights_get_metadata (parsed, "samples"), 1, 1000000000, &samples) ||
-      !parse_decimal (trb_weights_get_metadata (parsed, "epochs"), 1, 1000, &epochs) ||
-      commitment == NULL || strlen (commitment) != 64 ||
-      strspn (commitment, "0123456789abcdef") != 64)
-    {
-      trb_node_reply_problem (msg, 422, "bad-update", "The update does not say how it was trained",
-                              "The metadata must give samples and epochs.");
-      return;
-    }
-
-  if (!trb_node_db_begin (self, &error))
-    return trb_node_reply_internal (msg, error);
-  entry = trb_ledger_entry_build_update_accepted (task->id, round, address, hash, samples,
-                                                  commitment, now, &len, &error);
-  if (!trb_node_db_append_entry (self, entry, len, &index, &error))
-    goto fail;
-  stmt = trb_node_db_prepare (self,
-                              "INSERT INTO updates (task, round, participant, hash, samples, "
-                              "epochs, "
-                              "leaf_index, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  sqlite3_bind_text (stmt, 1, task->id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, round);
-  sqlite3_bind_text (stmt, 3, address, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 4, hash, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 5, samples);
-  sqlite3_bind_int64 (stmt, 6, epochs);
-  sqlite3_bind_int64 (stmt, 7, index);
-  sqlite3_bind_blob64 (stmt, 8, g_bytes_get_data (body, NULL), g_bytes_get_size (body),
-                       SQLITE_STATIC);
-  if (!trb_node_db_step_done (self, stmt, &error))
-    goto fail;
-  if (task->state == ROUND_OPEN)
-    {
-      task->state = ROUND_COLLECTING;
-      if (!trb_node_db_save_round (self, task, &error))
-        goto fail;
-    }
-  if (!trb_node_db_record_nonce (self, nonce, &error) || !trb_node_db_commit (self, &error))
-    goto fail;
-
-  /* Only now, with the update on disk, is it acknowledged. */
-  task->n_updates++;
-  if (task->n_updates == 1)
-    trb_node_emit_round_event (self, task);
-  reply_receipt (self, msg, hash, task, round, address, index);
-  if (task->n_updates >= task->max_updates)
-    trb_node_start_aggregation (self, task);
-  return;
-
-fail:
-  trb_node_db_rollback (self);
-  task->state = task->n_updates > 0 ? ROUND_COLLECTING : ROUND_OPEN;
-  trb_node_reply_internal (msg, error);
 }
 
 static void
@@ -473,7 +254,6 @@ current_checkpoint (TrbNode  *self,
                     guint64  *size_out,
                     GError  **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(TrbCheckpoint) checkpoint = NULL;
   g_autofree char *note = NULL;
   GString *out;
@@ -483,42 +263,22 @@ current_checkpoint (TrbNode  *self,
   if (!trb_merkle_log_get_size (self->log, &size, error))
     return NULL;
 
-  stmt = trb_node_db_prepare (self, "SELECT note FROM checkpoints WHERE tree_size = ?");
-  sqlite3_bind_int64 (stmt, 1, size);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    note = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
-  else
+  note = trb_node_db_load_checkpoint (self, size);
+  if (note == NULL)
     {
-      g_autoptr(sqlite3_stmt) insert = NULL;
-
       if (!trb_merkle_log_get_root (self->log, size, root, error))
         return NULL;
       checkpoint = trb_checkpoint_new (self->origin, size, root, NULL, error);
       if (checkpoint == NULL)
         return NULL;
       note = trb_checkpoint_sign (checkpoint, self->signer, error);
-      if (note == NULL)
-        return NULL;
-      insert = trb_node_db_prepare (self,
-                                    "INSERT OR IGNORE INTO checkpoints (tree_size, note) VALUES "
-                                    "(?, ?)");
-      sqlite3_bind_int64 (insert, 1, size);
-      sqlite3_bind_text (insert, 2, note, -1, SQLITE_TRANSIENT);
-      if (!trb_node_db_step_done (self, insert, error))
+      if (note == NULL || !trb_node_db_add_checkpoint (self, size, note, error))
         return NULL;
     }
 
   /* The participants' cosignatures for this size follow the node's own signature. */
   out = g_string_new (note);
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  stmt = trb_node_db_prepare (self,
-                              "SELECT line FROM cosignatures WHERE tree_size = ? ORDER BY "
-                              "participant "
-                              "LIMIT ?");
-  sqlite3_bind_int64 (stmt, 1, size);
-  sqlite3_bind_int (stmt, 2, TRB_CHECKPOINT_MAX_COSIGNATURES);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    g_string_append (out, (const char *)sqlite3_column_text (stmt, 0));
+  trb_node_db_append_cosignatures (self, size, TRB_CHECKPOINT_MAX_COSIGNATURES, out);
   if (size_out != NULL)
     *size_out = size;
   return g_string_free (out, FALSE);
@@ -680,7 +440,6 @@ handle_cosignature (TrbNode           *self,
   g_autofree char *address = trb_node_verify_request (self, msg, body, &nonce);
   g_autoptr(JsonObject) request = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(TrbNoteVerifier) cosigner = NULL;
   g_autoptr(TrbCheckpoint) checkpoint = NULL;
   g_autofree char *note = NULL;
@@ -709,16 +468,13 @@ handle_cosignature (TrbNode           *self,
       return;
     }
 
-  stmt = trb_node_db_prepare (self, "SELECT note FROM checkpoints WHERE tree_size = ?");
-  sqlite3_bind_int64 (stmt, 1, tree_size);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
+  note = trb_node_db_load_checkpoint (self, tree_size);
+  if (note == NULL)
     {
       trb_node_reply_problem (msg, 404, "not-found",
-                              "The node never signed a checkpoint of that size",
-                              NULL);
+                              "The node never signed a checkpoint of that size", NULL);
       return;
     }
-  note = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
   line = g_strconcat (text, "\n", NULL);
   combined = g_strconcat (note, line, NULL);
 
@@ -737,13 +493,8 @@ handle_cosignature (TrbNode           *self,
 
   /* A checkpoint carries a bounded number of cosignatures: one past it is refused, never
    * acknowledged and then left out. */
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  stmt = trb_node_db_prepare (self, "SELECT count(*) FROM cosignatures WHERE tree_size = ? AND "
-                                    "participant != ?");
-  sqlite3_bind_int64 (stmt, 1, tree_size);
-  sqlite3_bind_text (stmt, 2, address, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW &&
-      sqlite3_column_int64 (stmt, 0) >= TRB_CHECKPOINT_MAX_COSIGNATURES)
+  if (trb_node_db_count_cosignatures (self, tree_size, address) >=
+      TRB_CHECKPOINT_MAX_COSIGNATURES)
     {
       trb_node_reply_problem (msg, 409, "cosignatures-full",
                               "This checkpoint has all the cosignatures it can carry",
@@ -751,18 +502,10 @@ handle_cosignature (TrbNode           *self,
       return;
     }
 
-  g_clear_pointer (&stmt, sqlite3_finalize);
   if (!trb_node_db_begin (self, &error))
     return trb_node_reply_internal (msg, error);
-  stmt = trb_node_db_prepare (self,
-                              "INSERT OR REPLACE INTO cosignatures (tree_size, participant, line) "
-                              "VALUES (?, ?, ?)");
-  sqlite3_bind_int64 (stmt, 1, tree_size);
-  sqlite3_bind_text (stmt, 2, address, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 3, line, -1, SQLITE_TRANSIENT);
-  if (!trb_node_db_step_done (self, stmt, &error) || !trb_node_db_record_nonce (self, nonce,
-                                                                                &error) ||
-      !trb_node_db_commit (self, &error))
+  if (!trb_node_db_save_cosignature (self, tree_size, address, line, &error) ||
+      !trb_node_db_record_nonce (self, nonce, &error) || !trb_node_db_commit (self, &error))
     {
       trb_node_db_rollback (self);
       return trb_node_reply_internal (msg, error);
@@ -864,7 +607,7 @@ trb_node_handle_request_cb (SoupServer        *server,
               trb_node_reply_problem (msg, 409, "wrong-round", "There is no such round", NULL);
               return;
             }
-          return handle_upload (self, msg, task, round, body);
+          return trb_node_handle_upload (self, msg, task, round, body);
         }
     }
   if (n_parts == 4 && g_str_equal (parts[2], "ledger") && g_str_equal (parts[3], "checkpoint") &&

@@ -18,5 +18,12 @@ void trb_node_handle_request_cb (SoupServer        *server,
                                  gpointer           user_data);
 gboolean trb_node_maybe_upgrade_events (TrbNode           *self,
                                         SoupServerMessage *msg);
+void trb_node_reply_receipt (TrbNode           *self,
+                             SoupServerMessage *msg,
+                             const char        *update,
+                             Task              *task,
+                             gint64             round,
+                             const char        *participant,
+                             gint64             leaf_index);
 
 G_END_DECLS

@@ -2,7 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The node's data layer: its SQLite schema and the statements it runs.
+ * The node's data layer: its SQLite schema and every statement the node runs. Nothing else in
+ * the node speaks SQL, so a change of schema stays in this file.
  */
 
 #define G_LOG_DOMAIN "trb-node"
@@ -11,29 +12,10 @@
 
 #include "trb-node-db.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <glib/gi18n.h>
-#include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
-#include <math.h>
-#include <sodium.h>
-#include <string.h>
-#include <unistd.h>
+#include <sqlite3.h>
 
-#include "compute/trb-model-spec.h"
-#include "compute/trb-trainer.h"
-#include "compute/trb-weights.h"
-#include "ledger/trb-canonical-json.h"
-#include "ledger/trb-checkpoint.h"
-#include "ledger/trb-ledger-entry.h"
-#include "ledger/trb-merkle-log.h"
-#include "ledger/trb-note-signer.h"
-#include "net/trb-client.h"
 #include "net/trb-http-signature.h"
-#include "net/trb-training-set.h"
 #include "store/trb-store.h"
-#include "trb-json.h"
 
 #include "trb-node-private.h"
 
@@ -57,11 +39,10 @@ static const char * const node_schema[] = {
   "CREATE TABLE momentum (task TEXT PRIMARY KEY, data BLOB NOT NULL);",
 };
 
-/* ---- storage helpers ---------------------------------------------------------------------- */
-
-sqlite3_stmt *
-trb_node_db_prepare (TrbNode     *self,
-                     const char  *sql)
+/* Every statement is prepared here, from a constant: one that does not compile is a bug. */
+static sqlite3_stmt *
+prepare (TrbNode    *self,
+         const char *sql)
 {
   sqlite3_stmt *stmt = NULL;
 
@@ -71,15 +52,38 @@ trb_node_db_prepare (TrbNode     *self,
   return stmt;
 }
 
-gboolean
-trb_node_db_step_done (TrbNode       *self,
-                       sqlite3_stmt  *stmt,
-                       GError       **error)
+static gboolean
+step_done (TrbNode       *self,
+           sqlite3_stmt  *stmt,
+           GError       **error)
 {
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return trb_store_set_error_from_db (self->store, error);
   return TRUE;
 }
+
+static char *
+column_dup (sqlite3_stmt *stmt,
+            int           column)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+}
+
+TrbStore *
+trb_node_db_open_store (const char  *data_dir,
+                        GError     **error)
+{
+  g_autofree char *db_path = g_build_filename (data_dir, "node.db", NULL);
+  g_autoptr(TrbStore) store = trb_store_new_for_path (db_path, error);
+
+  if (store == NULL)
+    return NULL;
+  if (!trb_store_migrate (store, "node", node_schema, G_N_ELEMENTS (node_schema), error))
+    return NULL;
+  return g_steal_pointer (&store);
+}
+
+/* ---- transactions ------------------------------------------------------------------------- */
 
 gboolean
 trb_node_db_begin (TrbNode  *self,
@@ -101,36 +105,7 @@ trb_node_db_rollback (TrbNode *self)
   trb_store_exec (self->store, "ROLLBACK", NULL);
 }
 
-gboolean
-trb_node_db_store_blob (TrbNode     *self,
-                        const char  *hash,
-                        GBytes      *bytes,
-                        GError     **error)
-{
-  g_autoptr(sqlite3_stmt) stmt = trb_node_db_prepare (self,
-                                                      "INSERT OR IGNORE INTO blobs (hash, data) "
-                                                      "VALUES (?, ?)");
-  gsize len;
-  const void *data = g_bytes_get_data (bytes, &len);
-
-  sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_blob64 (stmt, 2, data, len, SQLITE_STATIC);
-  return trb_node_db_step_done (self, stmt, error);
-}
-
-GBytes *
-trb_node_db_load_blob (TrbNode    *self,
-                       const char *hash)
-{
-  g_autoptr(sqlite3_stmt) stmt = trb_node_db_prepare (self,
-                                                      "SELECT data FROM blobs WHERE hash = ?");
-
-  sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return NULL;
-  return g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
-}
-
+/* Appends @entry (taken) to the ledger; %FALSE when it is %NULL (building it failed). */
 gboolean
 trb_node_db_append_entry (TrbNode     *self,
                           char        *entry,
@@ -142,40 +117,221 @@ trb_node_db_append_entry (TrbNode     *self,
 
   if (owned == NULL)
     return FALSE;
-  return trb_merkle_log_append (self->log, (const guint8 *)owned, length, index, error);
+  return trb_merkle_log_append (self->log, (const guint8 *) owned, length, index, error);
 }
 
-/* ---- tasks and rounds --------------------------------------------------------------------- */
+/* ---- network and tasks -------------------------------------------------------------------- */
+
+gboolean
+trb_node_db_add_network (TrbNode     *self,
+                         const char  *name,
+                         const char  *origin,
+                         gint64       created,
+                         GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT INTO network (id, name, origin, created) "
+                                                "VALUES (1, ?, ?, ?)");
+
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 3, created);
+  return step_done (self, stmt, error);
+}
+
+gboolean
+trb_node_db_load_network (TrbNode  *self,
+                          char    **name,
+                          char    **origin)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT name, origin FROM network WHERE id = 1");
+
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return FALSE;
+  *name = column_dup (stmt, 0);
+  *origin = column_dup (stmt, 1);
+  return TRUE;
+}
+
+gboolean
+trb_node_db_add_task (TrbNode     *self,
+                      const char  *id,
+                      const char  *json,
+                      const char  *evaluation,
+                      GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT INTO tasks (id, json, evaluation) "
+                                                "VALUES (?, ?, ?)");
+
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, json, -1, SQLITE_TRANSIENT);
+  if (evaluation != NULL)
+    sqlite3_bind_text (stmt, 3, evaluation, -1, SQLITE_TRANSIENT);
+  return step_done (self, stmt, error);
+}
+
+/* Fills @json and @evaluation (an entry may be %NULL) with every task, in the same order. */
+void
+trb_node_db_list_tasks (TrbNode   *self,
+                        GPtrArray *json,
+                        GPtrArray *evaluation)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT json, evaluation FROM tasks");
+
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_ptr_array_add (json, column_dup (stmt, 0));
+      g_ptr_array_add (evaluation, column_dup (stmt, 1));
+    }
+}
+
+/* ---- rounds ------------------------------------------------------------------------------- */
 
 gboolean
 trb_node_db_save_round (TrbNode  *self,
                         Task     *task,
                         GError  **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = trb_node_db_prepare (self, "INSERT OR REPLACE INTO rounds "
-                                                            "(task, round, state, model, deadline) "
-                                                            "VALUES (?, ?, ?, ?, ?)");
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT OR REPLACE INTO rounds "
+                                                "(task, round, state, model, deadline) "
+                                                "VALUES (?, ?, ?, ?, ?)");
 
   sqlite3_bind_text (stmt, 1, task->id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 2, task->round);
   sqlite3_bind_text (stmt, 3, trb_node_round_state_names[task->state], -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 4, task->model_hash, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 5, task->deadline);
-  return trb_node_db_step_done (self, stmt, error);
+  return step_done (self, stmt, error);
 }
 
-TrbStore *
-trb_node_db_open_store (const char  *data_dir,
+/* Loads @task's latest round (number, state, model, deadline and updates so far). */
+gboolean
+trb_node_db_load_round (TrbNode *self,
+                        Task    *task)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT round, state, model, deadline FROM rounds "
+                                                "WHERE task = ? ORDER BY round DESC LIMIT 1");
+  const char *state;
+
+  sqlite3_bind_text (stmt, 1, task->id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return FALSE;
+  task->round = sqlite3_column_int64 (stmt, 0);
+  task->state = ROUND_OPEN;
+  state = (const char *) sqlite3_column_text (stmt, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (trb_node_round_state_names); i++)
+    if (g_strcmp0 (trb_node_round_state_names[i], state) == 0)
+      task->state = i;
+  g_free (task->model_hash);
+  task->model_hash = column_dup (stmt, 2);
+  task->deadline = sqlite3_column_int64 (stmt, 3);
+
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  stmt = prepare (self, "SELECT count(*) FROM updates WHERE task = ? AND round = ?");
+  sqlite3_bind_text (stmt, 1, task->id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, task->round);
+  task->n_updates = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+  return TRUE;
+}
+
+/* ---- blobs and momentum ------------------------------------------------------------------- */
+
+gboolean
+trb_node_db_store_blob (TrbNode     *self,
+                        const char  *hash,
+                        GBytes      *bytes,
                         GError     **error)
 {
-  g_autofree char *db_path = g_build_filename (data_dir, "node.db", NULL);
-  g_autoptr(TrbStore) store = trb_store_new_for_path (db_path, error);
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT OR IGNORE INTO blobs (hash, data) "
+                                                "VALUES (?, ?)");
+  gsize len;
+  const void *data = g_bytes_get_data (bytes, &len);
 
-  if (store == NULL)
+  sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_blob64 (stmt, 2, data, len, SQLITE_STATIC);
+  return step_done (self, stmt, error);
+}
+
+GBytes *
+trb_node_db_load_blob (TrbNode    *self,
+                       const char *hash)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT data FROM blobs WHERE hash = ?");
+
+  sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
     return NULL;
-  if (!trb_store_migrate (store, "node", node_schema, G_N_ELEMENTS (node_schema), error))
+  return g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
+}
+
+gboolean
+trb_node_db_save_momentum (TrbNode     *self,
+                           const char  *task_id,
+                           GBytes      *velocity,
+                           GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT OR REPLACE INTO momentum (task, data) "
+                                                "VALUES (?, ?)");
+
+  sqlite3_bind_text (stmt, 1, task_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_blob64 (stmt, 2, g_bytes_get_data (velocity, NULL), g_bytes_get_size (velocity),
+                       SQLITE_STATIC);
+  return step_done (self, stmt, error);
+}
+
+GBytes *
+trb_node_db_load_momentum (TrbNode    *self,
+                           const char *task_id)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT data FROM momentum WHERE task = ?");
+
+  sqlite3_bind_text (stmt, 1, task_id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
     return NULL;
-  return g_steal_pointer (&store);
+  return g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
+}
+
+/* ---- participants and nonces -------------------------------------------------------------- */
+
+gboolean
+trb_node_db_find_participant (TrbNode    *self,
+                              const char *address,
+                              guint64    *leaf_index)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT leaf_index FROM participants "
+                                                "WHERE address = ?");
+
+  sqlite3_bind_text (stmt, 1, address, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return FALSE;
+  if (leaf_index != NULL)
+    *leaf_index = sqlite3_column_int64 (stmt, 0);
+  return TRUE;
+}
+
+gboolean
+trb_node_db_is_joined (TrbNode    *self,
+                       const char *address)
+{
+  return trb_node_db_find_participant (self, address, NULL);
+}
+
+gboolean
+trb_node_db_add_participant (TrbNode     *self,
+                             const char  *address,
+                             const char  *display_name,
+                             gint64       joined,
+                             guint64      leaf_index,
+                             GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT INTO participants "
+                                                "(address, display_name, joined, leaf_index) "
+                                                "VALUES (?, ?, ?, ?)");
+
+  sqlite3_bind_text (stmt, 1, address, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, display_name, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 3, joined);
+  sqlite3_bind_int64 (stmt, 4, leaf_index);
+  return step_done (self, stmt, error);
 }
 
 gboolean
@@ -183,24 +339,189 @@ trb_node_db_record_nonce (TrbNode     *self,
                           const char  *nonce,
                           GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = trb_node_db_prepare (self,
-                                                      "INSERT OR IGNORE INTO nonces (nonce, "
-                                                      "expires) "
-                                                      "VALUES (?, ?)");
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT OR IGNORE INTO nonces (nonce, expires) "
+                                                "VALUES (?, ?)");
 
   sqlite3_bind_text (stmt, 1, nonce, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 2, g_get_real_time () / G_USEC_PER_SEC + 2 * TRB_HTTP_SIGNATURE_SKEW);
-  return trb_node_db_step_done (self, stmt, error);
+  return step_done (self, stmt, error);
+}
+
+/* Forgets the nonces past their expiry and puts the others in @nonces (nonce → expiry). */
+void
+trb_node_db_load_nonces (TrbNode    *self,
+                         GHashTable *nonces)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  trb_store_exec (self->store, "DELETE FROM nonces WHERE expires < strftime('%s','now')", NULL);
+  stmt = prepare (self, "SELECT nonce, expires FROM nonces");
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_hash_table_insert (nonces, column_dup (stmt, 0),
+                         GSIZE_TO_POINTER ((gsize) sqlite3_column_int64 (stmt, 1)));
+}
+
+/* ---- updates ------------------------------------------------------------------------------ */
+
+void
+trb_node_update_row_free (TrbNodeUpdateRow *row)
+{
+  g_free (row->hash);
+  g_free (row->participant);
+  g_clear_pointer (&row->data, g_bytes_unref);
+  g_free (row);
+}
+
+/* The update @participant sent in @round of @task, if any: its hash and ledger index. */
+gboolean
+trb_node_db_find_update (TrbNode     *self,
+                         const char  *task_id,
+                         gint64       round,
+                         const char  *participant,
+                         char       **hash,
+                         guint64     *leaf_index)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT hash, leaf_index FROM updates "
+                                                "WHERE task = ? AND round = ? AND participant = ?");
+
+  sqlite3_bind_text (stmt, 1, task_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, round);
+  sqlite3_bind_text (stmt, 3, participant, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return FALSE;
+  *hash = column_dup (stmt, 0);
+  *leaf_index = sqlite3_column_int64 (stmt, 1);
+  return TRUE;
 }
 
 gboolean
-trb_node_db_is_joined (TrbNode    *self,
-                       const char *address)
+trb_node_db_add_update (TrbNode                *self,
+                        const TrbNodeUpdateRow *row,
+                        const char             *task_id,
+                        gint64                  round,
+                        GError                **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = trb_node_db_prepare (self,
-                                                      "SELECT 1 FROM participants WHERE address = "
-                                                      "?");
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT INTO updates (task, round, participant, "
+                                                "hash, samples, epochs, leaf_index, data) "
+                                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 
-  sqlite3_bind_text (stmt, 1, address, -1, SQLITE_TRANSIENT);
-  return sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_bind_text (stmt, 1, task_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, round);
+  sqlite3_bind_text (stmt, 3, row->participant, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 4, row->hash, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 5, row->samples);
+  sqlite3_bind_int64 (stmt, 6, row->epochs);
+  sqlite3_bind_int64 (stmt, 7, row->leaf_index);
+  sqlite3_bind_blob64 (stmt, 8, g_bytes_get_data (row->data, NULL), g_bytes_get_size (row->data),
+                       SQLITE_STATIC);
+  return step_done (self, stmt, error);
+}
+
+/* The updates of @round of @task in the order they were accepted (their ledger order, which is
+ * the order of round_closed.updates); with their bytes when @with_data. */
+GPtrArray *
+trb_node_db_list_updates (TrbNode    *self,
+                          const char *task_id,
+                          gint64      round,
+                          gboolean    with_data)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_node_update_row_free);
+
+  stmt = prepare (self, with_data
+                          ? "SELECT hash, participant, samples, epochs, leaf_index, data "
+                            "FROM updates WHERE task = ? AND round = ? ORDER BY leaf_index"
+                          : "SELECT hash, participant, samples, epochs, leaf_index "
+                            "FROM updates WHERE task = ? AND round = ? ORDER BY leaf_index");
+  sqlite3_bind_text (stmt, 1, task_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, round);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      TrbNodeUpdateRow *row = g_new0 (TrbNodeUpdateRow, 1);
+
+      row->hash = column_dup (stmt, 0);
+      row->participant = column_dup (stmt, 1);
+      row->samples = sqlite3_column_int64 (stmt, 2);
+      row->epochs = sqlite3_column_int64 (stmt, 3);
+      row->leaf_index = sqlite3_column_int64 (stmt, 4);
+      if (with_data)
+        row->data = g_bytes_new (sqlite3_column_blob (stmt, 5), sqlite3_column_bytes (stmt, 5));
+      g_ptr_array_add (rows, row);
+    }
+  return rows;
+}
+
+/* ---- checkpoints and cosignatures --------------------------------------------------------- */
+
+char *
+trb_node_db_load_checkpoint (TrbNode *self,
+                             guint64  tree_size)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT note FROM checkpoints "
+                                                "WHERE tree_size = ?");
+
+  sqlite3_bind_int64 (stmt, 1, tree_size);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return NULL;
+  return column_dup (stmt, 0);
+}
+
+gboolean
+trb_node_db_add_checkpoint (TrbNode     *self,
+                            guint64      tree_size,
+                            const char  *note,
+                            GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT OR IGNORE INTO checkpoints "
+                                                "(tree_size, note) VALUES (?, ?)");
+
+  sqlite3_bind_int64 (stmt, 1, tree_size);
+  sqlite3_bind_text (stmt, 2, note, -1, SQLITE_TRANSIENT);
+  return step_done (self, stmt, error);
+}
+
+/* Appends to @out the cosignature lines for @tree_size, at most @limit, ordered by cosigner. */
+void
+trb_node_db_append_cosignatures (TrbNode *self,
+                                 guint64  tree_size,
+                                 guint    limit,
+                                 GString *out)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT line FROM cosignatures "
+                                                "WHERE tree_size = ? ORDER BY participant LIMIT ?");
+
+  sqlite3_bind_int64 (stmt, 1, tree_size);
+  sqlite3_bind_int (stmt, 2, limit);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append (out, (const char *) sqlite3_column_text (stmt, 0));
+}
+
+/* How many cosignatures @tree_size has from others than @participant. */
+gint64
+trb_node_db_count_cosignatures (TrbNode    *self,
+                                guint64     tree_size,
+                                const char *participant)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT count(*) FROM cosignatures "
+                                                "WHERE tree_size = ? AND participant != ?");
+
+  sqlite3_bind_int64 (stmt, 1, tree_size);
+  sqlite3_bind_text (stmt, 2, participant, -1, SQLITE_TRANSIENT);
+  return sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+}
+
+gboolean
+trb_node_db_save_cosignature (TrbNode     *self,
+                              guint64      tree_size,
+                              const char  *participant,
+                              const char  *line,
+                              GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT OR REPLACE INTO cosignatures "
+                                                "(tree_size, participant, line) VALUES (?, ?, ?)");
+
+  sqlite3_bind_int64 (stmt, 1, tree_size);
+  sqlite3_bind_text (stmt, 2, participant, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, line, -1, SQLITE_TRANSIENT);
+  return step_done (self, stmt, error);
 }

@@ -2,48 +2,129 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The node's data layer: every SQL statement the node runs is in trb-node-db.c. A change that
- * must be acknowledged runs between trb_node_db_begin() and trb_node_db_commit().
+ * The node's data layer: every SQL statement the node runs is in trb-node-db.c, behind these
+ * functions. A change that must be acknowledged runs between trb_node_db_begin() and
+ * trb_node_db_commit(), on the main thread: SQLite and the ledger have one writer.
  */
 
 #pragma once
-
-#include <sqlite3.h>
 
 #include "trb-node-private.h"
 
 G_BEGIN_DECLS
 
-sqlite3_stmt *trb_node_db_prepare (TrbNode     *self,
-                                   const char  *sql);
-gboolean trb_node_db_step_done (TrbNode       *self,
-                                sqlite3_stmt  *stmt,
-                                GError       **error);
-gboolean trb_node_db_begin (TrbNode  *self,
-                            GError  **error);
-gboolean trb_node_db_commit (TrbNode  *self,
-                             GError  **error);
-void trb_node_db_rollback (TrbNode *self);
-gboolean trb_node_db_store_blob (TrbNode     *self,
-                                 const char  *hash,
-                                 GBytes      *bytes,
-                                 GError     **error);
-GBytes *trb_node_db_load_blob (TrbNode    *self,
-                               const char *hash);
-gboolean trb_node_db_append_entry (TrbNode     *self,
-                                   char        *entry,
-                                   gsize        length,
-                                   guint64     *index,
-                                   GError     **error);
-gboolean trb_node_db_save_round (TrbNode  *self,
-                                 Task     *task,
-                                 GError  **error);
-TrbStore *trb_node_db_open_store (const char  *data_dir,
-                                  GError     **error);
-gboolean trb_node_db_record_nonce (TrbNode     *self,
-                                   const char  *nonce,
-                                   GError     **error);
-gboolean trb_node_db_is_joined (TrbNode    *self,
-                                const char *address);
+/* One accepted update, as stored. */
+typedef struct
+{
+  char   *hash;
+  char   *participant;
+  gint64  samples;
+  gint64  epochs;
+  guint64 leaf_index;
+  GBytes *data;       /* only when asked for */
+} TrbNodeUpdateRow;
+
+void       trb_node_update_row_free        (TrbNodeUpdateRow       *row);
+
+TrbStore  *trb_node_db_open_store          (const char             *data_dir,
+                                            GError                **error);
+gboolean   trb_node_db_begin               (TrbNode                *self,
+                                            GError                **error);
+gboolean   trb_node_db_commit              (TrbNode                *self,
+                                            GError                **error);
+void       trb_node_db_rollback            (TrbNode                *self);
+gboolean   trb_node_db_append_entry        (TrbNode                *self,
+                                            char                   *entry,
+                                            gsize                   length,
+                                            guint64                *index,
+                                            GError                **error);
+
+gboolean   trb_node_db_add_network         (TrbNode                *self,
+                                            const char             *name,
+                                            const char             *origin,
+                                            gint64                  created,
+                                            GError                **error);
+gboolean   trb_node_db_load_network        (TrbNode                *self,
+                                            char                  **name,
+                                            char                  **origin);
+gboolean   trb_node_db_add_task            (TrbNode                *self,
+                                            const char             *id,
+                                            const char             *json,
+                                            const char             *evaluation,
+                                            GError                **error);
+void       trb_node_db_list_tasks          (TrbNode                *self,
+                                            GPtrArray              *json,
+                                            GPtrArray              *evaluation);
+
+gboolean   trb_node_db_save_round          (TrbNode                *self,
+                                            Task                   *task,
+                                            GError                **error);
+gboolean   trb_node_db_load_round          (TrbNode                *self,
+                                            Task                   *task);
+
+gboolean   trb_node_db_store_blob          (TrbNode                *self,
+                                            const char             *hash,
+                                            GBytes                 *bytes,
+                                            GError                **error);
+GBytes    *trb_node_db_load_blob           (TrbNode                *self,
+                                            const char             *hash);
+gboolean   trb_node_db_save_momentum       (TrbNode                *self,
+                                            const char             *task_id,
+                                            GBytes                 *velocity,
+                                            GError                **error);
+GBytes    *trb_node_db_load_momentum       (TrbNode                *self,
+                                            const char             *task_id);
+
+gboolean   trb_node_db_find_participant    (TrbNode                *self,
+                                            const char             *address,
+                                            guint64                *leaf_index);
+gboolean   trb_node_db_is_joined           (TrbNode                *self,
+                                            const char             *address);
+gboolean   trb_node_db_add_participant     (TrbNode                *self,
+                                            const char             *address,
+                                            const char             *display_name,
+                                            gint64                  joined,
+                                            guint64                 leaf_index,
+                                            GError                **error);
+gboolean   trb_node_db_record_nonce        (TrbNode                *self,
+                                            const char             *nonce,
+                                            GError                **error);
+void       trb_node_db_load_nonces         (TrbNode                *self,
+                                            GHashTable             *nonces);
+
+gboolean   trb_node_db_find_update         (TrbNode                *self,
+                                            const char             *task_id,
+                                            gint64                  round,
+                                            const char             *participant,
+                                            char                  **hash,
+                                            guint64                *leaf_index);
+gboolean   trb_node_db_add_update          (TrbNode                *self,
+                                            const TrbNodeUpdateRow *row,
+                                            const char             *task_id,
+                                            gint64                  round,
+                                            GError                **error);
+GPtrArray *trb_node_db_list_updates        (TrbNode                *self,
+                                            const char             *task_id,
+                                            gint64                  round,
+                                            gboolean                with_data);
+
+char      *trb_node_db_load_checkpoint     (TrbNode                *self,
+                                            guint64                 tree_size);
+gboolean   trb_node_db_add_checkpoint      (TrbNode                *self,
+                                            guint64                 tree_size,
+                                            const char             *note,
+                                            GError                **error);
+void       trb_node_db_append_cosignatures (TrbNode                *self,
+                                            guint64                 tree_size,
+                                            guint                   limit,
+                                            GString                *out);
+gint64     trb_node_db_count_cosignatures  (TrbNode                *self,
+                                            guint64                 tree_size,
+                                            const char             *participant);
+gboolean   trb_node_db_save_cosignature    (TrbNode                *self,
+                                            guint64                 tree_size,
+                                            const char             *participant,
+                                            const char             *line,
+                                            GError                **error);
 
 G_END_DECLS

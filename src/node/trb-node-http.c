@@ -430,6 +430,93 @@ early_handler_cb (SoupServer        *server,
                       "Wait a moment, then try again.", retry_after);
 }
 
+/* The public URL as a client writes what it signs: its base URL with the path appended, parsed
+ * and written back by GUri (the scheme in lower case, no default port, the host as given). */
+static char *
+normalize_url (const char  *text,
+               GError     **error)
+{
+  g_autoptr(GUri) uri = g_uri_parse (text, SOUP_HTTP_URI_FLAGS, error);
+  char *normalized;
+
+  if (uri == NULL)
+    return NULL;
+  if ((g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 &&
+       g_strcmp0 (g_uri_get_scheme (uri), "https") != 0) ||
+      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      g_uri_get_user (uri) != NULL || g_uri_get_query (uri) != NULL ||
+      g_uri_get_fragment (uri) != NULL)
+    {
+      g_set_error (error, G_URI_ERROR, G_URI_ERROR_FAILED,
+                   _("“%s” is not an http or https address without user, query or fragment."),
+                   text);
+      return NULL;
+    }
+  normalized = g_uri_to_string (uri);
+  while (g_str_has_suffix (normalized, "/"))
+    normalized[strlen (normalized) - 1] = '\0';
+  return normalized;
+}
+
+/**
+ * trb_node_set_public_url:
+ * @self: a node
+ * @url: the URL participants reach the node at, for example `https://example.org/tributary`
+ * @error: return location for an error
+ *
+ * Signed requests are checked against this URL, never against the `Host` header: a request
+ * signed for another node, or another path, does not verify here. Without it the node uses the
+ * address it listens on (`http://HOST:PORT`).
+ *
+ * Returns: %TRUE when @url is an http or https URL
+ */
+gboolean
+trb_node_set_public_url (TrbNode     *self,
+                         const char  *url,
+                         GError     **error)
+{
+  char *normalized;
+
+  g_return_val_if_fail (TRB_IS_NODE (self), FALSE);
+  g_return_val_if_fail (url != NULL, FALSE);
+
+  normalized = normalize_url (url, error);
+  if (normalized == NULL)
+    return FALSE;
+  g_free (self->public_url);
+  self->public_url = normalized;
+  return TRUE;
+}
+
+/**
+ * trb_node_get_public_url:
+ * @self: a node
+ *
+ * Returns: (nullable): the URL signed requests must be addressed under, without a trailing slash
+ */
+const char *
+trb_node_get_public_url (TrbNode *self)
+{
+  g_return_val_if_fail (TRB_IS_NODE (self), NULL);
+  return self->public_url;
+}
+
+/* The @target-uri a client signed, if it sent this request to the node's public URL: the public
+ * URL, then the path and query of the request line. The Host header plays no part. */
+static char *
+target_uri (TrbNode           *self,
+            SoupServerMessage *msg)
+{
+  GUri *request = soup_server_message_get_uri (msg);
+  const char *query = g_uri_get_query (request);
+  g_autofree char *text = g_strconcat (self->public_url, g_uri_get_path (request),
+                                       query != NULL ? "?" : "", query != NULL ? query : "",
+                                       NULL);
+  g_autoptr(GUri) uri = g_uri_parse (text, SOUP_HTTP_URI_FLAGS, NULL);
+
+  return uri != NULL ? g_uri_to_string (uri) : g_steal_pointer (&text);
+}
+
 /* Verifies the request signature and the nonce. Replies with a problem and returns NULL when
  * the request must be refused. */
 char *
@@ -439,7 +526,7 @@ trb_node_verify_request (TrbNode           *self,
                          char             **nonce_out)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  g_autofree char *uri = g_uri_to_string (soup_server_message_get_uri (msg));
+  g_autofree char *uri = target_uri (self, msg);
   g_autoptr(GError) error = NULL;
   g_autofree char *address = NULL;
   g_autofree char *nonce = NULL;
@@ -466,8 +553,13 @@ trb_node_verify_request (TrbNode           *self,
         trb_node_reply_problem (msg, 401, "expired", "The request signature has expired",
                                 error->message);
       else
-        trb_node_reply_problem (msg, 401, "bad-signature", "The request signature is not valid",
-                                error->message);
+        {
+          g_autofree char *detail = g_strdup_printf ("%s Requests to this node are signed for "
+                                                     "%s/….", error->message, self->public_url);
+
+          trb_node_reply_problem (msg, 401, "bad-signature", "The request signature is not valid",
+                                  detail);
+        }
       return NULL;
     }
 
@@ -566,14 +658,23 @@ trb_node_listen (TrbNode          *self,
   }
 
   uris = soup_server_get_uris (self->server);
-  if (url != NULL && uris != NULL)
+  if (uris != NULL)
     {
       g_autofree char *text = g_uri_to_string (uris->data);
 
       /* Without the trailing slash, so that clients can append “/v1/…”. */
       if (g_str_has_suffix (text, "/"))
         text[strlen (text) - 1] = '\0';
-      *url = g_steal_pointer (&text);
+      if (self->public_url == NULL)
+        {
+          self->public_url = normalize_url (text, NULL);
+          if (g_inet_address_get_is_any (g_inet_socket_address_get_address (
+                G_INET_SOCKET_ADDRESS (socket_address))))
+            g_warning ("Listening on every address without --public-url: signed requests must "
+                       "be addressed to %s", self->public_url);
+        }
+      if (url != NULL)
+        *url = g_steal_pointer (&text);
     }
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   return TRUE;

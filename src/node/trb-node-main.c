@@ -123,17 +123,37 @@ quit_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* What `serve` and `demo` share. */
+typedef struct
+{
+  char *data;
+  char *listen;
+  char *public_url;
+  char *tls_cert;
+  char *tls_key;
+  char *url_file;
+  int   aggregation_delay;
+  int   upload_check_delay;
+  int   idle_timeout;
+  int   join_rate;
+  int   upload_rate;
+} ServeOptions;
+
+static void
+serve_options_clear (ServeOptions *o)
+{
+  g_free (o->data);
+  g_free (o->listen);
+  g_free (o->public_url);
+  g_free (o->tls_cert);
+  g_free (o->tls_key);
+  g_free (o->url_file);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ServeOptions, serve_options_clear)
+
 static int
-serve (const char *data,
-       const char *listen,
-       const char *tls_cert,
-       const char *tls_key,
-       const char *url_file,
-       int         aggregation_delay,
-       int         idle_timeout,
-       int         join_rate,
-       int         upload_rate,
-       TrbJoinOptions *join)
+serve (const ServeOptions *o)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TrbNode) node = NULL;
@@ -141,36 +161,39 @@ serve (const char *data,
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *url = NULL;
 
-  if ((tls_cert == NULL) != (tls_key == NULL))
+  if ((o->tls_cert == NULL) != (o->tls_key == NULL))
     {
       g_printerr ("tributary-node: %s\n", _("--tls-cert and --tls-key go together."));
       return 2;
     }
-  if (tls_cert != NULL)
+  if (o->tls_cert != NULL)
     {
-      certificate = g_tls_certificate_new_from_files (tls_cert, tls_key, &error);
+      certificate = g_tls_certificate_new_from_files (o->tls_cert, o->tls_key, &error);
       if (certificate == NULL)
         return fail (_("the TLS certificate could not be read"), error);
     }
 
-  node = trb_node_open (data, &error);
+  node = trb_node_open (o->data, &error);
   if (node == NULL)
     return fail (_("the network could not be opened"), error);
-  if (aggregation_delay > 0)
-    trb_node_set_aggregation_delay (node, aggregation_delay);
-  if (idle_timeout > 0)
-    trb_node_set_connection_timeout (node, idle_timeout);
-  trb_node_set_rate_limits (node, CLAMP (join_rate, 0, 1000000), CLAMP (upload_rate, 0, 1000000));
-  if (join != NULL && !trb_join_options_apply (join, node, &error))
-    return fail (_("the join policy could not be set"), error);
-  if (!trb_node_listen (node, listen, certificate, &url, &error))
+  if (o->aggregation_delay > 0)
+    trb_node_set_aggregation_delay (node, CLAMP (o->aggregation_delay, 0, 600000));
+  if (o->upload_check_delay > 0)
+    trb_node_set_upload_check_delay (node, CLAMP (o->upload_check_delay, 0, 600000));
+  if (o->idle_timeout > 0)
+    trb_node_set_connection_timeout (node, o->idle_timeout);
+  trb_node_set_rate_limits (node, CLAMP (o->join_rate, 0, 1000000),
+                            CLAMP (o->upload_rate, 0, 1000000));
+  if (o->public_url != NULL && !trb_node_set_public_url (node, o->public_url, &error))
+    return fail (_("the public URL is not valid"), error);
+  if (!trb_node_listen (node, o->listen, certificate, &url, &error))
     return fail (_("the network could not be served"), error);
 
-  if (url_file != NULL)
+  if (o->url_file != NULL)
     {
       g_autofree char *line = g_strconcat (url, "\n", NULL);
 
-      if (!g_file_set_contents (url_file, line, -1, &error))
+      if (!g_file_set_contents (o->url_file, line, -1, &error))
         return fail (_("the URL file could not be written"), error);
     }
   g_print (_("Serving at %s\n"), url);
@@ -182,40 +205,46 @@ serve (const char *data,
   return 0;
 }
 
+#define PUBLIC_URL_ENTRY \
+    { "public-url", 0, 0, G_OPTION_ARG_STRING, &o.public_url, \
+      N_("The URL participants use to reach this node (default http://ADDR:PORT as listened " \
+         "on); signed requests must be addressed under it"), N_("URL") }
+
 static int
 run_serve (int    argc,
            char **argv)
 {
-  g_autofree char *data = NULL;
-  g_autofree char *listen = NULL;
-  g_autofree char *tls_cert = NULL;
-  g_autofree char *tls_key = NULL;
-  g_autofree char *url_file = NULL;
-  int aggregation_delay = 0;
-  int idle_timeout = TRB_NODE_CONNECTION_TIMEOUT_S;
-  int join_rate = TRB_NODE_DEFAULT_JOINS_PER_MINUTE;
-  int upload_rate = TRB_NODE_DEFAULT_UPLOADS_PER_MINUTE;
+  g_auto(ServeOptions) o = {
+    .idle_timeout = TRB_NODE_CONNECTION_TIMEOUT_S,
+    .join_rate = TRB_NODE_DEFAULT_JOINS_PER_MINUTE,
+    .upload_rate = TRB_NODE_DEFAULT_UPLOADS_PER_MINUTE,
+  };
   g_autoptr(GOptionContext) context = NULL;
   g_auto(TrbJoinOptions) join = { 0 };
   const GOptionEntry entries[] = {
-    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data, N_("Folder that holds the network"),
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &o.data, N_("Folder that holds the network"),
       N_("DIR") },
-    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, N_("Address and port (port 0: any free one)"),
-      N_("ADDR:PORT") },
-    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, N_("TLS certificate (PEM)"),
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &o.listen,
+      N_("Address and port (port 0: any free one)"), N_("ADDR:PORT") },
+    PUBLIC_URL_ENTRY,
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &o.tls_cert, N_("TLS certificate (PEM)"),
       N_("FILE") },
-    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, N_("TLS private key (PEM)"), N_("FILE") },
-    { "url-file", 0, 0, G_OPTION_ARG_FILENAME, &url_file, N_("Write the URL served to this file"),
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &o.tls_key, N_("TLS private key (PEM)"),
       N_("FILE") },
-    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout,
+    { "url-file", 0, 0, G_OPTION_ARG_FILENAME, &o.url_file,
+      N_("Write the URL served to this file"), N_("FILE") },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &o.idle_timeout,
       N_("Close a connection that waits this many seconds for a request (default 30)"),
       N_("SECONDS") },
-    { "join-rate", 0, 0, G_OPTION_ARG_INT, &join_rate,
+    { "join-rate", 0, 0, G_OPTION_ARG_INT, &o.join_rate,
       N_("Joins one address may make a minute, 0 for no limit (default 120)"), N_("N") },
-    { "upload-rate", 0, 0, G_OPTION_ARG_INT, &upload_rate,
+    { "upload-rate", 0, 0, G_OPTION_ARG_INT, &o.upload_rate,
       N_("Uploads one address may make a minute, 0 for no limit (default 600)"), N_("N") },
-    { "aggregation-delay", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &aggregation_delay,
+    { "aggregation-delay", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &o.aggregation_delay,
       N_("Wait this many milliseconds before aggregating (for testing)"), N_("MS") },
+    { "upload-check-delay", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &o.upload_check_delay,
+      N_("Make checking each update take this many milliseconds longer (for testing)"),
+      N_("MS") },
     { NULL }
   };
 
@@ -224,39 +253,38 @@ run_serve (int    argc,
   g_option_context_add_group (context, trb_join_options_group (&join));
   if (!parse_options (context, &argc, &argv))
     return 2;
-  if (data == NULL || listen == NULL)
+  if (o.data == NULL || o.listen == NULL)
     {
       g_printerr ("tributary-node: %s\n", _("serve needs --data and --listen."));
       return 2;
     }
-  return serve (data, listen, tls_cert, tls_key, url_file, CLAMP (aggregation_delay, 0, 600000),
-                idle_timeout, join_rate, upload_rate, &join);
+  return serve (&o);
 }
 
 static int
 run_demo (int    argc,
           char **argv)
 {
-  g_autofree char *data = NULL;
-  g_autofree char *listen = NULL;
-  g_autofree char *url_file = NULL;
+  g_auto(ServeOptions) o = {
+    .idle_timeout = TRB_NODE_CONNECTION_TIMEOUT_S,
+    .join_rate = TRB_NODE_DEFAULT_JOINS_PER_MINUTE,
+    .upload_rate = TRB_NODE_DEFAULT_UPLOADS_PER_MINUTE,
+  };
   g_autofree char *dataset = NULL;
   /* One person trying the demo alone is enough for a round: it needs one update and closes
    * at most 20 s after it opened, so a reward follows Join within a minute. The app and
    * `build-aux/dev run` both start the demo with these defaults. */
   int duration = 20, min_updates = 1, max_updates = 10, holdout = 2000;
-  int idle_timeout = TRB_NODE_CONNECTION_TIMEOUT_S;
-  int join_rate = TRB_NODE_DEFAULT_JOINS_PER_MINUTE;
-  int upload_rate = TRB_NODE_DEFAULT_UPLOADS_PER_MINUTE;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   const GOptionEntry entries[] = {
-    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data, N_("Folder that holds the demo network"),
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &o.data, N_("Folder that holds the demo network"),
       N_("DIR") },
-    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, N_("Address and port (default 127.0.0.1:0)"),
-      N_("ADDR:PORT") },
-    { "url-file", 0, 0, G_OPTION_ARG_FILENAME, &url_file, N_("Write the URL served to this file"),
-      N_("FILE") },
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &o.listen,
+      N_("Address and port (default 127.0.0.1:0)"), N_("ADDR:PORT") },
+    PUBLIC_URL_ENTRY,
+    { "url-file", 0, 0, G_OPTION_ARG_FILENAME, &o.url_file,
+      N_("Write the URL served to this file"), N_("FILE") },
     { "dataset", 0, 0, G_OPTION_ARG_FILENAME, &dataset,
       N_("Fashion-MNIST folder for the evaluation (default " DEMO_DATASET_DIR
          ", else the demo pictures' test set)"), N_("DIR") },
@@ -266,12 +294,12 @@ run_demo (int    argc,
       N_("N") },
     { "holdout", 0, 0, G_OPTION_ARG_INT, &holdout, N_("Hold-out samples for evaluation"),
       N_("N") },
-    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout,
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &o.idle_timeout,
       N_("Close a connection that waits this many seconds for a request (default 30)"),
       N_("SECONDS") },
-    { "join-rate", 0, 0, G_OPTION_ARG_INT, &join_rate,
+    { "join-rate", 0, 0, G_OPTION_ARG_INT, &o.join_rate,
       N_("Joins one address may make a minute, 0 for no limit (default 120)"), N_("N") },
-    { "upload-rate", 0, 0, G_OPTION_ARG_INT, &upload_rate,
+    { "upload-rate", 0, 0, G_OPTION_ARG_INT, &o.upload_rate,
       N_("Uploads one address may make a minute, 0 for no limit (default 600)"), N_("N") },
     { NULL }
   };
@@ -280,14 +308,14 @@ run_demo (int    argc,
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!parse_options (context, &argc, &argv))
     return 2;
-  if (data == NULL)
+  if (o.data == NULL)
     {
       g_printerr ("tributary-node: %s\n", _("demo needs --data."));
       return 2;
     }
 
   {
-    g_autofree char *db = g_build_filename (data, "node.db", NULL);
+    g_autofree char *db = g_build_filename (o.data, "node.db", NULL);
 
     if (!g_file_test (db, G_FILE_TEST_EXISTS))
       {
@@ -314,9 +342,9 @@ run_demo (int    argc,
                         images);
             return 1;
           }
-        if (g_mkdir_with_parents (data, 0700) != 0)
+        if (g_mkdir_with_parents (o.data, 0700) != 0)
           {
-            g_printerr (_("tributary-node: the folder %s could not be created.\n"), data);
+            g_printerr (_("tributary-node: the folder %s could not be created.\n"), o.data);
             return 1;
           }
         /* The 2NN of the FedAvg paper (784-200-200-10). */
@@ -325,15 +353,16 @@ run_demo (int    argc,
                                      CLAMP (min_updates, 1, 1000),
                                      CLAMP (max_updates, MAX (min_updates, 1), 1000), escaped,
                                      CLAMP (holdout, 1, 10000));
-        task_path = g_build_filename (data, "demo-task.json", NULL);
+        task_path = g_build_filename (o.data, "demo-task.json", NULL);
         if (!g_file_set_contents (task_path, task_json, -1, &error) ||
-            !trb_node_init_data (data, "Fashion-MNIST demo", task_path, &error))
+            !trb_node_init_data (o.data, "Fashion-MNIST demo", task_path, &error))
           return fail (_("the demo network could not be created"), error);
       }
   }
 
-  return serve (data, listen != NULL ? listen : "127.0.0.1:0", NULL, NULL, url_file, 0,
-                idle_timeout, join_rate, upload_rate, NULL);
+  if (o.listen == NULL)
+    o.listen = g_strdup ("127.0.0.1:0");
+  return serve (&o);
 }
 
 int

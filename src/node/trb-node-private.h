@@ -77,6 +77,7 @@ struct _TrbNode
   char            *name;
   char            *origin;
   char            *ledger_key;
+  char            *public_url;     /* normalized, no trailing slash */
   GHashTable      *tasks;          /* id → Task */
   GHashTable      *nonces;         /* nonce → expiry */
   SoupServer      *server;
@@ -92,6 +93,8 @@ struct _TrbNode
   guint            connection_timeout_s;
   guint            sweep_id;
   guint            aggregation_delay_ms;
+  guint            upload_check_delay_ms;
+  guint            n_checking;      /* uploads being checked on a worker */
 };
 
 GBytes *trb_node_weights_blob (TrbWeights  *weights,

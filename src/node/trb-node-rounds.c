@@ -242,7 +242,7 @@ finish_aggregation (TrbNode     *self,
   g_autoptr(GPtrArray) hashes = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) participants = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   const char *metric_names[4];
   double metric_values[4];
@@ -250,18 +250,16 @@ finish_aggregation (TrbNode     *self,
   gsize len = 0;
   char *entry;
 
-  stmt = trb_node_db_prepare (self, "SELECT hash, participant, samples, epochs FROM updates "
-                                    "WHERE task = ? AND round = ? ORDER BY leaf_index");
-  sqlite3_bind_text (stmt, 1, task->id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, task->round);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  /* round_closed.updates lists the updates in the order they were accepted (ledger order). */
+  rows = trb_node_db_list_updates (self, task->id, task->round, FALSE);
+  for (guint i = 0; i < rows->len; i++)
     {
-      double p = (double) sqlite3_column_int64 (stmt, 2) * sqlite3_column_int64 (stmt, 3) *
-                 task->points_per_sample_epoch;
+      TrbNodeUpdateRow *row = g_ptr_array_index (rows, i);
+      double p = (double) row->samples * row->epochs * task->points_per_sample_epoch;
       gint64 milli = (gint64) llround (MIN (p, task->cap_per_round) * 1000.0);
 
-      g_ptr_array_add (hashes, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
-      g_ptr_array_add (participants, g_strdup ((const char *)sqlite3_column_text (stmt, 1)));
+      g_ptr_array_add (hashes, g_strdup (row->hash));
+      g_ptr_array_add (participants, g_strdup (row->participant));
       g_array_append_val (points, milli);
     }
   g_ptr_array_add (hashes, NULL);
@@ -289,15 +287,8 @@ finish_aggregation (TrbNode     *self,
   if (job->momentum > 0 && job->velocity != NULL)
     {
       g_autoptr(GBytes) velocity = trb_weights_to_safetensors (job->velocity);
-      g_autoptr(sqlite3_stmt) save = trb_node_db_prepare (self,
-                                                          "INSERT OR REPLACE INTO momentum (task, "
-                                                          "data) "
-                                                          "VALUES (?, ?)");
 
-      sqlite3_bind_text (save, 1, task->id, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_blob64 (save, 2, g_bytes_get_data (velocity, NULL),
-                           g_bytes_get_size (velocity), SQLITE_STATIC);
-      if (!trb_node_db_step_done (self, save, &error))
+      if (!trb_node_db_save_momentum (self, task->id, velocity, &error))
         goto fail_rollback;
     }
   task->state = ROUND_CLOSED;
@@ -387,7 +378,7 @@ trb_node_start_aggregation (TrbNode *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) model_blob = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GTask) gtask = NULL;
   Aggregation *job;
   AggregationContext *ctx;
@@ -431,31 +422,18 @@ trb_node_start_aggregation (TrbNode *self,
   job->momentum = task->server_momentum;
   if (job->momentum > 0)
     {
-      g_autoptr(sqlite3_stmt) load = trb_node_db_prepare (self,
-                                                          "SELECT data FROM momentum WHERE task = "
-                                                          "?");
+      g_autoptr(GBytes) velocity = trb_node_db_load_momentum (self, task->id);
 
-      sqlite3_bind_text (load, 1, task->id, -1, SQLITE_TRANSIENT);
-      if (sqlite3_step (load) == SQLITE_ROW)
-        {
-          g_autoptr(GBytes) bytes = g_bytes_new (sqlite3_column_blob (load, 0),
-                                                 sqlite3_column_bytes (load, 0));
-
-          job->velocity = read_update (task, bytes, NULL);
-        }
+      if (velocity != NULL)
+        job->velocity = read_update (task, velocity, NULL);
     }
 
-  stmt = trb_node_db_prepare (self,
-                              "SELECT data, samples FROM updates WHERE task = ? AND round = ? "
-                              "ORDER BY leaf_index");
-  sqlite3_bind_text (stmt, 1, task->id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, task->round);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  rows = trb_node_db_list_updates (self, task->id, task->round, TRUE);
+  for (guint i = 0; i < rows->len; i++)
     {
-      g_autoptr(GBytes) bytes = g_bytes_new (sqlite3_column_blob (stmt, 0),
-                                             sqlite3_column_bytes (stmt, 0));
-      TrbWeights *delta = read_update (task, bytes, NULL);
-      gint64 samples = sqlite3_column_int64 (stmt, 1);
+      TrbNodeUpdateRow *row = g_ptr_array_index (rows, i);
+      TrbWeights *delta = read_update (task, row->data, NULL);
+      gint64 samples = row->samples;
 
       /* Updates were checked when accepted; one that no longer reads is left out. */
       if (delta == NULL)

@@ -91,6 +91,7 @@ trb_node_finalize (GObject *object)
   g_free (self->name);
   g_free (self->origin);
   g_free (self->ledger_key);
+  g_free (self->public_url);
   g_clear_pointer (&self->tasks, g_hash_table_unref);
   g_clear_pointer (&self->nonces, g_hash_table_unref);
   g_queue_clear_full (&self->events, (GDestroyNotify) json_node_unref);
@@ -390,7 +391,6 @@ trb_node_init_data (const char  *data_dir,
   g_autofree char *hash = NULL;
   g_autoptr(GBytes) blob = NULL;
   g_autoptr(TrbNode) self = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
   Task *task;
   gsize len = 0;
 
@@ -466,22 +466,9 @@ trb_node_init_data (const char  *data_dir,
 
   if (!trb_node_db_begin (self, error))
     return FALSE;
-  stmt = trb_node_db_prepare (self,
-                              "INSERT INTO network (id, name, origin, created) VALUES (1, ?, ?, "
-                              "?)");
-  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, origin, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 3, g_get_real_time () / G_USEC_PER_SEC);
-  if (!trb_node_db_step_done (self, stmt, error))
-    goto fail;
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  stmt = trb_node_db_prepare (self, "INSERT INTO tasks (id, json, evaluation) VALUES (?, ?, ?)");
-  sqlite3_bind_text (stmt, 1, task->id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, json, -1, SQLITE_TRANSIENT);
-  if (evaluation != NULL)
-    sqlite3_bind_text (stmt, 3, evaluation, -1, SQLITE_TRANSIENT);
-  if (!trb_node_db_step_done (self, stmt, error) || !trb_node_db_store_blob (self, hash, blob,
-                                                                             error) ||
+  if (!trb_node_db_add_network (self, name, origin, g_get_real_time () / G_USEC_PER_SEC, error) ||
+      !trb_node_db_add_task (self, task->id, json, evaluation, error) ||
+      !trb_node_db_store_blob (self, hash, blob, error) ||
       !trb_node_open_round (self, task, 1, hash, error) || !trb_node_db_commit (self, error))
     goto fail;
   return TRUE;
@@ -497,14 +484,14 @@ static gboolean
 load_tasks (TrbNode  *self,
             GError  **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = trb_node_db_prepare (self, "SELECT json, evaluation FROM tasks");
+  g_autoptr(GPtrArray) jsons = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) evaluations = g_ptr_array_new_with_free_func (g_free);
 
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  trb_node_db_list_tasks (self, jsons, evaluations);
+  for (guint t = 0; t < jsons->len; t++)
     {
-      g_autoptr(sqlite3_stmt) round_stmt = NULL;
-      g_autoptr(sqlite3_stmt) count_stmt = NULL;
-      const char *evaluation = (const char *)sqlite3_column_text (stmt, 1);
-      Task *task = task_new_from_json ((const char *)sqlite3_column_text (stmt, 0), error);
+      const char *evaluation = g_ptr_array_index (evaluations, t);
+      Task *task = task_new_from_json (g_ptr_array_index (jsons, t), error);
 
       if (task == NULL)
         return FALSE;
@@ -539,33 +526,12 @@ load_tasks (TrbNode  *self,
             }
         }
 
-      round_stmt = trb_node_db_prepare (self,
-                                        "SELECT round, state, model, deadline FROM rounds WHERE "
-                                        "task = ? "
-                                        "ORDER BY round DESC LIMIT 1");
-      sqlite3_bind_text (round_stmt, 1, task->id, -1, SQLITE_TRANSIENT);
-      if (sqlite3_step (round_stmt) != SQLITE_ROW)
+      if (!trb_node_db_load_round (self, task))
         {
           g_set_error_literal (error, TRB_NODE_ERROR, TRB_NODE_ERROR_NOT_INITIALISED,
                                _("The network’s store has no round; it is damaged."));
           return FALSE;
         }
-      task->round = sqlite3_column_int64 (round_stmt, 0);
-      task->state = ROUND_OPEN;
-      for (guint i = 0; i < G_N_ELEMENTS (trb_node_round_state_names); i++)
-        if (g_str_equal (trb_node_round_state_names[i],
-                         (const char *)sqlite3_column_text (round_stmt, 1)))
-          task->state = i;
-      task->model_hash = g_strdup ((const char *)sqlite3_column_text (round_stmt, 2));
-      task->deadline = sqlite3_column_int64 (round_stmt, 3);
-
-      count_stmt = trb_node_db_prepare (self,
-                                        "SELECT count(*) FROM updates WHERE task = ? AND round = "
-                                        "?");
-      sqlite3_bind_text (count_stmt, 1, task->id, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (count_stmt, 2, task->round);
-      if (sqlite3_step (count_stmt) == SQLITE_ROW)
-        task->n_updates = sqlite3_column_int64 (count_stmt, 0);
     }
   if (g_hash_table_size (self->tasks) == 0)
     {
@@ -590,7 +556,6 @@ trb_node_open (const char  *data_dir,
   g_autoptr(TrbNode) self = g_object_new (TRB_TYPE_NODE, NULL);
   g_autofree char *key_path = data_path (data_dir, "ledger.key");
   g_autofree char *db_path = data_path (data_dir, "node.db");
-  g_autoptr(sqlite3_stmt) stmt = NULL;
 
   g_return_val_if_fail (data_dir != NULL, NULL);
 
@@ -614,15 +579,12 @@ trb_node_open (const char  *data_dir,
   if (self->log == NULL)
     return NULL;
 
-  stmt = trb_node_db_prepare (self, "SELECT name, origin FROM network WHERE id = 1");
-  if (sqlite3_step (stmt) != SQLITE_ROW)
+  if (!trb_node_db_load_network (self, &self->name, &self->origin))
     {
       g_set_error_literal (error, TRB_NODE_ERROR, TRB_NODE_ERROR_NOT_INITIALISED,
                            _("The network’s store is incomplete."));
       return NULL;
     }
-  self->name = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
-  self->origin = g_strdup ((const char *)sqlite3_column_text (stmt, 1));
 
   /* The seed is the first half of libsodium's secret key. */
   self->signer = trb_note_signer_new (self->origin, TRB_NOTE_KEY_ED25519, self->secret_key,
@@ -638,12 +600,7 @@ trb_node_open (const char  *data_dir,
     return NULL;
 
   /* Nonces still inside the skew window survive a restart, so a replay stays a replay. */
-  trb_store_exec (self->store, "DELETE FROM nonces WHERE expires < strftime('%s','now')", NULL);
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  stmt = trb_node_db_prepare (self, "SELECT nonce, expires FROM nonces");
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    g_hash_table_insert (self->nonces, g_strdup ((const char *)sqlite3_column_text (stmt, 0)),
-                         GSIZE_TO_POINTER ((gsize) sqlite3_column_int64 (stmt, 1)));
+  trb_node_db_load_nonces (self, self->nonces);
 
   self->tick_id = g_timeout_add (TICK_MS, trb_node_tick_cb, self);
   return g_steal_pointer (&self);

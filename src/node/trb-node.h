@@ -56,6 +56,12 @@ void      trb_node_set_rate_limits        (TrbNode    *self,
 TrbJoinPolicy *trb_node_get_join_policy   (TrbNode    *self);
 void      trb_node_set_aggregation_delay (TrbNode     *self,
                                           guint        delay_ms);
+void      trb_node_set_upload_check_delay (TrbNode    *self,
+                                           guint       delay_ms);
+gboolean  trb_node_set_public_url       (TrbNode      *self,
+                                         const char   *url,
+                                         GError      **error);
+const char *trb_node_get_public_url     (TrbNode      *self);
 gboolean  trb_node_listen               (TrbNode      *self,
                                          const char   *address,
                                          GTlsCertificate *certificate,

@@ -958,6 +958,190 @@ test_rejections (void)
 }
 
 
+/* ---- the main loop keeps answering -------------------------------------------------------- */
+
+typedef struct
+{
+  char   *url;
+  gint    stop;
+  GArray *sent;      /* gint64, monotonic µs */
+  GArray *answered;
+} Poller;
+
+/* GET /v1/network every 20 ms from its own thread and session, until told to stop. */
+static gpointer
+poll_network_thread (gpointer data)
+{
+  Poller *poller = data;
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strconcat (poller->url, "/v1/network", NULL);
+
+  while (!g_atomic_int_get (&poller->stop))
+    {
+      g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+      g_autoptr(GBytes) body = NULL;
+      gint64 sent = g_get_monotonic_time ();
+      gint64 answered;
+
+      body = soup_session_send_and_read (session, msg, NULL, NULL);
+      answered = g_get_monotonic_time ();
+      g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+      g_array_append_val (poller->sent, sent);
+      g_array_append_val (poller->answered, answered);
+      g_usleep (20000);
+    }
+  return NULL;
+}
+
+/* An update is checked on a worker: while one takes 1.5 s to check, other requests are answered
+ * at once, before the update's own reply. */
+static void
+test_upload_off_main_loop (void)
+{
+  g_autofree char *task = make_task (2, 2);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) round = NULL;
+  g_autoptr(TrbModelSpec) model = NULL;
+  g_autoptr(GBytes) update = NULL;
+  g_autoptr(JsonObject) receipt = NULL;
+  g_autoptr(GArray) sent = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) answered = g_array_new (FALSE, FALSE, sizeof (gint64));
+  Poller poller = { NULL, 0, sent, answered };
+  Fixture f = { 0 };
+  GThread *thread;
+  gint64 start, end, worst = 0;
+  guint during = 0;
+
+  fixture_setup (&f, task, "--upload-check-delay=1500", 0);
+  round = round_state (f.participants[0]);
+  model = task_spec (f.participants[0]->client);
+  update = make_update (model, json_object_get_string_member (round, "model"), "10", 1, FALSE);
+
+  poller.url = f.node.url;
+  thread = g_thread_new ("poller", poll_network_thread, &poller);
+  g_usleep (100000);
+  start = g_get_monotonic_time ();
+  receipt = test_upload (f.participants[0]->client, "fashion-mnist", 1, update, &error);
+  end = g_get_monotonic_time ();
+  g_atomic_int_set (&poller.stop, 1);
+  g_thread_join (thread);
+  g_assert_no_error (error);
+  g_assert_true (json_object_has_member (receipt, "signature"));
+
+  for (guint i = 0; i < sent->len; i++)
+    {
+      gint64 s = g_array_index (sent, gint64, i);
+      gint64 a = g_array_index (answered, gint64, i);
+
+      worst = MAX (worst, a - s);
+      if (s > start && a < end)
+        during++;
+    }
+  g_test_message ("upload answered in %" G_GINT64_FORMAT " ms; %u requests answered meanwhile, "
+                  "the slowest in %" G_GINT64_FORMAT " ms", (end - start) / 1000, during,
+                  worst / 1000);
+  g_assert_cmpint (end - start, >=, 1500 * 1000);
+  g_assert_cmpuint (during, >=, 10);
+  g_assert_cmpint (worst, <, 500 * 1000);
+  fixture_teardown (&f);
+}
+
+/* ---- signatures bound to the node --------------------------------------------------------- */
+
+/* POSTs a join by hand, with @host as the Host header; returns the status and the problem. */
+static guint
+post_join_with_host (const char  *url,
+                     const char  *host,
+                     const char  *signed_for,
+                     guint8      *sk,
+                     const char  *path,
+                     char       **problem)
+{
+  static const char body[] = "{\"display_name\":\"Ada\"}";
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *digest = NULL, *input = NULL, *signature = NULL, *request = NULL;
+  g_autofree char *target = g_strconcat (signed_for, "/v1/participants", NULL);
+  GString *reply = g_string_new (NULL);
+  g_autofree char *text = NULL;
+  const char *type;
+  char buffer[4096];
+  gssize n;
+  guint status = 0;
+
+  trb_http_signature_sign ("POST", target, (const guint8 *) body, strlen (body), sk,
+                           g_get_real_time () / G_USEC_PER_SEC, &digest, &input, &signature);
+  request = g_strdup_printf ("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+                             "Content-Length: %zu\r\nContent-Digest: %s\r\n"
+                             "Signature-Input: %s\r\nSignature: %s\r\nConnection: close\r\n\r\n%s",
+                             path, host, strlen (body), digest, input, signature, body);
+  connection = g_socket_client_connect_to_uri (client, url, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)), request,
+                             strlen (request), NULL, NULL, &error);
+  g_assert_no_error (error);
+  while ((n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                                   buffer, sizeof buffer, NULL, NULL)) > 0)
+    g_string_append_len (reply, buffer, n);
+  text = g_string_free (reply, FALSE);
+  sscanf (text, "HTTP/1.1 %u", &status);
+  type = strstr (text, "/problems/");
+  *problem = type != NULL ? g_strndup (type + 10, strcspn (type + 10, "\"")) : NULL;
+  return status;
+}
+
+/* @target-uri is checked against the node's public URL, never rebuilt from Host: a request
+ * signed for another node is refused even when it says Host: other.example. */
+static void
+test_signature_bound_to_node (void)
+{
+  g_autofree char *task = make_task (2, 2);
+  g_autofree char *problem = NULL;
+  TestNode node = { 0 };
+  guint8 pk[32];
+  guint8 *sk = sodium_malloc (64);
+
+  crypto_sign_keypair (pk, sk);
+  test_node_init (&node, task);
+  test_node_start (&node, NULL);
+
+  /* Signed for another node and sent with its Host: refused. */
+  g_assert_cmpuint (post_join_with_host (node.url, "other.example", "http://other.example", sk,
+                                         "/v1/participants", &problem), ==, 401);
+  g_assert_cmpstr (problem, ==, "bad-signature");
+  g_clear_pointer (&problem, g_free);
+  /* Signed for this node: the Host header plays no part. */
+  g_assert_cmpuint (post_join_with_host (node.url, "other.example", node.url, sk,
+                                         "/v1/participants", &problem), ==, 200);
+  g_assert_null (problem);
+  test_node_kill (&node);
+
+  /* Behind a proxy: signed for the public URL and its path prefix, or refused. */
+  test_node_start (&node, "--public-url=https://tributary.example:8443/net/");
+  g_assert_cmpuint (post_join_with_host (node.url, "tributary.example:8443",
+                                         "https://tributary.example:8443/net", sk,
+                                         "/v1/participants", &problem), ==, 200);
+  g_assert_null (problem);
+  g_assert_cmpuint (post_join_with_host (node.url, "tributary.example:8443",
+                                         "https://tributary.example:8443/other", sk,
+                                         "/v1/participants", &problem), ==, 401);
+  g_assert_cmpstr (problem, ==, "bad-signature");
+  g_clear_pointer (&problem, g_free);
+  g_assert_cmpuint (post_join_with_host (node.url, "tributary.example:8443",
+                                         "http://tributary.example:8443/net", sk,
+                                         "/v1/participants", &problem), ==, 401);
+  g_assert_cmpstr (problem, ==, "bad-signature");
+  g_clear_pointer (&problem, g_free);
+  g_assert_cmpuint (post_join_with_host (node.url, "127.0.0.1", node.url, sk,
+                                         "/v1/participants", &problem), ==, 401);
+  g_assert_cmpstr (problem, ==, "bad-signature");
+  g_clear_pointer (&problem, g_free);
+
+  sodium_free (sk);
+  test_node_clear (&node);
+}
+
 static void
 message_cb (SoupWebsocketConnection *ws,
             SoupWebsocketDataType    type,
@@ -1412,6 +1596,8 @@ main (int    argc,
   g_test_add_func ("/integration/tampered/shrunk", test_tampered_shrunk);
   g_test_add_func ("/integration/cosignatures-bounded", test_cosignatures_bounded);
   g_test_add_func ("/integration/rejections", test_rejections);
+  g_test_add_func ("/integration/upload-off-main-loop", test_upload_off_main_loop);
+  g_test_add_func ("/integration/signature-bound-to-node", test_signature_bound_to_node);
   g_test_add_func ("/integration/events", test_events);
   g_test_add_func ("/integration/fedavg-momentum", test_fedavg_with_momentum);
   g_test_add_func ("/integration/fraction", test_fraction);
