@@ -32,6 +32,7 @@
 #include "ledger/trb-note-signer.h"
 #include "net/trb-client.h"
 #include "net/trb-http-signature.h"
+#include "net/trb-local-addresses.h"
 #include "net/trb-training-set.h"
 #include "store/trb-store.h"
 #include "trb-json.h"
@@ -459,22 +460,26 @@ normalize_url (const char  *text,
 }
 
 /**
- * trb_node_set_public_url:
+ * trb_node_add_public_url:
  * @self: a node
- * @url: the URL participants reach the node at, for example `https://example.org/tributary`
+ * @url: a URL participants reach the node at, for example `https://example.org/tributary`
  * @error: return location for an error
  *
- * Signed requests are checked against this URL, never against the `Host` header: a request
- * signed for another node, or another path, does not verify here. Without it the node uses the
- * address it listens on (`http://HOST:PORT`).
+ * Signed requests are checked against the node's public URLs, never against a URI rebuilt from
+ * the `Host` header: a request signed for another node, or another path, does not verify here.
+ * The first URL added is the one the node names; the `Host` header only picks which of the
+ * others a request was signed for. Without any, the node uses the address it listens on
+ * (`http://HOST:PORT`) or, listening on every address, each of this computer's addresses as
+ * the app's Host a Network page shows them.
  *
  * Returns: %TRUE when @url is an http or https URL
  */
 gboolean
-trb_node_set_public_url (TrbNode     *self,
+trb_node_add_public_url (TrbNode     *self,
                          const char  *url,
                          GError     **error)
 {
+  g_autoptr(GUri) uri = NULL;
   char *normalized;
 
   g_return_val_if_fail (TRB_IS_NODE (self), FALSE);
@@ -483,8 +488,12 @@ trb_node_set_public_url (TrbNode     *self,
   normalized = normalize_url (url, error);
   if (normalized == NULL)
     return FALSE;
-  g_free (self->public_url);
-  self->public_url = normalized;
+  uri = g_uri_parse (normalized, SOUP_HTTP_URI_FLAGS, NULL);
+  g_ptr_array_add (self->public_urls, normalized);
+  g_ptr_array_add (self->public_authorities,
+                   g_uri_get_port (uri) > 0
+                     ? g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri))
+                     : g_strdup (g_uri_get_host (uri)));
   return TRUE;
 }
 
@@ -492,29 +501,80 @@ trb_node_set_public_url (TrbNode     *self,
  * trb_node_get_public_url:
  * @self: a node
  *
- * Returns: (nullable): the URL signed requests must be addressed under, without a trailing slash
+ * Returns: (nullable): the node's first public URL, without a trailing slash
  */
 const char *
 trb_node_get_public_url (TrbNode *self)
 {
   g_return_val_if_fail (TRB_IS_NODE (self), NULL);
-  return self->public_url;
+  return self->public_urls->len > 0 ? g_ptr_array_index (self->public_urls, 0) : NULL;
 }
 
-/* The @target-uri a client signed, if it sent this request to the node's public URL: the public
- * URL, then the path and query of the request line. The Host header plays no part. */
+/* The @target-uri a client signed, if it sent this request to one of the node's public URLs:
+ * that URL, then the path and query of the request line. */
 static char *
 target_uri (TrbNode           *self,
             SoupServerMessage *msg)
 {
   GUri *request = soup_server_message_get_uri (msg);
   const char *query = g_uri_get_query (request);
-  g_autofree char *text = g_strconcat (self->public_url, g_uri_get_path (request),
-                                       query != NULL ? "?" : "", query != NULL ? query : "",
-                                       NULL);
-  g_autoptr(GUri) uri = g_uri_parse (text, SOUP_HTTP_URI_FLAGS, NULL);
+  const char *host = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                   "Host");
+  const char *base = trb_node_get_public_url (self);
+  g_autofree char *text = NULL;
+  g_autoptr(GUri) uri = NULL;
 
+  for (guint i = 1; host != NULL && i < self->public_urls->len; i++)
+    if (g_ascii_strcasecmp (host, g_ptr_array_index (self->public_authorities, i)) == 0)
+      base = g_ptr_array_index (self->public_urls, i);
+  text = g_strconcat (base, g_uri_get_path (request), query != NULL ? "?" : "",
+                      query != NULL ? query : "", NULL);
+  uri = g_uri_parse (text, SOUP_HTTP_URI_FLAGS, NULL);
   return uri != NULL ? g_uri_to_string (uri) : g_steal_pointer (&text);
+}
+
+/* Without --public-url: the URL the node listens at or, listening on every address, the
+ * loopback address and each of this computer's, as the host page and its invite links form
+ * them (trb_local_addresses_url()). */
+static void
+add_default_public_urls (TrbNode        *self,
+                         const char     *listening_at,
+                         GSocketAddress *address)
+{
+  GInetAddress *inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
+  guint port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+  gboolean v4_only = g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV4;
+  g_auto(GStrv) addresses = NULL;
+  g_autofree char *loopback = NULL;
+  g_autofree char *name = NULL;
+
+  if (!g_inet_address_get_is_any (inet))
+    {
+      trb_node_add_public_url (self, listening_at, NULL);
+      return;
+    }
+  if (port == 0)
+    {
+      g_autoptr(GUri) uri = g_uri_parse (listening_at, SOUP_HTTP_URI_FLAGS, NULL);
+
+      port = uri != NULL && g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : 0;
+    }
+  loopback = trb_local_addresses_url ("127.0.0.1", port);
+  trb_node_add_public_url (self, loopback, NULL);
+  addresses = trb_local_addresses_list ();
+  for (guint i = 0; addresses[i] != NULL; i++)
+    {
+      g_autofree char *url = NULL;
+
+      if (v4_only && strchr (addresses[i], ':') != NULL)
+        continue;
+      url = trb_local_addresses_url (addresses[i], port);
+      trb_node_add_public_url (self, url, NULL);
+    }
+  name = g_strconcat (g_get_host_name (), ".local", NULL);
+  g_free (loopback);
+  loopback = trb_local_addresses_url (name, port);
+  trb_node_add_public_url (self, loopback, NULL);
 }
 
 /* Verifies the request signature and the nonce. Replies with a problem and returns NULL when
@@ -555,7 +615,8 @@ trb_node_verify_request (TrbNode           *self,
       else
         {
           g_autofree char *detail = g_strdup_printf ("%s Requests to this node are signed for "
-                                                     "%s/….", error->message, self->public_url);
+                                                     "%s/….", error->message,
+                                                     trb_node_get_public_url (self));
 
           trb_node_reply_problem (msg, 401, "bad-signature", "The request signature is not valid",
                                   detail);
@@ -665,14 +726,8 @@ trb_node_listen (TrbNode          *self,
       /* Without the trailing slash, so that clients can append “/v1/…”. */
       if (g_str_has_suffix (text, "/"))
         text[strlen (text) - 1] = '\0';
-      if (self->public_url == NULL)
-        {
-          self->public_url = normalize_url (text, NULL);
-          if (g_inet_address_get_is_any (g_inet_socket_address_get_address (
-                G_INET_SOCKET_ADDRESS (socket_address))))
-            g_warning ("Listening on every address without --public-url: signed requests must "
-                       "be addressed to %s", self->public_url);
-        }
+      if (self->public_urls->len == 0)
+        add_default_public_urls (self, text, socket_address);
       if (url != NULL)
         *url = g_steal_pointer (&text);
     }

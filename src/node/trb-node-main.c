@@ -128,7 +128,7 @@ typedef struct
 {
   char *data;
   char *listen;
-  char *public_url;
+  char **public_urls;
   char *tls_cert;
   char *tls_key;
   char *url_file;
@@ -144,7 +144,7 @@ serve_options_clear (ServeOptions *o)
 {
   g_free (o->data);
   g_free (o->listen);
-  g_free (o->public_url);
+  g_strfreev (o->public_urls);
   g_free (o->tls_cert);
   g_free (o->tls_key);
   g_free (o->url_file);
@@ -184,8 +184,9 @@ serve (const ServeOptions *o)
     trb_node_set_connection_timeout (node, o->idle_timeout);
   trb_node_set_rate_limits (node, CLAMP (o->join_rate, 0, 1000000),
                             CLAMP (o->upload_rate, 0, 1000000));
-  if (o->public_url != NULL && !trb_node_set_public_url (node, o->public_url, &error))
-    return fail (_("the public URL is not valid"), error);
+  for (guint i = 0; o->public_urls != NULL && o->public_urls[i] != NULL; i++)
+    if (!trb_node_add_public_url (node, o->public_urls[i], &error))
+      return fail (_("the public URL is not valid"), error);
   if (!trb_node_listen (node, o->listen, certificate, &url, &error))
     return fail (_("the network could not be served"), error);
 
@@ -206,9 +207,9 @@ serve (const ServeOptions *o)
 }
 
 #define PUBLIC_URL_ENTRY \
-    { "public-url", 0, 0, G_OPTION_ARG_STRING, &o.public_url, \
-      N_("The URL participants use to reach this node (default http://ADDR:PORT as listened " \
-         "on); signed requests must be addressed under it"), N_("URL") }
+    { "public-url", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.public_urls, \
+      N_("A URL participants reach this node at, which signed requests must be addressed " \
+         "under; may be repeated (default: the address listened on)"), N_("URL") }
 
 static int
 run_serve (int    argc,

@@ -77,7 +77,8 @@ struct _TrbNode
   char            *name;
   char            *origin;
   char            *ledger_key;
-  char            *public_url;     /* normalized, no trailing slash */
+  GPtrArray       *public_urls;    /* normalized, no trailing slash; the first is named */
+  GPtrArray       *public_authorities; /* their host[:port], as a Host header has it */
   GHashTable      *tasks;          /* id → Task */
   GHashTable      *nonces;         /* nonce → expiry */
   SoupServer      *server;

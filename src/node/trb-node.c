@@ -91,7 +91,8 @@ trb_node_finalize (GObject *object)
   g_free (self->name);
   g_free (self->origin);
   g_free (self->ledger_key);
-  g_free (self->public_url);
+  g_clear_pointer (&self->public_urls, g_ptr_array_unref);
+  g_clear_pointer (&self->public_authorities, g_ptr_array_unref);
   g_clear_pointer (&self->tasks, g_hash_table_unref);
   g_clear_pointer (&self->nonces, g_hash_table_unref);
   g_queue_clear_full (&self->events, (GDestroyNotify) json_node_unref);
@@ -116,6 +117,8 @@ trb_node_init (TrbNode *self)
 {
   self->tasks = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) task_free);
   self->nonces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->public_urls = g_ptr_array_new_with_free_func (g_free);
+  self->public_authorities = g_ptr_array_new_with_free_func (g_free);
   self->sockets = g_ptr_array_new_with_free_func (g_object_unref);
   self->connections = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref,
                                              g_free);

@@ -58,7 +58,7 @@ void      trb_node_set_aggregation_delay (TrbNode     *self,
                                           guint        delay_ms);
 void      trb_node_set_upload_check_delay (TrbNode    *self,
                                            guint       delay_ms);
-gboolean  trb_node_set_public_url       (TrbNode      *self,
+gboolean  trb_node_add_public_url       (TrbNode      *self,
                                          const char   *url,
                                          GError      **error);
 const char *trb_node_get_public_url     (TrbNode      *self);

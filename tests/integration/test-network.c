@@ -1138,6 +1138,24 @@ test_signature_bound_to_node (void)
   g_assert_cmpstr (problem, ==, "bad-signature");
   g_clear_pointer (&problem, g_free);
 
+  test_node_kill (&node);
+
+  /* Listening on every address, as Host a Network does: the loopback address and this
+   * computer's own addresses are the node's, other names are not. */
+  test_node_start (&node, "--listen=0.0.0.0:0");
+  {
+    g_autofree char *port = g_strdup (strrchr (node.url, ':'));
+    g_autofree char *loopback = g_strconcat ("http://127.0.0.1", port, NULL);
+
+    g_assert_cmpuint (post_join_with_host (loopback, "127.0.0.1", loopback, sk,
+                                           "/v1/participants", &problem), ==, 200);
+    g_assert_null (problem);
+    g_assert_cmpuint (post_join_with_host (loopback, "other.example", "http://other.example",
+                                           sk, "/v1/participants", &problem), ==, 401);
+    g_assert_cmpstr (problem, ==, "bad-signature");
+    g_clear_pointer (&problem, g_free);
+  }
+
   sodium_free (sk);
   test_node_clear (&node);
 }

@@ -84,7 +84,8 @@ test_node_start (TestNode   *node,
       g_usleep (20000);
     }
   g_strstrip (contents);
-  g_assert_true (g_str_has_prefix (contents, "http://127.0.0.1:"));
+  g_assert_true (g_str_has_prefix (contents, "http://127.0.0.1:") ||
+                 g_str_has_prefix (contents, "http://0.0.0.0:"));
   node->url = g_steal_pointer (&contents);
 }
 
