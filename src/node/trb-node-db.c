@@ -417,8 +417,8 @@ trb_node_db_add_update (TrbNode                *self,
   return step_done (self, stmt, error);
 }
 
-/* The updates of @round of @task in the order they were accepted (their ledger order, which is
- * the order of round_closed.updates); with their bytes when @with_data. */
+/* The updates of @round of @task in the order they were accepted (their ledger order; the
+ * round_closed entry lists their hashes sorted); with their bytes when @with_data. */
 GPtrArray *
 trb_node_db_list_updates (TrbNode    *self,
                           const char *task_id,

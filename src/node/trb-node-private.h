@@ -27,6 +27,10 @@ G_BEGIN_DECLS
 #define MAX_ENTRIES_PER_PAGE   1000
 #define MAX_EVENTS_KEPT        1000
 #define MAX_SAFETENSORS_HEADER (1024 * 1024)
+/* One cosignature line without its newline: "— ", an address (at most 44 characters), a space
+ * and 104 characters of base64 fit in 154 bytes. 63 of them keep a checkpoint within the 16 KiB
+ * clients read (TRB_CLIENT_MAX_NOTE). */
+#define MAX_COSIGNATURE_LINE   160
 #define TICK_MS                200
 #define PROBLEM_BASE           "https://tributary.invalid/problems/"
 

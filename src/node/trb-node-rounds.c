@@ -250,7 +250,8 @@ finish_aggregation (TrbNode     *self,
   gsize len = 0;
   char *entry;
 
-  /* round_closed.updates lists the updates in the order they were accepted (ledger order). */
+  /* Rewards follow in the order the updates were accepted; round_closed.updates lists their
+   * hashes sorted ascending (trb_ledger_entry_build_round_closed() sorts them). */
   rows = trb_node_db_list_updates (self, task->id, task->round, FALSE);
   for (guint i = 0; i < rows->len; i++)
     {
