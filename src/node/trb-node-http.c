@@ -12,29 +12,14 @@
 
 #include "trb-node-http.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
-#include <sodium.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "compute/trb-model-spec.h"
-#include "compute/trb-trainer.h"
-#include "compute/trb-weights.h"
 #include "ledger/trb-canonical-json.h"
-#include "ledger/trb-checkpoint.h"
-#include "ledger/trb-ledger-entry.h"
-#include "ledger/trb-merkle-log.h"
-#include "ledger/trb-note-signer.h"
-#include "net/trb-client.h"
 #include "net/trb-http-signature.h"
 #include "net/trb-local-addresses.h"
-#include "net/trb-training-set.h"
-#include "store/trb-store.h"
 #include "trb-json.h"
 
 #include "trb-node-api.h"

@@ -100,6 +100,7 @@ struct _TrbNode
   guint            aggregation_delay_ms;
   guint            upload_check_delay_ms;
   guint            n_checking;      /* uploads being checked on a worker */
+  GQueue           checks;          /* GTask*, uploads waiting for a worker */
 };
 
 GBytes *trb_node_weights_blob (TrbWeights  *weights,

@@ -297,6 +297,23 @@ fail:
   trb_node_reply_internal (msg, error);
 }
 
+/* Checks run on one thread fewer than there are processors (at least one), so that the main
+ * loop keeps a processor to itself; the others wait their turn, in order. More threads would only
+ * take turns on the same processors, holding more updates in memory meanwhile. */
+static void
+start_checks (TrbNode *self)
+{
+  guint max = MAX (1, g_get_num_processors () - 1);
+
+  while (self->n_checking < max && !g_queue_is_empty (&self->checks))
+    {
+      g_autoptr(GTask) gtask = g_queue_pop_head (&self->checks);
+
+      self->n_checking++;
+      g_task_run_in_thread (gtask, check_in_thread);
+    }
+}
+
 static void
 update_checked_cb (GObject      *source,
                    GAsyncResult *result,
@@ -307,6 +324,7 @@ update_checked_cb (GObject      *source,
   Task *task = g_hash_table_lookup (self->tasks, upload->task_id);
 
   self->n_checking--;
+  start_checks (self);
   soup_server_message_unpause (upload->msg);
   if (!g_task_propagate_boolean (G_TASK (result), NULL))
     trb_node_reply_problem (upload->msg, upload->status, upload->type, upload->title,
@@ -365,12 +383,12 @@ trb_node_handle_upload (TrbNode           *self,
   upload->model_hash = g_strdup (task->model_hash);
   upload->max_update_value = task->max_update_value;
 
-  self->n_checking++;
   soup_server_message_pause (msg);
   gtask = g_task_new (NULL, NULL, update_checked_cb, NULL);
   g_task_set_source_tag (gtask, trb_node_handle_upload);
   g_task_set_task_data (gtask, upload, (GDestroyNotify) upload_free);
-  g_task_run_in_thread (gtask, check_in_thread);
+  g_queue_push_tail (&self->checks, g_steal_pointer (&gtask));
+  start_checks (self);
 }
 
 /**

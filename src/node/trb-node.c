@@ -16,7 +16,6 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
-#include <math.h>
 #include <sodium.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,15 +23,10 @@
 #include "compute/trb-model-spec.h"
 #include "compute/trb-trainer.h"
 #include "compute/trb-weights.h"
-#include "ledger/trb-canonical-json.h"
-#include "ledger/trb-checkpoint.h"
-#include "ledger/trb-ledger-entry.h"
 #include "ledger/trb-merkle-log.h"
 #include "ledger/trb-note-signer.h"
 #include "net/trb-client.h"
-#include "net/trb-http-signature.h"
 #include "net/trb-training-set.h"
-#include "store/trb-store.h"
 #include "trb-json.h"
 #include "trb-node-join-policy.h"
 #include "trb-node-receipt.h"
@@ -96,6 +90,7 @@ trb_node_finalize (GObject *object)
   g_clear_pointer (&self->tasks, g_hash_table_unref);
   g_clear_pointer (&self->nonces, g_hash_table_unref);
   g_queue_clear_full (&self->events, (GDestroyNotify) json_node_unref);
+  g_queue_clear_full (&self->checks, g_object_unref);
 
   G_OBJECT_CLASS (trb_node_parent_class)->finalize (object);
 }
@@ -128,6 +123,7 @@ trb_node_init (TrbNode *self)
   self->join_rate = TRB_NODE_DEFAULT_JOINS_PER_MINUTE;
   self->upload_rate = TRB_NODE_DEFAULT_UPLOADS_PER_MINUTE;
   g_queue_init (&self->events);
+  g_queue_init (&self->checks);
   self->next_event_seq = 1;
 }
 

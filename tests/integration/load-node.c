@@ -4,15 +4,19 @@
  *
  * Load program, not a test: a real tributary-node on loopback and simulated participants
  * uploading 2NN-sized updates (784-200-200-10, 199 210 parameters, about 800 KB each) with a
- * fixed number of requests in flight. Prints updates accepted per second and latency
- * percentiles.
+ * fixed number of requests in flight, while SLOW connections hold half a request open (the
+ * node closes them after its idle timeout, 30 s). Prints updates accepted per second and
+ * latency percentiles. Then, on a node with a 2 s idle timeout: its memory while 10 clients
+ * each send a 1 GiB upload at once, and its open descriptors before and after 10 000
+ * keep-alive connections that the clients close.
  *
- * Usage: load-node [PARTICIPANTS [CONCURRENCY]]   (defaults 300 and 100)
+ * Usage: load-node [PARTICIPANTS [CONCURRENCY [SLOW]]]   (defaults 300, 100 and 200)
  * Run from the build folder's tests/integration with TRB_BUILD_ROOT set to the build folder.
  */
 
 #include "config.h"
 
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -40,6 +44,182 @@ typedef struct
 } Load;
 
 static void start_next (Load *load);
+
+/* ---- the node's own figures --------------------------------------------------------------- */
+
+static const char *
+node_pid (TestNode *node)
+{
+  return g_subprocess_get_identifier (node->process);
+}
+
+/* A line of /proc/PID/status, in KiB. */
+static guint64
+status_kib (TestNode   *node,
+            const char *field)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/status", node_pid (node));
+  g_autofree char *text = NULL;
+  const char *line;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL) || (line = strstr (text, field)) == NULL)
+    return 0;
+  return g_ascii_strtoull (line + strlen (field) + 1, NULL, 10);
+}
+
+static guint
+count_descriptors (TestNode *node)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/fd", node_pid (node));
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  while (dir != NULL && g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+static GSocket *
+connect_to (guint16 port)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+  g_autoptr(GError) error = NULL;
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                  G_SOCKET_PROTOCOL_TCP, &error);
+
+  g_assert_no_error (error);
+  g_socket_connect (socket, address, NULL, &error);
+  g_assert_no_error (error);
+  return socket;
+}
+
+static guint16
+node_port (TestNode *node)
+{
+  return (guint16) g_ascii_strtoull (strrchr (node->url, ':') + 1, NULL, 10);
+}
+
+/* Connections that send the start of a request and nothing more, as a slow client does. */
+static GPtrArray *
+open_slow_connections (TestNode *node,
+                       guint     n)
+{
+  static const char start[] = "POST /v1/participants HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  GPtrArray *sockets = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    {
+      GSocket *socket = connect_to (node_port (node));
+
+      g_socket_send (socket, start, strlen (start), NULL, NULL);
+      g_ptr_array_add (sockets, socket);
+    }
+  return sockets;
+}
+
+/* How many of @sockets the node still holds open (a read would block rather than see EOF). */
+static guint
+count_open (GPtrArray *sockets)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < sockets->len; i++)
+    {
+      GSocket *socket = g_ptr_array_index (sockets, i);
+      char byte;
+
+      g_socket_set_blocking (socket, FALSE);
+      if (g_socket_receive (socket, &byte, 1, NULL, NULL) < 0)
+        n++;
+    }
+  return n;
+}
+
+typedef struct
+{
+  guint16 port;
+  guint64 sent;
+} BigUpload;
+
+/* Declares 1 GiB to the upload endpoint and sends it, until the node closes the connection. */
+static gpointer
+big_upload_thread (gpointer data)
+{
+  BigUpload *upload = data;
+  g_autoptr(GSocket) socket = connect_to (upload->port);
+  static const char headers[] = "POST /v1/tasks/load/rounds/1/updates HTTP/1.1\r\n"
+                                "Host: 127.0.0.1\r\nContent-Length: 1073741824\r\n\r\n";
+  g_autofree char *chunk = g_malloc0 (1 << 20);
+
+  g_socket_set_timeout (socket, 10);
+  g_socket_send (socket, headers, strlen (headers), NULL, NULL);
+  while (upload->sent < ((guint64) 1 << 30))
+    {
+      gssize n = g_socket_send (socket, chunk, 1 << 20, NULL, NULL);
+
+      if (n <= 0)
+        break;
+      upload->sent += n;
+    }
+  return NULL;
+}
+
+static void
+run_memory_phase (TestNode *node)
+{
+  BigUpload uploads[10];
+  GThread *threads[10];
+  guint64 before = status_kib (node, "VmRSS:");
+  guint64 peak_before = status_kib (node, "VmHWM:");
+  guint64 sent = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    {
+      uploads[i] = (BigUpload) { node_port (node), 0 };
+      threads[i] = g_thread_new ("upload", big_upload_thread, &uploads[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    {
+      g_thread_join (threads[i]);
+      sent += uploads[i].sent;
+    }
+  printf ("10 concurrent 1 GiB uploads: %.1f MiB sent before the node closed them; node RSS "
+          "%.1f MiB before, %.1f MiB after, peak %.1f MiB (peak before %.1f MiB); "
+          "the node's bound on one request body is 64 MiB\n", sent / 1048576.0, before / 1024.0,
+          status_kib (node, "VmRSS:") / 1024.0, status_kib (node, "VmHWM:") / 1024.0,
+          peak_before / 1024.0);
+}
+
+static void
+run_descriptor_phase (TestNode *node,
+                      guint     n)
+{
+  static const char request[] = "GET /v1/network HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  guint idle, after, later;
+  gint64 t0;
+  char buffer[4096];
+
+  g_usleep (3 * G_USEC_PER_SEC);
+  idle = count_descriptors (node);
+  t0 = g_get_monotonic_time ();
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GSocket) socket = connect_to (node_port (node));
+
+      /* Keep-alive (HTTP/1.1's default): the node keeps the connection after its answer. */
+      g_socket_send (socket, request, strlen (request), NULL, NULL);
+      g_socket_receive (socket, buffer, sizeof buffer, NULL, NULL);
+      g_socket_close (socket, NULL);
+    }
+  after = count_descriptors (node);
+  g_usleep (4 * G_USEC_PER_SEC);
+  later = count_descriptors (node);
+  printf ("%u keep-alive connections closed by their clients in %.1f s: node descriptors %u "
+          "idle, %u right after, %u four seconds later (idle timeout 2 s)\n", n,
+          (g_get_monotonic_time () - t0) / 1e6, idle, after, later);
+}
+
 
 static void
 done_cb (GObject      *source,
@@ -131,6 +311,10 @@ main (int    argc,
 {
   guint n = argc > 1 ? (guint) g_ascii_strtoull (argv[1], NULL, 10) : 300;
   guint concurrency = argc > 2 ? (guint) g_ascii_strtoull (argv[2], NULL, 10) : 100;
+  guint n_slow = argc > 3 ? (guint) g_ascii_strtoull (argv[3], NULL, 10) : 200;
+  g_autoptr(GPtrArray) slow = NULL;
+  const char * const unlimited[] = { "--join-rate=0", "--upload-rate=0", NULL };
+  const char * const short_idle[] = { "--idle-timeout=2", NULL };
   g_autofree char *tmp = g_dir_make_tmp ("tributary-load-XXXXXX", NULL);
   g_autoptr(TrbModelSpec) spec = NULL;
   g_autofree char *task_json = NULL;
@@ -145,14 +329,15 @@ main (int    argc,
   g_assert_cmpint (sodium_init (), >=, 0);
   if (n < 1 || concurrency < 1)
     {
-      g_printerr ("Usage: load-node [PARTICIPANTS [CONCURRENCY]]\n");
+      g_printerr ("Usage: load-node [PARTICIPANTS [CONCURRENCY [SLOW]]]\n");
       return 2;
     }
 
   /* The 2NN of the FedAvg paper: 784-200-200-10. */
   task_json = g_strdup_printf (task_template, trb_model_spec_json_2nn ());
   test_node_init (&node, task_json);
-  test_node_start (&node, NULL);
+  /* Every participant comes from 127.0.0.1: the per-address rate limits are off. */
+  test_node_start_args (&node, unlimited);
 
   load.clients = g_ptr_array_new_with_free_func (g_object_unref);
   load.updates = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
@@ -196,7 +381,22 @@ main (int    argc,
           trb_model_spec_get_n_parameters (spec));
 
   run_phase (&load, TRUE, concurrency, "join (signed)");
-  run_phase (&load, FALSE, concurrency, "upload (signed, 2NN update)");
+  slow = open_slow_connections (&node, n_slow);
+  {
+    g_autofree char *what = g_strdup_printf ("upload (signed, 2NN update) with %u slow "
+                                             "connections open", n_slow);
+
+    run_phase (&load, FALSE, concurrency, what);
+  }
+  printf ("slow connections still open after the uploads: %u of %u; node RSS %.1f MiB, peak "
+          "%.1f MiB\n", count_open (slow), n_slow, status_kib (&node, "VmRSS:") / 1024.0,
+          status_kib (&node, "VmHWM:") / 1024.0);
+  g_clear_pointer (&slow, g_ptr_array_unref);
+
+  test_node_kill (&node);
+  test_node_start_args (&node, short_idle);
+  run_memory_phase (&node);
+  run_descriptor_phase (&node, 10000);
 
   test_node_clear (&node);
   g_ptr_array_unref (load.clients);

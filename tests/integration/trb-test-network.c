@@ -58,24 +58,32 @@ die_with_parent (gpointer user_data)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
+/* Starts the node with @extra_args (a %NULL-terminated list, or %NULL) after the usual ones. */
 void
-test_node_start (TestNode   *node,
-                 const char *extra_arg)
+test_node_start_args (TestNode           *node,
+                      const char * const *extra_args)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *binary = node_binary ();
   g_autofree char *url_file = g_strconcat (node->data_dir, ".url", NULL);
   g_autofree char *contents = NULL;
   gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  const char * const fixed[] = { binary, "serve", "--data", node->data_dir, "--listen",
+                                 "127.0.0.1:0", "--url-file", url_file };
 
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
 
+  for (guint i = 0; i < G_N_ELEMENTS (fixed); i++)
+    g_ptr_array_add (argv, (gpointer) fixed[i]);
+  for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) extra_args[i]);
+  g_ptr_array_add (argv, NULL);
   g_unlink (url_file);
   g_clear_pointer (&node->url, g_free);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  node->process = g_subprocess_launcher_spawn (launcher, &error, binary, "serve", "--data",
-                                               node->data_dir, "--listen", "127.0.0.1:0",
-                                               "--url-file", url_file, extra_arg, NULL);
+  node->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
+                                                &error);
   g_assert_no_error (error);
 
   while (!g_file_get_contents (url_file, &contents, NULL, NULL))
@@ -87,6 +95,15 @@ test_node_start (TestNode   *node,
   g_assert_true (g_str_has_prefix (contents, "http://127.0.0.1:") ||
                  g_str_has_prefix (contents, "http://0.0.0.0:"));
   node->url = g_steal_pointer (&contents);
+}
+
+void
+test_node_start (TestNode   *node,
+                 const char *extra_arg)
+{
+  const char * const args[] = { extra_arg, NULL };
+
+  test_node_start_args (node, args);
 }
 
 void

@@ -38,6 +38,8 @@ void             test_node_init            (TestNode        *node,
                                             const char      *task_json);
 void             test_node_start           (TestNode        *node,
                                             const char      *extra_arg);
+void             test_node_start_args      (TestNode           *node,
+                                            const char * const *extra_args);
 void             test_node_kill            (TestNode        *node);
 void             test_node_clear           (TestNode        *node);
 TestParticipant *test_participant_new      (TestNode        *node,
