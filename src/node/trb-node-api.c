@@ -449,7 +449,8 @@ handle_cosignature (TrbNode           *self,
     return;
   tree_size = json_object_get_int_member_with_default (request, "tree_size", -1);
   text = trb_json_get_string (request, "cosignature", NULL);
-  if (tree_size < 1 || text == NULL || strlen (text) > MAX_COSIGNATURE_LINE || strchr (text, '\n') != NULL)
+  if (tree_size < 1 || text == NULL || strlen (text) > MAX_COSIGNATURE_LINE ||
+      strchr (text, '\n') != NULL)
     {
       trb_node_reply_problem (msg, 400, "bad-request", "Give a tree size and one cosignature line",
                               NULL);
