@@ -32,6 +32,10 @@ G_BEGIN_DECLS
  * clients read (TRB_CLIENT_MAX_NOTE). */
 #define MAX_COSIGNATURE_LINE   160
 #define TICK_MS                200
+/* Updates waiting for a worker to check them, and the bytes of those and the ones being checked:
+ * past either the node answers 503 `busy`. */
+#define MAX_WAITING_CHECKS     64
+#define MAX_CHECKING_BYTES     (256 * 1024 * 1024)
 #define PROBLEM_BASE           "https://tributary.invalid/problems/"
 
 typedef enum
@@ -101,6 +105,7 @@ struct _TrbNode
   guint            upload_check_delay_ms;
   guint            n_checking;      /* uploads being checked on a worker */
   GQueue           checks;          /* GTask*, uploads waiting for a worker */
+  gsize            checking_bytes;  /* of the uploads waiting or being checked */
 };
 
 GBytes *trb_node_weights_blob (TrbWeights  *weights,

@@ -324,6 +324,7 @@ update_checked_cb (GObject      *source,
   Task *task = g_hash_table_lookup (self->tasks, upload->task_id);
 
   self->n_checking--;
+  self->checking_bytes -= g_bytes_get_size (upload->body);
   start_checks (self);
   soup_server_message_unpause (upload->msg);
   if (!g_task_propagate_boolean (G_TASK (result), NULL))
@@ -370,6 +371,17 @@ trb_node_handle_upload (TrbNode           *self,
   if (reply_if_sent (self, msg, task, round, address, NULL, body) ||
       !round_accepts (self, msg, task, round, address))
     return;
+  /* Updates waiting for their check are held in memory: past a bound the node is busy, and the
+   * client retries later as it does any 5xx. */
+  if (g_queue_get_length (&self->checks) >= MAX_WAITING_CHECKS ||
+      self->checking_bytes + g_bytes_get_size (body) > MAX_CHECKING_BYTES)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", "1");
+      trb_node_reply_problem (msg, 503, "busy", "The node is busy checking other updates",
+                              "Try again in a moment.");
+      return;
+    }
 
   upload = g_new0 (Upload, 1);
   upload->node = g_object_ref (self);
@@ -387,6 +399,7 @@ trb_node_handle_upload (TrbNode           *self,
   gtask = g_task_new (NULL, NULL, update_checked_cb, NULL);
   g_task_set_source_tag (gtask, trb_node_handle_upload);
   g_task_set_task_data (gtask, upload, (GDestroyNotify) upload_free);
+  self->checking_bytes += g_bytes_get_size (body);
   g_queue_push_tail (&self->checks, g_steal_pointer (&gtask));
   start_checks (self);
 }

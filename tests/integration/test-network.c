@@ -1046,6 +1046,89 @@ test_upload_off_main_loop (void)
   fixture_teardown (&f);
 }
 
+typedef struct
+{
+  guint n_done;
+  guint n_busy;
+  guint n_other;
+} BusyCount;
+
+static void
+busy_sent_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  BusyCount *count = user_data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+                                                              NULL);
+  guint status = soup_message_get_status (msg);
+
+  if (status == 503)
+    {
+      g_assert_nonnull (body);
+      g_assert_nonnull (g_strstr_len (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                                      "/problems/busy"));
+      g_assert_cmpstr (soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                     "Retry-After"), ==, "1");
+      count->n_busy++;
+    }
+  else
+    {
+      /* The first update checked is stored; the others from the same participant are
+       * duplicates. */
+      g_assert_true (status == 200 || status == 409);
+      count->n_other++;
+    }
+  count->n_done++;
+}
+
+/* Updates waiting for their check are bounded: past 64 the node answers 503 busy at once. */
+static void
+test_upload_busy (void)
+{
+  g_autofree char *task = make_task (2, 2);
+  g_autoptr(JsonObject) round = NULL;
+  g_autoptr(TrbModelSpec) model = NULL;
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns", 200,
+                                                                   "max-conns-per-host", 200,
+                                                                   "timeout", 120, NULL);
+  g_autofree char *target = NULL;
+  BusyCount count = { 0 };
+  Fixture f = { 0 };
+  const guint n = 80;
+  const char *base;
+
+  fixture_setup (&f, task, "--upload-check-delay=500", 0);
+  round = round_state (f.participants[0]);
+  base = json_object_get_string_member (round, "model");
+  model = task_spec (f.participants[0]->client);
+  target = g_strconcat (f.node.url, "/v1/tasks/fashion-mnist/rounds/1/updates", NULL);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GBytes) update = make_update (model, base, "10", 100 + i, FALSE);
+      g_autoptr(SoupMessage) msg = soup_message_new ("POST", target);
+      SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+      g_autofree char *digest = NULL, *input = NULL, *signature = NULL;
+
+      trb_http_signature_sign ("POST", target, g_bytes_get_data (update, NULL),
+                               g_bytes_get_size (update), f.participants[0]->secret_key,
+                               g_get_real_time () / G_USEC_PER_SEC, &digest, &input, &signature);
+      soup_message_set_request_body_from_bytes (msg, "application/vnd.safetensors", update);
+      soup_message_headers_replace (headers, "Content-Digest", digest);
+      soup_message_headers_replace (headers, "Signature-Input", input);
+      soup_message_headers_replace (headers, "Signature", signature);
+      soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, busy_sent_cb,
+                                        &count);
+    }
+  while (count.n_done < n)
+    g_main_context_iteration (NULL, TRUE);
+  g_test_message ("%u uploads at once: %u busy, %u checked", n, count.n_busy, count.n_other);
+  g_assert_cmpuint (count.n_busy, >=, 1);
+  g_assert_cmpuint (count.n_busy, <=, n - 64);
+  fixture_teardown (&f);
+}
+
 /* ---- signatures bound to the node --------------------------------------------------------- */
 
 /* POSTs a join by hand, with @host as the Host header; returns the status and the problem. */
@@ -1615,6 +1698,7 @@ main (int    argc,
   g_test_add_func ("/integration/cosignatures-bounded", test_cosignatures_bounded);
   g_test_add_func ("/integration/rejections", test_rejections);
   g_test_add_func ("/integration/upload-off-main-loop", test_upload_off_main_loop);
+  g_test_add_func ("/integration/upload-busy", test_upload_busy);
   g_test_add_func ("/integration/signature-bound-to-node", test_signature_bound_to_node);
   g_test_add_func ("/integration/events", test_events);
   g_test_add_func ("/integration/fedavg-momentum", test_fedavg_with_momentum);
