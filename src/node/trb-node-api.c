@@ -25,7 +25,9 @@
 
 #include "trb-node-db.h"
 #include "trb-node-http.h"
+#include "trb-node-join-policy.h"
 #include "trb-node-private.h"
+#include "trb-node-receipt.h"
 #include "trb-node-rounds.h"
 #include "trb-node-upload.h"
 
@@ -53,6 +55,7 @@ handle_network (TrbNode           *self,
   while (g_hash_table_iter_next (&iter, &key, NULL))
     json_builder_add_string_value (b, key);
   json_builder_end_array (b);
+  trb_join_policy_describe (self->join_policy, b);
   json_builder_end_object (b);
   node = json_builder_get_root (b);
   trb_node_reply_json (msg, 200, node);
@@ -91,7 +94,18 @@ handle_join (TrbNode           *self,
     {
       gint64 now = g_get_real_time () / G_USEC_PER_SEC;
       gsize len = 0;
-      char *entry = trb_ledger_entry_build_participant_joined (address, now, &len, &error);
+      const TrbJoinRefusal *refusal = NULL;
+      char *entry;
+
+      if (!trb_join_policy_admit (self->join_policy, address, request, &refusal, &error))
+        {
+          if (refusal == NULL)
+            goto fail;
+          trb_node_db_rollback (self);
+          return trb_node_reply_problem (msg, refusal->status, refusal->type, refusal->title,
+                                         refusal->detail);
+        }
+      entry = trb_ledger_entry_build_participant_joined (address, now, &len, &error);
 
       if (!trb_node_db_append_entry (self, entry, len, &index, &error) ||
           !trb_node_db_add_participant (self, address, display_name, now, index, &error))
@@ -208,6 +222,29 @@ trb_node_reply_receipt (TrbNode           *self,
   json_builder_end_object (b);
   node = json_builder_get_root (b);
   trb_node_reply_json (msg, 200, node);
+}
+
+/* A participant that lost the reply to its upload asks for its receipt again, signed as the
+ * upload was; the same trb_node_reply_receipt() makes it, so it is the same bytes. */
+static void
+handle_receipt (TrbNode           *self,
+                SoupServerMessage *msg,
+                Task              *task,
+                const char        *round_text,
+                const char        *update)
+{
+  g_autofree char *nonce = NULL;
+  g_autofree char *address = trb_node_verify_request (self, msg, NULL, &nonce);
+  guint64 round = 0;
+  gint64 index = 0;
+
+  if (address == NULL)
+    return;
+  if (!g_ascii_string_to_unsigned (round_text, 10, 1, G_MAXINT64, &round, NULL) ||
+      !trb_node_receipt_find (self->store, task->id, round, address, update, &index))
+    return trb_node_reply_problem (msg, 404, "not-found", "You sent no such update in this round",
+                                   NULL);
+  trb_node_reply_receipt (self, msg, update, task, round, address, index);
 }
 
 static void
@@ -565,6 +602,9 @@ trb_node_handle_request_cb (SoupServer        *server,
     return handle_network (self, msg);
   if (n_parts == 3 && g_str_equal (parts[2], "participants") && is_post)
     return handle_join (self, msg, body);
+  if (n_parts == 4 && g_str_equal (parts[2], "participants") &&
+      g_str_equal (parts[3], "challenge") && is_get)
+    return trb_join_policy_handle_challenge (self->join_policy, msg, query);
   if (n_parts == 3 && g_str_equal (parts[2], "events") && is_get)
     {
       if (!trb_node_maybe_upgrade_events (self, msg))
@@ -598,6 +638,9 @@ trb_node_handle_request_cb (SoupServer        *server,
             }
           return trb_node_handle_upload (self, msg, task, round, body);
         }
+      if (n_parts == 8 && g_str_equal (parts[4], "rounds") && g_str_equal (parts[6], "updates") &&
+          is_get)
+        return handle_receipt (self, msg, task, parts[5], parts[7]);
     }
   if (n_parts == 4 && g_str_equal (parts[2], "ledger") && g_str_equal (parts[3], "checkpoint") &&
       is_get)

@@ -384,6 +384,19 @@ trb_node_set_rate_limits (TrbNode *self,
   self->upload_rate = uploads_per_minute;
 }
 
+/**
+ * trb_node_get_join_policy:
+ * @self: a node
+ *
+ * Returns: (transfer none): who may join the network
+ */
+TrbJoinPolicy *
+trb_node_get_join_policy (TrbNode *self)
+{
+  g_return_val_if_fail (TRB_IS_NODE (self), NULL);
+  return self->join_policy;
+}
+
 /* Runs after the headers arrive and before the body is read: refuses oversized bodies early. */
 static void
 early_handler_cb (SoupServer        *server,

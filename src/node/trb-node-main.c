@@ -137,6 +137,7 @@ typedef struct
   int   idle_timeout;
   int   join_rate;
   int   upload_rate;
+  TrbJoinOptions *join;   /* (nullable) (not owned) */
 } ServeOptions;
 
 static void
@@ -184,6 +185,8 @@ serve (const ServeOptions *o)
     trb_node_set_connection_timeout (node, o->idle_timeout);
   trb_node_set_rate_limits (node, CLAMP (o->join_rate, 0, 1000000),
                             CLAMP (o->upload_rate, 0, 1000000));
+  if (o->join != NULL && !trb_join_options_apply (o->join, node, &error))
+    return fail (_("the join policy could not be set"), error);
   for (guint i = 0; o->public_urls != NULL && o->public_urls[i] != NULL; i++)
     if (!trb_node_add_public_url (node, o->public_urls[i], &error))
       return fail (_("the public URL is not valid"), error);
@@ -259,6 +262,7 @@ run_serve (int    argc,
       g_printerr ("tributary-node: %s\n", _("serve needs --data and --listen."));
       return 2;
     }
+  o.join = &join;
   return serve (&o);
 }
 

@@ -102,6 +102,7 @@ struct _TrbNode
   guint            connection_timeout_s;
   guint            sweep_id;
   guint            aggregation_delay_ms;
+  TrbJoinPolicy   *join_policy;
   guint            upload_check_delay_ms;
   guint            n_checking;      /* uploads being checked on a worker */
   GQueue           checks;          /* GTask*, uploads waiting for a worker */

@@ -23,6 +23,7 @@
 #include "trb-node-api.h"
 #include "trb-node-db.h"
 #include "trb-node-http.h"
+#include "trb-node-receipt.h"
 #include "trb-node-rounds.h"
 
 /* One upload between its two steps. What the check reads is copied from the task, so that the
@@ -234,8 +235,7 @@ reply_if_sent (TrbNode           *self,
   if (g_str_equal (stored, hash))
     trb_node_reply_receipt (self, msg, stored, task, round, address, leaf_index);
   else
-    trb_node_reply_problem (msg, 409, "duplicate", "You already sent an update for this round",
-                            "Only one update per participant is accepted in a round.");
+    trb_node_receipt_reply_duplicate (msg, stored);
   return TRUE;
 }
 
