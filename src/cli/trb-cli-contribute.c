@@ -122,9 +122,11 @@ trb_cli_contribute (int    argc,
           trb_cli_print_error (error);
           return g_error_matches (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED) ? 3 : 1;
         }
-      printf (_("Round %" G_GINT64_FORMAT ": update accepted and verified in the ledger "
-                "(checkpoint of %" G_GUINT64_FORMAT " entries).\n"), round,
-              trb_contributor_get_verified_size (contributor));
+      /* Translators: the first number is the round, the second the size of the ledger
+       * checkpoint that proves the update is in. */
+      printf (_("Round %lld: update accepted and verified in the ledger "
+                "(checkpoint of %llu entries).\n"), (long long) round,
+              (unsigned long long) trb_contributor_get_verified_size (contributor));
       fflush (stdout);
     }
   return 0;

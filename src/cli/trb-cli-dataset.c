@@ -367,14 +367,16 @@ dataset_add (Args *args)
   progress_done (&progress);
   if (report == NULL)
     {
+      /* Translators: the dataset's name, then why it cannot be used. */
       printf (_("Added “%s”, but it cannot be used yet: %s\n"), trb_dataset_item_get_name (item),
               error->message);
       return 1;
     }
 
   print_report (report);
-  printf (_("Added “%s” (number %" G_GINT64_FORMAT ").\n"), trb_dataset_item_get_name (item),
-          trb_dataset_item_get_id (item));
+  /* Translators: %s is the dataset's name, %lld the number other commands refer to it by. */
+  printf (_("Added “%s” (number %lld).\n"), trb_dataset_item_get_name (item),
+          (long long) trb_dataset_item_get_id (item));
   return 0;
 }
 

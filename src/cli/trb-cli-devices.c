@@ -47,9 +47,11 @@ trb_cli_devices (int    argc,
           continue;
         }
       memory = g_format_size (d->memory_bytes);
-      printf ("%-12s %s — %s, %s%s%s\n", d->id, d->name,
+      printf ("%-12s %s — %s, %s%s%s%s%s\n", d->id, d->name,
               trb_vulkan_device_type_to_string (d->vulkan_type), memory,
-              d->usable ? "" : _(", cannot be used"), d->preferred ? _(", preferred") : "");
+              /* Translators: said of a compute device. */
+              d->usable ? "" : ", ", d->usable ? "" : _("cannot be used"),
+              d->preferred ? ", " : "", d->preferred ? _("preferred") : "");
     }
   if (error != NULL)
     printf ("%s\n", error->message);

@@ -180,9 +180,11 @@ ledger_verify (int    argc,
                               NULL);
   if (status != 0)
     return status;
-  printf (_("The ledger of “%s” is consistent: checkpoint of %" G_GUINT64_FORMAT " entries "
+  /* Translators: %s is the network's name, %llu the number of entries of the checkpoint. */
+  printf (_("The ledger of “%s” is consistent: checkpoint of %llu entries "
             "verified, and every entry matches it.\n"), network->name,
-          trb_contributor_get_verified_size (contributor));
+          (unsigned long long) trb_contributor_get_verified_size (contributor));
+  /* Translators: the numbers of this wallet's updates found verified, and in all. */
   printf (_("Updates from this wallet in the ledger: %u of %u verified.\n"),
           trb_contributor_count_receipts (contributor, TRUE),
           trb_contributor_count_receipts (contributor, FALSE));
@@ -215,13 +217,19 @@ print_entry (TrbLedgerEntry *entry,
   switch (trb_ledger_entry_get_entry_type (entry))
     {
     case TRB_LEDGER_ENTRY_UPDATE_ACCEPTED:
-      printf (_("%s  ✓ round %" G_GINT64_FORMAT ": your update %.12s… (%" G_GINT64_FORMAT
-                " samples) accepted\n"), stamp, trb_ledger_entry_get_round (entry),
-              trb_ledger_entry_get_update (entry), trb_ledger_entry_get_samples (entry));
+      /* Translators: a line of the ledger history: the date and time, the round, the start
+       * of the update's fingerprint and the number of samples it was trained on. */
+      printf (_("%s  ✓ round %lld: your update %.12s… (%lld samples) accepted\n"), stamp,
+              (long long) trb_ledger_entry_get_round (entry),
+              trb_ledger_entry_get_update (entry),
+              (long long) trb_ledger_entry_get_samples (entry));
       break;
     case TRB_LEDGER_ENTRY_REWARD:
-      printf (_("%s  ✓ round %" G_GINT64_FORMAT ": reward of %.3f points\n"), stamp,
-              trb_ledger_entry_get_round (entry), trb_ledger_entry_get_points (entry) / 1000.0);
+      /* Translators: a line of the ledger history: the date and time, the round and the
+       * points, shown with three decimals. */
+      printf (_("%s  ✓ round %lld: reward of %.3f points\n"), stamp,
+              (long long) trb_ledger_entry_get_round (entry),
+              trb_ledger_entry_get_points (entry) / 1000.0);
       break;
     case TRB_LEDGER_ENTRY_ROUND_CLOSED:
       {
@@ -234,8 +242,11 @@ print_entry (TrbLedgerEntry *entry,
 
             g_string_append_printf (metrics, " %s=%.4f", name, value);
           }
-        printf (_("%s  ✓ round %" G_GINT64_FORMAT " closed: model %.12s… from %u updates%s\n"),
-                stamp, trb_ledger_entry_get_round (entry), trb_ledger_entry_get_model (entry),
+        /* Translators: a line of the ledger history: the date and time, the round, the start
+         * of the model's fingerprint, the number of updates, then the model's measures. */
+        printf (_("%s  ✓ round %lld closed: model %.12s… from %u updates%s\n"),
+                stamp, (long long) trb_ledger_entry_get_round (entry),
+                trb_ledger_entry_get_model (entry),
                 g_strv_length ((char **) trb_ledger_entry_get_updates (entry)), metrics->str);
         g_string_free (metrics, TRUE);
       }
@@ -301,8 +312,9 @@ trb_cli_history (int    argc,
   size = trb_contributor_get_verified_size (contributor);
   if (size > MAX_ENTRIES_CHECKED)
     {
-      printf (_("The ledger has %" G_GUINT64_FORMAT " entries; your %u updates are verified "
-                "one by one (see “ledger verify”).\n"), size,
+      /* Translators: the number of entries in the ledger, then of this wallet's updates. */
+      printf (_("The ledger has %llu entries; your %u updates are verified "
+                "one by one (see “ledger verify”).\n"), (unsigned long long) size,
               trb_contributor_count_receipts (contributor, TRUE));
       return 0;
     }
@@ -311,8 +323,9 @@ trb_cli_history (int    argc,
   if (status != 0)
     return status;
 
-  printf (_("History of %s in “%s” (%" G_GUINT64_FORMAT " ledger entries, all verified):\n"),
-          trb_client_get_address (client), network->name, size);
+  /* Translators: the wallet's address, the network's name and the number of entries. */
+  printf (_("History of %s in “%s” (%llu ledger entries, all verified):\n"),
+          trb_client_get_address (client), network->name, (unsigned long long) size);
   for (guint i = 0; i < entries->len; i++)
     {
       TrbLedgerEntry *entry = g_ptr_array_index (entries, i);

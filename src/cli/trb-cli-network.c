@@ -253,6 +253,7 @@ trb_cli_connect (TrbStore       *store,
     }
   if (!g_str_equal (trb_contributor_get_origin (contributor), network->origin))
     {
+      /* Translators: the server's address, then the name of the network it now hosts. */
       trb_cli_printerr (_("The server at %s is now another network (%s)."), network->url,
                         trb_contributor_get_origin (contributor));
       return NULL;
@@ -351,6 +352,7 @@ trb_cli_join (int    argc,
   pair = trb_cli_load_keypair (store, trb_contributor_get_origin (contributor), wallet_name,
                                NULL);
 
+  /* Translators: the network's name, then the wallet's address. */
   printf (_("Joined “%s” as %s.\n"), trb_contributor_get_name (contributor),
           trb_client_get_address (client));
   printf (_("Network ID: %s\n"), trb_contributor_get_origin (contributor));
@@ -448,15 +450,27 @@ trb_cli_status (int    argc,
           trb_client_get_json_async (client, path, NULL, got_result_cb, &result);
           round = trb_client_json_finish (client, wait_for_result (&result), &error);
         }
+      /* The lines about one network are indented under its name. */
+      fputs ("  ", stdout);
       if (round != NULL)
-        printf (_("  Task %s: round %" G_GINT64_FORMAT ", %s, %" G_GINT64_FORMAT
-                  " updates received\n"), n->task,
-                json_object_get_int_member_with_default (round, "round", 0),
-                trb_json_get_string (round, "state", "?"),
-                json_object_get_int_member_with_default (round, "updates", 0));
+        {
+          gint64 updates = json_object_get_int_member_with_default (round, "updates", 0);
+
+          printf (g_dngettext (GETTEXT_PACKAGE,
+                               /* Translators: the task's name, the round's number, its state
+                                * as the network names it ("open", "closed"), and how many
+                                * updates it has received. */
+                               "Task %s: round %lld, %s, %lld update received\n",
+                               "Task %s: round %lld, %s, %lld updates received\n",
+                               updates > 0 ? (gulong) updates : 0), n->task,
+                  (long long) json_object_get_int_member_with_default (round, "round", 0),
+                  trb_json_get_string (round, "state", "?"), (long long) updates);
+        }
       else
-        printf (_("  Not reachable now: %s\n"), error != NULL ? error->message : _("no task"));
-      printf (_("  Updates sent: %u (%u verified in the ledger)\n"),
+        printf (_("Not reachable now: %s\n"), error != NULL ? error->message : _("no task"));
+      fputs ("  ", stdout);
+      /* Translators: the number of updates sent, then how many of them the ledger verified. */
+      printf (_("Updates sent: %u (%u verified in the ledger)\n"),
               count_receipts (store, n->origin, FALSE), count_receipts (store, n->origin, TRUE));
     }
   return 0;

@@ -76,7 +76,7 @@ read_stdin_secret (gsize    max,
   if (n > max)
     {
       g_set_error (error, TRB_WALLET_ERROR, TRB_WALLET_ERROR_INVALID_TEXT,
-                   _("The input is too long (more than %" G_GSIZE_FORMAT " bytes)."), max);
+                   _("The input is too long (more than %zu bytes)."), max);
       return NULL;
     }
   if (memchr (buffer->data, '\0', n) != NULL)
@@ -196,6 +196,7 @@ cmd_create (int    argc,
       return 1;
     }
   printf ("%s\n", trb_wallet_get_address (wallet));
+  /* Translators: both are the wallet's name; keep the command in quotes as it is. */
   g_printerr (_("Created the wallet “%s”. Write down its backup phrase with "
                 "“tributary-cli wallet backup '%s'”.\n"),
               trb_wallet_get_label (wallet), trb_wallet_get_label (wallet));
@@ -452,7 +453,9 @@ cmd_backup (int    argc,
       g_autofree char *typed = NULL;
       gboolean ok;
 
-      g_printerr (_("Word %u: "), positions[i] + 1);
+      /* Translators: asks for the word at this position of the backup phrase. */
+      g_printerr (_("Word %u:"), positions[i] + 1);
+      g_printerr (" ");
       typed = read_stdin_line ();
       ok = trb_wallet_backup_check_word (phrase, positions[i], typed);
       if (typed != NULL)
@@ -510,7 +513,7 @@ cmd_remove (int    argc,
     {
       g_autofree char *typed = NULL;
 
-      g_printerr (_("Type the wallet's name to remove it: "));
+      g_printerr ("%s ", _("Type the wallet’s name to remove it:"));
       typed = read_stdin_line ();
       if (typed == NULL || !g_str_equal (typed, label))
         {

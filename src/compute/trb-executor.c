@@ -394,6 +394,8 @@ trb_executor_check_batch (TrbModelSpec    *spec,
     if (batch->labels[s] < 0 || batch->labels[s] >= classes)
       {
         g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
+                     /* Translators: the sample's label, then the number of classes the model knows.
+                      * */
                      _("A sample has the label %d, but the model knows only %d classes."),
                      batch->labels[s], classes);
         return FALSE;

@@ -116,14 +116,18 @@ get_int (JsonObject  *obj,
   if (node == NULL)
     {
       if (fallback < min)
+        /* Translators: the layer's position in the model, then the name of a setting. */
         return spec_error (error, _("layer %u needs a “%s” value."), layer + 1, member);
       *out = fallback;
       return TRUE;
     }
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    /* Translators: the name of a setting, then the layer's position in the model. */
     return spec_error (error, _("“%s” of layer %u must be a whole number."), member, layer + 1);
   v = json_node_get_int (node);
   if (v < min || v > max)
+    /* Translators: the name of a setting, the layer's position, then the lowest and highest values
+     * allowed. */
     return spec_error (error, _("“%s” of layer %u must be between %d and %d."),
                        member, layer + 1, min, max);
   *out = (int) v;
@@ -149,6 +153,7 @@ get_pair (JsonObject  *obj,
       JsonNode *nh, *nw;
 
       if (json_array_get_length (a) != 2)
+        /* Translators: the name of a setting, then the layer's position in the model. */
         return spec_error (error, _("“%s” of layer %u must be a number or two numbers."),
                            member, layer + 1);
       nh = json_array_get_element (a, 0);
@@ -157,6 +162,8 @@ get_pair (JsonObject  *obj,
           json_node_get_value_type (nw) != G_TYPE_INT64 ||
           json_node_get_int (nh) < min || json_node_get_int (nh) > 1024 ||
           json_node_get_int (nw) < min || json_node_get_int (nw) > 1024)
+        /* Translators: the name of a setting, the layer's position, then the lowest value allowed.
+         * */
         return spec_error (error, _("“%s” of layer %u must hold whole numbers from %d to 1024."),
                            member, layer + 1, min);
       *h = (int) json_node_get_int (nh);
@@ -322,6 +329,8 @@ parse_layer (TrbModelSpec  *self,
       ow = (*w + 2 * layer.pad_w - layer.kernel_w);
       if (oh < 0 || ow < 0)
         {
+          /* Translators: the layer's position, the kernel's width and height, then the input's
+           * width and height. */
           spec_error (error, _("the kernel of layer %u (%d×%d) is larger than its input "
                                "(%d×%d)."), index + 1, layer.kernel_h, layer.kernel_w, *h, *w);
           FAIL ();
@@ -393,6 +402,8 @@ parse_layer (TrbModelSpec  *self,
     }
   else
     {
+      /* Translators: the layer's position, then the type found; the known types are names, keep
+       * them as they are. */
       spec_error (error, _("layer %u has the unknown type “%s” (known: dense, conv2d, maxpool2d, "
                            "relu, flatten, dropout)."), index + 1, type);
       FAIL ();
@@ -674,6 +685,8 @@ trb_model_spec_conform_weights (TrbModelSpec  *self,
   if (trb_weights_get_n_tensors (weights) != self->param_names->len)
     {
       g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_WEIGHTS,
+                   /* Translators: the number of tensors in the weights file, then the number the
+                    * model needs. */
                    _("The model weights hold %u tensors, but the model needs %u."),
                    trb_weights_get_n_tensors (weights), self->param_names->len);
       return NULL;

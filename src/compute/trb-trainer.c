@@ -185,8 +185,8 @@ trb_data_source_check (const TrbDataSource  *data,
   if (data->feature_size != trb_model_spec_get_input_size (spec))
     {
       g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
-                   _("The data has %" G_GSIZE_FORMAT " values per sample, but the model "
-                     "expects %" G_GSIZE_FORMAT "."),
+                   /* Translators: two counts of values per sample: the data's, the model's. */
+                   _("The data has %zu values per sample, but the model expects %zu."),
                    data->feature_size, trb_model_spec_get_input_size (spec));
       return FALSE;
     }
@@ -200,8 +200,10 @@ trb_data_source_check (const TrbDataSource  *data,
     if (data->labels[i] < 0 || data->labels[i] >= classes)
       {
         g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
-                     _("Sample %" G_GSIZE_FORMAT " has the label %d, but the model knows only "
-                       "%d classes."), i + 1, data->labels[i], classes);
+                     /* Translators: the sample's position, its label, and the number of
+                      * classes the model knows. */
+                     _("Sample %zu has the label %d, but the model knows only %d classes."),
+                     i + 1, data->labels[i], classes);
         return FALSE;
       }
   return TRUE;

@@ -430,6 +430,7 @@ parse_entry (const char  *name,
   if (strcmp (json_node_get_string (dtype), "F32") != 0)
     {
       g_autofree char *detail =
+        /* Translators: the tensor's name, then the type of its numbers (such as F16). */
         g_strdup_printf (_("tensor “%s” holds numbers of type %s, but only 32-bit floats (F32) "
                            "are accepted."), name, json_node_get_string (dtype));
       return damaged (error, detail);

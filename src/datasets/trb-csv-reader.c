@@ -164,9 +164,11 @@ read_line (TrbCsvReader  *self,
           if (!trb_file_stamp_verify (self->path, &self->stamp, error))
             return FALSE;
           g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_TOO_LARGE,
-                       _("Line %" G_GUINT64_FORMAT " of “%s” is longer than %u bytes; "
+                       /* Translators: the line's number, the file's name, the limit. */
+                       _("Line %llu of “%s” is longer than %u bytes; "
                          "this does not look like a table Tributary can read."),
-                       self->line_no + 1, self->name, TRB_DATASET_MAX_CSV_LINE);
+                       (unsigned long long) self->line_no + 1, self->name,
+                       TRB_DATASET_MAX_CSV_LINE);
           return FALSE;
         }
 
@@ -185,9 +187,10 @@ read_line (TrbCsvReader  *self,
       if (memchr (self->line->str, '\0', self->line->len) != NULL)
         {
           g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_FORMAT,
-                       _("“%s” does not look like a text table: line %" G_GUINT64_FORMAT
-                         " contains binary data."),
-                       self->name, self->line_no);
+                       /* Translators: the file's name and a line's number. */
+                       _("“%s” does not look like a text table: line %llu contains binary "
+                         "data."),
+                       self->name, (unsigned long long) self->line_no);
           return FALSE;
         }
     }
@@ -375,6 +378,7 @@ read_header_row (TrbCsvReader             *self,
         {
           g_autofree char *wanted = quote_cell (options->label_column);
           g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_FORMAT,
+                       /* Translators: the file's name, then the column's name. */
                        _("“%s” has no column named “%s”."), self->name, wanted);
           return FALSE;
         }
@@ -545,8 +549,8 @@ parse_label (TrbCsvReader  *self,
 
   if (cell[0] == '\0')
     {
-      *problem = g_strdup_printf (_("line %" G_GUINT64_FORMAT ": the label is missing"),
-                                  self->line_no);
+      *problem = g_strdup_printf (_("line %llu: the label is missing"),
+                                  (unsigned long long) self->line_no);
       return -1;
     }
 
@@ -554,9 +558,10 @@ parse_label (TrbCsvReader  *self,
     {
       if (number >= TRB_DATASET_MAX_CLASSES)
         {
-          *problem = g_strdup_printf (_("line %" G_GUINT64_FORMAT ": the label %s in column “%s” "
+          /* Translators: the line's number, the label, and the column's name. */
+          *problem = g_strdup_printf (_("line %llu: the label %s in column “%s” "
                                         "is larger than Tributary accepts"),
-                                      self->line_no, cell, column);
+                                      (unsigned long long) self->line_no, cell, column);
           return -1;
         }
       return (int)number;
@@ -569,8 +574,9 @@ parse_label (TrbCsvReader  *self,
           return i;
       {
         g_autofree char *shown = quote_cell (cell);
-        *problem = g_strdup_printf (_("line %" G_GUINT64_FORMAT ": “%s” is not one of the "
-                                      "network's classes"), self->line_no, shown);
+        /* Translators: the line's number, then the label found there. */
+        *problem = g_strdup_printf (_("line %llu: “%s” is not one of the network’s classes"),
+                                    (unsigned long long) self->line_no, shown);
       }
       return -1;
     }
@@ -580,8 +586,8 @@ parse_label (TrbCsvReader  *self,
 
   if (self->class_names->len - 1 >= TRB_DATASET_MAX_CLASSES)
     {
-      *problem = g_strdup_printf (_("line %" G_GUINT64_FORMAT ": too many different labels"),
-                                  self->line_no);
+      *problem = g_strdup_printf (_("line %llu: too many different labels"),
+                                  (unsigned long long) self->line_no);
       return -1;
     }
 
@@ -606,9 +612,10 @@ parse_row (TrbCsvReader  *self,
 
   if (self->fields->len != self->n_columns)
     {
-      *problem = g_strdup_printf (_("line %" G_GUINT64_FORMAT ": %u values, but the header has "
-                                    "%u columns"),
-                                  self->line_no, self->fields->len, self->n_columns);
+      /* Translators: the line's number, its number of values, the header's columns. */
+      *problem = g_strdup_printf (_("line %llu: %u values, but the header has %u columns"),
+                                  (unsigned long long) self->line_no, self->fields->len,
+                                  self->n_columns);
       return FALSE;
     }
 
@@ -622,16 +629,18 @@ parse_row (TrbCsvReader  *self,
       if (cell[0] == '\0')
         {
           g_autofree char *column = quote_cell (self->header[i]);
-          *problem = g_strdup_printf (_("line %" G_GUINT64_FORMAT ": the value in column “%s” "
-                                        "is missing"), self->line_no, column);
+          /* Translators: the line's number and the column's name. */
+          *problem = g_strdup_printf (_("line %llu: the value in column “%s” is missing"),
+                                      (unsigned long long) self->line_no, column);
           return FALSE;
         }
       if (!parse_number (cell, &values[v]))
         {
           g_autofree char *shown = quote_cell (cell);
           g_autofree char *column = quote_cell (self->header[i]);
-          *problem = g_strdup_printf (_("line %" G_GUINT64_FORMAT ": “%s” in column “%s” is "
-                                        "not a number"), self->line_no, shown, column);
+          /* Translators: the line's number, the value found, and the column's name. */
+          *problem = g_strdup_printf (_("line %llu: “%s” in column “%s” is not a number"),
+                                      (unsigned long long) self->line_no, shown, column);
           return FALSE;
         }
       v++;
@@ -687,10 +696,12 @@ trb_csv_reader_read (TrbSampleSource  *source,
 
       if (!split_fields (self))
         problem = self->fields->len >= TRB_DATASET_MAX_CSV_COLUMNS
-                  ? g_strdup_printf (_("line %" G_GUINT64_FORMAT ": more than %u values"),
-                                     self->line_no, TRB_DATASET_MAX_CSV_COLUMNS)
-                  : g_strdup_printf (_("line %" G_GUINT64_FORMAT ": a quoted value is not "
-                                       "closed"), self->line_no);
+                  /* Translators: the line's number and the most values a line may hold. */
+                  ? g_strdup_printf (_("line %llu: more than %u values"),
+                                     (unsigned long long) self->line_no,
+                                     TRB_DATASET_MAX_CSV_COLUMNS)
+                  : g_strdup_printf (_("line %llu: a quoted value is not closed"),
+                                     (unsigned long long) self->line_no);
       else
         {
           remember_preview (self);
@@ -705,6 +716,7 @@ trb_csv_reader_read (TrbSampleSource  *source,
       if (self->policy == TRB_CSV_POLICY_FAIL)
         {
           g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_BAD_ROW,
+                       /* Translators: the file's name, then the problem found. */
                        _("“%s” cannot be used as it is: %s."), self->name, problem);
           return FALSE;
         }

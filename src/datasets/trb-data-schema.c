@@ -452,6 +452,9 @@ check_images (TrbDataSchema    *self,
       if (converts)
         {
           add (problems, g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                       /* Translators: the number of pictures, their
+                                                        * width and height, then the width and
+                                                        * height the network needs. */
                                                        "%u picture is %u×%u; this network "
                                                        "needs %u×%u: it will be resized.",
                                                        "%u pictures are %u×%u; this network "
@@ -462,6 +465,8 @@ check_images (TrbDataSchema    *self,
         }
       else
         {
+          /* Translators: the pictures' width and height, then the width and height the network
+           * needs. */
           add (problems, g_strdup_printf (_("These pictures are %u×%u; this network needs "
                                             "%u×%u."),
                                           w, h, self->shape.width, self->shape.height));
@@ -476,13 +481,13 @@ check_images (TrbDataSchema    *self,
       if (converts)
         {
           add (problems, g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                       "%" G_GUINT64_FORMAT " picture is in "
+                                                       "%llu picture is in "
                                                        "colour; this network uses black and "
                                                        "white: it will be converted.",
-                                                       "%" G_GUINT64_FORMAT " pictures are in "
+                                                       "%llu pictures are in "
                                                        "colour; this network uses black and "
                                                        "white: they will be converted.", n),
-                                          n));
+                                          (unsigned long long) n));
           worsen (verdict, TRB_SCHEMA_VERDICT_USABLE_WITH_CHANGES);
         }
       else
@@ -519,6 +524,7 @@ check_table (TrbDataSchema    *self,
 
   if (shape->width != self->shape.width)
     {
+      /* Translators: the table's columns of numbers, then the number the network needs. */
       add (problems, g_strdup_printf (_("The table has %u columns of numbers besides the "
                                         "labels; this network needs %u."),
                                       shape->width, self->shape.width));
@@ -528,6 +534,7 @@ check_table (TrbDataSchema    *self,
   trb_dataset_report_get_value_range (report, &lo, &hi);
   if (self->has_range && (lo < self->range_min || hi > self->range_max))
     {
+      /* Translators: the lowest and highest values found, then those the network expects. */
       add (problems, g_strdup_printf (_("Values range from %g to %g, but this network expects "
                                         "%g to %g: they will be limited to that range."),
                                       lo, hi, self->range_min, self->range_max));
@@ -573,13 +580,15 @@ trb_data_schema_check (TrbDataSchema     *self,
   if (unknown > 0)
     {
       add (list, g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                               "%" G_GUINT64_FORMAT " sample has a label this "
+                                               /* Translators: the number of samples, then the
+                                                * number of classes the network knows. */
+                                               "%llu sample has a label this "
                                                "network does not know (it knows %u classes): "
                                                "it will be left out.",
-                                               "%" G_GUINT64_FORMAT " samples have labels this "
+                                               "%llu samples have labels this "
                                                "network does not know (it knows %u classes): "
                                                "they will be left out.", unknown),
-                                  unknown, self->n_classes));
+                                  (unsigned long long) unknown, self->n_classes));
       worsen (&verdict, unknown >= n_samples ? TRB_SCHEMA_VERDICT_UNUSABLE
                                              : TRB_SCHEMA_VERDICT_USABLE_WITH_CHANGES);
     }
@@ -588,19 +597,20 @@ trb_data_schema_check (TrbDataSchema     *self,
     if (i >= n_classes || histogram[i] == 0)
       n_missing++;
   if (n_missing > 0 && n_missing < self->n_classes)
-    add (list, g_strdup_printf (_("There are no samples of %" G_GUINT64_FORMAT " of the %u "
+    /* Translators: how many classes have no sample, and how many the network knows. */
+    add (list, g_strdup_printf (_("There are no samples of %llu of the %u "
                                   "classes; the network will learn little about those."),
-                                n_missing, self->n_classes));
+                                (unsigned long long) n_missing, self->n_classes));
 
   skipped = trb_dataset_report_get_n_skipped (report);
   if (skipped > 0)
     {
       add (list, g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                               "%" G_GUINT64_FORMAT " sample cannot be read and "
+                                               "%llu sample cannot be read and "
                                                "will be left out.",
-                                               "%" G_GUINT64_FORMAT " samples cannot be read "
+                                               "%llu samples cannot be read "
                                                "and will be left out.", skipped),
-                                  skipped));
+                                  (unsigned long long) skipped));
       worsen (&verdict, TRB_SCHEMA_VERDICT_USABLE_WITH_CHANGES);
     }
 

@@ -342,9 +342,8 @@ trb_dataset_item_dup_summary (TrbDatasetItem *self)
     guint64 n = trb_dataset_report_get_n_samples (self->report);
     guint classes = trb_dataset_report_get_n_classes (self->report);
     g_autofree char *samples = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                             "%" G_GUINT64_FORMAT " sample",
-                                                             "%" G_GUINT64_FORMAT " samples", n),
-                                                n);
+                                                             "%llu sample", "%llu samples", n),
+                                                (unsigned long long) n);
     g_autofree char *classes_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                                                   "%u class", "%u classes",
                                                                   classes),
@@ -364,9 +363,12 @@ trb_dataset_item_dup_summary (TrbDatasetItem *self)
       {
         guint64 skipped = trb_dataset_report_get_n_skipped (self->report);
         return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                             "%s · %" G_GUINT64_FORMAT " left out",
-                                             "%s · %" G_GUINT64_FORMAT " left out", skipped),
-                                counts, skipped);
+                                             /* Translators: the dataset's counts ("60000
+                                              * samples, 10 classes"), then how many samples
+                                              * cannot be used. */
+                                             "%s · %llu left out",
+                                             "%s · %llu left out", skipped),
+                                counts, (unsigned long long) skipped);
       }
     case TRB_DATASET_STATUS_READY:
     case TRB_DATASET_STATUS_CHECKING:

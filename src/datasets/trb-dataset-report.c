@@ -432,6 +432,7 @@ trb_dataset_scan (const char               *path,
     {
       if (self->problems->len > 0)
         g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_EMPTY,
+                     /* Translators: the dataset's name, then the first problem found. */
                      _("None of the samples in “%s” can be used. The first problem: %s"),
                      name, (const char *)g_ptr_array_index (self->problems, 0));
       else

@@ -133,6 +133,7 @@ read_header (GInputStream  *stream,
   if (header->dims[0] > TRB_DATASET_MAX_SAMPLES)
     {
       g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_TOO_LARGE,
+                   /* Translators: the file's name, the samples it declares, then the limit. */
                    _("“%s” declares %u samples; Tributary accepts at most %u in one dataset."),
                    name, header->dims[0], TRB_DATASET_MAX_SAMPLES);
       return FALSE;
@@ -188,6 +189,8 @@ shape_from_header (const IdxHeader  *header,
   if (shape->channels > 4)
     {
       g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_FORMAT,
+                   /* Translators: the file's name, then the number of colour channels it declares.
+                    * */
                    _("“%s” declares %u colour channels per pixel; images have at most 4."),
                    name, shape->channels);
       return FALSE;
@@ -197,9 +200,11 @@ shape_from_header (const IdxHeader  *header,
       len > TRB_DATASET_MAX_SAMPLE_VALUES)
     {
       g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_TOO_LARGE,
-                   _("“%s” declares samples far larger than Tributary accepts (%" G_GUINT64_FORMAT
-                     " values each; the limit is %u)."),
-                   name, len, TRB_DATASET_MAX_SAMPLE_VALUES);
+                   /* Translators: the file's name, the values per sample it declares, the
+                    * limit. */
+                   _("“%s” declares samples far larger than Tributary accepts (%llu values "
+                     "each; the limit is %u)."),
+                   name, (unsigned long long) len, TRB_DATASET_MAX_SAMPLE_VALUES);
       return FALSE;
     }
 
@@ -219,9 +224,11 @@ check_raw_size (const char          *name,
   if (stamp->size < expected)
     {
       g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_TRUNCATED,
+                   /* Translators: the file's name, the samples it promises, those it holds. */
                    _("“%s” is incomplete: its header promises %u samples, but the file holds "
-                     "only %" G_GUINT64_FORMAT "."),
-                   name, header->dims[0], (stamp->size - header->header_len) / sample_len);
+                     "only %llu."),
+                   name, header->dims[0],
+                   (unsigned long long) ((stamp->size - header->header_len) / sample_len));
       return FALSE;
     }
   if (stamp->size > expected)
@@ -262,6 +269,8 @@ setup (TrbIdxReader  *self,
   if (images_header.dims[0] != labels_header.dims[0])
     {
       g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_MISMATCH,
+                   /* Translators: the pictures file's name and its count, then the labels file's
+                    * name and its count. */
                    _("“%s” holds %u images but “%s” holds %u labels. The two files must "
                      "belong together."),
                    self->images_name, images_header.dims[0],
@@ -426,6 +435,8 @@ trb_idx_find_pair (const char  *path,
     {
       if (is_labels && looked_for != NULL)
         g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_NOT_FOUND,
+                     /* Translators: the labels file's name, then the name of the pictures file it
+                      * expects. */
                      _("“%s” holds only labels, and its pictures (“%s”) are not beside it."),
                      name, looked_for);
       else if (is_labels)
@@ -434,6 +445,8 @@ trb_idx_find_pair (const char  *path,
                      name);
       else if (looked_for != NULL)
         g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_NOT_FOUND,
+                     /* Translators: the pictures file's name, then the name of the labels file it
+                      * expects. */
                      _("The labels of “%s” are missing: put “%s” in the same folder."),
                      name, looked_for);
       else
@@ -557,9 +570,10 @@ fail_short (TrbIdxReader  *self,
     return FALSE;
 
   g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_TRUNCATED,
-               _("“%s” ends early: sample %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
-                 " is missing. The file may be incomplete."),
-               name, sample + 1, self->n_samples);
+               /* Translators: the file's name, the missing sample's position, the total. */
+               _("“%s” ends early: sample %llu of %llu is missing. The file may be "
+                 "incomplete."),
+               name, (unsigned long long) sample + 1, (unsigned long long) self->n_samples);
   return FALSE;
 }
 

@@ -167,6 +167,7 @@ list_folder (const char  *dir,
         {
           g_autofree char *shown = trb_dataset_display_name (dir);
           g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_TOO_LARGE,
+                       /* Translators: the folder's name, then the limit. */
                        _("“%s” holds more than %u files; Tributary cannot use folders that "
                          "large."), shown, TRB_DATASET_MAX_FILES);
           return NULL;
@@ -272,6 +273,7 @@ scan_folders (TrbImageFolderReader  *self,
           if (self->entries->len >= TRB_DATASET_MAX_FILES)
             {
               g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_TOO_LARGE,
+                           /* Translators: the folder's name, then the limit. */
                            _("“%s” holds more than %u pictures; Tributary cannot use folders "
                              "that large."), self->name, TRB_DATASET_MAX_FILES);
               return FALSE;
@@ -300,6 +302,8 @@ scan_folders (TrbImageFolderReader  *self,
   if (loose > 0)
     trb_dataset_add_problem (self->problems,
                              g_dngettext (GETTEXT_PACKAGE,
+                                          /* Translators: the number of pictures, then the folder's
+                                           * name. */
                                           "%u picture lies directly in “%s”, outside any class "
                                           "folder: it is left out.",
                                           "%u pictures lie directly in “%s”, outside any class "
@@ -442,6 +446,7 @@ load_picture (const char  *path,
               (guint64)size.width * size.height > TRB_DATASET_MAX_SAMPLE_VALUES)
             {
               gdk_pixbuf_loader_close (loader, NULL);
+              /* Translators: the file's name, then its width and height in pixels. */
               *problem = g_strdup_printf (_("“%s” is %d×%d pixels, larger than Tributary "
                                             "accepts."), shown, size.width, size.height);
               return NULL;
@@ -540,6 +545,7 @@ trb_image_folder_reader_new (const char               *path,
       len > TRB_DATASET_MAX_SAMPLE_VALUES)
     {
       g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_TOO_LARGE,
+                   /* Translators: the pictures' width and height in pixels. */
                    _("Pictures of %u×%u are larger than Tributary can train on."),
                    self->shape.width, self->shape.height);
       return NULL;
@@ -672,6 +678,7 @@ decode_one (TrbImageFolderReader  *self,
     }
   if ((guint64)st.st_size > TRB_DATASET_MAX_IMAGE_FILE)
     {
+      /* Translators: the file's name, then the size limit in megabytes. */
       *problem = g_strdup_printf (_("“%s” is too large for a picture (over %u MB)."), shown,
                                   TRB_DATASET_MAX_IMAGE_FILE / (1024 * 1024));
       return FALSE;

@@ -281,6 +281,7 @@ trb_dataset_set_open_error (GError     **error,
       break;
     default:
       g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_UNREADABLE,
+                   /* Translators: the file's name, then the reason. */
                    _("“%s” cannot be read: %s."), name, g_strerror (errsv));
       break;
     }

@@ -711,8 +711,8 @@ trb_ledger_history_verify_inclusion (TrbLedgerHistory  *self,
         g_propagate_error (error, g_steal_pointer (&local_error));
       else
         g_set_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_NOT_FOUND,
-                     _("No verified checkpoint of the ledger has %" G_GUINT64_FORMAT
-                       " entries."), tree_size);
+                     _("No verified checkpoint of the ledger has %llu entries."),
+                     (unsigned long long) tree_size);
       return FALSE;
     }
 

@@ -395,7 +395,7 @@ trb_merkle_log_get_entry (TrbMerkleLog  *self,
                          sqlite3_column_bytes (self->get_entry, 0));
   else if (rc == SQLITE_DONE)
     g_set_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_NOT_FOUND,
-                 _("The ledger has no entry number %" G_GUINT64_FORMAT "."), index);
+                 _("The ledger has no entry number %llu."), (unsigned long long) index);
   else
     set_storage_error (self, error);
   sqlite3_reset (self->get_entry);
@@ -422,7 +422,7 @@ trb_merkle_log_get_leaf_hash (TrbMerkleLog  *self,
   if (index >= size)
     {
       g_set_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_NOT_FOUND,
-                   _("The ledger has no entry number %" G_GUINT64_FORMAT "."), index);
+                   _("The ledger has no entry number %llu."), (unsigned long long) index);
       return FALSE;
     }
 
@@ -482,8 +482,9 @@ check_size (TrbMerkleLog  *self,
   if (tree_size > size)
     {
       g_set_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_NOT_FOUND,
-                   _("The ledger has only %" G_GUINT64_FORMAT " entries, not %" G_GUINT64_FORMAT
-                     "."), size, tree_size);
+                   /* Translators: the entries the ledger has, then those asked for. */
+                   _("The ledger has only %llu entries, not %llu."),
+                   (unsigned long long) size, (unsigned long long) tree_size);
       return FALSE;
     }
   return TRUE;
@@ -581,8 +582,9 @@ trb_merkle_log_get_inclusion_proof (TrbMerkleLog  *self,
   if (index >= tree_size)
     {
       g_set_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_NOT_FOUND,
-                   _("The ledger has no entry number %" G_GUINT64_FORMAT " in its first %"
-                     G_GUINT64_FORMAT " entries."), index, tree_size);
+                   /* Translators: the entry's number, then the size of the ledger asked for. */
+                   _("The ledger has no entry number %llu in its first %llu entries."),
+                   (unsigned long long) index, (unsigned long long) tree_size);
       return NULL;
     }
 

@@ -112,6 +112,7 @@ run_init (int    argc,
       if (node == NULL || !trb_join_options_apply (&join, node, &error))
         return fail (_("the join policy could not be set"), error);
     }
+  /* Translators: the network's name, then the folder that holds it. */
   g_print (_("Network “%s” created in %s.\n"), name, data);
   return 0;
 }
@@ -291,8 +292,8 @@ run_demo (int    argc,
     { "url-file", 0, 0, G_OPTION_ARG_FILENAME, &o.url_file,
       N_("Write the URL served to this file"), N_("FILE") },
     { "dataset", 0, 0, G_OPTION_ARG_FILENAME, &dataset,
-      N_("Fashion-MNIST folder for the evaluation (default " DEMO_DATASET_DIR
-         ", else the demo pictures' test set)"), N_("DIR") },
+      N_("Fashion-MNIST folder for the evaluation (by default the installed demo data, else "
+         "the demo pictures’ test set)"), N_("DIR") },
     { "round-seconds", 0, 0, G_OPTION_ARG_INT, &duration, N_("Length of a round"), N_("N") },
     { "min-updates", 0, 0, G_OPTION_ARG_INT, &min_updates, N_("Updates a round needs"), N_("N") },
     { "max-updates", 0, 0, G_OPTION_ARG_INT, &max_updates, N_("Updates that close a round"),

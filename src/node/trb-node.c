@@ -448,6 +448,7 @@ trb_node_init_data (const char  *data_dir,
       int saved = errno;
 
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   /* Translators: the folder's name, then the reason. */
                    _("The folder “%s” could not be created: %s"), data_dir, g_strerror (saved));
       return FALSE;
     }

@@ -1240,6 +1240,8 @@ trb_history_reconcile (TrbHistory *self,
           item->status = item->expected > 0 ? TRB_RECONCILE_PAID : TRB_RECONCILE_NOTHING;
           if (item->expected == 0)
             item->reason = g_strdup_printf (
+              /* Translators: the points per sample and epoch, then the most points a round can
+               * give. */
               _("The network’s reward policy pays nothing for this round (%g points per "
                 "sample and epoch, at most %g per round)."),
               policy.points_per_sample_epoch, policy.cap_per_round);
@@ -1259,6 +1261,7 @@ trb_history_reconcile (TrbHistory *self,
           g_autofree char *credited = trb_rewards_format_points (item->credited);
 
           item->status = TRB_RECONCILE_DIFFERS;
+          /* Translators: the points credited, then the points the policy promises. */
           item->reason = g_strdup_printf (_("The network credited %s points where its policy "
                                             "promises %s."), credited, expected);
         }

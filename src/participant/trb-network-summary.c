@@ -53,6 +53,7 @@ trb_network_summary_dup_data (JsonObject *task)
   g_return_val_if_fail (task != NULL, NULL);
 
   if (width > 0 && height > 0)
+    /* Translators: the pictures' width and height in pixels, then the number of kinds (classes). */
     return g_strdup_printf (_("Pictures of %d × %d pixels, sorted into %d kinds"), width, height,
                             classes);
   return g_strdup_printf (_("Examples sorted into %d kinds"), classes);
@@ -69,6 +70,7 @@ trb_network_summary_dup_rewards (JsonObject *task)
 {
   g_return_val_if_fail (task != NULL, NULL);
 
+  /* Translators: the points per picture, then the most points a round can give. */
   return g_strdup_printf (_("%g points for each picture trained on, at most %g a round"),
                           trb_client_task_number (task, "reward_policy",
                                                   "points_per_sample_epoch", 0),

@@ -717,6 +717,8 @@ set_size_error (gsize    have,
 
       /* Translators: both are sizes in pixels, such as “8 × 8”. */
       g_set_error (error, TRB_PARTICIPATION_ERROR, TRB_PARTICIPATION_ERROR_DATA,
+                   /* Translators: both are sizes such as "28×28": the data's, then the network's.
+                    * */
                    _("These pictures are %s pixels, but this network learns from pictures of "
                      "%s pixels. Choose data made for this network."), have_text, need_text);
     }
@@ -726,6 +728,7 @@ set_size_error (gsize    have,
       g_autofree char *need_text = g_strdup_printf ("%" G_GSIZE_FORMAT, need);
 
       g_set_error (error, TRB_PARTICIPATION_ERROR, TRB_PARTICIPATION_ERROR_DATA,
+                   /* Translators: both are numbers of values: the data's, then the network's. */
                    _("Each example in this data has %s values, but this network learns from "
                      "examples of %s values. Choose data made for this network."), have_text,
                    need_text);

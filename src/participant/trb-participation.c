@@ -522,8 +522,9 @@ fail (TrbParticipation *self,
       self->state >= TRB_PARTICIPATION_STATE_DOWNLOADING &&
       self->state <= TRB_PARTICIPATION_STATE_CONFIRMING)
     {
-      message = g_strdup_printf (_("Round %" G_GINT64_FORMAT " closed before this computer’s "
-                                   "update was in: %s"), self->round, error->message);
+      /* Translators: an event of the Activity area: the round's number, then the reason. */
+      message = g_strdup_printf (_("Round %lld closed before this computer’s update was in: %s"),
+                                 (long long) self->round, error->message);
       log_event (self, "round-missed", message);
       remove_round_files (self);
       self->last_round = MAX (self->last_round, self->round);
@@ -575,7 +576,8 @@ contributed (TrbParticipation *self)
   /* Only once the round is written down as done: until then, the update may be sent again. */
   remove_round_files (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_CONTRIBUTED]);
-  message = g_strdup_printf (_("Round %" G_GINT64_FORMAT " contributed"), self->round);
+  /* Translators: an event of the Activity area; %lld is the round's number. */
+  message = g_strdup_printf (_("Round %lld contributed"), (long long) self->round);
   log_event (self, "contributed", message);
   /* The round Join asked for is done: later ones wait for the rules in Preferences. */
   self->round_now = FALSE;
@@ -704,9 +706,10 @@ verified_cb (GObject      *source,
 
       self->credited_points += data->points;
 
-      /* Translators: points are shown with three decimals, e.g. "1.500 points" */
-      message = g_strdup_printf (_("Reward credited: %.3f points, up to round %" G_GINT64_FORMAT),
-                                 data->points / 1000.0, data->round);
+      /* Translators: an event of the Activity area; points are shown with three decimals,
+       * e.g. "1.500 points", then the last round the reward covers. */
+      message = g_strdup_printf (_("Reward credited: %.3f points, up to round %lld"),
+                                 data->points / 1000.0, (long long) data->round);
       log_event (self, "reward", message);
     }
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -1319,7 +1322,8 @@ round_cb (GObject      *source,
       randombytes_buf (&self->seed, sizeof self->seed);
       self->seed &= G_MAXINT64;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROUND]);
-      message = g_strdup_printf (_("Round %" G_GINT64_FORMAT " opened"), number);
+      /* Translators: an event of the Activity area; %lld is the round's number. */
+      message = g_strdup_printf (_("Round %lld opened"), (long long) number);
       log_event (self, "round", message);
       begin_round (self);
       return;

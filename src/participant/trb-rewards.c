@@ -514,6 +514,8 @@ trb_rewards_from_csv (const char  *text,
       if (f->len != CSV_COLUMNS)
         {
           g_set_error (error, TRB_REWARDS_ERROR, TRB_REWARDS_ERROR_CSV,
+                       /* Translators: the line's number, then the number of values it should have.
+                        * */
                        _("Line %u does not have %d values."), line, CSV_COLUMNS);
           return NULL;
         }

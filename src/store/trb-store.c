@@ -108,6 +108,7 @@ trb_store_new_for_path (const char  *path,
     {
       int errsv = errno;
       g_set_error (error, TRB_STORE_ERROR, TRB_STORE_ERROR_OPEN,
+                   /* Translators: the folder's path, then the reason. */
                    _("Could not create the folder %s: %s"), dir, g_strerror (errsv));
       return NULL;
     }
@@ -121,6 +122,7 @@ trb_store_new_for_path (const char  *path,
   if (rc != SQLITE_OK)
     {
       g_set_error (error, TRB_STORE_ERROR, TRB_STORE_ERROR_OPEN,
+                   /* Translators: the database file's path, then the reason. */
                    _("Could not open the local database %s: %s"),
                    path, self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
       return NULL;

@@ -174,7 +174,7 @@ trb_background_write_autostart (const char  *app_id,
   if (!g_file_set_contents_full (path, contents, length, G_FILE_SET_CONTENTS_CONSISTENT, 0644,
                                  error))
     {
-      g_prefix_error (error, "%s", _("Could not set up starting at login: "));
+      g_prefix_error (error, "%s ", _("Could not set up starting at login:"));
       return FALSE;
     }
 

@@ -208,6 +208,7 @@ show_histogram (TrbDatasetDetail *self,
       gtk_level_bar_remove_offset_value (GTK_LEVEL_BAR (bar), GTK_LEVEL_BAR_OFFSET_FULL);
       gtk_widget_set_hexpand (bar, TRUE);
       gtk_widget_set_valign (bar, GTK_ALIGN_CENTER);
+      /* Translators: a class's name, then its number of samples, already formatted. */
       description = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s: %s sample",
                                                   "%s: %s samples", histogram[i]),
                                      name, count);

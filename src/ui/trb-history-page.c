@@ -395,6 +395,7 @@ add_rewards (TrbHistoryPage *self,
       g_autofree char *wallet = g_strdup_printf (_("Paid to the wallet %s"), t->wallet);
 
       if (t->n_unverified > 0)
+        /* Translators: the summary of verified entries, then the number of entries not counted. */
         subtitle = g_strdup_printf (ngettext ("%s · %u unverified entry not counted",
                                               "%s · %u unverified entries not counted",
                                               t->n_unverified), rounds, t->n_unverified);
@@ -448,6 +449,7 @@ create_reward_row (gpointer item,
   /* Translators: the first %s is the round's number, the second the task's name. */
   title = g_strdup_printf (_("Round %s of “%s”"), round, r->task);
   if (r->verified)
+    /* Translators: the date, the amount, then that the ledger confirms it. */
     subtitle = g_strdup_printf (_("%s · %s · verified in the ledger"), r->network, when);
   else
     subtitle = g_strdup_printf ("%s · %s\n%s", r->network, when, r->problem);
@@ -502,12 +504,15 @@ add_reconciliation (TrbHistoryPage *self)
       g_autofree char *title = g_strdup_printf (_("Round %s of “%s”"), round, item->task);
       g_autofree char *expected = trb_rewards_format_points (item->expected);
       g_autofree char *credited = trb_rewards_format_points (item->credited);
+      /* Translators: both are amounts of points: the expected one, then the one credited. */
       g_autofree char *amounts = g_strdup_printf (_("Expected %s · Credited %s"), expected,
                                                   credited);
       g_autofree char *subtitle = NULL;
       const char *dataset = item->dataset != NULL ? item->dataset : _("a dataset not recorded");
 
       if (item->reason != NULL)
+        /* Translators: the first line is the date; the second says which dataset the update was
+         * trained on. */
         subtitle = g_strdup_printf (_("%s\nTrained on %s"), item->reason, dataset);
       else
         subtitle = g_strdup_printf (_("Paid as promised · trained on %s"), dataset);
@@ -1056,9 +1061,18 @@ update_chart (VersionGroup *group)
       g_array_append_val (values, accuracy);
       g_array_append_val (marked, mine);
       g_ptr_array_add (labels, g_strdup_printf ("%" G_GINT64_FORMAT, v->round));
-      g_string_append_printf (summary, _("%sround %" G_GINT64_FORMAT ": %.1f %%%s"),
-                              summary->len > 0 ? "; " : "", v->round, accuracy,
-                              mine ? _(" (with your contribution)") : "");
+      if (summary->len > 0)
+        g_string_append (summary, "; ");
+      if (mine)
+        /* Translators: one model version in the chart's summary: the round's number and the
+         * model's accuracy in percent, e.g. "round 3: 81.2 % (with your contribution)". */
+        g_string_append_printf (summary, _("round %lld: %.1f %% (with your contribution)"),
+                                (long long) v->round, accuracy);
+      else
+        /* Translators: one model version in the chart's summary: the round's number and the
+         * model's accuracy in percent, e.g. "round 3: 81.2 %". */
+        g_string_append_printf (summary, _("round %lld: %.1f %%"), (long long) v->round,
+                                accuracy);
     }
   trb_chart_set_data (TRB_CHART (group->chart), (double *) values->data,
                       (const char **) labels->pdata, (gboolean *) marked->data, values->len, 100);

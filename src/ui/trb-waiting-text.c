@@ -155,6 +155,8 @@ format_round_updates (const TrbWaiting *waiting,
       /* Translators: the end of "Waiting for 1 more participant — the round closes at 14:05
        * or later, once 2 updates are in"; the network extends a round that lacks updates */
       close = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            /* Translators: the earliest time the round closes, then
+                                             * the number of updates it still needs. */
                                             "the round closes at %s or later, once %d update "
                                             "is in",
                                             "the round closes at %s or later, once %d updates "

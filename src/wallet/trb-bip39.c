@@ -511,7 +511,7 @@ trb_bip39_phrase_to_seed (const char  *phrase,
   pass = normalize_nfkd (passphrase ? passphrase : "", error);
   if (pass == NULL)
     {
-      g_prefix_error_literal (error, _("The passphrase cannot be used. "));
+      g_prefix_error (error, "%s ", _("The passphrase cannot be used."));
       return NULL;
     }
 
