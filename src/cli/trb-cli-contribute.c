@@ -94,7 +94,10 @@ trb_cli_contribute (int    argc,
       trb_cli_print_error (error);
       return 1;
     }
-  printf (_("Training on %zu local samples; only model updates are sent.\n"),
+  printf (g_dngettext (GETTEXT_PACKAGE,
+                       "Training on %zu local sample; only model updates are sent.\n",
+                       "Training on %zu local samples; only model updates are sent.\n",
+                       trb_training_set_get_n_samples (data)),
           trb_training_set_get_n_samples (data));
 
   if (!(contributor = trb_cli_connect (store, network, NULL)))
@@ -122,11 +125,16 @@ trb_cli_contribute (int    argc,
           trb_cli_print_error (error);
           return g_error_matches (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED) ? 3 : 1;
         }
-      /* Translators: the first number is the round, the second the size of the ledger
-       * checkpoint that proves the update is in. */
-      printf (_("Round %lld: update accepted and verified in the ledger "
-                "(checkpoint of %llu entries).\n"), (long long) round,
-              (unsigned long long) trb_contributor_get_verified_size (contributor));
+      guint64 size = trb_contributor_get_verified_size (contributor);
+
+      printf (g_dngettext (GETTEXT_PACKAGE,
+                           /* Translators: the first number is the round, the second the size
+                            * of the ledger checkpoint that proves the update is in. */
+                           "Round %lld: update accepted and verified in the ledger "
+                           "(checkpoint of %llu entry).\n",
+                           "Round %lld: update accepted and verified in the ledger "
+                           "(checkpoint of %llu entries).\n", size),
+              (long long) round, (unsigned long long) size);
       fflush (stdout);
     }
   return 0;

@@ -180,10 +180,15 @@ ledger_verify (int    argc,
                               NULL);
   if (status != 0)
     return status;
-  /* Translators: %s is the network's name, %llu the number of entries of the checkpoint. */
-  printf (_("The ledger of “%s” is consistent: checkpoint of %llu entries "
-            "verified, and every entry matches it.\n"), network->name,
-          (unsigned long long) trb_contributor_get_verified_size (contributor));
+  printf (g_dngettext (GETTEXT_PACKAGE,
+                       /* Translators: %s is the network's name, %llu the number of entries
+                        * of the checkpoint. */
+                       "The ledger of “%s” is consistent: checkpoint of %llu entry "
+                       "verified, and every entry matches it.\n",
+                       "The ledger of “%s” is consistent: checkpoint of %llu entries "
+                       "verified, and every entry matches it.\n",
+                       trb_contributor_get_verified_size (contributor)),
+          network->name, (unsigned long long) trb_contributor_get_verified_size (contributor));
   /* Translators: the numbers of this wallet's updates found verified, and in all. */
   printf (_("Updates from this wallet in the ledger: %u of %u verified.\n"),
           trb_contributor_count_receipts (contributor, TRUE),
@@ -217,10 +222,14 @@ print_entry (TrbLedgerEntry *entry,
   switch (trb_ledger_entry_get_entry_type (entry))
     {
     case TRB_LEDGER_ENTRY_UPDATE_ACCEPTED:
-      /* Translators: a line of the ledger history: the date and time, the round, the start
-       * of the update's fingerprint and the number of samples it was trained on. */
-      printf (_("%s  ✓ round %lld: your update %.12s… (%lld samples) accepted\n"), stamp,
-              (long long) trb_ledger_entry_get_round (entry),
+      printf (g_dngettext (GETTEXT_PACKAGE,
+                           /* Translators: a line of the ledger history: the date and time,
+                            * the round, the start of the update's fingerprint and the number
+                            * of samples it was trained on. */
+                           "%s  ✓ round %lld: your update %.12s… (%lld sample) accepted\n",
+                           "%s  ✓ round %lld: your update %.12s… (%lld samples) accepted\n",
+                           (gulong) MAX (trb_ledger_entry_get_samples (entry), 0)),
+              stamp, (long long) trb_ledger_entry_get_round (entry),
               trb_ledger_entry_get_update (entry),
               (long long) trb_ledger_entry_get_samples (entry));
       break;
@@ -242,12 +251,17 @@ print_entry (TrbLedgerEntry *entry,
 
             g_string_append_printf (metrics, " %s=%.4f", name, value);
           }
-        /* Translators: a line of the ledger history: the date and time, the round, the start
-         * of the model's fingerprint, the number of updates, then the model's measures. */
-        printf (_("%s  ✓ round %lld closed: model %.12s… from %u updates%s\n"),
+        guint n_updates = g_strv_length ((char **) trb_ledger_entry_get_updates (entry));
+
+        printf (g_dngettext (GETTEXT_PACKAGE,
+                             /* Translators: a line of the ledger history: the date and time,
+                              * the round, the start of the model's fingerprint, the number of
+                              * updates, then the model's measures. */
+                             "%s  ✓ round %lld closed: model %.12s… from %u update%s\n",
+                             "%s  ✓ round %lld closed: model %.12s… from %u updates%s\n",
+                             n_updates),
                 stamp, (long long) trb_ledger_entry_get_round (entry),
-                trb_ledger_entry_get_model (entry),
-                g_strv_length ((char **) trb_ledger_entry_get_updates (entry)), metrics->str);
+                trb_ledger_entry_get_model (entry), n_updates, metrics->str);
         g_string_free (metrics, TRUE);
       }
       break;
@@ -323,8 +337,11 @@ trb_cli_history (int    argc,
   if (status != 0)
     return status;
 
-  /* Translators: the wallet's address, the network's name and the number of entries. */
-  printf (_("History of %s in “%s” (%llu ledger entries, all verified):\n"),
+  printf (g_dngettext (GETTEXT_PACKAGE,
+                       /* Translators: the wallet's address, the network's name and the number
+                        * of entries. */
+                       "History of %s in “%s” (%llu ledger entry, verified):\n",
+                       "History of %s in “%s” (%llu ledger entries, all verified):\n", size),
           trb_client_get_address (client), network->name, (unsigned long long) size);
   for (guint i = 0; i < entries->len; i++)
     {

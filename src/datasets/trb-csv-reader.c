@@ -612,8 +612,13 @@ parse_row (TrbCsvReader  *self,
 
   if (self->fields->len != self->n_columns)
     {
-      /* Translators: the line's number, its number of values, the header's columns. */
-      *problem = g_strdup_printf (_("line %llu: %u values, but the header has %u columns"),
+      *problem = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               /* Translators: the line's number, its number of
+                                                * values, the header's columns. */
+                                               "line %llu: %u value, but the header has %u "
+                                               "columns",
+                                               "line %llu: %u values, but the header has %u "
+                                               "columns", self->fields->len),
                                   (unsigned long long) self->line_no, self->fields->len,
                                   self->n_columns);
       return FALSE;

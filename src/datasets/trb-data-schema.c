@@ -524,9 +524,15 @@ check_table (TrbDataSchema    *self,
 
   if (shape->width != self->shape.width)
     {
-      /* Translators: the table's columns of numbers, then the number the network needs. */
-      add (problems, g_strdup_printf (_("The table has %u columns of numbers besides the "
-                                        "labels; this network needs %u."),
+      add (problems, g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                   /* Translators: the table's columns of
+                                                    * numbers, then the number the network
+                                                    * needs. */
+                                                   "The table has %u column of numbers besides "
+                                                   "the labels; this network needs %u.",
+                                                   "The table has %u columns of numbers besides "
+                                                   "the labels; this network needs %u.",
+                                                   shape->width),
                                       shape->width, self->shape.width));
       worsen (verdict, TRB_SCHEMA_VERDICT_UNUSABLE);
     }

@@ -224,9 +224,13 @@ check_raw_size (const char          *name,
   if (stamp->size < expected)
     {
       g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_TRUNCATED,
-                   /* Translators: the file's name, the samples it promises, those it holds. */
-                   _("“%s” is incomplete: its header promises %u samples, but the file holds "
-                     "only %llu."),
+                   g_dngettext (GETTEXT_PACKAGE,
+                                /* Translators: the file's name, the samples it promises, those
+                                 * it holds. */
+                                "“%s” is incomplete: its header promises %u sample, but the "
+                                "file holds only %llu.",
+                                "“%s” is incomplete: its header promises %u samples, but the "
+                                "file holds only %llu.", header->dims[0]),
                    name, header->dims[0],
                    (unsigned long long) ((stamp->size - header->header_len) / sample_len));
       return FALSE;

@@ -711,7 +711,10 @@ trb_ledger_history_verify_inclusion (TrbLedgerHistory  *self,
         g_propagate_error (error, g_steal_pointer (&local_error));
       else
         g_set_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_NOT_FOUND,
-                     _("No verified checkpoint of the ledger has %llu entries."),
+                     g_dngettext (GETTEXT_PACKAGE,
+                                  "No verified checkpoint of the ledger has %llu entry.",
+                                  "No verified checkpoint of the ledger has %llu entries.",
+                                  tree_size),
                      (unsigned long long) tree_size);
       return FALSE;
     }

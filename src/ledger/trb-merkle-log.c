@@ -482,8 +482,11 @@ check_size (TrbMerkleLog  *self,
   if (tree_size > size)
     {
       g_set_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_NOT_FOUND,
-                   /* Translators: the entries the ledger has, then those asked for. */
-                   _("The ledger has only %llu entries, not %llu."),
+                   g_dngettext (GETTEXT_PACKAGE,
+                                /* Translators: the entries the ledger has, then those asked
+                                 * for. */
+                                "The ledger has only %llu entry, not %llu.",
+                                "The ledger has only %llu entries, not %llu.", size),
                    (unsigned long long) size, (unsigned long long) tree_size);
       return FALSE;
     }
