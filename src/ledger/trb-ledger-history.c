@@ -60,7 +60,110 @@ static const char * const migration_steps[] = {
   /* Evidence the user has seen and decided to continue past (trb_ledger_history_trust_again()):
    * kept for export, no longer blocking. */
   "ALTER TABLE ledger_evidence ADD COLUMN dismissed_at INTEGER;",
+  /* What was found, so that each kind is named plainly; and what shows it besides two
+   * checkpoints: an entry with its index and the proof the network gave for it, or the key the
+   * network signs with now. A row without a kind is from before: two checkpoints (a fork). */
+  "ALTER TABLE ledger_evidence ADD COLUMN kind TEXT;"
+  "ALTER TABLE ledger_evidence ADD COLUMN entry TEXT;"
+  "ALTER TABLE ledger_evidence ADD COLUMN entry_index INTEGER;"
+  "ALTER TABLE ledger_evidence ADD COLUMN verified_key TEXT;"
+  "ALTER TABLE ledger_evidence ADD COLUMN conflicting_key TEXT;",
 };
+
+static const char * const tamper_names[] = {
+  [TRB_LEDGER_TAMPER_NONE] = "none",
+  [TRB_LEDGER_TAMPER_FORK] = "fork",
+  [TRB_LEDGER_TAMPER_SHRUNK] = "shrunk",
+  [TRB_LEDGER_TAMPER_EDITED_ENTRY] = "edited-entry",
+  [TRB_LEDGER_TAMPER_KEY_CHANGED] = "key-changed",
+};
+
+/**
+ * trb_ledger_tamper_to_string:
+ * @kind: a kind of tampering
+ *
+ * Returns: the name stored and exported for @kind ("fork", "shrunk", "edited-entry",
+ *   "key-changed" or "none")
+ */
+const char *
+trb_ledger_tamper_to_string (TrbLedgerTamper kind)
+{
+  return (guint) kind < G_N_ELEMENTS (tamper_names) ? tamper_names[kind] : "none";
+}
+
+static TrbLedgerTamper
+tamper_from_string (const char *name)
+{
+  /* Evidence recorded before kinds were stored was always two checkpoints. */
+  if (name == NULL)
+    return TRB_LEDGER_TAMPER_FORK;
+  for (guint i = 1; i < G_N_ELEMENTS (tamper_names); i++)
+    if (g_str_equal (name, tamper_names[i]))
+      return i;
+  return TRB_LEDGER_TAMPER_FORK;
+}
+
+/**
+ * trb_ledger_tamper_describe:
+ * @kind: a kind of tampering
+ *
+ * One sentence, in plain words, of what was found: the same words on every path (the CLI's
+ * errors, the app's banner, the participation's reason for stopping).
+ *
+ * Returns: (transfer none): a translated sentence
+ */
+const char *
+trb_ledger_tamper_describe (TrbLedgerTamper kind)
+{
+  switch (kind)
+    {
+    case TRB_LEDGER_TAMPER_SHRUNK:
+      return _("This network’s ledger lost entries that it had signed before: it now shows a "
+               "shorter ledger that it cannot prove is part of the one already checked.");
+    case TRB_LEDGER_TAMPER_EDITED_ENTRY:
+      return _("An entry of this network’s ledger was changed after it was signed: what the "
+               "network shows is not what its signed checkpoint contains.");
+    case TRB_LEDGER_TAMPER_KEY_CHANGED:
+      return _("This network changed its ledger key: what it signs now cannot be checked "
+               "against what it signed before.");
+    case TRB_LEDGER_TAMPER_FORK:
+      return _("This network showed two versions of its ledger that cannot both be true: its "
+               "history was rewritten or forked.");
+    case TRB_LEDGER_TAMPER_NONE:
+    default:
+      return _("Nothing wrong was found in this network’s ledger.");
+    }
+}
+
+/**
+ * trb_ledger_tamper_lookup:
+ * @store: the local store
+ * @origin: a ledger's origin line
+ *
+ * Reads what was found first in the ledger of @origin, from the evidence that still stands
+ * (not dismissed). Works without the network's key, so also after the key changed.
+ *
+ * Returns: the kind of tampering, %TRB_LEDGER_TAMPER_NONE when there is no evidence
+ */
+TrbLedgerTamper
+trb_ledger_tamper_lookup (TrbStore   *store,
+                          const char *origin)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (TRB_IS_STORE (store), TRB_LEDGER_TAMPER_NONE);
+  g_return_val_if_fail (origin != NULL, TRB_LEDGER_TAMPER_NONE);
+
+  if (!trb_ledger_history_migrate (store, NULL) ||
+      sqlite3_prepare_v2 (trb_store_get_db (store), "SELECT kind FROM ledger_evidence WHERE "
+                          "origin = ?1 AND dismissed_at IS NULL ORDER BY id LIMIT 1", -1, &stmt,
+                          NULL) != SQLITE_OK)
+    return TRB_LEDGER_TAMPER_NONE;
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return TRB_LEDGER_TAMPER_NONE;
+  return tamper_from_string ((const char *)sqlite3_column_text (stmt, 0));
+}
 
 void
 trb_ledger_evidence_free (TrbLedgerEvidence *evidence)
@@ -70,6 +173,10 @@ trb_ledger_evidence_free (TrbLedgerEvidence *evidence)
   g_free (evidence->origin);
   g_free (evidence->verified_note);
   g_free (evidence->conflicting_note);
+  g_free (evidence->entry);
+  g_clear_pointer (&evidence->proof, g_bytes_unref);
+  g_free (evidence->verified_key);
+  g_free (evidence->conflicting_key);
   g_free (evidence);
 }
 
@@ -396,6 +503,7 @@ failed:
 
 static gboolean
 record_evidence (TrbLedgerHistory  *self,
+                 TrbLedgerTamper    kind,
                  TrbCheckpoint     *verified,
                  const char        *conflicting_note,
                  gsize              conflicting_length,
@@ -406,7 +514,7 @@ record_evidence (TrbLedgerHistory  *self,
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
   stmt = prepare (self, "INSERT INTO ledger_evidence (origin, verified_note, conflicting_note, "
-                        "proof, detected_at) VALUES (?1, ?2, ?3, ?4, ?5)", error);
+                        "proof, detected_at, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_STATIC);
@@ -415,15 +523,15 @@ record_evidence (TrbLedgerHistory  *self,
   if (n_hashes > 0)
     sqlite3_bind_blob (stmt, 4, proof, n_hashes * TRB_MERKLE_HASH_SIZE, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 5, g_get_real_time () / G_USEC_PER_SEC);
+  sqlite3_bind_text (stmt, 6, trb_ledger_tamper_to_string (kind), -1, SQLITE_STATIC);
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return set_storage_error (self, error);
 
-  g_message ("Ledger “%s” showed inconsistent checkpoints; evidence recorded", self->origin);
+  g_message ("Ledger “%s” showed inconsistent checkpoints (%s); evidence recorded", self->origin,
+             trb_ledger_tamper_to_string (kind));
 
-  g_set_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_INCONSISTENT,
-               _("The network “%s” showed two versions of its ledger that do not agree: its "
-                 "history was rewritten or forked. Both versions were kept as evidence."),
-               self->origin);
+  g_set_error_literal (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_INCONSISTENT,
+                       trb_ledger_tamper_describe (kind));
   return FALSE;
 }
 
@@ -527,7 +635,8 @@ trb_ledger_history_accept (TrbLedgerHistory  *self,
     {
       if (!same_root (cp, latest))
         {
-          record_evidence (self, latest, signed_note, length, NULL, 0, error);
+          record_evidence (self, TRB_LEDGER_TAMPER_FORK, latest, signed_note, length, NULL, 0,
+                           error);
           return NULL;
         }
       return g_steal_pointer (&cp);
@@ -547,7 +656,8 @@ trb_ledger_history_accept (TrbLedgerHistory  *self,
         }
       if (known != NULL && !same_root (known, cp))
         {
-          record_evidence (self, known, signed_note, length, NULL, 0, error);
+          record_evidence (self, TRB_LEDGER_TAMPER_FORK, known, signed_note, length, NULL, 0,
+                           error);
           return NULL;
         }
       /* Smaller than the newest verified: a node that still holds its whole tree proves that
@@ -559,8 +669,8 @@ trb_ledger_history_accept (TrbLedgerHistory  *self,
                                           trb_checkpoint_get_root (latest), consistency_proof,
                                           n_hashes, NULL))
         {
-          record_evidence (self, latest, signed_note, length, consistency_proof, n_hashes,
-                           error);
+          record_evidence (self, TRB_LEDGER_TAMPER_SHRUNK, latest, signed_note, length,
+                           consistency_proof, n_hashes, error);
           return NULL;
         }
       if (known != NULL)
@@ -576,7 +686,8 @@ trb_ledger_history_accept (TrbLedgerHistory  *self,
                                       trb_checkpoint_get_root (cp), consistency_proof, n_hashes,
                                       NULL))
     {
-      record_evidence (self, latest, signed_note, length, consistency_proof, n_hashes, error);
+      record_evidence (self, TRB_LEDGER_TAMPER_FORK, latest, signed_note, length,
+                       consistency_proof, n_hashes, error);
       return NULL;
     }
 
@@ -743,7 +854,8 @@ trb_ledger_history_list_evidence (TrbLedgerHistory  *self,
 
   locker = g_mutex_locker_new (&self->mutex);
 
-  stmt = prepare (self, "SELECT verified_note, conflicting_note, detected_at FROM "
+  stmt = prepare (self, "SELECT verified_note, conflicting_note, detected_at, kind, entry, "
+                        "entry_index, proof, verified_key, conflicting_key FROM "
                         "ledger_evidence WHERE origin = ?1 ORDER BY id", error);
   if (stmt == NULL)
     return NULL;
@@ -758,6 +870,13 @@ trb_ledger_history_list_evidence (TrbLedgerHistory  *self,
       e->verified_note = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
       e->conflicting_note = g_strdup ((const char *)sqlite3_column_text (stmt, 1));
       e->detected_at = sqlite3_column_int64 (stmt, 2);
+      e->kind = tamper_from_string ((const char *)sqlite3_column_text (stmt, 3));
+      e->entry = g_strdup ((const char *)sqlite3_column_text (stmt, 4));
+      e->entry_index = sqlite3_column_int64 (stmt, 5);
+      if (sqlite3_column_type (stmt, 6) == SQLITE_BLOB)
+        e->proof = g_bytes_new (sqlite3_column_blob (stmt, 6), sqlite3_column_bytes (stmt, 6));
+      e->verified_key = g_strdup ((const char *)sqlite3_column_text (stmt, 7));
+      e->conflicting_key = g_strdup ((const char *)sqlite3_column_text (stmt, 8));
       g_ptr_array_add (list, e);
     }
   if (rc != SQLITE_DONE)
@@ -767,4 +886,141 @@ trb_ledger_history_list_evidence (TrbLedgerHistory  *self,
     }
 
   return g_steal_pointer (&list);
+}
+
+/**
+ * trb_ledger_history_record_edited_entry:
+ * @self: a ledger history
+ * @entry: (array length=length): the entry the network served
+ * @index: its position in the ledger
+ * @tree_size: the size of a checkpoint verified earlier, which does not contain @entry there
+ * @proof: (array) (nullable): the inclusion proof the network gave for it, @n_hashes × 32 bytes
+ * @error: return location for an error, always set
+ *
+ * Keeps the evidence of an entry changed after it was signed: the verified checkpoint, the entry
+ * as served and the proof that fails to bind it to that checkpoint. The ledger is compromised
+ * from then on.
+ *
+ * Returns: %FALSE, with %TRB_LEDGER_ERROR_INCONSISTENT (or a storage error)
+ */
+gboolean
+trb_ledger_history_record_edited_entry (TrbLedgerHistory  *self,
+                                        const char        *entry,
+                                        gsize              length,
+                                        guint64            index,
+                                        guint64            tree_size,
+                                        const guint8      *proof,
+                                        gsize              n_hashes,
+                                        GError           **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr(TrbCheckpoint) cp = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (TRB_IS_LEDGER_HISTORY (self), FALSE);
+  g_return_val_if_fail (entry != NULL || length == 0, FALSE);
+
+  locker = g_mutex_locker_new (&self->mutex);
+  cp = load_checkpoint (self, "SELECT note FROM ledger_checkpoints WHERE origin = ?1 AND "
+                              "size = ?2", (gint64) MIN (tree_size, G_MAXINT64), NULL);
+  if (cp == NULL)
+    cp = get_latest_locked (self, NULL);
+  stmt = prepare (self, "INSERT INTO ledger_evidence (origin, verified_note, conflicting_note, "
+                        "proof, detected_at, kind, entry, entry_index) "
+                        "VALUES (?1, ?2, '', ?3, ?4, ?5, ?6, ?7)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, cp != NULL ? trb_checkpoint_get_signed_note (cp) : "", -1,
+                     SQLITE_STATIC);
+  if (proof != NULL && n_hashes > 0)
+    sqlite3_bind_blob (stmt, 3, proof, n_hashes * TRB_MERKLE_HASH_SIZE, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, g_get_real_time () / G_USEC_PER_SEC);
+  sqlite3_bind_text (stmt, 5, trb_ledger_tamper_to_string (TRB_LEDGER_TAMPER_EDITED_ENTRY), -1,
+                     SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, entry, length, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 7, (gint64) MIN (index, G_MAXINT64));
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return set_storage_error (self, error);
+
+  g_message ("Ledger “%s” served entry %" G_GUINT64_FORMAT " changed after it was signed; "
+             "evidence recorded", self->origin, index);
+  g_set_error_literal (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_INCONSISTENT,
+                       trb_ledger_tamper_describe (TRB_LEDGER_TAMPER_EDITED_ENTRY));
+  return FALSE;
+}
+
+/**
+ * trb_ledger_record_key_change:
+ * @store: the local store
+ * @origin: the ledger's origin line
+ * @new_key: the verifier key the network shows now
+ * @new_note: (nullable): the checkpoint the network signs now, as served
+ * @error: return location for an error, always set
+ *
+ * Keeps the evidence of a changed ledger key: the key pinned when the network was joined with
+ * the newest checkpoint it signed, and the key the network uses now with what it signs now.
+ * The ledger is compromised from then on.
+ *
+ * Returns: %FALSE, with %TRB_LEDGER_ERROR_UNTRUSTED_KEY (or a storage error)
+ */
+gboolean
+trb_ledger_record_key_change (TrbStore    *store,
+                              const char  *origin,
+                              const char  *new_key,
+                              const char  *new_note,
+                              GError     **error)
+{
+  sqlite3 *db;
+  g_autoptr(sqlite3_stmt) known = NULL;
+  g_autoptr(sqlite3_stmt) pinned = NULL;
+  g_autoptr(sqlite3_stmt) latest = NULL;
+  g_autoptr(sqlite3_stmt) insert = NULL;
+
+  g_return_val_if_fail (TRB_IS_STORE (store), FALSE);
+  g_return_val_if_fail (origin != NULL && new_key != NULL, FALSE);
+
+  if (!trb_ledger_history_migrate (store, error))
+    return FALSE;
+  db = trb_store_get_db (store);
+  /* One piece of evidence per key: a client that reconnects keeps finding the same swap. */
+  if (sqlite3_prepare_v2 (db, "SELECT 1 FROM ledger_evidence WHERE origin = ?1 AND kind = ?2 "
+                          "AND conflicting_key = ?3 AND dismissed_at IS NULL", -1, &known,
+                          NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (db, "SELECT vkey FROM ledger_pinned_keys WHERE origin = ?1", -1,
+                          &pinned, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (db, "SELECT note FROM ledger_checkpoints WHERE origin = ?1 "
+                          "ORDER BY size DESC LIMIT 1", -1, &latest, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (db, "INSERT INTO ledger_evidence (origin, verified_note, "
+                          "conflicting_note, detected_at, kind, verified_key, conflicting_key) "
+                          "VALUES (?1, coalesce (?2, ''), ?3, ?4, ?5, ?6, ?7)", -1, &insert,
+                          NULL) != SQLITE_OK)
+    return trb_store_set_error_from_db (store, error);
+  sqlite3_bind_text (known, 1, origin, -1, SQLITE_STATIC);
+  sqlite3_bind_text (known, 2, trb_ledger_tamper_to_string (TRB_LEDGER_TAMPER_KEY_CHANGED), -1,
+                     SQLITE_STATIC);
+  sqlite3_bind_text (known, 3, new_key, -1, SQLITE_STATIC);
+  if (sqlite3_step (known) != SQLITE_ROW)
+    {
+      sqlite3_bind_text (pinned, 1, origin, -1, SQLITE_STATIC);
+      sqlite3_bind_text (latest, 1, origin, -1, SQLITE_STATIC);
+      if (sqlite3_step (latest) == SQLITE_ROW)
+        sqlite3_bind_text (insert, 2, (const char *)sqlite3_column_text (latest, 0), -1,
+                           SQLITE_TRANSIENT);
+      if (sqlite3_step (pinned) == SQLITE_ROW)
+        sqlite3_bind_text (insert, 6, (const char *)sqlite3_column_text (pinned, 0), -1,
+                           SQLITE_TRANSIENT);
+      sqlite3_bind_text (insert, 1, origin, -1, SQLITE_STATIC);
+      sqlite3_bind_text (insert, 3, new_note != NULL ? new_note : "", -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (insert, 4, g_get_real_time () / G_USEC_PER_SEC);
+      sqlite3_bind_text (insert, 5, trb_ledger_tamper_to_string (TRB_LEDGER_TAMPER_KEY_CHANGED),
+                         -1, SQLITE_STATIC);
+      sqlite3_bind_text (insert, 7, new_key, -1, SQLITE_STATIC);
+      if (sqlite3_step (insert) != SQLITE_DONE)
+        return trb_store_set_error_from_db (store, error);
+      g_message ("Ledger “%s” changed its key; evidence recorded", origin);
+    }
+  g_set_error_literal (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_UNTRUSTED_KEY,
+                       trb_ledger_tamper_describe (TRB_LEDGER_TAMPER_KEY_CHANGED));
+  return FALSE;
 }

@@ -22,6 +22,7 @@
 #include "ledger/trb-ledger-entry.h"
 #include "ledger/trb-ledger-error.h"
 #include "ledger/trb-ledger-history.h"
+#include "ledger/trb-merkle.h"
 #include "ledger/trb-note.h"
 #include "net/trb-http-signature.h"
 #include "net/trb-proof-of-work.h"
@@ -57,6 +58,9 @@ struct _TrbContributor
   char             *invitation;
   TrbContributorProgress join_progress;
   gpointer          join_progress_data;
+  /* The entries hashed so far in this process, as a tree: the first sync hashes every entry,
+   * later ones only the new entries (earlier ones are bound by the consistency proofs). */
+  TrbMerkleFrontier checked;
 };
 
 G_DEFINE_FINAL_TYPE (TrbContributor, trb_contributor, G_TYPE_OBJECT)
@@ -191,10 +195,12 @@ sleep_ms (guint ms)
 
 /* ---- tampering ---------------------------------------------------------------------------- */
 
+/* Marks the network as tampered with (the evidence is kept by the ledger history, which
+ * refuses it from then on) and sets @error to @what, in plain words, with what happens now. */
 static gboolean
 mark_compromised (TrbContributor  *self,
                   GError         **error,
-                  const char      *why)
+                  const char      *what)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
@@ -209,9 +215,22 @@ mark_compromised (TrbContributor  *self,
     }
   g_clear_error (error);
   g_set_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED,
-               _("This network’s ledger has been tampered with (%s). Tributary stopped "
-                 "contributing to it."), why);
+               _("%s Tributary stopped contributing to this network and kept the evidence."),
+               what);
   return FALSE;
+}
+
+/* What was found earlier, in the same words as when it was found. */
+static const char *
+caught_before (TrbContributor *self)
+{
+  TrbLedgerTamper kind = self->origin != NULL ? trb_ledger_tamper_lookup (self->store,
+                                                                           self->origin)
+                                              : TRB_LEDGER_TAMPER_NONE;
+
+  if (kind == TRB_LEDGER_TAMPER_NONE)
+    return _("This network’s ledger was caught being tampered with before.");
+  return trb_ledger_tamper_describe (kind);
 }
 
 static gboolean
@@ -434,16 +453,35 @@ trb_contributor_connect (TrbContributor  *self,
     }
 
   g_clear_object (&self->history);
+  memset (&self->checked, 0, sizeof self->checked);
   self->history = trb_ledger_history_new (self->store, origin, verifier, &local_error);
   if (self->history == NULL)
     {
+      if (g_error_matches (local_error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_UNTRUSTED_KEY))
+        {
+          g_autoptr(GAsyncResult) got = NULL;
+          g_autofree char *note = NULL;
+
+          /* The evidence: the pinned key with the last checkpoint it signed, and the new key
+           * with what the network signs now (when it still answers). */
+          trb_client_get_checkpoint_async (self->client, NULL, store_result_cb, &got);
+          note = trb_client_get_checkpoint_finish (self->client, wait_for (&got), NULL);
+          g_clear_error (&local_error);
+          if (!trb_ledger_record_key_change (self->store, origin, key, note, &local_error) &&
+              !g_error_matches (local_error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_UNTRUSTED_KEY))
+            g_warning ("Could not keep the evidence of a changed ledger key: %s",
+                       local_error->message);
+          return mark_compromised (self, error,
+                                   trb_ledger_tamper_describe (TRB_LEDGER_TAMPER_KEY_CHANGED));
+        }
       if (is_tampering (local_error))
-        return mark_compromised (self, error, _("its ledger key changed"));
+        return mark_compromised (self, error, local_error->message);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
-  if (trb_ledger_history_is_compromised (self->history))
-    return mark_compromised (self, error, _("it was caught before"));
+  if (trb_ledger_history_is_compromised (self->history) ||
+      trb_contributor_is_network_compromised (self->store, origin))
+    return mark_compromised (self, error, caught_before (self));
 
   read_join_policy (self, network);
 
@@ -539,7 +577,7 @@ trb_contributor_join (TrbContributor  *self,
   g_return_val_if_fail (self->history != NULL, FALSE);
 
   if (self->compromised)
-    return mark_compromised (self, error, _("it was caught before"));
+    return mark_compromised (self, error, caught_before (self));
 
   /* The node admits a participant it knows without asking again; the puzzle is solved once. */
   if (g_strcmp0 (self->join_policy, "proof-of-work") == 0 && !already_joined (self) &&
@@ -764,7 +802,7 @@ trb_contributor_contribute (TrbContributor  *self,
 
   if (self->compromised)
     {
-      mark_compromised (self, error, _("it was caught before"));
+      mark_compromised (self, error, caught_before (self));
       return 0;
     }
 
@@ -986,6 +1024,120 @@ empty_or_data (GBytes *bytes)
   return data != NULL ? data : nothing;
 }
 
+/* Most inclusion proofs asked for to find which entry was changed; past them, the evidence is
+ * the checkpoint alone. */
+#define MAX_PROOFS_TO_LOCATE 2000
+
+/* An entry served between @start and @size is not the one the verified tree holds there: each
+ * one's inclusion proof is asked for until one fails, and that entry with its proof is kept as
+ * the evidence. */
+static gboolean
+record_edited_entry (TrbContributor  *self,
+                     guint64          start,
+                     guint64          size,
+                     GError         **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  for (guint64 index = start; index < size && index - start < MAX_PROOFS_TO_LOCATE; index++)
+    {
+      g_autofree char *entry = fetch_entry (self, index, error);
+      g_autoptr(GBytes) proof = NULL;
+
+      if (entry == NULL)
+        return FALSE;
+      proof = fetch_proof (self, TRUE, index, size, &local_error);
+      if (proof == NULL &&
+          !g_error_matches (local_error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_REJECTED) &&
+          !g_error_matches (local_error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_clear_error (&local_error);
+      if (proof != NULL &&
+          trb_ledger_history_verify_inclusion (self->history, entry, strlen (entry), index, size,
+                                               g_bytes_get_data (proof, NULL),
+                                               g_bytes_get_size (proof) / TRB_MERKLE_HASH_SIZE,
+                                               NULL))
+        continue;
+      trb_ledger_history_record_edited_entry (self->history, entry, strlen (entry), index, size,
+                                              proof != NULL ? g_bytes_get_data (proof, NULL)
+                                                            : NULL,
+                                              proof != NULL ? g_bytes_get_size (proof) /
+                                                              TRB_MERKLE_HASH_SIZE : 0,
+                                              &local_error);
+      return mark_compromised (self, error, local_error->message);
+    }
+  trb_ledger_history_record_edited_entry (self->history, "", 0, size, size, NULL, 0,
+                                          &local_error);
+  return mark_compromised (self, error, local_error->message);
+}
+
+/* Every entry served is hashed: the tree they make must have the root of the checkpoint just
+ * verified, or one of them is not the entry that was signed. */
+static gboolean
+check_entries (TrbContributor  *self,
+               TrbCheckpoint   *verified,
+               GError         **error)
+{
+  guint64 size = trb_checkpoint_get_size (verified);
+  guint64 start = self->checked.n_leaves;
+  guint8 root[TRB_MERKLE_HASH_SIZE];
+
+  /* A verified size below what was hashed is an older checkpoint, proven a prefix. */
+  if (start > size)
+    return TRUE;
+  while (self->checked.n_leaves < size)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(JsonObject) page = NULL;
+      guint64 next = self->checked.n_leaves;
+      JsonNode *member;
+      JsonArray *array;
+
+      trb_client_get_entries_async (self->client, next, MIN (next + 1000, size), NULL,
+                                    store_result_cb, &result);
+      page = trb_client_json_finish (self->client, wait_for (&result), error);
+      if (page == NULL)
+        return FALSE;
+      member = json_object_get_member (page, "entries");
+      if (member == NULL || !JSON_NODE_HOLDS_ARRAY (member) ||
+          json_object_get_int_member_with_default (page, "start", -1) != (gint64) next ||
+          json_array_get_length ((array = json_node_get_array (member))) == 0 ||
+          json_array_get_length (array) > MIN (1000, size - next))
+        {
+          g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                               _("The network sent an unreadable ledger page."));
+          return FALSE;
+        }
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+          const char *text;
+          guint8 leaf[TRB_MERKLE_HASH_SIZE];
+
+          if (!JSON_NODE_HOLDS_VALUE (element) ||
+              json_node_get_value_type (element) != G_TYPE_STRING)
+            {
+              g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                                   _("The network sent an unreadable ledger page."));
+              return FALSE;
+            }
+          text = json_node_get_string (element);
+          trb_merkle_hash_leaf ((const guint8 *) text, strlen (text), leaf);
+          trb_merkle_frontier_append (&self->checked, leaf);
+        }
+    }
+  trb_merkle_frontier_get_root (&self->checked, root);
+  if (memcmp (root, trb_checkpoint_get_root (verified), TRB_MERKLE_HASH_SIZE) == 0)
+    return TRUE;
+
+  /* What was hashed does not make the signed tree: hash from the start next time. */
+  memset (&self->checked, 0, sizeof self->checked);
+  return record_edited_entry (self, start, size, error);
+}
+
 /**
  * trb_contributor_sync:
  * @self: a contributor
@@ -1017,14 +1169,15 @@ trb_contributor_sync (TrbContributor  *self,
   g_return_val_if_fail (self->history != NULL, FALSE);
 
   if (self->compromised)
-    return mark_compromised (self, error, _("it was caught before"));
+    return mark_compromised (self, error, caught_before (self));
 
   trb_client_get_checkpoint_async (self->client, NULL, store_result_cb, &result);
   note = trb_client_get_checkpoint_finish (self->client, wait_for (&result), error);
   if (note == NULL)
     return FALSE;
   if (!parse_note_size (note, &size))
-    return mark_compromised (self, error, _("its checkpoint cannot be read"));
+    return mark_compromised (self, error, _("This network’s signed checkpoint cannot be "
+                                            "read."));
 
   latest = trb_ledger_history_get_latest (self->history, NULL);
   if (latest != NULL)
@@ -1069,6 +1222,9 @@ trb_contributor_sync (TrbContributor  *self,
     }
   size = trb_checkpoint_get_size (accepted);
 
+  if (!check_entries (self, accepted, error))
+    return FALSE;
+
   /* Every receipt not yet verified: its entry must be in this tree, with our update in it. */
   if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
                           "SELECT leaf_index, update_hash, participant FROM net_receipts "
@@ -1090,18 +1246,24 @@ trb_contributor_sync (TrbContributor  *self,
       if (entry == NULL)
         return FALSE;
       parsed = trb_ledger_entry_parse (entry, strlen (entry), NULL);
-      if (parsed == NULL ||
-          trb_ledger_entry_get_entry_type (parsed) != TRB_LEDGER_ENTRY_UPDATE_ACCEPTED ||
-          g_strcmp0 (trb_ledger_entry_get_update (parsed), update) != 0 ||
-          g_strcmp0 (trb_ledger_entry_get_participant (parsed), participant) != 0)
-        return mark_compromised (self, error, _("an entry does not match its receipt"));
       proof = fetch_proof (self, TRUE, index, size, error);
       if (proof == NULL)
         return FALSE;
-      if (!trb_ledger_history_verify_inclusion (self->history, entry, strlen (entry), index, size,
+      if (parsed == NULL ||
+          trb_ledger_entry_get_entry_type (parsed) != TRB_LEDGER_ENTRY_UPDATE_ACCEPTED ||
+          g_strcmp0 (trb_ledger_entry_get_update (parsed), update) != 0 ||
+          g_strcmp0 (trb_ledger_entry_get_participant (parsed), participant) != 0 ||
+          !trb_ledger_history_verify_inclusion (self->history, entry, strlen (entry), index, size,
                                                 g_bytes_get_data (proof, NULL),
-                                                g_bytes_get_size (proof) / 32, &local_error))
-        return mark_compromised (self, error, local_error->message);
+                                                g_bytes_get_size (proof) / 32, NULL))
+        {
+          /* The node signed a receipt for another entry than the one served here, or the one
+           * served is not in the signed tree: either way, an entry changed. */
+          trb_ledger_history_record_edited_entry (self->history, entry, strlen (entry), index,
+                                                  size, g_bytes_get_data (proof, NULL),
+                                                  g_bytes_get_size (proof) / 32, &local_error);
+          return mark_compromised (self, error, local_error->message);
+        }
 
       sqlite3_prepare_v2 (trb_store_get_db (self->store),
                           "UPDATE net_receipts SET verified_size = ? WHERE origin = ? AND "

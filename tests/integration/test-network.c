@@ -15,6 +15,7 @@
 
 #include "ledger/trb-checkpoint.h"
 #include "ledger/trb-ledger-entry.h"
+#include "ledger/trb-ledger-history.h"
 #include "compute/trb-model-spec.h"
 #include "compute/trb-trainer.h"
 #include "compute/trb-weights.h"
@@ -450,6 +451,74 @@ exec_sql (const char *db_path,
   sqlite3_close (db);
 }
 
+/* The evidence of @kind kept in the participant's store, for its network: what shows it, and
+ * the same plain sentence in the error of every later connection (a restart). */
+static void
+assert_evidence (TestParticipant *p,
+                 TestNode        *node,
+                 TrbLedgerTamper  kind)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *origin;
+
+  origin = trb_contributor_get_origin (p->contributor);
+  g_assert_nonnull (origin);
+  g_assert_cmpint (trb_ledger_tamper_lookup (p->store, origin), ==, kind);
+  g_assert_cmpint (sqlite3_prepare_v2 (trb_store_get_db (p->store),
+                                       "SELECT kind, verified_note, conflicting_note, entry, "
+                                       "entry_index, length (proof), verified_key, "
+                                       "conflicting_key FROM ledger_evidence WHERE origin = ?",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==,
+                   trb_ledger_tamper_to_string (kind));
+  /* The checkpoint verified before is always part of it. */
+  g_assert_true (g_str_has_prefix ((const char *) sqlite3_column_text (stmt, 1), origin));
+  switch (kind)
+    {
+    case TRB_LEDGER_TAMPER_EDITED_ENTRY:
+      /* The entry as served, where, and the inclusion proof the node gave for it. */
+      g_assert_cmpint (sqlite3_column_bytes (stmt, 3), >, 0);
+      g_assert_cmpint (sqlite3_column_int64 (stmt, 5), >, 0);
+      g_test_message ("edited entry %" G_GINT64_FORMAT ": %s",
+                      (gint64) sqlite3_column_int64 (stmt, 4), sqlite3_column_text (stmt, 3));
+      break;
+    case TRB_LEDGER_TAMPER_SHRUNK:
+    case TRB_LEDGER_TAMPER_FORK:
+      g_assert_true (g_str_has_prefix ((const char *) sqlite3_column_text (stmt, 2), origin));
+      g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 1), !=,
+                       (const char *) sqlite3_column_text (stmt, 2));
+      break;
+    case TRB_LEDGER_TAMPER_KEY_CHANGED:
+      /* Both keys, with the checkpoints each signed. */
+      g_assert_true (g_str_has_prefix ((const char *) sqlite3_column_text (stmt, 2), origin));
+      g_assert_nonnull (sqlite3_column_text (stmt, 6));
+      g_assert_nonnull (sqlite3_column_text (stmt, 7));
+      g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 6), !=,
+                       (const char *) sqlite3_column_text (stmt, 7));
+      break;
+    case TRB_LEDGER_TAMPER_NONE:
+    default:
+      g_assert_not_reached ();
+    }
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+
+  /* After a restart: refused at once, in the same words, and still not contributing. */
+  test_participant_reconnect (p, node);
+  g_assert_false (trb_contributor_connect (p->contributor, &error));
+  g_assert_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED);
+  g_assert_nonnull (strstr (error->message, trb_ledger_tamper_describe (kind)));
+  g_clear_error (&error);
+  if (p->data != NULL)
+    {
+      g_assert_cmpint (trb_contributor_contribute (p->contributor, "fashion-mnist", p->data, 0,
+                                                   5, &error), ==, 0);
+      g_assert_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED);
+    }
+}
+
 /* The node rewrites the entry of an update it acknowledged. */
 static void
 test_tampered_entry (void)
@@ -477,6 +546,40 @@ test_tampered_entry (void)
   test_node_start (&f.node, NULL);
   test_participant_reconnect (p, &f.node);
   assert_tampered (p, FALSE);
+  assert_evidence (p, &f.node, TRB_LEDGER_TAMPER_EDITED_ENTRY);
+
+  fixture_teardown (&f);
+}
+
+/* The node rewrites an entry that is none of this participant's (another one's joining), with
+ * its tree's stored hashes left alone: only hashing every entry served catches it. */
+static void
+test_tampered_other_entry (void)
+{
+  g_autofree char *task = make_task (N_PARTICIPANTS, N_PARTICIPANTS);
+  g_autofree char *db = NULL;
+  g_autofree char *forged = NULL;
+  g_autoptr(GError) error = NULL;
+  Fixture f = { 0 };
+  TestParticipant *p;
+  const char *other;
+
+  fixture_setup (&f, task, NULL, 50);
+  p = f.participants[0];
+  g_assert_true (trb_contributor_sync (p->contributor, FALSE, &error));
+  g_assert_no_error (error);
+  other = trb_client_get_address (f.participants[1]->client);
+  g_assert_nonnull (other);
+  forged = g_strnfill (strlen (other), 'f');
+
+  test_node_kill (&f.node);
+  db = g_build_filename (f.node.data_dir, "node.db", NULL);
+  exec_sql (db, "UPDATE ledger_log_entries SET data = CAST(replace(CAST(data AS TEXT), ?1, ?2) "
+                "AS BLOB) WHERE instr(CAST(data AS TEXT), ?1) > 0", other, forged);
+  test_node_start (&f.node, NULL);
+  test_participant_reconnect (p, &f.node);
+  assert_tampered (p, FALSE);
+  assert_evidence (p, &f.node, TRB_LEDGER_TAMPER_EDITED_ENTRY);
 
   fixture_teardown (&f);
 }
@@ -548,6 +651,7 @@ test_tampered_fork (void)
     }
   test_participant_reconnect (p, &f.node);
   assert_tampered (p, FALSE);
+  assert_evidence (p, &f.node, TRB_LEDGER_TAMPER_FORK);
 
   for (guint i = 0; i < 3; i++)
     test_participant_free (extra[i]);
@@ -585,6 +689,7 @@ test_tampered_shrunk (void)
   test_node_start (&f.node, NULL);
   test_participant_reconnect (p, &f.node);
   assert_tampered (p, FALSE);
+  assert_evidence (p, &f.node, TRB_LEDGER_TAMPER_SHRUNK);
 
   fixture_teardown (&f);
 }
@@ -614,6 +719,7 @@ test_tampered_key (void)
   test_node_start (&f.node, NULL);
   test_participant_reconnect (f.participants[0], &f.node);
   assert_tampered (f.participants[0], TRUE);
+  assert_evidence (f.participants[0], &f.node, TRB_LEDGER_TAMPER_KEY_CHANGED);
 
   fixture_teardown (&f);
 }
@@ -1692,6 +1798,7 @@ main (int    argc,
   g_test_add_func ("/integration/three-rounds", test_three_rounds);
   g_test_add_func ("/integration/kill-and-restart", test_kill_and_restart);
   g_test_add_func ("/integration/tampered/entry", test_tampered_entry);
+  g_test_add_func ("/integration/tampered/other-entry", test_tampered_other_entry);
   g_test_add_func ("/integration/tampered/fork", test_tampered_fork);
   g_test_add_func ("/integration/tampered/key", test_tampered_key);
   g_test_add_func ("/integration/tampered/shrunk", test_tampered_shrunk);
