@@ -32,6 +32,7 @@ trb_cli_contribute (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) context = NULL;
   gint64 last = 0;
+  int status;
   const GOptionEntry entries[] = {
     { "network", 0, 0, G_OPTION_ARG_STRING, &network_id, N_("The network (see “networks”)"),
       N_("ID") },
@@ -100,13 +101,21 @@ trb_cli_contribute (int    argc,
                        trb_training_set_get_n_samples (data)),
           trb_training_set_get_n_samples (data));
 
-  if (!(contributor = trb_cli_connect (store, network, NULL)))
-    return 1;
+  if (!(contributor = trb_cli_connect_status (store, network, NULL, &status)))
+    return status;
   trb_contributor_set_device (contributor, device);
   if (!trb_contributor_join (contributor, &error))
     {
       trb_cli_print_error (error);
       return 1;
+    }
+  /* Nothing is trained for a network before its ledger is checked: every entry it serves is
+   * hashed against its signed tree, so that an edited, shrunk or forked ledger stops this at
+   * once, with the evidence kept. */
+  if (!trb_contributor_sync (contributor, FALSE, &error))
+    {
+      trb_cli_print_error (error);
+      return g_error_matches (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED) ? 3 : 1;
     }
 
   for (int i = 0; i < rounds; i++)

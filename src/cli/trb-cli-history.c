@@ -46,10 +46,19 @@ history_csv (const char *network_id,
   if (!offline)
     {
       g_autoptr(TrbClient) client = NULL;
-      g_autoptr(TrbContributor) contributor = trb_cli_connect (store, network, &client);
+      int status;
+      g_autoptr(TrbContributor) contributor = trb_cli_connect_status (store, network, &client,
+                                                                      &status);
 
+      /* The contributor's check first: every entry hashed against the verified tree, each kind
+       * of tampering named and its evidence kept. */
       if (contributor == NULL)
-        return 1;
+        return status;
+      if (!trb_contributor_sync (contributor, FALSE, &error))
+        {
+          trb_cli_print_error (error);
+          return g_error_matches (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED) ? 3 : 1;
+        }
       if (!trb_history_sync (history, client, network->origin, !no_witness, NULL, &error))
         {
           trb_cli_printerr ("%s", error->message);

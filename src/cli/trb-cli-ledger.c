@@ -15,6 +15,7 @@
 
 #include "ledger/trb-checkpoint.h"
 #include "ledger/trb-ledger-entry.h"
+#include "ledger/trb-ledger-history.h"
 #include "ledger/trb-merkle.h"
 #include "trb-cli.h"
 #include "trb-cli-network.h"
@@ -63,7 +64,7 @@ connect_and_verify (const char      *network_id,
     return NULL;
   if (!(network = trb_cli_find_network (store, network_id)))
     return NULL;
-  if (!(contributor = trb_cli_connect (store, network, client_out)))
+  if (!(contributor = trb_cli_connect_status (store, network, client_out, status)))
     return NULL;
   if (!trb_contributor_sync (contributor, FALSE, &error))
     {
@@ -141,8 +142,7 @@ check_every_entry (TrbClient      *client,
   trb_merkle_frontier_get_root (&frontier, root);
   if (!trb_contributor_check_root (contributor, size, root))
     {
-      trb_cli_printerr ("%s", _("The ledger’s entries do not match its verified checkpoint: "
-                                "this network’s ledger has been tampered with."));
+      trb_cli_printerr ("%s", trb_ledger_tamper_describe (TRB_LEDGER_TAMPER_EDITED_ENTRY));
       return 3;
     }
   return 0;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ledger/trb-ledger-history.h"
 #include "trb-cli.h"
 #include "wallet/trb-wallet-keyring.h"
 #include "wallet/trb-wallet-manager.h"
@@ -226,15 +227,43 @@ trb_cli_connect (TrbStore       *store,
                  TrbCliNetwork  *network,
                  TrbClient     **client_out)
 {
+  int status;
+
+  return trb_cli_connect_status (store, network, client_out, &status);
+}
+
+/**
+ * trb_cli_connect_status:
+ * @status: (out): the exit status to end with when it fails: 3 when the network's ledger was
+ *   tampered with (now or before), 1 otherwise
+ *
+ * As trb_cli_connect().
+ *
+ * Returns: (transfer full) (nullable): the contributor
+ */
+TrbContributor *
+trb_cli_connect_status (TrbStore       *store,
+                        TrbCliNetwork  *network,
+                        TrbClient     **client_out,
+                        int            *status)
+{
   g_autoptr(GError) error = NULL;
   g_autoptr(TrbKeypair) pair = NULL;
   g_autoptr(TrbClient) client = NULL;
   g_autoptr(TrbContributor) contributor = NULL;
+  TrbLedgerTamper found = trb_ledger_tamper_lookup (store, network->origin);
 
-  if (network->compromised)
+  *status = 1;
+  if (network->compromised || found != TRB_LEDGER_TAMPER_NONE)
     {
-      trb_cli_printerr (_("“%s” showed a tampered ledger earlier; Tributary no longer "
-                          "contributes to it."), network->name);
+      /* What was found, in the words used when it was found. */
+      if (found != TRB_LEDGER_TAMPER_NONE)
+        trb_cli_printerr (_("%s Tributary no longer contributes to “%s”; its evidence is kept."),
+                          trb_ledger_tamper_describe (found), network->name);
+      else
+        trb_cli_printerr (_("“%s” showed a tampered ledger earlier; Tributary no longer "
+                            "contributes to it."), network->name);
+      *status = 3;
       return NULL;
     }
   pair = trb_cli_load_keypair (store, network->origin, NULL, &error);
@@ -249,6 +278,8 @@ trb_cli_connect (TrbStore       *store,
   if (!trb_contributor_connect (contributor, &error))
     {
       trb_cli_print_error (error);
+      if (g_error_matches (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED))
+        *status = 3;
       return NULL;
     }
   if (!g_str_equal (trb_contributor_get_origin (contributor), network->origin))

@@ -40,6 +40,10 @@ TrbKeypair      *trb_cli_load_keypair      (TrbStore       *store,
 TrbContributor  *trb_cli_connect           (TrbStore       *store,
                                             TrbCliNetwork  *network,
                                             TrbClient     **client_out);
+TrbContributor  *trb_cli_connect_status    (TrbStore       *store,
+                                            TrbCliNetwork  *network,
+                                            TrbClient     **client_out,
+                                            int            *status);
 
 int trb_cli_join       (int    argc,
                         char **argv);

@@ -83,5 +83,5 @@ status=0
 "$build/src/cli/tributary-cli" ledger verify >"$work/verify-edited" 2>&1 || status=$?
 cat "$work/verify-edited"
 test "$status" -eq 3
-grep -q "tampered" "$work/verify-edited"
+grep -q "was changed after it was signed" "$work/verify-edited"
 echo "demo: an entry edited on the node is caught by ledger verify"
