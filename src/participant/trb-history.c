@@ -338,6 +338,20 @@ halt (TrbHistory  *self,
   return FALSE;
 }
 
+/* Halts the network for what the ledger history recorded (its evidence is kept there), in the
+ * same plain words as every other path. */
+static gboolean
+halt_for_evidence (TrbHistory  *self,
+                   const char  *origin,
+                   GError     **error)
+{
+  TrbLedgerTamper kind = trb_ledger_tamper_lookup (self->store, origin);
+
+  return halt (self, origin, trb_ledger_tamper_describe (kind != TRB_LEDGER_TAMPER_NONE
+                                                          ? kind : TRB_LEDGER_TAMPER_FORK),
+               error);
+}
+
 /* ---- waiting on the thread-default context ------------------------------------------------ */
 
 static void
@@ -407,6 +421,31 @@ fetch_entries (TrbClient     *client,
     }
   *page_out = g_steal_pointer (&page);
   return json_node_get_array (entries);
+}
+
+/* The bytes of a proof: never %NULL, so that an empty proof still counts as one given. */
+static const guint8 *
+empty_or_data (GBytes *bytes)
+{
+  static const guint8 nothing[1];
+  const guint8 *data = g_bytes_get_data (bytes, NULL);
+
+  return data != NULL ? data : nothing;
+}
+
+/* The ledger key the network names now, or %NULL when it does not answer. */
+static char *
+fetch_ledger_key (TrbClient    *client,
+                  GCancellable *cancellable)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) network = NULL;
+  const char *key;
+
+  trb_client_get_network_async (client, cancellable, store_result_cb, &result);
+  network = trb_client_json_finish (client, wait_for (&result), NULL);
+  key = network != NULL ? trb_json_get_string (network, "ledger_key", NULL) : NULL;
+  return key != NULL && strlen (key) < 1024 ? g_strdup (key) : NULL;
 }
 
 static gboolean
@@ -571,6 +610,7 @@ verify_entries (TrbHistory        *self,
                                                 g_bytes_get_data (proof, NULL),
                                                 g_bytes_get_size (proof) / TRB_MERKLE_HASH_SIZE,
                                                 &local_error);
+
       if (ok)
         mark = prepare (self, "UPDATE history_entries SET verified_size = ?, problem = NULL "
                               "WHERE origin = ? AND leaf_index = ?");
@@ -586,6 +626,17 @@ verify_entries (TrbHistory        *self,
       sqlite3_bind_text (mark, 2, network->origin, -1, SQLITE_TRANSIENT);
       sqlite3_bind_int64 (mark, 3, index);
       sqlite3_step (mark);
+
+      /* Served, but not what the signed tree holds there: an entry changed after it was
+       * signed. The entry (never counted) and its proof are the evidence; the network stops. */
+      if (!ok && g_error_matches (local_error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_BAD_PROOF))
+        {
+          trb_ledger_history_record_edited_entry (ledger, text, strlen (text), index, size,
+                                                  g_bytes_get_data (proof, NULL),
+                                                  g_bytes_get_size (proof) /
+                                                  TRB_MERKLE_HASH_SIZE, NULL);
+          return halt_for_evidence (self, network->origin, error);
+        }
     }
   return TRUE;
 }
@@ -740,8 +791,7 @@ trb_history_sync (TrbHistory    *self,
       return FALSE;
     }
   if (trb_ledger_history_is_compromised (ledger))
-    return halt (self, origin, _("This network showed two histories of its ledger that cannot "
-                                 "both be true."), error);
+    return halt_for_evidence (self, origin, error);
 
   trb_client_get_checkpoint_async (client, cancellable, store_result_cb, &result);
   note = trb_client_get_checkpoint_finish (client, wait_for (&result), error);
@@ -765,10 +815,42 @@ trb_history_sync (TrbHistory    *self,
       if (consistency == NULL)
         return FALSE;
     }
+  else if (size > 0 && size < old_size)
+    {
+      /* Smaller than the newest verified: only a proof that it is a prefix of it makes it an
+       * older version; a node that dropped entries cannot give one (an empty proof stands for
+       * its refusal), and the two signed checkpoints are then the evidence of a shrunk ledger. */
+      consistency = fetch_proof (client, FALSE, size, old_size, cancellable, &local_error);
+      if (consistency == NULL)
+        {
+          if (!g_error_matches (local_error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_REJECTED) &&
+              !g_error_matches (local_error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          g_clear_error (&local_error);
+          consistency = g_bytes_new_static ("", 0);
+        }
+    }
   accepted = trb_ledger_history_accept (ledger, note, strlen (note),
-                                        consistency ? g_bytes_get_data (consistency, NULL) : NULL,
+                                        consistency ? empty_or_data (consistency) : NULL,
                                         consistency ? g_bytes_get_size (consistency) / 32 : 0,
                                         &local_error);
+  if (accepted == NULL &&
+      (g_error_matches (local_error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_UNTRUSTED_KEY) ||
+       g_error_matches (local_error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_BAD_SIGNATURE)))
+    {
+      g_autofree char *key = fetch_ledger_key (client, cancellable);
+
+      /* Not signed by the pinned key: when the network now names another key, that is a
+       * changed ledger key, and both keys with what each signed are the evidence. */
+      if (key != NULL && !g_str_equal (key, network->ledger_key))
+        {
+          trb_ledger_record_key_change (self->store, origin, key, note, NULL);
+          return halt_for_evidence (self, origin, error);
+        }
+    }
   if (accepted == NULL)
     {
       if (is_tampering (local_error))
@@ -1636,7 +1718,34 @@ trb_history_is_halted (TrbHistory *self,
   g_return_val_if_fail (TRB_IS_HISTORY (self), TRUE);
   g_return_val_if_fail (origin != NULL, TRUE);
 
-  return network_int (self, origin, "halted") != 0;
+  /* Evidence kept by a participant (this app's or the command line's) halts it too. */
+  return network_int (self, origin, "halted") != 0 ||
+         trb_ledger_tamper_lookup (self->store, origin) != TRB_LEDGER_TAMPER_NONE;
+}
+
+/**
+ * trb_history_get_tamper:
+ * @self: the history
+ * @origin: a network
+ *
+ * What was found in the network's ledger, for the alert's words.
+ *
+ * Returns: the kind of tampering that halted the network, %TRB_LEDGER_TAMPER_NONE when it is
+ *   not halted
+ */
+TrbLedgerTamper
+trb_history_get_tamper (TrbHistory *self,
+                        const char *origin)
+{
+  TrbLedgerTamper kind;
+
+  g_return_val_if_fail (TRB_IS_HISTORY (self), TRB_LEDGER_TAMPER_NONE);
+  g_return_val_if_fail (origin != NULL, TRB_LEDGER_TAMPER_NONE);
+
+  kind = trb_ledger_tamper_lookup (self->store, origin);
+  if (kind == TRB_LEDGER_TAMPER_NONE && network_int (self, origin, "halted") != 0)
+    kind = TRB_LEDGER_TAMPER_FORK;
+  return kind;
 }
 
 /**
@@ -1653,7 +1762,10 @@ trb_history_list_halted (TrbHistory *self)
 
   g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
 
-  stmt = prepare (self, "SELECT origin FROM history_networks WHERE halted = 1 ORDER BY origin");
+  stmt = prepare (self, "SELECT origin FROM history_networks WHERE halted = 1 UNION "
+                        "SELECT e.origin FROM ledger_evidence e JOIN net_networks n ON "
+                        "n.origin = e.origin WHERE e.dismissed_at IS NULL AND n.address IS NOT "
+                        "NULL ORDER BY 1");
   while (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
     g_strv_builder_add (builder, (const char *) sqlite3_column_text (stmt, 0));
   return g_strv_builder_end (builder);
@@ -1772,9 +1884,28 @@ trb_history_export_evidence (TrbHistory  *self,
       g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc (e->detected_at);
       g_autofree char *stamp = when != NULL ? g_date_time_format_iso8601 (when) : g_strdup ("");
 
-      g_string_append_printf (out, "\n# detected: %s\n# checkpoint verified earlier:\n%s\n"
-                                   "# conflicting checkpoint:\n%s\n", stamp, e->verified_note,
-                              e->conflicting_note);
+      /* Plain text that anyone can check: the kind's name, and for each kind what shows it. */
+      g_string_append_printf (out, "\n# found: %s\n# %s\n# detected: %s\n"
+                                   "# checkpoint verified earlier:\n%s\n",
+                              trb_ledger_tamper_to_string (e->kind),
+                              trb_ledger_tamper_describe (e->kind), stamp, e->verified_note);
+      if (e->conflicting_note != NULL && *e->conflicting_note != '\0')
+        g_string_append_printf (out, "# conflicting checkpoint:\n%s\n", e->conflicting_note);
+      if (e->verified_key != NULL)
+        g_string_append_printf (out, "# key pinned when joining:\n%s\n", e->verified_key);
+      if (e->conflicting_key != NULL)
+        g_string_append_printf (out, "# key the network signs with now:\n%s\n",
+                                e->conflicting_key);
+      if (e->entry != NULL)
+        g_string_append_printf (out, "# entry %" G_GUINT64_FORMAT " as served:\n%s\n",
+                                e->entry_index, e->entry);
+      if (e->proof != NULL)
+        {
+          g_autofree char *proof = g_base64_encode (g_bytes_get_data (e->proof, NULL),
+                                                    g_bytes_get_size (e->proof));
+
+          g_string_append_printf (out, "# proof given by the network (base64):\n%s\n", proof);
+        }
     }
   return g_string_free (out, FALSE);
 }

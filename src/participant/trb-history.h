@@ -13,6 +13,7 @@
 
 #include <gio/gio.h>
 
+#include "ledger/trb-ledger-history.h"
 #include "net/trb-client.h"
 #include "participant/trb-rewards.h"
 #include "store/trb-store.h"
@@ -196,6 +197,8 @@ gboolean    trb_history_remove_evaluation (TrbHistory       *self,
 gboolean    trb_history_is_halted         (TrbHistory       *self,
                                            const char       *origin);
 GStrv       trb_history_list_halted       (TrbHistory       *self);
+TrbLedgerTamper trb_history_get_tamper    (TrbHistory       *self,
+                                           const char       *origin);
 gboolean    trb_history_resume            (TrbHistory       *self,
                                            const char       *origin,
                                            GError          **error);

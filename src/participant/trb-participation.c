@@ -28,6 +28,7 @@
 #include "datasets/trb-dataset-registry.h"
 #include "net/trb-contributor.h"
 #include "ledger/trb-ledger-entry.h"
+#include "ledger/trb-ledger-history.h"
 #include "net/trb-training-set.h"
 #include "participant/trb-history.h"
 #include "trb-json.h"
@@ -1220,10 +1221,14 @@ begin_round (TrbParticipation *self)
 {
   if (network_is_halted (self))
     {
+      TrbLedgerTamper kind = trb_ledger_tamper_lookup (self->store, self->origin);
+      /* Translators: %s is a sentence saying what was found in the network's ledger. */
       g_autoptr(GError) halted =
-        g_error_new_literal (TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED,
-                             _("This network showed two different histories of its ledger, so "
-                               "taking part in it has stopped. See History to decide what to do."));
+        g_error_new (TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED,
+                     _("%s Taking part in it has stopped. See History to save the evidence and "
+                       "decide what to do."),
+                     trb_ledger_tamper_describe (kind != TRB_LEDGER_TAMPER_NONE
+                                                 ? kind : TRB_LEDGER_TAMPER_FORK));
 
       fail (self, halted);
       return;

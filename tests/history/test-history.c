@@ -330,7 +330,8 @@ test_rewards_and_provenance (void)
     g_clear_error (&error);
   }
 
-  /* Round 3, whose reward the node then forges: shown unverified, never counted. */
+  /* Round 3, whose reward the node then forges: tampering at once (the network is halted with
+   * the entry and its proof kept), and the forged reward shown unverified, never counted. */
   total_before = sum_points (from_node);
   n_before = rewards->len;
   contribute_round (&f, 3);
@@ -340,8 +341,23 @@ test_rewards_and_provenance (void)
   test_participant_reconnect (f.participants[0], &f.node);
   g_assert_true (trb_contributor_connect (f.participants[0]->contributor, &error));
   g_assert_no_error (error);
-  g_assert_true (sync_history (&f, FALSE, &error));
-  g_assert_no_error (error);
+  g_assert_false (trb_history_is_halted (f.history, origin_of (&f)));
+  g_assert_false (sync_history (&f, FALSE, &error));
+  g_assert_error (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_INCONSISTENT);
+  g_assert_nonnull (strstr (error->message,
+                            trb_ledger_tamper_describe (TRB_LEDGER_TAMPER_EDITED_ENTRY)));
+  g_clear_error (&error);
+  g_assert_true (trb_history_is_halted (f.history, origin_of (&f)));
+  g_assert_cmpint (trb_history_get_tamper (f.history, origin_of (&f)), ==,
+                   TRB_LEDGER_TAMPER_EDITED_ENTRY);
+  {
+    g_autofree char *evidence = trb_history_export_evidence (f.history, origin_of (&f), &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (strstr (evidence, "# found: edited-entry"));
+    g_assert_nonnull (strstr (evidence, "\"type\":\"reward\""));
+    g_assert_nonnull (strstr (evidence, "# proof given by the network (base64):"));
+  }
 
   g_clear_pointer (&rewards, g_ptr_array_unref);
   rewards = trb_history_list_rewards (f.history, NULL);
@@ -371,7 +387,6 @@ test_rewards_and_provenance (void)
     g_assert_cmpint (item->expected, ==, 2400);
     g_assert_nonnull (strstr (item->reason, "not in its verified ledger"));
   }
-  g_assert_false (trb_history_is_halted (f.history, origin_of (&f)));
 
   /* tributary-cli history --csv gives the same records, read back from its CSV. */
   {
