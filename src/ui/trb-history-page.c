@@ -24,6 +24,7 @@
 #include "trb-chart.h"
 #include "trb-window.h"
 #include "ui/trb-dataset-choices.h"
+#include "ui/trb-evidence.h"
 
 struct _TrbHistoryPage
 {
@@ -186,8 +187,8 @@ static void
 export_evidence_clicked_cb (GtkButton      *button,
                             TrbHistoryPage *self)
 {
-  save_text (self, _("Save the Evidence"), "ledger-evidence.txt",
-             g_object_get_data (G_OBJECT (button), "origin"), NULL);
+  trb_evidence_save (GTK_WIDGET (self), self->history,
+                     g_object_get_data (G_OBJECT (button), "origin"));
 }
 
 static void
@@ -246,14 +247,17 @@ add_alerts (TrbHistoryPage *self)
   for (guint i = 0; halted != NULL && halted[i] != NULL; i++)
     {
       g_autofree char *name = trb_history_dup_network_name (self->history, halted[i]);
-      g_autofree char *title = g_strdup_printf (_("“%s” showed two different histories"), name);
+      TrbLedgerTamper kind = trb_history_get_tamper (self->history, halted[i]);
+      g_autofree char *title = trb_evidence_dup_title (kind, name);
+      /* Translators: %s is a sentence saying what was found in the network's ledger. */
+      g_autofree char *text = g_strdup_printf (_("%s Someone may be rewriting which "
+                                                 "contributions went into its models. Tributary "
+                                                 "stopped taking part in it. Save the evidence "
+                                                 "and share it with the network’s community, then "
+                                                 "decide."), trb_ledger_tamper_describe (kind));
       GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
       GtkWidget *heading = gtk_label_new (title);
-      GtkWidget *body = gtk_label_new (_("This network signed two versions of its ledger that "
-                                         "cannot both be true: someone may be rewriting which "
-                                         "contributions went into its models. Tributary stopped "
-                                         "taking part in it. Save the evidence and share it with "
-                                         "the network’s community, then decide."));
+      GtkWidget *body = gtk_label_new (text);
       GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
       GtkWidget *export = gtk_button_new_with_mnemonic (_("_Export Evidence…"));
       GtkWidget *resume = gtk_button_new_with_mnemonic (_("_Keep Taking Part"));

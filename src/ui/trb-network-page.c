@@ -20,6 +20,7 @@
 #include "participant/trb-network-summary.h"
 #include "trb-json.h"
 #include "ui/trb-dataset-choices.h"
+#include "ui/trb-evidence.h"
 #include "ui/trb-waiting-text.h"
 
 struct _TrbNetworkPage
@@ -37,6 +38,10 @@ struct _TrbNetworkPage
   AdwActionRow        *leaves_row;
   AdwActionRow        *privacy_row;
   AdwActionRow        *rewards_row;
+  GtkRevealer         *tamper_revealer;
+  GtkLabel            *tamper_title;
+  GtkLabel            *tamper_label;
+  TrbHistory          *history;   /* opened on first use, for the evidence */
 
   TrbParticipationManager *manager;
   TrbParticipation    *participation;
@@ -84,6 +89,64 @@ show_status (TrbNetworkPage *self)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->round_row),
                                  title != NULL ? title : _("Round"));
   adw_action_row_set_subtitle (self->round_row, status);
+}
+
+static TrbHistory *
+get_history (TrbNetworkPage *self)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(TrbStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->history != NULL)
+    return self->history;
+  path = trb_store_default_path ();
+  store = trb_store_new_for_path (path, &error);
+  if (store != NULL)
+    self->history = trb_history_new (store, &error);
+  if (self->history == NULL)
+    g_warning ("Could not open the history: %s", error->message);
+  return self->history;
+}
+
+/* The banner: what was found in this network's ledger, in the words of every other path,
+ * while taking part in it is stopped for that. */
+static void
+show_tamper (TrbNetworkPage *self)
+{
+  TrbHistory *history = self->participation != NULL ? get_history (self) : NULL;
+  const char *origin = self->participation != NULL
+                         ? trb_participation_get_origin (self->participation) : NULL;
+  TrbLedgerTamper kind = history != NULL && origin != NULL
+                           ? trb_history_get_tamper (history, origin) : TRB_LEDGER_TAMPER_NONE;
+  g_autofree char *title = NULL;
+  g_autofree char *body = NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "network.save-evidence",
+                                 kind != TRB_LEDGER_TAMPER_NONE);
+  gtk_revealer_set_reveal_child (self->tamper_revealer, kind != TRB_LEDGER_TAMPER_NONE);
+  if (kind == TRB_LEDGER_TAMPER_NONE)
+    return;
+  title = trb_evidence_dup_title (kind, trb_participation_manager_get_name (self->manager,
+                                                                          self->participation));
+  /* Translators: %s is a sentence saying what was found in the network's ledger. */
+  body = g_strdup_printf (_("%s Tributary stopped taking part in this network. Save the evidence "
+                            "and share it with the network’s community; History says what you "
+                            "can do next."), trb_ledger_tamper_describe (kind));
+  gtk_label_set_label (self->tamper_title, title);
+  gtk_label_set_label (self->tamper_label, body);
+}
+
+static void
+save_evidence_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *param)
+{
+  TrbNetworkPage *self = TRB_NETWORK_PAGE (widget);
+
+  if (self->participation != NULL && get_history (self) != NULL)
+    trb_evidence_save (widget, self->history,
+                       trb_participation_get_origin (self->participation));
 }
 
 /* A picked graphics device is named as Preferences names it; listing the devices loads the
@@ -382,6 +445,7 @@ trb_network_page_set_participation (TrbNetworkPage   *self,
   if (self->participation != NULL)
     g_signal_handlers_disconnect_by_data (self->participation, self);
   g_set_object (&self->participation, participation);
+  show_tamper (self);
   if (participation == NULL)
     return;
 
@@ -390,6 +454,8 @@ trb_network_page_set_participation (TrbNetworkPage   *self,
                        trb_participation_manager_get_name (self->manager, participation));
   g_signal_connect_swapped (participation, "notify::status", G_CALLBACK (show_status), self);
   g_signal_connect_swapped (participation, "notify::round", G_CALLBACK (show_status), self);
+  /* A participation that finds tampering stops: the banner says what it found. */
+  g_signal_connect_swapped (participation, "notify::status", G_CALLBACK (show_tamper), self);
   show_status (self);
   show_device (self);
   fill_datasets (self);
@@ -438,6 +504,7 @@ trb_network_page_dispose (GObject *object)
   g_clear_object (&self->spec);
   g_clear_object (&self->settings);
   g_clear_object (&self->manager);
+  g_clear_object (&self->history);
   g_clear_pointer (&self->dataset_paths, g_ptr_array_unref);
   g_clear_pointer (&self->dataset_rows, g_ptr_array_unref);
   g_clear_pointer (&self->dataset_buttons, g_ptr_array_unref);
@@ -486,6 +553,11 @@ trb_network_page_class_init (TrbNetworkPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TrbNetworkPage, leaves_row);
   gtk_widget_class_bind_template_child (widget_class, TrbNetworkPage, privacy_row);
   gtk_widget_class_bind_template_child (widget_class, TrbNetworkPage, rewards_row);
+  gtk_widget_class_bind_template_child (widget_class, TrbNetworkPage, tamper_revealer);
+  gtk_widget_class_bind_template_child (widget_class, TrbNetworkPage, tamper_title);
+  gtk_widget_class_bind_template_child (widget_class, TrbNetworkPage, tamper_label);
+  gtk_widget_class_install_action (widget_class, "network.save-evidence", NULL,
+                                   save_evidence_action);
   gtk_widget_class_install_action (widget_class, "network.back", NULL, back_action);
   gtk_widget_class_install_action (widget_class, "network.leave", NULL, leave_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "network.back",

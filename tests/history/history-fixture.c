@@ -3,8 +3,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Prepares the stores the History display test opens: a real node, two participants, two
- * contributed rounds (OUT/rounds), then a third round whose reward the node forges
- * (OUT/forged), then a fork of the ledger (OUT/inconsistent). Each store is at
+ * contributed rounds (OUT/rounds), then a third round whose reward the node forges, which
+ * halts the network with the evidence of an edited entry (OUT/forged), then, with the honest
+ * ledger back and the network kept, a fork of the ledger (OUT/inconsistent). Each store is at
  * OUT/<case>/tributary/tributary.db, where the app finds it with XDG_DATA_HOME=OUT/<case>.
  *
  * With --serve it stops after OUT/rounds and keeps the node running until its standard input
@@ -57,6 +58,7 @@ main (int    argc,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *fork_dir = NULL;
+  g_autofree char *honest_dir = NULL;
   g_autofree char *key_path = NULL;
   Fixture f = { 0 };
   const char *me;
@@ -98,15 +100,32 @@ main (int    argc,
       return 0;
     }
 
-  /* Round 3, whose reward entry the node rewrites. */
+  /* Round 3, whose reward entry the node rewrites: the network is halted for an edited entry,
+   * with its evidence. */
   contribute_round (&f, 3);
   test_node_kill (&f.node);
+  honest_dir = g_strconcat (f.node.data_dir, "-honest", NULL);
+  g_assert_cmpint (g_mkdir (honest_dir, 0700), ==, 0);
+  copy_file (f.node.data_dir, honest_dir, "node.db");
+  copy_file (f.node.data_dir, honest_dir, "node.db-wal");
   forge_reward (&f.node, me, 3);
   test_node_start (&f.node, NULL);
   reconnect (&f);
+  g_assert_false (sync_history (&f, FALSE, &error));
+  g_assert_error (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_INCONSISTENT);
+  g_clear_error (&error);
+  snapshot_store (&f, argv[1], "forged");
+
+  /* The node's honest ledger back, and the person's decision to keep the network. */
+  test_node_kill (&f.node);
+  copy_file (honest_dir, f.node.data_dir, "node.db");
+  copy_file (honest_dir, f.node.data_dir, "node.db-wal");
+  test_node_start (&f.node, NULL);
+  g_assert_true (trb_history_resume (f.history, origin_of (&f), &error));
+  g_assert_no_error (error);
+  reconnect (&f);
   g_assert_true (sync_history (&f, FALSE, &error));
   g_assert_no_error (error);
-  snapshot_store (&f, argv[1], "forged");
 
   /* A fork: the real ledger grows one way, a copy of it another. */
   test_node_kill (&f.node);
