@@ -797,6 +797,17 @@ trb_history_sync (TrbHistory    *self,
   note = trb_client_get_checkpoint_finish (client, wait_for (&result), error);
   if (note == NULL)
     return FALSE;
+  /* A node that swapped its key may still serve a checkpoint signed with the old one: the key it
+   * names now is compared with the pinned one on every sync. */
+  {
+    g_autofree char *key = fetch_ledger_key (client, cancellable);
+
+    if (key != NULL && !g_str_equal (key, network->ledger_key))
+      {
+        trb_ledger_record_key_change (self->store, origin, key, note, NULL);
+        return halt_for_evidence (self, origin, error);
+      }
+  }
   parsed = trb_note_parse (note, strlen (note), error);
   if (parsed == NULL)
     return FALSE;

@@ -10,6 +10,7 @@
 
 #include <glib/gstdio.h>
 #include <sodium.h>
+#include <sqlite3.h>
 #include <string.h>
 
 #include "history-test-util.h"
@@ -535,6 +536,85 @@ test_inconsistent_history (void)
   fixture_teardown (&f);
 }
 
+static void
+run_sql (TestNode   *node,
+         const char *sql)
+{
+  g_autofree char *path = g_build_filename (node->data_dir, "node.db", NULL);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+/* The History's own sync, with no contributor before it: the node drops its newest entry and
+ * signs the smaller tree, or swaps its ledger key. Each halts the network, named, with the
+ * evidence to export. */
+static void
+test_tampered_history (gconstpointer data)
+{
+  gboolean key = GPOINTER_TO_INT (data);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *evidence = NULL;
+  Fixture f = { 0 };
+  TrbLedgerTamper kind = key ? TRB_LEDGER_TAMPER_KEY_CHANGED : TRB_LEDGER_TAMPER_SHRUNK;
+
+  g_autofree char *origin = NULL;
+
+  fixture_setup (&f, "0.01");
+  join_extra (&f.node);
+  g_assert_true (sync_history (&f, FALSE, &error));
+  g_assert_no_error (error);
+  origin = g_strdup (origin_of (&f));
+
+  test_node_kill (&f.node);
+  if (key)
+    {
+      g_autofree char *key_path = g_build_filename (f.node.data_dir, "ledger.key", NULL);
+      guint8 seed[32];
+      char hex[65];
+
+      randombytes_buf (seed, sizeof seed);
+      sodium_bin2hex (hex, sizeof hex, seed, sizeof seed);
+      g_assert_cmpint (g_unlink (key_path), ==, 0);
+      g_assert_true (g_file_set_contents_full (key_path, hex, 64, G_FILE_SET_CONTENTS_NONE,
+                                               0600, &error));
+    }
+  else
+    {
+      run_sql (&f.node, "DELETE FROM ledger_log_entries WHERE idx = (SELECT max(idx) FROM "
+                        "ledger_log_entries)");
+      run_sql (&f.node, "DELETE FROM ledger_log_nodes WHERE ((idx + 1) << level) > "
+                        "(SELECT count(*) FROM ledger_log_entries)");
+      run_sql (&f.node, "DELETE FROM checkpoints WHERE tree_size > (SELECT count(*) FROM "
+                        "ledger_log_entries)");
+    }
+  test_node_start (&f.node, NULL);
+  test_participant_reconnect (f.participants[0], &f.node);
+
+  /* The History's sync alone, as the app runs it: no contributor has seen the change. */
+  g_assert_false (trb_history_sync (f.history, f.participants[0]->client, origin, FALSE, NULL,
+                                    &error));
+  g_assert_error (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_INCONSISTENT);
+  g_assert_nonnull (strstr (error->message, trb_ledger_tamper_describe (kind)));
+  g_clear_error (&error);
+  g_assert_true (trb_history_is_halted (f.history, origin));
+  g_assert_cmpint (trb_history_get_tamper (f.history, origin), ==, kind);
+
+  evidence = trb_history_export_evidence (f.history, origin, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (evidence, trb_ledger_tamper_to_string (kind)));
+  g_assert_nonnull (strstr (evidence, "# conflicting checkpoint:"));
+  if (key)
+    {
+      g_assert_nonnull (strstr (evidence, "# key pinned when joining:"));
+      g_assert_nonnull (strstr (evidence, "# key the network signs with now:"));
+    }
+
+  fixture_teardown (&f);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -547,6 +627,9 @@ main (int    argc,
   g_test_add_func ("/history/rewards-and-provenance", test_rewards_and_provenance);
   g_test_add_func ("/history/round-paid-nothing", test_round_paid_nothing);
   g_test_add_func ("/history/inconsistent", test_inconsistent_history);
+  g_test_add_data_func ("/history/tampered/shrunk", GINT_TO_POINTER (FALSE),
+                        test_tampered_history);
+  g_test_add_data_func ("/history/tampered/key", GINT_TO_POINTER (TRUE), test_tampered_history);
   g_test_add_func ("/history/items-updated-in-place", test_items_updated_in_place);
   return g_test_run ();
 }
