@@ -3,10 +3,11 @@
 """A network caught tampering with its ledger: the node edited a reward entry after signing it
 (prepared by tests/history/history-fixture, store OUT/forged). History shows an alert that says
 in plain words what was found and offers to save the evidence; saving it through the file
-chooser writes the entry as served and the proof the network gave.
-Screenshots go to meson-logs/screenshots/."""
+chooser writes the entry as served and the proof the network gave. The network's page shows the
+same words in a banner with the same offer. Screenshots go to meson-logs/screenshots/."""
 
 import os
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -14,6 +15,7 @@ import time
 import trbdisplay as d
 
 FIXTURE = os.path.join(d.BUILD_ROOT, "tests", "history", "history-fixture")
+CLI = os.path.join(d.BUILD_ROOT, "src", "cli", "tributary-cli")
 FOUND = "was changed after it was signed"
 
 
@@ -56,6 +58,32 @@ def main():
         assert FOUND in text, text
         assert '"type":"reward"' in text, text
         assert "# proof given by the network (base64):" in text, text
+    finally:
+        app.quit()
+
+    # The network's page: the same words in a banner, with the same offer. The fixture's store
+    # knows the network from its participant; the app lists it as a joined network once a
+    # wallet of this session's keyring takes part in it.
+    cli_env = {**os.environ, **env}
+    address = subprocess.run([CLI, "wallet", "create", "--label", "participant"], env=cli_env,
+                             check=True, capture_output=True, text=True,
+                             timeout=60).stdout.strip()
+    store = os.path.join(env["XDG_DATA_HOME"], "tributary", "tributary.db")
+    db = sqlite3.connect(store)
+    db.execute("INSERT OR REPLACE INTO participation_networks (origin, url, name, ledger_key, "
+               "task, dataset, wallet, joined) SELECT origin, url, name, ledger_key, task, "
+               "'fashion-mnist', ?, 1 FROM net_networks", (address,))
+    db.commit()
+    db.close()
+    app = d.App(extra_env=env)
+    try:
+        app.show_area("Networks")
+        app.click(app.find("push button", contains="Details of", timeout=30))
+        app.find("label", contains="changed an entry of its ledger", timeout=20)
+        app.find("label", contains=FOUND)
+        app.find("push button", contains="Save the Evidence")
+        time.sleep(0.5)
+        d.screenshot("tamper-network-banner")
     finally:
         app.quit()
 
