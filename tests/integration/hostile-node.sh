@@ -121,8 +121,8 @@ restore
 /usr/bin/python3 - "$work/node/node.db" <<'PY'
 import json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-idx, data = db.execute("SELECT idx, data FROM ledger_log_entries WHERE "
-                       "CAST(data AS TEXT) LIKE '%participant_joined%' ORDER BY idx DESC").fetchone()
+idx, data = db.execute("SELECT idx, data FROM ledger_log_entries WHERE CAST(data AS TEXT) "
+                       "LIKE '%participant_joined%' ORDER BY idx DESC").fetchone()
 entry = json.loads(bytes(data))
 entry["participant"] = "f" * len(entry["participant"])
 edited = json.dumps(entry, separators=(",", ":"), sort_keys=True).encode()
