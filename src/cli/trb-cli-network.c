@@ -258,6 +258,9 @@ trb_cli_connect_status (TrbStore       *store,
     {
       /* What was found, in the words used when it was found. */
       if (found != TRB_LEDGER_TAMPER_NONE)
+        /* Translators: the first %s is a whole sentence saying what was found in the network's
+         * ledger (for example “An entry of this network’s ledger was changed after it was
+         * signed.”); the second is the network's name. */
         trb_cli_printerr (_("%s Tributary no longer contributes to “%s”; its evidence is kept."),
                           trb_ledger_tamper_describe (found), network->name);
       else
