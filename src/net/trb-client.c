@@ -546,8 +546,13 @@ finish_response (GTask *task)
       return;
     }
 
-  g_task_return_pointer (task, g_byte_array_free_to_bytes (g_steal_pointer (&req->buffer)),
-                         (GDestroyNotify) g_bytes_unref);
+  /* An empty body still points somewhere: GBytes of no bytes would hand the readers after
+   * this one a NULL they take for text (a hostile node answers "200" with nothing). */
+  if (req->buffer->len == 0)
+    g_task_return_pointer (task, g_bytes_new_static ("", 0), (GDestroyNotify) g_bytes_unref);
+  else
+    g_task_return_pointer (task, g_byte_array_free_to_bytes (g_steal_pointer (&req->buffer)),
+                           (GDestroyNotify) g_bytes_unref);
   g_object_unref (task);
 }
 

@@ -21,6 +21,7 @@ typedef struct
   guint       failures_before_success;
   guint       status;
   gsize       big;
+  gboolean    empty;
 } Fixture;
 
 static void
@@ -33,6 +34,12 @@ handler_cb (SoupServer        *server,
   Fixture *f = user_data;
 
   f->hits++;
+  if (f->empty)
+    {
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, "", 0);
+      return;
+    }
   if (f->big > 0)
     {
       char *data = g_malloc (f->big);
@@ -314,6 +321,32 @@ test_blob_checksum (Fixture       *f,
   g_assert_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL);
 }
 
+/* A "200" with no body at all (found by the fuzz-client target) is an answer that says
+ * nothing: each call fails with an error, or gives back an empty text, never NULL without one. */
+static void
+test_empty_answer (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(TrbClient) client = trb_client_new (f->url);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autofree char *note = NULL;
+
+  f->empty = TRUE;
+  answer = get (client, &error);
+  g_assert_null (answer);
+  g_assert_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL);
+  g_clear_error (&error);
+
+  trb_client_get_checkpoint_async (client, NULL, store_result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  note = trb_client_get_checkpoint_finish (client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (note, ==, "");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -330,6 +363,8 @@ main (int    argc,
   g_test_add ("/net/client/size-limit", Fixture, NULL, fixture_setup, test_size_limit,
               fixture_teardown);
   g_test_add ("/net/client/blob-checksum", Fixture, NULL, fixture_setup, test_blob_checksum,
+              fixture_teardown);
+  g_test_add ("/net/client/empty-answer", Fixture, NULL, fixture_setup, test_empty_answer,
               fixture_teardown);
   g_test_add_func ("/net/client/connection-refused", test_connection_refused);
   g_test_add_func ("/net/client/resume", test_resumes_download);
