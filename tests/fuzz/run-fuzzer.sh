@@ -30,6 +30,7 @@ out="$build_root/tests/fuzz"
 binary="$out/fuzz-$name"
 corpus="$out/corpus-$name"
 seeds="$source_root/tests/fuzz/corpus/$name"
+dictionary="$source_root/tests/fuzz/$name.dict"
 
 mkdir -p "$out" "$corpus"
 
@@ -51,5 +52,11 @@ fi
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
+# A dictionary of the target's tokens (header names, paths), when there is one.
+set --
+if [ -f "$dictionary" ]; then
+  set -- -dict="$dictionary"
+fi
+
 exec "$binary" -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=512 \
-  -timeout=10 -max_len=65536 -print_final_stats=1 "$corpus"
+  -timeout=10 -max_len=65536 -print_final_stats=1 "$@" "$corpus"
