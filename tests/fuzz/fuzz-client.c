@@ -109,10 +109,11 @@ read_request (int fd)
         const char *end = g_strstr_len (text, buffer->len, "\r\n\r\n");
         g_autofree char *headers = NULL;
         const char *length;
+        const char *path;
 
         if (end == NULL)
           continue;
-        const char *path = memchr (text, ' ', end - text);
+        path = memchr (text, ' ', end - text);
 
         for (guint i = 0; path != NULL && i < G_N_ELEMENTS (endpoint_slots); i++)
           if (strncmp (path + 1, endpoint_slots[i], strlen (endpoint_slots[i])) == 0)
@@ -123,7 +124,7 @@ read_request (int fd)
         headers = g_ascii_strdown (text, end - text);
         length = strstr (headers, "\r\ncontent-length:");
         body_left = length != NULL ? g_ascii_strtoull (length + 17, NULL, 10) : 0;
-        body_left -= MIN (body_left, buffer->len - (end + 4 - text));
+        body_left -= MIN (body_left, (gsize)(buffer->len - (end + 4 - text)));
         in_body = TRUE;
       }
     }
@@ -292,7 +293,6 @@ ask_everything (TrbClient *client)
 {
   static const guint8 ledger_key[32] = { 7 };
   GAsyncResult *result = NULL;
-  g_autoptr(GError) error = NULL;
 
   {
     g_autoptr(JsonObject) network = NULL;

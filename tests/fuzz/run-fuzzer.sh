@@ -50,6 +50,14 @@ if [ -d "$seeds" ]; then
 fi
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}"
+# Leaks in libraries the target cannot change are named in NAME.lsan.supp; matching them needs
+# whole allocation stacks, which the system libraries (no frame pointers) only give with the
+# slower unwinder.
+suppressions="$source_root/tests/fuzz/$name.lsan.supp"
+if [ -f "$suppressions" ]; then
+  export ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
+  export LSAN_OPTIONS="${LSAN_OPTIONS:-}${LSAN_OPTIONS:+:}suppressions=$suppressions"
+fi
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 # A dictionary of the target's tokens (header names, paths), when there is one.
