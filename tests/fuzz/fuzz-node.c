@@ -377,8 +377,8 @@ LLVMFuzzerTestOneInput (const guint8 *data,
       abort ();
     }
 
-  /* Connections the node keeps after their peer left would show here, as the issue's
-   * CLOSE-WAIT leak did; the sweep closes idle ones within two seconds. */
+  /* Connections the node keeps after their peer left (as keep-alive connections in CLOSE-WAIT
+   * once were) would show here; the sweep closes idle ones within two seconds. */
   if (++runs % 256 == 0 && count_fds () > fx.baseline_fds + 64)
     {
       g_usleep ((IDLE_TIMEOUT_S + 2) * G_USEC_PER_SEC);
