@@ -48,6 +48,7 @@ int LLVMFuzzerTestOneInput (const guint8 *data,
 #define IDLE_TIMEOUT_S 1
 #define READ_TIMEOUT_S 10
 #define QUIET_MS       50
+#define OWN_QUIET_MS   3000
 #define MAX_REPLY      (8 * 1024 * 1024)
 
 #define MODEL_PLACEHOLDER \
@@ -83,11 +84,14 @@ static struct
 
 /* Sends @request on a new connection and reads the answer, while the node runs in this thread's
  * main loop. The connection is half-closed once the request is sent; the answer ends when the
- * node closes, or when it has said nothing for QUIET_MS (a keep-alive connection waiting for
+ * node closes, or when it has said nothing for @quiet_ms (a keep-alive connection waiting for
  * the next request: SoupServer does not notice a half-close, which is why the node sweeps idle
- * connections). The harness then closes it for good. *still_open tells which of the two. */
+ * connections). The harness then closes it for good. *still_open tells which of the two.
+ * The harness's own requests ask the node to close, and wait longer: an update is checked on a
+ * worker thread. */
 static GByteArray *
 exchange (GBytes   *request,
+          guint     quiet_ms,
           gboolean *still_open)
 {
   struct sockaddr_in addr = { 0 };
@@ -142,7 +146,7 @@ exchange (GBytes   *request,
 
       while (g_main_context_iteration (NULL, FALSE))
         last = g_get_monotonic_time ();
-      if (open && sent == len && g_get_monotonic_time () - last > QUIET_MS * 1000)
+      if (open && sent == len && g_get_monotonic_time () - last > (gint64)quiet_ms * 1000)
         break;
       if (g_get_monotonic_time () - start > READ_TIMEOUT_S * G_USEC_PER_SEC)
         {
@@ -165,7 +169,7 @@ exchange_text (const char *request,
 {
   g_autoptr(GBytes) bytes = g_bytes_new (request, strlen (request));
 
-  return exchange (bytes, still_open);
+  return exchange (bytes, OWN_QUIET_MS, still_open);
 }
 
 static guint
@@ -234,7 +238,7 @@ new_participant (void)
 
   crypto_sign_keypair (public_key, fx.secret_key);
   request = signed_request ("POST", "/v1/participants", (const guint8 *)join, strlen (join));
-  reply = exchange (request, NULL);
+  reply = exchange (request, OWN_QUIET_MS, NULL);
   if (reply_status (reply) / 100 != 2)
     {
       fprintf (stderr, "fuzz-node: an honest join was refused: %.*s\n", (int)reply->len,
@@ -323,6 +327,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   g_autoptr(GByteArray) check = NULL;
   g_autofree char *check_request = NULL;
   g_autofree char *input = NULL;
+  gboolean is_signed = FALSE;
   gboolean is_upload = FALSE;
 
   if (fx.node == NULL)
@@ -351,6 +356,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
       if (g_strv_length (words) != 2 || *words[0] == '\0' || *words[1] == '\0' ||
           strpbrk (line, "\r") != NULL)
         return 0;
+      is_signed = TRUE;
       is_upload = g_str_has_suffix (words[1], "/updates");
       request = signed_request (words[0], words[1], (const guint8 *)eol + 1,
                                 size - (eol + 1 - input));
@@ -360,11 +366,13 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   else
     request = g_bytes_new (input, size);
 
-  reply = exchange (request, NULL);
+  /* A signed request asks the node to close; a raw one may leave the connection waiting. */
+  reply = exchange (request, is_signed ? OWN_QUIET_MS : QUIET_MS, NULL);
   if (g_getenv ("TRB_FUZZ_VERBOSE") != NULL)
     fprintf (stderr, "fuzz-node answered:\n%.*s\n", (int)reply->len, (const char *)reply->data);
   /* An accepted update: the next one comes from someone else, or it would be a duplicate. */
-  if (is_upload && reply_status (reply) / 100 == 2)
+  if (is_upload && (reply_status (reply) / 100 == 2 ||
+                    g_strstr_len ((const char *)reply->data, reply->len, "/duplicate") != NULL))
     new_participant ();
 
   check_request = g_strdup_printf ("GET /v1/network HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
