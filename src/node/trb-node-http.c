@@ -220,6 +220,18 @@ typedef struct
   gboolean waiting;
 } Connection;
 
+/* libsoup before 3.3 never frees a keep-alive connection that the client closes between two
+ * requests: its connection object stays in the server's list for good, about 1.8 KB each, so
+ * anyone could grow the node without bound by opening and closing connections (fixed upstream
+ * in 3.3.0, "server: do not leak idle connections closed by the client"). With such a libsoup
+ * every answer closes its connection: libsoup then frees the connection itself once the answer
+ * is written. Participants make a few requests a minute, so keep-alive buys little here. */
+static gboolean
+libsoup_leaks_idle_connections (void)
+{
+  return soup_get_major_version () == 3 && soup_get_minor_version () < 3;
+}
+
 static void
 request_started_cb (SoupServer        *server,
                     SoupServerMessage *msg,
@@ -227,6 +239,10 @@ request_started_cb (SoupServer        *server,
 {
   GSocket *socket = soup_server_message_get_socket (msg);
   Connection *conn;
+
+  if (libsoup_leaks_idle_connections ())
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+                                  "close");
 
   if (socket == NULL)
     return;
