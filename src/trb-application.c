@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "participant/trb-scheduler.h"
+#include "ui/trb-a11y.h"
 #include "ui/trb-address-dialog.h"
 #include "ui/trb-background.h"
 #include "ui/trb-help.h"
@@ -641,6 +642,7 @@ trb_application_startup (GApplication *app)
   };
 
   G_APPLICATION_CLASS (trb_application_parent_class)->startup (app);
+  trb_a11y_init ();
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions),
                                    app);

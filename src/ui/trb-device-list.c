@@ -19,6 +19,7 @@
 
 #include "compute/trb-compute-devices.h"
 #include "compute/trb-executor-choice.h"
+#include "trb-a11y.h"
 #include "trb-application.h"
 
 struct _TrbDeviceList
@@ -221,7 +222,7 @@ add_row (TrbDeviceList *self,
 {
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *mark = gtk_image_new_from_icon_name ("object-select-symbolic");
-  GtkWidget *use = gtk_button_new_with_mnemonic (_("_Use"));
+  GtkWidget *use = trb_a11y_button_new_with_mnemonic (_("_Use"));
   g_autofree char *use_label = g_strdup_printf (_("Use %s"), title);
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);

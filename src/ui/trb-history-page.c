@@ -20,6 +20,7 @@
 #include "participant/trb-history.h"
 #include "participant/trb-participation-manager.h"
 #include "participant/trb-rewards.h"
+#include "trb-a11y.h"
 #include "trb-application.h"
 #include "trb-chart.h"
 #include "trb-window.h"
@@ -259,8 +260,8 @@ add_alerts (TrbHistoryPage *self)
       GtkWidget *heading = gtk_label_new (title);
       GtkWidget *body = gtk_label_new (text);
       GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-      GtkWidget *export = gtk_button_new_with_mnemonic (_("_Export Evidence…"));
-      GtkWidget *resume = gtk_button_new_with_mnemonic (_("_Keep Taking Part"));
+      GtkWidget *export = trb_a11y_button_new_with_mnemonic (_("_Export Evidence…"));
+      GtkWidget *resume = trb_a11y_button_new_with_mnemonic (_("_Keep Taking Part"));
 
       gtk_widget_add_css_class (box, "card");
       gtk_widget_add_css_class (box, "ledger-alert");
@@ -373,7 +374,7 @@ add_rewards (TrbHistoryPage *self,
   gtk_accessible_update_property (GTK_ACCESSIBLE (dropdown), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Chart period"), -1);
   g_signal_connect (dropdown, "notify::selected", G_CALLBACK (period_changed_cb), self);
-  export = gtk_button_new_with_mnemonic (_("E_xport…"));
+  export = trb_a11y_button_new_with_mnemonic (_("E_xport…"));
   gtk_widget_set_valign (export, GTK_ALIGN_CENTER);
   gtk_widget_set_tooltip_text (export, _("Save the reward entries as a spreadsheet (CSV)"));
   g_signal_connect (export, "clicked", G_CALLBACK (export_csv_clicked_cb), self);

@@ -19,6 +19,7 @@
 
 #include "net/trb-local-addresses.h"
 #include "participant/trb-invite.h"
+#include "trb-a11y.h"
 #include "trb-application.h"
 #include "ui/trb-qr-texture.h"
 
@@ -324,7 +325,7 @@ trb_network_host_init (TrbNetworkHost *self)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (host_row), _("Host on This Computer"));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (host_row),
                                _("Other computers on your local network can join"));
-  self->host_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Start")));
+  self->host_button = GTK_BUTTON (trb_a11y_button_new_with_mnemonic (_("_Start")));
   gtk_widget_set_valign (GTK_WIDGET (self->host_button), GTK_ALIGN_CENTER);
   adw_action_row_add_suffix (ADW_ACTION_ROW (host_row), GTK_WIDGET (self->host_button));
   g_signal_connect_swapped (self->host_button, "clicked", G_CALLBACK (host_clicked_cb), self);

@@ -19,6 +19,7 @@
 #include "net/trb-client.h"
 #include "participant/trb-network-summary.h"
 #include "trb-json.h"
+#include "ui/trb-a11y.h"
 #include "ui/trb-dataset-choices.h"
 #include "ui/trb-evidence.h"
 #include "ui/trb-waiting-text.h"
@@ -340,7 +341,7 @@ fill_datasets (TrbNetworkPage *self)
                                                                           i));
       g_autofree char *use_label = g_strdup_printf (_("Use %s"), name);
       GtkWidget *row = adw_action_row_new ();
-      GtkWidget *use = gtk_button_new_with_mnemonic (_("_Use"));
+      GtkWidget *use = trb_a11y_button_new_with_mnemonic (_("_Use"));
       GtkWidget *mark = gtk_image_new_from_icon_name ("object-select-symbolic");
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);

@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 
 #include "participant/trb-catalogue.h"
+#include "trb-a11y.h"
 #include "trb-application.h"
 #include "ui/trb-address-dialog.h"
 #include "ui/trb-join-dialog.h"
@@ -161,7 +162,7 @@ create_row (gpointer item,
   TrbNetworksPage *self = user_data;
   TrbParticipation *p = item;
   GtkWidget *row = adw_action_row_new ();
-  GtkWidget *leave = gtk_button_new_with_mnemonic (_("_Leave"));
+  GtkWidget *leave = trb_a11y_button_new_with_mnemonic (_("_Leave"));
   GtkWidget *details;
   g_autofree char *details_label = NULL;
 

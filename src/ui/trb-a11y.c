@@ -1,0 +1,140 @@
+/* trb-a11y.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Accessible names that GTK 4.8 gets wrong, put right for the whole app in one place:
+ *
+ * - A button with a mnemonic label ("_Leave", use-underline) is given the raw text as its
+ *   accessible label *and* is labelled by its child label ("Leave"), so screen readers read
+ *   "_Leave Leave". The label property is dropped; the name then comes from the child label
+ *   alone, which has the text without the underscore. Each button is watched, so that a label
+ *   set later ("_Pause" to "_Resume") is put right too.
+ * - A drop-down's inner toggle button has no name, and the AT-SPI bridge then names it after
+ *   its type ("GtkToggleButton"). It is labelled by the drop-down, which the app names.
+ *
+ * Every window is walked when it is added to the application (its templates, pages not shown
+ * yet included: AT-SPI lists them), and every widget when it is mapped (what libadwaita or the
+ * app builds later, such as the responses of a message dialog). Buttons the app builds while
+ * their page is hidden are made with trb_a11y_button_new_with_mnemonic().
+ */
+
+#define G_LOG_DOMAIN "trb-a11y"
+
+#include "config.h"
+
+#include "trb-a11y.h"
+
+static void
+drop_mnemonic_label (GtkButton *button)
+{
+  if (gtk_button_get_use_underline (button) && GTK_IS_LABEL (gtk_button_get_child (button)))
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL);
+}
+
+static void
+button_label_changed_cb (GtkButton  *button,
+                         GParamSpec *pspec,
+                         gpointer    user_data)
+{
+  drop_mnemonic_label (button);
+}
+
+static void
+fix_widget (GtkWidget *widget)
+{
+  GtkWidget *parent;
+
+  if (!GTK_IS_BUTTON (widget))
+    return;
+
+  if (g_object_get_data (G_OBJECT (widget), "trb-a11y-watched") == NULL)
+    {
+      g_object_set_data (G_OBJECT (widget), "trb-a11y-watched", GINT_TO_POINTER (TRUE));
+      g_signal_connect (widget, "notify::label", G_CALLBACK (button_label_changed_cb), NULL);
+      g_signal_connect (widget, "notify::use-underline", G_CALLBACK (button_label_changed_cb),
+                        NULL);
+      g_signal_connect (widget, "notify::child", G_CALLBACK (button_label_changed_cb), NULL);
+    }
+  drop_mnemonic_label (GTK_BUTTON (widget));
+
+  parent = gtk_widget_get_parent (widget);
+  if (GTK_IS_TOGGLE_BUTTON (widget) && GTK_IS_DROP_DOWN (parent))
+    gtk_accessible_update_relation (GTK_ACCESSIBLE (widget),
+                                    GTK_ACCESSIBLE_RELATION_LABELLED_BY, parent, NULL, -1);
+}
+
+/**
+ * trb_a11y_fix_tree:
+ * @root: a widget
+ *
+ * Puts right the accessible names of @root and every widget under it (see the top of this
+ * file), now and when their labels change.
+ */
+void
+trb_a11y_fix_tree (GtkWidget *root)
+{
+  g_return_if_fail (GTK_IS_WIDGET (root));
+
+  fix_widget (root);
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    trb_a11y_fix_tree (child);
+}
+
+/**
+ * trb_a11y_button_new_with_mnemonic:
+ * @label: the label, with an underscore before the mnemonic
+ *
+ * gtk_button_new_with_mnemonic(), named as the label reads.
+ *
+ * Returns: (transfer floating): a button
+ */
+GtkWidget *
+trb_a11y_button_new_with_mnemonic (const char *label)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (label);
+
+  fix_widget (button);
+  return button;
+}
+
+static gboolean
+widget_mapped_hook (GSignalInvocationHint *hint,
+                    guint                  n_param_values,
+                    const GValue          *param_values,
+                    gpointer               user_data)
+{
+  fix_widget (g_value_get_object (&param_values[0]));
+  return TRUE;
+}
+
+static void
+window_added_cb (GtkApplication *application,
+                 GtkWindow      *window,
+                 gpointer        user_data)
+{
+  trb_a11y_fix_tree (GTK_WIDGET (window));
+}
+
+/**
+ * trb_a11y_init:
+ *
+ * Puts right the accessible names of every window of the default application and of every
+ * widget mapped from now on (see the top of this file). Called once, at startup.
+ */
+void
+trb_a11y_init (void)
+{
+  static gboolean done;
+  GApplication *application = g_application_get_default ();
+
+  if (done)
+    return;
+  done = TRUE;
+  /* The class is kept: a signal can be looked up only once its class exists. */
+  g_type_class_ref (GTK_TYPE_WIDGET);
+  g_signal_add_emission_hook (g_signal_lookup ("map", GTK_TYPE_WIDGET), 0, widget_mapped_hook,
+                              NULL, NULL);
+  if (GTK_IS_APPLICATION (application))
+    g_signal_connect (application, "window-added", G_CALLBACK (window_added_cb), NULL);
+}
