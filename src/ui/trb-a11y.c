@@ -9,12 +9,15 @@
  *   "_Leave Leave". The label property is dropped; the name then comes from the child label
  *   alone, which has the text without the underscore. Each button is watched, so that a label
  *   set later ("_Pause" to "_Resume") is put right too.
- * - A drop-down's inner toggle button has no name, and the AT-SPI bridge then names it after
- *   its type ("GtkToggleButton"). It is labelled by the drop-down, which the app names.
+ * - A widget without a name is named after its type by the AT-SPI bridge ("GtkToggleButton").
+ *   So a drop-down's inner toggle button is labelled by the drop-down, which the app names;
+ *   the switch of an expander row by its row; a search entry by its placeholder ("Search");
+ *   and, in the parts libadwaita and GTK build (the search of Preferences, About, Keyboard
+ *   Shortcuts), a button that shows only an icon by its tooltip, which says what it does.
  *
- * Every window is walked when it is added to the application (its templates, pages not shown
- * yet included: AT-SPI lists them), and every widget when it is mapped (what libadwaita or the
- * app builds later, such as the responses of a message dialog). Buttons the app builds while
+ * Every window is walked when it is made and each time it is shown (its templates, pages not
+ * shown yet included: AT-SPI lists them; the responses of a message dialog, the pages of the
+ * About window), and every widget when it is mapped. Buttons the app builds while
  * their page is hidden are made with trb_a11y_button_new_with_mnemonic().
  */
 
@@ -23,6 +26,8 @@
 #include "config.h"
 
 #include "trb-a11y.h"
+
+#include <adwaita.h>
 
 static void
 drop_mnemonic_label (GtkButton *button)
@@ -39,13 +44,62 @@ button_label_changed_cb (GtkButton  *button,
   drop_mnemonic_label (button);
 }
 
+/* Parts built by libadwaita and GTK, not by the app: the About and Keyboard Shortcuts windows,
+ * and the header of Preferences. The app names its own icon buttons, often otherwise than
+ * their tooltips ("Back" with "Back to Networks"), and those names stay. */
+static gboolean
+is_toolkit_part (GtkWidget *widget)
+{
+  if (gtk_widget_get_ancestor (widget, ADW_TYPE_ABOUT_WINDOW) != NULL ||
+      gtk_widget_get_ancestor (widget, GTK_TYPE_SHORTCUTS_WINDOW) != NULL)
+    return TRUE;
+  return gtk_widget_get_ancestor (widget, ADW_TYPE_PREFERENCES_WINDOW) != NULL &&
+         gtk_widget_get_ancestor (widget, ADW_TYPE_PREFERENCES_PAGE) == NULL;
+}
+
+static void
+name_after_tooltip (GtkWidget *widget)
+{
+  const char *tooltip = gtk_widget_get_tooltip_text (widget);
+
+  if (is_toolkit_part (widget) && tooltip != NULL && *tooltip != '\0')
+    gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    tooltip, -1);
+}
+
 static void
 fix_widget (GtkWidget *widget)
 {
   GtkWidget *parent;
 
+  if (GTK_IS_SEARCH_ENTRY (widget))
+    {
+      g_autofree char *placeholder = NULL;
+
+      g_object_get (widget, "placeholder-text", &placeholder, NULL);
+      if (placeholder != NULL && *placeholder != '\0')
+        gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                        placeholder, -1);
+      return;
+    }
+  if (GTK_IS_SWITCH (widget))
+    {
+      GtkWidget *row = gtk_widget_get_ancestor (widget, ADW_TYPE_EXPANDER_ROW);
+
+      if (row != NULL)
+        gtk_accessible_update_relation (GTK_ACCESSIBLE (widget),
+                                        GTK_ACCESSIBLE_RELATION_LABELLED_BY, row, NULL, -1);
+      return;
+    }
+  if (GTK_IS_MENU_BUTTON (widget) && gtk_menu_button_get_label (GTK_MENU_BUTTON (widget)) == NULL)
+    {
+      name_after_tooltip (widget);
+      return;
+    }
   if (!GTK_IS_BUTTON (widget))
     return;
+  if (GTK_IS_IMAGE (gtk_button_get_child (GTK_BUTTON (widget))))
+    name_after_tooltip (widget);
 
   if (g_object_get_data (G_OBJECT (widget), "trb-a11y-watched") == NULL)
     {
@@ -109,24 +163,42 @@ widget_mapped_hook (GSignalInvocationHint *hint,
 }
 
 static void
-window_added_cb (GtkApplication *application,
-                 GtkWindow      *window,
-                 gpointer        user_data)
+window_mapped_cb (GtkWidget *window,
+                  gpointer   user_data)
 {
-  trb_a11y_fix_tree (GTK_WIDGET (window));
+  trb_a11y_fix_tree (window);
+}
+
+static void
+toplevels_changed_cb (GListModel *toplevels,
+                      guint       position,
+                      guint       removed,
+                      guint       added,
+                      gpointer    user_data)
+{
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      trb_a11y_fix_tree (window);
+      if (g_object_get_data (G_OBJECT (window), "trb-a11y-window") == NULL)
+        {
+          g_object_set_data (G_OBJECT (window), "trb-a11y-window", GINT_TO_POINTER (TRUE));
+          g_signal_connect (window, "map", G_CALLBACK (window_mapped_cb), NULL);
+        }
+    }
 }
 
 /**
  * trb_a11y_init:
  *
- * Puts right the accessible names of every window of the default application and of every
- * widget mapped from now on (see the top of this file). Called once, at startup.
+ * Puts right the accessible names of every window and of every widget mapped from now on (see the top of this file). Called once, at startup.
  */
 void
 trb_a11y_init (void)
 {
   static gboolean done;
-  GApplication *application = g_application_get_default ();
+  GListModel *toplevels;
 
   if (done)
     return;
@@ -135,6 +207,7 @@ trb_a11y_init (void)
   g_type_class_ref (GTK_TYPE_WIDGET);
   g_signal_add_emission_hook (g_signal_lookup ("map", GTK_TYPE_WIDGET), 0, widget_mapped_hook,
                               NULL, NULL);
-  if (GTK_IS_APPLICATION (application))
-    g_signal_connect (application, "window-added", G_CALLBACK (window_added_cb), NULL);
+  toplevels = gtk_window_get_toplevels ();
+  g_signal_connect (toplevels, "items-changed", G_CALLBACK (toplevels_changed_cb), NULL);
+  toplevels_changed_cb (toplevels, 0, 0, g_list_model_get_n_items (toplevels), NULL);
 }

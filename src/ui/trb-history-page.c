@@ -374,6 +374,7 @@ add_rewards (TrbHistoryPage *self,
   gtk_accessible_update_property (GTK_ACCESSIBLE (dropdown), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Chart period"), -1);
   g_signal_connect (dropdown, "notify::selected", G_CALLBACK (period_changed_cb), self);
+  trb_a11y_fix_tree (dropdown);
   export = trb_a11y_button_new_with_mnemonic (_("E_xport…"));
   gtk_widget_set_valign (export, GTK_ALIGN_CENTER);
   gtk_widget_set_tooltip_text (export, _("Save the reward entries as a spreadsheet (CSV)"));
@@ -872,6 +873,18 @@ benefit_button (TrbHistoryPage  *self,
   return button;
 }
 
+/* A hash has no space to break at: its line may break anywhere, or the row would be as wide
+ * as the hash and the page wider than a phone's 360 px. */
+static void
+break_subtitle_anywhere (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "subtitle"))
+    gtk_label_set_wrap_mode (GTK_LABEL (widget), PANGO_WRAP_WORD_CHAR);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    break_subtitle_anywhere (child);
+}
+
 static void
 add_detail (GtkWidget  *expander,
             const char *title,
@@ -882,6 +895,7 @@ add_detail (GtkWidget  *expander,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+  break_subtitle_anywhere (row);
   gtk_widget_add_css_class (row, "property");
   adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
 }
@@ -1206,7 +1220,11 @@ build_content (TrbHistoryPage *self)
   self->sections = GTK_STACK (gtk_stack_new ());
   gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), self->sections);
   gtk_widget_set_halign (switcher, GTK_ALIGN_CENTER);
+  /* Neither size follows the section not shown: GTK measures the width of a hidden child at
+   * its smallest height, where every wrapped line is unwrapped, and the window would grow to
+   * that width (530 px for the rewards) whenever Provenance is shown. */
   gtk_stack_set_vhomogeneous (self->sections, FALSE);
+  gtk_stack_set_hhomogeneous (self->sections, FALSE);
   gtk_stack_set_transition_type (self->sections, GTK_STACK_TRANSITION_TYPE_CROSSFADE);
 
   self->summary_box = GTK_BOX (gtk_box_new (GTK_ORIENTATION_VERTICAL, 24));
