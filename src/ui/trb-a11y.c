@@ -11,14 +11,16 @@
  *   set later ("_Pause" to "_Resume") is put right too.
  * - A widget without a name is named after its type by the AT-SPI bridge ("GtkToggleButton").
  *   So a drop-down's inner toggle button is labelled by the drop-down, which the app names;
- *   the switch of an expander row by its row; a search entry by its placeholder ("Search");
- *   and, in the parts libadwaita and GTK build (the search of Preferences, About, Keyboard
- *   Shortcuts), a button that shows only an icon by its tooltip, which says what it does.
+ *   the switch of an expander row by its row's title; a search entry by its placeholder or
+ *   "Search"; a button whose child is a label by that label. In the parts libadwaita and GTK
+ *   build (the search of Preferences, About, Keyboard Shortcuts), a button that shows only an
+ *   icon is named by its tooltip, or after its icon; the text view of About and the section
+ *   menu of Keyboard Shortcuts by what they are.
  *
  * Every window is walked when it is made and each time it is shown (its templates, pages not
  * shown yet included: AT-SPI lists them; the responses of a message dialog, the pages of the
- * About window), and every widget when it is mapped. Buttons the app builds while
- * their page is hidden are made with trb_a11y_button_new_with_mnemonic().
+ * About window), and every widget when it is mapped. Buttons the app builds while their page
+ * is hidden are made with trb_a11y_button_new_with_mnemonic().
  */
 
 #define G_LOG_DOMAIN "trb-a11y"
@@ -28,6 +30,7 @@
 #include "trb-a11y.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 
 static void
 drop_mnemonic_label (GtkButton *button)
@@ -57,14 +60,63 @@ is_toolkit_part (GtkWidget *widget)
          gtk_widget_get_ancestor (widget, ADW_TYPE_PREFERENCES_PAGE) == NULL;
 }
 
+static char *
+without_mnemonic (const char *text,
+                  gboolean    use_underline)
+{
+  GString *plain = g_string_new (NULL);
+
+  for (const char *p = text != NULL ? text : ""; *p != '\0'; p++)
+    {
+      if (use_underline && *p == '_')
+        {
+          if (p[1] != '_')
+            continue;
+          p++;
+        }
+      g_string_append_c (plain, *p);
+    }
+  return g_string_free (plain, FALSE);
+}
+
+/* Icon buttons of libadwaita and GTK without a tooltip, named after what their icon shows. */
+static const char *
+name_of_icon (GtkWidget *button)
+{
+  static const struct {
+    const char *icon;
+    const char *name;
+  } icons[] = {
+    { "edit-find-symbolic", N_("Search") },
+    { "go-previous-symbolic", N_("Back") },
+    { "window-close-symbolic", N_("Close") },
+    { "open-menu-symbolic", N_("Menu") },
+    { "pan-down-symbolic", N_("Sections") },
+  };
+  GtkWidget *child = GTK_IS_BUTTON (button) ? gtk_button_get_child (GTK_BUTTON (button)) : NULL;
+  const char *icon = NULL;
+
+  if (GTK_IS_BUTTON (button) && gtk_button_get_icon_name (GTK_BUTTON (button)) != NULL)
+    icon = gtk_button_get_icon_name (GTK_BUTTON (button));
+  else if (GTK_IS_IMAGE (child))
+    icon = gtk_image_get_icon_name (GTK_IMAGE (child));
+  else if (GTK_IS_MENU_BUTTON (button))
+    icon = gtk_menu_button_get_icon_name (GTK_MENU_BUTTON (button));
+  for (guint i = 0; icon != NULL && i < G_N_ELEMENTS (icons); i++)
+    if (g_str_equal (icon, icons[i].icon))
+      return _(icons[i].name);
+  return NULL;
+}
+
 static void
 name_after_tooltip (GtkWidget *widget)
 {
   const char *tooltip = gtk_widget_get_tooltip_text (widget);
+  const char *name = tooltip != NULL && *tooltip != '\0' ? tooltip : name_of_icon (widget);
 
-  if (is_toolkit_part (widget) && tooltip != NULL && *tooltip != '\0')
-    gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                    tooltip, -1);
+  if (is_toolkit_part (widget) && name != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                    -1);
 }
 
 static void
@@ -77,9 +129,10 @@ fix_widget (GtkWidget *widget)
       g_autofree char *placeholder = NULL;
 
       g_object_get (widget, "placeholder-text", &placeholder, NULL);
-      if (placeholder != NULL && *placeholder != '\0')
-        gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                        placeholder, -1);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      placeholder != NULL && *placeholder != '\0' ? placeholder
+                                                                                : _("Search"),
+                                      -1);
       return;
     }
   if (GTK_IS_SWITCH (widget))
@@ -87,18 +140,42 @@ fix_widget (GtkWidget *widget)
       GtkWidget *row = gtk_widget_get_ancestor (widget, ADW_TYPE_EXPANDER_ROW);
 
       if (row != NULL)
-        gtk_accessible_update_relation (GTK_ACCESSIBLE (widget),
-                                        GTK_ACCESSIBLE_RELATION_LABELLED_BY, row, NULL, -1);
+        {
+          g_autofree char *title = without_mnemonic (
+            adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
+            adw_preferences_row_get_use_underline (ADW_PREFERENCES_ROW (row)));
+
+          gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
+                                          GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+        }
+      return;
+    }
+  if (GTK_IS_TEXT_VIEW (widget) && gtk_widget_get_ancestor (widget, ADW_TYPE_ABOUT_WINDOW))
+    {
+      /* The only text view of About shows the troubleshooting information. */
+      gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("Troubleshooting information"), -1);
       return;
     }
   if (GTK_IS_MENU_BUTTON (widget) && gtk_menu_button_get_label (GTK_MENU_BUTTON (widget)) == NULL)
     {
-      name_after_tooltip (widget);
+      /* The menu button of Keyboard Shortcuts picks a section. */
+      if (gtk_widget_get_ancestor (widget, GTK_TYPE_SHORTCUTS_WINDOW) != NULL)
+        gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                        _("Sections"), -1);
+      else
+        name_after_tooltip (widget);
       return;
     }
   if (!GTK_IS_BUTTON (widget))
     return;
-  if (GTK_IS_IMAGE (gtk_button_get_child (GTK_BUTTON (widget))))
+  /* A label put in a button as its child (not with gtk_button_set_label()) does not name it. */
+  if (GTK_IS_LABEL (gtk_button_get_child (GTK_BUTTON (widget))) &&
+      gtk_button_get_label (GTK_BUTTON (widget)) == NULL)
+    gtk_accessible_update_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                    gtk_button_get_child (GTK_BUTTON (widget)), NULL, -1);
+  if (GTK_IS_IMAGE (gtk_button_get_child (GTK_BUTTON (widget))) ||
+      gtk_button_get_child (GTK_BUTTON (widget)) == NULL)
     name_after_tooltip (widget);
 
   if (g_object_get_data (G_OBJECT (widget), "trb-a11y-watched") == NULL)
