@@ -12,10 +12,10 @@
  * - A widget without a name is named after its type by the AT-SPI bridge ("GtkToggleButton").
  *   So a drop-down's inner toggle button is labelled by the drop-down, which the app names;
  *   the switch of an expander row by its row's title; a search entry by its placeholder or
- *   "Search"; a button whose child is a label by that label. In the parts libadwaita and GTK
- *   build (the search of Preferences, About, Keyboard Shortcuts), a button that shows only an
- *   icon is named by its tooltip, or after its icon; the text view of About and the section
- *   menu of Keyboard Shortcuts by what they are.
+ *   "Search". In the parts libadwaita and GTK build (the search of Preferences, About,
+ *   Keyboard Shortcuts), a button that shows only an icon is named by its tooltip, or after
+ *   its icon; a button whose child is a label by that label; the text view of About and the
+ *   section menu of Keyboard Shortcuts by what they are.
  *
  * Every window is walked when it is made and each time it is shown (its templates, pages not
  * shown yet included: AT-SPI lists them; the responses of a message dialog, the pages of the
@@ -169,9 +169,10 @@ fix_widget (GtkWidget *widget)
     }
   if (!GTK_IS_BUTTON (widget))
     return;
-  /* A label put in a button as its child (not with gtk_button_set_label()) does not name it. */
+  /* A label put in a button as its child (not with gtk_button_set_label()) does not name it,
+   * unless its maker named the button too (a stack switcher does): About's version button. */
   if (GTK_IS_LABEL (gtk_button_get_child (GTK_BUTTON (widget))) &&
-      gtk_button_get_label (GTK_BUTTON (widget)) == NULL)
+      gtk_button_get_label (GTK_BUTTON (widget)) == NULL && is_toolkit_part (widget))
     gtk_accessible_update_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
                                     gtk_button_get_child (GTK_BUTTON (widget)), NULL, -1);
   if (GTK_IS_IMAGE (gtk_button_get_child (GTK_BUTTON (widget))) ||
