@@ -73,6 +73,19 @@ def app_env(extra_env=None):
     return env
 
 
+def gnome_decorations_env():
+    """The header bar buttons of GNOME (close only) for an app on this display, which has no
+    window manager to say so and where GTK falls back to minimize, maximize and close. For tests
+    of narrow windows: a phone-sized window on GNOME has only the close button."""
+    import tempfile
+    folder = tempfile.mkdtemp(prefix="tributary-gtk-settings-")
+    os.makedirs(os.path.join(folder, "gtk-4.0"))
+    with open(os.path.join(folder, "gtk-4.0", "settings.ini"), "w", encoding="utf-8") as f:
+        f.write("[Settings]\ngtk-decoration-layout=appmenu:close\n")
+    dirs = os.environ.get("XDG_CONFIG_DIRS") or "/etc/xdg"
+    return {"XDG_CONFIG_DIRS": f"{folder}:{dirs}"}
+
+
 def gsettings(*args):
     """Runs gsettings on the app's schema, as the user's own settings would be changed."""
     subprocess.run(["gsettings", args[0], APP_ID, *args[1:]], env=app_env(), check=True)
@@ -182,3 +195,103 @@ def run(main):
         traceback.print_exc(file=sys.stdout)
         sys.stdout.flush()
         return 1
+
+
+# What a person can act on. Names of these must read as words; text fields are named by their
+# label, not by their contents.
+INTERACTIVE_ROLES = {
+    "push button", "toggle button", "check box", "radio button", "page tab", "menu item",
+    "check menu item", "radio menu item", "text", "password text", "entry", "combo box",
+    "spin button", "slider", "switch", "link", "menu button",
+}
+
+
+def showing(root, max_width=None):
+    """Every visible node under root (root included): a hidden subtree is not entered. GTK 4.8
+    marks only windows as showing, and keeps the pages of a stack that are not shown visible,
+    so those pages are walked too: their controls are real and must be named as well."""
+    from gi.repository import Atspi
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        try:
+            if not node.getState().contains(Atspi.StateType.VISIBLE):
+                continue
+            children = list(node.children)
+        except Exception:  # the widget went while we looked
+            continue
+        yield node
+        # A view switcher wider than the window is the one its squeezer does not show
+        # (libadwaita 1.2 lists it with the place it would take).
+        if (max_width is not None and node.roleName == "page tab list"
+                and extents(node)[2] > max_width):
+            continue
+        stack.extend(reversed(children))
+
+
+def extents(node):
+    """(x, y, width, height) of node inside its window."""
+    from gi.repository import Atspi
+    rect = node.get_extents(Atspi.CoordType.WINDOW)
+    return rect.x, rect.y, rect.width, rect.height
+
+
+def naming_problem(node):
+    """Why node's accessible name does not read as words, or None."""
+    import re
+    name = (node.name or "").strip()
+    if not name:
+        return "has no name"
+    if "_" in name:
+        return "shows a mnemonic underscore"
+    if re.search(r"\b(Gtk|Adw)[A-Z]|^(Gtk|Adw)", name):
+        return "is named after its widget type"
+    if name.lower() == (node.roleName or "").lower():
+        return "is named after its role"
+    doubled = re.search(r"\b(\w+)\s+\1\b", name, re.I)
+    if doubled:
+        return f"repeats “{doubled.group(1)}”"
+    return None
+
+
+def audit(root, where, max_width=None, check_labels=True, check_extents=True):
+    """The problems a person using a screen reader or a narrow window meets under root: each
+    interactive control without a name that reads as words, without a fitting role or that
+    cannot take the keyboard, and each control or label that reaches past the window's width
+    (max_width, else root's width; with check_extents False, names alone). Returns a list of sentences."""
+    from gi.repository import Atspi
+    problems = []
+    width = max_width if max_width is not None else extents(root)[2]
+    if check_extents and extents(root)[2] > width + 1:
+        problems.append(f"{where}: the window is {extents(root)[2]} px wide: something in it "
+                        f"needs more than {width} px")
+    for node in showing(root, max_width=width):
+        try:
+            role = node.roleName
+            actions = set(node.actions) if role not in ("label", "image") else set()
+            name = node.name or ""
+            state = node.getState()
+        except Exception:
+            continue
+        interactive = role in INTERACTIVE_ROLES or bool(actions & {"click", "activate"})
+        label = f"{where}: {role} “{name}”"
+        if interactive:
+            why = naming_problem(node)
+            if why:
+                parent = node.parent
+                problems.append(f"{label} {why} (in {parent.roleName} “{parent.name}”)")
+            if role in ("unknown", "filler", "panel", "label") and actions:
+                problems.append(f"{label} can be clicked but has no fitting role")
+            # A menu button is a frame around the button that takes the keyboard.
+            if (state.contains(Atspi.StateType.SENSITIVE)
+                    and not state.contains(Atspi.StateType.FOCUSABLE)
+                    and role not in ("menu item", "check menu item", "radio menu item")
+                    and not any(c.getState().contains(Atspi.StateType.FOCUSABLE)
+                                for c in node.children)):
+                problems.append(f"{label} cannot take the keyboard")
+        if check_extents and (interactive or (check_labels and role == "label" and name)):
+            x, _, w, h = extents(node)
+            if w > 0 and h > 0 and (x < -1 or x + w > width + 1):
+                problems.append(f"{label} reaches past the {width}-px window "
+                                f"(from {x} to {x + w})")
+    return problems
