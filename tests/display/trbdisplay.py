@@ -223,8 +223,11 @@ def showing(root, max_width=None):
         yield node
         # A view switcher wider than the window is the one its squeezer does not show
         # (libadwaita 1.2 lists it with the place it would take).
-        if (max_width is not None and node.roleName == "page tab list"
-                and extents(node)[2] > max_width):
+        try:
+            if (max_width is not None and node.roleName == "page tab list"
+                    and extents(node)[2] > max_width):
+                continue
+        except Exception:  # the widget went while we looked
             continue
         stack.extend(reversed(children))
 
@@ -278,19 +281,28 @@ def audit(root, where, max_width=None, check_labels=True, check_extents=True):
         if interactive:
             why = naming_problem(node)
             if why:
-                parent = node.parent
-                problems.append(f"{label} {why} (in {parent.roleName} “{parent.name}”)")
+                try:
+                    parent = f" (in {node.parent.roleName} “{node.parent.name}”)"
+                except Exception:
+                    parent = ""
+                problems.append(f"{label} {why}{parent}")
             if role in ("unknown", "filler", "panel", "label") and actions:
                 problems.append(f"{label} can be clicked but has no fitting role")
             # A menu button is a frame around the button that takes the keyboard.
-            if (state.contains(Atspi.StateType.SENSITIVE)
-                    and not state.contains(Atspi.StateType.FOCUSABLE)
-                    and role not in ("menu item", "check menu item", "radio menu item")
-                    and not any(c.getState().contains(Atspi.StateType.FOCUSABLE)
-                                for c in node.children)):
-                problems.append(f"{label} cannot take the keyboard")
+            try:
+                if (state.contains(Atspi.StateType.SENSITIVE)
+                        and not state.contains(Atspi.StateType.FOCUSABLE)
+                        and role not in ("menu item", "check menu item", "radio menu item")
+                        and not any(c.getState().contains(Atspi.StateType.FOCUSABLE)
+                                    for c in node.children)):
+                    problems.append(f"{label} cannot take the keyboard")
+            except Exception:  # the widget went while we looked
+                pass
         if check_extents and (interactive or (check_labels and role == "label" and name)):
-            x, _, w, h = extents(node)
+            try:
+                x, _, w, h = extents(node)
+            except Exception:  # the widget went while we looked
+                continue
             if w > 0 and h > 0 and (x < -1 or x + w > width + 1):
                 problems.append(f"{label} reaches past the {width}-px window "
                                 f"(from {x} to {x + w})")
