@@ -13,7 +13,7 @@
  *   So a drop-down's inner toggle button is labelled by the drop-down, which the app names;
  *   the switch of an expander row by its row's title; a search entry by its placeholder or
  *   "Search". In the parts libadwaita and GTK build (the search of Preferences, About,
- *   Keyboard Shortcuts), a button that shows only an icon is named by its tooltip, or after
+ *   Keyboard Shortcuts, toasts), a button that shows only an icon is named by its tooltip, or after
  *   its icon; a button whose child is a label by that label; the text view of About and the
  *   section menu of Keyboard Shortcuts by what they are.
  *
@@ -48,11 +48,16 @@ button_label_changed_cb (GtkButton  *button,
 }
 
 /* Parts built by libadwaita and GTK, not by the app: the About and Keyboard Shortcuts windows,
- * and the header of Preferences. The app names its own icon buttons, often otherwise than
+ * the header of Preferences and toasts. The app names its own icon buttons, often otherwise than
  * their tooltips ("Back" with "Back to Networks"), and those names stay. */
 static gboolean
 is_toolkit_part (GtkWidget *widget)
 {
+  /* A toast's close button; its widget type is private to libadwaita. */
+  GType toast = g_type_from_name ("AdwToastWidget");
+
+  if (toast != 0 && gtk_widget_get_ancestor (widget, toast) != NULL)
+    return TRUE;
   if (gtk_widget_get_ancestor (widget, ADW_TYPE_ABOUT_WINDOW) != NULL ||
       gtk_widget_get_ancestor (widget, GTK_TYPE_SHORTCUTS_WINDOW) != NULL)
     return TRUE;
