@@ -13,9 +13,9 @@
  *   So a drop-down's inner toggle button is labelled by the drop-down, which the app names;
  *   the switch of an expander row by its row's title; a search entry by its placeholder or
  *   "Search". In the parts libadwaita and GTK build (the search of Preferences, About,
- *   Keyboard Shortcuts, toasts), a button that shows only an icon is named by its tooltip, or after
- *   its icon; a button whose child is a label by that label; the text view of About and the
- *   section menu of Keyboard Shortcuts by what they are.
+ *   Keyboard Shortcuts, toasts), a button that shows only an icon is named by its tooltip, or
+ *   after its icon; a button whose child is a label by that label; the text view of About and
+ *   the section menu of Keyboard Shortcuts by what they are.
  *
  * Every window is walked when it is made and each time it is shown (its templates, pages not
  * shown yet included: AT-SPI lists them; the responses of a message dialog, the pages of the
