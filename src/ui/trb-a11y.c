@@ -275,7 +275,8 @@ toplevels_changed_cb (GListModel *toplevels,
 /**
  * trb_a11y_init:
  *
- * Puts right the accessible names of every window and of every widget mapped from now on (see the top of this file). Called once, at startup.
+ * Puts right the accessible names of every window and of every widget mapped from now on
+ * (see the top of this file). Called once, at startup.
  */
 void
 trb_a11y_init (void)

@@ -261,7 +261,8 @@ def audit(root, where, max_width=None, check_labels=True, check_extents=True):
     """The problems a person using a screen reader or a narrow window meets under root: each
     interactive control without a name that reads as words, without a fitting role or that
     cannot take the keyboard, and each control or label that reaches past the window's width
-    (max_width, else root's width; with check_extents False, names alone). Returns a list of sentences."""
+    (max_width, else root's width; with check_extents False, names alone). Returns a list of
+    sentences."""
     from gi.repository import Atspi
     problems = []
     width = max_width if max_width is not None else extents(root)[2]
