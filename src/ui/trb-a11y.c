@@ -184,6 +184,8 @@ fix_widget (GtkWidget *widget)
       gtk_button_get_child (GTK_BUTTON (widget)) == NULL)
     name_after_tooltip (widget);
 
+  /* Once, when first seen, and then on each change of the label: a name the app gives the
+   * button afterwards ("Use Demo pictures") stays. */
   if (g_object_get_data (G_OBJECT (widget), "trb-a11y-watched") == NULL)
     {
       g_object_set_data (G_OBJECT (widget), "trb-a11y-watched", GINT_TO_POINTER (TRUE));
@@ -191,8 +193,8 @@ fix_widget (GtkWidget *widget)
       g_signal_connect (widget, "notify::use-underline", G_CALLBACK (button_label_changed_cb),
                         NULL);
       g_signal_connect (widget, "notify::child", G_CALLBACK (button_label_changed_cb), NULL);
+      drop_mnemonic_label (GTK_BUTTON (widget));
     }
-  drop_mnemonic_label (GTK_BUTTON (widget));
 
   parent = gtk_widget_get_parent (widget);
   if (GTK_IS_TOGGLE_BUTTON (widget) && GTK_IS_DROP_DOWN (parent))
