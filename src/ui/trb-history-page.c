@@ -385,7 +385,6 @@ add_rewards (TrbHistoryPage *self,
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Rewards"));
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group),
                                          _("Counted only when verified in the network’s ledger"));
-  adw_preferences_group_set_header_suffix (ADW_PREFERENCES_GROUP (group), suffix);
 
   for (guint i = 0; i < totals->len; i++)
     {
@@ -415,6 +414,12 @@ add_rewards (TrbHistoryPage *self,
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
     }
   gtk_box_append (self->target, group);
+
+  /* The chart's period and the export sit on their own line above the chart, not beside the
+   * group's title: there they squeezed the title and its description into a narrow column on a
+   * phone-sized window, and more so in languages with longer words. */
+  gtk_widget_set_halign (suffix, GTK_ALIGN_END);
+  gtk_box_append (self->target, suffix);
 
   frame = gtk_frame_new (NULL);
   if (records->len > 0)
