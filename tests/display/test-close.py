@@ -34,11 +34,14 @@ def checked(node):
 
 
 def click_close(app):
-    """The main window's own close button (the last Close in its tree)."""
+    """The main window's own close button."""
     win = app.window("Tributary")
     buttons = win.findChildren(lambda n: n.roleName == "push button" and n.name == "Close")
     assert buttons, "the window has no Close button"
-    app.click(buttons[-1])
+    # A toast has a Close button too, at the bottom: the window's is the highest, last one.
+    buttons = [b for b in buttons if b.showing] or buttons
+    top = min(b.position[1] for b in buttons)
+    app.click([b for b in buttons if b.position[1] == top][-1])
 
 
 def question(app, timeout=15):

@@ -94,8 +94,7 @@ def main():
             app.click(evaluate)
             dialog = app.window("Evaluate This Version")
             d.screenshot("history-evaluate-dialog")
-            # Response buttons are named "_Evaluate Evaluate" in the accessibility tree.
-            app.click(app.find("push button", within=dialog, contains="_Evaluate", timeout=10))
+            app.click(app.find("push button", "Evaluate", within=dialog, timeout=10))
             d.wait_for(lambda: result_labels(app), timeout=120, what="the evaluation result")
             shown_at = time.monotonic()
             result = result_labels(app)[0].name

@@ -18,8 +18,8 @@ WORD_RE = re.compile(r"^(\d+)\. ([a-z]+)$")
 
 
 def response(app, dialog_title, label):
-    """A response button of a message dialog. Buttons with a mnemonic are named by the
-    accessibility tree as "_Label Label"; the dialog has one copy of each button per layout."""
+    """A response button of a message dialog; the dialog has one copy of each button per
+    layout."""
     dialog = app.window(dialog_title)
     return app.find("push button", within=dialog, contains=label)
 

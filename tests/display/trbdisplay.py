@@ -145,12 +145,15 @@ class App:
 
     def close_window(self, title):
         """Clicks the window's own close button. Sub-pages of a window have close buttons of
-        their own earlier in the tree, so the window's is the last one."""
+        their own earlier in the tree, so the window's is the last one of the header; a toast
+        has a Close button too, at the bottom of the window, so the highest one is taken."""
         win = self.window(title)
         buttons = win.findChildren(lambda n: n.roleName == "push button" and n.name == "Close")
         if not buttons:
             raise NotFound(f"the window “{title}” has no Close button")
-        self.click(buttons[-1])
+        buttons = [b for b in buttons if b.showing] or buttons
+        top = min(b.position[1] for b in buttons)
+        self.click([b for b in buttons if b.position[1] == top][-1])
         wait_for(lambda: not self.has_window(title), what=f"the window “{title}” to close")
 
     def has_window(self, title):

@@ -466,7 +466,7 @@ test_halted (Fixture       *f,
       g_assert_cmpuint (events->len, ==, 2);
       g_assert_cmpstr (g_ptr_array_index (events, 0), ==, "round: Round 1 opened");
       g_assert_true (g_str_has_prefix (g_ptr_array_index (events, 1),
-                                       "problem: This network showed two different histories"));
+                                       "problem: This network showed two versions of its ledger"));
       g_assert_cmpint (trb_participation_get_state (p), ==, TRB_PARTICIPATION_STATE_STOPPED);
       for (guint s = 0; s < states->len; s++)
         {
@@ -476,7 +476,7 @@ test_halted (Fixture       *f,
                          state == TRB_PARTICIPATION_STATE_STOPPED);
         }
       g_assert_nonnull (strstr (trb_participation_get_problem (p),
-                                "showed two different histories"));
+                                "showed two versions of its ledger"));
       g_assert_cmpuint (trb_participation_get_n_uploads (p), ==, 0);
       g_assert_cmpuint (count_updates (f, 1), ==, 0);
 
