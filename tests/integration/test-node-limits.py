@@ -154,7 +154,10 @@ def main():
         time.sleep(4)
         after = rss_kib(node.pid)
         print(f"5,000 closed keep-alive connections: node RSS {before} KiB before, {after} KiB after")
-        assert after - before < 4 * 1024, (before, after)
+        # Under AddressSanitizer freed memory is held in quarantine (256 MB), so the resident
+        # size says nothing there; the plain run measures it.
+        if "ASAN_OPTIONS" not in os.environ:
+            assert after - before < 4 * 1024, (before, after)
         assert len(os.listdir(f"/proc/{node.pid}/fd")) <= idle_fds
     finally:
         node.terminate()
