@@ -9,6 +9,39 @@
 
 G_BEGIN_DECLS
 
+/* The interfaces of the services the scheduler watches, as the monitor tests fake them. */
+#define FAKE_UPOWER_XML \
+  "<node>" \
+  "  <interface name='org.freedesktop.UPower'>" \
+  "    <property name='OnBattery' type='b' access='read'/>" \
+  "  </interface>" \
+  "</node>"
+
+#define FAKE_LOGIND_XML \
+  "<node>" \
+  "  <interface name='org.freedesktop.login1.Session'>" \
+  "    <property name='IdleHint' type='b' access='read'/>" \
+  "  </interface>" \
+  "</node>"
+
+#define FAKE_MUTTER_XML \
+  "<node>" \
+  "  <interface name='org.gnome.Mutter.IdleMonitor'>" \
+  "    <method name='GetIdletime'><arg name='idletime' type='t' direction='out'/></method>" \
+  "    <method name='AddIdleWatch'>" \
+  "      <arg name='interval' type='t' direction='in'/>" \
+  "      <arg name='id' type='u' direction='out'/>" \
+  "    </method>" \
+  "    <method name='AddUserActiveWatch'><arg name='id' type='u' direction='out'/></method>" \
+  "    <method name='RemoveWatch'><arg name='id' type='u' direction='in'/></method>" \
+  "    <signal name='WatchFired'><arg name='id' type='u'/></signal>" \
+  "  </interface>" \
+  "</node>"
+
+#define FAKE_MUTTER_NAME "org.gnome.Mutter.IdleMonitor"
+#define FAKE_MUTTER_PATH "/org/gnome/Mutter/IdleMonitor/Core"
+
+
 typedef struct _FakeDBusService FakeDBusService;
 
 /* Answers a method call: returns the reply's parameters (floating is fine), or NULL after

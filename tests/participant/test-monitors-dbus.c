@@ -16,37 +16,6 @@
 #include "participant/trb-idle-monitor.h"
 #include "participant/trb-scheduler.h"
 
-static const char upower_xml[] =
-  "<node>"
-  "  <interface name='org.freedesktop.UPower'>"
-  "    <property name='OnBattery' type='b' access='read'/>"
-  "  </interface>"
-  "</node>";
-
-static const char logind_xml[] =
-  "<node>"
-  "  <interface name='org.freedesktop.login1.Session'>"
-  "    <property name='IdleHint' type='b' access='read'/>"
-  "  </interface>"
-  "</node>";
-
-static const char mutter_xml[] =
-  "<node>"
-  "  <interface name='org.gnome.Mutter.IdleMonitor'>"
-  "    <method name='GetIdletime'><arg name='idletime' type='t' direction='out'/></method>"
-  "    <method name='AddIdleWatch'>"
-  "      <arg name='interval' type='t' direction='in'/>"
-  "      <arg name='id' type='u' direction='out'/>"
-  "    </method>"
-  "    <method name='AddUserActiveWatch'><arg name='id' type='u' direction='out'/></method>"
-  "    <method name='RemoveWatch'><arg name='id' type='u' direction='in'/></method>"
-  "    <signal name='WatchFired'><arg name='id' type='u'/></signal>"
-  "  </interface>"
-  "</node>";
-
-#define MUTTER_NAME "org.gnome.Mutter.IdleMonitor"
-#define MUTTER_PATH "/org/gnome/Mutter/IdleMonitor/Core"
-
 typedef struct
 {
   GTestDBus       *bus;
@@ -150,7 +119,7 @@ test_upower (Fixture       *fixture,
   g_assert_false (trb_dbus_property_monitor_get_available (monitor));
   g_assert_cmpint (reason_of (scheduler), ==, TRB_SCHEDULER_REASON_NONE);
 
-  upower = fake_dbus_service_new (fixture->address, upower_xml, "/org/freedesktop/UPower",
+  upower = fake_dbus_service_new (fixture->address, FAKE_UPOWER_XML, "/org/freedesktop/UPower",
                                   NULL, NULL);
   fake_dbus_service_set_property (upower, "OnBattery", g_variant_new_boolean (TRUE), FALSE);
   fake_dbus_service_own_name (upower, "org.freedesktop.UPower");
@@ -174,7 +143,7 @@ test_upower (Fixture       *fixture,
   TEST_WAIT_UNTIL (!trb_monitor_get_active (TRB_MONITOR (monitor)));
 
   /* Another client cannot speak for UPower. */
-  impostor = fake_dbus_service_new (fixture->address, upower_xml, "/org/freedesktop/UPower",
+  impostor = fake_dbus_service_new (fixture->address, FAKE_UPOWER_XML, "/org/freedesktop/UPower",
                                     NULL, NULL);
   fake_dbus_service_set_property (impostor, "OnBattery", g_variant_new_boolean (TRUE), FALSE);
   test_spin (200);
@@ -200,9 +169,9 @@ test_mutter_idle (Fixture       *fixture,
   g_autoptr(TrbIdleMonitor) monitor = NULL;
   g_autoptr(TrbScheduler) scheduler = NULL;
 
-  mutter = fake_dbus_service_new (fixture->address, mutter_xml, MUTTER_PATH,
+  mutter = fake_dbus_service_new (fixture->address, FAKE_MUTTER_XML, FAKE_MUTTER_PATH,
                                   mutter_method_cb, &state);
-  fake_dbus_service_own_name (mutter, MUTTER_NAME);
+  fake_dbus_service_own_name (mutter, FAKE_MUTTER_NAME);
 
   monitor = trb_idle_monitor_new (fixture->client, NULL, 300);
   scheduler = trb_scheduler_new (fixture->settings, TRB_MONITOR (monitor), NULL, NULL, NULL);
@@ -219,7 +188,7 @@ test_mutter_idle (Fixture       *fixture,
   TEST_WAIT_UNTIL (state.n_active_watches == 1);
 
   /* Only the idle monitor itself is believed. */
-  impostor = fake_dbus_service_new (fixture->address, mutter_xml, MUTTER_PATH, NULL, NULL);
+  impostor = fake_dbus_service_new (fixture->address, FAKE_MUTTER_XML, FAKE_MUTTER_PATH, NULL, NULL);
   fake_dbus_service_emit (impostor, "WatchFired", g_variant_new ("(u)", state.active_watch));
   test_spin (200);
   g_assert_true (trb_monitor_get_active (TRB_MONITOR (monitor)));
@@ -248,9 +217,9 @@ test_mutter_already_idle (Fixture       *fixture,
   g_autoptr(FakeDBusService) mutter = NULL;
   g_autoptr(TrbIdleMonitor) monitor = NULL;
 
-  mutter = fake_dbus_service_new (fixture->address, mutter_xml, MUTTER_PATH,
+  mutter = fake_dbus_service_new (fixture->address, FAKE_MUTTER_XML, FAKE_MUTTER_PATH,
                                   mutter_method_cb, &state);
-  fake_dbus_service_own_name (mutter, MUTTER_NAME);
+  fake_dbus_service_own_name (mutter, FAKE_MUTTER_NAME);
 
   monitor = trb_idle_monitor_new (fixture->client, NULL, 60);
   TEST_WAIT_UNTIL (trb_idle_monitor_get_source (monitor) == TRB_IDLE_SOURCE_MUTTER);
@@ -271,7 +240,7 @@ test_logind_fallback (Fixture       *fixture,
   g_autoptr(TrbIdleMonitor) monitor = NULL;
   g_autoptr(TrbScheduler) scheduler = NULL;
 
-  logind = fake_dbus_service_new (fixture->address, logind_xml,
+  logind = fake_dbus_service_new (fixture->address, FAKE_LOGIND_XML,
                                   "/org/freedesktop/login1/session/auto", NULL, NULL);
   fake_dbus_service_set_property (logind, "IdleHint", g_variant_new_boolean (FALSE), FALSE);
   fake_dbus_service_own_name (logind, "org.freedesktop.login1");
@@ -288,15 +257,15 @@ test_logind_fallback (Fixture       *fixture,
   g_assert_cmpint (reason_of (scheduler), ==, TRB_SCHEDULER_REASON_NONE);
 
   /* GNOME's idle monitor, once there, is preferred... */
-  mutter = fake_dbus_service_new (fixture->address, mutter_xml, MUTTER_PATH,
+  mutter = fake_dbus_service_new (fixture->address, FAKE_MUTTER_XML, FAKE_MUTTER_PATH,
                                   mutter_method_cb, &state);
-  fake_dbus_service_own_name (mutter, MUTTER_NAME);
+  fake_dbus_service_own_name (mutter, FAKE_MUTTER_NAME);
   TEST_WAIT_UNTIL (trb_idle_monitor_get_source (monitor) == TRB_IDLE_SOURCE_MUTTER);
   g_assert_false (trb_monitor_get_active (TRB_MONITOR (monitor)));
   g_assert_cmpint (reason_of (scheduler), ==, TRB_SCHEDULER_REASON_NOT_IDLE);
 
   /* ...and when it leaves, logind speaks again. */
-  fake_dbus_service_release_name (mutter, MUTTER_NAME);
+  fake_dbus_service_release_name (mutter, FAKE_MUTTER_NAME);
   TEST_WAIT_UNTIL (trb_idle_monitor_get_source (monitor) == TRB_IDLE_SOURCE_LOGIND);
   g_assert_true (trb_monitor_get_active (TRB_MONITOR (monitor)));
   g_assert_cmpint (reason_of (scheduler), ==, TRB_SCHEDULER_REASON_NONE);
@@ -340,10 +309,10 @@ test_broken_mutter (Fixture       *fixture,
   g_autoptr(FakeDBusService) logind = NULL;
   g_autoptr(TrbIdleMonitor) monitor = NULL;
 
-  mutter = fake_dbus_service_new (fixture->address, mutter_xml, MUTTER_PATH,
+  mutter = fake_dbus_service_new (fixture->address, FAKE_MUTTER_XML, FAKE_MUTTER_PATH,
                                   broken_mutter_method_cb, NULL);
-  fake_dbus_service_own_name (mutter, MUTTER_NAME);
-  logind = fake_dbus_service_new (fixture->address, logind_xml,
+  fake_dbus_service_own_name (mutter, FAKE_MUTTER_NAME);
+  logind = fake_dbus_service_new (fixture->address, FAKE_LOGIND_XML,
                                   "/org/freedesktop/login1/session/auto", NULL, NULL);
   fake_dbus_service_set_property (logind, "IdleHint", g_variant_new_boolean (TRUE), FALSE);
   fake_dbus_service_own_name (logind, "org.freedesktop.login1");

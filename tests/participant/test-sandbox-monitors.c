@@ -24,36 +24,6 @@
 #include "participant/trb-idle-monitor.h"
 #include "participant/trb-scheduler.h"
 
-static const char upower_xml[] =
-  "<node>"
-  "  <interface name='org.freedesktop.UPower'>"
-  "    <property name='OnBattery' type='b' access='read'/>"
-  "  </interface>"
-  "</node>";
-
-static const char logind_xml[] =
-  "<node>"
-  "  <interface name='org.freedesktop.login1.Session'>"
-  "    <property name='IdleHint' type='b' access='read'/>"
-  "  </interface>"
-  "</node>";
-
-static const char mutter_xml[] =
-  "<node>"
-  "  <interface name='org.gnome.Mutter.IdleMonitor'>"
-  "    <method name='GetIdletime'><arg name='idletime' type='t' direction='out'/></method>"
-  "    <method name='AddIdleWatch'>"
-  "      <arg name='interval' type='t' direction='in'/>"
-  "      <arg name='id' type='u' direction='out'/>"
-  "    </method>"
-  "    <method name='AddUserActiveWatch'><arg name='id' type='u' direction='out'/></method>"
-  "    <method name='RemoveWatch'><arg name='id' type='u' direction='in'/></method>"
-  "    <signal name='WatchFired'><arg name='id' type='u'/></signal>"
-  "  </interface>"
-  "</node>";
-
-#define MUTTER_NAME "org.gnome.Mutter.IdleMonitor"
-#define MUTTER_PATH "/org/gnome/Mutter/IdleMonitor/Core"
 #define IDLE_WATCH_ID 1
 #define ACTIVE_WATCH_ID 2
 
@@ -255,7 +225,7 @@ test_filter_hides (Fixture       *fixture,
 {
   g_autoptr(FakeDBusService) other = NULL;
 
-  other = fake_dbus_service_new (fixture->address, upower_xml, "/org/example/Other", NULL, NULL);
+  other = fake_dbus_service_new (fixture->address, FAKE_UPOWER_XML, "/org/example/Other", NULL, NULL);
   fake_dbus_service_own_name (other, "org.example.NotInTheManifest");
   g_assert_true (name_has_owner (fake_dbus_service_get_connection (other),
                                  "org.example.NotInTheManifest"));
@@ -272,10 +242,10 @@ test_idle_and_battery (Fixture       *fixture,
   g_autoptr(FakeDBusService) upower = NULL;
   g_autoptr(TrbScheduler) scheduler = NULL;
 
-  mutter = fake_dbus_service_new (fixture->address, mutter_xml, MUTTER_PATH,
+  mutter = fake_dbus_service_new (fixture->address, FAKE_MUTTER_XML, FAKE_MUTTER_PATH,
                                   mutter_method_cb, NULL);
-  fake_dbus_service_own_name (mutter, MUTTER_NAME);
-  upower = fake_dbus_service_new (fixture->address, upower_xml, "/org/freedesktop/UPower",
+  fake_dbus_service_own_name (mutter, FAKE_MUTTER_NAME);
+  upower = fake_dbus_service_new (fixture->address, FAKE_UPOWER_XML, "/org/freedesktop/UPower",
                                   NULL, NULL);
   fake_dbus_service_set_property (upower, "OnBattery", g_variant_new_boolean (FALSE), FALSE);
   fake_dbus_service_own_name (upower, "org.freedesktop.UPower");
@@ -305,7 +275,7 @@ test_logind (Fixture       *fixture,
   g_autoptr(FakeDBusService) logind = NULL;
   g_autoptr(TrbScheduler) scheduler = NULL;
 
-  logind = fake_dbus_service_new (fixture->address, logind_xml,
+  logind = fake_dbus_service_new (fixture->address, FAKE_LOGIND_XML,
                                   "/org/freedesktop/login1/session/auto", NULL, NULL);
   fake_dbus_service_set_property (logind, "IdleHint", g_variant_new_boolean (FALSE), FALSE);
   fake_dbus_service_own_name (logind, "org.freedesktop.login1");
