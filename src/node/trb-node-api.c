@@ -235,13 +235,18 @@ handle_receipt (TrbNode           *self,
 {
   g_autofree char *nonce = NULL;
   g_autofree char *address = trb_node_verify_request (self, msg, NULL, &nonce);
+  g_autoptr(GError) error = NULL;
   guint64 round = 0;
   gint64 index = 0;
 
   if (address == NULL)
     return;
+  /* Nothing changes, but the nonce is kept on disk as a POST's is: without it, the same signed
+   * request replayed after a restart, still inside its time window, would be answered again. */
+  if (!trb_node_db_record_nonce (self, nonce, &error))
+    return trb_node_reply_internal (msg, error);
   if (!g_ascii_string_to_unsigned (round_text, 10, 1, G_MAXINT64, &round, NULL) ||
-      !trb_node_receipt_find (self->store, task->id, round, address, update, &index))
+      !trb_node_receipt_find (self, task->id, round, address, update, &index))
     return trb_node_reply_problem (msg, 404, "not-found", "You sent no such update in this round",
                                    NULL);
   trb_node_reply_receipt (self, msg, update, task, round, address, index);

@@ -347,6 +347,13 @@ trb_node_db_record_nonce (TrbNode     *self,
   return step_done (self, stmt, error);
 }
 
+/* Forgets the nonces past their expiry: their signatures are refused as expired anyway. */
+void
+trb_node_db_prune_nonces (TrbNode *self)
+{
+  trb_store_exec (self->store, "DELETE FROM nonces WHERE expires < strftime('%s','now')", NULL);
+}
+
 /* Forgets the nonces past their expiry and puts the others in @nonces (nonce → expiry). */
 void
 trb_node_db_load_nonces (TrbNode    *self,
@@ -354,7 +361,7 @@ trb_node_db_load_nonces (TrbNode    *self,
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
-  trb_store_exec (self->store, "DELETE FROM nonces WHERE expires < strftime('%s','now')", NULL);
+  trb_node_db_prune_nonces (self);
   stmt = prepare (self, "SELECT nonce, expires FROM nonces");
   while (sqlite3_step (stmt) == SQLITE_ROW)
     g_hash_table_insert (nonces, column_dup (stmt, 0),

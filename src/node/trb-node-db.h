@@ -89,6 +89,7 @@ gboolean   trb_node_db_add_participant     (TrbNode                *self,
 gboolean   trb_node_db_record_nonce        (TrbNode                *self,
                                             const char             *nonce,
                                             GError                **error);
+void       trb_node_db_prune_nonces        (TrbNode                *self);
 void       trb_node_db_load_nonces         (TrbNode                *self,
                                             GHashTable             *nonces);
 

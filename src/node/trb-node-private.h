@@ -89,6 +89,7 @@ struct _TrbNode
   GPtrArray       *public_authorities; /* their host[:port], as a Host header has it */
   GHashTable      *tasks;          /* id → Task */
   GHashTable      *nonces;         /* nonce → expiry */
+  gint64           nonces_pruned;  /* when the expired nonces were last deleted from disk */
   SoupServer      *server;
   GPtrArray       *sockets;
   GQueue           events;         /* JsonNode*, oldest first */

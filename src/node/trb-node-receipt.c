@@ -12,6 +12,8 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "trb-node-db.h"
+
 static gboolean
 is_sha256_hex (const char *text)
 {
@@ -25,7 +27,7 @@ is_sha256_hex (const char *text)
 
 /**
  * trb_node_receipt_find:
- * @store: the node's store
+ * @self: the node
  * @task: the task
  * @round: the round
  * @participant: the address that asks, as its signature proved
@@ -38,33 +40,26 @@ is_sha256_hex (const char *text)
  * Returns: whether the update is stored
  */
 gboolean
-trb_node_receipt_find (TrbStore   *store,
+trb_node_receipt_find (TrbNode    *self,
                        const char *task,
                        gint64      round,
                        const char *participant,
                        const char *update,
                        gint64     *leaf_index)
 {
-  sqlite3_stmt *stmt = NULL;
-  gboolean found;
+  g_autofree char *stored = NULL;
+  guint64 index = 0;
 
-  g_return_val_if_fail (TRB_IS_STORE (store), FALSE);
+  g_return_val_if_fail (TRB_IS_NODE (self), FALSE);
 
   if (!is_sha256_hex (update))
     return FALSE;
-  if (sqlite3_prepare_v2 (trb_store_get_db (store),
-                          "SELECT leaf_index FROM updates WHERE task = ? AND round = ? AND "
-                          "participant = ? AND hash = ?", -1, &stmt, NULL) != SQLITE_OK)
+  /* A participant has at most one update in a round: it is that one, or none. */
+  if (!trb_node_db_find_update (self, task, round, participant, &stored, &index) ||
+      g_strcmp0 (stored, update) != 0)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, task, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, round);
-  sqlite3_bind_text (stmt, 3, participant, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 4, update, -1, SQLITE_TRANSIENT);
-  found = sqlite3_step (stmt) == SQLITE_ROW;
-  if (found)
-    *leaf_index = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return found;
+  *leaf_index = (gint64) index;
+  return TRUE;
 }
 
 /**

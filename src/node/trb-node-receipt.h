@@ -11,11 +11,11 @@
 
 #include <libsoup/soup.h>
 
-#include "store/trb-store.h"
+#include "trb-node.h"
 
 G_BEGIN_DECLS
 
-gboolean trb_node_receipt_find (TrbStore    *store,
+gboolean trb_node_receipt_find (TrbNode     *self,
                                 const char  *task,
                                 gint64       round,
                                 const char  *participant,

@@ -475,6 +475,12 @@ trb_node_tick_cb (gpointer user_data)
         if ((gint64) GPOINTER_TO_SIZE (value) < now)
           g_hash_table_iter_remove (&iter);
     }
+  /* And on disk, where every signed request's nonce is kept too, once a minute. */
+  if (now - self->nonces_pruned >= 60)
+    {
+      trb_node_db_prune_nonces (self);
+      self->nonces_pruned = now;
+    }
 
   return G_SOURCE_CONTINUE;
 }

@@ -15,6 +15,7 @@
 
 #include "compute/trb-model-spec.h"
 #include "compute/trb-weights.h"
+#include "net/trb-http-signature.h"
 #include "net/trb-proof-of-work.h"
 #include "participant/trb-participation.h"
 #include "trb-test-network.h"
@@ -266,6 +267,161 @@ test_app_receipt_recovered (void)
   g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, hash);
 
   g_clear_object (&p);
+  test_node_clear (&node);
+}
+
+/* Sends a request exactly as given, signed or not; returns its status and, for a problem, its
+ * type's last part in @problem. */
+static guint
+send_raw (const char  *url,
+          const char  *method,
+          const char  *path,
+          GBytes      *body,
+          const char  *content_type,
+          const char  *digest,
+          const char  *input,
+          const char  *signature,
+          char       **problem)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *full = g_strconcat (url, path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, full);
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+
+  if (body != NULL)
+    soup_message_set_request_body_from_bytes (msg, content_type, body);
+  soup_message_headers_replace (headers, "Content-Digest", digest);
+  soup_message_headers_replace (headers, "Signature-Input", input);
+  soup_message_headers_replace (headers, "Signature", signature);
+  response = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+
+  *problem = NULL;
+  node = json_from_string (g_bytes_get_data (response, NULL), NULL);
+  if (soup_message_get_status (msg) >= 400 && node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    {
+      const char *type = json_object_get_string_member_with_default (json_node_get_object (node),
+                                                                     "type", "");
+
+      *problem = g_strdup (strrchr (type, '/') != NULL ? strrchr (type, '/') + 1 : type);
+    }
+  return soup_message_get_status (msg);
+}
+
+/* A signed request, made once so that it can be sent again as it is. */
+typedef struct
+{
+  char *digest;
+  char *input;
+  char *signature;
+} SignedRequest;
+
+static void
+signed_request_clear (SignedRequest *r)
+{
+  g_clear_pointer (&r->digest, g_free);
+  g_clear_pointer (&r->input, g_free);
+  g_clear_pointer (&r->signature, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SignedRequest, signed_request_clear)
+
+#define PUBLIC_URL "http://node.test"
+
+static guint
+send_signed (TestNode       *node,
+             const guint8   *secret_key,
+             const char     *method,
+             const char     *path,
+             GBytes         *body,
+             const char     *content_type,
+             SignedRequest  *request,
+             char          **problem)
+{
+  if (request->signature == NULL)
+    {
+      g_autofree char *target = g_strconcat (PUBLIC_URL, path, NULL);
+      gsize len = 0;
+      const guint8 *data = body != NULL ? g_bytes_get_data (body, &len) : NULL;
+
+      g_assert_true (trb_http_signature_sign (method, target, data, len, secret_key,
+                                              g_get_real_time () / G_USEC_PER_SEC,
+                                              &request->digest, &request->input,
+                                              &request->signature));
+    }
+  return send_raw (node->url, method, path, body, content_type, request->digest, request->input,
+                   request->signature, problem);
+}
+
+/* The signed GET of a receipt is not replayable either, even after the node restarted: its
+ * nonce is kept on disk as a POST's is, for as long as the signature could be accepted. The
+ * node is named by a fixed public URL, so that a request signed before the restart (when it
+ * listened on another port) is still addressed to it after. */
+static void
+test_receipt_replay_after_restart (void)
+{
+  const char * const args[] = { "--public-url", PUBLIC_URL, NULL };
+  TestNode node = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbClient) client = NULL;
+  g_autoptr(JsonObject) round = NULL;
+  g_autoptr(GBytes) update = NULL;
+  g_autoptr(GBytes) join = g_bytes_new_static ("{}", 2);
+  g_autofree char *hash = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *problem = NULL;
+  g_auto(SignedRequest) joining = { 0 };
+  g_auto(SignedRequest) upload = { 0 };
+  g_auto(SignedRequest) first = { 0 };
+  g_auto(SignedRequest) second = { 0 };
+  guint8 pk[crypto_sign_PUBLICKEYBYTES];
+  guint8 *sk = sodium_malloc (crypto_sign_SECRETKEYBYTES);
+
+  test_node_init (&node, task_json);
+  test_node_start_args (&node, args);
+  crypto_sign_keypair (pk, sk);
+  g_assert_cmpuint (send_signed (&node, sk, "POST", "/v1/participants", join, "application/json",
+                                 &joining, &problem), ==, 200);
+
+  client = trb_client_new (node.url);
+  round = test_get_json (client, "/v1/tasks/fashion-mnist/round", &error);
+  g_assert_no_error (error);
+  update = make_update (client, json_object_get_string_member (round, "model"));
+  hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, update);
+  g_assert_cmpuint (send_signed (&node, sk, "POST", "/v1/tasks/fashion-mnist/rounds/1/updates",
+                                 update, "application/vnd.safetensors", &upload, &problem), ==,
+                    200);
+  g_assert_null (problem);
+
+  /* Answered once; the same request again is a replay. */
+  path = g_strconcat ("/v1/tasks/fashion-mnist/rounds/1/updates/", hash, NULL);
+  g_assert_cmpuint (send_signed (&node, sk, "GET", path, NULL, NULL, &first, &problem), ==, 200);
+  g_assert_cmpuint (send_signed (&node, sk, "GET", path, NULL, NULL, &first, &problem), ==, 409);
+  g_assert_cmpstr (problem, ==, "replayed");
+  g_clear_pointer (&problem, g_free);
+
+  /* Another one answered, then the node stops at once and starts again: still a replay. */
+  g_assert_cmpuint (send_signed (&node, sk, "GET", path, NULL, NULL, &second, &problem), ==, 200);
+  test_node_kill (&node);
+  test_node_start_args (&node, args);
+  g_assert_cmpuint (send_signed (&node, sk, "GET", path, NULL, NULL, &second, &problem), ==, 409);
+  g_assert_cmpstr (problem, ==, "replayed");
+  g_clear_pointer (&problem, g_free);
+  /* So are the upload and the join signed before the restart. */
+  g_assert_cmpuint (send_signed (&node, sk, "POST", "/v1/tasks/fashion-mnist/rounds/1/updates",
+                                 update, "application/vnd.safetensors", &upload, &problem), ==,
+                    409);
+  g_assert_cmpstr (problem, ==, "replayed");
+  g_clear_pointer (&problem, g_free);
+
+  /* A request signed afresh is answered. */
+  signed_request_clear (&second);
+  g_assert_cmpuint (send_signed (&node, sk, "GET", path, NULL, NULL, &second, &problem), ==, 200);
+
+  sodium_free (sk);
   test_node_clear (&node);
 }
 
@@ -530,6 +686,8 @@ main (int    argc,
     return 1;
   g_test_add_func ("/join-policy/receipt-recovered", test_receipt_recovered);
   g_test_add_func ("/join-policy/app-receipt-recovered", test_app_receipt_recovered);
+  g_test_add_func ("/join-policy/receipt-replay-after-restart",
+                   test_receipt_replay_after_restart);
   g_test_add_func ("/join-policy/open-by-default", test_open_by_default);
   g_test_add_func ("/join-policy/invitation", test_invitation);
   g_test_add_func ("/join-policy/proof-of-work", test_proof_of_work);
