@@ -335,6 +335,9 @@ explain_join_refusal (GError *error)
   else if (g_strcmp0 (problem, "invitation-used") == 0)
     message = _("This invitation code was already used by someone else. Each code lets one "
                 "person join; ask for a new one.");
+  else if (g_strcmp0 (problem, "invitation-revoked") == 0)
+    message = _("This invitation code was taken back by the person who runs the network. Ask "
+                "them for a new one.");
   else if (g_strcmp0 (problem, "proof-of-work-required") == 0 ||
            g_strcmp0 (problem, "bad-proof-of-work") == 0)
     message = _("The network did not accept the joining puzzle. Try joining again.");

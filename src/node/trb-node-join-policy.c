@@ -5,7 +5,10 @@
  * Invitation codes and proof-of-work challenges are both stateless for the node: each carries
  * a keyed hash (BLAKE2b, keyed by a key derived from the ledger key) that only this node can
  * make, so `tributary-node invite` needs no running node and a challenge needs no table. What
- * the node does store is which wallet used each invitation, so that a code admits one wallet.
+ * the node does store is which wallet used each invitation, so that a code admits one wallet,
+ * and the codes made and revoked, so that the operator can list them and take one back. A join
+ * reads these inside its own transaction, so a code revoked by `invite --revoke` in another
+ * process is refused from the next join on.
  */
 
 #define G_LOG_DOMAIN "trb-node"
@@ -40,6 +43,9 @@ static const char * const join_schema[] = {
   "  bits INTEGER NOT NULL);"
   "CREATE TABLE join_invitations (id TEXT PRIMARY KEY, address TEXT NOT NULL,"
   "  used INTEGER NOT NULL);",
+  /* The codes made, and when each was revoked. A code made before this table existed has a
+   * row only once it is revoked, with no time of making. */
+  "CREATE TABLE join_codes (id TEXT PRIMARY KEY, created INTEGER, revoked INTEGER);",
 };
 
 static const char base32_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -64,6 +70,10 @@ static const TrbJoinRefusal invitation_refused = {
 static const TrbJoinRefusal invitation_used = {
   403, "invitation-used", "This invitation was already used",
   "Each invitation admits one wallet, and another wallet used this one.",
+};
+static const TrbJoinRefusal invitation_revoked = {
+  403, "invitation-revoked", "This invitation was revoked",
+  "The network's operator took this invitation code back.",
 };
 static const TrbJoinRefusal work_required = {
   403, "proof-of-work-required", "This network needs a proof of work to join",
@@ -256,23 +266,16 @@ invitation_tag (TrbJoinPolicy *self,
                       sizeof self->invitation_key);
 }
 
-/**
- * trb_join_policy_new_invitation:
- * @self: a policy
- *
- * Makes a new invitation code: 32 base32 characters in groups of four, for example
- * `ABCD-EFGH-…`. Any number can be made; each admits one wallet.
- *
- * Returns: (transfer full): the code
- */
-char *
-trb_join_policy_new_invitation (TrbJoinPolicy *self)
+/* The code of an invitation id: the id and its tag in base32, in groups of four. */
+static char *
+format_invitation (TrbJoinPolicy *self,
+                   const guint8  *id)
 {
   guint8 bytes[INVITATION_BYTES + 3] = { 0 };  /* padded to whole 5-byte groups */
   GString *code = g_string_new (NULL);
   guint bit = 0;
 
-  randombytes_buf (bytes, INVITATION_ID_BYTES);
+  memcpy (bytes, id, INVITATION_ID_BYTES);
   invitation_tag (self, bytes, bytes + INVITATION_ID_BYTES);
   for (guint i = 0; i < INVITATION_CHARS; i++, bit += 5)
     {
@@ -283,6 +286,89 @@ trb_join_policy_new_invitation (TrbJoinPolicy *self)
       g_string_append_c (code, base32_alphabet[value & 31]);
     }
   return g_string_free (code, FALSE);
+}
+
+static char *
+id_to_hex (const guint8 *id)
+{
+  char *hex = g_malloc (INVITATION_ID_BYTES * 2 + 1);
+
+  sodium_bin2hex (hex, INVITATION_ID_BYTES * 2 + 1, id, INVITATION_ID_BYTES);
+  return hex;
+}
+
+/* Runs @sql, a statement without rows, with @id and up to two integers bound after it. */
+static gboolean
+exec_with_id (TrbJoinPolicy  *self,
+              const char     *sql,
+              const char     *id,
+              gint64          a,
+              gint64          b,
+              GError        **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean ok;
+
+  if (sqlite3_prepare_v2 (trb_store_get_db (self->store), sql, -1, &stmt, NULL) != SQLITE_OK)
+    return trb_store_set_error_from_db (self->store, error);
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_bind_parameter_count (stmt) >= 2)
+    sqlite3_bind_int64 (stmt, 2, a);
+  if (sqlite3_bind_parameter_count (stmt) >= 3)
+    sqlite3_bind_int64 (stmt, 3, b);
+  ok = sqlite3_step (stmt) == SQLITE_DONE;
+  sqlite3_finalize (stmt);
+  if (!ok)
+    return trb_store_set_error_from_db (self->store, error);
+  return TRUE;
+}
+
+/**
+ * trb_join_policy_new_invitations:
+ * @self: a policy
+ * @count: how many codes to make
+ * @error: return location for an error
+ *
+ * Makes new invitation codes: each is 32 base32 characters in groups of four, for example
+ * `ABCD-EFGH-…`, and admits one wallet. They are recorded (not the codes, their ids), all in
+ * one transaction, so that trb_join_policy_list_invitations() shows them.
+ *
+ * Returns: (transfer full) (array zero-terminated=1): the codes, or %NULL
+ */
+char **
+trb_join_policy_new_invitations (TrbJoinPolicy  *self,
+                                 guint           count,
+                                 GError        **error)
+{
+  g_autoptr(GPtrArray) codes = g_ptr_array_new_with_free_func (g_free);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (!trb_store_exec (self->store, "BEGIN IMMEDIATE", error))
+    return NULL;
+  for (guint i = 0; i < count; i++)
+    {
+      guint8 id[INVITATION_ID_BYTES];
+      g_autofree char *hex = NULL;
+
+      randombytes_buf (id, sizeof id);
+      hex = id_to_hex (id);
+      if (!exec_with_id (self, "INSERT INTO join_codes (id, created) VALUES (?, ?)", hex, now, 0,
+                         error))
+        {
+          trb_store_exec (self->store, "ROLLBACK", NULL);
+          return NULL;
+        }
+      g_ptr_array_add (codes, format_invitation (self, id));
+    }
+  if (!trb_store_exec (self->store, "COMMIT", error))
+    {
+      trb_store_exec (self->store, "ROLLBACK", NULL);
+      return NULL;
+    }
+  g_ptr_array_add (codes, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&codes), FALSE);
 }
 
 /* Reads a code as a person may type it: any case, with or without dashes and spaces. */
@@ -312,57 +398,111 @@ parse_invitation (const char *text,
   return n == INVITATION_CHARS;
 }
 
+/* Reads @text as a code of this node; %FALSE when it is not one (mistyped or forged). */
 static gboolean
-admit_invitation (TrbJoinPolicy         *self,
-                  const char            *address,
-                  JsonObject            *request,
-                  const TrbJoinRefusal **refusal,
-                  GError               **error)
+check_invitation (TrbJoinPolicy *self,
+                  const char    *text,
+                  guint8        *bytes)
 {
-  const char *code = trb_json_get_string (request, "invitation", NULL);
-  guint8 bytes[INVITATION_BYTES];
   guint8 tag[INVITATION_TAG_BYTES];
-  g_autofree char *id = NULL;
-  sqlite3 *db = trb_store_get_db (self->store);
+
+  if (strlen (text) > 4 * INVITATION_CHARS || !parse_invitation (text, bytes))
+    return FALSE;
+  invitation_tag (self, bytes, tag);
+  return sodium_memcmp (tag, bytes + INVITATION_ID_BYTES, INVITATION_TAG_BYTES) == 0;
+}
+
+/**
+ * trb_invitation_free:
+ * @self: (nullable): an invitation's state
+ */
+void
+trb_invitation_free (TrbInvitation *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->code);
+  g_free (self->used_by);
+  g_free (self);
+}
+
+/* The row of trb_join_policy_list_invitations()'s query: id, created, address, used, revoked. */
+static TrbInvitation *
+invitation_from_row (TrbJoinPolicy *self,
+                     sqlite3_stmt  *stmt)
+{
+  TrbInvitation *invitation = g_new0 (TrbInvitation, 1);
+  const char *hex = (const char *) sqlite3_column_text (stmt, 0);
+  guint8 id[INVITATION_ID_BYTES] = { 0 };
+  gsize len = 0;
+
+  if (hex != NULL && sodium_hex2bin (id, sizeof id, hex, strlen (hex), NULL, &len, NULL) == 0 &&
+      len == sizeof id)
+    invitation->code = format_invitation (self, id);
+  else
+    invitation->code = g_strdup (hex != NULL ? hex : "");
+  invitation->created = sqlite3_column_int64 (stmt, 1);
+  invitation->used_by = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  invitation->used = sqlite3_column_int64 (stmt, 3);
+  invitation->revoked = sqlite3_column_int64 (stmt, 4);
+  return invitation;
+}
+
+/* Every code made, used or revoked: a code made before codes were recorded shows once used. */
+#define INVITATIONS_SQL \
+  "SELECT * FROM (SELECT c.id AS id, c.created AS created, i.address AS address, i.used AS used," \
+  "                      c.revoked AS revoked, c.rowid AS made" \
+  "               FROM join_codes c LEFT JOIN join_invitations i ON i.id = c.id" \
+  "               UNION ALL" \
+  "               SELECT id, NULL, address, used, NULL, NULL FROM join_invitations" \
+  "               WHERE id NOT IN (SELECT id FROM join_codes))"
+
+/* What is known of the invitation @id: never %NULL but on a storage error. */
+static TrbInvitation *
+load_invitation (TrbJoinPolicy  *self,
+                 const char     *id,
+                 GError        **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  TrbInvitation *invitation = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (trb_store_get_db (self->store), INVITATIONS_SQL " WHERE id = ?", -1,
+                          &stmt, NULL) != SQLITE_OK)
+    {
+      trb_store_set_error_from_db (self->store, error);
+      return NULL;
+    }
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    invitation = invitation_from_row (self, stmt);
+  else if (rc == SQLITE_DONE)
+    {
+      guint8 bytes[INVITATION_ID_BYTES] = { 0 };
+
+      invitation = g_new0 (TrbInvitation, 1);
+      sodium_hex2bin (bytes, sizeof bytes, id, strlen (id), NULL, NULL, NULL);
+      invitation->code = format_invitation (self, bytes);
+    }
+  else
+    trb_store_set_error_from_db (self->store, error);
+  sqlite3_finalize (stmt);
+  return invitation;
+}
+
+static gboolean
+record_use (TrbJoinPolicy  *self,
+            const char     *id,
+            const char     *address,
+            GError        **error)
+{
   sqlite3_stmt *stmt = NULL;
   gboolean ok;
 
-  if (code == NULL || *code == '\0')
-    {
-      *refusal = &invitation_required;
-      return FALSE;
-    }
-  if (strlen (code) > 4 * INVITATION_CHARS || !parse_invitation (code, bytes))
-    {
-      *refusal = &invitation_refused;
-      return FALSE;
-    }
-  invitation_tag (self, bytes, tag);
-  if (sodium_memcmp (tag, bytes + INVITATION_ID_BYTES, INVITATION_TAG_BYTES) != 0)
-    {
-      *refusal = &invitation_refused;
-      return FALSE;
-    }
-
-  id = g_malloc (INVITATION_ID_BYTES * 2 + 1);
-  sodium_bin2hex (id, INVITATION_ID_BYTES * 2 + 1, bytes, INVITATION_ID_BYTES);
-  if (sqlite3_prepare_v2 (db, "SELECT address FROM join_invitations WHERE id = ?", -1, &stmt,
-                          NULL) != SQLITE_OK)
-    return trb_store_set_error_from_db (self->store, error);
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      /* The same wallet again (a join whose answer was lost) is still welcome. */
-      ok = g_strcmp0 ((const char *)sqlite3_column_text (stmt, 0), address) == 0;
-      sqlite3_finalize (stmt);
-      if (!ok)
-        *refusal = &invitation_used;
-      return ok;
-    }
-  sqlite3_finalize (stmt);
-
-  if (sqlite3_prepare_v2 (db, "INSERT INTO join_invitations (id, address, used) VALUES (?, ?, ?)",
-                          -1, &stmt, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
+                          "INSERT INTO join_invitations (id, address, used) VALUES (?, ?, ?)", -1,
+                          &stmt, NULL) != SQLITE_OK)
     return trb_store_set_error_from_db (self->store, error);
   sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, address, -1, SQLITE_TRANSIENT);
@@ -372,6 +512,137 @@ admit_invitation (TrbJoinPolicy         *self,
   if (!ok)
     return trb_store_set_error_from_db (self->store, error);
   return TRUE;
+}
+
+/**
+ * trb_join_policy_list_invitations:
+ * @self: a policy
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (element-type TrbInvitation): every invitation made, used or
+ *   revoked, oldest first; or %NULL on a storage error
+ */
+GPtrArray *
+trb_join_policy_list_invitations (TrbJoinPolicy  *self,
+                                  GError        **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_invitation_free);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
+                          INVITATIONS_SQL " ORDER BY COALESCE (created, used, revoked), made, id", -1,
+                          &stmt, NULL) != SQLITE_OK)
+    {
+      trb_store_set_error_from_db (self->store, error);
+      return NULL;
+    }
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (list, invitation_from_row (self, stmt));
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      trb_store_set_error_from_db (self->store, error);
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+/**
+ * trb_join_policy_revoke_invitation:
+ * @self: a policy
+ * @code: an invitation code of this network, as a person may type it
+ * @already: (out) (optional): whether it was revoked before
+ * @error: return location for an error
+ *
+ * Revokes @code: from the next join on, it admits no one (`invitation-revoked`), whether the
+ * node runs or not. Revoking it again changes nothing. A wallet that already joined with it
+ * stays a member: a join is in the ledger, and revoking does not undo it.
+ *
+ * Returns: (transfer full): the invitation as it now is, or %NULL if @code is not a code of
+ *   this network (%G_IO_ERROR_INVALID_ARGUMENT) or on a storage error
+ */
+TrbInvitation *
+trb_join_policy_revoke_invitation (TrbJoinPolicy  *self,
+                                   const char     *code,
+                                   gboolean       *already,
+                                   GError        **error)
+{
+  guint8 bytes[INVITATION_BYTES];
+  g_autofree char *id = NULL;
+  g_autoptr(TrbInvitation) before = NULL;
+
+  g_return_val_if_fail (self != NULL && code != NULL, NULL);
+
+  if (!check_invitation (self, code, bytes))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not an invitation code of this network. Check that it was copied "
+                     "whole."), code);
+      return NULL;
+    }
+  id = id_to_hex (bytes);
+  if (!trb_store_exec (self->store, "BEGIN IMMEDIATE", error))
+    return NULL;
+  before = load_invitation (self, id, error);
+  if (before == NULL ||
+      (before->revoked == 0 &&
+       !exec_with_id (self, "INSERT INTO join_codes (id, revoked) VALUES (?, ?) "
+                      "ON CONFLICT (id) DO UPDATE SET revoked = excluded.revoked", id,
+                      g_get_real_time () / G_USEC_PER_SEC, 0, error)) ||
+      !trb_store_exec (self->store, "COMMIT", error))
+    {
+      trb_store_exec (self->store, "ROLLBACK", NULL);
+      return NULL;
+    }
+  if (already != NULL)
+    *already = before->revoked != 0;
+  return load_invitation (self, id, error);
+}
+
+static gboolean
+admit_invitation (TrbJoinPolicy         *self,
+                  const char            *address,
+                  JsonObject            *request,
+                  const TrbJoinRefusal **refusal,
+                  GError               **error)
+{
+  const char *code = trb_json_get_string (request, "invitation", NULL);
+  guint8 bytes[INVITATION_BYTES];
+  g_autofree char *id = NULL;
+  g_autoptr(TrbInvitation) invitation = NULL;
+
+  if (code == NULL || *code == '\0')
+    {
+      *refusal = &invitation_required;
+      return FALSE;
+    }
+  if (!check_invitation (self, code, bytes))
+    {
+      *refusal = &invitation_refused;
+      return FALSE;
+    }
+
+  id = id_to_hex (bytes);
+  invitation = load_invitation (self, id, error);
+  if (invitation == NULL)
+    return FALSE;
+  /* The same wallet again (a join whose answer was lost) is still welcome. */
+  if (g_strcmp0 (invitation->used_by, address) == 0)
+    return TRUE;
+  if (invitation->revoked != 0)
+    {
+      *refusal = &invitation_revoked;
+      return FALSE;
+    }
+  if (invitation->used_by != NULL)
+    {
+      *refusal = &invitation_used;
+      return FALSE;
+    }
+  return record_use (self, id, address, error);
 }
 
 /* ---- proof of work ------------------------------------------------------------------------ */

@@ -28,6 +28,16 @@ typedef enum
 
 typedef struct _TrbJoinPolicy TrbJoinPolicy;
 
+/* An invitation code and what became of it. */
+typedef struct
+{
+  char   *code;     /* as it was handed out: ABCD-EFGH-… */
+  gint64  created;  /* Unix time; 0 for a code made before codes were recorded */
+  char   *used_by;  /* the address that joined with it, or %NULL */
+  gint64  used;     /* when it did, or 0 */
+  gint64  revoked;  /* when it was revoked, or 0 */
+} TrbInvitation;
+
 /* Why a join was refused, as a problem (docs/protocol.md §6). */
 typedef struct
 {
@@ -58,11 +68,21 @@ gboolean       trb_join_policy_admit          (TrbJoinPolicy         *self,
                                                JsonObject            *request,
                                                const TrbJoinRefusal **refusal,
                                                GError               **error);
-char          *trb_join_policy_new_invitation (TrbJoinPolicy         *self);
+char         **trb_join_policy_new_invitations (TrbJoinPolicy       *self,
+                                                guint                count,
+                                                GError             **error);
+GPtrArray     *trb_join_policy_list_invitations (TrbJoinPolicy      *self,
+                                                 GError            **error);
+TrbInvitation *trb_join_policy_revoke_invitation (TrbJoinPolicy     *self,
+                                                  const char        *code,
+                                                  gboolean          *already,
+                                                  GError           **error);
+void           trb_invitation_free            (TrbInvitation         *self);
 char          *trb_join_policy_make_challenge (TrbJoinPolicy         *self,
                                                const char            *address,
                                                gint64                 expires);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrbJoinPolicy, trb_join_policy_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrbInvitation, trb_invitation_free)
 
 G_END_DECLS

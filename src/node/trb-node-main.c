@@ -48,7 +48,8 @@ print_usage (FILE *out)
   fprintf (out, "  init     %s\n", _("Create a network in a data folder"));
   fprintf (out, "  serve    %s\n", _("Serve a network over HTTP"));
   fprintf (out, "  demo     %s\n", _("Set up and serve the Fashion-MNIST demo network"));
-  fprintf (out, "  invite   %s\n", _("Make invitation codes, each for one wallet"));
+  fprintf (out, "  invite   %s\n",
+           _("Make, list or revoke invitation codes, each for one wallet"));
   fprintf (out, "\n%s\n", _("Run “tributary-node COMMAND --help” for the options of a command."));
 }
 

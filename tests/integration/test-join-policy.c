@@ -448,6 +448,177 @@ invite (TestNode *node,
   return codes;
 }
 
+/* Runs `tributary-node invite --data DIR` with @args; returns its exit status and output. */
+static int
+run_invite (TestNode           *node,
+            const char * const *args,
+            char              **out,
+            char              **err)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *binary = g_build_filename (g_getenv ("TRB_BUILD_ROOT"), "src", "node",
+                                              "tributary-node", NULL);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+
+  g_ptr_array_add (argv, binary);
+  g_ptr_array_add (argv, (gpointer) "invite");
+  g_ptr_array_add (argv, (gpointer) "--data");
+  g_ptr_array_add (argv, node->data_dir);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, out, err, &error));
+  g_assert_no_error (error);
+  return g_subprocess_get_exit_status (process);
+}
+
+/* The line of `invite --list` that shows @code. */
+static char *
+listed (TestNode   *node,
+        const char *code)
+{
+  const char * const args[] = { "--list", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  char *found = NULL;
+
+  g_assert_cmpint (run_invite (node, args, &out, &err), ==, 0);
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], code))
+      {
+        g_assert_null (found);
+        found = g_strdup (lines[i]);
+      }
+  g_assert_nonnull (found);
+  return found;
+}
+
+/* The operator takes codes back while the node serves: an unused code revoked is refused from
+ * the next join on, with its own problem and plain words; a code revoked after it was used
+ * leaves its wallet a member; `--list` shows each code's state; revoking twice is harmless. */
+static void
+test_invitation_revoked (void)
+{
+  TestNode node = { 0 };
+  TestParticipant *a, *b;
+  g_auto(GStrv) codes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) entries = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *forged = NULL;
+  const char *address_a;
+
+  test_node_init (&node, task_json);
+  test_node_start (&node, "--join-policy=invitation");
+  codes = invite (&node, 3);
+  a = test_participant_new (&node, 0, 2, 0);
+  b = test_participant_new (&node, 1, 2, 0);
+  address_a = trb_client_get_address (a->client);
+
+  line = listed (&node, codes[1]);
+  g_assert_nonnull (strstr (line, " unused"));
+  g_clear_pointer (&line, g_free);
+
+  g_assert_true (trb_contributor_connect (a->contributor, &error));
+  g_assert_no_error (error);
+  trb_contributor_set_invitation (a->contributor, codes[0]);
+  g_assert_true (trb_contributor_join (a->contributor, &error));
+  g_assert_no_error (error);
+
+  /* An unused code revoked while the node runs: refused at once, as revoked. */
+  {
+    const char * const args[] = { "--revoke", codes[1], NULL };
+
+    g_assert_cmpint (run_invite (&node, args, &out, &err), ==, 0);
+    g_assert_nonnull (strstr (out, "is revoked"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    /* Again: nothing changes, and it says so. */
+    g_assert_cmpint (run_invite (&node, args, &out, &err), ==, 0);
+    g_assert_nonnull (strstr (out, "already revoked"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+  g_assert_true (trb_contributor_connect (b->contributor, &error));
+  g_assert_no_error (error);
+  trb_contributor_set_invitation (b->contributor, codes[1]);
+  g_assert_false (trb_contributor_join (b->contributor, &error));
+  g_assert_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_REJECTED);
+  g_assert_cmpstr (trb_client_error_get_problem (error), ==, "invitation-revoked");
+  g_assert_nonnull (strstr (error->message, "taken back"));
+  g_clear_error (&error);
+
+  /* The code a used, revoked: a stays a member and may join again; the message says so. */
+  {
+    const char * const args[] = { "--revoke", codes[0], NULL };
+
+    g_assert_cmpint (run_invite (&node, args, &out, &err), ==, 0);
+    g_assert_nonnull (strstr (out, address_a));
+    g_assert_nonnull (strstr (out, "stays a member"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+  g_assert_true (trb_contributor_join (a->contributor, &error));
+  g_assert_no_error (error);
+  entries = test_get_json (a->client, "/v1/ledger/entries?start=0&end=1000", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (entries, "entries")),
+                    ==, 2);  /* round_opened, a's participant_joined */
+
+  /* A code this network did not make cannot be revoked. */
+  forged = g_strdup (codes[2]);
+  forged[0] = forged[0] == 'A' ? 'B' : 'A';
+  {
+    const char * const args[] = { "--revoke", forged, NULL };
+
+    g_assert_cmpint (run_invite (&node, args, &out, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "not an invitation code of this network"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+
+  /* The list, after a restart too: who used which, which are revoked, which are free. */
+  test_node_kill (&node);
+  test_node_start (&node, NULL);
+  line = listed (&node, codes[0]);
+  g_assert_nonnull (strstr (line, address_a));
+  g_assert_nonnull (strstr (line, "revoked on"));
+  g_clear_pointer (&line, g_free);
+  line = listed (&node, codes[1]);
+  g_assert_nonnull (strstr (line, "revoked on"));
+  g_assert_nonnull (strstr (line, "unused"));
+  g_assert_null (strstr (line, "used by"));
+  g_clear_pointer (&line, g_free);
+  line = listed (&node, codes[2]);
+  g_assert_null (strstr (line, "revoked"));
+  g_assert_nonnull (strstr (line, " unused"));
+  g_clear_pointer (&line, g_free);
+  /* And the revoked code is still refused; the free one admits b. */
+  test_participant_reconnect (b, &node);
+  g_assert_true (trb_contributor_connect (b->contributor, &error));
+  g_assert_no_error (error);
+  trb_contributor_set_invitation (b->contributor, codes[1]);
+  g_assert_false (trb_contributor_join (b->contributor, &error));
+  g_assert_cmpstr (trb_client_error_get_problem (error), ==, "invitation-revoked");
+  g_clear_error (&error);
+  trb_contributor_set_invitation (b->contributor, codes[2]);
+  g_assert_true (trb_contributor_join (b->contributor, &error));
+  g_assert_no_error (error);
+
+  test_participant_free (a);
+  test_participant_free (b);
+  test_node_clear (&node);
+}
+
 static void
 assert_policy (TestNode   *node,
                const char *policy,
@@ -690,6 +861,7 @@ main (int    argc,
                    test_receipt_replay_after_restart);
   g_test_add_func ("/join-policy/open-by-default", test_open_by_default);
   g_test_add_func ("/join-policy/invitation", test_invitation);
+  g_test_add_func ("/join-policy/invitation-revoked", test_invitation_revoked);
   g_test_add_func ("/join-policy/proof-of-work", test_proof_of_work);
   return g_test_run ();
 }

@@ -96,6 +96,7 @@ test_invitation (Fixture       *f,
   g_autofree char *a = new_address ();
   g_autofree char *b = new_address ();
   g_autofree char *code = NULL;
+  g_auto(GStrv) codes = NULL;
   g_autofree char *json = NULL;
   g_autoptr(GString) typed = NULL;
   g_autoptr(GError) error = NULL;
@@ -103,7 +104,9 @@ test_invitation (Fixture       *f,
 
   g_assert_true (trb_join_policy_set (f->policy, TRB_JOIN_POLICY_INVITATION, 22, &error));
   g_assert_no_error (error);
-  code = trb_join_policy_new_invitation (f->policy);
+  codes = trb_join_policy_new_invitations (f->policy, 1, &error);
+  g_assert_no_error (error);
+  code = g_strdup (codes[0]);
   g_assert_cmpuint (strlen (code), ==, 39);
 
   refusal = admit (f, a, "{}");
@@ -145,6 +148,111 @@ test_invitation (Fixture       *f,
   g_assert_cmpint (trb_join_policy_get_kind (f->policy), ==, TRB_JOIN_POLICY_INVITATION);
   refusal = admit (f, b, json);
   g_assert_cmpstr (refusal->type, ==, "invitation-used");
+}
+
+static char *
+invitation_json (const char *code)
+{
+  return g_strdup_printf ("{\"invitation\": \"%s\"}", code);
+}
+
+static TrbInvitation *
+find_listed (GPtrArray  *list,
+             const char *code)
+{
+  for (guint i = 0; i < list->len; i++)
+    {
+      TrbInvitation *invitation = g_ptr_array_index (list, i);
+
+      if (g_strcmp0 (invitation->code, code) == 0)
+        return invitation;
+    }
+  return NULL;
+}
+
+/* Revoking: an unused code is then refused as revoked (from the store, so a revocation made by
+ * another process counts at once); a used one leaves its wallet admitted; revoking twice is
+ * harmless; the list shows each code's state, including a code made before codes were recorded
+ * once it is used. */
+static void
+test_revocation (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *a = new_address ();
+  g_autofree char *b = new_address ();
+  g_autofree char *c = new_address ();
+  g_auto(GStrv) codes = NULL;
+  g_autofree char *json0 = NULL;
+  g_autofree char *json1 = NULL;
+  g_autofree char *json2 = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbInvitation) revoked = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(TrbJoinPolicy) other = NULL;
+  TrbInvitation *listed;
+  gboolean already = TRUE;
+
+  g_assert_true (trb_join_policy_set (f->policy, TRB_JOIN_POLICY_INVITATION, 22, &error));
+  g_assert_no_error (error);
+  codes = trb_join_policy_new_invitations (f->policy, 3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (codes), ==, 3);
+  json0 = invitation_json (codes[0]);
+  json1 = invitation_json (codes[1]);
+  json2 = invitation_json (codes[2]);
+  g_assert_null (admit (f, a, json0));
+
+  /* Revoked through another policy object on the same store, as `invite --revoke` does. */
+  other = trb_join_policy_new (f->store, f->secret_key, &error);
+  g_assert_no_error (error);
+  revoked = trb_join_policy_revoke_invitation (other, codes[1], &already, &error);
+  g_assert_no_error (error);
+  g_assert_false (already);
+  g_assert_cmpint (revoked->revoked, >, 0);
+  g_assert_null (revoked->used_by);
+  g_assert_cmpstr (revoked->code, ==, codes[1]);
+  g_clear_pointer (&revoked, trb_invitation_free);
+  g_assert_cmpstr (admit (f, b, json1)->type, ==, "invitation-revoked");
+  revoked = trb_join_policy_revoke_invitation (other, codes[1], &already, &error);
+  g_assert_no_error (error);
+  g_assert_true (already);
+  g_clear_pointer (&revoked, trb_invitation_free);
+  g_assert_cmpstr (admit (f, b, json1)->type, ==, "invitation-revoked");
+
+  /* The used code revoked: its wallet is still admitted with it, nobody else. */
+  revoked = trb_join_policy_revoke_invitation (other, codes[0], &already, &error);
+  g_assert_no_error (error);
+  g_assert_false (already);
+  g_assert_cmpstr (revoked->used_by, ==, a);
+  g_assert_null (admit (f, a, json0));
+  g_assert_cmpstr (admit (f, b, json0)->type, ==, "invitation-revoked");
+
+  /* Not a code of this network. */
+  g_assert_null (trb_join_policy_revoke_invitation (other, "ABCD", NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* A code made before codes were recorded, then used. */
+  g_assert_true (trb_store_exec (f->store, "DELETE FROM join_codes WHERE revoked IS NULL",
+                                 &error));
+  g_assert_no_error (error);
+  g_assert_null (admit (f, c, json2));
+
+  list = trb_join_policy_list_invitations (f->policy, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 3);
+  listed = find_listed (list, codes[0]);
+  g_assert_cmpstr (listed->used_by, ==, a);
+  g_assert_cmpint (listed->created, >, 0);
+  g_assert_cmpint (listed->used, >, 0);
+  g_assert_cmpint (listed->revoked, >, 0);
+  listed = find_listed (list, codes[1]);
+  g_assert_null (listed->used_by);
+  g_assert_cmpint (listed->revoked, >, 0);
+  listed = find_listed (list, codes[2]);
+  g_assert_cmpstr (listed->used_by, ==, c);
+  g_assert_cmpint (listed->created, ==, 0);
+  g_assert_cmpint (listed->revoked, ==, 0);
 }
 
 static char *
@@ -241,6 +349,8 @@ main (int    argc,
     return 1;
   g_test_add ("/join-policy/open", Fixture, NULL, fixture_setup, test_open, fixture_teardown);
   g_test_add ("/join-policy/invitation", Fixture, NULL, fixture_setup, test_invitation,
+              fixture_teardown);
+  g_test_add ("/join-policy/revocation", Fixture, NULL, fixture_setup, test_revocation,
               fixture_teardown);
   g_test_add ("/join-policy/proof-of-work", Fixture, NULL, fixture_setup, test_proof_of_work,
               fixture_teardown);
