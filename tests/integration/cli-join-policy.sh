@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # `tributary-cli join` against the join policies: a network by invitation refuses a join without
-# a code, admits one with `--invite CODE`, and refuses the same code from another wallet; a
+# a code, admits one with `--invite CODE`, and refuses the same code from another wallet; a code
+# revoked with `tributary-node invite --revoke` while the node serves is refused in plain words,
+# one revoked after it was used leaves its wallet a member, and `invite --list` shows both; a
 # network asking a proof of work (the default difficulty) is joined with the puzzle solved by
 # the CLI, which says so first. Prints how long that join took. Run it from a build folder
 # inside a throw-away session bus (the integration suite does):
@@ -58,6 +60,25 @@ if "$cli" join "$url" --invite "$code" 2>"$work/err"; then
   exit 1
 fi
 grep -q "already used by someone else" "$work/err"
+
+# Revoked while the node serves: refused at once, in plain words; revoking again is harmless.
+spare=$("$node" invite --data "$work/node")
+"$node" invite --data "$work/node" --revoke "$spare" | grep -q "is revoked"
+"$node" invite --data "$work/node" --revoke "$spare" | grep -q "already revoked"
+if "$cli" join "$url" --invite "$spare" 2>"$work/err"; then
+  echo "a wallet joined with a revoked invitation" >&2
+  exit 1
+fi
+grep -q "taken back by the person who runs the network" "$work/err"
+
+# The code wallet a used, revoked: a stays a member, and the command says so.
+"$node" invite --data "$work/node" --revoke "$code" >"$work/out"
+grep -q "stays a member" "$work/out"
+"$node" invite --data "$work/node" --list >"$work/list"
+grep -q "^$code .*used by .*, revoked on " "$work/list"
+grep -q "^$spare .*revoked on .*, unused$" "$work/list"
+export XDG_DATA_HOME="$work/participant-a"
+"$cli" join "$url" --invite "$code"
 stop
 
 serve serve --join-policy proof-of-work
