@@ -526,19 +526,20 @@ GPtrArray *
 trb_join_policy_list_invitations (TrbJoinPolicy  *self,
                                   GError        **error)
 {
-  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_invitation_free);
+  g_autoptr(GPtrArray) list = NULL;
   sqlite3_stmt *stmt = NULL;
   int rc;
 
   g_return_val_if_fail (self != NULL, NULL);
 
   if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          INVITATIONS_SQL " ORDER BY COALESCE (created, used, revoked), made, id", -1,
-                          &stmt, NULL) != SQLITE_OK)
+                          INVITATIONS_SQL " ORDER BY COALESCE (created, used, revoked), made, id",
+                          -1, &stmt, NULL) != SQLITE_OK)
     {
       trb_store_set_error_from_db (self->store, error);
       return NULL;
     }
+  list = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_invitation_free);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (list, invitation_from_row (self, stmt));
   sqlite3_finalize (stmt);
