@@ -17,9 +17,9 @@
 #include "trb-cli-schedule.h"
 #include "trb-cli-wallet.h"
 #include "participant/trb-error-text.h"
+#include "trb-i18n.h"
 
 #include <glib/gi18n.h>
-#include <locale.h>
 #include <stdio.h>
 
 /* Subcommands, in the order `--help` lists them. Each domain adds its own here. */
@@ -93,10 +93,7 @@ main (int    argc,
 {
   const char *arg;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  trb_i18n_init ();
 
   if (argc < 2)
     {

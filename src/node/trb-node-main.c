@@ -11,7 +11,6 @@
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
-#include <locale.h>
 #include <stdio.h>
 
 #include "trb-node.h"
@@ -19,6 +18,7 @@
 
 #include "compute/trb-model-spec.h"
 #include "datasets/trb-dataset-registry.h"
+#include "trb-i18n.h"
 
 #define DEMO_DATASET_DIR "/usr/share/datasets/fashion-mnist"
 
@@ -378,10 +378,7 @@ main (int    argc,
 {
   const char *arg;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  trb_i18n_init ();
 
   if (argc < 2)
     {
