@@ -62,7 +62,10 @@ trb_json_check_depth (const char  *data,
           if (++depth > max_depth)
             {
               g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
-                           _("The data is nested more than %u levels deep."), max_depth);
+                           g_dngettext (GETTEXT_PACKAGE,
+                                        "The data is nested more than %u level deep.",
+                                        "The data is nested more than %u levels deep.",
+                                        max_depth), max_depth);
               return FALSE;
             }
           break;

@@ -20,6 +20,7 @@
 #include "store/trb-store.h"
 #include "trb-cli.h"
 #include "trb-cli-network.h"
+#include "trb-i18n.h"
 
 static const char *usage_text =
   N_("Usage: tributary-cli dataset COMMAND [OPTIONS…]\n"
@@ -79,7 +80,11 @@ progress_cb (double   fraction,
   if (fraction >= 0)
     fprintf (stderr, "\r%s %3.0f%%", _("Reading…"), fraction * 100);
   else
-    fprintf (stderr, "\r%s %" G_GUINT64_FORMAT, _("Reading…"), samples);
+    {
+      g_autofree char *count = trb_format_count ((gint64) MIN (samples, G_MAXINT64));
+
+      fprintf (stderr, "\r%s %s", _("Reading…"), count);
+    }
   fflush (stderr);
 }
 
@@ -88,6 +93,16 @@ progress_done (Progress *progress)
 {
   if (progress->tty)
     fprintf (stderr, "\r%*s\r", 40, "");
+}
+
+/* "Samples: 12.345" in German: a count shown to a person, grouped as the locale groups digits. */
+static void
+print_count (const char *what,
+             guint64     count)
+{
+  g_autofree char *text = trb_format_count ((gint64) MIN (count, G_MAXINT64));
+
+  printf ("%s: %s\n", what, text);
 }
 
 static const char *
@@ -125,15 +140,19 @@ print_report (TrbDatasetReport *report)
             shape->channels == 1 ? _("black and white") : _("colour"));
   else
     printf ("%s: %u\n", _("Numbers per sample"), shape->width);
-  printf ("%s: %" G_GUINT64_FORMAT "\n", _("Samples"), trb_dataset_report_get_n_samples (report));
+  print_count (_("Samples"), trb_dataset_report_get_n_samples (report));
   if (skipped > 0)
-    printf ("%s: %" G_GUINT64_FORMAT "\n", _("Left out"), skipped);
+    print_count (_("Left out"), skipped);
   printf ("%s: %u\n", _("Classes"), n_classes);
 
   if (trb_dataset_report_get_class_names (report) == NULL)
     {
       for (guint i = 0; i < n_classes; i++)
-        printf ("  %-3u %" G_GUINT64_FORMAT "\n", i, histogram[i]);
+        {
+          g_autofree char *count = trb_format_count ((gint64) MIN (histogram[i], G_MAXINT64));
+
+          printf ("  %-3u %s\n", i, count);
+        }
     }
   else
     {
@@ -145,8 +164,10 @@ print_report (TrbDatasetReport *report)
       for (guint i = 0; i < n_classes; i++)
         {
           g_autofree char *class_name = trb_dataset_report_dup_class_name (report, i);
-          printf ("  %-3u %s%*s %" G_GUINT64_FORMAT "\n", i, class_name,
-                  (int)(width - g_utf8_strlen (class_name, -1)), "", histogram[i]);
+          g_autofree char *count = trb_format_count ((gint64) MIN (histogram[i], G_MAXINT64));
+
+          printf ("  %-3u %s%*s %s\n", i, class_name,
+                  (int)(width - g_utf8_strlen (class_name, -1)), "", count);
         }
     }
 

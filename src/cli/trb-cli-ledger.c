@@ -326,10 +326,17 @@ trb_cli_history (int    argc,
   size = trb_contributor_get_verified_size (contributor);
   if (size > MAX_ENTRIES_CHECKED)
     {
-      /* Translators: the number of entries in the ledger, then of this wallet's updates. */
-      printf (_("The ledger has %llu entries; your %u updates are verified "
-                "one by one (see “ledger verify”).\n"), (unsigned long long) size,
-              trb_contributor_count_receipts (contributor, TRUE));
+      guint n_updates = trb_contributor_count_receipts (contributor, TRUE);
+
+      /* Two counts, so two sentences, each with the plural its own count needs. */
+      printf (g_dngettext (GETTEXT_PACKAGE, "The ledger has %llu entry.",
+                           "The ledger has %llu entries.", (gulong) MIN (size, G_MAXULONG)),
+              (unsigned long long) size);
+      printf (" ");
+      printf (g_dngettext (GETTEXT_PACKAGE,
+                           "Your %u update is verified on its own (see “ledger verify”).\n",
+                           "Your %u updates are verified one by one (see “ledger verify”).\n",
+                           n_updates), n_updates);
       return 0;
     }
 

@@ -76,7 +76,8 @@ read_stdin_secret (gsize    max,
   if (n > max)
     {
       g_set_error (error, TRB_WALLET_ERROR, TRB_WALLET_ERROR_INVALID_TEXT,
-                   _("The input is too long (more than %zu bytes)."), max);
+                   g_dngettext (GETTEXT_PACKAGE, "The input is too long (more than %zu byte).",
+                                "The input is too long (more than %zu bytes).", max), max);
       return NULL;
     }
   if (memchr (buffer->data, '\0', n) != NULL)
@@ -102,7 +103,10 @@ read_stdin_bytes (GError **error)
       if (bytes->len + got > MAX_MESSAGE_BYTES)
         {
           g_set_error (error, TRB_WALLET_ERROR, TRB_WALLET_ERROR_INVALID_TEXT,
-                       _("The message is too long (more than %d bytes)."), MAX_MESSAGE_BYTES);
+                       g_dngettext (GETTEXT_PACKAGE,
+                                    "The message is too long (more than %d byte).",
+                                    "The message is too long (more than %d bytes).",
+                                    MAX_MESSAGE_BYTES), MAX_MESSAGE_BYTES);
           return NULL;
         }
       g_byte_array_append (bytes, chunk, got);

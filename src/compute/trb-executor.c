@@ -394,9 +394,12 @@ trb_executor_check_batch (TrbModelSpec    *spec,
     if (batch->labels[s] < 0 || batch->labels[s] >= classes)
       {
         g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
-                     /* Translators: the sample's label, then the number of classes the model knows.
-                      * */
-                     _("A sample has the label %d, but the model knows only %d classes."),
+                     g_dngettext (GETTEXT_PACKAGE,
+                                  /* Translators: the sample's label, then the number of classes the
+                                   * model knows, which chooses the plural form. */
+                                  "A sample has the label %d, but the model knows only %d class.",
+                                  "A sample has the label %d, but the model knows only %d "
+                                  "classes.", classes),
                      batch->labels[s], classes);
         return FALSE;
       }

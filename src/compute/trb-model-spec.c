@@ -533,13 +533,19 @@ trb_model_spec_new_from_json (const char  *json,
     return spec_error (error, _("it has no “layers”.")), NULL;
   layers = json_node_get_array (node);
   if (json_array_get_length (layers) > TRB_MODEL_SPEC_MAX_LAYERS)
-    return spec_error (error, _("it has more than %d layers."), TRB_MODEL_SPEC_MAX_LAYERS), NULL;
+    return spec_error (error, g_dngettext (GETTEXT_PACKAGE, "it has more than %d layer.",
+                                           "it has more than %d layers.",
+                                           TRB_MODEL_SPEC_MAX_LAYERS),
+                       TRB_MODEL_SPEC_MAX_LAYERS), NULL;
   for (guint i = 0; i < json_array_get_length (layers); i++)
     {
       if (!parse_layer (self, json_array_get_element (layers, i), i, &c, &h, &w, &flat, error))
         return NULL;
       if (self->n_parameters > TRB_MODEL_SPEC_MAX_PARAMS)
-        return spec_error (error, _("the model has more than %d parameters."),
+        return spec_error (error, g_dngettext (GETTEXT_PACKAGE,
+                                               "the model has more than %d parameter.",
+                                               "the model has more than %d parameters.",
+                                               TRB_MODEL_SPEC_MAX_PARAMS),
                            TRB_MODEL_SPEC_MAX_PARAMS), NULL;
     }
   if (!flat)
@@ -685,9 +691,12 @@ trb_model_spec_conform_weights (TrbModelSpec  *self,
   if (trb_weights_get_n_tensors (weights) != self->param_names->len)
     {
       g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_WEIGHTS,
-                   /* Translators: the number of tensors in the weights file, then the number the
-                    * model needs. */
-                   _("The model weights hold %u tensors, but the model needs %u."),
+                   g_dngettext (GETTEXT_PACKAGE,
+                                /* Translators: the number of tensors in the weights file, which
+                                 * chooses the plural form, then the number the model needs. */
+                                "The model weights hold %u tensor, but the model needs %u.",
+                                "The model weights hold %u tensors, but the model needs %u.",
+                                trb_weights_get_n_tensors (weights)),
                    trb_weights_get_n_tensors (weights), self->param_names->len);
       return NULL;
     }

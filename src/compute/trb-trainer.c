@@ -185,8 +185,12 @@ trb_data_source_check (const TrbDataSource  *data,
   if (data->feature_size != trb_model_spec_get_input_size (spec))
     {
       g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
-                   /* Translators: two counts of values per sample: the data's, the model's. */
-                   _("The data has %zu values per sample, but the model expects %zu."),
+                   g_dngettext (GETTEXT_PACKAGE,
+                                /* Translators: two counts of values per sample: the data's, which
+                                 * chooses the plural form, then the model's. */
+                                "The data has %zu value per sample, but the model expects %zu.",
+                                "The data has %zu values per sample, but the model expects %zu.",
+                                data->feature_size),
                    data->feature_size, trb_model_spec_get_input_size (spec));
       return FALSE;
     }
@@ -200,9 +204,13 @@ trb_data_source_check (const TrbDataSource  *data,
     if (data->labels[i] < 0 || data->labels[i] >= classes)
       {
         g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
-                     /* Translators: the sample's position, its label, and the number of
-                      * classes the model knows. */
-                     _("Sample %zu has the label %d, but the model knows only %d classes."),
+                     g_dngettext (GETTEXT_PACKAGE,
+                                  /* Translators: the sample's position, its label, and the number
+                                   * of classes the model knows, which chooses the plural form. */
+                                  "Sample %zu has the label %d, but the model knows only %d "
+                                  "class.",
+                                  "Sample %zu has the label %d, but the model knows only %d "
+                                  "classes.", classes),
                      i + 1, data->labels[i], classes);
         return FALSE;
       }

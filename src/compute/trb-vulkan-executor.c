@@ -2313,7 +2313,12 @@ vulkan_upload_dataset (TrbExecutor          *executor,
     if (data->labels[i] < 0 || data->labels[i] >= classes)
       {
         g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
-                     _("A sample has the label %d, but the model knows only %d classes."),
+                     g_dngettext (GETTEXT_PACKAGE,
+                                  /* Translators: the sample's label, then the number of classes
+                                   * the model knows, which chooses the plural form. */
+                                  "A sample has the label %d, but the model knows only %d class.",
+                                  "A sample has the label %d, but the model knows only %d "
+                                  "classes.", classes),
                      data->labels[i], classes);
         return FALSE;
       }

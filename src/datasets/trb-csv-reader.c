@@ -164,9 +164,14 @@ read_line (TrbCsvReader  *self,
           if (!trb_file_stamp_verify (self->path, &self->stamp, error))
             return FALSE;
           g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_TOO_LARGE,
-                       /* Translators: the line's number, the file's name, the limit. */
-                       _("Line %llu of “%s” is longer than %u bytes; "
-                         "this does not look like a table Tributary can read."),
+                       g_dngettext (GETTEXT_PACKAGE,
+                                    /* Translators: the line's number, the file's name, the limit,
+                                     * which chooses the plural form. */
+                                    "Line %llu of “%s” is longer than %u byte; "
+                                    "this does not look like a table Tributary can read.",
+                                    "Line %llu of “%s” is longer than %u bytes; "
+                                    "this does not look like a table Tributary can read.",
+                                    TRB_DATASET_MAX_CSV_LINE),
                        (unsigned long long) self->line_no + 1, self->name,
                        TRB_DATASET_MAX_CSV_LINE);
           return FALSE;
@@ -701,8 +706,12 @@ trb_csv_reader_read (TrbSampleSource  *source,
 
       if (!split_fields (self))
         problem = self->fields->len >= TRB_DATASET_MAX_CSV_COLUMNS
-                  /* Translators: the line's number and the most values a line may hold. */
-                  ? g_strdup_printf (_("line %llu: more than %u values"),
+                  ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                  /* Translators: the line's number and the most
+                                                   * values a line may hold. */
+                                                  "line %llu: more than %u value",
+                                                  "line %llu: more than %u values",
+                                                  TRB_DATASET_MAX_CSV_COLUMNS),
                                      (unsigned long long) self->line_no,
                                      TRB_DATASET_MAX_CSV_COLUMNS)
                   : g_strdup_printf (_("line %llu: a quoted value is not closed"),

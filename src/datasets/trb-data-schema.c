@@ -603,9 +603,15 @@ trb_data_schema_check (TrbDataSchema     *self,
     if (i >= n_classes || histogram[i] == 0)
       n_missing++;
   if (n_missing > 0 && n_missing < self->n_classes)
-    /* Translators: how many classes have no sample, and how many the network knows. */
-    add (list, g_strdup_printf (_("There are no samples of %llu of the %u "
-                                  "classes; the network will learn little about those."),
+    add (list, g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                             /* Translators: how many classes have no sample, and
+                                              * how many the network knows, which chooses the plural
+                                              * form. */
+                                             "There are no samples of %llu of the %u class; "
+                                             "the network will learn little about it.",
+                                             "There are no samples of %llu of the %u "
+                                             "classes; the network will learn little about "
+                                             "those.", self->n_classes),
                                 (unsigned long long) n_missing, self->n_classes));
 
   skipped = trb_dataset_report_get_n_skipped (report);

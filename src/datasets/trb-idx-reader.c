@@ -133,8 +133,13 @@ read_header (GInputStream  *stream,
   if (header->dims[0] > TRB_DATASET_MAX_SAMPLES)
     {
       g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_TOO_LARGE,
-                   /* Translators: the file's name, the samples it declares, then the limit. */
-                   _("“%s” declares %u samples; Tributary accepts at most %u in one dataset."),
+                   g_dngettext (GETTEXT_PACKAGE,
+                                /* Translators: the file's name, the samples it declares, which
+                                 * choose the plural form, then the limit. */
+                                "“%s” declares %u sample; Tributary accepts at most %u in one "
+                                "dataset.",
+                                "“%s” declares %u samples; Tributary accepts at most %u in one "
+                                "dataset.", header->dims[0]),
                    name, header->dims[0], TRB_DATASET_MAX_SAMPLES);
       return FALSE;
     }
@@ -200,10 +205,13 @@ shape_from_header (const IdxHeader  *header,
       len > TRB_DATASET_MAX_SAMPLE_VALUES)
     {
       g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_TOO_LARGE,
-                   /* Translators: the file's name, the values per sample it declares, the
-                    * limit. */
-                   _("“%s” declares samples far larger than Tributary accepts (%llu values "
-                     "each; the limit is %u)."),
+                   g_dngettext (GETTEXT_PACKAGE,
+                                /* Translators: the file's name, the values per sample it declares,
+                                 * which choose the plural form, then the limit. */
+                                "“%s” declares samples far larger than Tributary accepts (%llu "
+                                "value each; the limit is %u).",
+                                "“%s” declares samples far larger than Tributary accepts (%llu "
+                                "values each; the limit is %u).", (gulong) MIN (len, G_MAXULONG)),
                    name, (unsigned long long) len, TRB_DATASET_MAX_SAMPLE_VALUES);
       return FALSE;
     }
@@ -273,10 +281,11 @@ setup (TrbIdxReader  *self,
   if (images_header.dims[0] != labels_header.dims[0])
     {
       g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_MISMATCH,
-                   /* Translators: the pictures file's name and its count, then the labels file's
-                    * name and its count. */
-                   _("“%s” holds %u images but “%s” holds %u labels. The two files must "
-                     "belong together."),
+                   /* Translators: the pictures file's name and how many pictures it holds,
+                    * then the labels file's name and how many labels it holds. The counts
+                    * stand in brackets, away from the nouns, so no plural form is needed. */
+                   _("The number of pictures in “%s” (%u) is not the number of labels in "
+                     "“%s” (%u). The two files must belong together."),
                    self->images_name, images_header.dims[0],
                    self->labels_name, labels_header.dims[0]);
       return FALSE;

@@ -167,9 +167,13 @@ list_folder (const char  *dir,
         {
           g_autofree char *shown = trb_dataset_display_name (dir);
           g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_TOO_LARGE,
-                       /* Translators: the folder's name, then the limit. */
-                       _("“%s” holds more than %u files; Tributary cannot use folders that "
-                         "large."), shown, TRB_DATASET_MAX_FILES);
+                       g_dngettext (GETTEXT_PACKAGE,
+                                    /* Translators: the folder's name, then the limit. */
+                                    "“%s” holds more than %u file; Tributary cannot use folders "
+                                    "that large.",
+                                    "“%s” holds more than %u files; Tributary cannot use folders "
+                                    "that large.", TRB_DATASET_MAX_FILES),
+                       shown, TRB_DATASET_MAX_FILES);
           return NULL;
         }
       g_ptr_array_add (names, g_strdup (name));
@@ -273,9 +277,13 @@ scan_folders (TrbImageFolderReader  *self,
           if (self->entries->len >= TRB_DATASET_MAX_FILES)
             {
               g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_TOO_LARGE,
-                           /* Translators: the folder's name, then the limit. */
-                           _("“%s” holds more than %u pictures; Tributary cannot use folders "
-                             "that large."), self->name, TRB_DATASET_MAX_FILES);
+                           g_dngettext (GETTEXT_PACKAGE,
+                                        /* Translators: the folder's name, then the limit. */
+                                        "“%s” holds more than %u picture; Tributary cannot use "
+                                        "folders that large.",
+                                        "“%s” holds more than %u pictures; Tributary cannot use "
+                                        "folders that large.", TRB_DATASET_MAX_FILES),
+                           self->name, TRB_DATASET_MAX_FILES);
               return FALSE;
             }
 
@@ -446,9 +454,16 @@ load_picture (const char  *path,
               (guint64)size.width * size.height > TRB_DATASET_MAX_SAMPLE_VALUES)
             {
               gdk_pixbuf_loader_close (loader, NULL);
-              /* Translators: the file's name, then its width and height in pixels. */
-              *problem = g_strdup_printf (_("“%s” is %d×%d pixels, larger than Tributary "
-                                            "accepts."), shown, size.width, size.height);
+              *problem = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                       /* Translators: the file's name, then its
+                                                        * width and height in pixels; the height,
+                                                        * the number next to the noun, chooses the
+                                                        * plural form. */
+                                                       "“%s” is %d×%d pixel, larger than "
+                                                       "Tributary accepts.",
+                                                       "“%s” is %d×%d pixels, larger than "
+                                                       "Tributary accepts.", size.height),
+                                          shown, size.width, size.height);
               return NULL;
             }
           if (header_only)

@@ -585,8 +585,12 @@ trb_merkle_log_get_inclusion_proof (TrbMerkleLog  *self,
   if (index >= tree_size)
     {
       g_set_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_NOT_FOUND,
-                   /* Translators: the entry's number, then the size of the ledger asked for. */
-                   _("The ledger has no entry number %llu in its first %llu entries."),
+                   g_dngettext (GETTEXT_PACKAGE,
+                                /* Translators: the entry's number, then the size of the ledger
+                                 * asked for, which chooses the plural form. */
+                                "The ledger has no entry number %llu in its first %llu entry.",
+                                "The ledger has no entry number %llu in its first %llu entries.",
+                                (gulong) MIN (tree_size, G_MAXULONG)),
                    (unsigned long long) index, (unsigned long long) tree_size);
       return NULL;
     }

@@ -200,7 +200,10 @@ trb_join_policy_set (TrbJoinPolicy      *self,
   if (bits < 1 || bits > TRB_PROOF_OF_WORK_MAX_BITS)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("The proof of work must need between 1 and %u bits."),
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "The proof of work must need between 1 and %u bit.",
+                                "The proof of work must need between 1 and %u bits.",
+                                TRB_PROOF_OF_WORK_MAX_BITS),
                    TRB_PROOF_OF_WORK_MAX_BITS);
       return FALSE;
     }

@@ -1350,12 +1350,13 @@ trb_history_reconcile (TrbHistory *self,
         }
       else
         {
-          g_autofree char *expected = trb_rewards_format_points (item->expected);
-          g_autofree char *credited = trb_rewards_format_points (item->credited);
+          g_autofree char *expected = trb_rewards_dup_points_text (item->expected);
+          g_autofree char *credited = trb_rewards_dup_points_text (item->credited);
 
           item->status = TRB_RECONCILE_DIFFERS;
-          /* Translators: the points credited, then the points the policy promises. */
-          item->reason = g_strdup_printf (_("The network credited %s points where its policy "
+          /* Translators: the points credited, then the points the policy promises; both are
+           * amounts such as “2.4 points”. */
+          item->reason = g_strdup_printf (_("The network credited %s where its policy "
                                             "promises %s."), credited, expected);
         }
     }

@@ -53,10 +53,21 @@ trb_network_summary_dup_data (JsonObject *task)
   g_return_val_if_fail (task != NULL, NULL);
 
   if (width > 0 && height > 0)
-    /* Translators: the pictures' width and height in pixels, then the number of kinds (classes). */
-    return g_strdup_printf (_("Pictures of %d × %d pixels, sorted into %d kinds"), width, height,
-                            classes);
-  return g_strdup_printf (_("Examples sorted into %d kinds"), classes);
+    {
+      /* Translators: a picture's width and height; the height, the number next to the noun,
+       * chooses the plural form. */
+      g_autofree char *size = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d × %d pixel",
+                                                            "%d × %d pixels", height),
+                                               width, height);
+
+      /* Translators: %s is a size such as “28 × 28 pixels”, %d the number of kinds
+       * (classes), which chooses the plural form. */
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Pictures of %s, sorted into %d kind",
+                                           "Pictures of %s, sorted into %d kinds", classes),
+                              size, classes);
+    }
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Examples sorted into %d kind",
+                                       "Examples sorted into %d kinds", classes), classes);
 }
 
 /**

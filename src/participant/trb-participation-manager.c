@@ -21,6 +21,7 @@
 #include "net/trb-training-set.h"
 #include "wallet/trb-keypair.h"
 #include "wallet/trb-wallet-keyring.h"
+#include "trb-i18n.h"
 
 struct _TrbParticipationManager
 {
@@ -712,26 +713,38 @@ set_size_error (gsize    have,
 
   if (have_side > 0 && need_side > 0)
     {
-      g_autofree char *have_text = g_strdup_printf ("%u × %u", have_side, have_side);
-      g_autofree char *need_text = g_strdup_printf ("%u × %u", need_side, need_side);
+      /* Translators: a picture's width and height; the height, the number next to the noun,
+       * chooses the plural form. */
+      g_autofree char *have_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d × %d pixel",
+                                                                 "%d × %d pixels", have_side),
+                                                    (int) have_side, (int) have_side);
+      g_autofree char *need_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d × %d pixel",
+                                                                 "%d × %d pixels", need_side),
+                                                    (int) need_side, (int) need_side);
 
-      /* Translators: both are sizes in pixels, such as “8 × 8”. */
       g_set_error (error, TRB_PARTICIPATION_ERROR, TRB_PARTICIPATION_ERROR_DATA,
-                   /* Translators: both are sizes such as "28×28": the data's, then the network's.
-                    * */
-                   _("These pictures are %s pixels, but this network learns from pictures of "
-                     "%s pixels. Choose data made for this network."), have_text, need_text);
+                   /* Translators: both are sizes such as “28 × 28 pixels”: the data's, then the
+                    * network's. */
+                   _("These pictures are %s, but this network learns from pictures of %s. "
+                     "Choose data made for this network."), have_text, need_text);
     }
   else
     {
-      g_autofree char *have_text = g_strdup_printf ("%" G_GSIZE_FORMAT, have);
-      g_autofree char *need_text = g_strdup_printf ("%" G_GSIZE_FORMAT, need);
+      g_autofree char *have_count = trb_format_count ((gint64) have);
+      g_autofree char *need_count = trb_format_count ((gint64) need);
+      /* Translators: %s is a number, written in the locale's way. */
+      g_autofree char *have_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s value",
+                                                                 "%s values", have),
+                                                    have_count);
+      g_autofree char *need_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s value",
+                                                                 "%s values", need),
+                                                    need_count);
 
       g_set_error (error, TRB_PARTICIPATION_ERROR, TRB_PARTICIPATION_ERROR_DATA,
-                   /* Translators: both are numbers of values: the data's, then the network's. */
-                   _("Each example in this data has %s values, but this network learns from "
-                     "examples of %s values. Choose data made for this network."), have_text,
-                   need_text);
+                   /* Translators: both are amounts such as “784 values”: each example's in the
+                    * data, then each example's the network learns from. */
+                   _("Each example in this data has %s, but this network learns from examples "
+                     "of %s. Choose data made for this network."), have_text, need_text);
     }
 }
 

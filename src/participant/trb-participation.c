@@ -1955,29 +1955,14 @@ trb_participation_format_day_summary (guint  rounds,
                                       gint64 points)
 {
   g_autofree char *rounds_text = NULL;
-  g_autofree char *number = NULL;
   g_autofree char *points_text = NULL;
-  gulong plural = (gulong) MIN (points / 1000, G_MAXLONG);
 
   rounds_text = g_strdup_printf (ngettext ("%u round contributed today",
                                            "%u rounds contributed today", rounds), rounds);
   if (points <= 0)
     return g_steal_pointer (&rounds_text);
 
-  if (points % 1000 == 0)
-    number = g_strdup_printf ("%" G_GINT64_FORMAT, points / 1000);
-  else
-    {
-      /* Up to three decimals, as the ledger counts them, without trailing zeros. */
-      number = g_strdup_printf ("%.3f", points / 1000.0);
-      for (char *end = number + strlen (number) - 1; *end == '0'; end--)
-        *end = '\0';
-      /* "1.5 points": a number with decimals takes the form of a count other than one. */
-      if (plural == 1)
-        plural = 2;
-    }
-  /* Translators: %s is a number of points, e.g. "30" or "1.5" */
-  points_text = g_strdup_printf (ngettext ("%s point", "%s points", plural), number);
+  points_text = trb_rewards_dup_points_text (points);
   /* Translators: "3 rounds contributed today" and "30 points" */
   return g_strdup_printf (_("%s, %s"), rounds_text, points_text);
 }

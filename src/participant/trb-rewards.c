@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "trb-rewards.h"
+#include "trb-i18n.h"
 #include "trb-json.h"
 
 #include <glib/gi18n.h>
@@ -281,6 +282,32 @@ trb_rewards_format_points (gint64 points)
                           ABS (points) / 1000, ABS (points) % 1000);
 }
 
+/**
+ * trb_rewards_dup_points_text:
+ * @points: thousandths of a point
+ *
+ * The points as a person reads them, in the user's locale and with no more decimals than the
+ * amount has: "12.345 Punkte" or "2,4 Punkte" in German, "12,345 points" or "2.4 points" in
+ * American English. Never for the CSV export or anything else a program reads back: that is
+ * trb_rewards_format_points().
+ *
+ * Returns: (transfer full): the text
+ */
+char *
+trb_rewards_dup_points_text (gint64 points)
+{
+  gint64 whole = ABS (points) / 1000;
+  int fraction = (int) (ABS (points) % 1000);
+  int decimals = fraction == 0 ? 0 : fraction % 100 == 0 ? 1 : fraction % 10 == 0 ? 2 : 3;
+  g_autofree char *number = trb_format_decimal ((double) points / 1000.0, decimals);
+  /* gettext's plural forms are made for whole numbers; an amount with a fraction takes the
+   * form of a number above one in the languages shipped ("2.4 points", "2,4 Punkte"). */
+  gulong n = fraction != 0 && whole < 2 ? 2 : (gulong) MIN (whole, (gint64) G_MAXLONG);
+
+  /* Translators: an amount of reward points, such as “2.4 points” or “12,345 points”. */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s point", "%s points", n), number);
+}
+
 /* ---- CSV (RFC 4180) ----------------------------------------------------------------------- */
 
 static void
@@ -514,9 +541,11 @@ trb_rewards_from_csv (const char  *text,
       if (f->len != CSV_COLUMNS)
         {
           g_set_error (error, TRB_REWARDS_ERROR, TRB_REWARDS_ERROR_CSV,
-                       /* Translators: the line's number, then the number of values it should have.
-                        * */
-                       _("Line %u does not have %d values."), line, CSV_COLUMNS);
+                       /* Translators: the line's number, then the number of values it should
+                        * have, which chooses the plural form. */
+                       g_dngettext (GETTEXT_PACKAGE, "Line %u does not have %d value.",
+                                    "Line %u does not have %d values.", CSV_COLUMNS),
+                       line, CSV_COLUMNS);
           return NULL;
         }
       verified = g_ptr_array_index (f, 7);

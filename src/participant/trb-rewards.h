@@ -109,6 +109,7 @@ GArray    *trb_rewards_bucket        (GPtrArray        *records,
                                       GTimeZone        *zone);
 gint64     trb_rewards_total         (GPtrArray        *records);
 char      *trb_rewards_format_points (gint64            points);
+char      *trb_rewards_dup_points_text (gint64          points);
 
 char      *trb_rewards_to_csv        (GPtrArray        *records);
 GPtrArray *trb_rewards_from_csv      (const char       *text,

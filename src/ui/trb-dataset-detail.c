@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "datasets/trb-data-schema.h"
+#include "trb-i18n.h"
 #include "trb-window.h"
 
 #define THUMB_SIZE 56
@@ -193,7 +194,7 @@ show_histogram (TrbDatasetDetail *self,
   for (guint i = 0; i < n_classes && i < 100; i++)
     {
       g_autofree char *name = class_name (self, report, fits_demo, i);
-      g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT, histogram[i]);
+      g_autofree char *count = trb_format_count ((gint64) MIN (histogram[i], G_MAXINT64));
       g_autofree char *description = NULL;
       GtkWidget *label = gtk_label_new (name);
       GtkWidget *bar = gtk_level_bar_new_for_interval (0, most);

@@ -23,6 +23,7 @@
 #include "trb-a11y.h"
 #include "trb-application.h"
 #include "trb-chart.h"
+#include "trb-i18n.h"
 #include "trb-window.h"
 #include "ui/trb-dataset-choices.h"
 #include "ui/trb-evidence.h"
@@ -75,10 +76,7 @@ format_time (gint64      time,
 static char *
 points_text (gint64 points)
 {
-  g_autofree char *value = trb_rewards_format_points (points);
-
-  /* Translators: an amount of reward points, for example “2.400 points”. */
-  return g_strdup_printf (_("%s points"), value);
+  return trb_rewards_dup_points_text (points);
 }
 
 static void
@@ -335,7 +333,7 @@ make_chart (GPtrArray        *records,
     {
       TrbRewardsBucket *b = &g_array_index (buckets, TrbRewardsBucket, i);
       double v = b->points / 1000.0;
-      g_autofree char *points = trb_rewards_format_points (b->points);
+      g_autofree char *points = trb_rewards_dup_points_text (b->points);
 
       g_array_append_val (values, v);
       g_ptr_array_add (labels, format_time (b->start, format));
@@ -513,8 +511,8 @@ add_reconciliation (TrbHistoryPage *self)
       g_autofree char *round = g_strdup_printf ("%" G_GINT64_FORMAT, item->round);
       /* Translators: the first %s is a round number, the second a task's name */
       g_autofree char *title = g_strdup_printf (_("Round %s of “%s”"), round, item->task);
-      g_autofree char *expected = trb_rewards_format_points (item->expected);
-      g_autofree char *credited = trb_rewards_format_points (item->credited);
+      g_autofree char *expected = trb_rewards_dup_points_text (item->expected);
+      g_autofree char *credited = trb_rewards_dup_points_text (item->credited);
       /* Translators: both are amounts of points: the expected one, then the one credited. */
       g_autofree char *amounts = g_strdup_printf (_("Expected %s · Credited %s"), expected,
                                                   credited);
@@ -970,7 +968,7 @@ create_version_row (TrbHistoryPage *self,
         ngettext ("cosigned by %u participant", "cosigned by %u participants",
                   v->n_cosigners), v->n_cosigners);
       g_autofree char *consistent = NULL;
-      g_autofree char *size = g_strdup_printf ("%" G_GUINT64_FORMAT, v->checkpoint_size);
+      g_autofree char *size = trb_format_count ((gint64) MIN (v->checkpoint_size, G_MAXINT64));
 
       if (v->n_earlier_checkpoints == 0)
         consistent = g_strdup (_("the first checkpoint seen"));
@@ -979,10 +977,15 @@ create_version_row (TrbHistoryPage *self,
           ngettext ("consistent with %u earlier checkpoint",
                     "consistent with %u earlier checkpoints",
                     v->n_earlier_checkpoints), v->n_earlier_checkpoints);
-      /* Translators: the first %s is a number of entries, the second says how the checkpoint
-       * relates to earlier ones, the third who cosigned it. */
-      proof = g_strdup_printf (_("Included in the checkpoint of %s entries, %s, %s"), size,
-                               consistent, cosigned);
+      proof = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            /* Translators: the first %s is a number of entries,
+                                             * which chooses the plural form, the second says how
+                                             * the checkpoint relates to earlier ones, the third
+                                             * who cosigned it. */
+                                            "Included in the checkpoint of %s entry, %s, %s",
+                                            "Included in the checkpoint of %s entries, %s, %s",
+                                            (gulong) MIN (v->checkpoint_size, G_MAXLONG)),
+                               size, consistent, cosigned);
     }
   else
     proof = g_strdup_printf (_("Not verified: %s"),

@@ -129,7 +129,9 @@ check_text (const char  *text,
   if (len > TRB_BIP39_MAX_TEXT)
     {
       g_set_error (error, TRB_WALLET_ERROR, TRB_WALLET_ERROR_INVALID_TEXT,
-                   _("The text is too long (more than %d characters)."), TRB_BIP39_MAX_TEXT);
+                   g_dngettext (GETTEXT_PACKAGE, "The text is too long (more than %d character).",
+                                "The text is too long (more than %d characters).",
+                                TRB_BIP39_MAX_TEXT), TRB_BIP39_MAX_TEXT);
       return FALSE;
     }
   if (!g_utf8_validate (text, len, NULL))

@@ -261,7 +261,10 @@ trb_wallet_manager_check_label (TrbWalletManager  *self,
   if (g_utf8_strlen (label, -1) > TRB_WALLET_LABEL_MAX_CHARS)
     {
       g_set_error (error, TRB_WALLET_ERROR, TRB_WALLET_ERROR_INVALID_LABEL,
-                   _("The wallet name is too long: keep it under %d characters."),
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "The wallet name is too long: keep it under %d character.",
+                                "The wallet name is too long: keep it under %d characters.",
+                                TRB_WALLET_LABEL_MAX_CHARS),
                    TRB_WALLET_LABEL_MAX_CHARS);
       return FALSE;
     }

@@ -10,7 +10,11 @@ gettext call does, and fails on strings a translator cannot translate well:
   starts with a comma, colon or semicolon, or that holds no word at all besides placeholders and
   punctuation, unless a translators' comment says what it joins;
 - a msgid with two or more placeholders and no translators' comment: the translator cannot tell
-  what each one stands for, nor whether their order may change.
+  what each one stands for, nor whether their order may change;
+- a count in a msgid without a plural: a placeholder directly before an English plural noun
+  ("%d layers", "%s entries", "%u tensors") in a string given to _() or N_() rather than to
+  ngettext(), so that no language can say "1 layer", nor use the several plural forms many
+  languages have. A placeholder before a verb ("%s has", "layer %u needs") is not a count.
 
 A msgid with a single placeholder needs no comment for this check; the house style still asks
 for one where the placeholder's meaning is not plain from the sentence.
@@ -30,6 +34,21 @@ KEYWORDS = ["_", "N_", "C_:1c,2", "NC_:1c,2", "g_dcgettext:2", "g_dngettext:2,3"
 
 FORMAT = re.compile(r"%(?:\d+\$)?[-+ #0']*(?:\d+|\*)?(?:\.(?:\d+|\*))?"
                     r"(?:hh|h|ll|l|z|j|t|L|<PRI\w+>)?[diouxXeEfFgGcspa]")
+# A number placeholder, then (at most) one of a few adjectives, then a lower-case word: the
+# word is checked by looks_plural().
+COUNTED = re.compile(r"%(?:\d+\$)?[-+ #0']*(?:\d+)?(?:hh|h|ll|l|z|j|t)?[diuxs]"
+                     r"(?:<PRI\w+>)? (?:(?:more|other|new|earlier|later|extra|different) )?"
+                     r"([a-z]+)\b")
+# Words ending in "s" that follow a placeholder without being a plural noun: verbs whose subject
+# is the placeholder ("%s has", "layer %u needs"), and other words.
+NOT_PLURAL = {
+    "as", "has", "was", "does", "goes", "its", "yes", "always", "perhaps", "whereas", "towards",
+    "needs", "produces", "contains", "holds", "declares", "ends", "looks", "seems", "means",
+    "gets", "takes", "makes", "comes", "uses", "runs", "says", "shows", "gives", "keeps", "lets",
+    "joins", "leaves", "sends", "works", "starts", "stops", "waits", "trains", "opens", "closes",
+}
+# English plurals that do not end in "s".
+IRREGULAR_PLURALS = {"people", "children", "men", "women", "mice", "geese", "feet", "teeth"}
 CUT_WARNING = re.compile(r"^(.*?:\d+): warning: .*ends in the middle of a directive", re.M)
 
 
@@ -65,6 +84,20 @@ def parse_pot(path):
         msgids = [unquote(i) for i in ids]
         if msgids and msgids[0]:
             yield refs, comments, msgids
+
+
+def looks_plural(word):
+    if word in IRREGULAR_PLURALS:
+        return True
+    # "class", "status", "this", "analysis" end in "s" without being plurals.
+    return (len(word) > 2 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
+            and word not in NOT_PLURAL)
+
+
+def counted_nouns(msgid):
+    """The plural nouns that directly follow a number placeholder in @msgid."""
+    return [m.group(0) for m in COUNTED.finditer(msgid.replace("%%", ""))
+            if looks_plural(m.group(1))]
 
 
 def problems_of(msgid, has_comment):
@@ -107,9 +140,15 @@ def main():
         for refs, comments, msgids in parse_pot(pot):
             total += 1
             has_comment = any(c for c in comments)
+            where = refs[0] if refs else "?"
             for msgid in msgids:
                 for p in problems_of(msgid, has_comment):
-                    problems.append(f"{refs[0] if refs else '?'}: {msgid!r} {p}")
+                    problems.append(f"{where}: {msgid!r} {p}")
+            # An entry with a msgid_plural came from ngettext(): its forms are the translator's.
+            if len(msgids) == 1:
+                for counted in counted_nouns(msgids[0]):
+                    problems.append(f"{where}: {msgids[0]!r} has a count (“{counted}”) but no "
+                                    "plural forms: use ngettext()")
     for p in problems:
         print(p)
     print(f"checked {total} translatable strings: {len(problems)} problems")

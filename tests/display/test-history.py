@@ -57,10 +57,10 @@ def check_rounds(app, style):
     d.wait_for(lambda: len(labels(app, "verified in the ledger")) == 2,
                what="two verified reward entries")
     app.find("label", contains="Round 2 of “fashion-mnist”")
-    assert len(labels(app, "Expected 2.400 · Credited 2.400")) == 2
-    app.find("label", "4.800 points")
+    assert len(labels(app, "Expected 2.4 points · Credited 2.4 points")) == 2
+    app.find("label", "4.8 points")
     chart = app.find(None, contains="Verified rewards by period")
-    assert "4.800" in chart.name, chart.name
+    assert "4.8 points" in chart.name, chart.name
     d.screenshot(f"history-rewards-{style}")
 
     # Provenance: two versions, both with this user's contribution, in plain words first; the
@@ -97,7 +97,7 @@ def main():
         show_history(app)
         d.wait_for(lambda: labels(app, "Not verified"), what="the unverified entry")
         app.find("label", contains="Not in the verified ledger")
-        app.find("label", "4.800 points")
+        app.find("label", "4.8 points")
         app.find("label", contains="1 unverified entry not counted")
         d.screenshot("history-forged-entry")
     finally:
