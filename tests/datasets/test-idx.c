@@ -266,8 +266,11 @@ test_idx_counts_disagree (void)
   g_autoptr(GBytes) images = make_idx_images (10, 10, 2, 2);
   g_autoptr(GBytes) labels = make_idx_labels (9, 9, 2);
 
-  expect_error ("disagree", images, labels, FALSE, TRB_DATASET_ERROR_MISMATCH, "10 images");
-  expect_error ("disagree-gz", images, labels, TRUE, TRB_DATASET_ERROR_MISMATCH, "9 labels");
+  /* The counts stand in brackets, away from the nouns, so that no plural form is needed. */
+  expect_error ("disagree", images, labels, FALSE, TRB_DATASET_ERROR_MISMATCH,
+                "(10) is not the number of labels");
+  expect_error ("disagree-gz", images, labels, TRUE, TRB_DATASET_ERROR_MISMATCH,
+                "(9). The two files");
 }
 
 static void
