@@ -17,6 +17,7 @@
 #include "ledger/trb-ledger-entry.h"
 #include "ledger/trb-ledger-history.h"
 #include "ledger/trb-merkle.h"
+#include "participant/trb-rewards.h"
 #include "trb-cli.h"
 #include "trb-cli-network.h"
 
@@ -234,11 +235,14 @@ print_entry (TrbLedgerEntry *entry,
               (long long) trb_ledger_entry_get_samples (entry));
       break;
     case TRB_LEDGER_ENTRY_REWARD:
-      /* Translators: a line of the ledger history: the date and time, the round and the
-       * points, shown with three decimals. */
-      printf (_("%s  ✓ round %lld: reward of %.3f points\n"), stamp,
-              (long long) trb_ledger_entry_get_round (entry),
-              trb_ledger_entry_get_points (entry) / 1000.0);
+      {
+        g_autofree char *points = trb_rewards_dup_points_text (trb_ledger_entry_get_points (entry));
+
+        /* Translators: a line of the ledger history: the date and time, the round and the
+         * reward, an amount such as “2.4 points”. */
+        printf (_("%s  ✓ round %lld: reward of %s\n"), stamp,
+                (long long) trb_ledger_entry_get_round (entry), points);
+      }
       break;
     case TRB_LEDGER_ENTRY_ROUND_CLOSED:
       {
@@ -360,6 +364,11 @@ trb_cli_history (int    argc,
       if (trb_ledger_entry_get_entry_type (entry) == TRB_LEDGER_ENTRY_REWARD)
         points += trb_ledger_entry_get_points (entry);
     }
-  printf (_("Total rewards: %.3f points.\n"), points / 1000.0);
+  {
+    g_autofree char *total = trb_rewards_dup_points_text (points);
+
+    /* Translators: an amount such as “4.8 points”. */
+    printf (_("Total rewards: %s.\n"), total);
+  }
   return 0;
 }

@@ -126,7 +126,9 @@ def main():
     print(history.stdout)
     assert history.returncode == 0, history.stdout + history.stderr
     assert "CRITICAL" not in history.stderr, history.stderr
-    points = [float(p.replace(",", ".")) for p in re.findall(r"\d+[.,]\d{3}", history.stdout)]
+    # Amounts are written the German way: "12.345,5 Punkte".
+    points = [float(p.replace(".", "").replace(",", "."))
+              for p in re.findall(r"(\d[\d.]*(?:,\d+)?) Punkt", history.stdout)]
     assert any(p > 0 for p in points), "no reward in the verified history"
 
     for problem in problems:
