@@ -704,13 +704,14 @@ verified_cb (GObject      *source,
   if (data->points > 0)
     {
       g_autofree char *message = NULL;
+      g_autofree char *points = trb_rewards_dup_points_text (data->points);
 
       self->credited_points += data->points;
 
-      /* Translators: an event of the Activity area; points are shown with three decimals,
-       * e.g. "1.500 points", then the last round the reward covers. */
-      message = g_strdup_printf (_("Reward credited: %.3f points, up to round %lld"),
-                                 data->points / 1000.0, (long long) data->round);
+      /* Translators: an event of the Activity area: an amount such as “1.5 points”, then the
+       * last round the reward covers. */
+      message = g_strdup_printf (_("Reward credited: %s, up to round %lld"), points,
+                                 (long long) data->round);
       log_event (self, "reward", message);
     }
   if (!g_task_propagate_boolean (G_TASK (result), &error))

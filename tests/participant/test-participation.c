@@ -283,9 +283,9 @@ test_contribute (Fixture       *f,
    * latest; round 2's may be seen with it, when round 2 closed quickly enough. */
   {
     static const char * const accepted[] = {
-      "reward: Reward credited: 5.000 points, up to round 1",
-      "reward: Reward credited: 5.000 points, up to round 2",
-      "reward: Reward credited: 10.000 points, up to round 2",
+      "reward: Reward credited: 5 points, up to round 1",
+      "reward: Reward credited: 5 points, up to round 2",
+      "reward: Reward credited: 10 points, up to round 2",
       NULL
     };
     guint rewarded = 0;
