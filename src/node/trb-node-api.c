@@ -693,8 +693,7 @@ websocket_upgraded_cb (SoupServerMessage *msg,
   if (soup_server_message_get_status (msg) != SOUP_STATUS_SWITCHING_PROTOCOLS)
     return;
   /* The WebSocket keeps itself alive with pings: not a connection waiting for a request. */
-  if (soup_server_message_get_socket (msg) != NULL)
-    g_hash_table_remove (self->connections, soup_server_message_get_socket (msg));
+  trb_node_connection_keep_open (self, msg);
   stream = soup_server_message_steal_connection (msg);
   ws = soup_websocket_connection_new (stream, soup_server_message_get_uri (msg),
                                       SOUP_WEBSOCKET_CONNECTION_SERVER,

@@ -26,6 +26,9 @@ char *trb_node_verify_request (TrbNode           *self,
                                SoupServerMessage *msg,
                                GBytes            *body,
                                char             **nonce_out);
+void trb_node_http_shutdown (TrbNode *self);
+void trb_node_connection_keep_open (TrbNode           *self,
+                                    SoupServerMessage *msg);
 JsonObject *trb_node_parse_json_body (SoupServerMessage *msg,
                                       GBytes            *body);
 

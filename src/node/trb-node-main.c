@@ -139,6 +139,9 @@ typedef struct
   int   idle_timeout;
   int   join_rate;
   int   upload_rate;
+  int   challenge_rate;
+  int   max_connections;
+  int   max_connections_per_address;
   TrbJoinOptions *join;   /* (nullable) (not owned) */
 } ServeOptions;
 
@@ -187,6 +190,9 @@ serve (const ServeOptions *o)
     trb_node_set_connection_timeout (node, o->idle_timeout);
   trb_node_set_rate_limits (node, CLAMP (o->join_rate, 0, 1000000),
                             CLAMP (o->upload_rate, 0, 1000000));
+  trb_node_set_challenge_rate (node, CLAMP (o->challenge_rate, 0, 1000000));
+  trb_node_set_connection_limits (node, CLAMP (o->max_connections, 1, 1000000),
+                                  CLAMP (o->max_connections_per_address, 1, 1000000));
   if (o->join != NULL && !trb_join_options_apply (o->join, node, &error))
     return fail (_("the join policy could not be set"), error);
   for (guint i = 0; o->public_urls != NULL && o->public_urls[i] != NULL; i++)
@@ -216,6 +222,17 @@ serve (const ServeOptions *o)
       N_("A URL participants reach this node at, which signed requests must be addressed " \
          "under; may be repeated (default: the address listened on)"), N_("URL") }
 
+/* The defaults are the TRB_NODE_DEFAULT_* values of trb-node.h. */
+#define CONNECTION_ENTRIES \
+    { "challenge-rate", 0, 0, G_OPTION_ARG_INT, &o.challenge_rate, \
+      N_("Proof-of-work challenges one address may ask for a minute, 0 for no limit " \
+         "(default 120)"), N_("N") }, \
+    { "max-connections", 0, 0, G_OPTION_ARG_INT, &o.max_connections, \
+      N_("Connections open at once, at most what the limit on open files allows " \
+         "(default 1024)"), N_("N") }, \
+    { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &o.max_connections_per_address, \
+      N_("Connections open at once from one address (default 64)"), N_("N") },
+
 static int
 run_serve (int    argc,
            char **argv)
@@ -224,6 +241,9 @@ run_serve (int    argc,
     .idle_timeout = TRB_NODE_CONNECTION_TIMEOUT_S,
     .join_rate = TRB_NODE_DEFAULT_JOINS_PER_MINUTE,
     .upload_rate = TRB_NODE_DEFAULT_UPLOADS_PER_MINUTE,
+    .challenge_rate = TRB_NODE_DEFAULT_CHALLENGES_PER_MINUTE,
+    .max_connections = TRB_NODE_DEFAULT_MAX_CONNECTIONS,
+    .max_connections_per_address = TRB_NODE_DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
   };
   g_autoptr(GOptionContext) context = NULL;
   g_auto(TrbJoinOptions) join = { 0 };
@@ -246,6 +266,7 @@ run_serve (int    argc,
       N_("Joins one address may make a minute, 0 for no limit (default 120)"), N_("N") },
     { "upload-rate", 0, 0, G_OPTION_ARG_INT, &o.upload_rate,
       N_("Uploads one address may make a minute, 0 for no limit (default 600)"), N_("N") },
+    CONNECTION_ENTRIES
     { "aggregation-delay", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &o.aggregation_delay,
       N_("Wait this many milliseconds before aggregating (for testing)"), N_("MS") },
     { "upload-check-delay", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &o.upload_check_delay,
@@ -276,6 +297,9 @@ run_demo (int    argc,
     .idle_timeout = TRB_NODE_CONNECTION_TIMEOUT_S,
     .join_rate = TRB_NODE_DEFAULT_JOINS_PER_MINUTE,
     .upload_rate = TRB_NODE_DEFAULT_UPLOADS_PER_MINUTE,
+    .challenge_rate = TRB_NODE_DEFAULT_CHALLENGES_PER_MINUTE,
+    .max_connections = TRB_NODE_DEFAULT_MAX_CONNECTIONS,
+    .max_connections_per_address = TRB_NODE_DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
   };
   g_autofree char *dataset = NULL;
   /* One person trying the demo alone is enough for a round: it needs one update and closes
@@ -308,6 +332,7 @@ run_demo (int    argc,
       N_("Joins one address may make a minute, 0 for no limit (default 120)"), N_("N") },
     { "upload-rate", 0, 0, G_OPTION_ARG_INT, &o.upload_rate,
       N_("Uploads one address may make a minute, 0 for no limit (default 600)"), N_("N") },
+    CONNECTION_ENTRIES
     { NULL }
   };
 

@@ -37,6 +37,13 @@ G_BEGIN_DECLS
 #define MAX_WAITING_CHECKS     64
 #define MAX_CHECKING_BYTES     (256 * 1024 * 1024)
 #define PROBLEM_BASE           "https://tributary.invalid/problems/"
+/* A request's line and headers, as libsoup 3.2 limits them (its HEADER_SIZE_LIMIT). */
+#define MAX_REQUEST_HEAD       (64 * 1024)
+/* Descriptors kept for the database, its journal, blobs being read and the event WebSockets'
+ * timers when the open-connection cap is fitted under RLIMIT_NOFILE. */
+#define RESERVED_DESCRIPTORS   64
+/* Seconds a client refused for too many open connections is asked to wait. */
+#define CONNECTIONS_RETRY_AFTER_S 5
 
 typedef enum
 {
@@ -95,11 +102,18 @@ struct _TrbNode
   GQueue           events;         /* JsonNode*, oldest first */
   gint64           next_event_seq;
   guint            tick_id;
-  GHashTable      *connections;  /* GSocket → Connection */
+  GSocketService  *service;        /* accepts the connections, before SoupServer sees them */
+  GTlsCertificate *certificate;
+  GHashTable      *connections;     /* remote GSocketAddress → Connection */
+  GHashTable      *connections_per_host; /* remote host → open connections */
+  guint            max_connections;
+  guint            max_connections_per_host;
   GHashTable      *join_buckets;    /* remote address → Bucket */
   GHashTable      *upload_buckets;
+  GHashTable      *challenge_buckets;
   guint            join_rate;       /* per minute and address; 0 for no limit */
   guint            upload_rate;
+  guint            challenge_rate;
   guint            connection_timeout_s;
   guint            sweep_id;
   guint            aggregation_delay_ms;

@@ -28,6 +28,7 @@
 #include "net/trb-client.h"
 #include "net/trb-training-set.h"
 #include "trb-json.h"
+#include "trb-node-http.h"
 #include "trb-node-join-policy.h"
 #include "trb-node-receipt.h"
 
@@ -58,9 +59,9 @@ trb_node_dispose (GObject *object)
   TrbNode *self = TRB_NODE (object);
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
-  g_clear_handle_id (&self->sweep_id, g_source_remove);
-  g_clear_pointer (&self->connections, g_hash_table_unref);
+  trb_node_http_shutdown (self);
   g_clear_pointer (&self->join_buckets, g_hash_table_unref);
+  g_clear_pointer (&self->challenge_buckets, g_hash_table_unref);
   g_clear_pointer (&self->join_policy, trb_join_policy_free);
   g_clear_pointer (&self->upload_buckets, g_hash_table_unref);
   if (self->server != NULL)
@@ -115,11 +116,13 @@ trb_node_init (TrbNode *self)
   self->public_urls = g_ptr_array_new_with_free_func (g_free);
   self->public_authorities = g_ptr_array_new_with_free_func (g_free);
   self->sockets = g_ptr_array_new_with_free_func (g_object_unref);
-  self->connections = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref,
-                                             g_free);
+  self->max_connections = TRB_NODE_DEFAULT_MAX_CONNECTIONS;
+  self->max_connections_per_host = TRB_NODE_DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
   self->connection_timeout_s = TRB_NODE_CONNECTION_TIMEOUT_S;
   self->join_buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->upload_buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->challenge_buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->challenge_rate = TRB_NODE_DEFAULT_CHALLENGES_PER_MINUTE;
   self->join_rate = TRB_NODE_DEFAULT_JOINS_PER_MINUTE;
   self->upload_rate = TRB_NODE_DEFAULT_UPLOADS_PER_MINUTE;
   g_queue_init (&self->events);

@@ -27,6 +27,13 @@ G_BEGIN_DECLS
 /* Joins and uploads one address may make a minute, unless the operator says otherwise. */
 #define TRB_NODE_DEFAULT_JOINS_PER_MINUTE 120
 #define TRB_NODE_DEFAULT_UPLOADS_PER_MINUTE 600
+/* Proof-of-work challenges one address may ask for a minute: one per join is enough. */
+#define TRB_NODE_DEFAULT_CHALLENGES_PER_MINUTE 120
+
+/* Connections open at once, in all and from one address (the first is lowered to fit under the
+ * process's limit on open files). */
+#define TRB_NODE_DEFAULT_MAX_CONNECTIONS 1024
+#define TRB_NODE_DEFAULT_MAX_CONNECTIONS_PER_ADDRESS 64
 
 typedef enum
 {
@@ -53,6 +60,11 @@ void      trb_node_set_connection_timeout (TrbNode    *self,
 void      trb_node_set_rate_limits        (TrbNode    *self,
                                            guint       joins_per_minute,
                                            guint       uploads_per_minute);
+void      trb_node_set_challenge_rate     (TrbNode    *self,
+                                           guint       challenges_per_minute);
+void      trb_node_set_connection_limits  (TrbNode    *self,
+                                           guint       max_connections,
+                                           guint       max_per_address);
 TrbJoinPolicy *trb_node_get_join_policy   (TrbNode    *self);
 void      trb_node_set_aggregation_delay (TrbNode     *self,
                                           guint        delay_ms);
