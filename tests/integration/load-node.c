@@ -313,8 +313,12 @@ main (int    argc,
   guint concurrency = argc > 2 ? (guint) g_ascii_strtoull (argv[2], NULL, 10) : 100;
   guint n_slow = argc > 3 ? (guint) g_ascii_strtoull (argv[3], NULL, 10) : 200;
   g_autoptr(GPtrArray) slow = NULL;
-  const char * const unlimited[] = { "--join-rate=0", "--upload-rate=0", NULL };
-  const char * const short_idle[] = { "--idle-timeout=2", NULL };
+  /* Every participant and slow connection comes from 127.0.0.1: the per-address rate limits are
+   * off, and the connection caps above the 300 connections (and those closing) held at once. */
+  const char * const unlimited[] = { "--join-rate=0", "--upload-rate=0", "--max-connections=4096",
+                                     "--max-connections-per-address=4096", NULL };
+  const char * const short_idle[] = { "--idle-timeout=2", "--max-connections=4096",
+                                      "--max-connections-per-address=4096", NULL };
   g_autofree char *tmp = g_dir_make_tmp ("tributary-load-XXXXXX", NULL);
   g_autoptr(TrbModelSpec) spec = NULL;
   g_autofree char *task_json = NULL;
@@ -336,7 +340,6 @@ main (int    argc,
   /* The 2NN of the FedAvg paper: 784-200-200-10. */
   task_json = g_strdup_printf (task_template, trb_model_spec_json_2nn ());
   test_node_init (&node, task_json);
-  /* Every participant comes from 127.0.0.1: the per-address rate limits are off. */
   test_node_start_args (&node, unlimited);
 
   load.clients = g_ptr_array_new_with_free_func (g_object_unref);

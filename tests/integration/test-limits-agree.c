@@ -82,12 +82,18 @@ test_protocol_limits (void)
   g_autofree char *entries = limit_row (protocol, "entries per `GET /v1/ledger/entries`");
   g_autofree char *checkpoint = limit_row (protocol, "signed-note checkpoint");
   g_autofree char *skew = limit_row (protocol, "clock skew accepted on `created`");
+  g_autofree char *head = limit_row (protocol, "request line and headers");
+  g_autofree char *connections = limit_row (protocol, "open connections (reference node)");
 
   g_assert_cmpuint (number_before (json_body, "KiB"), ==, MAX_JSON_BODY);
   g_assert_cmpuint (number_before (update_body, "MiB"), ==, MAX_UPDATE_BODY);
   g_assert_cmpuint (number_before (header, "MiB"), ==, MAX_SAFETENSORS_HEADER);
   g_assert_cmpuint (number_before (entries, ""), ==, MAX_ENTRIES_PER_PAGE);
   g_assert_cmpuint (number_before (skew, "s"), ==, TRB_HTTP_SIGNATURE_SKEW);
+  g_assert_cmpuint (number_before (head, "KiB"), ==, MAX_REQUEST_HEAD);
+  g_assert_cmpuint (number_before (connections, "in all"), ==, TRB_NODE_DEFAULT_MAX_CONNECTIONS);
+  g_assert_cmpuint (number_before (connections, "from one address"), ==,
+                    TRB_NODE_DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
 
   /* What the node serves fits what a client reads: 63 cosignatures of the longest line. */
   g_assert_cmpuint (number_before (checkpoint, "KiB"), ==, TRB_CLIENT_MAX_NOTE);
