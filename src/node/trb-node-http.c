@@ -109,13 +109,22 @@ trb_node_reply_problem (SoupServerMessage *msg,
 #define LINGER_MS 2000
 #define LINGER_MAX_BYTES (16 * 1024 * 1024)
 
+/* Connections refused for the caps linger too, but only so many at once: past that they are
+ * closed as soon as the answer is written, so that the caps stay a bound on descriptors. */
+#define MAX_LINGERING_REFUSALS 64
+
+static guint n_lingering_refusals;
+
 typedef struct
 {
-  GIOStream *stream;
-  GSocket   *socket;   /* (nullable): to shut down for writing */
-  guint8     buffer[16384];
-  gsize      drained;
-  gint64     deadline;
+  GIOStream    *stream;
+  GSocket      *socket;   /* (nullable): to shut down for writing */
+  GCancellable *cancellable;
+  guint         timeout_id;
+  gboolean      counted;  /* in n_lingering_refusals */
+  guint8        buffer[16384];
+  gsize         drained;
+  gint64        deadline;
 } Linger;
 
 static void
@@ -124,7 +133,22 @@ linger_free (Linger *linger)
   g_io_stream_close_async (linger->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
   g_object_unref (linger->stream);
   g_clear_object (&linger->socket);
+  g_clear_handle_id (&linger->timeout_id, g_source_remove);
+  g_object_unref (linger->cancellable);
+  if (linger->counted)
+    n_lingering_refusals--;
   g_free (linger);
+}
+
+/* A client that neither sends nor closes is not waited for past the deadline. */
+static gboolean
+linger_timeout_cb (gpointer user_data)
+{
+  Linger *linger = user_data;
+
+  linger->timeout_id = 0;
+  g_cancellable_cancel (linger->cancellable);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -142,7 +166,8 @@ lingered_cb (GObject      *source,
       return;
     }
   g_input_stream_read_async (g_io_stream_get_input_stream (linger->stream), linger->buffer,
-                             sizeof linger->buffer, G_PRIORITY_DEFAULT, NULL, lingered_cb, linger);
+                             sizeof linger->buffer, G_PRIORITY_DEFAULT, linger->cancellable,
+                             lingered_cb, linger);
 }
 
 static void
@@ -156,8 +181,10 @@ refusal_written_cb (GObject      *source,
   if (linger->socket != NULL)
     g_socket_shutdown (linger->socket, FALSE, TRUE, NULL);
   linger->deadline = g_get_monotonic_time () + LINGER_MS * 1000;
+  linger->timeout_id = g_timeout_add (LINGER_MS, linger_timeout_cb, linger);
   g_input_stream_read_async (g_io_stream_get_input_stream (linger->stream), linger->buffer,
-                             sizeof linger->buffer, G_PRIORITY_DEFAULT, NULL, lingered_cb, linger);
+                             sizeof linger->buffer, G_PRIORITY_DEFAULT, linger->cancellable,
+                             lingered_cb, linger);
 }
 
 /* The whole answer of a refusal, for a connection that the node answers itself. */
@@ -186,7 +213,7 @@ refusal_text (guint       status,
 
 /* Writes a refusal on @stream, then lingers and closes it. @socket, when the stream is plain
  * TCP, is shut down for writing once the answer is out, so that the client sees its end. */
-static void
+static Linger *
 refuse_stream (GIOStream  *stream,
                GSocket    *socket,
                guint       status,
@@ -201,10 +228,12 @@ refuse_stream (GIOStream  *stream,
 
   linger->stream = stream;
   linger->socket = socket != NULL ? g_object_ref (socket) : NULL;
+  linger->cancellable = g_cancellable_new ();
   /* Kept as long as the stream, which outlives the write. */
   g_object_set_data_full (G_OBJECT (stream), "trb-refusal", bytes, g_free);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (stream), bytes, length,
                                    G_PRIORITY_DEFAULT, NULL, refusal_written_cb, linger);
+  return linger;
 }
 
 static GSocket *plain_socket_of (TrbNode        *self,
@@ -734,32 +763,47 @@ connection_cap (TrbNode *self)
   return cap;
 }
 
-/* Over a cap: a 503 written at once (it fits any socket buffer), what the client has already
- * sent read and dropped (closing with it unread would reset the connection, and the client
- * might lose the answer), and the connection closed. Nothing is kept. Over TLS, closed without
- * an answer: a handshake is more than a refused connection should cost. */
+/* Over a cap: a 503, and the connection closed. Nothing of it is handed to SoupServer. While
+ * few refusals are under way, the refusal lingers as others do (reading and dropping what the
+ * client still sends, for 2 s at most): closing at once with what the client sent unread would
+ * reset the connection, and a client still sending its body might never read the answer. Past
+ * MAX_LINGERING_REFUSALS, the answer is written at once (it fits any socket buffer), what has
+ * arrived is dropped, and the connection closed. Over TLS, closed without an answer: a handshake
+ * is more than a refused connection should cost. */
 static void
 refuse_connection (TrbNode           *self,
                    GSocketConnection *connection,
                    const char        *detail)
 {
   GSocket *socket = g_socket_connection_get_socket (connection);
+  const char *title = "The node has too many connections open";
+  gsize length;
+  g_autofree char *bytes = NULL;
+  char drain[4096];
 
-  if (self->certificate == NULL)
+  if (self->certificate != NULL)
     {
-      gsize length;
-      g_autofree char *bytes = refusal_text (503, "too-many-connections",
-                                             "The node has too many connections open", detail,
-                                             CONNECTIONS_RETRY_AFTER_S, &length);
-      char drain[4096];
-
-      g_socket_set_blocking (socket, FALSE);
-      g_socket_send (socket, bytes, length, NULL, NULL);
-      g_socket_shutdown (socket, FALSE, TRUE, NULL);
-      for (guint i = 0; i < 16; i++)
-        if (g_socket_receive (socket, drain, sizeof drain, NULL, NULL) <= 0)
-          break;
+      g_socket_close (socket, NULL);
+      return;
     }
+  if (n_lingering_refusals < MAX_LINGERING_REFUSALS)
+    {
+      Linger *linger = refuse_stream (G_IO_STREAM (g_object_ref (connection)), socket, 503,
+                                      "too-many-connections", title, detail,
+                                      CONNECTIONS_RETRY_AFTER_S);
+
+      linger->counted = TRUE;
+      n_lingering_refusals++;
+      return;
+    }
+  bytes = refusal_text (503, "too-many-connections", title, detail, CONNECTIONS_RETRY_AFTER_S,
+                        &length);
+  g_socket_set_blocking (socket, FALSE);
+  g_socket_send (socket, bytes, length, NULL, NULL);
+  g_socket_shutdown (socket, FALSE, TRUE, NULL);
+  for (guint i = 0; i < 16; i++)
+    if (g_socket_receive (socket, drain, sizeof drain, NULL, NULL) <= 0)
+      break;
   g_socket_close (socket, NULL);
 }
 

@@ -74,15 +74,15 @@ typedef struct
 } Fixture;
 
 static void
-fixture_setup (Fixture    *f,
-               const char *task_json,
-               const char *extra_arg,
-               gsize       samples)
+fixture_setup_args (Fixture            *f,
+                    const char         *task_json,
+                    const char * const *extra_args,
+                    gsize               samples)
 {
   g_autoptr(GError) error = NULL;
 
   test_node_init (&f->node, task_json);
-  test_node_start (&f->node, extra_arg);
+  test_node_start_args (&f->node, extra_args);
   for (guint i = 0; i < N_PARTICIPANTS; i++)
     {
       TestParticipant *p = test_participant_new (&f->node, i, N_PARTICIPANTS, samples);
@@ -93,6 +93,17 @@ fixture_setup (Fixture    *f,
       g_assert_true (trb_contributor_join (p->contributor, &error));
       g_assert_no_error (error);
     }
+}
+
+static void
+fixture_setup (Fixture    *f,
+               const char *task_json,
+               const char *extra_arg,
+               gsize       samples)
+{
+  const char * const args[] = { extra_arg, NULL };
+
+  fixture_setup_args (f, task_json, args, samples);
 }
 
 static void
@@ -1205,7 +1216,11 @@ test_upload_busy (void)
   const guint n = 80;
   const char *base;
 
-  fixture_setup (&f, task, "--upload-check-delay=500", 0);
+  /* The 80 uploads come at once from one address, past its default cap on connections. */
+  const char * const args[] = { "--upload-check-delay=500", "--max-connections-per-address=200",
+                                NULL };
+
+  fixture_setup_args (&f, task, args, 0);
   round = round_state (f.participants[0]);
   base = json_object_get_string_member (round, "model");
   model = task_spec (f.participants[0]->client);

@@ -96,6 +96,17 @@ def main():
         held = [connect(port) for _ in range(PER_ADDRESS)]
         time.sleep(0.3)
         assert_refused_busy(connect(port))
+        # A refused client still sending a body reads the answer too (the node lingers).
+        s = connect(port)
+        s.sendall(b"POST /v1/participants HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  b"Content-Length: 4194304\r\n\r\n")
+        try:
+            s.sendall(b"x" * (4 << 20))
+        except OSError:
+            pass
+        answer = read_answer(s)
+        s.close()
+        assert answer.startswith(b"HTTP/1.1 503"), answer[:100]
         answer = ask(held.pop())
         assert answer.startswith(b"HTTP/1.1 200"), answer[:100]
         # That one is closed now (one request a connection): a new one fits, the next does not.
