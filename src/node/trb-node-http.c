@@ -187,6 +187,17 @@ refusal_written_cb (GObject      *source,
                              lingered_cb, linger);
 }
 
+/* libsoup 3.2 has no reason phrase for these ("Unknown Error"). */
+static const char *
+status_phrase (guint status)
+{
+  if (status == 429)
+    return "Too Many Requests";
+  if (status == 431)
+    return "Request Header Fields Too Large";
+  return soup_status_get_phrase (status);
+}
+
 /* The whole answer of a refusal, for a connection that the node answers itself. */
 static char *
 refusal_text (guint       status,
@@ -203,7 +214,7 @@ refusal_text (guint       status,
                           "Content-Type: application/problem+json\r\n"
                           "Content-Length: %" G_GSIZE_FORMAT "\r\n"
                           "Cache-Control: no-store\r\n",
-                          status, soup_status_get_phrase (status), strlen (text));
+                          status, status_phrase (status), strlen (text));
   if (retry_after_s > 0)
     g_string_append_printf (response, "Retry-After: %u\r\n", retry_after_s);
   g_string_append_printf (response, "Connection: close\r\n\r\n%s", text);
