@@ -161,6 +161,9 @@ def main():
                                                b"Host: 127.0.0.1\r\nTransfer-Encoding: " + te +
                                                b"\r\n\r\n"))
             assert head.startswith("HTTP/1.1 501"), (te, head)
+        head, doc = problem(read_answer_of(port, b"GET /v1/network HTTP/1.1\r\nX-Long: " +
+                                           b"x" * 70000))
+        assert head.startswith("HTTP/1.1 431") and doc["type"].endswith("/too-large"), head
         head, doc = problem(read_answer_of(port, b"GET /v1/network HTTP/1.1\r\nHost: 127.0.0.1"
                                            b"\r\nContent-Length: 12abc\r\n\r\n"))
         assert head.startswith("HTTP/1.1 400"), head
