@@ -24,6 +24,7 @@
 #include "trb-json.h"
 
 #include "trb-node-db.h"
+#include "trb-node-connections.h"
 #include "trb-node-http.h"
 #include "trb-node-join-policy.h"
 #include "trb-node-private.h"

@@ -12,6 +12,10 @@
 G_BEGIN_DECLS
 
 char *trb_node_json_to_string (JsonNode *node);
+char *trb_node_problem_text (guint       status,
+                             const char *type,
+                             const char *title,
+                             const char *detail);
 void trb_node_reply_json (SoupServerMessage *msg,
                           guint              status,
                           JsonNode          *node);
@@ -26,9 +30,6 @@ char *trb_node_verify_request (TrbNode           *self,
                                SoupServerMessage *msg,
                                GBytes            *body,
                                char             **nonce_out);
-void trb_node_http_shutdown (TrbNode *self);
-void trb_node_connection_keep_open (TrbNode           *self,
-                                    SoupServerMessage *msg);
 JsonObject *trb_node_parse_json_body (SoupServerMessage *msg,
                                       GBytes            *body);
 

@@ -28,7 +28,7 @@
 #include "net/trb-client.h"
 #include "net/trb-training-set.h"
 #include "trb-json.h"
-#include "trb-node-http.h"
+#include "trb-node-connections.h"
 #include "trb-node-join-policy.h"
 #include "trb-node-receipt.h"
 
@@ -59,7 +59,7 @@ trb_node_dispose (GObject *object)
   TrbNode *self = TRB_NODE (object);
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
-  trb_node_http_shutdown (self);
+  trb_node_connections_shutdown (self);
   g_clear_pointer (&self->join_buckets, g_hash_table_unref);
   g_clear_pointer (&self->challenge_buckets, g_hash_table_unref);
   g_clear_pointer (&self->join_policy, trb_join_policy_free);
