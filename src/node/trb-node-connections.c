@@ -546,7 +546,9 @@ connection_stream (Connection *conn)
   TrbPrefixInputStream *input = g_object_new (TRB_TYPE_PREFIX_INPUT_STREAM, NULL);
 
   input->base = g_object_ref (g_io_stream_get_input_stream (conn->transport));
-  input->prefix = g_bytes_new (conn->head->data, conn->head->len);
+  /* The head read so far goes to the stream; the connection keeps nothing of it. */
+  input->prefix = g_byte_array_free_to_bytes (g_steal_pointer (&conn->head));
+  conn->head = g_byte_array_new ();
   stream->input = G_INPUT_STREAM (input);
   stream->transport = g_object_ref (conn->transport);
   stream->socket = g_object_ref (g_socket_connection_get_socket (conn->connection));
@@ -814,7 +816,7 @@ incoming_cb (GSocketService    *service,
 static gboolean
 libsoup_needs_one_request_per_connection (void)
 {
-  return soup_check_version (3, 5, 2) == FALSE;
+  return !soup_check_version (3, 5, 2);
 }
 
 static Connection *
