@@ -11,7 +11,9 @@
  * keep-alive connections that the clients close.
  *
  * Usage: load-node [PARTICIPANTS [CONCURRENCY [SLOW]]]   (defaults 300, 100 and 200)
- * Run from the build folder's tests/integration with TRB_BUILD_ROOT set to the build folder.
+ * Run with TRB_BUILD_ROOT set to the build folder. With TRB_LOAD_EARLIER_BUILD set to the build
+ * folder of an earlier version, the joins and uploads run against its node first, for figures
+ * side by side (the memory and descriptor figures are this build's only).
  */
 
 #include "config.h"
@@ -305,42 +307,60 @@ run_phase (Load       *load,
           1000 * g_array_index (load->latencies, double, load->latencies->len - 1));
 }
 
-int
-main (int    argc,
-      char **argv)
+/* The options of @wanted that the node in TRB_BUILD_ROOT knows: an earlier node has no rate
+ * limits or caps to lift, and refuses options it does not know. */
+static char **
+known_options (const char * const *wanted)
 {
-  guint n = argc > 1 ? (guint) g_ascii_strtoull (argv[1], NULL, 10) : 300;
-  guint concurrency = argc > 2 ? (guint) g_ascii_strtoull (argv[2], NULL, 10) : 100;
-  guint n_slow = argc > 3 ? (guint) g_ascii_strtoull (argv[3], NULL, 10) : 200;
-  g_autoptr(GPtrArray) slow = NULL;
+  g_autofree char *binary = g_build_filename (g_getenv ("TRB_BUILD_ROOT"), "src", "node",
+                                              "tributary-node", NULL);
+  g_autofree char *help = NULL;
+  GPtrArray *known = g_ptr_array_new ();
+
+  g_spawn_sync (NULL, (char *[]) { binary, "serve", "--help", NULL }, NULL,
+                G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &help, NULL, NULL, NULL);
+  for (guint i = 0; wanted[i] != NULL; i++)
+    {
+      g_autofree char *name = g_strndup (wanted[i], strcspn (wanted[i], "="));
+
+      if (help != NULL && strstr (help, name) != NULL)
+        g_ptr_array_add (known, g_strdup (wanted[i]));
+    }
+  g_ptr_array_add (known, NULL);
+  return (char **) g_ptr_array_free (known, FALSE);
+}
+
+/* Joins and uploads of @n participants against the node built in @build_root, while @n_slow
+ * connections hold half a request open. Lines start with @label. */
+static void
+measure_throughput (const char *build_root,
+                    const char *label,
+                    guint       n,
+                    guint       concurrency,
+                    guint       n_slow)
+{
   /* Every participant and slow connection comes from 127.0.0.1: the per-address rate limits are
    * off, and the connection caps above the 300 connections (and those closing) held at once. */
   const char * const unlimited[] = { "--join-rate=0", "--upload-rate=0", "--max-connections=4096",
                                      "--max-connections-per-address=4096", NULL };
-  const char * const short_idle[] = { "--idle-timeout=2", "--max-connections=4096",
-                                      "--max-connections-per-address=4096", NULL };
-  g_autofree char *tmp = g_dir_make_tmp ("tributary-load-XXXXXX", NULL);
+  g_auto(GStrv) options = NULL;
+  g_autoptr(GPtrArray) slow = NULL;
   g_autoptr(TrbModelSpec) spec = NULL;
   g_autofree char *task_json = NULL;
+  g_autofree char *what = NULL;
   g_autoptr(JsonObject) round = NULL;
   g_autoptr(GError) error = NULL;
   TestNode node = { 0 };
   Load load = { 0 };
   const char *base;
 
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-  g_setenv ("XDG_DATA_HOME", tmp, TRUE);
-  g_assert_cmpint (sodium_init (), >=, 0);
-  if (n < 1 || concurrency < 1)
-    {
-      g_printerr ("Usage: load-node [PARTICIPANTS [CONCURRENCY [SLOW]]]\n");
-      return 2;
-    }
+  g_setenv ("TRB_BUILD_ROOT", build_root, TRUE);
+  options = known_options (unlimited);
 
   /* The 2NN of the FedAvg paper: 784-200-200-10. */
   task_json = g_strdup_printf (task_template, trb_model_spec_json_2nn ());
   test_node_init (&node, task_json);
-  test_node_start_args (&node, unlimited);
+  test_node_start_args (&node, (const char * const *) options);
 
   load.clients = g_ptr_array_new_with_free_func (g_object_unref);
   load.updates = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
@@ -379,32 +399,65 @@ main (int    argc,
       trb_weights_set_metadata (delta, "dataset_commitment", commitment);
       g_ptr_array_add (load.updates, trb_weights_to_safetensors (delta));
     }
-  printf ("%u participants, %u requests in flight, update size %zu bytes (%zu parameters)\n", n,
-          concurrency, g_bytes_get_size (g_ptr_array_index (load.updates, 0)),
+  printf ("%s: %u participants, %u requests in flight, update size %zu bytes (%zu parameters)\n",
+          label, n, concurrency, g_bytes_get_size (g_ptr_array_index (load.updates, 0)),
           trb_model_spec_get_n_parameters (spec));
 
-  run_phase (&load, TRUE, concurrency, "join (signed)");
+  what = g_strdup_printf ("%s: join (signed)", label);
+  run_phase (&load, TRUE, concurrency, what);
   slow = open_slow_connections (&node, n_slow);
-  {
-    g_autofree char *what = g_strdup_printf ("upload (signed, 2NN update) with %u slow "
-                                             "connections open", n_slow);
-
-    run_phase (&load, FALSE, concurrency, what);
-  }
-  printf ("slow connections still open after the uploads: %u of %u; node RSS %.1f MiB, peak "
-          "%.1f MiB\n", count_open (slow), n_slow, status_kib (&node, "VmRSS:") / 1024.0,
+  g_free (what);
+  what = g_strdup_printf ("%s: upload (signed, 2NN update) with %u slow connections open", label,
+                          n_slow);
+  run_phase (&load, FALSE, concurrency, what);
+  printf ("%s: slow connections still open after the uploads: %u of %u; node RSS %.1f MiB, peak "
+          "%.1f MiB\n", label, count_open (slow), n_slow, status_kib (&node, "VmRSS:") / 1024.0,
           status_kib (&node, "VmHWM:") / 1024.0);
-  g_clear_pointer (&slow, g_ptr_array_unref);
-
-  test_node_kill (&node);
-  test_node_start_args (&node, short_idle);
-  run_memory_phase (&node);
-  run_descriptor_phase (&node, 10000);
 
   test_node_clear (&node);
   g_ptr_array_unref (load.clients);
   g_ptr_array_unref (load.updates);
   g_array_unref (load.latencies);
   g_free (load.started);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  guint n = argc > 1 ? (guint) g_ascii_strtoull (argv[1], NULL, 10) : 300;
+  guint concurrency = argc > 2 ? (guint) g_ascii_strtoull (argv[2], NULL, 10) : 100;
+  guint n_slow = argc > 3 ? (guint) g_ascii_strtoull (argv[3], NULL, 10) : 200;
+  g_autofree char *build_root = g_strdup (g_getenv ("TRB_BUILD_ROOT"));
+  const char *earlier = g_getenv ("TRB_LOAD_EARLIER_BUILD");
+  const char * const short_idle[] = { "--idle-timeout=2", "--max-connections=4096",
+                                      "--max-connections-per-address=4096", NULL };
+  g_autofree char *tmp = g_dir_make_tmp ("tributary-load-XXXXXX", NULL);
+  g_autofree char *task_json = NULL;
+  TestNode node = { 0 };
+
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  g_setenv ("XDG_DATA_HOME", tmp, TRUE);
+  g_assert_cmpint (sodium_init (), >=, 0);
+  if (n < 1 || concurrency < 1 || build_root == NULL)
+    {
+      g_printerr ("Usage: TRB_BUILD_ROOT=BUILD [TRB_LOAD_EARLIER_BUILD=EARLIER_BUILD] "
+                  "load-node [PARTICIPANTS [CONCURRENCY [SLOW]]]\n");
+      return 2;
+    }
+
+  /* The same load against an earlier build first, when one is named, for figures side by side
+   * on the same machine at the same time. */
+  if (earlier != NULL)
+    measure_throughput (earlier, "earlier node", n, concurrency, n_slow);
+  measure_throughput (build_root, "this node", n, concurrency, n_slow);
+
+  g_setenv ("TRB_BUILD_ROOT", build_root, TRUE);
+  task_json = g_strdup_printf (task_template, trb_model_spec_json_2nn ());
+  test_node_init (&node, task_json);
+  test_node_start_args (&node, short_idle);
+  run_memory_phase (&node);
+  run_descriptor_phase (&node, 10000);
+  test_node_clear (&node);
   return 0;
 }
