@@ -563,13 +563,6 @@ trb_model_spec_new_from_json (const char  *json,
   return g_steal_pointer (&self);
 }
 
-const char *
-trb_model_spec_get_json (TrbModelSpec *self)
-{
-  g_return_val_if_fail (TRB_IS_MODEL_SPEC (self), NULL);
-  return self->json;
-}
-
 /* SHA-256 of the JSON text, as given. */
 const char *
 trb_model_spec_get_digest (TrbModelSpec *self)
@@ -599,13 +592,6 @@ trb_model_spec_get_input_type (TrbModelSpec *self)
 {
   g_return_val_if_fail (TRB_IS_MODEL_SPEC (self), TRB_FEATURE_F32);
   return self->input_type;
-}
-
-double
-trb_model_spec_get_input_scale (TrbModelSpec *self)
-{
-  g_return_val_if_fail (TRB_IS_MODEL_SPEC (self), 1.0);
-  return self->input_scale;
 }
 
 gsize

@@ -90,13 +90,11 @@ G_DECLARE_FINAL_TYPE (TrbModelSpec, trb_model_spec, TRB, MODEL_SPEC, GObject)
 TrbModelSpec   *trb_model_spec_new_from_json       (const char    *json,
                                                     gssize         length,
                                                     GError       **error);
-const char     *trb_model_spec_get_json            (TrbModelSpec  *self);
 const char     *trb_model_spec_get_digest          (TrbModelSpec  *self);
 guint           trb_model_spec_get_n_layers        (TrbModelSpec  *self);
 const TrbLayer *trb_model_spec_get_layer           (TrbModelSpec  *self,
                                                     guint          index);
 TrbFeatureType  trb_model_spec_get_input_type      (TrbModelSpec  *self);
-double          trb_model_spec_get_input_scale     (TrbModelSpec  *self);
 gsize           trb_model_spec_get_input_size      (TrbModelSpec  *self);
 int             trb_model_spec_get_n_classes       (TrbModelSpec  *self);
 gsize           trb_model_spec_get_n_parameters    (TrbModelSpec  *self);

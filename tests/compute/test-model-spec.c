@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "compute/trb-model-spec.h"
-#include "compute/trb-quantize.h"
 #include "compute/trb-weights.h"
 
 static void
@@ -432,44 +431,6 @@ test_noise (void)
   g_assert_cmpfloat (fabs (var - 0.25), <, 0.015);
 }
 
-static void
-test_quantize (void)
-{
-  GRand *rng = g_rand_new_with_seed (3);
-  gsize n = 4099;
-  g_autofree float *x = g_new (float, n), *back = g_new (float, n);
-  g_autofree guint16 *h = g_new (guint16, n);
-  g_autofree gint8 *q = g_new (gint8, n);
-  float scale, max = 0;
-  /* Exact cases: 1, −2, the largest half, the smallest subnormal, ties to even, overflow. */
-  const float special[] = { 1.0f, -2.0f, 65504.0f, 5.9604645e-08f, 2049.0f, 2051.0f, 1e6f };
-  const guint16 special_h[] = { 0x3c00, 0xc000, 0x7bff, 0x0001, 0x6800, 0x6802, 0x7c00 };
-  guint16 hs[G_N_ELEMENTS (special)];
-
-  for (gsize i = 0; i < n; i++)
-    {
-      x[i] = (float) (g_rand_double_range (rng, -1, 1) * pow (10, g_rand_int_range (rng, -4, 4)));
-      max = MAX (max, fabsf (x[i]));
-    }
-  trb_quantize_f16 (x, h, n);
-  trb_dequantize_f16 (h, back, n);
-  for (gsize i = 0; i < n; i++)
-    if (fabsf (x[i]) >= 6.2e-5f)   /* normal halves: relative error ≤ 2⁻¹¹ */
-      g_assert_cmpfloat (fabsf (back[i] - x[i]), <=, ldexpf (fabsf (x[i]), -11));
-    else                            /* subnormal halves: absolute error ≤ 2⁻²⁵ */
-      g_assert_cmpfloat (fabsf (back[i] - x[i]), <=, ldexpf (1.0f, -25));
-  trb_quantize_f16 (special, hs, G_N_ELEMENTS (special));
-  for (guint i = 0; i < G_N_ELEMENTS (special); i++)
-    g_assert_cmphex (hs[i], ==, special_h[i]);
-
-  scale = trb_quantize_int8 (x, q, n);
-  g_assert_cmpfloat_with_epsilon (scale, max / 127.0f, 1e-9);
-  trb_dequantize_int8 (q, scale, back, n);
-  for (gsize i = 0; i < n; i++)
-    g_assert_cmpfloat (fabsf (back[i] - x[i]), <=, scale / 2 * 1.0001f);
-  g_rand_free (rng);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -486,7 +447,6 @@ main (int   argc,
   g_test_add_func ("/compute/weights/federated", test_federated_helpers);
   g_test_add_func ("/compute/weights/content-address", test_content_address);
   g_test_add_func ("/compute/weights/noise", test_noise);
-  g_test_add_func ("/compute/weights/quantize", test_quantize);
 
   return g_test_run ();
 }
