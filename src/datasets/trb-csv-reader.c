@@ -500,14 +500,6 @@ trb_csv_reader_get_header (TrbCsvReader *self)
   return (const char * const *)self->header;
 }
 
-guint
-trb_csv_reader_get_label_index (TrbCsvReader *self)
-{
-  g_return_val_if_fail (TRB_IS_CSV_READER (self), 0);
-
-  return self->label_index;
-}
-
 /**
  * trb_csv_reader_get_preview:
  *

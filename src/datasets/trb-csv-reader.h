@@ -22,7 +22,6 @@ TrbCsvReader       *trb_csv_reader_new_for_stream (GInputStream             *str
                                                    const TrbDatasetOptions  *options,
                                                    GError                  **error);
 const char * const *trb_csv_reader_get_header     (TrbCsvReader             *self);
-guint               trb_csv_reader_get_label_index (TrbCsvReader            *self);
 GPtrArray          *trb_csv_reader_get_preview    (TrbCsvReader             *self);
 
 G_END_DECLS

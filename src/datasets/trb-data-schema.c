@@ -278,48 +278,6 @@ trb_data_schema_new_from_json (const char  *json,
   return trb_data_schema_new_from_node (json_parser_get_root (parser), error);
 }
 
-JsonNode *
-trb_data_schema_to_json (TrbDataSchema *self)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-  g_return_val_if_fail (TRB_IS_DATA_SCHEMA (self), NULL);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, self->kind == TRB_DATA_KIND_IMAGE ? "image" : "tabular");
-  json_builder_set_member_name (builder, "input_shape");
-  json_builder_begin_array (builder);
-  if (self->kind == TRB_DATA_KIND_IMAGE)
-    {
-      json_builder_add_int_value (builder, self->shape.channels);
-      json_builder_add_int_value (builder, self->shape.height);
-    }
-  json_builder_add_int_value (builder, self->shape.width);
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "classes");
-  json_builder_add_int_value (builder, self->n_classes);
-  if (self->class_names != NULL)
-    {
-      json_builder_set_member_name (builder, "class_names");
-      json_builder_begin_array (builder);
-      for (guint i = 0; self->class_names[i] != NULL; i++)
-        json_builder_add_string_value (builder, self->class_names[i]);
-      json_builder_end_array (builder);
-    }
-  if (self->has_range)
-    {
-      json_builder_set_member_name (builder, "value_range");
-      json_builder_begin_array (builder);
-      json_builder_add_double_value (builder, self->range_min);
-      json_builder_add_double_value (builder, self->range_max);
-      json_builder_end_array (builder);
-    }
-  json_builder_end_object (builder);
-
-  return json_builder_get_root (builder);
-}
-
 TrbDataKind
 trb_data_schema_get_kind (TrbDataSchema *self)
 {

@@ -74,7 +74,6 @@ TrbDataSchema      *trb_data_schema_new_from_json   (const char         *json,
                                                      GError            **error);
 TrbDataSchema      *trb_data_schema_new_from_node   (JsonNode           *node,
                                                      GError            **error);
-JsonNode           *trb_data_schema_to_json         (TrbDataSchema      *self);
 TrbDataKind         trb_data_schema_get_kind        (TrbDataSchema      *self);
 const TrbSampleShape *trb_data_schema_get_shape     (TrbDataSchema      *self);
 guint               trb_data_schema_get_n_classes   (TrbDataSchema      *self);

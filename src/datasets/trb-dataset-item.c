@@ -237,13 +237,6 @@ trb_dataset_item_get_changed (TrbDatasetItem *self)
   return self->changed;
 }
 
-double
-trb_dataset_item_get_progress (TrbDatasetItem *self)
-{
-  g_return_val_if_fail (TRB_IS_DATASET_ITEM (self), 0);
-  return self->progress;
-}
-
 /**
  * trb_dataset_item_get_fingerprint:
  *

@@ -41,7 +41,6 @@ TrbDatasetStatus    trb_dataset_item_get_status      (TrbDatasetItem *self);
 gboolean            trb_dataset_item_get_paused      (TrbDatasetItem *self);
 gboolean            trb_dataset_item_get_checking    (TrbDatasetItem *self);
 gboolean            trb_dataset_item_get_changed     (TrbDatasetItem *self);
-double              trb_dataset_item_get_progress    (TrbDatasetItem *self);
 const char         *trb_dataset_item_get_fingerprint (TrbDatasetItem *self);
 const char         *trb_dataset_item_get_error       (TrbDatasetItem *self);
 TrbDatasetReport   *trb_dataset_item_get_report      (TrbDatasetItem *self);

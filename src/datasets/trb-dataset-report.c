@@ -987,13 +987,6 @@ trb_dataset_report_get_n_colour (TrbDatasetReport *self)
   return self->n_colour;
 }
 
-guint64
-trb_dataset_report_get_n_grey (TrbDatasetReport *self)
-{
-  g_return_val_if_fail (TRB_IS_DATASET_REPORT (self), 0);
-  return self->n_grey;
-}
-
 void
 trb_dataset_report_get_value_range (TrbDatasetReport *self,
                                     double           *min,

@@ -67,7 +67,6 @@ char                 *trb_dataset_report_dup_class_name    (TrbDatasetReport    
                                                             guint                     index);
 GHashTable           *trb_dataset_report_get_size_counts   (TrbDatasetReport         *self);
 guint64               trb_dataset_report_get_n_colour      (TrbDatasetReport         *self);
-guint64               trb_dataset_report_get_n_grey        (TrbDatasetReport         *self);
 void                  trb_dataset_report_get_value_range   (TrbDatasetReport         *self,
                                                             double                   *min,
                                                             double                   *max);

@@ -536,22 +536,6 @@ trb_idx_reader_new_for_streams (GInputStream  *images,
   return g_steal_pointer (&self);
 }
 
-const char *
-trb_idx_reader_get_images_path (TrbIdxReader *self)
-{
-  g_return_val_if_fail (TRB_IS_IDX_READER (self), NULL);
-
-  return self->images_path;
-}
-
-const char *
-trb_idx_reader_get_labels_path (TrbIdxReader *self)
-{
-  g_return_val_if_fail (TRB_IS_IDX_READER (self), NULL);
-
-  return self->labels_path;
-}
-
 static const TrbSampleShape *
 trb_idx_reader_get_shape (TrbSampleSource *source)
 {

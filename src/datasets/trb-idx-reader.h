@@ -22,7 +22,5 @@ gboolean      trb_idx_find_pair              (const char    *path,
                                               char         **images_path,
                                               char         **labels_path,
                                               GError       **error);
-const char   *trb_idx_reader_get_images_path (TrbIdxReader  *self);
-const char   *trb_idx_reader_get_labels_path (TrbIdxReader  *self);
 
 G_END_DECLS

@@ -413,13 +413,6 @@ trb_checkpoint_cosign (const char     *signed_note,
   return trb_note_signer_sign_line (cosigner, text, text_length, timestamp, error);
 }
 
-const char *
-trb_checkpoint_get_origin (TrbCheckpoint *self)
-{
-  g_return_val_if_fail (TRB_IS_CHECKPOINT (self), NULL);
-  return self->origin;
-}
-
 guint64
 trb_checkpoint_get_size (TrbCheckpoint *self)
 {

@@ -50,7 +50,6 @@ char               *trb_checkpoint_cosign             (const char         *signe
                                                        TrbNoteSigner      *cosigner,
                                                        gint64              timestamp,
                                                        GError            **error);
-const char         *trb_checkpoint_get_origin         (TrbCheckpoint      *self);
 guint64             trb_checkpoint_get_size           (TrbCheckpoint      *self);
 const guint8       *trb_checkpoint_get_root           (TrbCheckpoint      *self);
 const char * const *trb_checkpoint_get_extensions     (TrbCheckpoint      *self);

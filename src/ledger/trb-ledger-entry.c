@@ -671,13 +671,6 @@ trb_ledger_entry_get_model (TrbLedgerEntry *self)
   return self->model;
 }
 
-gint64
-trb_ledger_entry_get_deadline (TrbLedgerEntry *self)
-{
-  g_return_val_if_fail (TRB_IS_LEDGER_ENTRY (self), 0);
-  return self->deadline;
-}
-
 const char *
 trb_ledger_entry_get_update (TrbLedgerEntry *self)
 {

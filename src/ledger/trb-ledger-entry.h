@@ -77,7 +77,6 @@ const char         *trb_ledger_entry_get_participant          (TrbLedgerEntry   
 const char         *trb_ledger_entry_get_task                 (TrbLedgerEntry     *self);
 gint64              trb_ledger_entry_get_round                (TrbLedgerEntry     *self);
 const char         *trb_ledger_entry_get_model                (TrbLedgerEntry     *self);
-gint64              trb_ledger_entry_get_deadline             (TrbLedgerEntry     *self);
 const char         *trb_ledger_entry_get_update               (TrbLedgerEntry     *self);
 gint64              trb_ledger_entry_get_samples              (TrbLedgerEntry     *self);
 const char         *trb_ledger_entry_get_commitment           (TrbLedgerEntry     *self);

@@ -319,13 +319,6 @@ trb_ledger_history_new (TrbStore         *store,
   return g_steal_pointer (&self);
 }
 
-const char *
-trb_ledger_history_get_origin (TrbLedgerHistory *self)
-{
-  g_return_val_if_fail (TRB_IS_LEDGER_HISTORY (self), NULL);
-  return self->origin;
-}
-
 /**
  * trb_ledger_history_get_log_key:
  *

@@ -87,7 +87,6 @@ TrbLedgerHistory *trb_ledger_history_new                (TrbStore             *s
                                                          const char           *origin,
                                                          TrbNoteVerifier      *log_key,
                                                          GError              **error);
-const char       *trb_ledger_history_get_origin         (TrbLedgerHistory     *self);
 TrbNoteVerifier  *trb_ledger_history_get_log_key        (TrbLedgerHistory     *self);
 TrbCheckpoint    *trb_ledger_history_get_latest         (TrbLedgerHistory     *self,
                                                          GError              **error);

@@ -403,32 +403,6 @@ trb_merkle_log_get_entry (TrbMerkleLog  *self,
   return bytes;
 }
 
-gboolean
-trb_merkle_log_get_leaf_hash (TrbMerkleLog  *self,
-                              guint64        index,
-                              guint8         out[TRB_MERKLE_HASH_SIZE],
-                              GError       **error)
-{
-  g_autoptr(GMutexLocker) locker = NULL;
-  guint64 size;
-
-  g_return_val_if_fail (TRB_IS_MERKLE_LOG (self), FALSE);
-  g_return_val_if_fail (out != NULL, FALSE);
-
-  locker = g_mutex_locker_new (&self->mutex);
-
-  if (!read_size (self, &size, error))
-    return FALSE;
-  if (index >= size)
-    {
-      g_set_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_NOT_FOUND,
-                   _("The ledger has no entry number %llu."), (unsigned long long) index);
-      return FALSE;
-    }
-
-  return read_node (self, 0, index, out, error);
-}
-
 static guint64
 split_point (guint64 n)
 {

@@ -38,10 +38,6 @@ gboolean      trb_merkle_log_append                (TrbMerkleLog  *self,
 GBytes       *trb_merkle_log_get_entry             (TrbMerkleLog  *self,
                                                     guint64        index,
                                                     GError       **error);
-gboolean      trb_merkle_log_get_leaf_hash         (TrbMerkleLog  *self,
-                                                    guint64        index,
-                                                    guint8         out[TRB_MERKLE_HASH_SIZE],
-                                                    GError       **error);
 gboolean      trb_merkle_log_get_root              (TrbMerkleLog  *self,
                                                     guint64        tree_size,
                                                     guint8         out[TRB_MERKLE_HASH_SIZE],

@@ -382,15 +382,6 @@ trb_note_get_signature_name (TrbNote *self,
   return ((Signature *)g_ptr_array_index (self->signatures, i))->name;
 }
 
-guint32
-trb_note_get_signature_key_id (TrbNote *self,
-                               guint    i)
-{
-  g_return_val_if_fail (TRB_IS_NOTE (self), 0);
-  g_return_val_if_fail (i < self->signatures->len, 0);
-  return ((Signature *)g_ptr_array_index (self->signatures, i))->key_id;
-}
-
 /**
  * trb_note_get_signature_bytes:
  *

@@ -43,8 +43,6 @@ const char   *trb_note_get_text               (TrbNote          *self,
 guint         trb_note_get_n_signatures       (TrbNote          *self);
 const char   *trb_note_get_signature_name     (TrbNote          *self,
                                                guint             i);
-guint32       trb_note_get_signature_key_id   (TrbNote          *self,
-                                               guint             i);
 GBytes       *trb_note_get_signature_bytes    (TrbNote          *self,
                                                guint             i);
 gboolean      trb_note_find_verified          (TrbNote          *self,

@@ -214,13 +214,6 @@ trb_history_new (TrbStore  *store,
   return self;
 }
 
-TrbStore *
-trb_history_get_store (TrbHistory *self)
-{
-  g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
-  return self->store;
-}
-
 /* ---- store helpers ------------------------------------------------------------------------ */
 
 static sqlite3_stmt *

@@ -139,7 +139,6 @@ gboolean    trb_history_migrate           (TrbStore         *store,
                                            GError          **error);
 TrbHistory *trb_history_new               (TrbStore         *store,
                                            GError          **error);
-TrbStore   *trb_history_get_store         (TrbHistory       *self);
 
 gboolean    trb_history_sync              (TrbHistory       *self,
                                            TrbClient        *client,

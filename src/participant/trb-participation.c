@@ -1879,13 +1879,6 @@ trb_participation_get_progress (TrbParticipation *self)
   return self->progress;
 }
 
-double
-trb_participation_get_eta_seconds (TrbParticipation *self)
-{
-  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), -1);
-  return self->eta_seconds;
-}
-
 /**
  * trb_participation_get_resumed_epoch:
  * @self: a participation
@@ -1897,13 +1890,6 @@ trb_participation_get_resumed_epoch (TrbParticipation *self)
 {
   g_return_val_if_fail (TRB_IS_PARTICIPATION (self), -1);
   return self->resumed_epoch;
-}
-
-gint64
-trb_participation_get_retry_at (TrbParticipation *self)
-{
-  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), 0);
-  return self->retry_at;
 }
 
 const char *

@@ -152,9 +152,7 @@ TrbParticipationState  trb_participation_get_state            (TrbParticipation 
 gint64                 trb_participation_get_round            (TrbParticipation   *self);
 gint64                 trb_participation_get_last_contributed (TrbParticipation   *self);
 double                 trb_participation_get_progress         (TrbParticipation   *self);
-double                 trb_participation_get_eta_seconds      (TrbParticipation   *self);
 int                    trb_participation_get_resumed_epoch    (TrbParticipation   *self);
-gint64                 trb_participation_get_retry_at         (TrbParticipation   *self);
 const char            *trb_participation_get_problem          (TrbParticipation   *self);
 char                  *trb_participation_dup_status           (TrbParticipation   *self);
 void                   trb_participation_get_waiting          (TrbParticipation   *self,

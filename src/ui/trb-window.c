@@ -282,14 +282,6 @@ trb_window_show_area (TrbWindow  *self,
   adw_view_stack_set_visible_child_name (self->stack, area);
 }
 
-const char *
-trb_window_get_area (TrbWindow *self)
-{
-  g_return_val_if_fail (TRB_IS_WINDOW (self), NULL);
-
-  return adw_view_stack_get_visible_child_name (self->stack);
-}
-
 void
 trb_window_add_toast (TrbWindow *self,
                       AdwToast  *toast)

@@ -16,7 +16,6 @@ G_DECLARE_FINAL_TYPE (TrbWindow, trb_window, TRB, WINDOW, AdwApplicationWindow)
 TrbWindow  *trb_window_new          (GtkApplication *application);
 void        trb_window_show_area    (TrbWindow      *self,
                                      const char     *area);
-const char *trb_window_get_area     (TrbWindow      *self);
 void        trb_window_add_toast    (TrbWindow      *self,
                                      AdwToast       *toast);
 void        trb_window_report_problem (GtkWidget    *inside,

@@ -122,8 +122,6 @@ test_idx_fashion_from_labels_path (void)
   /* Picking the labels file finds the images beside it. */
   reader = trb_idx_reader_new (FASHION_DIR "/t10k-labels-idx1-ubyte.gz", &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (trb_idx_reader_get_images_path (reader), ==,
-                   FASHION_DIR "/t10k-images-idx3-ubyte.gz");
   g_assert_cmpint (trb_sample_source_get_n_samples (TRB_SAMPLE_SOURCE (reader)), ==, 10000);
 }
 
