@@ -26,6 +26,7 @@
 #include "ledger/trb-note.h"
 #include "net/trb-http-signature.h"
 #include "net/trb-proof-of-work.h"
+#include "net/trb-task-config.h"
 #include "trb-json.h"
 
 static const char * const net_schema[] = {
@@ -796,8 +797,7 @@ trb_contributor_contribute (TrbContributor  *self,
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
   const char *model_hash;
   gint64 round_number;
-  guint epochs, batch;
-  double lr, loss, clip_norm, noise_multiplier;
+  double loss, clip_norm, noise_multiplier;
   JsonNode *model_node;
 
   g_return_val_if_fail (TRB_IS_CONTRIBUTOR (self), 0);
@@ -881,23 +881,16 @@ trb_contributor_contribute (TrbContributor  *self,
   if (base == NULL)
     return 0;
 
-  epochs = CLAMP ((guint) trb_client_task_number (task_obj, "hyper_parameters", "local_epochs", 1),
-                  1, 100);
-  batch = CLAMP ((guint) trb_client_task_number (task_obj, "hyper_parameters", "batch_size", 32),
-                 1, 4096);
-  lr = CLAMP (trb_client_task_number (task_obj, "hyper_parameters", "learning_rate", 0.05),
-              1e-6, 10);
+  if (!trb_task_training_config (task_obj, &config, error))
+    return 0;
 
   /* Local training with the compute engine. */
   cache = trb_executor_choice_dup_cache_path ();
-  executor = trb_executor_new_for_task (spec, batch, self->device, cache, error);
+  executor = trb_executor_new_for_task (spec, config.batch_size, self->device, cache, error);
   if (executor == NULL)
     return 0;
-  config.epochs = epochs;
-  config.batch_size = batch;
   config.seed = g_random_int ();
   config.low_priority = TRUE;
-  trb_step_params_init_sgd (&config.step, lr, 0.0);
   trainer = trb_trainer_new (executor, spec, &config);
   trained = trb_trainer_run (trainer, base, &source, NULL, error);
   if (trained == NULL)
@@ -905,7 +898,7 @@ trb_contributor_contribute (TrbContributor  *self,
   loss = trb_trainer_get_last_progress (trainer)->loss;
   trb_contributor_read_privacy_policy (task_obj, &clip_norm, &noise_multiplier);
   update = trb_contributor_build_update (clip_norm, noise_multiplier, trained, base, model_hash,
-                                         data, epochs, loss, error);
+                                         data, (guint) config.epochs, loss, error);
   if (update == NULL)
     return 0;
 

@@ -27,6 +27,7 @@
 #include "compute/trb-weights.h"
 #include "datasets/trb-dataset-registry.h"
 #include "net/trb-contributor.h"
+#include "net/trb-task-config.h"
 #include "ledger/trb-ledger-entry.h"
 #include "ledger/trb-ledger-history.h"
 #include "net/trb-training-set.h"
@@ -916,12 +917,14 @@ trained_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(TrbWeights) trained = NULL;
   g_autoptr(GTask) task = NULL;
+  TrbTrainerConfig config = { 0 };
   BuildData *d;
 
   trained = trb_trainer_run_finish (TRB_TRAINER (source), result, &error);
   if (!self->running)
     return;
-  if (trained == NULL)
+  /* The epochs the update says it was trained for: the task's, as train() read them. */
+  if (trained == NULL || !trb_task_training_config (self->task_obj, &config, &error))
     {
       fail (self, error);
       return;
@@ -938,8 +941,7 @@ trained_cb (GObject      *source,
   d->base = g_object_ref (self->base);
   d->model = g_strdup (self->model);
   d->data = g_object_ref (self->data);
-  d->epochs = (guint) CLAMP (trb_client_task_number (self->task_obj, "hyper_parameters",
-                                                     "local_epochs", 1), 1, 100);
+  d->epochs = (guint) config.epochs;
   d->path = update_path (self);
   /* The device is free for another network; what is left is sending. Should the app stop
    * before the file is written, upload() finds no file and the round is trained again. */
@@ -1046,7 +1048,11 @@ train (TrbParticipation *self)
       return;
     }
 
-  config.batch_size = trb_participation_get_batch_size (self);
+  if (!trb_task_training_config (self->task_obj, &config, &error))
+    {
+      fail (self, error);
+      return;
+    }
   cache = trb_executor_choice_dup_cache_path ();
   executor = trb_executor_new_for_task (self->spec, config.batch_size, self->device, cache,
                                         &error);
@@ -1055,16 +1061,10 @@ train (TrbParticipation *self)
       fail (self, error);
       return;
     }
-  config.epochs = CLAMP ((int) trb_client_task_number (self->task_obj, "hyper_parameters",
-                                                       "local_epochs", 1), 1, 100);
   config.seed = self->seed;
   config.low_priority = TRUE;
   ckpt = checkpoint_path (self);
   config.checkpoint_path = ckpt;
-  trb_step_params_init_sgd (&config.step,
-                            CLAMP (trb_client_task_number (self->task_obj, "hyper_parameters",
-                                                           "learning_rate", 0.05), 1e-6, 10),
-                            0.0);
   g_clear_object (&self->trainer);
   g_set_object (&self->executor, executor);
   {
@@ -2108,11 +2108,13 @@ trb_participation_get_model_spec (TrbParticipation *self)
 int
 trb_participation_get_batch_size (TrbParticipation *self)
 {
-  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), 32);
-  if (self->task_obj == NULL)
-    return 32;
-  return CLAMP ((int) trb_client_task_number (self->task_obj, "hyper_parameters", "batch_size",
-                                              32), 1, 4096);
+  TrbTrainerConfig config = { 0 };
+
+  g_return_val_if_fail (TRB_IS_PARTICIPATION (self), TRB_TASK_DEFAULT_BATCH_SIZE);
+  if (self->task_obj == NULL ||
+      !trb_task_training_config (self->task_obj, &config, NULL))
+    return TRB_TASK_DEFAULT_BATCH_SIZE;
+  return config.batch_size;
 }
 
 /**

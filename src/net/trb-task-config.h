@@ -1,0 +1,27 @@
+/* trb-task-config.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "compute/trb-trainer.h"
+
+G_BEGIN_DECLS
+
+/* The task's hyper-parameters when it names none, and the ranges accepted. */
+#define TRB_TASK_DEFAULT_EPOCHS        1
+#define TRB_TASK_MAX_EPOCHS            100
+#define TRB_TASK_DEFAULT_BATCH_SIZE    32
+#define TRB_TASK_MAX_BATCH_SIZE        4096
+#define TRB_TASK_DEFAULT_LEARNING_RATE 0.05
+#define TRB_TASK_MIN_LEARNING_RATE     1e-6
+#define TRB_TASK_MAX_LEARNING_RATE     10.0
+
+gboolean trb_task_training_config (JsonObject        *task,
+                                   TrbTrainerConfig  *config,
+                                   GError           **error);
+
+G_END_DECLS
