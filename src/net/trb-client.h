@@ -36,6 +36,7 @@ typedef enum
 #define TRB_CLIENT_MAX_JSON       (4 * 1024 * 1024)
 #define TRB_CLIENT_MAX_BLOB       (256 * 1024 * 1024)
 #define TRB_CLIENT_MAX_NOTE       (16 * 1024)
+/* The protocol version, written once: the node announces it and the client requires it. */
 #define TRB_CLIENT_PROTOCOL       1
 
 #define TRB_TYPE_CLIENT (trb_client_get_type ())

@@ -43,7 +43,7 @@ handle_network (TrbNode           *self,
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "protocol");
-  json_builder_add_int_value (b, PROTOCOL_VERSION);
+  json_builder_add_int_value (b, TRB_CLIENT_PROTOCOL);
   json_builder_set_member_name (b, "name");
   json_builder_add_string_value (b, self->name);
   json_builder_set_member_name (b, "origin");
@@ -90,7 +90,10 @@ handle_join (TrbNode           *self,
     }
 
   if (!trb_node_db_begin (self, &error))
-    return trb_node_reply_internal (msg, error);
+    {
+      trb_node_reply_internal (msg, error);
+      return;
+    }
   if (!trb_node_db_find_participant (self, address, &index))
     {
       gint64 now = g_get_real_time () / G_USEC_PER_SEC;
@@ -103,8 +106,9 @@ handle_join (TrbNode           *self,
           if (refusal == NULL)
             goto fail;
           trb_node_db_rollback (self);
-          return trb_node_reply_problem (msg, refusal->status, refusal->type, refusal->title,
-                                         refusal->detail);
+          trb_node_reply_problem (msg, refusal->status, refusal->type, refusal->title,
+                                  refusal->detail);
+          return;
         }
       entry = trb_ledger_entry_build_participant_joined (address, now, &len, &error);
 
@@ -245,11 +249,17 @@ handle_receipt (TrbNode           *self,
   /* Nothing changes, but the nonce is kept on disk as a POST's is: without it, the same signed
    * request replayed after a restart, still inside its time window, would be answered again. */
   if (!trb_node_db_record_nonce (self, nonce, &error))
-    return trb_node_reply_internal (msg, error);
+    {
+      trb_node_reply_internal (msg, error);
+      return;
+    }
   if (!g_ascii_string_to_unsigned (round_text, 10, 1, G_MAXINT64, &round, NULL) ||
       !trb_node_receipt_find (self, task->id, round, address, update, &index))
-    return trb_node_reply_problem (msg, 404, "not-found", "You sent no such update in this round",
-                                   NULL);
+    {
+      trb_node_reply_problem (msg, 404, "not-found", "You sent no such update in this round",
+                              NULL);
+      return;
+    }
   trb_node_reply_receipt (self, msg, update, task, round, address, index);
 }
 
@@ -323,7 +333,10 @@ handle_checkpoint (TrbNode           *self,
   g_autofree char *note = current_checkpoint (self, NULL, &error);
 
   if (note == NULL)
-    return trb_node_reply_internal (msg, error);
+    {
+      trb_node_reply_internal (msg, error);
+      return;
+    }
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
                                 "no-store");
   soup_server_message_set_status (msg, 200, NULL);
@@ -358,7 +371,10 @@ handle_entries (TrbNode           *self,
       return;
     }
   if (!trb_merkle_log_get_size (self->log, &size, &error))
-    return trb_node_reply_internal (msg, error);
+    {
+      trb_node_reply_internal (msg, error);
+      return;
+    }
   end = MIN (MIN (end, size), start + MAX_ENTRIES_PER_PAGE);
   if (start >= size)
     {
@@ -377,7 +393,10 @@ handle_entries (TrbNode           *self,
       g_autofree char *text = NULL;
 
       if (entry == NULL)
-        return trb_node_reply_internal (msg, error);
+        {
+          trb_node_reply_internal (msg, error);
+          return;
+        }
       text = g_strndup (g_bytes_get_data (entry, NULL), g_bytes_get_size (entry));
       json_builder_add_string_value (b, text);
     }
@@ -435,7 +454,10 @@ handle_inclusion (TrbNode           *self,
     }
   proof = trb_merkle_log_get_inclusion_proof (self->log, index, tree_size, &error);
   if (proof == NULL)
-    return trb_node_reply_internal (msg, error);
+    {
+      trb_node_reply_internal (msg, error);
+      return;
+    }
   reply_proof (msg, "index", index, "tree_size", tree_size, proof);
 }
 
@@ -458,7 +480,10 @@ handle_consistency (TrbNode           *self,
     }
   proof = trb_merkle_log_get_consistency_proof (self->log, first, second, &error);
   if (proof == NULL)
-    return trb_node_reply_internal (msg, error);
+    {
+      trb_node_reply_internal (msg, error);
+      return;
+    }
   reply_proof (msg, "first", first, "second", second, proof);
 }
 
@@ -535,12 +560,16 @@ handle_cosignature (TrbNode           *self,
     }
 
   if (!trb_node_db_begin (self, &error))
-    return trb_node_reply_internal (msg, error);
+    {
+      trb_node_reply_internal (msg, error);
+      return;
+    }
   if (!trb_node_db_save_cosignature (self, tree_size, address, line, &error) ||
       !trb_node_db_record_nonce (self, nonce, &error) || !trb_node_db_commit (self, &error))
     {
       trb_node_db_rollback (self);
-      return trb_node_reply_internal (msg, error);
+      trb_node_reply_internal (msg, error);
+      return;
     }
   {
     g_autoptr(JsonNode) node = json_from_string ("{\"accepted\":true}", NULL);
@@ -605,12 +634,21 @@ trb_node_handle_request_cb (SoupServer        *server,
     goto not_found;
 
   if (n_parts == 3 && g_str_equal (parts[2], "network") && is_get)
-    return handle_network (self, msg);
+    {
+      handle_network (self, msg);
+      return;
+    }
   if (n_parts == 3 && g_str_equal (parts[2], "participants") && is_post)
-    return handle_join (self, msg, body);
+    {
+      handle_join (self, msg, body);
+      return;
+    }
   if (n_parts == 4 && g_str_equal (parts[2], "participants") &&
       g_str_equal (parts[3], "challenge") && is_get)
-    return trb_join_policy_handle_challenge (self->join_policy, msg, query);
+    {
+      trb_join_policy_handle_challenge (self->join_policy, msg, query);
+      return;
+    }
   if (n_parts == 3 && g_str_equal (parts[2], "events") && is_get)
     {
       if (!trb_node_maybe_upgrade_events (self, msg))
@@ -618,7 +656,10 @@ trb_node_handle_request_cb (SoupServer        *server,
       return;
     }
   if (n_parts == 4 && g_str_equal (parts[2], "blobs") && is_get)
-    return handle_blob (self, msg, parts[3]);
+    {
+      handle_blob (self, msg, parts[3]);
+      return;
+    }
   if (n_parts >= 4 && g_str_equal (parts[2], "tasks"))
     {
       Task *task = g_hash_table_lookup (self->tasks, parts[3]);
@@ -629,9 +670,15 @@ trb_node_handle_request_cb (SoupServer        *server,
           return;
         }
       if (n_parts == 4 && is_get)
-        return handle_task (self, msg, task);
+        {
+          handle_task (self, msg, task);
+          return;
+        }
       if (n_parts == 5 && g_str_equal (parts[4], "round") && is_get)
-        return handle_round (self, msg, task);
+        {
+          handle_round (self, msg, task);
+          return;
+        }
       if (n_parts == 7 && g_str_equal (parts[4], "rounds") && g_str_equal (parts[6], "updates") &&
           is_post)
         {
@@ -642,27 +689,46 @@ trb_node_handle_request_cb (SoupServer        *server,
               trb_node_reply_problem (msg, 409, "wrong-round", "There is no such round", NULL);
               return;
             }
-          return trb_node_handle_upload (self, msg, task, round, body);
+          trb_node_handle_upload (self, msg, task, round, body);
+          return;
         }
       if (n_parts == 8 && g_str_equal (parts[4], "rounds") && g_str_equal (parts[6], "updates") &&
           is_get)
-        return handle_receipt (self, msg, task, parts[5], parts[7]);
+        {
+          handle_receipt (self, msg, task, parts[5], parts[7]);
+          return;
+        }
     }
   if (n_parts == 4 && g_str_equal (parts[2], "ledger") && g_str_equal (parts[3], "checkpoint") &&
       is_get)
-    return handle_checkpoint (self, msg);
+    {
+      handle_checkpoint (self, msg);
+      return;
+    }
   if (n_parts == 4 && g_str_equal (parts[2], "ledger") && g_str_equal (parts[3], "entries") &&
       is_get)
-    return handle_entries (self, msg, query);
+    {
+      handle_entries (self, msg, query);
+      return;
+    }
   if (n_parts == 4 && g_str_equal (parts[2], "ledger") && g_str_equal (parts[3], "cosignatures") &&
       is_post)
-    return handle_cosignature (self, msg, body);
+    {
+      handle_cosignature (self, msg, body);
+      return;
+    }
   if (n_parts == 5 && g_str_equal (parts[2], "ledger") && g_str_equal (parts[3], "proof") && is_get)
     {
       if (g_str_equal (parts[4], "inclusion"))
-        return handle_inclusion (self, msg, query);
+        {
+          handle_inclusion (self, msg, query);
+          return;
+        }
       if (g_str_equal (parts[4], "consistency"))
-        return handle_consistency (self, msg, query);
+        {
+          handle_consistency (self, msg, query);
+          return;
+        }
     }
 
 not_found:

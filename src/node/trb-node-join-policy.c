@@ -759,9 +759,15 @@ trb_join_policy_handle_challenge (TrbJoinPolicy     *self,
   g_autoptr(JsonNode) node = NULL;
 
   if (self->kind != TRB_JOIN_POLICY_PROOF_OF_WORK)
-    return reply_problem (msg, &no_work);
+    {
+      reply_problem (msg, &no_work);
+      return;
+    }
   if (!valid_address (address))
-    return reply_problem (msg, &bad_address);
+    {
+      reply_problem (msg, &bad_address);
+      return;
+    }
 
   challenge = trb_join_policy_make_challenge (self, address, expires);
   b = json_builder_new ();

@@ -21,7 +21,6 @@
 
 G_BEGIN_DECLS
 
-#define PROTOCOL_VERSION       1
 #define MAX_JSON_BODY          (64 * 1024)
 #define MAX_UPDATE_BODY        (64 * 1024 * 1024)
 #define MAX_ENTRIES_PER_PAGE   1000

@@ -258,7 +258,10 @@ store_update (TrbNode *self,
     return;
 
   if (!trb_node_db_begin (self, &error))
-    return trb_node_reply_internal (msg, error);
+    {
+      trb_node_reply_internal (msg, error);
+      return;
+    }
   entry = trb_ledger_entry_build_update_accepted (task->id, upload->round, upload->address,
                                                   upload->hash, upload->samples,
                                                   upload->commitment, now, &len, &error);

@@ -258,9 +258,9 @@ main (int   argc,
   if (locale_dir != NULL)
     {
       /* A compiled locale is a folder of files: remove the whole temporary folder. */
-      const char *argv[] = { "rm", "-rf", locale_dir, NULL };
+      const char *rm_argv[] = { "rm", "-rf", locale_dir, NULL };
 
-      (void) g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+      (void) g_spawn_sync (NULL, (char **) rm_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
                            NULL, NULL, NULL);
     }
   g_free (locale_dir);
