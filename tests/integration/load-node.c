@@ -314,11 +314,12 @@ known_options (const char * const *wanted)
 {
   g_autofree char *binary = g_build_filename (g_getenv ("TRB_BUILD_ROOT"), "src", "node",
                                               "tributary-node", NULL);
+  const char *help_argv[] = { binary, "serve", "--help", NULL };
   g_autofree char *help = NULL;
   GPtrArray *known = g_ptr_array_new ();
 
-  g_spawn_sync (NULL, (char *[]) { binary, "serve", "--help", NULL }, NULL,
-                G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &help, NULL, NULL, NULL);
+  g_spawn_sync (NULL, (char **) help_argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &help,
+                NULL, NULL, NULL);
   for (guint i = 0; wanted[i] != NULL; i++)
     {
       g_autofree char *name = g_strndup (wanted[i], strcspn (wanted[i], "="));
