@@ -21,6 +21,13 @@
  * shown yet included: AT-SPI lists them; the responses of a message dialog, the pages of the
  * About window), and every widget when it is mapped. Buttons the app builds while their page
  * is hidden are made with trb_a11y_button_new_with_mnemonic().
+ *
+ * With TRB_DEBUG_CUT_OFF=1 in the environment, the labels a person cannot read whole are listed
+ * on stderr, one "cut off: <text> [<details>]" line each: a mapped label whose text is
+ * ellipsized, wider than the label, or reaching past its window's sides. Neither AT-SPI nor a
+ * screenshot says that a label was shortened, so the display tests read these lines. The check
+ * runs a few times a second; a label is listed once it was cut off at two checks in a row, so
+ * that a size on its way somewhere during a transition is not counted.
  */
 
 #define G_LOG_DOMAIN "trb-a11y"
@@ -274,6 +281,85 @@ toplevels_changed_cb (GListModel *toplevels,
     }
 }
 
+/* The widgets found cut off at the last check, and the texts listed already. */
+typedef struct
+{
+  GHashTable *last;
+  GHashTable *listed;
+} CutOff;
+
+static void
+check_cut_off (CutOff     *cut_off,
+               GHashTable *now,
+               GtkWidget  *widget)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return;
+  /* A squeezer keeps the children it does not show mapped, at their own width: the view
+   * switcher of the header, wider than a phone's window. */
+  if (ADW_IS_SQUEEZER (gtk_widget_get_parent (widget)) &&
+      adw_squeezer_get_visible_child (ADW_SQUEEZER (gtk_widget_get_parent (widget))) != widget)
+    return;
+  if (GTK_IS_LABEL (widget) && *gtk_label_get_text (GTK_LABEL (widget)) != '\0')
+    {
+      PangoLayout *layout = gtk_label_get_layout (GTK_LABEL (widget));
+      int text_width;
+      int width = gtk_widget_get_width (widget);
+      /* A popover's surface, not the window, holds the labels of a menu. */
+      GtkWidget *surface = GTK_WIDGET (gtk_widget_get_native (widget));
+      graphene_rect_t bounds;
+      const char *why = NULL;
+
+      pango_layout_get_pixel_size (layout, &text_width, NULL);
+      if (pango_layout_is_ellipsized (layout))
+        why = "ellipsized";
+      else if (text_width > width + 1)
+        why = "wider than its label";
+      else if (surface != NULL && gtk_widget_compute_bounds (widget, surface, &bounds) &&
+               (bounds.origin.x < -1 ||
+                bounds.origin.x + bounds.size.width > gtk_widget_get_width (surface) + 1))
+        why = "past the window's side";
+
+      if (why != NULL)
+        {
+          g_hash_table_add (now, widget);
+          if (g_hash_table_contains (cut_off->last, widget) &&
+              !g_hash_table_contains (cut_off->listed, gtk_label_get_text (GTK_LABEL (widget))))
+            {
+              g_autofree char *text = g_strdup (gtk_label_get_text (GTK_LABEL (widget)));
+
+              g_strdelimit (text, "\n\r", ' ');
+              g_printerr ("cut off: %s [%s: %s, %d px for %d, in %s]\n", text,
+                          G_OBJECT_TYPE_NAME (widget), why, width, text_width,
+                          G_OBJECT_TYPE_NAME (gtk_widget_get_parent (widget)));
+              g_hash_table_add (cut_off->listed, g_steal_pointer (&text));
+            }
+        }
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    check_cut_off (cut_off, now, child);
+}
+
+static gboolean
+check_cut_off_cb (gpointer user_data)
+{
+  CutOff *cut_off = user_data;
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  GHashTable *now = g_hash_table_new (NULL, NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      check_cut_off (cut_off, now, window);
+    }
+  /* Only compared as pointers: a widget gone since is never looked at. */
+  g_hash_table_unref (cut_off->last);
+  cut_off->last = now;
+  return G_SOURCE_CONTINUE;
+}
+
 /**
  * trb_a11y_init:
  *
@@ -296,4 +382,14 @@ trb_a11y_init (void)
   toplevels = gtk_window_get_toplevels ();
   g_signal_connect (toplevels, "items-changed", G_CALLBACK (toplevels_changed_cb), NULL);
   toplevels_changed_cb (toplevels, 0, 0, g_list_model_get_n_items (toplevels), NULL);
+
+  if (g_strcmp0 (g_getenv ("TRB_DEBUG_CUT_OFF"), "1") == 0)
+    {
+      CutOff *cut_off = g_new0 (CutOff, 1);
+
+      /* Kept for the life of the app, as the check is. */
+      cut_off->last = g_hash_table_new (NULL, NULL);
+      cut_off->listed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_timeout_add (250, check_cut_off_cb, cut_off);
+    }
 }
