@@ -282,13 +282,38 @@ trb_window_show_area (TrbWindow  *self,
   adw_view_stack_set_visible_child_name (self->stack, area);
 }
 
+/**
+ * trb_window_add_toast:
+ * @self: a #TrbWindow
+ * @toast: (transfer full): a toast
+ *
+ * Shows @toast at the bottom of the window, its title wrapped over lines where it is too long
+ * for the window's width rather than cut off.
+ */
 void
 trb_window_add_toast (TrbWindow *self,
                       AdwToast  *toast)
 {
+  const char *title;
+
   g_return_if_fail (TRB_IS_WINDOW (self));
   g_return_if_fail (ADW_IS_TOAST (toast));
 
+  /* libadwaita 1.2 cuts a toast's title off with an ellipsis where it does not fit (a network's
+   * name in a longer language at 360 px); a label that wraps shows it whole. The title is plain
+   * text: a network names itself, and its name is no markup. */
+  title = adw_toast_get_title (toast);
+  if (adw_toast_get_custom_title (toast) == NULL && title != NULL && *title != '\0')
+    {
+      GtkWidget *label = gtk_label_new (title);
+
+      g_object_set_data_full (G_OBJECT (toast), "title", g_strdup (title), g_free);
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_widget_set_hexpand (label, TRUE);
+      adw_toast_set_custom_title (toast, label);
+    }
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
@@ -296,7 +321,8 @@ static void
 problem_details_cb (AdwToast  *toast,
                     GtkWindow *window)
 {
-  const char *what = adw_toast_get_title (toast);
+  /* The title is kept aside where trb_window_add_toast() made it a label. */
+  const char *what = g_object_get_data (G_OBJECT (toast), "title");
   const char *sentence = g_object_get_data (G_OBJECT (toast), "sentence");
   const char *details = g_object_get_data (G_OBJECT (toast), "details");
   GtkWidget *dialog = adw_message_dialog_new (window, what, sentence);
