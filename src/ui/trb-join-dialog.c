@@ -573,11 +573,16 @@ trb_join_dialog_present (GtkWindow  *parent,
   TrbApplication *app = TRB_APPLICATION (g_application_get_default ());
   TrbJoinDialog *self;
   GtkWidget *box, *choices, *scrolled;
+  int width = 480;
 
+  /* Room for the network's description, but never wider than the window it comes from: a
+   * message dialog keeps its default width, and would not fit a phone's screen. */
+  if (parent != NULL && gtk_widget_get_width (GTK_WIDGET (parent)) > 0)
+    width = MIN (width, gtk_widget_get_width (GTK_WIDGET (parent)));
   self = g_object_new (TRB_TYPE_JOIN_DIALOG, "transient-for", parent, "modal", TRUE,
                        "heading", url == NULL ? _("Demo Network") : _("Network"),
                        "body", _("Reading what the network says about itself…"),
-                       "default-width", 480, NULL);
+                       "default-width", width, NULL);
   self->parent = parent;
   self->demo = url == NULL;
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (self), "cancel", _("_Cancel"),
@@ -622,6 +627,10 @@ trb_join_dialog_present (GtkWindow  *parent,
                                  _("Wallet for rewards"));
   self->dataset_row = ADW_COMBO_ROW (adw_combo_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->dataset_row), _("Data to learn from"));
+  /* The choices under the titles, wrapped: beside them, libadwaita 1.2 cuts them off at 20
+   * letters ("A new wallet, created…"). */
+  adw_combo_row_set_use_subtitle (self->wallet_row, TRUE);
+  adw_combo_row_set_use_subtitle (self->dataset_row, TRUE);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (choices), GTK_WIDGET (self->wallet_row));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (choices), GTK_WIDGET (self->dataset_row));
   gtk_box_append (GTK_BOX (box), choices);

@@ -319,6 +319,8 @@ trb_network_host_init (TrbNetworkHost *self)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->task_row), _("Task"));
   gtk_string_list_append (tasks, _("Recognise clothing in small pictures (Fashion-MNIST)"));
   adw_combo_row_set_model (self->task_row, G_LIST_MODEL (tasks));
+  /* The choice under the title, wrapped: beside it, libadwaita 1.2 cuts it off at 20 letters. */
+  adw_combo_row_set_use_subtitle (self->task_row, TRUE);
   gtk_list_box_append (self->list, GTK_WIDGET (self->task_row));
 
   host_row = adw_action_row_new ();
