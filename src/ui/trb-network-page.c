@@ -347,7 +347,8 @@ fill_datasets (TrbNetworkPage *self)
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), path);
-      adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 1);
+      /* The whole path, over several lines at 360 px: the folder tells two copies apart. */
+      adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
       gtk_widget_set_valign (use, GTK_ALIGN_CENTER);
       /* Say which data it uses, in place of the button's own word. */
       gtk_accessible_reset_relation (GTK_ACCESSIBLE (use), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
