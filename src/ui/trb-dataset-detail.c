@@ -141,6 +141,10 @@ show_thumbnails (TrbDatasetDetail *self,
       gtk_accessible_update_property (GTK_ACCESSIBLE (picture), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                       name, -1);
       gtk_flow_box_append (self->thumbnails, picture);
+      /* Tab goes from picture to picture, so that the tooltip can be read: the flow box's child
+       * that takes the keyboard is named too, not after its type. */
+      gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_widget_get_parent (picture)),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
     }
 
   gtk_widget_set_visible (GTK_WIDGET (self->thumbnails), thumbs->len > 0);
