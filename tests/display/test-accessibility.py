@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Every area and dialog as a screen reader and a phone-sized window meet them: at 360 × 640,
-each interactive control of Networks, a network's page, Datasets, a dataset's page, Activity,
-History and Wallet, and of the Join, Add a Network, Preferences, Keyboard Shortcuts, Host a
-Network, Close and About dialogs, has a name that reads as words (no mnemonic underscore, no
-widget type, no word said twice), a fitting role and a keyboard path, and nothing reaches past
-the main window's width. All problems are collected and listed before the test fails.
-Screenshots go to meson-logs/screenshots/a11y-*.png."""
+"""Every area and dialog as a screen reader, a keyboard and a phone-sized window meet them: at
+360 × 640, each interactive control of Networks, a network's page, Datasets, a dataset's page,
+Activity, History and Wallet, and of the Join, Add a Network, Preferences, Keyboard Shortcuts,
+Host a Network, Close and About dialogs, has a name that reads as words (no mnemonic underscore,
+no widget type, no word said twice) and a fitting role; Tab, pressed until the focus comes
+round, reaches each of them (the Down arrow key from row to row in a list), and never stays put;
+nothing reaches past 360 px, dialogs made that narrow included; and no label is cut off (the app
+lists those with TRB_DEBUG_CUT_OFF=1). All problems are collected and listed before the test
+fails. Screenshots go to meson-logs/screenshots/a11y-*.png."""
 
 import os
 import sys
 import tempfile
+import time
 
 import demonetwork
 import trbdisplay as d
@@ -18,24 +21,48 @@ import trbdisplay as d
 WIDTH, HEIGHT = 360, 640
 
 
+# Labels the app lets the toolkit shorten on purpose, each with why (the app prints a label
+# that is cut off when started with TRB_DEBUG_CUT_OFF=1).
+ALLOWED_CUT_OFF = {
+}
+
+
 class Audit:
-    def __init__(self, app):
+    def __init__(self, app, log_path):
         self.app = app
+        self.log_path = log_path
         self.problems = []
         self.seen = []
         self.win = None
+        self.cut_off = set()
 
-    def check(self, where, root, max_width=None):
-        # libadwaita 1.2 keeps the layouts of a message dialog that it does not show in the
-        # tree, with the places they would take: inside a dialog only names are checked.
-        main = root.name == "Tributary"
-        found = d.audit(root, where, max_width=max_width or WIDTH, check_extents=main)
+    def check(self, where, root, title=None):
+        """Names, roles and widths of what root's window shows, then the walk with the keyboard.
+        A dialog is first made as narrow as the phone-sized main window: libadwaita 1.2 keeps
+        the layouts of a message dialog that it does not show in the tree, with the places
+        they would take, so in a dialog only the widths of what GTK draws are checked."""
+        import x11input
+        title = title or root.name
+        main = title == "Tributary"
+        if not main:
+            window = d.wait_for(lambda: x11input.find_window(title),
+                                what=f"the window “{title}” on the display")
+            x11input.resize(window, WIDTH)
+            time.sleep(0.5)  # GTK lays the window out again
+        found = d.audit(root, where, max_width=WIDTH, drawn_only=not main)
+        keys, order = d.keyboard_walk(root, title, where, width=WIDTH)
+        print(f"{where}: Tab{' → '.join([''] + order)}")
+        found += keys
+        d.screenshot("a11y-" + where.lower().replace(" ", "-").replace("’", ""))
+        for text in d.cut_off_texts(self.log_path, ALLOWED_CUT_OFF):
+            if text not in self.cut_off:
+                self.cut_off.add(text)
+                found.append(f"{where} (or just before): a label is cut off: {text}")
         print(f"{where}: {len(found)} problems")
         for problem in found:
             print(f"  {problem}")
         self.problems.extend(found)
         self.seen.append(where)
-        d.screenshot("a11y-" + where.lower().replace(" ", "-").replace("’", ""))
 
 
 def close_dialog(app, title):
@@ -57,11 +84,16 @@ def main():
     data_home = tempfile.mkdtemp(prefix="tributary-a11y-test-")
     log_path = os.path.join(data_home, "app.log")
     log = open(log_path, "w", encoding="utf-8")
-    app = d.App(extra_env={**network.app_env(data_home), **d.gnome_decorations_env()}, log=log)
-    audit = Audit(app)
+    app = d.App(extra_env={**network.app_env(data_home), **d.gnome_decorations_env(),
+                           "TRB_DEBUG_CUT_OFF": "1"}, log=log)
+    audit = Audit(app, log_path)
     try:
         walk(app, audit)
     except BaseException:
+        try:
+            app.proc.wait(timeout=2)
+        except Exception:  # still running: the failure is the test's
+            pass
         if app.proc.poll() is not None:
             print(f"the app ended with status {app.proc.returncode}:")
             with open(log_path, encoding="utf-8", errors="replace") as f:
@@ -164,7 +196,7 @@ def walk(app, audit):
     shortcuts = d.wait_for(lambda: next((c for c in app.node.children
                                          if c.name not in ("Tributary", "")), None),
                            what="the Keyboard Shortcuts window")
-    audit.check("Keyboard Shortcuts", shortcuts)
+    audit.check("Keyboard Shortcuts", shortcuts, shortcuts.name)
     close_dialog(app, shortcuts.name)
 
     app.open_menu_item("About Tributary")

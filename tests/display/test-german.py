@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The display suite's main path once more in German (de_DE.UTF-8, LANGUAGE=de), in a
 phone-sized window (360 × 640): join the demo network, train a round, see it verified in the
-History, verify the ledger with `tributary-cli history`, and check in every area that no label
-is cut off or reaches past the window. The locale is generated with localedef into a
-temporary folder when the machine lacks it. Widgets are found by their German names, looked
-up in the catalogue the build compiled (English where there is none yet), so the test holds
-before and after a German translation lands. Screenshots: meson-logs/screenshots/de-*.png."""
+History, verify the ledger with `tributary-cli history`, check in every area that no label
+reaches past the window, and all along that none is cut off, toasts included (ellipsized or
+clipped: the app lists those with TRB_DEBUG_CUT_OFF=1). The locale is generated with
+localedef into a temporary folder when the machine lacks it. Widgets are found by their
+German names, looked up in the catalogue the build compiled (English where there is none yet),
+so the test holds before and after a German translation lands. Screenshots:
+meson-logs/screenshots/de-*.png."""
 
 import gettext
 import os
@@ -72,7 +74,10 @@ def main():
     network = demonetwork.DemoNetwork(round_seconds=20)
     data_home = tempfile.mkdtemp(prefix="tributary-german-test-")
     env = {**network.app_env(data_home), **lang, **d.gnome_decorations_env()}
-    app = d.App(extra_env=env)
+    # The app lists each label it shows cut off in its log.
+    log_path = os.path.join(data_home, "app.log")
+    log = open(log_path, "w", encoding="utf-8")
+    app = d.App(extra_env={**env, "TRB_DEBUG_CUT_OFF": "1"}, log=log)
     problems = []
     try:
         app.window("Tributary")
@@ -115,6 +120,8 @@ def main():
         problems += check_fits(app, "network-page")
     finally:
         app.quit()
+        log.close()
+    problems += [f"a label is cut off: {text}" for text in d.cut_off_texts(log_path)]
 
     # The ledger verification the app offers, on the command line, in German: every entry
     # verified, the contributed round listed with its reward, no criticals.

@@ -260,12 +260,12 @@ def naming_problem(node):
     return None
 
 
-def audit(root, where, max_width=None, check_labels=True, check_extents=True):
+def audit(root, where, max_width=None, check_labels=True, check_extents=True, drawn_only=False):
     """The problems a person using a screen reader or a narrow window meets under root: each
     interactive control without a name that reads as words, without a fitting role or that
     cannot take the keyboard, and each control or label that reaches past the window's width
-    (max_width, else root's width; with check_extents False, names alone). Returns a list of
-    sentences."""
+    (max_width, else root's width; with check_extents False, names alone; with drawn_only,
+    only the widths of what GTK draws now, see on_screen()). Returns a list of sentences."""
     from gi.repository import Atspi
     problems = []
     width = max_width if max_width is not None else extents(root)[2]
@@ -307,7 +307,212 @@ def audit(root, where, max_width=None, check_labels=True, check_extents=True):
                 x, _, w, h = extents(node)
             except Exception:  # the widget went while we looked
                 continue
-            if w > 0 and h > 0 and (x < -1 or x + w > width + 1):
+            if (w > 0 and h > 0 and (x < -1 or x + w > width + 1)
+                    and (not drawn_only or on_screen(root, node, width))):
                 problems.append(f"{label} reaches past the {width}-px window "
                                 f"(from {x} to {x + w})")
     return problems
+
+
+def cut_off_texts(log_path, allowed=()):
+    """The texts the app listed as cut off in its log (it lists them with TRB_DEBUG_CUT_OFF=1,
+    see src/ui/trb-a11y.c), less those in `allowed` (texts, or parts of texts, that are meant
+    to be shortened)."""
+    import re
+    with open(log_path, encoding="utf-8", errors="replace") as f:
+        found = re.findall(r"^cut off: (.*)$", f.read(), re.M)
+    return [line for line in found if not any(a in line for a in allowed)]
+
+
+def _ancestors(node, root):
+    """node's ancestors up to root (root excluded), nearest first."""
+    found = []
+    try:
+        parent = node.parent
+        while parent is not None and parent != root and len(found) < 64:
+            found.append(parent)
+            parent = parent.parent
+    except Exception:  # the widget went while we looked
+        pass
+    return found
+
+
+def on_screen(root, node, width=None):
+    """Whether node is drawn in root's window now: GTK answers where a point is by picking the
+    widget drawn there, which skips the pages of a stack that are not shown (AT-SPI lists them
+    as visible, with the place they had) and what a dialog keeps hidden. The point is node's
+    middle, moved inside the window's width when node reaches past it."""
+    from gi.repository import Atspi
+    x, y, w, h = extents(node)
+    if w <= 0 or h <= 0:
+        return False
+    width = width if width is not None else extents(root)[2]
+    px = min(max(x + w // 2, 1), max(width - 2, 1))
+    try:
+        hit = root.get_accessible_at_point(px, y + h // 2, Atspi.CoordType.WINDOW)
+    except Exception:
+        return False
+    if hit is None:
+        return False
+    return hit == node or node in _ancestors(hit, root)
+
+
+def _row_of(node, root):
+    """The list row node is in (itself when it is one), or None."""
+    for n in [node] + _ancestors(node, root):
+        try:
+            if n.roleName in ("list item", "row"):
+                return n
+        except Exception:
+            return None
+    return None
+
+
+def _in_list(node, root):
+    return _row_of(node, root) is not None
+
+
+def keyboard_walk(root, window_title, where, width=None):
+    """Walks root's window with the keyboard as a person without a mouse does: the window gets
+    the keyboard, then Tab is pressed until the focus comes back to a control it was on (or a
+    bound of presses), and the control that holds the focus (AT-SPI's focused state) is noted
+    after each press. In a list, Tab enters one row and then leaves the list: the other rows
+    are reached with the Down arrow key (GtkListBox), and the controls of a row with Tab from
+    the row, so that path is walked afterwards for each list met. Returns (the problems: each
+    interactive, sensitive control drawn in the window that the walk never reached, a focus
+    that Tab no longer moves, a focused control named after its widget type; the controls
+    reached, in order)."""
+    from gi.repository import Atspi, GLib
+    import x11input
+
+    width = width if width is not None else extents(root)[2]
+    wanted = []
+    focusable = 0
+    for node in showing(root, max_width=width):
+        try:
+            role = node.roleName
+            actions = set(node.actions) if role not in ("label", "image") else set()
+            state = node.getState()
+        except Exception:  # the widget went while we looked
+            continue
+        if not state.contains(Atspi.StateType.FOCUSABLE):
+            continue
+        focusable += 1
+        interactive = role in INTERACTIVE_ROLES or bool(actions & {"click", "activate"})
+        if (interactive and state.contains(Atspi.StateType.SENSITIVE)
+                and on_screen(root, node, width)):
+            wanted.append(node)
+
+    events = []
+
+    def on_focus(event):
+        if event.detail1:
+            events.append(event.source)
+
+    listener = Atspi.EventListener.new(on_focus)
+    listener.register("object:state-changed:focused")
+    context = GLib.MainContext.default()
+
+    def press(key, timeout=0.6):
+        """Presses key; returns the control that took the focus, or None when it stayed."""
+        while context.iteration(False):
+            pass
+        events.clear()
+        x11input.press_key(key)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            while context.iteration(False):
+                pass
+            if events:
+                # A key can move the focus through several widgets; the last one holds it.
+                time.sleep(0.05)
+                while context.iteration(False):
+                    pass
+                return events[-1]
+            time.sleep(0.02)
+        return None
+
+    problems = []
+    order = []
+    reached = []
+    named = set()
+
+    def note(node, how=""):
+        reached.append(node)
+        order.append(how + _describe(node))
+        why = naming_problem(node)
+        if why == "is named after its widget type" and node not in named:
+            named.add(node)
+            problems.append(f"{where}: {_describe(node)}, which takes the keyboard, {why}")
+
+    try:
+        try:
+            window = wait_for(lambda: x11input.find_window(window_title), timeout=5,
+                              what=f"the window “{window_title}” on the display")
+        except NotFound as e:
+            return [f"{where}: the keyboard cannot be given to the window: {e}"], order
+        x11input.focus(window)
+        press("Shift_L", 0.4)  # nothing moves: the window's own focus settles
+        current = None
+        still = 0
+        for _ in range(2 * focusable + 20):
+            focused = press("Tab")
+            if focused is None:
+                still += 1
+                if still >= 2 and len(wanted) > 1:
+                    problems.append(f"{where}: Tab no longer moves the focus from "
+                                    f"{_describe(current)}")
+                    break
+                continue
+            still = 0
+            if focused in reached:
+                break
+            note(focused)
+            current = focused
+
+        # The rows of each list met, with Down from the row Tab reached.
+        tab_order = list(reached)
+        lists = []
+        for node in tab_order:
+            row = _row_of(node, root)
+            owner = row.parent if row is not None else None
+            if owner is not None and owner not in [o for o, _ in lists]:
+                lists.append((owner, node))
+        for owner, entry in lists:
+            for _ in range(len(tab_order) + 2):
+                if current == entry:
+                    break
+                current = press("Tab") or current
+            if current != entry:
+                continue
+            for _ in range(2 * focusable + 5):
+                down = press("Down", 0.4)
+                if down is None:
+                    break
+                current = down
+                row = _row_of(down, root)
+                if row is None or row.parent != owner:
+                    break  # out of the list
+                if down not in reached:
+                    note(down, "↓ ")
+    finally:
+        listener.deregister("object:state-changed:focused")
+
+    reached_rows = {_row_of(n, root) for n in reached} - {None}
+    for node in wanted:
+        if node in reached:
+            continue
+        row = _row_of(node, root)
+        if row is not None and row in reached_rows:
+            continue  # Tab from its row, which the arrow keys reach
+        problems.append(f"{where}: {_describe(node)} is never reached with the keyboard")
+    return problems, order
+
+
+def _describe(node):
+    if node is None:
+        return "nothing"
+    try:
+        return f"{node.roleName} “{node.name}”"
+    except Exception:
+        return "a control that went"

@@ -64,3 +64,13 @@ def press_key(name):
         _xtst.XTestFakeKeyEvent(dpy, code, 1, 0)
         _xtst.XTestFakeKeyEvent(dpy, code, 0, 0)
     _with_display(press)
+
+
+def resize(window_id, width, height=None):
+    """Resizes `window_id` as a person would on a screen `width` pixels wide (its height kept
+    unless given). The display has no window manager, so the X server resizes it at once."""
+    if height is None:
+        geometry = subprocess.run(["xdotool", "getwindowgeometry", str(window_id)],
+                                  capture_output=True, text=True, check=True).stdout
+        height = int(re.search(r"Geometry: \d+x(\d+)", geometry).group(1))
+    subprocess.run(["xdotool", "windowsize", str(window_id), str(width), str(height)], check=True)
