@@ -16,6 +16,7 @@
  *   Keyboard Shortcuts, toasts), a button that shows only an icon is named by its tooltip, or
  *   after its icon; a button whose child is a label by that label; the text view of About and
  *   the section menu of Keyboard Shortcuts by what they are.
+ * - A preferences group's title is cut off when long (in German at 360 px); it wraps instead.
  *
  * Every window is walked when it is made and each time it is shown (its templates, pages not
  * shown yet included: AT-SPI lists them; the responses of a message dialog, the pages of the
@@ -131,10 +132,35 @@ name_after_tooltip (GtkWidget *widget)
                                     -1);
 }
 
+/* libadwaita 1.2 cuts a preferences group's title off where it is longer than the group is
+ * wide ("Runden, zu denen Sie beigetragen haben" at 360 px): it wraps instead. */
+static void
+wrap_group_title (GtkWidget *label)
+{
+  GtkWidget *group = gtk_widget_get_ancestor (label, ADW_TYPE_PREFERENCES_GROUP);
+  const char *title;
+
+  if (group == NULL || gtk_label_get_ellipsize (GTK_LABEL (label)) == PANGO_ELLIPSIZE_NONE)
+    return;
+  title = adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (group));
+  if (title == NULL || g_strcmp0 (gtk_label_get_label (GTK_LABEL (label)), title) != 0 ||
+      gtk_widget_get_ancestor (label, GTK_TYPE_LIST_BOX) != NULL)
+    return;
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_NONE);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+}
+
 static void
 fix_widget (GtkWidget *widget)
 {
   GtkWidget *parent;
+
+  if (GTK_IS_LABEL (widget))
+    {
+      wrap_group_title (widget);
+      return;
+    }
 
   if (GTK_IS_SEARCH_ENTRY (widget))
     {
