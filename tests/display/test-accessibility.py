@@ -26,6 +26,11 @@ WIDTH, HEIGHT = 360, 640
 ALLOWED_CUT_OFF = {
 }
 
+# Windows the app cannot make 360 px wide, each with why. They are checked at their own width.
+WIDER_THAN_A_PHONE = {
+    "Keyboard Shortcuts": "GTK 4.8's GtkShortcutsWindow needs 404 px, even with no shortcut in it",
+}
+
 
 class Audit:
     def __init__(self, app, log_path):
@@ -44,13 +49,17 @@ class Audit:
         import x11input
         title = title or root.name
         main = title == "Tributary"
-        if not main:
+        wide = WIDER_THAN_A_PHONE.get(where)
+        if wide:
+            print(f"{where}: the width is not checked: {wide}")
+        elif not main:
             window = d.wait_for(lambda: x11input.find_window(title),
                                 what=f"the window “{title}” on the display")
             x11input.resize(window, WIDTH)
             time.sleep(0.5)  # GTK lays the window out again
-        found = d.audit(root, where, max_width=WIDTH, drawn_only=not main)
-        keys, order = d.keyboard_walk(root, title, where, width=WIDTH)
+        found = d.audit(root, where, max_width=WIDTH, drawn_only=not main,
+                        check_extents=not wide)
+        keys, order = d.keyboard_walk(root, title, where, width=None if wide else WIDTH)
         print(f"{where}: Tab{' → '.join([''] + order)}")
         found += keys
         d.screenshot("a11y-" + where.lower().replace(" ", "-").replace("’", ""))
