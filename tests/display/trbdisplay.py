@@ -440,10 +440,35 @@ def keyboard_walk(root, window_title, where, width=None):
     def note(node, how=""):
         reached.append(node)
         order.append(how + _describe(node))
-        why = naming_problem(node)
+        try:
+            why = naming_problem(node)
+        except Exception:  # the widget went while we looked (a list the app fills again)
+            return
         if why == "is named after its widget type" and node not in named:
             named.add(node)
             problems.append(f"{where}: {_describe(node)}, which takes the keyboard, {why}")
+
+    current = None
+
+    def explore_list(owner, entry):
+        """From wherever the focus is, Tab to entry, then Down from row to row of owner."""
+        nonlocal current
+        for _ in range(len(reached) + 2):
+            if current == entry:
+                break
+            current = press("Tab") or current
+        if current != entry:
+            return
+        for _ in range(2 * focusable + 5):
+            down = press("Down", 0.4)
+            if down is None:
+                break
+            current = down
+            row = _row_of(down, root)
+            if row is None or row.parent != owner:
+                break  # out of the list
+            if down not in reached:
+                note(down, "↓ ")
 
     try:
         try:
@@ -453,7 +478,6 @@ def keyboard_walk(root, window_title, where, width=None):
             return [f"{where}: the keyboard cannot be given to the window: {e}"], order
         x11input.focus(window)
         press("Shift_L", 0.4)  # nothing moves: the window's own focus settles
-        current = None
         still = 0
         for _ in range(2 * focusable + 20):
             focused = press("Tab")
@@ -474,33 +498,28 @@ def keyboard_walk(root, window_title, where, width=None):
         tab_order = list(reached)
         lists = []
         for node in tab_order:
-            row = _row_of(node, root)
-            owner = row.parent if row is not None else None
+            try:
+                row = _row_of(node, root)
+                owner = row.parent if row is not None else None
+            except Exception:  # gone since: the app filled its list again
+                continue
             if owner is not None and owner not in [o for o, _ in lists]:
                 lists.append((owner, node))
         for owner, entry in lists:
-            for _ in range(len(tab_order) + 2):
-                if current == entry:
-                    break
-                current = press("Tab") or current
-            if current != entry:
+            try:
+                explore_list(owner, entry)
+            except Exception:  # the list went while we walked it (the app fills it again)
                 continue
-            for _ in range(2 * focusable + 5):
-                down = press("Down", 0.4)
-                if down is None:
-                    break
-                current = down
-                row = _row_of(down, root)
-                if row is None or row.parent != owner:
-                    break  # out of the list
-                if down not in reached:
-                    note(down, "↓ ")
     finally:
         listener.deregister("object:state-changed:focused")
 
     reached_rows = {_row_of(n, root) for n in reached} - {None}
     for node in wanted:
         if node in reached:
+            continue
+        try:
+            node.getState()
+        except Exception:  # gone since: the app filled its list again
             continue
         row = _row_of(node, root)
         if row is not None and row in reached_rows:
