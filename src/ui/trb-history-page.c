@@ -107,6 +107,13 @@ suffix_label (const char *text,
 {
   GtkWidget *label = gtk_label_new (text);
 
+  /* A long amount ("Erwartet 2 Punkte · Gutgeschrieben 2 Punkte") wraps rather than widening
+   * the window past a phone's width. */
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 20);
+  gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_RIGHT);
+  gtk_label_set_xalign (GTK_LABEL (label), 1.0);
   gtk_widget_set_valign (label, GTK_ALIGN_CENTER);
   if (css_class != NULL)
     gtk_widget_add_css_class (label, css_class);
