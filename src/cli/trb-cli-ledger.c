@@ -17,6 +17,7 @@
 #include "ledger/trb-ledger-entry.h"
 #include "ledger/trb-ledger-history.h"
 #include "ledger/trb-merkle.h"
+#include "net/trb-protocol.h"
 #include "participant/trb-rewards.h"
 #include "trb-cli.h"
 #include "trb-cli-network.h"
@@ -95,15 +96,15 @@ check_every_entry (TrbClient      *client,
   TrbMerkleFrontier frontier = { 0 };
   guint8 root[TRB_MERKLE_HASH_SIZE];
 
-  for (guint64 start = 0; start < size; start += 1000)
+  for (guint64 start = 0; start < size; start += TRB_PROTOCOL_LEDGER_PAGE)
     {
       g_autoptr(GAsyncResult) result = NULL;
       g_autoptr(JsonObject) page = NULL;
       g_autoptr(GError) error = NULL;
       JsonArray *array;
 
-      trb_client_get_entries_async (client, start, MIN (start + 1000, size), NULL, got_result_cb,
-                                    &result);
+      trb_client_get_entries_async (client, start, MIN (start + TRB_PROTOCOL_LEDGER_PAGE, size),
+                                    NULL, got_result_cb, &result);
       page = trb_client_json_finish (client, wait_for_result (&result), &error);
       if (page == NULL)
         return report_error (error);

@@ -521,7 +521,7 @@ trb_weights_new_from_safetensors (GBytes  *bytes,
     return damaged (error, _("the file is too short.")), NULL;
   memcpy (&header_len, data, 8);
   header_len = GUINT64_FROM_LE (header_len);
-  if (header_len > TRB_SAFETENSORS_MAX_HEADER)
+  if (header_len > TRB_PROTOCOL_MAX_SAFETENSORS_HEADER)
     return damaged (error, _("its header is unreasonably large.")), NULL;
   if (header_len < 2 || header_len > size - 8)
     return damaged (error, _("the file is cut short.")), NULL;
@@ -567,7 +567,7 @@ trb_weights_new_from_safetensors (GBytes  *bytes,
               if (!JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != G_TYPE_STRING)
                 return damaged (error, _("its metadata is malformed.")), NULL;
               metadata_bytes += strlen (k->data) + strlen (json_node_get_string (v));
-              if (metadata_bytes > TRB_WEIGHTS_MAX_METADATA)
+              if (metadata_bytes > TRB_PROTOCOL_MAX_METADATA)
                 return damaged (error, _("its metadata is unreasonably large.")), NULL;
               trb_weights_set_metadata (self, k->data, json_node_get_string (v));
             }

@@ -8,17 +8,13 @@
 #include <gio/gio.h>
 
 #include "compute/trb-compute-types.h"
+#include "net/trb-protocol.h"
 
 G_BEGIN_DECLS
 
-/* Largest safetensors header accepted (the JSON part); real headers are a few KiB. */
-#define TRB_SAFETENSORS_MAX_HEADER (1024 * 1024)
 /* Largest number of tensors and of dimensions of one tensor accepted. */
 #define TRB_WEIGHTS_MAX_TENSORS 4096
 #define TRB_WEIGHTS_MAX_DIMS 8
-/* Most bytes of `__metadata__` (its names and values) accepted: an update's five members take
- * about 250, a checkpoint's three about 100. */
-#define TRB_WEIGHTS_MAX_METADATA 4096
 
 #define TRB_TYPE_WEIGHTS (trb_weights_get_type ())
 

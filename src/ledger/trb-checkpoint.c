@@ -26,6 +26,10 @@
 #include "trb-ledger-error.h"
 #include "trb-note-private.h"
 
+/* The protocol's cosignature count is what a signed note holds besides the network's own
+ * signature. */
+G_STATIC_ASSERT (TRB_PROTOCOL_MAX_COSIGNATURES == TRB_NOTE_MAX_SIGNATURES - 1);
+
 typedef struct
 {
   TrbNoteVerifier *verifier;

@@ -14,13 +14,11 @@
 
 #include "ledger/trb-merkle.h"
 #include "ledger/trb-note.h"
+#include "net/trb-protocol.h"
 
 G_BEGIN_DECLS
 
 #define TRB_CHECKPOINT_MAX_EXTENSIONS 16
-/* Cosignatures a checkpoint carries beside the network's own signature: a signed note holds
- * at most TRB_NOTE_MAX_SIGNATURES signatures in all. */
-#define TRB_CHECKPOINT_MAX_COSIGNATURES (TRB_NOTE_MAX_SIGNATURES - 1)
 
 #define TRB_TYPE_CHECKPOINT (trb_checkpoint_get_type ())
 

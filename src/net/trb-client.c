@@ -18,7 +18,6 @@
 #include "net/trb-http-signature.h"
 #include "trb-json.h"
 
-#define PROBLEM_BASE "https://tributary.invalid/problems/"
 #define READ_CHUNK   (64 * 1024)
 
 /* What a person is told is worded from the error's class, not from a library's message, so the
@@ -302,7 +301,7 @@ trb_client_error_get_duplicate_update (const GError *error)
 {
   TrbClientErrorPrivate *priv;
 
-  if (g_strcmp0 (trb_client_error_get_problem (error), "duplicate") != 0)
+  if (g_strcmp0 (trb_client_error_get_problem (error), TRB_PROBLEM_DUPLICATE) != 0)
     return NULL;
   priv = trb_client_error_get_private (error);
   return priv != NULL ? priv->update : NULL;
@@ -492,7 +491,8 @@ finish_response (GTask *task)
 
   /* 429, too many requests (libsoup 3.2 has no name for it): wait as long as the node asks, at
    * most two minutes, then try again. */
-  if (status == 429 && req->attempt < TRB_CLIENT (g_task_get_source_object (task))->max_tries &&
+  if (status == TRB_HTTP_STATUS_TOO_MANY_REQUESTS &&
+      req->attempt < TRB_CLIENT (g_task_get_source_object (task))->max_tries &&
       !g_cancellable_is_cancelled (g_task_get_cancellable (task)))
     {
       const char *after = soup_message_headers_get_one (soup_message_get_response_headers (req->msg),
@@ -503,7 +503,7 @@ finish_response (GTask *task)
       g_timeout_add_seconds ((guint) CLAMP (seconds, 1, 120), retry_cb, task);
       return;
     }
-  if (status >= 500)
+  if (status >= SOUP_STATUS_INTERNAL_SERVER_ERROR)
     {
       g_autofree char *message = g_strdup_printf (_("The network’s server had a problem (%u). "
                                                     "Try again later."), status);
@@ -513,7 +513,7 @@ finish_response (GTask *task)
       retry_or_fail (task, TRB_CLIENT_ERROR_SERVER, message);
       return;
     }
-  if (status >= 400 || status < 200 || status >= 300)
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
       g_autoptr(JsonParser) parser = json_parser_new ();
       g_autofree char *problem = NULL;
@@ -530,8 +530,7 @@ finish_response (GTask *task)
           const char *title = trb_json_get_string (obj, "title", NULL);
           const char *detail = trb_json_get_string (obj, "detail", NULL);
 
-          if (g_str_has_prefix (type, PROBLEM_BASE))
-            problem = g_strdup (type + strlen (PROBLEM_BASE));
+          problem = g_strdup (trb_problem_name_from_uri (type));
           if (is_sha256_hex (trb_json_get_string (obj, "update", NULL)))
             update = g_strdup (trb_json_get_string (obj, "update", NULL));
           if (title != NULL && detail != NULL)
@@ -880,7 +879,7 @@ json_done_cb (GObject      *source,
                                    _("The answer has no protocol version."));
           return;
         }
-      if (version != TRB_CLIENT_PROTOCOL)
+      if (version != TRB_PROTOCOL_VERSION)
         {
           g_task_return_new_error (task, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_UNSUPPORTED,
                                    _("This network needs a newer version of Tributary."));
@@ -1322,7 +1321,7 @@ trb_client_get_checkpoint_async (TrbClient           *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, trb_client_get_checkpoint_async);
   start_request (self, "GET", "/v1/ledger/checkpoint", NULL, NULL, FALSE, FALSE,
-                 TRB_CLIENT_MAX_NOTE, cancellable, checkpoint_done_cb, task);
+                 TRB_PROTOCOL_MAX_CHECKPOINT, cancellable, checkpoint_done_cb, task);
 }
 
 /**

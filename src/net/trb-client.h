@@ -14,6 +14,7 @@
 #include <libsoup/soup.h>
 
 #include "ledger/trb-note-signer.h"
+#include "net/trb-protocol.h"
 #include "wallet/trb-keypair.h"
 
 G_BEGIN_DECLS
@@ -35,9 +36,6 @@ typedef enum
 /* Limits on what the client reads (docs/protocol.md, section 2). */
 #define TRB_CLIENT_MAX_JSON       (4 * 1024 * 1024)
 #define TRB_CLIENT_MAX_BLOB       (256 * 1024 * 1024)
-#define TRB_CLIENT_MAX_NOTE       (16 * 1024)
-/* The protocol version, written once: the node announces it and the client requires it. */
-#define TRB_CLIENT_PROTOCOL       1
 
 #define TRB_TYPE_CLIENT (trb_client_get_type ())
 

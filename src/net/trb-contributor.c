@@ -26,6 +26,7 @@
 #include "ledger/trb-note.h"
 #include "net/trb-http-signature.h"
 #include "net/trb-proof-of-work.h"
+#include "net/trb-protocol.h"
 #include "net/trb-task-config.h"
 #include "trb-json.h"
 
@@ -1092,8 +1093,8 @@ check_entries (TrbContributor  *self,
       JsonNode *member;
       JsonArray *array;
 
-      trb_client_get_entries_async (self->client, next, MIN (next + 1000, size), NULL,
-                                    store_result_cb, &result);
+      trb_client_get_entries_async (self->client, next, MIN (next + TRB_PROTOCOL_LEDGER_PAGE, size),
+                                    NULL, store_result_cb, &result);
       page = trb_client_json_finish (self->client, wait_for (&result), error);
       if (page == NULL)
         return FALSE;
@@ -1101,7 +1102,7 @@ check_entries (TrbContributor  *self,
       if (member == NULL || !JSON_NODE_HOLDS_ARRAY (member) ||
           json_object_get_int_member_with_default (page, "start", -1) != (gint64) next ||
           json_array_get_length ((array = json_node_get_array (member))) == 0 ||
-          json_array_get_length (array) > MIN (1000, size - next))
+          json_array_get_length (array) > MIN (TRB_PROTOCOL_LEDGER_PAGE, size - next))
         {
           g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
                                _("The network sent an unreadable ledger page."));

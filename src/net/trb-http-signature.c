@@ -199,7 +199,7 @@ nonce_is_valid (const char *nonce)
   for (; nonce[n] != '\0'; n++)
     if (!g_ascii_isalnum (nonce[n]) && nonce[n] != '-' && nonce[n] != '_')
       return FALSE;
-  return n == TRB_HTTP_SIGNATURE_NONCE_LENGTH;
+  return n == TRB_PROTOCOL_NONCE_LENGTH;
 }
 
 /**
@@ -546,7 +546,7 @@ trb_http_signature_verify (const char    *method,
   created = g_ascii_strtoll (created_str, (char **)&end, 10);
   if (*end != '\0')
     return set_bad (error, _("The request signature has an unreadable time."));
-  if (created > now + TRB_HTTP_SIGNATURE_SKEW || created < now - TRB_HTTP_SIGNATURE_SKEW)
+  if (created > now + TRB_PROTOCOL_SIGNATURE_SKEW || created < now - TRB_PROTOCOL_SIGNATURE_SKEW)
     {
       g_set_error_literal (error, TRB_HTTP_SIGNATURE_ERROR, TRB_HTTP_SIGNATURE_ERROR_EXPIRED,
                            _("The request was signed too long ago or with a wrong clock. Check "

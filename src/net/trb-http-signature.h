@@ -10,6 +10,8 @@
 
 #include <glib.h>
 
+#include "net/trb-protocol.h"
+
 G_BEGIN_DECLS
 
 #define TRB_HTTP_SIGNATURE_ERROR (trb_http_signature_error_quark ())
@@ -21,8 +23,6 @@ typedef enum
   TRB_HTTP_SIGNATURE_ERROR_EXPIRED,
 } TrbHttpSignatureError;
 
-/* Seconds a signature's `created` may differ from the verifier's clock. */
-#define TRB_HTTP_SIGNATURE_SKEW 300
 
 /* The signature label Tributary uses in Signature-Input and Signature. */
 #define TRB_HTTP_SIGNATURE_LABEL "trb"
@@ -31,8 +31,6 @@ typedef enum
 
 GQuark    trb_http_signature_error_quark (void);
 
-/* The nonce: 16 random bytes in unpadded base64url. */
-#define TRB_HTTP_SIGNATURE_NONCE_LENGTH 22
 
 char     *trb_address_from_public_key    (const guint8 *public_key);
 gboolean  trb_address_to_public_key      (const char   *address,

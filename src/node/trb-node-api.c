@@ -43,7 +43,7 @@ handle_network (TrbNode           *self,
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "protocol");
-  json_builder_add_int_value (b, TRB_CLIENT_PROTOCOL);
+  json_builder_add_int_value (b, TRB_PROTOCOL_VERSION);
   json_builder_set_member_name (b, "name");
   json_builder_add_string_value (b, self->name);
   json_builder_set_member_name (b, "origin");
@@ -59,7 +59,7 @@ handle_network (TrbNode           *self,
   trb_join_policy_describe (self->join_policy, b);
   json_builder_end_object (b);
   node = json_builder_get_root (b);
-  trb_node_reply_json (msg, 200, node);
+  trb_node_reply_json (msg, SOUP_STATUS_OK, node);
 }
 
 static void
@@ -85,7 +85,8 @@ handle_join (TrbNode           *self,
   display_name = trb_json_get_string (request, "display_name", "");
   if (g_utf8_strlen (display_name, -1) > 64 || !g_utf8_validate (display_name, -1, NULL))
     {
-      trb_node_reply_problem (msg, 400, "bad-request", "The display name is too long", NULL);
+      trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, "bad-request",
+                              "The display name is too long", NULL);
       return;
     }
 
@@ -130,7 +131,7 @@ handle_join (TrbNode           *self,
   json_builder_add_boolean_value (b, is_new);
   json_builder_end_object (b);
   node = json_builder_get_root (b);
-  trb_node_reply_json (msg, 200, node);
+  trb_node_reply_json (msg, SOUP_STATUS_OK, node);
   return;
 
 fail:
@@ -145,7 +146,7 @@ handle_task (TrbNode           *self,
 {
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
                                 "no-store");
-  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, task->public_json,
                                     strlen (task->public_json));
 }
@@ -179,7 +180,7 @@ handle_round (TrbNode           *self,
   json_builder_add_double_value (b, task->fraction);
   json_builder_end_object (b);
   node = json_builder_get_root (b);
-  trb_node_reply_json (msg, 200, node);
+  trb_node_reply_json (msg, SOUP_STATUS_OK, node);
 }
 
 static char *
@@ -226,7 +227,7 @@ trb_node_reply_receipt (TrbNode           *self,
   json_builder_add_string_value (b, sig_b64);
   json_builder_end_object (b);
   node = json_builder_get_root (b);
-  trb_node_reply_json (msg, 200, node);
+  trb_node_reply_json (msg, SOUP_STATUS_OK, node);
 }
 
 /* A participant that lost the reply to its upload asks for its receipt again, signed as the
@@ -256,8 +257,8 @@ handle_receipt (TrbNode           *self,
   if (!g_ascii_string_to_unsigned (round_text, 10, 1, G_MAXINT64, &round, NULL) ||
       !trb_node_receipt_find (self, task->id, round, address, update, &index))
     {
-      trb_node_reply_problem (msg, 404, "not-found", "You sent no such update in this round",
-                              NULL);
+      trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, "not-found",
+                              "You sent no such update in this round", NULL);
       return;
     }
   trb_node_reply_receipt (self, msg, update, task, round, address, index);
@@ -276,7 +277,8 @@ handle_blob (TrbNode           *self,
   if (strlen (hash) != 64 || strspn (hash, "0123456789abcdef") != 64 ||
       (blob = trb_node_db_load_blob (self, hash)) == NULL)
     {
-      trb_node_reply_problem (msg, 404, "not-found", "There is no such file on this network", NULL);
+      trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, "not-found",
+                              "There is no such file on this network", NULL);
       return;
     }
   data = g_bytes_get_data (blob, &len);
@@ -285,7 +287,7 @@ handle_blob (TrbNode           *self,
   /* Ranges (RFC 9110, section 14): SoupServer answers a Range request on a complete 200
    * response itself, with 206 and the parts asked for, or 416. */
   soup_message_headers_replace (response_headers, "Accept-Ranges", "bytes");
-  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (msg, "application/vnd.safetensors", SOUP_MEMORY_COPY,
                                     (const char *) data, len);
 }
@@ -319,7 +321,7 @@ current_checkpoint (TrbNode  *self,
 
   /* The participants' cosignatures for this size follow the node's own signature. */
   out = g_string_new (note);
-  trb_node_db_append_cosignatures (self, size, TRB_CHECKPOINT_MAX_COSIGNATURES, out);
+  trb_node_db_append_cosignatures (self, size, TRB_PROTOCOL_MAX_COSIGNATURES, out);
   if (size_out != NULL)
     *size_out = size;
   return g_string_free (out, FALSE);
@@ -339,7 +341,7 @@ handle_checkpoint (TrbNode           *self,
     }
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
                                 "no-store");
-  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY, note,
                                     strlen (note));
 }
@@ -366,8 +368,8 @@ handle_entries (TrbNode           *self,
 
   if (!query_uint (query, "start", &start) || !query_uint (query, "end", &end) || end <= start)
     {
-      trb_node_reply_problem (msg, 400, "bad-request", "Give start and end, with start before end",
-                              NULL);
+      trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, "bad-request",
+                              "Give start and end, with start before end", NULL);
       return;
     }
   if (!trb_merkle_log_get_size (self->log, &size, &error))
@@ -375,10 +377,11 @@ handle_entries (TrbNode           *self,
       trb_node_reply_internal (msg, error);
       return;
     }
-  end = MIN (MIN (end, size), start + MAX_ENTRIES_PER_PAGE);
+  end = MIN (MIN (end, size), start + TRB_PROTOCOL_LEDGER_PAGE);
   if (start >= size)
     {
-      trb_node_reply_problem (msg, 404, "not-found", "The ledger has no such entry", NULL);
+      trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, "not-found",
+                              "The ledger has no such entry", NULL);
       return;
     }
 
@@ -403,7 +406,7 @@ handle_entries (TrbNode           *self,
   json_builder_end_array (b);
   json_builder_end_object (b);
   node = json_builder_get_root (b);
-  trb_node_reply_json (msg, 200, node);
+  trb_node_reply_json (msg, SOUP_STATUS_OK, node);
 }
 
 static void
@@ -433,7 +436,7 @@ reply_proof (SoupServerMessage *msg,
   json_builder_end_array (b);
   json_builder_end_object (b);
   node = json_builder_get_root (b);
-  trb_node_reply_json (msg, 200, node);
+  trb_node_reply_json (msg, SOUP_STATUS_OK, node);
 }
 
 static void
@@ -448,7 +451,7 @@ handle_inclusion (TrbNode           *self,
   if (!query_uint (query, "index", &index) || !query_uint (query, "tree_size", &tree_size) ||
       !trb_merkle_log_get_size (self->log, &size, NULL) || index >= tree_size || tree_size > size)
     {
-      trb_node_reply_problem (msg, 400, "bad-request",
+      trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, "bad-request",
                               "The index or tree size is not in the ledger", NULL);
       return;
     }
@@ -474,8 +477,8 @@ handle_consistency (TrbNode           *self,
       !trb_merkle_log_get_size (self->log, &size, NULL) || first < 1 || first > second ||
       second > size)
     {
-      trb_node_reply_problem (msg, 400, "bad-request", "The tree sizes are not in the ledger",
-                              NULL);
+      trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, "bad-request",
+                              "The tree sizes are not in the ledger", NULL);
       return;
     }
   proof = trb_merkle_log_get_consistency_proof (self->log, first, second, &error);
@@ -509,7 +512,8 @@ handle_cosignature (TrbNode           *self,
     return;
   if (!trb_node_db_is_joined (self, address))
     {
-      trb_node_reply_problem (msg, 403, "not-joined", "Join the network first", NULL);
+      trb_node_reply_problem (msg, SOUP_STATUS_FORBIDDEN, "not-joined", "Join the network first",
+                              NULL);
       return;
     }
   request = trb_node_parse_json_body (msg, body);
@@ -517,18 +521,18 @@ handle_cosignature (TrbNode           *self,
     return;
   tree_size = json_object_get_int_member_with_default (request, "tree_size", -1);
   text = trb_json_get_string (request, "cosignature", NULL);
-  if (tree_size < 1 || text == NULL || strlen (text) > MAX_COSIGNATURE_LINE ||
+  if (tree_size < 1 || text == NULL || strlen (text) > TRB_PROTOCOL_MAX_COSIGNATURE_LINE ||
       strchr (text, '\n') != NULL)
     {
-      trb_node_reply_problem (msg, 400, "bad-request", "Give a tree size and one cosignature line",
-                              NULL);
+      trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, "bad-request",
+                              "Give a tree size and one cosignature line", NULL);
       return;
     }
 
   note = trb_node_db_load_checkpoint (self, tree_size);
   if (note == NULL)
     {
-      trb_node_reply_problem (msg, 404, "not-found",
+      trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, "not-found",
                               "The node never signed a checkpoint of that size", NULL);
       return;
     }
@@ -543,7 +547,8 @@ handle_cosignature (TrbNode           *self,
                                       &error);
   if (checkpoint == NULL || trb_checkpoint_get_n_cosignatures (checkpoint) < 1)
     {
-      trb_node_reply_problem (msg, 422, "bad-cosignature", "The cosignature does not verify",
+      trb_node_reply_problem (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "bad-cosignature",
+                              "The cosignature does not verify",
                               error != NULL ? error->message : NULL);
       return;
     }
@@ -551,9 +556,9 @@ handle_cosignature (TrbNode           *self,
   /* A checkpoint carries a bounded number of cosignatures: one past it is refused, never
    * acknowledged and then left out. */
   if (trb_node_db_count_cosignatures (self, tree_size, address) >=
-      TRB_CHECKPOINT_MAX_COSIGNATURES)
+      TRB_PROTOCOL_MAX_COSIGNATURES)
     {
-      trb_node_reply_problem (msg, 409, "cosignatures-full",
+      trb_node_reply_problem (msg, SOUP_STATUS_CONFLICT, "cosignatures-full",
                               "This checkpoint has all the cosignatures it can carry",
                               "Cosign a later checkpoint.");
       return;
@@ -574,7 +579,7 @@ handle_cosignature (TrbNode           *self,
   {
     g_autoptr(JsonNode) node = json_from_string ("{\"accepted\":true}", NULL);
 
-    trb_node_reply_json (msg, 200, node);
+    trb_node_reply_json (msg, SOUP_STATUS_OK, node);
   }
 }
 
@@ -603,7 +608,7 @@ handle_events_poll (TrbNode           *self,
   json_builder_add_int_value (b, self->next_event_seq - 1);
   json_builder_end_object (b);
   node = json_builder_get_root (b);
-  trb_node_reply_json (msg, 200, node);
+  trb_node_reply_json (msg, SOUP_STATUS_OK, node);
 }
 
 void
@@ -666,7 +671,8 @@ trb_node_handle_request_cb (SoupServer        *server,
 
       if (task == NULL)
         {
-          trb_node_reply_problem (msg, 404, "unknown-task", "This network has no such task", NULL);
+          trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, "unknown-task",
+                                  "This network has no such task", NULL);
           return;
         }
       if (n_parts == 4 && is_get)
@@ -686,7 +692,8 @@ trb_node_handle_request_cb (SoupServer        *server,
 
           if (!g_ascii_string_to_unsigned (parts[5], 10, 1, G_MAXINT64, &round, NULL))
             {
-              trb_node_reply_problem (msg, 409, "wrong-round", "There is no such round", NULL);
+              trb_node_reply_problem (msg, SOUP_STATUS_CONFLICT, "wrong-round",
+                                      "There is no such round", NULL);
               return;
             }
           trb_node_handle_upload (self, msg, task, round, body);
@@ -732,7 +739,8 @@ trb_node_handle_request_cb (SoupServer        *server,
     }
 
 not_found:
-  trb_node_reply_problem (msg, 404, "not-found", "There is nothing at this address", NULL);
+  trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, "not-found",
+                          "There is nothing at this address", NULL);
 }
 
 static void
@@ -786,14 +794,14 @@ trb_node_maybe_upgrade_events (TrbNode           *self,
     return FALSE;
   if (self->sockets->len >= 1000)
     {
-      trb_node_reply_problem (msg, 503, "internal", "Too many event streams are open",
-                              "Poll instead.");
+      trb_node_reply_problem (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "internal",
+                              "Too many event streams are open", "Poll instead.");
       return TRUE;
     }
   if (!soup_websocket_server_check_handshake (msg, NULL, (char **) event_protocols, NULL, NULL))
     {
-      trb_node_reply_problem (msg, 400, "bad-request", "The WebSocket handshake is not valid",
-                              NULL);
+      trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, "bad-request",
+                              "The WebSocket handshake is not valid", NULL);
       return TRUE;
     }
   soup_websocket_server_process_handshake (msg, NULL, (char **) event_protocols, NULL, NULL);

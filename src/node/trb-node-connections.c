@@ -110,9 +110,9 @@ refusal_written_cb (GObject      *source,
 static const char *
 status_phrase (guint status)
 {
-  if (status == 429)
+  if (status == TRB_HTTP_STATUS_TOO_MANY_REQUESTS)
     return "Too Many Requests";
-  if (status == 431)
+  if (status == TRB_HTTP_STATUS_HEADERS_TOO_LARGE)
     return "Request Header Fields Too Large";
   return soup_status_get_phrase (status);
 }
@@ -613,11 +613,12 @@ check_head (Connection *conn,
       GSocket *socket = trb_node_connection_plain_socket (self, conn->remote);
 
       if (encoding != NULL)
-        refuse_stream (g_steal_pointer (&stream), socket, 501, "unsupported-encoding",
+        refuse_stream (g_steal_pointer (&stream), socket, SOUP_STATUS_NOT_IMPLEMENTED,
+                       "unsupported-encoding",
                        "The request’s Transfer-Encoding is not supported",
                        "Send the body with a Content-Length.", 0);
       else
-        refuse_stream (g_steal_pointer (&stream), socket, 400, "bad-request",
+        refuse_stream (g_steal_pointer (&stream), socket, SOUP_STATUS_BAD_REQUEST, "bad-request",
                        "The request’s Content-Length is not valid", NULL, 0);
       return;
     }
@@ -648,12 +649,14 @@ head_read_cb (GObject      *source,
     check_head (conn, conn->head->len);
   else if ((length = head_length (conn->head->data, conn->head->len)) >= 0)
     check_head (conn, length);
-  else if (conn->head->len >= MAX_REQUEST_HEAD)
+  else if (conn->head->len >= TRB_PROTOCOL_MAX_REQUEST_HEAD)
     {
       g_autoptr(GIOStream) stream = connection_stream (conn);
 
-      refuse_stream (g_steal_pointer (&stream), trb_node_connection_plain_socket (conn->node, conn->remote), 431,
-                     "too-large", "The request’s headers are too large", NULL, 0);
+      refuse_stream (g_steal_pointer (&stream),
+                     trb_node_connection_plain_socket (conn->node, conn->remote),
+                     TRB_HTTP_STATUS_HEADERS_TOO_LARGE, "too-large",
+                     "The request’s headers are too large", NULL, 0);
     }
   else
     read_head (conn);
@@ -661,15 +664,15 @@ out:
   connection_unref (conn);
 }
 
-/* Reads what is there, in steps of 8 KiB, up to MAX_REQUEST_HEAD: a head usually comes whole in
- * the first step. The idle sweep bounds how long it may take. */
+/* Reads what is there, in steps of 8 KiB, up to TRB_PROTOCOL_MAX_REQUEST_HEAD: a head usually
+ * comes whole in the first step. The idle sweep bounds how long it may take. */
 static void
 read_head (Connection *conn)
 {
   GInputStream *input = g_io_stream_get_input_stream (conn->transport);
   gsize before = conn->head->len;
 
-  g_byte_array_set_size (conn->head, MIN (before + 8192, MAX_REQUEST_HEAD));
+  g_byte_array_set_size (conn->head, MIN (before + 8192, TRB_PROTOCOL_MAX_REQUEST_HEAD));
   g_object_set_data (G_OBJECT (input), "trb-head-before", GSIZE_TO_POINTER (before));
   g_input_stream_read_async (input, conn->head->data + before, conn->head->len - before,
                              G_PRIORITY_DEFAULT, conn->cancellable, head_read_cb,
@@ -714,7 +717,8 @@ refuse_connection (TrbNode           *self,
     }
   if (n_lingering_refusals < MAX_LINGERING_REFUSALS)
     {
-      Linger *linger = refuse_stream (G_IO_STREAM (g_object_ref (connection)), socket, 503,
+      Linger *linger = refuse_stream (G_IO_STREAM (g_object_ref (connection)), socket,
+                                      SOUP_STATUS_SERVICE_UNAVAILABLE,
                                       "too-many-connections", title, detail,
                                       CONNECTIONS_RETRY_AFTER_S);
 

@@ -343,7 +343,8 @@ trb_node_db_record_nonce (TrbNode     *self,
                                                 "VALUES (?, ?)");
 
   sqlite3_bind_text (stmt, 1, nonce, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, g_get_real_time () / G_USEC_PER_SEC + 2 * TRB_HTTP_SIGNATURE_SKEW);
+  sqlite3_bind_int64 (stmt, 2,
+                      g_get_real_time () / G_USEC_PER_SEC + 2 * TRB_PROTOCOL_SIGNATURE_SKEW);
   return step_done (self, stmt, error);
 }
 

@@ -66,7 +66,7 @@ trb_node_problem_text (guint       status,
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) node = NULL;
-  g_autofree char *uri = g_strconcat (PROBLEM_BASE, type, NULL);
+  g_autofree char *uri = trb_problem_uri (type);
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "type");
@@ -125,16 +125,16 @@ trb_node_reply_internal (SoupServerMessage *msg,
                          const GError      *error)
 {
   g_warning ("Request failed: %s", error != NULL ? error->message : "unknown error");
-  trb_node_reply_problem (msg, 500, "internal", "The node could not store the request",
-                          "Please try again later.");
+  trb_node_reply_problem (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
+                          "The node could not store the request", "Please try again later.");
 }
 
 static gsize
 body_limit_for_path (const char *path)
 {
   if (g_str_has_prefix (path, "/v1/tasks/") && g_str_has_suffix (path, "/updates"))
-    return MAX_UPDATE_BODY;
-  return MAX_JSON_BODY;
+    return TRB_PROTOCOL_MAX_UPDATE_BODY;
+  return TRB_PROTOCOL_MAX_JSON_BODY;
 }
 
 /* Per-address rate limits on joins and uploads: a token bucket per remote address, refilled at
@@ -274,26 +274,29 @@ early_handler_cb (SoupServer        *server,
        * is limited per address like joins, so that nobody can keep the node hashing. */
       if (g_str_equal (path, "/v1/participants/challenge") &&
           !within_challenge_rate (self, msg, &retry_after))
-        refuse_and_close (self, msg, 429, "too-many-requests",
+        refuse_and_close (self, msg, TRB_HTTP_STATUS_TOO_MANY_REQUESTS, "too-many-requests",
                           "Too many requests from this address", "Wait a moment, then try again.",
                           retry_after);
       return;
     }
   if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH)
     {
-      refuse_and_close (self, msg, 411, "bad-request", "The request must state its length", NULL, 0);
+      refuse_and_close (self, msg, SOUP_STATUS_LENGTH_REQUIRED, "bad-request",
+                        "The request must state its length", NULL, 0);
       return;
     }
   length = soup_message_headers_get_content_length (headers);
   if (length < 0 || (guint64) length > body_limit_for_path (path))
     {
-      refuse_and_close (self, msg, 413, "too-large", "The request is too large",
+      refuse_and_close (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large",
+                        "The request is too large",
                         "The body is larger than the protocol allows for this request.", 0);
       return;
     }
   if (!within_rate (self, msg, path, &retry_after))
-    refuse_and_close (self, msg, 429, "too-many-requests", "Too many requests from this address",
-                      "Wait a moment, then try again.", retry_after);
+    refuse_and_close (self, msg, TRB_HTTP_STATUS_TOO_MANY_REQUESTS, "too-many-requests",
+                      "Too many requests from this address", "Wait a moment, then try again.",
+                      retry_after);
 }
 
 /* The public URL as a client writes what it signs: its base URL with the path appended, parsed
@@ -461,7 +464,8 @@ trb_node_verify_request (TrbNode           *self,
 
   if (len > body_limit_for_path (g_uri_get_path (soup_server_message_get_uri (msg))))
     {
-      trb_node_reply_problem (msg, 413, "too-large", "The request is too large", NULL);
+      trb_node_reply_problem (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large",
+                              "The request is too large", NULL);
       return NULL;
     }
 
@@ -472,31 +476,32 @@ trb_node_verify_request (TrbNode           *self,
                                   now, &address, &nonce, &error))
     {
       if (g_error_matches (error, TRB_HTTP_SIGNATURE_ERROR, TRB_HTTP_SIGNATURE_ERROR_UNSIGNED))
-        trb_node_reply_problem (msg, 401, "unsigned", "The request is not signed", error->message);
+        trb_node_reply_problem (msg, SOUP_STATUS_UNAUTHORIZED, "unsigned",
+                                "The request is not signed", error->message);
       else if (g_error_matches (error, TRB_HTTP_SIGNATURE_ERROR,
                                 TRB_HTTP_SIGNATURE_ERROR_EXPIRED))
-        trb_node_reply_problem (msg, 401, "expired", "The request signature has expired",
-                                error->message);
+        trb_node_reply_problem (msg, SOUP_STATUS_UNAUTHORIZED, "expired",
+                                "The request signature has expired", error->message);
       else
         {
           g_autofree char *detail = g_strdup_printf ("%s Requests to this node are signed for "
                                                      "%s/….", error->message,
                                                      trb_node_get_public_url (self));
 
-          trb_node_reply_problem (msg, 401, "bad-signature", "The request signature is not valid",
-                                  detail);
+          trb_node_reply_problem (msg, SOUP_STATUS_UNAUTHORIZED, "bad-signature",
+                                  "The request signature is not valid", detail);
         }
       return NULL;
     }
 
   if (g_hash_table_contains (self->nonces, nonce))
     {
-      trb_node_reply_problem (msg, 409, "replayed", "This request was already received",
-                              "The nonce was used before.");
+      trb_node_reply_problem (msg, SOUP_STATUS_CONFLICT, "replayed",
+                              "This request was already received", "The nonce was used before.");
       return NULL;
     }
   g_hash_table_insert (self->nonces, g_strdup (nonce),
-                       GSIZE_TO_POINTER ((gsize) (now + 2 * TRB_HTTP_SIGNATURE_SKEW)));
+                       GSIZE_TO_POINTER ((gsize) (now + 2 * TRB_PROTOCOL_SIGNATURE_SKEW)));
   *nonce_out = g_steal_pointer (&nonce);
   return g_steal_pointer (&address);
 }
@@ -515,8 +520,8 @@ trb_node_parse_json_body (SoupServerMessage *msg,
   if (!trb_json_parser_load_bounded (parser, data, len, NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
-      trb_node_reply_problem (msg, 400, "bad-request", "The request body is not a JSON object",
-                              NULL);
+      trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, "bad-request",
+                              "The request body is not a JSON object", NULL);
       return NULL;
     }
   return json_object_ref (json_node_get_object (root));

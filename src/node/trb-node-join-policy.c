@@ -22,10 +22,10 @@
 #include <string.h>
 
 #include "net/trb-proof-of-work.h"
+#include "net/trb-protocol.h"
 #include "trb-json.h"
 #include "wallet/trb-base58.h"
 
-#define PROBLEM_BASE "https://tributary.invalid/problems/"
 
 /* An invitation: an 8-byte random id and a 12-byte tag, in base32 (32 characters). */
 #define INVITATION_ID_BYTES  8
@@ -60,27 +60,27 @@ struct _TrbJoinPolicy
 };
 
 static const TrbJoinRefusal invitation_required = {
-  403, "invitation-required", "This network needs an invitation",
+  SOUP_STATUS_FORBIDDEN, "invitation-required", "This network needs an invitation",
   "Ask the network's operator for an invitation code.",
 };
 static const TrbJoinRefusal invitation_refused = {
-  403, "invitation-refused", "This invitation code is not valid",
+  SOUP_STATUS_FORBIDDEN, "invitation-refused", "This invitation code is not valid",
   "The code was not made by this network's operator, or was mistyped.",
 };
 static const TrbJoinRefusal invitation_used = {
-  403, "invitation-used", "This invitation was already used",
+  SOUP_STATUS_FORBIDDEN, "invitation-used", "This invitation was already used",
   "Each invitation admits one wallet, and another wallet used this one.",
 };
 static const TrbJoinRefusal invitation_revoked = {
-  403, "invitation-revoked", "This invitation was revoked",
+  SOUP_STATUS_FORBIDDEN, "invitation-revoked", "This invitation was revoked",
   "The network's operator took this invitation code back.",
 };
 static const TrbJoinRefusal work_required = {
-  403, "proof-of-work-required", "This network needs a proof of work to join",
+  SOUP_STATUS_FORBIDDEN, "proof-of-work-required", "This network needs a proof of work to join",
   "Get a challenge from /v1/participants/challenge and send the nonce found.",
 };
 static const TrbJoinRefusal work_refused = {
-  403, "bad-proof-of-work", "The proof of work is not valid",
+  SOUP_STATUS_FORBIDDEN, "bad-proof-of-work", "The proof of work is not valid",
   "The challenge expired, was made for another address, or the nonce does not solve it.",
 };
 
@@ -708,7 +708,7 @@ reply_problem (SoupServerMessage    *msg,
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) node = NULL;
-  g_autofree char *uri = g_strconcat (PROBLEM_BASE, problem->type, NULL);
+  g_autofree char *uri = trb_problem_uri (problem->type);
   g_autofree char *text = NULL;
 
   json_builder_begin_object (b);
@@ -783,7 +783,7 @@ trb_join_policy_handle_challenge (TrbJoinPolicy     *self,
   text = json_to_string (node, FALSE);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
                                 "no-store");
-  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, text,
                                     strlen (text));
 }

@@ -15,29 +15,19 @@
 #include "compute/trb-weights.h"
 #include "ledger/trb-merkle-log.h"
 #include "ledger/trb-note-signer.h"
+#include "net/trb-protocol.h"
 #include "net/trb-training-set.h"
 #include "store/trb-store.h"
 #include "trb-node.h"
 
 G_BEGIN_DECLS
 
-#define MAX_JSON_BODY          (64 * 1024)
-#define MAX_UPDATE_BODY        (64 * 1024 * 1024)
-#define MAX_ENTRIES_PER_PAGE   1000
 #define MAX_EVENTS_KEPT        1000
-#define MAX_SAFETENSORS_HEADER (1024 * 1024)
-/* One cosignature line without its newline: "— ", an address (at most 44 characters), a space
- * and 104 characters of base64 fit in 154 bytes. 63 of them keep a checkpoint within the 16 KiB
- * clients read (TRB_CLIENT_MAX_NOTE). */
-#define MAX_COSIGNATURE_LINE   160
 #define TICK_MS                200
 /* Updates waiting for a worker to check them, and the bytes of those and the ones being checked:
  * past either the node answers 503 `busy`. */
 #define MAX_WAITING_CHECKS     64
 #define MAX_CHECKING_BYTES     (256 * 1024 * 1024)
-#define PROBLEM_BASE           "https://tributary.invalid/problems/"
-/* A request's line and headers, as libsoup 3.2 limits them (its HEADER_SIZE_LIMIT). */
-#define MAX_REQUEST_HEAD       (64 * 1024)
 /* Descriptors kept for the database, its journal, blobs being read and the event WebSockets'
  * timers when the open-connection cap is fitted under RLIMIT_NOFILE. */
 #define RESERVED_DESCRIPTORS   64

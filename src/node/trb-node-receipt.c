@@ -12,6 +12,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "net/trb-protocol.h"
 #include "trb-node-db.h"
 
 static gboolean
@@ -81,7 +82,7 @@ trb_node_receipt_reply_duplicate (SoupServerMessage *msg,
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "https://tributary.invalid/problems/duplicate");
+  json_builder_add_string_value (b, TRB_PROBLEM_BASE TRB_PROBLEM_DUPLICATE);
   json_builder_set_member_name (b, "title");
   json_builder_add_string_value (b, "You already sent an update for this round");
   json_builder_set_member_name (b, "status");
@@ -95,7 +96,7 @@ trb_node_receipt_reply_duplicate (SoupServerMessage *msg,
   text = json_to_string (node, FALSE);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
                                 "no-store");
-  soup_server_message_set_status (msg, 409, NULL);
+  soup_server_message_set_status (msg, SOUP_STATUS_CONFLICT, NULL);
   soup_server_message_set_response (msg, "application/problem+json", SOUP_MEMORY_COPY, text,
                                     strlen (text));
 }

@@ -241,8 +241,8 @@ finish_aggregation (TrbNode     *self,
   for (guint i = 0; i < rows->len; i++)
     {
       TrbNodeUpdateRow *row = g_ptr_array_index (rows, i);
-      double p = (double) row->samples * row->epochs * task->points_per_sample_epoch;
-      gint64 milli = (gint64) llround (MIN (p, task->cap_per_round) * 1000.0);
+      gint64 milli = trb_protocol_reward (row->samples, row->epochs,
+                                          task->points_per_sample_epoch, task->cap_per_round);
 
       g_ptr_array_add (hashes, g_strdup (row->hash));
       g_ptr_array_add (participants, g_strdup (row->participant));

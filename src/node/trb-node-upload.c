@@ -118,16 +118,17 @@ check_update (Upload *upload)
       memcpy (&header_len, data, 8);
       header_len = GUINT64_FROM_LE (header_len);
     }
-  if (len >= 8 && header_len <= len - 8 && header_len > MAX_SAFETENSORS_HEADER)
-    return refuse (upload, 413, "too-large", "The update is too large",
-                   "Its header is larger than the protocol allows.");
+  if (len >= 8 && header_len <= len - 8 && header_len > TRB_PROTOCOL_MAX_SAFETENSORS_HEADER)
+    return refuse (upload, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large",
+                   "The update is too large", "Its header is larger than the protocol allows.");
 
   parsed = trb_weights_new_from_safetensors (upload->body, &error);
   if (parsed == NULL)
-    return refuse (upload, 422, "bad-update", "The update could not be read", error->message);
+    return refuse (upload, SOUP_STATUS_UNPROCESSABLE_ENTITY, "bad-update",
+                   "The update could not be read", error->message);
   if (!trb_weights_all_finite (parsed))
-    return refuse (upload, 422, "non-finite", "The update contains values that are not numbers",
-                   NULL);
+    return refuse (upload, SOUP_STATUS_UNPROCESSABLE_ENTITY, "non-finite",
+                   "The update contains values that are not numbers", NULL);
   if (trb_weights_max_abs (parsed) > upload->max_update_value)
     {
       g_autofree char *detail = NULL;
@@ -137,14 +138,16 @@ check_update (Upload *upload)
       g_ascii_formatd (bound, sizeof bound, "%.6g", upload->max_update_value);
       detail = g_strdup_printf ("Its largest value is %s; this task accepts at most %s.",
                                 largest, bound);
-      return refuse (upload, 422, "out-of-range", "The update has values out of range", detail);
+      return refuse (upload, SOUP_STATUS_UNPROCESSABLE_ENTITY, "out-of-range",
+                     "The update has values out of range", detail);
     }
   delta = trb_model_spec_conform_weights (upload->spec, parsed, &error);
   if (delta == NULL)
-    return refuse (upload, 422, "wrong-shape", "The update does not fit the model",
-                   error->message);
+    return refuse (upload, SOUP_STATUS_UNPROCESSABLE_ENTITY, "wrong-shape",
+                   "The update does not fit the model", error->message);
   if (g_strcmp0 (trb_weights_get_metadata (parsed, "base_model"), upload->model_hash) != 0)
-    return refuse (upload, 409, "wrong-round", "The update was trained from another model",
+    return refuse (upload, SOUP_STATUS_CONFLICT, "wrong-round",
+                   "The update was trained from another model",
                    "Fetch the current round and train on its model.");
   commitment = trb_weights_get_metadata (parsed, "dataset_commitment");
   if (!parse_decimal (trb_weights_get_metadata (parsed, "samples"), 1, 1000000000,
@@ -152,7 +155,8 @@ check_update (Upload *upload)
       !parse_decimal (trb_weights_get_metadata (parsed, "epochs"), 1, 1000, &upload->epochs) ||
       commitment == NULL || strlen (commitment) != 64 ||
       strspn (commitment, "0123456789abcdef") != 64)
-    return refuse (upload, 422, "bad-update", "The update does not say how it was trained",
+    return refuse (upload, SOUP_STATUS_UNPROCESSABLE_ENTITY, "bad-update",
+                   "The update does not say how it was trained",
                    "The metadata must give samples and epochs.");
   upload->commitment = g_strdup (commitment);
   return TRUE;
@@ -184,18 +188,19 @@ round_accepts (TrbNode           *self,
 
   if (round < task->round)
     {
-      trb_node_reply_problem (msg, 409, "late", "This round has already closed",
+      trb_node_reply_problem (msg, SOUP_STATUS_CONFLICT, "late", "This round has already closed",
                               "Fetch the current round and train on its model.");
       return FALSE;
     }
   if (round > task->round)
     {
-      trb_node_reply_problem (msg, 409, "wrong-round", "This round has not started", NULL);
+      trb_node_reply_problem (msg, SOUP_STATUS_CONFLICT, "wrong-round",
+                              "This round has not started", NULL);
       return FALSE;
     }
   if (!trb_client_is_selected (task->model_hash, address, task->fraction))
     {
-      trb_node_reply_problem (msg, 403, "not-selected",
+      trb_node_reply_problem (msg, SOUP_STATUS_FORBIDDEN, "not-selected",
                               "This round did not ask you for an update",
                               "Only the fraction of participants the task names takes part in "
                               "a round.");
@@ -205,7 +210,8 @@ round_accepts (TrbNode           *self,
       task->n_updates >= task->max_updates ||
       (now >= task->deadline && task->n_updates >= task->min_updates))
     {
-      trb_node_reply_problem (msg, 409, "late", "This round no longer accepts updates",
+      trb_node_reply_problem (msg, SOUP_STATUS_CONFLICT, "late",
+                              "This round no longer accepts updates",
                               "The round is full or past its deadline.");
       return FALSE;
     }
@@ -336,8 +342,8 @@ update_checked_cb (GObject      *source,
   else if (task != NULL)
     store_update (self, upload, task);
   else
-    trb_node_reply_problem (upload->msg, 404, "unknown-task", "This network has no such task",
-                            NULL);
+    trb_node_reply_problem (upload->msg, SOUP_STATUS_NOT_FOUND, "unknown-task",
+                            "This network has no such task", NULL);
 }
 
 /**
@@ -367,7 +373,7 @@ trb_node_handle_upload (TrbNode           *self,
     return;
   if (!trb_node_db_is_joined (self, address))
     {
-      trb_node_reply_problem (msg, 403, "not-joined", "Join the network first",
+      trb_node_reply_problem (msg, SOUP_STATUS_FORBIDDEN, "not-joined", "Join the network first",
                               "This address has not joined the network.");
       return;
     }
@@ -381,8 +387,8 @@ trb_node_handle_upload (TrbNode           *self,
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Retry-After", "1");
-      trb_node_reply_problem (msg, 503, "busy", "The node is busy checking other updates",
-                              "Try again in a moment.");
+      trb_node_reply_problem (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "busy",
+                              "The node is busy checking other updates", "Try again in a moment.");
       return;
     }
 

@@ -148,7 +148,7 @@ task_new_from_json (const char  *json,
   JsonNode *model;
   const char *id;
 
-  if (strlen (json) > MAX_JSON_BODY)
+  if (strlen (json) > TRB_PROTOCOL_MAX_JSON_BODY)
     {
       g_set_error_literal (error, TRB_NODE_ERROR, TRB_NODE_ERROR_INVALID_TASK,
                            _("The task file is too large."));

@@ -27,6 +27,7 @@
 #include "compute/trb-weights.h"
 #include "datasets/trb-dataset-registry.h"
 #include "net/trb-contributor.h"
+#include "net/trb-protocol.h"
 #include "net/trb-task-config.h"
 #include "ledger/trb-ledger-entry.h"
 #include "ledger/trb-ledger-history.h"
@@ -50,7 +51,6 @@ static const char * const participation_schema[] = {
   "ALTER TABLE participation ADD COLUMN ledger_scanned INTEGER NOT NULL DEFAULT 0;",
 };
 
-#define MAX_ENTRIES_PAGE 1000
 
 struct _TrbParticipation
 {
@@ -622,7 +622,7 @@ scan_rewards (TrbClient  *client,
 
   while (start < size)
     {
-      guint64 end = MIN (size, start + MAX_ENTRIES_PAGE);
+      guint64 end = MIN (size, start + TRB_PROTOCOL_LEDGER_PAGE);
       g_autoptr(GAsyncResult) result = NULL;
       g_autoptr(JsonObject) page = NULL;
       JsonNode *entries;

@@ -16,6 +16,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "net/trb-protocol.h"
+
 #define CSV_HEADER "network,origin,wallet,task,round,time,points,verified,leaf_index,problem"
 #define CSV_COLUMNS 10
 
@@ -144,14 +146,12 @@ gint64
 trb_reward_policy_expected (const TrbRewardPolicy *policy,
                             gint64                 samples)
 {
-  double points;
-
   g_return_val_if_fail (policy != NULL, 0);
 
   if (samples <= 0)
     return 0;
-  points = (double) samples * policy->local_epochs * policy->points_per_sample_epoch;
-  return (gint64) llround (MIN (points, policy->cap_per_round) * 1000.0);
+  return trb_protocol_reward (samples, policy->local_epochs, policy->points_per_sample_epoch,
+                              policy->cap_per_round);
 }
 
 /* ---- sums --------------------------------------------------------------------------------- */
@@ -279,7 +279,7 @@ char *
 trb_rewards_format_points (gint64 points)
 {
   return g_strdup_printf ("%s%" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT, points < 0 ? "-" : "",
-                          ABS (points) / 1000, ABS (points) % 1000);
+                          ABS (points) / TRB_POINTS_SCALE, ABS (points) % TRB_POINTS_SCALE);
 }
 
 /**
@@ -296,10 +296,10 @@ trb_rewards_format_points (gint64 points)
 char *
 trb_rewards_dup_points_text (gint64 points)
 {
-  gint64 whole = ABS (points) / 1000;
-  int fraction = (int) (ABS (points) % 1000);
+  gint64 whole = ABS (points) / TRB_POINTS_SCALE;
+  int fraction = (int) (ABS (points) % TRB_POINTS_SCALE);
   int decimals = fraction == 0 ? 0 : fraction % 100 == 0 ? 1 : fraction % 10 == 0 ? 2 : 3;
-  g_autofree char *number = trb_format_decimal ((double) points / 1000.0, decimals);
+  g_autofree char *number = trb_format_decimal (trb_points_to_double (points), decimals);
   /* gettext's plural forms are made for whole numbers; an amount with a fraction takes the
    * form of a number above one in the languages shipped ("2.4 points", "2,4 Punkte"). */
   gulong n = fraction != 0 && whole < 2 ? 2 : (gulong) MIN (whole, (gint64) G_MAXLONG);
@@ -462,13 +462,13 @@ parse_points (const char *text,
   gboolean negative = text[0] == '-';
 
   if (parts[0] == NULL ||
-      !g_ascii_string_to_unsigned (parts[0] + (negative ? 1 : 0), 10, 0, G_MAXINT64 / 1000 - 1,
-                                   &whole, NULL))
+      !g_ascii_string_to_unsigned (parts[0] + (negative ? 1 : 0), 10, 0,
+                                   G_MAXINT64 / TRB_POINTS_SCALE - 1, &whole, NULL))
     return FALSE;
   if (parts[1] != NULL && (strlen (parts[1]) != 3 ||
                            !g_ascii_string_to_unsigned (parts[1], 10, 0, 999, &frac, NULL)))
     return FALSE;
-  *points = (gint64) (whole * 1000 + frac) * (negative ? -1 : 1);
+  *points = (gint64) (whole * TRB_POINTS_SCALE + frac) * (negative ? -1 : 1);
   return TRUE;
 }
 

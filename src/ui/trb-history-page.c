@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "net/trb-protocol.h"
 #include "participant/trb-history-item.h"
 #include "participant/trb-history.h"
 #include "participant/trb-participation-manager.h"
@@ -339,7 +340,7 @@ make_chart (GPtrArray        *records,
   for (guint i = 0; i < buckets->len; i++)
     {
       TrbRewardsBucket *b = &g_array_index (buckets, TrbRewardsBucket, i);
-      double v = b->points / 1000.0;
+      double v = trb_points_to_double (b->points);
       g_autofree char *points = trb_rewards_dup_points_text (b->points);
 
       g_array_append_val (values, v);

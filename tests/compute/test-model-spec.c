@@ -264,7 +264,7 @@ test_safetensors_malformed (void)
     memcpy (buf, &le, 8);
     b1 = g_bytes_new (buf, sizeof buf);
     expect_rejected (b1, "unreasonably large");
-    le = GUINT64_TO_LE ((guint64) TRB_SAFETENSORS_MAX_HEADER + 1);
+    le = GUINT64_TO_LE ((guint64) TRB_PROTOCOL_MAX_SAFETENSORS_HEADER + 1);
     memcpy (buf, &le, 8);
     b2 = g_bytes_new (buf, sizeof buf);
     expect_rejected (b2, "unreasonably large");
@@ -299,7 +299,7 @@ test_safetensors_malformed (void)
     g_autoptr(GString) big_meta = g_string_new ("{\"__metadata__\":{\"pad\":\"");
     g_autoptr(GBytes) too_much_metadata = NULL;
 
-    for (int i = 0; i < TRB_WEIGHTS_MAX_METADATA; i++)
+    for (int i = 0; i < TRB_PROTOCOL_MAX_METADATA; i++)
       g_string_append_c (big_meta, 'x');
     g_string_append (big_meta, "\"},\"a\":{\"dtype\":\"F32\",\"shape\":[1],"
                                "\"data_offsets\":[0,4]}}");

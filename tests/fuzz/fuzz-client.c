@@ -347,7 +347,7 @@ ask_everything (TrbClient *client)
     note = trb_client_get_checkpoint_finish (client, wait_for (&result), NULL);
     g_clear_object (&result);
     if (note != NULL)
-      g_assert_cmpuint (strlen (note), <=, TRB_CLIENT_MAX_NOTE);
+      g_assert_cmpuint (strlen (note), <=, TRB_PROTOCOL_MAX_CHECKPOINT);
   }
   {
     g_autoptr(JsonObject) entries = NULL;

@@ -4,7 +4,7 @@
  *
  * docs/protocol.md and docs/ledger-format.md give the limits a node and its clients apply; the
  * code has them as constants. This reads the numbers from the documents and compares them with
- * the constants, so that neither changes alone.
+ * the constants of net/trb-protocol.h, so that neither changes alone.
  */
 
 #include "config.h"
@@ -15,6 +15,7 @@
 #include "ledger/trb-note-verifier.h"
 #include "net/trb-client.h"
 #include "net/trb-http-signature.h"
+#include "net/trb-protocol.h"
 #include "node/trb-node-private.h"
 
 static char *docs_dir;
@@ -85,31 +86,32 @@ test_protocol_limits (void)
   g_autofree char *head = limit_row (protocol, "request line and headers");
   g_autofree char *connections = limit_row (protocol, "open connections (reference node)");
 
-  g_assert_cmpuint (number_before (json_body, "KiB"), ==, MAX_JSON_BODY);
-  g_assert_cmpuint (number_before (update_body, "MiB"), ==, MAX_UPDATE_BODY);
-  g_assert_cmpuint (number_before (header, "MiB"), ==, MAX_SAFETENSORS_HEADER);
-  g_assert_cmpuint (number_before (entries, ""), ==, MAX_ENTRIES_PER_PAGE);
-  g_assert_cmpuint (number_before (skew, "s"), ==, TRB_HTTP_SIGNATURE_SKEW);
-  g_assert_cmpuint (number_before (head, "KiB"), ==, MAX_REQUEST_HEAD);
+  g_assert_cmpuint (number_before (json_body, "KiB"), ==, TRB_PROTOCOL_MAX_JSON_BODY);
+  g_assert_cmpuint (number_before (update_body, "MiB"), ==, TRB_PROTOCOL_MAX_UPDATE_BODY);
+  g_assert_cmpuint (number_before (header, "MiB"), ==, TRB_PROTOCOL_MAX_SAFETENSORS_HEADER);
+  g_assert_cmpuint (number_before (entries, ""), ==, TRB_PROTOCOL_LEDGER_PAGE);
+  g_assert_cmpuint (number_before (skew, "s"), ==, TRB_PROTOCOL_SIGNATURE_SKEW);
+  g_assert_cmpuint (number_before (head, "KiB"), ==, TRB_PROTOCOL_MAX_REQUEST_HEAD);
   g_assert_cmpuint (number_before (connections, "in all"), ==, TRB_NODE_DEFAULT_MAX_CONNECTIONS);
   g_assert_cmpuint (number_before (connections, "from one address"), ==,
                     TRB_NODE_DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
 
   /* What the node serves fits what a client reads: 63 cosignatures of the longest line. */
-  g_assert_cmpuint (number_before (checkpoint, "KiB"), ==, TRB_CLIENT_MAX_NOTE);
+  g_assert_cmpuint (number_before (checkpoint, "KiB"), ==, TRB_PROTOCOL_MAX_CHECKPOINT);
   g_assert_cmpuint (number_before (checkpoint, "cosignatures"), ==,
-                    TRB_CHECKPOINT_MAX_COSIGNATURES);
+                    TRB_PROTOCOL_MAX_COSIGNATURES);
   g_assert_cmpuint (number_before (checkpoint, "signatures with"), ==, TRB_NOTE_MAX_SIGNATURES);
-  g_assert_cmpuint (number_before (checkpoint, "bytes"), ==, MAX_COSIGNATURE_LINE);
-  g_assert_cmpuint (TRB_CHECKPOINT_MAX_COSIGNATURES * (MAX_COSIGNATURE_LINE + 1) + 1024, <=,
-                    TRB_CLIENT_MAX_NOTE);
+  g_assert_cmpuint (number_before (checkpoint, "bytes"), ==, TRB_PROTOCOL_MAX_COSIGNATURE_LINE);
+  g_assert_cmpuint (TRB_PROTOCOL_MAX_COSIGNATURES * (TRB_PROTOCOL_MAX_COSIGNATURE_LINE + 1) + 1024,
+                    <=,
+                    TRB_PROTOCOL_MAX_CHECKPOINT);
 
   /* The cosignature endpoint says the same numbers as the table. */
   {
     g_autofree char *count = g_strdup_printf ("A checkpoint carries at most %d\ncosignatures",
-                                              TRB_CHECKPOINT_MAX_COSIGNATURES);
+                                              TRB_PROTOCOL_MAX_COSIGNATURES);
     g_autofree char *line = g_strdup_printf ("A cosignature line is at most %d bytes",
-                                             MAX_COSIGNATURE_LINE);
+                                             TRB_PROTOCOL_MAX_COSIGNATURE_LINE);
 
     g_assert_nonnull (strstr (protocol, count));
     g_assert_nonnull (strstr (protocol, line));
@@ -127,9 +129,9 @@ test_ledger_format_limits (void)
                                            TRB_NOTE_MAX_SIZE / 1024);
   g_autofree char *served = g_strdup_printf ("is at most %d KiB: the network's signature and at "
                                              "most %d\ncosignatures, each cosignature line at "
-                                             "most %d bytes", TRB_CLIENT_MAX_NOTE / 1024,
-                                             TRB_CHECKPOINT_MAX_COSIGNATURES,
-                                             MAX_COSIGNATURE_LINE);
+                                             "most %d bytes", TRB_PROTOCOL_MAX_CHECKPOINT / 1024,
+                                             TRB_PROTOCOL_MAX_COSIGNATURES,
+                                             TRB_PROTOCOL_MAX_COSIGNATURE_LINE);
 
   g_assert_nonnull (strstr (ledger, signatures));
   g_assert_nonnull (strstr (ledger, note));

@@ -735,7 +735,7 @@ test_tampered_key (void)
   fixture_teardown (&f);
 }
 
-/* A checkpoint carries at most TRB_CHECKPOINT_MAX_COSIGNATURES cosignatures: the next one is
+/* A checkpoint carries at most TRB_PROTOCOL_MAX_COSIGNATURES cosignatures: the next one is
  * refused with cosignatures-full (and the participant's sync still succeeds), never acknowledged
  * and then left out of what the node serves. */
 static void
@@ -745,7 +745,7 @@ test_cosignatures_bounded (void)
   g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func ((GDestroyNotify) test_participant_free);
   g_autoptr(GError) error = NULL;
   g_autofree char *note = NULL;
-  guint n = TRB_CHECKPOINT_MAX_COSIGNATURES + 1;
+  guint n = TRB_PROTOCOL_MAX_COSIGNATURES + 1;
   guint lines = 0;
   Fixture f = { 0 };
 
@@ -781,7 +781,7 @@ test_cosignatures_bounded (void)
   g_assert_nonnull (strstr (note, "\n\n"));
   for (const char *l = strstr (note, "\n\n") + 1; (l = strstr (l, "\n\u2014 ")) != NULL; l++)
     lines++;
-  g_assert_cmpuint (lines - 1, ==, TRB_CHECKPOINT_MAX_COSIGNATURES);
+  g_assert_cmpuint (lines - 1, ==, TRB_PROTOCOL_MAX_COSIGNATURES);
 
   {
     /* The one past the bound, asked directly: refused with its problem type. */

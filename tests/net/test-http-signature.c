@@ -198,10 +198,10 @@ test_sign_verify (void)
   g_clear_error (&error);
 
   /* Outside the skew window either way. */
-  g_assert_false (verify (&s, "POST", uri, body, now + TRB_HTTP_SIGNATURE_SKEW + 1, &error));
+  g_assert_false (verify (&s, "POST", uri, body, now + TRB_PROTOCOL_SIGNATURE_SKEW + 1, &error));
   g_assert_error (error, TRB_HTTP_SIGNATURE_ERROR, TRB_HTTP_SIGNATURE_ERROR_EXPIRED);
   g_clear_error (&error);
-  g_assert_false (verify (&s, "POST", uri, body, now - TRB_HTTP_SIGNATURE_SKEW - 1, &error));
+  g_assert_false (verify (&s, "POST", uri, body, now - TRB_PROTOCOL_SIGNATURE_SKEW - 1, &error));
   g_assert_error (error, TRB_HTTP_SIGNATURE_ERROR, TRB_HTTP_SIGNATURE_ERROR_EXPIRED);
   g_clear_error (&error);
 
