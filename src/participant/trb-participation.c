@@ -49,6 +49,8 @@ static const char * const participation_schema[] = {
   "  time INTEGER NOT NULL, origin TEXT NOT NULL, kind TEXT NOT NULL, message TEXT NOT NULL);",
   /* How far the ledger was read for this address's rewards. */
   "ALTER TABLE participation ADD COLUMN ledger_scanned INTEGER NOT NULL DEFAULT 0;",
+  /* Updates refused in a row for a reason that does not go away (trb_problem_kind()). */
+  "ALTER TABLE participation ADD COLUMN refusals INTEGER NOT NULL DEFAULT 0;",
 };
 
 
@@ -90,6 +92,7 @@ struct _TrbParticipation
   char                  *problem;
   gint64                 retry_at;
   guint                  failures;
+  guint                  refusals;
   guint64                ledger_scanned;
   gint64                 credited_points;  /* thousandths, since this object started */
 
@@ -275,7 +278,8 @@ save_state (TrbParticipation *self)
   if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
                           "INSERT OR REPLACE INTO participation (origin, state, round, model, "
                           "seed, update_hash, last_round, problem, retry_at, failures, "
-                          "ledger_scanned) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &stmt,
+                          "ledger_scanned, refusals) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          -1, &stmt,
                           NULL) != SQLITE_OK)
     {
       g_warning ("Could not save the participation state: %s",
@@ -293,6 +297,7 @@ save_state (TrbParticipation *self)
   sqlite3_bind_int64 (stmt, 9, self->retry_at);
   sqlite3_bind_int (stmt, 10, self->failures);
   sqlite3_bind_int64 (stmt, 11, (gint64) self->ledger_scanned);
+  sqlite3_bind_int (stmt, 12, self->refusals);
   if (sqlite3_step (stmt) != SQLITE_DONE)
     g_warning ("Could not save the participation state: %s",
                sqlite3_errmsg (trb_store_get_db (self->store)));
@@ -305,7 +310,8 @@ load_state (TrbParticipation *self)
 
   if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
                           "SELECT state, round, model, seed, update_hash, last_round, problem, "
-                          "retry_at, failures, ledger_scanned FROM participation WHERE "
+                          "retry_at, failures, ledger_scanned, refusals FROM participation "
+                          "WHERE "
                           "origin = ?", -1, &stmt,
                           NULL) != SQLITE_OK)
     return;
@@ -325,6 +331,7 @@ load_state (TrbParticipation *self)
   self->retry_at = sqlite3_column_int64 (stmt, 7);
   self->failures = sqlite3_column_int (stmt, 8);
   self->ledger_scanned = (guint64) sqlite3_column_int64 (stmt, 9);
+  self->refusals = sqlite3_column_int (stmt, 10);
 }
 
 static void
@@ -493,11 +500,49 @@ is_cancelled (const GError *error)
   return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* Why the loop stopped after @refusals updates or requests refused with @problem, in plain
+ * words: what happened, then what a person can do. */
+static char *
+describe_refusals (const char *problem,
+                   guint       refusals)
+{
+  const char *why;
+
+  if (g_strcmp0 (problem, TRB_PROBLEM_NON_FINITE) == 0 ||
+      g_strcmp0 (problem, TRB_PROBLEM_OUT_OF_RANGE) == 0)
+    why = _("Training on this computer’s data gives results the network does not accept. "
+            "Try other data, or leave the network.");
+  else if (g_strcmp0 (problem, TRB_PROBLEM_NOT_JOINED) == 0)
+    why = _("The network no longer counts this computer as a participant. Leave the network "
+            "and join it again.");
+  else if (g_strcmp0 (problem, TRB_PROBLEM_UNKNOWN_TASK) == 0)
+    why = _("The network no longer has the task this computer trains for. Leave the network "
+            "and join it again.");
+  else if (g_strcmp0 (problem, TRB_PROBLEM_WRONG_SHAPE) == 0 ||
+           g_strcmp0 (problem, TRB_PROBLEM_BAD_UPDATE) == 0 ||
+           g_strcmp0 (problem, TRB_PROBLEM_TOO_LARGE) == 0)
+    why = _("The network cannot use what this computer learns: it does not fit the network’s "
+            "model. Ask the network’s operator, or leave the network.");
+  else
+    why = _("The network refuses what this computer sends. Ask the network’s operator, or "
+            "leave the network.");
+
+  /* Translators: why a network stopped, shown on its page and in a notification; %d is how
+   * many times in a row the network refused, then a sentence of what happened and what to
+   * do. */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "Stopped after the network refused %d time. %s",
+                                       "Stopped after the network refused %d times in a row. %s",
+                                       refusals),
+                          (int) refusals, why);
+}
+
 static void
 fail (TrbParticipation *self,
       const GError     *error)
 {
   g_autofree char *message = NULL;
+  TrbProblemKind kind = TRB_PROBLEM_KIND_RETRY;
   guint delay;
 
   release_device (self);
@@ -519,8 +564,31 @@ fail (TrbParticipation *self,
       return;
     }
 
-  /* The round closed before the update was in: not a problem, the next round will do. */
-  if (g_error_matches (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_REJECTED) &&
+  if (g_error_matches (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_REJECTED))
+    kind = trb_problem_kind (trb_client_error_get_problem (error));
+
+  /* The same update or request refused again and again for a reason that does not go away
+   * (it does not fit the model, the network no longer knows this address): trying every round
+   * would repeat it forever without a word, so after a few tries the loop stops and says why. */
+  if (kind == TRB_PROBLEM_KIND_PERMANENT)
+    {
+      self->refusals = MIN (self->refusals + 1, TRB_PARTICIPATION_MAX_REFUSALS);
+      if (self->refusals >= TRB_PARTICIPATION_MAX_REFUSALS)
+        {
+          g_free (self->problem);
+          self->problem = describe_refusals (trb_client_error_get_problem (error),
+                                             self->refusals);
+          self->running = FALSE;
+          g_clear_handle_id (&self->timeout_id, g_source_remove);
+          set_state (self, TRB_PARTICIPATION_STATE_STOPPED);
+          log_event (self, "problem", self->problem);
+          return;
+        }
+    }
+
+  /* The round closed before the update was in (`late`, `wrong-round`) or did not pick this
+   * participant: not a problem, the next round will do. */
+  if (kind == TRB_PROBLEM_KIND_ROUND_MISSED &&
       self->state >= TRB_PARTICIPATION_STATE_DOWNLOADING &&
       self->state <= TRB_PARTICIPATION_STATE_CONFIRMING)
     {
@@ -528,6 +596,7 @@ fail (TrbParticipation *self,
       message = g_strdup_printf (_("Round %lld closed before this computer’s update was in: %s"),
                                  (long long) self->round, error->message);
       log_event (self, "round-missed", message);
+      self->refusals = 0;
       remove_round_files (self);
       self->last_round = MAX (self->last_round, self->round);
       g_clear_pointer (&self->update_hash, g_free);
@@ -568,6 +637,7 @@ contributed (TrbParticipation *self)
 
   self->last_round = self->round;
   self->failures = 0;
+  self->refusals = 0;
   /* The receipt says the network has this update: count it before the next poll says so. */
   if (self->seen_round == self->round && self->seen_counts.updates >= 0 &&
       self->seen_counts.updates < TRB_CLIENT_MAX_ROUND_UPDATES)
@@ -2133,6 +2203,10 @@ trb_participation_dup_status (TrbParticipation *self)
   if (!self->running && self->state != TRB_PARTICIPATION_STATE_STOPPED &&
       self->state != TRB_PARTICIPATION_STATE_CONTRIBUTED)
     return g_strdup (_("Stopped"));
+  /* Stopped by the loop itself: say why, which is all a person can act on. */
+  if (self->state == TRB_PARTICIPATION_STATE_STOPPED &&
+      self->refusals >= TRB_PARTICIPATION_MAX_REFUSALS && self->problem != NULL)
+    return g_strdup (self->problem);
   if (self->scheduler != NULL)
     why = trb_scheduler_decision_get_message (trb_scheduler_get_decision (self->scheduler));
   return trb_participation_format_status (self->state, self->progress, self->eta_seconds,

@@ -99,6 +99,10 @@ typedef struct
 
 #define TRB_PARTICIPATION_ERROR (trb_participation_error_quark ())
 
+/* Updates or requests refused in a row for a reason that does not go away (a
+ * %TRB_PROBLEM_KIND_PERMANENT problem type) before the loop stops and says why. */
+#define TRB_PARTICIPATION_MAX_REFUSALS 3
+
 typedef enum
 {
   TRB_PARTICIPATION_ERROR_DATA,

@@ -19,6 +19,7 @@
 #include "participant/trb-device-queue.h"
 #include "participant/trb-history.h"
 #include "participant/trb-invite.h"
+#include "net/trb-protocol.h"
 #include "participant/trb-participation.h"
 #include "trb-test-network.h"
 
@@ -242,6 +243,237 @@ record_event_cb (TrbParticipation *p,
                  GPtrArray        *events)
 {
   g_ptr_array_add (events, g_strdup_printf ("%s: %s", kind, message));
+}
+
+/* ---- a node that refuses every update ------------------------------------------------------- */
+
+/* Stands in front of the real node: every upload is answered with one problem type, everything
+ * else is passed on. With @advance, each refusal opens a new round in what `GET …/round`
+ * says, so that the loop has a next round to go on to. */
+typedef struct
+{
+  SoupServer  *server;
+  SoupSession *session;
+  char        *upstream;
+  char        *url;
+  const char  *problem;
+  guint        status;
+  gboolean     advance;
+  guint        uploads;
+} RefusingNode;
+
+static void
+copy_header (const char *name,
+             const char *value,
+             gpointer    user_data)
+{
+  if (g_ascii_strcasecmp (name, "Host") != 0 && g_ascii_strcasecmp (name, "Connection") != 0 &&
+      g_ascii_strcasecmp (name, "Content-Length") != 0 &&
+      g_ascii_strcasecmp (name, "Transfer-Encoding") != 0)
+    soup_message_headers_append (user_data, name, value);
+}
+
+/* The round document with its number moved on by the refusals so far. */
+static GBytes *
+advance_round (GBytes *body,
+               guint   by)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  JsonObject *round;
+  gsize length;
+  char *text;
+
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+                                             g_bytes_get_size (body), NULL));
+  round = json_node_get_object (json_parser_get_root (parser));
+  json_object_set_int_member (round, "round", json_object_get_int_member (round, "round") + by);
+  json_generator_set_root (generator, json_parser_get_root (parser));
+  text = json_generator_to_data (generator, &length);
+  return g_bytes_new_take (text, length);
+}
+
+static void
+refusing_cb (SoupServer        *server,
+             SoupServerMessage *msg,
+             const char        *path,
+             GHashTable        *query,
+             gpointer           user_data)
+{
+  RefusingNode *r = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  const char *query_text = g_uri_get_query (soup_server_message_get_uri (msg));
+  g_autoptr(SoupMessage) forward = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *target = NULL;
+  const char *content_type;
+
+  if (g_str_equal (method, "POST") && g_str_has_suffix (path, "/updates"))
+    {
+      g_autofree char *type = trb_problem_uri (r->problem);
+      char *problem = g_strdup_printf ("{\"type\": \"%s\", \"title\": \"Refused\", "
+                                       "\"status\": %u}", type, r->status);
+
+      r->uploads++;
+      soup_server_message_set_status (msg, r->status, NULL);
+      soup_server_message_set_response (msg, "application/problem+json", SOUP_MEMORY_TAKE,
+                                        problem, strlen (problem));
+      return;
+    }
+  g_assert_cmpstr (method, ==, "GET");
+  target = g_strconcat (r->upstream, path, query_text != NULL ? "?" : "", query_text, NULL);
+  forward = soup_message_new (method, target);
+  soup_message_headers_foreach (soup_server_message_get_request_headers (msg), copy_header,
+                                soup_message_get_request_headers (forward));
+  body = soup_session_send_and_read (r->session, forward, NULL, &error);
+  g_assert_no_error (error);
+  if (r->advance && g_str_has_suffix (path, "/round") &&
+      soup_message_get_status (forward) == SOUP_STATUS_OK)
+    {
+      GBytes *advanced = advance_round (body, r->uploads);
+
+      g_bytes_unref (body);
+      body = advanced;
+    }
+  soup_message_headers_foreach (soup_message_get_response_headers (forward), copy_header,
+                                soup_server_message_get_response_headers (msg));
+  soup_server_message_set_status (msg, soup_message_get_status (forward), NULL);
+  content_type = soup_message_headers_get_one (soup_message_get_response_headers (forward),
+                                               "Content-Type");
+  soup_server_message_set_response (msg, content_type != NULL ? content_type
+                                                              : "application/octet-stream",
+                                    SOUP_MEMORY_COPY, g_bytes_get_data (body, NULL),
+                                    g_bytes_get_size (body));
+}
+
+static void
+refusing_node_start (RefusingNode *r,
+                     const char   *upstream,
+                     const char   *problem,
+                     guint         status,
+                     gboolean      advance)
+{
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  memset (r, 0, sizeof *r);
+  r->server = soup_server_new (NULL, NULL);
+  r->session = soup_session_new ();
+  r->upstream = g_strdup (upstream);
+  r->problem = problem;
+  r->status = status;
+  r->advance = advance;
+  soup_server_add_handler (r->server, NULL, refusing_cb, r, NULL);
+  g_assert_true (soup_server_listen_local (r->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (r->server);
+  r->url = g_uri_to_string_partial (uris->data, G_URI_HIDE_PASSWORD);
+  if (g_str_has_suffix (r->url, "/"))
+    r->url[strlen (r->url) - 1] = '\0';
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+}
+
+static void
+refusing_node_clear (RefusingNode *r)
+{
+  soup_server_disconnect (r->server);
+  g_clear_object (&r->server);
+  g_clear_object (&r->session);
+  g_clear_pointer (&r->upstream, g_free);
+  g_clear_pointer (&r->url, g_free);
+}
+
+static guint
+count_events (GPtrArray  *events,
+              const char *prefix)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < events->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (events, i), prefix))
+      n++;
+  return n;
+}
+
+/* A refusal that does not go away (`wrong-shape`: the update does not fit the model) stops the
+ * loop after TRB_PARTICIPATION_MAX_REFUSALS tries and says why, rather than being sent again
+ * every round without a word. */
+static void
+test_refused_for_good (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(TrbParticipation) p = NULL;
+  g_autofree char *status = NULL;
+  gint64 deadline = g_get_monotonic_time () + 90 * G_USEC_PER_SEC;
+  const char *last;
+  RefusingNode r;
+
+  refusing_node_start (&r, f->node.url, TRB_PROBLEM_WRONG_SHAPE,
+                       SOUP_STATUS_UNPROCESSABLE_ENTITY, TRUE);
+  p = make_participation (r.url, f->secret_key, f->store_path, f->origin, f->ledger_key);
+  g_signal_connect (p, "event", G_CALLBACK (record_event_cb), events);
+  trb_participation_start (p);
+  while (trb_participation_get_state (p) != TRB_PARTICIPATION_STATE_STOPPED)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_cmpuint (r.uploads, ==, TRB_PARTICIPATION_MAX_REFUSALS);
+  g_assert_cmpuint (count_events (events, "round-missed: "), ==, 0);
+
+  /* It says why, on the network's page (its status) and in the event the app notifies. */
+  g_assert_nonnull (strstr (trb_participation_get_problem (p), "does not fit the network’s model"));
+  status = trb_participation_dup_status (p);
+  g_assert_cmpstr (status, ==, trb_participation_get_problem (p));
+  g_assert_true (g_str_has_prefix (status, "Stopped after the network refused 3 times in a row."));
+  last = g_ptr_array_index (events, events->len - 1);
+  g_assert_true (g_str_has_prefix (last, "problem: Stopped after the network refused"));
+
+  /* And it stays stopped: nothing more is sent. */
+  deadline = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10000);
+    }
+  g_assert_cmpuint (r.uploads, ==, TRB_PARTICIPATION_MAX_REFUSALS);
+  g_assert_cmpint (trb_participation_get_state (p), ==, TRB_PARTICIPATION_STATE_STOPPED);
+
+  g_clear_object (&p);
+  refusing_node_clear (&r);
+}
+
+/* `late` is a round missed, however often: the loop goes on to the next round. */
+static void
+test_late_goes_on (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(TrbParticipation) p = NULL;
+  gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+  RefusingNode r;
+
+  refusing_node_start (&r, f->node.url, TRB_PROBLEM_LATE, SOUP_STATUS_CONFLICT, TRUE);
+  p = make_participation (r.url, f->secret_key, f->store_path, f->origin, f->ledger_key);
+  g_signal_connect (p, "event", G_CALLBACK (record_event_cb), events);
+  trb_participation_start (p);
+  while (count_events (events, "round-missed: ") < TRB_PARTICIPATION_MAX_REFUSALS + 1)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_assert_cmpint (trb_participation_get_state (p), !=, TRB_PARTICIPATION_STATE_STOPPED);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_cmpuint (r.uploads, ==, TRB_PARTICIPATION_MAX_REFUSALS + 1);
+  g_assert_cmpuint (count_events (events, "problem: "), ==, 0);
+  g_assert_null (trb_participation_get_problem (p));
+  g_assert_cmpint (trb_participation_get_state (p), !=, TRB_PARTICIPATION_STATE_STOPPED);
+  g_assert_cmpint (trb_participation_get_state (p), !=, TRB_PARTICIPATION_STATE_PROBLEM);
+
+  trb_participation_stop (p);
+  g_clear_object (&p);
+  refusing_node_clear (&r);
 }
 
 static void
@@ -1021,6 +1253,10 @@ main (int    argc,
   g_test_add ("/participation/waiting-for-updates", Fixture, NULL, fixture_setup_two_needed,
               test_waiting_for_updates, fixture_teardown);
   g_test_add ("/participation/halted", Fixture, NULL, fixture_setup, test_halted,
+              fixture_teardown);
+  g_test_add ("/participation/refused-for-good", Fixture, NULL, fixture_setup,
+              test_refused_for_good, fixture_teardown);
+  g_test_add ("/participation/late-goes-on", Fixture, NULL, fixture_setup, test_late_goes_on,
               fixture_teardown);
   g_test_add ("/participation/two-networks", Fixture, NULL, fixture_setup, test_two_networks,
               fixture_teardown);
