@@ -85,7 +85,7 @@ handle_join (TrbNode           *self,
   display_name = trb_json_get_string (request, "display_name", "");
   if (g_utf8_strlen (display_name, -1) > 64 || !g_utf8_validate (display_name, -1, NULL))
     {
-      trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, "bad-request",
+      trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, TRB_PROBLEM_BAD_REQUEST,
                               "The display name is too long", NULL);
       return;
     }
@@ -257,7 +257,7 @@ handle_receipt (TrbNode           *self,
   if (!g_ascii_string_to_unsigned (round_text, 10, 1, G_MAXINT64, &round, NULL) ||
       !trb_node_receipt_find (self, task->id, round, address, update, &index))
     {
-      trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, "not-found",
+      trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, TRB_PROBLEM_NOT_FOUND,
                               "You sent no such update in this round", NULL);
       return;
     }
@@ -277,7 +277,7 @@ handle_blob (TrbNode           *self,
   if (strlen (hash) != 64 || strspn (hash, "0123456789abcdef") != 64 ||
       (blob = trb_node_db_load_blob (self, hash)) == NULL)
     {
-      trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, "not-found",
+      trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, TRB_PROBLEM_NOT_FOUND,
                               "There is no such file on this network", NULL);
       return;
     }
@@ -368,7 +368,7 @@ handle_entries (TrbNode           *self,
 
   if (!query_uint (query, "start", &start) || !query_uint (query, "end", &end) || end <= start)
     {
-      trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, "bad-request",
+      trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, TRB_PROBLEM_BAD_REQUEST,
                               "Give start and end, with start before end", NULL);
       return;
     }
@@ -380,7 +380,7 @@ handle_entries (TrbNode           *self,
   end = MIN (MIN (end, size), start + TRB_PROTOCOL_LEDGER_PAGE);
   if (start >= size)
     {
-      trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, "not-found",
+      trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, TRB_PROBLEM_NOT_FOUND,
                               "The ledger has no such entry", NULL);
       return;
     }
@@ -451,7 +451,7 @@ handle_inclusion (TrbNode           *self,
   if (!query_uint (query, "index", &index) || !query_uint (query, "tree_size", &tree_size) ||
       !trb_merkle_log_get_size (self->log, &size, NULL) || index >= tree_size || tree_size > size)
     {
-      trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, "bad-request",
+      trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, TRB_PROBLEM_BAD_REQUEST,
                               "The index or tree size is not in the ledger", NULL);
       return;
     }
@@ -477,7 +477,7 @@ handle_consistency (TrbNode           *self,
       !trb_merkle_log_get_size (self->log, &size, NULL) || first < 1 || first > second ||
       second > size)
     {
-      trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, "bad-request",
+      trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, TRB_PROBLEM_BAD_REQUEST,
                               "The tree sizes are not in the ledger", NULL);
       return;
     }
@@ -512,8 +512,8 @@ handle_cosignature (TrbNode           *self,
     return;
   if (!trb_node_db_is_joined (self, address))
     {
-      trb_node_reply_problem (msg, SOUP_STATUS_FORBIDDEN, "not-joined", "Join the network first",
-                              NULL);
+      trb_node_reply_problem (msg, SOUP_STATUS_FORBIDDEN, TRB_PROBLEM_NOT_JOINED,
+                              "Join the network first", NULL);
       return;
     }
   request = trb_node_parse_json_body (msg, body);
@@ -524,7 +524,7 @@ handle_cosignature (TrbNode           *self,
   if (tree_size < 1 || text == NULL || strlen (text) > TRB_PROTOCOL_MAX_COSIGNATURE_LINE ||
       strchr (text, '\n') != NULL)
     {
-      trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, "bad-request",
+      trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, TRB_PROBLEM_BAD_REQUEST,
                               "Give a tree size and one cosignature line", NULL);
       return;
     }
@@ -532,7 +532,7 @@ handle_cosignature (TrbNode           *self,
   note = trb_node_db_load_checkpoint (self, tree_size);
   if (note == NULL)
     {
-      trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, "not-found",
+      trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, TRB_PROBLEM_NOT_FOUND,
                               "The node never signed a checkpoint of that size", NULL);
       return;
     }
@@ -671,7 +671,7 @@ trb_node_handle_request_cb (SoupServer        *server,
 
       if (task == NULL)
         {
-          trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, "unknown-task",
+          trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, TRB_PROBLEM_UNKNOWN_TASK,
                                   "This network has no such task", NULL);
           return;
         }
@@ -692,7 +692,7 @@ trb_node_handle_request_cb (SoupServer        *server,
 
           if (!g_ascii_string_to_unsigned (parts[5], 10, 1, G_MAXINT64, &round, NULL))
             {
-              trb_node_reply_problem (msg, SOUP_STATUS_CONFLICT, "wrong-round",
+              trb_node_reply_problem (msg, SOUP_STATUS_CONFLICT, TRB_PROBLEM_WRONG_ROUND,
                                       "There is no such round", NULL);
               return;
             }
@@ -739,7 +739,7 @@ trb_node_handle_request_cb (SoupServer        *server,
     }
 
 not_found:
-  trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, "not-found",
+  trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, TRB_PROBLEM_NOT_FOUND,
                           "There is nothing at this address", NULL);
 }
 
@@ -800,7 +800,7 @@ trb_node_maybe_upgrade_events (TrbNode           *self,
     }
   if (!soup_websocket_server_check_handshake (msg, NULL, (char **) event_protocols, NULL, NULL))
     {
-      trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, "bad-request",
+      trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, TRB_PROBLEM_BAD_REQUEST,
                               "The WebSocket handshake is not valid", NULL);
       return TRUE;
     }

@@ -618,8 +618,9 @@ check_head (Connection *conn,
                        "The request’s Transfer-Encoding is not supported",
                        "Send the body with a Content-Length.", 0);
       else
-        refuse_stream (g_steal_pointer (&stream), socket, SOUP_STATUS_BAD_REQUEST, "bad-request",
-                       "The request’s Content-Length is not valid", NULL, 0);
+        refuse_stream (g_steal_pointer (&stream), socket, SOUP_STATUS_BAD_REQUEST,
+                       TRB_PROBLEM_BAD_REQUEST, "The request’s Content-Length is not valid", NULL,
+                       0);
       return;
     }
   if (!soup_server_accept_iostream (self->server, stream, conn->local, conn->remote, &error))
@@ -655,7 +656,7 @@ head_read_cb (GObject      *source,
 
       refuse_stream (g_steal_pointer (&stream),
                      trb_node_connection_plain_socket (conn->node, conn->remote),
-                     TRB_HTTP_STATUS_HEADERS_TOO_LARGE, "too-large",
+                     TRB_HTTP_STATUS_HEADERS_TOO_LARGE, TRB_PROBLEM_TOO_LARGE,
                      "The request’s headers are too large", NULL, 0);
     }
   else

@@ -281,14 +281,14 @@ early_handler_cb (SoupServer        *server,
     }
   if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH)
     {
-      refuse_and_close (self, msg, SOUP_STATUS_LENGTH_REQUIRED, "bad-request",
+      refuse_and_close (self, msg, SOUP_STATUS_LENGTH_REQUIRED, TRB_PROBLEM_BAD_REQUEST,
                         "The request must state its length", NULL, 0);
       return;
     }
   length = soup_message_headers_get_content_length (headers);
   if (length < 0 || (guint64) length > body_limit_for_path (path))
     {
-      refuse_and_close (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large",
+      refuse_and_close (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, TRB_PROBLEM_TOO_LARGE,
                         "The request is too large",
                         "The body is larger than the protocol allows for this request.", 0);
       return;
@@ -464,7 +464,7 @@ trb_node_verify_request (TrbNode           *self,
 
   if (len > body_limit_for_path (g_uri_get_path (soup_server_message_get_uri (msg))))
     {
-      trb_node_reply_problem (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large",
+      trb_node_reply_problem (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, TRB_PROBLEM_TOO_LARGE,
                               "The request is too large", NULL);
       return NULL;
     }
@@ -480,7 +480,7 @@ trb_node_verify_request (TrbNode           *self,
                                 "The request is not signed", error->message);
       else if (g_error_matches (error, TRB_HTTP_SIGNATURE_ERROR,
                                 TRB_HTTP_SIGNATURE_ERROR_EXPIRED))
-        trb_node_reply_problem (msg, SOUP_STATUS_UNAUTHORIZED, "expired",
+        trb_node_reply_problem (msg, SOUP_STATUS_UNAUTHORIZED, TRB_PROBLEM_EXPIRED,
                                 "The request signature has expired", error->message);
       else
         {
@@ -488,7 +488,7 @@ trb_node_verify_request (TrbNode           *self,
                                                      "%s/….", error->message,
                                                      trb_node_get_public_url (self));
 
-          trb_node_reply_problem (msg, SOUP_STATUS_UNAUTHORIZED, "bad-signature",
+          trb_node_reply_problem (msg, SOUP_STATUS_UNAUTHORIZED, TRB_PROBLEM_BAD_SIGNATURE,
                                   "The request signature is not valid", detail);
         }
       return NULL;
@@ -520,7 +520,7 @@ trb_node_parse_json_body (SoupServerMessage *msg,
   if (!trb_json_parser_load_bounded (parser, data, len, NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
-      trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, "bad-request",
+      trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, TRB_PROBLEM_BAD_REQUEST,
                               "The request body is not a JSON object", NULL);
       return NULL;
     }

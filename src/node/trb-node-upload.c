@@ -119,15 +119,15 @@ check_update (Upload *upload)
       header_len = GUINT64_FROM_LE (header_len);
     }
   if (len >= 8 && header_len <= len - 8 && header_len > TRB_PROTOCOL_MAX_SAFETENSORS_HEADER)
-    return refuse (upload, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large",
+    return refuse (upload, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, TRB_PROBLEM_TOO_LARGE,
                    "The update is too large", "Its header is larger than the protocol allows.");
 
   parsed = trb_weights_new_from_safetensors (upload->body, &error);
   if (parsed == NULL)
-    return refuse (upload, SOUP_STATUS_UNPROCESSABLE_ENTITY, "bad-update",
+    return refuse (upload, SOUP_STATUS_UNPROCESSABLE_ENTITY, TRB_PROBLEM_BAD_UPDATE,
                    "The update could not be read", error->message);
   if (!trb_weights_all_finite (parsed))
-    return refuse (upload, SOUP_STATUS_UNPROCESSABLE_ENTITY, "non-finite",
+    return refuse (upload, SOUP_STATUS_UNPROCESSABLE_ENTITY, TRB_PROBLEM_NON_FINITE,
                    "The update contains values that are not numbers", NULL);
   if (trb_weights_max_abs (parsed) > upload->max_update_value)
     {
@@ -138,15 +138,15 @@ check_update (Upload *upload)
       g_ascii_formatd (bound, sizeof bound, "%.6g", upload->max_update_value);
       detail = g_strdup_printf ("Its largest value is %s; this task accepts at most %s.",
                                 largest, bound);
-      return refuse (upload, SOUP_STATUS_UNPROCESSABLE_ENTITY, "out-of-range",
+      return refuse (upload, SOUP_STATUS_UNPROCESSABLE_ENTITY, TRB_PROBLEM_OUT_OF_RANGE,
                      "The update has values out of range", detail);
     }
   delta = trb_model_spec_conform_weights (upload->spec, parsed, &error);
   if (delta == NULL)
-    return refuse (upload, SOUP_STATUS_UNPROCESSABLE_ENTITY, "wrong-shape",
+    return refuse (upload, SOUP_STATUS_UNPROCESSABLE_ENTITY, TRB_PROBLEM_WRONG_SHAPE,
                    "The update does not fit the model", error->message);
   if (g_strcmp0 (trb_weights_get_metadata (parsed, "base_model"), upload->model_hash) != 0)
-    return refuse (upload, SOUP_STATUS_CONFLICT, "wrong-round",
+    return refuse (upload, SOUP_STATUS_CONFLICT, TRB_PROBLEM_WRONG_ROUND,
                    "The update was trained from another model",
                    "Fetch the current round and train on its model.");
   commitment = trb_weights_get_metadata (parsed, "dataset_commitment");
@@ -155,7 +155,7 @@ check_update (Upload *upload)
       !parse_decimal (trb_weights_get_metadata (parsed, "epochs"), 1, 1000, &upload->epochs) ||
       commitment == NULL || strlen (commitment) != 64 ||
       strspn (commitment, "0123456789abcdef") != 64)
-    return refuse (upload, SOUP_STATUS_UNPROCESSABLE_ENTITY, "bad-update",
+    return refuse (upload, SOUP_STATUS_UNPROCESSABLE_ENTITY, TRB_PROBLEM_BAD_UPDATE,
                    "The update does not say how it was trained",
                    "The metadata must give samples and epochs.");
   upload->commitment = g_strdup (commitment);
@@ -188,19 +188,20 @@ round_accepts (TrbNode           *self,
 
   if (round < task->round)
     {
-      trb_node_reply_problem (msg, SOUP_STATUS_CONFLICT, "late", "This round has already closed",
+      trb_node_reply_problem (msg, SOUP_STATUS_CONFLICT, TRB_PROBLEM_LATE,
+                              "This round has already closed",
                               "Fetch the current round and train on its model.");
       return FALSE;
     }
   if (round > task->round)
     {
-      trb_node_reply_problem (msg, SOUP_STATUS_CONFLICT, "wrong-round",
+      trb_node_reply_problem (msg, SOUP_STATUS_CONFLICT, TRB_PROBLEM_WRONG_ROUND,
                               "This round has not started", NULL);
       return FALSE;
     }
   if (!trb_client_is_selected (task->model_hash, address, task->fraction))
     {
-      trb_node_reply_problem (msg, SOUP_STATUS_FORBIDDEN, "not-selected",
+      trb_node_reply_problem (msg, SOUP_STATUS_FORBIDDEN, TRB_PROBLEM_NOT_SELECTED,
                               "This round did not ask you for an update",
                               "Only the fraction of participants the task names takes part in "
                               "a round.");
@@ -210,7 +211,7 @@ round_accepts (TrbNode           *self,
       task->n_updates >= task->max_updates ||
       (now >= task->deadline && task->n_updates >= task->min_updates))
     {
-      trb_node_reply_problem (msg, SOUP_STATUS_CONFLICT, "late",
+      trb_node_reply_problem (msg, SOUP_STATUS_CONFLICT, TRB_PROBLEM_LATE,
                               "This round no longer accepts updates",
                               "The round is full or past its deadline.");
       return FALSE;
@@ -342,7 +343,7 @@ update_checked_cb (GObject      *source,
   else if (task != NULL)
     store_update (self, upload, task);
   else
-    trb_node_reply_problem (upload->msg, SOUP_STATUS_NOT_FOUND, "unknown-task",
+    trb_node_reply_problem (upload->msg, SOUP_STATUS_NOT_FOUND, TRB_PROBLEM_UNKNOWN_TASK,
                             "This network has no such task", NULL);
 }
 
@@ -373,8 +374,8 @@ trb_node_handle_upload (TrbNode           *self,
     return;
   if (!trb_node_db_is_joined (self, address))
     {
-      trb_node_reply_problem (msg, SOUP_STATUS_FORBIDDEN, "not-joined", "Join the network first",
-                              "This address has not joined the network.");
+      trb_node_reply_problem (msg, SOUP_STATUS_FORBIDDEN, TRB_PROBLEM_NOT_JOINED,
+                              "Join the network first", "This address has not joined the network.");
       return;
     }
   if (reply_if_sent (self, msg, task, round, address, NULL, body) ||
@@ -387,7 +388,7 @@ trb_node_handle_upload (TrbNode           *self,
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Retry-After", "1");
-      trb_node_reply_problem (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "busy",
+      trb_node_reply_problem (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, TRB_PROBLEM_BUSY,
                               "The node is busy checking other updates", "Try again in a moment.");
       return;
     }

@@ -510,20 +510,30 @@ describe_refusals (const char *problem,
 
   if (g_strcmp0 (problem, TRB_PROBLEM_NON_FINITE) == 0 ||
       g_strcmp0 (problem, TRB_PROBLEM_OUT_OF_RANGE) == 0)
+    /* Translators: why a network stopped (the network refused updates whose values are not
+     * numbers or too large), after "Stopped after the network refused 3 times in a row." */
     why = _("Training on this computer’s data gives results the network does not accept. "
             "Try other data, or leave the network.");
   else if (g_strcmp0 (problem, TRB_PROBLEM_NOT_JOINED) == 0)
+    /* Translators: why a network stopped (it refused this computer as not joined), after
+     * "Stopped after the network refused 3 times in a row." */
     why = _("The network no longer counts this computer as a participant. Leave the network "
             "and join it again.");
   else if (g_strcmp0 (problem, TRB_PROBLEM_UNKNOWN_TASK) == 0)
+    /* Translators: why a network stopped (it no longer has the task), after "Stopped after
+     * the network refused 3 times in a row." */
     why = _("The network no longer has the task this computer trains for. Leave the network "
             "and join it again.");
   else if (g_strcmp0 (problem, TRB_PROBLEM_WRONG_SHAPE) == 0 ||
            g_strcmp0 (problem, TRB_PROBLEM_BAD_UPDATE) == 0 ||
            g_strcmp0 (problem, TRB_PROBLEM_TOO_LARGE) == 0)
+    /* Translators: why a network stopped (the updates do not fit the network's model), after
+     * "Stopped after the network refused 3 times in a row." */
     why = _("The network cannot use what this computer learns: it does not fit the network’s "
             "model. Ask the network’s operator, or leave the network.");
   else
+    /* Translators: why a network stopped (its requests were refused for another lasting
+     * reason), after "Stopped after the network refused 3 times in a row." */
     why = _("The network refuses what this computer sends. Ask the network’s operator, or "
             "leave the network.");
 
