@@ -2,8 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * What the node's files share: the node's fields, a task and its current round, and the
- * protocol's limits as the node applies them.
+ * What the node's files share: the node's fields, a task and its current round, and the limits
+ * of this node's own making; the protocol's limits are in net/trb-protocol.h.
  */
 
 #pragma once
