@@ -86,7 +86,7 @@ trb_node_receipt_reply_duplicate (SoupServerMessage *msg,
   json_builder_set_member_name (b, "title");
   json_builder_add_string_value (b, "You already sent an update for this round");
   json_builder_set_member_name (b, "status");
-  json_builder_add_int_value (b, 409);
+  json_builder_add_int_value (b, SOUP_STATUS_CONFLICT);
   json_builder_set_member_name (b, "detail");
   json_builder_add_string_value (b, "Only one update per participant is accepted in a round.");
   json_builder_set_member_name (b, "update");
