@@ -12,14 +12,14 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 
+#include "desktop/trb-background.h"
+#include "desktop/trb-tray.h"
 #include "participant/trb-scheduler.h"
 #include "ui/trb-a11y.h"
 #include "ui/trb-address-dialog.h"
-#include "ui/trb-background.h"
 #include "ui/trb-help.h"
 #include "ui/trb-join-dialog.h"
 #include "ui/trb-preferences-window.h"
-#include "ui/trb-tray.h"
 #include "ui/trb-window.h"
 
 struct _TrbApplication

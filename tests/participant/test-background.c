@@ -14,7 +14,7 @@
 #include <glib/gstdio.h>
 
 #include "fake-dbus-service.h"
-#include "ui/trb-background.h"
+#include "desktop/trb-background.h"
 
 #define TEST_APP_ID "io.github.tributary.Tributary.Test"
 

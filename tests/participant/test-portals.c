@@ -20,7 +20,7 @@
 #include "fake-portal.h"
 #include "participant/trb-idle-monitor.h"
 #include "participant/trb-scheduler.h"
-#include "ui/trb-background.h"
+#include "desktop/trb-background.h"
 
 #define TEST_APP_ID "io.github.tributary.Tributary.Test"
 

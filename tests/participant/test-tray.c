@@ -10,7 +10,7 @@
 #include "config.h"
 
 #include "fake-dbus-service.h"
-#include "ui/trb-tray.h"
+#include "desktop/trb-tray.h"
 
 #define ITEM_PATH "/StatusNotifierItem"
 
