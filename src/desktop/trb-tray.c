@@ -351,6 +351,173 @@ return_invalid_id (GDBusMethodInvocation *invocation,
                                          "No menu item %d", id);
 }
 
+/* com.canonical.dbusmenu, one function per method. GDBus has checked the parameters against
+ * menu_xml before any of them runs; the item ids in them come from the tray host and are
+ * checked here. */
+
+typedef void (*MenuMethod) (TrbTray               *self,
+                            GVariant              *parameters,
+                            GDBusMethodInvocation *invocation);
+
+/* The menu's tree from the item @parentId down, as the host shows it. */
+static void
+menu_get_layout (TrbTray               *self,
+                 GVariant              *parameters,
+                 GDBusMethodInvocation *invocation)
+{
+  g_autofree const char **names = NULL;
+  int parent = 0;
+  int depth = 0;
+
+  g_variant_get (parameters, "(ii^a&s)", &parent, &depth, &names);
+  if (!valid_id (parent))
+    {
+      return_invalid_id (invocation, parent);
+      return;
+    }
+
+  g_dbus_method_invocation_return_value (invocation,
+                                         g_variant_new ("(u@(ia{sv}av))", self->revision,
+                                                        item_layout (self, parent, depth,
+                                                                     names)));
+}
+
+/* The properties of the items asked for, of every item when none is named; unknown ids are
+ * left out, as the specification says. */
+static void
+menu_get_group_properties (TrbTray               *self,
+                           GVariant              *parameters,
+                           GDBusMethodInvocation *invocation)
+{
+  g_autoptr(GVariantIter) ids = NULL;
+  g_autofree const char **names = NULL;
+  GVariantBuilder result;
+  int id;
+
+  g_variant_get (parameters, "(ai^a&s)", &ids, &names);
+  g_variant_builder_init (&result, G_VARIANT_TYPE ("a(ia{sv})"));
+  if (g_variant_iter_n_children (ids) == 0)
+    {
+      for (id = ITEM_ROOT; id < N_ITEMS; id++)
+        g_variant_builder_add (&result, "(i@a{sv})", id, item_properties (self, id, names));
+    }
+  while (g_variant_iter_next (ids, "i", &id))
+    {
+      if (valid_id (id))
+        g_variant_builder_add (&result, "(i@a{sv})", id, item_properties (self, id, names));
+    }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(a(ia{sv}))", &result));
+}
+
+/* One property of one item. */
+static void
+menu_get_property (TrbTray               *self,
+                   GVariant              *parameters,
+                   GDBusMethodInvocation *invocation)
+{
+  g_autoptr(GVariant) props = NULL;
+  g_autoptr(GVariant) value = NULL;
+  const char *name = NULL;
+  int id = 0;
+
+  g_variant_get (parameters, "(i&s)", &id, &name);
+  if (!valid_id (id))
+    {
+      return_invalid_id (invocation, id);
+      return;
+    }
+
+  props = g_variant_ref_sink (item_properties (self, id, NULL));
+  value = g_variant_lookup_value (props, name, NULL);
+  if (value == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR,
+                                             G_DBUS_ERROR_INVALID_ARGS,
+                                             "Menu item %d has no property %s", id, name);
+      return;
+    }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(v)", value));
+}
+
+/* Something happened to an item; only a click does anything. */
+static void
+menu_event (TrbTray               *self,
+            GVariant              *parameters,
+            GDBusMethodInvocation *invocation)
+{
+  const char *event = NULL;
+  int id = 0;
+
+  g_variant_get (parameters, "(i&svu)", &id, &event, NULL, NULL);
+  if (!valid_id (id))
+    {
+      return_invalid_id (invocation, id);
+      return;
+    }
+
+  if (g_str_equal (event, "clicked"))
+    activate_item (self, id);
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+/* Several events at once; the answer lists the ids that were not found. */
+static void
+menu_event_group (TrbTray               *self,
+                  GVariant              *parameters,
+                  GDBusMethodInvocation *invocation)
+{
+  g_autoptr(GVariantIter) events = NULL;
+  GVariantBuilder errors;
+  const char *event = NULL;
+  int id = 0;
+
+  g_variant_get (parameters, "(a(isvu))", &events);
+  g_variant_builder_init (&errors, G_VARIANT_TYPE ("ai"));
+  while (g_variant_iter_next (events, "(i&svu)", &id, &event, NULL, NULL))
+    {
+      if (!valid_id (id))
+        g_variant_builder_add (&errors, "i", id);
+      else if (g_str_equal (event, "clicked"))
+        activate_item (self, id);
+    }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ai)", &errors));
+}
+
+/* The menu is about to open: it is always up to date, so nothing needs updating. */
+static void
+menu_about_to_show (TrbTray               *self,
+                    GVariant              *parameters,
+                    GDBusMethodInvocation *invocation)
+{
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(b)", FALSE));
+}
+
+static void
+menu_about_to_show_group (TrbTray               *self,
+                          GVariant              *parameters,
+                          GDBusMethodInvocation *invocation)
+{
+  GVariant *updates = g_variant_new_array (G_VARIANT_TYPE_INT32, NULL, 0);
+  GVariant *errors = g_variant_new_array (G_VARIANT_TYPE_INT32, NULL, 0);
+
+  g_dbus_method_invocation_return_value (invocation,
+                                         g_variant_new ("(@ai@ai)", updates, errors));
+}
+
+static const struct
+{
+  const char *name;
+  MenuMethod  call;
+} menu_methods[] = {
+  { "GetLayout", menu_get_layout },
+  { "GetGroupProperties", menu_get_group_properties },
+  { "GetProperty", menu_get_property },
+  { "Event", menu_event },
+  { "EventGroup", menu_event_group },
+  { "AboutToShow", menu_about_to_show },
+  { "AboutToShowGroup", menu_about_to_show_group },
+};
+
 static void
 menu_method_call_cb (GDBusConnection       *connection,
                      const char            *sender,
@@ -363,122 +530,17 @@ menu_method_call_cb (GDBusConnection       *connection,
 {
   TrbTray *self = user_data;
 
-  if (g_str_equal (method_name, "GetLayout"))
+  for (gsize i = 0; i < G_N_ELEMENTS (menu_methods); i++)
     {
-      g_autofree const char **names = NULL;
-      int parent = 0;
-      int depth = 0;
-
-      g_variant_get (parameters, "(ii^a&s)", &parent, &depth, &names);
-      if (!valid_id (parent))
+      if (g_str_equal (method_name, menu_methods[i].name))
         {
-          return_invalid_id (invocation, parent);
+          menu_methods[i].call (self, parameters, invocation);
           return;
         }
-
-      g_dbus_method_invocation_return_value (invocation,
-                                             g_variant_new ("(u@(ia{sv}av))", self->revision,
-                                                            item_layout (self, parent, depth,
-                                                                         names)));
     }
-  else if (g_str_equal (method_name, "GetGroupProperties"))
-    {
-      g_autoptr(GVariantIter) ids = NULL;
-      g_autofree const char **names = NULL;
-      GVariantBuilder result;
-      int id;
 
-      g_variant_get (parameters, "(ai^a&s)", &ids, &names);
-      g_variant_builder_init (&result, G_VARIANT_TYPE ("a(ia{sv})"));
-      if (g_variant_iter_n_children (ids) == 0)
-        {
-          for (id = ITEM_ROOT; id < N_ITEMS; id++)
-            g_variant_builder_add (&result, "(i@a{sv})", id, item_properties (self, id, names));
-        }
-      while (g_variant_iter_next (ids, "i", &id))
-        {
-          if (valid_id (id))
-            g_variant_builder_add (&result, "(i@a{sv})", id, item_properties (self, id, names));
-        }
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(a(ia{sv}))", &result));
-    }
-  else if (g_str_equal (method_name, "GetProperty"))
-    {
-      g_autoptr(GVariant) props = NULL;
-      g_autoptr(GVariant) value = NULL;
-      const char *name = NULL;
-      int id = 0;
-
-      g_variant_get (parameters, "(i&s)", &id, &name);
-      if (!valid_id (id))
-        {
-          return_invalid_id (invocation, id);
-          return;
-        }
-
-      props = g_variant_ref_sink (item_properties (self, id, NULL));
-      value = g_variant_lookup_value (props, name, NULL);
-      if (value == NULL)
-        {
-          g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR,
-                                                 G_DBUS_ERROR_INVALID_ARGS,
-                                                 "Menu item %d has no property %s", id, name);
-          return;
-        }
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(v)", value));
-    }
-  else if (g_str_equal (method_name, "Event"))
-    {
-      const char *event = NULL;
-      int id = 0;
-
-      g_variant_get (parameters, "(i&svu)", &id, &event, NULL, NULL);
-      if (!valid_id (id))
-        {
-          return_invalid_id (invocation, id);
-          return;
-        }
-
-      if (g_str_equal (event, "clicked"))
-        activate_item (self, id);
-      g_dbus_method_invocation_return_value (invocation, NULL);
-    }
-  else if (g_str_equal (method_name, "EventGroup"))
-    {
-      g_autoptr(GVariantIter) events = NULL;
-      GVariantBuilder errors;
-      const char *event = NULL;
-      int id = 0;
-
-      g_variant_get (parameters, "(a(isvu))", &events);
-      g_variant_builder_init (&errors, G_VARIANT_TYPE ("ai"));
-      while (g_variant_iter_next (events, "(i&svu)", &id, &event, NULL, NULL))
-        {
-          if (!valid_id (id))
-            g_variant_builder_add (&errors, "i", id);
-          else if (g_str_equal (event, "clicked"))
-            activate_item (self, id);
-        }
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ai)", &errors));
-    }
-  else if (g_str_equal (method_name, "AboutToShow"))
-    {
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(b)", FALSE));
-    }
-  else if (g_str_equal (method_name, "AboutToShowGroup"))
-    {
-      GVariant *updates = g_variant_new_array (G_VARIANT_TYPE_INT32, NULL, 0);
-      GVariant *errors = g_variant_new_array (G_VARIANT_TYPE_INT32, NULL, 0);
-
-      g_dbus_method_invocation_return_value (invocation,
-                                             g_variant_new ("(@ai@ai)", updates, errors));
-    }
-  else
-    {
-      g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR,
-                                             G_DBUS_ERROR_UNKNOWN_METHOD,
-                                             "No method %s", method_name);
-    }
+  g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,
+                                         "No method %s", method_name);
 }
 
 static GVariant *

@@ -371,6 +371,159 @@ test_tray_registers_and_serves_menu (Fixture       *fixture,
   }
 }
 
+/* The dbusmenu methods a host uses besides GetLayout and Event: each answers as the
+ * specification says, and an unknown item or method is an error. */
+static void
+test_tray_menu_methods (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(FakeDBusService) watcher = start_watcher (fixture);
+  g_autoptr(TrbTray) tray = NULL;
+  g_autoptr(GHashTable) items = NULL;
+  g_autoptr(GVariant) menu = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *service = g_dbus_connection_get_unique_name (fixture->client);
+  const char *menu_path;
+  int quit_id;
+  int open_id;
+
+  tray = trb_tray_new (fixture->client, G_ACTION_GROUP (fixture->actions), "tributary-test",
+                       &error);
+  g_assert_no_error (error);
+  TEST_WAIT_UNTIL (trb_tray_get_registered (tray));
+  menu = host_get (watcher, service, ITEM_PATH, "org.kde.StatusNotifierItem", "Menu");
+  menu_path = g_variant_get_string (menu, NULL);
+  items = read_menu (watcher, service, menu_path, NULL);
+  quit_id = GPOINTER_TO_INT (g_hash_table_lookup (items, "_Quit"));
+  open_id = GPOINTER_TO_INT (g_hash_table_lookup (items, "_Open Tributary"));
+  g_assert_cmpint (quit_id, >, 0);
+  g_assert_cmpint (open_id, >, 0);
+
+  /* One property of one item. */
+  {
+    g_autoptr(GVariant) reply = NULL;
+    g_autoptr(GVariant) value = NULL;
+
+    reply = host_call (watcher, service, menu_path, "com.canonical.dbusmenu", "GetProperty",
+                       g_variant_new ("(is)", quit_id, "label"), G_VARIANT_TYPE ("(v)"), &error);
+    g_assert_no_error (error);
+    g_variant_get (reply, "(v)", &value);
+    g_assert_cmpstr (g_variant_get_string (value, NULL), ==, "_Quit");
+  }
+  {
+    g_autoptr(GVariant) reply = NULL;
+
+    reply = host_call (watcher, service, menu_path, "com.canonical.dbusmenu", "GetProperty",
+                       g_variant_new ("(is)", quit_id, "no-such-property"), NULL, &error);
+    g_assert_null (reply);
+    g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+    g_clear_error (&error);
+    reply = host_call (watcher, service, menu_path, "com.canonical.dbusmenu", "GetProperty",
+                       g_variant_new ("(is)", -1, "label"), NULL, &error);
+    g_assert_null (reply);
+    g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+    g_clear_error (&error);
+  }
+
+  /* The properties of the items asked for, unknown ids left out; all items when none is. */
+  {
+    g_autoptr(GVariant) reply = NULL;
+    g_autoptr(GVariant) group = NULL;
+    g_autoptr(GVariant) props = NULL;
+    int ids[] = { open_id, 9999 };
+    const char *label = NULL;
+    int id = -1;
+
+    reply = host_call (watcher, service, menu_path, "com.canonical.dbusmenu",
+                       "GetGroupProperties",
+                       g_variant_new ("(@ai^as)",
+                                      g_variant_new_fixed_array (G_VARIANT_TYPE_INT32, ids,
+                                                                 G_N_ELEMENTS (ids),
+                                                                 sizeof (int)),
+                                      no_names),
+                       G_VARIANT_TYPE ("(a(ia{sv}))"), &error);
+    g_assert_no_error (error);
+    group = g_variant_get_child_value (reply, 0);
+    g_assert_cmpuint (g_variant_n_children (group), ==, 1);
+    g_variant_get_child (group, 0, "(i@a{sv})", &id, &props);
+    g_assert_cmpint (id, ==, open_id);
+    g_assert_true (g_variant_lookup (props, "label", "&s", &label));
+    g_assert_cmpstr (label, ==, "_Open Tributary");
+  }
+  {
+    g_autoptr(GVariant) reply = NULL;
+    g_autoptr(GVariant) group = NULL;
+
+    reply = host_call (watcher, service, menu_path, "com.canonical.dbusmenu",
+                       "GetGroupProperties",
+                       g_variant_new ("(@ai^as)",
+                                      g_variant_new_array (G_VARIANT_TYPE_INT32, NULL, 0),
+                                      no_names),
+                       G_VARIANT_TYPE ("(a(ia{sv}))"), &error);
+    g_assert_no_error (error);
+    group = g_variant_get_child_value (reply, 0);
+    /* The root and every item the menu shows. */
+    g_assert_cmpuint (g_variant_n_children (group), >, g_hash_table_size (items));
+  }
+
+  /* Several clicks at once: the known ones activate, the unknown one comes back. */
+  {
+    g_autoptr(GVariant) reply = NULL;
+    g_autoptr(GVariant) errors = NULL;
+    GVariantBuilder events;
+    int unknown = 0;
+
+    g_variant_builder_init (&events, G_VARIANT_TYPE ("a(isvu)"));
+    g_variant_builder_add (&events, "(isvu)", open_id, "clicked", g_variant_new_int32 (0), 0);
+    g_variant_builder_add (&events, "(isvu)", 4242, "clicked", g_variant_new_int32 (0), 0);
+    g_variant_builder_add (&events, "(isvu)", quit_id, "hovered", g_variant_new_int32 (0), 0);
+    reply = host_call (watcher, service, menu_path, "com.canonical.dbusmenu", "EventGroup",
+                       g_variant_new ("(a(isvu))", &events), G_VARIANT_TYPE ("(ai)"), &error);
+    g_assert_no_error (error);
+    errors = g_variant_get_child_value (reply, 0);
+    g_assert_cmpuint (g_variant_n_children (errors), ==, 1);
+    g_variant_get_child (errors, 0, "i", &unknown);
+    g_assert_cmpint (unknown, ==, 4242);
+    g_assert_cmpuint (activations (fixture, "open"), ==, 1);
+    g_assert_cmpuint (activations (fixture, "quit"), ==, 0);
+  }
+
+  /* The menu is always up to date: nothing to refresh before it opens. */
+  {
+    g_autoptr(GVariant) reply = NULL;
+    gboolean needs_update = TRUE;
+
+    reply = host_call (watcher, service, menu_path, "com.canonical.dbusmenu", "AboutToShow",
+                       g_variant_new ("(i)", 0), G_VARIANT_TYPE ("(b)"), &error);
+    g_assert_no_error (error);
+    g_variant_get (reply, "(b)", &needs_update);
+    g_assert_false (needs_update);
+  }
+  {
+    g_autoptr(GVariant) reply = NULL;
+    int ids[] = { 0 };
+
+    reply = host_call (watcher, service, menu_path, "com.canonical.dbusmenu", "AboutToShowGroup",
+                       g_variant_new ("(@ai)",
+                                      g_variant_new_fixed_array (G_VARIANT_TYPE_INT32, ids,
+                                                                 G_N_ELEMENTS (ids),
+                                                                 sizeof (int))),
+                       G_VARIANT_TYPE ("(aiai)"), &error);
+    g_assert_no_error (error);
+  }
+
+  /* A method the menu does not have (GDBus answers it from the interface's description). */
+  {
+    g_autoptr(GVariant) reply = NULL;
+
+    reply = host_call (watcher, service, menu_path, "com.canonical.dbusmenu", "NoSuchMethod",
+                       NULL, NULL, &error);
+    g_assert_null (reply);
+    g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD);
+    g_clear_error (&error);
+  }
+}
+
 static void
 signal_received_cb (GDBusConnection *connection,
                     const char      *sender_name,
@@ -498,6 +651,8 @@ main (int    argc,
 
   g_test_add ("/tray/registers-and-serves-menu", Fixture, NULL,
               fixture_set_up, test_tray_registers_and_serves_menu, fixture_tear_down);
+  g_test_add ("/tray/menu-methods", Fixture, NULL,
+              fixture_set_up, test_tray_menu_methods, fixture_tear_down);
   g_test_add ("/tray/announces-changes", Fixture, NULL,
               fixture_set_up, test_tray_announces_changes, fixture_tear_down);
   g_test_add ("/tray/watcher-comes-later", Fixture, NULL,
