@@ -16,7 +16,7 @@
 #include "net/trb-client.h"
 #include "net/trb-http-signature.h"
 #include "net/trb-protocol.h"
-#include "node/trb-node-private.h"
+#include "node/trb-node.h"
 
 static char *docs_dir;
 
