@@ -537,10 +537,11 @@ describe_refusals (const char *problem,
     why = _("The network refuses what this computer sends. Ask the network’s operator, or "
             "leave the network.");
 
-  /* Translators: why a network stopped, shown on its page and in a notification; %d is how
-   * many times in a row the network refused, then a sentence of what happened and what to
-   * do. */
   return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       /* Translators: why a network stopped, shown on its
+                                        * page and in a notification; %d is how many times in
+                                        * a row the network refused, then a sentence of what
+                                        * happened and what to do. */
                                        "Stopped after the network refused %d time. %s",
                                        "Stopped after the network refused %d times in a row. %s",
                                        refusals),
