@@ -107,6 +107,50 @@ trb_csv_reader_init (TrbCsvReader *self)
   self->preview = g_ptr_array_new_with_free_func ((GDestroyNotify)g_strfreev);
 }
 
+/* Reads the next chunk of the file; @more is FALSE when the file has no more bytes. */
+static gboolean
+refill_chunk (TrbCsvReader  *self,
+              gboolean      *more,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  gsize got = 0;
+
+  *more = FALSE;
+  if (self->eof)
+    return TRUE;
+  if (!trb_dataset_read_fully (self->stream, self->chunk, CHUNK_SIZE, &got, self->name,
+                               cancellable, error))
+    return FALSE;
+  self->chunk_len = got;
+  self->chunk_pos = 0;
+  if (got < CHUNK_SIZE)
+    self->eof = TRUE;
+  *more = got > 0;
+  return TRUE;
+}
+
+/* A line past the limit is an error; when the file changed meanwhile, that is said instead. */
+static gboolean
+set_line_too_long (TrbCsvReader  *self,
+                   GError       **error)
+{
+  if (!trb_file_stamp_verify (self->path, &self->stamp, error))
+    return FALSE;
+  g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_TOO_LARGE,
+               g_dngettext (GETTEXT_PACKAGE,
+                            /* Translators: the line's number, the file's name, the limit,
+                             * which chooses the plural form. */
+                            "Line %llu of “%s” is longer than %u byte; "
+                            "this does not look like a table Tributary can read.",
+                            "Line %llu of “%s” is longer than %u bytes; "
+                            "this does not look like a table Tributary can read.",
+                            TRB_DATASET_MAX_CSV_LINE),
+               (unsigned long long) self->line_no + 1, self->name,
+               TRB_DATASET_MAX_CSV_LINE);
+  return FALSE;
+}
+
 /*
  * Reads the next line into self->line, without its line break. *has_line is FALSE at the end.
  * Lines longer than TRB_DATASET_MAX_CSV_LINE are an error rather than a reason to grow.
@@ -128,18 +172,11 @@ read_line (TrbCsvReader  *self,
 
       if (self->chunk_pos >= self->chunk_len)
         {
-          gsize got = 0;
+          gboolean more;
 
-          if (self->eof)
-            break;
-          if (!trb_dataset_read_fully (self->stream, self->chunk, CHUNK_SIZE, &got, self->name,
-                                       cancellable, error))
+          if (!refill_chunk (self, &more, cancellable, error))
             return FALSE;
-          self->chunk_len = got;
-          self->chunk_pos = 0;
-          if (got < CHUNK_SIZE)
-            self->eof = TRUE;
-          if (got == 0)
+          if (!more)
             break;
         }
 
@@ -160,22 +197,7 @@ read_line (TrbCsvReader  *self,
         }
 
       if (self->line->len > TRB_DATASET_MAX_CSV_LINE)
-        {
-          if (!trb_file_stamp_verify (self->path, &self->stamp, error))
-            return FALSE;
-          g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_TOO_LARGE,
-                       g_dngettext (GETTEXT_PACKAGE,
-                                    /* Translators: the line's number, the file's name, the limit,
-                                     * which chooses the plural form. */
-                                    "Line %llu of “%s” is longer than %u byte; "
-                                    "this does not look like a table Tributary can read.",
-                                    "Line %llu of “%s” is longer than %u bytes; "
-                                    "this does not look like a table Tributary can read.",
-                                    TRB_DATASET_MAX_CSV_LINE),
-                       (unsigned long long) self->line_no + 1, self->name,
-                       TRB_DATASET_MAX_CSV_LINE);
-          return FALSE;
-        }
+        return set_line_too_long (self, error);
 
       if (*has_line)
         break;
@@ -308,6 +330,71 @@ quote_cell (const char *cell)
   return g_steal_pointer (&valid);
 }
 
+/* Skips blank lines before the header; @has_line is FALSE when the file holds none. */
+static gboolean
+read_first_line (TrbCsvReader  *self,
+                 gboolean      *has_line,
+                 GError       **error)
+{
+  for (;;)
+    {
+      const char *p;
+
+      if (!read_line (self, has_line, NULL, error))
+        return FALSE;
+      if (!*has_line)
+        return TRUE;
+      for (p = self->line->str; g_ascii_isspace (*p); p++)
+        ;
+      if (*p != '\0')
+        return TRUE;
+    }
+}
+
+/* The label column is the one the task names; without a name, a column with a usual label
+ * name, and failing that the last column. */
+static gboolean
+find_label_column (TrbCsvReader             *self,
+                   const TrbDatasetOptions  *options,
+                   GError                  **error)
+{
+  self->label_index = self->n_columns - 1;
+  if (options->label_column != NULL)
+    {
+      gboolean found = FALSE;
+
+      for (guint i = 0; i < self->n_columns && !found; i++)
+        if (g_str_equal (self->header[i], options->label_column))
+          {
+            self->label_index = i;
+            found = TRUE;
+          }
+      if (!found)
+        {
+          g_autofree char *wanted = quote_cell (options->label_column);
+          g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_FORMAT,
+                       /* Translators: the file's name, then the column's name. */
+                       _("“%s” has no column named “%s”."), self->name, wanted);
+          return FALSE;
+        }
+    }
+  else
+    {
+      static const char * const usual[] = { "label", "class", "target", "y" };
+      gboolean found = FALSE;
+
+      for (guint u = 0; u < G_N_ELEMENTS (usual) && !found; u++)
+        for (guint i = 0; i < self->n_columns && !found; i++)
+          if (g_ascii_strcasecmp (self->header[i], usual[u]) == 0)
+            {
+              self->label_index = i;
+              found = TRUE;
+            }
+    }
+
+  return TRUE;
+}
+
 static gboolean
 read_header_row (TrbCsvReader             *self,
                  const TrbDatasetOptions  *options,
@@ -315,20 +402,8 @@ read_header_row (TrbCsvReader             *self,
 {
   gboolean has_line = FALSE;
 
-  for (;;)
-    {
-      const char *p;
-
-      if (!read_line (self, &has_line, NULL, error))
-        return FALSE;
-      if (!has_line)
-        break;
-      for (p = self->line->str; g_ascii_isspace (*p); p++)
-        ;
-      if (*p != '\0')
-        break;
-    }
-
+  if (!read_first_line (self, &has_line, error))
+    return FALSE;
   if (!has_line)
     {
       g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_EMPTY,
@@ -368,39 +443,8 @@ read_header_row (TrbCsvReader             *self,
   for (guint i = 0; i < self->n_columns; i++)
     self->header[i] = g_strdup (g_ptr_array_index (self->fields, i));
 
-  self->label_index = self->n_columns - 1;
-  if (options->label_column != NULL)
-    {
-      gboolean found = FALSE;
-
-      for (guint i = 0; i < self->n_columns && !found; i++)
-        if (g_str_equal (self->header[i], options->label_column))
-          {
-            self->label_index = i;
-            found = TRUE;
-          }
-      if (!found)
-        {
-          g_autofree char *wanted = quote_cell (options->label_column);
-          g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_FORMAT,
-                       /* Translators: the file's name, then the column's name. */
-                       _("“%s” has no column named “%s”."), self->name, wanted);
-          return FALSE;
-        }
-    }
-  else
-    {
-      static const char * const usual[] = { "label", "class", "target", "y" };
-      gboolean found = FALSE;
-
-      for (guint u = 0; u < G_N_ELEMENTS (usual) && !found; u++)
-        for (guint i = 0; i < self->n_columns && !found; i++)
-          if (g_ascii_strcasecmp (self->header[i], usual[u]) == 0)
-            {
-              self->label_index = i;
-              found = TRUE;
-            }
-    }
+  if (!find_label_column (self, options, error))
+    return FALSE;
 
   self->shape.type = TRB_SAMPLE_TYPE_F32;
   self->shape.channels = 1;

@@ -110,28 +110,16 @@ get_number (JsonNode *node,
   return isfinite (*out);
 }
 
+/* The sample shape: channels, height and width for pictures, the number of columns for
+ * tables, each bounded so that a hostile task cannot ask for huge samples. */
 static gboolean
-parse_object (TrbDataSchema  *self,
-              JsonObject     *object,
-              GError        **error)
+parse_input_shape (TrbDataSchema  *self,
+                   JsonObject     *object,
+                   GError        **error)
 {
-  const char *type;
   JsonNode *node;
   JsonArray *shape;
   guint64 dims[3] = { 1, 1, 1 };
-  guint64 value;
-
-  node = json_object_get_member (object, "type");
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return fail (error, _("its “type” is missing"));
-  type = json_node_get_string (node);
-  if (g_str_equal (type, "image"))
-    self->kind = TRB_DATA_KIND_IMAGE;
-  else if (g_str_equal (type, "tabular"))
-    self->kind = TRB_DATA_KIND_TABULAR;
-  else
-    return fail (error, _("its “type” is neither “image” nor “tabular”"));
 
   node = json_object_get_member (object, "input_shape");
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
@@ -165,42 +153,74 @@ parse_object (TrbDataSchema  *self,
 
   if (trb_sample_shape_get_len (&self->shape) > TRB_DATASET_MAX_SAMPLE_VALUES)
     return fail (error, _("its samples are too large"));
+  return TRUE;
+}
+
+/* The optional class names: one short, non-empty text per class. */
+static gboolean
+parse_class_names (TrbDataSchema  *self,
+                   JsonNode       *node,
+                   GError        **error)
+{
+  g_autoptr(GStrvBuilder) builder = NULL;
+  JsonArray *names;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return fail (error, _("its “class_names” is not a list"));
+  names = json_node_get_array (node);
+  if (json_array_get_length (names) != self->n_classes)
+    return fail (error, _("it has not one name per class"));
+
+  builder = g_strv_builder_new ();
+  for (guint i = 0; i < self->n_classes; i++)
+    {
+      JsonNode *element = json_array_get_element (names, i);
+      const char *name;
+
+      if (!JSON_NODE_HOLDS_VALUE (element) ||
+          json_node_get_value_type (element) != G_TYPE_STRING ||
+          (name = json_node_get_string (element))[0] == '\0' ||
+          strlen (name) > TRB_DATA_SCHEMA_MAX_NAME)
+        return fail (error, _("a class name is empty, too long or not text"));
+      g_strv_builder_add (builder, name);
+    }
+  self->class_names = g_strv_builder_end (builder);
+  return TRUE;
+}
+
+static gboolean
+parse_object (TrbDataSchema  *self,
+              JsonObject     *object,
+              GError        **error)
+{
+  const char *type;
+  JsonNode *node;
+  guint64 value;
+
+  node = json_object_get_member (object, "type");
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return fail (error, _("its “type” is missing"));
+  type = json_node_get_string (node);
+  if (g_str_equal (type, "image"))
+    self->kind = TRB_DATA_KIND_IMAGE;
+  else if (g_str_equal (type, "tabular"))
+    self->kind = TRB_DATA_KIND_TABULAR;
+  else
+    return fail (error, _("its “type” is neither “image” nor “tabular”"));
+
+  if (!parse_input_shape (self, object, error))
+    return FALSE;
 
   if (!get_uint (json_object_get_member (object, "classes"), TRB_DATASET_MAX_CLASSES, &value))
     return fail (error, _("its number of “classes” is missing or impossible"));
   self->n_classes = value;
 
-  node = json_object_get_member (object, "class_names");
-  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
-    {
-      JsonArray *names;
-      GStrvBuilder *builder;
-
-      if (!JSON_NODE_HOLDS_ARRAY (node))
-        return fail (error, _("its “class_names” is not a list"));
-      names = json_node_get_array (node);
-      if (json_array_get_length (names) != self->n_classes)
-        return fail (error, _("it has not one name per class"));
-
-      builder = g_strv_builder_new ();
-      for (guint i = 0; i < self->n_classes; i++)
-        {
-          JsonNode *element = json_array_get_element (names, i);
-          const char *name;
-
-          if (!JSON_NODE_HOLDS_VALUE (element) ||
-              json_node_get_value_type (element) != G_TYPE_STRING ||
-              (name = json_node_get_string (element))[0] == '\0' ||
-              strlen (name) > TRB_DATA_SCHEMA_MAX_NAME)
-            {
-              g_strv_builder_unref (builder);
-              return fail (error, _("a class name is empty, too long or not text"));
-            }
-          g_strv_builder_add (builder, name);
-        }
-      self->class_names = g_strv_builder_end (builder);
-      g_strv_builder_unref (builder);
-    }
+  if (!parse_class_names (self, json_object_get_member (object, "class_names"), error))
+    return FALSE;
 
   node = json_object_get_member (object, "value_range");
   if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
@@ -376,25 +396,17 @@ add (GPtrArray  *problems,
   g_ptr_array_add (problems, text);
 }
 
+/* Each picture size other than the network's: resized when the reader @converts pictures,
+ * else a reason the dataset cannot be used. */
 static void
-check_images (TrbDataSchema    *self,
-              TrbDatasetReport *report,
-              GPtrArray        *problems,
-              TrbSchemaVerdict *verdict)
+check_image_sizes (TrbDataSchema    *self,
+                   TrbDatasetReport *report,
+                   gboolean          converts,
+                   GPtrArray        *problems,
+                   TrbSchemaVerdict *verdict)
 {
-  TrbDatasetFormat format = trb_dataset_report_get_format (report);
-  const TrbSampleShape *shape = trb_dataset_report_get_shape (report);
-  gboolean converts = format == TRB_DATASET_FORMAT_IMAGE_FOLDER;
   GHashTableIter iter;
   gpointer key, value;
-
-  if (format == TRB_DATASET_FORMAT_CSV)
-    {
-      add (problems, g_strdup (_("This network learns from pictures, but this dataset is a "
-                                 "table of numbers.")));
-      worsen (verdict, TRB_SCHEMA_VERDICT_UNUSABLE);
-      return;
-    }
 
   g_hash_table_iter_init (&iter, trb_dataset_report_get_size_counts (report));
   while (g_hash_table_iter_next (&iter, &key, &value))
@@ -431,6 +443,27 @@ check_images (TrbDataSchema    *self,
           worsen (verdict, TRB_SCHEMA_VERDICT_UNUSABLE);
         }
     }
+}
+
+static void
+check_images (TrbDataSchema    *self,
+              TrbDatasetReport *report,
+              GPtrArray        *problems,
+              TrbSchemaVerdict *verdict)
+{
+  TrbDatasetFormat format = trb_dataset_report_get_format (report);
+  const TrbSampleShape *shape = trb_dataset_report_get_shape (report);
+  gboolean converts = format == TRB_DATASET_FORMAT_IMAGE_FOLDER;
+
+  if (format == TRB_DATASET_FORMAT_CSV)
+    {
+      add (problems, g_strdup (_("This network learns from pictures, but this dataset is a "
+                                 "table of numbers.")));
+      worsen (verdict, TRB_SCHEMA_VERDICT_UNUSABLE);
+      return;
+    }
+
+  check_image_sizes (self, report, converts, problems, verdict);
 
   if (self->shape.channels == 1 && trb_dataset_report_get_n_colour (report) > 0)
     {

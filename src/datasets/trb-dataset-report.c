@@ -334,77 +334,35 @@ take_batch (TrbDatasetReport     *self,
     }
 }
 
-/**
- * trb_dataset_scan:
- * @path: the dataset, as the user picked it
- * @options: (nullable): how to read it (a task's schema fills in sizes and classes)
- * @salt: the dataset's fingerprint salt (see trb-fingerprint.h)
- * @progress: (nullable) (scope call): called after each batch, in the calling thread
- *
- * Reads the whole dataset once. Blocks: use trb_dataset_scan_async() from the main thread.
- *
- * Returns: (transfer full): the report, or %NULL with @error set
- */
-TrbDatasetReport *
-trb_dataset_scan (const char               *path,
-                  const TrbDatasetOptions  *options,
-                  GBytes                   *salt,
-                  TrbScanProgressFunc       progress,
-                  gpointer                  user_data,
-                  GCancellable             *cancellable,
-                  GError                  **error)
+/* Reads every batch of @source into @self and @fingerprint, calling @progress at most once
+ * per percent so that the main context is not flooded. */
+static gboolean
+read_all_batches (TrbDatasetReport     *self,
+                  TrbSampleSource      *source,
+                  TrbFingerprint       *fingerprint,
+                  TrbScanProgressFunc   progress,
+                  gpointer              user_data,
+                  GCancellable         *cancellable,
+                  GError              **error)
 {
-  g_autoptr(TrbDatasetReport) self = NULL;
-  g_autoptr(TrbSampleSource) source = NULL;
   g_autoptr(TrbSampleBatch) batch = NULL;
-  g_autoptr(TrbFingerprint) fingerprint = NULL;
-  g_autofree char *stamp_after = NULL;
-  g_autofree char *name = NULL;
-  const TrbSampleShape *shape;
-  const char * const *names;
-  GPtrArray *problems;
-  guint8 root[TRB_FINGERPRINT_SIZE];
-  gint64 total;
+  const TrbSampleShape *shape = trb_sample_source_get_shape (source);
+  gint64 total = trb_sample_source_get_n_samples (source);
   gsize sample_bytes;
   guint capacity;
   double last_fraction = -1;
 
-  g_return_val_if_fail (path != NULL, NULL);
-  g_return_val_if_fail (salt != NULL, NULL);
-
-  self = g_object_new (TRB_TYPE_DATASET_REPORT, NULL);
-  self->path = g_strdup (path);
-  self->value_min = G_MAXDOUBLE;
-  self->value_max = -G_MAXDOUBLE;
-  name = trb_dataset_display_name (path);
-
-  self->format = trb_sample_source_detect_format (path, error);
-  if (self->format == TRB_DATASET_FORMAT_UNKNOWN)
-    return NULL;
-
-  self->stamp = trb_dataset_compute_stamp (path, error);
-  if (self->stamp == NULL)
-    return NULL;
-
-  source = trb_sample_source_open (path, options, error);
-  if (source == NULL)
-    return NULL;
-
-  shape = trb_sample_source_get_shape (source);
-  self->shape = *shape;
-  total = trb_sample_source_get_n_samples (source);
   sample_bytes = trb_sample_shape_get_len (shape) *
                  (shape->type == TRB_SAMPLE_TYPE_U8 ? 1 : sizeof (float));
   capacity = CLAMP (BATCH_MAX_BYTES / MAX (sample_bytes, 1), 1, 1024);
   batch = trb_sample_batch_new (source, capacity);
-  fingerprint = trb_fingerprint_new (g_bytes_get_data (salt, NULL), g_bytes_get_size (salt));
 
   for (;;)
     {
       guint64 done;
 
       if (!trb_sample_source_read (source, batch, cancellable, error))
-        return NULL;
+        return FALSE;
       if (batch->n == 0)
         break;
 
@@ -422,42 +380,56 @@ trb_dataset_scan (const char               *path,
         }
     }
 
-  self->n_samples = trb_fingerprint_get_count (fingerprint);
-  self->n_skipped = trb_sample_source_get_skipped (source);
-  problems = trb_sample_source_get_problems (source);
-  for (guint i = 0; problems != NULL && i < problems->len; i++)
-    g_ptr_array_add (self->problems, g_strdup (g_ptr_array_index (problems, i)));
+  return TRUE;
+}
 
-  if (self->n_samples == 0)
-    {
-      if (self->problems->len > 0)
-        g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_EMPTY,
-                     /* Translators: the dataset's name, then the first problem found. */
-                     _("None of the samples in “%s” can be used. The first problem: %s"),
-                     name, (const char *)g_ptr_array_index (self->problems, 0));
-      else
-        g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_EMPTY,
-                     _("“%s” holds no samples."), name);
-      return NULL;
-    }
+/* A dataset with no usable sample is an error; the first problem the reader met says why. */
+static gboolean
+check_not_empty (TrbDatasetReport  *self,
+                 const char        *name,
+                 GError           **error)
+{
+  if (self->n_samples > 0)
+    return TRUE;
 
-  stamp_after = trb_dataset_compute_stamp (path, error);
+  if (self->problems->len > 0)
+    g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_EMPTY,
+                 /* Translators: the dataset's name, then the first problem found. */
+                 _("None of the samples in “%s” can be used. The first problem: %s"),
+                 name, (const char *)g_ptr_array_index (self->problems, 0));
+  else
+    g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_EMPTY,
+                 _("“%s” holds no samples."), name);
+  return FALSE;
+}
+
+/* The fingerprint only means something if the files did not change while they were read. */
+static gboolean
+check_unchanged (TrbDatasetReport  *self,
+                 const char        *name,
+                 GError           **error)
+{
+  g_autofree char *stamp_after = NULL;
+
+  stamp_after = trb_dataset_compute_stamp (self->path, error);
   if (stamp_after == NULL)
-    return NULL;
+    return FALSE;
   if (!g_str_equal (stamp_after, self->stamp))
     {
       g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_CHANGED,
                    _("“%s” changed while it was being checked. If a program is still writing "
                      "it, wait until it has finished, then check it again."), name);
-      return NULL;
+      return FALSE;
     }
+  return TRUE;
+}
 
-  trb_fingerprint_finish (fingerprint, root);
-  self->fingerprint = trb_fingerprint_to_hex (root);
-
-  names = trb_sample_source_get_class_names (source);
-  if (names != NULL)
-    self->class_names = g_strdupv ((char **)names);
+/* Copies what only one kind of reader knows: picture sizes and colours, or the CSV preview. */
+static void
+take_format_details (TrbDatasetReport *self,
+                     TrbSampleSource  *source)
+{
+  const TrbSampleShape *shape = trb_sample_source_get_shape (source);
 
   if (TRB_IS_IMAGE_FOLDER_READER (source))
     {
@@ -490,6 +462,80 @@ trb_dataset_scan (const char               *path,
       for (guint i = 0; i < rows->len; i++)
         g_ptr_array_add (self->csv_rows, g_strdupv (g_ptr_array_index (rows, i)));
     }
+}
+
+/**
+ * trb_dataset_scan:
+ * @path: the dataset, as the user picked it
+ * @options: (nullable): how to read it (a task's schema fills in sizes and classes)
+ * @salt: the dataset's fingerprint salt (see trb-fingerprint.h)
+ * @progress: (nullable) (scope call): called after each batch, in the calling thread
+ *
+ * Reads the whole dataset once. Blocks: use trb_dataset_scan_async() from the main thread.
+ *
+ * Returns: (transfer full): the report, or %NULL with @error set
+ */
+TrbDatasetReport *
+trb_dataset_scan (const char               *path,
+                  const TrbDatasetOptions  *options,
+                  GBytes                   *salt,
+                  TrbScanProgressFunc       progress,
+                  gpointer                  user_data,
+                  GCancellable             *cancellable,
+                  GError                  **error)
+{
+  g_autoptr(TrbDatasetReport) self = NULL;
+  g_autoptr(TrbSampleSource) source = NULL;
+  g_autoptr(TrbFingerprint) fingerprint = NULL;
+  g_autofree char *name = NULL;
+  const char * const *names;
+  GPtrArray *problems;
+  guint8 root[TRB_FINGERPRINT_SIZE];
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (salt != NULL, NULL);
+
+  self = g_object_new (TRB_TYPE_DATASET_REPORT, NULL);
+  self->path = g_strdup (path);
+  self->value_min = G_MAXDOUBLE;
+  self->value_max = -G_MAXDOUBLE;
+  name = trb_dataset_display_name (path);
+
+  self->format = trb_sample_source_detect_format (path, error);
+  if (self->format == TRB_DATASET_FORMAT_UNKNOWN)
+    return NULL;
+
+  self->stamp = trb_dataset_compute_stamp (path, error);
+  if (self->stamp == NULL)
+    return NULL;
+
+  source = trb_sample_source_open (path, options, error);
+  if (source == NULL)
+    return NULL;
+
+  self->shape = *trb_sample_source_get_shape (source);
+  fingerprint = trb_fingerprint_new (g_bytes_get_data (salt, NULL), g_bytes_get_size (salt));
+
+  if (!read_all_batches (self, source, fingerprint, progress, user_data, cancellable, error))
+    return NULL;
+
+  self->n_samples = trb_fingerprint_get_count (fingerprint);
+  self->n_skipped = trb_sample_source_get_skipped (source);
+  problems = trb_sample_source_get_problems (source);
+  for (guint i = 0; problems != NULL && i < problems->len; i++)
+    g_ptr_array_add (self->problems, g_strdup (g_ptr_array_index (problems, i)));
+
+  if (!check_not_empty (self, name, error) || !check_unchanged (self, name, error))
+    return NULL;
+
+  trb_fingerprint_finish (fingerprint, root);
+  self->fingerprint = trb_fingerprint_to_hex (root);
+
+  names = trb_sample_source_get_class_names (source);
+  if (names != NULL)
+    self->class_names = g_strdupv ((char **)names);
+
+  take_format_details (self, source);
 
   return g_steal_pointer (&self);
 }
@@ -755,6 +801,84 @@ strv_from_json (JsonObject *object,
   return result;
 }
 
+/* Each reader below takes one optional member of a saved report, bounded by the same limits
+ * a scan has: the file may have been edited by hand. */
+static void
+read_histogram_json (TrbDatasetReport *self,
+                     JsonObject       *object)
+{
+  JsonNode *member = json_object_get_member (object, "histogram");
+  JsonArray *array;
+
+  if (member == NULL || !JSON_NODE_HOLDS_ARRAY (member))
+    return;
+
+  array = json_node_get_array (member);
+  for (guint i = 0; i < json_array_get_length (array) && i < TRB_DATASET_MAX_CLASSES; i++)
+    {
+      guint64 count = MAX (0, json_array_get_int_element (array, i));
+      g_array_append_val (self->histogram, count);
+    }
+}
+
+static void
+read_size_counts_json (TrbDatasetReport *self,
+                       JsonObject       *object)
+{
+  JsonNode *member = json_object_get_member (object, "sizes");
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *value;
+
+  if (member == NULL || !JSON_NODE_HOLDS_OBJECT (member))
+    return;
+
+  json_object_iter_init (&iter, json_node_get_object (member));
+  while (json_object_iter_next (&iter, &key, &value))
+    if (JSON_NODE_HOLDS_VALUE (value))
+      g_hash_table_insert (self->size_counts, g_strdup (key),
+                           GUINT_TO_POINTER ((guint)json_node_get_int (value)));
+}
+
+static void
+read_value_range_json (TrbDatasetReport *self,
+                       JsonObject       *object)
+{
+  JsonNode *member = json_object_get_member (object, "value_range");
+  JsonArray *array;
+
+  if (member == NULL || !JSON_NODE_HOLDS_ARRAY (member) ||
+      json_array_get_length (json_node_get_array (member)) != 2)
+    return;
+
+  array = json_node_get_array (member);
+  self->value_min = json_array_get_double_element (array, 0);
+  self->value_max = json_array_get_double_element (array, 1);
+}
+
+static void
+read_csv_rows_json (TrbDatasetReport *self,
+                    JsonObject       *object)
+{
+  JsonNode *member = json_object_get_member (object, "csv_rows");
+  JsonArray *array;
+
+  if (member == NULL || !JSON_NODE_HOLDS_ARRAY (member))
+    return;
+
+  array = json_node_get_array (member);
+  for (guint i = 0; i < json_array_get_length (array) && i < TRB_CSV_PREVIEW_ROWS; i++)
+    {
+      g_autoptr(JsonObject) wrapper = json_object_new ();
+      char **row;
+
+      json_object_set_member (wrapper, "row",
+                              json_node_copy (json_array_get_element (array, i)));
+      row = strv_from_json (wrapper, "row", TRB_DATASET_MAX_CSV_COLUMNS);
+      g_ptr_array_add (self->csv_rows, row ? row : g_new0 (char *, 1));
+    }
+}
+
 /**
  * trb_dataset_report_new_from_json:
  *
@@ -767,6 +891,7 @@ trb_dataset_report_new_from_json (JsonNode  *node,
                                   GError   **error)
 {
   g_autoptr(TrbDatasetReport) self = NULL;
+  g_auto(GStrv) problems = NULL;
   JsonObject *object;
   JsonArray *array;
   JsonNode *member;
@@ -793,65 +918,20 @@ trb_dataset_report_new_from_json (JsonNode  *node,
   self->n_samples = MAX (0, json_object_get_int_member_with_default (object, "samples", 0));
   self->n_skipped = MAX (0, json_object_get_int_member_with_default (object, "skipped", 0));
 
-  member = json_object_get_member (object, "histogram");
-  if (member != NULL && JSON_NODE_HOLDS_ARRAY (member))
-    {
-      array = json_node_get_array (member);
-      for (guint i = 0; i < json_array_get_length (array) && i < TRB_DATASET_MAX_CLASSES; i++)
-        {
-          guint64 count = MAX (0, json_array_get_int_element (array, i));
-          g_array_append_val (self->histogram, count);
-        }
-    }
+  read_histogram_json (self, object);
 
   self->class_names = strv_from_json (object, "class_names", TRB_DATASET_MAX_CLASSES);
-  {
-    g_auto(GStrv) problems = strv_from_json (object, "problems", TRB_DATASET_MAX_PROBLEMS);
-    for (guint i = 0; problems != NULL && problems[i] != NULL; i++)
-      g_ptr_array_add (self->problems, g_strdup (problems[i]));
-  }
+  problems = strv_from_json (object, "problems", TRB_DATASET_MAX_PROBLEMS);
+  for (guint i = 0; problems != NULL && problems[i] != NULL; i++)
+    g_ptr_array_add (self->problems, g_strdup (problems[i]));
 
-  member = json_object_get_member (object, "sizes");
-  if (member != NULL && JSON_NODE_HOLDS_OBJECT (member))
-    {
-      JsonObjectIter iter;
-      const char *key;
-      JsonNode *value;
-
-      json_object_iter_init (&iter, json_node_get_object (member));
-      while (json_object_iter_next (&iter, &key, &value))
-        if (JSON_NODE_HOLDS_VALUE (value))
-          g_hash_table_insert (self->size_counts, g_strdup (key),
-                               GUINT_TO_POINTER ((guint)json_node_get_int (value)));
-    }
-
+  read_size_counts_json (self, object);
   self->n_colour = MAX (0, json_object_get_int_member_with_default (object, "colour", 0));
   self->n_grey = MAX (0, json_object_get_int_member_with_default (object, "grey", 0));
-  member = json_object_get_member (object, "value_range");
-  if (member != NULL && JSON_NODE_HOLDS_ARRAY (member) &&
-      json_array_get_length (json_node_get_array (member)) == 2)
-    {
-      array = json_node_get_array (member);
-      self->value_min = json_array_get_double_element (array, 0);
-      self->value_max = json_array_get_double_element (array, 1);
-    }
+  read_value_range_json (self, object);
 
   self->csv_header = strv_from_json (object, "csv_header", TRB_DATASET_MAX_CSV_COLUMNS);
-  member = json_object_get_member (object, "csv_rows");
-  if (member != NULL && JSON_NODE_HOLDS_ARRAY (member))
-    {
-      array = json_node_get_array (member);
-      for (guint i = 0; i < json_array_get_length (array) && i < TRB_CSV_PREVIEW_ROWS; i++)
-        {
-          g_autoptr(JsonObject) wrapper = json_object_new ();
-          char **row;
-
-          json_object_set_member (wrapper, "row",
-                                  json_node_copy (json_array_get_element (array, i)));
-          row = strv_from_json (wrapper, "row", TRB_DATASET_MAX_CSV_COLUMNS);
-          g_ptr_array_add (self->csv_rows, row ? row : g_new0 (char *, 1));
-        }
-    }
+  read_csv_rows_json (self, object);
 
   self->fingerprint = g_strdup (trb_json_get_string (object, "fingerprint", ""));
   self->stamp = g_strdup (trb_json_get_string (object, "stamp", ""));

@@ -196,6 +196,137 @@ wanted_index (TrbImageFolderReader *self,
   return -2;
 }
 
+/* Notes a file or folder that cannot be read as a problem; the rest of the dataset is used. */
+static void
+leave_out_unreadable (TrbImageFolderReader *self,
+                      const char           *path,
+                      int                   saved_errno)
+{
+  g_autoptr(GError) stat_error = NULL;
+
+  trb_dataset_set_open_error (&stat_error, path, saved_errno);
+  self->skipped++;
+  trb_dataset_add_problem (self->problems, _("%s Left out."), stat_error->message);
+}
+
+/* Adds the pictures among @files, in the class folder @sub, with @label (-2 for a folder that is
+ * not one of the network's classes: its pictures are counted as skipped). Fails only when the
+ * dataset grows past TRB_DATASET_MAX_FILES. */
+static gboolean
+add_class_pictures (TrbImageFolderReader  *self,
+                    const char            *sub,
+                    GPtrArray             *files,
+                    int                    label,
+                    GError               **error)
+{
+  for (guint j = 0; j < files->len; j++)
+    {
+      const char *file = g_ptr_array_index (files, j);
+      g_autofree char *file_path = NULL;
+      ImageEntry image;
+      GStatBuf st;
+
+      if (!is_picture_name (file))
+        continue;
+
+      file_path = g_build_filename (sub, file, NULL);
+      if (g_stat (file_path, &st) != 0)
+        {
+          leave_out_unreadable (self, file_path, errno);
+          continue;
+        }
+      if (!S_ISREG (st.st_mode))
+        continue;
+      if (self->entries->len >= TRB_DATASET_MAX_FILES)
+        {
+          g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_TOO_LARGE,
+                       g_dngettext (GETTEXT_PACKAGE,
+                                    /* Translators: the folder's name, then the limit. */
+                                    "“%s” holds more than %u picture; Tributary cannot use "
+                                    "folders that large.",
+                                    "“%s” holds more than %u pictures; Tributary cannot use "
+                                    "folders that large.", TRB_DATASET_MAX_FILES),
+                       self->name, TRB_DATASET_MAX_FILES);
+          return FALSE;
+        }
+
+      if (label == -2)
+        {
+          self->skipped++;
+          continue;
+        }
+
+      image.path = g_steal_pointer (&file_path);
+      image.label = label;
+      g_array_append_val (self->entries, image);
+    }
+
+  return TRUE;
+}
+
+/* Reads one entry of the dataset's top folder: a class folder adds its pictures (a new class
+ * goes into @classes), a loose picture is counted in @loose, anything unreadable becomes a
+ * problem. Fails only on a limit that makes the whole dataset unusable. */
+static gboolean
+scan_top_entry (TrbImageFolderReader  *self,
+                const char * const    *wanted,
+                GPtrArray             *classes,
+                const char            *entry,
+                guint                 *loose,
+                GError               **error)
+{
+  g_autofree char *sub = g_build_filename (self->path, entry, NULL);
+  g_autoptr(GPtrArray) files = NULL;
+  g_autoptr(GError) sub_error = NULL;
+  g_autofree char *shown = g_filename_display_name (entry);
+  guint before = self->entries->len;
+  GStatBuf st;
+  int label;
+
+  if (g_stat (sub, &st) != 0)
+    {
+      leave_out_unreadable (self, sub, errno);
+      return TRUE;
+    }
+  if (!S_ISDIR (st.st_mode))
+    {
+      if (is_picture_name (entry))
+        (*loose)++;
+      return TRUE;
+    }
+
+  files = list_folder (sub, &sub_error);
+  if (files == NULL)
+    {
+      if (g_error_matches (sub_error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_TOO_LARGE))
+        {
+          g_propagate_error (error, g_steal_pointer (&sub_error));
+          return FALSE;
+        }
+      trb_dataset_add_problem (self->problems, _("%s Left out."), sub_error->message);
+      return TRUE;
+    }
+
+  label = wanted_index (self, wanted, entry);
+  if (label == -1)
+    {
+      label = classes->len;
+      g_ptr_array_add (classes, g_filename_display_name (entry));
+    }
+
+  if (!add_class_pictures (self, sub, files, label, error))
+    return FALSE;
+
+  if (label == -2)
+    trb_dataset_add_problem (self->problems,
+                             _("The folder “%s” is not one of the network's classes: its "
+                               "pictures are left out."), shown);
+  else if (self->entries->len == before)
+    trb_dataset_add_problem (self->problems,
+                             _("The folder “%s” holds no PNG or JPEG pictures."), shown);
+  return TRUE;
+}
+
 static gboolean
 scan_folders (TrbImageFolderReader  *self,
               const char * const    *wanted,
@@ -210,102 +341,8 @@ scan_folders (TrbImageFolderReader  *self,
     return FALSE;
 
   for (guint i = 0; i < top->len; i++)
-    {
-      const char *entry = g_ptr_array_index (top, i);
-      g_autofree char *sub = g_build_filename (self->path, entry, NULL);
-      g_autoptr(GPtrArray) files = NULL;
-      g_autoptr(GError) sub_error = NULL;
-      g_autofree char *shown = g_filename_display_name (entry);
-      guint before = self->entries->len;
-      GStatBuf st;
-      int label;
-
-      if (g_stat (sub, &st) != 0)
-        {
-          g_autoptr(GError) stat_error = NULL;
-          trb_dataset_set_open_error (&stat_error, sub, errno);
-          self->skipped++;
-          trb_dataset_add_problem (self->problems, _("%s Left out."), stat_error->message);
-          continue;
-        }
-      if (!S_ISDIR (st.st_mode))
-        {
-          if (is_picture_name (entry))
-            loose++;
-          continue;
-        }
-
-      files = list_folder (sub, &sub_error);
-      if (files == NULL)
-        {
-          if (g_error_matches (sub_error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_TOO_LARGE))
-            {
-              g_propagate_error (error, g_steal_pointer (&sub_error));
-              return FALSE;
-            }
-          trb_dataset_add_problem (self->problems, _("%s Left out."), sub_error->message);
-          continue;
-        }
-
-      label = wanted_index (self, wanted, entry);
-      if (label == -1)
-        {
-          label = classes->len;
-          g_ptr_array_add (classes, g_filename_display_name (entry));
-        }
-
-      for (guint j = 0; j < files->len; j++)
-        {
-          const char *file = g_ptr_array_index (files, j);
-          g_autofree char *file_path = NULL;
-          ImageEntry image;
-
-          if (!is_picture_name (file))
-            continue;
-
-          file_path = g_build_filename (sub, file, NULL);
-          if (g_stat (file_path, &st) != 0)
-            {
-              g_autoptr(GError) stat_error = NULL;
-              trb_dataset_set_open_error (&stat_error, file_path, errno);
-              self->skipped++;
-              trb_dataset_add_problem (self->problems, _("%s Left out."), stat_error->message);
-              continue;
-            }
-          if (!S_ISREG (st.st_mode))
-            continue;
-          if (self->entries->len >= TRB_DATASET_MAX_FILES)
-            {
-              g_set_error (error, TRB_DATASET_ERROR, TRB_DATASET_ERROR_TOO_LARGE,
-                           g_dngettext (GETTEXT_PACKAGE,
-                                        /* Translators: the folder's name, then the limit. */
-                                        "“%s” holds more than %u picture; Tributary cannot use "
-                                        "folders that large.",
-                                        "“%s” holds more than %u pictures; Tributary cannot use "
-                                        "folders that large.", TRB_DATASET_MAX_FILES),
-                           self->name, TRB_DATASET_MAX_FILES);
-              return FALSE;
-            }
-
-          if (label == -2)
-            {
-              self->skipped++;
-              continue;
-            }
-
-          image.path = g_steal_pointer (&file_path);
-          image.label = label;
-          g_array_append_val (self->entries, image);
-        }
-
-      if (label == -2)
-        trb_dataset_add_problem (self->problems,
-                                 _("The folder “%s” is not one of the network's classes: its "
-                                   "pictures are left out."), shown);
-      else if (self->entries->len == before)
-        trb_dataset_add_problem (self->problems,
-                                 _("The folder “%s” holds no PNG or JPEG pictures."), shown);
-    }
+    if (!scan_top_entry (self, wanted, classes, g_ptr_array_index (top, i), &loose, error))
+      return FALSE;
 
   if (loose > 0)
     trb_dataset_add_problem (self->problems,
@@ -383,6 +420,47 @@ picture_is_complete (const char *data,
   return FALSE;
 }
 
+/* The type of the picture in @data ("png" or "jpeg"), or %NULL with @problem set when it is
+ * neither or is cut off. */
+static const char *
+check_picture_type (const char  *data,
+                    gsize        len,
+                    const char  *shown,
+                    char       **problem)
+{
+  const char *type;
+
+  if (len >= 8 && memcmp (data, "\x89PNG\r\n\x1a\n", 8) == 0)
+    type = "png";
+  else if (len >= 3 && memcmp (data, "\xff\xd8\xff", 3) == 0)
+    type = "jpeg";
+  else
+    {
+      *problem = g_strdup_printf (_("“%s” is not a PNG or JPEG picture."), shown);
+      return NULL;
+    }
+
+  /* Decoders may return a half-drawn picture for a cut-off file; insist on its end marker. */
+  if (!picture_is_complete (data, len, g_str_equal (type, "png")))
+    {
+      *problem = g_strdup_printf (_("“%s” is incomplete: the file ends before the end of the "
+                                    "picture."), shown);
+      return NULL;
+    }
+
+  return type;
+}
+
+/* Checked as soon as the header is read, before the decoder allocates the pixels. */
+static gboolean
+picture_size_is_acceptable (const PictureSize *size)
+{
+  return size->width > 0 && size->height > 0 &&
+         (guint)size->width <= TRB_DATASET_MAX_SIDE &&
+         (guint)size->height <= TRB_DATASET_MAX_SIDE &&
+         (guint64)size->width * size->height <= TRB_DATASET_MAX_SAMPLE_VALUES;
+}
+
 /*
  * Decodes a PNG or JPEG picture. The type is told from the file's first bytes rather than by
  * the system's MIME database, which a sandbox may not offer. Data is fed in chunks and the
@@ -412,23 +490,9 @@ load_picture (const char  *path,
       return NULL;
     }
 
-  if (len >= 8 && memcmp (data, "\x89PNG\r\n\x1a\n", 8) == 0)
-    type = "png";
-  else if (len >= 3 && memcmp (data, "\xff\xd8\xff", 3) == 0)
-    type = "jpeg";
-  else
-    {
-      *problem = g_strdup_printf (_("“%s” is not a PNG or JPEG picture."), shown);
-      return NULL;
-    }
-
-  /* Decoders may return a half-drawn picture for a cut-off file; insist on its end marker. */
-  if (!picture_is_complete (data, len, g_str_equal (type, "png")))
-    {
-      *problem = g_strdup_printf (_("“%s” is incomplete: the file ends before the end of the "
-                                    "picture."), shown);
-      return NULL;
-    }
+  type = check_picture_type (data, len, shown, problem);
+  if (type == NULL)
+    return NULL;
 
   loader = gdk_pixbuf_loader_new_with_type (type, NULL);
   if (loader == NULL)
@@ -448,10 +512,7 @@ load_picture (const char  *path,
 
       if (size.sized)
         {
-          if (size.width <= 0 || size.height <= 0 ||
-              (guint)size.width > TRB_DATASET_MAX_SIDE ||
-              (guint)size.height > TRB_DATASET_MAX_SIDE ||
-              (guint64)size.width * size.height > TRB_DATASET_MAX_SAMPLE_VALUES)
+          if (!picture_size_is_acceptable (&size))
             {
               gdk_pixbuf_loader_close (loader, NULL);
               *problem = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
