@@ -289,6 +289,100 @@ parse_metrics (TrbLedgerEntry  *self,
   return TRUE;
 }
 
+/* Finds the entry's type among the known ones; an unknown type makes the entry invalid. */
+static gboolean
+find_entry_type (JsonObject  *obj,
+                 guint       *type,
+                 GError     **error)
+{
+  JsonNode *type_node = json_object_get_member (obj, "type");
+
+  if (type_node == NULL || json_node_get_value_type (type_node) != G_TYPE_STRING)
+    {
+      set_invalid (error, "type");
+      return FALSE;
+    }
+  for (guint t = 0; t < G_N_ELEMENTS (type_names); t++)
+    {
+      if (g_str_equal (type_names[t], json_node_get_string (type_node)))
+        {
+          *type = t;
+          return TRUE;
+        }
+    }
+  set_invalid (error, "type");
+  return FALSE;
+}
+
+/* Every member of the type must be there, and nothing else but "type". */
+static gboolean
+check_entry_members (JsonObject  *obj,
+                     guint        type,
+                     GError     **error)
+{
+  guint n_members = 0;
+
+  for (; type_members[type][n_members] != NULL; n_members++)
+    {
+      if (!json_object_has_member (obj, type_members[type][n_members]))
+        {
+          set_invalid (error, type_members[type][n_members]);
+          return FALSE;
+        }
+    }
+  if (json_object_get_size (obj) != n_members + 1)
+    {
+      g_set_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_INVALID,
+                   _("A ledger entry is not valid: it has unknown members."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Reads and checks the values of the members that @self's type has. */
+static gboolean
+parse_type_members (TrbLedgerEntry  *self,
+                    JsonObject      *obj,
+                    GError         **error)
+{
+  switch (self->type)
+    {
+    case TRB_LEDGER_ENTRY_PARTICIPANT_JOINED:
+      return get_string (obj, "participant", is_participant, &self->participant, error);
+
+    case TRB_LEDGER_ENTRY_ROUND_OPENED:
+      return get_string (obj, "task", is_task, &self->task, error) &&
+             get_int (obj, "round", 1, &self->round, error) &&
+             get_string (obj, "model", is_hash, &self->model, error) &&
+             get_int (obj, "deadline", 0, &self->deadline, error);
+
+    case TRB_LEDGER_ENTRY_UPDATE_ACCEPTED:
+      return get_string (obj, "task", is_task, &self->task, error) &&
+             get_int (obj, "round", 1, &self->round, error) &&
+             get_string (obj, "participant", is_participant, &self->participant, error) &&
+             get_string (obj, "update", is_hash, &self->update, error) &&
+             get_int (obj, "samples", 1, &self->samples, error) &&
+             get_string (obj, "commitment", is_hash, &self->commitment, error);
+
+    case TRB_LEDGER_ENTRY_ROUND_CLOSED:
+      return get_string (obj, "task", is_task, &self->task, error) &&
+             get_int (obj, "round", 1, &self->round, error) &&
+             get_string (obj, "model", is_hash, &self->model, error) &&
+             parse_updates (self, obj, error) &&
+             parse_metrics (self, obj, error);
+
+    case TRB_LEDGER_ENTRY_REWARD:
+      return get_string (obj, "task", is_task, &self->task, error) &&
+             get_int (obj, "round", 1, &self->round, error) &&
+             get_string (obj, "participant", is_participant, &self->participant, error) &&
+             get_int (obj, "points", 0, &self->points, error);
+
+    default:
+      g_assert_not_reached ();
+    }
+  return FALSE;
+}
+
 /**
  * trb_ledger_entry_parse:
  * @data: (array length=length): the entry as stored in the ledger
@@ -306,13 +400,9 @@ trb_ledger_entry_parse (const char  *data,
 {
   g_autoptr(TrbLedgerEntry) self = NULL;
   g_autoptr(JsonParser) parser = NULL;
-  g_autofree char *type = NULL;
   JsonObject *obj;
   JsonNode *root;
-  JsonNode *type_node;
   guint t;
-  guint n_members = 0;
-  gboolean ok = FALSE;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
 
@@ -339,88 +429,16 @@ trb_ledger_entry_parse (const char  *data,
     }
   obj = json_node_get_object (root);
 
-  type_node = json_object_get_member (obj, "type");
-  if (type_node == NULL || json_node_get_value_type (type_node) != G_TYPE_STRING)
-    {
-      set_invalid (error, "type");
-      return NULL;
-    }
-  for (t = 0; t < G_N_ELEMENTS (type_names); t++)
-    {
-      if (g_str_equal (type_names[t], json_node_get_string (type_node)))
-        break;
-    }
-  if (t == G_N_ELEMENTS (type_names))
-    {
-      set_invalid (error, "type");
-      return NULL;
-    }
-
-  for (; type_members[t][n_members] != NULL; n_members++)
-    {
-      if (!json_object_has_member (obj, type_members[t][n_members]))
-        {
-          set_invalid (error, type_members[t][n_members]);
-          return NULL;
-        }
-    }
-  if (json_object_get_size (obj) != n_members + 1)
-    {
-      g_set_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_INVALID,
-                   _("A ledger entry is not valid: it has unknown members."));
-      return NULL;
-    }
+  if (!find_entry_type (obj, &t, error) || !check_entry_members (obj, t, error))
+    return NULL;
 
   self = g_object_new (TRB_TYPE_LEDGER_ENTRY, NULL);
   self->type = t;
   self->canonical = g_strndup (data, length);
   self->canonical_length = length;
 
-  if (!get_int (obj, "time", 0, &self->time, error))
-    return NULL;
-
-  switch (self->type)
-    {
-    case TRB_LEDGER_ENTRY_PARTICIPANT_JOINED:
-      ok = get_string (obj, "participant", is_participant, &self->participant, error);
-      break;
-
-    case TRB_LEDGER_ENTRY_ROUND_OPENED:
-      ok = get_string (obj, "task", is_task, &self->task, error) &&
-           get_int (obj, "round", 1, &self->round, error) &&
-           get_string (obj, "model", is_hash, &self->model, error) &&
-           get_int (obj, "deadline", 0, &self->deadline, error);
-      break;
-
-    case TRB_LEDGER_ENTRY_UPDATE_ACCEPTED:
-      ok = get_string (obj, "task", is_task, &self->task, error) &&
-           get_int (obj, "round", 1, &self->round, error) &&
-           get_string (obj, "participant", is_participant, &self->participant, error) &&
-           get_string (obj, "update", is_hash, &self->update, error) &&
-           get_int (obj, "samples", 1, &self->samples, error) &&
-           get_string (obj, "commitment", is_hash, &self->commitment, error);
-      break;
-
-    case TRB_LEDGER_ENTRY_ROUND_CLOSED:
-      ok = get_string (obj, "task", is_task, &self->task, error) &&
-           get_int (obj, "round", 1, &self->round, error) &&
-           get_string (obj, "model", is_hash, &self->model, error) &&
-           parse_updates (self, obj, error) &&
-           parse_metrics (self, obj, error);
-      break;
-
-    case TRB_LEDGER_ENTRY_REWARD:
-      ok = get_string (obj, "task", is_task, &self->task, error) &&
-           get_int (obj, "round", 1, &self->round, error) &&
-           get_string (obj, "participant", is_participant, &self->participant, error) &&
-           get_int (obj, "points", 0, &self->points, error);
-      break;
-
-    default:
-      g_assert_not_reached ();
-    }
-
-  if (!ok)
+  if (!get_int (obj, "time", 0, &self->time, error) ||
+      !parse_type_members (self, obj, error))
     return NULL;
 
   return g_steal_pointer (&self);

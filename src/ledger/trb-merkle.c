@@ -296,27 +296,16 @@ set_inconsistent (GError **error)
   return FALSE;
 }
 
-/**
- * trb_merkle_verify_consistency:
- * @size1: the size of the older tree
- * @size2: the size of the newer tree
- * @root1: the older root
- * @root2: the newer root
- * @proof: (array): @n_hashes hashes of 32 bytes
- *
- * Checks that the tree of @size2 leaves with root @root2 extends the tree of @size1 leaves with
- * root @root1 (RFC 9162, section 2.1.4.2).
- *
- * Returns: %TRUE when it does; %FALSE with %TRB_LEDGER_ERROR_INCONSISTENT otherwise
- */
-gboolean
-trb_merkle_verify_consistency (guint64       size1,
-                               guint64       size2,
-                               const guint8  root1[TRB_MERKLE_HASH_SIZE],
-                               const guint8  root2[TRB_MERKLE_HASH_SIZE],
-                               const guint8 *proof,
-                               gsize         n_hashes,
-                               GError      **error)
+/* Hashes the consistency proof of a non-empty tree of @size1 leaves into the two roots it
+ * implies (RFC 9162, section 2.1.4.2, steps 3 to 6) and compares them with @root1 and @root2.
+ * @n_hashes is at least one. */
+static gboolean
+consistency_path_matches (guint64       size1,
+                          guint64       size2,
+                          const guint8  root1[TRB_MERKLE_HASH_SIZE],
+                          const guint8  root2[TRB_MERKLE_HASH_SIZE],
+                          const guint8 *proof,
+                          gsize         n_hashes)
 {
   guint8 fr[TRB_MERKLE_HASH_SIZE];
   guint8 sr[TRB_MERKLE_HASH_SIZE];
@@ -324,30 +313,6 @@ trb_merkle_verify_consistency (guint64       size1,
   gsize start;
   guint64 fn;
   guint64 sn;
-
-  g_return_val_if_fail (root1 != NULL && root2 != NULL, FALSE);
-  g_return_val_if_fail (proof != NULL || n_hashes == 0, FALSE);
-
-  if (size2 < size1 || n_hashes > TRB_MERKLE_MAX_PROOF_HASHES)
-    return set_inconsistent (error);
-
-  if (size1 == size2)
-    {
-      if (n_hashes != 0 || sodium_memcmp (root1, root2, TRB_MERKLE_HASH_SIZE) != 0)
-        return set_inconsistent (error);
-      return TRUE;
-    }
-
-  /* Every tree extends the empty tree. */
-  if (size1 == 0)
-    {
-      if (n_hashes != 0)
-        return set_inconsistent (error);
-      return TRUE;
-    }
-
-  if (n_hashes == 0)
-    return set_inconsistent (error);
 
   /* When size1 is a power of two, its root is the first node of the path and is not sent. */
   if ((size1 & (size1 - 1)) == 0)
@@ -377,7 +342,7 @@ trb_merkle_verify_consistency (guint64       size1,
       const guint8 *c = proof + i * TRB_MERKLE_HASH_SIZE;
 
       if (sn == 0)
-        return set_inconsistent (error);
+        return FALSE;
 
       if ((fn & 1) || fn == sn)
         {
@@ -401,9 +366,58 @@ trb_merkle_verify_consistency (guint64       size1,
       sn >>= 1;
     }
 
-  if (sn != 0 ||
-      sodium_memcmp (fr, root1, TRB_MERKLE_HASH_SIZE) != 0 ||
-      sodium_memcmp (sr, root2, TRB_MERKLE_HASH_SIZE) != 0)
+  return sn == 0 &&
+         sodium_memcmp (fr, root1, TRB_MERKLE_HASH_SIZE) == 0 &&
+         sodium_memcmp (sr, root2, TRB_MERKLE_HASH_SIZE) == 0;
+}
+
+/**
+ * trb_merkle_verify_consistency:
+ * @size1: the size of the older tree
+ * @size2: the size of the newer tree
+ * @root1: the older root
+ * @root2: the newer root
+ * @proof: (array): @n_hashes hashes of 32 bytes
+ *
+ * Checks that the tree of @size2 leaves with root @root2 extends the tree of @size1 leaves with
+ * root @root1 (RFC 9162, section 2.1.4.2).
+ *
+ * Returns: %TRUE when it does; %FALSE with %TRB_LEDGER_ERROR_INCONSISTENT otherwise
+ */
+gboolean
+trb_merkle_verify_consistency (guint64       size1,
+                               guint64       size2,
+                               const guint8  root1[TRB_MERKLE_HASH_SIZE],
+                               const guint8  root2[TRB_MERKLE_HASH_SIZE],
+                               const guint8 *proof,
+                               gsize         n_hashes,
+                               GError      **error)
+{
+  g_return_val_if_fail (root1 != NULL && root2 != NULL, FALSE);
+  g_return_val_if_fail (proof != NULL || n_hashes == 0, FALSE);
+
+  if (size2 < size1 || n_hashes > TRB_MERKLE_MAX_PROOF_HASHES)
+    return set_inconsistent (error);
+
+  if (size1 == size2)
+    {
+      if (n_hashes != 0 || sodium_memcmp (root1, root2, TRB_MERKLE_HASH_SIZE) != 0)
+        return set_inconsistent (error);
+      return TRUE;
+    }
+
+  /* Every tree extends the empty tree. */
+  if (size1 == 0)
+    {
+      if (n_hashes != 0)
+        return set_inconsistent (error);
+      return TRUE;
+    }
+
+  if (n_hashes == 0)
+    return set_inconsistent (error);
+
+  if (!consistency_path_matches (size1, size2, root1, root2, proof, n_hashes))
     return set_inconsistent (error);
 
   return TRUE;
