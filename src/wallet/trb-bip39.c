@@ -337,40 +337,15 @@ trb_bip39_get_word (const char *phrase,
   return trb_secret_new_from_data (p, strcspn (p, " "));
 }
 
-/**
- * trb_bip39_phrase_to_entropy:
- * @phrase: a normalised phrase (see trb_bip39_normalize())
- *
- * Checks the number of words, each word and the checksum.
- *
- * Returns: (transfer full): the entropy, or %NULL with @error set to a plain explanation
- */
-TrbSecret *
-trb_bip39_phrase_to_entropy (const char  *phrase,
-                             GError     **error)
+static gboolean
+check_word_count (guint    n_words,
+                  GError **error)
 {
-  g_autoptr(TrbSecret) bits = NULL;
-  g_autoptr(TrbSecret) word = NULL;
-  g_autoptr(TrbSecret) entropy = NULL;
-  guint8 hash[crypto_hash_sha256_BYTES];
-  guint n_words;
-  guint n_bits = 0;
-  gsize ent_len;
-  guint cs_bits;
-  const char *p;
-  guint8 mask;
-  gboolean ok;
-
-  g_return_val_if_fail (phrase != NULL, NULL);
-
-  trb_wallet_crypto_init ();
-
-  n_words = trb_bip39_count_words (phrase);
   if (n_words == 0)
     {
       g_set_error (error, TRB_WALLET_ERROR, TRB_WALLET_ERROR_WORD_COUNT,
                    _("The backup phrase is empty. Type or paste its 12 to 24 words."));
-      return NULL;
+      return FALSE;
     }
   if (n_words < 12 || n_words > 24 || n_words % 3 != 0)
     {
@@ -381,12 +356,24 @@ trb_bip39_phrase_to_entropy (const char  *phrase,
                                 "A backup phrase has 12, 15, 18, 21 or 24 words, but this one "
                                 "has %u words.", n_words),
                    n_words);
-      return NULL;
+      return FALSE;
     }
+  return TRUE;
+}
 
-  bits = trb_secret_new (33);
-  word = trb_secret_new (TRB_BIP39_MAX_TEXT);
-  p = phrase;
+/* Packs the 11-bit index of each of the @n_words words of @phrase into @bits (33 bytes, zeroed),
+ * setting @n_bits to the number of bits written. Each word is copied into secret memory. */
+static gboolean
+pack_word_indices (const char  *phrase,
+                   guint        n_words,
+                   TrbSecret   *bits,
+                   guint       *n_bits,
+                   GError     **error)
+{
+  g_autoptr(TrbSecret) word = trb_secret_new (TRB_BIP39_MAX_TEXT);
+  const char *p = phrase;
+
+  *n_bits = 0;
   for (guint w = 0; w < n_words; w++)
     {
       gsize len;
@@ -408,12 +395,48 @@ trb_bip39_phrase_to_entropy (const char  *phrase,
           g_set_error (error, TRB_WALLET_ERROR, TRB_WALLET_ERROR_UNKNOWN_WORD,
                        _("Word %u is not one of the words backup phrases use. Check its "
                          "spelling."), w + 1);
-          return NULL;
+          return FALSE;
         }
-      for (int b = 10; b >= 0; b--, n_bits++)
+      for (int b = 10; b >= 0; b--, (*n_bits)++)
         if ((index >> b) & 1)
-          bits->data[n_bits / 8] |= 0x80 >> (n_bits % 8);
+          bits->data[*n_bits / 8] |= 0x80 >> (*n_bits % 8);
     }
+  return TRUE;
+}
+
+/**
+ * trb_bip39_phrase_to_entropy:
+ * @phrase: a normalised phrase (see trb_bip39_normalize())
+ *
+ * Checks the number of words, each word and the checksum.
+ *
+ * Returns: (transfer full): the entropy, or %NULL with @error set to a plain explanation
+ */
+TrbSecret *
+trb_bip39_phrase_to_entropy (const char  *phrase,
+                             GError     **error)
+{
+  g_autoptr(TrbSecret) bits = NULL;
+  g_autoptr(TrbSecret) entropy = NULL;
+  guint8 hash[crypto_hash_sha256_BYTES];
+  guint n_words;
+  guint n_bits = 0;
+  gsize ent_len;
+  guint cs_bits;
+  guint8 mask;
+  gboolean ok;
+
+  g_return_val_if_fail (phrase != NULL, NULL);
+
+  trb_wallet_crypto_init ();
+
+  n_words = trb_bip39_count_words (phrase);
+  if (!check_word_count (n_words, error))
+    return NULL;
+
+  bits = trb_secret_new (33);
+  if (!pack_word_indices (phrase, n_words, bits, &n_bits, error))
+    return NULL;
 
   cs_bits = n_words / 3;
   ent_len = (n_bits - cs_bits) / 8;

@@ -380,6 +380,116 @@ penalty_score (const TrbQrCode *self)
   return penalty;
 }
 
+/* The smallest version whose byte mode holds @len bytes, or 0 when none up to
+ * TRB_QR_MAX_VERSION does. */
+static guint
+smallest_version (gsize len)
+{
+  for (guint v = 1; v <= TRB_QR_MAX_VERSION; v++)
+    {
+      guint count_bits = v <= 9 ? 8 : 16;
+
+      if (4 + count_bits + 8 * len <= data_codewords (v) * 8)
+        return v;
+    }
+  return 0;
+}
+
+/* The bit stream: byte mode, the count, the bytes, a terminator, then padding, filling the
+ * data codewords of @version exactly. */
+static guint8 *
+build_data_stream (const guint8 *data,
+                   gsize         len,
+                   guint         version)
+{
+  guint n_data = data_codewords (version);
+  guint count_bits = version <= 9 ? 8 : 16;
+  guint8 *stream = g_malloc0 (n_data);
+  guint bit_len = 0;
+
+#define PUT_BITS(value, n)                                                  \
+  for (int b_ = (n) - 1; b_ >= 0; b_--, bit_len++)                          \
+    if ((((guint)(value)) >> b_) & 1)                                       \
+      stream[bit_len / 8] |= 0x80 >> (bit_len % 8);
+  PUT_BITS (0x4, 4);
+  PUT_BITS (len, count_bits);
+  for (gsize i = 0; i < len; i++)
+    PUT_BITS (data[i], 8);
+#undef PUT_BITS
+  bit_len += MIN (4u, n_data * 8 - bit_len);
+  bit_len = (bit_len + 7) / 8 * 8;
+  for (guint i = bit_len / 8, pad = 0; i < n_data; i++, pad++)
+    stream[i] = pad % 2 == 0 ? 0xec : 0x11;
+
+  return stream;
+}
+
+/* Error correction per block, then data and error correction interleaved, as the symbol
+ * holds them; @n_final is set to the number of codewords. */
+static guint8 *
+interleave_blocks (const guint8 *stream,
+                   guint         version,
+                   guint        *n_final)
+{
+  guint n_blocks = ecc_m[version].g1_blocks + ecc_m[version].g2_blocks;
+  guint ec_len = ecc_m[version].ec_per_block;
+  guint8 gen[32];
+  guint8 ec[TRB_QR_MAX_VERSION * 8][32];
+  guint offsets[TRB_QR_MAX_VERSION * 8];
+  guint lengths[TRB_QR_MAX_VERSION * 8];
+  guint offset = 0;
+  guint max_len = 0;
+  guint8 *final;
+
+  rs_generator (ec_len, gen);
+  final = g_malloc0 (data_codewords (version) + n_blocks * ec_len);
+  *n_final = 0;
+
+  for (guint b = 0; b < n_blocks; b++)
+    {
+      lengths[b] = b < ecc_m[version].g1_blocks ? ecc_m[version].g1_data
+                                                : ecc_m[version].g2_data;
+      offsets[b] = offset;
+      offset += lengths[b];
+      max_len = MAX (max_len, lengths[b]);
+      rs_remainder (stream + offsets[b], lengths[b], gen, ec_len, ec[b]);
+    }
+  for (guint i = 0; i < max_len; i++)
+    for (guint b = 0; b < n_blocks; b++)
+      if (i < lengths[b])
+        final[(*n_final)++] = stream[offsets[b] + i];
+  for (guint i = 0; i < ec_len; i++)
+    for (guint b = 0; b < n_blocks; b++)
+      final[(*n_final)++] = ec[b][i];
+
+  return final;
+}
+
+/* Tries the eight masks on the placed data and keeps the one with the lowest penalty; the
+ * first wins a tie. */
+static guint
+choose_mask (TrbQrCode *self)
+{
+  guint best = G_MAXUINT;
+  guint chosen = 0;
+
+  for (guint m = 0; m < 8; m++)
+    {
+      guint score;
+
+      apply_mask (self, m);
+      draw_format (self, m);
+      score = penalty_score (self);
+      if (score < best)
+        {
+          best = score;
+          chosen = m;
+        }
+      apply_mask (self, m);
+    }
+  return chosen;
+}
+
 /**
  * trb_qr_code_encode:
  * @data: (array length=len): the bytes
@@ -397,24 +507,13 @@ trb_qr_code_encode (const guint8  *data,
   g_autoptr(TrbQrCode) self = NULL;
   g_autofree guint8 *stream = NULL;
   g_autofree guint8 *final = NULL;
-  guint version = 0;
-  guint n_data, count_bits, bit_len = 0;
-  guint n_blocks, ec_len, n_final = 0;
-  guint8 gen[32];
-  guint8 ec[TRB_QR_MAX_VERSION * 8][32];
+  guint version;
+  guint n_final = 0;
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
   g_return_val_if_fail (mask >= TRB_QR_MASK_AUTO && mask <= 7, NULL);
 
-  for (guint v = 1; v <= TRB_QR_MAX_VERSION; v++)
-    {
-      count_bits = v <= 9 ? 8 : 16;
-      if (4 + count_bits + 8 * len <= data_codewords (v) * 8)
-        {
-          version = v;
-          break;
-        }
-    }
+  version = smallest_version (len);
   if (version == 0)
     {
       g_set_error (error, TRB_WALLET_ERROR, TRB_WALLET_ERROR_INVALID_TEXT,
@@ -422,52 +521,8 @@ trb_qr_code_encode (const guint8  *data,
       return NULL;
     }
 
-  /* The bit stream: byte mode, the count, the bytes, a terminator, then padding. */
-  n_data = data_codewords (version);
-  count_bits = version <= 9 ? 8 : 16;
-  stream = g_malloc0 (n_data);
-#define PUT_BITS(value, n)                                                  \
-  for (int b_ = (n) - 1; b_ >= 0; b_--, bit_len++)                          \
-    if ((((guint)(value)) >> b_) & 1)                                       \
-      stream[bit_len / 8] |= 0x80 >> (bit_len % 8);
-  PUT_BITS (0x4, 4);
-  PUT_BITS (len, count_bits);
-  for (gsize i = 0; i < len; i++)
-    PUT_BITS (data[i], 8);
-#undef PUT_BITS
-  bit_len += MIN (4u, n_data * 8 - bit_len);
-  bit_len = (bit_len + 7) / 8 * 8;
-  for (guint i = bit_len / 8, pad = 0; i < n_data; i++, pad++)
-    stream[i] = pad % 2 == 0 ? 0xec : 0x11;
-
-  /* Error correction per block, then data and error correction interleaved. */
-  n_blocks = ecc_m[version].g1_blocks + ecc_m[version].g2_blocks;
-  ec_len = ecc_m[version].ec_per_block;
-  rs_generator (ec_len, gen);
-  final = g_malloc0 (n_data + n_blocks * ec_len);
-  {
-    guint offsets[TRB_QR_MAX_VERSION * 8];
-    guint lengths[TRB_QR_MAX_VERSION * 8];
-    guint offset = 0;
-    guint max_len = 0;
-
-    for (guint b = 0; b < n_blocks; b++)
-      {
-        lengths[b] = b < ecc_m[version].g1_blocks ? ecc_m[version].g1_data
-                                                  : ecc_m[version].g2_data;
-        offsets[b] = offset;
-        offset += lengths[b];
-        max_len = MAX (max_len, lengths[b]);
-        rs_remainder (stream + offsets[b], lengths[b], gen, ec_len, ec[b]);
-      }
-    for (guint i = 0; i < max_len; i++)
-      for (guint b = 0; b < n_blocks; b++)
-        if (i < lengths[b])
-          final[n_final++] = stream[offsets[b] + i];
-    for (guint i = 0; i < ec_len; i++)
-      for (guint b = 0; b < n_blocks; b++)
-        final[n_final++] = ec[b][i];
-  }
+  stream = build_data_stream (data, len, version);
+  final = interleave_blocks (stream, version, &n_final);
 
   self = g_new0 (TrbQrCode, 1);
   self->version = version;
@@ -478,24 +533,7 @@ trb_qr_code_encode (const guint8  *data,
   place_data (self, final, n_final);
 
   if (mask == TRB_QR_MASK_AUTO)
-    {
-      guint best = G_MAXUINT;
-
-      for (guint m = 0; m < 8; m++)
-        {
-          guint score;
-
-          apply_mask (self, m);
-          draw_format (self, m);
-          score = penalty_score (self);
-          if (score < best)
-            {
-              best = score;
-              mask = m;
-            }
-          apply_mask (self, m);
-        }
-    }
+    mask = choose_mask (self);
   self->mask = mask;
   apply_mask (self, mask);
   draw_format (self, mask);
