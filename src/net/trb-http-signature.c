@@ -449,6 +449,81 @@ set_bad (GError     **error,
   return FALSE;
 }
 
+/* The signature must cover exactly the required components, in their order. */
+static gboolean
+covers_required_components (GPtrArray *components)
+{
+  if (components->len != G_N_ELEMENTS (required_components))
+    return FALSE;
+  for (guint i = 0; i < components->len; i++)
+    if (!g_str_equal (g_ptr_array_index (components, i), required_components[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* Checks the signature's parameters: key, algorithm, nonce and a creation time within the
+ * allowed clock skew of @now; fills @public_key from the key's address. */
+static gboolean
+check_signature_params (GHashTable  *params,
+                        gint64       now,
+                        guint8       public_key[32],
+                        GError     **error)
+{
+  const char *keyid = g_hash_table_lookup (params, "keyid");
+  const char *created_str = g_hash_table_lookup (params, "created");
+  const char *alg = g_hash_table_lookup (params, "alg");
+  const char *nonce_str = g_hash_table_lookup (params, "nonce");
+  const char *end;
+  gint64 created;
+
+  if (keyid == NULL || created_str == NULL || nonce_str == NULL)
+    return set_bad (error, _("The request signature lacks its key, time or nonce."));
+  /* alg is required: a verifier that guessed the algorithm from the key could be led to
+   * another one (RFC 9421, section 7.3.6). */
+  if (alg == NULL || !g_str_equal (alg, "ed25519"))
+    return set_bad (error, _("The request is signed with an unsupported algorithm."));
+  if (!nonce_is_valid (nonce_str))
+    return set_bad (error, _("The request signature has an unusable nonce."));
+  if (!trb_address_to_public_key (keyid, public_key))
+    return set_bad (error, _("The request is signed with an unknown kind of key."));
+
+  created = g_ascii_strtoll (created_str, (char **)&end, 10);
+  if (*end != '\0')
+    return set_bad (error, _("The request signature has an unreadable time."));
+  if (created > now + TRB_PROTOCOL_SIGNATURE_SKEW || created < now - TRB_PROTOCOL_SIGNATURE_SKEW)
+    {
+      g_set_error_literal (error, TRB_HTTP_SIGNATURE_ERROR, TRB_HTTP_SIGNATURE_ERROR_EXPIRED,
+                           _("The request was signed too long ago or with a wrong clock. Check "
+                             "that this computer’s clock is right."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The Ed25519 signature in our member of the Signature header (a byte sequence, :base64:), or
+ * %NULL when it is missing or is not one. */
+static guint8 *
+decode_signature (const char *signature)
+{
+  g_autofree char *b64 = NULL;
+  g_autofree guint8 *sig = NULL;
+  const char *sig_value;
+  const char *close;
+  gsize sig_len = 0;
+
+  sig_value = find_member (signature, TRB_HTTP_SIGNATURE_LABEL);
+  if (sig_value == NULL || sig_value[0] != ':')
+    return NULL;
+  close = strchr (sig_value + 1, ':');
+  if (close == NULL)
+    return NULL;
+  b64 = g_strndup (sig_value + 1, close - sig_value - 1);
+  sig = g_base64_decode (b64, &sig_len);
+  if (sig_len != crypto_sign_BYTES)
+    return NULL;
+  return g_steal_pointer (&sig);
+}
+
 /**
  * trb_http_signature_verify:
  * @method: the request method
@@ -486,17 +561,9 @@ trb_http_signature_verify (const char    *method,
   g_autofree char *expected_digest = NULL;
   g_autofree char *base = NULL;
   g_autofree guint8 *sig = NULL;
-  const char *sig_value;
   const char *member;
-  const char *keyid;
-  const char *created_str;
-  const char *alg;
-  const char *nonce_str;
   const char *values[3];
-  const char *end;
   guint8 public_key[32];
-  gint64 created;
-  gsize sig_len = 0;
 
   g_return_val_if_fail (method != NULL, FALSE);
   g_return_val_if_fail (target_uri != NULL, FALSE);
@@ -521,56 +588,17 @@ trb_http_signature_verify (const char    *method,
     }
   if (!parse_signature_params (member, components, params, &raw_params))
     return set_bad (error, _("The request signature could not be read."));
-
-  if (components->len != G_N_ELEMENTS (required_components))
+  if (!covers_required_components (components))
     return set_bad (error, _("The request signature does not cover the required parts."));
-  for (guint i = 0; i < components->len; i++)
-    if (!g_str_equal (g_ptr_array_index (components, i), required_components[i]))
-      return set_bad (error, _("The request signature does not cover the required parts."));
-
-  keyid = g_hash_table_lookup (params, "keyid");
-  created_str = g_hash_table_lookup (params, "created");
-  alg = g_hash_table_lookup (params, "alg");
-  nonce_str = g_hash_table_lookup (params, "nonce");
-  if (keyid == NULL || created_str == NULL || nonce_str == NULL)
-    return set_bad (error, _("The request signature lacks its key, time or nonce."));
-  /* alg is required: a verifier that guessed the algorithm from the key could be led to
-   * another one (RFC 9421, section 7.3.6). */
-  if (alg == NULL || !g_str_equal (alg, "ed25519"))
-    return set_bad (error, _("The request is signed with an unsupported algorithm."));
-  if (!nonce_is_valid (nonce_str))
-    return set_bad (error, _("The request signature has an unusable nonce."));
-  if (!trb_address_to_public_key (keyid, public_key))
-    return set_bad (error, _("The request is signed with an unknown kind of key."));
-
-  created = g_ascii_strtoll (created_str, (char **)&end, 10);
-  if (*end != '\0')
-    return set_bad (error, _("The request signature has an unreadable time."));
-  if (created > now + TRB_PROTOCOL_SIGNATURE_SKEW || created < now - TRB_PROTOCOL_SIGNATURE_SKEW)
-    {
-      g_set_error_literal (error, TRB_HTTP_SIGNATURE_ERROR, TRB_HTTP_SIGNATURE_ERROR_EXPIRED,
-                           _("The request was signed too long ago or with a wrong clock. Check "
-                             "that this computer’s clock is right."));
-      return FALSE;
-    }
+  if (!check_signature_params (params, now, public_key, error))
+    return FALSE;
 
   expected_digest = trb_content_digest_sha256 (body, body_len);
   if (content_digest == NULL || !g_str_equal (content_digest, expected_digest))
     return set_bad (error, _("The request body does not match its digest."));
 
-  sig_value = find_member (signature, TRB_HTTP_SIGNATURE_LABEL);
-  if (sig_value == NULL || sig_value[0] != ':')
-    return set_bad (error, _("The request signature could not be read."));
-  {
-    g_autofree char *b64 = NULL;
-    const char *close = strchr (sig_value + 1, ':');
-
-    if (close == NULL)
-      return set_bad (error, _("The request signature could not be read."));
-    b64 = g_strndup (sig_value + 1, close - sig_value - 1);
-    sig = g_base64_decode (b64, &sig_len);
-  }
-  if (sig_len != crypto_sign_BYTES)
+  sig = decode_signature (signature);
+  if (sig == NULL)
     return set_bad (error, _("The request signature could not be read."));
 
   values[0] = method;
@@ -581,8 +609,8 @@ trb_http_signature_verify (const char    *method,
     return set_bad (error, _("The request signature is not valid."));
 
   if (address != NULL)
-    *address = g_strdup (keyid);
+    *address = g_strdup (g_hash_table_lookup (params, "keyid"));
   if (nonce != NULL)
-    *nonce = g_strdup (nonce_str);
+    *nonce = g_strdup (g_hash_table_lookup (params, "nonce"));
   return TRUE;
 }
