@@ -490,6 +490,29 @@ handle_consistency (TrbNode           *self,
   reply_proof (msg, "first", first, "second", second, proof);
 }
 
+/* Whether @line is a valid cosignature by @address of the checkpoint @note. */
+static gboolean
+cosignature_verifies (TrbNode     *self,
+                      const char  *address,
+                      const char  *note,
+                      const char  *line,
+                      GError     **error)
+{
+  g_autoptr(TrbNoteVerifier) cosigner = NULL;
+  g_autoptr(TrbCheckpoint) checkpoint = NULL;
+  g_autofree char *combined = g_strconcat (note, line, NULL);
+  guint8 public_key[32];
+
+  trb_address_to_public_key (address, public_key);
+  cosigner = trb_note_verifier_new (address, TRB_NOTE_KEY_COSIGNATURE, public_key, error);
+  if (cosigner == NULL)
+    return FALSE;
+  checkpoint = trb_checkpoint_open (combined, strlen (combined), self->origin,
+                                    trb_note_signer_get_verifier (self->signer), &cosigner, 1,
+                                    error);
+  return checkpoint != NULL && trb_checkpoint_get_n_cosignatures (checkpoint) >= 1;
+}
+
 static void
 handle_cosignature (TrbNode           *self,
                     SoupServerMessage *msg,
@@ -499,12 +522,8 @@ handle_cosignature (TrbNode           *self,
   g_autofree char *address = trb_node_verify_request (self, msg, body, &nonce);
   g_autoptr(JsonObject) request = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(TrbNoteVerifier) cosigner = NULL;
-  g_autoptr(TrbCheckpoint) checkpoint = NULL;
   g_autofree char *note = NULL;
   g_autofree char *line = NULL;
-  g_autofree char *combined = NULL;
-  guint8 public_key[32];
   const char *text;
   gint64 tree_size;
 
@@ -537,15 +556,7 @@ handle_cosignature (TrbNode           *self,
       return;
     }
   line = g_strconcat (text, "\n", NULL);
-  combined = g_strconcat (note, line, NULL);
-
-  trb_address_to_public_key (address, public_key);
-  cosigner = trb_note_verifier_new (address, TRB_NOTE_KEY_COSIGNATURE, public_key, &error);
-  if (cosigner != NULL)
-    checkpoint = trb_checkpoint_open (combined, strlen (combined), self->origin,
-                                      trb_note_signer_get_verifier (self->signer), &cosigner, 1,
-                                      &error);
-  if (checkpoint == NULL || trb_checkpoint_get_n_cosignatures (checkpoint) < 1)
+  if (!cosignature_verifies (self, address, note, line, &error))
     {
       trb_node_reply_problem (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "bad-cosignature",
                               "The cosignature does not verify",
@@ -611,6 +622,116 @@ handle_events_poll (TrbNode           *self,
   trb_node_reply_json (msg, SOUP_STATUS_OK, node);
 }
 
+/* A request split into what the routes below look at. */
+typedef struct
+{
+  TrbNode           *self;
+  SoupServerMessage *msg;
+  GHashTable        *query;
+  GBytes            *body;
+  char             **parts;
+  guint              n_parts;
+  gboolean           is_get;
+  gboolean           is_post;
+} ApiRequest;
+
+static gboolean
+is_route (const ApiRequest *req,
+          guint             n_parts,
+          const char       *part2,
+          const char       *part3)
+{
+  return req->n_parts == n_parts && g_str_equal (req->parts[2], part2) &&
+         (part3 == NULL || g_str_equal (req->parts[3], part3));
+}
+
+/* /v1/network, /v1/participants, /v1/events and /v1/blobs. Returns %TRUE when it answered. */
+static gboolean
+route_network_request (const ApiRequest *req)
+{
+  TrbNode *self = req->self;
+
+  if (is_route (req, 3, "network", NULL) && req->is_get)
+    handle_network (self, req->msg);
+  else if (is_route (req, 3, "participants", NULL) && req->is_post)
+    handle_join (self, req->msg, req->body);
+  else if (is_route (req, 4, "participants", "challenge") && req->is_get)
+    trb_join_policy_handle_challenge (self->join_policy, req->msg, req->query);
+  else if (is_route (req, 3, "events", NULL) && req->is_get)
+    {
+      if (!trb_node_maybe_upgrade_events (self, req->msg))
+        handle_events_poll (self, req->msg, req->query);
+    }
+  else if (is_route (req, 4, "blobs", NULL) && req->is_get)
+    handle_blob (self, req->msg, req->parts[3]);
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* /v1/tasks/<id>/...: the task, its round, uploads and receipts. Returns %TRUE when it
+ * answered. */
+static gboolean
+route_task_request (const ApiRequest *req)
+{
+  char **parts = req->parts;
+  guint n_parts = req->n_parts;
+  Task *task;
+
+  if (n_parts < 4 || !g_str_equal (parts[2], "tasks"))
+    return FALSE;
+
+  task = g_hash_table_lookup (req->self->tasks, parts[3]);
+  if (task == NULL)
+    trb_node_reply_problem (req->msg, SOUP_STATUS_NOT_FOUND, TRB_PROBLEM_UNKNOWN_TASK,
+                            "This network has no such task", NULL);
+  else if (n_parts == 4 && req->is_get)
+    handle_task (req->self, req->msg, task);
+  else if (n_parts == 5 && g_str_equal (parts[4], "round") && req->is_get)
+    handle_round (req->self, req->msg, task);
+  else if (n_parts == 7 && g_str_equal (parts[4], "rounds") && g_str_equal (parts[6], "updates") &&
+           req->is_post)
+    {
+      guint64 round;
+
+      if (!g_ascii_string_to_unsigned (parts[5], 10, 1, G_MAXINT64, &round, NULL))
+        trb_node_reply_problem (req->msg, SOUP_STATUS_CONFLICT, TRB_PROBLEM_WRONG_ROUND,
+                                "There is no such round", NULL);
+      else
+        trb_node_handle_upload (req->self, req->msg, task, round, req->body);
+    }
+  else if (n_parts == 8 && g_str_equal (parts[4], "rounds") && g_str_equal (parts[6], "updates") &&
+           req->is_get)
+    handle_receipt (req->self, req->msg, task, parts[5], parts[7]);
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* /v1/ledger/...: the checkpoint, entries, co-signatures and proofs. Returns %TRUE when it
+ * answered. */
+static gboolean
+route_ledger_request (const ApiRequest *req)
+{
+  TrbNode *self = req->self;
+
+  if (is_route (req, 4, "ledger", "checkpoint") && req->is_get)
+    handle_checkpoint (self, req->msg);
+  else if (is_route (req, 4, "ledger", "entries") && req->is_get)
+    handle_entries (self, req->msg, req->query);
+  else if (is_route (req, 4, "ledger", "cosignatures") && req->is_post)
+    handle_cosignature (self, req->msg, req->body);
+  else if (is_route (req, 5, "ledger", "proof") && req->is_get &&
+           g_str_equal (req->parts[4], "inclusion"))
+    handle_inclusion (self, req->msg, req->query);
+  else if (is_route (req, 5, "ledger", "proof") && req->is_get &&
+           g_str_equal (req->parts[4], "consistency"))
+    handle_consistency (self, req->msg, req->query);
+  else
+    return FALSE;
+  return TRUE;
+}
+
 void
 trb_node_handle_request_cb (SoupServer        *server,
                             SoupServerMessage *msg,
@@ -618,127 +739,34 @@ trb_node_handle_request_cb (SoupServer        *server,
                             GHashTable        *query,
                             gpointer           user_data)
 {
-  TrbNode *self = user_data;
   const char *method = soup_server_message_get_method (msg);
-  gboolean is_get = g_str_equal (method, "GET") || g_str_equal (method, "HEAD");
-  gboolean is_post = g_str_equal (method, "POST");
   g_auto(GStrv) parts = NULL;
   g_autoptr(GBytes) body = NULL;
-  guint n_parts;
+  ApiRequest req;
 
   /* The early handler may already have refused the request. */
   if (soup_server_message_get_status (msg) != 0)
     return;
 
-  if (is_post)
+  if (g_str_equal (method, "POST"))
     body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
 
   parts = g_strsplit (path, "/", 8);
-  n_parts = g_strv_length (parts);
-  if (n_parts < 3 || !g_str_equal (parts[0], "") || !g_str_equal (parts[1], "v1"))
-    goto not_found;
+  req = (ApiRequest) {
+    .self = user_data,
+    .msg = msg,
+    .query = query,
+    .body = body,
+    .parts = parts,
+    .n_parts = g_strv_length (parts),
+    .is_get = g_str_equal (method, "GET") || g_str_equal (method, "HEAD"),
+    .is_post = g_str_equal (method, "POST"),
+  };
 
-  if (n_parts == 3 && g_str_equal (parts[2], "network") && is_get)
-    {
-      handle_network (self, msg);
-      return;
-    }
-  if (n_parts == 3 && g_str_equal (parts[2], "participants") && is_post)
-    {
-      handle_join (self, msg, body);
-      return;
-    }
-  if (n_parts == 4 && g_str_equal (parts[2], "participants") &&
-      g_str_equal (parts[3], "challenge") && is_get)
-    {
-      trb_join_policy_handle_challenge (self->join_policy, msg, query);
-      return;
-    }
-  if (n_parts == 3 && g_str_equal (parts[2], "events") && is_get)
-    {
-      if (!trb_node_maybe_upgrade_events (self, msg))
-        handle_events_poll (self, msg, query);
-      return;
-    }
-  if (n_parts == 4 && g_str_equal (parts[2], "blobs") && is_get)
-    {
-      handle_blob (self, msg, parts[3]);
-      return;
-    }
-  if (n_parts >= 4 && g_str_equal (parts[2], "tasks"))
-    {
-      Task *task = g_hash_table_lookup (self->tasks, parts[3]);
+  if (req.n_parts >= 3 && g_str_equal (parts[0], "") && g_str_equal (parts[1], "v1") &&
+      (route_network_request (&req) || route_task_request (&req) || route_ledger_request (&req)))
+    return;
 
-      if (task == NULL)
-        {
-          trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, TRB_PROBLEM_UNKNOWN_TASK,
-                                  "This network has no such task", NULL);
-          return;
-        }
-      if (n_parts == 4 && is_get)
-        {
-          handle_task (self, msg, task);
-          return;
-        }
-      if (n_parts == 5 && g_str_equal (parts[4], "round") && is_get)
-        {
-          handle_round (self, msg, task);
-          return;
-        }
-      if (n_parts == 7 && g_str_equal (parts[4], "rounds") && g_str_equal (parts[6], "updates") &&
-          is_post)
-        {
-          guint64 round;
-
-          if (!g_ascii_string_to_unsigned (parts[5], 10, 1, G_MAXINT64, &round, NULL))
-            {
-              trb_node_reply_problem (msg, SOUP_STATUS_CONFLICT, TRB_PROBLEM_WRONG_ROUND,
-                                      "There is no such round", NULL);
-              return;
-            }
-          trb_node_handle_upload (self, msg, task, round, body);
-          return;
-        }
-      if (n_parts == 8 && g_str_equal (parts[4], "rounds") && g_str_equal (parts[6], "updates") &&
-          is_get)
-        {
-          handle_receipt (self, msg, task, parts[5], parts[7]);
-          return;
-        }
-    }
-  if (n_parts == 4 && g_str_equal (parts[2], "ledger") && g_str_equal (parts[3], "checkpoint") &&
-      is_get)
-    {
-      handle_checkpoint (self, msg);
-      return;
-    }
-  if (n_parts == 4 && g_str_equal (parts[2], "ledger") && g_str_equal (parts[3], "entries") &&
-      is_get)
-    {
-      handle_entries (self, msg, query);
-      return;
-    }
-  if (n_parts == 4 && g_str_equal (parts[2], "ledger") && g_str_equal (parts[3], "cosignatures") &&
-      is_post)
-    {
-      handle_cosignature (self, msg, body);
-      return;
-    }
-  if (n_parts == 5 && g_str_equal (parts[2], "ledger") && g_str_equal (parts[3], "proof") && is_get)
-    {
-      if (g_str_equal (parts[4], "inclusion"))
-        {
-          handle_inclusion (self, msg, query);
-          return;
-        }
-      if (g_str_equal (parts[4], "consistency"))
-        {
-          handle_consistency (self, msg, query);
-          return;
-        }
-    }
-
-not_found:
   trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, TRB_PROBLEM_NOT_FOUND,
                           "There is nothing at this address", NULL);
 }

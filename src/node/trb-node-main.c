@@ -289,6 +289,80 @@ run_serve (int    argc,
   return serve (&o);
 }
 
+/* How the demo task's rounds run, from the command line. */
+typedef struct
+{
+  int duration;
+  int min_updates;
+  int max_updates;
+  int holdout;
+} DemoRounds;
+
+/* The Fashion-MNIST test images for the demo's hold-out set: in @dataset when given, else
+ * Debian's package, else the test part of the demo shard shipped with Tributary. */
+static char *
+find_demo_images (const char *dataset)
+{
+  g_autofree char *images = g_build_filename (dataset != NULL ? dataset : DEMO_DATASET_DIR,
+                                              "t10k-images-idx3-ubyte.gz", NULL);
+
+  /* Without Debian's Fashion-MNIST (an installed prefix elsewhere, the Flatpak), the
+   * hold-out set is the test part of the demo shard shipped with Tributary. */
+  if (dataset == NULL && !g_file_test (images, G_FILE_TEST_IS_REGULAR))
+    {
+      g_autofree char *demo_dir = trb_dataset_dup_demo_dir ();
+
+      g_free (images);
+      images = g_build_filename (demo_dir, "demo-test-images-idx3-ubyte.gz", NULL);
+    }
+  return g_steal_pointer (&images);
+}
+
+/* Creates the demo network in @data unless it holds one already. Returns 0, or the exit
+ * status after saying what went wrong. */
+static int
+ensure_demo_network (const char       *data,
+                     const char       *dataset,
+                     const DemoRounds *rounds)
+{
+  g_autofree char *db = g_build_filename (data, "node.db", NULL);
+  g_autofree char *images = NULL;
+  g_autofree char *task_json = NULL;
+  g_autofree char *task_path = NULL;
+  g_autofree char *escaped = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_file_test (db, G_FILE_TEST_EXISTS))
+    return 0;
+
+  images = find_demo_images (dataset);
+  if (!g_file_test (images, G_FILE_TEST_IS_REGULAR))
+    {
+      g_printerr (_("tributary-node: the Fashion-MNIST test set was not found at %s. "
+                    "Install the package “dataset-fashion-mnist” or give --dataset.\n"),
+                  images);
+      return 1;
+    }
+  if (g_mkdir_with_parents (data, 0700) != 0)
+    {
+      g_printerr (_("tributary-node: the folder %s could not be created.\n"), data);
+      return 1;
+    }
+  /* The 2NN of the FedAvg paper (784-200-200-10). */
+  escaped = g_strescape (images, NULL);
+  task_json = g_strdup_printf (demo_task, trb_model_spec_json_2nn (),
+                               CLAMP (rounds->duration, 1, 86400),
+                               CLAMP (rounds->min_updates, 1, 1000),
+                               CLAMP (rounds->max_updates, MAX (rounds->min_updates, 1), 1000),
+                               escaped,
+                               CLAMP (rounds->holdout, 1, 10000));
+  task_path = g_build_filename (data, "demo-task.json", NULL);
+  if (!g_file_set_contents (task_path, task_json, -1, &error) ||
+      !trb_node_init_data (data, "Fashion-MNIST demo", task_path, &error))
+    return fail (_("the demo network could not be created"), error);
+  return 0;
+}
+
 static int
 run_demo (int    argc,
           char **argv)
@@ -305,9 +379,9 @@ run_demo (int    argc,
   /* One person trying the demo alone is enough for a round: it needs one update and closes
    * at most 20 s after it opened, so a reward follows Join within a minute. The app and
    * `build-aux/dev run` both start the demo with these defaults. */
-  int duration = 20, min_updates = 1, max_updates = 10, holdout = 2000;
+  DemoRounds rounds = { .duration = 20, .min_updates = 1, .max_updates = 10, .holdout = 2000 };
   g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
+  int status;
   const GOptionEntry entries[] = {
     { "data", 0, 0, G_OPTION_ARG_FILENAME, &o.data, N_("Folder that holds the demo network"),
       N_("DIR") },
@@ -319,11 +393,13 @@ run_demo (int    argc,
     { "dataset", 0, 0, G_OPTION_ARG_FILENAME, &dataset,
       N_("Fashion-MNIST folder for the evaluation (by default the installed demo data, else "
          "the demo pictures’ test set)"), N_("DIR") },
-    { "round-seconds", 0, 0, G_OPTION_ARG_INT, &duration, N_("Length of a round"), N_("N") },
-    { "min-updates", 0, 0, G_OPTION_ARG_INT, &min_updates, N_("Updates a round needs"), N_("N") },
-    { "max-updates", 0, 0, G_OPTION_ARG_INT, &max_updates, N_("Updates that close a round"),
+    { "round-seconds", 0, 0, G_OPTION_ARG_INT, &rounds.duration, N_("Length of a round"),
       N_("N") },
-    { "holdout", 0, 0, G_OPTION_ARG_INT, &holdout, N_("Hold-out samples for evaluation"),
+    { "min-updates", 0, 0, G_OPTION_ARG_INT, &rounds.min_updates, N_("Updates a round needs"),
+      N_("N") },
+    { "max-updates", 0, 0, G_OPTION_ARG_INT, &rounds.max_updates,
+      N_("Updates that close a round"), N_("N") },
+    { "holdout", 0, 0, G_OPTION_ARG_INT, &rounds.holdout, N_("Hold-out samples for evaluation"),
       N_("N") },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &o.idle_timeout,
       N_("Close a connection that waits this many seconds for a request (default 30)"),
@@ -346,51 +422,9 @@ run_demo (int    argc,
       return 2;
     }
 
-  {
-    g_autofree char *db = g_build_filename (o.data, "node.db", NULL);
-
-    if (!g_file_test (db, G_FILE_TEST_EXISTS))
-      {
-        g_autofree char *images = g_build_filename (dataset != NULL ? dataset : DEMO_DATASET_DIR,
-                                                    "t10k-images-idx3-ubyte.gz", NULL);
-
-        /* Without Debian's Fashion-MNIST (an installed prefix elsewhere, the Flatpak), the
-         * hold-out set is the test part of the demo shard shipped with Tributary. */
-        if (dataset == NULL && !g_file_test (images, G_FILE_TEST_IS_REGULAR))
-          {
-            g_autofree char *demo_dir = trb_dataset_dup_demo_dir ();
-
-            g_free (images);
-            images = g_build_filename (demo_dir, "demo-test-images-idx3-ubyte.gz", NULL);
-          }
-        g_autofree char *task_json = NULL;
-        g_autofree char *task_path = NULL;
-        g_autofree char *escaped = g_strescape (images, NULL);
-
-        if (!g_file_test (images, G_FILE_TEST_IS_REGULAR))
-          {
-            g_printerr (_("tributary-node: the Fashion-MNIST test set was not found at %s. "
-                          "Install the package “dataset-fashion-mnist” or give --dataset.\n"),
-                        images);
-            return 1;
-          }
-        if (g_mkdir_with_parents (o.data, 0700) != 0)
-          {
-            g_printerr (_("tributary-node: the folder %s could not be created.\n"), o.data);
-            return 1;
-          }
-        /* The 2NN of the FedAvg paper (784-200-200-10). */
-        task_json = g_strdup_printf (demo_task, trb_model_spec_json_2nn (),
-                                     CLAMP (duration, 1, 86400),
-                                     CLAMP (min_updates, 1, 1000),
-                                     CLAMP (max_updates, MAX (min_updates, 1), 1000), escaped,
-                                     CLAMP (holdout, 1, 10000));
-        task_path = g_build_filename (o.data, "demo-task.json", NULL);
-        if (!g_file_set_contents (task_path, task_json, -1, &error) ||
-            !trb_node_init_data (o.data, "Fashion-MNIST demo", task_path, &error))
-          return fail (_("the demo network could not be created"), error);
-      }
-  }
+  status = ensure_demo_network (o.data, dataset, &rounds);
+  if (status != 0)
+    return status;
 
   if (o.listen == NULL)
     o.listen = g_strdup ("127.0.0.1:0");

@@ -216,24 +216,50 @@ typedef struct
   char    *task_id;
 } AggregationContext;
 
-static void
-finish_aggregation (TrbNode     *self,
-                    Task        *task,
-                    Aggregation *job)
+/* What the ledger records when a round closes: the accepted updates, the rewards for them and
+ * the round's metrics. */
+typedef struct
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *hash = NULL;
-  g_autoptr(GBytes) blob = trb_node_weights_blob (job->params, &hash);
-  g_autoptr(GPtrArray) hashes = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) participants = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GPtrArray) rows = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  GPtrArray  *hashes;
+  GPtrArray  *participants;
+  GArray     *points;
   const char *metric_names[4];
-  double metric_values[4];
-  guint n_metrics = 0;
-  gsize len = 0;
-  char *entry;
+  double      metric_values[4];
+  guint       n_metrics;
+} ClosedRound;
+
+static void
+closed_round_clear (ClosedRound *closed)
+{
+  g_clear_pointer (&closed->hashes, g_ptr_array_unref);
+  g_clear_pointer (&closed->participants, g_ptr_array_unref);
+  g_clear_pointer (&closed->points, g_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ClosedRound, closed_round_clear)
+
+static void
+add_metric (ClosedRound *closed,
+            const char  *name,
+            double       value)
+{
+  g_assert (closed->n_metrics < G_N_ELEMENTS (closed->metric_names));
+
+  closed->metric_names[closed->n_metrics] = name;
+  closed->metric_values[closed->n_metrics++] = value;
+}
+
+static void
+collect_closed_round (TrbNode     *self,
+                      Task        *task,
+                      Aggregation *job,
+                      ClosedRound *closed)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+
+  closed->hashes = g_ptr_array_new_with_free_func (g_free);
+  closed->participants = g_ptr_array_new_with_free_func (g_free);
+  closed->points = g_array_new (FALSE, FALSE, sizeof (gint64));
 
   /* Rewards follow in the order the updates were accepted; round_closed.updates lists their
    * hashes sorted ascending (trb_ledger_entry_build_round_closed() sorts them). */
@@ -244,27 +270,68 @@ finish_aggregation (TrbNode     *self,
       gint64 milli = trb_protocol_reward (row->samples, row->epochs,
                                           task->points_per_sample_epoch, task->cap_per_round);
 
-      g_ptr_array_add (hashes, g_strdup (row->hash));
-      g_ptr_array_add (participants, g_strdup (row->participant));
-      g_array_append_val (points, milli);
+      g_ptr_array_add (closed->hashes, g_strdup (row->hash));
+      g_ptr_array_add (closed->participants, g_strdup (row->participant));
+      g_array_append_val (closed->points, milli);
     }
-  g_ptr_array_add (hashes, NULL);
+  g_ptr_array_add (closed->hashes, NULL);
 
   if (job->evaluated)
     {
-      metric_names[n_metrics] = "eval_accuracy";
-      metric_values[n_metrics++] = job->accuracy;
-      metric_names[n_metrics] = "eval_loss";
-      metric_values[n_metrics++] = job->loss;
-      metric_names[n_metrics] = "eval_samples";
-      metric_values[n_metrics++] = task->holdout != NULL
-        ? (double) trb_training_set_get_n_samples (task->holdout) : 0;
+      add_metric (closed, "eval_accuracy", job->accuracy);
+      add_metric (closed, "eval_loss", job->loss);
+      add_metric (closed, "eval_samples", task->holdout != NULL
+                  ? (double) trb_training_set_get_n_samples (task->holdout) : 0);
     }
   if (job->kept_previous)
+    add_metric (closed, "model_kept", 1);
+}
+
+/* Appends round_closed, then a reward entry for each update that earned points. */
+static gboolean
+append_closed_round_entries (TrbNode            *self,
+                             Task               *task,
+                             const char         *hash,
+                             const ClosedRound  *closed,
+                             gint64              now,
+                             GError            **error)
+{
+  gsize len = 0;
+  char *entry;
+
+  entry = trb_ledger_entry_build_round_closed (task->id, task->round, hash,
+                                               (const char * const *) closed->hashes->pdata,
+                                               closed->metric_names, closed->metric_values,
+                                               closed->n_metrics, now, &len, error);
+  if (!trb_node_db_append_entry (self, entry, len, NULL, error))
+    return FALSE;
+  for (guint i = 0; i < closed->participants->len; i++)
     {
-      metric_names[n_metrics] = "model_kept";
-      metric_values[n_metrics++] = 1;
+      gint64 p = g_array_index (closed->points, gint64, i);
+
+      if (p <= 0)
+        continue;
+      entry = trb_ledger_entry_build_reward (task->id, task->round,
+                                             g_ptr_array_index (closed->participants, i), p, now,
+                                             &len, error);
+      if (!trb_node_db_append_entry (self, entry, len, NULL, error))
+        return FALSE;
     }
+  return TRUE;
+}
+
+static void
+finish_aggregation (TrbNode     *self,
+                    Task        *task,
+                    Aggregation *job)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hash = NULL;
+  g_autoptr(GBytes) blob = trb_node_weights_blob (job->params, &hash);
+  g_auto(ClosedRound) closed = { 0 };
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  collect_closed_round (self, task, job, &closed);
 
   if (!trb_node_db_begin (self, &error))
     goto fail;
@@ -280,34 +347,19 @@ finish_aggregation (TrbNode     *self,
   task->state = ROUND_CLOSED;
   if (!trb_node_db_save_round (self, task, &error))
     goto fail_rollback;
-  entry = trb_ledger_entry_build_round_closed (task->id, task->round, hash,
-                                               (const char * const *) hashes->pdata,
-                                               metric_names, metric_values, n_metrics, now,
-                                               &len, &error);
-  if (!trb_node_db_append_entry (self, entry, len, NULL, &error))
+  if (!append_closed_round_entries (self, task, hash, &closed, now, &error))
     goto fail_rollback;
-  for (guint i = 0; i < participants->len; i++)
-    {
-      gint64 p = g_array_index (points, gint64, i);
-
-      if (p <= 0)
-        continue;
-      entry = trb_ledger_entry_build_reward (task->id, task->round,
-                                             g_ptr_array_index (participants, i), p, now, &len,
-                                             &error);
-      if (!trb_node_db_append_entry (self, entry, len, NULL, &error))
-        goto fail_rollback;
-    }
   if (!trb_node_open_round (self, task, task->round + 1, hash, &error) ||
       !trb_node_db_commit (self, &error))
     goto fail_rollback;
 
   if (job->evaluated)
     g_message ("Round %" G_GINT64_FORMAT " of %s closed: %u updates, hold-out accuracy %.4f, "
-               "loss %.4f", task->round - 1, task->id, participants->len, job->accuracy, job->loss);
+               "loss %.4f", task->round - 1, task->id, closed.participants->len, job->accuracy,
+               job->loss);
   else
     g_message ("Round %" G_GINT64_FORMAT " of %s closed: %u updates", task->round - 1, task->id,
-               participants->len);
+               closed.participants->len);
   trb_node_emit_round_event (self, task);
   return;
 

@@ -137,6 +137,52 @@ data_path (const char *data_dir,
   return g_build_filename (data_dir, name, NULL);
 }
 
+/* The round and reward policies, each clamped to a range the node can serve. */
+static void
+read_task_policies (Task       *task,
+                    JsonObject *obj)
+{
+  task->duration = CLAMP ((gint64) trb_client_task_number (obj, "round_policy",
+                                                            "duration_seconds", 120),
+                          1, 7 * 24 * 3600);
+  task->min_updates = CLAMP ((gint64) trb_client_task_number (obj, "round_policy",
+                                                               "min_updates", 1),
+                             1, 100000);
+  task->max_updates = CLAMP ((gint64) trb_client_task_number (obj, "round_policy",
+                                                               "max_updates", 100),
+                             task->min_updates, 100000);
+  task->points_per_sample_epoch = CLAMP (trb_client_task_number (obj, "reward_policy",
+                                                                 "points_per_sample_epoch",
+                                                                 0.001),
+                                         0, 1e6);
+  task->cap_per_round = CLAMP (trb_client_task_number (obj, "reward_policy", "cap_per_round",
+                                                       10), 0, 1e9);
+  task->fraction = CLAMP (trb_client_task_number (obj, "round_policy", "fraction", 1.0), 0.001,
+                          1.0);
+  /* No value of an update may be larger: training steps are small, and a bound keeps the sum
+   * of any number of updates far from overflowing a float. */
+  task->max_update_value = CLAMP (trb_client_task_number (obj, "round_policy",
+                                                          "max_update_value",
+                                                          TRB_NODE_DEFAULT_MAX_UPDATE_VALUE),
+                                  1e-6, G_MAXFLOAT);
+  task->server_momentum = CLAMP (trb_client_task_number (obj, "round_policy", "server_momentum",
+                                                         0), 0, 0.999);
+}
+
+/* What participants see: the task without the node's own file paths. */
+static char *
+public_task_json (JsonNode *root)
+{
+  /* A deep copy: json_node_copy() would share the object. */
+  g_autofree char *text = json_to_string (root, FALSE);
+  g_autoptr(JsonNode) copy = json_from_string (text, NULL);
+  JsonObject *pub = json_node_get_object (copy);
+
+  json_object_remove_member (pub, "initial_weights");
+  json_object_remove_member (pub, "evaluation");
+  return trb_node_json_to_string (copy);
+}
+
 static Task *
 task_new_from_json (const char  *json,
                     GError     **error)
@@ -192,43 +238,8 @@ task_new_from_json (const char  *json,
       task_free (task);
       return NULL;
     }
-  task->duration = CLAMP ((gint64) trb_client_task_number (obj, "round_policy",
-                                                            "duration_seconds", 120),
-                          1, 7 * 24 * 3600);
-  task->min_updates = CLAMP ((gint64) trb_client_task_number (obj, "round_policy",
-                                                               "min_updates", 1),
-                             1, 100000);
-  task->max_updates = CLAMP ((gint64) trb_client_task_number (obj, "round_policy",
-                                                               "max_updates", 100),
-                             task->min_updates, 100000);
-  task->points_per_sample_epoch = CLAMP (trb_client_task_number (obj, "reward_policy",
-                                                                 "points_per_sample_epoch",
-                                                                 0.001),
-                                         0, 1e6);
-  task->cap_per_round = CLAMP (trb_client_task_number (obj, "reward_policy", "cap_per_round",
-                                                       10), 0, 1e9);
-  task->fraction = CLAMP (trb_client_task_number (obj, "round_policy", "fraction", 1.0), 0.001,
-                          1.0);
-  /* No value of an update may be larger: training steps are small, and a bound keeps the sum
-   * of any number of updates far from overflowing a float. */
-  task->max_update_value = CLAMP (trb_client_task_number (obj, "round_policy",
-                                                          "max_update_value",
-                                                          TRB_NODE_DEFAULT_MAX_UPDATE_VALUE),
-                                  1e-6, G_MAXFLOAT);
-  task->server_momentum = CLAMP (trb_client_task_number (obj, "round_policy", "server_momentum",
-                                                         0), 0, 0.999);
-
-  /* What participants see: the task without the node's own file paths. */
-  {
-    /* A deep copy: json_node_copy() would share the object. */
-    g_autofree char *text = json_to_string (root, FALSE);
-    g_autoptr(JsonNode) copy = json_from_string (text, NULL);
-    JsonObject *pub = json_node_get_object (copy);
-
-    json_object_remove_member (pub, "initial_weights");
-    json_object_remove_member (pub, "evaluation");
-    task->public_json = trb_node_json_to_string (copy);
-  }
+  read_task_policies (task, obj);
+  task->public_json = public_task_json (root);
   return task;
 }
 
@@ -366,6 +377,45 @@ trb_node_weights_blob (TrbWeights  *weights,
   return blob;
 }
 
+/* The task's evaluation hold-out with its path made absolute (relative paths are relative
+ * to the task file), or %NULL when the task has none. It is read at serve time. */
+static char *
+evaluation_json (Task       *task,
+                 const char *task_dir)
+{
+  JsonNode *node = json_object_get_member (task->task, "evaluation");
+  g_autofree char *abs = NULL;
+  g_autoptr(JsonNode) copy = NULL;
+  const char *rel;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  rel = trb_json_get_string (json_node_get_object (node), "path", NULL);
+  if (rel == NULL)
+    return NULL;
+
+  abs = g_path_is_absolute (rel) ? g_strdup (rel) : g_build_filename (task_dir, rel, NULL);
+  copy = json_node_copy (node);
+  json_object_set_string_member (json_node_get_object (copy), "path", abs);
+  return json_to_string (copy, FALSE);
+}
+
+static gboolean
+make_data_dir (const char  *data_dir,
+               GError     **error)
+{
+  if (g_mkdir_with_parents (data_dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   /* Translators: the folder's name, then the reason. */
+                   _("The folder “%s” could not be created: %s"), data_dir, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /**
  * trb_node_init_data:
  * @data_dir: the folder to create the network in
@@ -420,42 +470,13 @@ trb_node_init_data (const char  *data_dir,
   self = g_object_new (TRB_TYPE_NODE, NULL);
   g_hash_table_insert (self->tasks, task->id, task);
 
-  /* Evaluation hold-out: resolved to an absolute path now, read at serve time. */
-  {
-    JsonNode *node = json_object_get_member (task->task, "evaluation");
-
-    if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
-      {
-        JsonObject *obj = json_node_get_object (node);
-        const char *rel = trb_json_get_string (obj, "path", NULL);
-
-        if (rel != NULL)
-          {
-            g_autofree char *abs = g_path_is_absolute (rel) ? g_strdup (rel)
-                                                            : g_build_filename (task_dir, rel,
-                                                                                NULL);
-            g_autoptr(JsonNode) copy = json_node_copy (node);
-
-            json_object_set_string_member (json_node_get_object (copy), "path", abs);
-            evaluation = json_to_string (copy, FALSE);
-          }
-      }
-  }
+  evaluation = evaluation_json (task, task_dir);
 
   weights = initial_weights (task, task_dir, error);
   if (weights == NULL)
     return FALSE;
 
-  if (g_mkdir_with_parents (data_dir, 0700) != 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   /* Translators: the folder's name, then the reason. */
-                   _("The folder “%s” could not be created: %s"), data_dir, g_strerror (saved));
-      return FALSE;
-    }
-  if (!write_key_file (key_path, error))
+  if (!make_data_dir (data_dir, error) || !write_key_file (key_path, error))
     return FALSE;
   self->store = trb_node_db_open_store (data_dir, error);
   if (self->store == NULL)
