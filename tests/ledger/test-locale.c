@@ -6,8 +6,8 @@
  * call setlocale (LC_ALL, ""), so a German, French or Brazilian contributor runs every format
  * under a decimal-comma LC_NUMERIC. Each ledger entry kind and a task file are written and read
  * back under C.UTF-8 and under de_DE.UTF-8, and must give identical bytes. The German locale
- * is generated with localedef into a temporary folder when the machine lacks it: the test
- * never skips for want of it.
+ * comes from tests/common/trb-test-locale.c, which generates it where the machine lacks it: the
+ * test never skips for want of it.
  */
 
 #include "config.h"
@@ -18,46 +18,11 @@
 #include "ledger/trb-canonical-json.h"
 #include "ledger/trb-ledger-entry.h"
 #include "net/trb-client.h"
+#include "trb-test-locale.h"
 
-#define GERMAN "de_DE.UTF-8"
 #define HASH_1 "1111111111111111111111111111111111111111111111111111111111111111"
 #define ADDRESS "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin"
 #define HASH_2 "2222222222222222222222222222222222222222222222222222222222222222"
-
-static char *locale_dir;
-
-/* Switches LC_ALL to de_DE.UTF-8, generating it first where the system lacks it. */
-static void
-use_german (void)
-{
-  if (setlocale (LC_ALL, GERMAN) != NULL)
-    return;
-  if (locale_dir == NULL)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autofree char *out = NULL;
-      g_autofree char *err = NULL;
-      g_autofree char *target = NULL;
-      int status = 0;
-
-      locale_dir = g_dir_make_tmp ("trb-locale-XXXXXX", &error);
-      g_assert_no_error (error);
-      target = g_build_filename (locale_dir, GERMAN, NULL);
-      {
-        const char *argv[] = { "localedef", "-i", "de_DE", "-f", "UTF-8", target, NULL };
-
-        g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
-                      &status, &error);
-      }
-      g_assert_no_error (error);
-      if (!g_spawn_check_wait_status (status, NULL))
-        g_test_message ("localedef: %s", err);
-      g_setenv ("LOCPATH", locale_dir, TRUE);
-    }
-  if (setlocale (LC_ALL, GERMAN) == NULL)
-    g_error ("The locale %s is not available and could not be generated (the package "
-             "“locales” provides its sources).", GERMAN);
-}
 
 static void
 use_c (void)
@@ -146,7 +111,7 @@ test_entries_same_bytes (void)
 
       use_c ();
       in_c = round_trip (builders[i], &c_length);
-      use_german ();
+      trb_test_locale_use_german ();
       in_german = round_trip (builders[i], &german_length);
       use_c ();
       g_test_message ("%.*s", (int) c_length, in_c);
@@ -171,7 +136,7 @@ test_written_in_one_read_in_another (void)
   gsize length;
   char number[32];
 
-  use_german ();
+  trb_test_locale_use_german ();
   g_assert_true (trb_canonical_json_is_canonical (example, strlen (example), &error));
   g_assert_no_error (error);
   g_assert_true (trb_canonical_json_format_number (0.8125, number, sizeof number, &error));
@@ -184,7 +149,7 @@ test_written_in_one_read_in_another (void)
   use_c ();
   written_in_c = build_closed (&length, &error);
   g_assert_no_error (error);
-  use_german ();
+  trb_test_locale_use_german ();
   entry = trb_ledger_entry_parse (written_in_c, length, &error);
   g_assert_no_error (error);
   {
@@ -220,7 +185,7 @@ test_task_file (void)
       if (pass == 0)
         use_c ();
       else
-        use_german ();
+        trb_test_locale_use_german ();
       root = json_from_string (task, &error);
       g_assert_no_error (error);
       obj = json_node_get_object (root);
@@ -255,14 +220,6 @@ main (int   argc,
   g_test_add_func ("/locale/written-in-one-read-in-another", test_written_in_one_read_in_another);
   g_test_add_func ("/locale/task-file", test_task_file);
   status = g_test_run ();
-  if (locale_dir != NULL)
-    {
-      /* A compiled locale is a folder of files: remove the whole temporary folder. */
-      const char *rm_argv[] = { "rm", "-rf", locale_dir, NULL };
-
-      (void) g_spawn_sync (NULL, (char **) rm_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
-                           NULL, NULL, NULL);
-    }
-  g_free (locale_dir);
+  trb_test_locale_cleanup ();
   return status;
 }

@@ -3,8 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Numbers shown to people follow the user's locale: "12.345" and "2,4 Punkte" in German,
- * "12345" and "2.4 points" in the C locale. The German locale is generated with localedef into a
- * temporary folder when the machine lacks it, as in tests/ledger/test-locale.c: the test never
+ * "12345" and "2.4 points" in the C locale. The German locale comes from
+ * tests/common/trb-test-locale.c, which generates it where the machine lacks it: the test never
  * skips for want of it. The catalogue is the one meson compiled into the build folder.
  */
 
@@ -15,42 +15,14 @@
 
 #include "participant/trb-rewards.h"
 #include "trb-i18n.h"
+#include "trb-test-locale.h"
 
-#define GERMAN "de_DE.UTF-8"
-
-static char *locale_dir;
-
-/* Switches LC_ALL to de_DE.UTF-8, generating it first where the system lacks it. */
+/* Switches to German: the messages through LANGUAGE, the numbers through LC_ALL. */
 static void
 use_german (void)
 {
   g_setenv ("LANGUAGE", "de", TRUE);
-  if (setlocale (LC_ALL, GERMAN) != NULL)
-    return;
-  if (locale_dir == NULL)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autofree char *err = NULL;
-      g_autofree char *target = NULL;
-      int status = 0;
-
-      locale_dir = g_dir_make_tmp ("trb-locale-XXXXXX", &error);
-      g_assert_no_error (error);
-      target = g_build_filename (locale_dir, GERMAN, NULL);
-      {
-        const char *argv[] = { "localedef", "-i", "de_DE", "-f", "UTF-8", target, NULL };
-
-        g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, &err,
-                      &status, &error);
-      }
-      g_assert_no_error (error);
-      if (!g_spawn_check_wait_status (status, NULL))
-        g_test_message ("localedef: %s", err);
-      g_setenv ("LOCPATH", locale_dir, TRUE);
-    }
-  if (setlocale (LC_ALL, GERMAN) == NULL)
-    g_error ("The locale %s is not available and could not be generated (the package "
-             "“locales” provides its sources).", GERMAN);
+  trb_test_locale_use_german ();
 }
 
 static void
@@ -160,14 +132,6 @@ main (int    argc,
   g_test_add_func ("/number-format/points", test_points);
   g_test_add_func ("/number-format/csv-points-stay-plain", test_csv_points_stay_plain);
   result = g_test_run ();
-  if (locale_dir != NULL)
-    {
-      /* A compiled locale is a folder of files: remove the whole temporary folder. */
-      const char *rm_argv[] = { "rm", "-rf", locale_dir, NULL };
-
-      g_spawn_sync (NULL, (char **) rm_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
-                    NULL, NULL);
-    }
-  g_free (locale_dir);
+  trb_test_locale_cleanup ();
   return result;
 }
