@@ -13,23 +13,16 @@ test-node-connections.py BUILD_ROOT"""
 import json
 import os
 import socket
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
+
+import demonode
+from demonode import rss_kib
 
 PER_ADDRESS = 8
 TOTAL = 12
 CHALLENGES = 3
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status", encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
 
 
 def connect(port, source="127.0.0.1"):
@@ -77,20 +70,12 @@ def assert_refused_busy(s):
 
 def main():
     build = os.path.abspath(sys.argv[1])
-    work = tempfile.mkdtemp(prefix="trb-connections-")
-    url_file = os.path.join(work, "url")
-    node = subprocess.Popen([os.path.join(build, "src", "node", "tributary-node"), "demo",
-                             "--data", os.path.join(work, "node"), "--url-file", url_file,
-                             "--max-connections", str(TOTAL),
-                             "--max-connections-per-address", str(PER_ADDRESS),
-                             "--challenge-rate", str(CHALLENGES)])
-    try:
-        deadline = time.monotonic() + 60
-        while not (os.path.exists(url_file) and os.path.getsize(url_file) > 0):
-            assert time.monotonic() < deadline, "the node did not start"
-            time.sleep(0.1)
-        url = open(url_file, encoding="utf-8").read().strip()
-        port = int(url.rsplit(":", 1)[1].rstrip("/"))
+    with demonode.DemoNode(build, "--max-connections", str(TOTAL),
+                           "--max-connections-per-address", str(PER_ADDRESS),
+                           "--challenge-rate", str(CHALLENGES), prefix="trb-connections-") as demo:
+        node = demo.proc
+        url = demo.url
+        port = demo.port
 
         # Per address: 8 open from 127.0.0.1, the ninth is refused, the 8 are still served.
         held = [connect(port) for _ in range(PER_ADDRESS)]
@@ -204,9 +189,6 @@ def main():
         with urllib.request.urlopen(url + "/v1/network", timeout=10) as r:
             assert r.status == 200
         assert node.poll() is None, "the node ended"
-    finally:
-        node.terminate()
-        node.wait(timeout=30)
     return 0
 
 

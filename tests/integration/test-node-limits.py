@@ -11,21 +11,14 @@ test-node-limits.py BUILD_ROOT"""
 
 import os
 import socket
-import subprocess
 import sys
-import tempfile
 import http.client
 import json
 import time
 import urllib.request
 
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status", encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
+import demonode
+from demonode import rss_kib
 
 
 def send_body(port, headers, mib):
@@ -50,18 +43,11 @@ def send_body(port, headers, mib):
 
 def main():
     build = os.path.abspath(sys.argv[1])
-    work = tempfile.mkdtemp(prefix="trb-limits-")
-    url_file = os.path.join(work, "url")
-    node = subprocess.Popen([os.path.join(build, "src", "node", "tributary-node"), "demo",
-                             "--data", os.path.join(work, "node"), "--url-file", url_file,
-                             "--idle-timeout", "2", "--join-rate", "5"])
-    try:
-        deadline = time.monotonic() + 60
-        while not (os.path.exists(url_file) and os.path.getsize(url_file) > 0):
-            assert time.monotonic() < deadline, "the node did not start"
-            time.sleep(0.1)
-        url = open(url_file, encoding="utf-8").read().strip()
-        port = int(url.rsplit(":", 1)[1].rstrip("/"))
+    with demonode.DemoNode(build, "--idle-timeout", "2", "--join-rate", "5",
+                           prefix="trb-limits-") as demo:
+        node = demo.proc
+        url = demo.url
+        port = demo.port
         before = rss_kib(node.pid)
 
         declared = (b"POST /v1/participants HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -159,9 +145,6 @@ def main():
         if "ASAN_OPTIONS" not in os.environ:
             assert after - before < 4 * 1024, (before, after)
         assert len(os.listdir(f"/proc/{node.pid}/fd")) <= idle_fds
-    finally:
-        node.terminate()
-        node.wait(timeout=30)
     return 0
 
 
