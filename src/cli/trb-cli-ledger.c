@@ -26,22 +26,6 @@
  * beyond it, history shows the entries of the receipts, each verified with its own proof. */
 #define MAX_ENTRIES_CHECKED 200000
 
-static void
-got_result_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  *(GAsyncResult **)user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
 static int
 report_error (const GError *error)
 {
@@ -98,14 +82,13 @@ check_every_entry (TrbClient      *client,
 
   for (guint64 start = 0; start < size; start += TRB_PROTOCOL_LEDGER_PAGE)
     {
-      g_autoptr(GAsyncResult) result = NULL;
       g_autoptr(JsonObject) page = NULL;
       g_autoptr(GError) error = NULL;
       JsonArray *array;
 
-      trb_client_get_entries_async (client, start, MIN (start + TRB_PROTOCOL_LEDGER_PAGE, size),
-                                    NULL, got_result_cb, &result);
-      page = trb_client_json_finish (client, wait_for_result (&result), &error);
+      page = trb_client_get_entries_sync (client, start,
+                                          MIN (start + TRB_PROTOCOL_LEDGER_PAGE, size), NULL,
+                                          &error);
       if (page == NULL)
         return report_error (error);
       if (!JSON_NODE_HOLDS_ARRAY (json_object_get_member (page, "entries")) ||

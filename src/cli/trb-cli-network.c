@@ -22,22 +22,6 @@
 #include "wallet/trb-wallet.h"
 #include "trb-json.h"
 
-static void
-got_result_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  *(GAsyncResult **)user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
 void
 trb_cli_network_free (TrbCliNetwork *network)
 {
@@ -193,8 +177,9 @@ trb_cli_load_keypair (TrbStore    *store,
       return NULL;
     }
 
-  trb_wallet_keyring_lookup_async (trb_wallet_get_address (wallet), NULL, got_result_cb, &result);
-  material = trb_wallet_keyring_lookup_finish (wait_for_result (&result), error);
+  trb_wallet_keyring_lookup_async (trb_wallet_get_address (wallet), NULL, trb_cli_got_result_cb,
+                                   &result);
+  material = trb_wallet_keyring_lookup_finish (trb_cli_wait (&result), error);
   if (material == NULL)
     return NULL;
   if (!trb_wallet_material_decode (material, &phrase, &passphrase, error))
@@ -468,7 +453,6 @@ trb_cli_status (int    argc,
     {
       TrbCliNetwork *n = g_ptr_array_index (networks, i);
       g_autoptr(TrbClient) client = trb_client_new (n->url);
-      g_autoptr(GAsyncResult) result = NULL;
       g_autoptr(JsonObject) round = NULL;
       g_autoptr(GError) error = NULL;
 
@@ -477,12 +461,8 @@ trb_cli_status (int    argc,
         printf ("  %s\n", _("Tampered ledger detected: no longer contributing."));
       if (n->task != NULL)
         {
-          g_autofree char *escaped = g_uri_escape_string (n->task, NULL, FALSE);
-          g_autofree char *path = g_strdup_printf ("/v1/tasks/%s/round", escaped);
-
           trb_client_set_retry_policy (client, 2, 200);
-          trb_client_get_json_async (client, path, NULL, got_result_cb, &result);
-          round = trb_client_json_finish (client, wait_for_result (&result), &error);
+          round = trb_client_get_round_sync (client, n->task, NULL, &error);
         }
       /* The lines about one network are indented under its name. */
       fputs ("  ", stdout);

@@ -24,15 +24,6 @@
 /* A pause longer than a year is surely a typing mistake. */
 #define MAX_PAUSE_MINUTES (366 * 24 * 60)
 
-static gboolean
-settled_cb (gpointer user_data)
-{
-  gboolean *settled = user_data;
-
-  *settled = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 static const char *
 verdict_word (TrbSchedulerVerdict verdict)
 {
@@ -121,7 +112,6 @@ trb_cli_schedule (int    argc,
   g_autoptr(TrbScheduler) scheduler = NULL;
   g_autoptr(GError) error = NULL;
   TrbSchedulerDecision *decision;
-  gboolean settled = FALSE;
   guint n_actions;
 
   context = g_option_context_new (NULL);
@@ -185,9 +175,7 @@ trb_cli_schedule (int    argc,
       return 1;
     }
 
-  g_timeout_add (SETTLE_MS, settled_cb, &settled);
-  while (!settled)
-    g_main_context_iteration (NULL, TRUE);
+  trb_cli_run_for (SETTLE_MS);
 
   /* Settings are written in the background; make sure they are on disk before exiting. */
   g_settings_sync ();

@@ -29,24 +29,6 @@
 /* The largest message `sign` and `verify` read. */
 #define MAX_MESSAGE_BYTES (16 * 1024 * 1024)
 
-static void
-got_result_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  *(GAsyncResult **)user_data = g_object_ref (result);
-}
-
-/* The CLI has no main loop of its own: it runs the default context until the one asynchronous
- * call it waits for is done. */
-static GAsyncResult *
-wait_for_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
 static TrbWalletManager *
 open_manager (void)
 {
@@ -192,8 +174,8 @@ cmd_create (int    argc,
   if (!(manager = open_manager ()))
     return 1;
 
-  trb_wallet_manager_create_async (manager, label, words, NULL, got_result_cb, &result);
-  wallet = trb_wallet_manager_create_finish (manager, wait_for_result (&result), &error);
+  trb_wallet_manager_create_async (manager, label, words, NULL, trb_cli_got_result_cb, &result);
+  wallet = trb_wallet_manager_create_finish (manager, trb_cli_wait (&result), &error);
   if (wallet == NULL)
     {
       trb_cli_printerr ("%s", error->message);
@@ -267,8 +249,8 @@ cmd_import (int    argc,
     }
 
   trb_wallet_manager_import_async (manager, label, (const char *)input->data, passphrase, NULL,
-                                   got_result_cb, &result);
-  wallet = trb_wallet_manager_import_finish (manager, wait_for_result (&result), &error);
+                                   trb_cli_got_result_cb, &result);
+  wallet = trb_wallet_manager_import_finish (manager, trb_cli_wait (&result), &error);
   if (wallet == NULL)
     {
       trb_cli_printerr ("%s", error->message);
@@ -359,8 +341,8 @@ cmd_sign (int    argc,
       return 1;
     }
 
-  trb_wallet_manager_sign_async (manager, wallet, message, NULL, got_result_cb, &result);
-  signature = trb_wallet_manager_sign_finish (manager, wait_for_result (&result), &error);
+  trb_wallet_manager_sign_async (manager, wallet, message, NULL, trb_cli_got_result_cb, &result);
+  signature = trb_wallet_manager_sign_finish (manager, trb_cli_wait (&result), &error);
   if (signature == NULL)
     {
       trb_cli_printerr ("%s", error->message);
@@ -437,8 +419,8 @@ cmd_backup (int    argc,
   if (!(wallet = find_wallet (manager, argc > 1 ? argv[1] : NULL)))
     return 1;
 
-  trb_wallet_manager_reveal_phrase_async (manager, wallet, NULL, got_result_cb, &result);
-  phrase = trb_wallet_manager_reveal_phrase_finish (manager, wait_for_result (&result), &error);
+  trb_wallet_manager_reveal_phrase_async (manager, wallet, NULL, trb_cli_got_result_cb, &result);
+  phrase = trb_wallet_manager_reveal_phrase_finish (manager, trb_cli_wait (&result), &error);
   if (phrase == NULL)
     {
       trb_cli_printerr ("%s", error->message);
@@ -526,8 +508,8 @@ cmd_remove (int    argc,
         }
     }
 
-  trb_wallet_manager_remove_async (manager, wallet, NULL, got_result_cb, &result);
-  if (!trb_wallet_manager_remove_finish (manager, wait_for_result (&result), &error))
+  trb_wallet_manager_remove_async (manager, wallet, NULL, trb_cli_got_result_cb, &result);
+  if (!trb_wallet_manager_remove_finish (manager, trb_cli_wait (&result), &error))
     {
       trb_cli_printerr ("%s", error->message);
       return 1;

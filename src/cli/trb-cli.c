@@ -74,6 +74,81 @@ trb_cli_print_error (const GError *error)
     }
 }
 
+/* ---- the CLI's main loop ----------------------------------------------------------------------
+ *
+ * Network calls block (the client's _sync functions). What has no blocking form (the wallet
+ * manager, the keyring, settings written in the background) runs the CLI's one main loop at the
+ * command's top level until it is done. */
+
+static GMainLoop *main_loop;
+
+static void
+run_main_loop (void)
+{
+  g_assert (main_loop == NULL);
+  main_loop = g_main_loop_new (NULL, FALSE);
+  g_main_loop_run (main_loop);
+  g_clear_pointer (&main_loop, g_main_loop_unref);
+}
+
+static void
+quit_main_loop (void)
+{
+  if (main_loop != NULL)
+    g_main_loop_quit (main_loop);
+}
+
+/**
+ * trb_cli_got_result_cb:
+ *
+ * The callback of an asynchronous call the command waits for with trb_cli_wait(): @user_data is
+ * a `GAsyncResult *` slot.
+ */
+void
+trb_cli_got_result_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+  quit_main_loop ();
+}
+
+/**
+ * trb_cli_wait:
+ * @slot: where trb_cli_got_result_cb() puts the result
+ *
+ * Runs the main loop until the call started with trb_cli_got_result_cb() is done.
+ *
+ * Returns: (transfer none): the result
+ */
+GAsyncResult *
+trb_cli_wait (GAsyncResult **slot)
+{
+  if (*slot == NULL)
+    run_main_loop ();
+  g_assert (*slot != NULL);
+  return *slot;
+}
+
+static void
+waited_cb (gpointer user_data)
+{
+  quit_main_loop ();
+}
+
+/**
+ * trb_cli_run_for:
+ * @ms: how long
+ *
+ * Runs the main loop for @ms, so that D-Bus monitors answer and settings are written.
+ */
+void
+trb_cli_run_for (guint ms)
+{
+  g_timeout_add_once (ms, waited_cb, NULL);
+  run_main_loop ();
+}
+
 static void
 print_usage (FILE *out)
 {

@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -23,5 +23,11 @@ typedef struct
 void trb_cli_print_error (const GError *error);
 void trb_cli_printerr (const char *format,
                        ...) G_GNUC_PRINTF (1, 2);
+
+void          trb_cli_got_result_cb (GObject       *source,
+                                     GAsyncResult  *result,
+                                     gpointer       user_data);
+GAsyncResult *trb_cli_wait          (GAsyncResult **slot);
+void          trb_cli_run_for       (guint          ms);
 
 G_END_DECLS

@@ -388,14 +388,15 @@ request_free (Request *req)
 
 static void attempt_request (GTask *task);
 
-static void
-fail_task_full (GTask      *task,
-                int         code,
-                const char *problem,
-                const char *update,
-                const char *message)
+/* The error a request ends with, keeping the class of the last connection error and the HTTP
+ * status behind it. */
+static GError *
+request_error (Request    *req,
+               int         code,
+               const char *problem,
+               const char *update,
+               const char *message)
 {
-  Request *req = g_task_get_task_data (task);
   GError *error = g_error_new_literal (TRB_CLIENT_ERROR, code, message);
   TrbClientErrorPrivate *priv = trb_client_error_get_private (error);
 
@@ -409,27 +410,43 @@ fail_task_full (GTask      *task,
       if (req->msg != NULL)
         priv->status = soup_message_get_status (req->msg);
     }
-  g_task_return_error (task, error);
+  return error;
 }
 
 static void
 fail_task (GTask      *task,
            int         code,
-           const char *problem,
            const char *message)
 {
-  fail_task_full (task, code, problem, NULL, message);
+  g_task_return_error (task, request_error (g_task_get_task_data (task), code, NULL, NULL,
+                                            message));
 }
 
 /* Remembers the class of a connection error for the error the request may end with. */
 static void
-note_cause (GTask        *task,
+note_cause (Request      *req,
             const GError *cause)
 {
-  Request *req = g_task_get_task_data (task);
-
   req->cause_domain = cause->domain;
   req->cause_code = cause->code;
+}
+
+/* The wait before the next try: exponential backoff with ±50 % jitter. %FALSE once the tries
+ * are spent or the request is cancelled. */
+static gboolean
+backoff_delay (TrbClient    *self,
+               Request      *req,
+               GCancellable *cancellable,
+               guint        *delay_ms)
+{
+  double delay;
+
+  if (req->attempt >= self->max_tries || g_cancellable_is_cancelled (cancellable))
+    return FALSE;
+  delay = self->base_delay_ms * (double) (1u << MIN (req->attempt - 1, 10));
+  delay *= 0.5 + g_random_double ();
+  *delay_ms = (guint) delay;
+  return TRUE;
 }
 
 static gboolean
@@ -439,27 +456,24 @@ retry_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Retries with exponential backoff and ±50 % jitter, or fails once the tries are spent. */
+/* Retries after a backoff, or fails once the tries are spent. */
 static void
 retry_or_fail (GTask      *task,
                int         code,
                const char *message)
 {
-  TrbClient *self = g_task_get_source_object (task);
   Request *req = g_task_get_task_data (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-  double delay;
+  guint delay_ms;
 
-  if (req->attempt >= self->max_tries || g_cancellable_is_cancelled (cancellable))
+  if (!backoff_delay (g_task_get_source_object (task), req, g_task_get_cancellable (task),
+                      &delay_ms))
     {
-      fail_task (task, code, NULL, message);
+      fail_task (task, code, message);
       g_object_unref (task);
       return;
     }
-  delay = self->base_delay_ms * (double) (1u << MIN (req->attempt - 1, 10));
-  delay *= 0.5 + g_random_double ();
-  g_debug ("Retrying %s %s in %.0f ms: %s", req->method, req->path, delay, message);
-  g_timeout_add ((guint) delay, retry_cb, task);
+  g_debug ("Retrying %s %s in %u ms: %s", req->method, req->path, delay_ms, message);
+  g_timeout_add (delay_ms, retry_cb, task);
 }
 
 static gboolean
@@ -473,10 +487,76 @@ is_sha256_hex (const char *text)
   return TRUE;
 }
 
-static void
-finish_response (GTask *task)
+/* What a complete answer means for the request: done, another try (now or after a wait the
+ * node asked for), or a failure. The asynchronous and the blocking paths both act on it. */
+typedef enum
 {
-  Request *req = g_task_get_task_data (task);
+  VERDICT_DONE,
+  VERDICT_RETRY,
+  VERDICT_WAIT,
+  VERDICT_FAILED,
+} VerdictKind;
+
+typedef struct
+{
+  VerdictKind kind;
+  int         code;      /* VERDICT_RETRY: the error if the tries are spent */
+  char       *message;   /* VERDICT_RETRY */
+  guint       wait_s;    /* VERDICT_WAIT */
+  GError     *error;     /* VERDICT_FAILED */
+  GBytes     *bytes;     /* VERDICT_DONE */
+} Verdict;
+
+static void
+verdict_clear (Verdict *verdict)
+{
+  g_clear_pointer (&verdict->message, g_free);
+  g_clear_error (&verdict->error);
+  g_clear_pointer (&verdict->bytes, g_bytes_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Verdict, verdict_clear)
+
+static void
+judge_refusal (Request *req,
+               guint    status,
+               Verdict *verdict)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *problem = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *update = NULL;
+  JsonNode *root;
+
+  if (trb_json_parser_load_bounded (parser, (const char *)req->buffer->data, req->buffer->len,
+                                    NULL) &&
+      (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root))
+    {
+      JsonObject *obj = json_node_get_object (root);
+      const char *type = trb_json_get_string (obj, "type", "");
+      const char *title = trb_json_get_string (obj, "title", NULL);
+      const char *detail = trb_json_get_string (obj, "detail", NULL);
+
+      problem = g_strdup (trb_problem_name_from_uri (type));
+      if (is_sha256_hex (trb_json_get_string (obj, "update", NULL)))
+        update = g_strdup (trb_json_get_string (obj, "update", NULL));
+      if (title != NULL && detail != NULL)
+        message = g_strdup_printf ("%s: %s", title, detail);
+      else if (title != NULL)
+        message = g_strdup (title);
+    }
+  if (message == NULL)
+    message = g_strdup_printf (_("The network refused the request (%u)."), status);
+  verdict->kind = VERDICT_FAILED;
+  verdict->error = request_error (req, TRB_CLIENT_ERROR_REJECTED, problem, update, message);
+}
+
+static void
+judge_answer (TrbClient    *self,
+              Request      *req,
+              GCancellable *cancellable,
+              Verdict      *verdict)
+{
   guint status = soup_message_get_status (req->msg);
 
   /* A body that ends before its announced length is a cut connection, not an answer. */
@@ -484,75 +564,101 @@ finish_response (GTask *task)
     {
       if (!req->resumable)
         g_byte_array_set_size (req->buffer, 0);
-      retry_or_fail (task, TRB_CLIENT_ERROR_NETWORK,
-                     _("The connection to the network was cut."));
+      verdict->kind = VERDICT_RETRY;
+      verdict->code = TRB_CLIENT_ERROR_NETWORK;
+      verdict->message = g_strdup (_("The connection to the network was cut."));
       return;
     }
 
   /* 429, too many requests (libsoup 3.2 has no name for it): wait as long as the node asks, at
    * most two minutes, then try again. */
-  if (status == TRB_HTTP_STATUS_TOO_MANY_REQUESTS &&
-      req->attempt < TRB_CLIENT (g_task_get_source_object (task))->max_tries &&
-      !g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+  if (status == TRB_HTTP_STATUS_TOO_MANY_REQUESTS && req->attempt < self->max_tries &&
+      !g_cancellable_is_cancelled (cancellable))
     {
       const char *after = soup_message_headers_get_one (soup_message_get_response_headers (req->msg),
                                                         "Retry-After");
       guint64 seconds = after != NULL ? g_ascii_strtoull (after, NULL, 10) : 1;
 
       g_byte_array_set_size (req->buffer, req->resume_from);
-      g_timeout_add_seconds ((guint) CLAMP (seconds, 1, 120), retry_cb, task);
+      verdict->kind = VERDICT_WAIT;
+      verdict->wait_s = (guint) CLAMP (seconds, 1, 120);
       return;
     }
   if (status >= SOUP_STATUS_INTERNAL_SERVER_ERROR)
     {
-      g_autofree char *message = g_strdup_printf (_("The network’s server had a problem (%u). "
-                                                    "Try again later."), status);
-
       /* A partial body of an error response is no use for resuming. */
       g_byte_array_set_size (req->buffer, req->resume_from);
-      retry_or_fail (task, TRB_CLIENT_ERROR_SERVER, message);
+      verdict->kind = VERDICT_RETRY;
+      verdict->code = TRB_CLIENT_ERROR_SERVER;
+      verdict->message = g_strdup_printf (_("The network’s server had a problem (%u). "
+                                            "Try again later."), status);
       return;
     }
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      g_autoptr(JsonParser) parser = json_parser_new ();
-      g_autofree char *problem = NULL;
-      g_autofree char *message = NULL;
-      g_autofree char *update = NULL;
-      JsonNode *root;
-
-      if (trb_json_parser_load_bounded (parser, (const char *)req->buffer->data, req->buffer->len,
-                                      NULL) &&
-          (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root))
-        {
-          JsonObject *obj = json_node_get_object (root);
-          const char *type = trb_json_get_string (obj, "type", "");
-          const char *title = trb_json_get_string (obj, "title", NULL);
-          const char *detail = trb_json_get_string (obj, "detail", NULL);
-
-          problem = g_strdup (trb_problem_name_from_uri (type));
-          if (is_sha256_hex (trb_json_get_string (obj, "update", NULL)))
-            update = g_strdup (trb_json_get_string (obj, "update", NULL));
-          if (title != NULL && detail != NULL)
-            message = g_strdup_printf ("%s: %s", title, detail);
-          else if (title != NULL)
-            message = g_strdup (title);
-        }
-      if (message == NULL)
-        message = g_strdup_printf (_("The network refused the request (%u)."), status);
-      fail_task_full (task, TRB_CLIENT_ERROR_REJECTED, problem, update, message);
-      g_object_unref (task);
+      judge_refusal (req, status, verdict);
       return;
     }
 
   /* An empty body still points somewhere: GBytes of no bytes would hand the readers after
    * this one a NULL they take for text (a hostile node answers "200" with nothing). */
+  verdict->kind = VERDICT_DONE;
   if (req->buffer->len == 0)
-    g_task_return_pointer (task, g_bytes_new_static ("", 0), (GDestroyNotify) g_bytes_unref);
+    verdict->bytes = g_bytes_new_static ("", 0);
   else
-    g_task_return_pointer (task, g_byte_array_free_to_bytes (g_steal_pointer (&req->buffer)),
-                           (GDestroyNotify) g_bytes_unref);
+    verdict->bytes = g_byte_array_free_to_bytes (g_steal_pointer (&req->buffer));
+}
+
+static void
+finish_response (GTask *task)
+{
+  g_auto(Verdict) verdict = { 0, };
+
+  judge_answer (g_task_get_source_object (task), g_task_get_task_data (task),
+                g_task_get_cancellable (task), &verdict);
+  switch (verdict.kind)
+    {
+    case VERDICT_RETRY:
+      retry_or_fail (task, verdict.code, verdict.message);
+      return;
+    case VERDICT_WAIT:
+      g_timeout_add_seconds (verdict.wait_s, retry_cb, task);
+      return;
+    case VERDICT_FAILED:
+      g_task_return_error (task, g_steal_pointer (&verdict.error));
+      break;
+    case VERDICT_DONE:
+    default:
+      g_task_return_pointer (task, g_steal_pointer (&verdict.bytes),
+                             (GDestroyNotify) g_bytes_unref);
+      break;
+    }
   g_object_unref (task);
+}
+
+/* Adds a chunk of the answer, within the request's limit. */
+static gboolean
+append_chunk (Request  *req,
+              GBytes   *chunk,
+              GError  **error)
+{
+  if (req->buffer->len + g_bytes_get_size (chunk) > req->max)
+    {
+      g_propagate_error (error, request_error (req, TRB_CLIENT_ERROR_TOO_LARGE, NULL, NULL,
+                                               _("The network sent more data than allowed.")));
+      return FALSE;
+    }
+  g_byte_array_append (req->buffer, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
+  return TRUE;
+}
+
+/* A connection error of a read is retried, keeping what arrived of a resumable download (the
+ * next try asks for the rest). */
+static void
+forget_partial (Request *req)
+{
+  if (!req->resumable)
+    g_byte_array_set_size (req->buffer, 0);
 }
 
 static void
@@ -574,11 +680,9 @@ read_cb (GObject      *source,
           g_object_unref (task);
           return;
         }
-      /* Keep what arrived of a resumable download; the next try asks for the rest. */
-      if (!req->resumable)
-        g_byte_array_set_size (req->buffer, 0);
+      forget_partial (req);
       g_input_stream_close (G_INPUT_STREAM (source), NULL, NULL);
-      note_cause (task, error);
+      note_cause (req, error);
       retry_or_fail (task, TRB_CLIENT_ERROR_NETWORK, error->message);
       return;
     }
@@ -588,51 +692,30 @@ read_cb (GObject      *source,
       finish_response (task);
       return;
     }
-  if (req->buffer->len + g_bytes_get_size (chunk) > req->max)
+  if (!append_chunk (req, chunk, &error))
     {
       g_input_stream_close (G_INPUT_STREAM (source), NULL, NULL);
-      fail_task (task, TRB_CLIENT_ERROR_TOO_LARGE, NULL,
-                 _("The network sent more data than allowed."));
+      g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);
       return;
     }
-  g_byte_array_append (req->buffer, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
   g_input_stream_read_bytes_async (G_INPUT_STREAM (source), READ_CHUNK, G_PRIORITY_DEFAULT,
                                    g_task_get_cancellable (task), read_cb, task);
 }
 
-static void
-sent_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+/* Reads the head of an answer: whether a resumed download goes on where it stopped, and
+ * whether the announced length is within the limit. */
+static gboolean
+begin_body (Request  *req,
+            GError  **error)
 {
-  GTask *task = user_data;
-  Request *req = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GInputStream) stream = soup_session_send_finish (SOUP_SESSION (source), result,
-                                                             &error);
-  SoupMessageHeaders *headers;
-  guint status;
+  SoupMessageHeaders *headers = soup_message_get_response_headers (req->msg);
+  guint status = soup_message_get_status (req->msg);
   goffset length;
-
-  if (stream == NULL)
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          g_object_unref (task);
-          return;
-        }
-      note_cause (task, error);
-      retry_or_fail (task, TRB_CLIENT_ERROR_NETWORK, error->message);
-      return;
-    }
 
   /* An answer came: a connection error of an earlier try no longer describes the request. */
   req->cause_domain = 0;
   req->cause_code = 0;
-  status = soup_message_get_status (req->msg);
-  headers = soup_message_get_response_headers (req->msg);
   if (req->resumable && req->resume_from > 0)
     {
       goffset start = -1, end = -1, total = -1;
@@ -657,32 +740,63 @@ sent_cb (GObject      *source,
   req->resume_from = req->buffer->len;
   if (req->expected >= 0 && (guint64) length + req->buffer->len > req->max)
     {
-      fail_task (task, TRB_CLIENT_ERROR_TOO_LARGE, NULL,
-                 _("The network offered more data than allowed."));
+      g_propagate_error (error, request_error (req, TRB_CLIENT_ERROR_TOO_LARGE, NULL, NULL,
+                                               _("The network offered more data than allowed.")));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+sent_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  Request *req = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) stream = soup_session_send_finish (SOUP_SESSION (source), result,
+                                                             &error);
+
+  if (stream == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          g_object_unref (task);
+          return;
+        }
+      note_cause (req, error);
+      retry_or_fail (task, TRB_CLIENT_ERROR_NETWORK, error->message);
+      return;
+    }
+  if (!begin_body (req, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);
       return;
     }
-
   g_input_stream_read_bytes_async (stream, READ_CHUNK, G_PRIORITY_DEFAULT,
                                    g_task_get_cancellable (task), read_cb, task);
 }
 
-static void
-attempt_request (GTask *task)
+/* Makes the message of the next try: signed afresh, and asking for the rest of a download cut
+ * short. */
+static gboolean
+prepare_message (TrbClient  *self,
+                 Request    *req,
+                 GError    **error)
 {
-  TrbClient *self = g_task_get_source_object (task);
-  Request *req = g_task_get_task_data (task);
   g_autofree char *url = g_strconcat (self->base_url, req->path, NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GUri) uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, &error);
+  g_autoptr(GUri) uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
   SoupMessageHeaders *headers;
 
   req->attempt++;
   if (uri == NULL)
     {
-      fail_task (task, TRB_CLIENT_ERROR_PROTOCOL, NULL, _("The network’s address is not valid."));
-      g_object_unref (task);
-      return;
+      g_propagate_error (error, request_error (req, TRB_CLIENT_ERROR_PROTOCOL, NULL, NULL,
+                                               _("The network’s address is not valid.")));
+      return FALSE;
     }
 
   g_clear_object (&req->msg);
@@ -702,10 +816,9 @@ attempt_request (GTask *task)
 
       if (self->secret_key == NULL && self->keypair == NULL)
         {
-          fail_task (task, TRB_CLIENT_ERROR_PROTOCOL, NULL,
-                     _("No wallet key is set to sign the request."));
-          g_object_unref (task);
-          return;
+          g_propagate_error (error, request_error (req, TRB_CLIENT_ERROR_PROTOCOL, NULL, NULL,
+                                                   _("No wallet key is set to sign the request.")));
+          return FALSE;
         }
       /* Signed afresh on every try: a new nonce and time, so a retry is not a replay. */
       if (self->secret_key != NULL)
@@ -732,9 +845,46 @@ attempt_request (GTask *task)
   req->resume_from = req->buffer->len;
   if (req->resumable && req->resume_from > 0)
     soup_message_headers_set_range (headers, req->resume_from, -1);
+  return TRUE;
+}
 
+static void
+attempt_request (GTask *task)
+{
+  TrbClient *self = g_task_get_source_object (task);
+  Request *req = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!prepare_message (self, req, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
   soup_session_send_async (self->session, req->msg, G_PRIORITY_DEFAULT,
                            g_task_get_cancellable (task), sent_cb, task);
+}
+
+static Request *
+request_new (const char *method,
+             const char *path,
+             GBytes     *body,
+             const char *content_type,
+             gboolean    sign,
+             gboolean    resumable,
+             gsize       max_response)
+{
+  Request *req = g_new0 (Request, 1);
+
+  req->method = g_strdup (method);
+  req->path = g_strdup (path);
+  req->body = body != NULL ? g_bytes_ref (body) : NULL;
+  req->content_type = g_strdup (content_type);
+  req->sign = sign;
+  req->resumable = resumable;
+  req->max = max_response;
+  req->buffer = g_byte_array_new ();
+  return req;
 }
 
 static void
@@ -751,19 +901,163 @@ start_request (TrbClient           *self,
                gpointer             user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
-  Request *req = g_new0 (Request, 1);
 
   g_task_set_source_tag (task, trb_client_request_async);
-  req->method = g_strdup (method);
-  req->path = g_strdup (path);
-  req->body = body != NULL ? g_bytes_ref (body) : NULL;
-  req->content_type = g_strdup (content_type);
-  req->sign = sign;
-  req->resumable = resumable;
-  req->max = max_response;
-  req->buffer = g_byte_array_new ();
-  g_task_set_task_data (task, req, (GDestroyNotify) request_free);
+  g_task_set_task_data (task, request_new (method, path, body, content_type, sign, resumable,
+                                           max_response),
+                        (GDestroyNotify) request_free);
   attempt_request (task);
+}
+
+/* ---- the blocking path, for worker threads ------------------------------------------------- */
+
+/**
+ * trb_client_sleep:
+ * @ms: how long to wait, in milliseconds
+ * @cancellable: (nullable): a cancellable that ends the wait early
+ * @error: return location for an error
+ *
+ * Blocks the calling thread for @ms, or until @cancellable is cancelled. For worker threads:
+ * it runs no main context, so a cancellation from another thread ends it at once.
+ *
+ * Returns: %FALSE with %G_IO_ERROR_CANCELLED when cancelled
+ */
+gboolean
+trb_client_sleep (guint          ms,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  GPollFD pollfd;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  if (cancellable == NULL || !g_cancellable_make_pollfd (cancellable, &pollfd))
+    {
+      g_usleep ((gulong) ms * 1000);
+      return TRUE;
+    }
+  /* The cancellable's descriptor becomes readable when it is cancelled. */
+  g_poll (&pollfd, 1, (int) MIN (ms, G_MAXINT));
+  g_cancellable_release_fd (cancellable);
+  return !g_cancellable_set_error_if_cancelled (cancellable, error);
+}
+
+/* One try: sends the message and reads the answer in full. %FALSE with @error for what ends the
+ * request (cancelled, too large), or with @retry for a connection error worth another try. */
+static gboolean
+exchange_sync (TrbClient     *self,
+               Request       *req,
+               GCancellable  *cancellable,
+               GError       **retry,
+               GError       **error)
+{
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  stream = soup_session_send (self->session, req->msg, cancellable, &local_error);
+  if (stream != NULL && !begin_body (req, error))
+    return FALSE;
+  while (stream != NULL)
+    {
+      g_autoptr(GBytes) chunk = g_input_stream_read_bytes (stream, READ_CHUNK, cancellable,
+                                                           &local_error);
+
+      if (chunk == NULL)
+        {
+          forget_partial (req);
+          break;
+        }
+      if (g_bytes_get_size (chunk) == 0)
+        {
+          g_input_stream_close (stream, NULL, NULL);
+          return TRUE;
+        }
+      if (!append_chunk (req, chunk, error))
+        {
+          g_input_stream_close (stream, NULL, NULL);
+          return FALSE;
+        }
+    }
+  if (stream != NULL)
+    g_input_stream_close (stream, NULL, NULL);
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  else
+    {
+      note_cause (req, local_error);
+      g_propagate_error (retry, g_steal_pointer (&local_error));
+    }
+  return FALSE;
+}
+
+/* The blocking twin of attempt_request() and its callbacks: the same messages, limits,
+ * retries and verdicts, in the calling thread (libsoup 3.2 lets any thread send with a
+ * session's blocking API), with the backoff cut short by @cancellable. */
+static GBytes *
+request_sync (TrbClient     *self,
+              Request       *req,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  for (;;)
+    {
+      g_auto(Verdict) verdict = { 0, };
+      g_autoptr(GError) retry = NULL;
+      guint delay_ms = 0;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error) ||
+          !prepare_message (self, req, error))
+        return NULL;
+      if (!exchange_sync (self, req, cancellable, &retry, error))
+        {
+          if (retry == NULL)
+            return NULL;
+          verdict.kind = VERDICT_RETRY;
+          verdict.code = TRB_CLIENT_ERROR_NETWORK;
+          verdict.message = g_strdup (retry->message);
+        }
+      else
+        judge_answer (self, req, cancellable, &verdict);
+
+      if (verdict.kind == VERDICT_DONE)
+        return g_steal_pointer (&verdict.bytes);
+      if (verdict.kind == VERDICT_FAILED)
+        {
+          g_propagate_error (error, g_steal_pointer (&verdict.error));
+          return NULL;
+        }
+      if (verdict.kind == VERDICT_WAIT)
+        delay_ms = verdict.wait_s * 1000;
+      else if (!backoff_delay (self, req, cancellable, &delay_ms))
+        {
+          if (!g_cancellable_set_error_if_cancelled (cancellable, error))
+            g_propagate_error (error, request_error (req, verdict.code, NULL, NULL,
+                                                     verdict.message));
+          return NULL;
+        }
+      g_debug ("Retrying %s %s in %u ms", req->method, req->path, delay_ms);
+      if (!trb_client_sleep (delay_ms, cancellable, error))
+        return NULL;
+    }
+}
+
+static GBytes *
+run_request_sync (TrbClient     *self,
+                  const char    *method,
+                  const char    *path,
+                  GBytes        *body,
+                  const char    *content_type,
+                  gboolean       sign,
+                  gboolean       resumable,
+                  gsize          max_response,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  Request *req = request_new (method, path, body, content_type, sign, resumable, max_response);
+  GBytes *bytes = request_sync (self, req, cancellable, error);
+
+  request_free (req);
+  return bytes;
 }
 
 /**
@@ -814,6 +1108,32 @@ trb_client_request_finish (TrbClient     *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/**
+ * trb_client_request_sync:
+ *
+ * The blocking form of trb_client_request_async(), for worker threads: the same retries and
+ * limits; @cancellable ends it, backoff waits included, at once.
+ *
+ * Returns: (transfer full): the response body, or %NULL with @error set
+ */
+GBytes *
+trb_client_request_sync (TrbClient     *self,
+                         const char    *method,
+                         const char    *path,
+                         GBytes        *body,
+                         const char    *content_type,
+                         gboolean       sign,
+                         gsize          max_response,
+                         GCancellable  *cancellable,
+                         GError       **error)
+{
+  g_return_val_if_fail (TRB_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (method != NULL && path != NULL, NULL);
+
+  return run_request_sync (self, method, path, body, content_type, sign, FALSE, max_response,
+                           cancellable, error);
+}
+
 /* ---- JSON calls --------------------------------------------------------------------------- */
 
 typedef enum
@@ -822,47 +1142,47 @@ typedef enum
   CHECK_NETWORK,
 } JsonCheck;
 
-static void
-json_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+/* What a JSON call's answer means: the object, or the error it ends with. @request_error is
+ * the request's own error, taken. */
+static JsonObject *
+json_answer (GBytes     *bytes,
+             GError     *request_error,
+             JsonCheck   check,
+             GError    **error)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = trb_client_request_finish (TRB_CLIENT (source), result, &error);
+  g_autoptr(GError) failure = request_error;
   g_autoptr(JsonParser) parser = NULL;
-  JsonCheck check = GPOINTER_TO_INT (g_task_get_task_data (task));
   JsonObject *obj;
   JsonNode *root;
 
   /* A web server that is not a Tributary node answers /v1/network with a page of its own (or
    * "not found") that is no problem document of the protocol's. */
   if (bytes == NULL && check == CHECK_NETWORK &&
-      g_error_matches (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_REJECTED) &&
-      trb_client_error_get_problem (error) == NULL)
+      g_error_matches (failure, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_REJECTED) &&
+      trb_client_error_get_problem (failure) == NULL)
     {
       GError *not_network = g_error_new_literal (TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_NOT_A_NETWORK,
-                                                 error->message);
+                                                 failure->message);
 
-      trb_client_error_get_private (not_network)->status = trb_client_error_get_status (error);
-      g_task_return_error (task, not_network);
-      return;
+      trb_client_error_get_private (not_network)->status = trb_client_error_get_status (failure);
+      g_propagate_error (error, not_network);
+      return NULL;
     }
   if (bytes == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
+      g_propagate_error (error, g_steal_pointer (&failure));
+      return NULL;
     }
   parser = json_parser_new ();
   if (!trb_json_parser_load_bounded (parser, g_bytes_get_data (bytes, NULL),
                                    g_bytes_get_size (bytes), NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
-      g_task_return_new_error (task, TRB_CLIENT_ERROR,
-                               check == CHECK_NETWORK ? TRB_CLIENT_ERROR_NOT_A_NETWORK
-                                                      : TRB_CLIENT_ERROR_PROTOCOL,
-                               _("The network sent an answer that could not be read."));
-      return;
+      g_set_error_literal (error, TRB_CLIENT_ERROR,
+                           check == CHECK_NETWORK ? TRB_CLIENT_ERROR_NOT_A_NETWORK
+                                                  : TRB_CLIENT_ERROR_PROTOCOL,
+                           _("The network sent an answer that could not be read."));
+      return NULL;
     }
   obj = json_node_get_object (root);
   if (check == CHECK_NETWORK)
@@ -875,18 +1195,58 @@ json_done_cb (GObject      *source,
       /* JSON without a protocol version is some other service's, not a newer Tributary. */
       if (version <= 0)
         {
-          g_task_return_new_error (task, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_NOT_A_NETWORK,
-                                   _("The answer has no protocol version."));
-          return;
+          g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_NOT_A_NETWORK,
+                               _("The answer has no protocol version."));
+          return NULL;
         }
       if (version != TRB_PROTOCOL_VERSION)
         {
-          g_task_return_new_error (task, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_UNSUPPORTED,
-                                   _("This network needs a newer version of Tributary."));
-          return;
+          g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_UNSUPPORTED,
+                               _("This network needs a newer version of Tributary."));
+          return NULL;
         }
     }
-  g_task_return_pointer (task, json_object_ref (obj), (GDestroyNotify) json_object_unref);
+  return json_object_ref (obj);
+}
+
+static void
+json_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *request_error = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = trb_client_request_finish (TRB_CLIENT (source), result,
+                                                       &request_error);
+  JsonObject *obj = json_answer (bytes, request_error,
+                                 GPOINTER_TO_INT (g_task_get_task_data (task)), &error);
+
+  if (obj == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, obj, (GDestroyNotify) json_object_unref);
+}
+
+static JsonObject *
+json_call_sync (TrbClient     *self,
+                const char    *method,
+                const char    *path,
+                GBytes        *body,
+                const char    *content_type,
+                gboolean       sign,
+                JsonCheck      check,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  GError *request_error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (content_type == NULL && body != NULL)
+    content_type = "application/json";
+  bytes = run_request_sync (self, method, path, body, content_type, sign, FALSE,
+                            TRB_CLIENT_MAX_JSON, cancellable, &request_error);
+  return json_answer (bytes, request_error, check, error);
 }
 
 static void
@@ -920,6 +1280,32 @@ trb_client_get_json_async (TrbClient           *self,
 }
 
 /**
+ * trb_client_get_json_sync:
+ *
+ * The blocking form of trb_client_get_json_async(), for worker threads.
+ *
+ * Returns: (transfer full): the object, or %NULL with @error set
+ */
+JsonObject *
+trb_client_get_json_sync (TrbClient     *self,
+                          const char    *path,
+                          GCancellable  *cancellable,
+                          GError       **error)
+{
+  g_return_val_if_fail (TRB_IS_CLIENT (self), NULL);
+  return json_call_sync (self, "GET", path, NULL, NULL, FALSE, CHECK_NONE, cancellable, error);
+}
+
+static GBytes *
+json_body (JsonNode *body)
+{
+  char *text = json_to_string (body, FALSE);
+  gsize len = strlen (text);
+
+  return g_bytes_new_take (text, len);
+}
+
+/**
  * trb_client_post_json_async:
  *
  * Posts @body, signed with the identity.
@@ -932,15 +1318,32 @@ trb_client_post_json_async (TrbClient           *self,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  g_autofree char *text = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  gsize len;
 
   g_return_if_fail (TRB_IS_CLIENT (self));
-  text = json_to_string (body, FALSE);
-  len = strlen (text);
-  bytes = g_bytes_new_take (g_steal_pointer (&text), len);
+  bytes = json_body (body);
   json_call (self, "POST", path, bytes, TRUE, CHECK_NONE, cancellable, callback, user_data);
+}
+
+/**
+ * trb_client_post_json_sync:
+ *
+ * The blocking form of trb_client_post_json_async(), for worker threads.
+ *
+ * Returns: (transfer full): the object, or %NULL with @error set
+ */
+JsonObject *
+trb_client_post_json_sync (TrbClient     *self,
+                           const char    *path,
+                           JsonNode      *body,
+                           GCancellable  *cancellable,
+                           GError       **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_return_val_if_fail (TRB_IS_CLIENT (self), NULL);
+  bytes = json_body (body);
+  return json_call_sync (self, "POST", path, bytes, NULL, TRUE, CHECK_NONE, cancellable, error);
 }
 
 /**
@@ -970,6 +1373,16 @@ trb_client_get_network_async (TrbClient           *self,
              user_data);
 }
 
+JsonObject *
+trb_client_get_network_sync (TrbClient     *self,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  g_return_val_if_fail (TRB_IS_CLIENT (self), NULL);
+  return json_call_sync (self, "GET", "/v1/network", NULL, NULL, FALSE, CHECK_NETWORK,
+                         cancellable, error);
+}
+
 void
 trb_client_join_async (TrbClient           *self,
                        const char          *display_name,
@@ -979,6 +1392,31 @@ trb_client_join_async (TrbClient           *self,
 {
   trb_client_join_with_async (self, display_name, NULL, NULL, NULL, cancellable, callback,
                               user_data);
+}
+
+static JsonNode *
+join_body (const char *display_name,
+           const char *invitation,
+           const char *challenge,
+           const char *nonce)
+{
+  JsonNode *body = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonObject) obj = json_object_new ();
+
+  if (display_name != NULL)
+    json_object_set_string_member (obj, "display_name", display_name);
+  if (invitation != NULL)
+    json_object_set_string_member (obj, "invitation", invitation);
+  if (challenge != NULL && nonce != NULL)
+    {
+      JsonObject *work = json_object_new ();
+
+      json_object_set_string_member (work, "challenge", challenge);
+      json_object_set_string_member (work, "nonce", nonce);
+      json_object_set_object_member (obj, "proof_of_work", work);
+    }
+  json_node_set_object (body, obj);
+  return body;
 }
 
 /**
@@ -1002,23 +1440,32 @@ trb_client_join_with_async (TrbClient           *self,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  g_autoptr(JsonNode) body = json_node_new (JSON_NODE_OBJECT);
-  g_autoptr(JsonObject) obj = json_object_new ();
+  g_autoptr(JsonNode) body = join_body (display_name, invitation, challenge, nonce);
 
-  if (display_name != NULL)
-    json_object_set_string_member (obj, "display_name", display_name);
-  if (invitation != NULL)
-    json_object_set_string_member (obj, "invitation", invitation);
-  if (challenge != NULL && nonce != NULL)
-    {
-      JsonObject *work = json_object_new ();
-
-      json_object_set_string_member (work, "challenge", challenge);
-      json_object_set_string_member (work, "nonce", nonce);
-      json_object_set_object_member (obj, "proof_of_work", work);
-    }
-  json_node_set_object (body, obj);
   trb_client_post_json_async (self, "/v1/participants", body, cancellable, callback, user_data);
+}
+
+JsonObject *
+trb_client_join_with_sync (TrbClient     *self,
+                           const char    *display_name,
+                           const char    *invitation,
+                           const char    *challenge,
+                           const char    *nonce,
+                           GCancellable  *cancellable,
+                           GError       **error)
+{
+  g_autoptr(JsonNode) body = join_body (display_name, invitation, challenge, nonce);
+
+  return trb_client_post_json_sync (self, "/v1/participants", body, cancellable, error);
+}
+
+static char *
+challenge_path (TrbClient *self)
+{
+  g_autofree char *escaped = g_uri_escape_string (self->address != NULL ? self->address : "",
+                                                  NULL, FALSE);
+
+  return g_strconcat ("/v1/participants/challenge?address=", escaped, NULL);
 }
 
 /**
@@ -1034,13 +1481,23 @@ trb_client_get_join_challenge_async (TrbClient           *self,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data)
 {
-  g_autofree char *escaped = NULL;
   g_autofree char *path = NULL;
 
   g_return_if_fail (TRB_IS_CLIENT (self));
-  escaped = g_uri_escape_string (self->address != NULL ? self->address : "", NULL, FALSE);
-  path = g_strconcat ("/v1/participants/challenge?address=", escaped, NULL);
+  path = challenge_path (self);
   trb_client_get_json_async (self, path, cancellable, callback, user_data);
+}
+
+JsonObject *
+trb_client_get_join_challenge_sync (TrbClient     *self,
+                                    GCancellable  *cancellable,
+                                    GError       **error)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (TRB_IS_CLIENT (self), NULL);
+  path = challenge_path (self);
+  return trb_client_get_json_sync (self, path, cancellable, error);
 }
 
 static char *
@@ -1062,6 +1519,18 @@ trb_client_get_task_async (TrbClient           *self,
   trb_client_get_json_async (self, path, cancellable, callback, user_data);
 }
 
+JsonObject *
+trb_client_get_task_sync (TrbClient     *self,
+                          const char    *task,
+                          GCancellable  *cancellable,
+                          GError       **error)
+{
+  g_autofree char *escaped = escape_segment (task);
+  g_autofree char *path = g_strdup_printf ("/v1/tasks/%s", escaped);
+
+  return trb_client_get_json_sync (self, path, cancellable, error);
+}
+
 void
 trb_client_get_round_async (TrbClient           *self,
                             const char          *task,
@@ -1073,6 +1542,27 @@ trb_client_get_round_async (TrbClient           *self,
   g_autofree char *path = g_strdup_printf ("/v1/tasks/%s/round", escaped);
 
   trb_client_get_json_async (self, path, cancellable, callback, user_data);
+}
+
+JsonObject *
+trb_client_get_round_sync (TrbClient     *self,
+                           const char    *task,
+                           GCancellable  *cancellable,
+                           GError       **error)
+{
+  g_autofree char *escaped = escape_segment (task);
+  g_autofree char *path = g_strdup_printf ("/v1/tasks/%s/round", escaped);
+
+  return trb_client_get_json_sync (self, path, cancellable, error);
+}
+
+static char *
+updates_path (const char *task,
+              gint64      round)
+{
+  g_autofree char *escaped = escape_segment (task);
+
+  return g_strdup_printf ("/v1/tasks/%s/rounds/%" G_GINT64_FORMAT "/updates", escaped, round);
 }
 
 /**
@@ -1090,9 +1580,7 @@ trb_client_upload_update_async (TrbClient           *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  g_autofree char *escaped = escape_segment (task);
-  g_autofree char *path = g_strdup_printf ("/v1/tasks/%s/rounds/%" G_GINT64_FORMAT "/updates",
-                                           escaped, round);
+  g_autofree char *path = updates_path (task, round);
   GTask *gtask;
 
   g_return_if_fail (TRB_IS_CLIENT (self));
@@ -1103,6 +1591,34 @@ trb_client_upload_update_async (TrbClient           *self,
   g_task_set_task_data (gtask, GINT_TO_POINTER (CHECK_NONE), NULL);
   start_request (self, "POST", path, update, "application/vnd.safetensors", TRUE, FALSE,
                  TRB_CLIENT_MAX_JSON, cancellable, json_done_cb, gtask);
+}
+
+JsonObject *
+trb_client_upload_update_sync (TrbClient     *self,
+                               const char    *task,
+                               gint64         round,
+                               GBytes        *update,
+                               GCancellable  *cancellable,
+                               GError       **error)
+{
+  g_autofree char *path = updates_path (task, round);
+
+  g_return_val_if_fail (TRB_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (update != NULL, NULL);
+  return json_call_sync (self, "POST", path, update, "application/vnd.safetensors", TRUE,
+                         CHECK_NONE, cancellable, error);
+}
+
+static char *
+receipt_path (const char *task,
+              gint64      round,
+              const char *update)
+{
+  g_autofree char *escaped = escape_segment (task);
+  g_autofree char *escaped_update = escape_segment (update);
+
+  return g_strdup_printf ("/v1/tasks/%s/rounds/%" G_GINT64_FORMAT "/updates/%s", escaped, round,
+                          escaped_update);
 }
 
 /**
@@ -1124,13 +1640,32 @@ trb_client_get_receipt_async (TrbClient           *self,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  g_autofree char *escaped = escape_segment (task);
-  g_autofree char *escaped_update = escape_segment (update);
-  g_autofree char *path = g_strdup_printf ("/v1/tasks/%s/rounds/%" G_GINT64_FORMAT
-                                           "/updates/%s", escaped, round, escaped_update);
+  g_autofree char *path = receipt_path (task, round, update);
 
   g_return_if_fail (TRB_IS_CLIENT (self));
   json_call (self, "GET", path, NULL, TRUE, CHECK_NONE, cancellable, callback, user_data);
+}
+
+JsonObject *
+trb_client_get_receipt_sync (TrbClient     *self,
+                             const char    *task,
+                             gint64         round,
+                             const char    *update,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  g_autofree char *path = receipt_path (task, round, update);
+
+  g_return_val_if_fail (TRB_IS_CLIENT (self), NULL);
+  return json_call_sync (self, "GET", path, NULL, NULL, TRUE, CHECK_NONE, cancellable, error);
+}
+
+static char *
+entries_path (guint64 start,
+              guint64 end)
+{
+  return g_strdup_printf ("/v1/ledger/entries?start=%" G_GUINT64_FORMAT "&end=%" G_GUINT64_FORMAT,
+                          start, end);
 }
 
 void
@@ -1141,10 +1676,33 @@ trb_client_get_entries_async (TrbClient           *self,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  g_autofree char *path = g_strdup_printf ("/v1/ledger/entries?start=%" G_GUINT64_FORMAT
-                                           "&end=%" G_GUINT64_FORMAT, start, end);
+  g_autofree char *path = entries_path (start, end);
 
   trb_client_get_json_async (self, path, cancellable, callback, user_data);
+}
+
+JsonObject *
+trb_client_get_entries_sync (TrbClient     *self,
+                             guint64        start,
+                             guint64        end,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  g_autofree char *path = entries_path (start, end);
+
+  return trb_client_get_json_sync (self, path, cancellable, error);
+}
+
+static char *
+proof_path (gboolean inclusion,
+            guint64  a,
+            guint64  b)
+{
+  if (inclusion)
+    return g_strdup_printf ("/v1/ledger/proof/inclusion?index=%" G_GUINT64_FORMAT
+                            "&tree_size=%" G_GUINT64_FORMAT, a, b);
+  return g_strdup_printf ("/v1/ledger/proof/consistency?first=%" G_GUINT64_FORMAT
+                          "&second=%" G_GUINT64_FORMAT, a, b);
 }
 
 void
@@ -1155,10 +1713,21 @@ trb_client_get_inclusion_proof_async (TrbClient           *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  g_autofree char *path = g_strdup_printf ("/v1/ledger/proof/inclusion?index=%" G_GUINT64_FORMAT
-                                           "&tree_size=%" G_GUINT64_FORMAT, index, tree_size);
+  g_autofree char *path = proof_path (TRUE, index, tree_size);
 
   trb_client_get_json_async (self, path, cancellable, callback, user_data);
+}
+
+JsonObject *
+trb_client_get_inclusion_proof_sync (TrbClient     *self,
+                                     guint64        index,
+                                     guint64        tree_size,
+                                     GCancellable  *cancellable,
+                                     GError       **error)
+{
+  g_autofree char *path = proof_path (TRUE, index, tree_size);
+
+  return trb_client_get_json_sync (self, path, cancellable, error);
 }
 
 void
@@ -1169,11 +1738,36 @@ trb_client_get_consistency_proof_async (TrbClient           *self,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data)
 {
-  g_autofree char *path = g_strdup_printf ("/v1/ledger/proof/consistency?first=%"
-                                           G_GUINT64_FORMAT "&second=%" G_GUINT64_FORMAT,
-                                           first, second);
+  g_autofree char *path = proof_path (FALSE, first, second);
 
   trb_client_get_json_async (self, path, cancellable, callback, user_data);
+}
+
+JsonObject *
+trb_client_get_consistency_proof_sync (TrbClient     *self,
+                                       guint64        first,
+                                       guint64        second,
+                                       GCancellable  *cancellable,
+                                       GError       **error)
+{
+  g_autofree char *path = proof_path (FALSE, first, second);
+
+  return trb_client_get_json_sync (self, path, cancellable, error);
+}
+
+static JsonNode *
+cosignature_body (guint64     tree_size,
+                  const char *line)
+{
+  JsonNode *body = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonObject) obj = json_object_new ();
+  g_autofree char *trimmed = g_strdup (line);
+
+  g_strchomp (trimmed);
+  json_object_set_int_member (obj, "tree_size", tree_size);
+  json_object_set_string_member (obj, "cosignature", trimmed);
+  json_node_set_object (body, obj);
+  return body;
 }
 
 void
@@ -1184,16 +1778,22 @@ trb_client_post_cosignature_async (TrbClient           *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autoptr(JsonNode) body = json_node_new (JSON_NODE_OBJECT);
-  g_autoptr(JsonObject) obj = json_object_new ();
-  g_autofree char *trimmed = g_strdup (line);
+  g_autoptr(JsonNode) body = cosignature_body (tree_size, line);
 
-  g_strchomp (trimmed);
-  json_object_set_int_member (obj, "tree_size", tree_size);
-  json_object_set_string_member (obj, "cosignature", trimmed);
-  json_node_set_object (body, obj);
   trb_client_post_json_async (self, "/v1/ledger/cosignatures", body, cancellable, callback,
                               user_data);
+}
+
+JsonObject *
+trb_client_post_cosignature_sync (TrbClient     *self,
+                                  guint64        tree_size,
+                                  const char    *line,
+                                  GCancellable  *cancellable,
+                                  GError       **error)
+{
+  g_autoptr(JsonNode) body = cosignature_body (tree_size, line);
+
+  return trb_client_post_json_sync (self, "/v1/ledger/cosignatures", body, cancellable, error);
 }
 
 void
@@ -1210,6 +1810,29 @@ trb_client_poll_events_async (TrbClient           *self,
 
 /* ---- blobs and checkpoints ---------------------------------------------------------------- */
 
+static gboolean
+is_blob_name (const char *sha256)
+{
+  return strlen (sha256) == 64 && strspn (sha256, "0123456789abcdef") == 64;
+}
+
+/* The blob, if its hash is the one asked for. */
+static GBytes *
+checked_blob (GBytes      *bytes,
+              const char  *expected,
+              GError     **error)
+{
+  g_autofree char *hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+
+  if (!g_str_equal (hash, expected))
+    {
+      g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                           _("A downloaded file does not match its checksum."));
+      return NULL;
+    }
+  return g_bytes_ref (bytes);
+}
+
 static void
 blob_done_cb (GObject      *source,
               GAsyncResult *result,
@@ -1218,22 +1841,12 @@ blob_done_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = trb_client_request_finish (TRB_CLIENT (source), result, &error);
-  g_autofree char *hash = NULL;
-  const char *expected = g_task_get_task_data (task);
+  GBytes *blob = bytes != NULL ? checked_blob (bytes, g_task_get_task_data (task), &error) : NULL;
 
-  if (bytes == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
-  if (!g_str_equal (hash, expected))
-    {
-      g_task_return_new_error (task, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
-                               _("A downloaded file does not match its checksum."));
-      return;
-    }
-  g_task_return_pointer (task, g_steal_pointer (&bytes), (GDestroyNotify) g_bytes_unref);
+  if (blob == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, blob, (GDestroyNotify) g_bytes_unref);
 }
 
 /**
@@ -1261,7 +1874,7 @@ trb_client_download_blob_async (TrbClient           *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, trb_client_download_blob_async);
-  if (strlen (sha256) != 64 || strspn (sha256, "0123456789abcdef") != 64)
+  if (!is_blob_name (sha256))
     {
       g_task_return_new_error (task, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
                                _("The network named a file with an invalid checksum."));
@@ -1283,6 +1896,55 @@ trb_client_download_blob_finish (TrbClient     *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/**
+ * trb_client_download_blob_sync:
+ *
+ * The blocking form of trb_client_download_blob_async(), for worker threads.
+ *
+ * Returns: (transfer full): the blob, or %NULL with @error set
+ */
+GBytes *
+trb_client_download_blob_sync (TrbClient     *self,
+                               const char    *sha256,
+                               gsize          max_size,
+                               GCancellable  *cancellable,
+                               GError       **error)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_return_val_if_fail (TRB_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (sha256 != NULL, NULL);
+
+  if (!is_blob_name (sha256))
+    {
+      g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                           _("The network named a file with an invalid checksum."));
+      return NULL;
+    }
+  path = g_strdup_printf ("/v1/blobs/%s", sha256);
+  bytes = run_request_sync (self, "GET", path, NULL, NULL, FALSE, TRUE,
+                            MIN (max_size, TRB_CLIENT_MAX_BLOB), cancellable, error);
+  return bytes != NULL ? checked_blob (bytes, sha256, error) : NULL;
+}
+
+/* The checkpoint's text, if it is text. */
+static char *
+checkpoint_text (GBytes  *bytes,
+                 GError **error)
+{
+  gsize len;
+  const char *data = g_bytes_get_data (bytes, &len);
+
+  if (!g_utf8_validate_len (data, len, NULL) || memchr (data, '\0', len) != NULL)
+    {
+      g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
+                           _("The network sent an unreadable checkpoint."));
+      return NULL;
+    }
+  return g_strndup (data, len);
+}
+
 static void
 checkpoint_done_cb (GObject      *source,
                     GAsyncResult *result,
@@ -1291,22 +1953,12 @@ checkpoint_done_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = trb_client_request_finish (TRB_CLIENT (source), result, &error);
-  gsize len;
-  const char *data;
+  char *text = bytes != NULL ? checkpoint_text (bytes, &error) : NULL;
 
-  if (bytes == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  data = g_bytes_get_data (bytes, &len);
-  if (!g_utf8_validate_len (data, len, NULL) || memchr (data, '\0', len) != NULL)
-    {
-      g_task_return_new_error (task, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
-                               _("The network sent an unreadable checkpoint."));
-      return;
-    }
-  g_task_return_pointer (task, g_strndup (data, len), g_free);
+  if (text == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, text, g_free);
 }
 
 void
@@ -1336,6 +1988,26 @@ trb_client_get_checkpoint_finish (TrbClient     *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * trb_client_get_checkpoint_sync:
+ *
+ * The blocking form of trb_client_get_checkpoint_async(), for worker threads.
+ *
+ * Returns: (transfer full): the signed note text, not yet verified
+ */
+char *
+trb_client_get_checkpoint_sync (TrbClient     *self,
+                                GCancellable  *cancellable,
+                                GError       **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_return_val_if_fail (TRB_IS_CLIENT (self), NULL);
+  bytes = run_request_sync (self, "GET", "/v1/ledger/checkpoint", NULL, NULL, FALSE, FALSE,
+                            TRB_PROTOCOL_MAX_CHECKPOINT, cancellable, error);
+  return bytes != NULL ? checkpoint_text (bytes, error) : NULL;
 }
 
 /* ---- events ----------------------------------------------------------------------------- */

@@ -199,6 +199,91 @@ JsonObject *trb_client_parse_event              (const char           *text,
                                                  gsize                 length,
                                                  GError              **error);
 
+/* The blocking forms, for worker threads only (never the main thread): the same requests,
+ * retries and limits as the _async calls; @cancellable ends them at once, backoff included. */
+gboolean    trb_client_sleep                    (guint                 ms,
+                                                 GCancellable         *cancellable,
+                                                 GError              **error);
+GBytes     *trb_client_request_sync             (TrbClient            *self,
+                                                 const char           *method,
+                                                 const char           *path,
+                                                 GBytes               *body,
+                                                 const char           *content_type,
+                                                 gboolean              sign,
+                                                 gsize                 max_response,
+                                                 GCancellable         *cancellable,
+                                                 GError              **error);
+JsonObject *trb_client_get_json_sync            (TrbClient            *self,
+                                                 const char           *path,
+                                                 GCancellable         *cancellable,
+                                                 GError              **error);
+JsonObject *trb_client_post_json_sync           (TrbClient            *self,
+                                                 const char           *path,
+                                                 JsonNode             *body,
+                                                 GCancellable         *cancellable,
+                                                 GError              **error);
+JsonObject *trb_client_get_network_sync         (TrbClient            *self,
+                                                 GCancellable         *cancellable,
+                                                 GError              **error);
+JsonObject *trb_client_join_with_sync           (TrbClient            *self,
+                                                 const char           *display_name,
+                                                 const char           *invitation,
+                                                 const char           *challenge,
+                                                 const char           *nonce,
+                                                 GCancellable         *cancellable,
+                                                 GError              **error);
+JsonObject *trb_client_get_join_challenge_sync  (TrbClient            *self,
+                                                 GCancellable         *cancellable,
+                                                 GError              **error);
+JsonObject *trb_client_get_task_sync            (TrbClient            *self,
+                                                 const char           *task,
+                                                 GCancellable         *cancellable,
+                                                 GError              **error);
+JsonObject *trb_client_get_round_sync           (TrbClient            *self,
+                                                 const char           *task,
+                                                 GCancellable         *cancellable,
+                                                 GError              **error);
+JsonObject *trb_client_upload_update_sync       (TrbClient            *self,
+                                                 const char           *task,
+                                                 gint64                round,
+                                                 GBytes               *update,
+                                                 GCancellable         *cancellable,
+                                                 GError              **error);
+JsonObject *trb_client_get_receipt_sync         (TrbClient            *self,
+                                                 const char           *task,
+                                                 gint64                round,
+                                                 const char           *update,
+                                                 GCancellable         *cancellable,
+                                                 GError              **error);
+JsonObject *trb_client_get_entries_sync         (TrbClient            *self,
+                                                 guint64               start,
+                                                 guint64               end,
+                                                 GCancellable         *cancellable,
+                                                 GError              **error);
+JsonObject *trb_client_get_inclusion_proof_sync (TrbClient            *self,
+                                                 guint64               index,
+                                                 guint64               tree_size,
+                                                 GCancellable         *cancellable,
+                                                 GError              **error);
+JsonObject *trb_client_get_consistency_proof_sync (TrbClient          *self,
+                                                   guint64             first,
+                                                   guint64             second,
+                                                   GCancellable       *cancellable,
+                                                   GError            **error);
+JsonObject *trb_client_post_cosignature_sync    (TrbClient            *self,
+                                                 guint64               tree_size,
+                                                 const char           *line,
+                                                 GCancellable         *cancellable,
+                                                 GError              **error);
+GBytes     *trb_client_download_blob_sync       (TrbClient            *self,
+                                                 const char           *sha256,
+                                                 gsize                 max_size,
+                                                 GCancellable         *cancellable,
+                                                 GError              **error);
+char       *trb_client_get_checkpoint_sync      (TrbClient            *self,
+                                                 GCancellable         *cancellable,
+                                                 GError              **error);
+
 gboolean    trb_client_is_selected              (const char           *model,
                                                  const char           *address,
                                                  double                fraction);

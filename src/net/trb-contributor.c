@@ -59,6 +59,8 @@ struct _TrbContributor
   guint             join_bits;
   char             *invitation;
   TrbContributorProgress join_progress;
+  /* Ends every step of the flow under way, from any thread (trb_contributor_set_cancellable()). */
+  GCancellable     *cancellable;
   gpointer          join_progress_data;
   /* The entries hashed so far in this process, as a tree: the first sync hashes every entry,
    * later ones only the new entries (earlier ones are bound by the consistency proofs). */
@@ -76,6 +78,7 @@ trb_contributor_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->history);
   g_clear_object (&self->cosigner);
+  g_clear_object (&self->cancellable);
   g_free (self->origin);
   g_free (self->name);
   g_free (self->task);
@@ -147,53 +150,27 @@ trb_contributor_new (TrbClient *client,
   return self;
 }
 
-/* ---- waiting on the main context ---------------------------------------------------------- */
-
-static void
-store_result_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+/**
+ * trb_contributor_set_cancellable:
+ * @self: a contributor
+ * @cancellable: (nullable): a cancellable
+ *
+ * Sets what ends the contributor's calls: every network call and wait of connect, join,
+ * contribute and sync is given @cancellable, and they fail with %G_IO_ERROR_CANCELLED soon
+ * after it is cancelled, from whatever thread.
+ */
+void
+trb_contributor_set_cancellable (TrbContributor *self,
+                                 GCancellable   *cancellable)
 {
-  *(GAsyncResult **) user_data = g_object_ref (result);
+  g_return_if_fail (TRB_IS_CONTRIBUTOR (self));
+  g_set_object (&self->cancellable, cancellable);
 }
 
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  GMainContext *context = g_main_context_get_thread_default ();
-
-  while (*slot == NULL)
-    g_main_context_iteration (context, TRUE);
-  return *slot;
-}
-
-static JsonObject *
-get_json (TrbContributor *self,
-          const char     *path,
-          GError        **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  trb_client_get_json_async (self->client, path, NULL, store_result_cb, &result);
-  return trb_client_json_finish (self->client, wait_for (&result), error);
-}
-
-static void
-set_flag_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-}
-
-static void
-sleep_ms (guint ms)
-{
-  gboolean fired = FALSE;
-
-  /* A timeout that sets a flag, so that other sources keep running while waiting. */
-  g_timeout_add_once (ms, set_flag_cb, &fired);
-  while (!fired)
-    g_main_context_iteration (g_main_context_get_thread_default (), TRUE);
-}
+/* ---- network calls --------------------------------------------------------------------------
+ *
+ * The contributor blocks: its calls are the client's _sync ones, run in the calling thread (a
+ * worker thread of the app, or the CLI's main thread), with the contributor's cancellable. */
 
 /* ---- tampering ---------------------------------------------------------------------------- */
 
@@ -371,13 +348,11 @@ solve_join_work (TrbContributor  *self,
                  char           **nonce,
                  GError         **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(JsonObject) answer = NULL;
   const char *text;
   gint64 bits;
 
-  trb_client_get_join_challenge_async (self->client, NULL, store_result_cb, &result);
-  answer = trb_client_json_finish (self->client, wait_for (&result), error);
+  answer = trb_client_get_join_challenge_sync (self->client, self->cancellable, error);
   if (answer == NULL)
     return FALSE;
   text = trb_json_get_string (answer, "challenge", NULL);
@@ -392,7 +367,8 @@ solve_join_work (TrbContributor  *self,
   if (self->join_progress != NULL)
     self->join_progress (_("Solving the network’s joining puzzle (about a second)…"),
                          self->join_progress_data);
-  *nonce = trb_proof_of_work_solve (text, trb_client_get_address (self->client), bits, NULL,
+  *nonce = trb_proof_of_work_solve (text, trb_client_get_address (self->client), bits,
+                                    self->cancellable,
                                     error);
   if (*nonce == NULL)
     return FALSE;
@@ -414,7 +390,6 @@ gboolean
 trb_contributor_connect (TrbContributor  *self,
                          GError         **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(JsonObject) network = NULL;
   g_autoptr(TrbNoteVerifier) verifier = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
@@ -424,8 +399,7 @@ trb_contributor_connect (TrbContributor  *self,
 
   g_return_val_if_fail (TRB_IS_CONTRIBUTOR (self), FALSE);
 
-  trb_client_get_network_async (self->client, NULL, store_result_cb, &result);
-  network = trb_client_json_finish (self->client, wait_for (&result), error);
+  network = trb_client_get_network_sync (self->client, self->cancellable, error);
   if (network == NULL)
     return FALSE;
 
@@ -464,13 +438,11 @@ trb_contributor_connect (TrbContributor  *self,
     {
       if (g_error_matches (local_error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_UNTRUSTED_KEY))
         {
-          g_autoptr(GAsyncResult) got = NULL;
           g_autofree char *note = NULL;
 
           /* The evidence: the pinned key with the last checkpoint it signed, and the new key
            * with what the network signs now (when it still answers). */
-          trb_client_get_checkpoint_async (self->client, NULL, store_result_cb, &got);
-          note = trb_client_get_checkpoint_finish (self->client, wait_for (&got), NULL);
+          note = trb_client_get_checkpoint_sync (self->client, self->cancellable, NULL);
           g_clear_error (&local_error);
           if (!trb_ledger_record_key_change (self->store, origin, key, note, &local_error) &&
               !g_error_matches (local_error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_UNTRUSTED_KEY))
@@ -572,7 +544,6 @@ gboolean
 trb_contributor_join (TrbContributor  *self,
                       GError         **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(JsonObject) answer = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autofree char *challenge = NULL;
@@ -588,9 +559,8 @@ trb_contributor_join (TrbContributor  *self,
   if (g_strcmp0 (self->join_policy, "proof-of-work") == 0 && !already_joined (self) &&
       !solve_join_work (self, &challenge, &nonce, error))
     return FALSE;
-  trb_client_join_with_async (self->client, NULL, self->invitation, challenge, nonce, NULL,
-                              store_result_cb, &result);
-  answer = trb_client_json_finish (self->client, wait_for (&result), error);
+  answer = trb_client_join_with_sync (self->client, NULL, self->invitation, challenge, nonce,
+                                      self->cancellable, error);
   if (answer == NULL)
     {
       if (error != NULL && *error != NULL)
@@ -753,97 +723,63 @@ save_receipt (TrbContributor  *self,
   return TRUE;
 }
 
-/**
- * trb_contributor_contribute:
- * @self: a contributor that joined
- * @task: the task
- * @data: the local data set
- * @after_round: only take part in a round later than this one
- * @timeout_s: give up waiting for such a round after this many seconds
- * @error: return location for an error
- *
- * Waits for a round open to updates, trains on @data from the round's model, uploads the update
- * and checks the node's signed receipt.
- *
- * Returns: the round contributed to, or 0 with @error set
- */
-gint64
-trb_contributor_contribute (TrbContributor  *self,
-                            const char      *task,
-                            TrbTrainingSet  *data,
-                            gint64           after_round,
-                            guint            timeout_s,
-                            GError         **error)
+/* The task's model and training configuration, with @data checked against the model. */
+static JsonObject *
+read_task (TrbContributor    *self,
+           const char        *task,
+           TrbTrainingSet    *data,
+           TrbModelSpec     **spec_out,
+           TrbTrainerConfig  *config,
+           GError           **error)
 {
-  g_autofree char *task_path = NULL;
-  g_autofree char *round_path = NULL;
-  g_autofree char *escaped = NULL;
   g_autoptr(JsonObject) task_obj = NULL;
-  g_autoptr(JsonObject) round = NULL;
   g_autoptr(TrbModelSpec) spec = NULL;
-  g_autoptr(TrbWeights) base = NULL;
-  g_autoptr(TrbWeights) downloaded = NULL;
-  g_autoptr(TrbWeights) trained = NULL;
-  g_autoptr(TrbExecutor) executor = NULL;
-  g_autoptr(TrbTrainer) trainer = NULL;
-  g_autofree char *cache = NULL;
-  TrbTrainerConfig config = { 0 };
+  g_autofree char *spec_json = NULL;
   TrbDataSource source;
-  g_autoptr(GBytes) model_blob = NULL;
-  g_autoptr(GBytes) update = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(JsonObject) receipt = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *hash = NULL;
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
-  const char *model_hash;
-  gint64 round_number;
-  double loss, clip_norm, noise_multiplier;
   JsonNode *model_node;
 
-  g_return_val_if_fail (TRB_IS_CONTRIBUTOR (self), 0);
-  g_return_val_if_fail (task != NULL && data != NULL, 0);
-
-  if (self->compromised)
-    {
-      mark_compromised (self, error, caught_before (self));
-      return 0;
-    }
-
-  escaped = g_uri_escape_string (task, NULL, FALSE);
-  task_path = g_strdup_printf ("/v1/tasks/%s", escaped);
-  round_path = g_strdup_printf ("/v1/tasks/%s/round", escaped);
-
-  task_obj = get_json (self, task_path, error);
+  task_obj = trb_client_get_task_sync (self->client, task, self->cancellable, error);
   if (task_obj == NULL)
-    return 0;
+    return NULL;
   model_node = json_object_get_member (task_obj, "model");
   if (model_node == NULL || !JSON_NODE_HOLDS_OBJECT (model_node))
     {
       g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
                            _("The task does not describe its model."));
-      return 0;
+      return NULL;
     }
-  {
-    g_autofree char *spec_json = json_to_string (model_node, FALSE);
-
-    spec = trb_model_spec_new_from_json (spec_json, -1, error);
-  }
+  spec_json = json_to_string (model_node, FALSE);
+  spec = trb_model_spec_new_from_json (spec_json, -1, error);
   if (spec == NULL)
-    return 0;
+    return NULL;
   trb_training_set_get_source (data, &source);
-  if (!trb_data_source_check (&source, spec, error))
-    return 0;
+  if (!trb_data_source_check (&source, spec, error) ||
+      !trb_task_training_config (task_obj, config, error))
+    return NULL;
+  *spec_out = g_steal_pointer (&spec);
+  return g_steal_pointer (&task_obj);
+}
 
-  /* Wait for a round that accepts updates. */
+/* Polls the task's round until one later than @after_round accepts updates and asks this
+ * participant, for at most @timeout_s. */
+static JsonObject *
+wait_for_round (TrbContributor  *self,
+                const char      *task,
+                gint64           after_round,
+                guint            timeout_s,
+                GError         **error)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
+
   for (;;)
     {
+      g_autoptr(JsonObject) round = NULL;
+      gint64 round_number;
       const char *state;
 
-      g_clear_pointer (&round, json_object_unref);
-      round = get_json (self, round_path, error);
+      round = trb_client_get_round_sync (self->client, task, self->cancellable, error);
       if (round == NULL)
-        return 0;
+        return NULL;
       round_number = json_object_get_int_member_with_default (round, "round", 0);
       state = trb_json_get_string (round, "state", "");
       if (round_number > after_round &&
@@ -855,59 +791,90 @@ trb_contributor_contribute (TrbContributor  *self,
                                       json_object_get_double_member_with_default (round,
                                                                                   "fraction",
                                                                                   1.0)))
-            break;
+            return g_steal_pointer (&round);
           after_round = round_number;
         }
       if (g_get_monotonic_time () > deadline)
         {
           g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_NETWORK,
                                _("No round opened in time."));
-          return 0;
+          return NULL;
         }
-      sleep_ms (200);
+      if (!trb_client_sleep (200, self->cancellable, error))
+        return NULL;
     }
+}
 
-  model_hash = trb_json_get_string (round, "model", "");
-  trb_client_download_blob_async (self->client, model_hash,
-                                  trb_model_spec_get_n_parameters (spec) * 4 + 2 * 1024 * 1024,
-                                  NULL, store_result_cb, &result);
-  model_blob = trb_client_download_blob_finish (self->client, wait_for (&result), error);
-  g_clear_object (&result);
+/* The round's model, downloaded and made to fit @spec. */
+static TrbWeights *
+download_model (TrbContributor  *self,
+                TrbModelSpec    *spec,
+                const char      *model_hash,
+                GError         **error)
+{
+  g_autoptr(GBytes) model_blob = NULL;
+  g_autoptr(TrbWeights) downloaded = NULL;
+
+  model_blob = trb_client_download_blob_sync (self->client, model_hash,
+                                              trb_model_spec_get_n_parameters (spec) * 4 +
+                                              2 * 1024 * 1024, self->cancellable, error);
   if (model_blob == NULL)
-    return 0;
+    return NULL;
   downloaded = trb_weights_new_from_safetensors (model_blob, error);
   if (downloaded == NULL)
-    return 0;
-  base = trb_model_spec_conform_weights (spec, downloaded, error);
-  if (base == NULL)
-    return 0;
+    return NULL;
+  return trb_model_spec_conform_weights (spec, downloaded, error);
+}
 
-  if (!trb_task_training_config (task_obj, &config, error))
-    return 0;
+/* Trains on @data from @base with the compute engine and makes the update to upload. */
+static GBytes *
+train_update (TrbContributor   *self,
+              JsonObject       *task_obj,
+              TrbModelSpec     *spec,
+              TrbTrainerConfig *config,
+              TrbWeights       *base,
+              const char       *model_hash,
+              TrbTrainingSet   *data,
+              GError          **error)
+{
+  g_autoptr(TrbExecutor) executor = NULL;
+  g_autoptr(TrbTrainer) trainer = NULL;
+  g_autoptr(TrbWeights) trained = NULL;
+  g_autofree char *cache = trb_executor_choice_dup_cache_path ();
+  TrbDataSource source;
+  double loss, clip_norm, noise_multiplier;
 
-  /* Local training with the compute engine. */
-  cache = trb_executor_choice_dup_cache_path ();
-  executor = trb_executor_new_for_task (spec, config.batch_size, self->device, cache, error);
+  executor = trb_executor_new_for_task (spec, config->batch_size, self->device, cache, error);
   if (executor == NULL)
-    return 0;
-  config.seed = g_random_int ();
-  config.low_priority = TRUE;
-  trainer = trb_trainer_new (executor, spec, &config);
-  trained = trb_trainer_run (trainer, base, &source, NULL, error);
+    return NULL;
+  config->seed = g_random_int ();
+  config->low_priority = TRUE;
+  trainer = trb_trainer_new (executor, spec, config);
+  trb_training_set_get_source (data, &source);
+  trained = trb_trainer_run (trainer, base, &source, self->cancellable, error);
   if (trained == NULL)
-    return 0;
+    return NULL;
   loss = trb_trainer_get_last_progress (trainer)->loss;
   trb_contributor_read_privacy_policy (task_obj, &clip_norm, &noise_multiplier);
-  update = trb_contributor_build_update (clip_norm, noise_multiplier, trained, base, model_hash,
-                                         data, (guint) config.epochs, loss, error);
-  if (update == NULL)
-    return 0;
+  return trb_contributor_build_update (clip_norm, noise_multiplier, trained, base, model_hash,
+                                       data, (guint) config->epochs, loss, error);
+}
 
-  hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, update);
-  trb_client_upload_update_async (self->client, task, round_number, update, NULL,
-                                  store_result_cb, &result);
-  receipt = trb_client_json_finish (self->client, wait_for (&result), &local_error);
-  g_clear_object (&result);
+/* Uploads @update and checks the node's signed receipt for it; on `duplicate`, fetches and
+ * checks the receipt of the update the node holds already. */
+static gboolean
+upload_update (TrbContributor  *self,
+               const char      *task,
+               gint64           round_number,
+               GBytes          *update,
+               GError         **error)
+{
+  g_autofree char *hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, update);
+  g_autoptr(JsonObject) receipt = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  receipt = trb_client_upload_update_sync (self->client, task, round_number, update,
+                                           self->cancellable, &local_error);
   if (receipt == NULL && trb_client_error_get_duplicate_update (local_error) != NULL)
     {
       /* The node holds an update of ours for this round already: one whose receipt was lost
@@ -916,30 +883,80 @@ trb_contributor_contribute (TrbContributor  *self,
       g_free (hash);
       hash = g_strdup (trb_client_error_get_duplicate_update (local_error));
       g_clear_error (&local_error);
-      trb_client_get_receipt_async (self->client, task, round_number, hash, NULL,
-                                    store_result_cb, &result);
-      receipt = trb_client_json_finish (self->client, wait_for (&result), &local_error);
+      receipt = trb_client_get_receipt_sync (self->client, task, round_number, hash,
+                                             self->cancellable, &local_error);
     }
   if (receipt == NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
-      return 0;
+      return FALSE;
     }
   if (!trb_client_verify_receipt (receipt, self->ledger_public_key, error))
-    {
-      mark_compromised (self, error, _("a receipt was not signed by its key"));
-      return 0;
-    }
+    return mark_compromised (self, error, _("a receipt was not signed by its key"));
   if (g_strcmp0 (json_object_get_string_member (receipt, "update"), hash) != 0 ||
       g_strcmp0 (json_object_get_string_member (receipt, "participant"),
                  trb_client_get_address (self->client)) != 0 ||
       g_strcmp0 (trb_json_get_string (receipt, "task", NULL), task) != 0 ||
       json_object_get_int_member_with_default (receipt, "round", 0) != round_number)
+    return mark_compromised (self, error, _("a receipt names another update"));
+  return save_receipt (self, receipt, error);
+}
+
+/**
+ * trb_contributor_contribute:
+ * @self: a contributor that joined
+ * @task: the task
+ * @data: the local data set
+ * @after_round: only take part in a round later than this one
+ * @timeout_s: give up waiting for such a round after this many seconds
+ * @error: return location for an error
+ *
+ * Waits for a round open to updates, trains on @data from the round's model, uploads the update
+ * and checks the node's signed receipt. It blocks, and ends with %G_IO_ERROR_CANCELLED soon after
+ * the contributor's cancellable is cancelled.
+ *
+ * Returns: the round contributed to, or 0 with @error set
+ */
+gint64
+trb_contributor_contribute (TrbContributor  *self,
+                            const char      *task,
+                            TrbTrainingSet  *data,
+                            gint64           after_round,
+                            guint            timeout_s,
+                            GError         **error)
+{
+  g_autoptr(JsonObject) task_obj = NULL;
+  g_autoptr(JsonObject) round = NULL;
+  g_autoptr(TrbModelSpec) spec = NULL;
+  g_autoptr(TrbWeights) base = NULL;
+  g_autoptr(GBytes) update = NULL;
+  TrbTrainerConfig config = { 0 };
+  const char *model_hash;
+  gint64 round_number;
+
+  g_return_val_if_fail (TRB_IS_CONTRIBUTOR (self), 0);
+  g_return_val_if_fail (task != NULL && data != NULL, 0);
+
+  if (self->compromised)
     {
-      mark_compromised (self, error, _("a receipt names another update"));
+      mark_compromised (self, error, caught_before (self));
       return 0;
     }
-  if (!save_receipt (self, receipt, error))
+  task_obj = read_task (self, task, data, &spec, &config, error);
+  if (task_obj == NULL)
+    return 0;
+  round = wait_for_round (self, task, after_round, timeout_s, error);
+  if (round == NULL)
+    return 0;
+  round_number = json_object_get_int_member_with_default (round, "round", 0);
+  model_hash = trb_json_get_string (round, "model", "");
+  base = download_model (self, spec, model_hash, error);
+  if (base == NULL)
+    return 0;
+  update = train_update (self, task_obj, spec, &config, base, model_hash, data, error);
+  if (update == NULL ||
+      g_cancellable_set_error_if_cancelled (self->cancellable, error) ||
+      !upload_update (self, task, round_number, update, error))
     return 0;
   return round_number;
 }
@@ -973,14 +990,12 @@ fetch_proof (TrbContributor *self,
              guint64         b,
              GError        **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(JsonObject) proof = NULL;
 
   if (inclusion)
-    trb_client_get_inclusion_proof_async (self->client, a, b, NULL, store_result_cb, &result);
+    proof = trb_client_get_inclusion_proof_sync (self->client, a, b, self->cancellable, error);
   else
-    trb_client_get_consistency_proof_async (self->client, a, b, NULL, store_result_cb, &result);
-  proof = trb_client_json_finish (self->client, wait_for (&result), error);
+    proof = trb_client_get_consistency_proof_sync (self->client, a, b, self->cancellable, error);
   if (proof == NULL)
     return NULL;
   return trb_client_proof_from_json (proof, error);
@@ -991,12 +1006,10 @@ fetch_entry (TrbContributor *self,
              guint64         index,
              GError        **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(JsonObject) page = NULL;
   JsonNode *entries;
 
-  trb_client_get_entries_async (self->client, index, index + 1, NULL, store_result_cb, &result);
-  page = trb_client_json_finish (self->client, wait_for (&result), error);
+  page = trb_client_get_entries_sync (self->client, index, index + 1, self->cancellable, error);
   if (page == NULL)
     return NULL;
   entries = json_object_get_member (page, "entries");
@@ -1087,15 +1100,14 @@ check_entries (TrbContributor  *self,
     return TRUE;
   while (self->checked.n_leaves < size)
     {
-      g_autoptr(GAsyncResult) result = NULL;
       g_autoptr(JsonObject) page = NULL;
       guint64 next = self->checked.n_leaves;
       JsonNode *member;
       JsonArray *array;
 
-      trb_client_get_entries_async (self->client, next, MIN (next + TRB_PROTOCOL_LEDGER_PAGE, size),
-                                    NULL, store_result_cb, &result);
-      page = trb_client_json_finish (self->client, wait_for (&result), error);
+      page = trb_client_get_entries_sync (self->client, next,
+                                          MIN (next + TRB_PROTOCOL_LEDGER_PAGE, size),
+                                          self->cancellable, error);
       if (page == NULL)
         return FALSE;
       member = json_object_get_member (page, "entries");
@@ -1135,58 +1147,38 @@ check_entries (TrbContributor  *self,
   return record_edited_entry (self, start, size, error);
 }
 
-/**
- * trb_contributor_sync:
- * @self: a contributor
- * @cosign: whether to cosign the checkpoint once verified
- * @error: return location for an error
- *
- * Fetches the latest checkpoint, verifies it against the pinned key and, with a consistency
- * proof, against the last one verified; then verifies that every receipt's entry is in the
- * ledger with the content the receipt promised. Any contradiction is %TRB_CLIENT_ERROR_TAMPERED.
- *
- * Returns: %TRUE when everything verified
- */
-gboolean
-trb_contributor_sync (TrbContributor  *self,
-                      gboolean         cosign,
-                      GError         **error)
+/* Fetches the latest checkpoint and accepts it into the ledger history: verified against the
+ * pinned key and, with a consistency proof, against the last one verified. */
+static TrbCheckpoint *
+accept_checkpoint (TrbContributor  *self,
+                   char           **note_out,
+                   GError         **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(TrbCheckpoint) latest = NULL;
   g_autoptr(TrbCheckpoint) accepted = NULL;
   g_autoptr(GBytes) consistency = NULL;
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autofree char *note = NULL;
   guint64 size = 0;
   guint64 old_size = 0;
 
-  g_return_val_if_fail (TRB_IS_CONTRIBUTOR (self), FALSE);
-  g_return_val_if_fail (self->history != NULL, FALSE);
-
-  if (self->compromised)
-    return mark_compromised (self, error, caught_before (self));
-
-  trb_client_get_checkpoint_async (self->client, NULL, store_result_cb, &result);
-  note = trb_client_get_checkpoint_finish (self->client, wait_for (&result), error);
+  note = trb_client_get_checkpoint_sync (self->client, self->cancellable, error);
   if (note == NULL)
-    return FALSE;
+    return NULL;
   if (!parse_note_size (note, &size))
-    return mark_compromised (self, error, _("This network’s signed checkpoint cannot be "
-                                            "read."));
+    {
+      mark_compromised (self, error, _("This network’s signed checkpoint cannot be read."));
+      return NULL;
+    }
 
   latest = trb_ledger_history_get_latest (self->history, NULL);
   if (latest != NULL)
     old_size = trb_checkpoint_get_size (latest);
   if (latest != NULL && old_size > 0 && old_size < size)
     {
-      consistency = fetch_proof (self, FALSE, old_size, size, &local_error);
+      consistency = fetch_proof (self, FALSE, old_size, size, error);
       if (consistency == NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
+        return NULL;
     }
   else if (latest != NULL && size > 0 && size < old_size)
     {
@@ -1200,7 +1192,7 @@ trb_contributor_sync (TrbContributor  *self,
               !g_error_matches (local_error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL))
             {
               g_propagate_error (error, g_steal_pointer (&local_error));
-              return FALSE;
+              return NULL;
             }
           g_clear_error (&local_error);
           consistency = g_bytes_new_static ("", 0);
@@ -1213,14 +1205,24 @@ trb_contributor_sync (TrbContributor  *self,
   if (accepted == NULL)
     {
       if (is_tampering (local_error))
-        return mark_compromised (self, error, local_error->message);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
+        mark_compromised (self, error, local_error->message);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
     }
-  size = trb_checkpoint_get_size (accepted);
+  *note_out = g_steal_pointer (&note);
+  return g_steal_pointer (&accepted);
+}
 
-  if (!check_entries (self, accepted, error))
-    return FALSE;
+/* Checks that every receipt's entry is in the tree of @size, with the update the receipt
+ * promised. */
+static gboolean
+verify_receipts (TrbContributor  *self,
+                 guint64          size,
+                 GError         **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
 
   /* Every receipt not yet verified: its entry must be in this tree, with our update in it. */
   if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
@@ -1235,12 +1237,13 @@ trb_contributor_sync (TrbContributor  *self,
       guint64 index = sqlite3_column_int64 (stmt, 0);
       const char *update = (const char *)sqlite3_column_text (stmt, 1);
       const char *participant = (const char *)sqlite3_column_text (stmt, 2);
-      g_autofree char *entry = fetch_entry (self, index, error);
+      g_autofree char *entry = NULL;
       g_autoptr(GBytes) proof = NULL;
       g_autoptr(TrbLedgerEntry) parsed = NULL;
       g_autoptr(sqlite3_stmt) mark = NULL;
 
-      if (entry == NULL)
+      if (g_cancellable_set_error_if_cancelled (self->cancellable, error) ||
+          (entry = fetch_entry (self, index, error)) == NULL)
         return FALSE;
       parsed = trb_ledger_entry_parse (entry, strlen (entry), NULL);
       proof = fetch_proof (self, TRUE, index, size, error);
@@ -1272,33 +1275,78 @@ trb_contributor_sync (TrbContributor  *self,
         return trb_store_set_error_from_db (self->store, error);
     }
 
-  if (cosign)
-    {
-      g_autofree char *line = NULL;
-      g_autoptr(GAsyncResult) posted = NULL;
-      g_autoptr(JsonObject) answer = NULL;
+  return TRUE;
+}
 
-      if (self->cosigner == NULL)
-        self->cosigner = trb_client_make_cosigner (self->client, error);
-      if (self->cosigner == NULL)
-        return FALSE;
-      line = trb_checkpoint_cosign (note, strlen (note), self->cosigner,
-                                    g_get_real_time () / G_USEC_PER_SEC, error);
-      if (line == NULL)
-        return FALSE;
-      trb_client_post_cosignature_async (self->client, size, line, NULL, store_result_cb,
-                                         &posted);
-      answer = trb_client_json_finish (self->client, wait_for (&posted), &local_error);
-      /* Enough others have cosigned this checkpoint already: nothing is wrong. */
-      if (answer == NULL &&
-          g_strcmp0 (trb_client_error_get_problem (local_error), "cosignatures-full") == 0)
-        return TRUE;
-      if (answer == NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
+/* Cosigns the verified checkpoint @note of @size and hands the cosignature to the network. */
+static gboolean
+cosign_checkpoint (TrbContributor  *self,
+                   const char      *note,
+                   guint64          size,
+                   GError         **error)
+{
+  g_autofree char *line = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (self->cosigner == NULL)
+    self->cosigner = trb_client_make_cosigner (self->client, error);
+  if (self->cosigner == NULL)
+    return FALSE;
+  line = trb_checkpoint_cosign (note, strlen (note), self->cosigner,
+                                g_get_real_time () / G_USEC_PER_SEC, error);
+  if (line == NULL)
+    return FALSE;
+  answer = trb_client_post_cosignature_sync (self->client, size, line, self->cancellable,
+                                             &local_error);
+  /* Enough others have cosigned this checkpoint already: nothing is wrong. */
+  if (answer == NULL &&
+      g_strcmp0 (trb_client_error_get_problem (local_error), "cosignatures-full") == 0)
+    return TRUE;
+  if (answer == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
     }
+  return TRUE;
+}
+
+/**
+ * trb_contributor_sync:
+ * @self: a contributor
+ * @cosign: whether to cosign the checkpoint once verified
+ * @error: return location for an error
+ *
+ * Fetches the latest checkpoint, verifies it against the pinned key and, with a consistency
+ * proof, against the last one verified; then verifies that every receipt's entry is in the
+ * ledger with the content the receipt promised. Any contradiction is %TRB_CLIENT_ERROR_TAMPERED.
+ *
+ * Returns: %TRUE when everything verified
+ */
+gboolean
+trb_contributor_sync (TrbContributor  *self,
+                      gboolean         cosign,
+                      GError         **error)
+{
+  g_autoptr(TrbCheckpoint) accepted = NULL;
+  g_autofree char *note = NULL;
+  guint64 size;
+
+  g_return_val_if_fail (TRB_IS_CONTRIBUTOR (self), FALSE);
+  g_return_val_if_fail (self->history != NULL, FALSE);
+
+  if (self->compromised)
+    return mark_compromised (self, error, caught_before (self));
+
+  accepted = accept_checkpoint (self, &note, error);
+  if (accepted == NULL)
+    return FALSE;
+  size = trb_checkpoint_get_size (accepted);
+  if (!check_entries (self, accepted, error) ||
+      !verify_receipts (self, size, error))
+    return FALSE;
+  if (cosign && !cosign_checkpoint (self, note, size, error))
+    return FALSE;
   return TRUE;
 }
 

@@ -36,6 +36,8 @@ TrbContributor *trb_contributor_new               (TrbClient       *client,
                                                    TrbStore        *store);
 void            trb_contributor_set_device        (TrbContributor  *self,
                                                    const char      *device);
+void            trb_contributor_set_cancellable   (TrbContributor  *self,
+                                                   GCancellable    *cancellable);
 gboolean        trb_contributor_connect           (TrbContributor  *self,
                                                    GError         **error);
 const char     *trb_contributor_get_origin        (TrbContributor  *self);

@@ -25,6 +25,7 @@
 #include "net/trb-contributor.h"
 #include "net/trb-training-set.h"
 #include "participant/trb-history-item.h"
+#include "participant/trb-history-private.h"
 #include "trb-json.h"
 
 static const char * const migration_steps[] = {
@@ -345,25 +346,10 @@ halt_for_evidence (TrbHistory  *self,
                error);
 }
 
-/* ---- waiting on the thread-default context ------------------------------------------------ */
-
-static void
-store_result_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  GMainContext *context = g_main_context_get_thread_default ();
-
-  while (*slot == NULL)
-    g_main_context_iteration (context, TRUE);
-  return *slot;
-}
+/* ---- network calls ----------------------------------------------------------------------------
+ *
+ * A sync runs in a worker thread and blocks on the client's _sync calls, each given the sync's
+ * cancellable, so that cancelling ends it within the call under way. */
 
 static GBytes *
 fetch_proof (TrbClient     *client,
@@ -373,14 +359,12 @@ fetch_proof (TrbClient     *client,
              GCancellable  *cancellable,
              GError       **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(JsonObject) proof = NULL;
 
   if (inclusion)
-    trb_client_get_inclusion_proof_async (client, a, b, cancellable, store_result_cb, &result);
+    proof = trb_client_get_inclusion_proof_sync (client, a, b, cancellable, error);
   else
-    trb_client_get_consistency_proof_async (client, a, b, cancellable, store_result_cb, &result);
-  proof = trb_client_json_finish (client, wait_for (&result), error);
+    proof = trb_client_get_consistency_proof_sync (client, a, b, cancellable, error);
   if (proof == NULL)
     return NULL;
   return trb_client_proof_from_json (proof, error);
@@ -394,12 +378,10 @@ fetch_entries (TrbClient     *client,
                JsonObject   **page_out,
                GError       **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(JsonObject) page = NULL;
   JsonNode *entries;
 
-  trb_client_get_entries_async (client, start, end, cancellable, store_result_cb, &result);
-  page = trb_client_json_finish (client, wait_for (&result), error);
+  page = trb_client_get_entries_sync (client, start, end, cancellable, error);
   if (page == NULL)
     return NULL;
   entries = json_object_get_member (page, "entries");
@@ -431,12 +413,10 @@ static char *
 fetch_ledger_key (TrbClient    *client,
                   GCancellable *cancellable)
 {
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(JsonObject) network = NULL;
   const char *key;
 
-  trb_client_get_network_async (client, cancellable, store_result_cb, &result);
-  network = trb_client_json_finish (client, wait_for (&result), NULL);
+  network = trb_client_get_network_sync (client, cancellable, NULL);
   key = network != NULL ? trb_json_get_string (network, "ledger_key", NULL) : NULL;
   return key != NULL && strlen (key) < 1024 ? g_strdup (key) : NULL;
 }
@@ -531,9 +511,10 @@ fetch_new_entries (TrbHistory    *self,
     {
       g_autoptr(JsonObject) page = NULL;
       guint64 end = MIN (size, next + TRB_HISTORY_PAGE_SIZE);
-      JsonArray *array = fetch_entries (client, next, end, cancellable, &page, error);
+      JsonArray *array = NULL;
 
-      if (array == NULL)
+      if (g_cancellable_set_error_if_cancelled (cancellable, error) ||
+          (array = fetch_entries (client, next, end, cancellable, &page, error)) == NULL)
         return FALSE;
       trb_store_exec (self->store, "BEGIN", NULL);
       for (guint i = 0; i < json_array_get_length (array); i++, next++)
@@ -585,11 +566,12 @@ verify_entries (TrbHistory        *self,
       g_autoptr(GError) local_error = NULL;
       g_autoptr(TrbLedgerEntry) entry = NULL;
       g_autoptr(sqlite3_stmt) mark = NULL;
-      JsonArray *array = fetch_entries (client, index, index + 1, cancellable, &page, error);
+      JsonArray *array = NULL;
       const char *text;
       gboolean ok;
 
-      if (array == NULL)
+      if (g_cancellable_set_error_if_cancelled (cancellable, error) ||
+          (array = fetch_entries (client, index, index + 1, cancellable, &page, error)) == NULL)
         return FALSE;
       text = json_array_get_string_element (array, 0);
       entry = text != NULL ? trb_ledger_entry_parse (text, strlen (text), NULL) : NULL;
@@ -651,16 +633,12 @@ fetch_tasks (TrbHistory    *self,
 
   for (guint i = 0; i < tasks->len; i++)
     {
-      g_autofree char *escaped = g_uri_escape_string (g_ptr_array_index (tasks, i), NULL, FALSE);
-      g_autofree char *path = g_strdup_printf ("/v1/tasks/%s", escaped);
-      g_autoptr(GAsyncResult) result = NULL;
       g_autoptr(JsonObject) task = NULL;
       g_autoptr(JsonNode) node = NULL;
       g_autofree char *json = NULL;
       g_autoptr(sqlite3_stmt) insert = NULL;
 
-      trb_client_get_json_async (client, path, cancellable, store_result_cb, &result);
-      task = trb_client_json_finish (client, wait_for (&result), error);
+      task = trb_client_get_task_sync (client, g_ptr_array_index (tasks, i), cancellable, error);
       if (task == NULL)
         return FALSE;
       node = json_node_init_object (json_node_alloc (), task);
@@ -685,7 +663,6 @@ witness (TrbHistory   *self,
 {
   g_autoptr(TrbNoteSigner) cosigner = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(JsonObject) answer = NULL;
   g_autofree char *line = NULL;
 
@@ -696,11 +673,7 @@ witness (TrbHistory   *self,
     line = trb_checkpoint_cosign (note, strlen (note), cosigner,
                                   g_get_real_time () / G_USEC_PER_SEC, &error);
   if (line != NULL)
-    {
-      trb_client_post_cosignature_async (client, size, line, cancellable, store_result_cb,
-                                         &result);
-      answer = trb_client_json_finish (client, wait_for (&result), &error);
-    }
+    answer = trb_client_post_cosignature_sync (client, size, line, cancellable, &error);
   /* Witnessing helps others; failing at it must not stop this computer's own history. */
   if (answer == NULL)
     g_debug ("Could not cosign checkpoint %" G_GUINT64_FORMAT ": %s", size,
@@ -709,59 +682,24 @@ witness (TrbHistory   *self,
     set_network_int (self, network->origin, "witnessed_size", size);
 }
 
-/**
- * trb_history_sync:
- * @self: the history
- * @client: a client for the network, with this computer's wallet for it
- * @origin: the network
- * @witness: whether to cosign the verified checkpoint and send the cosignature
- * @cancellable: (nullable): a cancellable
- * @error: return location for an error
- *
- * Brings the local copy of the network's ledger up to date: fetches and verifies the latest
- * checkpoint (signature and consistency with the last one verified), the new entries that
- * concern this wallet and every round, and the inclusion of each kept entry. Waits on the
- * thread-default main context: call it from a worker thread (see trb_history_sync_async()).
- * Inconsistent histories halt the network and give %TRB_HISTORY_ERROR_INCONSISTENT.
- *
- * Returns: %TRUE on success
- */
-gboolean
-trb_history_sync (TrbHistory    *self,
-                  TrbClient     *client,
-                  const char    *origin,
-                  gboolean       witness_checkpoint,
-                  GCancellable  *cancellable,
-                  GError       **error)
+/* The network's row and its ledger history, unless the network is unknown or halted. */
+static TrbLedgerHistory *
+open_ledger (TrbHistory  *self,
+             const char  *origin,
+             Network    **network_out,
+             GError     **error)
 {
   g_autoptr(Network) network = NULL;
   g_autoptr(TrbNoteVerifier) verifier = NULL;
   g_autoptr(TrbLedgerHistory) ledger = NULL;
-  g_autoptr(TrbCheckpoint) latest = NULL;
-  g_autoptr(TrbCheckpoint) accepted = NULL;
-  g_autoptr(GBytes) consistency = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(TrbNote) parsed = NULL;
-  g_autoptr(TrbCheckpoint) body = NULL;
-  g_autoptr(GMutexLocker) locker = NULL;
-  g_autofree char *note = NULL;
-  g_autoptr(sqlite3_stmt) cosigners = NULL;
-  guint64 size, old_size = 0;
-  const char *text;
-  gsize text_len;
 
-  g_return_val_if_fail (TRB_IS_HISTORY (self), FALSE);
-  g_return_val_if_fail (TRB_IS_CLIENT (client), FALSE);
-  g_return_val_if_fail (origin != NULL, FALSE);
-
-  locker = g_mutex_locker_new (&self->lock);
   network = lookup_network (self, origin);
   if (network == NULL)
     {
       g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_NOT_JOINED,
                            _("This computer has not joined that network."));
-      return FALSE;
+      return NULL;
     }
   ensure_network_row (self, origin);
   if (network_int (self, origin, "halted"))
@@ -769,73 +707,127 @@ trb_history_sync (TrbHistory    *self,
       g_set_error (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_HALTED,
                    _("Tributary stopped taking part in “%s” after it showed inconsistent "
                      "histories."), network->name);
-      return FALSE;
+      return NULL;
     }
 
   verifier = trb_note_verifier_new_from_string (network->ledger_key, error);
   if (verifier == NULL)
-    return FALSE;
+    return NULL;
   ledger = trb_ledger_history_new (self->store, origin, verifier, &local_error);
   if (ledger == NULL)
     {
       if (is_tampering (local_error))
-        return halt (self, origin, local_error->message, error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
+        halt (self, origin, local_error->message, error);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
     }
   if (trb_ledger_history_is_compromised (ledger))
-    return halt_for_evidence (self, origin, error);
+    {
+      halt_for_evidence (self, origin, error);
+      return NULL;
+    }
+  *network_out = g_steal_pointer (&network);
+  return g_steal_pointer (&ledger);
+}
 
-  trb_client_get_checkpoint_async (client, cancellable, store_result_cb, &result);
-  note = trb_client_get_checkpoint_finish (client, wait_for (&result), error);
+/* The latest signed checkpoint, not yet verified, and its size as it claims. */
+static char *
+fetch_checkpoint (TrbHistory    *self,
+                  TrbClient     *client,
+                  Network       *network,
+                  GCancellable  *cancellable,
+                  guint64       *claimed_size,
+                  GError       **error)
+{
+  g_autofree char *note = NULL;
+  g_autofree char *key = NULL;
+  g_autoptr(TrbNote) parsed = NULL;
+  g_autoptr(TrbCheckpoint) body = NULL;
+  const char *text;
+  gsize text_len;
+
+  note = trb_client_get_checkpoint_sync (client, cancellable, error);
   if (note == NULL)
-    return FALSE;
+    return NULL;
   /* A node that swapped its key may still serve a checkpoint signed with the old one: the key it
    * names now is compared with the pinned one on every sync. */
-  {
-    g_autofree char *key = fetch_ledger_key (client, cancellable);
-
-    if (key != NULL && !g_str_equal (key, network->ledger_key))
-      {
-        trb_ledger_record_key_change (self->store, origin, key, note, NULL);
-        return halt_for_evidence (self, origin, error);
-      }
-  }
+  key = fetch_ledger_key (client, cancellable);
+  if (key != NULL && !g_str_equal (key, network->ledger_key))
+    {
+      trb_ledger_record_key_change (self->store, network->origin, key, note, NULL);
+      halt_for_evidence (self, network->origin, error);
+      return NULL;
+    }
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
   parsed = trb_note_parse (note, strlen (note), error);
   if (parsed == NULL)
-    return FALSE;
+    return NULL;
   text = trb_note_get_text (parsed, &text_len);
   body = trb_checkpoint_parse_text (text, text_len, error);
   if (body == NULL)
-    return FALSE;
-  size = trb_checkpoint_get_size (body);
+    return NULL;
+  *claimed_size = trb_checkpoint_get_size (body);
+  return g_steal_pointer (&note);
+}
 
-  latest = trb_ledger_history_get_latest (ledger, NULL);
-  if (latest != NULL)
-    old_size = trb_checkpoint_get_size (latest);
+/* The proof that the checkpoint of @size and the newest verified one, of @old_size, are one
+ * history; an empty one stands for a node's refusal. %NULL with no @error when none is
+ * needed. */
+static GBytes *
+fetch_consistency (TrbClient     *client,
+                   guint64        old_size,
+                   guint64        size,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  GBytes *consistency;
+
   if (old_size > 0 && old_size < size)
+    return fetch_proof (client, FALSE, old_size, size, cancellable, error);
+  if (size == 0 || size >= old_size)
+    return NULL;
+  /* Smaller than the newest verified: only a proof that it is a prefix of it makes it an
+   * older version; a node that dropped entries cannot give one (an empty proof stands for
+   * its refusal), and the two signed checkpoints are then the evidence of a shrunk ledger. */
+  consistency = fetch_proof (client, FALSE, size, old_size, cancellable, &local_error);
+  if (consistency != NULL)
+    return consistency;
+  if (!g_error_matches (local_error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_REJECTED) &&
+      !g_error_matches (local_error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL))
     {
-      consistency = fetch_proof (client, FALSE, old_size, size, cancellable, error);
-      if (consistency == NULL)
-        return FALSE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
     }
-  else if (size > 0 && size < old_size)
+  return g_bytes_new_static ("", 0);
+}
+
+/* Verifies @note (signature, and consistency with the newest verified checkpoint) and keeps it
+ * in the ledger history; anything that contradicts what was verified before halts the
+ * network. */
+static TrbCheckpoint *
+accept_checkpoint (TrbHistory        *self,
+                   TrbClient         *client,
+                   TrbLedgerHistory  *ledger,
+                   Network           *network,
+                   const char        *note,
+                   guint64            size,
+                   GCancellable      *cancellable,
+                   GError           **error)
+{
+  g_autoptr(TrbCheckpoint) latest = trb_ledger_history_get_latest (ledger, NULL);
+  g_autoptr(TrbCheckpoint) accepted = NULL;
+  g_autoptr(GBytes) consistency = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint64 old_size = latest != NULL ? trb_checkpoint_get_size (latest) : 0;
+
+  consistency = fetch_consistency (client, old_size, size, cancellable, &local_error);
+  if (consistency == NULL && local_error != NULL)
     {
-      /* Smaller than the newest verified: only a proof that it is a prefix of it makes it an
-       * older version; a node that dropped entries cannot give one (an empty proof stands for
-       * its refusal), and the two signed checkpoints are then the evidence of a shrunk ledger. */
-      consistency = fetch_proof (client, FALSE, size, old_size, cancellable, &local_error);
-      if (consistency == NULL)
-        {
-          if (!g_error_matches (local_error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_REJECTED) &&
-              !g_error_matches (local_error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL))
-            {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              return FALSE;
-            }
-          g_clear_error (&local_error);
-          consistency = g_bytes_new_static ("", 0);
-        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
     }
   accepted = trb_ledger_history_accept (ledger, note, strlen (note),
                                         consistency ? empty_or_data (consistency) : NULL,
@@ -851,44 +843,101 @@ trb_history_sync (TrbHistory    *self,
        * changed ledger key, and both keys with what each signed are the evidence. */
       if (key != NULL && !g_str_equal (key, network->ledger_key))
         {
-          trb_ledger_record_key_change (self->store, origin, key, note, NULL);
-          return halt_for_evidence (self, origin, error);
+          trb_ledger_record_key_change (self->store, network->origin, key, note, NULL);
+          halt_for_evidence (self, network->origin, error);
+          return NULL;
         }
     }
   if (accepted == NULL)
     {
       if (is_tampering (local_error))
-        return halt (self, origin, local_error->message, error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
+        halt (self, network->origin, local_error->message, error);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
     }
-  size = trb_checkpoint_get_size (accepted);
-  if (size > TRB_HISTORY_MAX_ENTRIES)
+  if (trb_checkpoint_get_size (accepted) > TRB_HISTORY_MAX_ENTRIES)
     {
       g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_PROTOCOL,
                            _("This network’s ledger is too large to keep a copy of."));
-      return FALSE;
+      return NULL;
     }
+  return g_steal_pointer (&accepted);
+}
 
-  /* The cosignatures the node serves with the checkpoint it signed for this size. */
-  if (size == trb_checkpoint_get_size (body))
-    {
-      cosigners = prepare (self, "INSERT INTO history_checkpoints (origin, size, cosigners) "
-                                 "VALUES (?, ?, ?) ON CONFLICT (origin, size) DO UPDATE SET "
-                                 "cosigners = MAX (cosigners, excluded.cosigners)");
-      sqlite3_bind_text (cosigners, 1, origin, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (cosigners, 2, size);
-      sqlite3_bind_int (cosigners, 3, count_cosigners (note, origin));
-      sqlite3_step (cosigners);
-    }
+/* The cosignatures the node serves with the checkpoint it signed for this size. */
+static void
+record_cosigners (TrbHistory *self,
+                  const char *origin,
+                  const char *note,
+                  guint64     size)
+{
+  g_autoptr(sqlite3_stmt) cosigners = NULL;
+
+  cosigners = prepare (self, "INSERT INTO history_checkpoints (origin, size, cosigners) "
+                             "VALUES (?, ?, ?) ON CONFLICT (origin, size) DO UPDATE SET "
+                             "cosigners = MAX (cosigners, excluded.cosigners)");
+  sqlite3_bind_text (cosigners, 1, origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (cosigners, 2, size);
+  sqlite3_bind_int (cosigners, 3, count_cosigners (note, origin));
+  sqlite3_step (cosigners);
+}
+
+/**
+ * trb_history_sync:
+ * @self: the history
+ * @client: a client for the network, with this computer's wallet for it
+ * @origin: the network
+ * @witness: whether to cosign the verified checkpoint and send the cosignature
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * Brings the local copy of the network's ledger up to date: fetches and verifies the latest
+ * checkpoint (signature and consistency with the last one verified), the new entries that
+ * concern this wallet and every round, and the inclusion of each kept entry. It blocks on the
+ * client's _sync calls: call it from a worker thread (see trb_history_sync_async()). Cancelling
+ * @cancellable ends it with %G_IO_ERROR_CANCELLED within the network call under way.
+ * Inconsistent histories halt the network and give %TRB_HISTORY_ERROR_INCONSISTENT.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+trb_history_sync (TrbHistory    *self,
+                  TrbClient     *client,
+                  const char    *origin,
+                  gboolean       witness_checkpoint,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  g_autoptr(Network) network = NULL;
+  g_autoptr(TrbLedgerHistory) ledger = NULL;
+  g_autoptr(TrbCheckpoint) accepted = NULL;
+  g_autoptr(GMutexLocker) locker = NULL;
+  g_autofree char *note = NULL;
+  guint64 size, claimed_size = 0;
+
+  g_return_val_if_fail (TRB_IS_HISTORY (self), FALSE);
+  g_return_val_if_fail (TRB_IS_CLIENT (client), FALSE);
+  g_return_val_if_fail (origin != NULL, FALSE);
+
+  locker = g_mutex_locker_new (&self->lock);
+  if ((ledger = open_ledger (self, origin, &network, error)) == NULL ||
+      (note = fetch_checkpoint (self, client, network, cancellable, &claimed_size,
+                                error)) == NULL ||
+      (accepted = accept_checkpoint (self, client, ledger, network, note, claimed_size,
+                                     cancellable, error)) == NULL)
+    return FALSE;
+  size = trb_checkpoint_get_size (accepted);
+  if (size == claimed_size)
+    record_cosigners (self, origin, note, size);
 
   if (!fetch_new_entries (self, client, network, network_int (self, origin, "fetched_size"), size,
                           cancellable, error))
     return FALSE;
   set_network_int (self, origin, "fetched_size", size);
-  if (!verify_entries (self, client, ledger, network, size, cancellable, error))
-    return FALSE;
-  if (!fetch_tasks (self, client, network, cancellable, error))
+  if (!verify_entries (self, client, ledger, network, size, cancellable, error) ||
+      !fetch_tasks (self, client, network, cancellable, error) ||
+      g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
   if (witness_checkpoint)
     witness (self, client, network, note, size, cancellable);
@@ -919,11 +968,9 @@ sync_thread (GTask        *task,
 {
   TrbHistory *self = source_object;
   SyncData *data = task_data;
-  g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(Network) network = lookup_network (self, data->origin);
   g_autoptr(TrbClient) client = NULL;
   g_autoptr(GError) error = NULL;
-  gboolean ok;
 
   if (network == NULL)
     {
@@ -931,13 +978,36 @@ sync_thread (GTask        *task,
                                _("This computer has not joined that network."));
       return;
     }
-  g_main_context_push_thread_default (context);
+  if (g_task_return_error_if_cancelled (task))
+    return;
   client = trb_client_new (network->url);
   if (data->keypair != NULL)
     trb_client_set_keypair (client, data->keypair);
-  ok = trb_history_sync (self, client, data->origin, data->witness, cancellable, &error);
-  g_clear_object (&client);
-  g_main_context_pop_thread_default (context);
+  if (trb_history_sync (self, client, data->origin, data->witness, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, g_steal_pointer (&error));
+}
+
+/* Back in the caller's context: the signals first, then the caller's callback, as
+ * trb_history_sync_async() promises. */
+static void
+sync_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  TrbHistory *self = TRB_HISTORY (source);
+  g_autoptr(GTask) task = user_data;
+  SyncData *data = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  gboolean ok = g_task_propagate_boolean (G_TASK (result), &error);
+
+  g_signal_emit (self, signals[CHANGED], 0);
+  if (!data->was_halted && trb_history_is_halted (self, data->origin))
+    {
+      data->was_halted = TRUE;
+      g_signal_emit (self, signals[HALTED], 0, data->origin);
+    }
   if (ok)
     g_task_return_boolean (task, TRUE);
   else
@@ -966,7 +1036,8 @@ trb_history_sync_async (TrbHistory          *self,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) worker = NULL;
+  GTask *task;
   SyncData *data;
 
   g_return_if_fail (TRB_IS_HISTORY (self));
@@ -979,8 +1050,11 @@ trb_history_sync_async (TrbHistory          *self,
   data->was_halted = trb_history_is_halted (self, origin);
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, trb_history_sync_async);
-  g_task_set_task_data (task, data, (GDestroyNotify) sync_data_free);
-  g_task_run_in_thread (task, sync_thread);
+  /* The worker's own task ends in sync_done_cb(), which emits the signals before it completes
+   * the caller's. */
+  worker = g_task_new (self, cancellable, sync_done_cb, task);
+  g_task_set_task_data (worker, data, (GDestroyNotify) sync_data_free);
+  g_task_run_in_thread (worker, sync_thread);
 }
 
 gboolean
@@ -988,18 +1062,9 @@ trb_history_sync_finish (TrbHistory    *self,
                          GAsyncResult  *result,
                          GError       **error)
 {
-  SyncData *data;
-
   g_return_val_if_fail (TRB_IS_HISTORY (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  data = g_task_get_task_data (G_TASK (result));
-  g_signal_emit (self, signals[CHANGED], 0);
-  if (!data->was_halted && trb_history_is_halted (self, data->origin))
-    {
-      data->was_halted = TRUE;
-      g_signal_emit (self, signals[HALTED], 0, data->origin);
-    }
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
@@ -1915,15 +1980,13 @@ trb_history_export_evidence (TrbHistory  *self,
   return g_string_free (out, FALSE);
 }
 
-/* ---- your benefit ------------------------------------------------------------------------- */
+/* ---- what the model evaluation reads (trb-history-evaluation.c) --------------------------- */
 
-/* Limits on local evaluation. */
-#define MAX_EVALUATION_SAMPLES 100000
-
-static gboolean
-is_verified_model (TrbHistory *self,
-                   const char *origin,
-                   const char *model)
+/* Whether @model is named by a verified round entry of @origin. */
+gboolean
+trb_history_is_verified_model (TrbHistory *self,
+                               const char *origin,
+                               const char *model)
 {
   g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT data FROM history_entries WHERE origin = ? "
                                                 "AND type IN ('round_closed', 'round_opened') AND "
@@ -1940,297 +2003,28 @@ is_verified_model (TrbHistory *self,
   return FALSE;
 }
 
-/**
- * trb_history_download_model:
- * @self: the history
- * @client: a client for the network
- * @origin: the network
- * @model: the SHA-256 of a model version in the verified ledger
- * @cancellable: (nullable): a cancellable
- * @error: return location for an error
- *
- * Downloads a model version (safetensors) named by a verified ledger entry, and checks that its
- * SHA-256 is the one the ledger records. Waits on the thread-default main context.
- *
- * Returns: (transfer full): the weights, or %NULL on error
- */
-GBytes *
-trb_history_download_model (TrbHistory    *self,
-                            TrbClient     *client,
-                            const char    *origin,
-                            const char    *model,
-                            GCancellable  *cancellable,
-                            GError       **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GBytes) blob = NULL;
-  g_autofree char *digest = NULL;
-
-  g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
-  g_return_val_if_fail (TRB_IS_CLIENT (client), NULL);
-  g_return_val_if_fail (origin != NULL && model != NULL, NULL);
-
-  if (!is_verified_model (self, origin, model))
-    {
-      g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_PROTOCOL,
-                           _("This model version is not in the verified ledger."));
-      return NULL;
-    }
-  trb_client_download_blob_async (client, model, TRB_CLIENT_MAX_BLOB, cancellable,
-                                  store_result_cb, &result);
-  blob = trb_client_download_blob_finish (client, wait_for (&result), error);
-  if (blob == NULL)
-    return NULL;
-  digest = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, blob);
-  if (!g_str_equal (digest, model))
-    {
-      g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_PROTOCOL,
-                           _("The network sent a different file than the model version the "
-                             "ledger records."));
-      return NULL;
-    }
-  return g_steal_pointer (&blob);
-}
-
-/**
- * trb_history_evaluate:
- * @self: the history
- * @origin: the network
- * @task: the task the model belongs to
- * @weights: the model version (safetensors)
- * @idx_images: a local IDX images file, its labels beside it
- * @max_samples: the most samples to evaluate, 0 for the limit
- * @accuracy: (out): the share of samples classified right, 0…1
- * @error: return location for an error
- *
- * Runs a model version on local data with the compute engine's CPU executor. Slow: call it
- * from a worker thread (see trb_history_evaluate_async()).
- *
- * Returns: %TRUE on success
- */
-gboolean
-trb_history_evaluate (TrbHistory   *self,
-                      const char   *origin,
-                      const char   *task,
-                      GBytes       *weights,
-                      const char   *idx_images,
-                      gsize         max_samples,
-                      double       *accuracy,
-                      GError      **error)
+/* The task's description as last fetched by a sync, or %NULL. */
+char *
+trb_history_dup_task_json (TrbHistory *self,
+                           const char *origin,
+                           const char *task)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(TrbModelSpec) spec = NULL;
-  g_autoptr(TrbWeights) parsed = NULL;
-  g_autoptr(TrbTrainingSet) data = NULL;
-  g_autofree char *spec_json = NULL;
-  TrbDataSource source;
-  TrbEvaluation evaluation;
-  JsonNode *root, *model;
-
-  g_return_val_if_fail (TRB_IS_HISTORY (self), FALSE);
-  g_return_val_if_fail (origin != NULL && task != NULL && weights != NULL, FALSE);
-  g_return_val_if_fail (idx_images != NULL && accuracy != NULL, FALSE);
 
   stmt = prepare (self, "SELECT json FROM history_tasks WHERE origin = ? AND task = ?");
   sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, task, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_ROW ||
-      !trb_json_parser_load_bounded (parser, (const char *) sqlite3_column_text (stmt, 0), -1,
-                                   NULL) ||
-      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
-      (model = json_object_get_member (json_node_get_object (root), "model")) == NULL)
-    {
-      g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_PROTOCOL,
-                           _("The task’s model description is not known yet."));
-      return FALSE;
-    }
-  spec_json = json_to_string (model, FALSE);
-  spec = trb_model_spec_new_from_json (spec_json, -1, error);
-  if (spec == NULL)
-    return FALSE;
-  parsed = trb_weights_new_from_safetensors (weights, error);
-  if (parsed == NULL)
-    return FALSE;
-  data = trb_training_set_load (idx_images, 0, 1,
-                                max_samples > 0 ? MIN (max_samples, MAX_EVALUATION_SAMPLES)
-                                                : MAX_EVALUATION_SAMPLES, NULL, error);
-  if (data == NULL)
-    return FALSE;
-  trb_training_set_get_source (data, &source);
-  if (!trb_evaluate_on_cpu (spec, parsed, &source, &evaluation, error))
-    return FALSE;
-  *accuracy = evaluation.accuracy;
-  return TRUE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return NULL;
+  return column_dup (stmt, 0);
 }
 
-typedef struct
+/* The URL of a joined network, or %NULL. */
+char *
+trb_history_dup_network_url (TrbHistory *self,
+                             const char *origin)
 {
-  char *origin;
-  char *task;
-  char *model;
-  char *images;
-} BenefitData;
+  g_autoptr(Network) network = lookup_network (self, origin);
 
-static void
-benefit_data_free (BenefitData *data)
-{
-  g_free (data->origin);
-  g_free (data->task);
-  g_free (data->model);
-  g_free (data->images);
-  g_free (data);
-}
-
-static GBytes *
-download_in_thread (TrbHistory    *self,
-                    BenefitData   *data,
-                    GCancellable  *cancellable,
-                    GError       **error)
-{
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(Network) network = lookup_network (self, data->origin);
-  g_autoptr(TrbClient) client = NULL;
-  GBytes *blob;
-
-  if (network == NULL)
-    {
-      g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_NOT_JOINED,
-                           _("This computer has not joined that network."));
-      return NULL;
-    }
-  g_main_context_push_thread_default (context);
-  client = trb_client_new (network->url);
-  blob = trb_history_download_model (self, client, data->origin, data->model, cancellable, error);
-  g_clear_object (&client);
-  g_main_context_pop_thread_default (context);
-  return blob;
-}
-
-static void
-download_thread (GTask        *task,
-                 gpointer      source_object,
-                 gpointer      task_data,
-                 GCancellable *cancellable)
-{
-  GError *error = NULL;
-  GBytes *blob = download_in_thread (source_object, task_data, cancellable, &error);
-
-  if (blob != NULL)
-    g_task_return_pointer (task, blob, (GDestroyNotify) g_bytes_unref);
-  else
-    g_task_return_error (task, error);
-}
-
-/**
- * trb_history_download_model_async:
- *
- * Runs trb_history_download_model() in a worker thread.
- */
-void
-trb_history_download_model_async (TrbHistory          *self,
-                                  const char          *origin,
-                                  const char          *model,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  BenefitData *data;
-
-  g_return_if_fail (TRB_IS_HISTORY (self));
-
-  data = g_new0 (BenefitData, 1);
-  data->origin = g_strdup (origin);
-  data->model = g_strdup (model);
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, trb_history_download_model_async);
-  g_task_set_task_data (task, data, (GDestroyNotify) benefit_data_free);
-  g_task_run_in_thread (task, download_thread);
-}
-
-GBytes *
-trb_history_download_model_finish (TrbHistory    *self,
-                                   GAsyncResult  *result,
-                                   GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static void
-evaluate_thread (GTask        *task,
-                 gpointer      source_object,
-                 gpointer      task_data,
-                 GCancellable *cancellable)
-{
-  BenefitData *data = task_data;
-  GError *error = NULL;
-  g_autoptr(GBytes) blob = download_in_thread (source_object, data, cancellable, &error);
-  double accuracy = 0;
-
-  if (blob == NULL ||
-      !trb_history_evaluate (source_object, data->origin, data->task, blob, data->images, 0,
-                             &accuracy, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_pointer (task, g_memdup2 (&accuracy, sizeof accuracy), g_free);
-}
-
-/**
- * trb_history_evaluate_async:
- * @self: the history
- * @origin: the network
- * @task: the task
- * @model: the model version's hash
- * @idx_images: a local IDX images file, its labels beside it
- * @cancellable: (nullable): a cancellable
- * @callback: called when done
- * @user_data: data for @callback
- *
- * Downloads a verified model version and evaluates it on local data, off the main thread.
- */
-void
-trb_history_evaluate_async (TrbHistory          *self,
-                            const char          *origin,
-                            const char          *task,
-                            const char          *model,
-                            const char          *idx_images,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
-{
-  g_autoptr(GTask) gtask = NULL;
-  BenefitData *data;
-
-  g_return_if_fail (TRB_IS_HISTORY (self));
-
-  data = g_new0 (BenefitData, 1);
-  data->origin = g_strdup (origin);
-  data->task = g_strdup (task);
-  data->model = g_strdup (model);
-  data->images = g_strdup (idx_images);
-  gtask = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (gtask, trb_history_evaluate_async);
-  g_task_set_task_data (gtask, data, (GDestroyNotify) benefit_data_free);
-  g_task_run_in_thread (gtask, evaluate_thread);
-}
-
-/**
- * trb_history_evaluate_finish:
- *
- * Returns: the accuracy, 0…1, or a negative value with @error set
- */
-double
-trb_history_evaluate_finish (TrbHistory    *self,
-                             GAsyncResult  *result,
-                             GError       **error)
-{
-  g_autofree double *accuracy = NULL;
-
-  g_return_val_if_fail (g_task_is_valid (result, self), -1);
-  accuracy = g_task_propagate_pointer (G_TASK (result), error);
-  return accuracy != NULL ? *accuracy : -1;
+  return network != NULL ? g_strdup (network->url) : NULL;
 }

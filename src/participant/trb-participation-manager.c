@@ -459,26 +459,25 @@ join_thread (GTask        *task,
 {
   TrbParticipationManager *self = source_object;
   JoinData *data = task_data;
-  g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(TrbClient) client = NULL;
   g_autoptr(TrbContributor) contributor = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_main_context_push_thread_default (context);
+  if (g_task_return_error_if_cancelled (task))
+    return;
   client = trb_client_new (data->url);
   trb_client_set_keypair (client, data->keypair);
   contributor = trb_contributor_new (client, self->store);
   trb_contributor_set_invitation (contributor, data->invitation);
+  trb_contributor_set_cancellable (contributor, cancellable);
   if (!trb_contributor_connect (contributor, &error) ||
       !trb_contributor_join (contributor, &error))
     {
-      g_main_context_pop_thread_default (context);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   if (trb_contributor_get_task (contributor) == NULL)
     {
-      g_main_context_pop_thread_default (context);
       g_task_return_new_error (task, TRB_PARTICIPATION_ERROR, TRB_PARTICIPATION_ERROR_TASK, "%s",
                                _("This network has nothing to train yet."));
       return;
@@ -487,9 +486,6 @@ join_thread (GTask        *task,
   data->name = g_strdup (trb_contributor_get_name (contributor));
   data->ledger_key = g_strdup (trb_contributor_get_ledger_key (contributor));
   data->task = g_strdup (trb_contributor_get_task (contributor));
-  g_clear_object (&contributor);
-  g_clear_object (&client);
-  g_main_context_pop_thread_default (context);
   g_task_return_boolean (task, TRUE);
 }
 

@@ -674,8 +674,9 @@ contributed (TrbParticipation *self)
 /* ---- uploading and confirming --------------------------------------------------------------- */
 
 /* Checks the ledger as the contributor does: the checkpoint against the pinned key and the last
- * one verified, and every receipt's entry included. It waits on its own main context, so it
- * runs in a worker thread with a client of its own. */
+ * one verified, and every receipt's entry included. It blocks on the client's _sync calls, so it
+ * runs in a worker thread with a client of its own, and stops when the loop's cancellable is
+ * cancelled. */
 typedef struct
 {
   guint64 scan_from;
@@ -684,35 +685,23 @@ typedef struct
   gint64  round;
 } VerifyData;
 
-static void
-store_result_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 /* The reward entries for this address in the verified part of the ledger not read yet. */
 static void
-scan_rewards (TrbClient  *client,
-              VerifyData *data,
-              guint64     size)
+scan_rewards (TrbClient    *client,
+              VerifyData   *data,
+              guint64       size,
+              GCancellable *cancellable)
 {
-  GMainContext *context = g_main_context_get_thread_default ();
   guint64 start = data->scan_from;
 
-  while (start < size)
+  while (start < size && !g_cancellable_is_cancelled (cancellable))
     {
       guint64 end = MIN (size, start + TRB_PROTOCOL_LEDGER_PAGE);
-      g_autoptr(GAsyncResult) result = NULL;
       g_autoptr(JsonObject) page = NULL;
       JsonNode *entries;
       JsonArray *array;
 
-      trb_client_get_entries_async (client, start, end, NULL, store_result_cb, &result);
-      while (result == NULL)
-        g_main_context_iteration (context, TRUE);
-      page = trb_client_json_finish (client, result, NULL);
+      page = trb_client_get_entries_sync (client, start, end, cancellable, NULL);
       entries = page != NULL ? json_object_get_member (page, "entries") : NULL;
       if (entries == NULL || !JSON_NODE_HOLDS_ARRAY (entries))
         return;
@@ -747,23 +736,26 @@ verify_thread (GTask        *task,
                GCancellable *cancellable)
 {
   TrbParticipation *self = source_object;
-  g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(TrbClient) client = NULL;
   g_autoptr(TrbContributor) contributor = NULL;
   g_autoptr(GError) error = NULL;
   gboolean ok;
 
-  g_main_context_push_thread_default (context);
+  if (g_task_return_error_if_cancelled (task))
+    return;
   client = trb_client_new (trb_client_get_base_url (self->client));
   trb_client_set_keypair (client, self->keypair);
   contributor = trb_contributor_new (client, self->store);
+  trb_contributor_set_cancellable (contributor, cancellable);
   ok = trb_contributor_connect (contributor, &error) &&
        trb_contributor_sync (contributor, self->cosign, &error);
   if (ok)
-    scan_rewards (client, task_data, trb_contributor_get_verified_size (contributor));
+    scan_rewards (client, task_data, trb_contributor_get_verified_size (contributor),
+                  cancellable);
   g_clear_object (&contributor);
   g_clear_object (&client);
-  g_main_context_pop_thread_default (context);
+  if (ok && g_task_return_error_if_cancelled (task))
+    return;
   if (ok)
     g_task_return_boolean (task, TRUE);
   else
@@ -957,6 +949,8 @@ build_update_thread (GTask        *task,
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) update = NULL;
 
+  if (g_task_return_error_if_cancelled (task))
+    return;
   update = trb_contributor_build_update (d->clip_norm, d->noise_multiplier, d->trained, d->base,
                                          d->model, d->data, d->epochs, d->loss, &error);
   /* Written before it is sent: an upload cut short is sent again byte for byte. */
