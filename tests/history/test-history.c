@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -615,6 +616,94 @@ test_tampered_history (gconstpointer data)
   fixture_teardown (&f);
 }
 
+typedef struct
+{
+  guint         changed;
+  guint         changed_at_callback;
+  GAsyncResult *result;
+} SyncOrder;
+
+static void
+count_changed_cb (TrbHistory *history,
+                  SyncOrder  *order)
+{
+  order->changed++;
+}
+
+static void
+sync_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  SyncOrder *order = user_data;
+
+  /* What a page's callback sees before it calls the finish function. */
+  order->changed_at_callback = order->changed;
+  order->result = g_object_ref (result);
+}
+
+/* The documented order: #TrbHistory::changed is emitted before the completion callback runs,
+ * so that the callback sees the lists up to date. */
+static void
+test_signals_before_callback (void)
+{
+  g_autoptr(GError) error = NULL;
+  SyncOrder order = { 0, };
+  Fixture f = { 0 };
+
+  fixture_setup (&f, "0.01");
+  contribute_round (&f, 1);
+  g_signal_connect (f.history, "changed", G_CALLBACK (count_changed_cb), &order);
+  trb_history_sync_async (f.history, origin_of (&f), NULL, FALSE, NULL, sync_done_cb, &order);
+  while (order.result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (order.changed_at_callback, ==, 1);
+  g_assert_true (trb_history_sync_finish (f.history, order.result, &error));
+  g_assert_no_error (error);
+  /* Finishing emits nothing more. */
+  g_assert_cmpuint (order.changed, ==, 1);
+  g_clear_object (&order.result);
+
+  fixture_teardown (&f);
+}
+
+/* A sync cancelled while the node does not answer ends within a second, cancelled. */
+static void
+test_sync_cancelled (void)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  Fixture f = { 0 };
+  gint64 cancelled_at;
+  gint64 until;
+
+  fixture_setup (&f, "0.01");
+  contribute_round (&f, 1);
+  g_subprocess_send_signal (f.node.process, SIGSTOP);
+  trb_history_sync_async (f.history, origin_of (&f), NULL, FALSE, cancellable, store_result_cb,
+                          &result);
+  /* Let the worker send its first request. */
+  until = g_get_monotonic_time () + 300 * 1000;
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_null (result);
+
+  cancelled_at = g_get_monotonic_time ();
+  g_cancellable_cancel (cancellable);
+  while (result == NULL && g_get_monotonic_time () - cancelled_at < 5 * G_USEC_PER_SEC)
+    g_main_context_iteration (NULL, FALSE);
+  g_test_message ("the sync ended %.0f ms after the cancel",
+                  (g_get_monotonic_time () - cancelled_at) / 1000.0);
+  g_assert_nonnull (result);
+  g_assert_cmpint (g_get_monotonic_time () - cancelled_at, <, G_USEC_PER_SEC);
+  g_assert_false (trb_history_sync_finish (f.history, result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  g_subprocess_send_signal (f.node.process, SIGCONT);
+  fixture_teardown (&f);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -631,5 +720,7 @@ main (int    argc,
                         test_tampered_history);
   g_test_add_data_func ("/history/tampered/key", GINT_TO_POINTER (TRUE), test_tampered_history);
   g_test_add_func ("/history/items-updated-in-place", test_items_updated_in_place);
+  g_test_add_func ("/history/signals-before-callback", test_signals_before_callback);
+  g_test_add_func ("/history/sync-cancelled", test_sync_cancelled);
   return g_test_run ();
 }

@@ -11,6 +11,7 @@
 
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <signal.h>
 #include <sodium.h>
 #include <string.h>
 #include <unistd.h>
@@ -736,6 +737,72 @@ test_halted (Fixture       *f,
   }
 }
 
+/* ---- cancelled mid-flow ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  TestNode *node;
+  gboolean  stopped;
+} FreezeData;
+
+/* Freezes the node when the update is in and the ledger check begins: its requests then wait
+ * for an answer that never comes. */
+static void
+freeze_on_confirming_cb (TrbParticipation *p,
+                         GParamSpec       *pspec,
+                         FreezeData       *freeze)
+{
+  if (freeze->stopped || trb_participation_get_state (p) != TRB_PARTICIPATION_STATE_CONFIRMING)
+    return;
+  g_subprocess_send_signal (freeze->node->process, SIGSTOP);
+  freeze->stopped = TRUE;
+}
+
+static void
+quit_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+/* Stopping the loop (leaving the network, quitting, pausing) while its worker checks the ledger
+ * against a node that does not answer: the worker gives up within a second, and the loop (which
+ * it holds) is released. */
+static void
+test_stop_cancels_verification (Fixture       *f,
+                                gconstpointer  data)
+{
+  TrbParticipation *p = make_participation (f->node.url, f->secret_key, f->store_path,
+                                            f->origin, f->ledger_key);
+  FreezeData freeze = { &f->node, FALSE };
+  gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+  gboolean waited = FALSE;
+  gint64 stopped_at;
+
+  g_signal_connect (p, "notify::state", G_CALLBACK (freeze_on_confirming_cb), &freeze);
+  trb_participation_start (p);
+  while (!freeze.stopped)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  /* Let the worker send its first request to the frozen node. */
+  g_timeout_add_once (300, quit_cb, &waited);
+  while (!waited)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_object_add_weak_pointer (G_OBJECT (p), (gpointer *) &p);
+  stopped_at = g_get_monotonic_time ();
+  trb_participation_stop (p);
+  g_object_unref (p);
+  while (p != NULL && g_get_monotonic_time () - stopped_at < 5 * G_USEC_PER_SEC)
+    g_main_context_iteration (NULL, FALSE);
+  g_test_message ("the worker ended %.0f ms after the stop",
+                  (g_get_monotonic_time () - stopped_at) / 1000.0);
+  g_assert_null (p);
+  g_assert_cmpint (g_get_monotonic_time () - stopped_at, <, G_USEC_PER_SEC);
+  g_subprocess_send_signal (f->node.process, SIGCONT);
+}
+
 /* ---- killed in each state ------------------------------------------------------------------- */
 
 static void
@@ -1246,6 +1313,8 @@ main (int    argc,
   g_test_add_func ("/participation/invite", test_invite);
   g_test_add_func ("/participation/catalogue/parse", test_catalogue_parse);
   g_test_add_func ("/participation/catalogue/fetch", test_catalogue_fetch);
+  g_test_add ("/participation/stop-cancels-verification", Fixture, NULL, fixture_setup,
+              test_stop_cancels_verification, fixture_teardown);
   g_test_add ("/participation/contribute", Fixture, NULL, fixture_setup, test_contribute,
               fixture_teardown);
   g_test_add ("/participation/change-data", Fixture, NULL, fixture_setup, test_change_data,
