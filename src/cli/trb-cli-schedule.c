@@ -86,33 +86,34 @@ preset_name (TrbResourcePreset preset)
     }
 }
 
-int
-trb_cli_schedule (int    argc,
-                  char **argv)
+typedef struct
 {
-  gboolean pause = FALSE;
-  gboolean resume = FALSE;
-  gboolean until_tomorrow = FALSE;
-  gboolean machine = FALSE;
-  int pause_minutes = 0;
+  gboolean pause;
+  gboolean resume;
+  gboolean until_tomorrow;
+  gboolean machine;
+  int      pause_minutes;
+} Options;
+
+/* Reads and checks the command's options; 0, or the exit status of a wrong one. */
+static int
+parse_options (Options  *o,
+               int       argc,
+               char    **argv)
+{
   const GOptionEntry entries[] = {
-    { "pause", 0, 0, G_OPTION_ARG_NONE, &pause, N_("Pause training until resumed"), NULL },
-    { "pause-for", 0, 0, G_OPTION_ARG_INT, &pause_minutes, N_("Pause training for a while"),
+    { "pause", 0, 0, G_OPTION_ARG_NONE, &o->pause, N_("Pause training until resumed"), NULL },
+    { "pause-for", 0, 0, G_OPTION_ARG_INT, &o->pause_minutes, N_("Pause training for a while"),
       N_("MINUTES") },
-    { "pause-until-tomorrow", 0, 0, G_OPTION_ARG_NONE, &until_tomorrow,
+    { "pause-until-tomorrow", 0, 0, G_OPTION_ARG_NONE, &o->until_tomorrow,
       N_("Pause training until tomorrow"), NULL },
-    { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, N_("Resume training"), NULL },
-    { "machine", 0, 0, G_OPTION_ARG_NONE, &machine,
+    { "resume", 0, 0, G_OPTION_ARG_NONE, &o->resume, N_("Resume training"), NULL },
+    { "machine", 0, 0, G_OPTION_ARG_NONE, &o->machine,
       N_("Print “verdict<TAB>reason” for scripts"), NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_autoptr(GSettings) settings = NULL;
-  g_autoptr(TrbScheduler) scheduler = NULL;
   g_autoptr(GError) error = NULL;
-  TrbSchedulerDecision *decision;
-  guint n_actions;
 
   context = g_option_context_new (NULL);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
@@ -129,20 +130,79 @@ trb_cli_schedule (int    argc,
       trb_cli_printerr (_("unexpected argument “%s”."), argv[1]);
       return 2;
     }
-
-  n_actions = !!pause + !!resume + !!until_tomorrow + (pause_minutes != 0);
-  if (n_actions > 1)
+  if (!!o->pause + !!o->resume + !!o->until_tomorrow + (o->pause_minutes != 0) > 1)
     {
       trb_cli_printerr (_("choose one of --pause, --pause-for, --pause-until-tomorrow and "
                           "--resume."));
       return 2;
     }
-  if (pause_minutes < 0 || pause_minutes > MAX_PAUSE_MINUTES)
+  if (o->pause_minutes < 0 || o->pause_minutes > MAX_PAUSE_MINUTES)
     {
       trb_cli_printerr (_("--pause-for takes a number of minutes between 1 and %d."),
                         MAX_PAUSE_MINUTES);
       return 2;
     }
+  return 0;
+}
+
+/* Applies the pause or resume asked for; 0, or 1 when the change could not be saved. */
+static int
+apply_action (Options      *o,
+              TrbScheduler *scheduler)
+{
+  gboolean pausing = o->pause || o->pause_minutes > 0 || o->until_tomorrow;
+
+  if (o->pause)
+    trb_scheduler_pause (scheduler);
+  else if (o->pause_minutes > 0)
+    trb_scheduler_pause_for (scheduler, (guint) o->pause_minutes * 60);
+  else if (o->until_tomorrow)
+    trb_scheduler_pause_until_tomorrow (scheduler);
+  else if (o->resume)
+    trb_scheduler_resume (scheduler);
+  else
+    return 0;
+
+  /* GSettings cannot report a failed write; the value simply stays as it was. */
+  if (pausing != trb_scheduler_is_paused (scheduler))
+    {
+      trb_cli_printerr (_("could not save the change. Check that your settings folder can be "
+                          "written to."));
+      return 1;
+    }
+  return 0;
+}
+
+static void
+print_decision (Options      *o,
+                TrbScheduler *scheduler)
+{
+  TrbSchedulerDecision *decision = trb_scheduler_get_decision (scheduler);
+
+  if (o->machine)
+    printf ("%s\t%s\n", verdict_word (trb_scheduler_decision_get_verdict (decision)),
+            reason_word (trb_scheduler_decision_get_reason (decision)));
+  else
+    {
+      printf ("%s\n", trb_scheduler_decision_get_message (decision));
+      /* Translators: %s is the name of a preset: Light, Balanced or Full. */
+      printf (_("Resource use: %s"), preset_name (trb_scheduler_get_preset (scheduler)));
+      printf ("\n");
+    }
+}
+
+int
+trb_cli_schedule (int    argc,
+                  char **argv)
+{
+  Options options = { 0, };
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  g_autoptr(TrbScheduler) scheduler = NULL;
+  int status;
+
+  if ((status = parse_options (&options, argc, argv)) != 0)
+    return status;
 
   /* Without the app's settings schema GSettings would abort; say what is missing instead. */
   schema = g_settings_schema_source_lookup (g_settings_schema_source_get_default (), APP_ID,
@@ -156,41 +216,12 @@ trb_cli_schedule (int    argc,
 
   settings = g_settings_new_full (schema, NULL, NULL);
   scheduler = trb_scheduler_new_for_system (settings);
-
-  if (pause)
-    trb_scheduler_pause (scheduler);
-  else if (pause_minutes > 0)
-    trb_scheduler_pause_for (scheduler, (guint) pause_minutes * 60);
-  else if (until_tomorrow)
-    trb_scheduler_pause_until_tomorrow (scheduler);
-  else if (resume)
-    trb_scheduler_resume (scheduler);
-
-  /* GSettings cannot report a failed write; the value simply stays as it was. */
-  if ((pause || pause_minutes > 0 || until_tomorrow) != trb_scheduler_is_paused (scheduler) &&
-      n_actions > 0)
-    {
-      trb_cli_printerr (_("could not save the change. Check that your settings folder can be "
-                          "written to."));
-      return 1;
-    }
+  if ((status = apply_action (&options, scheduler)) != 0)
+    return status;
 
   trb_cli_run_for (SETTLE_MS);
-
   /* Settings are written in the background; make sure they are on disk before exiting. */
   g_settings_sync ();
-
-  decision = trb_scheduler_get_decision (scheduler);
-  if (machine)
-    printf ("%s\t%s\n", verdict_word (trb_scheduler_decision_get_verdict (decision)),
-            reason_word (trb_scheduler_decision_get_reason (decision)));
-  else
-    {
-      printf ("%s\n", trb_scheduler_decision_get_message (decision));
-      /* Translators: %s is the name of a preset: Light, Balanced or Full. */
-      printf (_("Resource use: %s"), preset_name (trb_scheduler_get_preset (scheduler)));
-      printf ("\n");
-    }
-
+  print_decision (&options, scheduler);
   return 0;
 }

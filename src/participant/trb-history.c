@@ -1297,6 +1297,67 @@ strv_has (const char * const *strv,
   return strv != NULL && g_strv_contains (strv, value);
 }
 
+/* The status of a contributed round and, when it is not simply paid, the reason in plain
+ * words: from whether the update is in the verified ledger, the round's verified close and what
+ * the verified ledger credited. */
+static void
+judge_reconciliation (TrbRoundReconciliation *item,
+                      gboolean                in_verified_ledger,
+                      TrbLedgerEntry         *closed,
+                      gboolean                closed_verified,
+                      gboolean                unverified_reward,
+                      const TrbRewardPolicy  *policy)
+{
+  if (!in_verified_ledger)
+    {
+      item->status = TRB_RECONCILE_NOTHING;
+      item->reason = g_strdup (_("Your update is not yet in the verified ledger."));
+    }
+  else if (closed == NULL || !closed_verified)
+    {
+      item->status = TRB_RECONCILE_PENDING;
+      item->reason = g_strdup (_("The round has not closed yet."));
+    }
+  else if (!strv_has (trb_ledger_entry_get_updates (closed), item->update))
+    {
+      item->status = item->credited > 0 ? TRB_RECONCILE_DIFFERS : TRB_RECONCILE_NOTHING;
+      item->expected = 0;
+      item->reason = g_strdup (_("Your update was not used in the round’s new model, so "
+                                 "the network’s policy pays nothing for it."));
+    }
+  else if (item->credited == item->expected)
+    {
+      item->status = item->expected > 0 ? TRB_RECONCILE_PAID : TRB_RECONCILE_NOTHING;
+      if (item->expected == 0)
+        item->reason = g_strdup_printf (
+          /* Translators: the points per sample and epoch, then the most points a round can
+           * give. */
+          _("The network’s reward policy pays nothing for this round (%g points per "
+            "sample and epoch, at most %g per round)."),
+          policy->points_per_sample_epoch, policy->cap_per_round);
+    }
+  else if (item->credited == 0)
+    {
+      item->status = TRB_RECONCILE_NOTHING;
+      item->reason = unverified_reward
+                       ? g_strdup (_("The reward the network shows is not in its verified "
+                                     "ledger, so it does not count."))
+                       : g_strdup (_("The network credited nothing, although its policy "
+                                     "promises a reward for this update."));
+    }
+  else
+    {
+      g_autofree char *expected = trb_rewards_dup_points_text (item->expected);
+      g_autofree char *credited = trb_rewards_dup_points_text (item->credited);
+
+      item->status = TRB_RECONCILE_DIFFERS;
+      /* Translators: the points credited, then the points the policy promises; both are
+       * amounts such as “2.4 points”. */
+      item->reason = g_strdup_printf (_("The network credited %s where its policy "
+                                        "promises %s."), credited, expected);
+    }
+}
+
 /**
  * trb_history_reconcile:
  * @self: the history
@@ -1329,7 +1390,7 @@ trb_history_reconcile (TrbHistory *self,
       g_autoptr(TrbLedgerEntry) closed = NULL;
       g_autoptr(sqlite3_stmt) rewards = NULL;
       TrbRoundReconciliation *item;
-      TrbRewardPolicy policy;
+      TrbRewardPolicy policy = { 0, };
       gboolean have_policy, closed_verified = FALSE, unverified_reward = FALSE;
       const char *net = (const char *) sqlite3_column_text (stmt, 0);
 
@@ -1369,54 +1430,8 @@ trb_history_reconcile (TrbHistory *self,
 
       closed = lookup_round_entry (self, net, "round_closed", item->task, item->round,
                                    &closed_verified);
-      if (sqlite3_column_type (stmt, 3) == SQLITE_NULL)
-        {
-          item->status = TRB_RECONCILE_NOTHING;
-          item->reason = g_strdup (_("Your update is not yet in the verified ledger."));
-        }
-      else if (closed == NULL || !closed_verified)
-        {
-          item->status = TRB_RECONCILE_PENDING;
-          item->reason = g_strdup (_("The round has not closed yet."));
-        }
-      else if (!strv_has (trb_ledger_entry_get_updates (closed), item->update))
-        {
-          item->status = item->credited > 0 ? TRB_RECONCILE_DIFFERS : TRB_RECONCILE_NOTHING;
-          item->expected = 0;
-          item->reason = g_strdup (_("Your update was not used in the round’s new model, so "
-                                     "the network’s policy pays nothing for it."));
-        }
-      else if (item->credited == item->expected)
-        {
-          item->status = item->expected > 0 ? TRB_RECONCILE_PAID : TRB_RECONCILE_NOTHING;
-          if (item->expected == 0)
-            item->reason = g_strdup_printf (
-              /* Translators: the points per sample and epoch, then the most points a round can
-               * give. */
-              _("The network’s reward policy pays nothing for this round (%g points per "
-                "sample and epoch, at most %g per round)."),
-              policy.points_per_sample_epoch, policy.cap_per_round);
-        }
-      else if (item->credited == 0)
-        {
-          item->status = TRB_RECONCILE_NOTHING;
-          item->reason = unverified_reward
-                           ? g_strdup (_("The reward the network shows is not in its verified "
-                                         "ledger, so it does not count."))
-                           : g_strdup (_("The network credited nothing, although its policy "
-                                         "promises a reward for this update."));
-        }
-      else
-        {
-          g_autofree char *expected = trb_rewards_dup_points_text (item->expected);
-          g_autofree char *credited = trb_rewards_dup_points_text (item->credited);
-
-          item->status = TRB_RECONCILE_DIFFERS;
-          /* Translators: the points credited, then the points the policy promises; both are
-           * amounts such as “2.4 points”. */
-          item->reason = g_strdup_printf (_("The network credited %s where its policy "
-                                            "promises %s."), credited, expected);
-        }
+      judge_reconciliation (item, sqlite3_column_type (stmt, 3) != SQLITE_NULL, closed,
+                            closed_verified, unverified_reward, &policy);
     }
   return items;
 }
