@@ -372,11 +372,25 @@ typedef struct
   GByteArray  *buffer;
   gsize        resume_from;
   goffset      expected;     /* Content-Length of the answer, or -1 */
+  GSource     *retry_source;   /* the wait before the next try, and its end by cancellation */
+  GSource     *cancel_source;
 } Request;
+
+static void
+clear_retry_sources (Request *req)
+{
+  if (req->retry_source != NULL)
+    g_source_destroy (req->retry_source);
+  g_clear_pointer (&req->retry_source, g_source_unref);
+  if (req->cancel_source != NULL)
+    g_source_destroy (req->cancel_source);
+  g_clear_pointer (&req->cancel_source, g_source_unref);
+}
 
 static void
 request_free (Request *req)
 {
+  clear_retry_sources (req);
   g_free (req->method);
   g_free (req->path);
   g_clear_pointer (&req->body, g_bytes_unref);
@@ -452,8 +466,42 @@ backoff_delay (TrbClient    *self,
 static gboolean
 retry_cb (gpointer user_data)
 {
-  attempt_request (user_data);
+  GTask *task = user_data;
+
+  clear_retry_sources (g_task_get_task_data (task));
+  if (g_task_return_error_if_cancelled (task))
+    g_object_unref (task);
+  else
+    attempt_request (task);
   return G_SOURCE_REMOVE;
+}
+
+static gboolean
+retry_cancelled_cb (GCancellable *cancellable,
+                    gpointer      user_data)
+{
+  return retry_cb (user_data);
+}
+
+/* Tries again after @delay_ms, in the task's own context (a request started in a worker's
+ * context is retried there), or at once with the cancellation error when the task is
+ * cancelled meanwhile. */
+static void
+schedule_retry (GTask *task,
+                guint  delay_ms)
+{
+  Request *req = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  req->retry_source = g_timeout_source_new (delay_ms);
+  g_source_set_callback (req->retry_source, retry_cb, task, NULL);
+  g_source_attach (req->retry_source, g_task_get_context (task));
+  if (cancellable != NULL)
+    {
+      req->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (req->cancel_source, G_SOURCE_FUNC (retry_cancelled_cb), task, NULL);
+      g_source_attach (req->cancel_source, g_task_get_context (task));
+    }
 }
 
 /* Retries after a backoff, or fails once the tries are spent. */
@@ -473,7 +521,7 @@ retry_or_fail (GTask      *task,
       return;
     }
   g_debug ("Retrying %s %s in %u ms: %s", req->method, req->path, delay_ms, message);
-  g_timeout_add (delay_ms, retry_cb, task);
+  schedule_retry (task, delay_ms);
 }
 
 static gboolean
@@ -622,7 +670,7 @@ finish_response (GTask *task)
       retry_or_fail (task, verdict.code, verdict.message);
       return;
     case VERDICT_WAIT:
-      g_timeout_add_seconds (verdict.wait_s, retry_cb, task);
+      schedule_retry (task, verdict.wait_s * 1000);
       return;
     case VERDICT_FAILED:
       g_task_return_error (task, g_steal_pointer (&verdict.error));

@@ -347,6 +347,123 @@ test_empty_answer (Fixture       *f,
   g_assert_cmpstr (note, ==, "");
 }
 
+/* ---- cancelled during a backoff, and the blocking calls of worker threads ------------------- */
+
+static void
+run_until_hits (Fixture *f,
+                guint    hits)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (f->hits < hits)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  /* The answer reached the client, which now waits before its next try. */
+  deadline = g_get_monotonic_time () + 100 * 1000;
+  while (g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+/* A request cancelled while it waits to try again (a backoff of 1.5 s or more here) ends at
+ * once. */
+static void
+test_cancel_during_backoff (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(TrbClient) client = trb_client_new (f->url);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 cancelled_at;
+
+  f->failures_before_success = 100;
+  f->status = 503;
+  trb_client_set_retry_policy (client, 5, 3000);
+  trb_client_get_json_async (client, "/v1/thing", cancellable, store_result_cb, &result);
+  run_until_hits (f, 1);
+  g_assert_null (result);
+  cancelled_at = g_get_monotonic_time ();
+  g_cancellable_cancel (cancellable);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (g_get_monotonic_time () - cancelled_at, <, 500 * 1000);
+  g_assert_null (trb_client_json_finish (client, result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (f->hits, ==, 1);
+}
+
+typedef struct
+{
+  TrbClient    *client;
+  GCancellable *cancellable;
+  JsonObject   *answer;
+  GError       *error;
+  gint          done;
+} SyncCall;
+
+static gpointer
+sync_call_thread (gpointer user_data)
+{
+  SyncCall *call = user_data;
+
+  call->answer = trb_client_get_json_sync (call->client, "/v1/thing", call->cancellable,
+                                           &call->error);
+  g_atomic_int_set (&call->done, 1);
+  return NULL;
+}
+
+/* The blocking form in a worker thread: the same retries and answer as the asynchronous one,
+ * with no main context of its own (the server runs on this thread's). */
+static void
+test_sync_in_worker (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(TrbClient) client = trb_client_new (f->url);
+  SyncCall call = { client, NULL, NULL, NULL, 0 };
+  GThread *thread;
+
+  f->failures_before_success = 2;
+  f->status = 503;
+  trb_client_set_retry_policy (client, 5, 20);
+  thread = g_thread_new ("sync-call", sync_call_thread, &call);
+  while (!g_atomic_int_get (&call.done))
+    g_main_context_iteration (NULL, FALSE);
+  g_thread_join (thread);
+  g_assert_no_error (call.error);
+  g_assert_true (json_object_get_boolean_member (call.answer, "ok"));
+  g_assert_cmpuint (f->hits, ==, 3);
+  json_object_unref (call.answer);
+}
+
+/* A blocking call cancelled from another thread during its backoff ends at once. */
+static void
+test_sync_cancel_during_backoff (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(TrbClient) client = trb_client_new (f->url);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  SyncCall call = { client, cancellable, NULL, NULL, 0 };
+  GThread *thread;
+  gint64 cancelled_at;
+
+  f->failures_before_success = 100;
+  f->status = 503;
+  trb_client_set_retry_policy (client, 5, 3000);
+  thread = g_thread_new ("sync-call", sync_call_thread, &call);
+  run_until_hits (f, 1);
+  g_assert_false (g_atomic_int_get (&call.done));
+  cancelled_at = g_get_monotonic_time ();
+  g_cancellable_cancel (cancellable);
+  g_thread_join (thread);
+  g_assert_cmpint (g_get_monotonic_time () - cancelled_at, <, 500 * 1000);
+  g_assert_null (call.answer);
+  g_assert_error (call.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (f->hits, ==, 1);
+  g_clear_error (&call.error);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -367,6 +484,12 @@ main (int    argc,
   g_test_add ("/net/client/empty-answer", Fixture, NULL, fixture_setup, test_empty_answer,
               fixture_teardown);
   g_test_add_func ("/net/client/connection-refused", test_connection_refused);
+  g_test_add ("/net/client/cancel-during-backoff", Fixture, NULL, fixture_setup,
+              test_cancel_during_backoff, fixture_teardown);
+  g_test_add ("/net/client/sync-in-worker", Fixture, NULL, fixture_setup, test_sync_in_worker,
+              fixture_teardown);
+  g_test_add ("/net/client/sync-cancel-during-backoff", Fixture, NULL, fixture_setup,
+              test_sync_cancel_during_backoff, fixture_teardown);
   g_test_add_func ("/net/client/resume", test_resumes_download);
 
   return g_test_run ();
