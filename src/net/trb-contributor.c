@@ -376,6 +376,48 @@ solve_join_work (TrbContributor  *self,
   return TRUE;
 }
 
+/* Opens the ledger history of @origin with the key the network names; a key other than the one
+ * pinned, or evidence kept before, marks the network as tampered with. */
+static gboolean
+open_history (TrbContributor   *self,
+              const char       *origin,
+              const char       *key,
+              TrbNoteVerifier  *verifier,
+              GError          **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  g_clear_object (&self->history);
+  memset (&self->checked, 0, sizeof self->checked);
+  self->history = trb_ledger_history_new (self->store, origin, verifier, &local_error);
+  if (self->history == NULL)
+    {
+      if (g_error_matches (local_error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_UNTRUSTED_KEY))
+        {
+          g_autofree char *note = NULL;
+
+          /* The evidence: the pinned key with the last checkpoint it signed, and the new key
+           * with what the network signs now (when it still answers). */
+          note = trb_client_get_checkpoint_sync (self->client, self->cancellable, NULL);
+          g_clear_error (&local_error);
+          if (!trb_ledger_record_key_change (self->store, origin, key, note, &local_error) &&
+              !g_error_matches (local_error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_UNTRUSTED_KEY))
+            g_warning ("Could not keep the evidence of a changed ledger key: %s",
+                       local_error->message);
+          return mark_compromised (self, error,
+                                   trb_ledger_tamper_describe (TRB_LEDGER_TAMPER_KEY_CHANGED));
+        }
+      if (is_tampering (local_error))
+        return mark_compromised (self, error, local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (trb_ledger_history_is_compromised (self->history) ||
+      trb_contributor_is_network_compromised (self->store, origin))
+    return mark_compromised (self, error, caught_before (self));
+  return TRUE;
+}
+
 /**
  * trb_contributor_connect:
  * @self: a contributor
@@ -431,34 +473,8 @@ trb_contributor_connect (TrbContributor  *self,
       return FALSE;
     }
 
-  g_clear_object (&self->history);
-  memset (&self->checked, 0, sizeof self->checked);
-  self->history = trb_ledger_history_new (self->store, origin, verifier, &local_error);
-  if (self->history == NULL)
-    {
-      if (g_error_matches (local_error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_UNTRUSTED_KEY))
-        {
-          g_autofree char *note = NULL;
-
-          /* The evidence: the pinned key with the last checkpoint it signed, and the new key
-           * with what the network signs now (when it still answers). */
-          note = trb_client_get_checkpoint_sync (self->client, self->cancellable, NULL);
-          g_clear_error (&local_error);
-          if (!trb_ledger_record_key_change (self->store, origin, key, note, &local_error) &&
-              !g_error_matches (local_error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_UNTRUSTED_KEY))
-            g_warning ("Could not keep the evidence of a changed ledger key: %s",
-                       local_error->message);
-          return mark_compromised (self, error,
-                                   trb_ledger_tamper_describe (TRB_LEDGER_TAMPER_KEY_CHANGED));
-        }
-      if (is_tampering (local_error))
-        return mark_compromised (self, error, local_error->message);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  if (trb_ledger_history_is_compromised (self->history) ||
-      trb_contributor_is_network_compromised (self->store, origin))
-    return mark_compromised (self, error, caught_before (self));
+  if (!open_history (self, origin, key, verifier, error))
+    return FALSE;
 
   read_join_policy (self, network);
 
