@@ -21,6 +21,7 @@
 #include "wallet/trb-wallet-manager.h"
 #include "wallet/trb-wallet.h"
 #include "trb-json.h"
+#include "store/trb-store-private.h"
 
 void
 trb_cli_network_free (TrbCliNetwork *network)

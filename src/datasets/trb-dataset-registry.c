@@ -18,6 +18,7 @@
 #include "trb-dataset-item-private.h"
 #include "trb-fingerprint.h"
 #include "trb-json.h"
+#include "store/trb-store-private.h"
 
 struct _TrbDatasetRegistry
 {

@@ -22,6 +22,7 @@
 
 #include "trb-ledger-error.h"
 #include "trb-merkle.h"
+#include "store/trb-store-private.h"
 
 struct _TrbLedgerHistory
 {

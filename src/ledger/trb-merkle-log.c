@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "trb-ledger-error.h"
+#include "store/trb-store-private.h"
 
 #define SCHEMA \
   "CREATE TABLE IF NOT EXISTS ledger_log_entries (" \
@@ -125,32 +126,6 @@ prepare_statements (TrbMerkleLog  *self,
     }
 
   return TRUE;
-}
-
-/**
- * trb_merkle_log_new_for_db:
- * @db: an open SQLite connection (serialized mode), which must outlive the log
- *
- * Opens the log kept in the tables `ledger_log_entries` and `ledger_log_nodes` of @db,
- * creating them when missing.
- *
- * Returns: (transfer full): the log, or %NULL with @error set
- */
-TrbMerkleLog *
-trb_merkle_log_new_for_db (sqlite3  *db,
-                           GError  **error)
-{
-  g_autoptr(TrbMerkleLog) self = NULL;
-
-  g_return_val_if_fail (db != NULL, NULL);
-
-  self = g_object_new (TRB_TYPE_MERKLE_LOG, NULL);
-  self->db = db;
-
-  if (!exec_sql (self, SCHEMA, error) || !prepare_statements (self, error))
-    return NULL;
-
-  return g_steal_pointer (&self);
 }
 
 /**

@@ -9,7 +9,6 @@
 #pragma once
 
 #include <gio/gio.h>
-#include <sqlite3.h>
 
 #include "ledger/trb-merkle.h"
 #include "store/trb-store.h"
@@ -24,8 +23,6 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (TrbMerkleLog, trb_merkle_log, TRB, MERKLE_LOG, GObject)
 
 TrbMerkleLog *trb_merkle_log_new_for_store         (TrbStore      *store,
-                                                    GError       **error);
-TrbMerkleLog *trb_merkle_log_new_for_db            (sqlite3       *db,
                                                     GError       **error);
 gboolean      trb_merkle_log_get_size              (TrbMerkleLog  *self,
                                                     guint64       *size,

@@ -22,6 +22,7 @@
 #include "wallet/trb-keypair.h"
 #include "wallet/trb-wallet-keyring.h"
 #include "trb-i18n.h"
+#include "store/trb-store-private.h"
 
 struct _TrbParticipationManager
 {

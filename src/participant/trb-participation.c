@@ -36,25 +36,11 @@
 #include "ledger/trb-ledger-history.h"
 #include "net/trb-training-set.h"
 #include "participant/trb-history.h"
+#include "store/trb-store-participation.h"
 #include "trb-json.h"
 
 #define MAX_RETRY_SECONDS (10 * 60)
 
-static const char * const participation_schema[] = {
-  "CREATE TABLE participation_networks (origin TEXT PRIMARY KEY, url TEXT NOT NULL,"
-  "  name TEXT NOT NULL, ledger_key TEXT NOT NULL, task TEXT NOT NULL, dataset TEXT NOT NULL,"
-  "  wallet TEXT, joined INTEGER NOT NULL);"
-  "CREATE TABLE participation (origin TEXT PRIMARY KEY, state TEXT NOT NULL,"
-  "  round INTEGER NOT NULL DEFAULT 0, model TEXT, seed INTEGER NOT NULL DEFAULT 0,"
-  "  update_hash TEXT, last_round INTEGER NOT NULL DEFAULT 0, problem TEXT,"
-  "  retry_at INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0);"
-  "CREATE TABLE participation_events (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-  "  time INTEGER NOT NULL, origin TEXT NOT NULL, kind TEXT NOT NULL, message TEXT NOT NULL);",
-  /* How far the ledger was read for this address's rewards. */
-  "ALTER TABLE participation ADD COLUMN ledger_scanned INTEGER NOT NULL DEFAULT 0;",
-  /* Updates refused in a row for a reason that does not go away (trb_problem_kind()). */
-  "ALTER TABLE participation ADD COLUMN refusals INTEGER NOT NULL DEFAULT 0;",
-};
 
 
 struct _TrbParticipation
@@ -93,6 +79,10 @@ struct _TrbParticipation
   char                  *update_hash;
   gint64                 last_round;
   char                  *problem;
+  /* The last write of the state that failed (store_failed()); the loop is stopped. */
+  GError                *store_error;
+  /* The state written down could not be read: the loop must not start from a guess. */
+  gboolean               load_failed;
   gint64                 retry_at;
   guint                  failures;
   guint                  refusals;
@@ -269,92 +259,71 @@ trb_participation_migrate (TrbStore  *store,
   g_return_val_if_fail (TRB_IS_STORE (store), FALSE);
 
   return trb_contributor_migrate (store, error) &&
-         trb_store_migrate (store, "participation", participation_schema,
-                            G_N_ELEMENTS (participation_schema), error);
+         trb_store_participation_migrate (store, error);
 }
 
-static void
-save_state (TrbParticipation *self)
+static gboolean
+save_state (TrbParticipation  *self,
+            GError           **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  TrbStoreParticipationRow row = {
+    .state = (char *) state_names[self->state],
+    .round = self->round,
+    .model = self->model,
+    .seed = self->seed,
+    .update_hash = self->update_hash,
+    .last_round = self->last_round,
+    .problem = self->problem,
+    .retry_at = self->retry_at,
+    .failures = self->failures,
+    .ledger_scanned = self->ledger_scanned,
+    .refusals = self->refusals,
+  };
 
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          "INSERT OR REPLACE INTO participation (origin, state, round, model, "
-                          "seed, update_hash, last_round, problem, retry_at, failures, "
-                          "ledger_scanned, refusals) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                          -1, &stmt,
-                          NULL) != SQLITE_OK)
-    {
-      g_warning ("Could not save the participation state: %s",
-                 sqlite3_errmsg (trb_store_get_db (self->store)));
-      return;
-    }
-  sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, state_names[self->state], -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 3, self->round);
-  sqlite3_bind_text (stmt, 4, self->model, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 5, (gint64) self->seed);
-  sqlite3_bind_text (stmt, 6, self->update_hash, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 7, self->last_round);
-  sqlite3_bind_text (stmt, 8, self->problem, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 9, self->retry_at);
-  sqlite3_bind_int (stmt, 10, self->failures);
-  sqlite3_bind_int64 (stmt, 11, (gint64) self->ledger_scanned);
-  sqlite3_bind_int (stmt, 12, self->refusals);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    g_warning ("Could not save the participation state: %s",
-               sqlite3_errmsg (trb_store_get_db (self->store)));
+  return trb_store_participation_save (self->store, self->origin, &row, error);
 }
 
-static void
-load_state (TrbParticipation *self)
+static gboolean
+load_state (TrbParticipation  *self,
+            GError           **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  TrbStoreParticipationRow row = { 0 };
+  gboolean found;
 
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          "SELECT state, round, model, seed, update_hash, last_round, problem, "
-                          "retry_at, failures, ledger_scanned, refusals FROM participation "
-                          "WHERE "
-                          "origin = ?", -1, &stmt,
-                          NULL) != SQLITE_OK)
-    return;
-  sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return;
-  self->state = state_from_string ((const char *) sqlite3_column_text (stmt, 0));
-  self->round = sqlite3_column_int64 (stmt, 1);
+  if (!trb_store_participation_load (self->store, self->origin, &row, &found, error))
+    return FALSE;
+  if (!found)
+    return TRUE;
+  self->state = state_from_string (row.state);
+  self->round = row.round;
   g_free (self->model);
-  self->model = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-  self->seed = (guint64) sqlite3_column_int64 (stmt, 3);
+  self->model = g_steal_pointer (&row.model);
+  self->seed = row.seed;
   g_free (self->update_hash);
-  self->update_hash = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
-  self->last_round = sqlite3_column_int64 (stmt, 5);
+  self->update_hash = g_steal_pointer (&row.update_hash);
+  self->last_round = row.last_round;
   g_free (self->problem);
-  self->problem = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
-  self->retry_at = sqlite3_column_int64 (stmt, 7);
-  self->failures = sqlite3_column_int (stmt, 8);
-  self->ledger_scanned = (guint64) sqlite3_column_int64 (stmt, 9);
-  self->refusals = sqlite3_column_int (stmt, 10);
+  self->problem = g_steal_pointer (&row.problem);
+  self->retry_at = row.retry_at;
+  self->failures = row.failures;
+  self->ledger_scanned = row.ledger_scanned;
+  self->refusals = row.refusals;
+  trb_store_participation_row_clear (&row);
+  return TRUE;
 }
 
+/* Logs the event and tells of it (TrbParticipation::event). The event is told even when the log
+ * cannot be written: whoever listens still hears of it, and the failure is told too. */
 static void
 log_event (TrbParticipation *self,
            const char       *kind,
            const char       *message)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) error = NULL;
 
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          "INSERT INTO participation_events (time, origin, kind, message) "
-                          "VALUES (?, ?, ?, ?)", -1, &stmt, NULL) == SQLITE_OK)
-    {
-      sqlite3_bind_int64 (stmt, 1, g_get_real_time () / G_USEC_PER_SEC);
-      sqlite3_bind_text (stmt, 2, self->origin, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (stmt, 3, kind, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 4, message, -1, SQLITE_TRANSIENT);
-      sqlite3_step (stmt);
-    }
   g_signal_emit (self, signals[SIGNAL_EVENT], 0, kind, message);
+  if (!trb_store_participation_log_event (self->store, self->origin, kind, message, &error))
+    g_signal_emit (self, signals[SIGNAL_EVENT], 0, "problem", error->message);
 }
 
 static gboolean
@@ -362,23 +331,12 @@ save_receipt (TrbParticipation  *self,
               JsonObject        *receipt,
               GError           **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          "INSERT OR IGNORE INTO net_receipts (origin, leaf_index, task, round, "
-                          "participant, update_hash) VALUES (?, ?, ?, ?, ?, ?)", -1, &stmt,
-                          NULL) != SQLITE_OK)
-    return trb_store_set_error_from_db (self->store, error);
-  sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, json_object_get_int_member_with_default (receipt, "leaf_index",
-                                                                        0));
-  sqlite3_bind_text (stmt, 3, self->task, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 4, self->round);
-  sqlite3_bind_text (stmt, 5, trb_client_get_address (self->client), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 6, self->update_hash, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return trb_store_set_error_from_db (self->store, error);
-  return TRUE;
+  return trb_store_participation_add_receipt (self->store, self->origin,
+                                              json_object_get_int_member_with_default (
+                                                receipt, "leaf_index", 0),
+                                              self->task, self->round,
+                                              trb_client_get_address (self->client),
+                                              self->update_hash, error);
 }
 
 /* The history of the store, kept for the loop's life; NULL when it cannot be opened. */
@@ -449,12 +407,44 @@ notify_status (TrbParticipation *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
 }
 
-/* Announces the state, then writes it down: a participant killed in between resumes from the
- * state before, which repeats at most the step that was starting. */
+/* The loop's state could not be written down: going on would let a crash resume from a stale
+ * state (send an update twice, or count a round as done that is not written down), so the loop
+ * stops here, keeps the state in memory only, and says why. */
 static void
+store_failed (TrbParticipation *self,
+              const GError     *error)
+{
+  g_autofree char *message = NULL;
+
+  g_clear_error (&self->store_error);
+  self->store_error = g_error_copy (error);
+  self->running = FALSE;
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  self->state = TRB_PARTICIPATION_STATE_STOPPED;
+  /* Translators: the reason follows, as the database library words it. */
+  message = g_strdup_printf (_("Tributary stopped contributing to this network because it could "
+                               "not write down its progress: %s"), error->message);
+  g_free (self->problem);
+  self->problem = g_steal_pointer (&message);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  notify_status (self);
+  /* Not logged: the log is in the store that just failed. */
+  g_signal_emit (self, signals[SIGNAL_EVENT], 0, "problem", self->problem);
+}
+
+/* Announces the state, then writes it down: a participant killed in between resumes from the
+ * state before, which repeats at most the step that was starting. Returns %FALSE when it could
+ * not be written down; then the loop has stopped (store_failed()). */
+static gboolean
 set_state (TrbParticipation      *self,
            TrbParticipationState  state)
 {
+  g_autoptr(GError) error = NULL;
+
+  if (self->store_error != NULL)
+    return FALSE;
+
   if (self->state != state)
     {
       self->state = state;
@@ -466,7 +456,12 @@ set_state (TrbParticipation      *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
       notify_status (self);
     }
-  save_state (self);
+  if (!save_state (self, &error))
+    {
+      store_failed (self, error);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static void
@@ -658,7 +653,8 @@ contributed (TrbParticipation *self)
     self->seen_counts.updates++;
   g_clear_pointer (&self->problem, g_free);
   g_clear_pointer (&self->update_hash, g_free);
-  set_state (self, TRB_PARTICIPATION_STATE_CONTRIBUTED);
+  if (!set_state (self, TRB_PARTICIPATION_STATE_CONTRIBUTED))
+    return;
   /* Only once the round is written down as done: until then, the update may be sent again. */
   remove_round_files (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_CONTRIBUTED]);
@@ -1572,6 +1568,7 @@ trb_participation_finalize (GObject *object)
   TrbParticipation *self = TRB_PARTICIPATION (object);
 
   g_clear_object (&self->store);
+  g_clear_error (&self->store_error);
   g_clear_object (&self->history);
   g_clear_object (&self->client);
   g_clear_object (&self->keypair);
@@ -1724,7 +1721,15 @@ trb_participation_new (TrbStore   *store,
   self->work_dir = g_build_filename (store_dir, "participation", origin_hash, NULL);
   g_mkdir_with_parents (self->work_dir, 0700);
 
-  load_state (self);
+  {
+    g_autoptr(GError) error = NULL;
+
+    if (!load_state (self, &error))
+      {
+        self->load_failed = TRUE;
+        store_failed (self, error);
+      }
+  }
   return self;
 }
 
@@ -1870,6 +1875,20 @@ trb_participation_start (TrbParticipation *self)
       g_clear_object (&self->cancellable);
       self->cancellable = g_cancellable_new ();
     }
+  /* After a failed write, starting again tries again; after a failed read, only once the
+   * state written down can be read. */
+  if (self->load_failed)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!load_state (self, &error))
+        {
+          store_failed (self, error);
+          return;
+        }
+      self->load_failed = FALSE;
+    }
+  g_clear_error (&self->store_error);
   self->running = TRUE;
   if (self->state == TRB_PARTICIPATION_STATE_PROBLEM)
     {

@@ -2,9 +2,12 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The local SQLite store. One file, in WAL mode, shared by every domain of libtributary. Each
- * domain owns its tables and migrates them itself through trb_store_migrate(), keyed by a
- * component name, so that domains never need to know each other's schema.
+ * The local SQLite store. One file, in WAL mode, and one connection, shared by every area of
+ * the program: the application opens it once and hands it to each area. Each area's tables and
+ * statements live in a trb-store-<area>.c beside this file, migrated through
+ * trb_store_migrate() under a component name. Statements are prepared once and kept
+ * (trb_store_begin_statement()); every failure becomes a TRB_STORE_ERROR for the caller; every
+ * write announces itself with TrbStore::changed, on the thread that opened the store.
  */
 
 #define G_LOG_DOMAIN "trb-store"
@@ -12,18 +15,34 @@
 #include "config.h"
 
 #include "trb-store.h"
+#include "trb-store-private.h"
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
 struct _TrbStore
 {
-  GObject  parent_instance;
+  GObject       parent_instance;
 
-  char    *path;
-  sqlite3 *db;
-  GMutex   mutex;
+  char         *path;
+  sqlite3      *db;
+  /* Held from trb_store_begin_statement() to trb_store_end_statement(), so that a cached
+   * statement is used by one thread at a time; recursive, for statements run inside a
+   * migration or inside another statement's use. */
+  GRecMutex     mutex;
+  /* SQL text → sqlite3_stmt, prepared once with SQLITE_PREPARE_PERSISTENT. */
+  GHashTable   *statements;
+  /* TrbStore::changed is emitted here, on the thread that opened the store. */
+  GMainContext *context;
+  GThread      *owner;
 };
+
+enum {
+  SIGNAL_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (TrbStore, trb_store, G_TYPE_OBJECT)
 
@@ -34,9 +53,11 @@ trb_store_finalize (GObject *object)
 {
   TrbStore *self = (TrbStore *)object;
 
-  g_clear_pointer (&self->db, sqlite3_close_v2);
+  trb_store_close (self);
+  g_clear_pointer (&self->statements, g_hash_table_unref);
   g_clear_pointer (&self->path, g_free);
-  g_mutex_clear (&self->mutex);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_rec_mutex_clear (&self->mutex);
 
   G_OBJECT_CLASS (trb_store_parent_class)->finalize (object);
 }
@@ -47,12 +68,133 @@ trb_store_class_init (TrbStoreClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->finalize = trb_store_finalize;
+
+  /**
+   * TrbStore::changed:
+   * @self: the store
+   * @kind: what changed, one of the `TRB_STORE_CHANGE_*` names (also the signal's detail)
+   * @origin: (nullable): the network it changed for, when it concerns one
+   *
+   * Emitted after a write has been committed, on the thread that opened the store, so that
+   * every area sharing the store shows the change without polling. Connect to
+   * `changed::history` for one kind only.
+   */
+  signals[SIGNAL_CHANGED] =
+    g_signal_new ("changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
 trb_store_init (TrbStore *self)
 {
-  g_mutex_init (&self->mutex);
+  g_rec_mutex_init (&self->mutex);
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) sqlite3_finalize);
+  self->context = g_main_context_ref_thread_default ();
+  self->owner = g_thread_self ();
+}
+
+static gboolean
+set_closed_error (GError **error)
+{
+  g_set_error (error, TRB_STORE_ERROR, TRB_STORE_ERROR_CLOSED,
+               _("The local database is closed"));
+  return FALSE;
+}
+
+/**
+ * trb_store_close:
+ *
+ * Closes the connection: what follows fails with %TRB_STORE_ERROR_CLOSED instead of writing.
+ * The application closes its store when it quits, after the areas have stopped.
+ */
+void
+trb_store_close (TrbStore *self)
+{
+  g_return_if_fail (TRB_IS_STORE (self));
+
+  g_rec_mutex_lock (&self->mutex);
+  g_hash_table_remove_all (self->statements);
+  g_clear_pointer (&self->db, sqlite3_close_v2);
+  g_rec_mutex_unlock (&self->mutex);
+}
+
+gboolean
+trb_store_is_closed (TrbStore *self)
+{
+  g_return_val_if_fail (TRB_IS_STORE (self), TRUE);
+
+  return self->db == NULL;
+}
+
+typedef struct
+{
+  TrbStore *store;
+  char     *kind;
+  char     *origin;
+} Change;
+
+static void
+change_free (gpointer data)
+{
+  Change *change = data;
+
+  g_object_unref (change->store);
+  g_free (change->kind);
+  g_free (change->origin);
+  g_free (change);
+}
+
+static gboolean
+emit_change_cb (gpointer data)
+{
+  Change *change = data;
+
+  g_signal_emit (change->store, signals[SIGNAL_CHANGED], g_quark_from_string (change->kind),
+                 change->kind, change->origin);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * trb_store_emit_changed:
+ * @kind: what changed, a `TRB_STORE_CHANGE_*` name
+ * @origin: (nullable): the network it changed for
+ *
+ * Announces a committed write with TrbStore::changed. Called by the store's own operations;
+ * from a worker thread, the signal follows on the thread that opened the store.
+ */
+void
+trb_store_emit_changed (TrbStore   *self,
+                        const char *kind,
+                        const char *origin)
+{
+  Change *change;
+  GSource *source;
+
+  g_return_if_fail (TRB_IS_STORE (self));
+  g_return_if_fail (kind != NULL);
+
+  if (g_thread_self () == self->owner)
+    {
+      g_signal_emit (self, signals[SIGNAL_CHANGED], g_quark_from_string (kind), kind, origin);
+      return;
+    }
+
+  change = g_new0 (Change, 1);
+  change->store = g_object_ref (self);
+  change->kind = g_strdup (kind);
+  change->origin = g_strdup (origin);
+  /* An idle source, not g_main_context_invoke(): that would run the handlers on this thread
+   * when no thread holds the context. */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, emit_change_cb, change, change_free);
+  g_source_set_static_name (source, "[trb] TrbStore::changed");
+  g_source_attach (source, self->context);
+  g_source_unref (source);
 }
 
 /**
@@ -79,6 +221,8 @@ trb_store_set_error_from_db (TrbStore  *self,
 {
   g_return_val_if_fail (TRB_IS_STORE (self), FALSE);
 
+  if (self->db == NULL)
+    return set_closed_error (error);
   g_set_error (error, TRB_STORE_ERROR, TRB_STORE_ERROR_QUERY,
                _("The local database could not be updated: %s"), sqlite3_errmsg (self->db));
   return FALSE;
@@ -159,7 +303,10 @@ trb_store_get_path (TrbStore *self)
 /**
  * trb_store_get_db:
  *
- * Returns: (transfer none): the SQLite connection, opened in serialized mode
+ * For the store layer only (trb-store-private.h).
+ *
+ * Returns: (transfer none) (nullable): the SQLite connection, opened in serialized mode, or
+ *   %NULL once the store is closed
  */
 sqlite3 *
 trb_store_get_db (TrbStore *self)
@@ -179,6 +326,8 @@ trb_store_exec (TrbStore    *self,
   g_return_val_if_fail (TRB_IS_STORE (self), FALSE);
   g_return_val_if_fail (sql != NULL, FALSE);
 
+  if (self->db == NULL)
+    return set_closed_error (error);
   if (sqlite3_exec (self->db, sql, NULL, NULL, &errmsg) != SQLITE_OK)
     {
       g_set_error (error, TRB_STORE_ERROR, TRB_STORE_ERROR_QUERY,
@@ -201,20 +350,21 @@ int
 trb_store_get_schema_version (TrbStore   *self,
                               const char *component)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  sqlite3_stmt *stmt;
   int version = 0;
 
   g_return_val_if_fail (TRB_IS_STORE (self), 0);
   g_return_val_if_fail (component != NULL, 0);
 
-  if (sqlite3_prepare_v2 (self->db,
-                          "SELECT version FROM schema_versions WHERE component = ?1",
-                          -1, &stmt, NULL) != SQLITE_OK)
+  stmt = trb_store_begin_statement (self, "SELECT version FROM schema_versions "
+                                    "WHERE component = ?1", NULL);
+  if (stmt == NULL)
     return 0;
 
   sqlite3_bind_text (stmt, 1, component, -1, SQLITE_STATIC);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     version = sqlite3_column_int (stmt, 0);
+  trb_store_end_statement (self, stmt);
 
   return version;
 }
@@ -238,15 +388,15 @@ trb_store_migrate (TrbStore           *self,
                    guint               n_steps,
                    GError            **error)
 {
-  g_autoptr(GMutexLocker) locker = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  sqlite3_stmt *stmt;
   int current;
 
   g_return_val_if_fail (TRB_IS_STORE (self), FALSE);
   g_return_val_if_fail (component != NULL, FALSE);
   g_return_val_if_fail (steps != NULL || n_steps == 0, FALSE);
 
-  locker = g_mutex_locker_new (&self->mutex);
+  locker = g_rec_mutex_locker_new (&self->mutex);
 
   if (!trb_store_exec (self, "BEGIN IMMEDIATE", error))
     return FALSE;
@@ -270,23 +420,142 @@ trb_store_migrate (TrbStore           *self,
         }
     }
 
-  if (sqlite3_prepare_v2 (self->db,
-                          "INSERT INTO schema_versions (component, version) VALUES (?1, ?2) "
-                          "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
-                          -1, &stmt, NULL) != SQLITE_OK)
+  stmt = trb_store_begin_statement (self,
+                                    "INSERT INTO schema_versions (component, version) "
+                                    "VALUES (?1, ?2) ON CONFLICT(component) "
+                                    "DO UPDATE SET version = excluded.version", error);
+  if (stmt == NULL)
     {
-      trb_store_set_error_from_db (self, error);
       trb_store_exec (self, "ROLLBACK", NULL);
       return FALSE;
     }
   sqlite3_bind_text (stmt, 1, component, -1, SQLITE_STATIC);
   sqlite3_bind_int (stmt, 2, (int)n_steps);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
+  if (!trb_store_step_done (self, stmt, error))
     {
-      trb_store_set_error_from_db (self, error);
       trb_store_exec (self, "ROLLBACK", NULL);
       return FALSE;
     }
 
   return trb_store_exec (self, "COMMIT", error);
+}
+
+/**
+ * trb_store_begin_statement:
+ * @sql: the statement's text, usually a string literal
+ *
+ * Gives the statement for @sql, prepared on first use and kept for the store's life, reset
+ * and with no bindings. The store is held for the calling thread until
+ * trb_store_end_statement() (trb_store_step_done() calls it), so a cached statement is never
+ * used by two threads at once.
+ *
+ * Returns: (transfer none) (nullable): the statement, or %NULL with @error set
+ */
+sqlite3_stmt *
+trb_store_begin_statement (TrbStore    *self,
+                           const char  *sql,
+                           GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (TRB_IS_STORE (self), NULL);
+  g_return_val_if_fail (sql != NULL, NULL);
+
+  g_rec_mutex_lock (&self->mutex);
+  if (self->db == NULL)
+    {
+      g_rec_mutex_unlock (&self->mutex);
+      set_closed_error (error);
+      return NULL;
+    }
+
+  stmt = g_hash_table_lookup (self->statements, sql);
+  if (stmt == NULL)
+    {
+      if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt,
+                              NULL) != SQLITE_OK)
+        {
+          trb_store_set_error_from_db (self, error);
+          sqlite3_finalize (stmt);
+          g_rec_mutex_unlock (&self->mutex);
+          return NULL;
+        }
+      g_hash_table_insert (self->statements, g_strdup (sql), stmt);
+    }
+
+  return stmt;
+}
+
+/**
+ * trb_store_end_statement:
+ * @stmt: a statement from trb_store_begin_statement()
+ *
+ * Resets @stmt for its next use and releases the store.
+ */
+void
+trb_store_end_statement (TrbStore     *self,
+                         sqlite3_stmt *stmt)
+{
+  g_return_if_fail (TRB_IS_STORE (self));
+  g_return_if_fail (stmt != NULL);
+
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  g_rec_mutex_unlock (&self->mutex);
+}
+
+/**
+ * trb_store_step:
+ * @stmt: a statement from trb_store_begin_statement()
+ *
+ * Steps @stmt. On a failure, @error is set and the statement ended.
+ *
+ * Returns: %SQLITE_ROW, %SQLITE_DONE, or -1 with @error set
+ */
+int
+trb_store_step (TrbStore      *self,
+                sqlite3_stmt  *stmt,
+                GError       **error)
+{
+  int rc;
+
+  g_return_val_if_fail (TRB_IS_STORE (self), -1);
+
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+    return rc;
+
+  trb_store_set_error_from_db (self, error);
+  trb_store_end_statement (self, stmt);
+  return -1;
+}
+
+/**
+ * trb_store_step_done:
+ * @stmt: a statement from trb_store_begin_statement() that returns no rows
+ *
+ * Runs @stmt to its end and ends it.
+ *
+ * Returns: %TRUE on success, else %FALSE with @error set
+ */
+gboolean
+trb_store_step_done (TrbStore      *self,
+                     sqlite3_stmt  *stmt,
+                     GError       **error)
+{
+  int rc;
+
+  g_return_val_if_fail (TRB_IS_STORE (self), FALSE);
+
+  rc = trb_store_step (self, stmt, error);
+  if (rc < 0)
+    return FALSE;
+  trb_store_end_statement (self, stmt);
+  if (rc != SQLITE_DONE)
+    {
+      g_set_error (error, TRB_STORE_ERROR, TRB_STORE_ERROR_QUERY,
+                   _("The local database could not be updated: a statement returned rows"));
+      return FALSE;
+    }
+  return TRUE;
 }

@@ -23,6 +23,7 @@
 #include "trb-wallet-error.h"
 #include "trb-wallet-keyring.h"
 #include "trb-wallet-private.h"
+#include "store/trb-store-private.h"
 
 struct _TrbWalletManager
 {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ledger/trb-ledger-entry.h"
+#include "store/trb-store-private.h"
 
 static const char task_template[] =
   "{\"id\": \"" TASK_ID "\", \"title\": \"Clothing\","

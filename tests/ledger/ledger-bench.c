@@ -13,6 +13,7 @@
 
 #include "ledger/trb-ledger-entry.h"
 #include "ledger/trb-merkle-log.h"
+#include "store/trb-store-private.h"
 
 #define ALICE "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV"
 

@@ -160,7 +160,7 @@ fixture_set_up (Fixture       *f,
   memset (seed, 7, sizeof seed);
   f->node_store = trb_store_new_for_path (node_path, &error);
   g_assert_no_error (error);
-  f->log = trb_merkle_log_new_for_db (trb_store_get_db (f->node_store), &error);
+  f->log = trb_merkle_log_new_for_store (f->node_store, &error);
   g_assert_no_error (error);
   f->log_signer = trb_note_signer_new (ORIGIN, TRB_NOTE_KEY_ED25519, seed, &error);
   g_assert_no_error (error);
@@ -310,7 +310,7 @@ test_history_detects_rewrite (Fixture       *f,
   g_autoptr(GPtrArray) evidence = NULL;
   g_autofree char *forged_path = g_build_filename (g_get_user_data_dir (), "forged.db", NULL);
   g_autoptr(TrbStore) forged_store = trb_store_new_for_path (forged_path, &error);
-  g_autoptr(TrbMerkleLog) forged = trb_merkle_log_new_for_db (trb_store_get_db (forged_store),
+  g_autoptr(TrbMerkleLog) forged = trb_merkle_log_new_for_store (forged_store,
                                                                &error);
   g_autofree char *second = NULL;
 

@@ -12,6 +12,7 @@
 #include "ledger/trb-merkle.h"
 
 #include "ledger-test-util.h"
+#include "store/trb-store-private.h"
 
 typedef struct
 {

@@ -23,6 +23,7 @@
 #include "net/trb-protocol.h"
 #include "participant/trb-participation.h"
 #include "trb-test-network.h"
+#include "store/trb-store-private.h"
 
 #define N_SAMPLES 1500
 
@@ -649,6 +650,47 @@ exec_sql (const char *store_path,
                    SQLITE_OK);
   sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+}
+
+/* The write that lets a participation resume after a crash fails (here, a trigger stands for a
+ * full disk or a file gone read-only): the loop must not go on as if its state were written
+ * down. It stops, says why, and sends nothing. */
+static void
+test_state_write_fails (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(TrbParticipation) p = NULL;
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  const char *problem;
+
+  exec_sql (f->store_path,
+            "CREATE TRIGGER participation_full BEFORE INSERT ON participation "
+            "BEGIN SELECT RAISE (FAIL, 'database or disk is full'); END",
+            f->origin);
+  p = make_participation (f->node.url, f->secret_key, f->store_path, f->origin, f->ledger_key);
+  g_signal_connect (p, "event", G_CALLBACK (record_event_cb), events);
+  trb_participation_start (p);
+  while (count_events (events, "problem") == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+
+  g_assert_cmpint (trb_participation_get_state (p), ==, TRB_PARTICIPATION_STATE_STOPPED);
+  problem = trb_participation_get_problem (p);
+  g_assert_nonnull (problem);
+  g_assert_nonnull (strstr (problem, "could not write down its progress"));
+  g_assert_nonnull (strstr (problem, "database or disk is full"));
+
+  /* Stopped for good: a while later it has still sent nothing and written nothing. */
+  deadline = g_get_monotonic_time () + G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpint (trb_participation_get_state (p), ==, TRB_PARTICIPATION_STATE_STOPPED);
+  g_assert_cmpuint (count_events (events, "problem"), ==, 1);
+  g_assert_cmpuint (trb_participation_get_n_uploads (p), ==, 0);
+  g_assert_cmpuint (count_updates (f, 1), ==, 0);
 }
 
 static void
@@ -1323,6 +1365,8 @@ main (int    argc,
               test_waiting_for_updates, fixture_teardown);
   g_test_add ("/participation/halted", Fixture, NULL, fixture_setup, test_halted,
               fixture_teardown);
+  g_test_add ("/participation/state-write-fails", Fixture, NULL, fixture_setup,
+              test_state_write_fails, fixture_teardown);
   g_test_add ("/participation/refused-for-good", Fixture, NULL, fixture_setup,
               test_refused_for_good, fixture_teardown);
   g_test_add ("/participation/late-goes-on", Fixture, NULL, fixture_setup, test_late_goes_on,

@@ -6,8 +6,11 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "store/trb-store.h"
+#include "store/trb-store-participation.h"
+#include "store/trb-store-private.h"
 
 static char *
 make_store_path (void)
@@ -132,6 +135,132 @@ test_store_reports_unwritable_folder (void)
   g_assert_error (error, TRB_STORE_ERROR, TRB_STORE_ERROR_OPEN);
 }
 
+typedef struct
+{
+  GPtrArray *seen;
+  GThread   *thread;
+} Changes;
+
+static void
+changed_cb (TrbStore   *store,
+            const char *kind,
+            const char *origin,
+            Changes    *changes)
+{
+  g_ptr_array_add (changes->seen, g_strdup_printf ("%s %s", kind, origin ? origin : "-"));
+  changes->thread = g_thread_self ();
+}
+
+static TrbStoreParticipationRow state_row = {
+  .state = (char *) "waiting-round",
+  .round = 3,
+  .last_round = 2,
+};
+
+static gpointer
+save_in_thread (gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (trb_store_participation_save (data, "https://b.example", &state_row, &error));
+  g_assert_no_error (error);
+  return NULL;
+}
+
+/* One store, shared: a write made through it (by the loop, from any thread) is heard by every
+ * area listening, on the thread that opened the store, and only for the kind it listens to. */
+static void
+test_store_announces_changes (void)
+{
+  g_autofree char *path = make_store_path ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbStore) store = trb_store_new_for_path (path, &error);
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) participation = g_ptr_array_new_with_free_func (g_free);
+  Changes all_changes = { all, NULL };
+  Changes participation_changes = { participation, NULL };
+  TrbStoreParticipationRow row = { 0 };
+  gboolean found = FALSE;
+  GThread *thread;
+
+  g_assert_no_error (error);
+  g_assert_true (trb_store_participation_migrate (store, &error));
+  g_assert_no_error (error);
+  g_signal_connect (store, "changed", G_CALLBACK (changed_cb), &all_changes);
+  g_signal_connect (store, "changed::participation", G_CALLBACK (changed_cb),
+                    &participation_changes);
+
+  g_assert_true (trb_store_participation_save (store, "https://a.example", &state_row, &error));
+  g_assert_no_error (error);
+  g_assert_true (trb_store_participation_log_event (store, "https://a.example", "round",
+                                                    "Round 3 opened", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (all, 0), ==, "participation https://a.example");
+  g_assert_cmpstr (g_ptr_array_index (all, 1), ==, "events https://a.example");
+  g_assert_cmpuint (participation->len, ==, 1);
+
+  /* From a worker: heard once the main context runs, on this thread. */
+  thread = g_thread_new ("save", save_in_thread, store);
+  g_thread_join (thread);
+  g_assert_cmpuint (participation->len, ==, 1);
+  while (participation->len < 2)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (g_ptr_array_index (participation, 1), ==, "participation https://b.example");
+  g_assert_true (participation_changes.thread == g_thread_self ());
+
+  /* What was written is what is read back, through the same cached statements. */
+  g_assert_true (trb_store_participation_load (store, "https://b.example", &row, &found,
+                                               &error));
+  g_assert_no_error (error);
+  g_assert_true (found);
+  g_assert_cmpstr (row.state, ==, "waiting-round");
+  g_assert_cmpint (row.round, ==, 3);
+  trb_store_participation_row_clear (&row);
+  g_assert_true (trb_store_participation_load (store, "https://c.example", &row, &found,
+                                               &error));
+  g_assert_false (found);
+}
+
+/* Every failure reaches the caller as a TRB_STORE_ERROR: a write refused by the database, and
+ * a write to a store closed under its user. */
+static void
+test_store_reports_failed_writes (void)
+{
+  g_autofree char *path = make_store_path ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbStore) store = trb_store_new_for_path (path, &error);
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_free);
+  Changes changes = { all, NULL };
+
+  g_assert_no_error (error);
+  g_assert_true (trb_store_participation_migrate (store, &error));
+  g_assert_true (trb_store_exec (store, "CREATE TRIGGER full BEFORE INSERT ON participation "
+                                 "BEGIN SELECT RAISE (FAIL, 'database or disk is full'); END",
+                                 &error));
+  g_assert_no_error (error);
+  g_signal_connect (store, "changed", G_CALLBACK (changed_cb), &changes);
+
+  g_assert_false (trb_store_participation_save (store, "https://a.example", &state_row,
+                                                &error));
+  g_assert_error (error, TRB_STORE_ERROR, TRB_STORE_ERROR_QUERY);
+  g_assert_nonnull (strstr (error->message, "database or disk is full"));
+  g_clear_error (&error);
+  /* The statement is usable again after a failure (it was reset and the store released). */
+  g_assert_true (trb_store_participation_log_event (store, "https://a.example", "round", "x",
+                                                    &error));
+  g_assert_no_error (error);
+
+  trb_store_close (store);
+  g_assert_true (trb_store_is_closed (store));
+  g_assert_false (trb_store_participation_log_event (store, "https://a.example", "round", "x",
+                                                     &error));
+  g_assert_error (error, TRB_STORE_ERROR, TRB_STORE_ERROR_CLOSED);
+  /* Nothing announced that was not written. */
+  g_assert_cmpuint (all->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (all, 0), ==, "events https://a.example");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -143,6 +272,8 @@ main (int    argc,
   g_test_add_func ("/store/migrate-rollback", test_store_failed_migration_rolls_back);
   g_test_add_func ("/store/too-new", test_store_refuses_newer_schema);
   g_test_add_func ("/store/unwritable", test_store_reports_unwritable_folder);
+  g_test_add_func ("/store/changed", test_store_announces_changes);
+  g_test_add_func ("/store/failed-writes", test_store_reports_failed_writes);
 
   return g_test_run ();
 }
