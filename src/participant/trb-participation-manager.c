@@ -1026,6 +1026,18 @@ trb_participation_manager_get_url (TrbParticipationManager *self,
 }
 
 /**
+ * trb_participation_manager_get_store:
+ *
+ * Returns: (transfer none): the store the joined networks are kept in
+ */
+TrbStore *
+trb_participation_manager_get_store (TrbParticipationManager *self)
+{
+  g_return_val_if_fail (TRB_IS_PARTICIPATION_MANAGER (self), NULL);
+  return self->store;
+}
+
+/**
  * trb_participation_manager_get_active:
  * @self: a manager
  *

@@ -78,6 +78,7 @@ TrbParticipation *trb_participation_manager_lookup_url        (TrbParticipationM
                                                                const char              *url);
 const char       *trb_participation_manager_get_name          (TrbParticipationManager *self,
                                                                TrbParticipation        *p);
+TrbStore         *trb_participation_manager_get_store         (TrbParticipationManager *self);
 const char       *trb_participation_manager_get_url           (TrbParticipationManager *self,
                                                                TrbParticipation        *p);
 TrbParticipation *trb_participation_manager_get_active        (TrbParticipationManager *self);

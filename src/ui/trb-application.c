@@ -762,6 +762,23 @@ trb_application_get_participations (TrbApplication *self)
 }
 
 /**
+ * trb_application_get_store:
+ * @self: a #TrbApplication
+ *
+ * The one store of the application, shared by every area and the participation loops; the
+ * window hands it to its pages. Changes are announced by TrbStore::changed.
+ *
+ * Returns: (transfer none) (nullable): the store, or %NULL when it could not be opened
+ *   (trb_application_get_store_error())
+ */
+TrbStore *
+trb_application_get_store (TrbApplication *self)
+{
+  g_return_val_if_fail (TRB_IS_APPLICATION (self), NULL);
+  return self->store;
+}
+
+/**
  * trb_application_get_store_error:
  * @self: a #TrbApplication
  *

@@ -25,6 +25,7 @@ TrbWalletManager *
                 trb_application_get_wallets   (TrbApplication *self);
 TrbDemoNode    *trb_application_get_demo_node (TrbApplication *self);
 TrbDemoNode    *trb_application_get_hosted_node (TrbApplication *self);
+TrbStore       *trb_application_get_store       (TrbApplication *self);
 const GError   *trb_application_get_store_error (TrbApplication *self);
 
 G_END_DECLS

@@ -18,6 +18,7 @@
 
 /**
  * trb_dataset_choices_fill:
+ * @store: (nullable): the application's store, where the added datasets are listed
  * @names: the names to show, appended to
  * @paths: (element-type utf8): the data sets' paths, appended to in the same order
  *
@@ -26,18 +27,17 @@
  * missing from the disk is offered; the list may be empty.
  */
 void
-trb_dataset_choices_fill (GtkStringList *names,
+trb_dataset_choices_fill (TrbStore      *store,
+                          GtkStringList *names,
                           GPtrArray     *paths)
 {
-  g_autofree char *store_path = trb_store_default_path ();
-  g_autoptr(TrbStore) store = NULL;
   g_autoptr(TrbDatasetRegistry) registry = NULL;
   g_autoptr(GPtrArray) choices = NULL;
 
+  g_return_if_fail (!store || TRB_IS_STORE (store));
   g_return_if_fail (GTK_IS_STRING_LIST (names));
   g_return_if_fail (paths != NULL);
 
-  store = trb_store_new_for_path (store_path, NULL);
   if (store != NULL)
     registry = trb_dataset_registry_new (store, NULL);
   choices = trb_dataset_list_choices (registry);

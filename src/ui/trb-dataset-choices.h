@@ -7,9 +7,12 @@
 
 #include <gtk/gtk.h>
 
+#include "store/trb-store.h"
+
 G_BEGIN_DECLS
 
-void trb_dataset_choices_fill (GtkStringList *names,
+void trb_dataset_choices_fill (TrbStore      *store,
+                               GtkStringList *names,
                                GPtrArray     *paths);
 
 G_END_DECLS

@@ -24,6 +24,7 @@ struct _TrbDatasetsPage
 {
   AdwBin              parent_instance;
 
+  TrbStore           *store;
   TrbDatasetRegistry *registry;
   GtkFileChooserNative *chooser;
 
@@ -32,6 +33,14 @@ struct _TrbDatasetsPage
   TrbDatasetDetail   *detail;
   TrbErrorArea       *add_error;
 };
+
+enum {
+  PROP_0,
+  PROP_STORE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (TrbDatasetsPage, trb_datasets_page, ADW_TYPE_BIN)
 
@@ -281,6 +290,7 @@ trb_datasets_page_dispose (GObject *object)
   g_clear_object (&self->chooser);
   if (self->registry != NULL)
     g_signal_handlers_disconnect_by_data (self->registry, self);
+  g_clear_object (&self->store);
   /* Let AdwBin unparent its child itself, or it would unparent it again once freed. */
   adw_bin_set_child (ADW_BIN (object), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), TRB_TYPE_DATASETS_PAGE);
@@ -290,12 +300,61 @@ trb_datasets_page_dispose (GObject *object)
 }
 
 static void
+trb_datasets_page_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  TrbDatasetsPage *self = (TrbDatasetsPage *) object;
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+trb_datasets_page_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  TrbDatasetsPage *self = (TrbDatasetsPage *) object;
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      trb_datasets_page_set_store (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 trb_datasets_page_class_init (TrbDatasetsPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = trb_datasets_page_dispose;
+  object_class->get_property = trb_datasets_page_get_property;
+  object_class->set_property = trb_datasets_page_set_property;
+
+  /**
+   * TrbDatasetsPage:store:
+   *
+   * The application's store, handed over by the window; the page shows nothing until then.
+   */
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL, TRB_TYPE_STORE,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                          G_PARAM_STATIC_STRINGS));
+  g_object_class_install_properties (object_class, N_PROPS, properties);
   widget_class->map = trb_datasets_page_map;
 
   g_type_ensure (TRB_TYPE_DATASET_DETAIL);
@@ -316,32 +375,50 @@ trb_datasets_page_class_init (TrbDatasetsPageClass *klass)
   gtk_widget_class_install_action (widget_class, "datasets.show", "x", show_action);
 }
 
-static void
-trb_datasets_page_init (TrbDatasetsPage *self)
+/**
+ * trb_datasets_page_set_store:
+ * @store: the application's store
+ *
+ * Shows the datasets kept in @store. Set once, by the window.
+ */
+void
+trb_datasets_page_set_store (TrbDatasetsPage *self,
+                             TrbStore        *store)
 {
-  g_autofree char *path = trb_store_default_path ();
-  g_autoptr(TrbStore) store = NULL;
   g_autoptr(GError) error = NULL;
 
-  gtk_widget_init_template (GTK_WIDGET (self));
-  trb_error_area_set_dismissible (self->add_error, TRUE);
+  g_return_if_fail (TRB_IS_DATASETS_PAGE (self));
+  g_return_if_fail (!store || TRB_IS_STORE (store));
+  g_return_if_fail (self->store == NULL);
 
-  store = trb_store_new_for_path (path, &error);
-  if (store != NULL)
-    self->registry = trb_dataset_registry_new (store, &error);
-
+  if (store == NULL)
+    return;
+  self->store = g_object_ref (store);
+  self->registry = trb_dataset_registry_new (store, &error);
   if (self->registry == NULL)
     {
       g_warning ("The datasets cannot be shown: %s", error->message);
-      gtk_widget_action_set_enabled (GTK_WIDGET (self), "datasets.add", FALSE);
-      gtk_widget_action_set_enabled (GTK_WIDGET (self), "datasets.add-folder", FALSE);
-      gtk_widget_action_set_enabled (GTK_WIDGET (self), "datasets.add-demo", FALSE);
       return;
     }
 
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "datasets.add", TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "datasets.add-folder", TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "datasets.add-demo", TRUE);
   gtk_list_box_bind_model (self->list_box, G_LIST_MODEL (self->registry), create_row_cb, NULL,
                            NULL);
   g_signal_connect_swapped (self->registry, "items-changed",
                             G_CALLBACK (registry_items_changed_cb), self);
-  update_visible_page (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
+}
+
+static void
+trb_datasets_page_init (TrbDatasetsPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  trb_error_area_set_dismissible (self->add_error, TRUE);
+
+  /* Until the window hands the store over (trb_datasets_page_set_store()). */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "datasets.add", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "datasets.add-folder", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "datasets.add-demo", FALSE);
 }

@@ -7,10 +7,15 @@
 
 #include <adwaita.h>
 
+#include "store/trb-store.h"
+
 G_BEGIN_DECLS
 
 #define TRB_TYPE_DATASETS_PAGE (trb_datasets_page_get_type ())
 
 G_DECLARE_FINAL_TYPE (TrbDatasetsPage, trb_datasets_page, TRB, DATASETS_PAGE, AdwBin)
+
+void trb_datasets_page_set_store (TrbDatasetsPage *self,
+                                  TrbStore        *store);
 
 G_END_DECLS

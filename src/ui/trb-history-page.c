@@ -35,6 +35,7 @@ struct _TrbHistoryPage
 
   GtkStack         *stack;
   GtkBox           *content_box;
+  TrbStore         *store;
   GtkBox           *target;
   char             *section;
 
@@ -60,6 +61,14 @@ struct _TrbHistoryPage
   gboolean          sync_pending; /* asked for while syncing: sync again once done */
   guint             sync_source;  /* while shown: a rare sync besides the participation's events */
 };
+
+enum {
+  PROP_0,
+  PROP_STORE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (TrbHistoryPage, trb_history_page, ADW_TYPE_BIN)
 
@@ -797,7 +806,7 @@ ask_evaluation_data (BenefitOp *op,
   GtkWidget *list = gtk_list_box_new ();
   GtkCheckButton *group = NULL;
 
-  trb_dataset_choices_fill (names, paths);
+  trb_dataset_choices_fill (op->self->store, names, paths);
   gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
   gtk_widget_add_css_class (list, "boxed-list");
   for (guint i = 0; i < paths->len; i++)
@@ -1475,6 +1484,7 @@ trb_history_page_dispose (GObject *object)
   if (self->history != NULL)
     g_signal_handlers_disconnect_by_data (self->history, self);
   g_clear_object (&self->history);
+  g_clear_object (&self->store);
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->notified, g_hash_table_unref);
@@ -1490,6 +1500,70 @@ trb_history_page_dispose (GObject *object)
   G_OBJECT_CLASS (trb_history_page_parent_class)->dispose (object);
 }
 
+/**
+ * trb_history_page_set_store:
+ * @store: the application's store
+ *
+ * Shows the history kept in @store. Set once, by the window.
+ */
+void
+trb_history_page_set_store (TrbHistoryPage *self,
+                            TrbStore       *store)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (TRB_IS_HISTORY_PAGE (self));
+  g_return_if_fail (!store || TRB_IS_STORE (store));
+  g_return_if_fail (self->store == NULL);
+
+  if (store == NULL)
+    return;
+  self->store = g_object_ref (store);
+  self->history = trb_history_new (store, &error);
+  if (self->history == NULL)
+    g_warning ("Could not open the history: %s", error->message);
+  else
+    g_signal_connect (self->history, "changed", G_CALLBACK (history_changed_cb), self);
+  refresh (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
+}
+
+static void
+trb_history_page_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  TrbHistoryPage *self = (TrbHistoryPage *) object;
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+trb_history_page_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  TrbHistoryPage *self = (TrbHistoryPage *) object;
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      trb_history_page_set_store (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
 static void
 trb_history_page_class_init (TrbHistoryPageClass *klass)
 {
@@ -1497,6 +1571,19 @@ trb_history_page_class_init (TrbHistoryPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = trb_history_page_dispose;
+  object_class->get_property = trb_history_page_get_property;
+  object_class->set_property = trb_history_page_set_property;
+
+  /**
+   * TrbHistoryPage:store:
+   *
+   * The application's store, handed over by the window; the page is empty until then.
+   */
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL, TRB_TYPE_STORE,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                          G_PARAM_STATIC_STRINGS));
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_BASE_PATH "/trb-history-page.ui");
@@ -1507,9 +1594,6 @@ trb_history_page_class_init (TrbHistoryPageClass *klass)
 static void
 trb_history_page_init (TrbHistoryPage *self)
 {
-  g_autofree char *path = trb_store_default_path ();
-  g_autoptr(TrbStore) store = NULL;
-  g_autoptr(GError) error = NULL;
   GSettingsSchema *schema;
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -1529,13 +1613,7 @@ trb_history_page_init (TrbHistoryPage *self)
       g_settings_schema_unref (schema);
     }
 
-  store = trb_store_new_for_path (path, &error);
-  if (store != NULL)
-    self->history = trb_history_new (store, &error);
-  if (self->history == NULL)
-    g_warning ("Could not open the history: %s", error->message);
-  else
-    g_signal_connect (self->history, "changed", G_CALLBACK (history_changed_cb), self);
+  /* Empty until the window hands the store over (trb_history_page_set_store()). */
   g_signal_connect (self, "map", G_CALLBACK (page_mapped_cb), NULL);
   g_signal_connect (self, "unmap", G_CALLBACK (page_unmapped_cb), NULL);
   refresh (self);

@@ -555,7 +555,7 @@ fill_choices (TrbJoinDialog *self)
   adw_combo_row_set_model (self->wallet_row, G_LIST_MODEL (wallet_names));
   adw_combo_row_set_selected (self->wallet_row, selected);
 
-  trb_dataset_choices_fill (dataset_names, self->dataset_paths);
+  trb_dataset_choices_fill (trb_application_get_store (app), dataset_names, self->dataset_paths);
   adw_combo_row_set_model (self->dataset_row, G_LIST_MODEL (dataset_names));
 }
 

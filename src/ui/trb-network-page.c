@@ -95,16 +95,12 @@ show_status (TrbNetworkPage *self)
 static TrbHistory *
 get_history (TrbNetworkPage *self)
 {
-  g_autofree char *path = NULL;
-  g_autoptr(TrbStore) store = NULL;
   g_autoptr(GError) error = NULL;
 
   if (self->history != NULL)
     return self->history;
-  path = trb_store_default_path ();
-  store = trb_store_new_for_path (path, &error);
-  if (store != NULL)
-    self->history = trb_history_new (store, &error);
+  /* The manager's store is the application's: one connection for every area. */
+  self->history = trb_history_new (trb_participation_manager_get_store (self->manager), &error);
   if (self->history == NULL)
     g_warning ("Could not open the history: %s", error->message);
   return self->history;
@@ -323,7 +319,8 @@ fill_datasets (TrbNetworkPage *self)
   g_ptr_array_set_size (self->dataset_marks, 0);
   g_ptr_array_set_size (self->dataset_paths, 0);
 
-  trb_dataset_choices_fill (names, self->dataset_paths);
+  trb_dataset_choices_fill (trb_participation_manager_get_store (self->manager), names,
+                            self->dataset_paths);
   /* Data chosen at Join that is no longer among the choices still shows as the one in use. */
   if (!g_ptr_array_find_with_equal_func (self->dataset_paths, current, g_str_equal, &position))
     {

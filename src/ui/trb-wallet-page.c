@@ -737,22 +737,13 @@ static void
 open_manager (TrbWalletPage *self)
 {
   GApplication *app = g_application_get_default ();
-  g_autofree char *path = NULL;
-  g_autoptr(TrbStore) store = NULL;
-  g_autoptr(GError) error = NULL;
 
+  /* No store of its own: without the application's (it could not be opened, and the window
+   * says why), there are no wallets to show. */
   if (TRB_IS_APPLICATION (app) && trb_application_get_wallets (TRB_APPLICATION (app)) != NULL)
     self->manager = g_object_ref (trb_application_get_wallets (TRB_APPLICATION (app)));
-  else
-    {
-      path = trb_store_default_path ();
-      store = trb_store_new_for_path (path, &error);
-      if (store != NULL)
-        self->manager = trb_wallet_manager_new (store, &error);
-    }
   if (self->manager == NULL)
     {
-      g_warning ("The wallets could not be loaded: %s", error->message);
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "wallet.create", FALSE);
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "wallet.import", FALSE);
       return;

@@ -35,6 +35,8 @@ struct _TrbWindow
   AdwViewSwitcherBar   *switcher_bar;
   AdwViewStack         *stack;
   AdwStatusPage        *store_error_page;
+  TrbDatasetsPage      *datasets_page;
+  TrbHistoryPage       *history_page;
   AdwToastOverlay      *toast_overlay;
 
   /* The close-window question was answered; the next close request goes through. */
@@ -196,6 +198,8 @@ trb_window_class_init (TrbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TrbWindow, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, TrbWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, TrbWindow, store_error_page);
+  gtk_widget_class_bind_template_child (widget_class, TrbWindow, datasets_page);
+  gtk_widget_class_bind_template_child (widget_class, TrbWindow, history_page);
   gtk_widget_class_bind_template_callback (widget_class, open_data_folder_cb);
   gtk_widget_class_bind_template_child (widget_class, TrbWindow, toast_overlay);
 
@@ -257,6 +261,14 @@ trb_window_new (GtkApplication *application)
   if (TRB_IS_APPLICATION (application) &&
       trb_application_get_store_error (TRB_APPLICATION (application)) != NULL)
     show_store_error (self, trb_application_get_store_error (TRB_APPLICATION (application)));
+  else if (TRB_IS_APPLICATION (application))
+    {
+      /* One store for every area, the application's: a change made in one is seen in all. */
+      TrbStore *store = trb_application_get_store (TRB_APPLICATION (application));
+
+      trb_datasets_page_set_store (self->datasets_page, store);
+      trb_history_page_set_store (self->history_page, store);
+    }
   return self;
 }
 
