@@ -22,7 +22,7 @@
 #include "wallet/trb-keypair.h"
 #include "wallet/trb-wallet-keyring.h"
 #include "trb-i18n.h"
-#include "store/trb-store-private.h"
+#include "store/trb-store-participation.h"
 
 struct _TrbParticipationManager
 {
@@ -304,10 +304,7 @@ load_keypair_async (TrbParticipationManager *self,
 
 /* ---- loading ------------------------------------------------------------------------------ */
 
-typedef struct
-{
-  char *url, *origin, *name, *ledger_key, *task, *dataset, *wallet;
-} NetworkRow;
+typedef TrbStoreNetwork NetworkRow;
 
 static void
 network_row_free (NetworkRow *row)
@@ -385,7 +382,8 @@ trb_participation_manager_load_async (TrbParticipationManager *self,
 {
   GTask *task;
   GQueue *rows = g_queue_new ();
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) networks = NULL;
+  GError *error = NULL;
 
   g_return_if_fail (TRB_IS_PARTICIPATION_MANAGER (self));
 
@@ -393,25 +391,16 @@ trb_participation_manager_load_async (TrbParticipationManager *self,
   g_task_set_source_tag (task, trb_participation_manager_load_async);
   g_task_set_task_data (task, rows, free_rows);
 
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          "SELECT url, origin, name, ledger_key, task, dataset, wallet FROM "
-                          "participation_networks ORDER BY joined", -1, &stmt, NULL) == SQLITE_OK)
-    while (sqlite3_step (stmt) == SQLITE_ROW)
-      {
-        NetworkRow *row = g_new0 (NetworkRow, 1);
-
-        row->url = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-        row->origin = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-        row->name = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-        row->ledger_key = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-        row->task = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
-        row->dataset = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
-        row->wallet = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
-        if (row->wallet == NULL)
-          network_row_free (row);
-        else
-          g_queue_push_tail (rows, row);
-      }
+  networks = trb_store_participation_list_networks (self->store, &error);
+  if (networks == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  for (guint i = 0; i < networks->len; i++)
+    if (((NetworkRow *) g_ptr_array_index (networks, i))->wallet != NULL)
+      g_queue_push_tail (rows, g_ptr_array_steal_index_fast (networks, i--));
   load_next (task);
 }
 
@@ -499,9 +488,9 @@ joined_cb (GObject      *source,
   TrbParticipationManager *self = g_task_get_source_object (task);
   JoinData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autofree char *message = NULL;
   TrbParticipation *p;
+  TrbStoreNetwork network;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
@@ -515,26 +504,17 @@ joined_cb (GObject      *source,
       return;
     }
 
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          "INSERT OR REPLACE INTO participation_networks (origin, url, name, "
-                          "ledger_key, task, dataset, wallet, joined) VALUES (?, ?, ?, ?, ?, ?, "
-                          "?, ?)", -1, &stmt, NULL) != SQLITE_OK)
+  network = (TrbStoreNetwork) {
+    .url = data->url,
+    .origin = data->origin,
+    .name = data->name,
+    .ledger_key = data->ledger_key,
+    .task = data->task,
+    .dataset = data->dataset,
+    .wallet = (char *) trb_keypair_get_address (data->keypair),
+  };
+  if (!trb_store_participation_add_network (self->store, &network, &error))
     {
-      trb_store_set_error_from_db (self->store, &error);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  sqlite3_bind_text (stmt, 1, data->origin, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, data->url, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 3, data->name, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 4, data->ledger_key, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 5, data->task, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 6, data->dataset, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 7, trb_keypair_get_address (data->keypair), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 8, g_get_real_time () / G_USEC_PER_SEC);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      trb_store_set_error_from_db (self->store, &error);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -657,8 +637,6 @@ trb_participation_manager_leave (TrbParticipationManager  *self,
                                  TrbParticipation         *participation,
                                  GError                  **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(sqlite3_stmt) state = NULL;
   g_autofree char *origin = NULL;
   guint position;
 
@@ -667,17 +645,8 @@ trb_participation_manager_leave (TrbParticipationManager  *self,
   if (!g_ptr_array_find (self->items, participation, &position))
     return TRUE;
   origin = g_strdup (trb_participation_get_origin (participation));
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          "DELETE FROM participation_networks WHERE origin = ?", -1, &stmt,
-                          NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          "DELETE FROM participation WHERE origin = ?", -1, &state,
-                          NULL) != SQLITE_OK)
-    return trb_store_set_error_from_db (self->store, error);
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (state, 1, origin, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_DONE || sqlite3_step (state) != SQLITE_DONE)
-    return trb_store_set_error_from_db (self->store, error);
+  if (!trb_store_participation_remove_network (self->store, origin, error))
+    return FALSE;
 
   g_signal_handlers_disconnect_by_data (participation, self);
   trb_participation_stop (participation);
@@ -874,7 +843,6 @@ checked_cb (GObject      *source,
   TrbParticipationManager *self = g_task_get_source_object (task);
   ChangeData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
 
   if (!trb_participation_check_dataset_finish (result, &error))
     {
@@ -888,20 +856,10 @@ checked_cb (GObject      *source,
                                _("The network was left."));
       return;
     }
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          "UPDATE participation_networks SET dataset = ? WHERE origin = ?", -1,
-                          &stmt, NULL) != SQLITE_OK)
+  if (!trb_store_participation_set_dataset (self->store,
+                                            trb_participation_get_origin (data->participation),
+                                            data->path, &error))
     {
-      trb_store_set_error_from_db (self->store, &error);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  sqlite3_bind_text (stmt, 1, data->path, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, trb_participation_get_origin (data->participation), -1,
-                     SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      trb_store_set_error_from_db (self->store, &error);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -1055,35 +1013,35 @@ trb_participation_manager_get_active (TrbParticipationManager *self)
  * @self: a manager
  * @origin: (nullable): only this network's
  * @limit: at most this many, newest first
+ * @error: return location for an error
  *
- * Returns: (transfer container) (element-type TrbParticipationEvent): the event log
+ * Returns: (transfer container) (element-type TrbParticipationEvent): the event log, or %NULL
+ *   with @error set when the store could not be read
  */
 GPtrArray *
-trb_participation_manager_list_events (TrbParticipationManager *self,
-                                       const char              *origin,
-                                       guint                    limit)
+trb_participation_manager_list_events (TrbParticipationManager  *self,
+                                       const char               *origin,
+                                       guint                     limit,
+                                       GError                  **error)
 {
-  GPtrArray *events = g_ptr_array_new_with_free_func ((GDestroyNotify)
-                                                      trb_participation_event_free);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  GPtrArray *events;
 
-  g_return_val_if_fail (TRB_IS_PARTICIPATION_MANAGER (self), events);
+  g_return_val_if_fail (TRB_IS_PARTICIPATION_MANAGER (self), NULL);
 
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          "SELECT time, origin, kind, message FROM participation_events WHERE "
-                          "(?1 IS NULL OR origin = ?1) ORDER BY id DESC LIMIT ?2", -1, &stmt,
-                          NULL) != SQLITE_OK)
-    return events;
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int (stmt, 2, (int) MIN (limit, 100000));
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  rows = trb_store_participation_list_events (self->store, origin, limit, error);
+  if (rows == NULL)
+    return NULL;
+  events = g_ptr_array_new_full (rows->len, (GDestroyNotify) trb_participation_event_free);
+  for (guint i = 0; i < rows->len; i++)
     {
+      TrbStoreEvent *row = g_ptr_array_index (rows, i);
       TrbParticipationEvent *event = g_new0 (TrbParticipationEvent, 1);
 
-      event->time = sqlite3_column_int64 (stmt, 0);
-      event->origin = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      event->kind = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-      event->message = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      event->time = row->time;
+      event->origin = g_steal_pointer (&row->origin);
+      event->kind = g_steal_pointer (&row->kind);
+      event->message = g_steal_pointer (&row->message);
       g_ptr_array_add (events, event);
     }
   return events;

@@ -88,7 +88,8 @@ void              trb_participation_manager_set_device        (TrbParticipationM
                                                                const char              *device);
 GPtrArray        *trb_participation_manager_list_events       (TrbParticipationManager *self,
                                                                const char              *origin,
-                                                               guint                    limit);
+                                                               guint                    limit,
+                                                               GError                 **error);
 
 /* Changing a joined network's data. */
 void     trb_participation_manager_change_dataset_async  (TrbParticipationManager *self,

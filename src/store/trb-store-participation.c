@@ -242,3 +242,230 @@ trb_store_participation_add_receipt (TrbStore    *store,
   trb_store_emit_changed (store, TRB_STORE_CHANGE_LEDGER, origin);
   return TRUE;
 }
+
+/* ---- joined networks ------------------------------------------------------------------------ */
+
+void
+trb_store_network_free (TrbStoreNetwork *network)
+{
+  if (network == NULL)
+    return;
+  g_free (network->url);
+  g_free (network->origin);
+  g_free (network->name);
+  g_free (network->ledger_key);
+  g_free (network->task);
+  g_free (network->dataset);
+  g_free (network->wallet);
+  g_free (network);
+}
+
+void
+trb_store_event_free (TrbStoreEvent *event)
+{
+  if (event == NULL)
+    return;
+  g_free (event->origin);
+  g_free (event->kind);
+  g_free (event->message);
+  g_free (event);
+}
+
+/**
+ * trb_store_participation_list_networks:
+ *
+ * Returns: (transfer container) (element-type TrbStoreNetwork): the joined networks, in the
+ *   order they were joined, or %NULL with @error set
+ */
+GPtrArray *
+trb_store_participation_list_networks (TrbStore  *store,
+                                       GError   **error)
+{
+  g_autoptr(GPtrArray) networks = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (TRB_IS_STORE (store), NULL);
+
+  stmt = trb_store_begin_statement (store,
+                                    "SELECT url, origin, name, ledger_key, task, dataset, wallet "
+                                    "FROM participation_networks ORDER BY joined", error);
+  if (stmt == NULL)
+    return NULL;
+  networks = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_store_network_free);
+  while ((rc = trb_store_step (store, stmt, error)) == SQLITE_ROW)
+    {
+      TrbStoreNetwork *network = g_new0 (TrbStoreNetwork, 1);
+
+      network->url = dup_column (stmt, 0);
+      network->origin = dup_column (stmt, 1);
+      network->name = dup_column (stmt, 2);
+      network->ledger_key = dup_column (stmt, 3);
+      network->task = dup_column (stmt, 4);
+      network->dataset = dup_column (stmt, 5);
+      network->wallet = dup_column (stmt, 6);
+      g_ptr_array_add (networks, network);
+    }
+  if (rc < 0)
+    return NULL;
+  trb_store_end_statement (store, stmt);
+  return g_steal_pointer (&networks);
+}
+
+/**
+ * trb_store_participation_add_network:
+ * @network: the network joined, with the wallet that takes part
+ *
+ * Writes down a joined network (again, when it was joined before) and announces it
+ * (`TrbStore::changed::networks`).
+ *
+ * Returns: %TRUE on success, else %FALSE with @error set
+ */
+gboolean
+trb_store_participation_add_network (TrbStore               *store,
+                                     const TrbStoreNetwork  *network,
+                                     GError                **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (TRB_IS_STORE (store), FALSE);
+  g_return_val_if_fail (network != NULL && network->origin != NULL, FALSE);
+
+  stmt = trb_store_begin_statement (store,
+                                    "INSERT OR REPLACE INTO participation_networks (origin, url, "
+                                    "name, ledger_key, task, dataset, wallet, joined) "
+                                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, network->origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, network->url, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, network->name, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 4, network->ledger_key, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 5, network->task, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 6, network->dataset, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 7, network->wallet, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 8, g_get_real_time () / G_USEC_PER_SEC);
+  if (!trb_store_step_done (store, stmt, error))
+    return FALSE;
+
+  trb_store_emit_changed (store, TRB_STORE_CHANGE_NETWORKS, network->origin);
+  return TRUE;
+}
+
+/**
+ * trb_store_participation_remove_network:
+ *
+ * Forgets a network left, with its loop's state, in one transaction.
+ *
+ * Returns: %TRUE on success, else %FALSE with @error set
+ */
+gboolean
+trb_store_participation_remove_network (TrbStore    *store,
+                                        const char  *origin,
+                                        GError     **error)
+{
+  static const char * const statements[] = {
+    "DELETE FROM participation_networks WHERE origin = ?",
+    "DELETE FROM participation WHERE origin = ?",
+  };
+
+  g_return_val_if_fail (TRB_IS_STORE (store), FALSE);
+  g_return_val_if_fail (origin != NULL, FALSE);
+
+  if (!trb_store_exec (store, "SAVEPOINT trb_remove_network", error))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (statements); i++)
+    {
+      sqlite3_stmt *stmt = trb_store_begin_statement (store, statements[i], error);
+
+      if (stmt != NULL)
+        sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+      if (stmt == NULL || !trb_store_step_done (store, stmt, error))
+        {
+          trb_store_exec (store, "ROLLBACK TO trb_remove_network", NULL);
+          trb_store_exec (store, "RELEASE trb_remove_network", NULL);
+          return FALSE;
+        }
+    }
+  if (!trb_store_exec (store, "RELEASE trb_remove_network", error))
+    return FALSE;
+
+  trb_store_emit_changed (store, TRB_STORE_CHANGE_NETWORKS, origin);
+  return TRUE;
+}
+
+/**
+ * trb_store_participation_set_dataset:
+ * @dataset: the path of the data the network trains on from now
+ *
+ * Returns: %TRUE on success, else %FALSE with @error set
+ */
+gboolean
+trb_store_participation_set_dataset (TrbStore    *store,
+                                     const char  *origin,
+                                     const char  *dataset,
+                                     GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (TRB_IS_STORE (store), FALSE);
+  g_return_val_if_fail (origin != NULL && dataset != NULL, FALSE);
+
+  stmt = trb_store_begin_statement (store,
+                                    "UPDATE participation_networks SET dataset = ? "
+                                    "WHERE origin = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, dataset, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, origin, -1, SQLITE_TRANSIENT);
+  if (!trb_store_step_done (store, stmt, error))
+    return FALSE;
+
+  trb_store_emit_changed (store, TRB_STORE_CHANGE_NETWORKS, origin);
+  return TRUE;
+}
+
+/**
+ * trb_store_participation_list_events:
+ * @origin: (nullable): only this network's
+ * @limit: at most this many (and never more than 100,000), newest first
+ *
+ * Returns: (transfer container) (element-type TrbStoreEvent): the event log, or %NULL with
+ *   @error set
+ */
+GPtrArray *
+trb_store_participation_list_events (TrbStore    *store,
+                                     const char  *origin,
+                                     guint        limit,
+                                     GError     **error)
+{
+  g_autoptr(GPtrArray) events = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (TRB_IS_STORE (store), NULL);
+
+  stmt = trb_store_begin_statement (store,
+                                    "SELECT time, origin, kind, message FROM participation_events "
+                                    "WHERE (?1 IS NULL OR origin = ?1) ORDER BY id DESC LIMIT ?2",
+                                    error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 2, (int) MIN (limit, 100000));
+  events = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_store_event_free);
+  while ((rc = trb_store_step (store, stmt, error)) == SQLITE_ROW)
+    {
+      TrbStoreEvent *event = g_new0 (TrbStoreEvent, 1);
+
+      event->time = sqlite3_column_int64 (stmt, 0);
+      event->origin = dup_column (stmt, 1);
+      event->kind = dup_column (stmt, 2);
+      event->message = dup_column (stmt, 3);
+      g_ptr_array_add (events, event);
+    }
+  if (rc < 0)
+    return NULL;
+  trb_store_end_statement (store, stmt);
+  return g_steal_pointer (&events);
+}

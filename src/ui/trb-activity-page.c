@@ -56,6 +56,7 @@ reload_events (TrbActivityPage *self)
 {
   const char *filter = gtk_editable_get_text (GTK_EDITABLE (self->filter_entry));
   g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GError) error = NULL;
   GtkWidget *child;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->events_list))) != NULL)
@@ -64,7 +65,13 @@ reload_events (TrbActivityPage *self)
   if (self->manager == NULL)
     return;
 
-  events = trb_participation_manager_list_events (self->manager, NULL, MAX_EVENTS_SHOWN);
+  events = trb_participation_manager_list_events (self->manager, NULL, MAX_EVENTS_SHOWN,
+                                                  &error);
+  if (events == NULL)
+    {
+      g_warning ("The activity could not be read: %s", error->message);
+      return;
+    }
   for (guint i = 0; i < events->len; i++)
     {
       TrbParticipationEvent *event = g_ptr_array_index (events, i);

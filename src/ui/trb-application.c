@@ -341,9 +341,16 @@ count_rounds_today (TrbApplication *self,
                                                          0, 0, 0);
   gint64 since = g_date_time_to_unix (midnight);
   g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GError) error = NULL;
   guint rounds = 0;
 
-  events = trb_participation_manager_list_events (self->participations, origin, 10000);
+  /* Unreadable, the count is only for the words of a notification: "1 round" then. */
+  events = trb_participation_manager_list_events (self->participations, origin, 10000, &error);
+  if (events == NULL)
+    {
+      g_debug ("The rounds of today could not be counted: %s", error->message);
+      return 1;
+    }
   for (guint i = 0; i < events->len; i++)
     {
       TrbParticipationEvent *event = g_ptr_array_index (events, i);
