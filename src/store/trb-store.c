@@ -30,6 +30,10 @@ struct _TrbStore
    * statement is used by one thread at a time; recursive, for statements run inside a
    * migration or inside another statement's use. */
   GRecMutex     mutex;
+  /* The mutex is held once more for as long as a transaction is open (sync_transaction()):
+   * the connection is shared by threads, and a statement of one must not land inside
+   * another's BEGIN … COMMIT. */
+  gboolean      in_transaction;
   /* SQL text → sqlite3_stmt, prepared once with SQLITE_PREPARE_PERSISTENT. */
   GHashTable   *statements;
   /* TrbStore::changed is emitted here, on the thread that opened the store. */
@@ -97,6 +101,25 @@ trb_store_init (TrbStore *self)
   self->owner = g_thread_self ();
 }
 
+/* Called with the mutex held: takes it once more when a transaction has begun, gives that back
+ * once it has ended (committed, rolled back, or rolled back by SQLite itself on an error). */
+static void
+sync_transaction (TrbStore *self)
+{
+  gboolean open = self->db != NULL && !sqlite3_get_autocommit (self->db);
+
+  if (open && !self->in_transaction)
+    {
+      g_rec_mutex_lock (&self->mutex);
+      self->in_transaction = TRUE;
+    }
+  else if (!open && self->in_transaction)
+    {
+      self->in_transaction = FALSE;
+      g_rec_mutex_unlock (&self->mutex);
+    }
+}
+
 static gboolean
 set_closed_error (GError **error)
 {
@@ -119,6 +142,7 @@ trb_store_close (TrbStore *self)
   g_rec_mutex_lock (&self->mutex);
   g_hash_table_remove_all (self->statements);
   g_clear_pointer (&self->db, sqlite3_close_v2);
+  sync_transaction (self);
   g_rec_mutex_unlock (&self->mutex);
 }
 
@@ -321,14 +345,19 @@ trb_store_exec (TrbStore    *self,
                 const char  *sql,
                 GError     **error)
 {
+  g_autoptr(GRecMutexLocker) locker = NULL;
   char *errmsg = NULL;
+  int rc;
 
   g_return_val_if_fail (TRB_IS_STORE (self), FALSE);
   g_return_val_if_fail (sql != NULL, FALSE);
 
+  locker = g_rec_mutex_locker_new (&self->mutex);
   if (self->db == NULL)
     return set_closed_error (error);
-  if (sqlite3_exec (self->db, sql, NULL, NULL, &errmsg) != SQLITE_OK)
+  rc = sqlite3_exec (self->db, sql, NULL, NULL, &errmsg);
+  sync_transaction (self);
+  if (rc != SQLITE_OK)
     {
       g_set_error (error, TRB_STORE_ERROR, TRB_STORE_ERROR_QUERY,
                    _("The local database could not be updated: %s"),
@@ -501,6 +530,7 @@ trb_store_end_statement (TrbStore     *self,
 
   sqlite3_reset (stmt);
   sqlite3_clear_bindings (stmt);
+  sync_transaction (self);
   g_rec_mutex_unlock (&self->mutex);
 }
 

@@ -261,6 +261,64 @@ test_store_reports_failed_writes (void)
   g_assert_cmpstr (g_ptr_array_index (all, 0), ==, "events https://a.example");
 }
 
+typedef struct
+{
+  TrbStore *store;
+  GMutex    lock;
+  GCond     cond;
+  gboolean  begun;
+} Txn;
+
+static gpointer
+roll_back_in_thread (gpointer data)
+{
+  Txn *txn = data;
+
+  g_assert_true (trb_store_exec (txn->store, "BEGIN", NULL));
+  g_mutex_lock (&txn->lock);
+  txn->begun = TRUE;
+  g_cond_signal (&txn->cond);
+  g_mutex_unlock (&txn->lock);
+  g_usleep (200 * 1000);
+  g_assert_true (trb_store_exec (txn->store, "ROLLBACK", NULL));
+  return NULL;
+}
+
+/* Shared by threads, the one connection must not put one thread's write inside another's
+ * transaction: a History sync rolled back would take the loop's state with it. */
+static void
+test_store_keeps_transactions_apart (void)
+{
+  g_autofree char *path = make_store_path ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbStore) store = trb_store_new_for_path (path, &error);
+  TrbStoreParticipationRow row = { 0 };
+  gboolean found = FALSE;
+  Txn txn = { store };
+  GThread *thread;
+
+  g_assert_no_error (error);
+  g_assert_true (trb_store_participation_migrate (store, &error));
+  g_mutex_init (&txn.lock);
+  g_cond_init (&txn.cond);
+  thread = g_thread_new ("txn", roll_back_in_thread, &txn);
+  g_mutex_lock (&txn.lock);
+  while (!txn.begun)
+    g_cond_wait (&txn.cond, &txn.lock);
+  g_mutex_unlock (&txn.lock);
+
+  g_assert_true (trb_store_participation_save (store, "https://a.example", &state_row, &error));
+  g_assert_no_error (error);
+  g_thread_join (thread);
+
+  g_assert_true (trb_store_participation_load (store, "https://a.example", &row, &found,
+                                               &error));
+  g_assert_true (found);
+  trb_store_participation_row_clear (&row);
+  g_mutex_clear (&txn.lock);
+  g_cond_clear (&txn.cond);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -274,6 +332,7 @@ main (int    argc,
   g_test_add_func ("/store/unwritable", test_store_reports_unwritable_folder);
   g_test_add_func ("/store/changed", test_store_announces_changes);
   g_test_add_func ("/store/failed-writes", test_store_reports_failed_writes);
+  g_test_add_func ("/store/transactions", test_store_keeps_transactions_apart);
 
   return g_test_run ();
 }
