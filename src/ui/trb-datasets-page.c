@@ -408,6 +408,7 @@ trb_datasets_page_set_store (TrbDatasetsPage *self,
                            NULL);
   g_signal_connect_swapped (self->registry, "items-changed",
                             G_CALLBACK (registry_items_changed_cb), self);
+  update_visible_page (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
 }
 
