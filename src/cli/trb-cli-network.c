@@ -21,7 +21,7 @@
 #include "wallet/trb-wallet-manager.h"
 #include "wallet/trb-wallet.h"
 #include "trb-json.h"
-#include "store/trb-store-private.h"
+#include "store/trb-store-net.h"
 
 void
 trb_cli_network_free (TrbCliNetwork *network)
@@ -54,23 +54,6 @@ trb_cli_open_store (void)
   return g_steal_pointer (&store);
 }
 
-static TrbCliNetwork *
-network_from_row (sqlite3_stmt *stmt)
-{
-  TrbCliNetwork *network = g_new0 (TrbCliNetwork, 1);
-
-  network->origin = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
-  network->name = g_strdup ((const char *)sqlite3_column_text (stmt, 1));
-  network->url = g_strdup ((const char *)sqlite3_column_text (stmt, 2));
-  network->ledger_key = g_strdup ((const char *)sqlite3_column_text (stmt, 3));
-  network->address = g_strdup ((const char *)sqlite3_column_text (stmt, 4));
-  network->task = g_strdup ((const char *)sqlite3_column_text (stmt, 5));
-  network->compromised = sqlite3_column_int (stmt, 6) != 0;
-  return network;
-}
-
-#define NETWORK_COLUMNS "origin, name, url, ledger_key, address, task, compromised"
-
 /**
  * trb_cli_list_networks:
  *
@@ -80,14 +63,30 @@ GPtrArray *
 trb_cli_list_networks (TrbStore *store)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_cli_network_free);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
 
-  if (sqlite3_prepare_v2 (trb_store_get_db (store),
-                          "SELECT " NETWORK_COLUMNS " FROM net_networks WHERE joined IS NOT NULL "
-                          "ORDER BY origin", -1, &stmt, NULL) != SQLITE_OK)
-    return out;
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    g_ptr_array_add (out, network_from_row (stmt));
+  rows = trb_store_net_list_joined (store, &error);
+  if (rows == NULL)
+    {
+      /* Translators: the reason follows. */
+      trb_cli_printerr (_("The networks joined could not be read: %s"), error->message);
+      return out;
+    }
+  for (guint i = 0; i < rows->len; i++)
+    {
+      TrbStoreNetNetwork *row = g_ptr_array_index (rows, i);
+      TrbCliNetwork *network = g_new0 (TrbCliNetwork, 1);
+
+      network->origin = g_steal_pointer (&row->origin);
+      network->name = g_steal_pointer (&row->name);
+      network->url = g_steal_pointer (&row->url);
+      network->ledger_key = g_steal_pointer (&row->ledger_key);
+      network->address = g_steal_pointer (&row->address);
+      network->task = g_steal_pointer (&row->task);
+      network->compromised = row->compromised;
+      g_ptr_array_add (out, network);
+    }
   return out;
 }
 
@@ -420,15 +419,13 @@ count_receipts (TrbStore   *store,
                 const char *origin,
                 gboolean    verified)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) error = NULL;
+  guint count = 0;
 
-  sqlite3_prepare_v2 (trb_store_get_db (store),
-                      verified ? "SELECT count(*) FROM net_receipts WHERE origin = ? AND "
-                                 "verified_size IS NOT NULL"
-                               : "SELECT count(*) FROM net_receipts WHERE origin = ?",
-                      -1, &stmt, NULL);
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  return sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int (stmt, 0) : 0;
+  if (!trb_store_net_count_receipts (store, origin, verified, &count, &error))
+    /* Translators: the reason follows. */
+    trb_cli_printerr (_("The receipts could not be counted: %s"), error->message);
+  return count;
 }
 
 int
