@@ -18,7 +18,7 @@
 #include "trb-dataset-item-private.h"
 #include "trb-fingerprint.h"
 #include "trb-json.h"
-#include "store/trb-store-private.h"
+#include "store/trb-store-sql.h"
 
 struct _TrbDatasetRegistry
 {

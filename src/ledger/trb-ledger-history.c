@@ -22,7 +22,7 @@
 
 #include "trb-ledger-error.h"
 #include "trb-merkle.h"
-#include "store/trb-store-private.h"
+#include "store/trb-store-sql.h"
 
 struct _TrbLedgerHistory
 {

@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "trb-ledger-error.h"
-#include "store/trb-store-private.h"
+#include "store/trb-store-sql.h"
 
 #define SCHEMA \
   "CREATE TABLE IF NOT EXISTS ledger_log_entries (" \

@@ -29,7 +29,7 @@
 #include "net/trb-protocol.h"
 #include "net/trb-task-config.h"
 #include "trb-json.h"
-#include "store/trb-store-private.h"
+#include "store/trb-store-sql.h"
 
 static const char * const net_schema[] = {
   "CREATE TABLE net_networks (origin TEXT PRIMARY KEY, url TEXT NOT NULL, name TEXT NOT NULL,"

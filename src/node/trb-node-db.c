@@ -18,7 +18,7 @@
 #include "store/trb-store.h"
 
 #include "trb-node-private.h"
-#include "store/trb-store-private.h"
+#include "store/trb-store-sql.h"
 
 static const char * const node_schema[] = {
   "CREATE TABLE network (id INTEGER PRIMARY KEY CHECK (id = 1), name TEXT NOT NULL,"

@@ -25,7 +25,7 @@
 #include "net/trb-protocol.h"
 #include "trb-json.h"
 #include "wallet/trb-base58.h"
-#include "store/trb-store-private.h"
+#include "store/trb-store-sql.h"
 
 
 /* An invitation: an 8-byte random id and a 12-byte tag, in base32 (32 characters). */

@@ -27,7 +27,7 @@
 #include "participant/trb-history-item.h"
 #include "participant/trb-history-private.h"
 #include "trb-json.h"
-#include "store/trb-store-private.h"
+#include "store/trb-store-sql.h"
 
 static const char * const migration_steps[] = {
   "CREATE TABLE history_networks (origin TEXT PRIMARY KEY, halted INTEGER NOT NULL DEFAULT 0,"

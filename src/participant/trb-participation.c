@@ -312,17 +312,20 @@ load_state (TrbParticipation  *self,
   return TRUE;
 }
 
-/* Logs the event and tells of it (TrbParticipation::event). The event is told even when the log
- * cannot be written: whoever listens still hears of it, and the failure is told too. */
+/* Logs the event, then tells of it (TrbParticipation::event), so that a listener reading the
+ * log finds it there. The event is told even when the log cannot be written, and then the
+ * failure too: whoever listens still hears of both. */
 static void
 log_event (TrbParticipation *self,
            const char       *kind,
            const char       *message)
 {
   g_autoptr(GError) error = NULL;
+  gboolean logged;
 
+  logged = trb_store_participation_log_event (self->store, self->origin, kind, message, &error);
   g_signal_emit (self, signals[SIGNAL_EVENT], 0, kind, message);
-  if (!trb_store_participation_log_event (self->store, self->origin, kind, message, &error))
+  if (!logged)
     g_signal_emit (self, signals[SIGNAL_EVENT], 0, "problem", error->message);
 }
 

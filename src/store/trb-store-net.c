@@ -11,7 +11,7 @@
 #include "config.h"
 
 #include "trb-store-net.h"
-#include "trb-store-private.h"
+#include "trb-store-sql.h"
 
 void
 trb_store_net_network_free (TrbStoreNetNetwork *network)

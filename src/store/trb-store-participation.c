@@ -13,7 +13,7 @@
 #include "config.h"
 
 #include "trb-store-participation.h"
-#include "trb-store-private.h"
+#include "trb-store-sql.h"
 
 static const char * const participation_schema[] = {
   "CREATE TABLE participation_networks (origin TEXT PRIMARY KEY, url TEXT NOT NULL,"

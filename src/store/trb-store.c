@@ -15,7 +15,7 @@
 #include "config.h"
 
 #include "trb-store.h"
-#include "trb-store-private.h"
+#include "trb-store-sql.h"
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -327,7 +327,7 @@ trb_store_get_path (TrbStore *self)
 /**
  * trb_store_get_db:
  *
- * For the store layer only (trb-store-private.h).
+ * For the store layer only (trb-store-sql.h).
  *
  * Returns: (transfer none) (nullable): the SQLite connection, opened in serialized mode, or
  *   %NULL once the store is closed

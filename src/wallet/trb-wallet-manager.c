@@ -23,7 +23,7 @@
 #include "trb-wallet-error.h"
 #include "trb-wallet-keyring.h"
 #include "trb-wallet-private.h"
-#include "store/trb-store-private.h"
+#include "store/trb-store-sql.h"
 
 struct _TrbWalletManager
 {

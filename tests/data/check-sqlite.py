@@ -3,7 +3,7 @@
 #
 # SQL lives in the store layer only: src/store/ for the app and the CLI, src/node/trb-node-db.c
 # for the node (docs/architecture.md). Elsewhere in src/, no file names sqlite3 or includes the
-# store's private header, and no header at all outside src/store/ does.
+# store layer's header (trb-store-sql.h), and no header at all outside src/store/ does.
 #
 # PENDING lists the files whose statements have not moved behind named store operations yet.
 # The list only shrinks: a file on it that no longer needs SQLite is an error too, so that it
@@ -25,7 +25,7 @@ PENDING = {
     'src/wallet/trb-wallet-manager.c',
 }
 
-PATTERN = re.compile(r'sqlite3|trb-store-private\.h')
+PATTERN = re.compile(r'sqlite3|trb-store-sql\.h')
 
 
 def main(root):

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "history-test-util.h"
-#include "store/trb-store-private.h"
+#include "store/trb-store-sql.h"
 
 static void
 snapshot_store (Fixture    *f,

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "ledger/trb-ledger-entry.h"
-#include "store/trb-store-private.h"
+#include "store/trb-store-sql.h"
 
 static const char task_template[] =
   "{\"id\": \"" TASK_ID "\", \"title\": \"Clothing\","

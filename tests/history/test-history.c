@@ -18,7 +18,7 @@
 #include "ledger/trb-ledger-entry.h"
 #include "participant/trb-history-item.h"
 #include "participant/trb-rewards.h"
-#include "store/trb-store-private.h"
+#include "store/trb-store-sql.h"
 
 static void
 store_result_cb (GObject      *source,

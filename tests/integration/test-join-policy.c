@@ -20,7 +20,7 @@
 #include "participant/trb-participation.h"
 #include "trb-test-network.h"
 #include "wallet/trb-keypair.h"
-#include "store/trb-store-private.h"
+#include "store/trb-store-sql.h"
 
 static const char task_json[] =
   "{\"id\": \"fashion-mnist\", \"title\": \"Clothing\","

@@ -21,7 +21,7 @@
 #include "compute/trb-weights.h"
 #include "net/trb-http-signature.h"
 #include "trb-test-network.h"
-#include "store/trb-store-private.h"
+#include "store/trb-store-sql.h"
 
 #define N_PARTICIPANTS 5
 #define SAMPLES_EACH   600

@@ -13,7 +13,7 @@
 
 #include "ledger/trb-ledger-entry.h"
 #include "ledger/trb-merkle-log.h"
-#include "store/trb-store-private.h"
+#include "store/trb-store-sql.h"
 
 #define ALICE "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV"
 

@@ -12,7 +12,7 @@
 #include "ledger/trb-merkle.h"
 
 #include "ledger-test-util.h"
-#include "store/trb-store-private.h"
+#include "store/trb-store-sql.h"
 
 typedef struct
 {

@@ -16,7 +16,7 @@
 #include "net/trb-proof-of-work.h"
 #include "node/trb-node-join-policy.h"
 #include "wallet/trb-base58.h"
-#include "store/trb-store-private.h"
+#include "store/trb-store-sql.h"
 
 typedef struct
 {

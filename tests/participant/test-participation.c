@@ -23,7 +23,7 @@
 #include "net/trb-protocol.h"
 #include "participant/trb-participation.h"
 #include "trb-test-network.h"
-#include "store/trb-store-private.h"
+#include "store/trb-store-sql.h"
 
 #define N_SAMPLES 1500
 

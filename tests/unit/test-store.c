@@ -10,7 +10,7 @@
 
 #include "store/trb-store.h"
 #include "store/trb-store-participation.h"
-#include "store/trb-store-private.h"
+#include "store/trb-store-sql.h"
 
 static char *
 make_store_path (void)

@@ -18,7 +18,7 @@
 #include "wallet/trb-slip10.h"
 #include "wallet/trb-wallet-error.h"
 #include "wallet/trb-wallet-keyring.h"
-#include "store/trb-store-private.h"
+#include "store/trb-store-sql.h"
 
 void
 wallet_test_got_result (GObject      *object,

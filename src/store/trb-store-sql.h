@@ -1,4 +1,4 @@
-/* trb-store-private.h
+/* trb-store-sql.h
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
