@@ -91,9 +91,13 @@ gemm_job_setup (TrbVulkanExecutor  *self,
                 GError            **error)
 {
   const gsize sizes[3] = { (gsize) m * k * 4, (gsize) k * n * 4, (gsize) m * n * 4 };
-  GemmPush p = { m, n, k, 0, ta ? 1 : k, ta ? m : 1, 0, tb ? 1 : n, tb ? k : 1,
-                 0, 0, 0, n, 0, 1 };
-  Rec r = { self, &job->rec, error, FALSE, FALSE };
+  GemmPush p = {
+    .m = m, .n = n, .k = k,
+    .a_si = ta ? 1 : k, .a_sp = ta ? m : 1,
+    .b_sp = tb ? 1 : n, .b_sj = tb ? k : 1,
+    .ldc = n, .alpha = 1,
+  };
+  Rec r = { .self = self, .rec = &job->rec, .error = error };
 
   if (!job_begin (self, sizes, 3, job, error))
     return FALSE;
@@ -186,16 +190,20 @@ trb_vulkan_executor_fma_gflops (TrbVulkanExecutor  *self,
   struct { gint32 iterations; float m, a; } push = { cpu ? 2048 : 4096, 0.999f, 1e-4f };
   gsize invocations = (gsize) groups * 64;
   GemmJob job = { 0 };
-  Rec r = { self, &job.rec, error, FALSE, FALSE };
+  Rec r = { .self = self, .rec = &job.rec, .error = error };
   double gflops = -1;
 
   g_return_val_if_fail (TRB_IS_VULKAN_EXECUTOR (self), -1);
 
   if (job_begin (self, (gsize[]) { invocations * 4 }, 1, &job, error))
     {
-      Range out = whole (job.a);
-
-      trb_vk_dispatch (&r, "fma-peak", &out, 1, NULL, NULL, FALSE, &push, sizeof push, groups, 1, 1);
+      trb_vk_dispatch (&r, &(Dispatch) {
+        .kernel = "fma-peak",
+        .storage = { whole (job.a) },
+        .push = &push,
+        .push_size = sizeof push,
+        .groups = { groups, 1, 1 },
+      });
       if (!r.failed &&
           trb_vulkan_check (vkEndCommandBuffer (job.rec.cb), self->ctx, "vkEndCommandBuffer",
                             error))

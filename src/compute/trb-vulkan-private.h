@@ -219,6 +219,21 @@ typedef struct
   char               label[64];  /* the next dispatch's name in the profile, if not its kernel */
 } Rec;
 
+/* One kernel dispatch, filled with designated initialisers: what is left out is unbound,
+ * zero or (for the workgroups along y and z) one. */
+typedef struct
+{
+  const char *kernel;
+  Range       storage[TRB_VK_STORAGE_BINDINGS];  /* a range with no buffer is left unbound */
+  Buf        *tex_a;       /* texel bindings A and B; either alone is bound to both */
+  Buf        *tex_b;
+  gboolean    uniform;     /* binds the values of the step being recorded */
+  const void *push;        /* the push constants */
+  gsize       push_size;
+  guint       groups[3];   /* workgroups along x, y and z */
+  gsize       elements;    /* instead of groups: one invocation per element, 64 a workgroup */
+} Dispatch;
+
 /* The push constants of every GEMM kernel. */
 typedef struct
 {
@@ -275,17 +290,7 @@ Recording  *trb_vk_get_recording    (TrbVulkanExecutor  *self,
                                      GError            **error);
 void        trb_vk_print_profile    (Recording          *rec);
 void        trb_vk_dispatch         (Rec                *r,
-                                     const char         *kernel,
-                                     const Range        *storage,
-                                     guint               n_storage,
-                                     Buf                *tex_a,
-                                     Buf                *tex_b,
-                                     gboolean            uniform,
-                                     const void         *push,
-                                     gsize               push_size,
-                                     guint               gx,
-                                     guint               gy,
-                                     guint               gz);
+                                     const Dispatch     *d);
 void        trb_vk_gemm             (Rec                *r,
                                      GemmPush           *p,
                                      Range               c,

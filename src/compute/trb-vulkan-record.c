@@ -119,19 +119,152 @@ texel_kinds (const char *kernel,
       }
 }
 
+/* The descriptor writes of a dispatch: they point into its arrays, so they live together. */
+typedef struct
+{
+  VkDescriptorSet        set;
+  VkDescriptorBufferInfo binfo[TRB_VK_STORAGE_BINDINGS + 1];
+  VkBufferView           views[2 + TRB_VK_TEXEL_BINDINGS_STATE];
+  VkWriteDescriptorSet   writes[TRB_VK_BINDINGS];
+  guint                  n_writes;
+} Bindings;
+
+static void
+bind_storage (Bindings       *bd,
+              const Dispatch *d)
+{
+  for (guint i = 0; i < TRB_VK_STORAGE_BINDINGS; i++)
+    {
+      const Range *s = &d->storage[i];
+
+      if (s->buf == NULL)
+        continue;
+      bd->binfo[i] = (VkDescriptorBufferInfo) {
+        s->buf->buffer, s->offset * 4, MAX (s->count, 1) * 4
+      };
+      bd->writes[bd->n_writes++] = (VkWriteDescriptorSet) {
+        .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+        .dstSet = bd->set,
+        .dstBinding = i,
+        .descriptorCount = 1,
+        .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+        .pBufferInfo = &bd->binfo[i],
+      };
+    }
+}
+
+/* Texel bindings A and B; a kernel that reads one of them finds the same view in the other. */
+static gboolean
+bind_texels (Rec            *r,
+             Bindings       *bd,
+             const Dispatch *d,
+             ViewKind        kind_a,
+             ViewKind        kind_b)
+{
+  Buf *ta = d->tex_a ? d->tex_a : d->tex_b, *tb = d->tex_b ? d->tex_b : d->tex_a;
+
+  if (ta == NULL)
+    return TRUE;
+  if (d->tex_a == NULL)
+    kind_a = kind_b;
+  if (d->tex_b == NULL)
+    kind_b = kind_a;
+  if ((d->tex_a == NULL && !trb_vk_ensure_view (r->self, ta, kind_a, r->error)) ||
+      (d->tex_b == NULL && !trb_vk_ensure_view (r->self, tb, kind_b, r->error)))
+    return FALSE;
+  bd->views[0] = ta->views[kind_a];
+  bd->views[1] = tb->views[kind_b];
+  for (guint t = 0; t < 2; t++)
+    bd->writes[bd->n_writes++] = texel_write (bd->set, TRB_VK_TEXEL_BINDING_A + t,
+                                              &bd->views[t]);
+  return TRUE;
+}
+
+/* The fused updates of the texel profile read the optimizer's state as texels (a storage
+ * buffer read is a scalar loop on CPU drivers) and write it through storage bindings. */
+static gboolean
+bind_state_texels (Rec      *r,
+                   Bindings *bd)
+{
+  TrbVulkanExecutor *self = r->self;
+  Buf *state[TRB_VK_TEXEL_BINDINGS_STATE] = { self->params, self->m, self->v };
+
+  for (guint t = 0; t < TRB_VK_TEXEL_BINDINGS_STATE; t++)
+    {
+      if (!trb_vk_ensure_view (self, state[t], VIEW_F32X4, r->error))
+        return FALSE;
+      bd->views[2 + t] = state[t]->views[VIEW_F32X4];
+      bd->writes[bd->n_writes++] = texel_write (bd->set, TRB_VK_TEXEL_BINDING_W + t,
+                                                &bd->views[2 + t]);
+    }
+  return TRUE;
+}
+
+/* The step's values, at the slot of the step being recorded. */
+static void
+bind_uniform (Rec      *r,
+              Bindings *bd)
+{
+  bd->binfo[TRB_VK_STORAGE_BINDINGS] = (VkDescriptorBufferInfo) {
+    r->self->step->buffer, (VkDeviceSize) r->j * STEP_STRIDE, sizeof (StepUniform)
+  };
+  bd->writes[bd->n_writes++] = (VkWriteDescriptorSet) {
+    .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+    .dstSet = bd->set,
+    .dstBinding = TRB_VK_UNIFORM_BINDING,
+    .descriptorCount = 1,
+    .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER,
+    .pBufferInfo = &bd->binfo[TRB_VK_STORAGE_BINDINGS],
+  };
+}
+
+/* Records the dispatch itself, the barrier after it and, when profiling, its timestamp. */
+static void
+record_dispatch (Rec             *r,
+                 const Dispatch  *d,
+                 VkPipeline       pipeline,
+                 VkDescriptorSet  set)
+{
+  TrbVulkanExecutor *self = r->self;
+  VkPipelineLayout layout = trb_vulkan_context_get_pipeline_layout (self->ctx);
+  VkMemoryBarrier barrier = {
+    .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+    .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_HOST_WRITE_BIT,
+    .dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT,
+  };
+  guint gx = d->groups[0], gy = MAX (d->groups[1], 1), gz = MAX (d->groups[2], 1);
+
+  if (d->elements > 0)
+    {
+      /* One invocation per element, 64 per workgroup, spilling into y past 65,535 groups. */
+      gsize groups = (d->elements + 63) / 64;
+
+      gx = (guint) MIN (groups, 65535);
+      gy = (guint) MAX ((groups + 65534) / 65535, 1);
+      gz = 1;
+    }
+  vkCmdBindPipeline (r->rec->cb, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
+  vkCmdBindDescriptorSets (r->rec->cb, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 1, &set, 0,
+                           NULL);
+  vkCmdPushConstants (r->rec->cb, layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
+                      (guint32) d->push_size, d->push);
+  vkCmdDispatch (r->rec->cb, gx, gy, gz);
+  vkCmdPipelineBarrier (r->rec->cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
+                        VK_PIPELINE_STAGE_HOST_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1,
+                        &barrier, 0, NULL, 0, NULL);
+  if (r->rec->labels != NULL && r->rec->dispatches + 1 < PROFILE_QUERIES)
+    {
+      vkCmdWriteTimestamp (r->rec->cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, self->profile,
+                           r->rec->dispatches + 1);
+      g_ptr_array_add (r->rec->labels, g_strdup (r->label[0] ? r->label : d->kernel));
+    }
+}
+
+/* Records one kernel dispatch as @d describes it; a failure is kept in @r, and once one has
+ * happened nothing more is recorded. */
 void
-trb_vk_dispatch (Rec         *r,
-                 const char  *kernel,
-                 const Range *storage,
-                 guint        n_storage,
-                 Buf         *tex_a,
-                 Buf         *tex_b,
-                 gboolean     uniform,
-                 const void  *push,
-                 gsize        push_size,
-                 guint        gx,
-                 guint        gy,
-                 guint        gz)
+trb_vk_dispatch (Rec            *r,
+                 const Dispatch *d)
 {
   TrbVulkanExecutor *self = r->self;
   VkDescriptorSetLayout layout = trb_vulkan_context_get_set_layout (self->ctx);
@@ -141,138 +274,38 @@ trb_vk_dispatch (Rec         *r,
     .descriptorSetCount = 1,
     .pSetLayouts = &layout,
   };
-  VkDescriptorBufferInfo binfo[TRB_VK_STORAGE_BINDINGS + 1];
-  VkWriteDescriptorSet writes[TRB_VK_BINDINGS];
-  VkBufferView views[2 + TRB_VK_TEXEL_BINDINGS_STATE];
-  guint n_writes = 0;
-  VkDescriptorSet set;
+  Bindings bd = { 0 };
   VkPipeline pipeline;
   ViewKind kind_a, kind_b;
-  /* The fused updates of the texel profile read the optimizer's state as texels (a storage
-   * buffer read is a scalar loop on CPU drivers) and write it through storage bindings. */
-  gboolean state_texels = strstr (kernel, "-update") != NULL &&
-                          (g_str_has_prefix (kernel, "gemm-vec4-tn") ||
-                           g_str_has_prefix (kernel, "gemm-bv4"));
-  Buf *state[TRB_VK_TEXEL_BINDINGS_STATE] = { self->params, self->m, self->v };
-  VkMemoryBarrier barrier = {
-    .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
-    .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_HOST_WRITE_BIT,
-    .dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT,
-  };
+  gboolean state_texels = strstr (d->kernel, "-update") != NULL &&
+                          (g_str_has_prefix (d->kernel, "gemm-vec4-tn") ||
+                           g_str_has_prefix (d->kernel, "gemm-bv4"));
 
   if (r->failed)
     return;
-  texel_kinds (kernel, &kind_a, &kind_b);
-  pipeline = trb_vulkan_context_get_pipeline (self->ctx, kernel, r->error);
+  texel_kinds (d->kernel, &kind_a, &kind_b);
+  pipeline = trb_vulkan_context_get_pipeline (self->ctx, d->kernel, r->error);
   if (pipeline == VK_NULL_HANDLE ||
-      !trb_vulkan_check (vkAllocateDescriptorSets (dev (self), &ainfo, &set), self->ctx,
+      !trb_vulkan_check (vkAllocateDescriptorSets (dev (self), &ainfo, &bd.set), self->ctx,
                          "vkAllocateDescriptorSets", r->error) ||
-      (tex_a && !trb_vk_ensure_view (self, tex_a, kind_a, r->error)) ||
-      (tex_b && !trb_vk_ensure_view (self, tex_b, kind_b, r->error)))
+      (d->tex_a && !trb_vk_ensure_view (self, d->tex_a, kind_a, r->error)) ||
+      (d->tex_b && !trb_vk_ensure_view (self, d->tex_b, kind_b, r->error)))
     {
       r->failed = TRUE;
       return;
     }
-
-  g_assert (n_storage <= TRB_VK_STORAGE_BINDINGS);
-  for (guint i = 0; i < n_storage; i++)
+  bind_storage (&bd, d);
+  if (!bind_texels (r, &bd, d, kind_a, kind_b) || (state_texels && !bind_state_texels (r, &bd)))
     {
-      if (storage[i].buf == NULL)
-        continue;
-      binfo[i] = (VkDescriptorBufferInfo) {
-        storage[i].buf->buffer, storage[i].offset * 4, MAX (storage[i].count, 1) * 4
-      };
-      writes[n_writes++] = (VkWriteDescriptorSet) {
-        .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
-        .dstSet = set,
-        .dstBinding = i,
-        .descriptorCount = 1,
-        .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-        .pBufferInfo = &binfo[i],
-      };
+      r->failed = TRUE;
+      return;
     }
-  if (tex_a || tex_b)
-    {
-      Buf *ta = tex_a ? tex_a : tex_b, *tb = tex_b ? tex_b : tex_a;
-
-      /* A kernel that reads one texel binding finds the same view in the other. */
-      if (tex_a == NULL)
-        kind_a = kind_b;
-      if (tex_b == NULL)
-        kind_b = kind_a;
-      if ((tex_a == NULL && !trb_vk_ensure_view (self, ta, kind_a, r->error)) ||
-          (tex_b == NULL && !trb_vk_ensure_view (self, tb, kind_b, r->error)))
-        {
-          r->failed = TRUE;
-          return;
-        }
-      views[0] = ta->views[kind_a];
-      views[1] = tb->views[kind_b];
-      for (guint t = 0; t < 2; t++)
-        writes[n_writes++] = texel_write (set, TRB_VK_TEXEL_BINDING_A + t, &views[t]);
-    }
-  for (guint t = 0; state_texels && t < TRB_VK_TEXEL_BINDINGS_STATE; t++)
-    {
-      if (!trb_vk_ensure_view (self, state[t], VIEW_F32X4, r->error))
-        {
-          r->failed = TRUE;
-          return;
-        }
-      views[2 + t] = state[t]->views[VIEW_F32X4];
-      writes[n_writes++] = texel_write (set, TRB_VK_TEXEL_BINDING_W + t, &views[2 + t]);
-    }
-  if (uniform)
-    {
-      binfo[TRB_VK_STORAGE_BINDINGS] = (VkDescriptorBufferInfo) {
-        self->step->buffer, (VkDeviceSize) r->j * STEP_STRIDE, sizeof (StepUniform)
-      };
-      writes[n_writes++] = (VkWriteDescriptorSet) {
-        .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
-        .dstSet = set,
-        .dstBinding = TRB_VK_UNIFORM_BINDING,
-        .descriptorCount = 1,
-        .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER,
-        .pBufferInfo = &binfo[TRB_VK_STORAGE_BINDINGS],
-      };
-    }
-  vkUpdateDescriptorSets (dev (self), n_writes, writes, 0, NULL);
-
-  vkCmdBindPipeline (r->rec->cb, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
-  vkCmdBindDescriptorSets (r->rec->cb, VK_PIPELINE_BIND_POINT_COMPUTE,
-                           trb_vulkan_context_get_pipeline_layout (self->ctx), 0, 1, &set, 0,
-                           NULL);
-  vkCmdPushConstants (r->rec->cb, trb_vulkan_context_get_pipeline_layout (self->ctx),
-                      VK_SHADER_STAGE_COMPUTE_BIT, 0, (guint32) push_size, push);
-  vkCmdDispatch (r->rec->cb, gx, gy, gz);
-  vkCmdPipelineBarrier (r->rec->cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
-                        VK_PIPELINE_STAGE_HOST_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1,
-                        &barrier, 0, NULL, 0, NULL);
-  if (r->rec->labels != NULL && r->rec->dispatches + 1 < PROFILE_QUERIES)
-    {
-      vkCmdWriteTimestamp (r->rec->cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, self->profile,
-                           r->rec->dispatches + 1);
-      g_ptr_array_add (r->rec->labels, g_strdup (r->label[0] ? r->label : kernel));
-    }
+  if (d->uniform)
+    bind_uniform (r, &bd);
+  vkUpdateDescriptorSets (dev (self), bd.n_writes, bd.writes, 0, NULL);
+  record_dispatch (r, d, pipeline, bd.set);
   r->label[0] = '\0';
   r->rec->dispatches++;
-}
-
-/* One invocation per element, 64 per workgroup, spilling into y past 65,535 groups. */
-static void
-dispatch_elements (Rec         *r,
-                   const char  *kernel,
-                   const Range *storage,
-                   guint        n_storage,
-                   gboolean     uniform,
-                   const void  *push,
-                   gsize        push_size,
-                   gsize        total)
-{
-  gsize groups = (total + 63) / 64;
-  guint gx = (guint) MIN (groups, 65535), gy = (guint) ((groups + 65534) / 65535);
-
-  trb_vk_dispatch (r, kernel, storage, n_storage, NULL, NULL, uniform, push, push_size, gx, MAX (gy, 1),
-                   1);
 }
 
 /* Which vec4 kernel, if any, can read both operands four floats at a time: every size, stride
@@ -356,6 +389,83 @@ prefer_5_rows (int m)
   return (m + 4) / 5 * 5 * 5 < (m + 7) / 8 * 8 * 4;
 }
 
+/* The kernel that computes a GEMM, and how its tiles are dealt out. */
+typedef struct
+{
+  const char *kernel;
+  char        variant[32];   /* where kernel points when its name is made up */
+  int         tm, tn;        /* the rows and columns of C one invocation computes */
+  gboolean    linear;        /* tiles numbered along x, in workgroups of 8 invocations */
+} GemmKernel;
+
+/* Picks the GEMM kernel for @p's shapes and strides, and sets the flags it needs in @p. */
+static void
+choose_gemm_kernel (TrbVulkanExecutor *self,
+                    GemmPush          *p,
+                    Range              c,
+                    Range              bias,
+                    Range              mask,
+                    GemmKernel        *g)
+{
+  int directions;
+
+  g->linear = FALSE;
+  /* A GPU's block tiles (64×64 per workgroup of 16×16, or 128×128 where C has room for them)
+   * are dispatched like a register tile of 8×8 (16×16) per invocation of an 8×8 workgroup. */
+  if (trb_vk_use_tiled_gemm (self))
+    {
+      gboolean big = p->m >= 128 && p->n >= 128;
+      gboolean vec4 = gemm_tiled_vec4_fits (p, c, bias, mask, &directions);
+
+      g->kernel = big ? (vec4 ? "gemm-tiled-128-v4" : "gemm-tiled-128") :
+                        (vec4 ? "gemm-tiled-v4" : "gemm-tiled");
+      g->tm = g->tn = big ? 16 : 8;
+      if (vec4)
+        p->flags |= directions;
+    }
+  /* The vec4 and bv4 kernels deal their tiles out one by one along x, in workgroups of 8
+   * invocations: one SIMD vector on lavapipe, all busy but at the very end of C. */
+  else if (gemm_vec4_kernel (p) != NULL && linear_tiles (p->m, p->n, 8))
+    {
+      g->kernel = gemm_vec4_kernel (p), g->tm = 8, g->tn = 8, g->linear = TRUE;
+      /* Where tiles of 5 rows cover M with much less waste (a batch of 10: 16 rows of
+       * tiles of 8), A·B and A·Bᵀ take them; Aᵀ·B reads A four rows at a time. */
+      if (strcmp (g->kernel, "gemm-vec4-tn") != 0 && prefer_5_rows (p->m))
+        {
+          g_snprintf (g->variant, sizeof g->variant, "%s-5", g->kernel);
+          g->kernel = g->variant;
+          g->tm = 5;
+        }
+    }
+  /* Only B along N in fours: A one float at a time, C written in fours. */
+  else if (gemm_bv4_fits (p) && c.offset % 4 == 0 && mask.offset % 4 == 0 &&
+           bias.offset % 4 == 0 && linear_tiles (p->m, p->n, prefer_5_rows (p->m) ? 5 : 8))
+    {
+      gboolean five = prefer_5_rows (p->m);
+
+      g->kernel = five ? "gemm-bv4-5" : "gemm-bv4", g->tm = five ? 5 : 8, g->tn = 8;
+      g->linear = TRUE;
+    }
+  else if ((gsize) p->m * p->n >= 64 * 256)
+    g->kernel = "gemm-8x8", g->tm = 8, g->tn = 8;
+  else if (p->m < 8)
+    g->kernel = "gemm-2x8", g->tm = 2, g->tn = 8;
+  else
+    g->kernel = "gemm-4x4", g->tm = 4, g->tn = 4;
+  /* The scalar kernels, and the vec4 ones but Aᵀ·B, write four floats at a time where C's
+   * (and the bias's and the mask's) rows allow. */
+  if ((g_ascii_isdigit (g->kernel[5]) ||
+       (g_str_has_prefix (g->kernel, "gemm-vec4") && strcmp (g->kernel, "gemm-vec4-tn") != 0)) &&
+      p->n % 4 == 0 && p->ldc % 4 == 0 && p->c_bs % 4 == 0 && c.offset % 4 == 0 &&
+      mask.offset % 4 == 0 && bias.offset % 4 == 0)
+    {
+      g_autofree char *out4 = g_strconcat (g->kernel, "-v4", NULL);
+
+      g_strlcpy (g->variant, out4, sizeof g->variant);
+      g->kernel = g->variant;
+    }
+}
+
 /* C (a range) = op(A)·op(B) with A and B addressed by strides inside whole buffers. */
 void
 trb_vk_gemm (Rec      *r,
@@ -367,81 +477,28 @@ trb_vk_gemm (Rec      *r,
              Range     mask,
              int       batch)
 {
-  const char *kernel;
-  char variant[32];
-  gboolean linear = FALSE;
-  int tm, tn;
-  Range storage[3] = { c, bias, mask };
-  int directions;
+  GemmKernel g;
+  guint groups_z = (guint) MAX (batch, 1);
 
-  /* A GPU's block tiles (64×64 per workgroup of 16×16, or 128×128 where C has room for them)
-   * are dispatched like a register tile of 8×8 (16×16) per invocation of an 8×8 workgroup. */
-  if (trb_vk_use_tiled_gemm (r->self))
-    {
-      gboolean big = p->m >= 128 && p->n >= 128;
-      gboolean vec4 = gemm_tiled_vec4_fits (p, c, bias, mask, &directions);
-
-      kernel = big ? (vec4 ? "gemm-tiled-128-v4" : "gemm-tiled-128") :
-                     (vec4 ? "gemm-tiled-v4" : "gemm-tiled");
-      tm = tn = big ? 16 : 8;
-      if (vec4)
-        p->flags |= directions;
-    }
-  /* The vec4 and bv4 kernels deal their tiles out one by one along x, in workgroups of 8
-   * invocations: one SIMD vector on lavapipe, all busy but at the very end of C. */
-  else if (gemm_vec4_kernel (p) != NULL && linear_tiles (p->m, p->n, 8))
-    {
-      kernel = gemm_vec4_kernel (p), tm = 8, tn = 8, linear = TRUE;
-      /* Where tiles of 5 rows cover M with much less waste (a batch of 10: 16 rows of
-       * tiles of 8), A·B and A·Bᵀ take them; Aᵀ·B reads A four rows at a time. */
-      if (strcmp (kernel, "gemm-vec4-tn") != 0 && prefer_5_rows (p->m))
-        {
-          g_snprintf (variant, sizeof variant, "%s-5", kernel);
-          kernel = variant;
-          tm = 5;
-        }
-    }
-  /* Only B along N in fours: A one float at a time, C written in fours. */
-  else if (gemm_bv4_fits (p) && c.offset % 4 == 0 && mask.offset % 4 == 0 &&
-           bias.offset % 4 == 0 && linear_tiles (p->m, p->n, prefer_5_rows (p->m) ? 5 : 8))
-    {
-      gboolean five = prefer_5_rows (p->m);
-
-      kernel = five ? "gemm-bv4-5" : "gemm-bv4", tm = five ? 5 : 8, tn = 8, linear = TRUE;
-    }
-  else if ((gsize) p->m * p->n >= 64 * 256)
-    kernel = "gemm-8x8", tm = 8, tn = 8;
-  else if (p->m < 8)
-    kernel = "gemm-2x8", tm = 2, tn = 8;
-  else
-    kernel = "gemm-4x4", tm = 4, tn = 4;
-  /* The scalar kernels, and the vec4 ones but Aᵀ·B, write four floats at a time where C's
-   * (and the bias's and the mask's) rows allow. */
-  if ((g_ascii_isdigit (kernel[5]) ||
-       (g_str_has_prefix (kernel, "gemm-vec4") && strcmp (kernel, "gemm-vec4-tn") != 0)) &&
-      p->n % 4 == 0 && p->ldc % 4 == 0 && p->c_bs % 4 == 0 && c.offset % 4 == 0 &&
-      mask.offset % 4 == 0 && bias.offset % 4 == 0)
-    {
-      g_autofree char *out4 = g_strconcat (kernel, "-v4", NULL);
-
-      g_strlcpy (variant, out4, sizeof variant);
-      kernel = variant;
-    }
-  if (bias.buf == NULL)
-    storage[1] = c;
-  if (mask.buf == NULL)
-    storage[2] = c;
+  choose_gemm_kernel (r->self, p, c, bias, mask, &g);
   p->alpha = p->alpha == 0 ? 1.0f : p->alpha;
   if (r->rec->labels != NULL)
-    g_snprintf (r->label, sizeof r->label, "%s %dx%dx%d%s", kernel, p->m, p->n, p->k,
+    g_snprintf (r->label, sizeof r->label, "%s %dx%dx%d%s", g.kernel, p->m, p->n, p->k,
                 batch > 1 ? " (batched)" : "");
-  if (linear)
-    trb_vk_dispatch (r, kernel, storage, 3, a, b, FALSE, p, sizeof *p,
-                     linear_groups (p->m, p->n, tm), 1, (guint) MAX (batch, 1));
-  else
-    trb_vk_dispatch (r, kernel, storage, 3, a, b, FALSE, p, sizeof *p,
-                     (guint) ((p->n + tn * 8 - 1) / (tn * 8)), (guint) ((p->m + tm * 8 - 1) / (tm * 8)),
-                     (guint) MAX (batch, 1));
+  trb_vk_dispatch (r, &(Dispatch) {
+    .kernel = g.kernel,
+    /* Kernels bind the bias and the mask even where they have none. */
+    .storage = { c, bias.buf ? bias : c, mask.buf ? mask : c },
+    .tex_a = a,
+    .tex_b = b,
+    .push = p,
+    .push_size = sizeof *p,
+    .groups = {
+      g.linear ? linear_groups (p->m, p->n, g.tm) : (guint) ((p->n + g.tn * 8 - 1) / (g.tn * 8)),
+      g.linear ? 1 : (guint) ((p->m + g.tm * 8 - 1) / (g.tm * 8)),
+      groups_z,
+    },
+  });
 }
 
 /* A dense layer's weight gradient Wg[out×in] = dYᵀ·X fused with the optimizer: the gradient,
@@ -466,19 +523,25 @@ gemm_update (Rec      *r,
                                          bv4 ? "gemm-bv4-update" : "gemm-update",
                                          update_suffix[r->update], NULL);
   int tile = tn || bv4 ? 8 : 4;
-  Range storage[4] = { whole (self->params), whole (self->m), whole (self->v),
-                       whole (self->anchor) };
 
   p->alpha = p->alpha == 0 ? 1.0f : p->alpha;
   if (r->rec->labels != NULL)
     g_snprintf (r->label, sizeof r->label, "%s %dx%dx%d", kernel, p->m, p->n, p->k);
-  if (tn || bv4)
-    trb_vk_dispatch (r, kernel, storage, 4, a, b, TRUE, p, sizeof *p,
-                     linear_groups (p->m, p->n, five ? 5 : 8), 1, 1);
-  else
-    trb_vk_dispatch (r, kernel, storage, 4, a, b, TRUE, p, sizeof *p,
-                     (guint) ((p->n + tile * 8 - 1) / (tile * 8)), (guint) ((p->m + tile - 1) / tile),
-                     1);
+  trb_vk_dispatch (r, &(Dispatch) {
+    .kernel = kernel,
+    .storage = { whole (self->params), whole (self->m), whole (self->v), whole (self->anchor) },
+    .tex_a = a,
+    .tex_b = b,
+    .uniform = TRUE,
+    .push = p,
+    .push_size = sizeof *p,
+    .groups = {
+      tn || bv4 ? linear_groups (p->m, p->n, five ? 5 : 8) :
+                  (guint) ((p->n + tile * 8 - 1) / (tile * 8)),
+      tn || bv4 ? 1 : (guint) ((p->m + tile - 1) / tile),
+      1,
+    },
+  });
 }
 
 /* Whether dense layers update their parameters in their weight-gradient GEMM (the texel
@@ -513,14 +576,27 @@ conv_push (const TrbLayer *l,
            int             n,
            gsize           total)
 {
-  return (ConvPush) { n, l->in_c, l->in_h, l->in_w, l->out_h, l->out_w, l->kernel_h,
-                      l->kernel_w, l->stride, l->pad_h, l->pad_w, (gint32) total };
+  return (ConvPush) {
+    .n = n, .c = l->in_c, .h = l->in_h, .w = l->in_w, .oh = l->out_h, .ow = l->out_w,
+    .kh = l->kernel_h, .kw = l->kernel_w, .stride = l->stride, .pad_h = l->pad_h,
+    .pad_w = l->pad_w, .total = (gint32) total,
+  };
 }
 
 typedef struct
 {
   gint32 h, w, oh, ow, kh, kw, stride, total;
 } PoolPush;
+
+static PoolPush
+pool_push (const TrbLayer *l,
+           gsize           total)
+{
+  return (PoolPush) {
+    .h = l->in_h, .w = l->in_w, .oh = l->out_h, .ow = l->out_w, .kh = l->kernel_h,
+    .kw = l->kernel_w, .stride = l->stride, .total = (gint32) total,
+  };
+}
 
 typedef struct
 {
@@ -544,11 +620,119 @@ record_dropout (Rec            *r,
   /* Element i is kept when its 53-bit uniform u satisfies u / 2⁵³ ≥ rate, that is when
    * u ≥ ⌈rate · 2⁵³⌉ (exact: scaling by a power of two loses nothing). */
   guint64 threshold = drop ? (guint64) ceil (l->rate * 9007199254740992.0) : 0;
-  DropoutPush push = { (gint32) total, index, (guint32) (threshold >> 32), (guint32) threshold,
-                       drop ? (float) (1.0 / (1.0 - l->rate)) : 1.0f };
-  Range st[2] = { part (x, 0, total), part (y, 0, total) };
+  DropoutPush push = {
+    .total = (gint32) total,
+    .layer = index,
+    .threshold_hi = (guint32) (threshold >> 32),
+    .threshold_lo = (guint32) threshold,
+    .scale = drop ? (float) (1.0 / (1.0 - l->rate)) : 1.0f,
+  };
 
-  dispatch_elements (r, "dropout", st, 2, TRUE, &push, sizeof push, total);
+  trb_vk_dispatch (r, &(Dispatch) {
+    .kernel = "dropout",
+    .storage = { part (x, 0, total), part (y, 0, total) },
+    .uniform = TRUE,
+    .push = &push,
+    .push_size = sizeof push,
+    .elements = total,
+  });
+}
+
+/* ---- forward pass, one recorder per layer kind: layer @i reads acts[i], writes acts[i + 1] */
+
+/* Y = X·Wᵀ + b, with the following ReLU when @fuse. */
+static void
+forward_dense (Rec            *r,
+               const TrbLayer *l,
+               guint           i,
+               int             n,
+               gboolean        fuse)
+{
+  TrbVulkanExecutor *self = r->self;
+  GemmPush p = {
+    .m = n, .n = l->out_c, .k = l->in_c,
+    .a_si = l->in_c, .a_sp = 1,
+    .b_off = (gint32) self->param_off[l->weight_index], .b_sp = 1, .b_sj = l->in_c,
+    .ldc = l->out_c, .flags = GEMM_BIAS_COL | (fuse ? GEMM_RELU : 0), .alpha = 1,
+  };
+
+  trb_vk_gemm (r, &p, part (self->acts[i + 1], 0, (gsize) n * l->out_c), self->acts[i],
+               self->params, part (self->params, self->param_off[l->bias_index], l->out_c),
+               (Range) { 0 }, 1);
+}
+
+/* im2col, then one GEMM per sample: Y = W·cols + b, with the following ReLU when @fuse. */
+static void
+forward_conv (Rec            *r,
+              const TrbLayer *l,
+              guint           i,
+              int             n,
+              gboolean        fuse)
+{
+  TrbVulkanExecutor *self = r->self;
+  int K = l->in_c * l->kernel_h * l->kernel_w, P = l->out_h * l->out_w;
+  gsize total = (gsize) K * n * P;
+  ConvPush cp = conv_push (l, n, total);
+  GemmPush p = {
+    .m = l->out_c, .n = P, .k = K,
+    .a_off = (gint32) self->param_off[l->weight_index], .a_si = K, .a_sp = 1,
+    .b_sp = n * P, .b_sj = 1,
+    .b_bs = P, .c_bs = l->out_c * P,
+    .ldc = P, .flags = GEMM_BIAS_ROW | (fuse ? GEMM_RELU : 0), .alpha = 1,
+  };
+
+  trb_vk_dispatch (r, &(Dispatch) {
+    .kernel = "im2col",
+    .storage = { part (self->acts[i], 0, (gsize) n * in_size (l)),
+                 part (self->cols[i], 0, total) },
+    .push = &cp,
+    .push_size = sizeof cp,
+    .elements = total,
+  });
+  trb_vk_gemm (r, &p, part (self->acts[i + 1], 0, (gsize) n * out_size (l)), self->params,
+               self->cols[i], part (self->params, self->param_off[l->bias_index], l->out_c),
+               (Range) { 0 }, n);
+}
+
+static void
+forward_maxpool (Rec            *r,
+                 const TrbLayer *l,
+                 guint           i,
+                 int             n)
+{
+  TrbVulkanExecutor *self = r->self;
+  gsize total = (gsize) n * out_size (l);
+  PoolPush pp = pool_push (l, total);
+
+  trb_vk_dispatch (r, &(Dispatch) {
+    .kernel = "maxpool",
+    .storage = { part (self->acts[i], 0, (gsize) n * in_size (l)),
+                 part (self->acts[i + 1], 0, total), part (self->argmax[i], 0, total) },
+    .push = &pp,
+    .push_size = sizeof pp,
+    .elements = total,
+  });
+}
+
+/* A ReLU that no GEMM epilogue took: max(x, 0) is the backward kernel with dy = y = x. */
+static void
+forward_relu (Rec            *r,
+              const TrbLayer *l,
+              guint           i,
+              int             n)
+{
+  TrbVulkanExecutor *self = r->self;
+  gsize total = (gsize) n * out_size (l);
+  gint32 push = (gint32) total;
+
+  trb_vk_dispatch (r, &(Dispatch) {
+    .kernel = "relu-backward",
+    .storage = { part (self->acts[i], 0, total), part (self->acts[i + 1], 0, total),
+                 part (self->acts[i], 0, total) },
+    .push = &push,
+    .push_size = sizeof push,
+    .elements = total,
+  });
 }
 
 static void
@@ -561,64 +745,28 @@ record_forward (Rec *r,
     {
       const TrbLayer *l = trb_model_spec_get_layer (self->spec, i);
       gboolean fuse = i + 1 < self->n_layers && self->relu_fused[i + 1];
-      Buf *x = self->acts[i], *y = self->acts[i + 1];
 
       switch (l->kind)
         {
         case TRB_LAYER_DENSE:
-          if (i + 1 == self->n_layers && fuses_dense_loss (self))
-            break;   /* in record_loss() */
-          {
-            GemmPush p = { n, l->out_c, l->in_c, 0, l->in_c, 1,
-                           (gint32) self->param_off[l->weight_index], 1, l->in_c,
-                           0, 0, 0, l->out_c, GEMM_BIAS_COL | (fuse ? GEMM_RELU : 0), 1 };
-            trb_vk_gemm (r, &p, part (y, 0, (gsize) n * l->out_c), x, self->params,
-                         part (self->params, self->param_off[l->bias_index], l->out_c),
-                         (Range) { 0 }, 1);
-          }
+          /* The last layer may be computed with the loss, in record_loss(). */
+          if (!(i + 1 == self->n_layers && fuses_dense_loss (self)))
+            forward_dense (r, l, i, n, fuse);
           break;
         case TRB_LAYER_CONV2D:
-          {
-            int K = l->in_c * l->kernel_h * l->kernel_w, P = l->out_h * l->out_w;
-            gsize total = (gsize) K * n * P;
-            ConvPush cp = conv_push (l, n, total);
-            Range st[2] = { part (x, 0, (gsize) n * in_size (l)), part (self->cols[i], 0, total) };
-            GemmPush p = { l->out_c, P, K, (gint32) self->param_off[l->weight_index], K, 1,
-                           0, n * P, 1, 0, P, l->out_c * P, P,
-                           GEMM_BIAS_ROW | (fuse ? GEMM_RELU : 0), 1 };
-
-            dispatch_elements (r, "im2col", st, 2, FALSE, &cp, sizeof cp, total);
-            trb_vk_gemm (r, &p, part (y, 0, (gsize) n * out_size (l)), self->params, self->cols[i],
-                         part (self->params, self->param_off[l->bias_index], l->out_c),
-                         (Range) { 0 }, n);
-          }
+          forward_conv (r, l, i, n, fuse);
           break;
         case TRB_LAYER_MAXPOOL2D:
-          {
-            gsize total = (gsize) n * out_size (l);
-            PoolPush pp = { l->in_h, l->in_w, l->out_h, l->out_w, l->kernel_h, l->kernel_w,
-                            l->stride, (gint32) total };
-            Range st[3] = { part (x, 0, (gsize) n * in_size (l)), part (y, 0, total),
-                            part (self->argmax[i], 0, total) };
-
-            dispatch_elements (r, "maxpool", st, 3, FALSE, &pp, sizeof pp, total);
-          }
+          forward_maxpool (r, l, i, n);
           break;
         case TRB_LAYER_RELU:
           if (!self->relu_fused[i])
-            {
-              gsize total = (gsize) n * out_size (l);
-              gint32 push = (gint32) total;
-              Range st[3] = { part (x, 0, total), part (y, 0, total), part (x, 0, total) };
-
-              /* max(x, 0) is the backward kernel with dy = y = x. */
-              dispatch_elements (r, "relu-backward", st, 3, FALSE, &push, sizeof push, total);
-            }
+            forward_relu (r, l, i, n);
           break;
         case TRB_LAYER_DROPOUT:
           /* Evaluation copies: dropout only acts while training. */
           if (l->rate > 0)
-            record_dropout (r, l, i, n, x, y, r->train);
+            record_dropout (r, l, i, n, self->acts[i], self->acts[i + 1], r->train);
           break;
         case TRB_LAYER_FLATTEN:
         default:
@@ -639,23 +787,30 @@ record_gather (Rec *r,
 {
   TrbVulkanExecutor *self = r->self;
   gsize fs = trb_model_spec_get_input_size (self->spec);
-  GatherPush push = { n, (gint32) fs, (gint32) ((gsize) n * fs), self->data_scale };
-  Range st[5] = { whole (self->data), part (self->x, 0, (gsize) n * fs),
-                  part (self->indices, (gsize) r->j * n, n), whole (self->data_labels),
-                  part (self->labels, 0, n) };
+  GatherPush push = {
+    .n = n, .features = (gint32) fs, .total = (gint32) ((gsize) n * fs),
+    .scale = self->data_scale,
+  };
+  Dispatch d = {
+    .kernel = "gather",
+    .storage = { whole (self->data), part (self->x, 0, (gsize) n * fs),
+                 part (self->indices, (gsize) r->j * n, n), whole (self->data_labels),
+                 part (self->labels, 0, n) },
+    .push = &push,
+    .push_size = sizeof push,
+    .elements = (gsize) n * fs,
+  };
 
   /* Four bytes a texel where the samples' features come in fours and the device allows it. */
   if (self->data_texels && fs % 4 == 0)
     {
-      gsize groups = ((gsize) n * fs / 4 + 63) / 64;
-
       push.total = (gint32) ((gsize) n * fs / 4);
-      st[0] = (Range) { 0 };
-      trb_vk_dispatch (r, "gather4", st, 5, self->data, NULL, FALSE, &push, sizeof push,
-                       (guint) MIN (groups, 65535), (guint) MAX ((groups + 65534) / 65535, 1), 1);
+      d.kernel = "gather4";
+      d.storage[0] = (Range) { 0 };
+      d.tex_a = self->data;
+      d.elements = (gsize) n * fs / 4;
     }
-  else
-    dispatch_elements (r, "gather", st, 5, FALSE, &push, sizeof push, (gsize) n * fs);
+  trb_vk_dispatch (r, &d);
 }
 
 static void
@@ -665,9 +820,12 @@ record_loss (Rec      *r,
 {
   TrbVulkanExecutor *self = r->self;
   int classes = trb_model_spec_get_n_classes (self->spec);
-  Range st[4] = { part (self->acts[self->n_layers], 0, (gsize) n * classes),
-                  part (self->d_a, 0, (gsize) n * classes), part (self->labels, 0, n),
-                  part (self->stats, 2 * (gsize) r->j * n, 2 * (gsize) n) };
+  Dispatch d = {
+    .kernel = "softmax-xent",
+    .storage = { part (self->acts[self->n_layers], 0, (gsize) n * classes),
+                 part (self->d_a, 0, (gsize) n * classes), part (self->labels, 0, n),
+                 part (self->stats, 2 * (gsize) r->j * n, 2 * (gsize) n) },
+  };
 
   if (fuses_dense_loss (self))
     {
@@ -676,160 +834,240 @@ record_loss (Rec      *r,
                          (gint32) self->param_off[l->weight_index],
                          (gint32) self->param_off[l->bias_index] };
 
-      st[0] = (Range) { 0 };
-      trb_vk_dispatch (r, classes == 10 ? "dense-softmax-xent-10" : "dense-softmax-xent", st, 4,
-                       self->acts[self->n_layers - 1], self->params, FALSE, push, sizeof push,
-                       (guint) (n + 7) / 8, 1, 1);
+      d.kernel = classes == 10 ? "dense-softmax-xent-10" : "dense-softmax-xent";
+      d.storage[0] = (Range) { 0 };
+      d.tex_a = self->acts[self->n_layers - 1];
+      d.tex_b = self->params;
+      d.push = push;
+      d.push_size = sizeof push;
+      d.groups[0] = (guint) (n + 7) / 8;
+      trb_vk_dispatch (r, &d);
     }
   else
     {
       gint32 push[3] = { n, classes, want_grad };
 
-      dispatch_elements (r, "softmax-xent", st, 4, FALSE, push, sizeof push, n);
+      d.push = push;
+      d.push_size = sizeof push;
+      d.elements = n;
+      trb_vk_dispatch (r, &d);
     }
 }
 
+/* ---- backward pass, one recorder per layer kind ---- */
+
+/* Where the backward pass stands: the gradient of the layer's output is in dcur, and a layer
+ * that computes the gradient of its input writes it to dnext, after which the two swap. */
+typedef struct
+{
+  Buf      *dcur;
+  Buf      *dnext;
+  gboolean  masked;     /* dcur has already had the ReLU mask of the layer below applied */
+  gboolean  fused;      /* dense layers update their parameters in their gradient GEMM */
+} Backward;
+
+/* The bias gradient of @out_c channels: the sum over @rows of @src's rows (see reduce.comp). */
 static void
-record_backward (Rec *r,
-                 int  n)
+reduce_bias (Rec            *r,
+             const TrbLayer *l,
+             Range           src,
+             gint32          rows,
+             gint32          row_stride,
+             gint32          col_stride)
 {
   TrbVulkanExecutor *self = r->self;
-  Buf *dcur = self->d_a, *dnext = self->d_b;
-  gboolean masked = FALSE;
-  gboolean fused = fuses_dense_update (self);
+  gint32 push[4] = { rows, row_stride, col_stride, l->out_c };
+
+  trb_vk_dispatch (r, &(Dispatch) {
+    .kernel = "reduce",
+    .storage = { src, part (self->grads, self->param_off[l->bias_index], l->out_c) },
+    .push = push,
+    .push_size = sizeof push,
+    .groups = { (guint) l->out_c, 1, 1 },
+  });
+}
+
+/* Weight and bias gradients (or, fused, their update) and the data gradient dX = dY·W, which
+ * applies the mask of a ReLU below that a GEMM epilogue did forward. Returns whether it wrote
+ * dnext. */
+static gboolean
+backward_dense (Rec            *r,
+                const TrbLayer *l,
+                guint           i,
+                int             n,
+                Backward       *bw)
+{
+  TrbVulkanExecutor *self = r->self;
+  int in = l->in_c, out = l->out_c;
+  gboolean mask_next = i > 0 && self->relu_fused[i - 1];
+  GemmPush pw = {
+    .m = out, .n = in, .k = n,
+    .a_si = 1, .a_sp = out,
+    .b_sp = in, .b_sj = 1,
+    .ldc = in, .alpha = 1,
+  };
+
+  if (!bw->fused)
+    {
+      trb_vk_gemm (r, &pw, part (self->grads, self->param_off[l->weight_index], (gsize) out * in),
+                   bw->dcur, self->acts[i], (Range) { 0 }, (Range) { 0 }, 1);
+      reduce_bias (r, l, part (bw->dcur, 0, (gsize) n * out), n, 1, out);
+    }
+  /* The data gradient reads the weights before the fused update changes them. */
+  if (i > 0)
+    {
+      GemmPush pd = {
+        .m = n, .n = in, .k = out,
+        .a_si = out, .a_sp = 1,
+        .b_off = (gint32) self->param_off[l->weight_index], .b_sp = in, .b_sj = 1,
+        .ldc = in, .flags = mask_next ? GEMM_MASK : 0, .alpha = 1,
+      };
+
+      trb_vk_gemm (r, &pd, part (bw->dnext, 0, (gsize) n * in), bw->dcur, self->params,
+                   (Range) { 0 },
+                   mask_next ? part (self->acts[i], 0, (gsize) n * in) : (Range) { 0 }, 1);
+      bw->masked = mask_next;
+    }
+  if (bw->fused)
+    {
+      pw.w_off = (gint32) self->param_off[l->weight_index];
+      pw.bias_off = (gint32) self->param_off[l->bias_index];
+      gemm_update (r, &pw, bw->dcur, self->acts[i]);
+    }
+  return i > 0;
+}
+
+/* dY permuted to channels × (sample, position), then dW = dY·colsᵀ, the bias gradient, and
+ * the data gradient: cols = Wᵀ·dY, summed back into the input's planes by col2im. */
+static gboolean
+backward_conv (Rec            *r,
+               const TrbLayer *l,
+               guint           i,
+               int             n,
+               Backward       *bw)
+{
+  TrbVulkanExecutor *self = r->self;
+  int K = l->in_c * l->kernel_h * l->kernel_w, P = l->out_h * l->out_w, nP = n * P;
+  gint32 perm[4] = { n, l->out_c, P, n * l->out_c * P };
+  GemmPush pw = {
+    .m = l->out_c, .n = K, .k = nP,
+    .a_si = nP, .a_sp = 1,
+    .b_sp = 1, .b_sj = nP,
+    .ldc = K, .alpha = 1,
+  };
+
+  trb_vk_dispatch (r, &(Dispatch) {
+    .kernel = "permute",
+    .storage = { part (bw->dcur, 0, (gsize) n * out_size (l)),
+                 part (self->tmp, 0, (gsize) l->out_c * nP) },
+    .push = perm,
+    .push_size = sizeof perm,
+    .elements = (gsize) n * out_size (l),
+  });
+  trb_vk_gemm (r, &pw, part (self->grads, self->param_off[l->weight_index], (gsize) l->out_c * K),
+               self->tmp, self->cols[i], (Range) { 0 }, (Range) { 0 }, 1);
+  reduce_bias (r, l, part (self->tmp, 0, (gsize) l->out_c * nP), nP, nP, 1);
+  if (i > 0)
+    {
+      GemmPush pd = {
+        .m = K, .n = nP, .k = l->out_c,
+        .a_off = (gint32) self->param_off[l->weight_index], .a_si = 1, .a_sp = K,
+        .b_sp = nP, .b_sj = 1,
+        .ldc = nP, .alpha = 1,
+      };
+      gsize total = (gsize) n * in_size (l);
+      ConvPush cp = conv_push (l, n, total);
+
+      trb_vk_gemm (r, &pd, part (self->cols[i], 0, (gsize) K * nP), self->params, self->tmp,
+                   (Range) { 0 }, (Range) { 0 }, 1);
+      trb_vk_dispatch (r, &(Dispatch) {
+        .kernel = "col2im",
+        .storage = { part (self->cols[i], 0, (gsize) K * nP), part (bw->dnext, 0, total) },
+        .push = &cp,
+        .push_size = sizeof cp,
+        .elements = total,
+      });
+      bw->masked = FALSE;
+    }
+  return i > 0;
+}
+
+static gboolean
+backward_maxpool (Rec            *r,
+                  const TrbLayer *l,
+                  guint           i,
+                  int             n,
+                  Backward       *bw)
+{
+  TrbVulkanExecutor *self = r->self;
+  gsize total = (gsize) n * in_size (l);
+  PoolPush pp = pool_push (l, total);
+
+  if (i == 0)
+    return FALSE;
+  trb_vk_dispatch (r, &(Dispatch) {
+    .kernel = "maxpool-backward",
+    .storage = { part (bw->dcur, 0, (gsize) n * out_size (l)), part (bw->dnext, 0, total),
+                 part (self->argmax[i], 0, (gsize) n * out_size (l)) },
+    .push = &pp,
+    .push_size = sizeof pp,
+    .elements = total,
+  });
+  bw->masked = FALSE;
+  return TRUE;
+}
+
+/* The ReLU's mask, unless the GEMM above applied it already. */
+static gboolean
+backward_relu (Rec            *r,
+               const TrbLayer *l,
+               guint           i,
+               int             n,
+               Backward       *bw)
+{
+  TrbVulkanExecutor *self = r->self;
+  gsize total = (gsize) n * in_size (l);
+  gint32 push = (gint32) total;
+  gboolean masked = bw->masked;
+
+  bw->masked = FALSE;
+  if (i == 0 || masked)
+    return FALSE;
+  trb_vk_dispatch (r, &(Dispatch) {
+    .kernel = "relu-backward",
+    .storage = { part (bw->dcur, 0, total), part (bw->dnext, 0, total),
+                 part (self->acts[i + 1], 0, total) },
+    .push = &push,
+    .push_size = sizeof push,
+    .elements = total,
+  });
+  return TRUE;
+}
+
+static gboolean
+backward_dropout (Rec            *r,
+                  const TrbLayer *l,
+                  guint           i,
+                  int             n,
+                  Backward       *bw)
+{
+  bw->masked = FALSE;
+  if (i == 0 || !(l->rate > 0))
+    return FALSE;
+  record_dropout (r, l, i, n, bw->dcur, bw->dnext, TRUE);
+  return TRUE;
+}
+
+/* The optimizer takes the parameters the GEMMs did not update, one dispatch for each run of
+ * neighbouring tensors (all of them on the GPU profile, none for a model of dense layers). */
+static void
+record_optimizer (Rec      *r,
+                  gboolean  fused)
+{
+  TrbVulkanExecutor *self = r->self;
   guint n_tensors = trb_weights_get_n_tensors (self->layout);
   g_autofree gboolean *updated = g_new0 (gboolean, n_tensors);
 
-  for (int i = (int) self->n_layers - 1; i >= 0; i--)
-    {
-      const TrbLayer *l = trb_model_spec_get_layer (self->spec, i);
-      gboolean need_dx = i > 0;
-      gboolean swap = FALSE;
-      /* Whether the layer below is a ReLU fused into the one below it: its mask can be
-       * applied by this layer's data-gradient GEMM. */
-      gboolean mask_next = i > 0 && self->relu_fused[i - 1];
-
-      switch (l->kind)
-        {
-        case TRB_LAYER_DENSE:
-          {
-            int in = l->in_c, out = l->out_c;
-            GemmPush pw = { out, in, n, 0, 1, out, 0, in, 1, 0, 0, 0, in, 0, 1 };
-            gint32 rp[4] = { n, 1, out, out };
-            Range st[2] = { part (dcur, 0, (gsize) n * out),
-                            part (self->grads, self->param_off[l->bias_index], out) };
-
-            if (!fused)
-              {
-                trb_vk_gemm (r, &pw, part (self->grads, self->param_off[l->weight_index],
-                                           (gsize) out * in),
-                             dcur, self->acts[i], (Range) { 0 }, (Range) { 0 }, 1);
-                trb_vk_dispatch (r, "reduce", st, 2, NULL, NULL, FALSE, rp, sizeof rp, (guint) out,
-                                 1, 1);
-              }
-            /* The data gradient reads the weights before the fused update changes them. */
-            if (need_dx)
-              {
-                GemmPush pd = { n, in, out, 0, out, 1, (gint32) self->param_off[l->weight_index],
-                                in, 1, 0, 0, 0, in, mask_next ? GEMM_MASK : 0, 1 };
-
-                trb_vk_gemm (r, &pd, part (dnext, 0, (gsize) n * in), dcur, self->params,
-                             (Range) { 0 }, mask_next ? part (self->acts[i], 0, (gsize) n * in) :
-                             (Range) { 0 }, 1);
-                masked = mask_next;
-                swap = TRUE;
-              }
-            if (fused)
-              {
-                pw.w_off = (gint32) self->param_off[l->weight_index];
-                pw.bias_off = (gint32) self->param_off[l->bias_index];
-                gemm_update (r, &pw, dcur, self->acts[i]);
-              }
-          }
-          break;
-        case TRB_LAYER_CONV2D:
-          {
-            int K = l->in_c * l->kernel_h * l->kernel_w, P = l->out_h * l->out_w, nP = n * P;
-            gint32 perm[4] = { n, l->out_c, P, n * l->out_c * P };
-            Range pst[2] = { part (dcur, 0, (gsize) n * out_size (l)),
-                             part (self->tmp, 0, (gsize) l->out_c * nP) };
-            GemmPush pw = { l->out_c, K, nP, 0, nP, 1, 0, 1, nP, 0, 0, 0, K, 0, 1 };
-            gint32 rp[4] = { nP, nP, 1, l->out_c };
-            Range rst[2] = { part (self->tmp, 0, (gsize) l->out_c * nP),
-                             part (self->grads, self->param_off[l->bias_index], l->out_c) };
-
-            dispatch_elements (r, "permute", pst, 2, FALSE, perm, sizeof perm,
-                               (gsize) n * out_size (l));
-            trb_vk_gemm (r, &pw,
-                         part (self->grads, self->param_off[l->weight_index], (gsize) l->out_c * K),
-                         self->tmp, self->cols[i], (Range) { 0 }, (Range) { 0 }, 1);
-            trb_vk_dispatch (r, "reduce", rst, 2, NULL, NULL, FALSE, rp, sizeof rp, (guint) l->out_c, 1,
-                             1);
-            if (need_dx)
-              {
-                GemmPush pd = { K, nP, l->out_c, (gint32) self->param_off[l->weight_index], 1, K,
-                                0, nP, 1, 0, 0, 0, nP, 0, 1 };
-                gsize total = (gsize) n * in_size (l);
-                ConvPush cp = conv_push (l, n, total);
-                Range cst[2] = { part (self->cols[i], 0, (gsize) K * nP), part (dnext, 0, total) };
-
-                trb_vk_gemm (r, &pd, part (self->cols[i], 0, (gsize) K * nP), self->params, self->tmp,
-                             (Range) { 0 }, (Range) { 0 }, 1);
-                dispatch_elements (r, "col2im", cst, 2, FALSE, &cp, sizeof cp, total);
-                masked = FALSE;
-                swap = TRUE;
-              }
-          }
-          break;
-        case TRB_LAYER_MAXPOOL2D:
-          if (need_dx)
-            {
-              gsize total = (gsize) n * in_size (l);
-              PoolPush pp = { l->in_h, l->in_w, l->out_h, l->out_w, l->kernel_h, l->kernel_w,
-                              l->stride, (gint32) total };
-              Range st[3] = { part (dcur, 0, (gsize) n * out_size (l)), part (dnext, 0, total),
-                              part (self->argmax[i], 0, (gsize) n * out_size (l)) };
-
-              dispatch_elements (r, "maxpool-backward", st, 3, FALSE, &pp, sizeof pp, total);
-              masked = FALSE;
-              swap = TRUE;
-            }
-          break;
-        case TRB_LAYER_RELU:
-          if (need_dx && !masked)
-            {
-              gsize total = (gsize) n * in_size (l);
-              gint32 push = (gint32) total;
-              Range st[3] = { part (dcur, 0, total), part (dnext, 0, total),
-                              part (self->acts[i + 1], 0, total) };
-
-              dispatch_elements (r, "relu-backward", st, 3, FALSE, &push, sizeof push, total);
-              swap = TRUE;
-            }
-          masked = FALSE;
-          break;
-        case TRB_LAYER_DROPOUT:
-          if (need_dx && l->rate > 0)
-            {
-              record_dropout (r, l, (guint) i, n, dcur, dnext, TRUE);
-              swap = TRUE;
-            }
-          masked = FALSE;
-          break;
-        case TRB_LAYER_FLATTEN:
-        default:
-          break;
-        }
-      if (swap)
-        {
-          Buf *t = dcur;
-          dcur = dnext;
-          dnext = t;
-        }
-    }
-
-  /* The optimizer takes the parameters the GEMMs did not update, one dispatch for each run of
-   * neighbouring tensors (all of them on the GPU profile, none for a model of dense layers). */
   for (guint i = 0; i < self->n_layers && fused; i++)
     {
       const TrbLayer *l = trb_model_spec_get_layer (self->spec, i);
@@ -842,8 +1080,6 @@ record_backward (Rec *r,
       guint end = t;
       gsize first = self->param_off[t], last;
       gint32 push[2];
-      Range st[5] = { whole (self->params), whole (self->grads), whole (self->m),
-                      whole (self->v), whole (self->anchor) };
 
       if (updated[t])
         {
@@ -856,9 +1092,190 @@ record_backward (Rec *r,
       /* Offsets and sizes are multiples of TENSOR_ALIGN, so of four. */
       push[0] = (gint32) ((last - first) / 4);
       push[1] = (gint32) (first / 4);
-      dispatch_elements (r, "optimizer", st, 5, TRUE, push, sizeof push, (last - first) / 4);
+      trb_vk_dispatch (r, &(Dispatch) {
+        .kernel = "optimizer",
+        .storage = { whole (self->params), whole (self->grads), whole (self->m),
+                     whole (self->v), whole (self->anchor) },
+        .uniform = TRUE,
+        .push = push,
+        .push_size = sizeof push,
+        .elements = (last - first) / 4,
+      });
       t = end + 1;
     }
+}
+
+static void
+record_backward (Rec *r,
+                 int  n)
+{
+  TrbVulkanExecutor *self = r->self;
+  Backward bw = { self->d_a, self->d_b, FALSE, fuses_dense_update (self) };
+
+  for (guint i = self->n_layers; i-- > 0; )
+    {
+      const TrbLayer *l = trb_model_spec_get_layer (self->spec, i);
+      gboolean swap = FALSE;
+
+      switch (l->kind)
+        {
+        case TRB_LAYER_DENSE:
+          swap = backward_dense (r, l, i, n, &bw);
+          break;
+        case TRB_LAYER_CONV2D:
+          swap = backward_conv (r, l, i, n, &bw);
+          break;
+        case TRB_LAYER_MAXPOOL2D:
+          swap = backward_maxpool (r, l, i, n, &bw);
+          break;
+        case TRB_LAYER_RELU:
+          swap = backward_relu (r, l, i, n, &bw);
+          break;
+        case TRB_LAYER_DROPOUT:
+          swap = backward_dropout (r, l, i, n, &bw);
+          break;
+        case TRB_LAYER_FLATTEN:
+        default:
+          break;
+        }
+      if (swap)
+        {
+          Buf *t = bw.dcur;
+
+          bw.dcur = bw.dnext;
+          bw.dnext = t;
+        }
+    }
+  record_optimizer (r, bw.fused);
+}
+
+/* The cached recording with these parameters, or NULL. */
+static Recording *
+find_recording (TrbVulkanExecutor *self,
+                int                n,
+                gboolean           train,
+                gboolean           indexed,
+                int                k,
+                UpdateKind         update)
+{
+  for (guint i = 0; i < N_RECORDINGS; i++)
+    if (self->rec[i].cb != VK_NULL_HANDLE && self->rec[i].n == n && self->rec[i].k == k &&
+        self->rec[i].train == train && self->rec[i].indexed == indexed &&
+        self->rec[i].update == update)
+      return &self->rec[i];
+  return NULL;
+}
+
+/* Gives @slot a descriptor pool of at least @sets sets, empty. */
+static gboolean
+reset_descriptor_pool (TrbVulkanExecutor  *self,
+                       Recording          *slot,
+                       guint               sets,
+                       GError            **error)
+{
+  VkDescriptorPoolSize sizes[] = {
+    { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, sets * TRB_VK_STORAGE_BINDINGS },
+    { VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, sets * TRB_VK_TEXEL_BINDINGS },
+    { VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, sets },
+  };
+  VkDescriptorPoolCreateInfo pinfo = {
+    .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+    .maxSets = sets,
+    .poolSizeCount = G_N_ELEMENTS (sizes),
+    .pPoolSizes = sizes,
+  };
+
+  if (slot->pool != VK_NULL_HANDLE && slot->sets < sets)
+    {
+      vkDestroyDescriptorPool (dev (self), slot->pool, NULL);
+      slot->pool = VK_NULL_HANDLE;
+    }
+  if (slot->pool != VK_NULL_HANDLE)
+    {
+      vkResetDescriptorPool (dev (self), slot->pool, 0);
+      return TRUE;
+    }
+  if (!trb_vulkan_check (vkCreateDescriptorPool (dev (self), &pinfo, NULL, &slot->pool),
+                         self->ctx, "vkCreateDescriptorPool", error))
+    return FALSE;
+  slot->sets = sets;
+  return TRUE;
+}
+
+/* Empties the least recently used recording, and begins its command buffer afresh. */
+static Recording *
+begin_slot (TrbVulkanExecutor  *self,
+            guint               sets,
+            GError            **error)
+{
+  Recording *slot = NULL;
+  VkCommandBufferAllocateInfo cinfo = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+    .commandPool = self->cmd_pool,
+    .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+    .commandBufferCount = 1,
+  };
+  VkCommandBufferBeginInfo begin = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+  };
+
+  for (guint i = 0; i < N_RECORDINGS; i++)
+    if (slot == NULL || self->rec[i].last_used < slot->last_used)
+      slot = &self->rec[i];
+  if (!reset_descriptor_pool (self, slot, sets, error))
+    return NULL;
+  if (slot->cb == VK_NULL_HANDLE)
+    {
+      if (!trb_vulkan_check (vkAllocateCommandBuffers (dev (self), &cinfo, &slot->cb),
+                             self->ctx, "vkAllocateCommandBuffers", error))
+        return NULL;
+    }
+  else
+    vkResetCommandBuffer (slot->cb, 0);
+  slot->n = -1;
+  slot->dispatches = 0;
+  trb_vk_print_profile (slot);
+  g_clear_pointer (&slot->labels, g_ptr_array_unref);
+  g_clear_pointer (&slot->profile_us, g_array_unref);
+  if (self->profile != VK_NULL_HANDLE)
+    slot->labels = g_ptr_array_new_with_free_func (g_free);
+  if (!trb_vulkan_check (vkBeginCommandBuffer (slot->cb, &begin), self->ctx,
+                         "vkBeginCommandBuffer", error))
+    return NULL;
+  return slot;
+}
+
+/* Records the @k steps into @r's recording, between the timestamps that measure them. */
+static void
+record_steps (Rec      *r,
+              int       n,
+              gboolean  indexed,
+              int       k)
+{
+  TrbVulkanExecutor *self = r->self;
+  VkCommandBuffer cb = r->rec->cb;
+
+  if (r->rec->labels != NULL)
+    {
+      vkCmdResetQueryPool (cb, self->profile, 0, PROFILE_QUERIES);
+      vkCmdWriteTimestamp (cb, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, self->profile, 0);
+    }
+  if (self->queries != VK_NULL_HANDLE)
+    {
+      vkCmdResetQueryPool (cb, self->queries, 0, 2);
+      vkCmdWriteTimestamp (cb, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, self->queries, 0);
+    }
+  for (r->j = 0; r->j < k; r->j++)
+    {
+      if (indexed)
+        record_gather (r, n);
+      record_forward (r, n);
+      record_loss (r, n, r->train);
+      if (r->train)
+        record_backward (r, n);
+    }
+  if (self->queries != VK_NULL_HANDLE)
+    vkCmdWriteTimestamp (cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, self->queries, 1);
 }
 
 /* The recording of @k steps (k ≥ 1) of @n samples, from the cache or recorded now. Step j
@@ -873,99 +1290,18 @@ trb_vk_get_recording (TrbVulkanExecutor  *self,
                       UpdateKind          update,
                       GError            **error)
 {
-  Recording *slot = NULL;
-  VkCommandBufferBeginInfo begin = {
-    .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
-  };
-  Rec r = { self, NULL, error, FALSE, train, 0, update };
-  guint sets = SETS_PER_STEP * (guint) k;
+  Recording *slot = find_recording (self, n, train, indexed, k, update);
+  Rec r = { .self = self, .error = error, .train = train, .update = update };
 
-  for (guint i = 0; i < N_RECORDINGS; i++)
-    if (self->rec[i].cb != VK_NULL_HANDLE && self->rec[i].n == n && self->rec[i].k == k &&
-        self->rec[i].train == train && self->rec[i].indexed == indexed &&
-        self->rec[i].update == update)
-      {
-        self->rec[i].last_used = ++self->use_counter;
-        return &self->rec[i];
-      }
-  /* Replace the least recently used recording. */
-  for (guint i = 0; i < N_RECORDINGS; i++)
-    if (slot == NULL || self->rec[i].last_used < slot->last_used)
-      slot = &self->rec[i];
-
-  if (slot->pool != VK_NULL_HANDLE && slot->sets < sets)
+  if (slot != NULL)
     {
-      vkDestroyDescriptorPool (dev (self), slot->pool, NULL);
-      slot->pool = VK_NULL_HANDLE;
+      slot->last_used = ++self->use_counter;
+      return slot;
     }
-  if (slot->pool == VK_NULL_HANDLE)
-    {
-      VkDescriptorPoolSize sizes[] = {
-        { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, sets * TRB_VK_STORAGE_BINDINGS },
-        { VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, sets * TRB_VK_TEXEL_BINDINGS },
-        { VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, sets },
-      };
-      VkDescriptorPoolCreateInfo pinfo = {
-        .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
-        .maxSets = sets,
-        .poolSizeCount = G_N_ELEMENTS (sizes),
-        .pPoolSizes = sizes,
-      };
-
-      if (!trb_vulkan_check (vkCreateDescriptorPool (dev (self), &pinfo, NULL, &slot->pool),
-                             self->ctx, "vkCreateDescriptorPool", error))
-        return NULL;
-      slot->sets = sets;
-    }
-  else
-    vkResetDescriptorPool (dev (self), slot->pool, 0);
-  if (slot->cb == VK_NULL_HANDLE)
-    {
-      VkCommandBufferAllocateInfo cinfo = {
-        .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
-        .commandPool = self->cmd_pool,
-        .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
-        .commandBufferCount = 1,
-      };
-
-      if (!trb_vulkan_check (vkAllocateCommandBuffers (dev (self), &cinfo, &slot->cb),
-                             self->ctx, "vkAllocateCommandBuffers", error))
-        return NULL;
-    }
-  else
-    vkResetCommandBuffer (slot->cb, 0);
-  slot->n = -1;
-  slot->dispatches = 0;
-  trb_vk_print_profile (slot);
-  g_clear_pointer (&slot->labels, g_ptr_array_unref);
-  g_clear_pointer (&slot->profile_us, g_array_unref);
-  if (self->profile != VK_NULL_HANDLE)
-    slot->labels = g_ptr_array_new_with_free_func (g_free);
-  r.rec = slot;
-  if (!trb_vulkan_check (vkBeginCommandBuffer (slot->cb, &begin), self->ctx,
-                         "vkBeginCommandBuffer", error))
+  if ((slot = begin_slot (self, SETS_PER_STEP * (guint) k, error)) == NULL)
     return NULL;
-  if (slot->labels != NULL)
-    {
-      vkCmdResetQueryPool (slot->cb, self->profile, 0, PROFILE_QUERIES);
-      vkCmdWriteTimestamp (slot->cb, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, self->profile, 0);
-    }
-  if (self->queries != VK_NULL_HANDLE)
-    {
-      vkCmdResetQueryPool (slot->cb, self->queries, 0, 2);
-      vkCmdWriteTimestamp (slot->cb, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, self->queries, 0);
-    }
-  for (r.j = 0; r.j < k; r.j++)
-    {
-      if (indexed)
-        record_gather (&r, n);
-      record_forward (&r, n);
-      record_loss (&r, n, train);
-      if (train)
-        record_backward (&r, n);
-    }
-  if (self->queries != VK_NULL_HANDLE)
-    vkCmdWriteTimestamp (slot->cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, self->queries, 1);
+  r.rec = slot;
+  record_steps (&r, n, indexed, k);
   if (r.failed)
     {
       vkEndCommandBuffer (slot->cb);
