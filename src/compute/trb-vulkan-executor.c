@@ -393,6 +393,144 @@ trb_vk_ensure_device (TrbVulkanExecutor  *self,
   return TRUE;
 }
 
+/* The command pool and the fence; buffers the host does not map are cleared with commands, so
+ * these come before any buffer. */
+static gboolean
+create_command_objects (TrbVulkanExecutor  *self,
+                        GError            **error)
+{
+  VkCommandPoolCreateInfo pool_info = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+    .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
+    .queueFamilyIndex = trb_vulkan_context_get_queue_family (self->ctx),
+  };
+  VkFenceCreateInfo fence_info = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
+
+  return trb_vulkan_check (vkCreateCommandPool (dev (self), &pool_info, NULL, &self->cmd_pool),
+                           self->ctx, "vkCreateCommandPool", error) &&
+         trb_vulkan_check (vkCreateFence (dev (self), &fence_info, NULL, &self->fence),
+                           self->ctx, "vkCreateFence", error);
+}
+
+/* The offset of each parameter tensor in the shared buffers, each aligned to TENSOR_ALIGN. */
+static void
+lay_out_parameters (TrbVulkanExecutor *self)
+{
+  guint n_params = trb_weights_get_n_tensors (self->layout);
+
+  self->param_off = g_new0 (gsize, n_params);
+  self->param_total = 0;
+  for (guint i = 0; i < n_params; i++)
+    {
+      self->param_off[i] = self->param_total;
+      self->param_total += (trb_weights_get_n_elements (self->layout, i) + TENSOR_ALIGN - 1) /
+                           TENSOR_ALIGN * TENSOR_ALIGN;
+    }
+}
+
+/* Makes *@var a buffer of @bytes (see trb_vk_buf_new()). */
+static gboolean
+new_buf_into (TrbVulkanExecutor  *self,
+              Buf               **var,
+              gsize               bytes,
+              gboolean            host,
+              GError            **error)
+{
+  *var = trb_vk_buf_new (self, bytes, host, error);
+  return *var != NULL;
+}
+
+/* The parameters, their gradients and optimizer state, and what every step reads or writes. */
+static gboolean
+create_model_buffers (TrbVulkanExecutor  *self,
+                      GError            **error)
+{
+  gsize params = self->param_total * 4, batch = (gsize) self->max_batch;
+  gsize max_act = trb_model_spec_get_max_activations (self->spec);
+
+  return new_buf_into (self, &self->params, params, FALSE, error) &&
+         new_buf_into (self, &self->grads, params, FALSE, error) &&
+         new_buf_into (self, &self->m, params, FALSE, error) &&
+         new_buf_into (self, &self->v, params, FALSE, error) &&
+         new_buf_into (self, &self->anchor, params, FALSE, error) &&
+         /* What the host writes or reads at every step stays mappable. */
+         new_buf_into (self, &self->step, (gsize) STEP_STRIDE * TRB_EXECUTOR_MAX_STEPS, TRUE,
+                       error) &&
+         new_buf_into (self, &self->labels, batch * 4, TRUE, error) &&
+         new_buf_into (self, &self->stats, batch * 8 * TRB_EXECUTOR_MAX_STEPS, TRUE, error) &&
+         new_buf_into (self, &self->d_a, batch * max_act * 4, FALSE, error) &&
+         new_buf_into (self, &self->d_b, batch * max_act * 4, FALSE, error);
+}
+
+/* Each layer's output (shared with its input where the layer works in place), a convolution's
+ * columns, a pooling's argmax, and the scratch of the convolutions' backward pass. */
+static gboolean
+create_layer_buffers (TrbVulkanExecutor  *self,
+                      GError            **error)
+{
+  gsize batch = (gsize) self->max_batch, tmp = 16;
+
+  self->acts = g_new0 (Buf *, self->n_layers + 1);
+  self->cols = g_new0 (Buf *, self->n_layers);
+  self->argmax = g_new0 (Buf *, self->n_layers);
+  self->relu_fused = g_new0 (gboolean, self->n_layers);
+  if (!new_buf_into (self, &self->acts[0],
+                     batch * trb_model_spec_get_input_size (self->spec) * 4, TRUE, error))
+    return FALSE;
+  self->x = self->acts[0];
+  for (guint i = 0; i < self->n_layers; i++)
+    {
+      const TrbLayer *l = trb_model_spec_get_layer (self->spec, i);
+      const TrbLayer *prev = i > 0 ? trb_model_spec_get_layer (self->spec, i - 1) : NULL;
+      gsize P = (gsize) l->out_h * l->out_w;
+
+      if (l->kind == TRB_LAYER_RELU && prev &&
+          (prev->kind == TRB_LAYER_DENSE || prev->kind == TRB_LAYER_CONV2D))
+        self->relu_fused[i] = TRUE;
+      /* Dropout writes a buffer of its own: the layer below may still need its output. */
+      if (l->kind == TRB_LAYER_FLATTEN || (l->kind == TRB_LAYER_DROPOUT && l->rate == 0) ||
+          self->relu_fused[i])
+        self->acts[i + 1] = self->acts[i];
+      else if (!new_buf_into (self, &self->acts[i + 1], batch * out_size (l) * 4, FALSE, error))
+        return FALSE;
+      if (l->kind == TRB_LAYER_CONV2D)
+        {
+          if (!new_buf_into (self, &self->cols[i],
+                             (gsize) l->in_c * l->kernel_h * l->kernel_w * batch * P * 4, FALSE,
+                             error))
+            return FALSE;
+          tmp = MAX (tmp, (gsize) l->out_c * batch * P);
+        }
+      if (l->kind == TRB_LAYER_MAXPOOL2D &&
+          !new_buf_into (self, &self->argmax[i], batch * out_size (l) * 4, FALSE, error))
+        return FALSE;
+    }
+  return new_buf_into (self, &self->tmp, tmp * 4, FALSE, error);
+}
+
+/* Timestamps, when the queue has them, measure how long each submission keeps the device;
+ * the per-dispatch profile is for measuring the kernels and stays off otherwise. */
+static void
+create_query_pools (TrbVulkanExecutor *self)
+{
+  guint32 bits = trb_vulkan_context_get_timestamp_bits (self->ctx);
+  VkQueryPoolCreateInfo qinfo = {
+    .sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
+    .queryType = VK_QUERY_TYPE_TIMESTAMP,
+    .queryCount = 2,
+  };
+
+  if (bits > 0 && trb_vulkan_context_get_properties (self->ctx)->limits.timestampPeriod > 0 &&
+      vkCreateQueryPool (dev (self), &qinfo, NULL, &self->queries) == VK_SUCCESS)
+    self->timestamp_mask = bits >= 64 ? G_MAXUINT64 : (G_GUINT64_CONSTANT (1) << bits) - 1;
+  else
+    self->queries = VK_NULL_HANDLE;
+  qinfo.queryCount = PROFILE_QUERIES;
+  if (self->profiling && self->queries != VK_NULL_HANDLE &&
+      vkCreateQueryPool (dev (self), &qinfo, NULL, &self->profile) != VK_SUCCESS)
+    self->profile = VK_NULL_HANDLE;
+}
+
 static gboolean
 vulkan_prepare (TrbExecutor   *executor,
                 TrbModelSpec  *spec,
@@ -400,13 +538,6 @@ vulkan_prepare (TrbExecutor   *executor,
                 GError       **error)
 {
   TrbVulkanExecutor *self = TRB_VULKAN_EXECUTOR (executor);
-  guint n_params;
-  gsize max_act, tmp = 16;
-  VkCommandPoolCreateInfo pool_info = {
-    .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
-    .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
-  };
-  VkFenceCreateInfo fence_info = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
 
   if (!trb_vk_ensure_device (self, error))
     return FALSE;
@@ -418,100 +549,18 @@ vulkan_prepare (TrbExecutor   *executor,
   self->n_layers = trb_model_spec_get_n_layers (spec);
   self->blocks = g_array_new (FALSE, TRUE, sizeof (Block));
   self->bufs = g_ptr_array_new_with_free_func (g_free);
-
-  /* Buffers the host does not map are cleared with commands: the pool comes first. */
-  pool_info.queueFamilyIndex = trb_vulkan_context_get_queue_family (self->ctx);
-  if (!trb_vulkan_check (vkCreateCommandPool (dev (self), &pool_info, NULL, &self->cmd_pool),
-                         self->ctx, "vkCreateCommandPool", error) ||
-      !trb_vulkan_check (vkCreateFence (dev (self), &fence_info, NULL, &self->fence), self->ctx,
-                         "vkCreateFence", error))
+  if (!create_command_objects (self, error))
     {
       trb_vk_release (self);
       return FALSE;
     }
-
-  n_params = trb_weights_get_n_tensors (self->layout);
-  self->param_off = g_new0 (gsize, n_params);
-  self->param_total = 0;
-  for (guint i = 0; i < n_params; i++)
+  lay_out_parameters (self);
+  if (!create_model_buffers (self, error) || !create_layer_buffers (self, error))
     {
-      self->param_off[i] = self->param_total;
-      self->param_total += (trb_weights_get_n_elements (self->layout, i) + TENSOR_ALIGN - 1) /
-                           TENSOR_ALIGN * TENSOR_ALIGN;
+      trb_vk_release (self);
+      return FALSE;
     }
-
-#define NEW_IN(var, bytes, host) G_STMT_START { \
-    if (((var) = trb_vk_buf_new (self, (bytes), (host), error)) == NULL) \
-      { trb_vk_release (self); return FALSE; } \
-  } G_STMT_END
-#define NEW(var, bytes) NEW_IN (var, bytes, FALSE)
-
-  NEW (self->params, self->param_total * 4);
-  NEW (self->grads, self->param_total * 4);
-  NEW (self->m, self->param_total * 4);
-  NEW (self->v, self->param_total * 4);
-  NEW (self->anchor, self->param_total * 4);
-  /* What the host writes or reads at every step stays mappable. */
-  NEW_IN (self->step, (gsize) STEP_STRIDE * TRB_EXECUTOR_MAX_STEPS, TRUE);
-  NEW_IN (self->labels, (gsize) max_batch * 4, TRUE);
-  NEW_IN (self->stats, (gsize) max_batch * 8 * TRB_EXECUTOR_MAX_STEPS, TRUE);
-  max_act = trb_model_spec_get_max_activations (spec);
-  NEW (self->d_a, (gsize) max_batch * max_act * 4);
-  NEW (self->d_b, (gsize) max_batch * max_act * 4);
-
-  self->acts = g_new0 (Buf *, self->n_layers + 1);
-  self->cols = g_new0 (Buf *, self->n_layers);
-  self->argmax = g_new0 (Buf *, self->n_layers);
-  self->relu_fused = g_new0 (gboolean, self->n_layers);
-  NEW_IN (self->acts[0], (gsize) max_batch * trb_model_spec_get_input_size (spec) * 4, TRUE);
-  self->x = self->acts[0];
-  for (guint i = 0; i < self->n_layers; i++)
-    {
-      const TrbLayer *l = trb_model_spec_get_layer (spec, i);
-      const TrbLayer *prev = i > 0 ? trb_model_spec_get_layer (spec, i - 1) : NULL;
-
-      if (l->kind == TRB_LAYER_RELU && prev &&
-          (prev->kind == TRB_LAYER_DENSE || prev->kind == TRB_LAYER_CONV2D))
-        self->relu_fused[i] = TRUE;
-      /* Dropout writes a buffer of its own: the layer below may still need its output. */
-      if (l->kind == TRB_LAYER_FLATTEN || (l->kind == TRB_LAYER_DROPOUT && l->rate == 0) ||
-          self->relu_fused[i])
-        self->acts[i + 1] = self->acts[i];
-      else
-        NEW (self->acts[i + 1], (gsize) max_batch * out_size (l) * 4);
-      if (l->kind == TRB_LAYER_CONV2D)
-        {
-          gsize P = (gsize) l->out_h * l->out_w;
-          NEW (self->cols[i], (gsize) l->in_c * l->kernel_h * l->kernel_w * max_batch * P * 4);
-          tmp = MAX (tmp, (gsize) l->out_c * max_batch * P);
-        }
-      if (l->kind == TRB_LAYER_MAXPOOL2D)
-        NEW (self->argmax[i], (gsize) max_batch * out_size (l) * 4);
-    }
-  NEW (self->tmp, tmp * 4);
-#undef NEW
-#undef NEW_IN
-
-  /* Timestamps, when the queue has them, measure how long each submission keeps the device. */
-  {
-    guint32 bits = trb_vulkan_context_get_timestamp_bits (self->ctx);
-    VkQueryPoolCreateInfo qinfo = {
-      .sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
-      .queryType = VK_QUERY_TYPE_TIMESTAMP,
-      .queryCount = 2,
-    };
-
-    if (bits > 0 && trb_vulkan_context_get_properties (self->ctx)->limits.timestampPeriod > 0 &&
-        vkCreateQueryPool (dev (self), &qinfo, NULL, &self->queries) == VK_SUCCESS)
-      self->timestamp_mask = bits >= 64 ? G_MAXUINT64 : (G_GUINT64_CONSTANT (1) << bits) - 1;
-    else
-      self->queries = VK_NULL_HANDLE;
-    /* The per-dispatch profile is for measuring the kernels; it stays off otherwise. */
-    qinfo.queryCount = PROFILE_QUERIES;
-    if (self->profiling && self->queries != VK_NULL_HANDLE &&
-        vkCreateQueryPool (dev (self), &qinfo, NULL, &self->profile) != VK_SUCCESS)
-      self->profile = VK_NULL_HANDLE;
-  }
+  create_query_pools (self);
   if (self->forced_steps == 0)
     self->steps_per_submit = 1;
   self->last_submit_us = 0;

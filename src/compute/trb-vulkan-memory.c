@@ -16,6 +16,70 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+/* The memory type for a buffer with @req; *@mappable says whether the host will map it. */
+static int
+choose_memory_type (TrbVulkanExecutor          *self,
+                    const VkMemoryRequirements *req,
+                    gboolean                    host,
+                    gboolean                   *mappable)
+{
+  int type;
+
+  *mappable = TRUE;
+  if (host)
+    return trb_vulkan_context_find_memory_type (self->ctx, req->memoryTypeBits, NULL);
+  type = trb_vulkan_context_find_device_memory_type (self->ctx, req->memoryTypeBits, mappable);
+  *mappable = *mappable && !self->force_staging;
+  return type;
+}
+
+/* A block of memory of @type with room for @req, and the offset of that room in it: one
+ * already allocated, else a new one of BLOCK_SIZE (or more, for a larger buffer). */
+static Block *
+find_block (TrbVulkanExecutor          *self,
+            const VkMemoryRequirements *req,
+            guint32                     type,
+            gboolean                    mappable,
+            VkDeviceSize               *offset,
+            GError                    **error)
+{
+  VkMemoryAllocateInfo alloc = {
+    .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+    .allocationSize = MAX (BLOCK_SIZE, req->size),
+    .memoryTypeIndex = type,
+  };
+  Block nb = { 0 };
+  void *map = NULL;
+
+  for (guint i = 0; i < self->blocks->len; i++)
+    {
+      Block *cand = &g_array_index (self->blocks, Block, i);
+      VkDeviceSize off = (cand->used + req->alignment - 1) / req->alignment * req->alignment;
+
+      if (cand->type == type && (cand->map != NULL) == mappable && off + req->size <= cand->size)
+        {
+          *offset = off;
+          return cand;
+        }
+    }
+  if (!trb_vulkan_check (vkAllocateMemory (dev (self), &alloc, NULL, &nb.memory), self->ctx,
+                         "vkAllocateMemory", error))
+    return NULL;
+  if (mappable &&
+      !trb_vulkan_check (vkMapMemory (dev (self), nb.memory, 0, VK_WHOLE_SIZE, 0, &map),
+                         self->ctx, "vkMapMemory", error))
+    {
+      vkFreeMemory (dev (self), nb.memory, NULL);
+      return NULL;
+    }
+  nb.map = map;
+  nb.type = type;
+  nb.size = alloc.allocationSize;
+  g_array_append_val (self->blocks, nb);
+  *offset = 0;
+  return &g_array_index (self->blocks, Block, self->blocks->len - 1);
+}
+
 /* A buffer the kernels use. @host: the host writes or reads it often (a step's inputs and
  * statistics), so it must be mappable; otherwise it goes in device-local memory, mapped when
  * the device allows and staging copies are not forced. */
@@ -36,9 +100,9 @@ trb_vk_buf_new (TrbVulkanExecutor  *self,
   };
   VkMemoryRequirements req;
   Buf *b;
-  Block *blk = NULL;
+  Block *blk;
   VkDeviceSize offset = 0;
-  gboolean mappable = TRUE;
+  gboolean mappable;
   int type;
 
   if (bytes > props->limits.maxStorageBufferRange)
@@ -58,63 +122,14 @@ trb_vk_buf_new (TrbVulkanExecutor  *self,
   g_ptr_array_add (self->bufs, b);
   b->bytes = info.size;
   vkGetBufferMemoryRequirements (dev (self), b->buffer, &req);
-
-  if (host)
-    type = trb_vulkan_context_find_memory_type (self->ctx, req.memoryTypeBits, NULL);
-  else
-    {
-      type = trb_vulkan_context_find_device_memory_type (self->ctx, req.memoryTypeBits,
-                                                         &mappable);
-      mappable = mappable && !self->force_staging;
-    }
-  if (type < 0)
+  if ((type = choose_memory_type (self, &req, host, &mappable)) < 0)
     {
       g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_UNSUPPORTED,
                    _("The graphics device has no memory the processor can share."));
       return NULL;
     }
-
-  for (guint i = 0; i < self->blocks->len; i++)
-    {
-      Block *cand = &g_array_index (self->blocks, Block, i);
-      VkDeviceSize off = (cand->used + req.alignment - 1) / req.alignment * req.alignment;
-
-      if (cand->type == (guint32) type && (cand->map != NULL) == mappable &&
-          off + req.size <= cand->size)
-        {
-          blk = cand;
-          offset = off;
-          break;
-        }
-    }
-  if (blk == NULL)
-    {
-      VkMemoryAllocateInfo alloc = {
-        .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
-        .allocationSize = MAX (BLOCK_SIZE, req.size),
-      };
-      Block nb = { 0 };
-      void *map = NULL;
-
-      alloc.memoryTypeIndex = (guint32) type;
-      if (!trb_vulkan_check (vkAllocateMemory (dev (self), &alloc, NULL, &nb.memory), self->ctx,
-                             "vkAllocateMemory", error))
-        return NULL;
-      if (mappable &&
-          !trb_vulkan_check (vkMapMemory (dev (self), nb.memory, 0, VK_WHOLE_SIZE, 0, &map),
-                             self->ctx, "vkMapMemory", error))
-        {
-          vkFreeMemory (dev (self), nb.memory, NULL);
-          return NULL;
-        }
-      nb.map = map;
-      nb.type = (guint32) type;
-      nb.size = alloc.allocationSize;
-      g_array_append_val (self->blocks, nb);
-      blk = &g_array_index (self->blocks, Block, self->blocks->len - 1);
-      offset = 0;
-    }
-  if (!trb_vulkan_check (vkBindBufferMemory (dev (self), b->buffer, blk->memory, offset),
+  if ((blk = find_block (self, &req, (guint32) type, mappable, &offset, error)) == NULL ||
+      !trb_vulkan_check (vkBindBufferMemory (dev (self), b->buffer, blk->memory, offset),
                          self->ctx, "vkBindBufferMemory", error))
     return NULL;
   blk->used = offset + req.size;
