@@ -209,6 +209,217 @@ name_is_valid (const char *name)
   return TRUE;
 }
 
+/* ---- one parser per layer kind: each reads @obj into @layer, whose input shape is set and
+ * whose output shape starts as its input's; on failure it sets @error and returns FALSE ---- */
+
+static gboolean
+parse_dense (TrbModelSpec  *self,
+             JsonObject    *obj,
+             guint          index,
+             TrbLayer      *layer,
+             GError       **error)
+{
+  int units;
+  gsize in = (gsize) layer->in_c * layer->in_h * layer->in_w;
+
+  if (!layer->in_flat)
+    return spec_error (error, _("dense layer %u needs flat input: add a “flatten” layer before "
+                                "it."), index + 1);
+  if (!get_int (obj, "units", -1, 1, TRB_MODEL_SPEC_MAX_DIM, &units, index, error))
+    return FALSE;
+  layer->out_c = units; layer->out_h = layer->out_w = 1; layer->out_flat = TRUE;
+  layer->weight_index = self->param_names->len;
+  add_param (self, layer->name, "weight", 2, (gsize[]) { units, in }, in);
+  layer->bias_index = self->param_names->len;
+  add_param (self, layer->name, "bias", 1, (gsize[]) { units }, in);
+  return TRUE;
+}
+
+/* A convolution's "padding": a number, a pair, "same" or "valid". */
+static gboolean
+parse_padding (JsonObject    *obj,
+               guint          index,
+               TrbLayer      *layer,
+               GError       **error)
+{
+  const char *p;
+
+  if (!json_object_has_member (obj, "padding") ||
+      json_node_get_value_type (json_object_get_member (obj, "padding")) != G_TYPE_STRING)
+    return get_pair (obj, "padding", 0, 0, &layer->pad_h, &layer->pad_w, index, error);
+  p = json_object_get_string_member (obj, "padding");
+  if (strcmp (p, "same") == 0)
+    {
+      if (layer->stride != 1 || layer->kernel_h % 2 == 0 || layer->kernel_w % 2 == 0)
+        return spec_error (error, _("“same” padding of layer %u needs stride 1 and an odd "
+                                    "kernel size."), index + 1);
+      layer->pad_h = layer->kernel_h / 2;
+      layer->pad_w = layer->kernel_w / 2;
+      return TRUE;
+    }
+  if (strcmp (p, "valid") == 0)
+    {
+      layer->pad_h = layer->pad_w = 0;
+      return TRUE;
+    }
+  return spec_error (error, _("padding of layer %u must be a number, “same” or “valid”."),
+                     index + 1);
+}
+
+static gboolean
+parse_conv2d (TrbModelSpec  *self,
+              JsonObject    *obj,
+              guint          index,
+              TrbLayer      *layer,
+              GError       **error)
+{
+  int filters, oh, ow, c = layer->in_c, h = layer->in_h, w = layer->in_w;
+  gsize fan_in;
+
+  if (layer->in_flat)
+    return spec_error (error, _("conv2d layer %u needs image-shaped input (channels, height, "
+                                "width), but its input is flat."), index + 1);
+  if (!get_int (obj, "filters", -1, 1, 4096, &filters, index, error) ||
+      !get_pair (obj, "kernel", -1, 1, &layer->kernel_h, &layer->kernel_w, index, error) ||
+      !get_int (obj, "stride", 1, 1, 64, &layer->stride, index, error) ||
+      !parse_padding (obj, index, layer, error))
+    return FALSE;
+  if (layer->pad_h >= layer->kernel_h || layer->pad_w >= layer->kernel_w)
+    return spec_error (error, _("padding of layer %u must be smaller than its kernel."),
+                       index + 1);
+  oh = (h + 2 * layer->pad_h - layer->kernel_h);
+  ow = (w + 2 * layer->pad_w - layer->kernel_w);
+  if (oh < 0 || ow < 0)
+    /* Translators: the layer's position, the kernel's width and height, then the input's
+     * width and height. */
+    return spec_error (error, _("the kernel of layer %u (%d×%d) is larger than its input "
+                                "(%d×%d)."), index + 1, layer->kernel_h, layer->kernel_w, h, w);
+  layer->out_c = filters;
+  layer->out_h = oh / layer->stride + 1;
+  layer->out_w = ow / layer->stride + 1;
+  fan_in = (gsize) c * layer->kernel_h * layer->kernel_w;
+  layer->weight_index = self->param_names->len;
+  add_param (self, layer->name, "weight", 4,
+             (gsize[]) { filters, c, layer->kernel_h, layer->kernel_w }, fan_in);
+  layer->bias_index = self->param_names->len;
+  add_param (self, layer->name, "bias", 1, (gsize[]) { filters }, fan_in);
+  return TRUE;
+}
+
+static gboolean
+parse_maxpool2d (TrbModelSpec  *self,
+                 JsonObject    *obj,
+                 guint          index,
+                 TrbLayer      *layer,
+                 GError       **error)
+{
+  int sh, sw;
+
+  if (layer->in_flat)
+    return spec_error (error, _("maxpool2d layer %u needs image-shaped input, but its input is "
+                                "flat."), index + 1);
+  if (!get_pair (obj, "kernel", -1, 1, &layer->kernel_h, &layer->kernel_w, index, error) ||
+      !get_pair (obj, "stride", layer->kernel_h, 1, &sh, &sw, index, error))
+    return FALSE;
+  if (sh != sw)
+    return spec_error (error, _("maxpool2d layer %u must use the same stride both ways."),
+                       index + 1);
+  if (json_object_has_member (obj, "stride") == FALSE && layer->kernel_h != layer->kernel_w)
+    sh = layer->kernel_h;
+  layer->stride = sh;
+  if (layer->kernel_h > layer->in_h || layer->kernel_w > layer->in_w)
+    return spec_error (error, _("the pooling window of layer %u is larger than its input."),
+                       index + 1);
+  layer->out_h = (layer->in_h - layer->kernel_h) / layer->stride + 1;
+  layer->out_w = (layer->in_w - layer->kernel_w) / layer->stride + 1;
+  return TRUE;
+}
+
+static gboolean
+parse_flatten (TrbModelSpec  *self,
+               JsonObject    *obj,
+               guint          index,
+               TrbLayer      *layer,
+               GError       **error)
+{
+  layer->out_c = layer->in_c * layer->in_h * layer->in_w;
+  layer->out_h = layer->out_w = 1;
+  layer->out_flat = TRUE;
+  return TRUE;
+}
+
+static gboolean
+parse_dropout (TrbModelSpec  *self,
+               JsonObject    *obj,
+               guint          index,
+               TrbLayer      *layer,
+               GError       **error)
+{
+  JsonNode *r = json_object_get_member (obj, "rate");
+
+  if (r == NULL || !JSON_NODE_HOLDS_VALUE (r) ||
+      (json_node_get_value_type (r) != G_TYPE_DOUBLE &&
+       json_node_get_value_type (r) != G_TYPE_INT64) ||
+      !(json_node_get_double (r) >= 0 && json_node_get_double (r) < 1))
+    return spec_error (error, _("dropout layer %u needs a “rate” from 0 up to (not including) "
+                                "1."), index + 1);
+  layer->rate = json_node_get_double (r);
+  return TRUE;
+}
+
+static const struct
+{
+  const char   *type;
+  TrbLayerKind  kind;
+  gboolean    (*parse) (TrbModelSpec  *self,
+                        JsonObject    *obj,
+                        guint          index,
+                        TrbLayer      *layer,
+                        GError       **error);
+} layer_parsers[] = {
+  { "dense", TRB_LAYER_DENSE, parse_dense },
+  { "conv2d", TRB_LAYER_CONV2D, parse_conv2d },
+  { "maxpool2d", TRB_LAYER_MAXPOOL2D, parse_maxpool2d },
+  { "relu", TRB_LAYER_RELU, NULL },   /* nothing to read */
+  { "flatten", TRB_LAYER_FLATTEN, parse_flatten },
+  { "dropout", TRB_LAYER_DROPOUT, parse_dropout },
+};
+
+/* The layer's "name", or layers.<index>; NULL with @error set if it is not valid or taken. */
+static char *
+parse_layer_name (TrbModelSpec  *self,
+                  JsonObject    *obj,
+                  guint          index,
+                  GError       **error)
+{
+  g_autofree char *name = NULL;
+
+  if (json_object_has_member (obj, "name"))
+    {
+      JsonNode *n = json_object_get_member (obj, "name");
+
+      if (json_node_get_value_type (n) != G_TYPE_STRING ||
+          !name_is_valid (json_node_get_string (n)))
+        {
+          spec_error (error, _("the name of layer %u must be 1 to 64 letters, digits, "
+                               "dots, dashes or underscores."), index + 1);
+          return NULL;
+        }
+      name = g_strdup (json_node_get_string (n));
+    }
+  else
+    name = g_strdup_printf ("layers.%u", index);
+  for (guint i = 0; i < self->layers->len; i++)
+    if (strcmp (g_array_index (self->layers, TrbLayer, i).name, name) == 0)
+      {
+        spec_error (error, _("two layers are called “%s”."), name);
+        return NULL;
+      }
+  return g_steal_pointer (&name);
+}
+
+/* Reads layer @index, whose input has the shape (*@c, *@h, *@w) or is flat, and sets that
+ * shape to the layer's output. */
 static gboolean
 parse_layer (TrbModelSpec  *self,
              JsonNode      *node,
@@ -223,6 +434,7 @@ parse_layer (TrbModelSpec  *self,
   const char *type;
   TrbLayer layer = { 0 };
   gsize out_size;
+  guint p;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return spec_error (error, _("layer %u is not an object."), index + 1);
@@ -231,184 +443,32 @@ parse_layer (TrbModelSpec  *self,
       json_node_get_value_type (json_object_get_member (obj, "type")) != G_TYPE_STRING)
     return spec_error (error, _("layer %u has no “type”."), index + 1);
   type = json_object_get_string_member (obj, "type");
-
-  if (json_object_has_member (obj, "name"))
-    {
-      JsonNode *n = json_object_get_member (obj, "name");
-      if (json_node_get_value_type (n) != G_TYPE_STRING ||
-          !name_is_valid (json_node_get_string (n)))
-        return spec_error (error, _("the name of layer %u must be 1 to 64 letters, digits, "
-                                    "dots, dashes or underscores."), index + 1);
-      layer.name = g_strdup (json_node_get_string (n));
-    }
-  else
-    layer.name = g_strdup_printf ("layers.%u", index);
-  for (guint i = 0; i < self->layers->len; i++)
-    if (strcmp (g_array_index (self->layers, TrbLayer, i).name, layer.name) == 0)
-      {
-        spec_error (error, _("two layers are called “%s”."), layer.name);
-        g_free (layer.name);
-        return FALSE;
-      }
+  if ((layer.name = parse_layer_name (self, obj, index, error)) == NULL)
+    return FALSE;
 
   layer.in_c = *c; layer.in_h = *h; layer.in_w = *w; layer.in_flat = *flat;
   layer.out_c = *c; layer.out_h = *h; layer.out_w = *w; layer.out_flat = *flat;
   layer.weight_index = layer.bias_index = -1;
   layer.stride = 1;
-
-#define FAIL() G_STMT_START { g_free (layer.name); return FALSE; } G_STMT_END
-
-  if (strcmp (type, "dense") == 0)
-    {
-      int units;
-      gsize in = (gsize) *c * *h * *w;
-
-      layer.kind = TRB_LAYER_DENSE;
-      if (!*flat)
-        {
-          spec_error (error, _("dense layer %u needs flat input: add a “flatten” layer before "
-                               "it."), index + 1);
-          FAIL ();
-        }
-      if (!get_int (obj, "units", -1, 1, TRB_MODEL_SPEC_MAX_DIM, &units, index, error))
-        FAIL ();
-      layer.out_c = units; layer.out_h = layer.out_w = 1; layer.out_flat = TRUE;
-      layer.weight_index = self->param_names->len;
-      add_param (self, layer.name, "weight", 2, (gsize[]) { units, in }, in);
-      layer.bias_index = self->param_names->len;
-      add_param (self, layer.name, "bias", 1, (gsize[]) { units }, in);
-    }
-  else if (strcmp (type, "conv2d") == 0)
-    {
-      int filters, oh, ow;
-      gsize fan_in;
-
-      layer.kind = TRB_LAYER_CONV2D;
-      if (*flat)
-        {
-          spec_error (error, _("conv2d layer %u needs image-shaped input (channels, height, "
-                               "width), but its input is flat."), index + 1);
-          FAIL ();
-        }
-      if (!get_int (obj, "filters", -1, 1, 4096, &filters, index, error) ||
-          !get_pair (obj, "kernel", -1, 1, &layer.kernel_h, &layer.kernel_w, index, error) ||
-          !get_int (obj, "stride", 1, 1, 64, &layer.stride, index, error))
-        FAIL ();
-      if (json_object_has_member (obj, "padding") &&
-          json_node_get_value_type (json_object_get_member (obj, "padding")) == G_TYPE_STRING)
-        {
-          const char *p = json_object_get_string_member (obj, "padding");
-          if (strcmp (p, "same") == 0)
-            {
-              if (layer.stride != 1 || layer.kernel_h % 2 == 0 || layer.kernel_w % 2 == 0)
-                {
-                  spec_error (error, _("“same” padding of layer %u needs stride 1 and an odd "
-                                       "kernel size."), index + 1);
-                  FAIL ();
-                }
-              layer.pad_h = layer.kernel_h / 2;
-              layer.pad_w = layer.kernel_w / 2;
-            }
-          else if (strcmp (p, "valid") == 0)
-            layer.pad_h = layer.pad_w = 0;
-          else
-            {
-              spec_error (error, _("padding of layer %u must be a number, “same” or “valid”."),
-                          index + 1);
-              FAIL ();
-            }
-        }
-      else if (!get_pair (obj, "padding", 0, 0, &layer.pad_h, &layer.pad_w, index, error))
-        FAIL ();
-      if (layer.pad_h >= layer.kernel_h || layer.pad_w >= layer.kernel_w)
-        {
-          spec_error (error, _("padding of layer %u must be smaller than its kernel."), index + 1);
-          FAIL ();
-        }
-      oh = (*h + 2 * layer.pad_h - layer.kernel_h);
-      ow = (*w + 2 * layer.pad_w - layer.kernel_w);
-      if (oh < 0 || ow < 0)
-        {
-          /* Translators: the layer's position, the kernel's width and height, then the input's
-           * width and height. */
-          spec_error (error, _("the kernel of layer %u (%d×%d) is larger than its input "
-                               "(%d×%d)."), index + 1, layer.kernel_h, layer.kernel_w, *h, *w);
-          FAIL ();
-        }
-      layer.out_c = filters;
-      layer.out_h = oh / layer.stride + 1;
-      layer.out_w = ow / layer.stride + 1;
-      fan_in = (gsize) *c * layer.kernel_h * layer.kernel_w;
-      layer.weight_index = self->param_names->len;
-      add_param (self, layer.name, "weight", 4,
-                 (gsize[]) { filters, *c, layer.kernel_h, layer.kernel_w }, fan_in);
-      layer.bias_index = self->param_names->len;
-      add_param (self, layer.name, "bias", 1, (gsize[]) { filters }, fan_in);
-    }
-  else if (strcmp (type, "maxpool2d") == 0)
-    {
-      int sh, sw;
-
-      layer.kind = TRB_LAYER_MAXPOOL2D;
-      if (*flat)
-        {
-          spec_error (error, _("maxpool2d layer %u needs image-shaped input, but its input is "
-                               "flat."), index + 1);
-          FAIL ();
-        }
-      if (!get_pair (obj, "kernel", -1, 1, &layer.kernel_h, &layer.kernel_w, index, error) ||
-          !get_pair (obj, "stride", layer.kernel_h, 1, &sh, &sw, index, error))
-        FAIL ();
-      if (sh != sw)
-        {
-          spec_error (error, _("maxpool2d layer %u must use the same stride both ways."),
-                      index + 1);
-          FAIL ();
-        }
-      if (json_object_has_member (obj, "stride") == FALSE && layer.kernel_h != layer.kernel_w)
-        sh = layer.kernel_h;
-      layer.stride = sh;
-      if (layer.kernel_h > *h || layer.kernel_w > *w)
-        {
-          spec_error (error, _("the pooling window of layer %u is larger than its input."),
-                      index + 1);
-          FAIL ();
-        }
-      layer.out_h = (*h - layer.kernel_h) / layer.stride + 1;
-      layer.out_w = (*w - layer.kernel_w) / layer.stride + 1;
-    }
-  else if (strcmp (type, "relu") == 0)
-    layer.kind = TRB_LAYER_RELU;
-  else if (strcmp (type, "flatten") == 0)
-    {
-      layer.kind = TRB_LAYER_FLATTEN;
-      layer.out_c = *c * *h * *w; layer.out_h = layer.out_w = 1; layer.out_flat = TRUE;
-    }
-  else if (strcmp (type, "dropout") == 0)
-    {
-      JsonNode *r = json_object_get_member (obj, "rate");
-
-      layer.kind = TRB_LAYER_DROPOUT;
-      if (r == NULL || !JSON_NODE_HOLDS_VALUE (r) ||
-          (json_node_get_value_type (r) != G_TYPE_DOUBLE &&
-           json_node_get_value_type (r) != G_TYPE_INT64) ||
-          !(json_node_get_double (r) >= 0 && json_node_get_double (r) < 1))
-        {
-          spec_error (error, _("dropout layer %u needs a “rate” from 0 up to (not including) 1."),
-                      index + 1);
-          FAIL ();
-        }
-      layer.rate = json_node_get_double (r);
-    }
-  else
+  for (p = 0; p < G_N_ELEMENTS (layer_parsers); p++)
+    if (strcmp (type, layer_parsers[p].type) == 0)
+      break;
+  if (p == G_N_ELEMENTS (layer_parsers))
     {
       /* Translators: the layer's position, then the type found; the known types are names, keep
        * them as they are. */
       spec_error (error, _("layer %u has the unknown type “%s” (known: dense, conv2d, maxpool2d, "
                            "relu, flatten, dropout)."), index + 1, type);
-      FAIL ();
+      g_free (layer.name);
+      return FALSE;
     }
-#undef FAIL
+  layer.kind = layer_parsers[p].kind;
+  if (layer_parsers[p].parse != NULL &&
+      !layer_parsers[p].parse (self, obj, index, &layer, error))
+    {
+      g_free (layer.name);
+      return FALSE;
+    }
 
   out_size = (gsize) layer.out_c * layer.out_h * layer.out_w;
   if (out_size > TRB_MODEL_SPEC_MAX_ACTIVATIONS)
@@ -422,6 +482,152 @@ parse_layer (TrbModelSpec  *self,
   return TRUE;
 }
 
+/* The "format" and "version" members. */
+static gboolean
+check_format (JsonObject  *root,
+              GError     **error)
+{
+  if (g_strcmp0 (trb_json_get_string (root, "format", ""),
+                 "tributary-model") != 0)
+    return spec_error (error, _("“format” must be “tributary-model”."));
+  if (json_object_get_member (root, "version") == NULL ||
+      json_node_get_value_type (json_object_get_member (root, "version")) != G_TYPE_INT64)
+    return spec_error (error, _("it has no “version”."));
+  if (json_object_get_int_member (root, "version") != 1)
+    {
+      g_autofree char *version = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                                  json_object_get_int_member (root, "version"));
+
+      /* Translators: %s is a version number */
+      return spec_error (error, _("it uses version %s, but this version of Tributary "
+                                  "understands only version 1. Look for an update."),
+                         version);
+    }
+  return TRUE;
+}
+
+/* The input's "shape": [features] or [channels, height, width]. */
+static gboolean
+parse_input_shape (TrbModelSpec  *self,
+                   JsonObject    *input,
+                   GError       **error)
+{
+  JsonNode *node = json_object_get_member (input, "shape");
+  JsonArray *shape;
+  int c, h = 1, w = 1;
+  gboolean flat;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return spec_error (error, _("the input has no “shape”."));
+  shape = json_node_get_array (node);
+  if (json_array_get_length (shape) != 1 && json_array_get_length (shape) != 3)
+    return spec_error (error, _("the input shape must be [features] or [channels, height, "
+                                "width]."));
+  for (guint i = 0; i < json_array_get_length (shape); i++)
+    {
+      JsonNode *d = json_array_get_element (shape, i);
+      if (json_node_get_value_type (d) != G_TYPE_INT64 || json_node_get_int (d) < 1 ||
+          json_node_get_int (d) > TRB_MODEL_SPEC_MAX_DIM)
+        return spec_error (error, _("the input shape must hold whole numbers from 1 to %d."),
+                           TRB_MODEL_SPEC_MAX_DIM);
+    }
+  flat = json_array_get_length (shape) == 1;
+  c = (int) json_array_get_int_element (shape, 0);
+  if (!flat)
+    {
+      h = (int) json_array_get_int_element (shape, 1);
+      w = (int) json_array_get_int_element (shape, 2);
+    }
+  if ((gsize) c * h * w > TRB_MODEL_SPEC_MAX_ACTIVATIONS)
+    return spec_error (error, _("the input is too large."));
+  self->in_c = c; self->in_h = h; self->in_w = w; self->in_flat = flat;
+  self->max_activations = (gsize) c * h * w;
+  return TRUE;
+}
+
+/* The input's "dtype" and "scale". */
+static gboolean
+parse_input_type (TrbModelSpec  *self,
+                  JsonObject    *input,
+                  GError       **error)
+{
+  /* Missing means f32; anything but one of the two strings is refused. */
+  const char *dtype = json_object_get_member (input, "dtype") == NULL ? "f32" :
+                      trb_json_get_string (input, "dtype", NULL);
+  JsonNode *node;
+
+  if (g_strcmp0 (dtype, "u8") == 0)
+    self->input_type = TRB_FEATURE_U8;
+  else if (g_strcmp0 (dtype, "f32") == 0)
+    self->input_type = TRB_FEATURE_F32;
+  else
+    return spec_error (error, _("the input type must be “u8” or “f32”."));
+  node = json_object_get_member (input, "scale");
+  self->input_scale = 1.0 / 255.0;
+  if (node != NULL)
+    {
+      if (!JSON_NODE_HOLDS_VALUE (node) ||
+          (json_node_get_value_type (node) != G_TYPE_DOUBLE &&
+           json_node_get_value_type (node) != G_TYPE_INT64) ||
+          !isfinite (json_node_get_double (node)) || json_node_get_double (node) <= 0)
+        return spec_error (error, _("the input “scale” must be a positive number."));
+      self->input_scale = json_node_get_double (node);
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_input (TrbModelSpec  *self,
+             JsonObject    *root,
+             GError       **error)
+{
+  JsonNode *node = json_object_get_member (root, "input");
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return spec_error (error, _("it has no “input” description."));
+  return parse_input_shape (self, json_node_get_object (node), error) &&
+         parse_input_type (self, json_node_get_object (node), error);
+}
+
+/* The "layers", each taking the shape the one before gives, then what the last one gives. */
+static gboolean
+parse_layers (TrbModelSpec  *self,
+              JsonObject    *root,
+              GError       **error)
+{
+  JsonNode *node = json_object_get_member (root, "layers");
+  JsonArray *layers;
+  int c = self->in_c, h = self->in_h, w = self->in_w;
+  gboolean flat = self->in_flat;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node) ||
+      json_array_get_length (json_node_get_array (node)) == 0)
+    return spec_error (error, _("it has no “layers”."));
+  layers = json_node_get_array (node);
+  if (json_array_get_length (layers) > TRB_MODEL_SPEC_MAX_LAYERS)
+    return spec_error (error, g_dngettext (GETTEXT_PACKAGE, "it has more than %d layer.",
+                                           "it has more than %d layers.",
+                                           TRB_MODEL_SPEC_MAX_LAYERS),
+                       TRB_MODEL_SPEC_MAX_LAYERS);
+  for (guint i = 0; i < json_array_get_length (layers); i++)
+    {
+      if (!parse_layer (self, json_array_get_element (layers, i), i, &c, &h, &w, &flat, error))
+        return FALSE;
+      if (self->n_parameters > TRB_MODEL_SPEC_MAX_PARAMS)
+        return spec_error (error, g_dngettext (GETTEXT_PACKAGE,
+                                               "the model has more than %d parameter.",
+                                               "the model has more than %d parameters.",
+                                               TRB_MODEL_SPEC_MAX_PARAMS),
+                           TRB_MODEL_SPEC_MAX_PARAMS);
+    }
+  if (!flat)
+    return spec_error (error, _("the last layer must give one score per class: end with a "
+                                "flatten or dense layer."));
+  if (c < 2)
+    return spec_error (error, _("the model must tell apart at least two classes."));
+  return TRUE;
+}
+
 TrbModelSpec *
 trb_model_spec_new_from_json (const char  *json,
                               gssize       length,
@@ -430,11 +636,8 @@ trb_model_spec_new_from_json (const char  *json,
   g_autoptr(TrbModelSpec) self = NULL;
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) local_error = NULL;
-  JsonObject *root, *input;
+  JsonObject *root;
   JsonNode *node;
-  JsonArray *shape, *layers;
-  int c = 1, h = 1, w = 1;
-  gboolean flat;
 
   g_return_val_if_fail (json != NULL, NULL);
 
@@ -450,109 +653,14 @@ trb_model_spec_new_from_json (const char  *json,
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return spec_error (error, _("it is not a JSON object.")), NULL;
   root = json_node_get_object (node);
-
-  if (g_strcmp0 (trb_json_get_string (root, "format", ""),
-                 "tributary-model") != 0)
-    return spec_error (error, _("“format” must be “tributary-model”.")), NULL;
-  if (json_object_get_member (root, "version") == NULL ||
-      json_node_get_value_type (json_object_get_member (root, "version")) != G_TYPE_INT64)
-    return spec_error (error, _("it has no “version”.")), NULL;
-  if (json_object_get_int_member (root, "version") != 1)
-    {
-      g_autofree char *version = g_strdup_printf ("%" G_GINT64_FORMAT,
-                                                  json_object_get_int_member (root, "version"));
-
-      /* Translators: %s is a version number */
-      return spec_error (error, _("it uses version %s, but this version of Tributary "
-                                  "understands only version 1. Look for an update."),
-                         version), NULL;
-    }
+  if (!check_format (root, error))
+    return NULL;
 
   self = g_object_new (TRB_TYPE_MODEL_SPEC, NULL);
   self->json = g_strndup (json, length);
   self->digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, self->json, -1);
-
-  node = json_object_get_member (root, "input");
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return spec_error (error, _("it has no “input” description.")), NULL;
-  input = json_node_get_object (node);
-  node = json_object_get_member (input, "shape");
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return spec_error (error, _("the input has no “shape”.")), NULL;
-  shape = json_node_get_array (node);
-  if (json_array_get_length (shape) != 1 && json_array_get_length (shape) != 3)
-    return spec_error (error, _("the input shape must be [features] or [channels, height, "
-                                "width].")), NULL;
-  for (guint i = 0; i < json_array_get_length (shape); i++)
-    {
-      JsonNode *d = json_array_get_element (shape, i);
-      if (json_node_get_value_type (d) != G_TYPE_INT64 || json_node_get_int (d) < 1 ||
-          json_node_get_int (d) > TRB_MODEL_SPEC_MAX_DIM)
-        return spec_error (error, _("the input shape must hold whole numbers from 1 to %d."),
-                           TRB_MODEL_SPEC_MAX_DIM), NULL;
-    }
-  flat = json_array_get_length (shape) == 1;
-  c = (int) json_array_get_int_element (shape, 0);
-  if (!flat)
-    {
-      h = (int) json_array_get_int_element (shape, 1);
-      w = (int) json_array_get_int_element (shape, 2);
-    }
-  if ((gsize) c * h * w > TRB_MODEL_SPEC_MAX_ACTIVATIONS)
-    return spec_error (error, _("the input is too large.")), NULL;
-  self->in_c = c; self->in_h = h; self->in_w = w; self->in_flat = flat;
-  self->max_activations = (gsize) c * h * w;
-
-  {
-    /* Missing means f32; anything but one of the two strings is refused. */
-    const char *dtype = json_object_get_member (input, "dtype") == NULL ? "f32" :
-                        trb_json_get_string (input, "dtype", NULL);
-
-    if (g_strcmp0 (dtype, "u8") == 0)
-      self->input_type = TRB_FEATURE_U8;
-    else if (g_strcmp0 (dtype, "f32") == 0)
-      self->input_type = TRB_FEATURE_F32;
-    else
-      return spec_error (error, _("the input type must be “u8” or “f32”.")), NULL;
-    node = json_object_get_member (input, "scale");
-    self->input_scale = 1.0 / 255.0;
-    if (node != NULL)
-      {
-        if (!JSON_NODE_HOLDS_VALUE (node) ||
-            (json_node_get_value_type (node) != G_TYPE_DOUBLE &&
-             json_node_get_value_type (node) != G_TYPE_INT64) ||
-            !isfinite (json_node_get_double (node)) || json_node_get_double (node) <= 0)
-          return spec_error (error, _("the input “scale” must be a positive number.")), NULL;
-        self->input_scale = json_node_get_double (node);
-      }
-  }
-
-  node = json_object_get_member (root, "layers");
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node) ||
-      json_array_get_length (json_node_get_array (node)) == 0)
-    return spec_error (error, _("it has no “layers”.")), NULL;
-  layers = json_node_get_array (node);
-  if (json_array_get_length (layers) > TRB_MODEL_SPEC_MAX_LAYERS)
-    return spec_error (error, g_dngettext (GETTEXT_PACKAGE, "it has more than %d layer.",
-                                           "it has more than %d layers.",
-                                           TRB_MODEL_SPEC_MAX_LAYERS),
-                       TRB_MODEL_SPEC_MAX_LAYERS), NULL;
-  for (guint i = 0; i < json_array_get_length (layers); i++)
-    {
-      if (!parse_layer (self, json_array_get_element (layers, i), i, &c, &h, &w, &flat, error))
-        return NULL;
-      if (self->n_parameters > TRB_MODEL_SPEC_MAX_PARAMS)
-        return spec_error (error, g_dngettext (GETTEXT_PACKAGE,
-                                               "the model has more than %d parameter.",
-                                               "the model has more than %d parameters.",
-                                               TRB_MODEL_SPEC_MAX_PARAMS),
-                           TRB_MODEL_SPEC_MAX_PARAMS), NULL;
-    }
-  if (!flat)
-    return spec_error (error, _("the last layer must give one score per class: end with a "
-                                "flatten or dense layer.")), NULL;
-  if (c < 2)
-    return spec_error (error, _("the model must tell apart at least two classes.")), NULL;
+  if (!parse_input (self, root, error) || !parse_layers (self, root, error))
+    return NULL;
   if (g_strcmp0 (trb_json_get_string (root, "loss", ""),
                  "softmax_cross_entropy") != 0)
     return spec_error (error, _("“loss” must be “softmax_cross_entropy”.")), NULL;
