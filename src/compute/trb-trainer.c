@@ -481,6 +481,222 @@ evaluate_holdout (TrbTrainer     *self,
   return TRUE;
 }
 
+/* One call of trb_trainer_run(): what its steps share. */
+typedef struct
+{
+  TrbTrainer          *self;
+  const TrbDataSource *data;
+  TrbWeights          *start;        /* the conformed initial weights, FedProx's anchor */
+  GCancellable        *cancellable;
+  int                  B;            /* the batch size, at most the number of samples */
+  gboolean             resident;     /* the data set is on the executor's device */
+  gsize                steps_per_epoch;
+  TrbStepParams        sp;           /* the settings of every step, as the run began */
+  gint32              *order;        /* the epoch's shuffle */
+  float               *x;            /* a batch gathered on the host, when not resident */
+  gint32              *labels;
+  TrbTrainerProgress   progress;
+  gint64               t_start;
+  gint64               last_report;
+  guint64              samples_at_start;
+  double               loss_sum;     /* the epoch's tallies so far */
+  guint64              correct;
+  guint64              seen;
+} Run;
+
+static gboolean
+check_settings (TrbTrainer  *self,
+                GError     **error)
+{
+  int B = self->config.batch_size;
+
+  if (self->config.epochs < 1 || self->config.epochs > 10000 || B < 1 || B > 65536 ||
+      !(self->config.step.learning_rate > 0) || !isfinite (self->config.step.learning_rate))
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
+                   _("The training settings are invalid (epochs, batch size or learning rate)."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Prepares the executor with @params and @state (NULL: a fresh optimizer), the FedProx anchor
+ * and, where it takes it, the data set. */
+static gboolean
+load_executor (Run         *run,
+               TrbWeights  *params,
+               TrbWeights  *state,
+               GError     **error)
+{
+  TrbTrainer *self = run->self;
+
+  if (!trb_executor_prepare (self->executor, self->spec, run->B, error) ||
+      !trb_executor_set_weights (self->executor, params, state, error) ||
+      !trb_executor_set_prox_anchor (self->executor,
+                                     self->config.step.prox_mu > 0 ? run->start : NULL, error))
+    return FALSE;
+  run->resident = run->data->feature_type == TRB_FEATURE_U8 &&
+                  trb_executor_upload_dataset (self->executor, run->data, NULL);
+  return TRUE;
+}
+
+/* Runs the steps from @step of @epoch that the executor takes in one submission (several full
+ * batches of a resident data set, the same steps and results as one at a time): sets *@k to
+ * their number and *@n to their batch size. */
+static gboolean
+run_submission (Run           *run,
+                int            epoch,
+                gsize          step,
+                TrbStepResult *results,
+                int           *k,
+                int           *n,
+                GError       **error)
+{
+  TrbTrainer *self = run->self;
+  gsize first = step * run->B;
+  TrbStepParams sps[TRB_EXECUTOR_MAX_STEPS];
+  TrbBatch batch = { 0, run->x, run->labels };
+
+  *n = (int) MIN ((gsize) run->B, run->data->n_samples - first);
+  *k = 1;
+  if (run->resident)
+    *k = (int) MIN ((gsize) trb_executor_get_steps_per_submit (self->executor),
+                    (run->data->n_samples - first) / run->B);
+  *k = MAX (*k, 1);
+  for (int j = 0; j < *k; j++)
+    {
+      sps[j] = run->sp;
+      sps[j].step = (guint64) epoch * run->steps_per_epoch + step + j + 1;
+      sps[j].dropout_seed = self->config.seed;
+    }
+  if (run->resident)
+    return trb_executor_train_steps_indexed (self->executor, run->order + first, *n, *k, sps,
+                                             results, error);
+  batch.n = *n;
+  trb_data_source_gather (run->data, run->order, first, *n, run->x, run->labels);
+  return trb_executor_train_step (self->executor, &batch, &sps[0], &results[0], error);
+}
+
+/* Adds a step's result to the epoch's tallies; reports after the first step of each epoch,
+ * then at most every PROGRESS_INTERVAL_US (the epoch's end is reported after the hold-out). */
+static void
+tally_step (Run                 *run,
+            const TrbStepResult *result,
+            int                  n,
+            gsize                step)
+{
+  TrbTrainerProgress *progress = &run->progress;
+  gint64 now;
+  double elapsed;
+
+  run->loss_sum += result->loss_sum;
+  run->correct += result->correct;
+  run->seen += n;
+  progress->samples_done += n;
+  now = g_get_monotonic_time ();
+  if (!(now - run->last_report >= PROGRESS_INTERVAL_US || step == 0 ||
+        step + 1 == run->steps_per_epoch))
+    return;
+  elapsed = (now - run->t_start) / 1e6;
+  run->last_report = now;
+  progress->loss = run->loss_sum / run->seen;
+  progress->accuracy = (double) run->correct / run->seen;
+  progress->samples_per_second =
+    elapsed > 0 ? (progress->samples_done - run->samples_at_start) / elapsed : 0;
+  progress->eta_seconds = progress->samples_per_second > 0 ?
+    (progress->samples_total - progress->samples_done) / progress->samples_per_second : 0;
+  progress->epoch_done = step + 1 == run->steps_per_epoch;
+  if (!progress->epoch_done)
+    report (run->self, progress);
+}
+
+/* The steps of one epoch, from its shuffle on. */
+static gboolean
+run_epoch_steps (Run     *run,
+                 int      epoch,
+                 GError **error)
+{
+  TrbTrainer *self = run->self;
+
+  run->loss_sum = 0;
+  run->correct = run->seen = 0;
+  trb_data_source_shuffle (run->order, run->data->n_samples, self->config.seed, epoch);
+  run->progress.epoch = epoch + 1;
+  run->progress.epoch_done = FALSE;
+  for (gsize step = 0; step < run->steps_per_epoch; )
+    {
+      TrbStepResult results[TRB_EXECUTOR_MAX_STEPS] = { { 0 } };
+      int k, n;
+
+      if (!wait_while_paused (self, run->cancellable))
+        return g_cancellable_set_error_if_cancelled (run->cancellable, error), FALSE;
+      if (!run_submission (run, epoch, step, results, &k, &n, error))
+        return FALSE;
+      for (int j = 0; j < k; j++, step++)
+        tally_step (run, &results[j], n, step);
+    }
+  return TRUE;
+}
+
+/* One epoch. A device can be lost mid-epoch (a GPU reset): the epoch is then redone from its
+ * start on a fresh device, up to three times. */
+static gboolean
+run_epoch (Run     *run,
+           int      epoch,
+           GError **error)
+{
+  TrbTrainer *self = run->self;
+  g_autoptr(TrbWeights) snap_params = trb_executor_get_weights (self->executor);
+  g_autoptr(TrbWeights) snap_state = trb_executor_get_optimizer_state (self->executor);
+  guint64 samples_before = run->progress.samples_done;
+
+  for (int lost = 0; ; )
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      run->progress.samples_done = samples_before;
+      if (run_epoch_steps (run, epoch, &local_error))
+        return TRUE;
+      if (!g_error_matches (local_error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_DEVICE_LOST) ||
+          lost++ >= 3)
+        {
+          if (local_error != NULL)
+            g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_message ("The compute device was lost; redoing epoch %d: %s", epoch + 1,
+                 local_error->message);
+      if (!load_executor (run, snap_params, snap_state, error))
+        return FALSE;
+    }
+}
+
+/* After an epoch: the checkpoint (not after the last), the hold-out, the epoch's report. */
+static gboolean
+finish_epoch (Run         *run,
+              int          epoch,
+              const char  *key,
+              GError     **error)
+{
+  TrbTrainer *self = run->self;
+
+  if (self->checkpoint_path != NULL && epoch + 1 < self->config.epochs &&
+      !save_checkpoint (self, key, epoch + 1, error))
+    return FALSE;
+  run->progress.holdout_loss = run->progress.holdout_accuracy = -1;
+  if (self->config.holdout != NULL)
+    {
+      TrbEvaluation ev;
+
+      if (!evaluate_holdout (self, run->B, &ev, run->cancellable, error))
+        return FALSE;
+      run->progress.holdout_loss = ev.loss;
+      run->progress.holdout_accuracy = ev.accuracy;
+    }
+  report (self, &run->progress);
+  return TRUE;
+}
+
 TrbWeights *
 trb_trainer_run (TrbTrainer           *self,
                  TrbWeights           *initial,
@@ -493,26 +709,14 @@ trb_trainer_run (TrbTrainer           *self,
   g_autofree float *x = NULL;
   g_autofree gint32 *labels = NULL;
   g_autofree char *key = NULL;
-  g_autoptr(GError) local_error = NULL;
-  gboolean resident;
-  TrbTrainerProgress progress = { 0 };
-  TrbStepParams sp;
-  int B = self->config.batch_size, first_epoch = 0;
-  gsize steps_per_epoch;
-  gint64 t_start, last_report = 0;
-  guint64 samples_at_start;
+  Run run = { .self = self, .data = data, .cancellable = cancellable };
+  int first_epoch = 0;
 
   g_return_val_if_fail (TRB_IS_TRAINER (self), NULL);
   g_return_val_if_fail (TRB_IS_WEIGHTS (initial), NULL);
 
-  if (self->config.epochs < 1 || self->config.epochs > 10000 || B < 1 || B > 65536 ||
-      !(self->config.step.learning_rate > 0) || !isfinite (self->config.step.learning_rate))
-    {
-      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
-                   _("The training settings are invalid (epochs, batch size or learning rate)."));
-      return NULL;
-    }
-  if (!trb_data_source_check (data, self->spec, error) ||
+  if (!check_settings (self, error) ||
+      !trb_data_source_check (data, self->spec, error) ||
       (self->config.holdout != NULL &&
        !trb_data_source_check (self->config.holdout, self->spec, error)))
     return NULL;
@@ -522,14 +726,11 @@ trb_trainer_run (TrbTrainer           *self,
   if (self->config.low_priority)
     lower_priority ();
 
-  B = (int) MIN ((gsize) B, data->n_samples);
-  if (!trb_executor_prepare (self->executor, self->spec, B, error) ||
-      !trb_executor_set_weights (self->executor, start, NULL, error) ||
-      !trb_executor_set_prox_anchor (self->executor,
-                                     self->config.step.prox_mu > 0 ? start : NULL, error))
+  run.start = start;
+  run.sp = self->config.step;
+  run.B = (int) MIN ((gsize) self->config.batch_size, data->n_samples);
+  if (!load_executor (&run, start, NULL, error))
     return NULL;
-  resident = data->feature_type == TRB_FEATURE_U8 &&
-             trb_executor_upload_dataset (self->executor, data, NULL);
 
   key = run_key (self, start, data);
   self->resumed_epoch = -1;
@@ -540,137 +741,19 @@ trb_trainer_run (TrbTrainer           *self,
         self->resumed_epoch = first_epoch;
     }
 
-  steps_per_epoch = (data->n_samples + B - 1) / B;
-  order = g_new (gint32, data->n_samples);
-  x = g_new (float, (gsize) B * data->feature_size);
-  labels = g_new (gint32, B);
-  sp = self->config.step;
-  progress.epochs = self->config.epochs;
-  progress.samples_total = (guint64) data->n_samples * self->config.epochs;
-  progress.samples_done = (guint64) data->n_samples * first_epoch;
-  samples_at_start = progress.samples_done;
-  t_start = g_get_monotonic_time ();
+  run.steps_per_epoch = (data->n_samples + run.B - 1) / run.B;
+  run.order = order = g_new (gint32, data->n_samples);
+  run.x = x = g_new (float, (gsize) run.B * data->feature_size);
+  run.labels = labels = g_new (gint32, run.B);
+  run.progress.epochs = self->config.epochs;
+  run.progress.samples_total = (guint64) data->n_samples * self->config.epochs;
+  run.progress.samples_done = (guint64) data->n_samples * first_epoch;
+  run.samples_at_start = run.progress.samples_done;
+  run.t_start = g_get_monotonic_time ();
 
   for (int epoch = first_epoch; epoch < self->config.epochs; epoch++)
-    {
-      g_autoptr(TrbWeights) snap_params = NULL;
-      g_autoptr(TrbWeights) snap_state = NULL;
-      double loss_sum;
-      guint64 correct, seen, samples_before = progress.samples_done;
-      int lost = 0;
-
-      /* A device can be lost mid-epoch (a GPU reset); keep the epoch's start to redo it. */
-      snap_params = trb_executor_get_weights (self->executor);
-      snap_state = trb_executor_get_optimizer_state (self->executor);
-    redo_epoch:
-      loss_sum = 0;
-      correct = seen = 0;
-      progress.samples_done = samples_before;
-      trb_data_source_shuffle (order, data->n_samples, self->config.seed, epoch);
-      progress.epoch = epoch + 1;
-      progress.epoch_done = FALSE;
-      for (gsize step = 0; step < steps_per_epoch; )
-        {
-          gsize first = step * B;
-          int n = (int) MIN ((gsize) B, data->n_samples - first);
-          TrbBatch batch = { n, x, labels };
-          TrbStepResult results[TRB_EXECUTOR_MAX_STEPS] = { { 0 } };
-          TrbStepParams sps[TRB_EXECUTOR_MAX_STEPS];
-          int k = 1;
-          gboolean ok;
-
-          if (!wait_while_paused (self, cancellable))
-            return g_cancellable_set_error_if_cancelled (cancellable, error), NULL;
-
-          /* On a resident data set, the executor may take several full batches at once; the
-           * steps and their results are the same as one at a time. */
-          if (resident)
-            k = (int) MIN ((gsize) trb_executor_get_steps_per_submit (self->executor),
-                           (data->n_samples - first) / B);
-          k = MAX (k, 1);
-          for (int j = 0; j < k; j++)
-            {
-              sps[j] = sp;
-              sps[j].step = (guint64) epoch * steps_per_epoch + step + j + 1;
-              sps[j].dropout_seed = self->config.seed;
-            }
-          if (resident)
-            ok = trb_executor_train_steps_indexed (self->executor, order + first, n, k, sps,
-                                                   results, &local_error);
-          else
-            {
-              trb_data_source_gather (data, order, first, n, x, labels);
-              ok = trb_executor_train_step (self->executor, &batch, &sps[0], &results[0],
-                                            &local_error);
-            }
-          if (!ok)
-            {
-              if (g_error_matches (local_error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_DEVICE_LOST) &&
-                  lost++ < 3)
-                {
-                  g_message ("The compute device was lost; redoing epoch %d: %s", epoch + 1,
-                             local_error->message);
-                  g_clear_error (&local_error);
-                  if (!trb_executor_prepare (self->executor, self->spec, B, error) ||
-                      !trb_executor_set_weights (self->executor, snap_params, snap_state, error) ||
-                      !trb_executor_set_prox_anchor (self->executor,
-                                                     self->config.step.prox_mu > 0 ? start : NULL,
-                                                     error))
-                    return NULL;
-                  resident = data->feature_type == TRB_FEATURE_U8 &&
-                             trb_executor_upload_dataset (self->executor, data, NULL);
-                  goto redo_epoch;
-                }
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              return NULL;
-            }
-
-          for (int j = 0; j < k; j++, step++)
-            {
-              gint64 now;
-
-              loss_sum += results[j].loss_sum;
-              correct += results[j].correct;
-              seen += n;
-              progress.samples_done += n;
-
-              now = g_get_monotonic_time ();
-              /* Report after the first step of each epoch, then at most every interval. */
-              if (now - last_report >= PROGRESS_INTERVAL_US || step == 0 ||
-                  step + 1 == steps_per_epoch)
-                {
-                  double elapsed = (now - t_start) / 1e6;
-
-                  last_report = now;
-                  progress.loss = loss_sum / seen;
-                  progress.accuracy = (double) correct / seen;
-                  progress.samples_per_second =
-                    elapsed > 0 ? (progress.samples_done - samples_at_start) / elapsed : 0;
-                  progress.eta_seconds = progress.samples_per_second > 0 ?
-                    (progress.samples_total - progress.samples_done) /
-                    progress.samples_per_second : 0;
-                  progress.epoch_done = step + 1 == steps_per_epoch;
-                  if (!progress.epoch_done)
-                    report (self, &progress);
-                }
-            }
-        }
-
-      if (self->checkpoint_path != NULL && epoch + 1 < self->config.epochs &&
-          !save_checkpoint (self, key, epoch + 1, error))
-        return NULL;
-      progress.holdout_loss = progress.holdout_accuracy = -1;
-      if (self->config.holdout != NULL)
-        {
-          TrbEvaluation ev;
-
-          if (!evaluate_holdout (self, B, &ev, cancellable, error))
-            return NULL;
-          progress.holdout_loss = ev.loss;
-          progress.holdout_accuracy = ev.accuracy;
-        }
-      report (self, &progress);
-    }
+    if (!run_epoch (&run, epoch, error) || !finish_epoch (&run, epoch, key, error))
+      return NULL;
 
   if (self->checkpoint_path != NULL)
     g_unlink (self->checkpoint_path);
