@@ -308,28 +308,21 @@ trb_vulkan_context_init (TrbVulkanContext *self)
   g_mutex_init (&self->mutex);
 }
 
-TrbVulkanContext *
-trb_vulkan_context_new (int      index,
-                        GError **error)
+/* Device @index of the instance, if it is there and can train. */
+static gboolean
+choose_physical_device (TrbVulkanContext  *self,
+                        int                index,
+                        GError           **error)
 {
-  g_autoptr(TrbVulkanContext) self = g_object_new (TRB_TYPE_VULKAN_CONTEXT, NULL);
   g_autofree VkPhysicalDevice *physical = NULL;
-  VkDescriptorSetLayoutBinding bindings[TRB_VK_BINDINGS];
-  float priority = 0.0f;
   guint32 n = 0;
 
-  if (create_instance (&self->instance) != VK_SUCCESS)
-    {
-      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_NO_DEVICE,
-                   _("Vulkan is not available on this computer."));
-      return NULL;
-    }
   vkEnumeratePhysicalDevices (self->instance, &n, NULL);
   if (index < 0 || (guint32) index >= n)
     {
       g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_NO_DEVICE,
                    _("The chosen graphics device is no longer present."));
-      return NULL;
+      return FALSE;
     }
   physical = g_new0 (VkPhysicalDevice, n);
   vkEnumeratePhysicalDevices (self->instance, &n, physical);
@@ -340,51 +333,84 @@ trb_vulkan_context_new (int      index,
       g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_UNSUPPORTED,
                    _("The graphics device “%s” cannot run Tributary’s training (it needs Vulkan "
                      "1.1 compute)."), self->info.name);
-      return NULL;
+      return FALSE;
     }
+  return TRUE;
+}
+
+/* The device's properties, memory, subgroup size and the compute queue's timestamp bits. */
+static void
+read_properties (TrbVulkanContext *self)
+{
+  VkPhysicalDeviceSubgroupProperties subgroup = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES,
+  };
+  VkPhysicalDeviceProperties2 props2 = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+    .pNext = &subgroup,
+  };
+  guint32 nf = 0;
+  g_autofree VkQueueFamilyProperties *families = NULL;
+
   vkGetPhysicalDeviceProperties (self->physical, &self->props);
   vkGetPhysicalDeviceMemoryProperties (self->physical, &self->mem_props);
-  {
-    VkPhysicalDeviceSubgroupProperties subgroup = {
-      .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES,
-    };
-    VkPhysicalDeviceProperties2 props2 = {
-      .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
-      .pNext = &subgroup,
-    };
+  vkGetPhysicalDeviceProperties2 (self->physical, &props2);
+  self->subgroup_size = subgroup.subgroupSize;
+  vkGetPhysicalDeviceQueueFamilyProperties (self->physical, &nf, NULL);
+  families = g_new0 (VkQueueFamilyProperties, MAX (nf, 1));
+  vkGetPhysicalDeviceQueueFamilyProperties (self->physical, &nf, families);
+  if (self->queue_family < nf)
+    self->timestamp_bits = families[self->queue_family].timestampValidBits;
+}
 
-    vkGetPhysicalDeviceProperties2 (self->physical, &props2);
-    self->subgroup_size = subgroup.subgroupSize;
-  }
-  {
-    guint32 nf = 0;
-    g_autofree VkQueueFamilyProperties *families = NULL;
+/* The logical device with one compute queue of the lowest priority. */
+static gboolean
+create_device (TrbVulkanContext  *self,
+               GError           **error)
+{
+  float priority = 0.0f;
+  VkDeviceQueueCreateInfo queue = {
+    .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+    .queueFamilyIndex = self->queue_family,
+    .queueCount = 1,
+    .pQueuePriorities = &priority,
+  };
+  VkDeviceCreateInfo info = {
+    .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+    .queueCreateInfoCount = 1,
+    .pQueueCreateInfos = &queue,
+  };
 
-    vkGetPhysicalDeviceQueueFamilyProperties (self->physical, &nf, NULL);
-    families = g_new0 (VkQueueFamilyProperties, MAX (nf, 1));
-    vkGetPhysicalDeviceQueueFamilyProperties (self->physical, &nf, families);
-    if (self->queue_family < nf)
-      self->timestamp_bits = families[self->queue_family].timestampValidBits;
-  }
+  if (!trb_vulkan_check (vkCreateDevice (self->physical, &info, NULL, &self->device), NULL,
+                         "vkCreateDevice", error))
+    return FALSE;
+  vkGetDeviceQueue (self->device, self->queue_family, 0, &self->queue);
+  return TRUE;
+}
 
-  {
-    VkDeviceQueueCreateInfo queue = {
-      .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
-      .queueFamilyIndex = self->queue_family,
-      .queueCount = 1,
-      .pQueuePriorities = &priority,
-    };
-    VkDeviceCreateInfo info = {
-      .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
-      .queueCreateInfoCount = 1,
-      .pQueueCreateInfos = &queue,
-    };
-
-    if (!trb_vulkan_check (vkCreateDevice (self->physical, &info, NULL, &self->device), NULL,
-                           "vkCreateDevice", error))
-      return NULL;
-    vkGetDeviceQueue (self->device, self->queue_family, 0, &self->queue);
-  }
+/* The descriptor set and pipeline layouts every kernel shares, and the pipeline cache. */
+static gboolean
+create_layouts (TrbVulkanContext  *self,
+                GError           **error)
+{
+  VkDescriptorSetLayoutBinding bindings[TRB_VK_BINDINGS];
+  VkDescriptorSetLayoutCreateInfo info = {
+    .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+    .bindingCount = G_N_ELEMENTS (bindings),
+    .pBindings = bindings,
+  };
+  VkPushConstantRange range = {
+    .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
+    .size = TRB_VK_PUSH_CONSTANT_BYTES,
+  };
+  VkPipelineLayoutCreateInfo layout = {
+    .sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
+    .setLayoutCount = 1,
+    .pSetLayouts = &self->set_layout,
+    .pushConstantRangeCount = 1,
+    .pPushConstantRanges = &range,
+  };
+  VkPipelineCacheCreateInfo cache = { .sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO };
 
   for (guint i = 0; i < TRB_VK_BINDINGS; i++)
     {
@@ -397,36 +423,33 @@ trb_vulkan_context_new (int      index,
         .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
       };
     }
-  {
-    VkDescriptorSetLayoutCreateInfo info = {
-      .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
-      .bindingCount = G_N_ELEMENTS (bindings),
-      .pBindings = bindings,
-    };
-    VkPushConstantRange range = {
-      .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
-      .size = TRB_VK_PUSH_CONSTANT_BYTES,
-    };
-    VkPipelineLayoutCreateInfo layout = {
-      .sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
-      .setLayoutCount = 1,
-      .pushConstantRangeCount = 1,
-      .pPushConstantRanges = &range,
-    };
-    VkPipelineCacheCreateInfo cache = { .sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO };
-
-    if (!trb_vulkan_check (vkCreateDescriptorSetLayout (self->device, &info, NULL,
+  return trb_vulkan_check (vkCreateDescriptorSetLayout (self->device, &info, NULL,
                                                         &self->set_layout),
-                           self, "vkCreateDescriptorSetLayout", error))
-      return NULL;
-    layout.pSetLayouts = &self->set_layout;
-    if (!trb_vulkan_check (vkCreatePipelineLayout (self->device, &layout, NULL,
+                           self, "vkCreateDescriptorSetLayout", error) &&
+         trb_vulkan_check (vkCreatePipelineLayout (self->device, &layout, NULL,
                                                    &self->pipeline_layout),
-                           self, "vkCreatePipelineLayout", error) ||
-        !trb_vulkan_check (vkCreatePipelineCache (self->device, &cache, NULL, &self->cache),
-                           self, "vkCreatePipelineCache", error))
+                           self, "vkCreatePipelineLayout", error) &&
+         trb_vulkan_check (vkCreatePipelineCache (self->device, &cache, NULL, &self->cache),
+                           self, "vkCreatePipelineCache", error);
+}
+
+TrbVulkanContext *
+trb_vulkan_context_new (int      index,
+                        GError **error)
+{
+  g_autoptr(TrbVulkanContext) self = g_object_new (TRB_TYPE_VULKAN_CONTEXT, NULL);
+
+  if (create_instance (&self->instance) != VK_SUCCESS)
+    {
+      g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_NO_DEVICE,
+                   _("Vulkan is not available on this computer."));
       return NULL;
-  }
+    }
+  if (!choose_physical_device (self, index, error))
+    return NULL;
+  read_properties (self);
+  if (!create_device (self, error) || !create_layouts (self, error))
+    return NULL;
   return g_steal_pointer (&self);
 }
 

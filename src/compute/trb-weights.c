@@ -499,6 +499,121 @@ count_top_level_members (const char *text,
   return colons;
 }
 
+/* The header's "__metadata__": string values only, bounded in all. */
+static gboolean
+read_metadata (TrbWeights  *self,
+               JsonNode    *node,
+               GError     **error)
+{
+  JsonObject *meta;
+  g_autoptr(GList) keys = NULL;
+  gsize metadata_bytes = 0;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return damaged (error, _("its metadata is malformed."));
+  meta = json_node_get_object (node);
+  keys = json_object_get_members (meta);
+  for (GList *k = keys; k; k = k->next)
+    {
+      JsonNode *v = json_object_get_member (meta, k->data);
+
+      if (!JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != G_TYPE_STRING)
+        return damaged (error, _("its metadata is malformed."));
+      metadata_bytes += strlen (k->data) + strlen (json_node_get_string (v));
+      if (metadata_bytes > TRB_PROTOCOL_MAX_METADATA)
+        return damaged (error, _("its metadata is unreasonably large."));
+      trb_weights_set_metadata (self, k->data, json_node_get_string (v));
+    }
+  return TRUE;
+}
+
+/* The header's JSON object, read from @header_len bytes after the length. */
+static JsonObject *
+read_header (JsonParser    *parser,
+             const guint8  *data,
+             guint64        header_len,
+             GError       **error)
+{
+  JsonNode *root;
+  JsonObject *obj;
+
+  if (!trb_json_parser_load_bounded (parser, (const char *) data + 8, (gssize) header_len, NULL))
+    return damaged (error, _("its header is not valid JSON.")), NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return damaged (error, _("its header is not a JSON object.")), NULL;
+  obj = json_node_get_object (root);
+  if (json_object_get_size (obj) > TRB_WEIGHTS_MAX_TENSORS + 1)
+    return damaged (error, _("it holds too many tensors.")), NULL;
+  /* json-glib keeps the last of two members of the same name, so a second "w" could replace
+   * the first one's byte range: the header must name as many members as the object has. */
+  if (count_top_level_members ((const char *) data + 8, (gsize) header_len) !=
+      json_object_get_size (obj))
+    return damaged (error, _("a name appears twice in its header.")), NULL;
+  return obj;
+}
+
+/* Checks that the byte ranges of @entries tile the data section exactly: no gap, no overlap,
+ * nothing past it. Sorts @entries by their start. */
+static gboolean
+check_tiling (GArray  *entries,
+              gsize    data_size,
+              GError **error)
+{
+  gsize expected = 0;
+
+  g_array_sort (entries, compare_entries);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      Entry *e = &g_array_index (entries, Entry, i);
+
+      if (e->begin < expected)
+        return damaged (error, _("two tensors overlap."));
+      if (e->begin > expected)
+        return damaged (error, _("there is a gap between tensors."));
+      if (e->end > data_size)
+        return damaged (error, _("a tensor lies past the end of the file (is it cut short?)."));
+      expected = e->end;
+    }
+  if (expected != data_size)
+    return damaged (error, _("there are stray bytes after the last tensor."));
+  return TRUE;
+}
+
+/* Copies the tensors of @entries out of the data section @tensors into @self, in the order of
+ * the header (@members), which is the order the file was written in. */
+static gboolean
+copy_tensors (TrbWeights    *self,
+              GList         *members,
+              GArray        *entries,
+              const guint8  *tensors,
+              GError       **error)
+{
+  for (GList *l = members; l; l = l->next)
+    for (guint i = 0; i < entries->len; i++)
+      {
+        Entry *e = &g_array_index (entries, Entry, i);
+        float *dst;
+
+        if (e->name != l->data)
+          continue;
+        dst = trb_weights_add (self, e->name, e->n_dims, e->shape);
+        if (dst == NULL)
+          return damaged (error, _("a tensor name appears twice."));
+        memcpy (dst, tensors + e->begin, e->end - e->begin);
+#if G_BYTE_ORDER == G_BIG_ENDIAN
+        for (gsize k = 0; k < (e->end - e->begin) / 4; k++)
+          {
+            guint32 v;
+            memcpy (&v, &dst[k], 4);
+            v = GUINT32_FROM_LE (v);
+            memcpy (&dst[k], &v, 4);
+          }
+#endif
+      }
+  return TRUE;
+}
+
 TrbWeights *
 trb_weights_new_from_safetensors (GBytes  *bytes,
                                   GError **error)
@@ -508,11 +623,9 @@ trb_weights_new_from_safetensors (GBytes  *bytes,
   g_autoptr(GArray) entries = NULL;
   g_autoptr(GList) members = NULL;
   const guint8 *data;
-  gsize size, data_size, expected;
+  gsize size, data_size;
   guint64 header_len;
-  JsonNode *root;
   JsonObject *obj;
-  gsize metadata_bytes = 0;
 
   g_return_val_if_fail (bytes != NULL, NULL);
 
@@ -528,20 +641,8 @@ trb_weights_new_from_safetensors (GBytes  *bytes,
   data_size = size - 8 - (gsize) header_len;
 
   parser = json_parser_new_immutable ();
-  if (!trb_json_parser_load_bounded (parser, (const char *) data + 8, (gssize) header_len, NULL))
-    return damaged (error, _("its header is not valid JSON.")), NULL;
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return damaged (error, _("its header is not a JSON object.")), NULL;
-  obj = json_node_get_object (root);
-  if (json_object_get_size (obj) > TRB_WEIGHTS_MAX_TENSORS + 1)
-    return damaged (error, _("it holds too many tensors.")), NULL;
-  /* json-glib keeps the last of two members of the same name, so a second "w" could replace
-   * the first one's byte range: the header must name as many members as the object has. */
-  if (count_top_level_members ((const char *) data + 8, (gsize) header_len) !=
-      json_object_get_size (obj))
-    return damaged (error, _("a name appears twice in its header.")), NULL;
-
+  if ((obj = read_header (parser, data, header_len, error)) == NULL)
+    return NULL;
   self = trb_weights_new ();
   entries = g_array_new (FALSE, TRUE, sizeof (Entry));
   members = json_object_get_members (obj);
@@ -553,24 +654,8 @@ trb_weights_new_from_safetensors (GBytes  *bytes,
 
       if (strcmp (name, "__metadata__") == 0)
         {
-          JsonObject *meta;
-          g_autoptr(GList) keys = NULL;
-
-          if (!JSON_NODE_HOLDS_OBJECT (node))
-            return damaged (error, _("its metadata is malformed.")), NULL;
-          meta = json_node_get_object (node);
-          keys = json_object_get_members (meta);
-          for (GList *k = keys; k; k = k->next)
-            {
-              JsonNode *v = json_object_get_member (meta, k->data);
-
-              if (!JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != G_TYPE_STRING)
-                return damaged (error, _("its metadata is malformed.")), NULL;
-              metadata_bytes += strlen (k->data) + strlen (json_node_get_string (v));
-              if (metadata_bytes > TRB_PROTOCOL_MAX_METADATA)
-                return damaged (error, _("its metadata is unreasonably large.")), NULL;
-              trb_weights_set_metadata (self, k->data, json_node_get_string (v));
-            }
+          if (!read_metadata (self, node, error))
+            return NULL;
           continue;
         }
       if (!name_is_valid (name))
@@ -579,50 +664,9 @@ trb_weights_new_from_safetensors (GBytes  *bytes,
         return NULL;
       g_array_append_val (entries, entry);
     }
-
-  /* The byte ranges must tile the data section exactly: no gap, no overlap, nothing past it. */
-  g_array_sort (entries, compare_entries);
-  expected = 0;
-  for (guint i = 0; i < entries->len; i++)
-    {
-      Entry *e = &g_array_index (entries, Entry, i);
-
-      if (e->begin < expected)
-        return damaged (error, _("two tensors overlap.")), NULL;
-      if (e->begin > expected)
-        return damaged (error, _("there is a gap between tensors.")), NULL;
-      if (e->end > data_size)
-        return damaged (error, _("a tensor lies past the end of the file (is it cut short?).")),
-               NULL;
-      expected = e->end;
-    }
-  if (expected != data_size)
-    return damaged (error, _("there are stray bytes after the last tensor.")), NULL;
-
-  /* Keep the order of the header, which is the order the file was written in. */
-  for (GList *l = members; l; l = l->next)
-    for (guint i = 0; i < entries->len; i++)
-      {
-        Entry *e = &g_array_index (entries, Entry, i);
-        float *dst;
-
-        if (e->name != l->data)
-          continue;
-        dst = trb_weights_add (self, e->name, e->n_dims, e->shape);
-        if (dst == NULL)
-          return damaged (error, _("a tensor name appears twice.")), NULL;
-        memcpy (dst, data + 8 + header_len + e->begin, e->end - e->begin);
-#if G_BYTE_ORDER == G_BIG_ENDIAN
-        for (gsize k = 0; k < (e->end - e->begin) / 4; k++)
-          {
-            guint32 v;
-            memcpy (&v, &dst[k], 4);
-            v = GUINT32_FROM_LE (v);
-            memcpy (&dst[k], &v, 4);
-          }
-#endif
-      }
-
+  if (!check_tiling (entries, data_size, error) ||
+      !copy_tensors (self, members, entries, data + 8 + header_len, error))
+    return NULL;
   return g_steal_pointer (&self);
 }
 
