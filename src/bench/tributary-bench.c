@@ -249,40 +249,39 @@ typedef struct
   int          device_index;   /* Vulkan device, or -1 for the CPU */
 } Candidate;
 
-int
-main (int   argc,
-      char *argv[])
+static void
+candidate_clear (gpointer data)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new ("— measure the compute engine");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(GPtrArray) vk_devices = NULL;
-  JsonObject *peer = NULL;
-  const int gemm_sizes[] = { 256, 512, 1024, 2048 };
-  int n_sizes = opt_quick ? 2 : 4;
-  struct { const char *label; const char *(*json) (void); int batch; } models[] = {
-    { "2nn/B=10", trb_model_spec_json_2nn, 10 },
-    { "2nn/B=64", trb_model_spec_json_2nn, 64 },
-    { "fedavg-cnn/B=50", trb_model_spec_json_fedavg_cnn, 50 },
-    { "niid-cnn/B=64", trb_model_spec_json_niid_cnn, 64 },
-  };
+  Candidate *c = data;
+
+  g_free (c->name);
+  g_clear_object (&c->executor);
+}
+
+static const int gemm_sizes[] = { 256, 512, 1024, 2048 };
+
+static const struct
+{
+  const char   *label;
+  const char *(*json) (void);
+  int           batch;
+} models[] = {
+  { "2nn/B=10", trb_model_spec_json_2nn, 10 },
+  { "2nn/B=64", trb_model_spec_json_2nn, 64 },
+  { "fedavg-cnn/B=50", trb_model_spec_json_fedavg_cnn, 50 },
+  { "niid-cnn/B=64", trb_model_spec_json_niid_cnn, 64 },
+};
+
+/* The executors to measure: the processor, then every Vulkan device that opens, as far as
+ * --executor lets them. */
+static GArray *
+find_candidates (void)
+{
   GArray *candidates = g_array_new (FALSE, TRUE, sizeof (Candidate));
-  g_autofree char *load = NULL;
+  g_autoptr(GPtrArray) vk_devices = NULL;
+  g_autoptr(GError) error = NULL;
 
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("tributary-bench: %s\n", error->message);
-      return 2;
-    }
-  n_sizes = opt_quick ? 2 : 4;
-  if (!load_fashion (&error))
-    {
-      g_printerr ("tributary-bench: %s\n", error->message);
-      return 1;
-    }
-  g_file_get_contents ("/proc/loadavg", &load, NULL, NULL);
-
+  g_array_set_clear_func (candidates, candidate_clear);
   if (opt_executor == NULL || g_str_has_prefix ("cpu", opt_executor))
     {
       Candidate c = { g_strdup ("cpu"), trb_cpu_executor_new (), -1 };
@@ -312,97 +311,186 @@ main (int   argc,
       c.device_index = info->index;
       g_array_append_val (candidates, c);
     }
+  return candidates;
+}
 
-  if (!opt_no_peer)
-    peer = run_peer (NULL, opt_rounds);
+/* Adds @value as @builder's member @name, or null when @missing. */
+static void
+add_double_or_null (JsonBuilder *builder,
+                    const char  *name,
+                    double       value,
+                    gboolean     missing)
+{
+  json_builder_set_member_name (builder, name);
+  if (missing)
+    json_builder_add_null_value (builder);
+  else
+    json_builder_add_double_value (builder, value);
+}
 
+/* A device's SGEMM as a share of its measured multiply-add peak. */
+static void
+bench_fma_peak (JsonBuilder *builder,
+                Candidate   *cand,
+                int          n_sizes,
+                double       largest)
+{
+  g_autoptr(GError) error = NULL;
+  double peak = -1;
+
+  for (int round = 0; round < MAX (opt_rounds, 1) && error == NULL; round++)
+    peak = MAX (peak, trb_vulkan_executor_fma_gflops (TRB_VULKAN_EXECUTOR (cand->executor),
+                                                      opt_seconds / 2, &error));
+  if (peak < 0)
+    g_printerr ("tributary-bench: %s\n", error->message);
+  json_builder_set_member_name (builder, "fma-peak");
+  json_builder_add_double_value (builder, peak);
+  if (!opt_json && peak > 0)
+    g_print ("\n%-42s   fp32 peak (multiply-adds only) %.1f GFLOPS; SGEMM %d at %.1f %%",
+             "", peak, gemm_sizes[n_sizes - 1], 100 * largest / peak);
+}
+
+/* One executor's SGEMM GFLOPS at each size, the best of a few rounds since the machine may be
+ * shared, and on a device its multiply-add peak. */
+static void
+bench_gemm_candidate (JsonBuilder *builder,
+                      Candidate   *cand,
+                      int          n_sizes)
+{
+  double largest = -1;
+
+  json_builder_set_member_name (builder, cand->name);
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "loadavg");
-  json_builder_add_string_value (builder, load ? g_strstrip (load) : "");
+  if (!opt_json)
+    g_print ("%-42s", cand->name);
+  for (int s = 0; s < n_sizes; s++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *key = g_strdup_printf ("%d", gemm_sizes[s]);
+      double g = -1;
+
+      for (int round = 0; round < MAX (opt_rounds, 1) && error == NULL; round++)
+        g = MAX (g, cand->device_index < 0 ? cpu_gemm_gflops (gemm_sizes[s]) :
+                 trb_vulkan_executor_gemm_gflops (TRB_VULKAN_EXECUTOR (cand->executor),
+                                                  gemm_sizes[s], opt_seconds / 2, &error));
+      if (g < 0)
+        g_printerr ("tributary-bench: %s\n", error->message);
+      json_builder_set_member_name (builder, key);
+      json_builder_add_double_value (builder, g);
+      if (!opt_json)
+        g_print (" %8.1f", g);
+      largest = g;
+    }
+  if (cand->device_index >= 0)
+    bench_fma_peak (builder, cand, n_sizes, largest);
+  json_builder_end_object (builder);
+  if (!opt_json)
+    g_print ("\n");
+}
+
+/* The "gemm" section: every executor (none with --model), then the peer's rows, printed
+ * only. */
+static void
+bench_gemm (JsonBuilder *builder,
+            GArray      *candidates,
+            JsonObject  *peer,
+            int          n_sizes)
+{
+  const char *which[] = { "numpy", "torch-cpu", "torch-cuda" };
+
   json_builder_set_member_name (builder, "gemm");
   json_builder_begin_object (builder);
   if (!opt_json)
+    g_print ("SGEMM GFLOPS (n x n x n)\n%-42s %8s %8s %8s %8s\n", "executor", "256", "512",
+             "1024", "2048");
+  for (guint c = 0; c < candidates->len && opt_model == NULL; c++)
+    bench_gemm_candidate (builder, &g_array_index (candidates, Candidate, c), n_sizes);
+  for (guint p = 0; p < G_N_ELEMENTS (which) && !opt_json; p++)
     {
-      g_print ("Load average before the run: %s\n\n", load ? load : "?");
-      g_print ("SGEMM GFLOPS (n x n x n)\n%-42s %8s %8s %8s %8s\n", "executor", "256", "512",
-               "1024", "2048");
-    }
-  for (guint c = 0; c < candidates->len; c++)
-    {
-      Candidate *cand = &g_array_index (candidates, Candidate, c);
-
-      if (opt_model)
-        break;
-      json_builder_set_member_name (builder, cand->name);
-      json_builder_begin_object (builder);
-      if (!opt_json)
-        g_print ("%-42s", cand->name);
-      double largest = -1;
-
-      for (int s = 0; s < n_sizes; s++)
-        {
-          double g = -1;
-
-          /* The machine may be shared: keep the best of a few rounds. */
-          for (int round = 0; round < MAX (opt_rounds, 1) && error == NULL; round++)
-            g = MAX (g, cand->device_index < 0 ? cpu_gemm_gflops (gemm_sizes[s]) :
-                     trb_vulkan_executor_gemm_gflops (TRB_VULKAN_EXECUTOR (cand->executor),
-                                                      gemm_sizes[s], opt_seconds / 2, &error));
-          g_autofree char *key = g_strdup_printf ("%d", gemm_sizes[s]);
-
-          if (g < 0)
-            {
-              g_printerr ("tributary-bench: %s\n", error->message);
-              g_clear_error (&error);
-            }
-          json_builder_set_member_name (builder, key);
-          json_builder_add_double_value (builder, g);
-          if (!opt_json)
-            g_print (" %8.1f", g);
-          largest = g;
-        }
-      /* A device's SGEMM as a share of its measured multiply-add peak. */
-      if (cand->device_index >= 0)
-        {
-          double peak = -1;
-
-          for (int round = 0; round < MAX (opt_rounds, 1) && error == NULL; round++)
-            peak = MAX (peak, trb_vulkan_executor_fma_gflops (TRB_VULKAN_EXECUTOR (cand->executor),
-                                                              opt_seconds / 2, &error));
-          if (peak < 0)
-            {
-              g_printerr ("tributary-bench: %s\n", error->message);
-              g_clear_error (&error);
-            }
-          json_builder_set_member_name (builder, "fma-peak");
-          json_builder_add_double_value (builder, peak);
-          if (!opt_json && peak > 0)
-            g_print ("\n%-42s   fp32 peak (multiply-adds only) %.1f GFLOPS; SGEMM %d at %.1f %%",
-                     "", peak, gemm_sizes[n_sizes - 1], 100 * largest / peak);
-        }
-      json_builder_end_object (builder);
-      if (!opt_json)
-        g_print ("\n");
-    }
-  for (int p = 0; p < 3; p++)
-    {
-      const char *which[] = { "numpy", "torch-cpu", "torch-cuda" };
-
       if (isnan (peer_value (peer, "gemm", "256", which[p])))
         continue;
-      if (!opt_json)
-        g_print ("%-42s", which[p]);
+      g_print ("%-42s", which[p]);
       for (int s = 0; s < n_sizes; s++)
         {
           g_autofree char *key = g_strdup_printf ("%d", gemm_sizes[s]);
-          if (!opt_json)
-            g_print (" %8.1f", peer_value (peer, "gemm", key, which[p]));
+
+          g_print (" %8.1f", peer_value (peer, "gemm", key, which[p]));
         }
-      if (!opt_json)
-        g_print ("\n");
+      g_print ("\n");
     }
   json_builder_end_object (builder);
+}
 
+/* Training rates of model @m: rounds of ours and the peer's alternate and the best of each is
+ * kept, so that both get the same chances of a quiet moment on a shared machine. */
+static void
+measure_model (guint    m,
+               GArray  *candidates,
+               double  *rates,
+               double  *torch_cpu,
+               double  *torch_cuda)
+{
+  for (guint c = 0; c < candidates->len; c++)
+    rates[c] = -1;
+  *torch_cpu = *torch_cuda = NAN;
+  for (int round = 0; round < MAX (opt_rounds, 1); round++)
+    {
+      for (guint c = 0; c < candidates->len; c++)
+        {
+          Candidate *cand = &g_array_index (candidates, Candidate, c);
+          g_autoptr(GError) error = NULL;
+          double r = train_rate (cand->executor, models[m].json (), models[m].batch, &error);
+
+          if (r < 0)
+            g_printerr ("tributary-bench: %s: %s\n", cand->name, error->message);
+          rates[c] = MAX (rates[c], r);
+        }
+      if (!opt_no_peer)
+        {
+          JsonObject *p = run_peer (models[m].label, 1);
+          double v;
+
+          v = peer_value (p, "train", models[m].label, "torch-cpu");
+          if (!isnan (v))
+            *torch_cpu = isnan (*torch_cpu) ? v : MAX (*torch_cpu, v);
+          v = peer_value (p, "train", models[m].label, "torch-cuda");
+          if (!isnan (v))
+            *torch_cuda = isnan (*torch_cuda) ? v : MAX (*torch_cuda, v);
+          g_clear_pointer (&p, json_object_unref);
+        }
+    }
+}
+
+/* Prints one executor's rate for model @m, against the peer on the same kind of processor. */
+static void
+print_rate (guint      m,
+            Candidate *cand,
+            double     rate,
+            double     torch_cpu,
+            double     torch_cuda)
+{
+  double vs = cand->device_index >= 0 && !isnan (torch_cuda) ? torch_cuda : torch_cpu;
+
+  g_print ("%-18s %-42s %10.0f %10.0f %7.2fx\n", models[m].label, cand->name, rate, vs,
+           rate / vs);
+  if (TRB_IS_VULKAN_EXECUTOR (cand->executor))
+    {
+      gboolean stamps;
+      double us = trb_vulkan_executor_get_last_submit_us (TRB_VULKAN_EXECUTOR (cand->executor),
+                                                          &stamps);
+      int k = trb_executor_get_steps_per_submit (cand->executor);
+
+      g_print ("%-18s   %d step%s a submission: %.2f ms (%s)\n", "", k, k == 1 ? "" : "s",
+               us / 1000, stamps ? "device timestamps" : "wall time");
+    }
+}
+
+/* The "train" section: samples per second of each model on each executor and the peer. */
+static void
+bench_training (JsonBuilder *builder,
+                GArray      *candidates,
+                JsonObject  *peer)
+{
   json_builder_set_member_name (builder, "train");
   json_builder_begin_object (builder);
   if (!opt_json)
@@ -412,111 +500,86 @@ main (int   argc,
              " and CUDA eager" : "", "model", "executor", "samples/s", "peer", "ratio");
   for (guint m = 0; m < G_N_ELEMENTS (models); m++)
     {
-      double torch_cpu = NAN, torch_cuda = NAN;
-      g_autofree double *rates = NULL;
+      g_autofree double *rates = g_new (double, candidates->len);
+      double torch_cpu, torch_cuda;
 
       if (opt_model && !g_str_has_prefix (models[m].label, opt_model))
         continue;
-      /* The machine may be shared: alternate rounds of ours and the peer's and keep the best
-       * of each, so that both get the same chances of a quiet moment. */
-      rates = g_new (double, candidates->len);
-      for (guint c = 0; c < candidates->len; c++)
-        rates[c] = -1;
-      for (int round = 0; round < MAX (opt_rounds, 1); round++)
-        {
-          for (guint c = 0; c < candidates->len; c++)
-            {
-              Candidate *cand = &g_array_index (candidates, Candidate, c);
-              double r = train_rate (cand->executor, models[m].json (), models[m].batch, &error);
-
-              if (r < 0)
-                {
-                  g_printerr ("tributary-bench: %s: %s\n", cand->name, error->message);
-                  g_clear_error (&error);
-                }
-              rates[c] = MAX (rates[c], r);
-            }
-          if (!opt_no_peer)
-            {
-              JsonObject *p = run_peer (models[m].label, 1);
-              double v;
-
-              v = peer_value (p, "train", models[m].label, "torch-cpu");
-              if (!isnan (v))
-                torch_cpu = isnan (torch_cpu) ? v : MAX (torch_cpu, v);
-              v = peer_value (p, "train", models[m].label, "torch-cuda");
-              if (!isnan (v))
-                torch_cuda = isnan (torch_cuda) ? v : MAX (torch_cuda, v);
-              g_clear_pointer (&p, json_object_unref);
-            }
-        }
-
+      measure_model (m, candidates, rates, &torch_cpu, &torch_cuda);
       json_builder_set_member_name (builder, models[m].label);
       json_builder_begin_object (builder);
       for (guint c = 0; c < candidates->len; c++)
         {
           Candidate *cand = &g_array_index (candidates, Candidate, c);
-          double rate = rates[c];
-          double vs = cand->device_index >= 0 && !isnan (torch_cuda) ? torch_cuda : torch_cpu;
 
-          json_builder_set_member_name (builder, cand->name);
-          if (rate < 0)
-            json_builder_add_null_value (builder);
-          else
-            json_builder_add_double_value (builder, rate);
+          add_double_or_null (builder, cand->name, rates[c], rates[c] < 0);
           if (!opt_json)
-            g_print ("%-18s %-42s %10.0f %10.0f %7.2fx\n", models[m].label, cand->name, rate,
-                     vs, rate / vs);
-          if (!opt_json && TRB_IS_VULKAN_EXECUTOR (cand->executor))
-            {
-              gboolean stamps;
-              double us = trb_vulkan_executor_get_last_submit_us (
-                TRB_VULKAN_EXECUTOR (cand->executor), &stamps);
-
-              int k = trb_executor_get_steps_per_submit (cand->executor);
-
-              g_print ("%-18s   %d step%s a submission: %.2f ms (%s)\n", "", k,
-                       k == 1 ? "" : "s", us / 1000, stamps ? "device timestamps" : "wall time");
-            }
+            print_rate (m, cand, rates[c], torch_cpu, torch_cuda);
         }
-      json_builder_set_member_name (builder, "torch-cpu");
-      if (isnan (torch_cpu))
-        json_builder_add_null_value (builder);
-      else
-        json_builder_add_double_value (builder, torch_cpu);
+      add_double_or_null (builder, "torch-cpu", torch_cpu, isnan (torch_cpu));
       if (!isnan (torch_cuda))
-        {
-          json_builder_set_member_name (builder, "torch-cuda");
-          json_builder_add_double_value (builder, torch_cuda);
-        }
+        add_double_or_null (builder, "torch-cuda", torch_cuda, FALSE);
       json_builder_end_object (builder);
     }
   json_builder_end_object (builder);
+}
+
+static void
+print_json (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  g_print ("%s\n", text);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("— measure the compute engine");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GArray) candidates = NULL;
+  JsonObject *peer = NULL;
+  g_autofree char *load = NULL;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("tributary-bench: %s\n", error->message);
+      return 2;
+    }
+  if (!load_fashion (&error))
+    {
+      g_printerr ("tributary-bench: %s\n", error->message);
+      return 1;
+    }
+  g_file_get_contents ("/proc/loadavg", &load, NULL, NULL);
+  candidates = find_candidates ();
+  if (!opt_no_peer)
+    peer = run_peer (NULL, opt_rounds);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "loadavg");
+  json_builder_add_string_value (builder, load ? g_strstrip (load) : "");
+  if (!opt_json)
+    g_print ("Load average before the run: %s\n\n", load ? load : "?");
+  bench_gemm (builder, candidates, peer, opt_quick ? 2 : 4);
+  bench_training (builder, candidates, peer);
   json_builder_set_member_name (builder, "peer_gemm");
   if (peer && json_object_has_member (peer, "gemm"))
     json_builder_add_value (builder, json_node_copy (json_object_get_member (peer, "gemm")));
   else
     json_builder_add_null_value (builder);
   json_builder_end_object (builder);
-
   if (opt_json)
-    {
-      g_autoptr(JsonGenerator) gen = json_generator_new ();
-      g_autoptr(JsonNode) root = json_builder_get_root (builder);
-      g_autofree char *text = NULL;
+    print_json (builder);
 
-      json_generator_set_root (gen, root);
-      json_generator_set_pretty (gen, TRUE);
-      text = json_generator_to_data (gen, NULL);
-      g_print ("%s\n", text);
-    }
-
-  for (guint c = 0; c < candidates->len; c++)
-    {
-      g_free (g_array_index (candidates, Candidate, c).name);
-      g_object_unref (g_array_index (candidates, Candidate, c).executor);
-    }
-  g_array_unref (candidates);
   g_clear_pointer (&peer, json_object_unref);
   g_free (fashion_raw);
   g_free (fashion_y);
