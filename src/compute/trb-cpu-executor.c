@@ -143,25 +143,15 @@ is_dense_param (TrbModelSpec *spec,
   return FALSE;
 }
 
+/* Refuses sizes this machine cannot hold rather than failing half-way through a step. */
 static gboolean
-cpu_prepare (TrbExecutor   *executor,
-             TrbModelSpec  *spec,
-             int            max_batch,
-             GError       **error)
+check_memory (TrbModelSpec  *spec,
+              int            max_batch,
+              GError       **error)
 {
-  TrbCpuExecutor *self = TRB_CPU_EXECUTOR (executor);
-  gsize max_act = trb_model_spec_get_max_activations (spec), total = 0;
+  gsize total = 0;
 
-  release (self);
-  self->spec = g_object_ref (spec);
-  self->params = trb_model_spec_init_weights (spec, 0);
-  self->grads = trb_weights_copy (self->params);
-  self->state = trb_optimizer_state_new (self->params);
-  self->max_batch = max_batch;
-  self->n_layers = trb_model_spec_get_n_layers (spec);
-
-  /* Refuse sizes this machine cannot hold rather than failing half-way through a step. */
-  for (guint i = 0; i < self->n_layers; i++)
+  for (guint i = 0; i < trb_model_spec_get_n_layers (spec); i++)
     {
       const TrbLayer *l = trb_model_spec_get_layer (spec, i);
       total += out_size (l) * max_batch;
@@ -173,9 +163,18 @@ cpu_prepare (TrbExecutor   *executor,
       g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_UNSUPPORTED,
                    _("The model with this batch size needs more memory than allowed. Use a "
                      "smaller batch size."));
-      release (self);
       return FALSE;
     }
+  return TRUE;
+}
+
+/* Each layer's output (a fused ReLU works in place), a convolution's columns, a pooling's
+ * argmax, and which ReLUs another layer's pass does. */
+static void
+allocate_layers (TrbCpuExecutor *self)
+{
+  TrbModelSpec *spec = self->spec;
+  int max_batch = self->max_batch;
 
   self->acts = g_new0 (float *, self->n_layers + 1);
   self->cols = g_new0 (float *, self->n_layers);
@@ -208,12 +207,18 @@ cpu_prepare (TrbExecutor   *executor,
       else if (l->kind == TRB_LAYER_MAXPOOL2D)
         self->argmax[i] = g_new0 (gint32, (gsize) max_batch * out_size (l));
     }
-  self->pool = trb_cpu_pool_new (g_atomic_int_get (&self->n_threads));
+}
+
+/* The optimizer's tasks: blocks of OPT_BLOCK elements of the parameters that no dense layer's
+ * backward pass updates (counted first, then numbered). */
+static void
+plan_optimizer_tasks (TrbCpuExecutor *self)
+{
   for (int pass = 0; pass < 2; pass++)
     {
       self->n_opt_tasks = 0;
       for (guint p = 0; p < trb_weights_get_n_tensors (self->params); p++)
-        for (gsize k = 0; !is_dense_param (spec, p) &&
+        for (gsize k = 0; !is_dense_param (self->spec, p) &&
                           k < trb_weights_get_n_elements (self->params, p); k += OPT_BLOCK)
           {
             if (pass == 1)
@@ -229,6 +234,32 @@ cpu_prepare (TrbExecutor   *executor,
           self->opt_first = g_new (gsize, MAX (self->n_opt_tasks, 1));
         }
     }
+}
+
+static gboolean
+cpu_prepare (TrbExecutor   *executor,
+             TrbModelSpec  *spec,
+             int            max_batch,
+             GError       **error)
+{
+  TrbCpuExecutor *self = TRB_CPU_EXECUTOR (executor);
+  gsize max_act = trb_model_spec_get_max_activations (spec);
+
+  release (self);
+  self->spec = g_object_ref (spec);
+  self->params = trb_model_spec_init_weights (spec, 0);
+  self->grads = trb_weights_copy (self->params);
+  self->state = trb_optimizer_state_new (self->params);
+  self->max_batch = max_batch;
+  self->n_layers = trb_model_spec_get_n_layers (spec);
+  if (!check_memory (spec, max_batch, error))
+    {
+      release (self);
+      return FALSE;
+    }
+  allocate_layers (self);
+  self->pool = trb_cpu_pool_new (g_atomic_int_get (&self->n_threads));
+  plan_optimizer_tasks (self);
   self->d_a = g_new0 (float, (gsize) max_batch * max_act);
   self->d_b = g_new0 (float, (gsize) max_batch * max_act);
   return TRUE;
@@ -422,12 +453,75 @@ param_of (TrbCpuExecutor *self,
   };
 }
 
+/* The backward pass of layer @i: from the gradient of its output @dcur, the gradient of its
+ * input into @dx (NULL for the first layer). Returns @dx, or NULL where the layer left the
+ * gradient where it was (a ReLU whose mask another layer applies). */
+static float *
+backward_layer (TrbCpuExecutor        *self,
+                guint                  i,
+                int                    n,
+                float                 *dcur,
+                float                 *dx,
+                const TrbCpuOptimizer *o,
+                const TrbStepParams   *sp)
+{
+  const TrbLayer *l = trb_model_spec_get_layer (self->spec, i);
+  gsize count = (gsize) n * l->in_c * l->in_h * l->in_w;
+
+  switch (l->kind)
+    {
+    case TRB_LAYER_DENSE:
+      {
+        TrbCpuParam pw = param_of (self, l->weight_index);
+        TrbCpuParam pb = param_of (self, l->bias_index);
+        gboolean after_relu = i > 0 &&
+                              trb_model_spec_get_layer (self->spec, i - 1)->kind ==
+                              TRB_LAYER_RELU;
+
+        trb_cpu_dense_backward_update (self->pool, l, n, self->acts[i], dcur,
+                                       after_relu ? self->acts[i] : NULL, dx, o, &pw, &pb);
+      }
+      break;
+    case TRB_LAYER_CONV2D:
+      trb_cpu_conv2d_backward (self->pool, l, n, self->acts[i], dcur,
+                               i + 1 < self->n_layers && self->relu_fused[i + 1] ?
+                               self->acts[i + 1] : NULL, PARAM (l->weight_index), dx,
+                               GRAD (l->weight_index), GRAD (l->bias_index), self->cols[i],
+                               TRUE);
+      break;
+    case TRB_LAYER_MAXPOOL2D:
+      if (dx)
+        trb_cpu_maxpool_backward (self->pool, l, n, self->argmax[i], dcur, dx);
+      break;
+    case TRB_LAYER_RELU:
+      /* The convolution before or the dense layer after applies the mask. */
+      if (self->relu_masked[i])
+        return NULL;
+      if (dx)
+        trb_cpu_relu_backward (count, self->acts[i + 1], dcur, dx);
+      break;
+    case TRB_LAYER_DROPOUT:
+      if (dx && l->rate > 0)
+        {
+          trb_cpu_dropout (l, i, n, sp->dropout_seed, sp->step, dcur, dx);
+          break;
+        }
+      G_GNUC_FALLTHROUGH;
+    case TRB_LAYER_FLATTEN:
+    default:
+      if (dx)
+        memcpy (dx, dcur, count * sizeof (float));
+      break;
+    }
+  return dx;
+}
+
 static gboolean
 train_step (TrbExecutor          *executor,
-                const TrbBatch       *batch,
-                const TrbStepParams  *sp,
-                TrbStepResult        *result,
-                GError              **error)
+            const TrbBatch       *batch,
+            const TrbStepParams  *sp,
+            TrbStepResult        *result,
+            GError              **error)
 {
   TrbCpuExecutor *self = TRB_CPU_EXECUTOR (executor);
   float *dcur = self->d_a, *dnext = self->d_b;
@@ -448,67 +542,13 @@ train_step (TrbExecutor          *executor,
                      "learning rate."));
       return FALSE;
     }
-
-  for (int i = (int) self->n_layers - 1; i >= 0; i--)
-    {
-      const TrbLayer *l = trb_model_spec_get_layer (self->spec, i);
-      float *dx = i > 0 ? dnext : NULL;
-      gsize count = (gsize) n * l->in_c * l->in_h * l->in_w;
-
-      switch (l->kind)
-        {
-        case TRB_LAYER_DENSE:
-          {
-            TrbCpuParam pw = param_of (self, l->weight_index);
-            TrbCpuParam pb = param_of (self, l->bias_index);
-            gboolean after_relu = i > 0 &&
-                                  trb_model_spec_get_layer (self->spec, i - 1)->kind ==
-                                  TRB_LAYER_RELU;
-
-            trb_cpu_dense_backward_update (self->pool, l, n, self->acts[i], dcur,
-                                           after_relu ? self->acts[i] : NULL, dx, &j.o,
-                                           &pw, &pb);
-          }
-          break;
-        case TRB_LAYER_CONV2D:
-          trb_cpu_conv2d_backward (self->pool, l, n, self->acts[i], dcur,
-                                   i + 1 < (int) self->n_layers && self->relu_fused[i + 1] ?
-                                   self->acts[i + 1] : NULL, PARAM (l->weight_index), dx,
-                                   GRAD (l->weight_index), GRAD (l->bias_index), self->cols[i],
-                                   TRUE);
-          break;
-        case TRB_LAYER_MAXPOOL2D:
-          if (dx)
-            trb_cpu_maxpool_backward (self->pool, l, n, self->argmax[i], dcur, dx);
-          break;
-        case TRB_LAYER_RELU:
-          /* The convolution before or the dense layer after applies the mask. */
-          if (self->relu_masked[i])
-            dx = NULL;
-          else if (dx)
-            trb_cpu_relu_backward (count, self->acts[i + 1], dcur, dx);
-          break;
-        case TRB_LAYER_DROPOUT:
-          if (dx && l->rate > 0)
-            {
-              trb_cpu_dropout (l, i, n, sp->dropout_seed, sp->step, dcur, dx);
-              break;
-            }
-          G_GNUC_FALLTHROUGH;
-        case TRB_LAYER_FLATTEN:
-        default:
-          if (dx)
-            memcpy (dx, dcur, count * sizeof (float));
-          break;
-        }
-      if (dx)
-        {
-          float *t = dcur;
-          dcur = dnext;
-          dnext = t;
-        }
-    }
-
+  for (guint i = self->n_layers; i-- > 0; )
+    if (backward_layer (self, i, n, dcur, i > 0 ? dnext : NULL, &j.o, sp) != NULL)
+      {
+        float *t = dcur;
+        dcur = dnext;
+        dnext = t;
+      }
   trb_cpu_pool_run (self->pool, self->n_opt_tasks, optimizer_task, &j);
   return TRUE;
 }

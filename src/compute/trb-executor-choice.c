@@ -53,70 +53,51 @@ time_steps (TrbExecutor  *executor,
   return (g_get_monotonic_time () - start) / 3e6;
 }
 
-TrbExecutor *
-trb_executor_new_for_task (TrbModelSpec  *spec,
-                           int            batch_size,
-                           const char    *device,
-                           const char    *cache_path,
-                           GError       **error)
+/* The executor @device names ("cpu" or "vulkan:N"), prepared. */
+static TrbExecutor *
+new_for_device (TrbModelSpec  *spec,
+                int            batch_size,
+                const char    *device,
+                GError       **error)
 {
-  g_autoptr(TrbExecutor) cpu = NULL;
-  g_autoptr(TrbExecutor) vk = NULL;
-  g_autoptr(GPtrArray) devices = NULL;
-  g_autoptr(GKeyFile) cache = g_key_file_new ();
-  g_autofree char *key = NULL;
-  g_autofree char *remembered = NULL;
-  int index;
-
-  g_return_val_if_fail (TRB_IS_MODEL_SPEC (spec), NULL);
+  g_autoptr(TrbExecutor) executor = NULL;
+  guint64 n;
 
   if (g_strcmp0 (device, "cpu") == 0)
+    executor = trb_cpu_executor_new ();
+  else if (g_str_has_prefix (device, "vulkan:") &&
+           g_ascii_string_to_unsigned (device + 7, 10, 0, 255, &n, NULL))
     {
-      cpu = trb_cpu_executor_new ();
-      return trb_executor_prepare (cpu, spec, batch_size, error) ? g_steal_pointer (&cpu) : NULL;
+      if ((executor = new_vulkan ((int) n, error)) == NULL)
+        return NULL;
     }
-  if (device != NULL && g_str_has_prefix (device, "vulkan:"))
-    {
-      guint64 n;
-
-      if (!g_ascii_string_to_unsigned (device + 7, 10, 0, 255, &n, NULL))
-        {
-          g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_NO_DEVICE,
-                       _("“%s” does not name a compute device."), device);
-          return NULL;
-        }
-      vk = new_vulkan ((int) n, error);
-      return vk && trb_executor_prepare (vk, spec, batch_size, error) ? g_steal_pointer (&vk) :
-             NULL;
-    }
-  if (device != NULL && g_strcmp0 (device, "auto") != 0)
+  else
     {
       g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_NO_DEVICE,
                    _("“%s” does not name a compute device."), device);
       return NULL;
     }
+  return trb_executor_prepare (executor, spec, batch_size, error) ?
+         g_steal_pointer (&executor) : NULL;
+}
 
-  cpu = trb_cpu_executor_new ();
-  if (!trb_executor_prepare (cpu, spec, batch_size, error))
-    return NULL;
-  devices = trb_vulkan_enumerate_devices (NULL);
-  if (devices == NULL)
-    return g_steal_pointer (&cpu);
+/* Between the prepared CPU executor @cpu and the software Vulkan device @index of @devices:
+ * the one that trains this model and batch faster, measured once and remembered in the key
+ * file at @cache_path. */
+static TrbExecutor *
+choose_measured (TrbModelSpec  *spec,
+                 int            batch_size,
+                 TrbExecutor   *cpu_executor,
+                 GPtrArray     *devices,
+                 int            index,
+                 const char    *cache_path)
+{
+  g_autoptr(TrbExecutor) cpu = cpu_executor;
+  g_autoptr(TrbExecutor) vk = NULL;
+  g_autoptr(GKeyFile) cache = g_key_file_new ();
+  g_autofree char *key = NULL;
+  g_autofree char *remembered = NULL;
 
-  /* A GPU with a real driver, if the model runs there. */
-  index = trb_vulkan_choose_device (devices, FALSE);
-  if (index >= 0)
-    {
-      vk = new_vulkan (index, NULL);
-      if (vk && trb_executor_prepare (vk, spec, batch_size, NULL))
-        return g_steal_pointer (&vk);
-      g_clear_object (&vk);
-    }
-
-  /* Only a software device: measure it against the CPU executor once per model and batch. */
-  index = trb_vulkan_choose_device (devices, TRUE);
-  if (index < 0)
-    return g_steal_pointer (&cpu);
   key = g_strdup_printf ("%s-%d-%s", trb_model_spec_get_digest (spec), batch_size,
                          ((TrbVulkanDeviceInfo *) g_ptr_array_index (devices, index))->name);
   if (cache_path != NULL && g_key_file_load_from_file (cache, cache_path, 0, NULL))
@@ -146,6 +127,47 @@ trb_executor_new_for_task (TrbModelSpec  *spec,
       /* Measuring changed the weights and optimizer state: the caller sets its own. */
     }
   return g_strcmp0 (remembered, "vulkan") == 0 ? g_steal_pointer (&vk) : g_steal_pointer (&cpu);
+}
+
+TrbExecutor *
+trb_executor_new_for_task (TrbModelSpec  *spec,
+                           int            batch_size,
+                           const char    *device,
+                           const char    *cache_path,
+                           GError       **error)
+{
+  g_autoptr(TrbExecutor) cpu = NULL;
+  g_autoptr(TrbExecutor) vk = NULL;
+  g_autoptr(GPtrArray) devices = NULL;
+  int index;
+
+  g_return_val_if_fail (TRB_IS_MODEL_SPEC (spec), NULL);
+
+  if (device != NULL && g_strcmp0 (device, "auto") != 0)
+    return new_for_device (spec, batch_size, device, error);
+
+  cpu = trb_cpu_executor_new ();
+  if (!trb_executor_prepare (cpu, spec, batch_size, error))
+    return NULL;
+  devices = trb_vulkan_enumerate_devices (NULL);
+  if (devices == NULL)
+    return g_steal_pointer (&cpu);
+
+  /* A GPU with a real driver, if the model runs there. */
+  index = trb_vulkan_choose_device (devices, FALSE);
+  if (index >= 0)
+    {
+      vk = new_vulkan (index, NULL);
+      if (vk && trb_executor_prepare (vk, spec, batch_size, NULL))
+        return g_steal_pointer (&vk);
+      g_clear_object (&vk);
+    }
+
+  /* Only a software device: measure it against the CPU executor once per model and batch. */
+  index = trb_vulkan_choose_device (devices, TRUE);
+  if (index < 0)
+    return g_steal_pointer (&cpu);
+  return choose_measured (spec, batch_size, g_steal_pointer (&cpu), devices, index, cache_path);
 }
 
 /**

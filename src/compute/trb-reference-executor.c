@@ -302,75 +302,65 @@ reference_evaluate (TrbExecutor     *executor,
   return TRUE;
 }
 
-static gboolean
-reference_train_step (TrbExecutor          *executor,
-                      const TrbBatch       *batch,
-                      const TrbStepParams  *sp,
-                      TrbStepResult        *result,
-                      GError              **error)
+/* The backward pass of layer @i, from the gradient of its output @dcur to that of its input
+ * @dx (NULL for the first layer). */
+static void
+reference_backward_layer (TrbReferenceExecutor *self,
+                          guint                 i,
+                          int                   n,
+                          double               *dcur,
+                          double               *dx,
+                          const TrbStepParams  *sp)
 {
-  TrbReferenceExecutor *self = TRB_REFERENCE_EXECUTOR (executor);
-  double *dcur = self->d_a, *dnext = self->d_b;
-  int n = batch->n;
+  const TrbLayer *l = trb_model_spec_get_layer (self->spec, i);
+  double *x = self->acts[i];
+  gsize count = (gsize) n * l->in_c * l->in_h * l->in_w;
 
-  if (!check_prepared (self, error) || !check_labels (self, batch, error))
-    return FALSE;
-  forward (self, batch, TRUE, sp);
-  trb_ref_softmax_xent (n, trb_model_spec_get_n_classes (self->spec), self->acts[self->n_layers],
-                        batch->labels, dcur, &result->loss_sum, &result->correct);
-  result->n = n;
-
-  for (int i = (int) self->n_layers - 1; i >= 0; i--)
+  switch (l->kind)
     {
-      const TrbLayer *l = trb_model_spec_get_layer (self->spec, i);
-      double *x = self->acts[i];
-      double *dx = i > 0 ? dnext : NULL;
-      gsize count = (gsize) n * l->in_c * l->in_h * l->in_w;
-
-      switch (l->kind)
-        {
-        case TRB_LAYER_DENSE:
-          trb_ref_dense_backward (l, n, x, self->params[l->weight_index], dcur, dx,
-                                  self->grads[l->weight_index], self->grads[l->bias_index]);
-          break;
-        case TRB_LAYER_CONV2D:
-          trb_ref_conv2d_backward (l, n, x, self->params[l->weight_index], dcur, dx,
-                                   self->grads[l->weight_index], self->grads[l->bias_index]);
-          break;
-        case TRB_LAYER_MAXPOOL2D:
-          if (dx)
-            trb_ref_maxpool_backward (l, n, x, dcur, dx);
-          break;
-        case TRB_LAYER_RELU:
-          if (dx)
-            trb_ref_relu_backward (count, x, dcur, dx);
-          break;
-        case TRB_LAYER_DROPOUT:
-          if (dx && l->rate > 0)
-            trb_ref_dropout_backward (l, i, n, sp->dropout_seed, sp->step, dcur, dx);
-          else if (dx)
-            memcpy (dx, dcur, count * sizeof (double));
-          break;
-        case TRB_LAYER_FLATTEN:
-        default:
-          if (dx)
-            memcpy (dx, dcur, count * sizeof (double));
-          break;
-        }
+    case TRB_LAYER_DENSE:
+      trb_ref_dense_backward (l, n, x, self->params[l->weight_index], dcur, dx,
+                              self->grads[l->weight_index], self->grads[l->bias_index]);
+      break;
+    case TRB_LAYER_CONV2D:
+      trb_ref_conv2d_backward (l, n, x, self->params[l->weight_index], dcur, dx,
+                               self->grads[l->weight_index], self->grads[l->bias_index]);
+      break;
+    case TRB_LAYER_MAXPOOL2D:
       if (dx)
-        {
-          double *t = dcur;
-          dcur = dnext;
-          dnext = t;
-        }
+        trb_ref_maxpool_backward (l, n, x, dcur, dx);
+      break;
+    case TRB_LAYER_RELU:
+      if (dx)
+        trb_ref_relu_backward (count, x, dcur, dx);
+      break;
+    case TRB_LAYER_DROPOUT:
+      if (dx && l->rate > 0)
+        trb_ref_dropout_backward (l, i, n, sp->dropout_seed, sp->step, dcur, dx);
+      else if (dx)
+        memcpy (dx, dcur, count * sizeof (double));
+      break;
+    case TRB_LAYER_FLATTEN:
+    default:
+      if (dx)
+        memcpy (dx, dcur, count * sizeof (double));
+      break;
     }
+}
+
+/* Plain SGD, SGD with momentum or Adam, with weight decay and the FedProx term, on every
+ * parameter. */
+static void
+reference_optimizer_step (TrbReferenceExecutor *self,
+                          const TrbStepParams  *sp)
+{
+  double bc1 = 1.0 - pow (sp->beta1, (double) sp->step);
+  double bc2 = 1.0 - pow (sp->beta2, (double) sp->step);
 
   for (guint p = 0; p < self->n_params; p++)
     {
       gsize count = trb_weights_get_n_elements (self->layout, p);
       double *w = self->params[p], *g = self->grads[p], *m = self->m[p], *v = self->v[p];
-      double bc1 = 1.0 - pow (sp->beta1, (double) sp->step);
-      double bc2 = 1.0 - pow (sp->beta2, (double) sp->step);
 
       for (gsize k = 0; k < count; k++)
         {
@@ -393,6 +383,36 @@ reference_train_step (TrbExecutor          *executor,
             w[k] -= sp->learning_rate * grad;
         }
     }
+}
+
+static gboolean
+reference_train_step (TrbExecutor          *executor,
+                      const TrbBatch       *batch,
+                      const TrbStepParams  *sp,
+                      TrbStepResult        *result,
+                      GError              **error)
+{
+  TrbReferenceExecutor *self = TRB_REFERENCE_EXECUTOR (executor);
+  double *dcur = self->d_a, *dnext = self->d_b;
+  int n = batch->n;
+
+  if (!check_prepared (self, error) || !check_labels (self, batch, error))
+    return FALSE;
+  forward (self, batch, TRUE, sp);
+  trb_ref_softmax_xent (n, trb_model_spec_get_n_classes (self->spec), self->acts[self->n_layers],
+                        batch->labels, dcur, &result->loss_sum, &result->correct);
+  result->n = n;
+  for (guint i = self->n_layers; i-- > 0; )
+    {
+      reference_backward_layer (self, i, n, dcur, i > 0 ? dnext : NULL, sp);
+      if (i > 0)
+        {
+          double *t = dcur;
+          dcur = dnext;
+          dnext = t;
+        }
+    }
+  reference_optimizer_step (self, sp);
   return TRUE;
 }
 
