@@ -7,8 +7,8 @@
  * part calls in another. trb-vulkan-executor.c is the object (GObject, the executor interface,
  * the public API, submissions); trb-vulkan-memory.c makes buffers in a few large memory blocks
  * and moves data in and out of them; trb-vulkan-record.c records the training and evaluation
- * steps into command buffers, one recorder per layer kind and pass; trb-vulkan-gemm-job.c runs
- * stand-alone GEMMs for the tests and the benchmark.
+ * steps into command buffers, one recorder per layer kind and pass, and trb-vulkan-gemm.c their
+ * GEMMs; trb-vulkan-gemm-job.c runs stand-alone GEMMs for the tests and the benchmark.
  */
 
 #pragma once
@@ -280,6 +280,20 @@ gboolean    trb_vk_ensure_view      (TrbVulkanExecutor  *self,
                                      ViewKind            kind,
                                      GError            **error);
 
+/* trb-vulkan-gemm.c */
+void        trb_vk_gemm             (Rec                *r,
+                                     GemmPush           *p,
+                                     Range               c,
+                                     Buf                *a,
+                                     Buf                *b,
+                                     Range               bias,
+                                     Range               mask,
+                                     int                 batch);
+void        trb_vk_gemm_update      (Rec                *r,
+                                     GemmPush           *p,
+                                     Buf                *a,
+                                     Buf                *b);
+
 /* trb-vulkan-record.c */
 Recording  *trb_vk_get_recording    (TrbVulkanExecutor  *self,
                                      int                 n,
@@ -291,13 +305,5 @@ Recording  *trb_vk_get_recording    (TrbVulkanExecutor  *self,
 void        trb_vk_print_profile    (Recording          *rec);
 void        trb_vk_dispatch         (Rec                *r,
                                      const Dispatch     *d);
-void        trb_vk_gemm             (Rec                *r,
-                                     GemmPush           *p,
-                                     Range               c,
-                                     Buf                *a,
-                                     Buf                *b,
-                                     Range               bias,
-                                     Range               mask,
-                                     int                 batch);
 
 G_END_DECLS
