@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 
 #include "trb-application.h"
+#include "ui/trb-event-row.h"
 #include "ui/trb-waiting-text.h"
 #include "ui/trb-window.h"
 
@@ -31,9 +32,13 @@ struct _TrbActivityPage
   GtkListBox     *events_list;
   GtkSearchEntry *filter_entry;
 
+  GtkLabel       *events_placeholder;
+
   TrbParticipationManager *manager;
-  GPtrArray      *shown;   /* TrbParticipationEvent, in the list's order */
-  guint           tick_id; /* while a countdown ("Retrying in 30 s") is shown */
+  GtkStringList  *events;  /* the log's lines, newest first */
+  GtkStringFilter *filter;
+  GtkFilterListModel *shown; /* the lines that match the filter, in the list's order */
+  guint           tick_id; /* while a countdown ("Retrying in 30 s") is on screen */
 };
 
 G_DEFINE_FINAL_TYPE (TrbActivityPage, trb_activity_page, ADW_TYPE_BIN)
@@ -51,64 +56,74 @@ format_event (TrbActivityPage             *self,
   return g_strdup_printf ("%s — %s — %s", when, name, event->message);
 }
 
+/* The lines are kept unfiltered in `events`; the list shows them through `filter`. */
 static void
 reload_events (TrbActivityPage *self)
 {
-  const char *filter = gtk_editable_get_text (GTK_EDITABLE (self->filter_entry));
   g_autoptr(GPtrArray) events = NULL;
   g_autoptr(GError) error = NULL;
-  GtkWidget *child;
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->events));
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->events_list))) != NULL)
-    gtk_list_box_remove (self->events_list, child);
-  g_ptr_array_set_size (self->shown, 0);
-  if (self->manager == NULL)
+  if (self->manager != NULL)
+    {
+      events = trb_participation_manager_list_events (self->manager, NULL, MAX_EVENTS_SHOWN,
+                                                      &error);
+      if (events == NULL)
+        {
+          g_warning ("The activity could not be read: %s", error->message);
+          return;
+        }
+      for (guint i = 0; i < events->len; i++)
+        g_ptr_array_add (lines, format_event (self, g_ptr_array_index (events, i)));
+    }
+  g_ptr_array_add (lines, NULL);
+  gtk_string_list_splice (self->events, 0, n, (const char * const *) lines->pdata);
+}
+
+/* A new event adds its line at the top; the rows of the others stay as they are. */
+static void
+event_cb (TrbParticipationManager *manager,
+          TrbParticipation        *participation,
+          const char              *kind,
+          const char              *message,
+          TrbActivityPage         *self)
+{
+  TrbParticipationEvent event = {
+    .time = g_get_real_time () / G_USEC_PER_SEC,
+    .origin = (char *) trb_participation_get_origin (participation),
+    .kind = (char *) kind,
+    .message = (char *) message,
+  };
+  g_autofree char *line = NULL;
+  const char *lines[2] = { NULL, NULL };
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->events));
+
+  /* The log shows what the store keeps, and a join is not kept there. */
+  if (g_str_equal (kind, "joined"))
     return;
+  line = format_event (self, &event);
+  lines[0] = line;
+  gtk_string_list_splice (self->events, 0, 0, lines);
+  if (n + 1 > MAX_EVENTS_SHOWN)
+    gtk_string_list_splice (self->events, MAX_EVENTS_SHOWN, n + 1 - MAX_EVENTS_SHOWN, NULL);
+}
 
-  events = trb_participation_manager_list_events (self->manager, NULL, MAX_EVENTS_SHOWN,
-                                                  &error);
-  if (events == NULL)
-    {
-      g_warning ("The activity could not be read: %s", error->message);
-      return;
-    }
-  for (guint i = 0; i < events->len; i++)
-    {
-      TrbParticipationEvent *event = g_ptr_array_index (events, i);
-      g_autofree char *line = format_event (self, event);
-      g_autofree char *folded_line = g_utf8_casefold (line, -1);
-      g_autofree char *folded_filter = g_utf8_casefold (filter, -1);
-      GtkWidget *label;
-
-      if (*filter != '\0' && strstr (folded_line, folded_filter) == NULL)
-        continue;
-      label = gtk_label_new (line);
-      gtk_label_set_xalign (GTK_LABEL (label), 0);
-      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-      gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-      gtk_widget_set_margin_start (label, 12);
-      gtk_widget_set_margin_end (label, 12);
-      gtk_widget_set_margin_top (label, 8);
-      gtk_widget_set_margin_bottom (label, 8);
-      gtk_list_box_append (self->events_list, label);
-      g_ptr_array_add (self->shown, g_ptr_array_steal_index (events, i--));
-    }
-  if (self->shown->len == 0)
-    {
-      GtkWidget *label = gtk_label_new (*filter != '\0' ? _("No events match")
-                                                        : _("Nothing happened yet"));
-
-      gtk_widget_add_css_class (label, "dim-label");
-      gtk_widget_set_margin_top (label, 12);
-      gtk_widget_set_margin_bottom (label, 12);
-      gtk_list_box_append (self->events_list, label);
-    }
+static GtkWidget *
+create_event_row (gpointer item,
+                  gpointer user_data)
+{
+  return trb_event_row_new (item);
 }
 
 static void
 filter_changed_cb (TrbActivityPage *self)
 {
-  reload_events (self);
+  const char *filter = gtk_editable_get_text (GTK_EDITABLE (self->filter_entry));
+
+  gtk_string_filter_set_search (self->filter, filter);
+  gtk_label_set_label (self->events_placeholder, *filter != '\0' ? _("No events match")
+                                                                 : _("Nothing happened yet"));
 }
 
 static void
@@ -120,11 +135,13 @@ copy_action (GtkWidget  *widget,
   g_autoptr(GString) text = g_string_new (NULL);
   GtkRoot *root;
 
-  for (guint i = 0; i < self->shown->len; i++)
-    {
-      g_autofree char *line = format_event (self, g_ptr_array_index (self->shown, i));
+  GListModel *shown = G_LIST_MODEL (self->shown);
 
-      g_string_append_printf (text, "%s\n", line);
+  for (guint i = 0; i < g_list_model_get_n_items (shown); i++)
+    {
+      g_autoptr(GtkStringObject) line = g_list_model_get_item (shown, i);
+
+      g_string_append_printf (text, "%s\n", gtk_string_object_get_string (line));
     }
   gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text->str);
   root = gtk_widget_get_root (widget);
@@ -274,20 +291,30 @@ tick_cb (gpointer user_data)
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), status);
     }
   update_job (self);
-  return G_SOURCE_CONTINUE;
+  /* Armed again only while the countdown goes on and the page is shown. */
+  self->tick_id = 0;
+  update_ticking (self);
+  return G_SOURCE_REMOVE;
 }
 
+/* The countdown is the one thing on this page that changes by itself: the page wakes up each
+ * second only while it is on screen and a network counts down to its next try. Otherwise
+ * nothing runs until the objects underneath say that something changed. */
 static void
 update_ticking (TrbActivityPage *self)
 {
   gboolean counting = FALSE;
   guint n = self->manager != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->manager)) : 0;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
 
-  for (guint i = 0; i < n && !counting; i++)
+  for (guint i = 0; i < n && !counting && gtk_widget_get_mapped (GTK_WIDGET (self)); i++)
     {
       g_autoptr(TrbParticipation) p = g_list_model_get_item (G_LIST_MODEL (self->manager), i);
+      TrbWaiting waiting;
 
-      counting = trb_participation_get_state (p) == TRB_PARTICIPATION_STATE_PROBLEM;
+      trb_participation_get_waiting (p, &waiting);
+      counting = trb_participation_get_state (p) == TRB_PARTICIPATION_STATE_PROBLEM &&
+                 waiting.kind == TRB_WAITING_RETRY && waiting.until >= now;
     }
   if (counting && self->tick_id == 0)
     self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
@@ -335,7 +362,8 @@ trb_activity_page_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (object), TRB_TYPE_ACTIVITY_PAGE);
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_object (&self->manager);
-  g_clear_pointer (&self->shown, g_ptr_array_unref);
+  g_clear_object (&self->shown);
+  g_clear_object (&self->events);
 
   G_OBJECT_CLASS (trb_activity_page_parent_class)->dispose (object);
 }
@@ -366,8 +394,23 @@ trb_activity_page_init (TrbActivityPage *self)
   GApplication *app = g_application_get_default ();
   TrbParticipationManager *manager = NULL;
 
-  self->shown = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_participation_event_free);
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->events = gtk_string_list_new (NULL);
+  self->filter = gtk_string_filter_new (gtk_property_expression_new (GTK_TYPE_STRING_OBJECT, NULL,
+                                                                     "string"));
+  gtk_string_filter_set_match_mode (self->filter, GTK_STRING_FILTER_MATCH_MODE_SUBSTRING);
+  gtk_string_filter_set_ignore_case (self->filter, TRUE);
+  self->shown = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->events)),
+                                           GTK_FILTER (self->filter));
+  gtk_list_box_bind_model (self->events_list, G_LIST_MODEL (self->shown), create_event_row, NULL,
+                           NULL);
+  self->events_placeholder = GTK_LABEL (gtk_label_new (_("Nothing happened yet")));
+  gtk_widget_add_css_class (GTK_WIDGET (self->events_placeholder), "dim-label");
+  gtk_widget_set_margin_top (GTK_WIDGET (self->events_placeholder), 12);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (self->events_placeholder), 12);
+  gtk_list_box_set_placeholder (self->events_list, GTK_WIDGET (self->events_placeholder));
+  g_signal_connect (self, "map", G_CALLBACK (update_ticking), NULL);
+  g_signal_connect (self, "unmap", G_CALLBACK (update_ticking), NULL);
 
   if (TRB_IS_APPLICATION (app))
     manager = trb_application_get_participations (TRB_APPLICATION (app));
@@ -380,8 +423,7 @@ trb_activity_page_init (TrbActivityPage *self)
   gtk_list_box_bind_model (self->networks_list, G_LIST_MODEL (manager), create_row, self, NULL);
   g_signal_connect_object (manager, "items-changed", G_CALLBACK (items_changed_cb), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (manager, "event", G_CALLBACK (reload_events), self,
-                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (manager, "event", G_CALLBACK (event_cb), self, 0);
   if (trb_application_get_scheduler (TRB_APPLICATION (app)) != NULL)
     g_signal_connect_object (trb_application_get_scheduler (TRB_APPLICATION (app)),
                              "notify::decision", G_CALLBACK (update_job), self,

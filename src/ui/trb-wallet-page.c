@@ -18,6 +18,7 @@
 #include "trb-application.h"
 #include "trb-window.h"
 #include "ui/trb-qr-texture.h"
+#include "ui/trb-wallet-row.h"
 #include "wallet/trb-bip39.h"
 #include "wallet/trb-wallet-error.h"
 #include "wallet/trb-wallet-manager.h"
@@ -118,45 +119,30 @@ show_error (TrbWalletPage *self,
 /* Showing the wallets ------------------------------------------------------------------- */
 
 static void
-wallet_row_activated_cb (AdwActionRow  *row,
+wallet_row_activated_cb (GtkListBox    *list,
+                         GtkListBoxRow *row,
                          TrbWalletPage *self)
 {
-  TrbWallet *wallet = g_object_get_data (G_OBJECT (row), "wallet");
+  TrbWallet *wallet = trb_wallet_row_get_wallet (TRB_WALLET_ROW (row));
   g_autoptr(GError) error = NULL;
 
+  /* The rows follow their wallet's "is-default"; the rest of the page is updated here. */
   if (!trb_wallet_manager_set_default (self->manager, wallet, &error))
     show_error (self, _("Could Not Choose This Wallet"), error, NULL);
   update (self);
 }
 
 static GtkWidget *
-create_wallet_row (TrbWalletPage *self,
-                   TrbWallet     *wallet)
+create_wallet_row (gpointer item,
+                   gpointer user_data)
 {
-  GtkWidget *row = adw_action_row_new ();
-  GtkWidget *check = gtk_image_new_from_icon_name ("object-select-symbolic");
-  const char *address = trb_wallet_get_address (wallet);
-  g_autofree char *short_address = g_strdup_printf ("%.6s…%s", address,
-                                                    address + MAX (6, strlen (address)) - 6);
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), trb_wallet_get_label (wallet));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), short_address);
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
-  gtk_widget_set_visible (check, trb_wallet_get_is_default (wallet));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("In use"), -1);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), check);
-  g_object_set_data_full (G_OBJECT (row), "wallet", g_object_ref (wallet), g_object_unref);
-  g_signal_connect_object (row, "activated", G_CALLBACK (wallet_row_activated_cb), self, 0);
-  return row;
+  return trb_wallet_row_new (item);
 }
 
 static void
 update (TrbWalletPage *self)
 {
-  GListModel *wallets;
   TrbWallet *shown;
-  GtkWidget *child;
   g_autoptr(GdkTexture) texture = NULL;
   gboolean backed_up;
 
@@ -166,18 +152,8 @@ update (TrbWalletPage *self)
       return;
     }
 
-  wallets = trb_wallet_manager_get_wallets (self->manager);
   shown = trb_wallet_manager_get_default (self->manager);
   g_set_object (&self->shown, shown);
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->wallet_list))) != NULL)
-    gtk_list_box_remove (self->wallet_list, child);
-  for (guint i = 0; i < g_list_model_get_n_items (wallets); i++)
-    {
-      g_autoptr(TrbWallet) wallet = g_list_model_get_item (wallets, i);
-
-      gtk_list_box_append (self->wallet_list, create_wallet_row (self, wallet));
-    }
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "wallet.copy-address", shown != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "wallet.back-up", shown != NULL);
@@ -748,6 +724,11 @@ open_manager (TrbWalletPage *self)
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "wallet.import", FALSE);
       return;
     }
+  /* The list is the manager's model: a wallet added or removed adds or removes its row. */
+  gtk_list_box_bind_model (self->wallet_list, trb_wallet_manager_get_wallets (self->manager),
+                           create_wallet_row, NULL, NULL);
+  g_signal_connect_object (self->wallet_list, "row-activated",
+                           G_CALLBACK (wallet_row_activated_cb), self, 0);
   g_signal_connect_object (trb_wallet_manager_get_wallets (self->manager), "items-changed",
                            G_CALLBACK (wallets_changed_cb), self, 0);
 }

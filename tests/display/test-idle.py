@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""An area with nothing happening uses no processor: the app is opened, the History area and
+then the Activity area (no round runs) are shown, and over 10 s each
+- the app's processor time (utime + stime of every thread) stays under 1 % of one core;
+- its main thread, which runs every timer of the UI, wakes up fewer than 5 times (a page that
+  ticks once a second wakes it ten times);
+- and it sleeps with no timer armed at all: in poll() with no timeout, as /proc shows its
+  system call. A page that polls even every 15 minutes sleeps with a timeout."""
+
+import os
+import tempfile
+import time
+
+import trbdisplay as d
+
+SPAN = 10.0
+MAX_CPU_SHARE = 0.01
+MAX_WAKEUPS = 5
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """Processor time of the whole process, all threads, in seconds."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    # After the command's closing parenthesis: state is field 0, utime 11, stime 12.
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def main_thread_wakeups(pid):
+    """How many times the main thread went to sleep and was woken: its voluntary switches."""
+    with open(f"/proc/{pid}/task/{pid}/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("voluntary_ctxt_switches:"):
+                return int(line.split()[1])
+    raise AssertionError("no voluntary_ctxt_switches in /proc")
+
+
+POLL, PPOLL = 7, 271  # x86-64 system call numbers
+
+
+def main_thread_sleep(pid):
+    """The main thread's system call as it sleeps, from /proc: its number and arguments."""
+    with open(f"/proc/{pid}/task/{pid}/syscall", encoding="ascii") as f:
+        return f.read().split()
+
+
+def sleeps_without_timeout(call):
+    """Whether `call` (from main_thread_sleep()) waits with no end: poll(fds, n, -1), or
+    ppoll(fds, n, NULL, …)."""
+    number = int(call[0])
+    if number == POLL:
+        return int(call[3], 16) & 0xFFFFFFFF == 0xFFFFFFFF
+    if number == PPOLL:
+        return int(call[3], 16) == 0
+    return None  # another machine or C library: not known, not checked
+
+
+def measure(app, where):
+    # Let the area settle: its first layout, the accessibility tree the test just read.
+    time.sleep(3.0)
+    pid = app.proc.pid
+    cpu0, wake0 = cpu_seconds(pid), main_thread_wakeups(pid)
+    time.sleep(SPAN)
+    cpu1, wake1 = cpu_seconds(pid), main_thread_wakeups(pid)
+    call = main_thread_sleep(pid)
+    print(f"{where}: main thread sleeps in system call {call[:4]}")
+    share = (cpu1 - cpu0) / SPAN
+    wakeups = wake1 - wake0
+    print(f"{where}: {share * 100:.2f} % of one core, {wakeups} wakeups of the main thread "
+          f"in {SPAN:.0f} s")
+    assert share < MAX_CPU_SHARE, f"{where} used {share * 100:.2f} % of a core while idle"
+    assert wakeups < MAX_WAKEUPS, f"{where} woke the main thread {wakeups} times while idle"
+    assert sleeps_without_timeout(call) is not False, \
+        f"{where} keeps a timer armed while idle: the main thread sleeps in {call[:4]}"
+
+
+def main():
+    data_home = tempfile.mkdtemp(prefix="tributary-idle-test-")
+    app = d.App(extra_env={"XDG_DATA_HOME": data_home, "GIO_USE_PROXY_RESOLVER": "dummy"})
+    try:
+        app.window("Tributary")
+        app.show_area("History")
+        app.find(None, contains="History", timeout=20)
+        measure(app, "History")
+        app.show_area("Activity")
+        app.find(None, "Nothing Is Running", timeout=20)
+        measure(app, "Activity")
+    finally:
+        app.quit()
+
+
+if __name__ == "__main__":
+    raise SystemExit(d.run(main))
