@@ -19,8 +19,8 @@
 
 #include "compute/trb-compute-devices.h"
 #include "compute/trb-executor-choice.h"
-#include "trb-a11y.h"
 #include "trb-application.h"
+#include "ui/trb-choice-row.h"
 
 struct _TrbDeviceList
 {
@@ -29,7 +29,7 @@ struct _TrbDeviceList
   GtkWidget      *looking_row;
   GSettings      *settings;
   GCancellable   *cancellable;
-  GPtrArray      *rows;   /* AdwActionRow, each with its device's id as "device-id" */
+  GPtrArray      *rows;   /* TrbChoiceRow, each with its device's id as "device-id" */
 };
 
 G_DEFINE_FINAL_TYPE (TrbDeviceList, trb_device_list, ADW_TYPE_PREFERENCES_GROUP)
@@ -183,9 +183,7 @@ show_setting (TrbDeviceList *self)
       /* A device that is gone (a card taken out) trains nowhere: Automatic is used instead. */
       gboolean picked = found ? g_str_equal (id, current) : g_str_equal (id, "auto");
 
-      gtk_widget_set_visible (g_object_get_data (row, "check-mark"), picked);
-      gtk_widget_set_visible (g_object_get_data (row, "use-button"),
-                              !picked && gtk_widget_get_sensitive (GTK_WIDGET (row)));
+      trb_choice_row_set_chosen (TRB_CHOICE_ROW (row), picked);
     }
 }
 
@@ -207,10 +205,10 @@ row_activated_cb (AdwActionRow  *row,
 }
 
 static void
-use_clicked_cb (GtkButton     *button,
-                TrbDeviceList *self)
+use_cb (TrbChoiceRow  *row,
+        TrbDeviceList *self)
 {
-  pick_device (self, g_object_get_data (G_OBJECT (button), "device-id"));
+  pick_device (self, g_object_get_data (G_OBJECT (row), "device-id"));
 }
 
 static void
@@ -220,30 +218,14 @@ add_row (TrbDeviceList *self,
          const char    *subtitle,
          gboolean       sensitive)
 {
-  GtkWidget *row = adw_action_row_new ();
-  GtkWidget *mark = gtk_image_new_from_icon_name ("object-select-symbolic");
-  GtkWidget *use = trb_a11y_button_new_with_mnemonic (_("_Use"));
-  g_autofree char *use_label = g_strdup_printf (_("Use %s"), title);
+  GtkWidget *row = trb_choice_row_new (title, subtitle);
 
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), sensitive);
   g_signal_connect (row, "activated", G_CALLBACK (row_activated_cb), self);
-
-  gtk_accessible_update_property (GTK_ACCESSIBLE (mark), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("In use"), -1);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), mark);
-  gtk_widget_set_valign (use, GTK_ALIGN_CENTER);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (use), GTK_ACCESSIBLE_PROPERTY_LABEL, use_label,
-                                  -1);
-  g_object_set_data_full (G_OBJECT (use), "device-id", g_strdup (id), g_free);
-  g_signal_connect (use, "clicked", G_CALLBACK (use_clicked_cb), self);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), use);
-
+  g_signal_connect (row, "use", G_CALLBACK (use_cb), self);
+  /* A device that cannot train is listed, with why, but has no Use button. */
+  trb_choice_row_set_can_use (TRB_CHOICE_ROW (row), sensitive);
   g_object_set_data_full (G_OBJECT (row), "device-id", g_strdup (id), g_free);
-  g_object_set_data (G_OBJECT (row), "check-mark", mark);
-  g_object_set_data (G_OBJECT (row), "use-button", use);
   gtk_widget_set_sensitive (row, sensitive);
   g_ptr_array_add (self->rows, row);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (self), row);

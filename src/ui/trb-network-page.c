@@ -20,6 +20,7 @@
 #include "participant/trb-network-summary.h"
 #include "trb-json.h"
 #include "ui/trb-a11y.h"
+#include "ui/trb-choice-row.h"
 #include "ui/trb-dataset-choices.h"
 #include "ui/trb-evidence.h"
 #include "ui/trb-waiting-text.h"
@@ -51,9 +52,7 @@ struct _TrbNetworkPage
   TrbClient           *client;
   TrbModelSpec        *spec;
   GPtrArray           *dataset_paths;
-  GPtrArray           *dataset_rows;
-  GPtrArray           *dataset_buttons;
-  GPtrArray           *dataset_marks;
+  GPtrArray           *dataset_rows;    /* TrbChoiceRow, one per path of dataset_paths */
   guint                chosen;   /* the position of the data in use */
 };
 
@@ -229,11 +228,8 @@ set_datasets_sensitive (TrbNetworkPage *self,
 static void
 show_chosen (TrbNetworkPage *self)
 {
-  for (guint i = 0; i < self->dataset_buttons->len; i++)
-    {
-      gtk_widget_set_visible (g_ptr_array_index (self->dataset_buttons, i), i != self->chosen);
-      gtk_widget_set_visible (g_ptr_array_index (self->dataset_marks, i), i == self->chosen);
-    }
+  for (guint i = 0; i < self->dataset_rows->len; i++)
+    trb_choice_row_set_chosen (g_ptr_array_index (self->dataset_rows, i), i == self->chosen);
 }
 
 typedef struct
@@ -279,14 +275,14 @@ dataset_changed_cb (GObject      *source,
 }
 
 static void
-use_clicked_cb (GtkButton      *button,
-                TrbNetworkPage *self)
+use_cb (TrbChoiceRow   *row,
+        TrbNetworkPage *self)
 {
   guint position;
   Change *change;
 
   if (self->participation == NULL ||
-      !g_ptr_array_find (self->dataset_buttons, button, &position) || position == self->chosen)
+      !g_ptr_array_find (self->dataset_rows, row, &position) || position == self->chosen)
     return;
   if (self->spec == NULL)
     {
@@ -315,8 +311,6 @@ fill_datasets (TrbNetworkPage *self)
   for (guint i = 0; i < self->dataset_rows->len; i++)
     adw_preferences_group_remove (self->dataset_group, g_ptr_array_index (self->dataset_rows, i));
   g_ptr_array_set_size (self->dataset_rows, 0);
-  g_ptr_array_set_size (self->dataset_buttons, 0);
-  g_ptr_array_set_size (self->dataset_marks, 0);
   g_ptr_array_set_size (self->dataset_paths, 0);
 
   trb_dataset_choices_fill (trb_participation_manager_get_store (self->manager), names,
@@ -333,34 +327,15 @@ fill_datasets (TrbNetworkPage *self)
 
   for (guint i = 0; i < self->dataset_paths->len; i++)
     {
-      const char *name = gtk_string_list_get_string (names, i);
       g_autofree char *path = g_filename_display_name (g_ptr_array_index (self->dataset_paths,
                                                                           i));
-      g_autofree char *use_label = g_strdup_printf (_("Use %s"), name);
-      GtkWidget *row = adw_action_row_new ();
-      GtkWidget *use = trb_a11y_button_new_with_mnemonic (_("_Use"));
-      GtkWidget *mark = gtk_image_new_from_icon_name ("object-select-symbolic");
+      GtkWidget *row = trb_choice_row_new (gtk_string_list_get_string (names, i), path);
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), path);
       /* The whole path, over several lines at 360 px: the folder tells two copies apart. */
       adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
-      gtk_widget_set_valign (use, GTK_ALIGN_CENTER);
-      /* Say which data it uses, in place of the button's own word. */
-      gtk_accessible_reset_relation (GTK_ACCESSIBLE (use), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (use), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                      use_label, -1);
-      g_signal_connect (use, "clicked", G_CALLBACK (use_clicked_cb), self);
-      gtk_widget_set_tooltip_text (mark, _("In use"));
-      gtk_accessible_update_property (GTK_ACCESSIBLE (mark), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                      _("In use"), -1);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), use);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), mark);
+      g_signal_connect (row, "use", G_CALLBACK (use_cb), self);
       adw_preferences_group_add (self->dataset_group, row);
       g_ptr_array_add (self->dataset_rows, row);
-      g_ptr_array_add (self->dataset_buttons, use);
-      g_ptr_array_add (self->dataset_marks, mark);
     }
   self->chosen = position;
   show_chosen (self);
@@ -506,8 +481,6 @@ trb_network_page_dispose (GObject *object)
   g_clear_object (&self->history);
   g_clear_pointer (&self->dataset_paths, g_ptr_array_unref);
   g_clear_pointer (&self->dataset_rows, g_ptr_array_unref);
-  g_clear_pointer (&self->dataset_buttons, g_ptr_array_unref);
-  g_clear_pointer (&self->dataset_marks, g_ptr_array_unref);
   adw_bin_set_child (ADW_BIN (object), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), TRB_TYPE_NETWORK_PAGE);
 
@@ -570,8 +543,6 @@ trb_network_page_init (TrbNetworkPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->dataset_paths = g_ptr_array_new_with_free_func (g_free);
   self->dataset_rows = g_ptr_array_new ();
-  self->dataset_buttons = g_ptr_array_new ();
-  self->dataset_marks = g_ptr_array_new ();
   self->settings = g_settings_new (APP_ID);
   g_signal_connect_object (self->settings, "changed::compute-device", G_CALLBACK (show_device),
                            self, G_CONNECT_SWAPPED);
