@@ -15,6 +15,8 @@
 
 #include <glib/gi18n.h>
 
+#include "ui/trb-a11y.h"
+
 struct _TrbChoiceRow
 {
   AdwActionRow  parent_instance;
@@ -106,7 +108,9 @@ trb_choice_row_new (const char *title,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), title);
   if (subtitle != NULL)
     adw_action_row_set_subtitle (ADW_ACTION_ROW (self), subtitle);
-  /* Say what the button uses, in place of its own word. */
+  /* Say what the button uses, in place of its own word. The app's accessible names are put
+   * right first, so that they keep this one (see trb-a11y.c). */
+  trb_a11y_fix_tree (GTK_WIDGET (self->use_button));
   gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->use_button),
                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->use_button),
