@@ -6,12 +6,16 @@ then the Activity area (no round runs) are shown, and over 10 s each
 - its main thread, which runs every timer of the UI, wakes up fewer than 5 times (a page that
   ticks once a second wakes it ten times);
 - and it sleeps with no timer armed at all: in poll() with no timeout, as /proc shows its
-  system call. A page that polls even every 15 minutes sleeps with a timeout."""
+  system call. A page that polls even every 15 minutes sleeps with a timeout.
+Then a joined network whose node went away: while the Activity area counts down to the next
+try ("Retrying in 30 s"), the History area is shown, and over 20 s the main thread wakes up
+fewer than 10 times: the countdown ticks only while it is on screen."""
 
 import os
 import tempfile
 import time
 
+import demonetwork
 import trbdisplay as d
 
 SPAN = 10.0
@@ -57,6 +61,38 @@ def sleeps_without_timeout(call):
     return None  # another machine or C library: not known, not checked
 
 
+def wakeups_over(app, span):
+    pid = app.proc.pid
+    before = main_thread_wakeups(pid)
+    time.sleep(span)
+    return main_thread_wakeups(pid) - before
+
+
+def check_countdown_hidden():
+    """A network retries: its countdown wakes the app only while the Activity area is shown."""
+    network = demonetwork.DemoNetwork(round_seconds=600)
+    data_home = tempfile.mkdtemp(prefix="tributary-idle-retry-test-")
+    d.gsettings("set", "only-when-idle", "false")
+    app = d.App(extra_env=network.app_env(data_home))
+    try:
+        demonetwork.join(app)
+        network.stop()
+        app.show_area("Activity")
+        app.find("label", contains="Retrying in", timeout=120)
+        shown = wakeups_over(app, 5.0)
+        print(f"Activity, counting down: {shown} wakeups of the main thread in 5 s")
+        app.show_area("History")
+        time.sleep(3.0)
+        hidden = wakeups_over(app, 2 * SPAN)
+        print(f"History, a network counting down out of sight: {hidden} wakeups of the main "
+              f"thread in {2 * SPAN:.0f} s")
+        assert hidden < 2 * MAX_WAKEUPS, \
+            f"the hidden countdown woke the main thread {hidden} times in {2 * SPAN:.0f} s"
+    finally:
+        app.quit()
+        network.stop()
+
+
 def measure(app, where):
     # Let the area settle: its first layout, the accessibility tree the test just read.
     time.sleep(3.0)
@@ -89,6 +125,7 @@ def main():
         measure(app, "Activity")
     finally:
         app.quit()
+    check_countdown_hidden()
 
 
 if __name__ == "__main__":
