@@ -23,22 +23,21 @@
 
 struct _TrbActivityPage
 {
-  AdwBin          parent_instance;
+  AdwBin                   parent_instance;
 
-  GtkStack       *stack;
-  AdwActionRow   *job_row;
-  GtkProgressBar *job_progress;
-  GtkListBox     *networks_list;
-  GtkListBox     *events_list;
-  GtkSearchEntry *filter_entry;
-
-  GtkLabel       *events_placeholder;
+  GtkStack                *stack;
+  AdwActionRow            *job_row;
+  GtkProgressBar          *job_progress;
+  GtkListBox              *networks_list;
+  GtkListBox              *events_list;
+  GtkSearchEntry          *filter_entry;
+  GtkLabel                *events_placeholder;
 
   TrbParticipationManager *manager;
-  GtkStringList  *events;  /* the log's lines, newest first */
-  GtkStringFilter *filter;
-  GtkFilterListModel *shown; /* the lines that match the filter, in the list's order */
-  guint           tick_id; /* while a countdown ("Retrying in 30 s") is on screen */
+  GtkStringList           *events;  /* the log's lines, newest first */
+  GtkStringFilter         *filter;  /* owned by `shown` */
+  GtkFilterListModel      *shown;   /* the lines that match the filter, in the list's order */
+  guint                    tick_id; /* while a countdown ("Retrying in 30 s") is on screen */
 };
 
 G_DEFINE_FINAL_TYPE (TrbActivityPage, trb_activity_page, ADW_TYPE_BIN)
@@ -133,9 +132,8 @@ copy_action (GtkWidget  *widget,
 {
   TrbActivityPage *self = TRB_ACTIVITY_PAGE (widget);
   g_autoptr(GString) text = g_string_new (NULL);
-  GtkRoot *root;
-
   GListModel *shown = G_LIST_MODEL (self->shown);
+  GtkRoot *root;
 
   for (guint i = 0; i < g_list_model_get_n_items (shown); i++)
     {
