@@ -43,6 +43,9 @@ trb_history_format_when (gint64 time)
   return trb_history_format_time (time, _("%-d %B, %H:%M"));
 }
 
+/* An amount or status this long or shorter stays on one line. */
+#define SHORT_SUFFIX_CHARS 16
+
 /**
  * trb_history_suffix_label:
  * @text: an amount or a status
@@ -57,10 +60,15 @@ trb_history_suffix_label (const char *text,
   GtkWidget *label = gtk_label_new (text);
 
   /* A long amount ("Erwartet 2 Punkte · Gutgeschrieben 2 Punkte") wraps rather than widening
-   * the window past a phone's width. */
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_max_width_chars (GTK_LABEL (label), 20);
+   * the window past a phone's width. A row hands a wrapping suffix only its narrowest width,
+   * so a short amount ("2 points") would wrap too, even inside a word: only a long one wraps,
+   * and only between words. */
+  if (g_utf8_strlen (text, -1) > SHORT_SUFFIX_CHARS)
+    {
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD);
+      gtk_label_set_max_width_chars (GTK_LABEL (label), 20);
+    }
   gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_RIGHT);
   gtk_label_set_xalign (GTK_LABEL (label), 1.0);
   gtk_widget_set_valign (label, GTK_ALIGN_CENTER);
