@@ -11,10 +11,13 @@ display tests are run:
     soak-memory.py [MINUTES] [ROUND_SECONDS]
 
 MINUTES (default 60) is split evenly between the two phases. With TRB_SOAK_WRAPPER set (for
-example to "heaptrack -o /tmp/app"), the app is started under that program."""
+example to "heaptrack -o /tmp/app"), the app is started under that program; with
+TRB_SOAK_OPEN_ONLY set, the app is ended after the first phase, so that what a profiler reports
+as never freed is what the open window held."""
 
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
@@ -74,6 +77,9 @@ def main():
             area += 1
             figures["open"].append(sample(app, pid, data_home, started, "open"))
             time.sleep(30)
+        if os.environ.get("TRB_SOAK_OPEN_ONLY"):
+            os.kill(pid, signal.SIGTERM)  # what is still allocated now is what a profiler reports
+            return
         for attempt in range(5):
             try:
                 app.close_window("Tributary")
