@@ -29,16 +29,8 @@
 #include "net/trb-protocol.h"
 #include "net/trb-task-config.h"
 #include "trb-json.h"
-#include "store/trb-store-sql.h"
-
-static const char * const net_schema[] = {
-  "CREATE TABLE net_networks (origin TEXT PRIMARY KEY, url TEXT NOT NULL, name TEXT NOT NULL,"
-  "  ledger_key TEXT NOT NULL, address TEXT, task TEXT, joined INTEGER, compromised INTEGER"
-  "  NOT NULL DEFAULT 0);"
-  "CREATE TABLE net_receipts (origin TEXT NOT NULL, leaf_index INTEGER NOT NULL,"
-  "  task TEXT NOT NULL, round INTEGER NOT NULL, participant TEXT NOT NULL, update_hash TEXT"
-  "  NOT NULL, verified_size INTEGER, PRIMARY KEY (origin, leaf_index));",
-};
+#include "store/trb-store-net.h"
+#include "store/trb-store-participation.h"
 
 struct _TrbContributor
 {
@@ -132,7 +124,7 @@ gboolean
 trb_contributor_migrate (TrbStore  *store,
                          GError   **error)
 {
-  return trb_store_migrate (store, "net", net_schema, G_N_ELEMENTS (net_schema), error) &&
+  return trb_store_net_migrate (store, error) &&
          trb_ledger_history_migrate (store, error);
 }
 
@@ -182,21 +174,23 @@ mark_compromised (TrbContributor  *self,
                   GError         **error,
                   const char      *what)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) store_error = NULL;
 
   self->compromised = TRUE;
-  if (self->origin != NULL &&
-      sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          "UPDATE net_networks SET compromised = 1 WHERE origin = ?", -1, &stmt,
-                          NULL) == SQLITE_OK)
-    {
-      sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_TRANSIENT);
-      sqlite3_step (stmt);
-    }
   g_clear_error (error);
-  g_set_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED,
-               _("%s Tributary stopped contributing to this network and kept the evidence."),
-               what);
+  /* The tampering is what the caller must hear of; a mark that could not be written down is
+   * told with it, since the network would be trusted again after a restart. */
+  if (self->origin != NULL &&
+      !trb_store_net_mark_compromised (self->store, self->origin, &store_error))
+    g_set_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED,
+                 /* Translators: the first %s is a sentence saying what was found, the second
+                  * why the local database could not be written. */
+                 _("%s Tributary stopped contributing to this network, but could not write "
+                   "this down: %s"), what, store_error->message);
+  else
+    g_set_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED,
+                 _("%s Tributary stopped contributing to this network and kept the evidence."),
+                 what);
   return FALSE;
 }
 
@@ -329,17 +323,12 @@ explain_join_refusal (GError *error)
 }
 
 static gboolean
-already_joined (TrbContributor *self)
+already_joined (TrbContributor  *self,
+                gboolean        *joined,
+                GError         **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          "SELECT 1 FROM net_networks WHERE origin = ? AND address = ? AND "
-                          "joined IS NOT NULL", -1, &stmt, NULL) != SQLITE_OK)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, trb_client_get_address (self->client), -1, SQLITE_TRANSIENT);
-  return sqlite3_step (stmt) == SQLITE_ROW;
+  return trb_store_net_is_joined (self->store, self->origin,
+                                  trb_client_get_address (self->client), joined, error);
 }
 
 /* Gets a challenge and solves it: about 2^bits hashes. */
@@ -435,7 +424,6 @@ trb_contributor_connect (TrbContributor  *self,
 {
   g_autoptr(JsonObject) network = NULL;
   g_autoptr(TrbNoteVerifier) verifier = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GError) local_error = NULL;
   const char *origin, *key, *name;
   JsonNode *tasks;
@@ -483,20 +471,9 @@ trb_contributor_connect (TrbContributor  *self,
   self->ledger_key = g_strdup (key);
   memcpy (self->ledger_public_key, trb_note_verifier_get_public_key (verifier), 32);
 
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          "INSERT INTO net_networks (origin, url, name, ledger_key, task) "
-                          "VALUES (?, ?, ?, ?, ?) ON CONFLICT (origin) DO UPDATE SET url = "
-                          "excluded.url, name = excluded.name, task = excluded.task",
-                          -1, &stmt, NULL) != SQLITE_OK)
-    return trb_store_set_error_from_db (self->store, error);
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, trb_client_get_base_url (self->client), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 3, name, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 4, key, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 5, self->task, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return trb_store_set_error_from_db (self->store, error);
-  return TRUE;
+  return trb_store_net_save_network (self->store, origin,
+                                     trb_client_get_base_url (self->client), name, key,
+                                     self->task, error);
 }
 
 const char *
@@ -544,17 +521,16 @@ gboolean
 trb_contributor_is_network_compromised (TrbStore   *store,
                                         const char *origin)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  gboolean compromised = FALSE;
 
   g_return_val_if_fail (TRB_IS_STORE (store), TRUE);
   g_return_val_if_fail (origin != NULL, TRUE);
 
-  if (sqlite3_prepare_v2 (trb_store_get_db (store),
-                          "SELECT 1 FROM net_networks WHERE origin = ? AND compromised != 0", -1,
-                          &stmt, NULL) != SQLITE_OK)
+  /* A store that cannot be read (closed as the program quits) marks nothing: the mark is
+   * written when the tampering is caught, and read again by the next contributor. */
+  if (!trb_store_net_is_compromised (store, origin, &compromised, NULL))
     return FALSE;
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  return sqlite3_step (stmt) == SQLITE_ROW;
+  return compromised;
 }
 
 gboolean
@@ -562,9 +538,9 @@ trb_contributor_join (TrbContributor  *self,
                       GError         **error)
 {
   g_autoptr(JsonObject) answer = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autofree char *challenge = NULL;
   g_autofree char *nonce = NULL;
+  gboolean joined = FALSE;
 
   g_return_val_if_fail (TRB_IS_CONTRIBUTOR (self), FALSE);
   g_return_val_if_fail (self->history != NULL, FALSE);
@@ -573,8 +549,9 @@ trb_contributor_join (TrbContributor  *self,
     return mark_compromised (self, error, caught_before (self));
 
   /* The node admits a participant it knows without asking again; the puzzle is solved once. */
-  if (g_strcmp0 (self->join_policy, "proof-of-work") == 0 && !already_joined (self) &&
-      !solve_join_work (self, &challenge, &nonce, error))
+  if (g_strcmp0 (self->join_policy, "proof-of-work") == 0 &&
+      (!already_joined (self, &joined, error) ||
+       (!joined && !solve_join_work (self, &challenge, &nonce, error))))
     return FALSE;
   answer = trb_client_join_with_sync (self->client, NULL, self->invitation, challenge, nonce,
                                       self->cancellable, error);
@@ -592,16 +569,8 @@ trb_contributor_join (TrbContributor  *self,
       return FALSE;
     }
 
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          "UPDATE net_networks SET address = ?, joined = ? WHERE origin = ?", -1,
-                          &stmt, NULL) != SQLITE_OK)
-    return trb_store_set_error_from_db (self->store, error);
-  sqlite3_bind_text (stmt, 1, trb_client_get_address (self->client), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, g_get_real_time () / G_USEC_PER_SEC);
-  sqlite3_bind_text (stmt, 3, self->origin, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return trb_store_set_error_from_db (self->store, error);
-  return TRUE;
+  return trb_store_net_set_joined (self->store, self->origin,
+                                   trb_client_get_address (self->client), error);
 }
 
 /* ---- one round ---------------------------------------------------------------------------- */
@@ -719,25 +688,14 @@ save_receipt (TrbContributor  *self,
               JsonObject      *receipt,
               GError         **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          "INSERT OR IGNORE INTO net_receipts (origin, leaf_index, task, round, "
-                          "participant, update_hash) VALUES (?, ?, ?, ?, ?, ?)", -1, &stmt,
-                          NULL) != SQLITE_OK)
-    return trb_store_set_error_from_db (self->store, error);
-  sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, json_object_get_int_member (receipt, "leaf_index"));
-  sqlite3_bind_text (stmt, 3, json_object_get_string_member (receipt, "task"), -1,
-                     SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 4, json_object_get_int_member (receipt, "round"));
-  sqlite3_bind_text (stmt, 5, json_object_get_string_member (receipt, "participant"), -1,
-                     SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 6, json_object_get_string_member (receipt, "update"), -1,
-                     SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return trb_store_set_error_from_db (self->store, error);
-  return TRUE;
+  return trb_store_participation_add_receipt (self->store, self->origin,
+                                              json_object_get_int_member (receipt, "leaf_index"),
+                                              json_object_get_string_member (receipt, "task"),
+                                              json_object_get_int_member (receipt, "round"),
+                                              json_object_get_string_member (receipt,
+                                                                             "participant"),
+                                              json_object_get_string_member (receipt, "update"),
+                                              error);
 }
 
 /* The task's model and training configuration, with @data checked against the model. */
@@ -1239,25 +1197,21 @@ verify_receipts (TrbContributor  *self,
                  GError         **error)
 {
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) receipts = NULL;
 
   /* Every receipt not yet verified: its entry must be in this tree, with our update in it. */
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          "SELECT leaf_index, update_hash, participant FROM net_receipts "
-                          "WHERE origin = ? AND verified_size IS NULL AND leaf_index < ?",
-                          -1, &stmt, NULL) != SQLITE_OK)
-    return trb_store_set_error_from_db (self->store, error);
-  sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, size);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  receipts = trb_store_net_list_unverified_receipts (self->store, self->origin, size, error);
+  if (receipts == NULL)
+    return FALSE;
+  for (guint i = 0; i < receipts->len; i++)
     {
-      guint64 index = sqlite3_column_int64 (stmt, 0);
-      const char *update = (const char *)sqlite3_column_text (stmt, 1);
-      const char *participant = (const char *)sqlite3_column_text (stmt, 2);
+      const TrbStoreNetReceipt *receipt = g_ptr_array_index (receipts, i);
+      guint64 index = receipt->leaf_index;
+      const char *update = receipt->update_hash;
+      const char *participant = receipt->participant;
       g_autofree char *entry = NULL;
       g_autoptr(GBytes) proof = NULL;
       g_autoptr(TrbLedgerEntry) parsed = NULL;
-      g_autoptr(sqlite3_stmt) mark = NULL;
 
       if (g_cancellable_set_error_if_cancelled (self->cancellable, error) ||
           (entry = fetch_entry (self, index, error)) == NULL)
@@ -1282,14 +1236,8 @@ verify_receipts (TrbContributor  *self,
           return mark_compromised (self, error, local_error->message);
         }
 
-      sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          "UPDATE net_receipts SET verified_size = ? WHERE origin = ? AND "
-                          "leaf_index = ?", -1, &mark, NULL);
-      sqlite3_bind_int64 (mark, 1, size);
-      sqlite3_bind_text (mark, 2, self->origin, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (mark, 3, index);
-      if (sqlite3_step (mark) != SQLITE_DONE)
-        return trb_store_set_error_from_db (self->store, error);
+      if (!trb_store_net_set_receipt_verified (self->store, self->origin, index, size, error))
+        return FALSE;
     }
 
   return TRUE;
@@ -1383,19 +1331,14 @@ guint
 trb_contributor_count_receipts (TrbContributor *self,
                                 gboolean        verified_only)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  guint count = 0;
 
   g_return_val_if_fail (TRB_IS_CONTRIBUTOR (self), 0);
-  sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                      verified_only
-                        ? "SELECT count(*) FROM net_receipts WHERE origin = ? AND "
-                          "verified_size IS NOT NULL"
-                        : "SELECT count(*) FROM net_receipts WHERE origin = ?",
-                      -1, &stmt, NULL);
-  sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
+  /* Not connected, or a store that cannot be read (closed as the program quits): none. */
+  if (self->origin == NULL ||
+      !trb_store_net_count_receipts (self->store, self->origin, verified_only, &count, NULL))
     return 0;
-  return sqlite3_column_int (stmt, 0);
+  return count;
 }
 
 /**

@@ -19,7 +19,6 @@ PENDING = {
     'src/datasets/trb-dataset-registry.c',
     'src/ledger/trb-ledger-history.c',
     'src/ledger/trb-merkle-log.c',
-    'src/net/trb-contributor.c',
     'src/node/trb-node-join-policy.c',
     'src/participant/trb-history.c',
     'src/wallet/trb-wallet-manager.c',

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "store/trb-store.h"
+#include "store/trb-store-net.h"
 #include "store/trb-store-participation.h"
 #include "store/trb-store-sql.h"
 
@@ -319,6 +320,86 @@ test_store_keeps_transactions_apart (void)
   g_cond_clear (&txn.cond);
 }
 
+/* The protocol client's operations: a network connected to, joined and marked, and its
+ * receipts checked; each write announced, and a failed one reported, never dropped. */
+static void
+test_store_net_operations (void)
+{
+  g_autofree char *path = make_store_path ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbStore) store = trb_store_new_for_path (path, &error);
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) receipts = NULL;
+  Changes changes = { all, NULL };
+  const char *origin = "net.example/ledger";
+  gboolean yes = TRUE;
+  guint count = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (trb_store_net_migrate (store, &error));
+  g_assert_no_error (error);
+  g_signal_connect (store, "changed", G_CALLBACK (changed_cb), &changes);
+
+  g_assert_true (trb_store_net_save_network (store, origin, "https://net.example", "Net",
+                                             "key", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (trb_store_net_is_joined (store, origin, "addr", &yes, &error));
+  g_assert_false (yes);
+  g_assert_true (trb_store_net_set_joined (store, origin, "addr", &error));
+  g_assert_true (trb_store_net_is_joined (store, origin, "addr", &yes, &error));
+  g_assert_true (yes);
+  g_assert_true (trb_store_net_is_joined (store, origin, "other", &yes, &error));
+  g_assert_false (yes);
+  g_assert_true (trb_store_net_is_compromised (store, origin, &yes, &error));
+  g_assert_false (yes);
+  g_assert_true (trb_store_net_mark_compromised (store, origin, &error));
+  g_assert_true (trb_store_net_is_compromised (store, origin, &yes, &error));
+  g_assert_true (yes);
+  /* Connecting again keeps the join and the mark. */
+  g_assert_true (trb_store_net_save_network (store, origin, "https://net.example", "Net 2",
+                                             "key", "task", &error));
+  g_assert_true (trb_store_net_is_compromised (store, origin, &yes, &error));
+  g_assert_true (yes);
+  g_assert_true (trb_store_net_is_joined (store, origin, "addr", &yes, &error));
+  g_assert_true (yes);
+  g_assert_no_error (error);
+
+  /* Only the receipts below the tree size are listed, and a verified one no more. */
+  g_assert_true (trb_store_participation_add_receipt (store, origin, 4, "task", 1, "addr", "u4",
+                                                      &error));
+  g_assert_true (trb_store_participation_add_receipt (store, origin, 9, "task", 2, "addr", "u9",
+                                                      &error));
+  g_assert_no_error (error);
+  receipts = trb_store_net_list_unverified_receipts (store, origin, 8, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (receipts->len, ==, 1);
+  g_assert_cmpuint (((TrbStoreNetReceipt *) g_ptr_array_index (receipts, 0))->leaf_index, ==, 4);
+  g_assert_cmpstr (((TrbStoreNetReceipt *) g_ptr_array_index (receipts, 0))->update_hash, ==,
+                   "u4");
+  g_clear_pointer (&receipts, g_ptr_array_unref);
+  g_assert_true (trb_store_net_set_receipt_verified (store, origin, 4, 8, &error));
+  g_assert_no_error (error);
+  receipts = trb_store_net_list_unverified_receipts (store, origin, 10, &error);
+  g_assert_cmpuint (receipts->len, ==, 1);
+  g_assert_true (trb_store_net_count_receipts (store, origin, TRUE, &count, &error));
+  g_assert_cmpuint (count, ==, 1);
+  g_assert_true (trb_store_net_count_receipts (store, origin, FALSE, &count, &error));
+  g_assert_cmpuint (count, ==, 2);
+
+  g_assert_cmpuint (all->len, ==, 7);
+  g_assert_cmpstr (g_ptr_array_index (all, 0), ==, "networks net.example/ledger");
+  g_assert_cmpstr (g_ptr_array_index (all, 2), ==, "networks net.example/ledger");
+  g_assert_cmpstr (g_ptr_array_index (all, 6), ==, "ledger net.example/ledger");
+
+  /* A refused write reaches the caller. */
+  g_assert_true (trb_store_exec (store, "CREATE TRIGGER full BEFORE UPDATE ON net_networks "
+                                 "BEGIN SELECT RAISE (FAIL, 'database or disk is full'); END",
+                                 &error));
+  g_assert_false (trb_store_net_mark_compromised (store, origin, &error));
+  g_assert_error (error, TRB_STORE_ERROR, TRB_STORE_ERROR_QUERY);
+  g_assert_cmpuint (all->len, ==, 7);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -333,6 +414,7 @@ main (int    argc,
   g_test_add_func ("/store/changed", test_store_announces_changes);
   g_test_add_func ("/store/failed-writes", test_store_reports_failed_writes);
   g_test_add_func ("/store/transactions", test_store_keeps_transactions_apart);
+  g_test_add_func ("/store/net", test_store_net_operations);
 
   return g_test_run ();
 }
