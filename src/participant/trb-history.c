@@ -27,6 +27,7 @@
 #include "participant/trb-history-item.h"
 #include "participant/trb-history-private.h"
 #include "trb-json.h"
+#include "store/trb-store-history.h"
 #include "store/trb-store-sql.h"
 
 static const char * const migration_steps[] = {
@@ -1692,23 +1693,12 @@ trb_history_save_evaluation (TrbHistory  *self,
                              double       accuracy,
                              GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
   g_return_val_if_fail (TRB_IS_HISTORY (self), FALSE);
   g_return_val_if_fail (origin != NULL && task != NULL && model != NULL && dataset != NULL,
                         FALSE);
 
-  stmt = prepare (self, "INSERT OR REPLACE INTO history_evaluations (origin, task, model, "
-                        "dataset, accuracy, time) VALUES (?, ?, ?, ?, ?, ?)");
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, task, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 3, model, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 4, dataset, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_double (stmt, 5, CLAMP (accuracy, 0, 1));
-  sqlite3_bind_int64 (stmt, 6, g_get_real_time () / G_USEC_PER_SEC);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return trb_store_set_error_from_db (self->store, error);
-  return TRUE;
+  return trb_store_history_save_evaluation (self->store, origin, task, model, dataset, accuracy,
+                                            error);
 }
 
 /**
@@ -1727,25 +1717,24 @@ trb_history_list_evaluations (TrbHistory *self,
 {
   GPtrArray *results = g_ptr_array_new_with_free_func ((GDestroyNotify)
                                                        trb_evaluation_result_free);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) kept = NULL;
 
   g_return_val_if_fail (TRB_IS_HISTORY (self), results);
   g_return_val_if_fail (origin != NULL, results);
 
-  stmt = prepare (self, "SELECT task, model, dataset, accuracy, time FROM history_evaluations "
-                        "WHERE origin = ?1 AND (?2 IS NULL OR model = ?2) ORDER BY time, dataset");
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, model, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  /* A store that cannot be read (closed as the program quits) has no results to show. */
+  kept = trb_store_history_list_evaluations (self->store, origin, model, NULL);
+  for (guint i = 0; kept != NULL && i < kept->len; i++)
     {
+      TrbStoreEvaluation *row = g_ptr_array_index (kept, i);
       TrbEvaluationResult *result = g_new0 (TrbEvaluationResult, 1);
 
-      result->origin = g_strdup (origin);
-      result->task = column_dup (stmt, 0);
-      result->model = column_dup (stmt, 1);
-      result->dataset = column_dup (stmt, 2);
-      result->accuracy = sqlite3_column_double (stmt, 3);
-      result->time = sqlite3_column_int64 (stmt, 4);
+      result->origin = g_steal_pointer (&row->origin);
+      result->task = g_steal_pointer (&row->task);
+      result->model = g_steal_pointer (&row->model);
+      result->dataset = g_steal_pointer (&row->dataset);
+      result->accuracy = row->accuracy;
+      result->time = row->time;
       g_ptr_array_add (results, result);
     }
   return results;
@@ -1770,19 +1759,10 @@ trb_history_remove_evaluation (TrbHistory  *self,
                                const char  *dataset,
                                GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
   g_return_val_if_fail (TRB_IS_HISTORY (self), FALSE);
   g_return_val_if_fail (origin != NULL && model != NULL && dataset != NULL, FALSE);
 
-  stmt = prepare (self, "DELETE FROM history_evaluations WHERE origin = ? AND model = ? AND "
-                        "dataset = ?");
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, model, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 3, dataset, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return trb_store_set_error_from_db (self->store, error);
-  return TRUE;
+  return trb_store_history_remove_evaluation (self->store, origin, model, dataset, error);
 }
 
 /* ---- alerts ------------------------------------------------------------------------------- */
