@@ -1241,14 +1241,12 @@ lookup_dataset (TrbHistory *self,
                 const char *origin,
                 const char *update)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT dataset FROM history_datasets WHERE "
-                                                "origin = ? AND update_hash = ?");
+  char *dataset = NULL;
 
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, update, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
+  /* Unreadable (the store closed as the program quits) reads as not written down. */
+  if (!trb_store_history_lookup_dataset (self->store, origin, update, &dataset, NULL))
     return NULL;
-  return column_dup (stmt, 0);
+  return dataset;
 }
 
 /* The verified entry of @type for a task's round, or NULL. */
@@ -1282,14 +1280,12 @@ lookup_policy (TrbHistory      *self,
                const char      *task,
                TrbRewardPolicy *policy)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT json FROM history_tasks WHERE origin = ? "
-                                                "AND task = ?");
+  g_autofree char *json = NULL;
 
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, task, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
+  /* Unreadable (the store closed as the program quits) reads as not fetched. */
+  if (!trb_store_history_lookup_task (self->store, origin, task, &json, NULL) || json == NULL)
     return FALSE;
-  return trb_reward_policy_from_task ((const char *) sqlite3_column_text (stmt, 0), policy, NULL);
+  return trb_reward_policy_from_task (json, policy, NULL);
 }
 
 static gboolean

@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * History's tables (component "history", created by trb_history_migrate()): so far the
- * results of "Evaluate on My Data", kept until the person removes them.
+ * results of "Evaluate on My Data", kept until the person removes them, the names of the data
+ * each update was trained on, and the tasks' descriptions.
  */
 
 #define G_LOG_DOMAIN "trb-store-history"
@@ -148,4 +149,75 @@ trb_store_history_remove_evaluation (TrbStore    *store,
 
   trb_store_emit_changed (store, TRB_STORE_CHANGE_HISTORY, origin);
   return TRUE;
+}
+
+/* The text in the first column of the one row @sql returns for @first and @second, or %NULL
+ * when there is none. */
+static gboolean
+lookup_text (TrbStore    *store,
+             const char  *sql,
+             const char  *first,
+             const char  *second,
+             char       **text,
+             GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  *text = NULL;
+  stmt = trb_store_begin_statement (store, sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, first, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, second, -1, SQLITE_TRANSIENT);
+  rc = trb_store_step (store, stmt, error);
+  if (rc < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    *text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  trb_store_end_statement (store, stmt);
+  return TRUE;
+}
+
+/**
+ * trb_store_history_lookup_dataset:
+ * @update_hash: an update's hash
+ * @dataset: (out) (transfer full) (nullable): the name of the data it was trained on, or
+ *   %NULL when none was written down
+ *
+ * Returns: %TRUE on success, else %FALSE with @error set
+ */
+gboolean
+trb_store_history_lookup_dataset (TrbStore    *store,
+                                  const char  *origin,
+                                  const char  *update_hash,
+                                  char       **dataset,
+                                  GError     **error)
+{
+  g_return_val_if_fail (TRB_IS_STORE (store), FALSE);
+  g_return_val_if_fail (dataset != NULL, FALSE);
+
+  return lookup_text (store, "SELECT dataset FROM history_datasets WHERE origin = ? AND "
+                      "update_hash = ?", origin, update_hash, dataset, error);
+}
+
+/**
+ * trb_store_history_lookup_task:
+ * @json: (out) (transfer full) (nullable): the task's description as the network served it,
+ *   or %NULL when it was not fetched
+ *
+ * Returns: %TRUE on success, else %FALSE with @error set
+ */
+gboolean
+trb_store_history_lookup_task (TrbStore    *store,
+                               const char  *origin,
+                               const char  *task,
+                               char       **json,
+                               GError     **error)
+{
+  g_return_val_if_fail (TRB_IS_STORE (store), FALSE);
+  g_return_val_if_fail (json != NULL, FALSE);
+
+  return lookup_text (store, "SELECT json FROM history_tasks WHERE origin = ? AND task = ?",
+                      origin, task, json, error);
 }

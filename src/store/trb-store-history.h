@@ -39,5 +39,15 @@ gboolean   trb_store_history_remove_evaluation    (TrbStore            *store,
                                                    const char          *model,
                                                    const char          *dataset,
                                                    GError             **error);
+gboolean   trb_store_history_lookup_dataset       (TrbStore            *store,
+                                                   const char          *origin,
+                                                   const char          *update_hash,
+                                                   char               **dataset,
+                                                   GError             **error);
+gboolean   trb_store_history_lookup_task          (TrbStore            *store,
+                                                   const char          *origin,
+                                                   const char          *task,
+                                                   char               **json,
+                                                   GError             **error);
 
 G_END_DECLS
