@@ -162,8 +162,17 @@ trb_cli_load_keypair (TrbStore    *store,
     return NULL;
   if (wallet_name != NULL)
     wallet = trb_wallet_manager_lookup (manager, wallet_name);
-  else if (origin != NULL && (wallet = trb_wallet_manager_get_for_network (manager, origin)))
-    ;
+  else if (origin != NULL)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      wallet = trb_wallet_manager_get_for_network (manager, origin, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+    }
   else
     wallet = trb_wallet_manager_get_default (manager);
   if (wallet == NULL)

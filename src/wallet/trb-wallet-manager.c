@@ -23,7 +23,7 @@
 #include "trb-wallet-error.h"
 #include "trb-wallet-keyring.h"
 #include "trb-wallet-private.h"
-#include "store/trb-store-sql.h"
+#include "store/trb-store-wallet.h"
 
 struct _TrbWalletManager
 {
@@ -34,20 +34,6 @@ struct _TrbWalletManager
 };
 
 G_DEFINE_FINAL_TYPE (TrbWalletManager, trb_wallet_manager, G_TYPE_OBJECT)
-
-static const char * const migrations[] = {
-  "CREATE TABLE wallets ("
-  "  address TEXT PRIMARY KEY,"
-  "  label TEXT NOT NULL UNIQUE,"
-  "  created INTEGER NOT NULL,"
-  "  backed_up INTEGER NOT NULL DEFAULT 0,"
-  "  is_default INTEGER NOT NULL DEFAULT 0"
-  ");"
-  "CREATE TABLE wallet_networks ("
-  "  network TEXT PRIMARY KEY,"
-  "  address TEXT NOT NULL REFERENCES wallets (address) ON DELETE CASCADE"
-  ");",
-};
 
 static void
 trb_wallet_manager_dispose (GObject *object)
@@ -76,32 +62,21 @@ static gboolean
 load_wallets (TrbWalletManager  *self,
               GError           **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  sqlite3 *db = trb_store_get_db (self->store);
-  int rc;
+  g_autoptr(GPtrArray) rows = trb_store_wallet_list (self->store, error);
 
-  if (sqlite3_prepare_v2 (db,
-                          "SELECT address, label, backed_up, is_default, created FROM wallets "
-                          "ORDER BY created, rowid",
-                          -1, &stmt, NULL) != SQLITE_OK)
-    return trb_store_set_error_from_db (self->store, error);
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  if (rows == NULL)
+    return FALSE;
+  for (guint i = 0; i < rows->len; i++)
     {
+      const TrbStoreWalletRow *row = g_ptr_array_index (rows, i);
       g_autoptr(TrbWallet) wallet = NULL;
 
-      wallet = trb_wallet_new ((const char *)sqlite3_column_text (stmt, 0),
-                               (const char *)sqlite3_column_text (stmt, 1),
-                               sqlite3_column_int (stmt, 2),
-                               sqlite3_column_int (stmt, 3),
-                               sqlite3_column_int64 (stmt, 4));
+      wallet = trb_wallet_new (row->address, row->label, row->backed_up, row->is_default,
+                               row->created);
       g_list_store_append (self->wallets, wallet);
     }
-  if (rc != SQLITE_DONE)
-    return trb_store_set_error_from_db (self->store, error);
   return TRUE;
 }
-
 /**
  * trb_wallet_manager_new:
  * @store: the local store, for the wallets' names and states (never their keys)
@@ -121,7 +96,7 @@ trb_wallet_manager_new (TrbStore  *store,
   self = g_object_new (TRB_TYPE_WALLET_MANAGER, NULL);
   self->store = g_object_ref (store);
 
-  if (!trb_store_migrate (store, "wallet", migrations, G_N_ELEMENTS (migrations), error))
+  if (!trb_store_wallet_migrate (store, error))
     return NULL;
   if (!load_wallets (self, error))
     return NULL;
@@ -350,23 +325,10 @@ insert_wallet (TrbWalletManager  *self,
                TrbWallet         *wallet,
                GError           **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  sqlite3 *db = trb_store_get_db (self->store);
-
-  if (sqlite3_prepare_v2 (db,
-                          "INSERT INTO wallets (address, label, created, backed_up, is_default) "
-                          "VALUES (?, ?, ?, 0, ?)",
-                          -1, &stmt, NULL) != SQLITE_OK)
-    return trb_store_set_error_from_db (self->store, error);
-  sqlite3_bind_text (stmt, 1, trb_wallet_get_address (wallet), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, trb_wallet_get_label (wallet), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 3, trb_wallet_get_created (wallet));
-  sqlite3_bind_int (stmt, 4, trb_wallet_get_is_default (wallet));
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return trb_store_set_error_from_db (self->store, error);
-  return TRUE;
+  return trb_store_wallet_insert (self->store, trb_wallet_get_address (wallet),
+                                  trb_wallet_get_label (wallet), trb_wallet_get_created (wallet),
+                                  trb_wallet_get_is_default (wallet), error);
 }
-
 static void
 add_stored_cb (GObject      *object,
                GAsyncResult *result,
@@ -750,22 +712,6 @@ trb_wallet_manager_reveal_phrase_finish (TrbWalletManager  *self,
 /* Removing -------------------------------------------------------------------------------- */
 
 static gboolean
-exec_with_address (TrbWalletManager  *self,
-                   const char        *sql,
-                   const char        *address,
-                   GError           **error)
-{
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store), sql, -1, &stmt, NULL) != SQLITE_OK)
-    return trb_store_set_error_from_db (self->store, error);
-  sqlite3_bind_text (stmt, 1, address, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return trb_store_set_error_from_db (self->store, error);
-  return TRUE;
-}
-
-static gboolean
 find_position (TrbWalletManager *self,
                TrbWallet        *wallet,
                guint            *position)
@@ -794,8 +740,7 @@ removed_cb (GObject      *object,
     }
   g_clear_error (&error);
 
-  if (!exec_with_address (self, "DELETE FROM wallets WHERE address = ?",
-                          trb_wallet_get_address (wallet), &error))
+  if (!trb_store_wallet_delete (self->store, trb_wallet_get_address (wallet), &error))
     {
       g_task_return_error (task, error);
       return;
@@ -857,8 +802,7 @@ trb_wallet_manager_mark_backed_up (TrbWalletManager  *self,
   g_return_val_if_fail (TRB_IS_WALLET_MANAGER (self), FALSE);
   g_return_val_if_fail (TRB_IS_WALLET (wallet), FALSE);
 
-  if (!exec_with_address (self, "UPDATE wallets SET backed_up = 1 WHERE address = ?",
-                          trb_wallet_get_address (wallet), error))
+  if (!trb_store_wallet_mark_backed_up (self->store, trb_wallet_get_address (wallet), error))
     return FALSE;
   trb_wallet_set_backed_up (wallet, TRUE);
   return TRUE;
@@ -870,21 +814,13 @@ trb_wallet_manager_rename (TrbWalletManager  *self,
                            const char        *label,
                            GError           **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
   g_return_val_if_fail (TRB_IS_WALLET_MANAGER (self), FALSE);
   g_return_val_if_fail (TRB_IS_WALLET (wallet), FALSE);
 
   if (!trb_wallet_manager_check_label (self, label, wallet, error))
     return FALSE;
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          "UPDATE wallets SET label = ? WHERE address = ?",
-                          -1, &stmt, NULL) != SQLITE_OK)
-    return trb_store_set_error_from_db (self->store, error);
-  sqlite3_bind_text (stmt, 1, label, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, trb_wallet_get_address (wallet), -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return trb_store_set_error_from_db (self->store, error);
+  if (!trb_store_wallet_rename (self->store, trb_wallet_get_address (wallet), label, error))
+    return FALSE;
   trb_wallet_set_label (wallet, label);
   return TRUE;
 }
@@ -899,8 +835,7 @@ trb_wallet_manager_set_default (TrbWalletManager  *self,
   g_return_val_if_fail (TRB_IS_WALLET_MANAGER (self), FALSE);
   g_return_val_if_fail (TRB_IS_WALLET (wallet), FALSE);
 
-  if (!exec_with_address (self, "UPDATE wallets SET is_default = (address = ?)",
-                          trb_wallet_get_address (wallet), error))
+  if (!trb_store_wallet_set_default (self->store, trb_wallet_get_address (wallet), error))
     return FALSE;
 
   n = g_list_model_get_n_items (G_LIST_MODEL (self->wallets));
@@ -924,59 +859,37 @@ trb_wallet_manager_set_for_network (TrbWalletManager  *self,
                                     TrbWallet         *wallet,
                                     GError           **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  sqlite3 *db;
-
   g_return_val_if_fail (TRB_IS_WALLET_MANAGER (self), FALSE);
   g_return_val_if_fail (network != NULL, FALSE);
   g_return_val_if_fail (wallet == NULL || TRB_IS_WALLET (wallet), FALSE);
 
-  db = trb_store_get_db (self->store);
-  if (wallet == NULL)
-    {
-      if (sqlite3_prepare_v2 (db, "DELETE FROM wallet_networks WHERE network = ?", -1, &stmt,
-                              NULL) != SQLITE_OK)
-        return trb_store_set_error_from_db (self->store, error);
-      sqlite3_bind_text (stmt, 1, network, -1, SQLITE_TRANSIENT);
-    }
-  else
-    {
-      if (sqlite3_prepare_v2 (db,
-                              "INSERT INTO wallet_networks (network, address) VALUES (?, ?) "
-                              "ON CONFLICT (network) DO UPDATE SET address = excluded.address",
-                              -1, &stmt, NULL) != SQLITE_OK)
-        return trb_store_set_error_from_db (self->store, error);
-      sqlite3_bind_text (stmt, 1, network, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (stmt, 2, trb_wallet_get_address (wallet), -1, SQLITE_TRANSIENT);
-    }
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return trb_store_set_error_from_db (self->store, error);
-  return TRUE;
+  return trb_store_wallet_set_for_network (self->store, network,
+                                           wallet != NULL ? trb_wallet_get_address (wallet)
+                                                          : NULL,
+                                           error);
 }
 
 /**
  * trb_wallet_manager_get_for_network:
  *
- * Returns: (transfer none) (nullable): the wallet chosen for @network, else the default one
+ * Returns: (transfer none) (nullable): the wallet chosen for @network, else the default one;
+ *   %NULL when there is none, or with @error set when the store could not be read
  */
 TrbWallet *
-trb_wallet_manager_get_for_network (TrbWalletManager *self,
-                                    const char       *network)
+trb_wallet_manager_get_for_network (TrbWalletManager  *self,
+                                    const char        *network,
+                                    GError           **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *address = NULL;
   TrbWallet *wallet = NULL;
 
   g_return_val_if_fail (TRB_IS_WALLET_MANAGER (self), NULL);
   g_return_val_if_fail (network != NULL, NULL);
 
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          "SELECT address FROM wallet_networks WHERE network = ?",
-                          -1, &stmt, NULL) == SQLITE_OK)
-    {
-      sqlite3_bind_text (stmt, 1, network, -1, SQLITE_TRANSIENT);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        wallet = trb_wallet_manager_lookup (self, (const char *)sqlite3_column_text (stmt, 0));
-    }
+  if (!trb_store_wallet_get_for_network (self->store, network, &address, error))
+    return NULL;
+  if (address != NULL)
+    wallet = trb_wallet_manager_lookup (self, address);
   return wallet ? wallet : trb_wallet_manager_get_default (self);
 }
 

@@ -92,7 +92,8 @@ gboolean          trb_wallet_manager_set_for_network     (TrbWalletManager     *
                                                           TrbWallet            *wallet,
                                                           GError              **error);
 TrbWallet        *trb_wallet_manager_get_for_network     (TrbWalletManager     *self,
-                                                          const char           *network);
+                                                          const char           *network,
+                                                          GError              **error);
 
 void              trb_wallet_backup_pick_positions       (guint                 n_words,
                                                           guint                *positions);

@@ -21,7 +21,6 @@ PENDING = {
     'src/ledger/trb-merkle-log.c',
     'src/node/trb-node-join-policy.c',
     'src/participant/trb-history.c',
-    'src/wallet/trb-wallet-manager.c',
 }
 
 PATTERN = re.compile(r'sqlite3|trb-store-sql\.h')

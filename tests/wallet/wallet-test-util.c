@@ -213,8 +213,8 @@ wallet_test_round_trip (TrbWalletManager *manager)
     g_assert_nonnull (w);
     g_assert_true (trb_wallet_get_backed_up (w));
     g_assert_false (trb_wallet_get_is_default (w));
-    g_assert_true (trb_wallet_manager_get_for_network (reopened, "demo.example") == w);
-    g_assert_true (trb_wallet_manager_get_for_network (reopened, "other.example") ==
+    g_assert_true (trb_wallet_manager_get_for_network (reopened, "demo.example", NULL) == w);
+    g_assert_true (trb_wallet_manager_get_for_network (reopened, "other.example", NULL) ==
                    trb_wallet_manager_get_default (reopened));
   }
 
