@@ -18,7 +18,7 @@
 #include "trb-dataset-item-private.h"
 #include "trb-fingerprint.h"
 #include "trb-json.h"
-#include "store/trb-store-sql.h"
+#include "store/trb-store-datasets.h"
 
 struct _TrbDatasetRegistry
 {
@@ -32,29 +32,6 @@ static void list_model_iface_init (GListModelInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (TrbDatasetRegistry, trb_dataset_registry, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
-
-static const char * const migrations[] = {
-  "CREATE TABLE datasets ("
-  "  id INTEGER PRIMARY KEY,"
-  "  path TEXT NOT NULL UNIQUE,"
-  "  format TEXT NOT NULL,"
-  "  label_column TEXT,"
-  "  salt BLOB NOT NULL,"
-  "  added INTEGER NOT NULL DEFAULT 0,"
-  "  paused INTEGER NOT NULL DEFAULT 0,"
-  "  stamp TEXT,"
-  "  fingerprint TEXT,"
-  "  report TEXT,"
-  "  problem TEXT,"
-  "  added_at INTEGER,"
-  "  checked_at INTEGER"
-  ");"
-  "CREATE TABLE dataset_networks ("
-  "  dataset_id INTEGER NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,"
-  "  network TEXT NOT NULL,"
-  "  PRIMARY KEY (dataset_id, network)"
-  ");",
-};
 
 static void
 trb_dataset_registry_dispose (GObject *object)
@@ -112,78 +89,45 @@ list_model_iface_init (GListModelInterface *iface)
   iface->get_item = trb_dataset_registry_get_item;
 }
 
-static sqlite3_stmt *
-prepare (TrbDatasetRegistry  *self,
-         const char          *sql,
-         GError             **error)
-{
-  sqlite3_stmt *stmt = NULL;
-
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store), sql, -1, &stmt, NULL) != SQLITE_OK)
-    {
-      trb_store_set_error_from_db (self->store, error);
-      return NULL;
-    }
-  return stmt;
-}
-
 static gboolean
-step_done (TrbDatasetRegistry  *self,
-           sqlite3_stmt        *stmt,
-           GError             **error)
+load_networks (TrbDatasetRegistry  *self,
+               TrbDatasetItem      *item,
+               GError             **error)
 {
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return trb_store_set_error_from_db (self->store, error);
+  g_auto(GStrv) networks = NULL;
+
+  networks = trb_store_datasets_list_networks (self->store, trb_dataset_item_get_id (item),
+                                               error);
+  if (networks == NULL)
+    return FALSE;
+  trb_dataset_item_set_networks (item, (const char * const *)networks);
   return TRUE;
 }
 
-static void
-load_networks (TrbDatasetRegistry *self,
-               TrbDatasetItem     *item)
-{
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto(GStrv) networks = NULL;
-
-  stmt = prepare (self, "SELECT network FROM dataset_networks WHERE dataset_id = ?1 "
-                        "ORDER BY network", NULL);
-  if (stmt == NULL)
-    return;
-  sqlite3_bind_int64 (stmt, 1, trb_dataset_item_get_id (item));
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    g_strv_builder_add (builder, (const char *)sqlite3_column_text (stmt, 0));
-  networks = g_strv_builder_end (builder);
-  trb_dataset_item_set_networks (item, (const char * const *)networks);
-}
-
 static TrbDatasetItem *
-item_from_row (TrbDatasetRegistry *self,
-               sqlite3_stmt       *stmt)
+item_from_row (TrbDatasetRegistry        *self,
+               const TrbStoreDatasetRow  *row,
+               GError                   **error)
 {
-  /* Columns: id, path, format, paused, report, problem */
-  TrbDatasetItem *item;
-  const char *report_json = (const char *)sqlite3_column_text (stmt, 4);
-  const char *problem = (const char *)sqlite3_column_text (stmt, 5);
+  g_autoptr(TrbDatasetItem) item = NULL;
   g_autoptr(TrbDatasetReport) report = NULL;
 
-  item = trb_dataset_item_new (sqlite3_column_int64 (stmt, 0),
-                               (const char *)sqlite3_column_text (stmt, 1),
-                               trb_dataset_format_from_string (
-                                 (const char *)sqlite3_column_text (stmt, 2)));
-  trb_dataset_item_set_paused (item, sqlite3_column_int (stmt, 3) != 0);
+  item = trb_dataset_item_new (row->id, row->path, trb_dataset_format_from_string (row->format));
+  trb_dataset_item_set_paused (item, row->paused);
 
-  if (report_json != NULL)
+  if (row->report != NULL)
     {
       g_autoptr(JsonParser) parser = json_parser_new_immutable ();
 
-      if (trb_json_parser_load_bounded (parser, report_json, -1, NULL))
+      if (trb_json_parser_load_bounded (parser, row->report, -1, NULL))
         report = trb_dataset_report_new_from_json (json_parser_get_root (parser), NULL);
     }
-  if (report != NULL || problem != NULL)
-    trb_dataset_item_set_result (item, report, problem);
+  if (report != NULL || row->problem != NULL)
+    trb_dataset_item_set_result (item, report, row->problem);
 
-  load_networks (self, item);
-  return item;
+  if (!load_networks (self, item, error))
+    return NULL;
+  return g_steal_pointer (&item);
 }
 
 /**
@@ -198,22 +142,27 @@ trb_dataset_registry_new (TrbStore  *store,
                           GError   **error)
 {
   g_autoptr(TrbDatasetRegistry) self = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
 
   g_return_val_if_fail (TRB_IS_STORE (store), NULL);
 
-  if (!trb_store_migrate (store, "datasets", migrations, G_N_ELEMENTS (migrations), error))
+  if (!trb_store_datasets_migrate (store, error))
     return NULL;
 
   self = g_object_new (TRB_TYPE_DATASET_REGISTRY, NULL);
   self->store = g_object_ref (store);
 
-  stmt = prepare (self, "SELECT id, path, format, paused, report, problem FROM datasets "
-                        "WHERE added = 1 ORDER BY id", error);
-  if (stmt == NULL)
+  rows = trb_store_datasets_list_added (store, error);
+  if (rows == NULL)
     return NULL;
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    g_ptr_array_add (self->items, item_from_row (self, stmt));
+  for (guint i = 0; i < rows->len; i++)
+    {
+      TrbDatasetItem *item = item_from_row (self, g_ptr_array_index (rows, i), error);
+
+      if (item == NULL)
+        return NULL;
+      g_ptr_array_add (self->items, item);
+    }
 
   return g_steal_pointer (&self);
 }
@@ -295,41 +244,22 @@ ensure_row (TrbDatasetRegistry       *self,
             char                    **fingerprint,
             GError                  **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(sqlite3_stmt) insert = NULL;
   guint8 fresh[TRB_FINGERPRINT_SALT_SIZE];
+  g_autoptr(GBytes) new_salt = NULL;
 
-  stmt = prepare (self, "SELECT id, salt, stamp, fingerprint FROM datasets WHERE path = ?1",
-                  error);
-  if (stmt == NULL)
+  if (!trb_store_datasets_find_path (self->store, path, id, salt, stamp, fingerprint, error))
     return FALSE;
-  sqlite3_bind_text (stmt, 1, path, -1, SQLITE_STATIC);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      *id = sqlite3_column_int64 (stmt, 0);
-      *salt = g_bytes_new (sqlite3_column_blob (stmt, 1), sqlite3_column_bytes (stmt, 1));
-      if (stamp != NULL)
-        *stamp = g_strdup ((const char *)sqlite3_column_text (stmt, 2));
-      if (fingerprint != NULL)
-        *fingerprint = g_strdup ((const char *)sqlite3_column_text (stmt, 3));
-      return TRUE;
-    }
+  if (*salt != NULL)
+    return TRUE;
 
   trb_fingerprint_make_salt (fresh);
-  insert = prepare (self, "INSERT INTO datasets (path, format, label_column, salt) "
-                          "VALUES (?1, ?2, ?3, ?4)", error);
-  if (insert == NULL)
-    return FALSE;
-  sqlite3_bind_text (insert, 1, path, -1, SQLITE_STATIC);
-  sqlite3_bind_text (insert, 2, trb_dataset_format_to_string (format), -1, SQLITE_STATIC);
-  if (options != NULL && options->label_column != NULL)
-    sqlite3_bind_text (insert, 3, options->label_column, -1, SQLITE_STATIC);
-  sqlite3_bind_blob (insert, 4, fresh, sizeof fresh, SQLITE_TRANSIENT);
-  if (!step_done (self, insert, error))
+  new_salt = g_bytes_new (fresh, sizeof fresh);
+  if (!trb_store_datasets_insert (self->store, path, trb_dataset_format_to_string (format),
+                                  options != NULL ? options->label_column : NULL, new_salt, id,
+                                  error))
     return FALSE;
 
-  *id = sqlite3_last_insert_rowid (trb_store_get_db (self->store));
-  *salt = g_bytes_new (fresh, sizeof fresh);
+  *salt = g_steal_pointer (&new_salt);
   if (stamp != NULL)
     *stamp = NULL;
   if (fingerprint != NULL)
@@ -344,36 +274,16 @@ save_result (TrbDatasetRegistry  *self,
              const char          *problem,
              GError             **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
   if (report != NULL)
     {
       g_autoptr(JsonNode) node = trb_dataset_report_to_json (report);
       g_autofree char *json = json_to_string (node, FALSE);
 
-      stmt = prepare (self, "UPDATE datasets SET report = ?2, fingerprint = ?3, stamp = ?4, "
-                            "problem = NULL, checked_at = ?5 WHERE id = ?1", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, id);
-      sqlite3_bind_text (stmt, 2, json, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (stmt, 3, trb_dataset_report_get_fingerprint (report), -1,
-                         SQLITE_TRANSIENT);
-      sqlite3_bind_text (stmt, 4, trb_dataset_report_get_stamp (report), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (stmt, 5, g_get_real_time () / G_USEC_PER_SEC);
+      return trb_store_datasets_save_report (self->store, id, json,
+                                             trb_dataset_report_get_fingerprint (report),
+                                             trb_dataset_report_get_stamp (report), error);
     }
-  else
-    {
-      stmt = prepare (self, "UPDATE datasets SET problem = ?2, checked_at = ?3 WHERE id = ?1",
-                      error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, id);
-      sqlite3_bind_text (stmt, 2, problem, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (stmt, 3, g_get_real_time () / G_USEC_PER_SEC);
-    }
-
-  return step_done (self, stmt, error);
+  return trb_store_datasets_save_problem (self->store, id, problem, error);
 }
 
 static TrbDatasetItem *
@@ -436,8 +346,12 @@ trb_dataset_registry_check_path (TrbDatasetRegistry       *self,
   report = trb_dataset_scan (canonical, options, salt, progress, user_data, cancellable,
                              &local_error);
 
-  if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    save_result (self, id, report, local_error ? local_error->message : NULL, NULL);
+  /* A report that could not be written down is not one: the next check would compare with
+   * an older fingerprint. */
+  if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      !save_result (self, id, report, local_error ? local_error->message : NULL,
+                    local_error == NULL ? &local_error : NULL))
+    g_clear_object (&report);
 
   if (item != NULL)
     {
@@ -479,8 +393,7 @@ trb_dataset_registry_add (TrbDatasetRegistry       *self,
 {
   g_autofree char *canonical = NULL;
   g_autoptr(GBytes) salt = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(sqlite3_stmt) select = NULL;
+  g_autoptr(TrbStoreDatasetRow) row = NULL;
   TrbDatasetFormat format;
   TrbDatasetItem *item;
   gint64 id;
@@ -500,29 +413,16 @@ trb_dataset_registry_add (TrbDatasetRegistry       *self,
   if (!ensure_row (self, canonical, format, options, &id, &salt, NULL, NULL, error))
     return NULL;
 
-  stmt = prepare (self, "UPDATE datasets SET added = 1, paused = 0, added_at = ?2, "
-                        "label_column = ?3 WHERE id = ?1", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, id);
-  sqlite3_bind_int64 (stmt, 2, g_get_real_time () / G_USEC_PER_SEC);
-  if (options != NULL && options->label_column != NULL)
-    sqlite3_bind_text (stmt, 3, options->label_column, -1, SQLITE_STATIC);
-  if (!step_done (self, stmt, error))
+  if (!trb_store_datasets_mark_added (self->store, id,
+                                      options != NULL ? options->label_column : NULL, error))
     return NULL;
 
-  select = prepare (self, "SELECT id, path, format, paused, report, problem FROM datasets "
-                          "WHERE id = ?1", error);
-  if (select == NULL)
+  row = trb_store_datasets_get (self->store, id, error);
+  if (row == NULL)
     return NULL;
-  sqlite3_bind_int64 (select, 1, id);
-  if (sqlite3_step (select) != SQLITE_ROW)
-    {
-      trb_store_set_error_from_db (self->store, error);
-      return NULL;
-    }
-
-  item = item_from_row (self, select);
+  item = item_from_row (self, row, error);
+  if (item == NULL)
+    return NULL;
   g_ptr_array_add (self->items, item);
   g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
   return item;
@@ -576,8 +476,9 @@ check_scanned_cb (GObject      *object,
       return;
     }
 
-  save_result (check->registry, trb_dataset_item_get_id (check->item), report,
-               error ? error->message : NULL, NULL);
+  if (!save_result (check->registry, trb_dataset_item_get_id (check->item), report,
+                    error ? error->message : NULL, error == NULL ? &error : NULL))
+    g_clear_object (&report);
   trb_dataset_item_set_changed (check->item, FALSE);
   trb_dataset_item_set_result (check->item, report, error ? error->message : NULL);
 
@@ -603,7 +504,6 @@ trb_dataset_registry_check_async (TrbDatasetRegistry  *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GBytes) salt = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GError) error = NULL;
   TrbDatasetOptions options = { 0 };
   g_autofree char *label_column = NULL;
@@ -615,21 +515,18 @@ trb_dataset_registry_check_async (TrbDatasetRegistry  *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, trb_dataset_registry_check_async);
 
-  stmt = prepare (self, "SELECT salt, label_column FROM datasets WHERE id = ?1", &error);
-  if (stmt == NULL)
+  if (!trb_store_datasets_get_salt (self->store, trb_dataset_item_get_id (item), &salt,
+                                    &label_column, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  sqlite3_bind_int64 (stmt, 1, trb_dataset_item_get_id (item));
-  if (sqlite3_step (stmt) != SQLITE_ROW)
+  if (salt == NULL)
     {
       g_task_return_new_error (task, TRB_DATASET_ERROR, TRB_DATASET_ERROR_NOT_FOUND,
                                _("This dataset was removed."));
       return;
     }
-  salt = g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
-  label_column = g_strdup ((const char *)sqlite3_column_text (stmt, 1));
   options.label_column = label_column;
 
   check = g_new0 (CheckData, 1);
@@ -665,17 +562,12 @@ trb_dataset_registry_remove (TrbDatasetRegistry  *self,
                              TrbDatasetItem      *item,
                              GError             **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
   guint position;
 
   g_return_val_if_fail (TRB_IS_DATASET_REGISTRY (self), FALSE);
   g_return_val_if_fail (TRB_IS_DATASET_ITEM (item), FALSE);
 
-  stmt = prepare (self, "DELETE FROM datasets WHERE id = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, trb_dataset_item_get_id (item));
-  if (!step_done (self, stmt, error))
+  if (!trb_store_datasets_delete (self->store, trb_dataset_item_get_id (item), error))
     return FALSE;
 
   if (g_ptr_array_find (self->items, item, &position))
@@ -698,17 +590,11 @@ trb_dataset_registry_set_paused (TrbDatasetRegistry  *self,
                                  gboolean             paused,
                                  GError             **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
   g_return_val_if_fail (TRB_IS_DATASET_REGISTRY (self), FALSE);
   g_return_val_if_fail (TRB_IS_DATASET_ITEM (item), FALSE);
 
-  stmt = prepare (self, "UPDATE datasets SET paused = ?2 WHERE id = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, trb_dataset_item_get_id (item));
-  sqlite3_bind_int (stmt, 2, paused ? 1 : 0);
-  if (!step_done (self, stmt, error))
+  if (!trb_store_datasets_set_paused (self->store, trb_dataset_item_get_id (item), paused,
+                                      error))
     return FALSE;
 
   trb_dataset_item_set_paused (item, paused);
@@ -729,25 +615,15 @@ trb_dataset_registry_set_used_by (TrbDatasetRegistry  *self,
                                   gboolean             used,
                                   GError             **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
   g_return_val_if_fail (TRB_IS_DATASET_REGISTRY (self), FALSE);
   g_return_val_if_fail (TRB_IS_DATASET_ITEM (item), FALSE);
   g_return_val_if_fail (network != NULL, FALSE);
 
-  stmt = prepare (self, used
-                  ? "INSERT OR IGNORE INTO dataset_networks (dataset_id, network) VALUES (?1, ?2)"
-                  : "DELETE FROM dataset_networks WHERE dataset_id = ?1 AND network = ?2",
-                  error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, trb_dataset_item_get_id (item));
-  sqlite3_bind_text (stmt, 2, network, -1, SQLITE_STATIC);
-  if (!step_done (self, stmt, error))
+  if (!trb_store_datasets_set_used_by (self->store, trb_dataset_item_get_id (item), network,
+                                       used, error))
     return FALSE;
 
-  load_networks (self, item);
-  return TRUE;
+  return load_networks (self, item, error);
 }
 
 /**
@@ -798,18 +674,17 @@ GBytes *
 trb_dataset_registry_dup_salt (TrbDatasetRegistry *self,
                                TrbDatasetItem     *item)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GBytes) salt = NULL;
+  g_autoptr(GError) error = NULL;
 
   g_return_val_if_fail (TRB_IS_DATASET_REGISTRY (self), NULL);
   g_return_val_if_fail (TRB_IS_DATASET_ITEM (item), NULL);
 
-  stmt = prepare (self, "SELECT salt FROM datasets WHERE id = ?1", NULL);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, trb_dataset_item_get_id (item));
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return NULL;
-  return g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
+  if (!trb_store_datasets_get_salt (self->store, trb_dataset_item_get_id (item), &salt, NULL,
+                                    &error))
+    g_debug ("No salt for dataset %" G_GINT64_FORMAT ": %s", trb_dataset_item_get_id (item),
+             error->message);
+  return g_steal_pointer (&salt);
 }
 
 /**
