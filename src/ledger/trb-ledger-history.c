@@ -22,7 +22,7 @@
 
 #include "trb-ledger-error.h"
 #include "trb-merkle.h"
-#include "store/trb-store-sql.h"
+#include "store/trb-store-ledger.h"
 
 struct _TrbLedgerHistory
 {
@@ -35,41 +35,6 @@ struct _TrbLedgerHistory
 };
 
 G_DEFINE_FINAL_TYPE (TrbLedgerHistory, trb_ledger_history, G_TYPE_OBJECT)
-
-static const char * const migration_steps[] = {
-  "CREATE TABLE ledger_pinned_keys ("
-  "  origin TEXT PRIMARY KEY,"
-  "  vkey TEXT NOT NULL,"
-  "  pinned_at INTEGER NOT NULL"
-  ");"
-  "CREATE TABLE ledger_checkpoints ("
-  "  origin TEXT NOT NULL,"
-  "  size INTEGER NOT NULL,"
-  "  root BLOB NOT NULL,"
-  "  note TEXT NOT NULL,"
-  "  verified_at INTEGER NOT NULL,"
-  "  PRIMARY KEY (origin, size)"
-  ");"
-  "CREATE TABLE ledger_evidence ("
-  "  id INTEGER PRIMARY KEY,"
-  "  origin TEXT NOT NULL,"
-  "  verified_note TEXT NOT NULL,"
-  "  conflicting_note TEXT NOT NULL,"
-  "  proof BLOB,"
-  "  detected_at INTEGER NOT NULL"
-  ");",
-  /* Evidence the user has seen and decided to continue past (trb_ledger_history_trust_again()):
-   * kept for export, no longer blocking. */
-  "ALTER TABLE ledger_evidence ADD COLUMN dismissed_at INTEGER;",
-  /* What was found, so that each kind is named plainly; and what shows it besides two
-   * checkpoints: an entry with its index and the proof the network gave for it, or the key the
-   * network signs with now. A row without a kind is from before: two checkpoints (a fork). */
-  "ALTER TABLE ledger_evidence ADD COLUMN kind TEXT;"
-  "ALTER TABLE ledger_evidence ADD COLUMN entry TEXT;"
-  "ALTER TABLE ledger_evidence ADD COLUMN entry_index INTEGER;"
-  "ALTER TABLE ledger_evidence ADD COLUMN verified_key TEXT;"
-  "ALTER TABLE ledger_evidence ADD COLUMN conflicting_key TEXT;",
-};
 
 static const char * const tamper_names[] = {
   [TRB_LEDGER_TAMPER_NONE] = "none",
@@ -150,20 +115,24 @@ TrbLedgerTamper
 trb_ledger_tamper_lookup (TrbStore   *store,
                           const char *origin)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kind = NULL;
+  gboolean found = FALSE;
 
   g_return_val_if_fail (TRB_IS_STORE (store), TRB_LEDGER_TAMPER_NONE);
   g_return_val_if_fail (origin != NULL, TRB_LEDGER_TAMPER_NONE);
 
-  if (!trb_ledger_history_migrate (store, NULL) ||
-      sqlite3_prepare_v2 (trb_store_get_db (store), "SELECT kind FROM ledger_evidence WHERE "
-                          "origin = ?1 AND dismissed_at IS NULL ORDER BY id LIMIT 1", -1, &stmt,
-                          NULL) != SQLITE_OK)
+  /* A store that cannot be read shows no evidence here; the ledger's own checks, which do
+   * have an error to give, refuse to go on (is_compromised_locked()). */
+  if (!trb_store_ledger_migrate (store, &error) ||
+      !trb_store_ledger_first_evidence_kind (store, origin, &found, &kind, &error))
+    {
+      g_debug ("Ledger evidence of “%s” could not be read: %s", origin, error->message);
+      return TRB_LEDGER_TAMPER_NONE;
+    }
+  if (!found)
     return TRB_LEDGER_TAMPER_NONE;
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_STATIC);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return TRB_LEDGER_TAMPER_NONE;
-  return tamper_from_string ((const char *)sqlite3_column_text (stmt, 0));
+  return tamper_from_string (kind);
 }
 
 void
@@ -208,29 +177,16 @@ trb_ledger_history_init (TrbLedgerHistory *self)
   g_mutex_init (&self->mutex);
 }
 
+/* Gives a failure of the store as the ledger's storage error, as the ledger's callers expect
+ * it. */
 static gboolean
-set_storage_error (TrbLedgerHistory  *self,
-                   GError           **error)
+set_storage_error (GError  **error,
+                   GError   *store_error)
 {
   g_set_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_STORAGE,
-               _("The ledger history could not be read or saved: %s"),
-               sqlite3_errmsg (trb_store_get_db (self->store)));
+               _("The ledger history could not be read or saved: %s"), store_error->message);
+  g_error_free (store_error);
   return FALSE;
-}
-
-static sqlite3_stmt *
-prepare (TrbLedgerHistory  *self,
-         const char        *sql,
-         GError           **error)
-{
-  sqlite3_stmt *stmt = NULL;
-
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store), sql, -1, &stmt, NULL) != SQLITE_OK)
-    {
-      set_storage_error (self, error);
-      return NULL;
-    }
-  return stmt;
 }
 
 /**
@@ -244,8 +200,7 @@ trb_ledger_history_migrate (TrbStore  *store,
 {
   g_return_val_if_fail (TRB_IS_STORE (store), FALSE);
 
-  return trb_store_migrate (store, "ledger", migration_steps, G_N_ELEMENTS (migration_steps),
-                            error);
+  return trb_store_ledger_migrate (store, error);
 }
 
 /**
@@ -264,9 +219,9 @@ trb_ledger_history_new (TrbStore         *store,
                         GError          **error)
 {
   g_autoptr(TrbLedgerHistory) self = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) local_error = NULL;
   g_autofree char *vkey = NULL;
-  int rc;
+  g_autofree char *pinned = NULL;
 
   g_return_val_if_fail (TRB_IS_STORE (store), NULL);
   g_return_val_if_fail (origin != NULL, NULL);
@@ -281,14 +236,14 @@ trb_ledger_history_new (TrbStore         *store,
   self->log_key = g_object_ref (log_key);
 
   vkey = trb_note_verifier_to_string (log_key);
-  stmt = prepare (self, "SELECT vkey FROM ledger_pinned_keys WHERE origin = ?1", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
+  if (!trb_store_ledger_get_pinned_key (store, origin, &pinned, &local_error))
     {
-      if (!g_str_equal ((const char *)sqlite3_column_text (stmt, 0), vkey))
+      set_storage_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (pinned != NULL)
+    {
+      if (!g_str_equal (pinned, vkey))
         {
           g_set_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_UNTRUSTED_KEY,
                        _("The network “%s” now uses a different key than when you joined it. "
@@ -297,23 +252,10 @@ trb_ledger_history_new (TrbStore         *store,
         }
       return g_steal_pointer (&self);
     }
-  if (rc != SQLITE_DONE)
-    {
-      set_storage_error (self, error);
-      return NULL;
-    }
 
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  stmt = prepare (self, "INSERT INTO ledger_pinned_keys (origin, vkey, pinned_at) "
-                        "VALUES (?1, ?2, ?3)", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, vkey, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 3, g_get_real_time () / G_USEC_PER_SEC);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
+  if (!trb_store_ledger_pin_key (store, origin, vkey, &local_error))
     {
-      set_storage_error (self, error);
+      set_storage_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
 
@@ -336,41 +278,28 @@ trb_ledger_history_get_log_key (TrbLedgerHistory *self)
  * file, so the signature is checked again rather than trusted. */
 static TrbCheckpoint *
 load_checkpoint (TrbLedgerHistory  *self,
-                 const char        *sql,
                  gint64             size,
                  GError           **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, sql, error);
-  const char *note;
-  int rc;
+  g_autofree char *note = NULL;
+  GError *store_error = NULL;
 
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_STATIC);
-  if (size >= 0)
-    sqlite3_bind_int64 (stmt, 2, size);
-
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_DONE)
-    return NULL;
-  if (rc != SQLITE_ROW)
+  if (!trb_store_ledger_get_checkpoint_note (self->store, self->origin, size, &note,
+                                             &store_error))
     {
-      set_storage_error (self, error);
+      set_storage_error (error, store_error);
       return NULL;
     }
-
-  note = (const char *)sqlite3_column_text (stmt, 0);
-  return trb_checkpoint_open (note, sqlite3_column_bytes (stmt, 0), self->origin, self->log_key,
-                              NULL, 0, error);
+  if (note == NULL)
+    return NULL;
+  return trb_checkpoint_open (note, strlen (note), self->origin, self->log_key, NULL, 0, error);
 }
 
 static TrbCheckpoint *
 get_latest_locked (TrbLedgerHistory  *self,
                    GError           **error)
 {
-  return load_checkpoint (self,
-                          "SELECT note FROM ledger_checkpoints WHERE origin = ?1 "
-                          "ORDER BY size DESC LIMIT 1", -1, error);
+  return load_checkpoint (self, -1, error);
 }
 
 /**
@@ -409,24 +338,24 @@ trb_ledger_history_get_checkpoint (TrbLedgerHistory  *self,
     return NULL;
 
   locker = g_mutex_locker_new (&self->mutex);
-  return load_checkpoint (self,
-                          "SELECT note FROM ledger_checkpoints WHERE origin = ?1 AND size = ?2",
-                          (gint64)tree_size, error);
+  return load_checkpoint (self, (gint64)tree_size, error);
 }
 
 static gboolean
 is_compromised_locked (TrbLedgerHistory *self)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean found = FALSE;
 
-  stmt = prepare (self, "SELECT 1 FROM ledger_evidence WHERE origin = ?1 AND "
-                        "dismissed_at IS NULL LIMIT 1", NULL);
-  if (stmt == NULL)
-    return TRUE;
-  sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_STATIC);
-  return sqlite3_step (stmt) != SQLITE_DONE;
+  /* Evidence that cannot be read counts as evidence: nothing is accepted from a ledger whose
+   * past cannot be checked. */
+  if (!trb_store_ledger_first_evidence_kind (self->store, self->origin, &found, NULL, &error))
+    {
+      g_debug ("Ledger evidence of “%s” could not be read: %s", self->origin, error->message);
+      return TRUE;
+    }
+  return found;
 }
-
 /**
  * trb_ledger_history_is_compromised:
  *
@@ -461,38 +390,11 @@ trb_ledger_history_trust_again (TrbLedgerHistory  *self,
                                 GError           **error)
 {
   g_autoptr(GMutexLocker) locker = NULL;
-  g_autoptr(sqlite3_stmt) dismiss = NULL;
-  g_autoptr(sqlite3_stmt) forget = NULL;
-  sqlite3 *db;
 
   g_return_val_if_fail (TRB_IS_LEDGER_HISTORY (self), FALSE);
 
   locker = g_mutex_locker_new (&self->mutex);
-  db = trb_store_get_db (self->store);
-
-  if (!trb_store_exec (self->store, "SAVEPOINT trust_again", error))
-    return FALSE;
-
-  dismiss = prepare (self, "UPDATE ledger_evidence SET dismissed_at = ?2 "
-                           "WHERE origin = ?1 AND dismissed_at IS NULL", error);
-  forget = prepare (self, "DELETE FROM ledger_checkpoints WHERE origin = ?1", error);
-  if (dismiss == NULL || forget == NULL)
-    goto failed;
-  sqlite3_bind_text (dismiss, 1, self->origin, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (dismiss, 2, g_get_real_time () / G_USEC_PER_SEC);
-  sqlite3_bind_text (forget, 1, self->origin, -1, SQLITE_STATIC);
-  if (sqlite3_step (dismiss) != SQLITE_DONE || sqlite3_step (forget) != SQLITE_DONE)
-    {
-      g_set_error (error, TRB_STORE_ERROR, TRB_STORE_ERROR_QUERY,
-                   _("The local database could not be updated: %s"), sqlite3_errmsg (db));
-      goto failed;
-    }
-
-  return trb_store_exec (self->store, "RELEASE trust_again", error);
-
-failed:
-  trb_store_exec (self->store, "ROLLBACK TO trust_again; RELEASE trust_again", NULL);
-  return FALSE;
+  return trb_store_ledger_trust_again (self->store, self->origin, error);
 }
 
 static gboolean
@@ -505,21 +407,14 @@ record_evidence (TrbLedgerHistory  *self,
                  gsize              n_hashes,
                  GError           **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  GError *store_error = NULL;
 
-  stmt = prepare (self, "INSERT INTO ledger_evidence (origin, verified_note, conflicting_note, "
-                        "proof, detected_at, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, trb_checkpoint_get_signed_note (verified), -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, conflicting_note, conflicting_length, SQLITE_STATIC);
-  if (n_hashes > 0)
-    sqlite3_bind_blob (stmt, 4, proof, n_hashes * TRB_MERKLE_HASH_SIZE, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 5, g_get_real_time () / G_USEC_PER_SEC);
-  sqlite3_bind_text (stmt, 6, trb_ledger_tamper_to_string (kind), -1, SQLITE_STATIC);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return set_storage_error (self, error);
+  if (!trb_store_ledger_add_fork_evidence (self->store, self->origin,
+                                           trb_ledger_tamper_to_string (kind),
+                                           trb_checkpoint_get_signed_note (verified),
+                                           conflicting_note, conflicting_length, proof,
+                                           n_hashes * TRB_MERKLE_HASH_SIZE, &store_error))
+    return set_storage_error (error, store_error);
 
   g_message ("Ledger “%s” showed inconsistent checkpoints (%s); evidence recorded", self->origin,
              trb_ledger_tamper_to_string (kind));
@@ -534,19 +429,13 @@ store_checkpoint (TrbLedgerHistory  *self,
                   TrbCheckpoint     *cp,
                   GError           **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  GError *store_error = NULL;
 
-  stmt = prepare (self, "INSERT OR IGNORE INTO ledger_checkpoints (origin, size, root, note, "
-                        "verified_at) VALUES (?1, ?2, ?3, ?4, ?5)", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64)trb_checkpoint_get_size (cp));
-  sqlite3_bind_blob (stmt, 3, trb_checkpoint_get_root (cp), TRB_MERKLE_HASH_SIZE, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, trb_checkpoint_get_signed_note (cp), -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 5, g_get_real_time () / G_USEC_PER_SEC);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return set_storage_error (self, error);
+  if (!trb_store_ledger_add_checkpoint (self->store, self->origin,
+                                        (gint64)trb_checkpoint_get_size (cp),
+                                        trb_checkpoint_get_root (cp), TRB_MERKLE_HASH_SIZE,
+                                        trb_checkpoint_get_signed_note (cp), &store_error))
+    return set_storage_error (error, store_error);
   return TRUE;
 }
 
@@ -640,9 +529,7 @@ trb_ledger_history_accept (TrbLedgerHistory  *self,
     {
       g_autoptr(TrbCheckpoint) known = NULL;
 
-      known = load_checkpoint (self,
-                               "SELECT note FROM ledger_checkpoints WHERE origin = ?1 AND "
-                               "size = ?2", (gint64)size, &local_error);
+      known = load_checkpoint (self, (gint64)size, &local_error);
       if (local_error != NULL)
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
@@ -840,43 +727,38 @@ trb_ledger_history_list_evidence (TrbLedgerHistory  *self,
                                   GError           **error)
 {
   g_autoptr(GMutexLocker) locker = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GPtrArray) list = NULL;
-  int rc;
+  GError *store_error = NULL;
 
   g_return_val_if_fail (TRB_IS_LEDGER_HISTORY (self), NULL);
 
   locker = g_mutex_locker_new (&self->mutex);
 
-  stmt = prepare (self, "SELECT verified_note, conflicting_note, detected_at, kind, entry, "
-                        "entry_index, proof, verified_key, conflicting_key FROM "
-                        "ledger_evidence WHERE origin = ?1 ORDER BY id", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_STATIC);
+  rows = trb_store_ledger_list_evidence (self->store, self->origin, &store_error);
+  if (rows == NULL)
+    {
+      set_storage_error (error, store_error);
+      return NULL;
+    }
 
   list = g_ptr_array_new_with_free_func ((GDestroyNotify)trb_ledger_evidence_free);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  for (guint i = 0; i < rows->len; i++)
     {
+      TrbStoreLedgerEvidence *row = g_ptr_array_index (rows, i);
       TrbLedgerEvidence *e = g_new0 (TrbLedgerEvidence, 1);
 
       e->origin = g_strdup (self->origin);
-      e->verified_note = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
-      e->conflicting_note = g_strdup ((const char *)sqlite3_column_text (stmt, 1));
-      e->detected_at = sqlite3_column_int64 (stmt, 2);
-      e->kind = tamper_from_string ((const char *)sqlite3_column_text (stmt, 3));
-      e->entry = g_strdup ((const char *)sqlite3_column_text (stmt, 4));
-      e->entry_index = sqlite3_column_int64 (stmt, 5);
-      if (sqlite3_column_type (stmt, 6) == SQLITE_BLOB)
-        e->proof = g_bytes_new (sqlite3_column_blob (stmt, 6), sqlite3_column_bytes (stmt, 6));
-      e->verified_key = g_strdup ((const char *)sqlite3_column_text (stmt, 7));
-      e->conflicting_key = g_strdup ((const char *)sqlite3_column_text (stmt, 8));
+      e->verified_note = g_steal_pointer (&row->verified_note);
+      e->conflicting_note = g_steal_pointer (&row->conflicting_note);
+      e->detected_at = row->detected_at;
+      e->kind = tamper_from_string (row->kind);
+      e->entry = g_steal_pointer (&row->entry);
+      e->entry_index = row->entry_index;
+      e->proof = g_steal_pointer (&row->proof);
+      e->verified_key = g_steal_pointer (&row->verified_key);
+      e->conflicting_key = g_steal_pointer (&row->conflicting_key);
       g_ptr_array_add (list, e);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      set_storage_error (self, error);
-      return NULL;
     }
 
   return g_steal_pointer (&list);
@@ -909,33 +791,25 @@ trb_ledger_history_record_edited_entry (TrbLedgerHistory  *self,
 {
   g_autoptr(GMutexLocker) locker = NULL;
   g_autoptr(TrbCheckpoint) cp = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  GError *store_error = NULL;
 
   g_return_val_if_fail (TRB_IS_LEDGER_HISTORY (self), FALSE);
   g_return_val_if_fail (entry != NULL || length == 0, FALSE);
 
   locker = g_mutex_locker_new (&self->mutex);
-  cp = load_checkpoint (self, "SELECT note FROM ledger_checkpoints WHERE origin = ?1 AND "
-                              "size = ?2", (gint64) MIN (tree_size, G_MAXINT64), NULL);
+  cp = load_checkpoint (self, (gint64) MIN (tree_size, G_MAXINT64), NULL);
   if (cp == NULL)
     cp = get_latest_locked (self, NULL);
-  stmt = prepare (self, "INSERT INTO ledger_evidence (origin, verified_note, conflicting_note, "
-                        "proof, detected_at, kind, entry, entry_index) "
-                        "VALUES (?1, ?2, '', ?3, ?4, ?5, ?6, ?7)", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, self->origin, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, cp != NULL ? trb_checkpoint_get_signed_note (cp) : "", -1,
-                     SQLITE_STATIC);
-  if (proof != NULL && n_hashes > 0)
-    sqlite3_bind_blob (stmt, 3, proof, n_hashes * TRB_MERKLE_HASH_SIZE, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 4, g_get_real_time () / G_USEC_PER_SEC);
-  sqlite3_bind_text (stmt, 5, trb_ledger_tamper_to_string (TRB_LEDGER_TAMPER_EDITED_ENTRY), -1,
-                     SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 6, entry, length, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 7, (gint64) MIN (index, G_MAXINT64));
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return set_storage_error (self, error);
+  if (!trb_store_ledger_add_entry_evidence (self->store, self->origin,
+                                            trb_ledger_tamper_to_string (
+                                              TRB_LEDGER_TAMPER_EDITED_ENTRY),
+                                            cp != NULL ? trb_checkpoint_get_signed_note (cp)
+                                                       : "",
+                                            proof, proof != NULL ? n_hashes *
+                                                                   TRB_MERKLE_HASH_SIZE : 0,
+                                            entry, length, (gint64) MIN (index, G_MAXINT64),
+                                            &store_error))
+    return set_storage_error (error, store_error);
 
   g_message ("Ledger “%s” served entry %" G_GUINT64_FORMAT " changed after it was signed; "
              "evidence recorded", self->origin, index);
@@ -965,53 +839,27 @@ trb_ledger_record_key_change (TrbStore    *store,
                               const char  *new_note,
                               GError     **error)
 {
-  sqlite3 *db;
-  g_autoptr(sqlite3_stmt) known = NULL;
-  g_autoptr(sqlite3_stmt) pinned = NULL;
-  g_autoptr(sqlite3_stmt) latest = NULL;
-  g_autoptr(sqlite3_stmt) insert = NULL;
+  const char *kind = trb_ledger_tamper_to_string (TRB_LEDGER_TAMPER_KEY_CHANGED);
+  g_autofree char *pinned = NULL;
+  g_autofree char *latest = NULL;
+  gboolean known = FALSE;
 
   g_return_val_if_fail (TRB_IS_STORE (store), FALSE);
   g_return_val_if_fail (origin != NULL && new_key != NULL, FALSE);
 
-  if (!trb_ledger_history_migrate (store, error))
+  if (!trb_store_ledger_migrate (store, error))
     return FALSE;
-  db = trb_store_get_db (store);
   /* One piece of evidence per key: a client that reconnects keeps finding the same swap. */
-  if (sqlite3_prepare_v2 (db, "SELECT 1 FROM ledger_evidence WHERE origin = ?1 AND kind = ?2 "
-                          "AND conflicting_key = ?3 AND dismissed_at IS NULL", -1, &known,
-                          NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2 (db, "SELECT vkey FROM ledger_pinned_keys WHERE origin = ?1", -1,
-                          &pinned, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2 (db, "SELECT note FROM ledger_checkpoints WHERE origin = ?1 "
-                          "ORDER BY size DESC LIMIT 1", -1, &latest, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2 (db, "INSERT INTO ledger_evidence (origin, verified_note, "
-                          "conflicting_note, detected_at, kind, verified_key, conflicting_key) "
-                          "VALUES (?1, coalesce (?2, ''), ?3, ?4, ?5, ?6, ?7)", -1, &insert,
-                          NULL) != SQLITE_OK)
-    return trb_store_set_error_from_db (store, error);
-  sqlite3_bind_text (known, 1, origin, -1, SQLITE_STATIC);
-  sqlite3_bind_text (known, 2, trb_ledger_tamper_to_string (TRB_LEDGER_TAMPER_KEY_CHANGED), -1,
-                     SQLITE_STATIC);
-  sqlite3_bind_text (known, 3, new_key, -1, SQLITE_STATIC);
-  if (sqlite3_step (known) != SQLITE_ROW)
+  if (!trb_store_ledger_has_key_evidence (store, origin, kind, new_key, &known, error))
+    return FALSE;
+  if (!known)
     {
-      sqlite3_bind_text (pinned, 1, origin, -1, SQLITE_STATIC);
-      sqlite3_bind_text (latest, 1, origin, -1, SQLITE_STATIC);
-      if (sqlite3_step (latest) == SQLITE_ROW)
-        sqlite3_bind_text (insert, 2, (const char *)sqlite3_column_text (latest, 0), -1,
-                           SQLITE_TRANSIENT);
-      if (sqlite3_step (pinned) == SQLITE_ROW)
-        sqlite3_bind_text (insert, 6, (const char *)sqlite3_column_text (pinned, 0), -1,
-                           SQLITE_TRANSIENT);
-      sqlite3_bind_text (insert, 1, origin, -1, SQLITE_STATIC);
-      sqlite3_bind_text (insert, 3, new_note != NULL ? new_note : "", -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (insert, 4, g_get_real_time () / G_USEC_PER_SEC);
-      sqlite3_bind_text (insert, 5, trb_ledger_tamper_to_string (TRB_LEDGER_TAMPER_KEY_CHANGED),
-                         -1, SQLITE_STATIC);
-      sqlite3_bind_text (insert, 7, new_key, -1, SQLITE_STATIC);
-      if (sqlite3_step (insert) != SQLITE_DONE)
-        return trb_store_set_error_from_db (store, error);
+      if (!trb_store_ledger_get_checkpoint_note (store, origin, -1, &latest, error) ||
+          !trb_store_ledger_get_pinned_key (store, origin, &pinned, error) ||
+          !trb_store_ledger_add_key_evidence (store, origin, kind, latest,
+                                              new_note != NULL ? new_note : "", pinned,
+                                              new_key, error))
+        return FALSE;
       g_message ("Ledger “%s” changed its key; evidence recorded", origin);
     }
   g_set_error_literal (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_UNTRUSTED_KEY,

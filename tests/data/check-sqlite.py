@@ -16,7 +16,6 @@ import sys
 STORE_LAYER = ('src/store/', 'src/node/trb-node-db.c')
 
 PENDING = {
-    'src/ledger/trb-ledger-history.c',
     'src/ledger/trb-merkle-log.c',
     'src/node/trb-node-join-policy.c',
     'src/participant/trb-history.c',
