@@ -40,16 +40,22 @@ static const char * const node_schema[] = {
   "CREATE TABLE momentum (task TEXT PRIMARY KEY, data BLOB NOT NULL);",
 };
 
-/* Every statement is prepared here, from a constant: one that does not compile is a bug. */
+/* Every statement is prepared here, from a constant. One that does not compile (a database
+ * whose tables are not what this version expects) is a failure of the store like any other:
+ * it goes to the caller as a GError, and the node stays up. */
 static sqlite3_stmt *
-prepare (TrbNode    *self,
-         const char *sql)
+prepare (TrbNode     *self,
+         const char  *sql,
+         GError     **error)
 {
   sqlite3_stmt *stmt = NULL;
 
   if (sqlite3_prepare_v2 (trb_store_get_db (self->store), sql, -1, &stmt, NULL) != SQLITE_OK)
-    g_error ("Statement does not compile: %s (%s)", sql,
-             sqlite3_errmsg (trb_store_get_db (self->store)));
+    {
+      trb_store_set_error_from_db (self->store, error);
+      sqlite3_finalize (stmt);
+      return NULL;
+    }
   return stmt;
 }
 
@@ -131,8 +137,10 @@ trb_node_db_add_network (TrbNode     *self,
                          GError     **error)
 {
   g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT INTO network (id, name, origin, created) "
-                                                "VALUES (1, ?, ?, ?)");
+                                                "VALUES (1, ?, ?, ?)", error);
 
+  if (stmt == NULL)
+    return FALSE;
   sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, origin, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 3, created);
@@ -144,8 +152,11 @@ trb_node_db_load_network (TrbNode  *self,
                           char    **name,
                           char    **origin)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT name, origin FROM network WHERE id = 1");
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT name, origin FROM network WHERE id = 1",
+                                          NULL);
 
+  if (stmt == NULL)
+    return FALSE;
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return FALSE;
   *name = column_dup (stmt, 0);
@@ -161,8 +172,10 @@ trb_node_db_add_task (TrbNode     *self,
                       GError     **error)
 {
   g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT INTO tasks (id, json, evaluation) "
-                                                "VALUES (?, ?, ?)");
+                                                "VALUES (?, ?, ?)", error);
 
+  if (stmt == NULL)
+    return FALSE;
   sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, json, -1, SQLITE_TRANSIENT);
   if (evaluation != NULL)
@@ -176,8 +189,10 @@ trb_node_db_list_tasks (TrbNode   *self,
                         GPtrArray *json,
                         GPtrArray *evaluation)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT json, evaluation FROM tasks");
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT json, evaluation FROM tasks", NULL);
 
+  if (stmt == NULL)
+    return;
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
       g_ptr_array_add (json, column_dup (stmt, 0));
@@ -194,8 +209,10 @@ trb_node_db_save_round (TrbNode  *self,
 {
   g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT OR REPLACE INTO rounds "
                                                 "(task, round, state, model, deadline) "
-                                                "VALUES (?, ?, ?, ?, ?)");
+                                                "VALUES (?, ?, ?, ?, ?)", error);
 
+  if (stmt == NULL)
+    return FALSE;
   sqlite3_bind_text (stmt, 1, task->id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 2, task->round);
   sqlite3_bind_text (stmt, 3, trb_node_round_state_names[task->state], -1, SQLITE_STATIC);
@@ -210,9 +227,11 @@ trb_node_db_load_round (TrbNode *self,
                         Task    *task)
 {
   g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT round, state, model, deadline FROM rounds "
-                                                "WHERE task = ? ORDER BY round DESC LIMIT 1");
+                                                "WHERE task = ? ORDER BY round DESC LIMIT 1", NULL);
   const char *state;
 
+  if (stmt == NULL)
+    return FALSE;
   sqlite3_bind_text (stmt, 1, task->id, -1, SQLITE_TRANSIENT);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return FALSE;
@@ -227,7 +246,9 @@ trb_node_db_load_round (TrbNode *self,
   task->deadline = sqlite3_column_int64 (stmt, 3);
 
   g_clear_pointer (&stmt, sqlite3_finalize);
-  stmt = prepare (self, "SELECT count(*) FROM updates WHERE task = ? AND round = ?");
+  stmt = prepare (self, "SELECT count(*) FROM updates WHERE task = ? AND round = ?", NULL);
+  if (stmt == NULL)
+    return FALSE;
   sqlite3_bind_text (stmt, 1, task->id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 2, task->round);
   task->n_updates = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
@@ -243,10 +264,12 @@ trb_node_db_store_blob (TrbNode     *self,
                         GError     **error)
 {
   g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT OR IGNORE INTO blobs (hash, data) "
-                                                "VALUES (?, ?)");
+                                                "VALUES (?, ?)", error);
   gsize len;
   const void *data = g_bytes_get_data (bytes, &len);
 
+  if (stmt == NULL)
+    return FALSE;
   sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_TRANSIENT);
   sqlite3_bind_blob64 (stmt, 2, data, len, SQLITE_STATIC);
   return step_done (self, stmt, error);
@@ -256,8 +279,10 @@ GBytes *
 trb_node_db_load_blob (TrbNode    *self,
                        const char *hash)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT data FROM blobs WHERE hash = ?");
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT data FROM blobs WHERE hash = ?", NULL);
 
+  if (stmt == NULL)
+    return NULL;
   sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_TRANSIENT);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return NULL;
@@ -271,8 +296,10 @@ trb_node_db_save_momentum (TrbNode     *self,
                            GError     **error)
 {
   g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT OR REPLACE INTO momentum (task, data) "
-                                                "VALUES (?, ?)");
+                                                "VALUES (?, ?)", error);
 
+  if (stmt == NULL)
+    return FALSE;
   sqlite3_bind_text (stmt, 1, task_id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_blob64 (stmt, 2, g_bytes_get_data (velocity, NULL), g_bytes_get_size (velocity),
                        SQLITE_STATIC);
@@ -283,8 +310,10 @@ GBytes *
 trb_node_db_load_momentum (TrbNode    *self,
                            const char *task_id)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT data FROM momentum WHERE task = ?");
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT data FROM momentum WHERE task = ?", NULL);
 
+  if (stmt == NULL)
+    return NULL;
   sqlite3_bind_text (stmt, 1, task_id, -1, SQLITE_TRANSIENT);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return NULL;
@@ -299,8 +328,10 @@ trb_node_db_find_participant (TrbNode    *self,
                               guint64    *leaf_index)
 {
   g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT leaf_index FROM participants "
-                                                "WHERE address = ?");
+                                                "WHERE address = ?", NULL);
 
+  if (stmt == NULL)
+    return FALSE;
   sqlite3_bind_text (stmt, 1, address, -1, SQLITE_TRANSIENT);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return FALSE;
@@ -326,8 +357,10 @@ trb_node_db_add_participant (TrbNode     *self,
 {
   g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT INTO participants "
                                                 "(address, display_name, joined, leaf_index) "
-                                                "VALUES (?, ?, ?, ?)");
+                                                "VALUES (?, ?, ?, ?)", error);
 
+  if (stmt == NULL)
+    return FALSE;
   sqlite3_bind_text (stmt, 1, address, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, display_name, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 3, joined);
@@ -341,8 +374,10 @@ trb_node_db_record_nonce (TrbNode     *self,
                           GError     **error)
 {
   g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT OR IGNORE INTO nonces (nonce, expires) "
-                                                "VALUES (?, ?)");
+                                                "VALUES (?, ?)", error);
 
+  if (stmt == NULL)
+    return FALSE;
   sqlite3_bind_text (stmt, 1, nonce, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 2,
                       g_get_real_time () / G_USEC_PER_SEC + 2 * TRB_PROTOCOL_SIGNATURE_SKEW);
@@ -364,7 +399,9 @@ trb_node_db_load_nonces (TrbNode    *self,
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
   trb_node_db_prune_nonces (self);
-  stmt = prepare (self, "SELECT nonce, expires FROM nonces");
+  stmt = prepare (self, "SELECT nonce, expires FROM nonces", NULL);
+  if (stmt == NULL)
+    return;
   while (sqlite3_step (stmt) == SQLITE_ROW)
     g_hash_table_insert (nonces, column_dup (stmt, 0),
                          GSIZE_TO_POINTER ((gsize) sqlite3_column_int64 (stmt, 1)));
@@ -391,8 +428,11 @@ trb_node_db_find_update (TrbNode     *self,
                          guint64     *leaf_index)
 {
   g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT hash, leaf_index FROM updates "
-                                                "WHERE task = ? AND round = ? AND participant = ?");
+                                                "WHERE task = ? AND round = ? AND participant = ?",
+                                          NULL);
 
+  if (stmt == NULL)
+    return FALSE;
   sqlite3_bind_text (stmt, 1, task_id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 2, round);
   sqlite3_bind_text (stmt, 3, participant, -1, SQLITE_TRANSIENT);
@@ -412,8 +452,10 @@ trb_node_db_add_update (TrbNode                *self,
 {
   g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT INTO updates (task, round, participant, "
                                                 "hash, samples, epochs, leaf_index, data) "
-                                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error);
 
+  if (stmt == NULL)
+    return FALSE;
   sqlite3_bind_text (stmt, 1, task_id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 2, round);
   sqlite3_bind_text (stmt, 3, row->participant, -1, SQLITE_TRANSIENT);
@@ -441,7 +483,9 @@ trb_node_db_list_updates (TrbNode    *self,
                           ? "SELECT hash, participant, samples, epochs, leaf_index, data "
                             "FROM updates WHERE task = ? AND round = ? ORDER BY leaf_index"
                           : "SELECT hash, participant, samples, epochs, leaf_index "
-                            "FROM updates WHERE task = ? AND round = ? ORDER BY leaf_index");
+                            "FROM updates WHERE task = ? AND round = ? ORDER BY leaf_index", NULL);
+  if (stmt == NULL)
+    return rows;
   sqlite3_bind_text (stmt, 1, task_id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 2, round);
   while (sqlite3_step (stmt) == SQLITE_ROW)
@@ -467,8 +511,10 @@ trb_node_db_load_checkpoint (TrbNode *self,
                              guint64  tree_size)
 {
   g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT note FROM checkpoints "
-                                                "WHERE tree_size = ?");
+                                                "WHERE tree_size = ?", NULL);
 
+  if (stmt == NULL)
+    return NULL;
   sqlite3_bind_int64 (stmt, 1, tree_size);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return NULL;
@@ -482,8 +528,10 @@ trb_node_db_add_checkpoint (TrbNode     *self,
                             GError     **error)
 {
   g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT OR IGNORE INTO checkpoints "
-                                                "(tree_size, note) VALUES (?, ?)");
+                                                "(tree_size, note) VALUES (?, ?)", error);
 
+  if (stmt == NULL)
+    return FALSE;
   sqlite3_bind_int64 (stmt, 1, tree_size);
   sqlite3_bind_text (stmt, 2, note, -1, SQLITE_TRANSIENT);
   return step_done (self, stmt, error);
@@ -497,8 +545,11 @@ trb_node_db_append_cosignatures (TrbNode *self,
                                  GString *out)
 {
   g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT line FROM cosignatures "
-                                                "WHERE tree_size = ? ORDER BY participant LIMIT ?");
+                                                "WHERE tree_size = ? ORDER BY participant LIMIT ?",
+                                          NULL);
 
+  if (stmt == NULL)
+    return;
   sqlite3_bind_int64 (stmt, 1, tree_size);
   sqlite3_bind_int (stmt, 2, limit);
   while (sqlite3_step (stmt) == SQLITE_ROW)
@@ -512,8 +563,10 @@ trb_node_db_count_cosignatures (TrbNode    *self,
                                 const char *participant)
 {
   g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT count(*) FROM cosignatures "
-                                                "WHERE tree_size = ? AND participant != ?");
+                                                "WHERE tree_size = ? AND participant != ?", NULL);
 
+  if (stmt == NULL)
+    return 0;
   sqlite3_bind_int64 (stmt, 1, tree_size);
   sqlite3_bind_text (stmt, 2, participant, -1, SQLITE_TRANSIENT);
   return sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
@@ -527,8 +580,11 @@ trb_node_db_save_cosignature (TrbNode     *self,
                               GError     **error)
 {
   g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT OR REPLACE INTO cosignatures "
-                                                "(tree_size, participant, line) VALUES (?, ?, ?)");
+                                                "(tree_size, participant, line) VALUES (?, ?, ?)",
+                                          error);
 
+  if (stmt == NULL)
+    return FALSE;
   sqlite3_bind_int64 (stmt, 1, tree_size);
   sqlite3_bind_text (stmt, 2, participant, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 3, line, -1, SQLITE_TRANSIENT);
