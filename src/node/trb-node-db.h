@@ -128,4 +128,53 @@ gboolean   trb_node_db_save_cosignature    (TrbNode                *self,
                                             const char             *line,
                                             GError                **error);
 
+/* One invitation code as stored: its id in hex, when it was made, used (by @address) and
+ * revoked; 0 or %NULL for what did not happen or is not known. */
+typedef struct
+{
+  char   *id;
+  gint64  created;
+  char   *address;
+  gint64  used;
+  gint64  revoked;
+} TrbNodeInvitationRow;
+
+void       trb_node_invitation_row_free      (TrbNodeInvitationRow   *row);
+gboolean   trb_node_db_migrate_join          (TrbStore               *store,
+                                              GError                **error);
+gboolean   trb_node_db_begin_store           (TrbStore               *store,
+                                              GError                **error);
+gboolean   trb_node_db_commit_store          (TrbStore               *store,
+                                              GError                **error);
+void       trb_node_db_rollback_store        (TrbStore               *store);
+gboolean   trb_node_db_load_join_policy      (TrbStore               *store,
+                                              char                  **kind,
+                                              int                    *bits,
+                                              GError                **error);
+gboolean   trb_node_db_save_join_policy      (TrbStore               *store,
+                                              const char             *kind,
+                                              int                     bits,
+                                              GError                **error);
+gboolean   trb_node_db_add_join_code         (TrbStore               *store,
+                                              const char             *id,
+                                              gint64                  created,
+                                              GError                **error);
+gboolean   trb_node_db_revoke_join_code      (TrbStore               *store,
+                                              const char             *id,
+                                              gint64                  revoked,
+                                              GError                **error);
+gboolean   trb_node_db_record_invitation_use (TrbStore               *store,
+                                              const char             *id,
+                                              const char             *address,
+                                              gint64                  used,
+                                              GError                **error);
+gboolean   trb_node_db_load_invitation       (TrbStore               *store,
+                                              const char             *id,
+                                              TrbNodeInvitationRow  **row,
+                                              GError                **error);
+GPtrArray *trb_node_db_list_invitations      (TrbStore               *store,
+                                              GError                **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrbNodeInvitationRow, trb_node_invitation_row_free)
+
 G_END_DECLS

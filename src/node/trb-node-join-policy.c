@@ -25,7 +25,7 @@
 #include "net/trb-protocol.h"
 #include "trb-json.h"
 #include "wallet/trb-base58.h"
-#include "store/trb-store-sql.h"
+#include "trb-node-db.h"
 
 
 /* An invitation: an 8-byte random id and a 12-byte tag, in base32 (32 characters). */
@@ -38,16 +38,6 @@
 #define CHALLENGE_BYTES      (8 + CHALLENGE_TAG_BYTES)
 
 static const char * const policy_names[] = { "open", "invitation", "proof-of-work" };
-
-static const char * const join_schema[] = {
-  "CREATE TABLE join_policy (id INTEGER PRIMARY KEY CHECK (id = 1), kind TEXT NOT NULL,"
-  "  bits INTEGER NOT NULL);"
-  "CREATE TABLE join_invitations (id TEXT PRIMARY KEY, address TEXT NOT NULL,"
-  "  used INTEGER NOT NULL);",
-  /* The codes made, and when each was revoked. A code made before this table existed has a
-   * row only once it is revoked, with no time of making. */
-  "CREATE TABLE join_codes (id TEXT PRIMARY KEY, created INTEGER, revoked INTEGER);",
-};
 
 static const char base32_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -109,12 +99,13 @@ trb_join_policy_new (TrbStore      *store,
                      GError       **error)
 {
   g_autoptr(TrbJoinPolicy) self = g_new0 (TrbJoinPolicy, 1);
-  sqlite3_stmt *stmt = NULL;
+  g_autofree char *kind = NULL;
+  int bits = TRB_PROOF_OF_WORK_DEFAULT_BITS;
 
   g_return_val_if_fail (TRB_IS_STORE (store), NULL);
   g_return_val_if_fail (ledger_secret_key != NULL, NULL);
 
-  if (!trb_store_migrate (store, "node-join", join_schema, G_N_ELEMENTS (join_schema), error))
+  if (!trb_node_db_migrate_join (store, error))
     return NULL;
   self->store = g_object_ref (store);
   self->kind = TRB_JOIN_POLICY_OPEN;
@@ -122,19 +113,13 @@ trb_join_policy_new (TrbStore      *store,
   derive_key (ledger_secret_key, "tributary-invitation/v1", self->invitation_key);
   derive_key (ledger_secret_key, "tributary-join-challenge/v1", self->challenge_key);
 
-  if (sqlite3_prepare_v2 (trb_store_get_db (store), "SELECT kind, bits FROM join_policy", -1,
-                          &stmt, NULL) != SQLITE_OK)
+  if (!trb_node_db_load_join_policy (store, &kind, &bits, error))
+    return NULL;
+  if (kind != NULL)
     {
-      trb_store_set_error_from_db (store, error);
-      return NULL;
+      trb_join_policy_kind_from_string (kind, &self->kind);
+      self->bits = CLAMP (bits, 1, TRB_PROOF_OF_WORK_MAX_BITS);
     }
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      trb_join_policy_kind_from_string ((const char *)sqlite3_column_text (stmt, 0),
-                                        &self->kind);
-      self->bits = CLAMP (sqlite3_column_int (stmt, 1), 1, TRB_PROOF_OF_WORK_MAX_BITS);
-    }
-  sqlite3_finalize (stmt);
   return g_steal_pointer (&self);
 }
 
@@ -192,9 +177,6 @@ trb_join_policy_set (TrbJoinPolicy      *self,
                      guint               bits,
                      GError            **error)
 {
-  sqlite3_stmt *stmt = NULL;
-  gboolean ok;
-
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (kind <= TRB_JOIN_POLICY_PROOF_OF_WORK, FALSE);
 
@@ -208,16 +190,8 @@ trb_join_policy_set (TrbJoinPolicy      *self,
                    TRB_PROOF_OF_WORK_MAX_BITS);
       return FALSE;
     }
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          "INSERT OR REPLACE INTO join_policy (id, kind, bits) VALUES (1, ?, ?)",
-                          -1, &stmt, NULL) != SQLITE_OK)
-    return trb_store_set_error_from_db (self->store, error);
-  sqlite3_bind_text (stmt, 1, policy_names[kind], -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 2, bits);
-  ok = sqlite3_step (stmt) == SQLITE_DONE;
-  sqlite3_finalize (stmt);
-  if (!ok)
-    return trb_store_set_error_from_db (self->store, error);
+  if (!trb_node_db_save_join_policy (self->store, policy_names[kind], (int) bits, error))
+    return FALSE;
   self->kind = kind;
   self->bits = bits;
   return TRUE;
@@ -301,32 +275,6 @@ id_to_hex (const guint8 *id)
   return hex;
 }
 
-/* Runs @sql, a statement without rows, with @id and up to two integers bound after it. */
-static gboolean
-exec_with_id (TrbJoinPolicy  *self,
-              const char     *sql,
-              const char     *id,
-              gint64          a,
-              gint64          b,
-              GError        **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  gboolean ok;
-
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store), sql, -1, &stmt, NULL) != SQLITE_OK)
-    return trb_store_set_error_from_db (self->store, error);
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
-  if (sqlite3_bind_parameter_count (stmt) >= 2)
-    sqlite3_bind_int64 (stmt, 2, a);
-  if (sqlite3_bind_parameter_count (stmt) >= 3)
-    sqlite3_bind_int64 (stmt, 3, b);
-  ok = sqlite3_step (stmt) == SQLITE_DONE;
-  sqlite3_finalize (stmt);
-  if (!ok)
-    return trb_store_set_error_from_db (self->store, error);
-  return TRUE;
-}
-
 /**
  * trb_join_policy_new_invitations:
  * @self: a policy
@@ -349,7 +297,7 @@ trb_join_policy_new_invitations (TrbJoinPolicy  *self,
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  if (!trb_store_exec (self->store, "BEGIN IMMEDIATE", error))
+  if (!trb_node_db_begin_store (self->store, error))
     return NULL;
   for (guint i = 0; i < count; i++)
     {
@@ -358,17 +306,16 @@ trb_join_policy_new_invitations (TrbJoinPolicy  *self,
 
       randombytes_buf (id, sizeof id);
       hex = id_to_hex (id);
-      if (!exec_with_id (self, "INSERT INTO join_codes (id, created) VALUES (?, ?)", hex, now, 0,
-                         error))
+      if (!trb_node_db_add_join_code (self->store, hex, now, error))
         {
-          trb_store_exec (self->store, "ROLLBACK", NULL);
+          trb_node_db_rollback_store (self->store);
           return NULL;
         }
       g_ptr_array_add (codes, format_invitation (self, id));
     }
-  if (!trb_store_exec (self->store, "COMMIT", error))
+  if (!trb_node_db_commit_store (self->store, error))
     {
-      trb_store_exec (self->store, "ROLLBACK", NULL);
+      trb_node_db_rollback_store (self->store);
       return NULL;
     }
   g_ptr_array_add (codes, NULL);
@@ -432,11 +379,11 @@ trb_invitation_free (TrbInvitation *self)
 
 /* The row of trb_join_policy_list_invitations()'s query: id, created, address, used, revoked. */
 static TrbInvitation *
-invitation_from_row (TrbJoinPolicy *self,
-                     sqlite3_stmt  *stmt)
+invitation_from_row (TrbJoinPolicy               *self,
+                     const TrbNodeInvitationRow  *row)
 {
   TrbInvitation *invitation = g_new0 (TrbInvitation, 1);
-  const char *hex = (const char *) sqlite3_column_text (stmt, 0);
+  const char *hex = row->id;
   guint8 id[INVITATION_ID_BYTES] = { 0 };
   gsize len = 0;
 
@@ -445,21 +392,13 @@ invitation_from_row (TrbJoinPolicy *self,
     invitation->code = format_invitation (self, id);
   else
     invitation->code = g_strdup (hex != NULL ? hex : "");
-  invitation->created = sqlite3_column_int64 (stmt, 1);
-  invitation->used_by = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-  invitation->used = sqlite3_column_int64 (stmt, 3);
-  invitation->revoked = sqlite3_column_int64 (stmt, 4);
+  invitation->created = row->created;
+  invitation->used_by = g_strdup (row->address);
+  invitation->used = row->used;
+  invitation->revoked = row->revoked;
   return invitation;
 }
 
-/* Every code made, used or revoked: a code made before codes were recorded shows once used. */
-#define INVITATIONS_SQL \
-  "SELECT * FROM (SELECT c.id AS id, c.created AS created, i.address AS address, i.used AS used," \
-  "                      c.revoked AS revoked, c.rowid AS made" \
-  "               FROM join_codes c LEFT JOIN join_invitations i ON i.id = c.id" \
-  "               UNION ALL" \
-  "               SELECT id, NULL, address, used, NULL, NULL FROM join_invitations" \
-  "               WHERE id NOT IN (SELECT id FROM join_codes))"
 
 /* What is known of the invitation @id: never %NULL but on a storage error. */
 static TrbInvitation *
@@ -467,21 +406,14 @@ load_invitation (TrbJoinPolicy  *self,
                  const char     *id,
                  GError        **error)
 {
-  sqlite3_stmt *stmt = NULL;
-  TrbInvitation *invitation = NULL;
-  int rc;
+  g_autoptr(TrbNodeInvitationRow) row = NULL;
+  TrbInvitation *invitation;
 
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store), INVITATIONS_SQL " WHERE id = ?", -1,
-                          &stmt, NULL) != SQLITE_OK)
-    {
-      trb_store_set_error_from_db (self->store, error);
-      return NULL;
-    }
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    invitation = invitation_from_row (self, stmt);
-  else if (rc == SQLITE_DONE)
+  if (!trb_node_db_load_invitation (self->store, id, &row, error))
+    return NULL;
+  if (row != NULL)
+    invitation = invitation_from_row (self, row);
+  else
     {
       guint8 bytes[INVITATION_ID_BYTES] = { 0 };
 
@@ -489,9 +421,6 @@ load_invitation (TrbJoinPolicy  *self,
       sodium_hex2bin (bytes, sizeof bytes, id, strlen (id), NULL, NULL, NULL);
       invitation->code = format_invitation (self, bytes);
     }
-  else
-    trb_store_set_error_from_db (self->store, error);
-  sqlite3_finalize (stmt);
   return invitation;
 }
 
@@ -501,21 +430,8 @@ record_use (TrbJoinPolicy  *self,
             const char     *address,
             GError        **error)
 {
-  sqlite3_stmt *stmt = NULL;
-  gboolean ok;
-
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          "INSERT INTO join_invitations (id, address, used) VALUES (?, ?, ?)", -1,
-                          &stmt, NULL) != SQLITE_OK)
-    return trb_store_set_error_from_db (self->store, error);
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, address, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 3, g_get_real_time () / G_USEC_PER_SEC);
-  ok = sqlite3_step (stmt) == SQLITE_DONE;
-  sqlite3_finalize (stmt);
-  if (!ok)
-    return trb_store_set_error_from_db (self->store, error);
-  return TRUE;
+  return trb_node_db_record_invitation_use (self->store, id, address,
+                                            g_get_real_time () / G_USEC_PER_SEC, error);
 }
 
 /**
@@ -530,28 +446,17 @@ GPtrArray *
 trb_join_policy_list_invitations (TrbJoinPolicy  *self,
                                   GError        **error)
 {
+  g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GPtrArray) list = NULL;
-  sqlite3_stmt *stmt = NULL;
-  int rc;
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          INVITATIONS_SQL " ORDER BY COALESCE (created, used, revoked), made, id",
-                          -1, &stmt, NULL) != SQLITE_OK)
-    {
-      trb_store_set_error_from_db (self->store, error);
-      return NULL;
-    }
+  rows = trb_node_db_list_invitations (self->store, error);
+  if (rows == NULL)
+    return NULL;
   list = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_invitation_free);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (list, invitation_from_row (self, stmt));
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      trb_store_set_error_from_db (self->store, error);
-      return NULL;
-    }
+  for (guint i = 0; i < rows->len; i++)
+    g_ptr_array_add (list, invitation_from_row (self, g_ptr_array_index (rows, i)));
   return g_steal_pointer (&list);
 }
 
@@ -589,17 +494,16 @@ trb_join_policy_revoke_invitation (TrbJoinPolicy  *self,
       return NULL;
     }
   id = id_to_hex (bytes);
-  if (!trb_store_exec (self->store, "BEGIN IMMEDIATE", error))
+  if (!trb_node_db_begin_store (self->store, error))
     return NULL;
   before = load_invitation (self, id, error);
   if (before == NULL ||
       (before->revoked == 0 &&
-       !exec_with_id (self, "INSERT INTO join_codes (id, revoked) VALUES (?, ?) "
-                      "ON CONFLICT (id) DO UPDATE SET revoked = excluded.revoked", id,
-                      g_get_real_time () / G_USEC_PER_SEC, 0, error)) ||
-      !trb_store_exec (self->store, "COMMIT", error))
+       !trb_node_db_revoke_join_code (self->store, id, g_get_real_time () / G_USEC_PER_SEC,
+                                      error)) ||
+      !trb_node_db_commit_store (self->store, error))
     {
-      trb_store_exec (self->store, "ROLLBACK", NULL);
+      trb_node_db_rollback_store (self->store);
       return NULL;
     }
   if (already != NULL)

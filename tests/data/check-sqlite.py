@@ -16,10 +16,9 @@ import sys
 # The node's Merkle log (src/ledger/trb-merkle-log.c) is part of the node's store layer: its two
 # tables are the tree's own storage, its five statements prepared once for the log's life, and
 # its appends nest in the node's transactions; behind named operations it would only wrap each.
-STORE_LAYER = ('src/store/', 'src/node/trb-node-db.c', 'src/ledger/trb-merkle-log.c')
+STORE_LAYER = ('src/store/', 'src/node/trb-node-db', 'src/ledger/trb-merkle-log.c')
 
 PENDING = {
-    'src/node/trb-node-join-policy.c',
     'src/participant/trb-history.c',
 }
 
