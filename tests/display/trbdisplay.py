@@ -515,17 +515,27 @@ def keyboard_walk(root, window_title, where, width=None):
 
     reached_rows = {_row_of(n, root) for n in reached} - {None}
     for node in wanted:
-        if node in reached:
-            continue
-        try:
-            node.getState()
-        except Exception:  # gone since: the app filled its list again
-            continue
+        if node in reached or _gone(node):
+            continue  # gone since: the app filled its list again
         row = _row_of(node, root)
         if row is not None and row in reached_rows:
             continue  # Tab from its row, which the arrow keys reach
         problems.append(f"{where}: {_describe(node)} is never reached with the keyboard")
     return problems, order
+
+
+def _gone(node):
+    """Whether a control seen earlier has left the window: a list the app filled again (History
+    rebuilds its totals when a round is rewarded) leaves accessible objects that answer some
+    questions and not others, or that are defunct or no longer visible."""
+    from gi.repository import Atspi
+    try:
+        node.roleName, node.name
+        state = node.getState()
+    except Exception:
+        return True
+    return (state.contains(Atspi.StateType.DEFUNCT)
+            or not state.contains(Atspi.StateType.VISIBLE))
 
 
 def _describe(node):
