@@ -36,6 +36,56 @@ trb_store_net_network_free (TrbStoreNetNetwork *network)
   g_free (network);
 }
 
+static TrbStoreNetNetwork *
+read_network (sqlite3_stmt *stmt)
+{
+  TrbStoreNetNetwork *network = g_new0 (TrbStoreNetNetwork, 1);
+
+  network->origin = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  network->name = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  network->url = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  network->ledger_key = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+  network->address = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+  network->task = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
+  network->compromised = sqlite3_column_int (stmt, 6) != 0;
+  return network;
+}
+
+/**
+ * trb_store_net_lookup_network:
+ * @network: (out) (transfer full) (nullable): the network as written down when connecting to
+ *   it, joined or not, or %NULL when this computer never connected to @origin
+ *
+ * Returns: %TRUE on success (found or not), else %FALSE with @error set
+ */
+gboolean
+trb_store_net_lookup_network (TrbStore            *store,
+                              const char          *origin,
+                              TrbStoreNetNetwork **network,
+                              GError             **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (TRB_IS_STORE (store), FALSE);
+  g_return_val_if_fail (origin != NULL && network != NULL, FALSE);
+
+  *network = NULL;
+  stmt = trb_store_begin_statement (store,
+                                    "SELECT origin, name, url, ledger_key, address, task, "
+                                    "compromised FROM net_networks WHERE origin = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+  rc = trb_store_step (store, stmt, error);
+  if (rc < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    *network = read_network (stmt);
+  trb_store_end_statement (store, stmt);
+  return TRUE;
+}
+
 /**
  * trb_store_net_list_joined:
  *
@@ -60,18 +110,7 @@ trb_store_net_list_joined (TrbStore  *store,
     return NULL;
   networks = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_store_net_network_free);
   while ((rc = trb_store_step (store, stmt, error)) == SQLITE_ROW)
-    {
-      TrbStoreNetNetwork *network = g_new0 (TrbStoreNetNetwork, 1);
-
-      network->origin = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      network->name = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      network->url = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-      network->ledger_key = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-      network->address = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
-      network->task = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
-      network->compromised = sqlite3_column_int (stmt, 6) != 0;
-      g_ptr_array_add (networks, network);
-    }
+    g_ptr_array_add (networks, read_network (stmt));
   if (rc < 0)
     return NULL;
   trb_store_end_statement (store, stmt);

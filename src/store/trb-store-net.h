@@ -67,6 +67,10 @@ gboolean   trb_store_net_set_receipt_verified (TrbStore       *store,
                                                guint64         leaf_index,
                                                guint64         tree_size,
                                                GError        **error);
+gboolean   trb_store_net_lookup_network  (TrbStore            *store,
+                                          const char          *origin,
+                                          TrbStoreNetNetwork **network,
+                                          GError             **error);
 GPtrArray *trb_store_net_list_joined     (TrbStore            *store,
                                           GError             **error);
 gboolean   trb_store_net_count_receipts  (TrbStore            *store,
@@ -74,5 +78,7 @@ gboolean   trb_store_net_count_receipts  (TrbStore            *store,
                                           gboolean             verified_only,
                                           guint               *count,
                                           GError             **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrbStoreNetNetwork, trb_store_net_network_free)
 
 G_END_DECLS
