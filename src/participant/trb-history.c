@@ -28,28 +28,8 @@
 #include "participant/trb-history-private.h"
 #include "trb-json.h"
 #include "store/trb-store-history.h"
+#include "store/trb-store-net.h"
 #include "store/trb-store-sql.h"
-
-static const char * const migration_steps[] = {
-  "CREATE TABLE history_networks (origin TEXT PRIMARY KEY, halted INTEGER NOT NULL DEFAULT 0,"
-  "  halted_at INTEGER, decision TEXT, fetched_size INTEGER NOT NULL DEFAULT 0,"
-  "  witnessed_size INTEGER NOT NULL DEFAULT 0);"
-  "CREATE TABLE history_entries (origin TEXT NOT NULL, leaf_index INTEGER NOT NULL,"
-  "  type TEXT NOT NULL, data TEXT NOT NULL, task TEXT, round INTEGER, participant TEXT,"
-  "  time INTEGER NOT NULL, verified_size INTEGER, problem TEXT,"
-  "  PRIMARY KEY (origin, leaf_index));"
-  "CREATE INDEX history_entries_by_round ON history_entries (origin, task, round);"
-  "CREATE TABLE history_tasks (origin TEXT NOT NULL, task TEXT NOT NULL, json TEXT NOT NULL,"
-  "  PRIMARY KEY (origin, task));"
-  "CREATE TABLE history_checkpoints (origin TEXT NOT NULL, size INTEGER NOT NULL,"
-  "  cosigners INTEGER NOT NULL, PRIMARY KEY (origin, size));"
-  "CREATE TABLE history_datasets (origin TEXT NOT NULL, update_hash TEXT NOT NULL,"
-  "  dataset TEXT NOT NULL, PRIMARY KEY (origin, update_hash));",
-  /* Results of "Evaluate on My Data", kept until the person removes them. */
-  "CREATE TABLE history_evaluations (origin TEXT NOT NULL, task TEXT NOT NULL,"
-  "  model TEXT NOT NULL, dataset TEXT NOT NULL, accuracy REAL NOT NULL, time INTEGER NOT NULL,"
-  "  PRIMARY KEY (origin, model, dataset));",
-};
 
 struct _TrbHistory
 {
@@ -71,27 +51,10 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_QUARK (trb-history-error-quark, trb_history_error)
 
-typedef struct
-{
-  char *origin;
-  char *name;
-  char *url;
-  char *ledger_key;
-  char *address;
-} Network;
+/* A joined network as the protocol client wrote it down. */
+typedef TrbStoreNetNetwork Network;
 
-static void
-network_free (Network *network)
-{
-  g_free (network->origin);
-  g_free (network->name);
-  g_free (network->url);
-  g_free (network->ledger_key);
-  g_free (network->address);
-  g_free (network);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Network, network_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Network, trb_store_net_network_free)
 
 void
 trb_reward_total_free (TrbRewardTotal *total)
@@ -191,8 +154,7 @@ trb_history_migrate (TrbStore  *store,
   g_return_val_if_fail (TRB_IS_STORE (store), FALSE);
 
   return trb_contributor_migrate (store, error) &&
-         trb_store_migrate (store, "history", migration_steps, G_N_ELEMENTS (migration_steps),
-                            error);
+         trb_store_history_migrate (store, error);
 }
 
 /**
@@ -217,8 +179,6 @@ trb_history_new (TrbStore  *store,
   return self;
 }
 
-/* ---- store helpers ------------------------------------------------------------------------ */
-
 static sqlite3_stmt *
 prepare (TrbHistory *self,
          const char *sql)
@@ -241,39 +201,6 @@ column_dup (sqlite3_stmt *stmt,
   return g_strdup ((const char *) sqlite3_column_text (stmt, column));
 }
 
-static Network *
-lookup_network (TrbHistory *self,
-                const char *origin)
-{
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT origin, name, url, ledger_key, address "
-                                                "FROM net_networks WHERE origin = ?");
-  Network *network;
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return NULL;
-  network = g_new0 (Network, 1);
-  network->origin = column_dup (stmt, 0);
-  network->name = column_dup (stmt, 1);
-  network->url = column_dup (stmt, 2);
-  network->ledger_key = column_dup (stmt, 3);
-  network->address = column_dup (stmt, 4);
-  return network;
-}
-
-static void
-ensure_network_row (TrbHistory *self,
-                    const char *origin)
-{
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT OR IGNORE INTO history_networks (origin) "
-                                                "VALUES (?)");
-
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  sqlite3_step (stmt);
-}
-
 static gint64
 network_int (TrbHistory *self,
              const char *origin,
@@ -289,44 +216,41 @@ network_int (TrbHistory *self,
   return sqlite3_column_int64 (stmt, 0);
 }
 
-static void
-set_network_int (TrbHistory *self,
-                 const char *origin,
-                 const char *column,
-                 gint64      value)
-{
-  g_autofree char *sql = g_strdup_printf ("UPDATE history_networks SET %s = ? WHERE origin = ?",
-                                          column);
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, sql);
+/* ---- the network's state ------------------------------------------------------------------ */
 
-  ensure_network_row (self, origin);
-  sqlite3_bind_int64 (stmt, 1, value);
-  sqlite3_bind_text (stmt, 2, origin, -1, SQLITE_TRANSIENT);
-  sqlite3_step (stmt);
+/* The network, or %NULL with @error set: %TRB_HISTORY_ERROR_NOT_JOINED when this computer
+ * never connected to it, else the store's error. */
+static Network *
+lookup_network (TrbHistory  *self,
+                const char  *origin,
+                GError     **error)
+{
+  Network *network = NULL;
+
+  if (!trb_store_net_lookup_network (self->store, origin, &network, error))
+    return NULL;
+  if (network == NULL)
+    g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_NOT_JOINED,
+                         _("This computer has not joined that network."));
+  return network;
 }
 
-/* Participation stops: the history's own flag, which the participation loop reads, and the
- * contributor's, so that the command-line participant stops too. */
+/* Participation stops (trb_store_history_halt()). Always %FALSE, with @error saying why; when
+ * the stop could not be written down, the store's error, which says that too. */
 static gboolean
 halt (TrbHistory  *self,
       const char  *origin,
       const char  *why,
       GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(sqlite3_stmt) net = NULL;
-
-  ensure_network_row (self, origin);
-  stmt = prepare (self, "UPDATE history_networks SET halted = 1, halted_at = ?, decision = NULL "
-                        "WHERE origin = ? AND halted = 0 AND decision IS NULL");
-  sqlite3_bind_int64 (stmt, 1, g_get_real_time () / G_USEC_PER_SEC);
-  sqlite3_bind_text (stmt, 2, origin, -1, SQLITE_TRANSIENT);
-  sqlite3_step (stmt);
-  net = prepare (self, "UPDATE net_networks SET compromised = 1 WHERE origin = ?");
-  sqlite3_bind_text (net, 1, origin, -1, SQLITE_TRANSIENT);
-  sqlite3_step (net);
+  g_autoptr(GError) store_error = NULL;
 
   g_clear_error (error);
+  if (!trb_store_history_halt (self->store, origin, &store_error))
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&store_error), "%s ", why);
+      return FALSE;
+    }
   /* Translators: the first %s is a sentence saying what was found. */
   g_set_error (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_INCONSISTENT,
                _("%s Tributary stopped taking part in this network until you decide what to "
@@ -467,35 +391,62 @@ wanted (TrbLedgerEntry *entry,
     }
 }
 
-static void
-store_entry (TrbHistory     *self,
-             const char     *origin,
-             guint64         index,
-             const char     *text,
-             TrbLedgerEntry *entry)
+/* What History keeps of @entry, served at @index as @text; it points into both. */
+static TrbStoreHistoryNewEntry
+new_entry (guint64         index,
+           const char     *text,
+           TrbLedgerEntry *entry)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
   TrbLedgerEntryType type = trb_ledger_entry_get_entry_type (entry);
+  TrbStoreHistoryNewEntry row = {
+    .leaf_index = index,
+    .type = trb_ledger_entry_type_to_string (type),
+    .data = text,
+    .time = trb_ledger_entry_get_time (entry),
+  };
 
-  stmt = prepare (self, "INSERT INTO history_entries (origin, leaf_index, type, data, task, "
-                        "round, participant, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
-                        "(origin, leaf_index) DO UPDATE SET type = excluded.type, data = "
-                        "excluded.data, task = excluded.task, round = excluded.round, "
-                        "participant = excluded.participant, time = excluded.time");
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, index);
-  sqlite3_bind_text (stmt, 3, trb_ledger_entry_type_to_string (type), -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, text, -1, SQLITE_TRANSIENT);
   if (type != TRB_LEDGER_ENTRY_PARTICIPANT_JOINED)
     {
-      sqlite3_bind_text (stmt, 5, trb_ledger_entry_get_task (entry), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (stmt, 6, trb_ledger_entry_get_round (entry));
+      row.task = trb_ledger_entry_get_task (entry);
+      row.round = trb_ledger_entry_get_round (entry);
     }
   if (type == TRB_LEDGER_ENTRY_PARTICIPANT_JOINED || type == TRB_LEDGER_ENTRY_UPDATE_ACCEPTED ||
       type == TRB_LEDGER_ENTRY_REWARD)
-    sqlite3_bind_text (stmt, 7, trb_ledger_entry_get_participant (entry), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 8, trb_ledger_entry_get_time (entry));
-  sqlite3_step (stmt);
+    row.participant = trb_ledger_entry_get_participant (entry);
+  return row;
+}
+
+/* Keeps the wanted entries of a page of the ledger that starts at @first, in one write. */
+static gboolean
+save_page (TrbHistory  *self,
+           Network     *network,
+           JsonArray   *array,
+           guint64      first,
+           GError     **error)
+{
+  g_autoptr(GPtrArray) parsed = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (TrbStoreHistoryNewEntry));
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      const char *text = json_array_get_string_element (array, i);
+      TrbLedgerEntry *entry;
+      TrbStoreHistoryNewEntry row;
+
+      if (text == NULL)
+        continue;
+      entry = trb_ledger_entry_parse (text, strlen (text), NULL);
+      if (entry == NULL)
+        continue;
+      g_ptr_array_add (parsed, entry);
+      if (!wanted (entry, network->address))
+        continue;
+      row = new_entry (first + i, text, entry);
+      g_array_append_val (rows, row);
+    }
+  return trb_store_history_save_entries (self->store, network->origin,
+                                         (TrbStoreHistoryNewEntry *) (void *) rows->data,
+                                         rows->len, error);
 }
 
 static gboolean
@@ -518,19 +469,9 @@ fetch_new_entries (TrbHistory    *self,
       if (g_cancellable_set_error_if_cancelled (cancellable, error) ||
           (array = fetch_entries (client, next, end, cancellable, &page, error)) == NULL)
         return FALSE;
-      trb_store_exec (self->store, "BEGIN", NULL);
-      for (guint i = 0; i < json_array_get_length (array); i++, next++)
-        {
-          const char *text = json_array_get_string_element (array, i);
-          g_autoptr(TrbLedgerEntry) entry = NULL;
-
-          if (text == NULL)
-            continue;
-          entry = trb_ledger_entry_parse (text, strlen (text), NULL);
-          if (entry != NULL && wanted (entry, network->address))
-            store_entry (self, network->origin, next, text, entry);
-        }
-      trb_store_exec (self->store, "COMMIT", NULL);
+      if (!save_page (self, network, array, next, error))
+        return FALSE;
+      next += json_array_get_length (array);
     }
   return TRUE;
 }
@@ -546,19 +487,11 @@ verify_entries (TrbHistory        *self,
                 GCancellable      *cancellable,
                 GError           **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT leaf_index FROM history_entries WHERE "
-                                                "origin = ? AND verified_size IS NULL AND "
-                                                "leaf_index < ? ORDER BY leaf_index");
-  g_autoptr(GArray) indices = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autoptr(GArray) indices = NULL;
 
-  sqlite3_bind_text (stmt, 1, network->origin, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, size);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      guint64 index = sqlite3_column_int64 (stmt, 0);
-
-      g_array_append_val (indices, index);
-    }
+  indices = trb_store_history_list_unverified (self->store, network->origin, size, error);
+  if (indices == NULL)
+    return FALSE;
 
   for (guint i = 0; i < indices->len; i++)
     {
@@ -567,7 +500,7 @@ verify_entries (TrbHistory        *self,
       g_autoptr(GBytes) proof = NULL;
       g_autoptr(GError) local_error = NULL;
       g_autoptr(TrbLedgerEntry) entry = NULL;
-      g_autoptr(sqlite3_stmt) mark = NULL;
+      TrbStoreHistoryNewEntry row;
       JsonArray *array = NULL;
       const char *text;
       gboolean ok;
@@ -579,7 +512,9 @@ verify_entries (TrbHistory        *self,
       entry = text != NULL ? trb_ledger_entry_parse (text, strlen (text), NULL) : NULL;
       if (entry == NULL)
         continue;
-      store_entry (self, network->origin, index, text, entry);
+      row = new_entry (index, text, entry);
+      if (!trb_store_history_save_entries (self->store, network->origin, &row, 1, error))
+        return FALSE;
       proof = fetch_proof (client, TRUE, index, size, cancellable, error);
       if (proof == NULL)
         return FALSE;
@@ -588,21 +523,13 @@ verify_entries (TrbHistory        *self,
                                                 g_bytes_get_size (proof) / TRB_MERKLE_HASH_SIZE,
                                                 &local_error);
 
-      if (ok)
-        mark = prepare (self, "UPDATE history_entries SET verified_size = ?, problem = NULL "
-                              "WHERE origin = ? AND leaf_index = ?");
-      else
-        mark = prepare (self, "UPDATE history_entries SET verified_size = NULL, problem = ? "
-                              "WHERE origin = ? AND leaf_index = ?");
-      if (ok)
-        sqlite3_bind_int64 (mark, 1, size);
-      else
-        sqlite3_bind_text (mark, 1, _("Not in the verified ledger: the network showed an "
-                                      "entry that its signed checkpoint does not contain."),
-                           -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (mark, 2, network->origin, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (mark, 3, index);
-      sqlite3_step (mark);
+      if (ok ? !trb_store_history_mark_verified (self->store, network->origin, index, size,
+                                                 error)
+             : !trb_store_history_mark_unverified (self->store, network->origin, index,
+                                                   _("Not in the verified ledger: the network "
+                                                     "showed an entry that its signed "
+                                                     "checkpoint does not contain."), error))
+        return FALSE;
 
       /* Served, but not what the signed tree holds there: an entry changed after it was
        * signed. The entry (never counted) and its proof are the evidence; the network stops. */
@@ -625,63 +552,62 @@ fetch_tasks (TrbHistory    *self,
              GCancellable  *cancellable,
              GError       **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT DISTINCT task FROM history_entries "
-                                                "WHERE origin = ? AND task IS NOT NULL");
-  g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) tasks = trb_store_history_list_entry_tasks (self->store, network->origin, error);
 
-  sqlite3_bind_text (stmt, 1, network->origin, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    g_ptr_array_add (tasks, column_dup (stmt, 0));
-
-  for (guint i = 0; i < tasks->len; i++)
+  if (tasks == NULL)
+    return FALSE;
+  for (guint i = 0; tasks[i] != NULL; i++)
     {
       g_autoptr(JsonObject) task = NULL;
       g_autoptr(JsonNode) node = NULL;
       g_autofree char *json = NULL;
-      g_autoptr(sqlite3_stmt) insert = NULL;
 
-      task = trb_client_get_task_sync (client, g_ptr_array_index (tasks, i), cancellable, error);
+      task = trb_client_get_task_sync (client, tasks[i], cancellable, error);
       if (task == NULL)
         return FALSE;
       node = json_node_init_object (json_node_alloc (), task);
       json = json_to_string (node, FALSE);
-      insert = prepare (self, "INSERT OR REPLACE INTO history_tasks (origin, task, json) "
-                              "VALUES (?, ?, ?)");
-      sqlite3_bind_text (insert, 1, network->origin, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (insert, 2, g_ptr_array_index (tasks, i), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (insert, 3, json, -1, SQLITE_TRANSIENT);
-      sqlite3_step (insert);
+      if (!trb_store_history_save_task (self->store, network->origin, tasks[i], json, error))
+        return FALSE;
     }
   return TRUE;
 }
 
-static void
-witness (TrbHistory   *self,
-         TrbClient    *client,
-         Network      *network,
-         const char   *note,
-         guint64       size,
-         GCancellable *cancellable)
+/* Cosigns the checkpoint of @size once. Only a failure of the local store is an error. */
+static gboolean
+witness (TrbHistory    *self,
+         TrbClient     *client,
+         Network       *network,
+         const char    *note,
+         guint64        size,
+         GCancellable  *cancellable,
+         GError       **error)
 {
   g_autoptr(TrbNoteSigner) cosigner = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) local_error = NULL;
   g_autoptr(JsonObject) answer = NULL;
   g_autofree char *line = NULL;
+  guint64 witnessed;
 
-  if ((guint64) network_int (self, network->origin, "witnessed_size") >= size)
-    return;
-  cosigner = trb_client_make_cosigner (client, &error);
+  if (!trb_store_history_get_witnessed_size (self->store, network->origin, &witnessed, error))
+    return FALSE;
+  if (witnessed >= size)
+    return TRUE;
+  cosigner = trb_client_make_cosigner (client, &local_error);
   if (cosigner != NULL)
     line = trb_checkpoint_cosign (note, strlen (note), cosigner,
-                                  g_get_real_time () / G_USEC_PER_SEC, &error);
+                                  g_get_real_time () / G_USEC_PER_SEC, &local_error);
   if (line != NULL)
-    answer = trb_client_post_cosignature_sync (client, size, line, cancellable, &error);
-  /* Witnessing helps others; failing at it must not stop this computer's own history. */
+    answer = trb_client_post_cosignature_sync (client, size, line, cancellable, &local_error);
+  /* Witnessing helps others; the network failing at it must not stop this computer's own
+   * history. */
   if (answer == NULL)
-    g_debug ("Could not cosign checkpoint %" G_GUINT64_FORMAT ": %s", size,
-             error != NULL ? error->message : "");
-  else
-    set_network_int (self, network->origin, "witnessed_size", size);
+    {
+      g_debug ("Could not cosign checkpoint %" G_GUINT64_FORMAT ": %s", size,
+               local_error != NULL ? local_error->message : "");
+      return TRUE;
+    }
+  return trb_store_history_set_witnessed_size (self->store, network->origin, size, error);
 }
 
 /* The network's row and its ledger history, unless the network is unknown or halted. */
@@ -695,16 +621,13 @@ open_ledger (TrbHistory  *self,
   g_autoptr(TrbNoteVerifier) verifier = NULL;
   g_autoptr(TrbLedgerHistory) ledger = NULL;
   g_autoptr(GError) local_error = NULL;
+  gboolean halted;
 
-  network = lookup_network (self, origin);
-  if (network == NULL)
-    {
-      g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_NOT_JOINED,
-                           _("This computer has not joined that network."));
-      return NULL;
-    }
-  ensure_network_row (self, origin);
-  if (network_int (self, origin, "halted"))
+  network = lookup_network (self, origin, error);
+  if (network == NULL ||
+      !trb_store_history_is_halted (self->store, origin, &halted, error))
+    return NULL;
+  if (halted)
     {
       g_set_error (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_HALTED,
                    _("Tributary stopped taking part in “%s” after it showed inconsistent "
@@ -868,21 +791,15 @@ accept_checkpoint (TrbHistory        *self,
 }
 
 /* The cosignatures the node serves with the checkpoint it signed for this size. */
-static void
-record_cosigners (TrbHistory *self,
-                  const char *origin,
-                  const char *note,
-                  guint64     size)
+static gboolean
+record_cosigners (TrbHistory  *self,
+                  const char  *origin,
+                  const char  *note,
+                  guint64      size,
+                  GError     **error)
 {
-  g_autoptr(sqlite3_stmt) cosigners = NULL;
-
-  cosigners = prepare (self, "INSERT INTO history_checkpoints (origin, size, cosigners) "
-                             "VALUES (?, ?, ?) ON CONFLICT (origin, size) DO UPDATE SET "
-                             "cosigners = MAX (cosigners, excluded.cosigners)");
-  sqlite3_bind_text (cosigners, 1, origin, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (cosigners, 2, size);
-  sqlite3_bind_int (cosigners, 3, count_cosigners (note, origin));
-  sqlite3_step (cosigners);
+  return trb_store_history_save_cosigners (self->store, origin, size,
+                                           count_cosigners (note, origin), error);
 }
 
 /**
@@ -916,7 +833,7 @@ trb_history_sync (TrbHistory    *self,
   g_autoptr(TrbCheckpoint) accepted = NULL;
   g_autoptr(GMutexLocker) locker = NULL;
   g_autofree char *note = NULL;
-  guint64 size, claimed_size = 0;
+  guint64 size, fetched, claimed_size = 0;
 
   g_return_val_if_fail (TRB_IS_HISTORY (self), FALSE);
   g_return_val_if_fail (TRB_IS_CLIENT (client), FALSE);
@@ -930,20 +847,17 @@ trb_history_sync (TrbHistory    *self,
                                      cancellable, error)) == NULL)
     return FALSE;
   size = trb_checkpoint_get_size (accepted);
-  if (size == claimed_size)
-    record_cosigners (self, origin, note, size);
-
-  if (!fetch_new_entries (self, client, network, network_int (self, origin, "fetched_size"), size,
-                          cancellable, error))
+  if (size == claimed_size && !record_cosigners (self, origin, note, size, error))
     return FALSE;
-  set_network_int (self, origin, "fetched_size", size);
-  if (!verify_entries (self, client, ledger, network, size, cancellable, error) ||
+
+  if (!trb_store_history_get_fetched_size (self->store, origin, &fetched, error) ||
+      !fetch_new_entries (self, client, network, fetched, size, cancellable, error) ||
+      !trb_store_history_set_fetched_size (self->store, origin, size, error) ||
+      !verify_entries (self, client, ledger, network, size, cancellable, error) ||
       !fetch_tasks (self, client, network, cancellable, error) ||
       g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
-  if (witness_checkpoint)
-    witness (self, client, network, note, size, cancellable);
-  return TRUE;
+  return !witness_checkpoint || witness (self, client, network, note, size, cancellable, error);
 }
 
 typedef struct
@@ -970,14 +884,13 @@ sync_thread (GTask        *task,
 {
   TrbHistory *self = source_object;
   SyncData *data = task_data;
-  g_autoptr(Network) network = lookup_network (self, data->origin);
-  g_autoptr(TrbClient) client = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(Network) network = lookup_network (self, data->origin, &error);
+  g_autoptr(TrbClient) client = NULL;
 
   if (network == NULL)
     {
-      g_task_return_new_error (task, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_NOT_JOINED,
-                               _("This computer has not joined that network."));
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   if (g_task_return_error_if_cancelled (task))
@@ -1129,7 +1042,7 @@ trb_history_dup_network_name (TrbHistory *self,
 
   g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
 
-  network = lookup_network (self, origin);
+  network = lookup_network (self, origin, NULL);
   return network != NULL ? g_strdup (network->name) : g_strdup (origin);
 }
 
@@ -1457,7 +1370,7 @@ trb_history_list_versions (TrbHistory *self,
   g_return_val_if_fail (TRB_IS_HISTORY (self), versions);
   g_return_val_if_fail (origin != NULL, versions);
 
-  network = lookup_network (self, origin);
+  network = lookup_network (self, origin, NULL);
   stmt = prepare (self, "SELECT leaf_index, data, verified_size, problem FROM history_entries "
                         "WHERE origin = ?1 AND type = 'round_closed' AND (?2 IS NULL OR "
                         "task = ?2) ORDER BY task, round, leaf_index");
@@ -1858,7 +1771,7 @@ trb_history_resume (TrbHistory  *self,
   g_return_val_if_fail (TRB_IS_HISTORY (self), FALSE);
   g_return_val_if_fail (origin != NULL, FALSE);
 
-  network = lookup_network (self, origin);
+  network = lookup_network (self, origin, NULL);
   if (network == NULL)
     {
       g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_NOT_JOINED,
@@ -1917,7 +1830,7 @@ trb_history_export_evidence (TrbHistory  *self,
   g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
   g_return_val_if_fail (origin != NULL, NULL);
 
-  network = lookup_network (self, origin);
+  network = lookup_network (self, origin, NULL);
   if (network == NULL)
     {
       g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_NOT_JOINED,
@@ -2016,7 +1929,7 @@ char *
 trb_history_dup_network_url (TrbHistory *self,
                              const char *origin)
 {
-  g_autoptr(Network) network = lookup_network (self, origin);
+  g_autoptr(Network) network = lookup_network (self, origin, NULL);
 
   return network != NULL ? g_strdup (network->url) : NULL;
 }
