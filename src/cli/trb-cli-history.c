@@ -67,7 +67,12 @@ history_csv (const char *network_id,
         }
     }
 
-  records = trb_history_list_rewards (history, network->origin);
+  records = trb_history_list_rewards (history, network->origin, &error);
+  if (records == NULL)
+    {
+      trb_cli_printerr ("%s", error->message);
+      return 1;
+    }
   csv = trb_rewards_to_csv (records);
   fputs (csv, stdout);
   return 0;

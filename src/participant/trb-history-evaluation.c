@@ -52,12 +52,15 @@ trb_history_download_model (TrbHistory    *self,
 {
   g_autoptr(GBytes) blob = NULL;
   g_autofree char *digest = NULL;
+  gboolean verified;
 
   g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
   g_return_val_if_fail (TRB_IS_CLIENT (client), NULL);
   g_return_val_if_fail (origin != NULL && model != NULL, NULL);
 
-  if (!trb_history_is_verified_model (self, origin, model))
+  if (!trb_history_is_verified_model (self, origin, model, &verified, error))
+    return NULL;
+  if (!verified)
     {
       g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_PROTOCOL,
                            _("This model version is not in the verified ledger."));
@@ -117,7 +120,8 @@ trb_history_evaluate (TrbHistory   *self,
   g_return_val_if_fail (origin != NULL && task != NULL && weights != NULL, FALSE);
   g_return_val_if_fail (idx_images != NULL && accuracy != NULL, FALSE);
 
-  task_json = trb_history_dup_task_json (self, origin, task);
+  if (!trb_history_dup_task_json (self, origin, task, &task_json, error))
+    return FALSE;
   if (task_json == NULL || !trb_json_parser_load_bounded (parser, task_json, -1, NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
       (model = json_object_get_member (json_node_get_object (root), "model")) == NULL)
@@ -169,15 +173,11 @@ download_in_thread (TrbHistory    *self,
                     GCancellable  *cancellable,
                     GError       **error)
 {
-  g_autofree char *url = trb_history_dup_network_url (self, data->origin);
+  g_autofree char *url = trb_history_dup_network_url (self, data->origin, error);
   g_autoptr(TrbClient) client = NULL;
 
   if (url == NULL)
-    {
-      g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_NOT_JOINED,
-                           _("This computer has not joined that network."));
-      return NULL;
-    }
+    return NULL;
   client = trb_client_new (url);
   return trb_history_download_model (self, client, data->origin, data->model, cancellable, error);
 }

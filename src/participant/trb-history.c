@@ -29,7 +29,6 @@
 #include "trb-json.h"
 #include "store/trb-store-history.h"
 #include "store/trb-store-net.h"
-#include "store/trb-store-sql.h"
 
 struct _TrbHistory
 {
@@ -177,43 +176,6 @@ trb_history_new (TrbStore  *store,
   self = g_object_new (TRB_TYPE_HISTORY, NULL);
   self->store = g_object_ref (store);
   return self;
-}
-
-static sqlite3_stmt *
-prepare (TrbHistory *self,
-         const char *sql)
-{
-  sqlite3_stmt *stmt = NULL;
-
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store), sql, -1, &stmt, NULL) != SQLITE_OK)
-    {
-      g_critical ("Cannot prepare “%s”: %s", sql,
-                  sqlite3_errmsg (trb_store_get_db (self->store)));
-      return NULL;
-    }
-  return stmt;
-}
-
-static char *
-column_dup (sqlite3_stmt *stmt,
-            int           column)
-{
-  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
-}
-
-static gint64
-network_int (TrbHistory *self,
-             const char *origin,
-             const char *column)
-{
-  g_autofree char *sql = g_strdup_printf ("SELECT %s FROM history_networks WHERE origin = ?",
-                                          column);
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, sql);
-
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return 0;
-  return sqlite3_column_int64 (stmt, 0);
 }
 
 /* ---- the network's state ------------------------------------------------------------------ */
@@ -866,6 +828,8 @@ typedef struct
   TrbKeypair *keypair;
   gboolean    witness;
   gboolean    was_halted;
+  /* Set when whether the network was halted could not be read: the sync ends with it. */
+  GError     *error;
 } SyncData;
 
 static void
@@ -873,6 +837,7 @@ sync_data_free (SyncData *data)
 {
   g_free (data->origin);
   g_clear_object (&data->keypair);
+  g_clear_error (&data->error);
   g_free (data);
 }
 
@@ -888,6 +853,11 @@ sync_thread (GTask        *task,
   g_autoptr(Network) network = lookup_network (self, data->origin, &error);
   g_autoptr(TrbClient) client = NULL;
 
+  if (data->error != NULL)
+    {
+      g_task_return_error (task, g_error_copy (data->error));
+      return;
+    }
   if (network == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -916,12 +886,21 @@ sync_done_cb (GObject      *source,
   SyncData *data = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
   gboolean ok = g_task_propagate_boolean (G_TASK (result), &error);
+  g_autoptr(GError) halt_error = NULL;
+  gboolean halted = trb_history_is_halted (self, data->origin, &halt_error);
 
   g_signal_emit (self, signals[CHANGED], 0);
-  if (!data->was_halted && trb_history_is_halted (self, data->origin))
+  if (halt_error == NULL && !data->was_halted && halted)
     {
       data->was_halted = TRUE;
       g_signal_emit (self, signals[HALTED], 0, data->origin);
+    }
+  /* A sync that worked but whose outcome cannot be read back fails with the store's error;
+   * one that failed keeps its own. */
+  if (ok && halt_error != NULL)
+    {
+      ok = FALSE;
+      error = g_steal_pointer (&halt_error);
     }
   if (ok)
     g_task_return_boolean (task, TRUE);
@@ -962,7 +941,7 @@ trb_history_sync_async (TrbHistory          *self,
   data->origin = g_strdup (origin);
   data->keypair = keypair != NULL ? g_object_ref (keypair) : NULL;
   data->witness = witness_checkpoint;
-  data->was_halted = trb_history_is_halted (self, origin);
+  data->was_halted = trb_history_is_halted (self, origin, &data->error);
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, trb_history_sync_async);
   /* The worker's own task ends in sync_done_cb(), which emits the signals before it completes
@@ -989,26 +968,23 @@ trb_history_sync_finish (TrbHistory    *self,
  * @origin: the network
  * @update: the hash of an update this computer sent
  * @dataset: the name of the local dataset it was trained on
+ * @error: return location for an error
  *
  * Remembers, on this computer only, which dataset an update used.
+ *
+ * Returns: %TRUE once written down
  */
-void
-trb_history_record_dataset (TrbHistory *self,
-                            const char *origin,
-                            const char *update,
-                            const char *dataset)
+gboolean
+trb_history_record_dataset (TrbHistory  *self,
+                            const char  *origin,
+                            const char  *update,
+                            const char  *dataset,
+                            GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_return_val_if_fail (TRB_IS_HISTORY (self), FALSE);
+  g_return_val_if_fail (origin != NULL && update != NULL && dataset != NULL, FALSE);
 
-  g_return_if_fail (TRB_IS_HISTORY (self));
-  g_return_if_fail (origin != NULL && update != NULL && dataset != NULL);
-
-  stmt = prepare (self, "INSERT OR REPLACE INTO history_datasets (origin, update_hash, dataset) "
-                        "VALUES (?, ?, ?)");
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, update, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 3, dataset, -1, SQLITE_TRANSIENT);
-  sqlite3_step (stmt);
+  return trb_store_history_save_dataset (self->store, origin, update, dataset, error);
 }
 
 /* ---- reading ------------------------------------------------------------------------------ */
@@ -1016,108 +992,119 @@ trb_history_record_dataset (TrbHistory *self,
 /**
  * trb_history_list_origins:
  * @self: the history
+ * @error: return location for an error
  *
- * Returns: (transfer full): the networks joined, by origin
+ * Returns: (transfer full): the networks joined, by origin, or %NULL on error
  */
 GStrv
-trb_history_list_origins (TrbHistory *self)
+trb_history_list_origins (TrbHistory  *self,
+                          GError     **error)
 {
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
   g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
 
-  stmt = prepare (self, "SELECT origin FROM net_networks WHERE address IS NOT NULL "
-                        "ORDER BY name, origin");
-  while (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
-    g_strv_builder_add (builder, (const char *) sqlite3_column_text (stmt, 0));
-  return g_strv_builder_end (builder);
+  return trb_store_history_list_origins (self->store, error);
 }
 
+/**
+ * trb_history_dup_network_name:
+ * @self: the history
+ * @origin: a network
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): the network's name, its origin for a network never connected to,
+ *   or %NULL on error
+ */
 char *
-trb_history_dup_network_name (TrbHistory *self,
-                              const char *origin)
+trb_history_dup_network_name (TrbHistory  *self,
+                              const char  *origin,
+                              GError     **error)
 {
   g_autoptr(Network) network = NULL;
 
   g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
+  g_return_val_if_fail (origin != NULL, NULL);
 
-  network = lookup_network (self, origin, NULL);
+  if (!trb_store_net_lookup_network (self->store, origin, &network, error))
+    return NULL;
   return network != NULL ? g_strdup (network->name) : g_strdup (origin);
 }
 
 static TrbLedgerEntry *
-parse_column (sqlite3_stmt *stmt,
-              int           column)
+parse_entry (const TrbStoreHistoryEntry *row)
 {
-  const char *text = (const char *) sqlite3_column_text (stmt, column);
-
-  return text != NULL ? trb_ledger_entry_parse (text, strlen (text), NULL) : NULL;
+  return row->data != NULL ? trb_ledger_entry_parse (row->data, strlen (row->data), NULL) : NULL;
 }
 
 /**
  * trb_history_list_rewards:
  * @self: the history
  * @origin: (nullable): a network, or %NULL for all
+ * @error: return location for an error
  *
  * Returns: (transfer full) (element-type TrbRewardRecord): the reward entries of this
- *   computer's wallets, oldest first, verified or not
+ *   computer's wallets, oldest first, verified or not, or %NULL on error
  */
 GPtrArray *
-trb_history_list_rewards (TrbHistory *self,
-                          const char *origin)
+trb_history_list_rewards (TrbHistory  *self,
+                          const char  *origin,
+                          GError     **error)
 {
-  GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_reward_record_free);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
 
-  g_return_val_if_fail (TRB_IS_HISTORY (self), records);
+  g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
 
-  stmt = prepare (self, "SELECT e.origin, n.name, e.leaf_index, e.data, e.verified_size, "
-                        "e.problem FROM history_entries e JOIN net_networks n ON n.origin = "
-                        "e.origin WHERE e.type = 'reward' AND e.participant = n.address AND "
-                        "(?1 IS NULL OR e.origin = ?1) ORDER BY e.time, e.origin, e.leaf_index");
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  rows = trb_store_history_list_mine (self->store, origin, "reward", error);
+  if (rows == NULL)
+    return NULL;
+  records = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_reward_record_free);
+  for (guint i = 0; i < rows->len; i++)
     {
-      g_autoptr(TrbLedgerEntry) entry = parse_column (stmt, 3);
+      TrbStoreHistoryEntry *row = g_ptr_array_index (rows, i);
+      g_autoptr(TrbLedgerEntry) entry = parse_entry (row);
       TrbRewardRecord *record;
 
       if (entry == NULL)
         continue;
       record = g_new0 (TrbRewardRecord, 1);
-      record->origin = column_dup (stmt, 0);
-      record->network = column_dup (stmt, 1);
+      record->origin = g_strdup (row->origin);
+      record->network = g_strdup (row->network);
       record->wallet = g_strdup (trb_ledger_entry_get_participant (entry));
       record->task = g_strdup (trb_ledger_entry_get_task (entry));
       record->round = trb_ledger_entry_get_round (entry);
       record->points = trb_ledger_entry_get_points (entry);
       record->time = trb_ledger_entry_get_time (entry);
-      record->leaf_index = sqlite3_column_int64 (stmt, 2);
-      record->verified = sqlite3_column_type (stmt, 4) != SQLITE_NULL;
-      record->problem = record->verified ? NULL : column_dup (stmt, 5);
+      record->leaf_index = row->leaf_index;
+      record->verified = row->verified;
+      record->problem = record->verified ? NULL : g_strdup (row->problem);
       if (!record->verified && record->problem == NULL)
         record->problem = g_strdup (_("Not yet checked against a verified checkpoint."));
       g_ptr_array_add (records, record);
     }
-  return records;
+  return g_steal_pointer (&records);
 }
 
 /**
  * trb_history_list_totals:
  * @self: the history
+ * @error: return location for an error
  *
  * Returns: (transfer full) (element-type TrbRewardTotal): the verified points per network and
- *   wallet; unverified entries are counted apart and never added
+ *   wallet (unverified entries are counted apart and never added), or %NULL on error
  */
 GPtrArray *
-trb_history_list_totals (TrbHistory *self)
+trb_history_list_totals (TrbHistory  *self,
+                         GError     **error)
 {
-  GPtrArray *totals = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_reward_total_free);
+  g_autoptr(GPtrArray) totals = NULL;
   g_autoptr(GPtrArray) records = NULL;
 
-  g_return_val_if_fail (TRB_IS_HISTORY (self), totals);
+  g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
 
-  records = trb_history_list_rewards (self, NULL);
+  records = trb_history_list_rewards (self, NULL, error);
+  if (records == NULL)
+    return NULL;
+  totals = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_reward_total_free);
   for (guint i = 0; i < records->len; i++)
     {
       TrbRewardRecord *r = g_ptr_array_index (records, i);
@@ -1146,59 +1133,55 @@ trb_history_list_totals (TrbHistory *self)
       else
         total->n_unverified++;
     }
-  return totals;
+  return g_steal_pointer (&totals);
 }
 
-static char *
-lookup_dataset (TrbHistory *self,
-                const char *origin,
-                const char *update)
-{
-  char *dataset = NULL;
-
-  /* Unreadable (the store closed as the program quits) reads as not written down. */
-  if (!trb_store_history_lookup_dataset (self->store, origin, update, &dataset, NULL))
-    return NULL;
-  return dataset;
-}
-
-/* The verified entry of @type for a task's round, or NULL. */
-static TrbLedgerEntry *
-lookup_round_entry (TrbHistory *self,
-                    const char *origin,
-                    const char *type,
-                    const char *task,
-                    gint64      round,
-                    gboolean   *verified)
-{
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT data, verified_size FROM history_entries "
-                                                "WHERE origin = ? AND type = ? AND task = ? AND "
-                                                "round = ? ORDER BY verified_size IS NULL, "
-                                                "leaf_index LIMIT 1");
-
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, type, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, task, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 4, round);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return NULL;
-  if (verified != NULL)
-    *verified = sqlite3_column_type (stmt, 1) != SQLITE_NULL;
-  return parse_column (stmt, 0);
-}
-
+/* The entry of @type for a task's round, the verified one first, in @entry (%NULL when there
+ * is none). */
 static gboolean
-lookup_policy (TrbHistory      *self,
-               const char      *origin,
-               const char      *task,
-               TrbRewardPolicy *policy)
+lookup_round_entry (TrbHistory      *self,
+                    const char      *origin,
+                    const char      *type,
+                    const char      *task,
+                    gint64           round,
+                    TrbLedgerEntry **entry,
+                    gboolean        *verified,
+                    GError         **error)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+
+  *entry = NULL;
+  rows = trb_store_history_list_round_entries (self->store, origin, type, task, round, NULL,
+                                               error);
+  if (rows == NULL)
+    return FALSE;
+  if (rows->len > 0)
+    {
+      TrbStoreHistoryEntry *row = g_ptr_array_index (rows, 0);
+
+      *entry = parse_entry (row);
+      if (verified != NULL)
+        *verified = row->verified;
+    }
+  return TRUE;
+}
+
+/* The task's reward policy in @policy, with @found %FALSE when the task was not fetched or
+ * says none. */
+static gboolean
+lookup_policy (TrbHistory       *self,
+               const char       *origin,
+               const char       *task,
+               TrbRewardPolicy  *policy,
+               gboolean         *found,
+               GError          **error)
 {
   g_autofree char *json = NULL;
 
-  /* Unreadable (the store closed as the program quits) reads as not fetched. */
-  if (!trb_store_history_lookup_task (self->store, origin, task, &json, NULL) || json == NULL)
+  if (!trb_store_history_lookup_task (self->store, origin, task, &json, error))
     return FALSE;
-  return trb_reward_policy_from_task (json, policy, NULL);
+  *found = json != NULL && trb_reward_policy_from_task (json, policy, NULL);
+  return TRUE;
 }
 
 static gboolean
@@ -1269,82 +1252,197 @@ judge_reconciliation (TrbRoundReconciliation *item,
     }
 }
 
+/* What the verified ledger credited this wallet for @item's round: the points of the verified
+ * rewards in @item->credited, and whether an unverified one was seen. */
+static gboolean
+add_credited (TrbHistory              *self,
+              TrbRoundReconciliation  *item,
+              gboolean                *unverified_reward,
+              GError                 **error)
+{
+  g_autoptr(GPtrArray) rewards = NULL;
+
+  rewards = trb_store_history_list_round_entries (self->store, item->origin, "reward",
+                                                  item->task, item->round, item->wallet, error);
+  if (rewards == NULL)
+    return FALSE;
+  for (guint i = 0; i < rewards->len; i++)
+    {
+      TrbStoreHistoryEntry *row = g_ptr_array_index (rewards, i);
+      g_autoptr(TrbLedgerEntry) reward = parse_entry (row);
+
+      if (reward == NULL)
+        continue;
+      if (row->verified)
+        item->credited += trb_ledger_entry_get_points (reward);
+      else
+        *unverified_reward = TRUE;
+    }
+  return TRUE;
+}
+
+/* The reconciliation of one accepted update of this wallet, or %NULL with @error set. */
+static TrbRoundReconciliation *
+reconcile_update (TrbHistory                  *self,
+                  const TrbStoreHistoryEntry  *row,
+                  TrbLedgerEntry              *entry,
+                  GError                     **error)
+{
+  g_autoptr(TrbRoundReconciliation) item = g_new0 (TrbRoundReconciliation, 1);
+  g_autoptr(TrbLedgerEntry) closed = NULL;
+  TrbRewardPolicy policy = { 0, };
+  gboolean have_policy, closed_verified = FALSE, unverified_reward = FALSE;
+
+  item->origin = g_strdup (row->origin);
+  item->network = g_strdup (row->network);
+  item->wallet = g_strdup (trb_ledger_entry_get_participant (entry));
+  item->task = g_strdup (trb_ledger_entry_get_task (entry));
+  item->round = trb_ledger_entry_get_round (entry);
+  item->update = g_strdup (trb_ledger_entry_get_update (entry));
+  item->samples = trb_ledger_entry_get_samples (entry);
+  if (!trb_store_history_lookup_dataset (self->store, item->origin, item->update,
+                                         &item->dataset, error) ||
+      !lookup_policy (self, item->origin, item->task, &policy, &have_policy, error) ||
+      !add_credited (self, item, &unverified_reward, error) ||
+      !lookup_round_entry (self, item->origin, "round_closed", item->task, item->round, &closed,
+                           &closed_verified, error))
+    return NULL;
+  item->expected = have_policy ? trb_reward_policy_expected (&policy, item->samples) : 0;
+  judge_reconciliation (item, row->verified, closed, closed_verified, unverified_reward,
+                        &policy);
+  return g_steal_pointer (&item);
+}
+
 /**
  * trb_history_reconcile:
  * @self: the history
  * @origin: (nullable): a network, or %NULL for all
+ * @error: return location for an error
  *
  * For every update this computer's wallets contributed, what the network's reward policy
  * promises and what the verified ledger credited, with the reason when it credited nothing or
  * something else.
  *
- * Returns: (transfer full) (element-type TrbRoundReconciliation): oldest first
+ * Returns: (transfer full) (element-type TrbRoundReconciliation): oldest first, or %NULL on
+ *   error
  */
 GPtrArray *
-trb_history_reconcile (TrbHistory *self,
-                       const char *origin)
+trb_history_reconcile (TrbHistory  *self,
+                       const char  *origin,
+                       GError     **error)
 {
-  GPtrArray *items = g_ptr_array_new_with_free_func (
-    (GDestroyNotify) trb_round_reconciliation_free);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
 
-  g_return_val_if_fail (TRB_IS_HISTORY (self), items);
+  g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
 
-  stmt = prepare (self, "SELECT e.origin, n.name, e.data, e.verified_size FROM history_entries e "
-                        "JOIN net_networks n ON n.origin = e.origin WHERE e.type = "
-                        "'update_accepted' AND e.participant = n.address AND (?1 IS NULL OR "
-                        "e.origin = ?1) ORDER BY e.time, e.origin, e.leaf_index");
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  rows = trb_store_history_list_mine (self->store, origin, "update_accepted", error);
+  if (rows == NULL)
+    return NULL;
+  items = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_round_reconciliation_free);
+  for (guint i = 0; i < rows->len; i++)
     {
-      g_autoptr(TrbLedgerEntry) entry = parse_column (stmt, 2);
-      g_autoptr(TrbLedgerEntry) closed = NULL;
-      g_autoptr(sqlite3_stmt) rewards = NULL;
+      TrbStoreHistoryEntry *row = g_ptr_array_index (rows, i);
+      g_autoptr(TrbLedgerEntry) entry = parse_entry (row);
       TrbRoundReconciliation *item;
-      TrbRewardPolicy policy = { 0, };
-      gboolean have_policy, closed_verified = FALSE, unverified_reward = FALSE;
-      const char *net = (const char *) sqlite3_column_text (stmt, 0);
 
       if (entry == NULL)
         continue;
-      item = g_new0 (TrbRoundReconciliation, 1);
-      item->origin = g_strdup (net);
-      item->network = column_dup (stmt, 1);
-      item->wallet = g_strdup (trb_ledger_entry_get_participant (entry));
-      item->task = g_strdup (trb_ledger_entry_get_task (entry));
-      item->round = trb_ledger_entry_get_round (entry);
-      item->update = g_strdup (trb_ledger_entry_get_update (entry));
-      item->samples = trb_ledger_entry_get_samples (entry);
-      item->dataset = lookup_dataset (self, net, item->update);
-      have_policy = lookup_policy (self, net, item->task, &policy);
-      item->expected = have_policy ? trb_reward_policy_expected (&policy, item->samples) : 0;
+      item = reconcile_update (self, row, entry, error);
+      if (item == NULL)
+        return NULL;
       g_ptr_array_add (items, item);
-
-      rewards = prepare (self, "SELECT data, verified_size FROM history_entries WHERE origin = ? "
-                               "AND type = 'reward' AND task = ? AND round = ? AND "
-                               "participant = ?");
-      sqlite3_bind_text (rewards, 1, net, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (rewards, 2, item->task, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (rewards, 3, item->round);
-      sqlite3_bind_text (rewards, 4, item->wallet, -1, SQLITE_TRANSIENT);
-      while (sqlite3_step (rewards) == SQLITE_ROW)
-        {
-          g_autoptr(TrbLedgerEntry) reward = parse_column (rewards, 0);
-
-          if (reward == NULL)
-            continue;
-          if (sqlite3_column_type (rewards, 1) != SQLITE_NULL)
-            item->credited += trb_ledger_entry_get_points (reward);
-          else
-            unverified_reward = TRUE;
-        }
-
-      closed = lookup_round_entry (self, net, "round_closed", item->task, item->round,
-                                   &closed_verified);
-      judge_reconciliation (item, sqlite3_column_type (stmt, 3) != SQLITE_NULL, closed,
-                            closed_verified, unverified_reward, &policy);
     }
-  return items;
+  return g_steal_pointer (&items);
+}
+
+/* A model version from the entry that closed its round: what the entry itself says. */
+static TrbModelVersion *
+version_from_entry (const char                  *origin,
+                    const TrbStoreHistoryEntry  *row,
+                    TrbLedgerEntry              *entry)
+{
+  TrbModelVersion *version = g_new0 (TrbModelVersion, 1);
+  const char * const *updates = trb_ledger_entry_get_updates (entry);
+
+  version->origin = g_strdup (origin);
+  version->task = g_strdup (trb_ledger_entry_get_task (entry));
+  version->round = trb_ledger_entry_get_round (entry);
+  version->model = g_strdup (trb_ledger_entry_get_model (entry));
+  version->time = trb_ledger_entry_get_time (entry);
+  version->leaf_index = row->leaf_index;
+  version->verified = row->verified;
+  version->checkpoint_size = row->verified_size;
+  version->problem = version->verified ? NULL : g_strdup (row->problem);
+  version->n_contributions = updates != NULL ? g_strv_length ((char **) updates) : 0;
+  for (guint m = 0; m < trb_ledger_entry_get_n_metrics (entry); m++)
+    {
+      double value;
+      const char *name = trb_ledger_entry_get_metric (entry, m, &value);
+
+      if (g_str_equal (name, "eval_accuracy") || g_str_equal (name, "accuracy"))
+        {
+          version->has_accuracy = TRUE;
+          version->accuracy = value;
+        }
+      else if (g_str_equal (name, "eval_samples") && value <= 0)
+        version->has_accuracy = FALSE;
+    }
+  return version;
+}
+
+/* This wallet's verified updates that the version was made of, and the data each was trained
+ * on. */
+static gboolean
+add_my_contributions (TrbHistory       *self,
+                      TrbModelVersion  *version,
+                      TrbLedgerEntry   *closed,
+                      GError          **error)
+{
+  const char * const *updates = trb_ledger_entry_get_updates (closed);
+  g_autoptr(GString) datasets = g_string_new (NULL);
+  g_autoptr(GPtrArray) rows = NULL;
+
+  rows = trb_store_history_list_my_verified_updates (self->store, version->origin,
+                                                     version->task, version->round, error);
+  if (rows == NULL)
+    return FALSE;
+  for (guint i = 0; i < rows->len; i++)
+    {
+      g_autoptr(TrbLedgerEntry) update = parse_entry (g_ptr_array_index (rows, i));
+      g_autofree char *dataset = NULL;
+
+      if (update == NULL || !strv_has (updates, trb_ledger_entry_get_update (update)))
+        continue;
+      if (!trb_store_history_lookup_dataset (self->store, version->origin,
+                                             trb_ledger_entry_get_update (update), &dataset,
+                                             error))
+        return FALSE;
+      version->n_mine++;
+      if (datasets->len > 0)
+        g_string_append (datasets, ", ");
+      g_string_append (datasets, dataset != NULL ? dataset : _("a dataset not recorded"));
+    }
+  version->my_datasets = version->n_mine > 0 ? g_strdup (datasets->str) : NULL;
+  return TRUE;
+}
+
+/* Who vouches for a verified version: the checkpoints before the one its proof was checked
+ * against, and the most cosigners of that one or a later one (any later checkpoint is
+ * consistent with it, so its cosigners vouch for this entry too). */
+static gboolean
+add_witnesses (TrbHistory       *self,
+               TrbModelVersion  *version,
+               GError          **error)
+{
+  if (!version->verified)
+    return TRUE;
+  return trb_store_history_count_checkpoints_before (self->store, version->origin,
+                                                     version->checkpoint_size,
+                                                     &version->n_earlier_checkpoints, error) &&
+         trb_store_history_get_cosigners (self->store, version->origin,
+                                          version->checkpoint_size, &version->n_cosigners,
+                                          error);
 }
 
 /**
@@ -1352,115 +1450,49 @@ trb_history_reconcile (TrbHistory *self,
  * @self: the history
  * @origin: a network
  * @task: (nullable): a task, or %NULL for all
+ * @error: return location for an error
  *
  * The model versions of a network's tasks, one per closed round, with this wallet's
  * contributions to each and the verification of the entry that records it.
  *
- * Returns: (transfer full) (element-type TrbModelVersion): by task, then round
+ * Returns: (transfer full) (element-type TrbModelVersion): by task, then round, or %NULL on
+ *   error
  */
 GPtrArray *
-trb_history_list_versions (TrbHistory *self,
-                           const char *origin,
-                           const char *task)
+trb_history_list_versions (TrbHistory  *self,
+                           const char  *origin,
+                           const char  *task,
+                           GError     **error)
 {
-  GPtrArray *versions = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_model_version_free);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(Network) network = NULL;
+  g_autoptr(GPtrArray) versions = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
 
-  g_return_val_if_fail (TRB_IS_HISTORY (self), versions);
-  g_return_val_if_fail (origin != NULL, versions);
+  g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
+  g_return_val_if_fail (origin != NULL, NULL);
 
-  network = lookup_network (self, origin, NULL);
-  stmt = prepare (self, "SELECT leaf_index, data, verified_size, problem FROM history_entries "
-                        "WHERE origin = ?1 AND type = 'round_closed' AND (?2 IS NULL OR "
-                        "task = ?2) ORDER BY task, round, leaf_index");
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, task, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  rows = trb_store_history_list_closed_rounds (self->store, origin, task, error);
+  if (rows == NULL)
+    return NULL;
+  versions = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_model_version_free);
+  for (guint i = 0; i < rows->len; i++)
     {
-      g_autoptr(TrbLedgerEntry) entry = parse_column (stmt, 1);
+      TrbStoreHistoryEntry *row = g_ptr_array_index (rows, i);
+      g_autoptr(TrbLedgerEntry) entry = parse_entry (row);
       g_autoptr(TrbLedgerEntry) opened = NULL;
-      g_autoptr(sqlite3_stmt) mine = NULL;
-      g_autoptr(sqlite3_stmt) earlier = NULL;
-      g_autoptr(sqlite3_stmt) cosigned = NULL;
-      g_autoptr(GString) datasets = g_string_new (NULL);
-      const char * const *updates;
-      TrbModelVersion *version;
+      g_autoptr(TrbModelVersion) version = NULL;
 
       if (entry == NULL)
         continue;
-      version = g_new0 (TrbModelVersion, 1);
-      version->origin = g_strdup (origin);
-      version->task = g_strdup (trb_ledger_entry_get_task (entry));
-      version->round = trb_ledger_entry_get_round (entry);
-      version->model = g_strdup (trb_ledger_entry_get_model (entry));
-      version->time = trb_ledger_entry_get_time (entry);
-      version->leaf_index = sqlite3_column_int64 (stmt, 0);
-      version->verified = sqlite3_column_type (stmt, 2) != SQLITE_NULL;
-      version->checkpoint_size = sqlite3_column_int64 (stmt, 2);
-      version->problem = version->verified ? NULL : column_dup (stmt, 3);
-      updates = trb_ledger_entry_get_updates (entry);
-      version->n_contributions = updates != NULL ? g_strv_length ((char **) updates) : 0;
-      for (guint m = 0; m < trb_ledger_entry_get_n_metrics (entry); m++)
-        {
-          double value;
-          const char *name = trb_ledger_entry_get_metric (entry, m, &value);
-
-          if (g_str_equal (name, "eval_accuracy") || g_str_equal (name, "accuracy"))
-            {
-              version->has_accuracy = TRUE;
-              version->accuracy = value;
-            }
-          else if (g_str_equal (name, "eval_samples") && value <= 0)
-            version->has_accuracy = FALSE;
-        }
-      opened = lookup_round_entry (self, origin, "round_opened", version->task, version->round,
-                                   NULL);
+      version = version_from_entry (origin, row, entry);
+      if (!lookup_round_entry (self, origin, "round_opened", version->task, version->round,
+                               &opened, NULL, error) ||
+          !add_my_contributions (self, version, entry, error) ||
+          !add_witnesses (self, version, error))
+        return NULL;
       version->parent = g_strdup (opened != NULL ? trb_ledger_entry_get_model (opened) : NULL);
-
-      mine = prepare (self, "SELECT data FROM history_entries e JOIN net_networks n ON "
-                            "n.origin = e.origin WHERE e.origin = ? AND e.type = "
-                            "'update_accepted' AND e.task = ? AND e.round = ? AND "
-                            "e.participant = n.address AND e.verified_size IS NOT NULL");
-      sqlite3_bind_text (mine, 1, origin, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (mine, 2, version->task, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (mine, 3, version->round);
-      while (sqlite3_step (mine) == SQLITE_ROW)
-        {
-          g_autoptr(TrbLedgerEntry) update = parse_column (mine, 0);
-          g_autofree char *dataset = NULL;
-
-          if (update == NULL || !strv_has (updates, trb_ledger_entry_get_update (update)))
-            continue;
-          version->n_mine++;
-          dataset = lookup_dataset (self, origin, trb_ledger_entry_get_update (update));
-          if (datasets->len > 0)
-            g_string_append (datasets, ", ");
-          g_string_append (datasets, dataset != NULL ? dataset : _("a dataset not recorded"));
-        }
-      version->my_datasets = version->n_mine > 0 ? g_strdup (datasets->str) : NULL;
-
-      if (version->verified)
-        {
-          earlier = prepare (self, "SELECT count(*) FROM ledger_checkpoints WHERE origin = ? AND "
-                                   "size < ?");
-          sqlite3_bind_text (earlier, 1, origin, -1, SQLITE_TRANSIENT);
-          sqlite3_bind_int64 (earlier, 2, version->checkpoint_size);
-          if (sqlite3_step (earlier) == SQLITE_ROW)
-            version->n_earlier_checkpoints = sqlite3_column_int (earlier, 0);
-          /* Any later checkpoint is consistent with the one the proof was checked against, so
-           * its cosigners vouch for this entry too. */
-          cosigned = prepare (self, "SELECT MAX (cosigners) FROM history_checkpoints WHERE "
-                                    "origin = ? AND size >= ?");
-          sqlite3_bind_text (cosigned, 1, origin, -1, SQLITE_TRANSIENT);
-          sqlite3_bind_int64 (cosigned, 2, version->checkpoint_size);
-          if (sqlite3_step (cosigned) == SQLITE_ROW)
-            version->n_cosigners = sqlite3_column_int (cosigned, 0);
-        }
-      g_ptr_array_add (versions, version);
+      g_ptr_array_add (versions, g_steal_pointer (&version));
     }
-  (void) network;
-  return versions;
+  return g_steal_pointer (&versions);
 }
 
 void
@@ -1496,31 +1528,38 @@ version_fingerprint (const TrbModelVersion *v)
  * on this computer's data, as items for trb_history_item_update_store(): a version's data is
  * a #TrbModelVersion, an evaluation's a #TrbEvaluationResult.
  *
- * Returns: (transfer container) (element-type TrbHistoryItem): the items
+ * Returns: (transfer container) (element-type TrbHistoryItem): the items, or %NULL on error
  */
 GPtrArray *
-trb_history_list_version_items (TrbHistory *self,
-                                const char *origin,
-                                const char *task)
+trb_history_list_version_items (TrbHistory  *self,
+                                const char  *origin,
+                                const char  *task,
+                                GError     **error)
 {
-  GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) items = NULL;
   g_autoptr(GPtrArray) versions = NULL;
 
-  g_return_val_if_fail (TRB_IS_HISTORY (self), items);
-  g_return_val_if_fail (origin != NULL && task != NULL, items);
+  g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
+  g_return_val_if_fail (origin != NULL && task != NULL, NULL);
 
-  versions = trb_history_list_versions (self, origin, task);
+  versions = trb_history_list_versions (self, origin, task, error);
+  if (versions == NULL)
+    return NULL;
+  items = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = versions->len; i > 0; i--)
     {
-      TrbModelVersion *v = g_ptr_array_steal_index (versions, i - 1);
-      g_autoptr(GPtrArray) results = trb_history_list_evaluations (self, origin, v->model);
+      g_autoptr(GPtrArray) results = NULL;
+      TrbModelVersion *v = g_ptr_array_index (versions, i - 1);
       g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT "/%" G_GUINT64_FORMAT,
                                               v->round, v->leaf_index);
       g_autofree char *fingerprint = version_fingerprint (v);
-      g_autofree char *model = g_strdup (v->model);
 
+      results = trb_history_list_evaluations (self, origin, v->model, error);
+      if (results == NULL)
+        return NULL;
       g_ptr_array_add (items, trb_history_item_new (TRB_HISTORY_ITEM_VERSION, key, fingerprint,
-                                                    v, (GDestroyNotify) trb_model_version_free));
+                                                    g_ptr_array_steal_index (versions, i - 1),
+                                                    (GDestroyNotify) trb_model_version_free));
       while (results->len > 0)
         {
           TrbEvaluationResult *result = g_ptr_array_steal_index (results, 0);
@@ -1536,7 +1575,7 @@ trb_history_list_version_items (TrbHistory *self,
                                                         trb_evaluation_result_free));
         }
     }
-  return items;
+  return g_steal_pointer (&items);
 }
 
 /**
@@ -1546,17 +1585,21 @@ trb_history_list_version_items (TrbHistory *self,
  * The reward entries of every network, newest first, as items for
  * trb_history_item_update_store(); each item's data is a #TrbRewardRecord.
  *
- * Returns: (transfer container) (element-type TrbHistoryItem): the items
+ * Returns: (transfer container) (element-type TrbHistoryItem): the items, or %NULL on error
  */
 GPtrArray *
-trb_history_list_reward_items (TrbHistory *self)
+trb_history_list_reward_items (TrbHistory  *self,
+                               GError     **error)
 {
-  GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray *items;
   g_autoptr(GPtrArray) records = NULL;
 
-  g_return_val_if_fail (TRB_IS_HISTORY (self), items);
+  g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
 
-  records = trb_history_list_rewards (self, NULL);
+  records = trb_history_list_rewards (self, NULL, error);
+  if (records == NULL)
+    return NULL;
+  items = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = records->len; i > 0; i--)
     {
       TrbRewardRecord *r = g_ptr_array_index (records, i - 1);
@@ -1615,25 +1658,28 @@ trb_history_save_evaluation (TrbHistory  *self,
  * @self: the history
  * @origin: the network
  * @model: (nullable): a model version's hash, or %NULL for all of the network's
+ * @error: return location for an error
  *
  * Returns: (transfer container) (element-type TrbEvaluationResult): the results kept, oldest
- *   first
+ *   first, or %NULL on error
  */
 GPtrArray *
-trb_history_list_evaluations (TrbHistory *self,
-                              const char *origin,
-                              const char *model)
+trb_history_list_evaluations (TrbHistory  *self,
+                              const char  *origin,
+                              const char  *model,
+                              GError     **error)
 {
-  GPtrArray *results = g_ptr_array_new_with_free_func ((GDestroyNotify)
-                                                       trb_evaluation_result_free);
+  GPtrArray *results;
   g_autoptr(GPtrArray) kept = NULL;
 
-  g_return_val_if_fail (TRB_IS_HISTORY (self), results);
-  g_return_val_if_fail (origin != NULL, results);
+  g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
+  g_return_val_if_fail (origin != NULL, NULL);
 
-  /* A store that cannot be read (closed as the program quits) has no results to show. */
-  kept = trb_store_history_list_evaluations (self->store, origin, model, NULL);
-  for (guint i = 0; kept != NULL && i < kept->len; i++)
+  kept = trb_store_history_list_evaluations (self->store, origin, model, error);
+  if (kept == NULL)
+    return NULL;
+  results = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_evaluation_result_free);
+  for (guint i = 0; i < kept->len; i++)
     {
       TrbStoreEvaluation *row = g_ptr_array_index (kept, i);
       TrbEvaluationResult *result = g_new0 (TrbEvaluationResult, 1);
@@ -1684,18 +1730,23 @@ trb_history_remove_evaluation (TrbHistory  *self,
  * Whether participation in the network is stopped because it showed inconsistent histories
  * and the user has not decided yet. The participation loop must not contribute while it is.
  *
- * Returns: %TRUE when halted
+ * Returns: %TRUE when halted; also %TRUE, the safe answer, with @error set when the local
+ *   store could not be read
  */
 gboolean
-trb_history_is_halted (TrbHistory *self,
-                       const char *origin)
+trb_history_is_halted (TrbHistory  *self,
+                       const char  *origin,
+                       GError     **error)
 {
+  gboolean halted;
+
   g_return_val_if_fail (TRB_IS_HISTORY (self), TRUE);
   g_return_val_if_fail (origin != NULL, TRUE);
 
+  if (!trb_store_history_is_halted (self->store, origin, &halted, error))
+    return TRUE;
   /* Evidence kept by a participant (this app's or the command line's) halts it too. */
-  return network_int (self, origin, "halted") != 0 ||
-         trb_ledger_tamper_lookup (self->store, origin) != TRB_LEDGER_TAMPER_NONE;
+  return halted || trb_ledger_tamper_lookup (self->store, origin) != TRB_LEDGER_TAMPER_NONE;
 }
 
 /**
@@ -1706,44 +1757,42 @@ trb_history_is_halted (TrbHistory *self,
  * What was found in the network's ledger, for the alert's words.
  *
  * Returns: the kind of tampering that halted the network, %TRB_LEDGER_TAMPER_NONE when it is
- *   not halted
+ *   not halted or, with @error set, when the local store could not be read
  */
 TrbLedgerTamper
-trb_history_get_tamper (TrbHistory *self,
-                        const char *origin)
+trb_history_get_tamper (TrbHistory  *self,
+                        const char  *origin,
+                        GError     **error)
 {
   TrbLedgerTamper kind;
+  gboolean halted;
 
   g_return_val_if_fail (TRB_IS_HISTORY (self), TRB_LEDGER_TAMPER_NONE);
   g_return_val_if_fail (origin != NULL, TRB_LEDGER_TAMPER_NONE);
 
   kind = trb_ledger_tamper_lookup (self->store, origin);
-  if (kind == TRB_LEDGER_TAMPER_NONE && network_int (self, origin, "halted") != 0)
-    kind = TRB_LEDGER_TAMPER_FORK;
-  return kind;
+  if (kind != TRB_LEDGER_TAMPER_NONE)
+    return kind;
+  if (!trb_store_history_is_halted (self->store, origin, &halted, error))
+    return TRB_LEDGER_TAMPER_NONE;
+  return halted ? TRB_LEDGER_TAMPER_FORK : TRB_LEDGER_TAMPER_NONE;
 }
 
 /**
  * trb_history_list_halted:
  * @self: the history
  *
- * Returns: (transfer full): the origins of the halted networks
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): the origins of the halted networks, or %NULL on error
  */
 GStrv
-trb_history_list_halted (TrbHistory *self)
+trb_history_list_halted (TrbHistory  *self,
+                         GError     **error)
 {
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
   g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
 
-  stmt = prepare (self, "SELECT origin FROM history_networks WHERE halted = 1 UNION "
-                        "SELECT e.origin FROM ledger_evidence e JOIN net_networks n ON "
-                        "n.origin = e.origin WHERE e.dismissed_at IS NULL AND n.address IS NOT "
-                        "NULL ORDER BY 1");
-  while (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
-    g_strv_builder_add (builder, (const char *) sqlite3_column_text (stmt, 0));
-  return g_strv_builder_end (builder);
+  return trb_store_history_list_halted (self->store, error);
 }
 
 /**
@@ -1762,8 +1811,6 @@ trb_history_resume (TrbHistory  *self,
                     const char  *origin,
                     GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(sqlite3_stmt) net = NULL;
   g_autoptr(Network) network = NULL;
   g_autoptr(TrbNoteVerifier) verifier = NULL;
   g_autoptr(TrbLedgerHistory) ledger = NULL;
@@ -1771,13 +1818,9 @@ trb_history_resume (TrbHistory  *self,
   g_return_val_if_fail (TRB_IS_HISTORY (self), FALSE);
   g_return_val_if_fail (origin != NULL, FALSE);
 
-  network = lookup_network (self, origin, NULL);
+  network = lookup_network (self, origin, error);
   if (network == NULL)
-    {
-      g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_NOT_JOINED,
-                           _("This computer has not joined that network."));
-      return FALSE;
-    }
+    return FALSE;
 
   /* The ledger copy keeps the evidence but takes the network's next checkpoint as a new base;
    * without this the next check would stop the network again. */
@@ -1788,21 +1831,8 @@ trb_history_resume (TrbHistory  *self,
   if (ledger == NULL || !trb_ledger_history_trust_again (ledger, error))
     return FALSE;
 
-  stmt = prepare (self, "UPDATE history_networks SET halted = 0, decision = 'resume' "
-                        "WHERE origin = ?");
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return trb_store_set_error_from_db (self->store, error);
-
-  /* The participants' own flag (the table exists once a participant has joined). */
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store),
-                          "UPDATE net_networks SET compromised = 0 WHERE origin = ?", -1, &net,
-                          NULL) == SQLITE_OK)
-    {
-      sqlite3_bind_text (net, 1, origin, -1, SQLITE_TRANSIENT);
-      if (sqlite3_step (net) != SQLITE_DONE)
-        return trb_store_set_error_from_db (self->store, error);
-    }
+  if (!trb_store_history_resume (self->store, origin, error))
+    return FALSE;
   g_signal_emit (self, signals[CHANGED], 0);
   return TRUE;
 }
@@ -1830,13 +1860,9 @@ trb_history_export_evidence (TrbHistory  *self,
   g_return_val_if_fail (TRB_IS_HISTORY (self), NULL);
   g_return_val_if_fail (origin != NULL, NULL);
 
-  network = lookup_network (self, origin, NULL);
+  network = lookup_network (self, origin, error);
   if (network == NULL)
-    {
-      g_set_error_literal (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_NOT_JOINED,
-                           _("This computer has not joined that network."));
-      return NULL;
-    }
+    return NULL;
   verifier = trb_note_verifier_new_from_string (network->ledger_key, error);
   if (verifier == NULL)
     return NULL;
@@ -1889,47 +1915,45 @@ trb_history_export_evidence (TrbHistory  *self,
 
 /* Whether @model is named by a verified round entry of @origin. */
 gboolean
-trb_history_is_verified_model (TrbHistory *self,
-                               const char *origin,
-                               const char *model)
+trb_history_is_verified_model (TrbHistory  *self,
+                               const char  *origin,
+                               const char  *model,
+                               gboolean    *verified,
+                               GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT data FROM history_entries WHERE origin = ? "
-                                                "AND type IN ('round_closed', 'round_opened') AND "
-                                                "verified_size IS NOT NULL");
+  g_autoptr(GPtrArray) rows = NULL;
 
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  *verified = FALSE;
+  rows = trb_store_history_list_verified_rounds (self->store, origin, error);
+  if (rows == NULL)
+    return FALSE;
+  for (guint i = 0; i < rows->len && !*verified; i++)
     {
-      g_autoptr(TrbLedgerEntry) entry = parse_column (stmt, 0);
+      g_autoptr(TrbLedgerEntry) entry = parse_entry (g_ptr_array_index (rows, i));
 
-      if (entry != NULL && g_strcmp0 (trb_ledger_entry_get_model (entry), model) == 0)
-        return TRUE;
+      *verified = entry != NULL && g_strcmp0 (trb_ledger_entry_get_model (entry), model) == 0;
     }
-  return FALSE;
+  return TRUE;
 }
 
-/* The task's description as last fetched by a sync, or %NULL. */
-char *
-trb_history_dup_task_json (TrbHistory *self,
-                           const char *origin,
-                           const char *task)
+/* The task's description as last fetched by a sync, or %NULL in @json. */
+gboolean
+trb_history_dup_task_json (TrbHistory  *self,
+                           const char  *origin,
+                           const char  *task,
+                           char       **json,
+                           GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
-  stmt = prepare (self, "SELECT json FROM history_tasks WHERE origin = ? AND task = ?");
-  sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, task, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return NULL;
-  return column_dup (stmt, 0);
+  return trb_store_history_lookup_task (self->store, origin, task, json, error);
 }
 
-/* The URL of a joined network, or %NULL. */
+/* The URL of a joined network, or %NULL with @error set. */
 char *
-trb_history_dup_network_url (TrbHistory *self,
-                             const char *origin)
+trb_history_dup_network_url (TrbHistory  *self,
+                             const char  *origin,
+                             GError     **error)
 {
-  g_autoptr(Network) network = lookup_network (self, origin, NULL);
+  g_autoptr(Network) network = lookup_network (self, origin, error);
 
   return network != NULL ? g_strdup (network->url) : NULL;
 }

@@ -156,26 +156,35 @@ void        trb_history_sync_async        (TrbHistory       *self,
 gboolean    trb_history_sync_finish       (TrbHistory       *self,
                                            GAsyncResult     *result,
                                            GError          **error);
-void        trb_history_record_dataset    (TrbHistory       *self,
+gboolean    trb_history_record_dataset    (TrbHistory       *self,
                                            const char       *origin,
                                            const char       *update,
-                                           const char       *dataset);
+                                           const char       *dataset,
+                                           GError          **error);
 
-GStrv       trb_history_list_origins      (TrbHistory       *self);
+GStrv       trb_history_list_origins      (TrbHistory       *self,
+                                           GError          **error);
 char       *trb_history_dup_network_name  (TrbHistory       *self,
-                                           const char       *origin);
+                                           const char       *origin,
+                                           GError          **error);
 GPtrArray  *trb_history_list_rewards      (TrbHistory       *self,
-                                           const char       *origin);
-GPtrArray  *trb_history_list_totals       (TrbHistory       *self);
+                                           const char       *origin,
+                                           GError          **error);
+GPtrArray  *trb_history_list_totals       (TrbHistory       *self,
+                                           GError          **error);
 GPtrArray  *trb_history_reconcile         (TrbHistory       *self,
-                                           const char       *origin);
+                                           const char       *origin,
+                                           GError          **error);
 GPtrArray  *trb_history_list_versions     (TrbHistory       *self,
                                            const char       *origin,
-                                           const char       *task);
+                                           const char       *task,
+                                           GError          **error);
 GPtrArray  *trb_history_list_version_items (TrbHistory    *self,
                                            const char       *origin,
-                                           const char       *task);
-GPtrArray  *trb_history_list_reward_items (TrbHistory       *self);
+                                           const char       *task,
+                                           GError          **error);
+GPtrArray  *trb_history_list_reward_items (TrbHistory       *self,
+                                           GError          **error);
 
 gboolean    trb_history_save_evaluation   (TrbHistory       *self,
                                            const char       *origin,
@@ -186,7 +195,8 @@ gboolean    trb_history_save_evaluation   (TrbHistory       *self,
                                            GError          **error);
 GPtrArray  *trb_history_list_evaluations  (TrbHistory       *self,
                                            const char       *origin,
-                                           const char       *model);
+                                           const char       *model,
+                                           GError          **error);
 gboolean    trb_history_remove_evaluation (TrbHistory       *self,
                                            const char       *origin,
                                            const char       *model,
@@ -194,10 +204,13 @@ gboolean    trb_history_remove_evaluation (TrbHistory       *self,
                                            GError          **error);
 
 gboolean    trb_history_is_halted         (TrbHistory       *self,
-                                           const char       *origin);
-GStrv       trb_history_list_halted       (TrbHistory       *self);
+                                           const char       *origin,
+                                           GError          **error);
+GStrv       trb_history_list_halted       (TrbHistory       *self,
+                                           GError          **error);
 TrbLedgerTamper trb_history_get_tamper    (TrbHistory       *self,
-                                           const char       *origin);
+                                           const char       *origin,
+                                           GError          **error);
 gboolean    trb_history_resume            (TrbHistory       *self,
                                            const char       *origin,
                                            GError          **error);

@@ -355,18 +355,20 @@ get_history (TrbParticipation *self)
 
 /* The History says which of this computer's datasets each of its contributions used; only
  * this computer knows. */
-static void
-record_dataset (TrbParticipation *self)
+static gboolean
+record_dataset (TrbParticipation  *self,
+                GError           **error)
 {
   g_autoptr(TrbDatasetRegistry) registry = NULL;
   g_autofree char *name = NULL;
 
   if (self->update_hash == NULL || get_history (self) == NULL)
-    return;
+    return TRUE;
   /* Read afresh: the Datasets area may have added or renamed it since. */
   registry = trb_dataset_registry_new (self->store, NULL);
   name = trb_dataset_dup_display_name (registry, self->dataset_path);
-  trb_history_record_dataset (self->history, self->origin, self->update_hash, name);
+  return trb_history_record_dataset (self->history, self->origin, self->update_hash, name,
+                                     error);
 }
 
 /* ---- files of a round in progress --------------------------------------------------------- */
@@ -878,7 +880,11 @@ upload_cb (GObject      *source,
       fail (self, error);
       return;
     }
-  record_dataset (self);
+  if (!record_dataset (self, &error))
+    {
+      store_failed (self, error);
+      return;
+    }
   verify (self);
 }
 
@@ -1302,9 +1308,11 @@ decision_changed_cb (TrbParticipation *self)
 /* Whether the History halted this network after seeing two inconsistent histories of its
  * ledger, or a contributor (this app's or the headless one) caught it cheating. */
 static gboolean
-network_is_halted (TrbParticipation *self)
+network_is_halted (TrbParticipation  *self,
+                   GError           **error)
 {
-  return (get_history (self) != NULL && trb_history_is_halted (self->history, self->origin)) ||
+  return (get_history (self) != NULL &&
+          trb_history_is_halted (self->history, self->origin, error)) ||
          trb_contributor_is_network_compromised (self->store, self->origin);
 }
 
@@ -1312,7 +1320,16 @@ network_is_halted (TrbParticipation *self)
 static void
 begin_round (TrbParticipation *self)
 {
-  if (network_is_halted (self))
+  g_autoptr(GError) error = NULL;
+  gboolean stopped = network_is_halted (self, &error);
+
+  /* Unreadable, the halt could not be honoured: the loop stops rather than contribute. */
+  if (error != NULL)
+    {
+      store_failed (self, error);
+      return;
+    }
+  if (stopped)
     {
       TrbLedgerTamper kind = trb_ledger_tamper_lookup (self->store, self->origin);
       /* Translators: %s is a sentence saying what was found in the network's ledger. */

@@ -97,57 +97,76 @@ notify_alert (TrbHistoryAlerts *self,
   g_application_send_notification (app, id, notification);
 }
 
+/* The alert for one halted network: what was found, and the person's two choices. */
 static void
-add_alerts (TrbHistoryAlerts *self)
+add_alert (TrbHistoryAlerts *self,
+           const char       *origin,
+           const char       *name,
+           TrbLedgerTamper   kind)
 {
-  g_auto(GStrv) halted = trb_history_list_halted (self->history);
+  g_autofree char *title = trb_evidence_dup_title (kind, name);
+  /* Translators: %s is a sentence saying what was found in the network's ledger. */
+  g_autofree char *text = g_strdup_printf (_("%s Someone may be rewriting which "
+                                             "contributions went into its models. Tributary "
+                                             "stopped taking part in it. Save the evidence "
+                                             "and share it with the network’s community, then "
+                                             "decide."), trb_ledger_tamper_describe (kind));
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  GtkWidget *heading = gtk_label_new (title);
+  GtkWidget *body = gtk_label_new (text);
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *export = trb_a11y_button_new_with_mnemonic (_("_Export Evidence…"));
+  GtkWidget *resume = trb_a11y_button_new_with_mnemonic (_("_Keep Taking Part"));
 
+  gtk_widget_add_css_class (box, "card");
+  gtk_widget_add_css_class (box, "ledger-alert");
+  gtk_widget_set_margin_start (heading, 18);
+  gtk_widget_set_margin_top (heading, 18);
+  gtk_widget_set_margin_end (heading, 18);
+  gtk_widget_set_margin_start (body, 18);
+  gtk_widget_set_margin_end (body, 18);
+  gtk_widget_set_margin_start (buttons, 18);
+  gtk_widget_set_margin_bottom (buttons, 18);
+  gtk_widget_add_css_class (heading, "title-3");
+  gtk_widget_add_css_class (heading, "error");
+  gtk_label_set_wrap (GTK_LABEL (heading), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (heading), 0);
+  gtk_label_set_wrap (GTK_LABEL (body), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (body), 0);
+  gtk_widget_add_css_class (export, "suggested-action");
+  gtk_widget_add_css_class (resume, "destructive-action");
+  g_object_set_data_full (G_OBJECT (export), "origin", g_strdup (origin), g_free);
+  g_object_set_data_full (G_OBJECT (resume), "origin", g_strdup (origin), g_free);
+  g_signal_connect (export, "clicked", G_CALLBACK (export_evidence_clicked_cb), self);
+  g_signal_connect (resume, "clicked", G_CALLBACK (resume_clicked_cb), self);
+  gtk_box_append (GTK_BOX (buttons), export);
+  gtk_box_append (GTK_BOX (buttons), resume);
+  gtk_box_append (GTK_BOX (box), heading);
+  gtk_box_append (GTK_BOX (box), body);
+  gtk_box_append (GTK_BOX (box), buttons);
+  gtk_box_append (GTK_BOX (self), box);
+  notify_alert (self, origin, name);
+}
+
+static void
+add_alerts (TrbHistoryAlerts   *self,
+            const char * const *halted)
+{
   for (guint i = 0; halted != NULL && halted[i] != NULL; i++)
     {
-      g_autofree char *name = trb_history_dup_network_name (self->history, halted[i]);
-      TrbLedgerTamper kind = trb_history_get_tamper (self->history, halted[i]);
-      g_autofree char *title = trb_evidence_dup_title (kind, name);
-      /* Translators: %s is a sentence saying what was found in the network's ledger. */
-      g_autofree char *text = g_strdup_printf (_("%s Someone may be rewriting which "
-                                                 "contributions went into its models. Tributary "
-                                                 "stopped taking part in it. Save the evidence "
-                                                 "and share it with the network’s community, then "
-                                                 "decide."), trb_ledger_tamper_describe (kind));
-      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-      GtkWidget *heading = gtk_label_new (title);
-      GtkWidget *body = gtk_label_new (text);
-      GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-      GtkWidget *export = trb_a11y_button_new_with_mnemonic (_("_Export Evidence…"));
-      GtkWidget *resume = trb_a11y_button_new_with_mnemonic (_("_Keep Taking Part"));
+      g_autoptr(GError) error = NULL;
+      g_autofree char *name = trb_history_dup_network_name (self->history, halted[i], &error);
+      TrbLedgerTamper kind = name != NULL
+                               ? trb_history_get_tamper (self->history, halted[i], &error)
+                               : TRB_LEDGER_TAMPER_NONE;
 
-      gtk_widget_add_css_class (box, "card");
-      gtk_widget_add_css_class (box, "ledger-alert");
-      gtk_widget_set_margin_start (heading, 18);
-      gtk_widget_set_margin_top (heading, 18);
-      gtk_widget_set_margin_end (heading, 18);
-      gtk_widget_set_margin_start (body, 18);
-      gtk_widget_set_margin_end (body, 18);
-      gtk_widget_set_margin_start (buttons, 18);
-      gtk_widget_set_margin_bottom (buttons, 18);
-      gtk_widget_add_css_class (heading, "title-3");
-      gtk_widget_add_css_class (heading, "error");
-      gtk_label_set_wrap (GTK_LABEL (heading), TRUE);
-      gtk_label_set_xalign (GTK_LABEL (heading), 0);
-      gtk_label_set_wrap (GTK_LABEL (body), TRUE);
-      gtk_label_set_xalign (GTK_LABEL (body), 0);
-      gtk_widget_add_css_class (export, "suggested-action");
-      gtk_widget_add_css_class (resume, "destructive-action");
-      g_object_set_data_full (G_OBJECT (export), "origin", g_strdup (halted[i]), g_free);
-      g_object_set_data_full (G_OBJECT (resume), "origin", g_strdup (halted[i]), g_free);
-      g_signal_connect (export, "clicked", G_CALLBACK (export_evidence_clicked_cb), self);
-      g_signal_connect (resume, "clicked", G_CALLBACK (resume_clicked_cb), self);
-      gtk_box_append (GTK_BOX (buttons), export);
-      gtk_box_append (GTK_BOX (buttons), resume);
-      gtk_box_append (GTK_BOX (box), heading);
-      gtk_box_append (GTK_BOX (box), body);
-      gtk_box_append (GTK_BOX (box), buttons);
-      gtk_box_append (GTK_BOX (self), box);
-      notify_alert (self, halted[i], name);
+      if (error != NULL)
+        {
+          trb_window_report_problem (GTK_WIDGET (self), _("The history could not be read"),
+                                     error);
+          return;
+        }
+      add_alert (self, halted[i], name, kind);
     }
 }
 
@@ -226,7 +245,7 @@ trb_history_alerts_update (TrbHistoryAlerts   *self,
   if (g_strcmp0 (shown, self->shown) == 0)
     return;
   trb_history_clear_box (GTK_BOX (self), self);
-  add_alerts (self);
+  add_alerts (self, halted);
   g_free (self->shown);
   self->shown = g_steal_pointer (&shown);
 }

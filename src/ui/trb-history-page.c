@@ -24,6 +24,7 @@
 #include "ui/trb-history-alerts.h"
 #include "ui/trb-history-provenance.h"
 #include "ui/trb-history-rewards.h"
+#include "ui/trb-window.h"
 
 struct _TrbHistoryPage
 {
@@ -113,15 +114,21 @@ refresh (TrbHistoryPage *self)
   g_autoptr(GPtrArray) records = NULL;
   g_autoptr(GPtrArray) reconciled = NULL;
   g_auto(GStrv) halted = NULL;
+  g_autoptr(GError) error = NULL;
 
   if (self->history == NULL)
     {
       gtk_stack_set_visible_child_name (self->stack, "empty");
       return;
     }
-  records = trb_history_list_rewards (self->history, NULL);
-  reconciled = trb_history_reconcile (self->history, NULL);
-  halted = trb_history_list_halted (self->history);
+  /* Unreadable is not empty: what is shown stays, and a toast says why it is not updated. */
+  if ((records = trb_history_list_rewards (self->history, NULL, &error)) == NULL ||
+      (reconciled = trb_history_reconcile (self->history, NULL, &error)) == NULL ||
+      (halted = trb_history_list_halted (self->history, &error)) == NULL)
+    {
+      trb_window_report_problem (GTK_WIDGET (self), _("The history could not be read"), error);
+      return;
+    }
   if (records->len == 0 && reconciled->len == 0 && g_strv_length (halted) == 0)
     {
       gtk_stack_set_visible_child_name (self->stack, "empty");
@@ -173,6 +180,7 @@ static void
 sync_all (TrbHistoryPage *self)
 {
   g_auto(GStrv) origins = NULL;
+  g_autoptr(GError) error = NULL;
   gboolean witness;
 
   if (self->history == NULL)
@@ -185,14 +193,26 @@ sync_all (TrbHistoryPage *self)
   self->sync_pending = FALSE;
   witness = self->settings != NULL && g_settings_get_boolean (self->settings,
                                                               "witness-checkpoints");
-  origins = trb_history_list_origins (self->history);
+  origins = trb_history_list_origins (self->history, &error);
+  if (origins == NULL)
+    {
+      g_debug ("History not brought up to date: %s", error->message);
+      return;
+    }
   for (guint i = 0; origins[i] != NULL; i++)
-    if (!trb_history_is_halted (self->history, origins[i]))
-      {
-        self->syncing++;
-        trb_history_sync_async (self->history, origins[i], NULL, witness, self->cancellable,
-                                sync_done_cb, g_object_ref (self));
-      }
+    {
+      /* Whether halted cannot be read: no sync, as for a halted network (the safe answer). */
+      if (trb_history_is_halted (self->history, origins[i], &error))
+        {
+          if (error != NULL)
+            g_debug ("History of %s not brought up to date: %s", origins[i], error->message);
+          g_clear_error (&error);
+          continue;
+        }
+      self->syncing++;
+      trb_history_sync_async (self->history, origins[i], NULL, witness, self->cancellable,
+                              sync_done_cb, g_object_ref (self));
+    }
 }
 
 static void

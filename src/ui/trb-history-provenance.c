@@ -636,7 +636,10 @@ ensure_group (TrbHistoryProvenance *self,
   group->group = adw_preferences_group_new ();
   group->chart = trb_chart_new (TRB_CHART_LINE);
   title = g_strdup_printf (_("Model Versions of “%s”"), task);
-  name = trb_history_dup_network_name (self->history, origin);
+  /* A name that cannot be read now shows as the network's address. */
+  name = trb_history_dup_network_name (self->history, origin, NULL);
+  if (name == NULL)
+    name = g_strdup (origin);
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group->group), title);
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group->group), name);
 
@@ -660,13 +663,16 @@ ensure_group (TrbHistoryProvenance *self,
   return group;
 }
 
-static void
-update_provenance (TrbHistoryProvenance *self,
-                   const char           *origin)
+static gboolean
+update_provenance (TrbHistoryProvenance  *self,
+                   const char            *origin,
+                   GError               **error)
 {
-  g_autoptr(GPtrArray) versions = trb_history_list_versions (self->history, origin, NULL);
+  g_autoptr(GPtrArray) versions = trb_history_list_versions (self->history, origin, NULL, error);
   const char *task = NULL;
 
+  if (versions == NULL)
+    return FALSE;
   /* Versions come by task: each task its group, its store updated in place. */
   for (guint i = 0; i < versions->len; i++)
     {
@@ -678,9 +684,12 @@ update_provenance (TrbHistoryProvenance *self,
         continue;
       task = v->task;
       group = ensure_group (self, origin, task);
-      items = trb_history_list_version_items (self->history, origin, task);
+      items = trb_history_list_version_items (self->history, origin, task, error);
+      if (items == NULL)
+        return FALSE;
       trb_history_item_update_store (group->store, items);
     }
+  return TRUE;
 }
 
 /* A network this computer no longer has a history of takes its groups with it. */
@@ -777,13 +786,21 @@ void
 trb_history_provenance_update (TrbHistoryProvenance *self)
 {
   g_auto(GStrv) origins = NULL;
+  g_autoptr(GError) error = NULL;
 
   g_return_if_fail (TRB_IS_HISTORY_PROVENANCE (self));
 
   if (self->history == NULL)
     return;
-  origins = trb_history_list_origins (self->history);
-  for (guint i = 0; origins[i] != NULL; i++)
-    update_provenance (self, origins[i]);
+  origins = trb_history_list_origins (self->history, &error);
+  for (guint i = 0; origins != NULL && origins[i] != NULL && error == NULL; i++)
+    update_provenance (self, origins[i], &error);
+  /* What is shown stays as it was; the toast says it may be out of date. */
+  if (error != NULL)
+    {
+      trb_window_report_problem (GTK_WIDGET (self), _("The model versions could not be read"),
+                                 error);
+      return;
+    }
   remove_left_networks (self, (const char * const *) origins);
 }

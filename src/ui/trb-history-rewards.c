@@ -113,9 +113,16 @@ static void
 export_csv_clicked_cb (GtkButton         *button,
                        TrbHistoryRewards *self)
 {
-  g_autoptr(GPtrArray) records = trb_history_list_rewards (self->history, NULL);
-  g_autofree char *csv = trb_rewards_to_csv (records);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = trb_history_list_rewards (self->history, NULL, &error);
+  g_autofree char *csv = NULL;
 
+  if (records == NULL)
+    {
+      trb_window_report_problem (GTK_WIDGET (self), _("The rewards could not be read"), error);
+      return;
+    }
+  csv = trb_rewards_to_csv (records);
   save_csv (self, csv);
 }
 
@@ -157,9 +164,9 @@ make_chart (GPtrArray        *records,
 
 static void
 add_rewards (TrbHistoryRewards *self,
-             GPtrArray         *records)
+             GPtrArray         *records,
+             GPtrArray         *totals)
 {
-  g_autoptr(GPtrArray) totals = trb_history_list_totals (self->history);
   GtkWidget *group = adw_preferences_group_new ();
   GtkWidget *suffix = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   const char *periods[] = { N_("By Day"), N_("By Week"), N_("By Month"), NULL };
@@ -294,9 +301,9 @@ create_reward_row (gpointer item,
 }
 
 static void
-add_reconciliation (TrbHistoryRewards *self)
+add_reconciliation (TrbHistoryRewards *self,
+                    GPtrArray         *items)
 {
-  g_autoptr(GPtrArray) items = trb_history_reconcile (self->history, NULL);
   GtkWidget *group;
 
   if (items->len == 0)
@@ -367,9 +374,16 @@ summary_fingerprint (TrbHistoryRewards *self,
 static void
 update_from_history (TrbHistoryRewards *self)
 {
-  g_autoptr(GPtrArray) records = trb_history_list_rewards (self->history, NULL);
-  g_autoptr(GPtrArray) reconciled = trb_history_reconcile (self->history, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GPtrArray) reconciled = NULL;
 
+  if ((records = trb_history_list_rewards (self->history, NULL, &error)) == NULL ||
+      (reconciled = trb_history_reconcile (self->history, NULL, &error)) == NULL)
+    {
+      trb_window_report_problem (GTK_WIDGET (self), _("The rewards could not be read"), error);
+      return;
+    }
   trb_history_rewards_update (self, records, reconciled);
 }
 
@@ -459,7 +473,8 @@ trb_history_rewards_new (TrbHistory *history)
  *   trb_history_reconcile()
  *
  * Shows what @history holds now. Each part is touched only when what it shows changed: an
- * update that finds nothing new leaves every widget as it was; a new entry adds its row.
+ * update that finds nothing new leaves every widget as it was; a new entry adds its row. When
+ * the history cannot be read, what is shown stays and a toast says so.
  */
 void
 trb_history_rewards_update (TrbHistoryRewards *self,
@@ -467,20 +482,27 @@ trb_history_rewards_update (TrbHistoryRewards *self,
                             GPtrArray         *reconciled)
 {
   g_autoptr(GPtrArray) reward_items = NULL;
+  g_autoptr(GPtrArray) totals = NULL;
+  g_autoptr(GError) error = NULL;
   g_autofree char *summary = NULL;
 
   g_return_if_fail (TRB_IS_HISTORY_REWARDS (self));
 
-  reward_items = trb_history_list_reward_items (self->history);
+  if ((reward_items = trb_history_list_reward_items (self->history, &error)) == NULL ||
+      (totals = trb_history_list_totals (self->history, &error)) == NULL)
+    {
+      trb_window_report_problem (GTK_WIDGET (self), _("The rewards could not be read"), error);
+      return;
+    }
   summary = summary_fingerprint (self, reward_items, reconciled);
   if (g_strcmp0 (summary, self->summary_shown) != 0)
     {
       trb_history_clear_box (self->summary_box, self);
       trb_history_clear_box (self->reconcile_box, self);
       self->target = self->summary_box;
-      add_rewards (self, records);
+      add_rewards (self, records, totals);
       self->target = self->reconcile_box;
-      add_reconciliation (self);
+      add_reconciliation (self, reconciled);
       self->target = NULL;
       g_free (self->summary_shown);
       self->summary_shown = g_steal_pointer (&summary);

@@ -24,6 +24,7 @@
 #include "ui/trb-dataset-choices.h"
 #include "ui/trb-evidence.h"
 #include "ui/trb-waiting-text.h"
+#include "ui/trb-window.h"
 
 struct _TrbNetworkPage
 {
@@ -113,10 +114,15 @@ show_tamper (TrbNetworkPage *self)
   TrbHistory *history = self->participation != NULL ? get_history (self) : NULL;
   const char *origin = self->participation != NULL
                          ? trb_participation_get_origin (self->participation) : NULL;
+  g_autoptr(GError) error = NULL;
   TrbLedgerTamper kind = history != NULL && origin != NULL
-                           ? trb_history_get_tamper (history, origin) : TRB_LEDGER_TAMPER_NONE;
+                           ? trb_history_get_tamper (history, origin, &error)
+                           : TRB_LEDGER_TAMPER_NONE;
   g_autofree char *title = NULL;
   g_autofree char *body = NULL;
+
+  if (error != NULL)
+    trb_window_report_problem (GTK_WIDGET (self), _("The history could not be read"), error);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "network.save-evidence",
                                  kind != TRB_LEDGER_TAMPER_NONE);

@@ -81,8 +81,9 @@ main (int    argc,
 
       contribute_round (&f, r);
       update = receipt_update (f.participants[0], r);
-      trb_history_record_dataset (f.history, origin_of (&f), update,
-                                  r == 1 ? "Clothing photos" : "Clothing photos (new)");
+      g_assert_true (trb_history_record_dataset (f.history, origin_of (&f), update,
+                                                 r == 1 ? "Clothing photos"
+                                                        : "Clothing photos (new)", NULL));
       g_assert_true (sync_history (&f, TRUE, &error));
       g_assert_no_error (error);
     }

@@ -84,10 +84,10 @@ test_items_updated_in_place (void)
   g_assert_true (sync_history (&f, FALSE, &error));
   g_assert_no_error (error);
 
-  items = trb_history_list_version_items (f.history, origin_of (&f), TASK_ID);
+  items = trb_history_list_version_items (f.history, origin_of (&f), TASK_ID, NULL);
   g_assert_true (trb_history_item_update_store (versions, items));
   g_clear_pointer (&items, g_ptr_array_unref);
-  items = trb_history_list_reward_items (f.history);
+  items = trb_history_list_reward_items (f.history, NULL);
   trb_history_item_update_store (rewards, items);
   g_clear_pointer (&items, g_ptr_array_unref);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (versions)), ==, 1);
@@ -99,10 +99,10 @@ test_items_updated_in_place (void)
   before = snapshot_items (G_LIST_MODEL (versions));
   g_assert_true (sync_history (&f, FALSE, &error));
   g_assert_no_error (error);
-  items = trb_history_list_version_items (f.history, origin_of (&f), TASK_ID);
+  items = trb_history_list_version_items (f.history, origin_of (&f), TASK_ID, NULL);
   g_assert_false (trb_history_item_update_store (versions, items));
   g_clear_pointer (&items, g_ptr_array_unref);
-  items = trb_history_list_reward_items (f.history);
+  items = trb_history_list_reward_items (f.history, NULL);
   g_assert_false (trb_history_item_update_store (rewards, items));
   g_clear_pointer (&items, g_ptr_array_unref);
   g_assert_cmpuint (changes.n_signals, ==, 0);
@@ -117,7 +117,7 @@ test_items_updated_in_place (void)
   contribute_round (&f, 2);
   g_assert_true (sync_history (&f, FALSE, &error));
   g_assert_no_error (error);
-  items = trb_history_list_version_items (f.history, origin_of (&f), TASK_ID);
+  items = trb_history_list_version_items (f.history, origin_of (&f), TASK_ID, NULL);
   g_assert_true (trb_history_item_update_store (versions, items));
   g_clear_pointer (&items, g_ptr_array_unref);
   g_assert_cmpuint (changes.n_signals, ==, 1);
@@ -132,7 +132,7 @@ test_items_updated_in_place (void)
     newest = trb_history_item_get_data (top);
     g_assert_cmpint (newest->round, ==, 2);
   }
-  items = trb_history_list_reward_items (f.history);
+  items = trb_history_list_reward_items (f.history, NULL);
   trb_history_item_update_store (rewards, items);
   g_clear_pointer (&items, g_ptr_array_unref);
   g_assert_cmpuint (reward_changes.n_signals, ==, 1);
@@ -150,7 +150,7 @@ test_items_updated_in_place (void)
                                                 &error));
     g_assert_no_error (error);
     changes.n_signals = 0;
-    items = trb_history_list_version_items (f.history, origin_of (&f), TASK_ID);
+    items = trb_history_list_version_items (f.history, origin_of (&f), TASK_ID, NULL);
     g_assert_true (trb_history_item_update_store (versions, items));
     g_clear_pointer (&items, g_ptr_array_unref);
     g_assert_cmpuint (changes.n_signals, ==, 1);
@@ -170,14 +170,14 @@ test_items_updated_in_place (void)
   g_assert_no_error (error);
   reopened = trb_history_new (second_store, &error);
   g_assert_no_error (error);
-  results = trb_history_list_evaluations (reopened, origin_of (&f), NULL);
+  results = trb_history_list_evaluations (reopened, origin_of (&f), NULL, NULL);
   g_assert_cmpuint (results->len, ==, 1);
   g_assert_true (trb_history_remove_evaluation (reopened, origin_of (&f),
                                                 ((TrbEvaluationResult *) results->pdata[0])->model,
                                                 "Clothing photos", &error));
   g_assert_no_error (error);
   g_clear_pointer (&results, g_ptr_array_unref);
-  results = trb_history_list_evaluations (f.history, origin_of (&f), NULL);
+  results = trb_history_list_evaluations (f.history, origin_of (&f), NULL, NULL);
   g_assert_cmpuint (results->len, ==, 0);
 
   g_clear_object (&reopened);
@@ -209,8 +209,9 @@ test_rewards_and_provenance (void)
 
       contribute_round (&f, r);
       update = receipt_update (f.participants[0], r);
-      trb_history_record_dataset (f.history, origin_of (&f), update,
-                                  r == 1 ? "Clothing photos" : "Clothing photos (new)");
+      g_assert_true (trb_history_record_dataset (f.history, origin_of (&f), update,
+                                                 r == 1 ? "Clothing photos"
+                                                        : "Clothing photos (new)", NULL));
       /* As the app does after each round. */
       if (r == 1)
         {
@@ -228,7 +229,7 @@ test_rewards_and_provenance (void)
   /* Totals equal the node's own reward entries; every entry is verified. */
   from_node = node_rewards (&f.node, me);
   g_assert_cmpuint (from_node->len, ==, 2);
-  rewards = trb_history_list_rewards (f.history, NULL);
+  rewards = trb_history_list_rewards (f.history, NULL, NULL);
   g_assert_cmpuint (rewards->len, ==, from_node->len);
   for (guint i = 0; i < rewards->len; i++)
     {
@@ -240,13 +241,13 @@ test_rewards_and_provenance (void)
       g_assert_cmpint (r->points, ==,
                        trb_ledger_entry_get_points (g_ptr_array_index (from_node, i)));
     }
-  totals = trb_history_list_totals (f.history);
+  totals = trb_history_list_totals (f.history, NULL);
   g_assert_cmpuint (totals->len, ==, 1);
   g_assert_cmpint (((TrbRewardTotal *) totals->pdata[0])->points, ==, sum_points (from_node));
   g_assert_cmpint (sum_points (from_node), >, 0);
 
   /* Reconciliation: 120 samples × 2 epochs × 0.01 = 2.4 points for each round. */
-  items = trb_history_reconcile (f.history, NULL);
+  items = trb_history_reconcile (f.history, NULL, NULL);
   g_assert_cmpuint (items->len, ==, 2);
   for (guint i = 0; i < items->len; i++)
     {
@@ -260,7 +261,7 @@ test_rewards_and_provenance (void)
     }
 
   /* Provenance: two versions, each with this wallet's update and its dataset, verified. */
-  versions = trb_history_list_versions (f.history, origin_of (&f), TASK_ID);
+  versions = trb_history_list_versions (f.history, origin_of (&f), TASK_ID, NULL);
   g_assert_cmpuint (versions->len, ==, 2);
   for (guint i = 0; i < versions->len; i++)
     {
@@ -344,14 +345,14 @@ test_rewards_and_provenance (void)
   test_participant_reconnect (f.participants[0], &f.node);
   g_assert_true (trb_contributor_connect (f.participants[0]->contributor, &error));
   g_assert_no_error (error);
-  g_assert_false (trb_history_is_halted (f.history, origin_of (&f)));
+  g_assert_false (trb_history_is_halted (f.history, origin_of (&f), NULL));
   g_assert_false (sync_history (&f, FALSE, &error));
   g_assert_error (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_INCONSISTENT);
   g_assert_nonnull (strstr (error->message,
                             trb_ledger_tamper_describe (TRB_LEDGER_TAMPER_EDITED_ENTRY)));
   g_clear_error (&error);
-  g_assert_true (trb_history_is_halted (f.history, origin_of (&f)));
-  g_assert_cmpint (trb_history_get_tamper (f.history, origin_of (&f)), ==,
+  g_assert_true (trb_history_is_halted (f.history, origin_of (&f), NULL));
+  g_assert_cmpint (trb_history_get_tamper (f.history, origin_of (&f), NULL), ==,
                    TRB_LEDGER_TAMPER_EDITED_ENTRY);
   {
     g_autofree char *evidence = trb_history_export_evidence (f.history, origin_of (&f), &error);
@@ -363,7 +364,7 @@ test_rewards_and_provenance (void)
   }
 
   g_clear_pointer (&rewards, g_ptr_array_unref);
-  rewards = trb_history_list_rewards (f.history, NULL);
+  rewards = trb_history_list_rewards (f.history, NULL, NULL);
   g_assert_cmpuint (rewards->len, ==, n_before + 1);
   for (guint i = 0; i < rewards->len; i++)
     {
@@ -374,13 +375,13 @@ test_rewards_and_provenance (void)
         g_assert_nonnull (r->problem);
     }
   g_clear_pointer (&totals, g_ptr_array_unref);
-  totals = trb_history_list_totals (f.history);
+  totals = trb_history_list_totals (f.history, NULL);
   g_assert_cmpint (((TrbRewardTotal *) totals->pdata[0])->points, ==, total_before);
   g_assert_cmpuint (((TrbRewardTotal *) totals->pdata[0])->n_unverified, ==, 1);
   g_assert_cmpint (trb_rewards_total (rewards), ==, total_before);
 
   g_clear_pointer (&items, g_ptr_array_unref);
-  items = trb_history_reconcile (f.history, NULL);
+  items = trb_history_reconcile (f.history, NULL, NULL);
   g_assert_cmpuint (items->len, ==, 3);
   {
     TrbRoundReconciliation *item = g_ptr_array_index (items, 2);
@@ -441,9 +442,9 @@ test_round_paid_nothing (void)
   g_assert_true (sync_history (&f, FALSE, &error));
   g_assert_no_error (error);
 
-  rewards = trb_history_list_rewards (f.history, NULL);
+  rewards = trb_history_list_rewards (f.history, NULL, NULL);
   g_assert_cmpuint (rewards->len, ==, 0);
-  items = trb_history_reconcile (f.history, NULL);
+  items = trb_history_reconcile (f.history, NULL, NULL);
   g_assert_cmpuint (items->len, ==, 1);
   item = g_ptr_array_index (items, 0);
   g_assert_cmpint (item->status, ==, TRB_RECONCILE_NOTHING);
@@ -499,13 +500,13 @@ test_inconsistent_history (void)
   g_assert_true (trb_contributor_connect (f.participants[0]->contributor, &error));
   g_assert_no_error (error);
 
-  g_assert_false (trb_history_is_halted (f.history, origin_of (&f)));
+  g_assert_false (trb_history_is_halted (f.history, origin_of (&f), NULL));
   g_assert_false (sync_history (&f, FALSE, &error));
   g_assert_error (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_INCONSISTENT);
   g_test_message ("alert: %s", error->message);
   g_clear_error (&error);
-  g_assert_true (trb_history_is_halted (f.history, origin_of (&f)));
-  halted = trb_history_list_halted (f.history);
+  g_assert_true (trb_history_is_halted (f.history, origin_of (&f), NULL));
+  halted = trb_history_list_halted (f.history, NULL);
   g_assert_cmpuint (g_strv_length (halted), ==, 1);
   g_assert_cmpstr (halted[0], ==, origin_of (&f));
 
@@ -523,13 +524,13 @@ test_inconsistent_history (void)
 
   g_assert_true (trb_history_resume (f.history, origin_of (&f), &error));
   g_assert_no_error (error);
-  g_assert_false (trb_history_is_halted (f.history, origin_of (&f)));
+  g_assert_false (trb_history_is_halted (f.history, origin_of (&f), NULL));
 
   /* The decision takes effect: the ledger copy accepts the network again, and the evidence is
    * still there to export. */
   g_assert_true (sync_history (&f, FALSE, &error));
   g_assert_no_error (error);
-  g_assert_false (trb_history_is_halted (f.history, origin_of (&f)));
+  g_assert_false (trb_history_is_halted (f.history, origin_of (&f), NULL));
   g_free (evidence);
   evidence = trb_history_export_evidence (f.history, origin_of (&f), &error);
   g_assert_no_error (error);
@@ -601,8 +602,8 @@ test_tampered_history (gconstpointer data)
   g_assert_error (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_INCONSISTENT);
   g_assert_nonnull (strstr (error->message, trb_ledger_tamper_describe (kind)));
   g_clear_error (&error);
-  g_assert_true (trb_history_is_halted (f.history, origin));
-  g_assert_cmpint (trb_history_get_tamper (f.history, origin), ==, kind);
+  g_assert_true (trb_history_is_halted (f.history, origin, NULL));
+  g_assert_cmpint (trb_history_get_tamper (f.history, origin, NULL), ==, kind);
 
   evidence = trb_history_export_evidence (f.history, origin, &error);
   g_assert_no_error (error);
