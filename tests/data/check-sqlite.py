@@ -18,9 +18,7 @@ import sys
 # its appends nest in the node's transactions; behind named operations it would only wrap each.
 STORE_LAYER = ('src/store/', 'src/node/trb-node-db', 'src/ledger/trb-merkle-log.c')
 
-PENDING = {
-    'src/participant/trb-history.c',
-}
+PENDING = set()
 
 PATTERN = re.compile(r'sqlite3|trb-store-sql\.h')
 

@@ -8,7 +8,9 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "participant/trb-history.h"
 #include "store/trb-store.h"
+#include "store/trb-store-history.h"
 #include "store/trb-store-net.h"
 #include "store/trb-store-participation.h"
 #include "store/trb-store-sql.h"
@@ -400,6 +402,79 @@ test_store_net_operations (void)
   g_assert_cmpuint (all->len, ==, 7);
 }
 
+/* History's network state behind the store's operations: a halt sets History's flag and the
+ * protocol client's together or neither, and is announced; a page of entries is kept whole or
+ * not at all; and once the store fails, History's reads give the error instead of an empty
+ * history. */
+static void
+test_store_history_operations (void)
+{
+  static const char origin[] = "https://h.example";
+  g_autofree char *path = make_store_path ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbStore) store = trb_store_new_for_path (path, &error);
+  g_autoptr(TrbHistory) history = NULL;
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) unverified = NULL;
+  g_autoptr(GPtrArray) rewards = NULL;
+  g_auto(GStrv) origins = NULL;
+  g_auto(GStrv) halted = NULL;
+  Changes changes = { all, NULL };
+  TrbStoreHistoryNewEntry entries[] = {
+    { .leaf_index = 0, .type = "round_opened", .data = "{}", .task = "t", .round = 1, .time = 1 },
+    { .leaf_index = 1, .type = "round_closed", .data = "{}", .task = "t", .round = 1, .time = 2 },
+  };
+  gboolean flag = FALSE;
+
+  g_assert_no_error (error);
+  history = trb_history_new (store, &error);
+  g_assert_no_error (error);
+  g_assert_true (trb_store_net_save_network (store, origin, "https://h.example", "H", "key", "t",
+                                             &error));
+  g_assert_true (trb_store_net_set_joined (store, origin, "wallet", &error));
+  g_assert_no_error (error);
+  origins = trb_history_list_origins (history, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstrv (origins, ((const char * const[]) { origin, NULL }));
+  g_signal_connect (store, "changed", G_CALLBACK (changed_cb), &changes);
+
+  g_assert_true (trb_store_history_halt (store, origin, &error));
+  g_assert_no_error (error);
+  g_assert_true (trb_history_is_halted (history, origin, &error));
+  g_assert_true (trb_store_net_is_compromised (store, origin, &flag, &error) && flag);
+  g_assert_no_error (error);
+  halted = trb_history_list_halted (history, &error);
+  g_assert_cmpstrv (halted, ((const char * const[]) { origin, NULL }));
+  g_assert_cmpuint (all->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (all, 0), ==, "history https://h.example");
+  g_assert_cmpstr (g_ptr_array_index (all, 1), ==, "networks https://h.example");
+  g_assert_true (trb_store_history_resume (store, origin, &error));
+  g_assert_false (trb_history_is_halted (history, origin, &error));
+  g_assert_no_error (error);
+  g_assert_true (trb_store_net_is_compromised (store, origin, &flag, &error));
+  g_assert_false (flag);
+
+  /* A page that cannot be kept whole is not kept at all. */
+  g_assert_true (trb_store_exec (store, "CREATE TRIGGER full BEFORE INSERT ON history_entries "
+                                 "WHEN NEW.leaf_index = 1 BEGIN SELECT RAISE (FAIL, "
+                                 "'database or disk is full'); END", &error));
+  g_assert_false (trb_store_history_save_entries (store, origin, entries, 2, &error));
+  g_assert_error (error, TRB_STORE_ERROR, TRB_STORE_ERROR_QUERY);
+  g_clear_error (&error);
+  unverified = trb_store_history_list_unverified (store, origin, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (unverified->len, ==, 0);
+
+  trb_store_close (store);
+  rewards = trb_history_list_rewards (history, NULL, &error);
+  g_assert_null (rewards);
+  g_assert_error (error, TRB_STORE_ERROR, TRB_STORE_ERROR_CLOSED);
+  g_clear_error (&error);
+  /* Unreadable, a network reads as halted: the loop must not contribute on a guess. */
+  g_assert_true (trb_history_is_halted (history, origin, &error));
+  g_assert_error (error, TRB_STORE_ERROR, TRB_STORE_ERROR_CLOSED);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -415,6 +490,7 @@ main (int    argc,
   g_test_add_func ("/store/failed-writes", test_store_reports_failed_writes);
   g_test_add_func ("/store/transactions", test_store_keeps_transactions_apart);
   g_test_add_func ("/store/net", test_store_net_operations);
+  g_test_add_func ("/store/history", test_store_history_operations);
 
   return g_test_run ();
 }
