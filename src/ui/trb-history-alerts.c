@@ -148,7 +148,8 @@ add_alert (TrbHistoryAlerts *self,
   notify_alert (self, origin, name);
 }
 
-static void
+/* Returns %FALSE, after saying so, when the history could not be read. */
+static gboolean
 add_alerts (TrbHistoryAlerts   *self,
             const char * const *halted)
 {
@@ -164,10 +165,11 @@ add_alerts (TrbHistoryAlerts   *self,
         {
           trb_window_report_problem (GTK_WIDGET (self), _("The history could not be read"),
                                      error);
-          return;
+          return FALSE;
         }
       add_alert (self, halted[i], name, kind);
     }
+  return TRUE;
 }
 
 static void
@@ -245,7 +247,8 @@ trb_history_alerts_update (TrbHistoryAlerts   *self,
   if (g_strcmp0 (shown, self->shown) == 0)
     return;
   trb_history_clear_box (GTK_BOX (self), self);
-  add_alerts (self, halted);
-  g_free (self->shown);
-  self->shown = g_steal_pointer (&shown);
+  g_clear_pointer (&self->shown, g_free);
+  /* Shown in part: the next update tries again. */
+  if (add_alerts (self, halted))
+    self->shown = g_steal_pointer (&shown);
 }
