@@ -447,6 +447,55 @@ same_root (TrbCheckpoint *a,
                         TRB_MERKLE_HASH_SIZE) == 0;
 }
 
+/* A checkpoint smaller than the newest verified one (@latest): accepted only when it is one
+ * already known with the same root, and consistent with @latest where a proof came with it. */
+static gboolean
+accept_older_locked (TrbLedgerHistory  *self,
+                     TrbCheckpoint     *cp,
+                     TrbCheckpoint     *latest,
+                     const char        *signed_note,
+                     gsize              length,
+                     const guint8      *consistency_proof,
+                     gsize              n_hashes,
+                     GError           **error)
+{
+  g_autoptr(TrbCheckpoint) known = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint64 size = trb_checkpoint_get_size (cp);
+  guint64 latest_size = trb_checkpoint_get_size (latest);
+
+  known = load_checkpoint (self, (gint64)size, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (known != NULL && !same_root (known, cp))
+    {
+      record_evidence (self, TRB_LEDGER_TAMPER_FORK, known, signed_note, length, NULL, 0, error);
+      return FALSE;
+    }
+  /* Smaller than the newest verified: a node that still holds its whole tree proves that
+   * this one is a prefix of it; one that dropped entries and rebuilt its tree cannot, and
+   * the two signed checkpoints are the evidence. (An empty proof stands for a node that
+   * refused to give one.) */
+  if (consistency_proof != NULL &&
+      !trb_merkle_verify_consistency (size, latest_size, trb_checkpoint_get_root (cp),
+                                      trb_checkpoint_get_root (latest), consistency_proof,
+                                      n_hashes, NULL))
+    {
+      record_evidence (self, TRB_LEDGER_TAMPER_SHRUNK, latest, signed_note, length,
+                       consistency_proof, n_hashes, error);
+      return FALSE;
+    }
+  if (known != NULL)
+    return TRUE;
+
+  g_set_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_STALE,
+               _("The network sent an older version of its ledger than one already checked."));
+  return FALSE;
+}
+
 /**
  * trb_ledger_history_accept:
  * @signed_note: (array length=length): a checkpoint from the network
@@ -527,40 +576,10 @@ trb_ledger_history_accept (TrbLedgerHistory  *self,
 
   if (size < latest_size)
     {
-      g_autoptr(TrbCheckpoint) known = NULL;
-
-      known = load_checkpoint (self, (gint64)size, &local_error);
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
-      if (known != NULL && !same_root (known, cp))
-        {
-          record_evidence (self, TRB_LEDGER_TAMPER_FORK, known, signed_note, length, NULL, 0,
-                           error);
-          return NULL;
-        }
-      /* Smaller than the newest verified: a node that still holds its whole tree proves that
-       * this one is a prefix of it; one that dropped entries and rebuilt its tree cannot, and
-       * the two signed checkpoints are the evidence. (An empty proof stands for a node that
-       * refused to give one.) */
-      if (consistency_proof != NULL &&
-          !trb_merkle_verify_consistency (size, latest_size, trb_checkpoint_get_root (cp),
-                                          trb_checkpoint_get_root (latest), consistency_proof,
-                                          n_hashes, NULL))
-        {
-          record_evidence (self, TRB_LEDGER_TAMPER_SHRUNK, latest, signed_note, length,
-                           consistency_proof, n_hashes, error);
-          return NULL;
-        }
-      if (known != NULL)
-        return g_steal_pointer (&cp);
-
-      g_set_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_STALE,
-                   _("The network sent an older version of its ledger than one already "
-                     "checked."));
-      return NULL;
+      if (!accept_older_locked (self, cp, latest, signed_note, length, consistency_proof,
+                                n_hashes, error))
+        return NULL;
+      return g_steal_pointer (&cp);
     }
 
   if (!trb_merkle_verify_consistency (latest_size, size, trb_checkpoint_get_root (latest),
