@@ -75,6 +75,7 @@ handle_join (TrbNode           *self,
   g_autoptr(GError) error = NULL;
   const char *display_name;
   gboolean is_new = FALSE;
+  gboolean joined = FALSE;
   guint64 index = 0;
 
   if (address == NULL)
@@ -95,7 +96,9 @@ handle_join (TrbNode           *self,
       trb_node_reply_internal (msg, error);
       return;
     }
-  if (!trb_node_db_find_participant (self, address, &index))
+  if (!trb_node_db_find_participant (self, address, &joined, &index, &error))
+    goto fail;
+  if (!joined)
     {
       gint64 now = g_get_real_time () / G_USEC_PER_SEC;
       gsize len = 0;
@@ -242,6 +245,7 @@ handle_receipt (TrbNode           *self,
   g_autofree char *nonce = NULL;
   g_autofree char *address = trb_node_verify_request (self, msg, NULL, &nonce);
   g_autoptr(GError) error = NULL;
+  gboolean found = FALSE;
   guint64 round = 0;
   gint64 index = 0;
 
@@ -254,8 +258,13 @@ handle_receipt (TrbNode           *self,
       trb_node_reply_internal (msg, error);
       return;
     }
-  if (!g_ascii_string_to_unsigned (round_text, 10, 1, G_MAXINT64, &round, NULL) ||
-      !trb_node_receipt_find (self, task->id, round, address, update, &index))
+  if (g_ascii_string_to_unsigned (round_text, 10, 1, G_MAXINT64, &round, NULL) &&
+      !trb_node_receipt_find (self, task->id, round, address, update, &found, &index, &error))
+    {
+      trb_node_reply_internal (msg, error);
+      return;
+    }
+  if (!found)
     {
       trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, TRB_PROBLEM_NOT_FOUND,
                               "You sent no such update in this round", NULL);
@@ -270,12 +279,18 @@ handle_blob (TrbNode           *self,
              const char        *hash)
 {
   g_autoptr(GBytes) blob = NULL;
+  g_autoptr(GError) error = NULL;
   SoupMessageHeaders *response_headers = soup_server_message_get_response_headers (msg);
   gsize len;
   const guint8 *data;
 
-  if (strlen (hash) != 64 || strspn (hash, "0123456789abcdef") != 64 ||
-      (blob = trb_node_db_load_blob (self, hash)) == NULL)
+  if (strlen (hash) == 64 && strspn (hash, "0123456789abcdef") == 64 &&
+      !trb_node_db_load_blob (self, hash, &blob, &error))
+    {
+      trb_node_reply_internal (msg, error);
+      return;
+    }
+  if (blob == NULL)
     {
       trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, TRB_PROBLEM_NOT_FOUND,
                               "There is no such file on this network", NULL);
@@ -306,7 +321,8 @@ current_checkpoint (TrbNode  *self,
   if (!trb_merkle_log_get_size (self->log, &size, error))
     return NULL;
 
-  note = trb_node_db_load_checkpoint (self, size);
+  if (!trb_node_db_load_checkpoint (self, size, &note, error))
+    return NULL;
   if (note == NULL)
     {
       if (!trb_merkle_log_get_root (self->log, size, root, error))
@@ -321,7 +337,11 @@ current_checkpoint (TrbNode  *self,
 
   /* The participants' cosignatures for this size follow the node's own signature. */
   out = g_string_new (note);
-  trb_node_db_append_cosignatures (self, size, TRB_PROTOCOL_MAX_COSIGNATURES, out);
+  if (!trb_node_db_append_cosignatures (self, size, TRB_PROTOCOL_MAX_COSIGNATURES, out, error))
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
   if (size_out != NULL)
     *size_out = size;
   return g_string_free (out, FALSE);
@@ -448,8 +468,13 @@ handle_inclusion (TrbNode           *self,
   g_autoptr(GError) error = NULL;
   guint64 index, tree_size, size;
 
+  if (!trb_merkle_log_get_size (self->log, &size, &error))
+    {
+      trb_node_reply_internal (msg, error);
+      return;
+    }
   if (!query_uint (query, "index", &index) || !query_uint (query, "tree_size", &tree_size) ||
-      !trb_merkle_log_get_size (self->log, &size, NULL) || index >= tree_size || tree_size > size)
+      index >= tree_size || tree_size > size)
     {
       trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, TRB_PROBLEM_BAD_REQUEST,
                               "The index or tree size is not in the ledger", NULL);
@@ -473,9 +498,13 @@ handle_consistency (TrbNode           *self,
   g_autoptr(GError) error = NULL;
   guint64 first, second, size;
 
+  if (!trb_merkle_log_get_size (self->log, &size, &error))
+    {
+      trb_node_reply_internal (msg, error);
+      return;
+    }
   if (!query_uint (query, "first", &first) || !query_uint (query, "second", &second) ||
-      !trb_merkle_log_get_size (self->log, &size, NULL) || first < 1 || first > second ||
-      second > size)
+      first < 1 || first > second || second > size)
     {
       trb_node_reply_problem (msg, SOUP_STATUS_BAD_REQUEST, TRB_PROBLEM_BAD_REQUEST,
                               "The tree sizes are not in the ledger", NULL);
@@ -525,11 +554,18 @@ handle_cosignature (TrbNode           *self,
   g_autofree char *note = NULL;
   g_autofree char *line = NULL;
   const char *text;
+  gboolean joined = FALSE;
   gint64 tree_size;
+  gint64 count = 0;
 
   if (address == NULL)
     return;
-  if (!trb_node_db_is_joined (self, address))
+  if (!trb_node_db_is_joined (self, address, &joined, &error))
+    {
+      trb_node_reply_internal (msg, error);
+      return;
+    }
+  if (!joined)
     {
       trb_node_reply_problem (msg, SOUP_STATUS_FORBIDDEN, TRB_PROBLEM_NOT_JOINED,
                               "Join the network first", NULL);
@@ -548,7 +584,11 @@ handle_cosignature (TrbNode           *self,
       return;
     }
 
-  note = trb_node_db_load_checkpoint (self, tree_size);
+  if (!trb_node_db_load_checkpoint (self, tree_size, &note, &error))
+    {
+      trb_node_reply_internal (msg, error);
+      return;
+    }
   if (note == NULL)
     {
       trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, TRB_PROBLEM_NOT_FOUND,
@@ -566,8 +606,12 @@ handle_cosignature (TrbNode           *self,
 
   /* A checkpoint carries a bounded number of cosignatures: one past it is refused, never
    * acknowledged and then left out. */
-  if (trb_node_db_count_cosignatures (self, tree_size, address) >=
-      TRB_PROTOCOL_MAX_COSIGNATURES)
+  if (!trb_node_db_count_cosignatures (self, tree_size, address, &count, &error))
+    {
+      trb_node_reply_internal (msg, error);
+      return;
+    }
+  if (count >= TRB_PROTOCOL_MAX_COSIGNATURES)
     {
       trb_node_reply_problem (msg, SOUP_STATUS_CONFLICT, "cosignatures-full",
                               "This checkpoint has all the cosignatures it can carry",

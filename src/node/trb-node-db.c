@@ -40,40 +40,24 @@ static const char * const node_schema[] = {
   "CREATE TABLE momentum (task TEXT PRIMARY KEY, data BLOB NOT NULL);",
 };
 
-/* Every statement is prepared here, from a constant. One that does not compile (a database
- * whose tables are not what this version expects) is a failure of the store like any other:
- * it goes to the caller as a GError, and the node stays up. */
-static sqlite3_stmt *
-prepare (TrbNode     *self,
-         const char  *sql,
-         GError     **error)
-{
-  sqlite3_stmt *stmt = NULL;
-
-  if (sqlite3_prepare_v2 (trb_store_get_db (self->store), sql, -1, &stmt, NULL) != SQLITE_OK)
-    {
-      trb_store_set_error_from_db (self->store, error);
-      sqlite3_finalize (stmt);
-      return NULL;
-    }
-  return stmt;
-}
-
-static gboolean
-step_done (TrbNode       *self,
-           sqlite3_stmt  *stmt,
-           GError       **error)
-{
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return trb_store_set_error_from_db (self->store, error);
-  return TRUE;
-}
+/* Every statement is a constant, prepared on first use and kept by the store
+ * (trb_store_begin_statement()). One that does not compile (a database whose tables are not
+ * what this version expects) or does not run is a failure of the store like any other: it goes
+ * to the caller as a GError, and the node stays up. A read that fails is never "nothing there". */
+#define begin_statement(self, sql, error) trb_store_begin_statement ((self)->store, (sql), (error))
 
 static char *
 column_dup (sqlite3_stmt *stmt,
             int           column)
 {
   return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+}
+
+static GBytes *
+column_bytes (sqlite3_stmt *stmt,
+              int           column)
+{
+  return g_bytes_new (sqlite3_column_blob (stmt, column), sqlite3_column_bytes (stmt, column));
 }
 
 TrbStore *
@@ -106,10 +90,15 @@ trb_node_db_commit (TrbNode  *self,
   return trb_store_exec (self->store, "COMMIT", error);
 }
 
+/* A rollback that fails leaves nothing to undo in the caller, which already has the error that
+ * made it roll back: it is logged here, not dropped. */
 void
 trb_node_db_rollback (TrbNode *self)
 {
-  trb_store_exec (self->store, "ROLLBACK", NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (!trb_store_exec (self->store, "ROLLBACK", &error))
+    g_warning ("Could not roll back a change of the store: %s", error->message);
 }
 
 /* Appends @entry (taken) to the ledger; %FALSE when it is %NULL (building it failed). */
@@ -136,31 +125,40 @@ trb_node_db_add_network (TrbNode     *self,
                          gint64       created,
                          GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT INTO network (id, name, origin, created) "
-                                                "VALUES (1, ?, ?, ?)", error);
+  sqlite3_stmt *stmt = begin_statement (self, "INSERT INTO network (id, name, origin, created) "
+                                              "VALUES (1, ?, ?, ?)", error);
 
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, origin, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 3, created);
-  return step_done (self, stmt, error);
+  return trb_store_step_done (self->store, stmt, error);
 }
 
+/* The network's name and origin: both %NULL when the store has none. */
 gboolean
 trb_node_db_load_network (TrbNode  *self,
                           char    **name,
-                          char    **origin)
+                          char    **origin,
+                          GError  **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT name, origin FROM network WHERE id = 1",
-                                          NULL);
+  sqlite3_stmt *stmt = begin_statement (self, "SELECT name, origin FROM network WHERE id = 1",
+                                        error);
+  int rc;
 
+  *name = *origin = NULL;
   if (stmt == NULL)
     return FALSE;
-  if (sqlite3_step (stmt) != SQLITE_ROW)
+  rc = trb_store_step (self->store, stmt, error);
+  if (rc < 0)
     return FALSE;
-  *name = column_dup (stmt, 0);
-  *origin = column_dup (stmt, 1);
+  if (rc == SQLITE_ROW)
+    {
+      *name = column_dup (stmt, 0);
+      *origin = column_dup (stmt, 1);
+    }
+  trb_store_end_statement (self->store, stmt);
   return TRUE;
 }
 
@@ -171,8 +169,8 @@ trb_node_db_add_task (TrbNode     *self,
                       const char  *evaluation,
                       GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT INTO tasks (id, json, evaluation) "
-                                                "VALUES (?, ?, ?)", error);
+  sqlite3_stmt *stmt = begin_statement (self, "INSERT INTO tasks (id, json, evaluation) "
+                                              "VALUES (?, ?, ?)", error);
 
   if (stmt == NULL)
     return FALSE;
@@ -180,24 +178,30 @@ trb_node_db_add_task (TrbNode     *self,
   sqlite3_bind_text (stmt, 2, json, -1, SQLITE_TRANSIENT);
   if (evaluation != NULL)
     sqlite3_bind_text (stmt, 3, evaluation, -1, SQLITE_TRANSIENT);
-  return step_done (self, stmt, error);
+  return trb_store_step_done (self->store, stmt, error);
 }
 
 /* Fills @json and @evaluation (an entry may be %NULL) with every task, in the same order. */
-void
-trb_node_db_list_tasks (TrbNode   *self,
-                        GPtrArray *json,
-                        GPtrArray *evaluation)
+gboolean
+trb_node_db_list_tasks (TrbNode    *self,
+                        GPtrArray  *json,
+                        GPtrArray  *evaluation,
+                        GError    **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT json, evaluation FROM tasks", NULL);
+  sqlite3_stmt *stmt = begin_statement (self, "SELECT json, evaluation FROM tasks", error);
+  int rc;
 
   if (stmt == NULL)
-    return;
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+    return FALSE;
+  while ((rc = trb_store_step (self->store, stmt, error)) == SQLITE_ROW)
     {
       g_ptr_array_add (json, column_dup (stmt, 0));
       g_ptr_array_add (evaluation, column_dup (stmt, 1));
     }
+  if (rc < 0)
+    return FALSE;
+  trb_store_end_statement (self->store, stmt);
+  return TRUE;
 }
 
 /* ---- rounds ------------------------------------------------------------------------------- */
@@ -207,9 +211,9 @@ trb_node_db_save_round (TrbNode  *self,
                         Task     *task,
                         GError  **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT OR REPLACE INTO rounds "
-                                                "(task, round, state, model, deadline) "
-                                                "VALUES (?, ?, ?, ?, ?)", error);
+  sqlite3_stmt *stmt = begin_statement (self, "INSERT OR REPLACE INTO rounds "
+                                              "(task, round, state, model, deadline) "
+                                              "VALUES (?, ?, ?, ?, ?)", error);
 
   if (stmt == NULL)
     return FALSE;
@@ -218,40 +222,65 @@ trb_node_db_save_round (TrbNode  *self,
   sqlite3_bind_text (stmt, 3, trb_node_round_state_names[task->state], -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 4, task->model_hash, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 5, task->deadline);
-  return step_done (self, stmt, error);
+  return trb_store_step_done (self->store, stmt, error);
 }
 
-/* Loads @task's latest round (number, state, model, deadline and updates so far). */
+/* Loads @task's latest round (number, state, model, deadline and updates so far); @found is
+ * %FALSE, and @task untouched, when the store has no round of it. */
 gboolean
-trb_node_db_load_round (TrbNode *self,
-                        Task    *task)
+trb_node_db_load_round (TrbNode   *self,
+                        Task      *task,
+                        gboolean  *found,
+                        GError   **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT round, state, model, deadline FROM rounds "
-                                                "WHERE task = ? ORDER BY round DESC LIMIT 1", NULL);
-  const char *state;
+  sqlite3_stmt *stmt = begin_statement (self, "SELECT round, state, model, deadline FROM rounds "
+                                              "WHERE task = ? ORDER BY round DESC LIMIT 1", error);
+  g_autofree char *state = NULL;
+  g_autofree char *model = NULL;
+  gint64 round, deadline, n_updates;
+  int rc;
 
+  *found = FALSE;
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, task->id, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
+  rc = trb_store_step (self->store, stmt, error);
+  if (rc < 0)
     return FALSE;
-  task->round = sqlite3_column_int64 (stmt, 0);
+  if (rc != SQLITE_ROW)
+    {
+      trb_store_end_statement (self->store, stmt);
+      return TRUE;
+    }
+  round = sqlite3_column_int64 (stmt, 0);
+  state = column_dup (stmt, 1);
+  model = column_dup (stmt, 2);
+  deadline = sqlite3_column_int64 (stmt, 3);
+  trb_store_end_statement (self->store, stmt);
+
+  stmt = begin_statement (self, "SELECT count(*) FROM updates WHERE task = ? AND round = ?",
+                          error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, task->id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, round);
+  rc = trb_store_step (self->store, stmt, error);
+  if (rc < 0)
+    return FALSE;
+  n_updates = rc == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+  trb_store_end_statement (self->store, stmt);
+
+  /* Only a complete read changes the task. */
+  task->round = round;
   task->state = ROUND_OPEN;
-  state = (const char *) sqlite3_column_text (stmt, 1);
   for (guint i = 0; i < G_N_ELEMENTS (trb_node_round_state_names); i++)
     if (g_strcmp0 (trb_node_round_state_names[i], state) == 0)
       task->state = i;
   g_free (task->model_hash);
-  task->model_hash = column_dup (stmt, 2);
-  task->deadline = sqlite3_column_int64 (stmt, 3);
-
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  stmt = prepare (self, "SELECT count(*) FROM updates WHERE task = ? AND round = ?", NULL);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, task->id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, task->round);
-  task->n_updates = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+  task->model_hash = g_steal_pointer (&model);
+  task->deadline = deadline;
+  task->n_updates = n_updates;
+  *found = TRUE;
   return TRUE;
 }
 
@@ -263,8 +292,8 @@ trb_node_db_store_blob (TrbNode     *self,
                         GBytes      *bytes,
                         GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT OR IGNORE INTO blobs (hash, data) "
-                                                "VALUES (?, ?)", error);
+  sqlite3_stmt *stmt = begin_statement (self, "INSERT OR IGNORE INTO blobs (hash, data) "
+                                              "VALUES (?, ?)", error);
   gsize len;
   const void *data = g_bytes_get_data (bytes, &len);
 
@@ -272,21 +301,30 @@ trb_node_db_store_blob (TrbNode     *self,
     return FALSE;
   sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_TRANSIENT);
   sqlite3_bind_blob64 (stmt, 2, data, len, SQLITE_STATIC);
-  return step_done (self, stmt, error);
+  return trb_store_step_done (self->store, stmt, error);
 }
 
-GBytes *
-trb_node_db_load_blob (TrbNode    *self,
-                       const char *hash)
+/* The stored file @hash: @blob is %NULL when there is none. */
+gboolean
+trb_node_db_load_blob (TrbNode     *self,
+                      const char  *hash,
+                      GBytes     **blob,
+                      GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT data FROM blobs WHERE hash = ?", NULL);
+  sqlite3_stmt *stmt = begin_statement (self, "SELECT data FROM blobs WHERE hash = ?", error);
+  int rc;
 
+  *blob = NULL;
   if (stmt == NULL)
-    return NULL;
+    return FALSE;
   sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return NULL;
-  return g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
+  rc = trb_store_step (self->store, stmt, error);
+  if (rc < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    *blob = column_bytes (stmt, 0);
+  trb_store_end_statement (self->store, stmt);
+  return TRUE;
 }
 
 gboolean
@@ -295,56 +333,78 @@ trb_node_db_save_momentum (TrbNode     *self,
                            GBytes      *velocity,
                            GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT OR REPLACE INTO momentum (task, data) "
-                                                "VALUES (?, ?)", error);
+  sqlite3_stmt *stmt = begin_statement (self, "INSERT OR REPLACE INTO momentum (task, data) "
+                                              "VALUES (?, ?)", error);
 
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, task_id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_blob64 (stmt, 2, g_bytes_get_data (velocity, NULL), g_bytes_get_size (velocity),
                        SQLITE_STATIC);
-  return step_done (self, stmt, error);
+  return trb_store_step_done (self->store, stmt, error);
 }
 
-GBytes *
-trb_node_db_load_momentum (TrbNode    *self,
-                           const char *task_id)
+/* The server momentum of @task_id: @velocity is %NULL when there is none. */
+gboolean
+trb_node_db_load_momentum (TrbNode     *self,
+                          const char  *task_id,
+                          GBytes     **velocity,
+                          GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT data FROM momentum WHERE task = ?", NULL);
+  sqlite3_stmt *stmt = begin_statement (self, "SELECT data FROM momentum WHERE task = ?", error);
+  int rc;
 
+  *velocity = NULL;
   if (stmt == NULL)
-    return NULL;
+    return FALSE;
   sqlite3_bind_text (stmt, 1, task_id, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return NULL;
-  return g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
+  rc = trb_store_step (self->store, stmt, error);
+  if (rc < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    *velocity = column_bytes (stmt, 0);
+  trb_store_end_statement (self->store, stmt);
+  return TRUE;
 }
 
 /* ---- participants and nonces -------------------------------------------------------------- */
 
+/* Whether @address has joined (@found), and its ledger index when it has. */
 gboolean
-trb_node_db_find_participant (TrbNode    *self,
-                              const char *address,
-                              guint64    *leaf_index)
+trb_node_db_find_participant (TrbNode     *self,
+                              const char  *address,
+                              gboolean    *found,
+                              guint64     *leaf_index,
+                              GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT leaf_index FROM participants "
-                                                "WHERE address = ?", NULL);
+  sqlite3_stmt *stmt = begin_statement (self, "SELECT leaf_index FROM participants "
+                                              "WHERE address = ?", error);
+  int rc;
 
+  *found = FALSE;
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, address, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
+  rc = trb_store_step (self->store, stmt, error);
+  if (rc < 0)
     return FALSE;
-  if (leaf_index != NULL)
-    *leaf_index = sqlite3_column_int64 (stmt, 0);
+  if (rc == SQLITE_ROW)
+    {
+      *found = TRUE;
+      if (leaf_index != NULL)
+        *leaf_index = sqlite3_column_int64 (stmt, 0);
+    }
+  trb_store_end_statement (self->store, stmt);
   return TRUE;
 }
 
 gboolean
-trb_node_db_is_joined (TrbNode    *self,
-                       const char *address)
+trb_node_db_is_joined (TrbNode     *self,
+                       const char  *address,
+                       gboolean    *joined,
+                       GError     **error)
 {
-  return trb_node_db_find_participant (self, address, NULL);
+  return trb_node_db_find_participant (self, address, joined, NULL, error);
 }
 
 gboolean
@@ -355,9 +415,9 @@ trb_node_db_add_participant (TrbNode     *self,
                              guint64      leaf_index,
                              GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT INTO participants "
-                                                "(address, display_name, joined, leaf_index) "
-                                                "VALUES (?, ?, ?, ?)", error);
+  sqlite3_stmt *stmt = begin_statement (self, "INSERT INTO participants "
+                                              "(address, display_name, joined, leaf_index) "
+                                              "VALUES (?, ?, ?, ?)", error);
 
   if (stmt == NULL)
     return FALSE;
@@ -365,7 +425,7 @@ trb_node_db_add_participant (TrbNode     *self,
   sqlite3_bind_text (stmt, 2, display_name, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 3, joined);
   sqlite3_bind_int64 (stmt, 4, leaf_index);
-  return step_done (self, stmt, error);
+  return trb_store_step_done (self->store, stmt, error);
 }
 
 gboolean
@@ -373,38 +433,51 @@ trb_node_db_record_nonce (TrbNode     *self,
                           const char  *nonce,
                           GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT OR IGNORE INTO nonces (nonce, expires) "
-                                                "VALUES (?, ?)", error);
+  sqlite3_stmt *stmt = begin_statement (self, "INSERT OR IGNORE INTO nonces (nonce, expires) "
+                                              "VALUES (?, ?)", error);
 
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, nonce, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 2,
                       g_get_real_time () / G_USEC_PER_SEC + 2 * TRB_PROTOCOL_SIGNATURE_SKEW);
-  return step_done (self, stmt, error);
+  return trb_store_step_done (self->store, stmt, error);
 }
 
 /* Forgets the nonces past their expiry: their signatures are refused as expired anyway. */
-void
-trb_node_db_prune_nonces (TrbNode *self)
+gboolean
+trb_node_db_prune_nonces (TrbNode  *self,
+                          GError  **error)
 {
-  trb_store_exec (self->store, "DELETE FROM nonces WHERE expires < strftime('%s','now')", NULL);
+  sqlite3_stmt *stmt = begin_statement (self, "DELETE FROM nonces "
+                                              "WHERE expires < strftime('%s','now')", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  return trb_store_step_done (self->store, stmt, error);
 }
 
 /* Forgets the nonces past their expiry and puts the others in @nonces (nonce → expiry). */
-void
-trb_node_db_load_nonces (TrbNode    *self,
-                         GHashTable *nonces)
+gboolean
+trb_node_db_load_nonces (TrbNode     *self,
+                         GHashTable  *nonces,
+                         GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
 
-  trb_node_db_prune_nonces (self);
-  stmt = prepare (self, "SELECT nonce, expires FROM nonces", NULL);
+  if (!trb_node_db_prune_nonces (self, error))
+    return FALSE;
+  stmt = begin_statement (self, "SELECT nonce, expires FROM nonces", error);
   if (stmt == NULL)
-    return;
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+    return FALSE;
+  while ((rc = trb_store_step (self->store, stmt, error)) == SQLITE_ROW)
     g_hash_table_insert (nonces, column_dup (stmt, 0),
                          GSIZE_TO_POINTER ((gsize) sqlite3_column_int64 (stmt, 1)));
+  if (rc < 0)
+    return FALSE;
+  trb_store_end_statement (self->store, stmt);
+  return TRUE;
 }
 
 /* ---- updates ------------------------------------------------------------------------------ */
@@ -418,28 +491,37 @@ trb_node_update_row_free (TrbNodeUpdateRow *row)
   g_free (row);
 }
 
-/* The update @participant sent in @round of @task, if any: its hash and ledger index. */
+/* The update @participant sent in @round of @task, if any: its hash (%NULL when there is none)
+ * and ledger index. */
 gboolean
 trb_node_db_find_update (TrbNode     *self,
                          const char  *task_id,
                          gint64       round,
                          const char  *participant,
                          char       **hash,
-                         guint64     *leaf_index)
+                         guint64     *leaf_index,
+                         GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT hash, leaf_index FROM updates "
-                                                "WHERE task = ? AND round = ? AND participant = ?",
-                                          NULL);
+  sqlite3_stmt *stmt = begin_statement (self, "SELECT hash, leaf_index FROM updates "
+                                              "WHERE task = ? AND round = ? AND participant = ?",
+                                        error);
+  int rc;
 
+  *hash = NULL;
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, task_id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 2, round);
   sqlite3_bind_text (stmt, 3, participant, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
+  rc = trb_store_step (self->store, stmt, error);
+  if (rc < 0)
     return FALSE;
-  *hash = column_dup (stmt, 0);
-  *leaf_index = sqlite3_column_int64 (stmt, 1);
+  if (rc == SQLITE_ROW)
+    {
+      *hash = column_dup (stmt, 0);
+      *leaf_index = sqlite3_column_int64 (stmt, 1);
+    }
+  trb_store_end_statement (self->store, stmt);
   return TRUE;
 }
 
@@ -450,9 +532,9 @@ trb_node_db_add_update (TrbNode                *self,
                         gint64                  round,
                         GError                **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT INTO updates (task, round, participant, "
-                                                "hash, samples, epochs, leaf_index, data) "
-                                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error);
+  sqlite3_stmt *stmt = begin_statement (self, "INSERT INTO updates (task, round, participant, "
+                                              "hash, samples, epochs, leaf_index, data) "
+                                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error);
 
   if (stmt == NULL)
     return FALSE;
@@ -465,30 +547,35 @@ trb_node_db_add_update (TrbNode                *self,
   sqlite3_bind_int64 (stmt, 7, row->leaf_index);
   sqlite3_bind_blob64 (stmt, 8, g_bytes_get_data (row->data, NULL), g_bytes_get_size (row->data),
                        SQLITE_STATIC);
-  return step_done (self, stmt, error);
+  return trb_store_step_done (self->store, stmt, error);
 }
 
 /* The updates of @round of @task in the order they were accepted (their ledger order; the
- * round_closed entry lists their hashes sorted); with their bytes when @with_data. */
+ * round_closed entry lists their hashes sorted); with their bytes when @with_data. %NULL with
+ * @error set when they could not all be read: a part of them is never given. */
 GPtrArray *
-trb_node_db_list_updates (TrbNode    *self,
-                          const char *task_id,
-                          gint64      round,
-                          gboolean    with_data)
+trb_node_db_list_updates (TrbNode     *self,
+                          const char  *task_id,
+                          gint64       round,
+                          gboolean     with_data,
+                          GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_node_update_row_free);
+  g_autoptr(GPtrArray) rows = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
 
-  stmt = prepare (self, with_data
-                          ? "SELECT hash, participant, samples, epochs, leaf_index, data "
-                            "FROM updates WHERE task = ? AND round = ? ORDER BY leaf_index"
-                          : "SELECT hash, participant, samples, epochs, leaf_index "
-                            "FROM updates WHERE task = ? AND round = ? ORDER BY leaf_index", NULL);
+  stmt = begin_statement (self, with_data
+                                  ? "SELECT hash, participant, samples, epochs, leaf_index, data "
+                                    "FROM updates WHERE task = ? AND round = ? ORDER BY leaf_index"
+                                  : "SELECT hash, participant, samples, epochs, leaf_index "
+                                    "FROM updates WHERE task = ? AND round = ? ORDER BY leaf_index",
+                          error);
   if (stmt == NULL)
-    return rows;
+    return NULL;
+  rows = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_node_update_row_free);
   sqlite3_bind_text (stmt, 1, task_id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 2, round);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  while ((rc = trb_store_step (self->store, stmt, error)) == SQLITE_ROW)
     {
       TrbNodeUpdateRow *row = g_new0 (TrbNodeUpdateRow, 1);
 
@@ -498,27 +585,39 @@ trb_node_db_list_updates (TrbNode    *self,
       row->epochs = sqlite3_column_int64 (stmt, 3);
       row->leaf_index = sqlite3_column_int64 (stmt, 4);
       if (with_data)
-        row->data = g_bytes_new (sqlite3_column_blob (stmt, 5), sqlite3_column_bytes (stmt, 5));
+        row->data = column_bytes (stmt, 5);
       g_ptr_array_add (rows, row);
     }
-  return rows;
+  if (rc < 0)
+    return NULL;
+  trb_store_end_statement (self->store, stmt);
+  return g_steal_pointer (&rows);
 }
 
 /* ---- checkpoints and cosignatures --------------------------------------------------------- */
 
-char *
-trb_node_db_load_checkpoint (TrbNode *self,
-                             guint64  tree_size)
+/* The node's signed checkpoint of @tree_size: @note is %NULL when it signed none. */
+gboolean
+trb_node_db_load_checkpoint (TrbNode  *self,
+                             guint64   tree_size,
+                             char    **note,
+                             GError  **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT note FROM checkpoints "
-                                                "WHERE tree_size = ?", NULL);
+  sqlite3_stmt *stmt = begin_statement (self, "SELECT note FROM checkpoints "
+                                              "WHERE tree_size = ?", error);
+  int rc;
 
+  *note = NULL;
   if (stmt == NULL)
-    return NULL;
+    return FALSE;
   sqlite3_bind_int64 (stmt, 1, tree_size);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return NULL;
-  return column_dup (stmt, 0);
+  rc = trb_store_step (self->store, stmt, error);
+  if (rc < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    *note = column_dup (stmt, 0);
+  trb_store_end_statement (self->store, stmt);
+  return TRUE;
 }
 
 gboolean
@@ -527,49 +626,65 @@ trb_node_db_add_checkpoint (TrbNode     *self,
                             const char  *note,
                             GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT OR IGNORE INTO checkpoints "
-                                                "(tree_size, note) VALUES (?, ?)", error);
+  sqlite3_stmt *stmt = begin_statement (self, "INSERT OR IGNORE INTO checkpoints "
+                                              "(tree_size, note) VALUES (?, ?)", error);
 
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, tree_size);
   sqlite3_bind_text (stmt, 2, note, -1, SQLITE_TRANSIENT);
-  return step_done (self, stmt, error);
+  return trb_store_step_done (self->store, stmt, error);
 }
 
 /* Appends to @out the cosignature lines for @tree_size, at most @limit, ordered by cosigner. */
-void
-trb_node_db_append_cosignatures (TrbNode *self,
-                                 guint64  tree_size,
-                                 guint    limit,
-                                 GString *out)
+gboolean
+trb_node_db_append_cosignatures (TrbNode  *self,
+                                 guint64   tree_size,
+                                 guint     limit,
+                                 GString  *out,
+                                 GError  **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT line FROM cosignatures "
-                                                "WHERE tree_size = ? ORDER BY participant LIMIT ?",
-                                          NULL);
+  sqlite3_stmt *stmt = begin_statement (self, "SELECT line FROM cosignatures "
+                                              "WHERE tree_size = ? ORDER BY participant LIMIT ?",
+                                        error);
+  int rc;
 
   if (stmt == NULL)
-    return;
+    return FALSE;
   sqlite3_bind_int64 (stmt, 1, tree_size);
   sqlite3_bind_int (stmt, 2, limit);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  while ((rc = trb_store_step (self->store, stmt, error)) == SQLITE_ROW)
     g_string_append (out, (const char *) sqlite3_column_text (stmt, 0));
+  if (rc < 0)
+    return FALSE;
+  trb_store_end_statement (self->store, stmt);
+  return TRUE;
 }
 
 /* How many cosignatures @tree_size has from others than @participant. */
-gint64
-trb_node_db_count_cosignatures (TrbNode    *self,
-                                guint64     tree_size,
-                                const char *participant)
+gboolean
+trb_node_db_count_cosignatures (TrbNode     *self,
+                                guint64      tree_size,
+                                const char  *participant,
+                                gint64      *count,
+                                GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT count(*) FROM cosignatures "
-                                                "WHERE tree_size = ? AND participant != ?", NULL);
+  sqlite3_stmt *stmt = begin_statement (self, "SELECT count(*) FROM cosignatures "
+                                              "WHERE tree_size = ? AND participant != ?", error);
+  int rc;
 
+  *count = 0;
   if (stmt == NULL)
-    return 0;
+    return FALSE;
   sqlite3_bind_int64 (stmt, 1, tree_size);
   sqlite3_bind_text (stmt, 2, participant, -1, SQLITE_TRANSIENT);
-  return sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+  rc = trb_store_step (self->store, stmt, error);
+  if (rc < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    *count = sqlite3_column_int64 (stmt, 0);
+  trb_store_end_statement (self->store, stmt);
+  return TRUE;
 }
 
 gboolean
@@ -579,14 +694,14 @@ trb_node_db_save_cosignature (TrbNode     *self,
                               const char  *line,
                               GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "INSERT OR REPLACE INTO cosignatures "
-                                                "(tree_size, participant, line) VALUES (?, ?, ?)",
-                                          error);
+  sqlite3_stmt *stmt = begin_statement (self, "INSERT OR REPLACE INTO cosignatures "
+                                              "(tree_size, participant, line) VALUES (?, ?, ?)",
+                                        error);
 
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, tree_size);
   sqlite3_bind_text (stmt, 2, participant, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 3, line, -1, SQLITE_TRANSIENT);
-  return step_done (self, stmt, error);
+  return trb_store_step_done (self->store, stmt, error);
 }

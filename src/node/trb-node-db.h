@@ -5,6 +5,10 @@
  * The node's data layer: every SQL statement the node runs is in trb-node-db.c, behind these
  * functions. A change that must be acknowledged runs between trb_node_db_begin() and
  * trb_node_db_commit(), on the main thread: SQLite and the ledger have one writer.
+ *
+ * One error policy: every function that reads or writes takes a GError and returns %FALSE (or
+ * %NULL) with it set when the store failed. "Nothing there" is an answer through an out
+ * argument (%NULL, or a @found flag), never a failure: a caller can always tell the two apart.
  */
 
 #pragma once
@@ -46,40 +50,52 @@ gboolean   trb_node_db_add_network         (TrbNode                *self,
                                             GError                **error);
 gboolean   trb_node_db_load_network        (TrbNode                *self,
                                             char                  **name,
-                                            char                  **origin);
+                                            char                  **origin,
+                                            GError                **error);
 gboolean   trb_node_db_add_task            (TrbNode                *self,
                                             const char             *id,
                                             const char             *json,
                                             const char             *evaluation,
                                             GError                **error);
-void       trb_node_db_list_tasks          (TrbNode                *self,
+gboolean   trb_node_db_list_tasks          (TrbNode                *self,
                                             GPtrArray              *json,
-                                            GPtrArray              *evaluation);
+                                            GPtrArray              *evaluation,
+                                            GError                **error);
 
 gboolean   trb_node_db_save_round          (TrbNode                *self,
                                             Task                   *task,
                                             GError                **error);
 gboolean   trb_node_db_load_round          (TrbNode                *self,
-                                            Task                   *task);
+                                            Task                   *task,
+                                            gboolean               *found,
+                                            GError                **error);
 
 gboolean   trb_node_db_store_blob          (TrbNode                *self,
                                             const char             *hash,
                                             GBytes                 *bytes,
                                             GError                **error);
-GBytes    *trb_node_db_load_blob           (TrbNode                *self,
-                                            const char             *hash);
+gboolean   trb_node_db_load_blob           (TrbNode                *self,
+                                            const char             *hash,
+                                            GBytes                **blob,
+                                            GError                **error);
 gboolean   trb_node_db_save_momentum       (TrbNode                *self,
                                             const char             *task_id,
                                             GBytes                 *velocity,
                                             GError                **error);
-GBytes    *trb_node_db_load_momentum       (TrbNode                *self,
-                                            const char             *task_id);
+gboolean   trb_node_db_load_momentum       (TrbNode                *self,
+                                            const char             *task_id,
+                                            GBytes                **velocity,
+                                            GError                **error);
 
 gboolean   trb_node_db_find_participant    (TrbNode                *self,
                                             const char             *address,
-                                            guint64                *leaf_index);
+                                            gboolean               *found,
+                                            guint64                *leaf_index,
+                                            GError                **error);
 gboolean   trb_node_db_is_joined           (TrbNode                *self,
-                                            const char             *address);
+                                            const char             *address,
+                                            gboolean               *joined,
+                                            GError                **error);
 gboolean   trb_node_db_add_participant     (TrbNode                *self,
                                             const char             *address,
                                             const char             *display_name,
@@ -89,16 +105,19 @@ gboolean   trb_node_db_add_participant     (TrbNode                *self,
 gboolean   trb_node_db_record_nonce        (TrbNode                *self,
                                             const char             *nonce,
                                             GError                **error);
-void       trb_node_db_prune_nonces        (TrbNode                *self);
-void       trb_node_db_load_nonces         (TrbNode                *self,
-                                            GHashTable             *nonces);
+gboolean   trb_node_db_prune_nonces        (TrbNode                *self,
+                                            GError                **error);
+gboolean   trb_node_db_load_nonces         (TrbNode                *self,
+                                            GHashTable             *nonces,
+                                            GError                **error);
 
 gboolean   trb_node_db_find_update         (TrbNode                *self,
                                             const char             *task_id,
                                             gint64                  round,
                                             const char             *participant,
                                             char                  **hash,
-                                            guint64                *leaf_index);
+                                            guint64                *leaf_index,
+                                            GError                **error);
 gboolean   trb_node_db_add_update          (TrbNode                *self,
                                             const TrbNodeUpdateRow *row,
                                             const char             *task_id,
@@ -107,21 +126,27 @@ gboolean   trb_node_db_add_update          (TrbNode                *self,
 GPtrArray *trb_node_db_list_updates        (TrbNode                *self,
                                             const char             *task_id,
                                             gint64                  round,
-                                            gboolean                with_data);
+                                            gboolean                with_data,
+                                            GError                **error);
 
-char      *trb_node_db_load_checkpoint     (TrbNode                *self,
-                                            guint64                 tree_size);
+gboolean   trb_node_db_load_checkpoint     (TrbNode                *self,
+                                            guint64                 tree_size,
+                                            char                  **note,
+                                            GError                **error);
 gboolean   trb_node_db_add_checkpoint      (TrbNode                *self,
                                             guint64                 tree_size,
                                             const char             *note,
                                             GError                **error);
-void       trb_node_db_append_cosignatures (TrbNode                *self,
+gboolean   trb_node_db_append_cosignatures (TrbNode                *self,
                                             guint64                 tree_size,
                                             guint                   limit,
-                                            GString                *out);
-gint64     trb_node_db_count_cosignatures  (TrbNode                *self,
+                                            GString                *out,
+                                            GError                **error);
+gboolean   trb_node_db_count_cosignatures  (TrbNode                *self,
                                             guint64                 tree_size,
-                                            const char             *participant);
+                                            const char             *participant,
+                                            gint64                 *count,
+                                            GError                **error);
 gboolean   trb_node_db_save_cosignature    (TrbNode                *self,
                                             guint64                 tree_size,
                                             const char             *participant,

@@ -67,6 +67,9 @@ typedef struct
   gint64      deadline;
   gint64      n_updates;
   gboolean    aggregation_running;
+  /* The last tick could not read what the round needs from the store: it left the round as it
+   * was and tries again at the next tick; the failure is logged once, when it begins. */
+  gboolean    read_failed;
 } Task;
 
 struct _TrbNode

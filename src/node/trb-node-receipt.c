@@ -33,33 +33,41 @@ is_sha256_hex (const char *text)
  * @round: the round
  * @participant: the address that asks, as its signature proved
  * @update: the hex SHA-256 of the update
- * @leaf_index: (out): the ledger index of the update's `update_accepted` entry
+ * @found: (out): whether the update is stored
+ * @leaf_index: (out): the ledger index of the update's `update_accepted` entry, when found
+ * @error: return location for a failure of the store
  *
  * Looks for @participant's own update @update in the round. Someone else's update is not found,
  * as an unknown one is: a receipt is given to the participant it names only.
  *
- * Returns: whether the update is stored
+ * Returns: %FALSE with @error set when the store could not be read
  */
 gboolean
-trb_node_receipt_find (TrbNode    *self,
-                       const char *task,
-                       gint64      round,
-                       const char *participant,
-                       const char *update,
-                       gint64     *leaf_index)
+trb_node_receipt_find (TrbNode     *self,
+                       const char  *task,
+                       gint64       round,
+                       const char  *participant,
+                       const char  *update,
+                       gboolean    *found,
+                       gint64      *leaf_index,
+                       GError     **error)
 {
   g_autofree char *stored = NULL;
   guint64 index = 0;
 
   g_return_val_if_fail (TRB_IS_NODE (self), FALSE);
 
+  *found = FALSE;
   if (!is_sha256_hex (update))
-    return FALSE;
+    return TRUE;
   /* A participant has at most one update in a round: it is that one, or none. */
-  if (!trb_node_db_find_update (self, task, round, participant, &stored, &index) ||
-      g_strcmp0 (stored, update) != 0)
+  if (!trb_node_db_find_update (self, task, round, participant, &stored, &index, error))
     return FALSE;
-  *leaf_index = (gint64) index;
+  if (g_strcmp0 (stored, update) == 0)
+    {
+      *found = TRUE;
+      *leaf_index = (gint64) index;
+    }
   return TRUE;
 }
 

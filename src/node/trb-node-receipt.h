@@ -20,7 +20,9 @@ gboolean trb_node_receipt_find (TrbNode     *self,
                                 gint64       round,
                                 const char  *participant,
                                 const char  *update,
-                                gint64      *leaf_index);
+                                gboolean    *found,
+                                gint64      *leaf_index,
+                                GError     **error);
 
 void     trb_node_receipt_reply_duplicate (SoupServerMessage *msg,
                                            const char        *stored);

@@ -249,11 +249,14 @@ add_metric (ClosedRound *closed,
   closed->metric_values[closed->n_metrics++] = value;
 }
 
-static void
-collect_closed_round (TrbNode     *self,
-                      Task        *task,
-                      Aggregation *job,
-                      ClosedRound *closed)
+/* %FALSE when the updates could not be read: a round is never closed, nor its updates
+ * rewarded, from a part of them. */
+static gboolean
+collect_closed_round (TrbNode      *self,
+                      Task         *task,
+                      Aggregation  *job,
+                      ClosedRound  *closed,
+                      GError      **error)
 {
   g_autoptr(GPtrArray) rows = NULL;
 
@@ -263,7 +266,9 @@ collect_closed_round (TrbNode     *self,
 
   /* Rewards follow in the order the updates were accepted; round_closed.updates lists their
    * hashes sorted ascending (trb_ledger_entry_build_round_closed() sorts them). */
-  rows = trb_node_db_list_updates (self, task->id, task->round, FALSE);
+  rows = trb_node_db_list_updates (self, task->id, task->round, FALSE, error);
+  if (rows == NULL)
+    return FALSE;
   for (guint i = 0; i < rows->len; i++)
     {
       TrbNodeUpdateRow *row = g_ptr_array_index (rows, i);
@@ -285,6 +290,7 @@ collect_closed_round (TrbNode     *self,
     }
   if (job->kept_previous)
     add_metric (closed, "model_kept", 1);
+  return TRUE;
 }
 
 /* Appends round_closed, then a reward entry for each update that earned points. */
@@ -331,8 +337,8 @@ finish_aggregation (TrbNode     *self,
   g_auto(ClosedRound) closed = { 0 };
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
 
-  collect_closed_round (self, task, job, &closed);
-
+  if (!collect_closed_round (self, task, job, &closed, &error))
+    goto fail;
   if (!trb_node_db_begin (self, &error))
     goto fail;
   if (!trb_node_db_store_blob (self, hash, blob, &error))
@@ -410,6 +416,19 @@ read_update (Task     *task,
   return trb_model_spec_conform_weights (task->spec, weights, error);
 }
 
+/* A read the round needs failed: the round stays as it is (aggregating, nothing closed or
+ * rewarded) and the next tick tries again. Logged when the failure begins, not at every tick. */
+static void
+tick_read_failed (Task    *task,
+                  GError **error)
+{
+  if (!task->read_failed)
+    g_warning ("Round %" G_GINT64_FORMAT " of %s waits: the store could not be read (%s); "
+               "trying again at every tick", task->round, task->id, (*error)->message);
+  task->read_failed = TRUE;
+  g_clear_error (error);
+}
+
 void
 trb_node_start_aggregation (TrbNode *self,
                             Task    *task)
@@ -436,7 +455,11 @@ trb_node_start_aggregation (TrbNode *self,
       trb_node_emit_round_event (self, task);
     }
 
-  model_blob = trb_node_db_load_blob (self, task->model_hash);
+  if (!trb_node_db_load_blob (self, task->model_hash, &model_blob, &error))
+    {
+      tick_read_failed (task, &error);
+      return;
+    }
   if (model_blob == NULL)
     {
       g_critical ("The model %s of task %s is missing from the store", task->model_hash, task->id);
@@ -460,13 +483,29 @@ trb_node_start_aggregation (TrbNode *self,
   job->momentum = task->server_momentum;
   if (job->momentum > 0)
     {
-      g_autoptr(GBytes) velocity = trb_node_db_load_momentum (self, task->id);
+      g_autoptr(GBytes) velocity = NULL;
 
+      if (!trb_node_db_load_momentum (self, task->id, &velocity, &error))
+        {
+          tick_read_failed (task, &error);
+          aggregation_free (job);
+          return;
+        }
       if (velocity != NULL)
         job->velocity = read_update (task, velocity, NULL);
     }
 
-  rows = trb_node_db_list_updates (self, task->id, task->round, TRUE);
+  rows = trb_node_db_list_updates (self, task->id, task->round, TRUE, &error);
+  if (rows == NULL)
+    {
+      tick_read_failed (task, &error);
+      aggregation_free (job);
+      return;
+    }
+  if (task->read_failed)
+    g_message ("The store of %s reads again; round %" G_GINT64_FORMAT " is aggregated", task->id,
+               task->round);
+  task->read_failed = FALSE;
   for (guint i = 0; i < rows->len; i++)
     {
       TrbNodeUpdateRow *row = g_ptr_array_index (rows, i);
@@ -513,8 +552,13 @@ trb_node_tick_cb (gpointer user_data)
           else if (now >= task->deadline)
             {
               /* Too few updates: give the round another period rather than close it empty. */
+              g_autoptr(GError) error = NULL;
+
               task->deadline = now + task->duration;
-              trb_node_db_save_round (self, task, NULL);
+              if (!trb_node_db_save_round (self, task, &error))
+                g_warning ("The new deadline of round %" G_GINT64_FORMAT " of %s is not stored; "
+                           "a restart goes back to the old one: %s", task->round, task->id,
+                           error->message);
             }
         }
     }
@@ -530,7 +574,12 @@ trb_node_tick_cb (gpointer user_data)
   /* And on disk, where every signed request's nonce is kept too, once a minute. */
   if (now - self->nonces_pruned >= 60)
     {
-      trb_node_db_prune_nonces (self);
+      g_autoptr(GError) error = NULL;
+
+      /* Not done is harmless (an expired signature is refused anyway): tried again in a
+       * minute. */
+      if (!trb_node_db_prune_nonces (self, &error))
+        g_warning ("Could not forget the expired nonces: %s", error->message);
       self->nonces_pruned = now;
     }
 

@@ -220,8 +220,9 @@ round_accepts (TrbNode           *self,
 }
 
 /* A retry of an update already stored gets the same receipt back; another update from the same
- * participant in the same round is a duplicate. Returns %TRUE when it replied. The body is
- * hashed here only when it has to be (@hash is %NULL before the check). */
+ * participant in the same round is a duplicate; a store that cannot tell is a 500. Returns
+ * %TRUE when it replied. The body is hashed here only when it has to be (@hash is %NULL before
+ * the check). */
 static gboolean
 reply_if_sent (TrbNode           *self,
                SoupServerMessage *msg,
@@ -233,9 +234,15 @@ reply_if_sent (TrbNode           *self,
 {
   g_autofree char *stored = NULL;
   g_autofree char *computed = NULL;
+  g_autoptr(GError) error = NULL;
   guint64 leaf_index = 0;
 
-  if (!trb_node_db_find_update (self, task->id, round, address, &stored, &leaf_index))
+  if (!trb_node_db_find_update (self, task->id, round, address, &stored, &leaf_index, &error))
+    {
+      trb_node_reply_internal (msg, error);
+      return TRUE;
+    }
+  if (stored == NULL)
     return FALSE;
   if (hash == NULL)
     hash = computed = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, body);
@@ -368,11 +375,18 @@ trb_node_handle_upload (TrbNode           *self,
   g_autofree char *nonce = NULL;
   g_autofree char *address = trb_node_verify_request (self, msg, body, &nonce);
   g_autoptr(GTask) gtask = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean joined = FALSE;
   Upload *upload;
 
   if (address == NULL)
     return;
-  if (!trb_node_db_is_joined (self, address))
+  if (!trb_node_db_is_joined (self, address, &joined, &error))
+    {
+      trb_node_reply_internal (msg, error);
+      return;
+    }
+  if (!joined)
     {
       trb_node_reply_problem (msg, SOUP_STATUS_FORBIDDEN, TRB_PROBLEM_NOT_JOINED,
                               "Join the network first", "This address has not joined the network.");

@@ -511,11 +511,13 @@ load_tasks (TrbNode  *self,
   g_autoptr(GPtrArray) jsons = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) evaluations = g_ptr_array_new_with_free_func (g_free);
 
-  trb_node_db_list_tasks (self, jsons, evaluations);
+  if (!trb_node_db_list_tasks (self, jsons, evaluations, error))
+    return FALSE;
   for (guint t = 0; t < jsons->len; t++)
     {
       const char *evaluation = g_ptr_array_index (evaluations, t);
       Task *task = task_new_from_json (g_ptr_array_index (jsons, t), error);
+      gboolean found = FALSE;
 
       if (task == NULL)
         return FALSE;
@@ -550,7 +552,9 @@ load_tasks (TrbNode  *self,
             }
         }
 
-      if (!trb_node_db_load_round (self, task))
+      if (!trb_node_db_load_round (self, task, &found, error))
+        return FALSE;
+      if (!found)
         {
           g_set_error_literal (error, TRB_NODE_ERROR, TRB_NODE_ERROR_NOT_INITIALISED,
                                _("The network’s store has no round; it is damaged."));
@@ -603,7 +607,12 @@ trb_node_open (const char  *data_dir,
   if (self->log == NULL)
     return NULL;
 
-  if (!trb_node_db_load_network (self, &self->name, &self->origin))
+  if (!trb_node_db_load_network (self, &self->name, &self->origin, error))
+    {
+      g_prefix_error (error, _("The network’s store could not be read: "));
+      return NULL;
+    }
+  if (self->name == NULL)
     {
       g_set_error_literal (error, TRB_NODE_ERROR, TRB_NODE_ERROR_NOT_INITIALISED,
                            _("The network’s store is incomplete."));
@@ -624,7 +633,8 @@ trb_node_open (const char  *data_dir,
     return NULL;
 
   /* Nonces still inside the skew window survive a restart, so a replay stays a replay. */
-  trb_node_db_load_nonces (self, self->nonces);
+  if (!trb_node_db_load_nonces (self, self->nonces, error))
+    return NULL;
 
   self->tick_id = g_timeout_add (TICK_MS, trb_node_tick_cb, self);
   return g_steal_pointer (&self);
