@@ -11,6 +11,10 @@
  *
  * Each append runs inside a SAVEPOINT, so it nests inside a transaction of the caller (the node
  * acknowledges an update only once the entry and its own tables commit together).
+ *
+ * The statements are the store's (trb_store_begin_statement()): prepared once, used by one
+ * thread at a time under the store's lock, and gone with the store's connection when it is
+ * closed. Every failure of the store is a TRB_LEDGER_ERROR_STORAGE for the caller.
  */
 
 #define G_LOG_DOMAIN "trb-merkle-log"
@@ -37,19 +41,19 @@
   "  PRIMARY KEY (level, idx)" \
   ") WITHOUT ROWID;"
 
+#define GET_SIZE_SQL     "SELECT max(idx) FROM ledger_log_entries"
+#define INSERT_ENTRY_SQL "INSERT INTO ledger_log_entries (idx, data) VALUES (?1, ?2)"
+#define GET_ENTRY_SQL    "SELECT data FROM ledger_log_entries WHERE idx = ?1"
+#define INSERT_NODE_SQL  "INSERT INTO ledger_log_nodes (level, idx, hash) VALUES (?1, ?2, ?3)"
+#define GET_NODE_SQL     "SELECT hash FROM ledger_log_nodes WHERE level = ?1 AND idx = ?2"
+
 struct _TrbMerkleLog
 {
   GObject       parent_instance;
 
   TrbStore     *store;
-  sqlite3      *db;
+  /* One append or proof at a time: an append's reads and writes go together. */
   GMutex        mutex;
-
-  sqlite3_stmt *get_size;
-  sqlite3_stmt *insert_entry;
-  sqlite3_stmt *get_entry;
-  sqlite3_stmt *insert_node;
-  sqlite3_stmt *get_node;
 };
 
 G_DEFINE_FINAL_TYPE (TrbMerkleLog, trb_merkle_log, G_TYPE_OBJECT)
@@ -59,11 +63,6 @@ trb_merkle_log_finalize (GObject *object)
 {
   TrbMerkleLog *self = (TrbMerkleLog *)object;
 
-  g_clear_pointer (&self->get_size, sqlite3_finalize);
-  g_clear_pointer (&self->insert_entry, sqlite3_finalize);
-  g_clear_pointer (&self->get_entry, sqlite3_finalize);
-  g_clear_pointer (&self->insert_node, sqlite3_finalize);
-  g_clear_pointer (&self->get_node, sqlite3_finalize);
   g_clear_object (&self->store);
   g_mutex_clear (&self->mutex);
 
@@ -84,12 +83,15 @@ trb_merkle_log_init (TrbMerkleLog *self)
   g_mutex_init (&self->mutex);
 }
 
+/* Turns a failure of the store (@store_error, taken) into the log's own. */
 static gboolean
-set_storage_error (TrbMerkleLog  *self,
-                   GError       **error)
+set_storage_error (GError  *store_error,
+                   GError **error)
 {
   g_set_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_STORAGE,
-               _("The ledger could not be read or written: %s"), sqlite3_errmsg (self->db));
+               _("The ledger could not be read or written: %s"),
+               store_error != NULL ? store_error->message : "?");
+  g_clear_error (&store_error);
   return FALSE;
 }
 
@@ -98,33 +100,50 @@ exec_sql (TrbMerkleLog  *self,
           const char    *sql,
           GError       **error)
 {
-  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-    return set_storage_error (self, error);
+  GError *store_error = NULL;
+
+  if (!trb_store_exec (self->store, sql, &store_error))
+    return set_storage_error (store_error, error);
   return TRUE;
 }
 
-static gboolean
-prepare_statements (TrbMerkleLog  *self,
-                    GError       **error)
+/* The store's statement for @sql, or %NULL with @error set. */
+static sqlite3_stmt *
+begin_statement (TrbMerkleLog  *self,
+                 const char    *sql,
+                 GError       **error)
 {
-  struct {
-    sqlite3_stmt **stmt;
-    const char    *sql;
-  } statements[] = {
-    { &self->get_size, "SELECT max(idx) FROM ledger_log_entries" },
-    { &self->insert_entry, "INSERT INTO ledger_log_entries (idx, data) VALUES (?1, ?2)" },
-    { &self->get_entry, "SELECT data FROM ledger_log_entries WHERE idx = ?1" },
-    { &self->insert_node, "INSERT INTO ledger_log_nodes (level, idx, hash) VALUES (?1, ?2, ?3)" },
-    { &self->get_node, "SELECT hash FROM ledger_log_nodes WHERE level = ?1 AND idx = ?2" },
-  };
+  GError *store_error = NULL;
+  sqlite3_stmt *stmt = trb_store_begin_statement (self->store, sql, &store_error);
 
-  for (guint i = 0; i < G_N_ELEMENTS (statements); i++)
-    {
-      if (sqlite3_prepare_v3 (self->db, statements[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
-                              statements[i].stmt, NULL) != SQLITE_OK)
-        return set_storage_error (self, error);
-    }
+  if (stmt == NULL)
+    set_storage_error (store_error, error);
+  return stmt;
+}
 
+/* Steps @stmt: %SQLITE_ROW or %SQLITE_DONE, or -1 with @error set and the statement ended. */
+static int
+step (TrbMerkleLog  *self,
+      sqlite3_stmt  *stmt,
+      GError       **error)
+{
+  GError *store_error = NULL;
+  int rc = trb_store_step (self->store, stmt, &store_error);
+
+  if (rc < 0)
+    set_storage_error (store_error, error);
+  return rc;
+}
+
+static gboolean
+step_done (TrbMerkleLog  *self,
+           sqlite3_stmt  *stmt,
+           GError       **error)
+{
+  GError *store_error = NULL;
+
+  if (!trb_store_step_done (self->store, stmt, &store_error))
+    return set_storage_error (store_error, error);
   return TRUE;
 }
 
@@ -148,10 +167,6 @@ trb_merkle_log_new_for_store (TrbStore  *store,
 
   self = g_object_new (TRB_TYPE_MERKLE_LOG, NULL);
   self->store = g_object_ref (store);
-  self->db = trb_store_get_db (store);
-
-  if (!prepare_statements (self, error))
-    return NULL;
 
   return g_steal_pointer (&self);
 }
@@ -161,22 +176,19 @@ read_size (TrbMerkleLog  *self,
            guint64       *size,
            GError       **error)
 {
+  sqlite3_stmt *stmt = begin_statement (self, GET_SIZE_SQL, error);
   int rc;
 
-  sqlite3_reset (self->get_size);
-  rc = sqlite3_step (self->get_size);
-  if (rc != SQLITE_ROW)
-    {
-      sqlite3_reset (self->get_size);
-      return set_storage_error (self, error);
-    }
-
-  if (sqlite3_column_type (self->get_size, 0) == SQLITE_NULL)
+  if (stmt == NULL)
+    return FALSE;
+  rc = step (self, stmt, error);
+  if (rc < 0)
+    return FALSE;
+  if (rc != SQLITE_ROW || sqlite3_column_type (stmt, 0) == SQLITE_NULL)
     *size = 0;
   else
-    *size = (guint64)sqlite3_column_int64 (self->get_size, 0) + 1;
-
-  sqlite3_reset (self->get_size);
+    *size = (guint64)sqlite3_column_int64 (stmt, 0) + 1;
+  trb_store_end_statement (self->store, stmt);
   return TRUE;
 }
 
@@ -208,27 +220,26 @@ read_node (TrbMerkleLog  *self,
            guint8         out[TRB_MERKLE_HASH_SIZE],
            GError       **error)
 {
+  sqlite3_stmt *stmt = begin_statement (self, GET_NODE_SQL, error);
+  gboolean found;
   int rc;
 
-  sqlite3_reset (self->get_node);
-  sqlite3_bind_int (self->get_node, 1, level);
-  sqlite3_bind_int64 (self->get_node, 2, (sqlite3_int64)index);
-  rc = sqlite3_step (self->get_node);
-  if (rc == SQLITE_ROW && sqlite3_column_bytes (self->get_node, 0) == TRB_MERKLE_HASH_SIZE)
-    {
-      memcpy (out, sqlite3_column_blob (self->get_node, 0), TRB_MERKLE_HASH_SIZE);
-      sqlite3_reset (self->get_node);
-      return TRUE;
-    }
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int (stmt, 1, level);
+  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64)index);
+  rc = step (self, stmt, error);
+  if (rc < 0)
+    return FALSE;
+  found = rc == SQLITE_ROW && sqlite3_column_bytes (stmt, 0) == TRB_MERKLE_HASH_SIZE;
+  if (found)
+    memcpy (out, sqlite3_column_blob (stmt, 0), TRB_MERKLE_HASH_SIZE);
+  trb_store_end_statement (self->store, stmt);
 
-  sqlite3_reset (self->get_node);
-  if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-    {
-      g_set_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_STORAGE,
-                   _("The ledger’s stored hashes are incomplete or damaged."));
-      return FALSE;
-    }
-  return set_storage_error (self, error);
+  if (!found)
+    g_set_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_STORAGE,
+                 _("The ledger’s stored hashes are incomplete or damaged."));
+  return found;
 }
 
 static gboolean
@@ -238,19 +249,14 @@ write_node (TrbMerkleLog  *self,
             const guint8   hash[TRB_MERKLE_HASH_SIZE],
             GError       **error)
 {
-  int rc;
+  sqlite3_stmt *stmt = begin_statement (self, INSERT_NODE_SQL, error);
 
-  sqlite3_reset (self->insert_node);
-  sqlite3_bind_int (self->insert_node, 1, level);
-  sqlite3_bind_int64 (self->insert_node, 2, (sqlite3_int64)index);
-  sqlite3_bind_blob (self->insert_node, 3, hash, TRB_MERKLE_HASH_SIZE, SQLITE_STATIC);
-  rc = sqlite3_step (self->insert_node);
-  sqlite3_reset (self->insert_node);
-  sqlite3_clear_bindings (self->insert_node);
-
-  if (rc != SQLITE_DONE)
-    return set_storage_error (self, error);
-  return TRUE;
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int (stmt, 1, level);
+  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64)index);
+  sqlite3_bind_blob (stmt, 3, hash, TRB_MERKLE_HASH_SIZE, SQLITE_STATIC);
+  return step_done (self, stmt, error);
 }
 
 static gboolean
@@ -264,21 +270,19 @@ append_locked (TrbMerkleLog  *self,
   guint64 size;
   guint64 i;
   guint level;
-  int rc;
+  sqlite3_stmt *stmt;
 
   if (!read_size (self, &size, error))
     return FALSE;
 
-  sqlite3_reset (self->insert_entry);
-  sqlite3_bind_int64 (self->insert_entry, 1, (sqlite3_int64)size);
+  stmt = begin_statement (self, INSERT_ENTRY_SQL, error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64)size);
   /* A NULL pointer would bind SQL NULL; the empty entry is an empty blob. */
-  sqlite3_bind_blob (self->insert_entry, 2, length > 0 ? (const void *)entry : "", length,
-                     SQLITE_STATIC);
-  rc = sqlite3_step (self->insert_entry);
-  sqlite3_reset (self->insert_entry);
-  sqlite3_clear_bindings (self->insert_entry);
-  if (rc != SQLITE_DONE)
-    return set_storage_error (self, error);
+  sqlite3_bind_blob (stmt, 2, length > 0 ? (const void *)entry : "", length, SQLITE_STATIC);
+  if (!step_done (self, stmt, error))
+    return FALSE;
 
   trb_merkle_hash_leaf (entry, length, hash);
   if (!write_node (self, 0, size, hash, error))
@@ -335,9 +339,12 @@ trb_merkle_log_append (TrbMerkleLog  *self,
 
   if (!append_locked (self, entry, length, index, error))
     {
-      sqlite3_exec (self->db,
-                    "ROLLBACK TO trb_merkle_log_append; RELEASE trb_merkle_log_append",
-                    NULL, NULL, NULL);
+      g_autoptr(GError) rollback_error = NULL;
+
+      /* The append's own error goes to the caller; one of undoing it is logged beside it. */
+      if (!exec_sql (self, "ROLLBACK TO trb_merkle_log_append; RELEASE trb_merkle_log_append",
+                     &rollback_error))
+        g_warning ("%s", rollback_error->message);
       return FALSE;
     }
 
@@ -356,24 +363,26 @@ trb_merkle_log_get_entry (TrbMerkleLog  *self,
 {
   g_autoptr(GMutexLocker) locker = NULL;
   GBytes *bytes = NULL;
+  sqlite3_stmt *stmt;
   int rc;
 
   g_return_val_if_fail (TRB_IS_MERKLE_LOG (self), NULL);
 
   locker = g_mutex_locker_new (&self->mutex);
 
-  sqlite3_reset (self->get_entry);
-  sqlite3_bind_int64 (self->get_entry, 1, (sqlite3_int64)index);
-  rc = sqlite3_step (self->get_entry);
+  stmt = begin_statement (self, GET_ENTRY_SQL, error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64)index);
+  rc = step (self, stmt, error);
+  if (rc < 0)
+    return NULL;
   if (rc == SQLITE_ROW)
-    bytes = g_bytes_new (sqlite3_column_blob (self->get_entry, 0),
-                         sqlite3_column_bytes (self->get_entry, 0));
-  else if (rc == SQLITE_DONE)
+    bytes = g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
+  else
     g_set_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_NOT_FOUND,
                  _("The ledger has no entry number %llu."), (unsigned long long) index);
-  else
-    set_storage_error (self, error);
-  sqlite3_reset (self->get_entry);
+  trb_store_end_statement (self->store, stmt);
 
   return bytes;
 }

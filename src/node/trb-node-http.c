@@ -126,7 +126,8 @@ trb_node_reply_internal (SoupServerMessage *msg,
 {
   g_warning ("Request failed: %s", error != NULL ? error->message : "unknown error");
   trb_node_reply_problem (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
-                          "The node could not store the request", "Please try again later.");
+                          "The node could not read or write its store",
+                          "Please try again later.");
 }
 
 static gsize

@@ -584,6 +584,7 @@ trb_node_open (const char  *data_dir,
   g_autoptr(TrbNode) self = g_object_new (TRB_TYPE_NODE, NULL);
   g_autofree char *key_path = data_path (data_dir, "ledger.key");
   g_autofree char *db_path = data_path (data_dir, "node.db");
+  g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (data_dir != NULL, NULL);
 
@@ -607,9 +608,11 @@ trb_node_open (const char  *data_dir,
   if (self->log == NULL)
     return NULL;
 
-  if (!trb_node_db_load_network (self, &self->name, &self->origin, error))
+  if (!trb_node_db_load_network (self, &self->name, &self->origin, &local_error))
     {
-      g_prefix_error (error, _("The network’s store could not be read: "));
+      g_set_error (error, TRB_NODE_ERROR, TRB_NODE_ERROR_FAILED,
+                   /* Translators: the reason follows. */
+                   _("The network’s store could not be read: %s"), local_error->message);
       return NULL;
     }
   if (self->name == NULL)
