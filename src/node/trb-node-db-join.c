@@ -65,10 +65,15 @@ trb_node_db_commit_store (TrbStore  *store,
   return trb_store_exec (store, "COMMIT", error);
 }
 
+/* As trb_node_db_rollback(): the caller has the error that made it roll back; one of the
+ * rollback itself is logged, not dropped. */
 void
 trb_node_db_rollback_store (TrbStore *store)
 {
-  trb_store_exec (store, "ROLLBACK", NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (!trb_store_exec (store, "ROLLBACK", &error))
+    g_warning ("Could not roll back a change of the store: %s", error->message);
 }
 
 /* The stored policy: @kind is %NULL (and @bits untouched) when none was stored. */

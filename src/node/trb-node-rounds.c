@@ -462,7 +462,10 @@ trb_node_start_aggregation (TrbNode *self,
     }
   if (model_blob == NULL)
     {
-      g_critical ("The model %s of task %s is missing from the store", task->model_hash, task->id);
+      /* A damaged store, not a bug of the node: said once, as a failed read is. */
+      g_set_error (&error, TRB_NODE_ERROR, TRB_NODE_ERROR_FAILED,
+                   "the model %s is missing from the store", task->model_hash);
+      tick_read_failed (task, &error);
       return;
     }
 
@@ -475,7 +478,7 @@ trb_node_start_aggregation (TrbNode *self,
   job->params = read_update (task, model_blob, &error);
   if (job->params == NULL)
     {
-      g_critical ("The model of task %s cannot be read: %s", task->id, error->message);
+      tick_read_failed (task, &error);
       aggregation_free (job);
       return;
     }
