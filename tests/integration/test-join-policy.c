@@ -193,6 +193,81 @@ test_receipt_recovered (void)
   test_node_clear (&node);
 }
 
+/* Renames table @from of the running node's store to @to, from another connection (a damaged
+ * or replaced file, as the node sees it). */
+static void
+move_table (TestNode   *node,
+            const char *from,
+            const char *to)
+{
+  g_autofree char *path = g_build_filename (node->data_dir, "node.db", NULL);
+  g_autofree char *sql = g_strdup_printf ("ALTER TABLE %s RENAME TO %s", from, to);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 10000);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+/* A signed request whose read of the store fails is the node's failure (a 500), never
+ * `not-joined` or `not-found` as if the participant or its update were not there; once the
+ * store reads again, the same requests are answered. */
+static void
+test_store_unreadable (void)
+{
+  TestNode node = { 0 };
+  TestParticipant *a;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) round = NULL;
+  g_autoptr(GBytes) update = NULL;
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GBytes) again = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *path = NULL;
+
+  test_node_init (&node, task_json);
+  test_node_start (&node, NULL);
+  a = test_participant_new (&node, 0, 1, 0);
+  connect_and_join (a);
+  /* One try: a 500 is retried by the client, and the test looks at the first answer. */
+  trb_client_set_retry_policy (a->client, 1, 0);
+  round = test_get_json (a->client, "/v1/tasks/fashion-mnist/round", &error);
+  g_assert_no_error (error);
+  update = make_update (a->client, json_object_get_string_member (round, "model"));
+  hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, update);
+  path = g_strconcat ("/v1/tasks/fashion-mnist/rounds/1/updates/", hash, NULL);
+
+  /* Who joined cannot be read: the upload is not told `not-joined`. */
+  move_table (&node, "participants", "participants_away");
+  reply = request (a->client, "POST", "/v1/tasks/fashion-mnist/rounds/1/updates", update,
+                   "application/vnd.safetensors", &error);
+  g_assert_null (reply);
+  g_assert_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_SERVER);
+  g_assert_cmpuint (trb_client_error_get_status (error), ==, 500);
+  g_clear_error (&error);
+  move_table (&node, "participants_away", "participants");
+  reply = request (a->client, "POST", "/v1/tasks/fashion-mnist/rounds/1/updates", update,
+                   "application/vnd.safetensors", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (reply);
+
+  /* The updates cannot be read: the receipt is not `not-found`. */
+  move_table (&node, "updates", "updates_away");
+  again = request (a->client, "GET", path, NULL, NULL, &error);
+  g_assert_null (again);
+  g_assert_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_SERVER);
+  g_assert_cmpuint (trb_client_error_get_status (error), ==, 500);
+  g_clear_error (&error);
+  move_table (&node, "updates_away", "updates");
+  again = request (a->client, "GET", path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (reply, again));
+
+  test_participant_free (a);
+  test_node_clear (&node);
+}
+
 /* The same in the app's participation loop: its update is stored by the node but the receipt
  * never reached it; the loop trains the round again, gets `duplicate`, and confirms the round
  * with the receipt of the update the node holds, which it verifies in the ledger. */
@@ -864,5 +939,6 @@ main (int    argc,
   g_test_add_func ("/join-policy/invitation", test_invitation);
   g_test_add_func ("/join-policy/invitation-revoked", test_invitation_revoked);
   g_test_add_func ("/join-policy/proof-of-work", test_proof_of_work);
+  g_test_add_func ("/join-policy/store-unreadable", test_store_unreadable);
   return g_test_run ();
 }
