@@ -112,7 +112,13 @@ fi
 rename_table updates updates_away
 wait "$contribute_pid" || { cat "$work/contribute" >&2; exit 1; }
 contribute_pid=
-sleep 10
+# The aggregation ends, cannot read the updates to close the round, and the ticks that follow
+# cannot read them to start again: wait for that, then for a few more ticks.
+for _ in $(seq 1 600); do
+  grep -q "waits: the store could not be read" "$work/log" && break
+  sleep 0.1
+done
+sleep 3
 
 round=$(get "/v1/tasks/$task/round" round)
 state=$(get "/v1/tasks/$task/round" state)
