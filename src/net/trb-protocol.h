@@ -63,6 +63,7 @@ G_BEGIN_DECLS
 #define TRB_PROBLEM_EXPIRED          "expired"
 #define TRB_PROBLEM_LATE             "late"
 #define TRB_PROBLEM_NON_FINITE       "non-finite"
+#define TRB_PROBLEM_NORM_TOO_LARGE   "norm-too-large"
 #define TRB_PROBLEM_NOT_FOUND        "not-found"
 #define TRB_PROBLEM_NOT_JOINED       "not-joined"
 #define TRB_PROBLEM_NOT_SELECTED     "not-selected"
@@ -80,7 +81,7 @@ G_BEGIN_DECLS
  *   (`late`, `wrong-round`) or did not pick this participant (`not-selected`): the next round
  *   will do
  * @TRB_PROBLEM_KIND_PERMANENT: the same request will be refused again (`wrong-shape`,
- *   `non-finite`, `out-of-range`, `bad-update`, `too-large`, `not-joined`, `unknown-task`,
+ *   `non-finite`, `out-of-range`, `norm-too-large`, `bad-update`, `too-large`, `not-joined`, `unknown-task`,
  *   `bad-signature`, `bad-request`): repeating it does not help
  *
  * What a participant does about a rejection, by its problem type.

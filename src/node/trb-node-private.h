@@ -11,6 +11,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "aggregation/trb-aggregator.h"
 #include "compute/trb-model-spec.h"
 #include "compute/trb-weights.h"
 #include "ledger/trb-merkle-log.h"
@@ -57,9 +58,10 @@ typedef struct
   gint64      max_updates;
   double      points_per_sample_epoch;
   double      cap_per_round;
-  double      server_momentum;
   double      fraction;
   double      max_update_value;
+  /* The task's `aggregation` member, checked when the task was read. */
+  TrbAggregationConfig aggregation;
   /* The current round. */
   gint64      round;
   RoundState  state;

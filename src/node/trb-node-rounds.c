@@ -104,14 +104,15 @@ typedef struct
 {
   TrbModelSpec *spec;
   TrbTrainingSet *holdout;    /* borrowed from the task, which outlives the job */
+  TrbAggregationConfig config;
   TrbWeights *params;
-  TrbWeights *velocity;   /* server momentum: the previous round's, then the new one */
-  double      momentum;
-  GPtrArray  *deltas;     /* TrbWeights* */
+  TrbWeights *state;      /* the server optimizer's: the previous round's, then the new one */
+  GPtrArray  *blobs;      /* GBytes*, the accepted updates as stored */
   GArray     *samples;    /* gint64 */
   guint       delay_ms;
   double      loss;
   double      accuracy;
+  guint       n_used;     /* updates the aggregate used, after the norm bound and the strategy */
   gboolean    evaluated;
   gboolean    kept_previous;  /* the aggregate was not finite: the model stays as it was */
 } Aggregation;
@@ -120,11 +121,24 @@ static void
 aggregation_free (Aggregation *job)
 {
   g_clear_object (&job->params);
-  g_clear_object (&job->velocity);
+  g_clear_object (&job->state);
   g_clear_object (&job->spec);
-  g_ptr_array_unref (job->deltas);
+  g_ptr_array_unref (job->blobs);
   g_array_unref (job->samples);
   g_free (job);
+}
+
+/* Reads weights (a model or an update) and checks them against the task's model. */
+static TrbWeights *
+read_weights (TrbModelSpec  *spec,
+              GBytes        *bytes,
+              GError       **error)
+{
+  g_autoptr(TrbWeights) weights = trb_weights_new_from_safetensors (bytes, error);
+
+  if (weights == NULL)
+    return NULL;
+  return trb_model_spec_conform_weights (spec, weights, error);
 }
 
 static void
@@ -135,59 +149,54 @@ aggregate_in_thread (GTask        *gtask,
 {
   Aggregation *job = task_data;
   g_autoptr(GError) error = NULL;
+  g_autoptr(TrbAggregator) aggregator = trb_aggregator_new (&job->config);
 
   if (job->delay_ms > 0)
     g_usleep (job->delay_ms * 1000);
 
-  /* FedAvg: the new model is the old one plus the sample-weighted mean of the updates. */
-  if (job->deltas->len > 0)
+  /* The updates are read one at a time and handed to the strategy: FedAvg keeps one running
+   * sum, the robust strategies keep what they must. */
+  for (guint u = 0; u < job->blobs->len; u++)
     {
-      g_autofree double *weights = g_new (double, job->deltas->len);
-      g_autoptr(TrbWeights) mean = NULL;
-      g_autoptr(TrbWeights) previous = trb_weights_copy (job->params);
-      g_autoptr(TrbWeights) previous_velocity =
-        job->velocity != NULL ? g_object_ref (job->velocity) : NULL;
+      g_autoptr(GError) update_error = NULL;
+      g_autoptr(TrbWeights) delta = read_weights (job->spec, g_ptr_array_index (job->blobs, u),
+                                                  &update_error);
 
-      for (guint u = 0; u < job->deltas->len; u++)
-        weights[u] = g_array_index (job->samples, gint64, u);
-      mean = trb_weights_weighted_average ((TrbWeights **) job->deltas->pdata, weights,
-                                           job->deltas->len, &error);
-      if (mean == NULL)
+      /* Updates were checked when accepted; one that no longer reads, or that the norm bound
+       * refuses, is left out. */
+      if (delta == NULL ||
+          !trb_aggregator_add_update (aggregator, delta, g_array_index (job->samples, gint64, u),
+                                      &update_error))
+        g_message ("Update %u of the round is left out: %s", u, update_error->message);
+    }
+
+  if (job->blobs->len > 0)
+    {
+      g_autoptr(TrbWeights) state = job->state != NULL ? g_object_ref (job->state) : NULL;
+      g_autoptr(TrbWeights) next = trb_aggregator_finish (aggregator, job->params, &state,
+                                                          &error);
+
+      if (next == NULL && !g_error_matches (error, TRB_AGGREGATION_ERROR,
+                                            TRB_AGGREGATION_ERROR_EMPTY))
         {
           g_task_return_error (gtask, g_steal_pointer (&error));
           return;
         }
-      /* Server momentum (FedAvgM): v ← β v + mean, w ← w + v; plain FedAvg when β = 0. */
-      if (job->momentum > 0)
-        {
-          g_autoptr(TrbWeights) velocity = trb_weights_copy (mean);
-
-          if (job->velocity != NULL &&
-              !trb_weights_add_scaled (velocity, job->velocity, job->momentum, &error))
-            {
-              g_task_return_error (gtask, g_steal_pointer (&error));
-              return;
-            }
-          g_clear_object (&job->velocity);
-          job->velocity = g_object_ref (velocity);
-          g_clear_object (&mean);
-          mean = g_steal_pointer (&velocity);
-        }
-      if (!trb_weights_add_scaled (job->params, mean, 1.0, &error))
-        {
-          g_task_return_error (gtask, g_steal_pointer (&error));
-          return;
-        }
+      job->n_used = trb_aggregator_get_n_used (aggregator);
       /* A model that is not finite would refuse every honest update after it and could never
        * be aggregated again: such an aggregate is never kept. The round closes with the model
-       * it started from, and its round_closed entry says so (metric model_kept = 1). */
-      if (!trb_weights_all_finite (job->params) ||
-          (job->velocity != NULL && !trb_weights_all_finite (job->velocity)))
+       * it started from, and its round_closed entry says so (metric model_kept = 1). So does a
+       * round none of whose updates could be used. */
+      if (next == NULL || !trb_weights_all_finite (next) ||
+          (state != NULL && !trb_weights_all_finite (state)))
         {
-          g_warning ("The aggregate is not finite; the round keeps its previous model");
-          g_set_object (&job->params, previous);
-          g_set_object (&job->velocity, previous_velocity);
+          g_warning ("The aggregate is not finite or empty; the round keeps its previous model");
           job->kept_previous = TRUE;
+        }
+      else
+        {
+          g_set_object (&job->params, next);
+          g_set_object (&job->state, state);
         }
     }
 
@@ -223,8 +232,8 @@ typedef struct
   GPtrArray  *hashes;
   GPtrArray  *participants;
   GArray     *points;
-  const char *metric_names[4];
-  double      metric_values[4];
+  const char *metric_names[5];
+  double      metric_values[5];
   guint       n_metrics;
 } ClosedRound;
 
@@ -290,6 +299,8 @@ collect_closed_round (TrbNode      *self,
     }
   if (job->kept_previous)
     add_metric (closed, "model_kept", 1);
+  else
+    add_metric (closed, "updates_used", job->n_used);
   return TRUE;
 }
 
@@ -343,11 +354,12 @@ finish_aggregation (TrbNode     *self,
     goto fail;
   if (!trb_node_db_store_blob (self, hash, blob, &error))
     goto fail_rollback;
-  if (job->momentum > 0 && job->velocity != NULL)
+  /* The server optimizer's state, kept per task so that a restart resumes it. */
+  if (job->state != NULL && !job->kept_previous)
     {
-      g_autoptr(GBytes) velocity = trb_weights_to_safetensors (job->velocity);
+      g_autoptr(GBytes) state = trb_weights_to_safetensors (job->state);
 
-      if (!trb_node_db_save_momentum (self, task->id, velocity, &error))
+      if (!trb_node_db_save_momentum (self, task->id, state, &error))
         goto fail_rollback;
     }
   task->state = ROUND_CLOSED;
@@ -401,19 +413,6 @@ aggregation_done_cb (GObject      *source,
   g_object_unref (ctx->node);
   g_free (ctx->task_id);
   g_free (ctx);
-}
-
-/* Reads weights (a model or an update) and checks them against the task's model. */
-static TrbWeights *
-read_update (Task     *task,
-             GBytes   *bytes,
-             GError  **error)
-{
-  g_autoptr(TrbWeights) weights = trb_weights_new_from_safetensors (bytes, error);
-
-  if (weights == NULL)
-    return NULL;
-  return trb_model_spec_conform_weights (task->spec, weights, error);
 }
 
 /* A read the round needs failed: the round stays as it is (aggregating, nothing closed or
@@ -473,9 +472,10 @@ trb_node_start_aggregation (TrbNode *self,
   job->spec = g_object_ref (task->spec);
   job->holdout = task->holdout;
   job->delay_ms = self->aggregation_delay_ms;
-  job->deltas = g_ptr_array_new_with_free_func (g_object_unref);
+  job->config = task->aggregation;
+  job->blobs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   job->samples = g_array_new (FALSE, FALSE, sizeof (gint64));
-  job->params = read_update (task, model_blob, &error);
+  job->params = read_weights (task->spec, model_blob, &error);
   if (job->params == NULL)
     {
       tick_read_failed (task, &error);
@@ -483,20 +483,19 @@ trb_node_start_aggregation (TrbNode *self,
       return;
     }
 
-  job->momentum = task->server_momentum;
-  if (job->momentum > 0)
-    {
-      g_autoptr(GBytes) velocity = NULL;
+  {
+    g_autoptr(GBytes) state = NULL;
 
-      if (!trb_node_db_load_momentum (self, task->id, &velocity, &error))
-        {
-          tick_read_failed (task, &error);
-          aggregation_free (job);
-          return;
-        }
-      if (velocity != NULL)
-        job->velocity = read_update (task, velocity, NULL);
-    }
+    if (!trb_node_db_load_momentum (self, task->id, &state, &error))
+      {
+        tick_read_failed (task, &error);
+        aggregation_free (job);
+        return;
+      }
+    /* A state that does not read starts the optimizer afresh, as a first round does. */
+    if (state != NULL)
+      job->state = trb_weights_new_from_safetensors (state, NULL);
+  }
 
   rows = trb_node_db_list_updates (self, task->id, task->round, TRUE, &error);
   if (rows == NULL)
@@ -512,13 +511,9 @@ trb_node_start_aggregation (TrbNode *self,
   for (guint i = 0; i < rows->len; i++)
     {
       TrbNodeUpdateRow *row = g_ptr_array_index (rows, i);
-      TrbWeights *delta = read_update (task, row->data, NULL);
       gint64 samples = row->samples;
 
-      /* Updates were checked when accepted; one that no longer reads is left out. */
-      if (delta == NULL)
-        continue;
-      g_ptr_array_add (job->deltas, delta);
+      g_ptr_array_add (job->blobs, g_bytes_ref (row->data));
       g_array_append_val (job->samples, samples);
     }
 

@@ -40,6 +40,7 @@ typedef struct
   TrbModelSpec      *spec;
   char              *model_hash;
   double             max_update_value;
+  TrbAggregationConfig aggregation;
 
   /* What the check found: the update, or why it is refused. */
   char              *hash;
@@ -145,6 +146,21 @@ check_update (Upload *upload)
   if (delta == NULL)
     return refuse (upload, SOUP_STATUS_UNPROCESSABLE_ENTITY, TRB_PROBLEM_WRONG_SHAPE,
                    "The update does not fit the model", error->message);
+  /* The task's norm bound in mode `refuse`: an update this long is not stored at all, and its
+   * sender is told why. Shorter ones beyond the bound are clipped when the round aggregates. */
+  if (trb_aggregation_config_refuses (&upload->aggregation, trb_weights_l2_norm (delta)))
+    {
+      g_autofree char *detail = NULL;
+      char norm[G_ASCII_DTOSTR_BUF_SIZE], bound[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_ascii_formatd (norm, sizeof norm, "%.6g", trb_weights_l2_norm (delta));
+      g_ascii_formatd (bound, sizeof bound, "%.6g", upload->aggregation.refuse_factor *
+                                                   upload->aggregation.max_update_norm);
+      detail = g_strdup_printf ("Its L2 norm is %s; this task refuses updates longer than %s.",
+                                norm, bound);
+      return refuse (upload, SOUP_STATUS_UNPROCESSABLE_ENTITY, TRB_PROBLEM_NORM_TOO_LARGE,
+                     "The update is longer than the task allows", detail);
+    }
   if (g_strcmp0 (trb_weights_get_metadata (parsed, "base_model"), upload->model_hash) != 0)
     return refuse (upload, SOUP_STATUS_CONFLICT, TRB_PROBLEM_WRONG_ROUND,
                    "The update was trained from another model",
@@ -418,6 +434,7 @@ trb_node_handle_upload (TrbNode           *self,
   upload->spec = g_object_ref (task->spec);
   upload->model_hash = g_strdup (task->model_hash);
   upload->max_update_value = task->max_update_value;
+  upload->aggregation = task->aggregation;
 
   soup_server_message_pause (msg);
   gtask = g_task_new (NULL, NULL, update_checked_cb, NULL);

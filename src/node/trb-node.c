@@ -165,8 +165,6 @@ read_task_policies (Task       *task,
                                                           "max_update_value",
                                                           TRB_NODE_DEFAULT_MAX_UPDATE_VALUE),
                                   1e-6, G_MAXFLOAT);
-  task->server_momentum = CLAMP (trb_client_task_number (obj, "round_policy", "server_momentum",
-                                                         0), 0, 0.999);
 }
 
 /* What participants see: the task without the node's own file paths. */
@@ -239,6 +237,15 @@ task_new_from_json (const char  *json,
       return NULL;
     }
   read_task_policies (task, obj);
+  /* A strategy the node cannot run is refused here, with the member at fault, rather than
+   * found out when the first round closes. */
+  if (!trb_aggregation_config_parse (obj, &task->aggregation, &local_error))
+    {
+      g_set_error_literal (error, TRB_NODE_ERROR, TRB_NODE_ERROR_INVALID_TASK,
+                           local_error->message);
+      task_free (task);
+      return NULL;
+    }
   task->public_json = public_task_json (root);
   return task;
 }
