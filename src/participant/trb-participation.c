@@ -512,9 +512,10 @@ describe_refusals (const char *problem,
   const char *why;
 
   if (g_strcmp0 (problem, TRB_PROBLEM_NON_FINITE) == 0 ||
-      g_strcmp0 (problem, TRB_PROBLEM_OUT_OF_RANGE) == 0)
+      g_strcmp0 (problem, TRB_PROBLEM_OUT_OF_RANGE) == 0 ||
+      g_strcmp0 (problem, TRB_PROBLEM_NORM_TOO_LARGE) == 0)
     /* Translators: why a network stopped (the network refused updates whose values are not
-     * numbers or too large), after "Stopped after the network refused 3 times in a row." */
+     * numbers or too large, or that change the model too much), after "Stopped after the network refused 3 times in a row." */
     why = _("Training on this computer’s data gives results the network does not accept. "
             "Try other data, or leave the network.");
   else if (g_strcmp0 (problem, TRB_PROBLEM_NOT_JOINED) == 0)
