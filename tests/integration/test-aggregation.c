@@ -322,6 +322,87 @@ test_refused (void)
   fixture_teardown (&f);
 }
 
+/* FedAdam on the node, with a restart between rounds: the model after two rounds is Reddi et
+ * al.'s rule applied twice, so m and v were kept across the restart (computed here in double
+ * precision from m = 0, v = τ²). */
+static void
+test_fedadam_across_restart (void)
+{
+  const double eta = 0.01, beta1 = 0.9, beta2 = 0.99, tau = 1e-3;
+  g_autoptr(TrbModelSpec) spec = NULL;
+  g_autoptr(TrbWeights) expected = NULL;
+  g_autoptr(GError) error = NULL;
+  GArray *m = g_array_new (FALSE, TRUE, sizeof (double));
+  GArray *v = g_array_new (FALSE, TRUE, sizeof (double));
+  Fixture f = { 0 };
+
+  fixture_setup (&f, "{\"server_optimizer\": \"fedadam\", \"server_lr\": 0.01,"
+                     " \"beta1\": 0.9, \"beta2\": 0.99, \"tau\": 0.001}");
+  spec = task_spec (f.participants[0]->client);
+  expected = current_model (f.participants[0], NULL);
+  g_array_set_size (m, trb_weights_get_total_elements (expected));
+  g_array_set_size (v, trb_weights_get_total_elements (expected));
+  for (guint k = 0; k < v->len; k++)
+    g_array_index (v, double, k) = tau * tau;
+
+  for (gint64 r = 1; r <= 2; r++)
+    {
+      g_autofree char *base = NULL;
+      g_autoptr(TrbWeights) model = current_model (f.participants[0], &base);
+      g_autoptr(TrbWeights) a = crafted_delta (spec, 400 + 10 * r, base, "100", 1);
+      g_autoptr(TrbWeights) b = crafted_delta (spec, 401 + 10 * r, base, "300", -0.5);
+      g_autoptr(TrbWeights) mean = NULL;
+      g_autoptr(TrbWeights) got = NULL;
+      TrbWeights *pair[2] = { a, b };
+      const double weights[2] = { 100, 300 };
+      gsize at = 0;
+
+      g_assert_cmpfloat (trb_weights_max_abs_difference (model, expected), <, 1e-5);
+      upload (f.participants[0], r, a);
+      upload (f.participants[1], r, b);
+      wait_for_round (f.participants[0], r + 1);
+
+      mean = trb_weights_weighted_average (pair, weights, 2, &error);
+      g_assert_no_error (error);
+      for (guint i = 0; i < trb_weights_get_n_tensors (expected); i++)
+        {
+          float *x = trb_weights_get_data (expected, i);
+          const float *d = trb_weights_get_data (mean, i);
+
+          for (gsize k = 0; k < trb_weights_get_n_elements (expected, i); k++, at++)
+            {
+              double *mk = &g_array_index (m, double, at), *vk = &g_array_index (v, double, at);
+
+              *mk = beta1 * *mk + (1 - beta1) * d[k];
+              *vk = beta2 * *vk + (1 - beta2) * (double) d[k] * d[k];
+              x[k] = (float) (x[k] + eta * *mk / (sqrt (*vk) + tau));
+            }
+        }
+      got = current_model (f.participants[0], NULL);
+      g_test_message ("round %" G_GINT64_FORMAT ": largest difference from FedAdam's rule %g", r,
+                      trb_weights_max_abs_difference (got, expected));
+      g_assert_cmpfloat (trb_weights_max_abs_difference (got, expected), <, 1e-5);
+      /* A step, not nothing (far more than the tolerance above). */
+      g_assert_cmpfloat (trb_weights_max_abs_difference (got, model), >, 1e-4);
+
+      if (r == 1)
+        {
+          test_node_kill (&f.node);
+          test_node_start (&f.node, NULL);
+          for (guint i = 0; i < N_PARTICIPANTS; i++)
+            {
+              test_participant_reconnect (f.participants[i], &f.node);
+              g_assert_true (trb_contributor_connect (f.participants[i]->contributor, &error));
+              g_assert_no_error (error);
+            }
+        }
+    }
+
+  g_array_unref (m);
+  g_array_unref (v);
+  fixture_teardown (&f);
+}
+
 /* A task whose aggregation the node cannot run is refused at init with a message naming the
  * member. */
 static void
@@ -375,6 +456,7 @@ main (int    argc,
 
   g_test_add_func ("/aggregation/cap-and-clip", test_cap_and_clip);
   g_test_add_func ("/aggregation/refused", test_refused);
+  g_test_add_func ("/aggregation/fedadam-across-restart", test_fedadam_across_restart);
   g_test_add_func ("/aggregation/invalid-task", test_invalid_task);
 
   return g_test_run ();
