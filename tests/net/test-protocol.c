@@ -24,6 +24,7 @@ test_problem_types (void)
   g_assert_cmpint (trb_problem_kind (TRB_PROBLEM_WRONG_ROUND), ==, TRB_PROBLEM_KIND_ROUND_MISSED);
   g_assert_cmpint (trb_problem_kind (TRB_PROBLEM_WRONG_SHAPE), ==, TRB_PROBLEM_KIND_PERMANENT);
   g_assert_cmpint (trb_problem_kind (TRB_PROBLEM_NON_FINITE), ==, TRB_PROBLEM_KIND_PERMANENT);
+  g_assert_cmpint (trb_problem_kind (TRB_PROBLEM_NORM_TOO_LARGE), ==, TRB_PROBLEM_KIND_PERMANENT);
   g_assert_cmpint (trb_problem_kind (TRB_PROBLEM_NOT_JOINED), ==, TRB_PROBLEM_KIND_PERMANENT);
   g_assert_cmpint (trb_problem_kind (TRB_PROBLEM_BUSY), ==, TRB_PROBLEM_KIND_RETRY);
   /* A type a newer node adds is worth a retry, never a reason to stop. */
