@@ -20,6 +20,7 @@
 #include "trb-test-network.h"
 
 #define N_PARTICIPANTS 2
+#define MAX_PARTICIPANTS 5
 
 static const char task_template[] =
   "{\"id\": \"fashion-mnist\", \"title\": \"Clothing\","
@@ -30,7 +31,7 @@ static const char task_template[] =
   " \"data_schema\": {\"kind\": \"image-classification\", \"width\": 28, \"height\": 28,"
   " \"channels\": 1, \"classes\": 10},"
   " \"hyper_parameters\": {\"local_epochs\": 1, \"batch_size\": 16, \"learning_rate\": 0.1},"
-  " \"round_policy\": {\"duration_seconds\": 120, \"min_updates\": 2, \"max_updates\": 2},"
+  " \"round_policy\": {\"duration_seconds\": 120, \"min_updates\": %d, \"max_updates\": %d},"
   " \"reward_policy\": {\"points_per_sample_epoch\": 0.01, \"cap_per_round\": 5},"
   " \"aggregation\": %s,"
   " \"initial_weights\": {\"seed\": 7}}";
@@ -38,21 +39,25 @@ static const char task_template[] =
 typedef struct
 {
   TestNode         node;
-  TestParticipant *participants[N_PARTICIPANTS];
+  TestParticipant *participants[MAX_PARTICIPANTS];
+  guint            n;
 } Fixture;
 
+/* A node whose rounds take @n updates, and @n participants. */
 static void
-fixture_setup (Fixture    *f,
-               const char *aggregation)
+fixture_setup_n (Fixture    *f,
+                 const char *aggregation,
+                 guint       n)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *task = g_strdup_printf (task_template, aggregation);
+  g_autofree char *task = g_strdup_printf (task_template, n, n, aggregation);
 
+  f->n = n;
   test_node_init (&f->node, task);
   test_node_start (&f->node, NULL);
-  for (guint i = 0; i < N_PARTICIPANTS; i++)
+  for (guint i = 0; i < n; i++)
     {
-      TestParticipant *p = test_participant_new (&f->node, i, N_PARTICIPANTS, 0);
+      TestParticipant *p = test_participant_new (&f->node, i, n, 0);
 
       f->participants[i] = p;
       g_assert_true (trb_contributor_connect (p->contributor, &error));
@@ -63,9 +68,16 @@ fixture_setup (Fixture    *f,
 }
 
 static void
+fixture_setup (Fixture    *f,
+               const char *aggregation)
+{
+  fixture_setup_n (f, aggregation, N_PARTICIPANTS);
+}
+
+static void
 fixture_teardown (Fixture *f)
 {
-  for (guint i = 0; i < N_PARTICIPANTS; i++)
+  for (guint i = 0; i < f->n; i++)
     g_clear_pointer (&f->participants[i], test_participant_free);
   test_node_clear (&f->node);
 }
@@ -389,7 +401,7 @@ test_fedadam_across_restart (void)
         {
           test_node_kill (&f.node);
           test_node_start (&f.node, NULL);
-          for (guint i = 0; i < N_PARTICIPANTS; i++)
+          for (guint i = 0; i < f.n; i++)
             {
               test_participant_reconnect (f.participants[i], &f.node);
               g_assert_true (trb_contributor_connect (f.participants[i]->contributor, &error));
@@ -401,6 +413,87 @@ test_fedadam_across_restart (void)
   g_array_unref (m);
   g_array_unref (v);
   fixture_teardown (&f);
+}
+
+static int
+compare_float (const void *a,
+               const void *b)
+{
+  float x = *(const float *) a, y = *(const float *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* The robust strategies on the node, against references computed here: the coordinate-wise
+ * median of three updates, one of them scaled ×1000 (no norm bound); Multi-Krum with f = 1 over
+ * four honest updates and one sign-flipped ×10, which must be the plain mean of the four. */
+static void
+test_robust_strategies (void)
+{
+  for (guint krum = 0; krum < 2; krum++)
+    {
+      guint n = krum ? 5 : 3;
+      g_autoptr(TrbModelSpec) spec = NULL;
+      g_autoptr(GPtrArray) deltas = g_ptr_array_new_with_free_func (g_object_unref);
+      g_autoptr(TrbWeights) before = NULL;
+      g_autoptr(TrbWeights) after = NULL;
+      g_autoptr(TrbWeights) expected = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *base = NULL;
+      Fixture f = { 0 };
+
+      fixture_setup_n (&f, krum ? "{\"strategy\": \"multi_krum\", \"attackers\": 1}"
+                                : "{\"strategy\": \"median\"}", n);
+      spec = task_spec (f.participants[0]->client);
+      before = current_model (f.participants[0], &base);
+      for (guint i = 0; i < n; i++)
+        {
+          /* The attacker is the last, and claims a billion samples. */
+          gboolean attacker = i == n - 1;
+          TrbWeights *delta = crafted_delta (spec, 500 + i, base,
+                                             attacker ? "1000000000" : "100",
+                                             attacker ? (krum ? -10 : 1000) : 1);
+
+          g_ptr_array_add (deltas, delta);
+          upload (f.participants[i], 1, delta);
+        }
+      wait_for_round (f.participants[0], 2);
+      after = current_model (f.participants[0], NULL);
+
+      expected = trb_weights_copy (before);
+      for (guint t = 0; t < trb_weights_get_n_tensors (expected); t++)
+        {
+          float *x = trb_weights_get_data (expected, t);
+
+          for (gsize k = 0; k < trb_weights_get_n_elements (expected, t); k++)
+            {
+              float column[MAX_PARTICIPANTS];
+              double sum = 0;
+
+              for (guint i = 0; i < n; i++)
+                column[i] = trb_weights_get_data (deltas->pdata[i], t)[k];
+              if (krum)
+                {
+                  for (guint i = 0; i < n - 1; i++)
+                    sum += column[i];
+                  x[k] = (float) ((double) x[k] + (float) (sum / (n - 1)));
+                }
+              else
+                {
+                  qsort (column, n, sizeof (float), compare_float);
+                  x[k] = (float) ((double) x[k] + column[1]);
+                }
+            }
+        }
+      g_test_message ("%s: largest difference from the reference %g", krum ? "multi-krum"
+                                                                          : "median",
+                      trb_weights_max_abs_difference (after, expected));
+      g_assert_cmpfloat (trb_weights_max_abs_difference (after, expected), <, 1e-6);
+      g_assert_cmpfloat (last_closed_metric (f.participants[0]->client, "updates_used"), ==,
+                         krum ? n - 1 : n);
+      g_assert_no_error (error);
+      fixture_teardown (&f);
+    }
 }
 
 /* A task whose aggregation the node cannot run is refused at init with a message naming the
@@ -421,7 +514,7 @@ test_invalid_task (void)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(GSubprocess) init = NULL;
-      g_autofree char *task = g_strdup_printf (task_template, cases[i].aggregation);
+      g_autofree char *task = g_strdup_printf (task_template, 2, 2, cases[i].aggregation);
       g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "invalid-XXXXXX", NULL);
       g_autofree char *task_path = NULL;
       g_autofree char *data_dir = NULL;
@@ -457,6 +550,7 @@ main (int    argc,
   g_test_add_func ("/aggregation/cap-and-clip", test_cap_and_clip);
   g_test_add_func ("/aggregation/refused", test_refused);
   g_test_add_func ("/aggregation/fedadam-across-restart", test_fedadam_across_restart);
+  g_test_add_func ("/aggregation/robust-strategies", test_robust_strategies);
   g_test_add_func ("/aggregation/invalid-task", test_invalid_task);
 
   return g_test_run ();
