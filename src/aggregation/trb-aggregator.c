@@ -23,6 +23,10 @@ G_DEFINE_QUARK (trb-aggregation-error-quark, trb_aggregation_error)
 
 /* The round_policy bound the node also applies: a task names at most this many updates. */
 #define MAX_UPDATES_LIMIT 100000
+/* Multi-Krum keeps an n × n table of distances and computes n² / 2 of them over the whole
+ * model: past this many updates a round it would take memory and hours for nothing a
+ * coordinate-wise strategy cannot do. */
+#define MAX_KRUM_UPDATES 1000
 
 static const char * const strategy_names[] = {
   "fedavg", "median", "trimmed_mean", "multi_krum", NULL,
@@ -225,6 +229,17 @@ trb_aggregation_config_parse (JsonObject            *task,
       message = g_strdup_printf (_("Multi-Krum needs at least twice the “attackers” plus three "
                                    "updates in a round, and the task's rounds take at most %s."),
                                  max);
+      return invalid (error, message);
+    }
+  if (config->strategy == TRB_AGGREGATION_MULTI_KRUM && max_updates > MAX_KRUM_UPDATES)
+    {
+      char max[G_ASCII_DTOSTR_BUF_SIZE];
+      g_autofree char *message = NULL;
+
+      g_ascii_formatd (max, sizeof max, "%.0f", (double) MAX_KRUM_UPDATES);
+      /* Translators: %s is a number of updates. */
+      message = g_strdup_printf (_("Multi-Krum takes at most %s updates in a round: lower the "
+                                   "round's “max_updates” or choose another strategy."), max);
       return invalid (error, message);
     }
   if (!read_number (obj, "selected", 0, 0, max_updates, FALSE, TRUE, &value, error))

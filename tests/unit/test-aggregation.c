@@ -557,6 +557,8 @@ test_config_errors (void)
   assert_invalid ("{\"round_policy\": {\"max_updates\": 6}, \"aggregation\": "
                   "{\"strategy\": \"multi_krum\", \"attackers\": 2}}", "attackers");
   assert_invalid ("{\"aggregation\": {\"attackers\": 1.5}}", "attackers");
+  assert_invalid ("{\"round_policy\": {\"max_updates\": 5000}, \"aggregation\": "
+                  "{\"strategy\": \"multi_krum\"}}", "max_updates");
   assert_invalid ("{\"aggregation\": {\"max_update_norm\": -1}}", "max_update_norm");
   assert_invalid ("{\"aggregation\": {\"max_samples_per_update\": -5}}",
                   "max_samples_per_update");
