@@ -238,8 +238,11 @@ trb_aggregation_config_parse (JsonObject            *task,
 
       g_ascii_formatd (max, sizeof max, "%.0f", (double) MAX_KRUM_UPDATES);
       /* Translators: %s is a number of updates. */
-      message = g_strdup_printf (_("Multi-Krum takes at most %s updates in a round: lower the "
-                                   "round's “max_updates” or choose another strategy."), max);
+      message = g_strdup_printf (ngettext ("Multi-Krum takes at most %s update in a round: lower "
+                                           "the round's “max_updates” or choose another strategy.",
+                                           "Multi-Krum takes at most %s updates in a round: lower "
+                                           "the round's “max_updates” or choose another strategy.",
+                                           MAX_KRUM_UPDATES), max);
       return invalid (error, message);
     }
   if (!read_number (obj, "selected", 0, 0, max_updates, FALSE, TRUE, &value, error))

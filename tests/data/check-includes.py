@@ -20,7 +20,7 @@ import sys
 # src/ (trb-i18n.h, trb-json.h), which use GLib and json-glib only. The domains may use each
 # other's public headers (net/trb-protocol.h, the protocol facts, is used by all of them); what
 # keeps them apart is that none reaches up into the participation loop, the programs or the UI.
-DOMAINS = {"store", "wallet", "datasets", "compute", "ledger", "net"}
+DOMAINS = {"store", "wallet", "datasets", "compute", "aggregation", "ledger", "net"}
 LAYERS = {
     **{domain: DOMAINS for domain in DOMAINS},
     "participant": DOMAINS,
