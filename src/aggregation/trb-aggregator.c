@@ -239,9 +239,9 @@ trb_aggregation_config_parse (JsonObject            *task,
       g_ascii_formatd (max, sizeof max, "%.0f", (double) MAX_KRUM_UPDATES);
       /* Translators: %s is a number of updates. */
       message = g_strdup_printf (ngettext ("Multi-Krum takes at most %s update in a round: lower "
-                                           "the round's “max_updates” or choose another strategy.",
+                                           "the round’s “max_updates” or choose another strategy.",
                                            "Multi-Krum takes at most %s updates in a round: lower "
-                                           "the round's “max_updates” or choose another strategy.",
+                                           "the round’s “max_updates” or choose another strategy.",
                                            MAX_KRUM_UPDATES), max);
       return invalid (error, message);
     }
@@ -251,7 +251,7 @@ trb_aggregation_config_parse (JsonObject            *task,
   if (config->selected > 0 && config->selected + config->attackers > max_updates &&
       config->strategy == TRB_AGGREGATION_MULTI_KRUM)
     return invalid (error, _("Multi-Krum's “selected” and “attackers” together must not exceed "
-                             "the round's “max_updates”."));
+                             "the round’s “max_updates”."));
   if (!read_number (obj, "max_update_norm", 0, 0, G_MAXFLOAT, FALSE, FALSE, &value, error))
     return FALSE;
   config->max_update_norm = value;
