@@ -40,7 +40,9 @@ typedef enum
  * @feature_size: number of features of one sample (the product of the model's input shape)
  * @feature_type: whether @features holds bytes or floats
  * @features: @n_samples × @feature_size values, sample-major; bytes are scaled by @u8_scale
- * @u8_scale: factor applied to byte features (1/255 maps pixels to [0, 1]); ignored for floats
+ * @u8_scale: factor applied to byte features by trb_data_source_gather() and an executor's
+ *   upload_dataset() (1/255 maps pixels to [0, 1]); ignored for floats. The trainer and
+ *   trb_evaluate() replace it with the model's `input.scale`, so that the spec decides.
  * @labels: @n_samples class indices
  *
  * The trainer's view of a local data set. It is plain memory so that any reader (IDX, CSV,

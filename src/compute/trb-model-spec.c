@@ -29,6 +29,7 @@ struct _TrbModelSpec
   char           *digest;
   TrbFeatureType  input_type;
   double          input_scale;
+  gboolean        input_type_named;
   int             in_c, in_h, in_w;
   gboolean        in_flat;
   GArray         *layers;   /* TrbLayer */
@@ -556,6 +557,7 @@ parse_input_type (TrbModelSpec  *self,
                       trb_json_get_string (input, "dtype", NULL);
   JsonNode *node;
 
+  self->input_type_named = json_object_get_member (input, "dtype") != NULL;
   if (g_strcmp0 (dtype, "u8") == 0)
     self->input_type = TRB_FEATURE_U8;
   else if (g_strcmp0 (dtype, "f32") == 0)
@@ -700,6 +702,34 @@ trb_model_spec_get_input_type (TrbModelSpec *self)
 {
   g_return_val_if_fail (TRB_IS_MODEL_SPEC (self), TRB_FEATURE_F32);
   return self->input_type;
+}
+
+/**
+ * trb_model_spec_names_input_type:
+ * @self: a model spec
+ *
+ * Returns: whether the spec names its `input.dtype`; data of the other type is then refused
+ *   (trb_data_source_check()), where a spec that names none takes either
+ */
+gboolean
+trb_model_spec_names_input_type (TrbModelSpec *self)
+{
+  g_return_val_if_fail (TRB_IS_MODEL_SPEC (self), FALSE);
+  return self->input_type_named;
+}
+
+/**
+ * trb_model_spec_get_input_scale:
+ * @self: a model spec
+ *
+ * Returns: the factor byte features are multiplied by before the first layer: `input.scale`,
+ *   1/255 when the spec names none
+ */
+double
+trb_model_spec_get_input_scale (TrbModelSpec *self)
+{
+  g_return_val_if_fail (TRB_IS_MODEL_SPEC (self), 1.0 / 255.0);
+  return self->input_scale;
 }
 
 gsize

@@ -36,7 +36,9 @@ G_BEGIN_DECLS
  * ]|
  *
  * - `input.shape` is `[features]` or `[channels, height, width]`; `dtype` is `"u8"` (bytes,
- *   multiplied by `scale`, default 1/255) or `"f32"`.
+ *   multiplied by `scale`, default 1/255) or `"f32"`. The trainer and trb_evaluate() multiply
+ *   byte data by `scale` whichever reader produced it, on every executor; a spec that names its
+ *   `dtype` refuses data of the other type, one that names none takes either.
  * - `dense`: `units`; weight `[units, in]`, bias `[units]`; needs flat input.
  * - `conv2d`: `filters`, `kernel` (n or [h, w]), `stride` (default 1), `padding` (a number,
  *   `"valid"` = 0, or `"same"`, which needs stride 1 and odd kernels); weight
@@ -96,6 +98,8 @@ const TrbLayer *trb_model_spec_get_layer           (TrbModelSpec  *self,
                                                     guint          index);
 TrbFeatureType  trb_model_spec_get_input_type      (TrbModelSpec  *self);
 gsize           trb_model_spec_get_input_size      (TrbModelSpec  *self);
+double          trb_model_spec_get_input_scale     (TrbModelSpec  *self);
+gboolean        trb_model_spec_names_input_type    (TrbModelSpec  *self);
 int             trb_model_spec_get_n_classes       (TrbModelSpec  *self);
 gsize           trb_model_spec_get_n_parameters    (TrbModelSpec  *self);
 gsize           trb_model_spec_get_max_activations (TrbModelSpec  *self);

@@ -194,6 +194,17 @@ trb_data_source_check (const TrbDataSource  *data,
                    data->feature_size, trb_model_spec_get_input_size (spec));
       return FALSE;
     }
+  if (trb_model_spec_names_input_type (spec) &&
+      data->feature_type != trb_model_spec_get_input_type (spec))
+    {
+      g_set_error_literal (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
+                           data->feature_type == TRB_FEATURE_U8 ?
+                           _("The model takes decimal numbers (“f32”), but the data holds "
+                             "bytes.") :
+                           _("The model takes bytes (“u8”), but the data holds decimal "
+                             "numbers."));
+      return FALSE;
+    }
   if (data->n_samples > G_MAXINT32)
     {
       g_set_error (error, TRB_COMPUTE_ERROR, TRB_COMPUTE_ERROR_INVALID_DATA,
@@ -215,6 +226,18 @@ trb_data_source_check (const TrbDataSource  *data,
         return FALSE;
       }
   return TRUE;
+}
+
+/* @data with the byte scale its model's spec gives: what training and evaluation see is the
+ * model's choice (`input.scale`), never the reader's. */
+static TrbDataSource
+with_model_scale (TrbModelSpec        *spec,
+                  const TrbDataSource *data)
+{
+  TrbDataSource scaled = *data;
+
+  scaled.u8_scale = trb_model_spec_get_input_scale (spec);
+  return scaled;
 }
 
 /**
@@ -455,7 +478,8 @@ evaluate_holdout (TrbTrainer     *self,
                   GCancellable   *cancellable,
                   GError        **error)
 {
-  const TrbDataSource *data = self->config.holdout;
+  TrbDataSource scaled = with_model_scale (self->spec, self->config.holdout);
+  const TrbDataSource *data = &scaled;
   g_autofree float *x = g_new (float, (gsize) batch_size * data->feature_size);
   g_autofree gint32 *labels = g_new (gint32, batch_size);
   double loss_sum = 0;
@@ -709,11 +733,19 @@ trb_trainer_run (TrbTrainer           *self,
   g_autofree float *x = NULL;
   g_autofree gint32 *labels = NULL;
   g_autofree char *key = NULL;
-  Run run = { .self = self, .data = data, .cancellable = cancellable };
+  TrbDataSource scaled;
+  Run run = { .self = self, .cancellable = cancellable };
   int first_epoch = 0;
 
   g_return_val_if_fail (TRB_IS_TRAINER (self), NULL);
   g_return_val_if_fail (TRB_IS_WEIGHTS (initial), NULL);
+
+  if (data != NULL)
+    {
+      scaled = with_model_scale (self->spec, data);
+      data = &scaled;
+    }
+  run.data = data;
 
   if (!check_settings (self, error) ||
       !trb_data_source_check (data, self->spec, error) ||
@@ -853,6 +885,7 @@ trb_evaluate (TrbExecutor          *executor,
   g_autoptr(TrbWeights) w = NULL;
   g_autofree float *x = NULL;
   g_autofree gint32 *labels = NULL;
+  TrbDataSource scaled;
   double loss_sum = 0;
   guint64 correct = 0;
   int B;
@@ -862,6 +895,8 @@ trb_evaluate (TrbExecutor          *executor,
 
   if (!trb_data_source_check (data, spec, error))
     return FALSE;
+  scaled = with_model_scale (spec, data);
+  data = &scaled;
   w = trb_model_spec_conform_weights (spec, weights, error);
   if (w == NULL)
     return FALSE;

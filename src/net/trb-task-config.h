@@ -19,6 +19,13 @@ G_BEGIN_DECLS
 #define TRB_TASK_DEFAULT_LEARNING_RATE 0.05
 #define TRB_TASK_MIN_LEARNING_RATE     1e-6
 #define TRB_TASK_MAX_LEARNING_RATE     10.0
+#define TRB_TASK_MAX_WEIGHT_DECAY      1.0
+#define TRB_TASK_MAX_FEDPROX_MU        10.0
+#define TRB_TASK_DEFAULT_BETA1         0.9
+#define TRB_TASK_DEFAULT_BETA2         0.999
+#define TRB_TASK_DEFAULT_EPSILON       1e-8
+#define TRB_TASK_MIN_EPSILON           1e-12
+#define TRB_TASK_MAX_EPSILON           1.0
 
 gboolean trb_task_training_config (JsonObject        *task,
                                    TrbTrainerConfig  *config,

@@ -26,6 +26,7 @@
 #include "ledger/trb-merkle-log.h"
 #include "ledger/trb-note-signer.h"
 #include "net/trb-client.h"
+#include "net/trb-task-config.h"
 #include "net/trb-training-set.h"
 #include "trb-json.h"
 #include "trb-node-connections.h"
@@ -222,6 +223,19 @@ task_new_from_json (const char  *json,
                            _("The task does not describe its model."));
       return NULL;
     }
+
+  /* The participants' own check, so that the operator reads at once the sentence every
+   * participant would otherwise answer the task with. */
+  {
+    TrbTrainerConfig config = { 0 };
+
+    if (!trb_task_training_config (obj, &config, &local_error))
+      {
+        g_set_error_literal (error, TRB_NODE_ERROR, TRB_NODE_ERROR_INVALID_TASK,
+                             local_error->message);
+        return NULL;
+      }
+  }
 
   task = g_new0 (Task, 1);
   task->id = g_strdup (id);

@@ -22,6 +22,7 @@
 #include "compute/trb-vulkan-context.h"
 #include "compute/trb-vulkan-executor.h"
 #include "fashion.h"
+#include "net/trb-task-config.h"
 #include "vulkan-drivers.h"
 
 static FashionSet *train_set;
@@ -321,6 +322,23 @@ train_steps (TrbExecutor         *executor,
   return train_steps_on (executor, spec, init, step, batch, n_steps, &train_set->source);
 }
 
+/* @json's model without its `input.dtype`: a model that names "u8" refuses float data, and the
+ * host path is checked with the same layers on the same values as floats. */
+static TrbModelSpec *
+spec_for_floats (const char *json)
+{
+  g_autoptr(JsonNode) root = json_from_string (json, NULL);
+  JsonObject *input = json_object_get_object_member (json_node_get_object (root), "input");
+  g_autofree char *text = NULL;
+  TrbModelSpec *spec;
+
+  json_object_remove_member (input, "dtype");
+  text = json_to_string (root, FALSE);
+  spec = trb_model_spec_new_from_json (text, -1, NULL);
+  g_assert_nonnull (spec);
+  return spec;
+}
+
 static void
 check_model (const char          *json,
              const TrbStepParams *sp,
@@ -374,13 +392,14 @@ check_model (const char          *json,
     gsize count = (gsize) batch * n_steps * 784;
     g_autofree float *xf = g_new (float, count);
     TrbDataSource fsrc = train_set->source;
+    g_autoptr(TrbModelSpec) fspec = spec_for_floats (json);
     g_autoptr(TrbWeights) host = NULL;
 
     for (gsize i = 0; i < count; i++)
       xf[i] = train_set->images[i] * (float) (1.0 / 255.0);
     fsrc.feature_type = TRB_FEATURE_F32;
     fsrc.features = xf;
-    host = train_steps_on (vk, spec, init, sp, batch, n_steps, &fsrc);
+    host = train_steps_on (vk, fspec, init, sp, batch, n_steps, &fsrc);
     g_assert_cmpfloat (trb_weights_max_abs_difference (got, host), ==, 0.0);
   }
 }
@@ -468,6 +487,73 @@ test_evaluate (void)
   g_assert_no_error (error);
   g_assert_cmpfloat (fabs (a.loss - b.loss), <, 1e-5 * b.loss);
   g_assert_cmpfloat (a.accuracy, ==, b.accuracy);
+}
+
+/* A task's training settings, read as participants read them, train on the device as on the
+ * reference, and the model's own `input.scale` is what the device multiplies its resident bytes
+ * by: the same bits as floats scaled on the host. */
+static void
+test_task_settings (void)
+{
+  static const char *const tasks[] = {
+    "{\"hyper_parameters\": {\"optimizer\": \"sgd\", \"momentum\": 0.9, \"learning_rate\": 0.02,"
+    " \"weight_decay\": 0.001, \"fedprox_mu\": 0.1, \"batch_size\": 12}}",
+    "{\"hyper_parameters\": {\"optimizer\": \"adam\", \"learning_rate\": 0.003, \"beta1\": 0.8,"
+    " \"beta2\": 0.99, \"epsilon\": 0.0001, \"fedprox_mu\": 0.1, \"batch_size\": 12}}",
+  };
+  const char *json =
+    "{\"format\":\"tributary-model\",\"version\":1,"
+    "\"input\":{\"shape\":[784],\"dtype\":\"u8\",\"scale\":0.01},"
+    "\"layers\":[{\"type\":\"dense\",\"units\":24},{\"type\":\"relu\"},"
+    "{\"type\":\"dense\",\"units\":10}],\"loss\":\"softmax_cross_entropy\"}";
+  const int n_steps = 5;
+  g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (json, -1, NULL);
+  g_autoptr(TrbModelSpec) fspec = spec_for_floats (json);
+  g_autoptr(TrbWeights) init = trb_model_spec_init_weights (spec, 4);
+
+  g_assert_cmpfloat (trb_model_spec_get_input_scale (spec), ==, 0.01);
+  for (guint t = 0; t < G_N_ELEMENTS (tasks); t++)
+    {
+      g_autoptr(JsonNode) root = json_from_string (tasks[t], NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(TrbExecutor) ref = trb_reference_executor_new ();
+      g_autoptr(TrbExecutor) vk = trb_vulkan_executor_new (context);
+      g_autoptr(TrbWeights) want = NULL;
+      g_autoptr(TrbWeights) got = NULL;
+      g_autoptr(TrbWeights) host = NULL;
+      TrbTrainerConfig config = { 0 };
+      gsize count;
+      g_autofree float *xf = NULL;
+      TrbDataSource fsrc = train_set->source;
+      double update_nmse = 0, den = 0;
+
+      g_assert_true (trb_task_training_config (json_node_get_object (root), &config, &error));
+      g_assert_no_error (error);
+      want = train_steps (ref, spec, init, &config.step, config.batch_size, n_steps);
+      got = train_steps (vk, spec, init, &config.step, config.batch_size, n_steps);
+      for (guint i = 0; i < trb_weights_get_n_tensors (init); i++)
+        for (gsize k = 0; k < trb_weights_get_n_elements (init, i); k++)
+          {
+            double w0 = trb_weights_get_data (init, i)[k];
+            double dv = trb_weights_get_data (got, i)[k] - w0;
+            double dr = trb_weights_get_data (want, i)[k] - w0;
+
+            update_nmse += (dv - dr) * (dv - dr);
+            den += dr * dr;
+          }
+      update_nmse /= den;
+      g_test_message ("%s: update NMSE %.3g against the reference", tasks[t], update_nmse);
+      g_assert_cmpfloat (update_nmse, <=, 1e-6);
+
+      count = (gsize) config.batch_size * n_steps * 784;
+      xf = g_new (float, count);
+      for (gsize i = 0; i < count; i++)
+        xf[i] = train_set->images[i] * 0.01f;
+      fsrc.feature_type = TRB_FEATURE_F32;
+      fsrc.features = xf;
+      host = train_steps_on (vk, fspec, init, &config.step, config.batch_size, n_steps, &fsrc);
+      g_assert_cmpfloat (trb_weights_max_abs_difference (got, host), ==, 0.0);
+    }
 }
 
 /* Every executor refuses weights before a model is prepared, weights of another model, and an
@@ -990,6 +1076,7 @@ main (int   argc,
   g_test_add_func ("/compute/vulkan/adam-fedprox", test_adam_fedprox);
   g_test_add_func ("/compute/vulkan/dense-update", test_dense_update);
   g_test_add_func ("/compute/vulkan/evaluate", test_evaluate);
+  g_test_add_func ("/compute/vulkan/task-settings", test_task_settings);
   g_test_add_func ("/compute/vulkan/refused-weights", test_refused_weights);
   g_test_add_func ("/compute/vulkan/device-lost", test_device_lost);
   g_test_add_func ("/compute/vulkan/resident-dataset", test_resident_dataset);
