@@ -1469,6 +1469,7 @@ task_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) task = NULL;
   g_autofree char *spec_json = NULL;
+  TrbTrainerConfig config = { 0 };
   JsonNode *model;
 
   task = trb_client_json_finish (self->client, result, &error);
@@ -1489,7 +1490,9 @@ task_cb (GObject      *source,
   spec_json = json_to_string (model, FALSE);
   g_clear_object (&self->spec);
   self->spec = trb_model_spec_new_from_json (spec_json, -1, &error);
-  if (self->spec == NULL)
+  /* Training settings this app would not apply are refused as soon as the task is read, with
+   * the sentence the node gives its operator, before any model is fetched. */
+  if (self->spec == NULL || !trb_task_training_config (task, &config, &error))
     {
       fail (self, error);
       return;
