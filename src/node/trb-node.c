@@ -231,8 +231,9 @@ task_new_from_json (const char  *json,
 
     if (!trb_task_training_config (obj, &config, &local_error))
       {
-        g_set_error_literal (error, TRB_NODE_ERROR, TRB_NODE_ERROR_INVALID_TASK,
-                             local_error->message);
+        g_set_error (error, TRB_NODE_ERROR, TRB_NODE_ERROR_INVALID_TASK,
+                     /* Translators: a task's id, then a sentence on its training settings. */
+                     _("Task “%s”: %s"), id, local_error->message);
         return NULL;
       }
   }

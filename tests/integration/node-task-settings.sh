@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # The node checks a task's training settings as participants read them: a mistake is refused
-# when the operator creates the network, with the participants' own sentence, and the full
-# settings (SGD with momentum, weight decay, FedProx) are accepted. Run it from a build folder:
+# when the operator creates the network, with the participants' own sentence, the full settings
+# (SGD with momentum, weight decay, FedProx) are accepted, and a stored task whose settings were
+# edited since is refused when the node loads it. Run it from a build folder:
 #
 #   tests/integration/node-task-settings.sh _build
 
@@ -61,3 +62,21 @@ task '{"optimizer": "sgd", "momentum": 0.9, "weight_decay": 0.0005, "fedprox_mu"
        "learning_rate": 0.01, "batch_size": 64, "local_epochs": 2}'
 "$node" init --data "$work/node" --name Settings --task "$work/task.json" >/dev/null
 echo "accepted SGD with momentum, weight decay and FedProx"
+
+# The task as stored, edited behind the node's back: the node refuses to serve it.
+python3 -c 'import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+task = json.loads(db.execute("SELECT json FROM tasks").fetchone()[0])
+task["hyper_parameters"]["optimizer"] = "adam"
+db.execute("UPDATE tasks SET json = ?", (json.dumps(task),))
+db.commit()' "$work/node/node.db"
+status=0
+timeout 30 "$node" serve --data "$work/node" --listen 127.0.0.1:0 >/dev/null 2>"$work/err" \
+  || status=$?
+if [ "$status" -eq 0 ] || [ "$status" -ge 124 ]; then
+  echo "a node whose stored task trains Adam with momentum exited with status $status" >&2
+  cat "$work/err" >&2
+  exit 1
+fi
+grep -qF 'The task’s “momentum” is a setting of the “sgd” optimizer' "$work/err"
+echo "refused to load: $(cat "$work/err")"
