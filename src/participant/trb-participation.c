@@ -17,9 +17,6 @@
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <sodium.h>
 #include <string.h>
 
@@ -992,20 +989,6 @@ update_built_cb (GObject      *source,
   upload (self);
 }
 
-/* A round's training allocates and frees large buffers from several threads (the executor's,
- * the compute driver's, the trainer's). glibc keeps freed pages in per-thread arenas rather than
- * giving them back, so over an hour of rounds the app's resident memory grew by pages that held
- * no live data: with the heap itself flat, it rose from about 250 MB to 290 MB in a quarter of
- * an hour, and one malloc_trim() gave back 22 MB of it. Handing the pages back once a round's
- * executor is gone keeps the resident size flat. */
-static void
-give_back_free_memory (void)
-{
-#ifdef __GLIBC__
-  malloc_trim (0);
-#endif
-}
-
 static void
 trained_cb (GObject      *source,
             GAsyncResult *result,
@@ -1033,7 +1016,6 @@ trained_cb (GObject      *source,
   g_clear_object (&self->trainer);
   g_clear_object (&self->executor);
   release_device (self);
-  give_back_free_memory ();
 
   trb_contributor_read_privacy_policy (self->task_obj, &d->clip_norm, &d->noise_multiplier);
   d->trained = g_steal_pointer (&trained);

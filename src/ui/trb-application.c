@@ -11,6 +11,9 @@
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "desktop/trb-background.h"
 #include "desktop/trb-tray.h"
@@ -399,6 +402,31 @@ notify_problem (TrbApplication   *self,
   g_application_send_notification (G_APPLICATION (self), id, notification);
 }
 
+/* A round's training allocates and frees large buffers from several threads (the executor's,
+ * the compute driver's, the trainer's). glibc keeps freed pages in per-thread arenas rather than
+ * giving them back, so over an hour of rounds the app's resident memory grew by pages that held
+ * no live data: with the heap itself flat, it rose from about 250 MB to 290 MB in a quarter of
+ * an hour, and one malloc_trim() gave back 22 MB of it. A loop writes `uploading` once its
+ * round's trainer and executor are gone (the loop runs on this thread, so the write is announced
+ * while that is still its state): handing the pages back then keeps the resident size flat. */
+static void
+participation_written_cb (TrbApplication *self,
+                          const char     *kind,
+                          const char     *origin)
+{
+  TrbParticipation *participation;
+
+  if (origin == NULL || self->participations == NULL)
+    return;
+  participation = trb_participation_manager_lookup (self->participations, origin);
+  if (participation == NULL ||
+      trb_participation_get_state (participation) != TRB_PARTICIPATION_STATE_UPLOADING)
+    return;
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+}
+
 static void
 participation_event_cb (TrbApplication   *self,
                         TrbParticipation *participation,
@@ -564,6 +592,8 @@ start_participation (TrbApplication *self)
                            G_CALLBACK (compute_device_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->participations, "event", G_CALLBACK (participation_event_cb),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->store, "changed::" TRB_STORE_CHANGE_PARTICIPATION,
+                           G_CALLBACK (participation_written_cb), self, G_CONNECT_SWAPPED);
   trb_participation_manager_load_async (self->participations, NULL, participations_loaded_cb,
                                         NULL);
 }
