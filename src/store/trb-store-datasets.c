@@ -68,8 +68,9 @@ bytes_column (sqlite3_stmt *stmt,
   return g_bytes_new (sqlite3_column_blob (stmt, column), sqlite3_column_bytes (stmt, column));
 }
 
-static TrbStoreDatasetRow *
-row_from_statement (sqlite3_stmt *stmt)
+static gpointer
+row_from_statement (sqlite3_stmt *stmt,
+                    gpointer      user_data)
 {
   TrbStoreDatasetRow *row = g_new0 (TrbStoreDatasetRow, 1);
 
@@ -127,9 +128,7 @@ GPtrArray *
 trb_store_datasets_list_added (TrbStore  *store,
                                GError   **error)
 {
-  g_autoptr(GPtrArray) rows = NULL;
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (TRB_IS_STORE (store), NULL);
 
@@ -137,13 +136,8 @@ trb_store_datasets_list_added (TrbStore  *store,
                                     "WHERE added = 1 ORDER BY id", error);
   if (stmt == NULL)
     return NULL;
-  rows = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_store_dataset_row_free);
-  while ((rc = trb_store_step (store, stmt, error)) == SQLITE_ROW)
-    g_ptr_array_add (rows, row_from_statement (stmt));
-  if (rc < 0)
-    return NULL;
-  trb_store_end_statement (store, stmt);
-  return g_steal_pointer (&rows);
+  return trb_store_collect_rows (store, stmt, row_from_statement, NULL,
+                                 (GDestroyNotify) trb_store_dataset_row_free, error);
 }
 
 /**
@@ -171,7 +165,7 @@ trb_store_datasets_get (TrbStore  *store,
   if (rc < 0)
     return NULL;
   if (rc == SQLITE_ROW)
-    row = row_from_statement (stmt);
+    row = row_from_statement (stmt, NULL);
   trb_store_end_statement (store, stmt);
   if (row == NULL)
     g_set_error_literal (error, TRB_STORE_ERROR, TRB_STORE_ERROR_QUERY,
@@ -190,9 +184,7 @@ trb_store_datasets_list_networks (TrbStore  *store,
                                   gint64     id,
                                   GError   **error)
 {
-  g_autoptr(GStrvBuilder) builder = NULL;
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (TRB_IS_STORE (store), NULL);
 
@@ -200,14 +192,8 @@ trb_store_datasets_list_networks (TrbStore  *store,
                                     "WHERE dataset_id = ?1 ORDER BY network", error);
   if (stmt == NULL)
     return NULL;
-  builder = g_strv_builder_new ();
   sqlite3_bind_int64 (stmt, 1, id);
-  while ((rc = trb_store_step (store, stmt, error)) == SQLITE_ROW)
-    g_strv_builder_add (builder, (const char *) sqlite3_column_text (stmt, 0));
-  if (rc < 0)
-    return NULL;
-  trb_store_end_statement (store, stmt);
-  return g_strv_builder_end (builder);
+  return trb_store_collect_texts (store, stmt, error);
 }
 
 /**

@@ -95,21 +95,13 @@ list_texts (TrbStore    *store,
             const char  *origin,
             GError     **error)
 {
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  sqlite3_stmt *stmt;
-  int rc;
+  sqlite3_stmt *stmt = trb_store_begin_statement (store, sql, error);
 
-  stmt = trb_store_begin_statement (store, sql, error);
   if (stmt == NULL)
     return NULL;
   if (origin != NULL)
     sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-  while ((rc = trb_store_step (store, stmt, error)) == SQLITE_ROW)
-    g_strv_builder_add (builder, (const char *) sqlite3_column_text (stmt, 0));
-  if (rc < 0)
-    return NULL;
-  trb_store_end_statement (store, stmt);
-  return g_strv_builder_end (builder);
+  return trb_store_collect_texts (store, stmt, error);
 }
 
 /* The integer in the first column of the one row of @stmt (bound by the caller), or
@@ -742,6 +734,22 @@ trb_store_history_count_checkpoints_before (TrbStore    *store,
  * Every query below selects the same columns, so that one reader makes the rows:
  * origin, network name (or NULL), leaf_index, data, verified_size, problem. */
 
+static gpointer
+entry_from_row (sqlite3_stmt *stmt,
+                gpointer      user_data)
+{
+  TrbStoreHistoryEntry *entry = g_new0 (TrbStoreHistoryEntry, 1);
+
+  entry->origin = dup_column (stmt, 0);
+  entry->network = dup_column (stmt, 1);
+  entry->leaf_index = (guint64) sqlite3_column_int64 (stmt, 2);
+  entry->data = dup_column (stmt, 3);
+  entry->verified = sqlite3_column_type (stmt, 4) != SQLITE_NULL;
+  entry->verified_size = (guint64) sqlite3_column_int64 (stmt, 4);
+  entry->problem = dup_column (stmt, 5);
+  return entry;
+}
+
 #define ENTRY_COLUMNS "e.origin, n.name, e.leaf_index, e.data, e.verified_size, e.problem"
 
 static GPtrArray *
@@ -749,27 +757,8 @@ read_entries (TrbStore      *store,
               sqlite3_stmt  *stmt,
               GError       **error)
 {
-  g_autoptr(GPtrArray) entries = NULL;
-  int rc;
-
-  entries = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_store_history_entry_free);
-  while ((rc = trb_store_step (store, stmt, error)) == SQLITE_ROW)
-    {
-      TrbStoreHistoryEntry *entry = g_new0 (TrbStoreHistoryEntry, 1);
-
-      entry->origin = dup_column (stmt, 0);
-      entry->network = dup_column (stmt, 1);
-      entry->leaf_index = (guint64) sqlite3_column_int64 (stmt, 2);
-      entry->data = dup_column (stmt, 3);
-      entry->verified = sqlite3_column_type (stmt, 4) != SQLITE_NULL;
-      entry->verified_size = (guint64) sqlite3_column_int64 (stmt, 4);
-      entry->problem = dup_column (stmt, 5);
-      g_ptr_array_add (entries, entry);
-    }
-  if (rc < 0)
-    return NULL;
-  trb_store_end_statement (store, stmt);
-  return g_steal_pointer (&entries);
+  return trb_store_collect_rows (store, stmt, entry_from_row, NULL,
+                                 (GDestroyNotify) trb_store_history_entry_free, error);
 }
 
 /**
@@ -988,6 +977,21 @@ trb_store_history_save_evaluation (TrbStore    *store,
   return TRUE;
 }
 
+static gpointer
+result_from_row (sqlite3_stmt *stmt,
+                 gpointer      user_data)
+{
+  TrbStoreEvaluation *result = g_new0 (TrbStoreEvaluation, 1);
+
+  result->origin = g_strdup (user_data);
+  result->task = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  result->model = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  result->dataset = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  result->accuracy = sqlite3_column_double (stmt, 3);
+  result->time = sqlite3_column_int64 (stmt, 4);
+  return result;
+}
+
 /**
  * trb_store_history_list_evaluations:
  * @model: (nullable): a model version's hash, or %NULL for all of the network's
@@ -1001,9 +1005,7 @@ trb_store_history_list_evaluations (TrbStore    *store,
                                     const char  *model,
                                     GError     **error)
 {
-  g_autoptr(GPtrArray) results = NULL;
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (TRB_IS_STORE (store), NULL);
   g_return_val_if_fail (origin != NULL, NULL);
@@ -1016,23 +1018,8 @@ trb_store_history_list_evaluations (TrbStore    *store,
     return NULL;
   sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, model, -1, SQLITE_TRANSIENT);
-  results = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_store_evaluation_free);
-  while ((rc = trb_store_step (store, stmt, error)) == SQLITE_ROW)
-    {
-      TrbStoreEvaluation *result = g_new0 (TrbStoreEvaluation, 1);
-
-      result->origin = g_strdup (origin);
-      result->task = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      result->model = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      result->dataset = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-      result->accuracy = sqlite3_column_double (stmt, 3);
-      result->time = sqlite3_column_int64 (stmt, 4);
-      g_ptr_array_add (results, result);
-    }
-  if (rc < 0)
-    return NULL;
-  trb_store_end_statement (store, stmt);
-  return g_steal_pointer (&results);
+  return trb_store_collect_rows (store, stmt, result_from_row, (gpointer) origin,
+                                 (GDestroyNotify) trb_store_evaluation_free, error);
 }
 
 /**

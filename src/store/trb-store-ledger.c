@@ -455,6 +455,25 @@ trb_store_ledger_add_key_evidence (TrbStore    *store,
   return write_done (store, stmt, origin, error);
 }
 
+static gpointer
+evidence_from_row (sqlite3_stmt *stmt,
+                   gpointer      user_data)
+{
+  TrbStoreLedgerEvidence *e = g_new0 (TrbStoreLedgerEvidence, 1);
+
+  e->verified_note = dup_column (stmt, 0);
+  e->conflicting_note = dup_column (stmt, 1);
+  e->detected_at = sqlite3_column_int64 (stmt, 2);
+  e->kind = dup_column (stmt, 3);
+  e->entry = dup_column (stmt, 4);
+  e->entry_index = sqlite3_column_int64 (stmt, 5);
+  if (sqlite3_column_type (stmt, 6) == SQLITE_BLOB)
+    e->proof = g_bytes_new (sqlite3_column_blob (stmt, 6), sqlite3_column_bytes (stmt, 6));
+  e->verified_key = dup_column (stmt, 7);
+  e->conflicting_key = dup_column (stmt, 8);
+  return e;
+}
+
 /**
  * trb_store_ledger_list_evidence:
  *
@@ -466,9 +485,7 @@ trb_store_ledger_list_evidence (TrbStore    *store,
                                 const char  *origin,
                                 GError     **error)
 {
-  g_autoptr(GPtrArray) list = NULL;
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (TRB_IS_STORE (store), NULL);
   g_return_val_if_fail (origin != NULL, NULL);
@@ -481,25 +498,6 @@ trb_store_ledger_list_evidence (TrbStore    *store,
     return NULL;
   sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
 
-  list = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_store_ledger_evidence_free);
-  while ((rc = trb_store_step (store, stmt, error)) == SQLITE_ROW)
-    {
-      TrbStoreLedgerEvidence *e = g_new0 (TrbStoreLedgerEvidence, 1);
-
-      e->verified_note = dup_column (stmt, 0);
-      e->conflicting_note = dup_column (stmt, 1);
-      e->detected_at = sqlite3_column_int64 (stmt, 2);
-      e->kind = dup_column (stmt, 3);
-      e->entry = dup_column (stmt, 4);
-      e->entry_index = sqlite3_column_int64 (stmt, 5);
-      if (sqlite3_column_type (stmt, 6) == SQLITE_BLOB)
-        e->proof = g_bytes_new (sqlite3_column_blob (stmt, 6), sqlite3_column_bytes (stmt, 6));
-      e->verified_key = dup_column (stmt, 7);
-      e->conflicting_key = dup_column (stmt, 8);
-      g_ptr_array_add (list, e);
-    }
-  if (rc < 0)
-    return NULL;
-  trb_store_end_statement (store, stmt);
-  return g_steal_pointer (&list);
+  return trb_store_collect_rows (store, stmt, evidence_from_row, NULL,
+                                 (GDestroyNotify) trb_store_ledger_evidence_free, error);
 }

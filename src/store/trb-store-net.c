@@ -36,8 +36,9 @@ trb_store_net_network_free (TrbStoreNetNetwork *network)
   g_free (network);
 }
 
-static TrbStoreNetNetwork *
-read_network (sqlite3_stmt *stmt)
+static gpointer
+read_network (sqlite3_stmt *stmt,
+              gpointer      user_data)
 {
   TrbStoreNetNetwork *network = g_new0 (TrbStoreNetNetwork, 1);
 
@@ -81,7 +82,7 @@ trb_store_net_lookup_network (TrbStore            *store,
   if (rc < 0)
     return FALSE;
   if (rc == SQLITE_ROW)
-    *network = read_network (stmt);
+    *network = read_network (stmt, NULL);
   trb_store_end_statement (store, stmt);
   return TRUE;
 }
@@ -96,9 +97,7 @@ GPtrArray *
 trb_store_net_list_joined (TrbStore  *store,
                            GError   **error)
 {
-  g_autoptr(GPtrArray) networks = NULL;
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (TRB_IS_STORE (store), NULL);
 
@@ -108,13 +107,8 @@ trb_store_net_list_joined (TrbStore  *store,
                                     "ORDER BY origin", error);
   if (stmt == NULL)
     return NULL;
-  networks = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_store_net_network_free);
-  while ((rc = trb_store_step (store, stmt, error)) == SQLITE_ROW)
-    g_ptr_array_add (networks, read_network (stmt));
-  if (rc < 0)
-    return NULL;
-  trb_store_end_statement (store, stmt);
-  return g_steal_pointer (&networks);
+  return trb_store_collect_rows (store, stmt, read_network, NULL,
+                                 (GDestroyNotify) trb_store_net_network_free, error);
 }
 
 /**
@@ -352,6 +346,18 @@ trb_store_net_is_compromised (TrbStore    *store,
                   origin, NULL, compromised, error);
 }
 
+static gpointer
+receipt_from_row (sqlite3_stmt *stmt,
+                  gpointer      user_data)
+{
+  TrbStoreNetReceipt *receipt = g_new0 (TrbStoreNetReceipt, 1);
+
+  receipt->leaf_index = (guint64) sqlite3_column_int64 (stmt, 0);
+  receipt->update_hash = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  receipt->participant = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  return receipt;
+}
+
 /**
  * trb_store_net_list_unverified_receipts:
  * @below: only the receipts for leaves below this index (a tree size)
@@ -368,9 +374,7 @@ trb_store_net_list_unverified_receipts (TrbStore    *store,
                                         guint64      below,
                                         GError     **error)
 {
-  g_autoptr(GPtrArray) receipts = NULL;
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (TRB_IS_STORE (store), NULL);
   g_return_val_if_fail (origin != NULL, NULL);
@@ -383,20 +387,8 @@ trb_store_net_list_unverified_receipts (TrbStore    *store,
     return NULL;
   sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 2, (gint64) MIN (below, (guint64) G_MAXINT64));
-  receipts = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_store_net_receipt_free);
-  while ((rc = trb_store_step (store, stmt, error)) == SQLITE_ROW)
-    {
-      TrbStoreNetReceipt *receipt = g_new0 (TrbStoreNetReceipt, 1);
-
-      receipt->leaf_index = (guint64) sqlite3_column_int64 (stmt, 0);
-      receipt->update_hash = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      receipt->participant = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-      g_ptr_array_add (receipts, receipt);
-    }
-  if (rc < 0)
-    return NULL;
-  trb_store_end_statement (store, stmt);
-  return g_steal_pointer (&receipts);
+  return trb_store_collect_rows (store, stmt, receipt_from_row, NULL,
+                                 (GDestroyNotify) trb_store_net_receipt_free, error);
 }
 
 /**

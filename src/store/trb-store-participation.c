@@ -271,6 +271,22 @@ trb_store_event_free (TrbStoreEvent *event)
   g_free (event);
 }
 
+static gpointer
+network_from_row (sqlite3_stmt *stmt,
+                  gpointer      user_data)
+{
+  TrbStoreNetwork *network = g_new0 (TrbStoreNetwork, 1);
+
+  network->url = dup_column (stmt, 0);
+  network->origin = dup_column (stmt, 1);
+  network->name = dup_column (stmt, 2);
+  network->ledger_key = dup_column (stmt, 3);
+  network->task = dup_column (stmt, 4);
+  network->dataset = dup_column (stmt, 5);
+  network->wallet = dup_column (stmt, 6);
+  return network;
+}
+
 /**
  * trb_store_participation_list_networks:
  *
@@ -281,9 +297,7 @@ GPtrArray *
 trb_store_participation_list_networks (TrbStore  *store,
                                        GError   **error)
 {
-  g_autoptr(GPtrArray) networks = NULL;
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (TRB_IS_STORE (store), NULL);
 
@@ -292,24 +306,8 @@ trb_store_participation_list_networks (TrbStore  *store,
                                     "FROM participation_networks ORDER BY joined", error);
   if (stmt == NULL)
     return NULL;
-  networks = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_store_network_free);
-  while ((rc = trb_store_step (store, stmt, error)) == SQLITE_ROW)
-    {
-      TrbStoreNetwork *network = g_new0 (TrbStoreNetwork, 1);
-
-      network->url = dup_column (stmt, 0);
-      network->origin = dup_column (stmt, 1);
-      network->name = dup_column (stmt, 2);
-      network->ledger_key = dup_column (stmt, 3);
-      network->task = dup_column (stmt, 4);
-      network->dataset = dup_column (stmt, 5);
-      network->wallet = dup_column (stmt, 6);
-      g_ptr_array_add (networks, network);
-    }
-  if (rc < 0)
-    return NULL;
-  trb_store_end_statement (store, stmt);
-  return g_steal_pointer (&networks);
+  return trb_store_collect_rows (store, stmt, network_from_row, NULL,
+                                 (GDestroyNotify) trb_store_network_free, error);
 }
 
 /**
@@ -425,6 +423,19 @@ trb_store_participation_set_dataset (TrbStore    *store,
   return TRUE;
 }
 
+static gpointer
+event_from_row (sqlite3_stmt *stmt,
+                gpointer      user_data)
+{
+  TrbStoreEvent *event = g_new0 (TrbStoreEvent, 1);
+
+  event->time = sqlite3_column_int64 (stmt, 0);
+  event->origin = dup_column (stmt, 1);
+  event->kind = dup_column (stmt, 2);
+  event->message = dup_column (stmt, 3);
+  return event;
+}
+
 /**
  * trb_store_participation_list_events:
  * @origin: (nullable): only this network's
@@ -439,9 +450,7 @@ trb_store_participation_list_events (TrbStore    *store,
                                      guint        limit,
                                      GError     **error)
 {
-  g_autoptr(GPtrArray) events = NULL;
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (TRB_IS_STORE (store), NULL);
 
@@ -453,19 +462,6 @@ trb_store_participation_list_events (TrbStore    *store,
     return NULL;
   sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int (stmt, 2, (int) MIN (limit, 100000));
-  events = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_store_event_free);
-  while ((rc = trb_store_step (store, stmt, error)) == SQLITE_ROW)
-    {
-      TrbStoreEvent *event = g_new0 (TrbStoreEvent, 1);
-
-      event->time = sqlite3_column_int64 (stmt, 0);
-      event->origin = dup_column (stmt, 1);
-      event->kind = dup_column (stmt, 2);
-      event->message = dup_column (stmt, 3);
-      g_ptr_array_add (events, event);
-    }
-  if (rc < 0)
-    return NULL;
-  trb_store_end_statement (store, stmt);
-  return g_steal_pointer (&events);
+  return trb_store_collect_rows (store, stmt, event_from_row, NULL,
+                                 (GDestroyNotify) trb_store_event_free, error);
 }

@@ -32,6 +32,20 @@ int           trb_store_step              (TrbStore      *self,
 gboolean      trb_store_set_error_from_db (TrbStore      *self,
                                            GError       **error);
 
+/* Makes the item of the row @stmt is on, for trb_store_collect_rows(). */
+typedef gpointer (*TrbStoreBuildRowFunc) (sqlite3_stmt *stmt,
+                                          gpointer      user_data);
+
+GPtrArray    *trb_store_collect_rows      (TrbStore              *self,
+                                           sqlite3_stmt          *stmt,
+                                           TrbStoreBuildRowFunc   build_row,
+                                           gpointer               user_data,
+                                           GDestroyNotify         free_row,
+                                           GError               **error);
+GStrv         trb_store_collect_texts     (TrbStore              *self,
+                                           sqlite3_stmt          *stmt,
+                                           GError               **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
 G_END_DECLS

@@ -53,6 +53,20 @@ trb_store_wallet_migrate (TrbStore  *store,
                             error);
 }
 
+static gpointer
+wallet_from_row (sqlite3_stmt *stmt,
+                 gpointer      user_data)
+{
+  TrbStoreWalletRow *row = g_new0 (TrbStoreWalletRow, 1);
+
+  row->address = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  row->label = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  row->backed_up = sqlite3_column_int (stmt, 2) != 0;
+  row->is_default = sqlite3_column_int (stmt, 3) != 0;
+  row->created = sqlite3_column_int64 (stmt, 4);
+  return row;
+}
+
 /**
  * trb_store_wallet_list:
  *
@@ -63,9 +77,7 @@ GPtrArray *
 trb_store_wallet_list (TrbStore  *store,
                        GError   **error)
 {
-  g_autoptr(GPtrArray) rows = NULL;
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (TRB_IS_STORE (store), NULL);
 
@@ -74,22 +86,8 @@ trb_store_wallet_list (TrbStore  *store,
                                     "FROM wallets ORDER BY created, rowid", error);
   if (stmt == NULL)
     return NULL;
-  rows = g_ptr_array_new_with_free_func ((GDestroyNotify) trb_store_wallet_row_free);
-  while ((rc = trb_store_step (store, stmt, error)) == SQLITE_ROW)
-    {
-      TrbStoreWalletRow *row = g_new0 (TrbStoreWalletRow, 1);
-
-      row->address = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      row->label = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      row->backed_up = sqlite3_column_int (stmt, 2) != 0;
-      row->is_default = sqlite3_column_int (stmt, 3) != 0;
-      row->created = sqlite3_column_int64 (stmt, 4);
-      g_ptr_array_add (rows, row);
-    }
-  if (rc < 0)
-    return NULL;
-  trb_store_end_statement (store, stmt);
-  return g_steal_pointer (&rows);
+  return trb_store_collect_rows (store, stmt, wallet_from_row, NULL,
+                                 (GDestroyNotify) trb_store_wallet_row_free, error);
 }
 
 /* Runs @sql, a write with one or two text parameters, and announces the change. */

@@ -589,3 +589,70 @@ trb_store_step_done (TrbStore      *self,
     }
   return TRUE;
 }
+
+/**
+ * trb_store_collect_rows:
+ * @stmt: a statement from trb_store_begin_statement(), bound
+ * @build_row: makes the item of the row @stmt is on
+ * @user_data: data for @build_row
+ * @free_row: frees an item, for the array
+ * @error: return location for an error
+ *
+ * Steps @stmt to its end, collecting an item of each row, and ends it: the one loop of every
+ * list operation of the store layer.
+ *
+ * Returns: (transfer full) (element-type gpointer): the items, or %NULL with @error set (the
+ *   statement ended)
+ */
+GPtrArray *
+trb_store_collect_rows (TrbStore              *self,
+                        sqlite3_stmt          *stmt,
+                        TrbStoreBuildRowFunc   build_row,
+                        gpointer               user_data,
+                        GDestroyNotify         free_row,
+                        GError               **error)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+  int rc;
+
+  g_return_val_if_fail (TRB_IS_STORE (self), NULL);
+  g_return_val_if_fail (stmt != NULL, NULL);
+  g_return_val_if_fail (build_row != NULL, NULL);
+
+  rows = g_ptr_array_new_with_free_func (free_row);
+  while ((rc = trb_store_step (self, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (rows, build_row (stmt, user_data));
+  if (rc < 0)
+    return NULL;
+  trb_store_end_statement (self, stmt);
+  return g_steal_pointer (&rows);
+}
+
+static gpointer
+text_from_row (sqlite3_stmt *stmt,
+               gpointer      user_data)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+}
+
+/**
+ * trb_store_collect_texts:
+ * @stmt: a statement from trb_store_begin_statement(), bound
+ * @error: return location for an error
+ *
+ * trb_store_collect_rows() for the text in the first column of each row.
+ *
+ * Returns: (transfer full): the texts, or %NULL with @error set (the statement ended)
+ */
+GStrv
+trb_store_collect_texts (TrbStore      *self,
+                         sqlite3_stmt  *stmt,
+                         GError       **error)
+{
+  GPtrArray *texts = trb_store_collect_rows (self, stmt, text_from_row, NULL, g_free, error);
+
+  if (texts == NULL)
+    return NULL;
+  g_ptr_array_add (texts, NULL);
+  return (GStrv) g_ptr_array_free (texts, FALSE);
+}
