@@ -122,6 +122,26 @@ trb_participation_format_day_summary (guint  rounds,
   return g_strdup_printf (_("%s, %s"), rounds_text, points_text);
 }
 
+/* What a loop between rounds waits for, from what the network last said of its round. */
+static TrbWaitingKind
+round_waiting_kind (TrbParticipation *self,
+                    const TrbWaiting *waiting)
+{
+  /* Whether the round the network is in is the one this computer already contributed to. */
+  gboolean ours = self->seen_round > 0 && self->seen_round == self->last_round;
+
+  if (self->seen_round == 0)
+    return TRB_WAITING_NEXT_ROUND;
+  if (self->seen_aggregating)
+    return TRB_WAITING_ROUND_AGGREGATING;
+  if (ours && self->seen_open && waiting->min_updates >= 0 && waiting->updates >= 0 &&
+      waiting->updates < waiting->min_updates)
+    return TRB_WAITING_ROUND_UPDATES;
+  if (ours && self->seen_open)
+    return TRB_WAITING_ROUND_DEADLINE;
+  return TRB_WAITING_NEXT_ROUND;
+}
+
 /**
  * trb_participation_get_waiting:
  * @self: a participation
@@ -135,8 +155,6 @@ void
 trb_participation_get_waiting (TrbParticipation *self,
                                TrbWaiting       *waiting)
 {
-  gboolean ours;
-
   g_return_if_fail (TRB_IS_PARTICIPATION (self));
   g_return_if_fail (waiting != NULL);
 
@@ -151,23 +169,11 @@ trb_participation_get_waiting (TrbParticipation *self,
   if (!self->running)
     return;
 
-  /* Whether the round the network is in is the one this computer already contributed to. */
-  ours = self->seen_round > 0 && self->seen_round == self->last_round;
   switch (self->state)
     {
     case TRB_PARTICIPATION_STATE_WAITING_ROUND:
     case TRB_PARTICIPATION_STATE_CONTRIBUTED:
-      if (self->seen_round == 0)
-        waiting->kind = TRB_WAITING_NEXT_ROUND;
-      else if (self->seen_aggregating)
-        waiting->kind = TRB_WAITING_ROUND_AGGREGATING;
-      else if (ours && self->seen_open && waiting->min_updates >= 0 && waiting->updates >= 0 &&
-               waiting->updates < waiting->min_updates)
-        waiting->kind = TRB_WAITING_ROUND_UPDATES;
-      else if (ours && self->seen_open)
-        waiting->kind = TRB_WAITING_ROUND_DEADLINE;
-      else
-        waiting->kind = TRB_WAITING_NEXT_ROUND;
+      waiting->kind = round_waiting_kind (self, waiting);
       /* A round closes at its deadline at the earliest, and the next opens then. */
       waiting->until = self->seen_counts.deadline;
       break;
