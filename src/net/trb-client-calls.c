@@ -331,7 +331,7 @@ trb_client_poll_events_async (TrbClient           *self,
   trb_client_get_json_async (self, path, cancellable, callback, user_data);
 }
 
-/* ---- blobs and checkpoints ---------------------------------------------------------------- */
+/* ---- blobs ---------------------------------------------------------------------------------- */
 
 static gboolean
 is_blob_name (const char *sha256)
