@@ -97,3 +97,64 @@ trb_history_clear_box (GtkBox   *box,
       gtk_box_remove (box, child);
     }
 }
+
+/* The button under a list that shows the newest entries of a longer one. */
+static void
+update_show_more (GtkWidget *button)
+{
+  GtkSliceListModel *slice = g_object_get_data (G_OBJECT (button), "trb-slice");
+  GListModel *all = gtk_slice_list_model_get_model (slice);
+
+  gtk_widget_set_visible (button, g_list_model_get_n_items (all) >
+                                  gtk_slice_list_model_get_size (slice));
+}
+
+static void
+all_changed_cb (GListModel *all,
+                guint       position,
+                guint       removed,
+                guint       added,
+                GtkWidget  *button)
+{
+  update_show_more (button);
+}
+
+static void
+show_more_clicked_cb (GtkWidget *button)
+{
+  GtkSliceListModel *slice = g_object_get_data (G_OBJECT (button), "trb-slice");
+  guint step = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "trb-step"));
+
+  gtk_slice_list_model_set_size (slice, gtk_slice_list_model_get_size (slice) + step);
+  update_show_more (button);
+}
+
+/**
+ * trb_history_show_more_new:
+ * @slice: the newest entries of a list, the slice's size being how many to show at first
+ * @label: the button's label, with a mnemonic
+ *
+ * A button that shows as many entries again, visible only while the list has more than
+ * @slice shows. A History list grows by a row at each round; the rows it shows are bounded,
+ * so an open window's memory does not grow with the network's age.
+ *
+ * Returns: (transfer floating): the button
+ */
+GtkWidget *
+trb_history_show_more_new (GtkSliceListModel *slice,
+                           const char        *label)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (label);
+
+  gtk_widget_set_halign (button, GTK_ALIGN_CENTER);
+  gtk_widget_set_margin_top (button, 12);
+  gtk_widget_add_css_class (button, "pill");
+  g_object_set_data_full (G_OBJECT (button), "trb-slice", g_object_ref (slice), g_object_unref);
+  g_object_set_data (G_OBJECT (button), "trb-step",
+                     GUINT_TO_POINTER (gtk_slice_list_model_get_size (slice)));
+  g_signal_connect (button, "clicked", G_CALLBACK (show_more_clicked_cb), NULL);
+  g_signal_connect_object (gtk_slice_list_model_get_model (slice), "items-changed",
+                           G_CALLBACK (all_changed_cb), button, 0);
+  update_show_more (button);
+  return button;
+}

@@ -16,5 +16,7 @@ GtkWidget *trb_history_suffix_label   (const char *text,
                                        const char *css_class);
 void       trb_history_clear_box      (GtkBox     *box,
                                        gpointer    data);
+GtkWidget *trb_history_show_more_new  (GtkSliceListModel *slice,
+                                       const char        *label);
 
 G_END_DECLS

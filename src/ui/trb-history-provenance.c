@@ -36,6 +36,9 @@ struct _TrbHistoryProvenance
 
 G_DEFINE_FINAL_TYPE (TrbHistoryProvenance, trb_history_provenance, GTK_TYPE_BOX)
 
+/* Model versions shown at first in each task's list; "Show Older Versions" shows as many again. */
+#define VERSIONS_SHOWN 20
+
 /* The model versions of one task: a chart and a list bound to a store of items. */
 typedef struct
 {
@@ -624,6 +627,7 @@ ensure_group (TrbHistoryProvenance *self,
   VersionGroup *group = g_hash_table_lookup (self->groups, key);
   g_autofree char *title = NULL;
   g_autofree char *name = NULL;
+  g_autoptr(GtkSliceListModel) shown = NULL;
   GtkWidget *frame, *list;
 
   if (group != NULL)
@@ -652,9 +656,14 @@ ensure_group (TrbHistoryProvenance *self,
   list = gtk_list_box_new ();
   gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
   gtk_widget_add_css_class (list, "boxed-list");
-  gtk_list_box_bind_model (GTK_LIST_BOX (list), G_LIST_MODEL (group->store),
+  /* The newest versions, more on request: a row costs much more than its entry. */
+  shown = gtk_slice_list_model_new (G_LIST_MODEL (g_object_ref (group->store)), 0,
+                                    VERSIONS_SHOWN);
+  gtk_list_box_bind_model (GTK_LIST_BOX (list), G_LIST_MODEL (shown),
                            create_provenance_row, group, NULL);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group->group), list);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group->group),
+                             trb_history_show_more_new (shown, _("Show _Older Versions")));
   g_signal_connect (group->store, "items-changed", G_CALLBACK (versions_changed_cb), group);
   update_chart (group);
 

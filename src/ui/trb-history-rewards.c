@@ -25,6 +25,9 @@
 #include "trb-window.h"
 #include "ui/trb-history-format.h"
 
+/* Reward entries shown at first; "Show Older Entries" shows as many again. */
+#define ENTRIES_SHOWN 20
+
 struct _TrbHistoryRewards
 {
   GtkBox            parent_instance;
@@ -424,6 +427,7 @@ static void
 trb_history_rewards_init (TrbHistoryRewards *self)
 {
   GtkWidget *list = gtk_list_box_new ();
+  g_autoptr(GtkSliceListModel) shown = NULL;
 
   self->cancellable = g_cancellable_new ();
   self->period = TRB_REWARDS_PERIOD_DAY;
@@ -438,9 +442,14 @@ trb_history_rewards_init (TrbHistoryRewards *self)
                                    _("Reward Entries"));
   gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
   gtk_widget_add_css_class (list, "boxed-list");
-  gtk_list_box_bind_model (GTK_LIST_BOX (list), G_LIST_MODEL (self->rewards), create_reward_row,
+  /* The newest entries, more on request: a row costs much more than its entry. */
+  shown = gtk_slice_list_model_new (G_LIST_MODEL (g_object_ref (self->rewards)), 0,
+                                    ENTRIES_SHOWN);
+  gtk_list_box_bind_model (GTK_LIST_BOX (list), G_LIST_MODEL (shown), create_reward_row,
                            self, NULL);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->entries_group), list);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->entries_group),
+                             trb_history_show_more_new (shown, _("Show _Older Entries")));
   gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->summary_box));
   gtk_box_append (GTK_BOX (self), self->entries_group);
   gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->reconcile_box));
