@@ -15,12 +15,12 @@
 #include <glib/gi18n.h>
 
 #include "participant/trb-catalogue.h"
-#include "trb-a11y.h"
 #include "trb-application.h"
 #include "ui/trb-address-dialog.h"
 #include "ui/trb-join-dialog.h"
 #include "ui/trb-network-page.h"
-#include "ui/trb-waiting-text.h"
+#include "ui/trb-network-row.h"
+#include "ui/trb-text-row.h"
 #include "ui/trb-window.h"
 
 struct _TrbNetworksPage
@@ -34,8 +34,9 @@ struct _TrbNetworksPage
   TrbNetworkPage      *network_page;
 
   TrbParticipationManager *manager;
+  GtkListBox   *directory_list;
+  GListStore   *directory;   /* TrbTextItem, one per network of the directory */
   GCancellable *cancellable;
-  guint         n_directory;
 };
 
 G_DEFINE_FINAL_TYPE (TrbNetworksPage, trb_networks_page, ADW_TYPE_BIN)
@@ -112,18 +113,12 @@ ask_leave (TrbNetworksPage  *self,
 }
 
 static void
-leave_clicked_cb (GtkButton       *button,
-                  TrbNetworksPage *self)
-{
-  ask_leave (self, g_object_get_data (G_OBJECT (button), "participation"));
-}
-
-static void
 show_list (TrbNetworksPage *self)
 {
   guint n = self->manager != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->manager)) : 0;
+  guint n_directory = g_list_model_get_n_items (G_LIST_MODEL (self->directory));
 
-  gtk_stack_set_visible_child_name (self->stack, n + self->n_directory > 0 ? "list" : "empty");
+  gtk_stack_set_visible_child_name (self->stack, n + n_directory > 0 ? "list" : "empty");
   if (self->network_page != NULL)
     trb_network_page_set_participation (self->network_page, NULL);
 }
@@ -138,21 +133,17 @@ open_network (TrbNetworksPage  *self,
 }
 
 static void
-network_row_activated_cb (GtkWidget       *row_or_button,
-                          TrbNetworksPage *self)
+network_row_open_cb (TrbNetworkRow   *row,
+                     TrbNetworksPage *self)
 {
-  open_network (self, g_object_get_data (G_OBJECT (row_or_button), "participation"));
+  open_network (self, trb_network_row_get_participation (row));
 }
 
 static void
-status_changed_cb (TrbParticipation *p,
-                   GParamSpec       *pspec,
-                   AdwActionRow     *row)
+network_row_leave_cb (TrbNetworkRow   *row,
+                      TrbNetworksPage *self)
 {
-  /* Why it waits and until when, in the same words as the Activity area. */
-  g_autofree char *status = trb_waiting_text_dup_status (p);
-
-  adw_action_row_set_subtitle (row, status);
+  ask_leave (self, trb_network_row_get_participation (row));
 }
 
 static GtkWidget *
@@ -161,35 +152,11 @@ create_row (gpointer item,
 {
   TrbNetworksPage *self = user_data;
   TrbParticipation *p = item;
-  GtkWidget *row = adw_action_row_new ();
-  GtkWidget *leave = trb_a11y_button_new_with_mnemonic (_("_Leave"));
-  GtkWidget *details;
-  g_autofree char *details_label = NULL;
+  GtkWidget *row = trb_network_row_new (p, trb_participation_manager_get_name (self->manager,
+                                                                               p));
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
-                                 trb_participation_manager_get_name (self->manager, p));
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  /* The row opens the network's page; Leave stays at hand beside it. */
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
-  g_object_set_data (G_OBJECT (row), "participation", p);
-  g_signal_connect_object (row, "activated", G_CALLBACK (network_row_activated_cb), self, 0);
-  gtk_widget_set_valign (leave, GTK_ALIGN_CENTER);
-  g_object_set_data (G_OBJECT (leave), "participation", p);
-  g_signal_connect_object (leave, "clicked", G_CALLBACK (leave_clicked_cb), self, 0);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), leave);
-  details = gtk_button_new_from_icon_name ("go-next-symbolic");
-  details_label = g_strdup_printf (_("Details of %s"),
-                                   trb_participation_manager_get_name (self->manager, p));
-  gtk_widget_set_tooltip_text (details, _("Details"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (details), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  details_label, -1);
-  gtk_widget_set_valign (details, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (details, "flat");
-  g_object_set_data (G_OBJECT (details), "participation", p);
-  g_signal_connect_object (details, "clicked", G_CALLBACK (network_row_activated_cb), self, 0);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), details);
-  g_signal_connect_object (p, "notify::status", G_CALLBACK (status_changed_cb), row, 0);
-  status_changed_cb (p, NULL, ADW_ACTION_ROW (row));
+  g_signal_connect_object (row, "open", G_CALLBACK (network_row_open_cb), self, 0);
+  g_signal_connect_object (row, "leave", G_CALLBACK (network_row_leave_cb), self, 0);
   return row;
 }
 
@@ -224,10 +191,11 @@ items_changed_cb (TrbNetworksPage *self)
 }
 
 static void
-directory_row_activated_cb (AdwActionRow    *row,
-                            TrbNetworksPage *self)
+directory_row_activated_cb (TrbNetworksPage *self,
+                            GtkListBoxRow   *row)
 {
-  trb_join_dialog_present (get_window (self), g_object_get_data (G_OBJECT (row), "url"));
+  trb_join_dialog_present (get_window (self),
+                           trb_text_item_get_target (trb_text_row_get_item (TRB_TEXT_ROW (row))));
 }
 
 static void
@@ -238,6 +206,7 @@ catalogue_cb (GObject      *source,
   TrbNetworksPage *self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) entries = trb_catalogue_fetch_finish (result, &error);
+  g_autoptr(GPtrArray) items = NULL;
 
   if (entries == NULL)
     {
@@ -249,27 +218,23 @@ catalogue_cb (GObject      *source,
         }
       return;
     }
+  items = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < entries->len; i++)
     {
       TrbCatalogueEntry *entry = g_ptr_array_index (entries, i);
-      GtkWidget *row = adw_action_row_new ();
       g_autofree char *subtitle = NULL;
+      TrbTextItem *item;
 
       subtitle = g_strdup_printf ("%s%s%s", entry->operator_name ? entry->operator_name : "",
                                   entry->operator_name && entry->description ? " — " : "",
                                   entry->description ? entry->description : "");
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), entry->name);
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
-      g_object_set_data_full (G_OBJECT (row), "url", g_strdup (entry->url), g_free);
-      g_signal_connect_object (row, "activated", G_CALLBACK (directory_row_activated_cb), self,
-                               0);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name (
-                                   "go-next-symbolic"));
-      adw_preferences_group_add (self->directory_group, row);
+      item = trb_text_item_new (entry->name, subtitle, NULL);
+      trb_text_item_set_target (item, entry->url);
+      g_ptr_array_add (items, item);
     }
-  self->n_directory = entries->len;
+  /* One change for the whole directory: its rows are made once, from the model. */
+  g_list_store_splice (self->directory, 0, g_list_model_get_n_items (G_LIST_MODEL (
+                         self->directory)), items->pdata, items->len);
   gtk_widget_set_visible (GTK_WIDGET (self->directory_group), entries->len > 0);
   items_changed_cb (self);
 }
@@ -296,6 +261,7 @@ trb_networks_page_dispose (GObject *object)
   adw_bin_set_child (ADW_BIN (object), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), TRB_TYPE_NETWORKS_PAGE);
   g_clear_object (&self->manager);
+  g_clear_object (&self->directory);
 
   G_OBJECT_CLASS (trb_networks_page_parent_class)->dispose (object);
 }
@@ -314,6 +280,8 @@ trb_networks_page_class_init (TrbNetworksPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TrbNetworksPage, networks_list);
   gtk_widget_class_bind_template_child (widget_class, TrbNetworksPage, directory_group);
   gtk_widget_class_bind_template_child (widget_class, TrbNetworksPage, joined_group);
+  gtk_widget_class_bind_template_child (widget_class, TrbNetworksPage, directory_list);
+  gtk_widget_class_bind_template_callback (widget_class, directory_row_activated_cb);
   gtk_widget_class_install_action (widget_class, "networks.join-demo", NULL, join_demo_action);
   gtk_widget_class_install_action (widget_class, "networks.add-by-address", NULL,
                                    add_by_address_action);
@@ -327,6 +295,9 @@ trb_networks_page_init (TrbNetworksPage *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  self->directory = g_list_store_new (TRB_TYPE_TEXT_ITEM);
+  gtk_list_box_bind_model (self->directory_list, G_LIST_MODEL (self->directory),
+                           trb_text_row_create, NULL, NULL);
 
   if (TRB_IS_APPLICATION (app))
     manager = trb_application_get_participations (TRB_APPLICATION (app));
