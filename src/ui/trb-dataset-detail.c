@@ -16,7 +16,10 @@
 #include <glib/gi18n.h>
 
 #include "datasets/trb-data-schema.h"
+#include "store/trb-store-participation.h"
+#include "trb-application.h"
 #include "trb-i18n.h"
+#include "trb-text-row.h"
 #include "trb-window.h"
 
 #define THUMB_SIZE 56
@@ -46,6 +49,10 @@ struct _TrbDatasetDetail
   AdwPreferencesGroup *fit_group;
   GtkListBox         *fit_list;
   GtkListBox         *networks_list;
+  TrbStore           *store;      /* the application's, for the networks joined */
+  GListStore         *fit;        /* TrbTextItem: the verdict, then what does not fit */
+  GListStore         *problems;   /* TrbTextItem: what is wrong with the files */
+  GListStore         *networks;   /* TrbTextItem: the networks learning from the dataset */
   GtkLabel           *fingerprint_label;
   GtkButton          *pause_button;
 };
@@ -66,32 +73,13 @@ clear_container (GtkWidget *container)
 
   while ((child = gtk_widget_get_first_child (container)) != NULL)
     {
-      if (GTK_IS_LIST_BOX (container))
-        gtk_list_box_remove (GTK_LIST_BOX (container), child);
-      else if (GTK_IS_FLOW_BOX (container))
+      if (GTK_IS_FLOW_BOX (container))
         gtk_flow_box_remove (GTK_FLOW_BOX (container), child);
       else if (GTK_IS_GRID (container))
         gtk_grid_remove (GTK_GRID (container), child);
       else
         gtk_widget_unparent (child);
     }
-}
-
-static GtkWidget *
-text_row (const char *title,
-          const char *subtitle,
-          const char *icon_name)
-{
-  GtkWidget *row = adw_action_row_new ();
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  if (subtitle != NULL)
-    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 0);
-  if (icon_name != NULL)
-    adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name (icon_name));
-  return row;
 }
 
 /* Class names: the dataset's own, else the demo network's when the data fits it. */
@@ -228,15 +216,87 @@ show_histogram (TrbDatasetDetail *self,
     }
 }
 
+static gboolean
+same_lines (GListModel *model,
+            GPtrArray  *lines)
+{
+  if (g_list_model_get_n_items (model) != lines->len)
+    return FALSE;
+  for (guint i = 0; i < lines->len; i++)
+    {
+      g_autoptr(TrbTextItem) old = g_list_model_get_item (model, i);
+      TrbTextItem *line = g_ptr_array_index (lines, i);
+
+      if (g_strcmp0 (trb_text_item_get_title (old), trb_text_item_get_title (line)) != 0 ||
+          g_strcmp0 (trb_text_item_get_subtitle (old), trb_text_item_get_subtitle (line)) != 0 ||
+          g_strcmp0 (trb_text_item_get_icon_name (old), trb_text_item_get_icon_name (line)) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The item announces a change of its status, report or pause as a whole: a list whose lines
+ * stay the same keeps its rows (and the keyboard focus in them). */
+static void
+set_lines (GListStore *store,
+           GPtrArray  *lines)
+{
+  if (same_lines (G_LIST_MODEL (store), lines))
+    return;
+  g_list_store_splice (store, 0, g_list_model_get_n_items (G_LIST_MODEL (store)), lines->pdata,
+                       lines->len);
+}
+
+/* The networks learning from the dataset: the joined networks whose data it is, as the store
+ * has them now, and any recorded against the dataset itself. */
+static void
+show_users (TrbDatasetDetail *self)
+{
+  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) joined = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  const char * const *recorded;
+
+  if (self->item == NULL)
+    return;
+
+  if (self->store != NULL)
+    joined = trb_store_participation_list_networks (self->store, &error);
+  if (error != NULL)
+    g_warning ("The networks learning from a dataset could not be read: %s", error->message);
+  for (guint i = 0; joined != NULL && i < joined->len; i++)
+    {
+      TrbStoreNetwork *network = g_ptr_array_index (joined, i);
+      g_autofree char *path = g_canonicalize_filename (network->dataset, NULL);
+
+      if (g_str_equal (path, trb_dataset_item_get_path (self->item)))
+        g_ptr_array_add (names, network->name);
+    }
+  recorded = trb_dataset_item_get_networks (self->item);
+  for (guint i = 0; recorded != NULL && recorded[i] != NULL; i++)
+    if (!g_ptr_array_find_with_equal_func (names, recorded[i], g_str_equal, NULL))
+      g_ptr_array_add (names, (gpointer) recorded[i]);
+
+  if (names->len == 0)
+    g_ptr_array_add (users, trb_text_item_new (_("No network learns from this dataset yet"),
+                                               _("Join a network and choose this dataset for "
+                                                 "it."), NULL));
+  for (guint i = 0; i < names->len; i++)
+    g_ptr_array_add (users, trb_text_item_new (g_ptr_array_index (names, i), NULL, NULL));
+  set_lines (self->networks, users);
+}
+
 static void
 update (TrbDatasetDetail *self)
 {
   TrbDatasetReport *report;
   TrbDatasetStatus status;
-  const char * const *networks;
   const char *error;
   g_autofree char *summary = NULL;
   g_autofree char *path = NULL;
+  g_autoptr(GPtrArray) fit = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (g_object_unref);
   gboolean fits_demo = FALSE;
 
   if (self->item == NULL)
@@ -259,8 +319,6 @@ update (TrbDatasetDetail *self)
   gtk_button_set_label (self->pause_button, trb_dataset_item_get_paused (self->item)
                                             ? _("_Resume") : _("_Pause"));
 
-  clear_container (GTK_WIDGET (self->fit_list));
-  clear_container (GTK_WIDGET (self->problems_list));
   if (report != NULL)
     {
       g_autoptr(GPtrArray) fit_problems = NULL;
@@ -271,15 +329,14 @@ update (TrbDatasetDetail *self)
                                                               : "dialog-warning-symbolic";
 
       fits_demo = verdict != TRB_SCHEMA_VERDICT_UNUSABLE;
-      gtk_list_box_append (self->fit_list,
-                           text_row (trb_schema_verdict_to_string (verdict), NULL, icon));
+      g_ptr_array_add (fit, trb_text_item_new (trb_schema_verdict_to_string (verdict), NULL,
+                                               icon));
       for (guint i = 0; i < fit_problems->len; i++)
-        gtk_list_box_append (self->fit_list,
-                             text_row (g_ptr_array_index (fit_problems, i), NULL, NULL));
-
+        g_ptr_array_add (fit, trb_text_item_new (g_ptr_array_index (fit_problems, i), NULL,
+                                                 NULL));
       for (guint i = 0; i < problems->len; i++)
-        gtk_list_box_append (self->problems_list,
-                             text_row (g_ptr_array_index (problems, i), NULL, NULL));
+        g_ptr_array_add (found, trb_text_item_new (g_ptr_array_index (problems, i), NULL,
+                                                   NULL));
       gtk_widget_set_visible (GTK_WIDGET (self->problems_group), problems->len > 0);
 
       show_thumbnails (self, report, fits_demo);
@@ -296,14 +353,9 @@ update (TrbDatasetDetail *self)
   gtk_widget_set_visible (GTK_WIDGET (self->classes_group), report != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->fit_group), report != NULL);
 
-  clear_container (GTK_WIDGET (self->networks_list));
-  networks = trb_dataset_item_get_networks (self->item);
-  if (networks == NULL)
-    gtk_list_box_append (self->networks_list,
-                         text_row (_("No network learns from this dataset yet"),
-                                   _("Join a network and choose this dataset for it."), NULL));
-  for (guint i = 0; networks != NULL && networks[i] != NULL; i++)
-    gtk_list_box_append (self->networks_list, text_row (networks[i], NULL, NULL));
+  set_lines (self->fit, fit);
+  set_lines (self->problems, found);
+  show_users (self);
 }
 
 static void
@@ -439,6 +491,10 @@ trb_dataset_detail_dispose (GObject *object)
   g_clear_object (&self->registry);
   g_clear_object (&self->demo_schema);
   gtk_widget_dispose_template (GTK_WIDGET (object), TRB_TYPE_DATASET_DETAIL);
+  g_clear_object (&self->store);
+  g_clear_object (&self->fit);
+  g_clear_object (&self->problems);
+  g_clear_object (&self->networks);
 
   G_OBJECT_CLASS (trb_dataset_detail_parent_class)->dispose (object);
 }
@@ -490,7 +546,26 @@ trb_dataset_detail_class_init (TrbDatasetDetailClass *klass)
 static void
 trb_dataset_detail_init (TrbDatasetDetail *self)
 {
+  GApplication *app = g_application_get_default ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->fit = g_list_store_new (TRB_TYPE_TEXT_ITEM);
+  self->problems = g_list_store_new (TRB_TYPE_TEXT_ITEM);
+  self->networks = g_list_store_new (TRB_TYPE_TEXT_ITEM);
+  gtk_list_box_bind_model (self->fit_list, G_LIST_MODEL (self->fit), trb_text_row_create,
+                           NULL, NULL);
+  gtk_list_box_bind_model (self->problems_list, G_LIST_MODEL (self->problems),
+                           trb_text_row_create, NULL, NULL);
+  gtk_list_box_bind_model (self->networks_list, G_LIST_MODEL (self->networks),
+                           trb_text_row_create, NULL, NULL);
+  /* A network joined, left or given other data, in the Networks area or by the participation:
+   * "Used By" follows at once. */
+  if (TRB_IS_APPLICATION (app) && trb_application_get_store (TRB_APPLICATION (app)) != NULL)
+    {
+      self->store = g_object_ref (trb_application_get_store (TRB_APPLICATION (app)));
+      g_signal_connect_object (self->store, "changed::" TRB_STORE_CHANGE_NETWORKS,
+                               G_CALLBACK (show_users), self, G_CONNECT_SWAPPED);
+    }
   self->demo_schema = trb_data_schema_new_from_json (TRB_DATA_SCHEMA_DEMO_JSON, -1, NULL);
   g_assert (self->demo_schema != NULL);
 }
