@@ -18,6 +18,7 @@
 #include "compute/trb-compute-devices.h"
 #include "net/trb-client.h"
 #include "participant/trb-network-summary.h"
+#include "store/trb-store.h"
 #include "trb-json.h"
 #include "ui/trb-a11y.h"
 #include "ui/trb-choice-row.h"
@@ -55,6 +56,8 @@ struct _TrbNetworkPage
   GPtrArray           *dataset_paths;
   GPtrArray           *dataset_rows;    /* TrbChoiceRow, one per path of dataset_paths */
   guint                chosen;   /* the position of the data in use */
+  gboolean             changing;         /* a change of data is being checked */
+  gboolean             choices_stale;    /* the datasets changed meanwhile */
 };
 
 G_DEFINE_FINAL_TYPE (TrbNetworkPage, trb_network_page, ADW_TYPE_BIN)
@@ -238,6 +241,8 @@ show_chosen (TrbNetworkPage *self)
     trb_choice_row_set_chosen (g_ptr_array_index (self->dataset_rows, i), i == self->chosen);
 }
 
+static void refresh_datasets (TrbNetworkPage *self);
+
 typedef struct
 {
   TrbNetworkPage *self;
@@ -268,16 +273,20 @@ dataset_changed_cb (GObject      *source,
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
+      self->changing = FALSE;
       /* The data in use stays; the problem shows where the choice was made. */
       set_datasets_sensitive (self, TRUE);
       set_dataset_message (self, error->message, TRUE);
+      refresh_datasets (self);
       return;
     }
+  self->changing = FALSE;
   self->chosen = position;
   show_chosen (self);
   set_datasets_sensitive (self, TRUE);
   set_dataset_message (self, _("From the next round, the network learns from this data."),
                        FALSE);
+  refresh_datasets (self);
 }
 
 static void
@@ -295,6 +304,7 @@ use_cb (TrbChoiceRow   *row,
       set_dataset_message (self, _("The data can be changed once the network answers."), TRUE);
       return;
     }
+  self->changing = TRUE;
   set_datasets_sensitive (self, FALSE);
   set_dataset_message (self, _("Checking that the network can learn from this data…"), FALSE);
   change = g_new0 (Change, 1);
@@ -307,45 +317,99 @@ use_cb (TrbChoiceRow   *row,
                                                   dataset_changed_cb, change);
 }
 
+/* The choices as they are in the store now: names and paths, in the order shown. The data
+ * chosen at Join that is no longer among them still shows, as the one in use. */
 static void
-fill_datasets (TrbNetworkPage *self)
+read_choices (TrbNetworkPage *self,
+              GtkStringList  *names,
+              GPtrArray      *paths,
+              guint          *chosen)
 {
-  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
   const char *current = trb_participation_get_dataset_path (self->participation);
-  guint position;
 
-  for (guint i = 0; i < self->dataset_rows->len; i++)
-    adw_preferences_group_remove (self->dataset_group, g_ptr_array_index (self->dataset_rows, i));
-  g_ptr_array_set_size (self->dataset_rows, 0);
-  g_ptr_array_set_size (self->dataset_paths, 0);
-
-  trb_dataset_choices_fill (trb_participation_manager_get_store (self->manager), names,
-                            self->dataset_paths);
-  /* Data chosen at Join that is no longer among the choices still shows as the one in use. */
-  if (!g_ptr_array_find_with_equal_func (self->dataset_paths, current, g_str_equal, &position))
+  trb_dataset_choices_fill (trb_participation_manager_get_store (self->manager), names, paths);
+  if (!g_ptr_array_find_with_equal_func (paths, current, g_str_equal, chosen))
     {
       g_autofree char *name = g_filename_display_basename (current);
 
       gtk_string_list_append (names, name);
-      g_ptr_array_add (self->dataset_paths, g_strdup (current));
-      position = self->dataset_paths->len - 1;
+      g_ptr_array_add (paths, g_strdup (current));
+      *chosen = paths->len - 1;
     }
+}
 
-  for (guint i = 0; i < self->dataset_paths->len; i++)
+static gboolean
+same_choices (TrbNetworkPage *self,
+              GtkStringList  *names,
+              GPtrArray      *paths)
+{
+  if (paths->len != self->dataset_paths->len)
+    return FALSE;
+  for (guint i = 0; i < paths->len; i++)
+    if (!g_str_equal (g_ptr_array_index (paths, i), g_ptr_array_index (self->dataset_paths, i)) ||
+        g_strcmp0 (gtk_string_list_get_string (names, i),
+                   adw_preferences_row_get_title (g_ptr_array_index (self->dataset_rows, i))) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+fill_datasets (TrbNetworkPage *self)
+{
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  guint position;
+
+  read_choices (self, names, paths, &position);
+  self->choices_stale = FALSE;
+  /* The store announces each write, several for one dataset added: the rows are made again only
+   * when what they say changed. */
+  if (!same_choices (self, names, paths))
     {
-      g_autofree char *path = g_filename_display_name (g_ptr_array_index (self->dataset_paths,
-                                                                          i));
-      GtkWidget *row = trb_choice_row_new (gtk_string_list_get_string (names, i), path);
+      for (guint i = 0; i < self->dataset_rows->len; i++)
+        adw_preferences_group_remove (self->dataset_group,
+                                      g_ptr_array_index (self->dataset_rows, i));
+      g_ptr_array_set_size (self->dataset_rows, 0);
+      g_ptr_array_unref (self->dataset_paths);
+      self->dataset_paths = g_ptr_array_ref (paths);
 
-      /* The whole path, over several lines at 360 px: the folder tells two copies apart. */
-      adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
-      g_signal_connect (row, "use", G_CALLBACK (use_cb), self);
-      adw_preferences_group_add (self->dataset_group, row);
-      g_ptr_array_add (self->dataset_rows, row);
+      for (guint i = 0; i < self->dataset_paths->len; i++)
+        {
+          g_autofree char *path = g_filename_display_name (g_ptr_array_index (self->dataset_paths,
+                                                                              i));
+          GtkWidget *row = trb_choice_row_new (gtk_string_list_get_string (names, i), path);
+
+          /* The whole path, over several lines at 360 px: the folder tells two copies apart. */
+          adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+          g_signal_connect (row, "use", G_CALLBACK (use_cb), self);
+          adw_preferences_group_add (self->dataset_group, row);
+          g_ptr_array_add (self->dataset_rows, row);
+        }
     }
   self->chosen = position;
   show_chosen (self);
-  set_dataset_message (self, NULL, FALSE);
+}
+
+/* Datasets were added, paused, resumed or withdrawn, in the Datasets area or by the
+ * participation: the choices follow at once. While a change of data is checked the rows stay
+ * as they are (its answer refers to one of them), and follow after. */
+static void
+refresh_datasets (TrbNetworkPage *self)
+{
+  if (self->participation == NULL)
+    return;
+  if (self->changing)
+    {
+      self->choices_stale = TRUE;
+      return;
+    }
+  fill_datasets (self);
+}
+
+static void
+store_changed_cb (TrbNetworkPage *self)
+{
+  refresh_datasets (self);
 }
 
 static void
@@ -438,7 +502,9 @@ trb_network_page_set_participation (TrbNetworkPage   *self,
   g_signal_connect_swapped (participation, "notify::status", G_CALLBACK (show_tamper), self);
   show_status (self);
   show_device (self);
+  self->changing = FALSE;
   fill_datasets (self);
+  set_dataset_message (self, NULL, FALSE);
   load_task (self);
 }
 
@@ -569,5 +635,8 @@ trb_network_page_new (TrbParticipationManager *manager)
 
   self = g_object_new (TRB_TYPE_NETWORK_PAGE, NULL);
   self->manager = g_object_ref (manager);
+  g_signal_connect_object (trb_participation_manager_get_store (manager),
+                           "changed::" TRB_STORE_CHANGE_DATASETS, G_CALLBACK (store_changed_cb),
+                           self, G_CONNECT_SWAPPED);
   return GTK_WIDGET (self);
 }
