@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""An area with nothing happening uses no processor: the app is opened, the History area and
-then the Activity area (no round runs) are shown, and over 10 s each
+"""An area with nothing happening uses no processor: the app is opened, the History area, the
+Activity area (no round runs), the Networks area and the Datasets area are shown in turn, and
+over 10 s each (the Datasets area twice: empty, then with the demo dataset's page open)
 - the app's processor time (utime + stime of every thread) stays under 1 % of one core;
 - its main thread, which runs every timer of the UI, wakes up fewer than 5 times (a page that
   ticks once a second wakes it ten times);
@@ -19,6 +20,8 @@ import time
 import demonetwork
 import trbdisplay as d
 
+SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEMO_DIR = os.path.join(SOURCE_ROOT, "data", "demo")
 SPAN = 10.0
 MAX_CPU_SHARE = 0.01
 MAX_WAKEUPS = 5
@@ -116,7 +119,8 @@ def measure(app, where):
 
 def main():
     data_home = tempfile.mkdtemp(prefix="tributary-idle-test-")
-    app = d.App(extra_env={"XDG_DATA_HOME": data_home, "GIO_USE_PROXY_RESOLVER": "dummy"})
+    app = d.App(extra_env={"XDG_DATA_HOME": data_home, "GIO_USE_PROXY_RESOLVER": "dummy",
+                           "TRB_DEMO_DIR": DEMO_DIR})
     try:
         app.window("Tributary")
         app.show_area("History")
@@ -125,6 +129,20 @@ def main():
         app.show_area("Activity")
         app.find(None, "Nothing Is Running", timeout=20)
         measure(app, "Activity")
+        app.show_area("Networks")
+        app.find(None, "Join a Learning Network", timeout=20)
+        measure(app, "Networks")
+        app.show_area("Datasets")
+        app.find("push button", contains="Demo Dataset", timeout=20)
+        measure(app, "Datasets")
+        app.click(app.find("push button", contains="Demo Dataset"))
+        app.find("label", "Ready", timeout=60)
+        app.click(app.find("push button", "Details of demo-train-images-idx3-ubyte.gz"))
+        d.wait_for(lambda: app.node.findChild(
+            lambda n: n.roleName == "image" and n.name == "Ankle boot",
+            retry=False, requireResult=False), timeout=60, what="the dataset's preview")
+        time.sleep(5)  # the "Added" toast goes by itself: a timer while it shows
+        measure(app, "Datasets, a dataset's page")
     finally:
         app.quit()
     check_countdown_hidden()
