@@ -338,21 +338,34 @@ read_choices (TrbNetworkPage *self,
     }
 }
 
-static gboolean
-same_choices (TrbNetworkPage *self,
-              GtkStringList  *names,
-              GPtrArray      *paths)
+static void
+clear_datasets (TrbNetworkPage *self)
 {
-  if (paths->len != self->dataset_paths->len)
-    return FALSE;
-  for (guint i = 0; i < paths->len; i++)
-    if (!g_str_equal (g_ptr_array_index (paths, i), g_ptr_array_index (self->dataset_paths, i)) ||
-        g_strcmp0 (gtk_string_list_get_string (names, i),
-                   adw_preferences_row_get_title (g_ptr_array_index (self->dataset_rows, i))) != 0)
-      return FALSE;
-  return TRUE;
+  for (guint i = 0; i < self->dataset_rows->len; i++)
+    adw_preferences_group_remove (self->dataset_group, g_ptr_array_index (self->dataset_rows, i));
+  g_ptr_array_set_size (self->dataset_rows, 0);
+  g_ptr_array_set_size (self->dataset_paths, 0);
 }
 
+static void
+add_choice_row (TrbNetworkPage *self,
+                const char     *name,
+                const char     *path)
+{
+  g_autofree char *display_path = g_filename_display_name (path);
+  GtkWidget *row = trb_choice_row_new (name, display_path);
+
+  /* The whole path, over several lines at 360 px: the folder tells two copies apart. */
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+  g_signal_connect (row, "use", G_CALLBACK (use_cb), self);
+  adw_preferences_group_add (self->dataset_group, row);
+  g_ptr_array_add (self->dataset_rows, row);
+  g_ptr_array_add (self->dataset_paths, g_strdup (path));
+}
+
+/* The store announces each write, several for one dataset added: only the rows whose dataset
+ * came or went are added or removed, and a renamed one is renamed, so that the others keep
+ * their place and the keyboard focus. A dataset that comes back comes at the end. */
 static void
 fill_datasets (TrbNetworkPage *self)
 {
@@ -362,31 +375,30 @@ fill_datasets (TrbNetworkPage *self)
 
   read_choices (self, names, paths, &position);
   self->choices_stale = FALSE;
-  /* The store announces each write, several for one dataset added: the rows are made again only
-   * when what they say changed. */
-  if (!same_choices (self, names, paths))
-    {
-      for (guint i = 0; i < self->dataset_rows->len; i++)
+
+  for (guint i = self->dataset_paths->len; i > 0; i--)
+    if (!g_ptr_array_find_with_equal_func (paths, g_ptr_array_index (self->dataset_paths, i - 1),
+                                           g_str_equal, NULL))
+      {
         adw_preferences_group_remove (self->dataset_group,
-                                      g_ptr_array_index (self->dataset_rows, i));
-      g_ptr_array_set_size (self->dataset_rows, 0);
-      g_ptr_array_unref (self->dataset_paths);
-      self->dataset_paths = g_ptr_array_ref (paths);
+                                      g_ptr_array_index (self->dataset_rows, i - 1));
+        g_ptr_array_remove_index (self->dataset_rows, i - 1);
+        g_ptr_array_remove_index (self->dataset_paths, i - 1);
+      }
+  for (guint i = 0; i < paths->len; i++)
+    {
+      const char *path = g_ptr_array_index (paths, i);
+      const char *name = gtk_string_list_get_string (names, i);
+      guint shown;
 
-      for (guint i = 0; i < self->dataset_paths->len; i++)
-        {
-          g_autofree char *path = g_filename_display_name (g_ptr_array_index (self->dataset_paths,
-                                                                              i));
-          GtkWidget *row = trb_choice_row_new (gtk_string_list_get_string (names, i), path);
-
-          /* The whole path, over several lines at 360 px: the folder tells two copies apart. */
-          adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
-          g_signal_connect (row, "use", G_CALLBACK (use_cb), self);
-          adw_preferences_group_add (self->dataset_group, row);
-          g_ptr_array_add (self->dataset_rows, row);
-        }
+      if (!g_ptr_array_find_with_equal_func (self->dataset_paths, path, g_str_equal, &shown))
+        add_choice_row (self, name, path);
+      else if (g_strcmp0 (adw_preferences_row_get_title (g_ptr_array_index (self->dataset_rows,
+                                                                            shown)), name) != 0)
+        adw_preferences_row_set_title (g_ptr_array_index (self->dataset_rows, shown), name);
     }
-  self->chosen = position;
+  g_ptr_array_find_with_equal_func (self->dataset_paths, g_ptr_array_index (paths, position),
+                                    g_str_equal, &self->chosen);
   show_chosen (self);
 }
 
@@ -503,6 +515,7 @@ trb_network_page_set_participation (TrbNetworkPage   *self,
   show_status (self);
   show_device (self);
   self->changing = FALSE;
+  clear_datasets (self);
   fill_datasets (self);
   set_dataset_message (self, NULL, FALSE);
   load_task (self);
