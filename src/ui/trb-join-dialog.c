@@ -19,6 +19,7 @@
 #include "compute/trb-model-spec.h"
 #include "datasets/trb-dataset-registry.h"
 #include "ui/trb-dataset-choices.h"
+#include "ui/trb-text-row.h"
 #include "net/trb-client.h"
 #include "participant/trb-invite.h"
 #include "participant/trb-participation-manager.h"
@@ -43,6 +44,7 @@ struct _TrbJoinDialog
 
   GtkBox           *box;
   AdwPreferencesGroup *about;
+  GListStore       *facts;      /* TrbTextItem, shown in about */
   TrbErrorArea     *error_area;
   AdwComboRow      *wallet_row;
   AdwComboRow      *dataset_row;
@@ -68,6 +70,7 @@ trb_join_dialog_dispose (GObject *object)
   g_clear_pointer (&self->dataset_paths, g_ptr_array_unref);
   g_clear_pointer (&self->wallet_list, g_ptr_array_unref);
   g_clear_object (&self->spec);
+  g_clear_object (&self->facts);
   G_OBJECT_CLASS (trb_join_dialog_parent_class)->dispose (object);
 }
 
@@ -91,6 +94,7 @@ trb_join_dialog_init (TrbJoinDialog *self)
   self->cancellable = g_cancellable_new ();
   self->dataset_paths = g_ptr_array_new_with_free_func (g_free);
   self->wallet_list = g_ptr_array_new_with_free_func (g_object_unref);
+  self->facts = g_list_store_new (TRB_TYPE_TEXT_ITEM);
 }
 
 /**
@@ -107,18 +111,26 @@ trb_join_dialog_parse_invite (const char  *text,
   return trb_invite_parse (text, error);
 }
 
+/* What the network says about itself, one fact a row: the value is what matters. */
+static GtkWidget *
+create_fact_row (gpointer item,
+                 gpointer user_data)
+{
+  GtkWidget *row = trb_text_row_new (TRB_TEXT_ITEM (item));
+
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+  gtk_widget_add_css_class (row, "property");
+  return row;
+}
+
 static void
 add_info_row (TrbJoinDialog *self,
               const char    *title,
               const char    *value)
 {
-  GtkWidget *row = adw_action_row_new ();
+  g_autoptr(TrbTextItem) fact = trb_text_item_new (title, value, NULL);
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
-  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
-  gtk_widget_add_css_class (row, "property");
-  adw_preferences_group_add (self->about, row);
+  g_list_store_append (self->facts, fact);
 }
 
 static void
@@ -460,11 +472,8 @@ reload (TrbJoinDialog *self)
   adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (self), "join", FALSE);
   adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (self),
                                _("Reading what the network says about itself…"));
-  gtk_box_remove (self->box, GTK_WIDGET (self->about));
-  self->about = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  g_list_store_remove_all (self->facts);
   gtk_widget_set_visible (GTK_WIDGET (self->about), FALSE);
-  gtk_box_insert_child_after (self->box, GTK_WIDGET (self->about),
-                              GTK_WIDGET (self->invitation_group));
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), TRUE);
   gtk_spinner_start (self->spinner);
   start_loading (self);
@@ -572,7 +581,7 @@ trb_join_dialog_present (GtkWindow  *parent,
 {
   TrbApplication *app = TRB_APPLICATION (g_application_get_default ());
   TrbJoinDialog *self;
-  GtkWidget *box, *choices, *scrolled;
+  GtkWidget *box, *choices, *scrolled, *facts;
   int width = 480;
 
   /* Room for the network's description, but never wider than the window it comes from: a
@@ -618,6 +627,12 @@ trb_join_dialog_present (GtkWindow  *parent,
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->invitation_group));
   self->about = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   gtk_widget_set_visible (GTK_WIDGET (self->about), FALSE);
+  facts = gtk_list_box_new ();
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (facts), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (facts, "boxed-list");
+  gtk_list_box_bind_model (GTK_LIST_BOX (facts), G_LIST_MODEL (self->facts), create_fact_row,
+                           NULL, NULL);
+  adw_preferences_group_add (self->about, facts);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->about));
 
   choices = adw_preferences_group_new ();
