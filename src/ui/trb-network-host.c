@@ -5,7 +5,8 @@
  * "Host a Network" in Preferences: runs a tributary-node of its own on this computer with a
  * chosen task, listening on the local network once the person has agreed to that, and shows
  * the addresses other computers reach it by, with an invite link and its QR code to pass on.
- * Stop ends the node; so does quitting the app.
+ * Stop ends the node; so does quitting the app. The rows are the template's
+ * (trb-network-host.ui); only what they say changes.
  */
 
 #define G_LOG_DOMAIN "trb-network-host"
@@ -19,7 +20,6 @@
 
 #include "net/trb-local-addresses.h"
 #include "participant/trb-invite.h"
-#include "trb-a11y.h"
 #include "trb-application.h"
 #include "ui/trb-qr-texture.h"
 
@@ -280,89 +280,36 @@ trb_network_host_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (object), TRB_TYPE_NETWORK_HOST);
   G_OBJECT_CLASS (trb_network_host_parent_class)->dispose (object);
 }
 
 static void
 trb_network_host_class_init (TrbNetworkHostClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->dispose = trb_network_host_dispose;
-}
 
-static GtkWidget *
-make_row (const char *title)
-{
-  GtkWidget *row = adw_action_row_new ();
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
-  gtk_widget_add_css_class (row, "property");
-  return row;
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_BASE_PATH "/trb-network-host.ui");
+  gtk_widget_class_bind_template_child (widget_class, TrbNetworkHost, list);
+  gtk_widget_class_bind_template_child (widget_class, TrbNetworkHost, task_row);
+  gtk_widget_class_bind_template_child (widget_class, TrbNetworkHost, host_button);
+  gtk_widget_class_bind_template_child (widget_class, TrbNetworkHost, address_row);
+  gtk_widget_class_bind_template_child (widget_class, TrbNetworkHost, invite_row);
+  gtk_widget_class_bind_template_child (widget_class, TrbNetworkHost, qr_picture);
+  gtk_widget_class_bind_template_callback (widget_class, host_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, copy_clicked_cb);
 }
 
 static void
 trb_network_host_init (TrbNetworkHost *self)
 {
-  g_autoptr(GtkStringList) tasks = gtk_string_list_new (NULL);
-  GtkWidget *host_row, *copy, *caption;
   TrbDemoNode *node = get_node ();
 
+  gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
-  gtk_box_set_spacing (GTK_BOX (self), 12);
-  self->list = GTK_LIST_BOX (gtk_list_box_new ());
-  gtk_list_box_set_selection_mode (self->list, GTK_SELECTION_NONE);
-  gtk_widget_add_css_class (GTK_WIDGET (self->list), "boxed-list");
-  gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->list));
-
-  self->task_row = ADW_COMBO_ROW (adw_combo_row_new ());
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->task_row), _("Task"));
-  gtk_string_list_append (tasks, _("Recognise clothing in small pictures (Fashion-MNIST)"));
-  adw_combo_row_set_model (self->task_row, G_LIST_MODEL (tasks));
-  /* The choice under the title, wrapped: beside it, libadwaita 1.2 cuts it off at 20 letters. */
-  adw_combo_row_set_use_subtitle (self->task_row, TRUE);
-  gtk_list_box_append (self->list, GTK_WIDGET (self->task_row));
-
-  host_row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (host_row), _("Host on This Computer"));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (host_row),
-                               _("Other computers on your local network can join"));
-  self->host_button = GTK_BUTTON (trb_a11y_button_new_with_mnemonic (_("_Start")));
-  gtk_widget_set_valign (GTK_WIDGET (self->host_button), GTK_ALIGN_CENTER);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (host_row), GTK_WIDGET (self->host_button));
-  g_signal_connect_swapped (self->host_button, "clicked", G_CALLBACK (host_clicked_cb), self);
-  gtk_list_box_append (self->list, host_row);
-
-  self->address_row = ADW_ACTION_ROW (make_row (_("Address")));
-  gtk_list_box_append (self->list, GTK_WIDGET (self->address_row));
-
-  self->invite_row = ADW_ACTION_ROW (make_row (_("Invite link")));
-  copy = gtk_button_new_from_icon_name ("edit-copy-symbolic");
-  gtk_widget_set_valign (copy, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (copy, _("Copy the Invite Link"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (copy), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Copy the Invite Link"), -1);
-  gtk_widget_add_css_class (copy, "flat");
-  g_signal_connect_swapped (copy, "clicked", G_CALLBACK (copy_clicked_cb), self);
-  adw_action_row_add_suffix (self->invite_row, copy);
-  gtk_list_box_append (self->list, GTK_WIDGET (self->invite_row));
-
-  /* The invite link for a phone's or another computer's camera. */
-  self->qr_picture = GTK_PICTURE (gtk_picture_new ());
-  gtk_picture_set_can_shrink (self->qr_picture, FALSE);
-  gtk_widget_set_halign (GTK_WIDGET (self->qr_picture), GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (GTK_WIDGET (self->qr_picture), "card");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->qr_picture),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("QR code of the invite link"), -1);
-  gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->qr_picture));
-  caption = gtk_label_new (_("Scan to open the invite link"));
-  gtk_widget_add_css_class (caption, "dim-label");
-  gtk_widget_add_css_class (caption, "caption");
-  g_object_bind_property (self->qr_picture, "visible", caption, "visible",
-                          G_BINDING_SYNC_CREATE);
-  gtk_box_append (GTK_BOX (self), caption);
-
   show_url (self, node != NULL ? trb_demo_node_get_url (node) : NULL);
   if (node == NULL)
     gtk_widget_set_sensitive (GTK_WIDGET (self), FALSE);
