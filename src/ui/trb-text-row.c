@@ -123,8 +123,6 @@ struct _TrbTextRow
 {
   AdwActionRow  parent_instance;
 
-  GtkImage     *icon;
-  GtkImage     *go_next;
   TrbTextItem  *item;
 };
 
@@ -150,8 +148,6 @@ trb_text_row_class_init (TrbTextRowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_BASE_PATH "/trb-text-row.ui");
-  gtk_widget_class_bind_template_child (widget_class, TrbTextRow, icon);
-  gtk_widget_class_bind_template_child (widget_class, TrbTextRow, go_next);
 }
 
 static void
@@ -178,13 +174,15 @@ trb_text_row_new (TrbTextItem *item)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), item->title);
   if (item->subtitle != NULL && *item->subtitle != '\0')
     adw_action_row_set_subtitle (ADW_ACTION_ROW (self), item->subtitle);
+  /* Added only when wanted: libadwaita 1.2 makes room for a row's prefixes and suffixes as
+   * soon as it has any, shown or not, which would indent the title. */
   if (item->icon_name != NULL)
-    {
-      gtk_image_set_from_icon_name (self->icon, item->icon_name);
-      gtk_widget_set_visible (GTK_WIDGET (self->icon), TRUE);
-    }
+    adw_action_row_add_prefix (ADW_ACTION_ROW (self),
+                               gtk_image_new_from_icon_name (item->icon_name));
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (self), item->target != NULL);
-  gtk_widget_set_visible (GTK_WIDGET (self->go_next), item->target != NULL);
+  if (item->target != NULL)
+    adw_action_row_add_suffix (ADW_ACTION_ROW (self),
+                               gtk_image_new_from_icon_name ("go-next-symbolic"));
   return GTK_WIDGET (self);
 }
 
