@@ -91,6 +91,11 @@ trb_text_item_set_target (TrbTextItem *self,
   self->target = g_strdup (target);
 }
 
+/**
+ * trb_text_item_get_title:
+ *
+ * Returns: what the line says
+ */
 const char *
 trb_text_item_get_title (TrbTextItem *self)
 {
@@ -98,6 +103,11 @@ trb_text_item_get_title (TrbTextItem *self)
   return self->title;
 }
 
+/**
+ * trb_text_item_get_subtitle:
+ *
+ * Returns: (nullable): what it says under that
+ */
 const char *
 trb_text_item_get_subtitle (TrbTextItem *self)
 {
@@ -105,6 +115,11 @@ trb_text_item_get_subtitle (TrbTextItem *self)
   return self->subtitle;
 }
 
+/**
+ * trb_text_item_get_icon_name:
+ *
+ * Returns: (nullable): the icon before it
+ */
 const char *
 trb_text_item_get_icon_name (TrbTextItem *self)
 {
@@ -112,6 +127,11 @@ trb_text_item_get_icon_name (TrbTextItem *self)
   return self->icon_name;
 }
 
+/**
+ * trb_text_item_get_target:
+ *
+ * Returns: (nullable): what activating the line opens, such as an address
+ */
 const char *
 trb_text_item_get_target (TrbTextItem *self)
 {
