@@ -93,19 +93,19 @@ read_number (JsonObject  *obj,
       g_ascii_formatd (high, sizeof high, "%g", max);
       if (integer)
         /* Translators: the first %s is a member of the task file, the others are numbers. */
-        message = g_strdup_printf (_("The task's aggregation “%s” must be a whole number from "
+        message = g_strdup_printf (_("The task’s aggregation “%s” must be a whole number from "
                                      "%s to %s."), name, low, high);
       else if (max >= G_MAXFLOAT)
         /* Translators: the first %s is a member of the task file, the second a number. */
-        message = g_strdup_printf (_("The task's aggregation “%s” must be a number of at least "
+        message = g_strdup_printf (_("The task’s aggregation “%s” must be a number of at least "
                                      "%s."), name, low);
       else if (max_open)
         /* Translators: the first %s is a member of the task file, the others are numbers. */
-        message = g_strdup_printf (_("The task's aggregation “%s” must be a number of at least "
+        message = g_strdup_printf (_("The task’s aggregation “%s” must be a number of at least "
                                      "%s and below %s."), name, low, high);
       else
         /* Translators: the first %s is a member of the task file, the others are numbers. */
-        message = g_strdup_printf (_("The task's aggregation “%s” must be a number from %s to "
+        message = g_strdup_printf (_("The task’s aggregation “%s” must be a number from %s to "
                                      "%s."), name, low, high);
       return invalid (error, message);
     }
@@ -140,7 +140,7 @@ read_choice (JsonObject         *obj,
       }
   choices = g_strjoinv (", ", (char **) names);
   /* Translators: the first %s is a member of the task file, the second a list of names. */
-  message = g_strdup_printf (_("The task's aggregation “%s” must be one of: %s."), name, choices);
+  message = g_strdup_printf (_("The task’s aggregation “%s” must be one of: %s."), name, choices);
   return invalid (error, message);
 }
 
@@ -194,7 +194,7 @@ trb_aggregation_config_parse (JsonObject            *task,
   if (node == NULL)
     return TRUE;
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return invalid (error, _("The task's “aggregation” must be an object."));
+    return invalid (error, _("The task’s “aggregation” must be an object."));
   obj = json_node_get_object (node);
 
   names = json_object_get_members (obj);
@@ -202,7 +202,7 @@ trb_aggregation_config_parse (JsonObject            *task,
     if (!g_strv_contains (members, l->data))
       {
         /* Translators: %s is a member of the task file that this version does not know. */
-        g_autofree char *message = g_strdup_printf (_("The task's aggregation has an unknown "
+        g_autofree char *message = g_strdup_printf (_("The task’s aggregation has an unknown "
                                                       "member “%s”."), (char *) l->data);
         return invalid (error, message);
       }
@@ -227,7 +227,7 @@ trb_aggregation_config_parse (JsonObject            *task,
       g_ascii_formatd (max, sizeof max, "%.0f", max_updates);
       /* Translators: %s is a number of updates. */
       message = g_strdup_printf (_("Multi-Krum needs at least twice the “attackers” plus three "
-                                   "updates in a round, and the task's rounds take at most %s."),
+                                   "updates in a round, and the task’s rounds take at most %s."),
                                  max);
       return invalid (error, message);
     }
@@ -250,7 +250,7 @@ trb_aggregation_config_parse (JsonObject            *task,
   config->selected = value;
   if (config->selected > 0 && config->selected + config->attackers > max_updates &&
       config->strategy == TRB_AGGREGATION_MULTI_KRUM)
-    return invalid (error, _("Multi-Krum's “selected” and “attackers” together must not exceed "
+    return invalid (error, _("Multi-Krum’s “selected” and “attackers” together must not exceed "
                              "the round’s “max_updates”."));
   if (!read_number (obj, "max_update_norm", 0, 0, G_MAXFLOAT, FALSE, FALSE, &value, error))
     return FALSE;
@@ -262,7 +262,7 @@ trb_aggregation_config_parse (JsonObject            *task,
     return FALSE;
   config->refuse_factor = value;
   if (json_object_has_member (obj, "norm_bound") && config->max_update_norm <= 0)
-    return invalid (error, _("The task's aggregation names a “norm_bound” but no "
+    return invalid (error, _("The task’s aggregation names a “norm_bound” but no "
                              "“max_update_norm”."));
 
   if (!read_choice (obj, "server_optimizer", optimizer_names,
