@@ -144,58 +144,17 @@ read_choice (JsonObject         *obj,
   return invalid (error, message);
 }
 
-/**
- * trb_aggregation_config_parse:
- * @task: a task's description
- * @config: (out): where to put what it says
- * @error: an error for the operator, naming the member at fault
- *
- * Reads and checks the task's `aggregation` member. A task without one aggregates as every
- * task did before the member existed: FedAvg on the claimed sample counts, with the server
- * momentum of `round_policy.server_momentum`.
- *
- * Returns: %TRUE when the member is valid
- */
-gboolean
-trb_aggregation_config_parse (JsonObject            *task,
-                              TrbAggregationConfig  *config,
-                              GError               **error)
+/* Every member of @obj is one this version knows: a misspelt one would be silently unused. */
+static gboolean
+check_members (JsonObject  *obj,
+               GError     **error)
 {
   static const char * const members[] = {
     "strategy", "max_samples_per_update", "trim_fraction", "attackers", "selected",
     "max_update_norm", "norm_bound", "refuse_factor", "server_optimizer", "server_lr",
     "server_momentum", "beta1", "beta2", "tau", NULL,
   };
-  static const char * const norm_bounds[] = { "clip", "refuse", NULL };
-  JsonNode *node = json_object_get_member (task, "aggregation");
-  JsonNode *policy = json_object_get_member (task, "round_policy");
-  JsonObject *round_policy = policy != NULL && JSON_NODE_HOLDS_OBJECT (policy)
-                             ? json_node_get_object (policy) : NULL;
-  double max_updates = CLAMP (trb_json_get_number (round_policy, "max_updates", 100), 1,
-                              MAX_UPDATES_LIMIT);
-  double legacy_momentum = CLAMP (trb_json_get_number (round_policy, "server_momentum", 0), 0,
-                                  0.999);
   g_autoptr(GList) names = NULL;
-  JsonObject *obj;
-  guint choice;
-  double value;
-
-  g_return_val_if_fail (task != NULL && config != NULL, FALSE);
-
-  memset (config, 0, sizeof *config);
-  config->strategy = TRB_AGGREGATION_FEDAVG;
-  config->optimizer = TRB_SERVER_OPTIMIZER_FEDAVGM;
-  config->momentum = legacy_momentum;
-  config->server_lr = 1.0;
-  config->refuse_factor = 1.0;
-  config->beta1 = 0.9;
-  config->beta2 = 0.99;
-  config->tau = 1e-3;
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    return invalid (error, _("The task’s “aggregation” must be an object."));
-  obj = json_node_get_object (node);
 
   names = json_object_get_members (obj);
   for (GList *l = names; l != NULL; l = l->next)
@@ -206,6 +165,18 @@ trb_aggregation_config_parse (JsonObject            *task,
                                                       "member “%s”."), (char *) l->data);
         return invalid (error, message);
       }
+  return TRUE;
+}
+
+/* The strategy and its parameters, checked against the rounds' @max_updates. */
+static gboolean
+parse_strategy (JsonObject            *obj,
+                double                 max_updates,
+                TrbAggregationConfig  *config,
+                GError               **error)
+{
+  guint choice;
+  double value;
 
   if (!read_choice (obj, "strategy", strategy_names, TRB_AGGREGATION_FEDAVG, &choice, error))
     return FALSE;
@@ -252,6 +223,19 @@ trb_aggregation_config_parse (JsonObject            *task,
       config->strategy == TRB_AGGREGATION_MULTI_KRUM)
     return invalid (error, _("Multi-Krum’s “selected” and “attackers” together must not exceed "
                              "the round’s “max_updates”."));
+  return TRUE;
+}
+
+/* The server-side bound on an update's L2 norm, applied before any strategy. */
+static gboolean
+parse_norm_bound (JsonObject            *obj,
+                  TrbAggregationConfig  *config,
+                  GError               **error)
+{
+  static const char * const norm_bounds[] = { "clip", "refuse", NULL };
+  guint choice;
+  double value;
+
   if (!read_number (obj, "max_update_norm", 0, 0, G_MAXFLOAT, FALSE, FALSE, &value, error))
     return FALSE;
   config->max_update_norm = value;
@@ -264,6 +248,19 @@ trb_aggregation_config_parse (JsonObject            *task,
   if (json_object_has_member (obj, "norm_bound") && config->max_update_norm <= 0)
     return invalid (error, _("The task’s aggregation names a “norm_bound” but no "
                              "“max_update_norm”."));
+
+  return TRUE;
+}
+
+/* The server optimizer (Reddi et al. 2021) that applies the aggregate to the model. */
+static gboolean
+parse_server_optimizer (JsonObject            *obj,
+                        double                 legacy_momentum,
+                        TrbAggregationConfig  *config,
+                        GError               **error)
+{
+  guint choice;
+  double value;
 
   if (!read_choice (obj, "server_optimizer", optimizer_names,
                     TRB_SERVER_OPTIMIZER_FEDAVGM, &choice, error))
@@ -287,6 +284,56 @@ trb_aggregation_config_parse (JsonObject            *task,
     return FALSE;
   config->tau = value;
   return TRUE;
+}
+
+/**
+ * trb_aggregation_config_parse:
+ * @task: a task's description
+ * @config: (out): where to put what it says
+ * @error: an error for the operator, naming the member at fault
+ *
+ * Reads and checks the task's `aggregation` member. A task without one aggregates as every
+ * task did before the member existed: FedAvg on the claimed sample counts, with the server
+ * momentum of `round_policy.server_momentum`.
+ *
+ * Returns: %TRUE when the member is valid
+ */
+gboolean
+trb_aggregation_config_parse (JsonObject            *task,
+                              TrbAggregationConfig  *config,
+                              GError               **error)
+{
+  JsonNode *node = json_object_get_member (task, "aggregation");
+  JsonNode *policy = json_object_get_member (task, "round_policy");
+  JsonObject *round_policy = policy != NULL && JSON_NODE_HOLDS_OBJECT (policy)
+                             ? json_node_get_object (policy) : NULL;
+  double max_updates = CLAMP (trb_json_get_number (round_policy, "max_updates", 100), 1,
+                              MAX_UPDATES_LIMIT);
+  double legacy_momentum = CLAMP (trb_json_get_number (round_policy, "server_momentum", 0), 0,
+                                  0.999);
+  JsonObject *obj;
+
+  g_return_val_if_fail (task != NULL && config != NULL, FALSE);
+
+  memset (config, 0, sizeof *config);
+  config->strategy = TRB_AGGREGATION_FEDAVG;
+  config->optimizer = TRB_SERVER_OPTIMIZER_FEDAVGM;
+  config->momentum = legacy_momentum;
+  config->server_lr = 1.0;
+  config->refuse_factor = 1.0;
+  config->beta1 = 0.9;
+  config->beta2 = 0.99;
+  config->tau = 1e-3;
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return invalid (error, _("The task’s “aggregation” must be an object."));
+  obj = json_node_get_object (node);
+
+  return check_members (obj, error) &&
+         parse_strategy (obj, max_updates, config, error) &&
+         parse_norm_bound (obj, config, error) &&
+         parse_server_optimizer (obj, legacy_momentum, config, error);
 }
 
 /**
