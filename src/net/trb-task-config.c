@@ -202,11 +202,20 @@ check_members (JsonObject  *section,
         known = strcmp (name, settings[i].name) == 0;
       if (!known)
         {
-          /* The name comes from the network: shown whole only when short and valid. */
+          /* The name comes from the network: shown whole only when short and valid. (A
+           * substring may only be taken of a string that long: g_utf8_substring() reads past
+           * the end of a shorter one.) */
           g_autofree char *valid = g_utf8_make_valid (name, -1);
-          g_autofree char *head = g_utf8_substring (valid, 0, 40);
-          g_autofree char *shown = g_utf8_strlen (valid, -1) > 40 ?
-                                   g_strconcat (head, "…", NULL) : g_strdup (valid);
+          g_autofree char *head = NULL;
+          g_autofree char *shown = NULL;
+
+          if (g_utf8_strlen (valid, -1) > 40)
+            {
+              head = g_utf8_substring (valid, 0, 40);
+              shown = g_strconcat (head, "…", NULL);
+            }
+          else
+            shown = g_strdup (valid);
 
           g_set_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_PROTOCOL,
                        /* Translators: a name from the task file. */
