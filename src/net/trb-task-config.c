@@ -73,11 +73,14 @@ static const char * const optimizer_names[] = {
   [TRB_OPTIMIZER_ADAM] = "adam",
 };
 
-/* @value as a person writes it, in the locale's decimal notation: 0.000001 rather than 1e-06. */
+/* @value as a person writes it, 0.000001 rather than 1e-06, with a decimal point in every
+ * locale: the sentence names a value of the task file, where JSON writes it so, and the node
+ * logs the same sentence. */
 static char *
 format_number (double value)
 {
-  char *text = g_strdup_printf ("%.12f", value);
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+  char *text = g_strdup (g_ascii_formatd (buffer, sizeof buffer, "%.12f", value));
   char *end = text + strlen (text) - 1;
 
   while (end > text && *end == '0')
