@@ -926,15 +926,18 @@ trb_evaluate (TrbExecutor          *executor,
   return TRUE;
 }
 
-/* Evaluation on the CPU executor: what a node does with its hold-out set. */
+/* Evaluation on the CPU executor: what a node does with its hold-out set, and a participant with
+ * its own data ("evaluate on my data"). @cancellable is checked between batches, so that a
+ * cancelled evaluation ends within a batch (256 samples). */
 gboolean
 trb_evaluate_on_cpu (TrbModelSpec         *spec,
                      TrbWeights           *weights,
                      const TrbDataSource  *data,
                      TrbEvaluation        *out,
+                     GCancellable         *cancellable,
                      GError              **error)
 {
   g_autoptr(TrbExecutor) cpu = trb_cpu_executor_new ();
 
-  return trb_evaluate (cpu, spec, weights, data, 256, out, NULL, error);
+  return trb_evaluate (cpu, spec, weights, data, 256, out, cancellable, error);
 }

@@ -118,6 +118,7 @@ gboolean    trb_evaluate_on_cpu           (TrbModelSpec             *spec,
                                            TrbWeights               *weights,
                                            const TrbDataSource      *data,
                                            TrbEvaluation            *out,
+                                           GCancellable             *cancellable,
                                            GError                  **error);
 
 G_END_DECLS

@@ -89,10 +89,12 @@ trb_history_download_model (TrbHistory    *self,
  * @idx_images: a local IDX images file, its labels beside it
  * @max_samples: the most samples to evaluate, 0 for the limit
  * @accuracy: (out): the share of samples classified right, 0…1
+ * @cancellable: (nullable): a cancellable, checked while the data loads and between batches
  * @error: return location for an error
  *
  * Runs a model version on local data with the compute engine's CPU executor. Slow: call it
- * from a worker thread (see trb_history_evaluate_async()).
+ * from a worker thread (see trb_history_evaluate_async()). Once @cancellable is cancelled it
+ * ends within a batch, with %G_IO_ERROR_CANCELLED.
  *
  * Returns: %TRUE on success
  */
@@ -104,6 +106,7 @@ trb_history_evaluate (TrbHistory   *self,
                       const char   *idx_images,
                       gsize         max_samples,
                       double       *accuracy,
+                      GCancellable *cancellable,
                       GError      **error)
 {
   g_autofree char *task_json = NULL;
@@ -139,11 +142,11 @@ trb_history_evaluate (TrbHistory   *self,
     return FALSE;
   data = trb_training_set_load (idx_images, 0, 1,
                                 max_samples > 0 ? MIN (max_samples, MAX_EVALUATION_SAMPLES)
-                                                : MAX_EVALUATION_SAMPLES, NULL, error);
+                                                : MAX_EVALUATION_SAMPLES, cancellable, error);
   if (data == NULL)
     return FALSE;
   trb_training_set_get_source (data, &source);
-  if (!trb_evaluate_on_cpu (spec, parsed, &source, &evaluation, error))
+  if (!trb_evaluate_on_cpu (spec, parsed, &source, &evaluation, cancellable, error))
     return FALSE;
   *accuracy = evaluation.accuracy;
   return TRUE;
@@ -246,7 +249,7 @@ evaluate_thread (GTask        *task,
 
   if (blob == NULL || g_cancellable_set_error_if_cancelled (cancellable, &error) ||
       !trb_history_evaluate (source_object, data->origin, data->task, blob, data->images, 0,
-                             &accuracy, &error))
+                             &accuracy, cancellable, &error))
     {
       g_task_return_error (task, error);
       return;

@@ -231,6 +231,7 @@ gboolean    trb_history_evaluate          (TrbHistory       *self,
                                            const char       *idx_images,
                                            gsize             max_samples,
                                            double           *accuracy,
+                                           GCancellable     *cancellable,
                                            GError          **error);
 void        trb_history_download_model_async (TrbHistory    *self,
                                            const char       *origin,

@@ -31,6 +31,7 @@ struct _TrbHistoryProvenance
   TrbHistory   *history;
   TrbStore     *store;        /* where the data sets to evaluate on are listed */
   GCancellable *cancellable;
+  GCancellable *evaluating;   /* the evaluations under way; cancelled when the area is left */
   GHashTable   *groups;       /* "origin\ntask" → VersionGroup */
 };
 
@@ -188,8 +189,10 @@ start_evaluation (BenefitOp  *op,
 
   op->dataset = g_strdup (dataset);
   benefit_op_begin (op, line);
+  if (op->self->evaluating == NULL)
+    op->self->evaluating = g_cancellable_new ();
   trb_history_evaluate_async (op->self->history, op->origin, op->task, op->model, path,
-                              op->self->cancellable, evaluated_cb, op);
+                              op->self->evaluating, evaluated_cb, op);
 }
 
 static void
@@ -718,6 +721,21 @@ remove_left_networks (TrbHistoryProvenance *self,
       }
 }
 
+/* An evaluation takes the processor for minutes: a person who leaves the area, closes the
+ * window or quits no longer waits for it, so it stops (within a batch) and nothing is kept. */
+static void
+trb_history_provenance_unmap (GtkWidget *widget)
+{
+  TrbHistoryProvenance *self = TRB_HISTORY_PROVENANCE (widget);
+
+  if (self->evaluating != NULL)
+    {
+      g_cancellable_cancel (self->evaluating);
+      g_clear_object (&self->evaluating);
+    }
+  GTK_WIDGET_CLASS (trb_history_provenance_parent_class)->unmap (widget);
+}
+
 static void
 trb_history_provenance_dispose (GObject *object)
 {
@@ -725,6 +743,9 @@ trb_history_provenance_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  if (self->evaluating != NULL)
+    g_cancellable_cancel (self->evaluating);
+  g_clear_object (&self->evaluating);
   g_clear_object (&self->history);
   g_clear_object (&self->store);
 
@@ -746,9 +767,11 @@ static void
 trb_history_provenance_class_init (TrbHistoryProvenanceClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = trb_history_provenance_dispose;
   object_class->finalize = trb_history_provenance_finalize;
+  widget_class->unmap = trb_history_provenance_unmap;
 }
 
 static void

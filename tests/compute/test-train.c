@@ -151,8 +151,8 @@ test_fashion_2nn_accuracy (void)
   trained = trb_trainer_run (trainer, init, &train_set->source, NULL, &error);
   g_assert_no_error (error);
 
-  g_assert_true (trb_evaluate_on_cpu (spec, init, &test_set->source, &before, &error));
-  g_assert_true (trb_evaluate_on_cpu (spec, trained, &test_set->source, &after, &error));
+  g_assert_true (trb_evaluate_on_cpu (spec, init, &test_set->source, &before, NULL, &error));
+  g_assert_true (trb_evaluate_on_cpu (spec, trained, &test_set->source, &after, NULL, &error));
   g_assert_no_error (error);
   g_test_message ("2NN on 4,000 samples, 5 epochs: test accuracy %.1f%% (before %.1f%%), "
                   "loss %.3f", 100 * after.accuracy, 100 * before.accuracy, after.loss);
@@ -180,11 +180,60 @@ test_evaluate_matches_reference (void)
   TrbEvaluation a, b;
 
   data.n_samples = 97;
-  g_assert_true (trb_evaluate_on_cpu (spec, init, &data, &a, &error));
+  g_assert_true (trb_evaluate_on_cpu (spec, init, &data, &a, NULL, &error));
   g_assert_true (trb_evaluate (ref, spec, init, &data, 13, &b, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpfloat (fabs (a.loss - b.loss), <, 1e-5 * b.loss);
   g_assert_cmpfloat (a.accuracy, ==, b.accuracy);
+}
+
+typedef struct
+{
+  GCancellable *cancellable;
+  gint64        cancelled_at;
+} CancelLater;
+
+static gpointer
+cancel_later_thread (gpointer user_data)
+{
+  CancelLater *later = user_data;
+
+  g_usleep (200 * 1000);
+  later->cancelled_at = g_get_monotonic_time ();
+  g_cancellable_cancel (later->cancellable);
+  return NULL;
+}
+
+/* An evaluation on a large local set (100 000 samples: many seconds on a processor), cancelled
+ * while it runs, as History's "evaluate on my data" is when the person leaves, stops within a
+ * second. */
+static void
+test_evaluate_cancel (void)
+{
+  const gsize n = 100000;
+  g_autoptr(TrbModelSpec) spec = trb_model_spec_new_from_json (trb_model_spec_json_2nn (), -1,
+                                                                NULL);
+  g_autoptr(TrbWeights) init = trb_model_spec_init_weights (spec, 8);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *features = g_malloc0 (n * 784);
+  g_autofree gint32 *labels = g_new0 (gint32, n);
+  TrbDataSource data = { n, 784, TRB_FEATURE_U8, features, 1.0 / 255, labels };
+  CancelLater later = { cancellable, 0 };
+  TrbEvaluation evaluation;
+  GThread *thread;
+  gboolean done;
+  gint64 ended;
+
+  thread = g_thread_new ("cancel-later", cancel_later_thread, &later);
+  done = trb_evaluate_on_cpu (spec, init, &data, &evaluation, cancellable, &error);
+  ended = g_get_monotonic_time ();
+  g_thread_join (thread);
+  g_assert_false (done);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_test_message ("stopped %" G_GINT64_FORMAT " ms after the cancellation",
+                  (ended - later.cancelled_at) / 1000);
+  g_assert_cmpint (ended - later.cancelled_at, <, G_USEC_PER_SEC);
 }
 
 /* ---- pause / resume ---- */
@@ -522,6 +571,7 @@ main (int   argc,
                    test_adam_fedprox_dropout_matches_reference);
   g_test_add_func ("/compute/train/fashion-2nn-accuracy", test_fashion_2nn_accuracy);
   g_test_add_func ("/compute/train/evaluate", test_evaluate_matches_reference);
+  g_test_add_func ("/compute/train/evaluate-cancel", test_evaluate_cancel);
   g_test_add_func ("/compute/train/pause-resume", test_pause_resume);
   g_test_add_func ("/compute/train/kill-resume", test_kill_resume);
   g_test_add_func ("/compute/train/cancel", test_cancel);

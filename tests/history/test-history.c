@@ -309,9 +309,22 @@ test_rewards_and_provenance (void)
 
     g_assert_no_error (error);
     g_assert_true (trb_history_evaluate (f.history, origin_of (&f), TASK_ID, weights, images,
-                                         300, &accuracy, &error));
+                                         300, &accuracy, NULL, &error));
     g_assert_no_error (error);
     g_assert_cmpfloat_with_epsilon (accuracy, v->accuracy, 1e-9);
+
+    /* Cancelled (the person left the area): it stops, with nothing measured. */
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      double cancelled_accuracy = -1;
+
+      g_cancellable_cancel (cancellable);
+      g_assert_false (trb_history_evaluate (f.history, origin_of (&f), TASK_ID, weights, images,
+                                            300, &cancelled_accuracy, cancellable, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_assert_cmpfloat (cancelled_accuracy, ==, -1);
+      g_clear_error (&error);
+    }
 
     /* Off the calling thread, on the whole local set. */
     trb_history_evaluate_async (f.history, origin_of (&f), TASK_ID, v->model, images, NULL,

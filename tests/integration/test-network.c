@@ -208,7 +208,7 @@ initial_accuracy (TestParticipant *p)
   holdout = trb_training_set_load (path, 0, 1, 1000, NULL, &error);
   g_assert_no_error (error);
   trb_training_set_get_source (holdout, &source);
-  g_assert_true (trb_evaluate_on_cpu (spec, weights, &source, &evaluation, &error));
+  g_assert_true (trb_evaluate_on_cpu (spec, weights, &source, &evaluation, NULL, &error));
   g_assert_no_error (error);
   return evaluation.accuracy;
 }

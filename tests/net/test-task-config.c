@@ -478,7 +478,7 @@ test_input_scale (void)
 
   /* The node's evaluation of a model on its hold-out. */
   data.u8_scale = 1.0 / 255.0;
-  g_assert_true (trb_evaluate_on_cpu (spec, initial, &data, &evaluation, &error));
+  g_assert_true (trb_evaluate_on_cpu (spec, initial, &data, &evaluation, NULL, &error));
   g_assert_no_error (error);
   softmax (initial_w, scaled, p);
   g_assert_cmpfloat (fabs (evaluation.loss - -log (p[label])), <, 1e-6);
