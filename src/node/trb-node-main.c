@@ -214,6 +214,9 @@ serve (const ServeOptions *o)
   g_unix_signal_add (SIGINT, quit_cb, loop);
   g_unix_signal_add (SIGTERM, quit_cb, loop);
   g_main_loop_run (loop);
+  /* An aggregation under way stops between two updates; its round is aggregated again from the
+   * store at the next start. */
+  trb_node_cancel_work (node);
   return 0;
 }
 

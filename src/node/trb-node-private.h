@@ -115,6 +115,7 @@ struct _TrbNode
   guint            upload_check_delay_ms;
   guint            n_checking;      /* uploads being checked on a worker */
   GQueue           checks;          /* GTask*, uploads waiting for a worker */
+  GCancellable    *cancellable;     /* the workers' (upload checks, aggregation): shutting down */
   gsize            checking_bytes;  /* of the uploads waiting or being checked */
 };
 

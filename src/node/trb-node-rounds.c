@@ -18,6 +18,7 @@
 #include "compute/trb-trainer.h"
 #include "compute/trb-weights.h"
 #include "ledger/trb-ledger-entry.h"
+#include "net/trb-client.h"
 #include "net/trb-training-set.h"
 
 #include "trb-node-db.h"
@@ -151,16 +152,28 @@ aggregate_in_thread (GTask        *gtask,
   g_autoptr(GError) error = NULL;
   g_autoptr(TrbAggregator) aggregator = trb_aggregator_new (&job->config);
 
-  if (job->delay_ms > 0)
-    g_usleep (job->delay_ms * 1000);
+  /* A node shutting down (trb_node_cancel_work()) does not wait for the remaining steps: the
+   * job is checked between them and nothing it did is stored, so the round stays aggregating, as
+   * committed, and is aggregated afresh at the next start. */
+  if (job->delay_ms > 0 && !trb_client_sleep (job->delay_ms, cancellable, &error))
+    {
+      g_task_return_error (gtask, g_steal_pointer (&error));
+      return;
+    }
 
   /* The updates are read one at a time and handed to the strategy: FedAvg keeps one running
    * sum, the robust strategies keep what they must. */
   for (guint u = 0; u < job->blobs->len; u++)
     {
       g_autoptr(GError) update_error = NULL;
-      g_autoptr(TrbWeights) delta = read_weights (job->spec, g_ptr_array_index (job->blobs, u),
-                                                  &update_error);
+      g_autoptr(TrbWeights) delta = NULL;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, &error))
+        {
+          g_task_return_error (gtask, g_steal_pointer (&error));
+          return;
+        }
+      delta = read_weights (job->spec, g_ptr_array_index (job->blobs, u), &update_error);
 
       /* Updates were checked when accepted; one that no longer reads, or that the norm bound
        * refuses, is left out. */
@@ -200,6 +213,11 @@ aggregate_in_thread (GTask        *gtask,
         }
     }
 
+  if (g_cancellable_set_error_if_cancelled (cancellable, &error))
+    {
+      g_task_return_error (gtask, g_steal_pointer (&error));
+      return;
+    }
   if (job->holdout != NULL)
     {
       TrbDataSource source;
@@ -207,11 +225,17 @@ aggregate_in_thread (GTask        *gtask,
 
       /* The compute engine's CPU executor, on the node's hold-out. */
       trb_training_set_get_source (job->holdout, &source);
-      if (trb_evaluate_on_cpu (job->spec, job->params, &source, &evaluation, &error))
+      if (trb_evaluate_on_cpu (job->spec, job->params, &source, &evaluation, cancellable,
+                               &error))
         {
           job->loss = evaluation.loss;
           job->accuracy = evaluation.accuracy;
           job->evaluated = TRUE;
+        }
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_task_return_error (gtask, g_steal_pointer (&error));
+          return;
         }
       else
         g_warning ("The new model could not be evaluated: %s", error->message);
@@ -406,6 +430,9 @@ aggregation_done_cb (GObject      *source,
       task->aggregation_running = FALSE;
       if (g_task_propagate_boolean (G_TASK (result), &error))
         finish_aggregation (ctx->node, task, job);
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("Round %" G_GINT64_FORMAT " of %s: aggregation stopped, the node is shutting "
+                   "down; it is aggregated again at the next start", task->round, task->id);
       else
         g_critical ("Round %" G_GINT64_FORMAT " of %s cannot be aggregated: %s", task->round,
                     task->id, error->message);
@@ -522,7 +549,7 @@ trb_node_start_aggregation (TrbNode *self,
   ctx->task_id = g_strdup (task->id);
   task->aggregation_running = TRUE;
 
-  gtask = g_task_new (NULL, NULL, aggregation_done_cb, ctx);
+  gtask = g_task_new (NULL, self->cancellable, aggregation_done_cb, ctx);
   g_task_set_task_data (gtask, job, (GDestroyNotify) aggregation_free);
   g_task_run_in_thread (gtask, aggregate_in_thread);
 }

@@ -187,7 +187,15 @@ check_in_thread (GTask        *gtask,
   Upload *upload = task_data;
 
   if (upload->node->upload_check_delay_ms > 0)
-    g_usleep (upload->node->upload_check_delay_ms * 1000);
+    trb_client_sleep (upload->node->upload_check_delay_ms, cancellable, NULL);
+  /* A node shutting down answers at once rather than check what it will not store. */
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      g_task_return_boolean (gtask, refuse (upload, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                                            TRB_PROBLEM_BUSY, "The node is shutting down",
+                                            NULL));
+      return;
+    }
   g_task_return_boolean (gtask, check_update (upload));
 }
 
@@ -437,7 +445,9 @@ trb_node_handle_upload (TrbNode           *self,
   upload->aggregation = task->aggregation;
 
   soup_server_message_pause (msg);
-  gtask = g_task_new (NULL, NULL, update_checked_cb, NULL);
+  gtask = g_task_new (NULL, self->cancellable, update_checked_cb, NULL);
+  /* A check cancelled at shutdown still answers, with the refusal it set. */
+  g_task_set_check_cancellable (gtask, FALSE);
   g_task_set_source_tag (gtask, trb_node_handle_upload);
   g_task_set_task_data (gtask, upload, (GDestroyNotify) upload_free);
   self->checking_bytes += g_bytes_get_size (body);

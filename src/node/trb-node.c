@@ -54,11 +54,29 @@ task_free (Task *task)
   g_free (task);
 }
 
+/**
+ * trb_node_cancel_work:
+ * @self: a node
+ *
+ * Cancels the node's workers as it shuts down: an upload being checked is answered `busy`, and
+ * an aggregation stops between two updates, its round left as committed (aggregating), so that
+ * the node started again aggregates it afresh. Called by `serve` when it is told to quit and by
+ * dispose.
+ */
+void
+trb_node_cancel_work (TrbNode *self)
+{
+  g_return_if_fail (TRB_IS_NODE (self));
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+}
+
 static void
 trb_node_dispose (GObject *object)
 {
   TrbNode *self = TRB_NODE (object);
 
+  trb_node_cancel_work (self);
   g_clear_handle_id (&self->tick_id, g_source_remove);
   trb_node_connections_shutdown (self);
   g_clear_pointer (&self->join_buckets, g_hash_table_unref);
@@ -93,6 +111,7 @@ trb_node_finalize (GObject *object)
   g_clear_pointer (&self->nonces, g_hash_table_unref);
   g_queue_clear_full (&self->events, (GDestroyNotify) json_node_unref);
   g_queue_clear_full (&self->checks, g_object_unref);
+  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (trb_node_parent_class)->finalize (object);
 }
@@ -113,6 +132,7 @@ static void
 trb_node_init (TrbNode *self)
 {
   self->tasks = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) task_free);
+  self->cancellable = g_cancellable_new ();
   self->nonces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->public_urls = g_ptr_array_new_with_free_func (g_free);
   self->public_authorities = g_ptr_array_new_with_free_func (g_free);

@@ -70,6 +70,7 @@ void      trb_node_set_aggregation_delay (TrbNode     *self,
                                           guint        delay_ms);
 void      trb_node_set_upload_check_delay (TrbNode    *self,
                                            guint       delay_ms);
+void      trb_node_cancel_work           (TrbNode     *self);
 gboolean  trb_node_add_public_url       (TrbNode      *self,
                                          const char   *url,
                                          GError      **error);
