@@ -624,6 +624,9 @@ accept_thread (GTask        *task,
   gsize proof_len = 0;
   const guint8 *proof = data->proof ? g_bytes_get_data (data->proof, &proof_len) : NULL;
 
+  /* One step, verified and stored together: a cancelled accept does neither. */
+  if (g_task_return_error_if_cancelled (task))
+    return;
   if (proof_len % TRB_MERKLE_HASH_SIZE != 0)
     {
       g_task_return_new_error (task, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_INVALID,

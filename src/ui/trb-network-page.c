@@ -163,8 +163,15 @@ device_name_thread (GTask        *task,
                     GCancellable *cancellable)
 {
   const char *id = task_data;
-  g_autoptr(GPtrArray) devices = trb_compute_devices_list (NULL);
+  g_autoptr(GPtrArray) devices = NULL;
 
+  /* Two steps, listing (slow: the driver loads) then matching; a page that went away in
+   * between wants neither. */
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  devices = trb_compute_devices_list (NULL);
+  if (g_task_return_error_if_cancelled (task))
+    return;
   for (guint i = 0; devices != NULL && i < devices->len; i++)
     {
       TrbComputeDevice *device = g_ptr_array_index (devices, i);

@@ -297,6 +297,9 @@ derive_thread (GTask        *task,
   const char *passphrase;
   GError *error = NULL;
 
+  /* Two steps, the phrase then the key (a slow derivation): cancelled, it stops between them. */
+  if (g_task_return_error_if_cancelled (task))
+    return;
   if (data->input_phrase != NULL)
     phrase = trb_bip39_check (trb_secret_get_string (data->input_phrase), &error);
   else
@@ -307,6 +310,8 @@ derive_thread (GTask        *task,
       return;
     }
 
+  if (g_task_return_error_if_cancelled (task))
+    return;
   passphrase = data->passphrase ? trb_secret_get_string (data->passphrase) : NULL;
   pair = trb_keypair_new_from_phrase (trb_secret_get_string (phrase), passphrase, &error);
   if (pair == NULL)
@@ -574,12 +579,16 @@ sign_thread (GTask        *task,
   gsize len;
   const guint8 *bytes;
 
+  if (g_task_return_error_if_cancelled (task))
+    return;
   pair = keypair_from_material (data->material, data->address, &error);
   if (pair == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
+  if (g_task_return_error_if_cancelled (task))
+    return;
   bytes = g_bytes_get_data (data->data, &len);
   g_task_return_pointer (task, trb_keypair_sign (pair, bytes, len),
                          (GDestroyNotify)g_bytes_unref);
