@@ -93,6 +93,10 @@ typedef enum
   TRB_PROBLEM_KIND_PERMANENT,
 } TrbProblemKind;
 
+/* A participant stops after this many permanent refusals in a row (the app's participation loop
+ * and `tributary-cli contribute` alike): repeating the same update does not help. */
+#define TRB_PROTOCOL_MAX_REFUSALS 3
+
 char           *trb_problem_uri          (const char *name);
 const char     *trb_problem_name_from_uri (const char *uri);
 TrbProblemKind  trb_problem_kind         (const char *name);

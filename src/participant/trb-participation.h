@@ -9,6 +9,7 @@
 
 #include "compute/trb-model-spec.h"
 #include "net/trb-client.h"
+#include "net/trb-protocol.h"
 #include "participant/trb-device-queue.h"
 #include "participant/trb-scheduler.h"
 #include "store/trb-store.h"
@@ -101,7 +102,7 @@ typedef struct
 
 /* Updates or requests refused in a row for a reason that does not go away (a
  * %TRB_PROBLEM_KIND_PERMANENT problem type) before the loop stops and says why. */
-#define TRB_PARTICIPATION_MAX_REFUSALS 3
+#define TRB_PARTICIPATION_MAX_REFUSALS TRB_PROTOCOL_MAX_REFUSALS
 
 typedef enum
 {
