@@ -192,8 +192,9 @@ run_rounds (Options        *o,
         }
       if (round == 0 && refusal_kind (error) == TRB_PROBLEM_KIND_PERMANENT)
         {
-          /* Translators: %u is a number (3), %s says why in the network's words. */
           trb_cli_printerr (g_dngettext (GETTEXT_PACKAGE,
+                                         /* Translators: %u is a number (3), %s says why in
+                                          * the network's words. */
                                          "The network refused this computer’s update %u time "
                                          "in a row (%s). Sending it again would not help, so "
                                          "Tributary stopped. Check that the data fits the "
