@@ -120,6 +120,7 @@ load_data (Options *o)
                        "Training on %zu local samples; only model updates are sent.\n",
                        trb_training_set_get_n_samples (data)),
           trb_training_set_get_n_samples (data));
+  fflush (stdout);
   return data;
 }
 
