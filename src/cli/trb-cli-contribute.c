@@ -136,8 +136,8 @@ report_error (const GError *error)
     {
       /* Nothing is half-written: a receipt is stored whole or not at all, and an update the node
        * holds without its receipt is recovered by the next run (`duplicate`). */
-      trb_cli_printerr ("%s", _("Stopped. An update not sent yet was dropped; run the command "
-                                "again to go on."));
+      trb_cli_printerr ("%s", _("Stopped. Run the command again to go on; a round that was "
+                                "not finished starts over."));
       return STATUS_INTERRUPTED;
     }
   trb_cli_print_error (error);
