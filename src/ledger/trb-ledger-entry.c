@@ -20,6 +20,7 @@
 #include "trb-canonical-json.h"
 #include "trb-ledger-error.h"
 #include "trb-json.h"
+#include "net/trb-protocol.h"
 
 #define MAX_SAFE_INTEGER G_GINT64_CONSTANT (9007199254740991)
 
@@ -45,6 +46,11 @@ struct _TrbLedgerEntry
   double             *metric_values;
   guint               n_metrics;
   gint64              points;
+  /* A reward's rule and, under rule 2, the inputs it was computed from. */
+  gint64              rule;
+  gint64              epochs;
+  gboolean            used;
+  double              norm;
 };
 
 G_DEFINE_FINAL_TYPE (TrbLedgerEntry, trb_ledger_entry, G_TYPE_OBJECT)
@@ -66,6 +72,13 @@ static const char * const type_members[][9] = {
   [TRB_LEDGER_ENTRY_ROUND_CLOSED] = { "metrics", "model", "round", "task", "time", "updates",
                                       NULL },
   [TRB_LEDGER_ENTRY_REWARD] = { "participant", "points", "round", "task", "time", NULL },
+};
+
+/* The members of a reward under rule 2 (it has a "rule" member): the rule's inputs beside
+ * the points, so that anyone recomputes them. */
+static const char * const checked_reward_members[] = {
+  "epochs", "norm", "participant", "points", "round", "rule", "samples", "task", "time",
+  "update", "used", NULL
 };
 
 static void
@@ -289,6 +302,35 @@ parse_metrics (TrbLedgerEntry  *self,
   return TRUE;
 }
 
+/* The inputs of a reward under rule 2; a rule this client does not know makes it invalid. */
+static gboolean
+parse_checked_reward (TrbLedgerEntry  *self,
+                      JsonObject      *obj,
+                      GError         **error)
+{
+  JsonNode *used = json_object_get_member (obj, "used");
+  JsonNode *norm = json_object_get_member (obj, "norm");
+  GType norm_type = json_node_get_value_type (norm);
+
+  if (!get_int (obj, "rule", TRB_REWARD_RULE_CHECKED, &self->rule, error) ||
+      !get_string (obj, "update", is_hash, &self->update, error) ||
+      !get_int (obj, "samples", 0, &self->samples, error) ||
+      !get_int (obj, "epochs", 0, &self->epochs, error))
+    return FALSE;
+  if (self->rule != TRB_REWARD_RULE_CHECKED)
+    return set_invalid (error, "rule");
+  if (json_node_get_value_type (used) != G_TYPE_BOOLEAN)
+    return set_invalid (error, "used");
+  self->used = json_node_get_boolean (used);
+  if (norm_type != G_TYPE_DOUBLE && norm_type != G_TYPE_INT64)
+    return set_invalid (error, "norm");
+  self->norm = norm_type == G_TYPE_DOUBLE ? json_node_get_double (norm)
+                                          : (double) json_node_get_int (norm);
+  if (!isfinite (self->norm) || self->norm < 0)
+    return set_invalid (error, "norm");
+  return TRUE;
+}
+
 /* Finds the entry's type among the known ones; an unknown type makes the entry invalid. */
 static gboolean
 find_entry_type (JsonObject  *obj,
@@ -320,13 +362,16 @@ check_entry_members (JsonObject  *obj,
                      guint        type,
                      GError     **error)
 {
+  const char * const *members = type_members[type];
   guint n_members = 0;
 
-  for (; type_members[type][n_members] != NULL; n_members++)
+  if (type == TRB_LEDGER_ENTRY_REWARD && json_object_has_member (obj, "rule"))
+    members = checked_reward_members;
+  for (; members[n_members] != NULL; n_members++)
     {
-      if (!json_object_has_member (obj, type_members[type][n_members]))
+      if (!json_object_has_member (obj, members[n_members]))
         {
-          set_invalid (error, type_members[type][n_members]);
+          set_invalid (error, members[n_members]);
           return FALSE;
         }
     }
@@ -372,10 +417,13 @@ parse_type_members (TrbLedgerEntry  *self,
              parse_metrics (self, obj, error);
 
     case TRB_LEDGER_ENTRY_REWARD:
-      return get_string (obj, "task", is_task, &self->task, error) &&
-             get_int (obj, "round", 1, &self->round, error) &&
-             get_string (obj, "participant", is_participant, &self->participant, error) &&
-             get_int (obj, "points", 0, &self->points, error);
+      self->rule = TRB_REWARD_RULE_CLAIMED;
+      if (!get_string (obj, "task", is_task, &self->task, error) ||
+          !get_int (obj, "round", 1, &self->round, error) ||
+          !get_string (obj, "participant", is_participant, &self->participant, error) ||
+          !get_int (obj, "points", 0, &self->points, error))
+        return FALSE;
+      return !json_object_has_member (obj, "rule") || parse_checked_reward (self, obj, error);
 
     default:
       g_assert_not_reached ();
@@ -647,6 +695,59 @@ trb_ledger_entry_build_reward (const char  *task,
   return finish_entry (b, length, error);
 }
 
+/**
+ * trb_ledger_entry_build_checked_reward:
+ * @task: the task
+ * @round: the round
+ * @participant: who is rewarded
+ * @update: the hash of the update rewarded
+ * @points: the points, thousandths of a point, as trb_protocol_reward_checked() gives them
+ * @samples: the samples counted (trb_protocol_reward_samples())
+ * @epochs: the epochs counted (trb_protocol_reward_epochs())
+ * @used: whether the round's aggregate used the update
+ * @norm: the update's L2 norm as accepted
+ * @time: seconds since 1970
+ *
+ * A reward under rule 2 (docs/ledger-format.md), with the inputs of the rule.
+ *
+ * Returns: (transfer full): the canonical entry, or %NULL with @error set
+ */
+char *
+trb_ledger_entry_build_checked_reward (const char  *task,
+                                       gint64       round,
+                                       const char  *participant,
+                                       const char  *update,
+                                       gint64       points,
+                                       gint64       samples,
+                                       gint64       epochs,
+                                       gboolean     used,
+                                       double       norm,
+                                       gint64       time,
+                                       gsize       *length,
+                                       GError     **error)
+{
+  g_autoptr(JsonBuilder) b = begin_entry (TRB_LEDGER_ENTRY_REWARD, time);
+
+  if (!isfinite (norm) || norm < 0)
+    {
+      set_invalid (error, "norm");
+      return NULL;
+    }
+  add_int (b, "rule", TRB_REWARD_RULE_CHECKED);
+  add_string (b, "task", task);
+  add_int (b, "round", round);
+  add_string (b, "participant", participant);
+  add_string (b, "update", update);
+  add_int (b, "points", points);
+  add_int (b, "samples", samples);
+  add_int (b, "epochs", epochs);
+  json_builder_set_member_name (b, "used");
+  json_builder_add_boolean_value (b, used);
+  json_builder_set_member_name (b, "norm");
+  json_builder_add_double_value (b, norm);
+  return finish_entry (b, length, error);
+}
+
 TrbLedgerEntryType
 trb_ledger_entry_get_entry_type (TrbLedgerEntry *self)
 {
@@ -753,6 +854,55 @@ trb_ledger_entry_get_points (TrbLedgerEntry *self)
 {
   g_return_val_if_fail (TRB_IS_LEDGER_ENTRY (self), 0);
   return self->points;
+}
+
+/**
+ * trb_ledger_entry_get_reward_rule:
+ *
+ * Returns: the reward rule of a reward entry: %TRB_REWARD_RULE_CLAIMED for one without the
+ *   `rule` member, else its value
+ */
+gint64
+trb_ledger_entry_get_reward_rule (TrbLedgerEntry *self)
+{
+  g_return_val_if_fail (TRB_IS_LEDGER_ENTRY (self), 0);
+  return self->rule;
+}
+
+/**
+ * trb_ledger_entry_get_epochs:
+ *
+ * Returns: the epochs a reward under rule 2 counted
+ */
+gint64
+trb_ledger_entry_get_epochs (TrbLedgerEntry *self)
+{
+  g_return_val_if_fail (TRB_IS_LEDGER_ENTRY (self), 0);
+  return self->epochs;
+}
+
+/**
+ * trb_ledger_entry_get_used:
+ *
+ * Returns: whether the round's aggregate used the update a reward under rule 2 is for
+ */
+gboolean
+trb_ledger_entry_get_used (TrbLedgerEntry *self)
+{
+  g_return_val_if_fail (TRB_IS_LEDGER_ENTRY (self), FALSE);
+  return self->used;
+}
+
+/**
+ * trb_ledger_entry_get_norm:
+ *
+ * Returns: the L2 norm of the update a reward under rule 2 is for
+ */
+double
+trb_ledger_entry_get_norm (TrbLedgerEntry *self)
+{
+  g_return_val_if_fail (TRB_IS_LEDGER_ENTRY (self), 0);
+  return self->norm;
 }
 
 /**

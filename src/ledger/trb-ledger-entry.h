@@ -66,6 +66,18 @@ char               *trb_ledger_entry_build_reward             (const char       
                                                                gint64              time,
                                                                gsize              *length,
                                                                GError            **error);
+char               *trb_ledger_entry_build_checked_reward     (const char         *task,
+                                                               gint64              round,
+                                                               const char         *participant,
+                                                               const char         *update,
+                                                               gint64              points,
+                                                               gint64              samples,
+                                                               gint64              epochs,
+                                                               gboolean            used,
+                                                               double              norm,
+                                                               gint64              time,
+                                                               gsize              *length,
+                                                               GError            **error);
 
 TrbLedgerEntry     *trb_ledger_entry_parse                    (const char         *data,
                                                                gsize               length,
@@ -86,6 +98,10 @@ const char         *trb_ledger_entry_get_metric               (TrbLedgerEntry   
                                                                guint               i,
                                                                double             *value);
 gint64              trb_ledger_entry_get_points               (TrbLedgerEntry     *self);
+gint64              trb_ledger_entry_get_reward_rule          (TrbLedgerEntry     *self);
+gint64              trb_ledger_entry_get_epochs               (TrbLedgerEntry     *self);
+gboolean            trb_ledger_entry_get_used                 (TrbLedgerEntry     *self);
+double              trb_ledger_entry_get_norm                 (TrbLedgerEntry     *self);
 const char         *trb_ledger_entry_get_canonical            (TrbLedgerEntry     *self,
                                                                gsize              *length);
 

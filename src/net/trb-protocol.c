@@ -120,3 +120,90 @@ trb_protocol_reward (gint64 samples,
 
   return trb_points_from_double (MIN (points, cap_per_round));
 }
+
+/**
+ * trb_protocol_reward_samples:
+ * @claimed: the samples an update claims (`update_accepted.samples`)
+ * @max_samples_per_update: the task's `aggregation.max_samples_per_update`; 0 when it sets none
+ *
+ * The samples rule 2 pays for: the claim, at most the task's cap, or
+ * %TRB_REWARD_DEFAULT_MAX_SAMPLES when the task sets none. Nobody can check a claimed count,
+ * so it is only ever believed up to what an honest participant of the task may have.
+ *
+ * Returns: the samples counted, 0 for a claim below one
+ */
+gint64
+trb_protocol_reward_samples (gint64 claimed,
+                             gint64 max_samples_per_update)
+{
+  gint64 cap = max_samples_per_update > 0 ? max_samples_per_update
+                                          : TRB_REWARD_DEFAULT_MAX_SAMPLES;
+
+  return CLAMP (claimed, 0, cap);
+}
+
+/**
+ * trb_protocol_reward_epochs:
+ * @claimed: the epochs an update claims (its `epochs` metadata)
+ * @local_epochs: the task's `hyper_parameters.local_epochs`
+ *
+ * Returns: the epochs rule 2 pays for: the claim, at most the task's
+ */
+gint64
+trb_protocol_reward_epochs (gint64 claimed,
+                            gint64 local_epochs)
+{
+  return CLAMP (claimed, 0, MAX (local_epochs, 1));
+}
+
+/**
+ * trb_protocol_reward_used:
+ * @accepted: whether the aggregation took the update at all (not refused by the norm bound)
+ * @kept_share: the share of the update's coordinates that entered the aggregate
+ * @mean_kept_share: the mean of @kept_share over the round's accepted updates
+ *
+ * Whether an update counts as used by the round's aggregate, for every strategy alike: it
+ * was accepted and at least half as much of it entered the aggregate as of the average
+ * accepted update. FedAvg keeps all of every accepted update (share 1: all are used);
+ * Multi-Krum keeps all of the selected ones and nothing of the others (only the selected are
+ * used); the median and the trimmed mean keep an honest update in about as many coordinates
+ * as any other, and an outlier in few or none.
+ *
+ * Returns: %TRUE when the update is used
+ */
+gboolean
+trb_protocol_reward_used (gboolean accepted,
+                          double   kept_share,
+                          double   mean_kept_share)
+{
+  return accepted && kept_share > 0 && kept_share >= 0.5 * mean_kept_share;
+}
+
+/**
+ * trb_protocol_reward_checked:
+ * @samples: the samples counted (trb_protocol_reward_samples())
+ * @epochs: the epochs counted (trb_protocol_reward_epochs())
+ * @used: whether the round's aggregate used the update (trb_protocol_reward_used())
+ * @norm: the L2 norm of the update as it was accepted, before any norm bound
+ * @points_per_sample_epoch: the task's `reward_policy.points_per_sample_epoch`
+ * @cap_per_round: the task's `reward_policy.cap_per_round`
+ *
+ * Reward rule 2 (docs/ledger-format.md, "Reward rules"): nothing for an update the aggregate
+ * did not use or whose norm is below %TRB_REWARD_MIN_NORM (or not a number); otherwise
+ * trb_protocol_reward() of the counted samples and epochs. The node writes its inputs in the
+ * `reward` entry, so that every participant recomputes the points with this function.
+ *
+ * Returns: the reward, in thousandths of a point
+ */
+gint64
+trb_protocol_reward_checked (gint64   samples,
+                             gint64   epochs,
+                             gboolean used,
+                             double   norm,
+                             double   points_per_sample_epoch,
+                             double   cap_per_round)
+{
+  if (!used || !(norm >= TRB_REWARD_MIN_NORM) || samples <= 0 || epochs <= 0)
+    return 0;
+  return trb_protocol_reward (samples, epochs, points_per_sample_epoch, cap_per_round);
+}

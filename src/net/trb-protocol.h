@@ -114,4 +114,32 @@ gint64 trb_protocol_reward (gint64 samples,
                             double points_per_sample_epoch,
                             double cap_per_round);
 
+/* The versions of the reward rule, as a `reward` entry's `rule` member names them (an entry
+ * without the member was written under rule 1). */
+#define TRB_REWARD_RULE_CLAIMED 1
+#define TRB_REWARD_RULE_CHECKED 2
+
+/* The samples rule 2 pays at most for one update when the task sets no
+ * `aggregation.max_samples_per_update`. */
+#define TRB_REWARD_DEFAULT_MAX_SAMPLES 100000
+
+/* An update whose L2 norm is below this does not change the model (in float32, a step of
+ * 10⁻⁶ spread over the smallest model is below the precision of its weights): rule 2 pays
+ * nothing for it. */
+#define TRB_REWARD_MIN_NORM 1e-6
+
+gint64   trb_protocol_reward_samples (gint64 claimed,
+                                      gint64 max_samples_per_update);
+gint64   trb_protocol_reward_epochs  (gint64 claimed,
+                                      gint64 local_epochs);
+gboolean trb_protocol_reward_used    (gboolean accepted,
+                                      double   kept_share,
+                                      double   mean_kept_share);
+gint64   trb_protocol_reward_checked (gint64   samples,
+                                      gint64   epochs,
+                                      gboolean used,
+                                      double   norm,
+                                      double   points_per_sample_epoch,
+                                      double   cap_per_round);
+
 G_END_DECLS

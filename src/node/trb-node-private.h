@@ -58,6 +58,7 @@ typedef struct
   gint64      max_updates;
   double      points_per_sample_epoch;
   double      cap_per_round;
+  gint64      local_epochs;   /* the most epochs the reward rule counts */
   double      fraction;
   double      max_update_value;
   /* The task's `aggregation` member, checked when the task was read. */

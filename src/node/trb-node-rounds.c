@@ -109,7 +109,12 @@ typedef struct
   TrbWeights *params;
   TrbWeights *state;      /* the server optimizer's: the previous round's, then the new one */
   GPtrArray  *blobs;      /* GBytes*, the accepted updates as stored */
+  GPtrArray  *hashes;     /* char*, their hashes */
   GArray     *samples;    /* gint64 */
+  /* What the reward rule needs of each update, by its index in blobs: its L2 norm as
+   * accepted, and whether the aggregate used it (trb_protocol_reward_used()). */
+  GArray     *norms;      /* double */
+  GArray     *used;       /* gboolean */
   guint       delay_ms;
   double      loss;
   double      accuracy;
@@ -125,7 +130,10 @@ aggregation_free (Aggregation *job)
   g_clear_object (&job->state);
   g_clear_object (&job->spec);
   g_ptr_array_unref (job->blobs);
+  g_ptr_array_unref (job->hashes);
   g_array_unref (job->samples);
+  g_array_unref (job->norms);
+  g_array_unref (job->used);
   g_free (job);
 }
 
@@ -142,6 +150,39 @@ read_weights (TrbModelSpec  *spec,
   return trb_model_spec_conform_weights (spec, weights, error);
 }
 
+/* Which updates the finished @aggregator used, for the reward rule: an update is used when the
+ * aggregator accepted it and kept at least half as much of it as of the average accepted one
+ * (trb_protocol_reward_used()). @index maps each update to its index in the aggregator: -1 for
+ * one that did not read, -2 for one the aggregator refused. None is used when the round keeps
+ * its previous model, so this is called only when the aggregate is kept. */
+static void
+judge_used (Aggregation   *job,
+            TrbAggregator *aggregator,
+            GArray        *index)
+{
+  double sum = 0;
+  guint n_accepted = 0;
+
+  for (guint u = 0; u < index->len; u++)
+    {
+      int at = g_array_index (index, int, u);
+
+      if (at >= 0)
+        {
+          sum += trb_aggregator_get_kept_share (aggregator, at);
+          n_accepted++;
+        }
+    }
+  for (guint u = 0; u < index->len; u++)
+    {
+      int at = g_array_index (index, int, u);
+
+      g_array_index (job->used, gboolean, u) =
+        at >= 0 && trb_protocol_reward_used (TRUE, trb_aggregator_get_kept_share (aggregator, at),
+                                             sum / MAX (n_accepted, 1));
+    }
+}
+
 static void
 aggregate_in_thread (GTask        *gtask,
                      gpointer      source_object,
@@ -151,6 +192,8 @@ aggregate_in_thread (GTask        *gtask,
   Aggregation *job = task_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(TrbAggregator) aggregator = trb_aggregator_new (&job->config);
+  /* Each update's index in the aggregator, or -1 when it never reached it. */
+  g_autoptr(GArray) index = g_array_new (FALSE, FALSE, sizeof (int));
 
   /* A node shutting down (trb_node_cancel_work()) does not wait for the remaining steps: the
    * job is checked between them and nothing it did is stored, so the round stays aggregating, as
@@ -161,12 +204,15 @@ aggregate_in_thread (GTask        *gtask,
       return;
     }
 
+  g_array_set_size (job->used, job->blobs->len);
   /* The updates are read one at a time and handed to the strategy: FedAvg keeps one running
    * sum, the robust strategies keep what they must. */
   for (guint u = 0; u < job->blobs->len; u++)
     {
       g_autoptr(GError) update_error = NULL;
       g_autoptr(TrbWeights) delta = NULL;
+      int at;
+      double norm;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, &error))
         {
@@ -174,13 +220,21 @@ aggregate_in_thread (GTask        *gtask,
           return;
         }
       delta = read_weights (job->spec, g_ptr_array_index (job->blobs, u), &update_error);
+      at = delta != NULL ? (int) trb_aggregator_get_n_updates (aggregator) : -1;
+      norm = delta != NULL ? trb_weights_l2_norm (delta) : 0;
+
+      g_array_append_val (index, at);
+      g_array_append_val (job->norms, norm);
 
       /* Updates were checked when accepted; one that no longer reads, or that the norm bound
        * refuses, is left out. */
       if (delta == NULL ||
           !trb_aggregator_add_update (aggregator, delta, g_array_index (job->samples, gint64, u),
                                       &update_error))
-        g_message ("Update %u of the round is left out: %s", u, update_error->message);
+        {
+          g_message ("Update %u of the round is left out: %s", u, update_error->message);
+          g_array_index (index, int, u) = -1 - (delta != NULL);
+        }
     }
 
   if (job->blobs->len > 0)
@@ -210,6 +264,7 @@ aggregate_in_thread (GTask        *gtask,
         {
           g_set_object (&job->params, next);
           g_set_object (&job->state, state);
+          judge_used (job, aggregator, index);
         }
     }
 
@@ -253,9 +308,18 @@ typedef struct
  * the round's metrics. */
 typedef struct
 {
+  gint64   samples;
+  gint64   epochs;
+  gboolean used;
+  double   norm;
+} RewardInputs;
+
+typedef struct
+{
   GPtrArray  *hashes;
   GPtrArray  *participants;
   GArray     *points;
+  GArray     *rewards;    /* RewardInputs, the inputs of each update's points */
   const char *metric_names[5];
   double      metric_values[5];
   guint       n_metrics;
@@ -267,6 +331,7 @@ closed_round_clear (ClosedRound *closed)
   g_clear_pointer (&closed->hashes, g_ptr_array_unref);
   g_clear_pointer (&closed->participants, g_ptr_array_unref);
   g_clear_pointer (&closed->points, g_array_unref);
+  g_clear_pointer (&closed->rewards, g_array_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ClosedRound, closed_round_clear)
@@ -292,10 +357,14 @@ collect_closed_round (TrbNode      *self,
                       GError      **error)
 {
   g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GHashTable) job_index = g_hash_table_new (g_str_hash, g_str_equal);
 
   closed->hashes = g_ptr_array_new_with_free_func (g_free);
   closed->participants = g_ptr_array_new_with_free_func (g_free);
   closed->points = g_array_new (FALSE, FALSE, sizeof (gint64));
+  closed->rewards = g_array_new (FALSE, FALSE, sizeof (RewardInputs));
+  for (guint u = 0; u < job->hashes->len; u++)
+    g_hash_table_insert (job_index, g_ptr_array_index (job->hashes, u), GUINT_TO_POINTER (u + 1));
 
   /* Rewards follow in the order the updates were accepted; round_closed.updates lists their
    * hashes sorted ascending (trb_ledger_entry_build_round_closed() sorts them). */
@@ -305,12 +374,27 @@ collect_closed_round (TrbNode      *self,
   for (guint i = 0; i < rows->len; i++)
     {
       TrbNodeUpdateRow *row = g_ptr_array_index (rows, i);
-      gint64 milli = trb_protocol_reward (row->samples, row->epochs,
-                                          task->points_per_sample_epoch, task->cap_per_round);
+      guint u = GPOINTER_TO_UINT (g_hash_table_lookup (job_index, row->hash));
+      RewardInputs in = { 0 };
+      gint64 milli;
+
+      /* Rule 2 (docs/ledger-format.md): only what the node can check is paid. An update the
+       * job did not see (none should be) counts as unused. */
+      in.samples = trb_protocol_reward_samples (row->samples,
+                                                task->aggregation.max_samples_per_update);
+      in.epochs = trb_protocol_reward_epochs (row->epochs, task->local_epochs);
+      if (u > 0)
+        {
+          in.used = g_array_index (job->used, gboolean, u - 1);
+          in.norm = g_array_index (job->norms, double, u - 1);
+        }
+      milli = trb_protocol_reward_checked (in.samples, in.epochs, in.used, in.norm,
+                                           task->points_per_sample_epoch, task->cap_per_round);
 
       g_ptr_array_add (closed->hashes, g_strdup (row->hash));
       g_ptr_array_add (closed->participants, g_strdup (row->participant));
       g_array_append_val (closed->points, milli);
+      g_array_append_val (closed->rewards, in);
     }
   g_ptr_array_add (closed->hashes, NULL);
 
@@ -328,7 +412,8 @@ collect_closed_round (TrbNode      *self,
   return TRUE;
 }
 
-/* Appends round_closed, then a reward entry for each update that earned points. */
+/* Appends round_closed, then a reward entry for each update, with no points for one the rule
+ * pays nothing: the entry carries the inputs of the rule, so that its participant sees why. */
 static gboolean
 append_closed_round_entries (TrbNode            *self,
                              Task               *task,
@@ -349,12 +434,15 @@ append_closed_round_entries (TrbNode            *self,
   for (guint i = 0; i < closed->participants->len; i++)
     {
       gint64 p = g_array_index (closed->points, gint64, i);
+      const RewardInputs *in = &g_array_index (closed->rewards, RewardInputs, i);
 
-      if (p <= 0)
-        continue;
-      entry = trb_ledger_entry_build_reward (task->id, task->round,
-                                             g_ptr_array_index (closed->participants, i), p, now,
-                                             &len, error);
+      entry = trb_ledger_entry_build_checked_reward (task->id, task->round,
+                                                     g_ptr_array_index (closed->participants, i),
+                                                     g_ptr_array_index (closed->hashes, i), p,
+                                                     in->samples, in->epochs, in->used, in->norm,
+                                                     now, &len, error);
+      if (entry == NULL)
+        return FALSE;
       if (!trb_node_db_append_entry (self, entry, len, NULL, error))
         return FALSE;
     }
@@ -501,7 +589,10 @@ trb_node_start_aggregation (TrbNode *self,
   job->delay_ms = self->aggregation_delay_ms;
   job->config = task->aggregation;
   job->blobs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  job->hashes = g_ptr_array_new_with_free_func (g_free);
   job->samples = g_array_new (FALSE, FALSE, sizeof (gint64));
+  job->norms = g_array_new (FALSE, TRUE, sizeof (double));
+  job->used = g_array_new (FALSE, TRUE, sizeof (gboolean));
   job->params = read_weights (task->spec, model_blob, &error);
   if (job->params == NULL)
     {
@@ -541,6 +632,7 @@ trb_node_start_aggregation (TrbNode *self,
       gint64 samples = row->samples;
 
       g_ptr_array_add (job->blobs, g_bytes_ref (row->data));
+      g_ptr_array_add (job->hashes, g_strdup (row->hash));
       g_array_append_val (job->samples, samples);
     }
 

@@ -178,6 +178,11 @@ read_task_policies (Task       *task,
                                          0, 1e6);
   task->cap_per_round = CLAMP (trb_client_task_number (obj, "reward_policy", "cap_per_round",
                                                        10), 0, 1e9);
+  /* The same default and range as participants read (trb_task_training_config()). */
+  task->local_epochs = CLAMP ((gint64) trb_client_task_number (obj, "hyper_parameters",
+                                                                "local_epochs",
+                                                                TRB_TASK_DEFAULT_EPOCHS),
+                              1, TRB_TASK_MAX_EPOCHS);
   task->fraction = CLAMP (trb_client_task_number (obj, "round_policy", "fraction", 1.0), 0.001,
                           1.0);
   /* No value of an update may be larger: training steps are small, and a bound keeps the sum

@@ -16,6 +16,16 @@
 #include <math.h>
 #include <string.h>
 
+#include "net/trb-protocol.h"
+
+/* The node's verdict on this computer's update, from a verified `reward` entry under rule 2. */
+typedef struct
+{
+  gboolean found;
+  gboolean used;
+  double   norm;
+} CheckedReward;
+
 /* The entry of @type for a task's round, the verified one first, in @entry (%NULL when there
  * is none). */
 gboolean
@@ -80,6 +90,7 @@ judge_reconciliation (TrbRoundReconciliation *item,
                       TrbLedgerEntry         *closed,
                       gboolean                closed_verified,
                       gboolean                unverified_reward,
+                      const CheckedReward    *checked,
                       const TrbRewardPolicy  *policy)
 {
   if (!in_verified_ledger)
@@ -98,6 +109,20 @@ judge_reconciliation (TrbRoundReconciliation *item,
       item->expected = 0;
       item->reason = g_strdup (_("Your update was not used in the round’s new model, so "
                                  "the network’s policy pays nothing for it."));
+    }
+  else if (item->credited == item->expected && item->expected == 0 && checked->found &&
+           !checked->used)
+    {
+      item->status = TRB_RECONCILE_NOTHING;
+      item->reason = g_strdup (_("The network’s way of combining updates set yours aside this "
+                                 "round, so its policy pays nothing for it."));
+    }
+  else if (item->credited == item->expected && item->expected == 0 && checked->found &&
+           !(checked->norm >= TRB_REWARD_MIN_NORM))
+    {
+      item->status = TRB_RECONCILE_NOTHING;
+      item->reason = g_strdup (_("Your update did not change the model, so the network’s "
+                                 "policy pays nothing for it."));
     }
   else if (item->credited == item->expected)
     {
@@ -133,11 +158,13 @@ judge_reconciliation (TrbRoundReconciliation *item,
 }
 
 /* What the verified ledger credited this wallet for @item's round: the points of the verified
- * rewards in @item->credited, and whether an unverified one was seen. */
+ * rewards in @item->credited, whether an unverified one was seen, and the node's verdict on
+ * the update in @checked when a verified reward under rule 2 names it. */
 static gboolean
 add_credited (TrbHistory              *self,
               TrbRoundReconciliation  *item,
               gboolean                *unverified_reward,
+              CheckedReward           *checked,
               GError                 **error)
 {
   g_autoptr(GPtrArray) rewards = NULL;
@@ -153,10 +180,19 @@ add_credited (TrbHistory              *self,
 
       if (reward == NULL)
         continue;
-      if (row->verified)
-        item->credited += trb_ledger_entry_get_points (reward);
-      else
-        *unverified_reward = TRUE;
+      if (!row->verified)
+        {
+          *unverified_reward = TRUE;
+          continue;
+        }
+      item->credited += trb_ledger_entry_get_points (reward);
+      if (trb_ledger_entry_get_reward_rule (reward) == TRB_REWARD_RULE_CHECKED &&
+          g_strcmp0 (trb_ledger_entry_get_update (reward), item->update) == 0)
+        {
+          checked->found = TRUE;
+          checked->used = trb_ledger_entry_get_used (reward);
+          checked->norm = trb_ledger_entry_get_norm (reward);
+        }
     }
   return TRUE;
 }
@@ -171,6 +207,7 @@ reconcile_update (TrbHistory                  *self,
   g_autoptr(TrbRoundReconciliation) item = g_new0 (TrbRoundReconciliation, 1);
   g_autoptr(TrbLedgerEntry) closed = NULL;
   TrbRewardPolicy policy = { 0, };
+  CheckedReward checked = { 0, };
   gboolean have_policy, closed_verified = FALSE, unverified_reward = FALSE;
 
   item->origin = g_strdup (row->origin);
@@ -183,13 +220,21 @@ reconcile_update (TrbHistory                  *self,
   if (!trb_store_history_lookup_dataset (self->store, item->origin, item->update,
                                          &item->dataset, error) ||
       !lookup_policy (self, item->origin, item->task, &policy, &have_policy, error) ||
-      !add_credited (self, item, &unverified_reward, error) ||
+      !add_credited (self, item, &unverified_reward, &checked, error) ||
       !trb_history_lookup_round_entry (self, item->origin, "round_closed", item->task, item->round,
                                        &closed, &closed_verified, error))
     return NULL;
-  item->expected = have_policy ? trb_reward_policy_expected (&policy, item->samples) : 0;
+  /* A reward under rule 2 is recomputed with the node's function from this computer's claim and
+   * the node's verdict on the update; a ledger written before it keeps rule 1. */
+  if (!have_policy)
+    item->expected = 0;
+  else if (checked.found)
+    item->expected = trb_reward_policy_recompute (&policy, item->samples, checked.used,
+                                                  checked.norm);
+  else
+    item->expected = trb_reward_policy_expected (&policy, item->samples);
   judge_reconciliation (item, row->verified, closed, closed_verified, unverified_reward,
-                        &policy);
+                        &checked, &policy);
   return g_steal_pointer (&item);
 }
 

@@ -132,6 +132,9 @@ trb_reward_policy_from_task (const char       *task_json,
                                  1e9);
   epochs = member_double (task, "hyper_parameters", "local_epochs", 1);
   policy->local_epochs = (int) CLAMP (epochs, 1, 100);
+  /* A cap the node would refuse (trb_aggregation_config_parse()) is read as none. */
+  policy->max_samples_per_update =
+    (gint64) CLAMP (member_double (task, "aggregation", "max_samples_per_update", 0), 0, 1e9);
   return TRUE;
 }
 
@@ -139,6 +142,9 @@ trb_reward_policy_from_task (const char       *task_json,
  * trb_reward_policy_expected:
  * @policy: a reward policy
  * @samples: the samples behind one update
+ *
+ * What reward rule 1, which paid on the claims, promised for one update: the rule of the
+ * `reward` entries without a `rule` member, which older nodes wrote.
  *
  * Returns: the thousandths of a point the policy promises for one update
  */
@@ -152,6 +158,33 @@ trb_reward_policy_expected (const TrbRewardPolicy *policy,
     return 0;
   return trb_protocol_reward (samples, policy->local_epochs, policy->points_per_sample_epoch,
                               policy->cap_per_round);
+}
+
+/**
+ * trb_reward_policy_recompute:
+ * @policy: a reward policy
+ * @samples: the samples this computer's update claimed
+ * @used: the `reward` entry's verdict: whether the round's aggregate used the update
+ * @norm: the `reward` entry's L2 norm of the update
+ *
+ * Reward rule 2 (docs/ledger-format.md), recomputed from what this computer knows (its claim
+ * and the task's policy) and the node's verdict on the update, with the very function the node
+ * applies. The epochs counted are the task's: this computer trains exactly those.
+ *
+ * Returns: the thousandths of a point the rule gives
+ */
+gint64
+trb_reward_policy_recompute (const TrbRewardPolicy *policy,
+                             gint64                 samples,
+                             gboolean               used,
+                             double                 norm)
+{
+  g_return_val_if_fail (policy != NULL, 0);
+
+  return trb_protocol_reward_checked (
+    trb_protocol_reward_samples (samples, policy->max_samples_per_update),
+    trb_protocol_reward_epochs (policy->local_epochs, policy->local_epochs), used, norm,
+    policy->points_per_sample_epoch, policy->cap_per_round);
 }
 
 /* ---- sums --------------------------------------------------------------------------------- */

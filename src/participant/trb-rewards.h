@@ -64,6 +64,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrbRewardRecord, trb_reward_record_free)
  * @points_per_sample_epoch: points for one sample trained for one epoch
  * @cap_per_round: the most points one update earns
  * @local_epochs: the epochs each participant trains
+ * @max_samples_per_update: the task's `aggregation.max_samples_per_update`; 0 when it sets none
  *
  * A task's reward policy, as docs/protocol.md defines it.
  */
@@ -72,6 +73,7 @@ typedef struct
   double points_per_sample_epoch;
   double cap_per_round;
   int    local_epochs;
+  gint64 max_samples_per_update;
 } TrbRewardPolicy;
 
 gboolean trb_reward_policy_from_task  (const char      *task_json,
@@ -79,6 +81,10 @@ gboolean trb_reward_policy_from_task  (const char      *task_json,
                                        GError         **error);
 gint64   trb_reward_policy_expected   (const TrbRewardPolicy *policy,
                                        gint64                 samples);
+gint64   trb_reward_policy_recompute  (const TrbRewardPolicy *policy,
+                                       gint64                 samples,
+                                       gboolean               used,
+                                       double                 norm);
 
 typedef enum
 {

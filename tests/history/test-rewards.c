@@ -48,6 +48,23 @@ test_policy (void)
   g_assert_cmpint (trb_reward_policy_expected (&policy, 100000), ==, 10000);
   g_assert_cmpint (trb_reward_policy_expected (&policy, 0), ==, 0);
 
+  /* Rule 2: the claim capped by the task's max_samples_per_update, nothing for an update the
+   * aggregate did not use or of zeros. */
+  g_assert_cmpint (policy.max_samples_per_update, ==, 0);
+  g_assert_cmpint (trb_reward_policy_recompute (&policy, 600, TRUE, 0.3), ==, 1800);
+  g_assert_cmpint (trb_reward_policy_recompute (&policy, 600, FALSE, 0.3), ==, 0);
+  g_assert_cmpint (trb_reward_policy_recompute (&policy, 600, TRUE, 0), ==, 0);
+  g_assert_true (trb_reward_policy_from_task ("{\"reward_policy\": {\"points_per_sample_epoch\":"
+                                              " 0.001, \"cap_per_round\": 10},"
+                                              " \"aggregation\": {\"max_samples_per_update\":"
+                                              " 200}, \"hyper_parameters\": {\"local_epochs\": 3}}",
+                                              &policy, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (policy.max_samples_per_update, ==, 200);
+  g_assert_cmpint (trb_reward_policy_recompute (&policy, 1000000000, TRUE, 0.3), ==, 600);
+  /* Rule 1, for older ledgers, paid on the claim. */
+  g_assert_cmpint (trb_reward_policy_expected (&policy, 1000000000), ==, 10000);
+
   g_assert_false (trb_reward_policy_from_task ("[1, 2", &policy, &error));
   g_assert_nonnull (error);
 }

@@ -14,6 +14,7 @@
 #include "ledger/trb-ledger-error.h"
 #include "ledger/trb-ledger-history.h"
 #include "ledger/trb-merkle-log.h"
+#include "net/trb-protocol.h"
 
 #define ALICE "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV"
 #define H1 "1111111111111111111111111111111111111111111111111111111111111111"
@@ -79,6 +80,62 @@ test_entry_builders (void)
   e = trb_ledger_entry_parse (reward, strlen (reward), &error);
   g_assert_no_error (error);
   g_assert_cmpint (trb_ledger_entry_get_points (e), ==, 1800);
+
+  g_assert_cmpint (trb_ledger_entry_get_reward_rule (e), ==, TRB_REWARD_RULE_CLAIMED);
+  g_clear_object (&e);
+  g_free (reward);
+
+  /* Rule 2: the rule's inputs beside the points. */
+  reward = trb_ledger_entry_build_checked_reward ("fashion-mnist", 3, ALICE, H1, 1000, 100, 1,
+                                                  TRUE, 0.25, 1700000700, &len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (reward, ==, "{\"epochs\":1,\"norm\":0.25,\"participant\":\"" ALICE
+                               "\",\"points\":1000,\"round\":3,\"rule\":2,\"samples\":100,"
+                               "\"task\":\"fashion-mnist\",\"time\":1700000700,"
+                               "\"type\":\"reward\",\"update\":\"" H1 "\",\"used\":true}");
+  e = trb_ledger_entry_parse (reward, len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (trb_ledger_entry_get_reward_rule (e), ==, TRB_REWARD_RULE_CHECKED);
+  g_assert_cmpint (trb_ledger_entry_get_points (e), ==, 1000);
+  g_assert_cmpint (trb_ledger_entry_get_samples (e), ==, 100);
+  g_assert_cmpint (trb_ledger_entry_get_epochs (e), ==, 1);
+  g_assert_true (trb_ledger_entry_get_used (e));
+  g_assert_cmpfloat (trb_ledger_entry_get_norm (e), ==, 0.25);
+  g_assert_cmpstr (trb_ledger_entry_get_update (e), ==, H1);
+  g_clear_object (&e);
+  g_free (reward);
+  reward = trb_ledger_entry_build_checked_reward ("fashion-mnist", 3, ALICE, H1, 0, 100, 1,
+                                                  FALSE, 0, 1700000700, &len, &error);
+  g_assert_no_error (error);
+  e = trb_ledger_entry_parse (reward, len, &error);
+  g_assert_no_error (error);
+  g_assert_false (trb_ledger_entry_get_used (e));
+  g_assert_cmpfloat (trb_ledger_entry_get_norm (e), ==, 0);
+  g_clear_object (&e);
+  /* A rule this client does not know, a member missing or a negative norm: refused. */
+  {
+    const char *bad[] = {
+      "{\"epochs\":1,\"norm\":0.25,\"participant\":\"" ALICE "\",\"points\":1000,"
+      "\"round\":3,\"rule\":3,\"samples\":100,\"task\":\"t\",\"time\":1,\"type\":\"reward\","
+      "\"update\":\"" H1 "\",\"used\":true}",
+      "{\"epochs\":1,\"participant\":\"" ALICE "\",\"points\":1000,"
+      "\"round\":3,\"rule\":2,\"samples\":100,\"task\":\"t\",\"time\":1,\"type\":\"reward\","
+      "\"update\":\"" H1 "\",\"used\":true}",
+      "{\"epochs\":1,\"norm\":-1,\"participant\":\"" ALICE "\",\"points\":1000,"
+      "\"round\":3,\"rule\":2,\"samples\":100,\"task\":\"t\",\"time\":1,\"type\":\"reward\","
+      "\"update\":\"" H1 "\",\"used\":true}",
+      "{\"epochs\":1,\"norm\":1,\"participant\":\"" ALICE "\",\"points\":1000,"
+      "\"round\":3,\"rule\":2,\"samples\":100,\"task\":\"t\",\"time\":1,\"type\":\"reward\","
+      "\"update\":\"" H1 "\",\"used\":1}",
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_assert_null (trb_ledger_entry_parse (bad[i], strlen (bad[i]), &error));
+        g_assert_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_INVALID);
+        g_clear_error (&error);
+      }
+  }
 
   /* Builders refuse what the parser would refuse. */
   g_assert_null (trb_ledger_entry_build_reward ("fashion mnist", 3, ALICE, 1, 0, NULL, &error));

@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include "net/trb-protocol.h"
 
 static void
@@ -46,6 +48,44 @@ test_points (void)
   g_assert_cmpint (trb_protocol_reward (0, 3, 0.01, 5), ==, 0);
 }
 
+/* Rule 2: only what the node can check is paid. */
+static void
+test_checked_reward (void)
+{
+  /* Samples: the claim, at most the task's cap, or the default cap when it sets none. */
+  g_assert_cmpint (trb_protocol_reward_samples (600, 100), ==, 100);
+  g_assert_cmpint (trb_protocol_reward_samples (60, 100), ==, 60);
+  g_assert_cmpint (trb_protocol_reward_samples (1000000000, 0), ==,
+                   TRB_REWARD_DEFAULT_MAX_SAMPLES);
+  g_assert_cmpint (trb_protocol_reward_samples (2000, 0), ==, 2000);
+  g_assert_cmpint (trb_protocol_reward_samples (-5, 0), ==, 0);
+  /* Epochs: at most the task's. */
+  g_assert_cmpint (trb_protocol_reward_epochs (1000, 3), ==, 3);
+  g_assert_cmpint (trb_protocol_reward_epochs (2, 3), ==, 2);
+  g_assert_cmpint (trb_protocol_reward_epochs (5, 0), ==, 1);
+
+  /* Used: accepted and kept at least half as much as the average accepted update. */
+  g_assert_true (trb_protocol_reward_used (TRUE, 1, 1));        /* FedAvg */
+  g_assert_true (trb_protocol_reward_used (TRUE, 1, 0.75));     /* Multi-Krum, selected */
+  g_assert_false (trb_protocol_reward_used (TRUE, 0, 0.75));    /* Multi-Krum, set aside */
+  g_assert_true (trb_protocol_reward_used (TRUE, 0.2, 0.4));    /* the median, half the mean */
+  g_assert_false (trb_protocol_reward_used (TRUE, 0.19, 0.4));
+  g_assert_false (trb_protocol_reward_used (FALSE, 1, 1));      /* refused by the norm bound */
+
+  /* Paid as rule 1 when used and not zero; nothing otherwise. */
+  g_assert_cmpint (trb_protocol_reward_checked (600, 3, TRUE, 0.5, 0.001, 10), ==,
+                   trb_protocol_reward (600, 3, 0.001, 10));
+  g_assert_cmpint (trb_protocol_reward_checked (600, 3, TRUE, 0.5, 0.001, 10), ==, 1800);
+  g_assert_cmpint (trb_protocol_reward_checked (600, 3, TRUE, 0.5, 0.01, 5), ==, 5000);
+  g_assert_cmpint (trb_protocol_reward_checked (600, 3, FALSE, 0.5, 0.001, 10), ==, 0);
+  g_assert_cmpint (trb_protocol_reward_checked (600, 3, TRUE, 0, 0.001, 10), ==, 0);
+  g_assert_cmpint (trb_protocol_reward_checked (600, 3, TRUE, 0.9e-6, 0.001, 10), ==, 0);
+  g_assert_cmpint (trb_protocol_reward_checked (600, 3, TRUE, TRB_REWARD_MIN_NORM, 0.001, 10),
+                   ==, 1800);
+  g_assert_cmpint (trb_protocol_reward_checked (600, 3, TRUE, NAN, 0.001, 10), ==, 0);
+  g_assert_cmpint (trb_protocol_reward_checked (0, 3, TRUE, 1, 0.001, 10), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -53,5 +93,6 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/protocol/problem-types", test_problem_types);
   g_test_add_func ("/protocol/points", test_points);
+  g_test_add_func ("/protocol/checked-reward", test_checked_reward);
   return g_test_run ();
 }
