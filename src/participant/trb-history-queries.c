@@ -70,7 +70,7 @@ trb_history_parse_entry (const TrbStoreHistoryEntry *row)
  * @error: return location for an error
  *
  * Returns: (transfer full) (element-type TrbRewardRecord): the reward entries of this
- *   computer's wallets, oldest first, verified or not, or %NULL on error
+ *   computer's wallets that credit points, oldest first, verified or not, or %NULL on error
  */
 GPtrArray *
 trb_history_list_rewards (TrbHistory  *self,
@@ -92,7 +92,9 @@ trb_history_list_rewards (TrbHistory  *self,
       g_autoptr(TrbLedgerEntry) entry = trb_history_parse_entry (row);
       TrbRewardRecord *record;
 
-      if (entry == NULL)
+      /* An entry of no points credits nothing: the reconciliation of its round says why (an
+       * update the aggregate did not use, one that did not change the model). */
+      if (entry == NULL || trb_ledger_entry_get_points (entry) == 0)
         continue;
       record = g_new0 (TrbRewardRecord, 1);
       record->origin = g_strdup (row->origin);

@@ -15,7 +15,10 @@
 #include <string.h>
 
 #include "history-test-util.h"
+#include "compute/trb-model-spec.h"
+#include "compute/trb-weights.h"
 #include "ledger/trb-ledger-entry.h"
+#include "net/trb-protocol.h"
 #include "participant/trb-history-item.h"
 #include "participant/trb-rewards.h"
 #include "store/trb-store-sql.h"
@@ -405,7 +408,8 @@ test_rewards_and_provenance (void)
     g_assert_nonnull (strstr (item->reason, "not in its verified ledger"));
   }
 
-  /* tributary-cli history --csv gives the same records, read back from its CSV. */
+  /* tributary-cli history --csv prints the app's export, and gives the same records read back
+   * from it. */
   {
     g_autofree char *home = g_build_filename (g_get_user_data_dir (), "cli", NULL);
     g_autofree char *dir = g_build_filename (home, "tributary", NULL);
@@ -429,6 +433,16 @@ test_rewards_and_provenance (void)
     g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error));
     g_assert_no_error (error);
     g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+    /* Byte for byte the file the History area's "Export as CSV" writes (both are
+     * trb_rewards_to_csv() of trb_history_list_rewards()). */
+    {
+      g_autoptr(GPtrArray) app_records = trb_history_list_rewards (f.history, NULL, &error);
+      g_autofree char *app_csv = NULL;
+
+      g_assert_no_error (error);
+      app_csv = trb_rewards_to_csv (app_records);
+      g_assert_cmpstr (out, ==, app_csv);
+    }
     from_cli = trb_rewards_from_csv (out, strlen (out), &error);
     g_assert_no_error (error);
     g_assert_cmpuint (from_cli->len, ==, rewards->len);
@@ -466,6 +480,118 @@ test_round_paid_nothing (void)
   g_assert_nonnull (item->reason);
   g_assert_nonnull (strstr (item->reason, "pays nothing"));
   g_test_message ("reason: %s", item->reason);
+
+  fixture_teardown (&f);
+}
+
+/* An update of zeros, sent by this computer's wallet for round @r on the round's model. */
+static void
+upload_zero_update (Fixture *f,
+                    gint64   r)
+{
+  TestParticipant *p = f->participants[0];
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) task = test_get_json (p->client, "/v1/tasks/" TASK_ID, &error);
+  g_autoptr(JsonObject) round = test_get_json (p->client, "/v1/tasks/" TASK_ID "/round", &error);
+  g_autoptr(JsonNode) model = NULL;
+  g_autofree char *model_json = NULL;
+  g_autoptr(TrbModelSpec) spec = NULL;
+  g_autoptr(TrbWeights) zero = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonObject) receipt = NULL;
+  g_autofree char *samples = g_strdup_printf ("%d", SAMPLES_EACH);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (json_object_get_int_member (round, "round"), ==, r);
+  model = json_node_init_object (json_node_alloc (), json_object_get_object_member (task, "model"));
+  model_json = json_to_string (model, FALSE);
+  spec = trb_model_spec_new_from_json (model_json, -1, &error);
+  g_assert_no_error (error);
+  zero = trb_model_spec_init_weights (spec, 1);
+  g_assert_true (trb_weights_add_scaled (zero, zero, -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (trb_weights_l2_norm (zero), ==, 0);
+  trb_weights_set_metadata (zero, "base_model", json_object_get_string_member (round, "model"));
+  trb_weights_set_metadata (zero, "samples", samples);
+  trb_weights_set_metadata (zero, "epochs", "2");
+  trb_weights_set_metadata (zero, "dataset_commitment",
+                            "00000000000000000000000000000000000000000000000000000000000000ab");
+  bytes = trb_weights_to_safetensors (zero);
+  receipt = test_upload (p->client, TASK_ID, r, bytes, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (receipt);
+}
+
+/* Rewards under rule 2 recomputed on this computer: an honest round is paid as the rule says,
+ * an update of zeros earns nothing and is explained, and a network that pays other than its
+ * published policy gives (a task copy whose sample cap is lower than what it paid on) is
+ * flagged. */
+static void
+test_reconcile_checked (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GPtrArray) from_node = NULL;
+  g_autofree char *sql = NULL;
+  Fixture f = { 0 };
+  TrbRoundReconciliation *item;
+  const char *me;
+
+  fixture_setup (&f, "0.01");
+  me = trb_client_get_address (f.participants[0]->client);
+  contribute_round (&f, 1);
+
+  /* Round 2: this wallet sends an update of zeros, the other trains. */
+  upload_zero_update (&f, 2);
+  g_assert_cmpint (trb_contributor_contribute (f.participants[1]->contributor, TASK_ID,
+                                               f.participants[1]->data, 1, 60, &error), ==, 2);
+  g_assert_no_error (error);
+  while (current_round (f.participants[0]) <= 2)
+    g_usleep (50000);
+  g_assert_true (sync_history (&f, FALSE, &error));
+  g_assert_no_error (error);
+
+  from_node = node_rewards (&f.node, me);
+  g_assert_cmpuint (from_node->len, ==, 2);
+  g_assert_cmpint (trb_ledger_entry_get_reward_rule (from_node->pdata[0]), ==,
+                   TRB_REWARD_RULE_CHECKED);
+  g_assert_cmpint (trb_ledger_entry_get_samples (from_node->pdata[0]), ==, SAMPLES_EACH);
+  g_assert_cmpint (trb_ledger_entry_get_epochs (from_node->pdata[0]), ==, 2);
+  g_assert_true (trb_ledger_entry_get_used (from_node->pdata[0]));
+  g_assert_cmpint (trb_ledger_entry_get_points (from_node->pdata[1]), ==, 0);
+
+  items = trb_history_reconcile (f.history, NULL, NULL);
+  g_assert_cmpuint (items->len, ==, 2);
+  /* 120 samples × 2 epochs × 0.01 = 2.4 points. */
+  item = g_ptr_array_index (items, 0);
+  g_assert_cmpint (item->status, ==, TRB_RECONCILE_PAID);
+  g_assert_cmpint (item->expected, ==, 2400);
+  g_assert_cmpint (item->credited, ==, 2400);
+  item = g_ptr_array_index (items, 1);
+  g_test_message ("round 2: %s", item->reason);
+  g_assert_cmpint (item->status, ==, TRB_RECONCILE_NOTHING);
+  g_assert_cmpint (item->expected, ==, 0);
+  g_assert_cmpint (item->credited, ==, 0);
+  g_assert_nonnull (strstr (item->reason, "did not change the model"));
+  /* The entry of no points is not in the list of rewards. */
+  {
+    g_autoptr(GPtrArray) rewards = trb_history_list_rewards (f.history, NULL, NULL);
+
+    g_assert_cmpuint (rewards->len, ==, 1);
+  }
+
+  /* The task as this computer read it caps samples at 50: the network paid on 120. */
+  sql = g_strdup_printf ("UPDATE history_tasks SET json = replace (json, '\"reward_policy\"', "
+                         "'\"aggregation\":{\"max_samples_per_update\":50},\"reward_policy\"')");
+  g_assert_true (trb_store_exec (f.participants[0]->store, sql, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&items, g_ptr_array_unref);
+  items = trb_history_reconcile (f.history, NULL, NULL);
+  item = g_ptr_array_index (items, 0);
+  g_test_message ("round 1: %s", item->reason);
+  g_assert_cmpint (item->status, ==, TRB_RECONCILE_DIFFERS);
+  g_assert_cmpint (item->expected, ==, 1000);
+  g_assert_cmpint (item->credited, ==, 2400);
 
   fixture_teardown (&f);
 }
@@ -730,6 +856,7 @@ main (int    argc,
 
   g_test_add_func ("/history/rewards-and-provenance", test_rewards_and_provenance);
   g_test_add_func ("/history/round-paid-nothing", test_round_paid_nothing);
+  g_test_add_func ("/history/reconcile-checked", test_reconcile_checked);
   g_test_add_func ("/history/inconsistent", test_inconsistent_history);
   g_test_add_data_func ("/history/tampered/shrunk", GINT_TO_POINTER (FALSE),
                         test_tampered_history);
