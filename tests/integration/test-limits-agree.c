@@ -143,6 +143,24 @@ test_ledger_format_limits (void)
   g_assert_null (strstr (protocol, "in ledger order"));
 }
 
+/* Reward rule 2's constants: the default sample cap and the norm below which an update does
+ * not change the model, as both documents state them. */
+static void
+test_reward_rule_constants (void)
+{
+  g_autofree char *ledger = read_doc ("ledger-format.md");
+  g_autofree char *protocol = read_doc ("protocol.md");
+
+  g_assert_cmpint (TRB_REWARD_DEFAULT_MAX_SAMPLES, ==, 100000);
+  g_assert_nonnull (strstr (ledger, "when the task sets none, S = 100 000"));
+  g_assert_nonnull (strstr (protocol, "(100 000 when the task sets\n  none)"));
+  g_assert_cmpfloat (TRB_REWARD_MIN_NORM, ==, 1e-6);
+  g_assert_nonnull (strstr (ledger, "`norm` < 10⁻⁶"));
+  g_assert_nonnull (strstr (protocol, "L2 norm is below 10⁻⁶"));
+  g_assert_cmpint (TRB_REWARD_RULE_CHECKED, ==, 2);
+  g_assert_nonnull (strstr (ledger, "| `rule` | the integer 2"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -152,5 +170,6 @@ main (int    argc,
   g_assert_nonnull (docs_dir);
   g_test_add_func ("/limits/protocol", test_protocol_limits);
   g_test_add_func ("/limits/ledger-format", test_ledger_format_limits);
+  g_test_add_func ("/limits/reward-rule", test_reward_rule_constants);
   return g_test_run ();
 }
