@@ -192,7 +192,8 @@ aggregate_in_thread (GTask        *gtask,
   Aggregation *job = task_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(TrbAggregator) aggregator = trb_aggregator_new (&job->config);
-  /* Each update's index in the aggregator, or -1 when it never reached it. */
+  /* Each update's index in the aggregator; -1 for one that did not read, -2 for one the
+   * aggregator refused. */
   g_autoptr(GArray) index = g_array_new (FALSE, FALSE, sizeof (int));
 
   /* A node shutting down (trb_node_cancel_work()) does not wait for the remaining steps: the
@@ -304,8 +305,7 @@ typedef struct
   char    *task_id;
 } AggregationContext;
 
-/* What the ledger records when a round closes: the accepted updates, the rewards for them and
- * the round's metrics. */
+/* The inputs of reward rule 2 for one update, as its reward entry records them. */
 typedef struct
 {
   gint64   samples;
@@ -314,6 +314,8 @@ typedef struct
   double   norm;
 } RewardInputs;
 
+/* What the ledger records when a round closes: the accepted updates, the rewards for them and
+ * the round's metrics. */
 typedef struct
 {
   GPtrArray  *hashes;
