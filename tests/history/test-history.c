@@ -593,6 +593,28 @@ test_reconcile_checked (void)
   g_assert_cmpint (item->expected, ==, 1000);
   g_assert_cmpint (item->credited, ==, 2400);
 
+  /* The same round in a ledger of an older node, whose reward has no rule member: rule 1,
+   * which paid on the claim whatever the sample cap, still reconciles it. */
+  {
+    TrbLedgerEntry *checked = g_ptr_array_index (from_node, 0);
+    g_autofree char *old_entry = trb_ledger_entry_build_reward (
+      TASK_ID, 1, me, trb_ledger_entry_get_points (checked), trb_ledger_entry_get_time (checked),
+      NULL, &error);
+    g_autofree char *update = NULL;
+
+    g_assert_no_error (error);
+    update = g_strdup_printf ("UPDATE history_entries SET data = '%s' WHERE type = 'reward' AND "
+                              "round = 1 AND participant = '%s'", old_entry, me);
+    g_assert_true (trb_store_exec (f.participants[0]->store, update, &error));
+    g_assert_no_error (error);
+  }
+  g_clear_pointer (&items, g_ptr_array_unref);
+  items = trb_history_reconcile (f.history, NULL, NULL);
+  item = g_ptr_array_index (items, 0);
+  g_assert_cmpint (item->status, ==, TRB_RECONCILE_PAID);
+  g_assert_cmpint (item->expected, ==, 2400);
+  g_assert_cmpint (item->credited, ==, 2400);
+
   fixture_teardown (&f);
 }
 
