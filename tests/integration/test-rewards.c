@@ -306,20 +306,28 @@ test_default_cap (void)
   fixture_teardown (&f);
 }
 
-/* Multi-Krum (f = 1) sets a sign-flipped update aside, and the median keeps nothing of an
- * update scaled ×1000: neither earns a point, and the honest updates are paid. */
+/* Multi-Krum (f = 1) sets a sign-flipped update aside, and the median and the trimmed mean
+ * (β = 0.25) keep nothing of an update scaled ×1000: none of them earns a point, and the honest
+ * updates are paid. */
 static void
 test_set_aside (void)
 {
-  for (guint krum = 0; krum < 2; krum++)
+  static const char * const strategies[] = {
+    "{\"strategy\": \"median\"}",
+    "{\"strategy\": \"multi_krum\", \"attackers\": 1}",
+    "{\"strategy\": \"trimmed_mean\", \"trim_fraction\": 0.25}",
+  };
+  static const guint n_updates[] = { 3, 5, 4 };
+
+  for (guint s = 0; s < G_N_ELEMENTS (strategies); s++)
     {
-      guint n = krum ? 5 : 3;
+      gboolean krum = s == 1;
+      guint n = n_updates[s];
       g_autofree char *base = NULL;
       g_autoptr(TrbLedgerEntry) entry = NULL;
       Fixture f = { 0 };
 
-      fixture_setup (&f, "1000", krum ? "{\"strategy\": \"multi_krum\", \"attackers\": 1}"
-                                      : "{\"strategy\": \"median\"}", n);
+      fixture_setup (&f, "1000", strategies[s], n);
       base = current_model_hash (f.participants[0]);
       for (guint i = 0; i < n; i++)
         {
@@ -335,8 +343,8 @@ test_set_aside (void)
         {
           gint64 points = points_of (&f, f.participants[i], NULL);
 
-          g_test_message ("%s: participant %u earned %" G_GINT64_FORMAT,
-                          krum ? "multi-krum" : "median", i, points);
+          g_test_message ("%s: participant %u earned %" G_GINT64_FORMAT, strategies[s], i,
+                          points);
           g_assert_cmpint (points, ==, i == n - 1 ? 0 : 1000);
         }
       entry = checked_reward_of (&f, f.participants[n - 1]);
