@@ -51,6 +51,9 @@ struct _TrbLedgerEntry
   gint64              epochs;
   gboolean            used;
   double              norm;
+  gboolean            has_selection;
+  TrbRoundSelection   selection;    /* its cutoff points into `cutoff` */
+  char                cutoff[65];
 };
 
 G_DEFINE_FINAL_TYPE (TrbLedgerEntry, trb_ledger_entry, G_TYPE_OBJECT)
@@ -356,7 +359,16 @@ find_entry_type (JsonObject  *obj,
   return FALSE;
 }
 
-/* Every member of the type must be there, and nothing else but "type". */
+/* The one member a type may have or not: a `round_opened` written by a node that decides who a
+ * round asks has its `selection`, one written before does not. */
+static const char *
+optional_member (guint type)
+{
+  return type == TRB_LEDGER_ENTRY_ROUND_OPENED ? "selection" : NULL;
+}
+
+/* Every member of the type must be there, and nothing else but "type" and its optional
+ * member. */
 static gboolean
 check_entry_members (JsonObject  *obj,
                      guint        type,
@@ -364,6 +376,7 @@ check_entry_members (JsonObject  *obj,
 {
   const char * const *members = type_members[type];
   guint n_members = 0;
+  const char *optional = optional_member (type);
 
   if (type == TRB_LEDGER_ENTRY_REWARD && json_object_has_member (obj, "rule"))
     members = checked_reward_members;
@@ -375,12 +388,51 @@ check_entry_members (JsonObject  *obj,
           return FALSE;
         }
     }
+  if (optional != NULL && json_object_has_member (obj, optional))
+    n_members++;
   if (json_object_get_size (obj) != n_members + 1)
     {
       g_set_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_INVALID,
                    _("A ledger entry is not valid: it has unknown members."));
       return FALSE;
     }
+  return TRUE;
+}
+
+/* A `round_opened`'s `selection`, when it has one: exactly its five members, each valid. */
+static gboolean
+parse_selection (TrbLedgerEntry  *self,
+                 JsonObject      *obj,
+                 GError         **error)
+{
+  static const char * const members[] = { "asked", "cutoff", "joined_after", "joined_before",
+                                          "max_asked" };
+  JsonNode *node = json_object_get_member (obj, "selection");
+  g_autofree char *cutoff = NULL;
+  JsonObject *sel;
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return set_invalid (error, "selection");
+  sel = json_node_get_object (node);
+  if (json_object_get_size (sel) != G_N_ELEMENTS (members))
+    return set_invalid (error, "selection");
+  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+    if (!json_object_has_member (sel, members[i]))
+      return set_invalid (error, "selection");
+  if (!get_int (sel, "asked", 0, &self->selection.asked, error) ||
+      !get_string (sel, "cutoff", is_hash, &cutoff, error) ||
+      !get_int (sel, "joined_after", 0, &self->selection.joined_after, error) ||
+      !get_int (sel, "joined_before", 0, &self->selection.joined_before, error) ||
+      !get_int (sel, "max_asked", 1, &self->selection.max_asked, error))
+    return FALSE;
+  if (self->selection.joined_after > self->selection.joined_before ||
+      self->selection.asked > self->selection.max_asked)
+    return set_invalid (error, "selection");
+  g_strlcpy (self->cutoff, cutoff, sizeof self->cutoff);
+  self->selection.cutoff = self->cutoff;
+  self->has_selection = TRUE;
   return TRUE;
 }
 
@@ -399,7 +451,8 @@ parse_type_members (TrbLedgerEntry  *self,
       return get_string (obj, "task", is_task, &self->task, error) &&
              get_int (obj, "round", 1, &self->round, error) &&
              get_string (obj, "model", is_hash, &self->model, error) &&
-             get_int (obj, "deadline", 0, &self->deadline, error);
+             get_int (obj, "deadline", 0, &self->deadline, error) &&
+             parse_selection (self, obj, error);
 
     case TRB_LEDGER_ENTRY_UPDATE_ACCEPTED:
       return get_string (obj, "task", is_task, &self->task, error) &&
@@ -588,6 +641,44 @@ trb_ledger_entry_build_round_opened (const char  *task,
   add_int (b, "round", round);
   add_string (b, "model", model);
   add_int (b, "deadline", deadline);
+  return finish_entry (b, length, error);
+}
+
+/**
+ * trb_ledger_entry_build_round_opened_selected:
+ * @selection: whom the round asks, or in this period of it
+ *
+ * A `round_opened` with its `selection` (docs/ledger-format.md), otherwise as
+ * trb_ledger_entry_build_round_opened().
+ *
+ * Returns: (transfer full): the canonical entry, or %NULL with @error set
+ */
+char *
+trb_ledger_entry_build_round_opened_selected (const char              *task,
+                                              gint64                   round,
+                                              const char              *model,
+                                              gint64                   deadline,
+                                              const TrbRoundSelection *selection,
+                                              gint64                   time,
+                                              gsize                   *length,
+                                              GError                 **error)
+{
+  g_autoptr(JsonBuilder) b = begin_entry (TRB_LEDGER_ENTRY_ROUND_OPENED, time);
+
+  g_return_val_if_fail (selection != NULL, NULL);
+
+  add_string (b, "task", task);
+  add_int (b, "round", round);
+  add_string (b, "model", model);
+  add_int (b, "deadline", deadline);
+  json_builder_set_member_name (b, "selection");
+  json_builder_begin_object (b);
+  add_int (b, "asked", selection->asked);
+  add_string (b, "cutoff", selection->cutoff);
+  add_int (b, "joined_after", selection->joined_after);
+  add_int (b, "joined_before", selection->joined_before);
+  add_int (b, "max_asked", selection->max_asked);
+  json_builder_end_object (b);
   return finish_entry (b, length, error);
 }
 
@@ -788,6 +879,18 @@ trb_ledger_entry_get_model (TrbLedgerEntry *self)
 {
   g_return_val_if_fail (TRB_IS_LEDGER_ENTRY (self), NULL);
   return self->model;
+}
+
+/**
+ * trb_ledger_entry_get_selection:
+ *
+ * Returns: (nullable): whom a `round_opened` asks, or %NULL for an entry without `selection`
+ */
+const TrbRoundSelection *
+trb_ledger_entry_get_selection (TrbLedgerEntry *self)
+{
+  g_return_val_if_fail (TRB_IS_LEDGER_ENTRY (self), NULL);
+  return self->has_selection ? &self->selection : NULL;
 }
 
 const char *

@@ -25,6 +25,27 @@ typedef enum
   TRB_LEDGER_ENTRY_REWARD,
 } TrbLedgerEntryType;
 
+/**
+ * TrbRoundSelection:
+ * @joined_after: the first ledger index of the participants this period considers
+ * @joined_before: the ledger index past the last one: the participants whose
+ *   `participant_joined` is at an index in [@joined_after, @joined_before) are considered
+ * @max_asked: the most participants the round asks (the task's `max_updates`)
+ * @asked: how many of those considered this period asks
+ * @cutoff: the highest rank (trb_client_selection_rank()) this period asks, 64 hexadecimal
+ *   digits; 64 zeros when it asks nobody
+ *
+ * Whom a round asks, as a `round_opened` entry states it (docs/ledger-format.md).
+ */
+typedef struct
+{
+  gint64      joined_after;
+  gint64      joined_before;
+  gint64      max_asked;
+  gint64      asked;
+  const char *cutoff;
+} TrbRoundSelection;
+
 #define TRB_TYPE_LEDGER_ENTRY (trb_ledger_entry_get_type ())
 
 G_DECLARE_FINAL_TYPE (TrbLedgerEntry, trb_ledger_entry, TRB, LEDGER_ENTRY, GObject)
@@ -40,6 +61,14 @@ char               *trb_ledger_entry_build_round_opened       (const char       
                                                                gint64              time,
                                                                gsize              *length,
                                                                GError            **error);
+char               *trb_ledger_entry_build_round_opened_selected (const char              *task,
+                                                                 gint64                   round,
+                                                                 const char              *model,
+                                                                 gint64                   deadline,
+                                                                 const TrbRoundSelection *selection,
+                                                                 gint64                   time,
+                                                                 gsize                   *length,
+                                                                 GError                 **error);
 char               *trb_ledger_entry_build_update_accepted    (const char         *task,
                                                                gint64              round,
                                                                const char         *participant,
@@ -89,6 +118,7 @@ const char         *trb_ledger_entry_get_participant          (TrbLedgerEntry   
 const char         *trb_ledger_entry_get_task                 (TrbLedgerEntry     *self);
 gint64              trb_ledger_entry_get_round                (TrbLedgerEntry     *self);
 const char         *trb_ledger_entry_get_model                (TrbLedgerEntry     *self);
+const TrbRoundSelection *trb_ledger_entry_get_selection   (TrbLedgerEntry     *self);
 const char         *trb_ledger_entry_get_update               (TrbLedgerEntry     *self);
 gint64              trb_ledger_entry_get_samples              (TrbLedgerEntry     *self);
 const char         *trb_ledger_entry_get_commitment           (TrbLedgerEntry     *self);

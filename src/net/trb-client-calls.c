@@ -188,6 +188,20 @@ trb_client_get_task_sync (TrbClient     *self,
   return trb_client_get_json_sync (self, path, cancellable, error);
 }
 
+/* The round asked for with this participant's address, when it has one, so that the node says
+ * whether the round asks it. */
+static char *
+round_path (TrbClient  *self,
+            const char *task)
+{
+  g_autofree char *escaped = trb_client_escape_segment (task);
+  const char *address = trb_client_get_address (self);
+
+  if (address == NULL)
+    return g_strdup_printf ("/v1/tasks/%s/round", escaped);
+  return g_strdup_printf ("/v1/tasks/%s/round?participant=%s", escaped, address);
+}
+
 void
 trb_client_get_round_async (TrbClient           *self,
                             const char          *task,
@@ -195,8 +209,7 @@ trb_client_get_round_async (TrbClient           *self,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  g_autofree char *escaped = trb_client_escape_segment (task);
-  g_autofree char *path = g_strdup_printf ("/v1/tasks/%s/round", escaped);
+  g_autofree char *path = round_path (self, task);
 
   trb_client_get_json_async (self, path, cancellable, callback, user_data);
 }
@@ -207,8 +220,7 @@ trb_client_get_round_sync (TrbClient     *self,
                            GCancellable  *cancellable,
                            GError       **error)
 {
-  g_autofree char *escaped = trb_client_escape_segment (task);
-  g_autofree char *path = g_strdup_printf ("/v1/tasks/%s/round", escaped);
+  g_autofree char *path = round_path (self, task);
 
   return trb_client_get_json_sync (self, path, cancellable, error);
 }

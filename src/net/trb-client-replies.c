@@ -91,6 +91,75 @@ trb_client_is_selected (const char *model,
   return value / 18446744073709551616.0 < fraction;
 }
 
+/**
+ * trb_client_selection_rank:
+ * @model: the round's model hash (hex)
+ * @address: a participant's address
+ *
+ * The rank of @address in a round on @model: SHA-256(@model "\n" @address) in lowercase
+ * hexadecimal, the same digest whose first 8 bytes trb_client_is_selected() reads. A round asks
+ * the participants with the lowest ranks (docs/protocol.md, "Who a round asks"); ranks compare
+ * as strings.
+ *
+ * Returns: (transfer full): 64 hexadecimal digits
+ */
+char *
+trb_client_selection_rank (const char *model,
+                           const char *address)
+{
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (model != NULL && address != NULL, NULL);
+
+  text = g_strconcat (model, "\n", address, NULL);
+  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+}
+
+/**
+ * trb_client_round_asks:
+ * @round: a round as `GET /v1/tasks/{task}/round?participant=A` answers it
+ * @address: the participant's address, the `A` of the request
+ *
+ * Whether @round asks @address for an update, so that a participant not asked does not train
+ * for nothing. A node that decides who a round asks when the round opens says so in the
+ * round's `selection`, with its answer for @address in `asked`, and the rank of @address
+ * must be within the round's `cutoff` besides; a node that does not is read with the task's
+ * `fraction` alone.
+ *
+ * Returns: %TRUE if the round asks @address
+ */
+gboolean
+trb_client_round_asks (JsonObject *round,
+                       const char *address)
+{
+  const char *model;
+  JsonNode *node;
+  JsonObject *selection;
+  g_autofree char *rank = NULL;
+
+  g_return_val_if_fail (round != NULL && address != NULL, FALSE);
+
+  model = trb_json_get_string (round, "model", "");
+  if (!trb_client_is_selected (model, address,
+                               json_object_get_double_member_with_default (round, "fraction",
+                                                                           1.0)))
+    return FALSE;
+  node = json_object_get_member (round, "selection");
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return FALSE;
+  selection = json_node_get_object (node);
+  node = json_object_get_member (selection, "asked");
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_BOOLEAN ||
+      !json_node_get_boolean (node))
+    return FALSE;
+  /* The node's word is checked against what anyone can compute: a rank past the highest
+   * cutoff of the round was not asked, whatever the node says. */
+  rank = trb_client_selection_rank (model, address);
+  return g_strcmp0 (rank, trb_json_get_string (selection, "cutoff", "")) <= 0;
+}
+
 /* ---- verification helpers ----------------------------------------------------------------- */
 
 /**

@@ -287,6 +287,10 @@ char       *trb_client_get_checkpoint_sync      (TrbClient            *self,
 gboolean    trb_client_is_selected              (const char           *model,
                                                  const char           *address,
                                                  double                fraction);
+char       *trb_client_selection_rank           (const char           *model,
+                                                 const char           *address);
+gboolean    trb_client_round_asks               (JsonObject           *round,
+                                                 const char           *address);
 
 GBytes     *trb_client_proof_from_json          (JsonObject           *proof,
                                                  GError              **error);

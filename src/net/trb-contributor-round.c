@@ -203,12 +203,9 @@ wait_for_round (TrbContributor  *self,
       if (round_number > after_round &&
           (g_str_equal (state, "open") || g_str_equal (state, "collecting")))
         {
-          /* A round that does not ask this participant is skipped. */
-          if (trb_client_is_selected (trb_json_get_string (round, "model", ""),
-                                      trb_client_get_address (self->client),
-                                      json_object_get_double_member_with_default (round,
-                                                                                  "fraction",
-                                                                                  1.0)))
+          /* A round that does not ask this participant is skipped before training: the node
+           * would refuse the update as `not-selected`. */
+          if (trb_client_round_asks (round, trb_client_get_address (self->client)))
             return g_steal_pointer (&round);
           after_round = round_number;
         }

@@ -154,13 +154,28 @@ handle_task (TrbNode           *self,
                                     strlen (task->public_json));
 }
 
+/* The round, and with `?participant=A` whether it asks A: what a participant needs to know
+ * before it trains, in a few hundred bytes however many have joined. */
 static void
 handle_round (TrbNode           *self,
               SoupServerMessage *msg,
-              Task              *task)
+              Task              *task,
+              GHashTable        *query)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *participant = query != NULL ? g_hash_table_lookup (query, "participant") : NULL;
+  const char *cutoff = trb_node_round_cutoff (task);
+  gboolean joined = FALSE;
+  guint64 joined_index = 0;
+
+  if (participant != NULL && cutoff != NULL &&
+      !trb_node_db_find_participant (self, participant, &joined, &joined_index, &error))
+    {
+      trb_node_reply_internal (msg, error);
+      return;
+    }
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "task");
@@ -181,6 +196,22 @@ handle_round (TrbNode           *self,
   json_builder_add_int_value (b, task->n_updates);
   json_builder_set_member_name (b, "fraction");
   json_builder_add_double_value (b, task->fraction);
+  if (cutoff != NULL)
+    {
+      json_builder_set_member_name (b, "selection");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "participants");
+      json_builder_add_int_value (b, task->n_asked);
+      json_builder_set_member_name (b, "cutoff");
+      json_builder_add_string_value (b, cutoff);
+      if (participant != NULL)
+        {
+          json_builder_set_member_name (b, "asked");
+          json_builder_add_boolean_value (b, joined &&
+                                          trb_node_round_asks (task, participant, joined_index));
+        }
+      json_builder_end_object (b);
+    }
   json_builder_end_object (b);
   node = json_builder_get_root (b);
   trb_node_reply_json (msg, SOUP_STATUS_OK, node);
@@ -732,7 +763,7 @@ route_task_request (const ApiRequest *req)
   else if (n_parts == 4 && req->is_get)
     handle_task (req->self, req->msg, task);
   else if (n_parts == 5 && g_str_equal (parts[4], "round") && req->is_get)
-    handle_round (req->self, req->msg, task);
+    handle_round (req->self, req->msg, task, req->query);
   else if (n_parts == 7 && g_str_equal (parts[4], "rounds") && g_str_equal (parts[6], "updates") &&
            req->is_post)
     {

@@ -38,6 +38,10 @@ static const char * const node_schema[] = {
   "  line TEXT NOT NULL, PRIMARY KEY (tree_size, participant));",
   /* The server momentum of each task, as safetensors. */
   "CREATE TABLE momentum (task TEXT PRIMARY KEY, data BLOB NOT NULL);",
+  /* Whom each round asks, one row per period (docs/protocol.md, "Who a round asks"). */
+  "CREATE TABLE round_periods (task TEXT NOT NULL, round INTEGER NOT NULL,"
+  "  joined_after INTEGER NOT NULL, joined_before INTEGER NOT NULL, asked INTEGER NOT NULL,"
+  "  cutoff TEXT NOT NULL, PRIMARY KEY (task, round, joined_after));",
 };
 
 /* Every statement is a constant, prepared on first use and kept by the store
@@ -284,6 +288,62 @@ trb_node_db_load_round (TrbNode   *self,
   return TRUE;
 }
 
+gboolean
+trb_node_db_add_round_period (TrbNode            *self,
+                              const char         *task_id,
+                              gint64              round,
+                              const RoundPeriod  *period,
+                              GError            **error)
+{
+  sqlite3_stmt *stmt = begin_statement (self, "INSERT OR REPLACE INTO round_periods "
+                                              "(task, round, joined_after, joined_before, asked,"
+                                              " cutoff) VALUES (?, ?, ?, ?, ?, ?)", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, task_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, round);
+  sqlite3_bind_int64 (stmt, 3, period->joined_after);
+  sqlite3_bind_int64 (stmt, 4, period->joined_before);
+  sqlite3_bind_int64 (stmt, 5, period->asked);
+  sqlite3_bind_text (stmt, 6, period->cutoff, -1, SQLITE_TRANSIENT);
+  return trb_store_step_done (self->store, stmt, error);
+}
+
+/* Appends the periods of @round of @task_id to @periods (RoundPeriod), oldest first. */
+gboolean
+trb_node_db_load_round_periods (TrbNode     *self,
+                                const char  *task_id,
+                                gint64       round,
+                                GArray      *periods,
+                                GError     **error)
+{
+  sqlite3_stmt *stmt = begin_statement (self, "SELECT joined_after, joined_before, asked, cutoff "
+                                              "FROM round_periods WHERE task = ? AND round = ? "
+                                              "ORDER BY joined_after", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, task_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, round);
+  while ((rc = trb_store_step (self->store, stmt, error)) == SQLITE_ROW)
+    {
+      RoundPeriod period = { 0 };
+      const char *cutoff = (const char *) sqlite3_column_text (stmt, 3);
+
+      period.joined_after = sqlite3_column_int64 (stmt, 0);
+      period.joined_before = sqlite3_column_int64 (stmt, 1);
+      period.asked = sqlite3_column_int64 (stmt, 2);
+      g_strlcpy (period.cutoff, cutoff != NULL ? cutoff : "", sizeof period.cutoff);
+      g_array_append_val (periods, period);
+    }
+  if (rc < 0)
+    return FALSE;
+  trb_store_end_statement (self->store, stmt);
+  return TRUE;
+}
+
 /* ---- blobs and momentum ------------------------------------------------------------------- */
 
 gboolean
@@ -405,6 +465,32 @@ trb_node_db_is_joined (TrbNode     *self,
                        GError     **error)
 {
   return trb_node_db_find_participant (self, address, joined, NULL, error);
+}
+
+/* Appends to @addresses the participants whose join is at a ledger index in [@after, @before),
+ * in the order they joined. */
+gboolean
+trb_node_db_list_participants (TrbNode     *self,
+                               guint64      after,
+                               guint64      before,
+                               GPtrArray   *addresses,
+                               GError     **error)
+{
+  sqlite3_stmt *stmt = begin_statement (self, "SELECT address FROM participants "
+                                              "WHERE leaf_index >= ? AND leaf_index < ? "
+                                              "ORDER BY leaf_index", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) after);
+  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) before);
+  while ((rc = trb_store_step (self->store, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (addresses, column_dup (stmt, 0));
+  if (rc < 0)
+    return FALSE;
+  trb_store_end_statement (self->store, stmt);
+  return TRUE;
 }
 
 gboolean

@@ -70,6 +70,17 @@ gboolean   trb_node_db_load_round          (TrbNode                *self,
                                             gboolean               *found,
                                             GError                **error);
 
+gboolean   trb_node_db_add_round_period    (TrbNode                *self,
+                                            const char             *task_id,
+                                            gint64                  round,
+                                            const RoundPeriod      *period,
+                                            GError                **error);
+gboolean   trb_node_db_load_round_periods  (TrbNode                *self,
+                                            const char             *task_id,
+                                            gint64                  round,
+                                            GArray                 *periods,
+                                            GError                **error);
+
 gboolean   trb_node_db_store_blob          (TrbNode                *self,
                                             const char             *hash,
                                             GBytes                 *bytes,
@@ -95,6 +106,11 @@ gboolean   trb_node_db_find_participant    (TrbNode                *self,
 gboolean   trb_node_db_is_joined           (TrbNode                *self,
                                             const char             *address,
                                             gboolean               *joined,
+                                            GError                **error);
+gboolean   trb_node_db_list_participants   (TrbNode                *self,
+                                            guint64                 after,
+                                            guint64                 before,
+                                            GPtrArray              *addresses,
                                             GError                **error);
 gboolean   trb_node_db_add_participant     (TrbNode                *self,
                                             const char             *address,

@@ -45,6 +45,17 @@ typedef enum
 
 extern const char * const trb_node_round_state_names[4];
 
+/* One period of whom a round asks (docs/protocol.md, "Who a round asks"): the participants whose
+ * `participant_joined` is at a ledger index in [joined_after, joined_before), that the fraction
+ * keeps, with a rank up to cutoff. */
+typedef struct
+{
+  gint64      joined_after;
+  gint64      joined_before;
+  gint64      asked;
+  char        cutoff[65];
+} RoundPeriod;
+
 typedef struct
 {
   char       *id;
@@ -69,6 +80,12 @@ typedef struct
   char       *model_hash;
   gint64      deadline;
   gint64      n_updates;
+  /* Whom the round asks, its periods oldest first (RoundPeriod); empty for a round opened by a
+   * node that asked by the fraction alone. */
+  GArray     *periods;
+  gint64      n_asked;
+  /* The ledger's size when the tick last looked for participants to ask. */
+  guint64     asked_looked_at;
   gboolean    aggregation_running;
   /* The last tick could not read what the round needs from the store: it left the round as it
    * was and tries again at the next tick; the failure is logged once, when it begins. */

@@ -13,6 +13,7 @@
 
 #include <json-glib/json-glib.h>
 #include <math.h>
+#include <string.h>
 
 #include "compute/trb-model-spec.h"
 #include "compute/trb-trainer.h"
@@ -64,8 +65,202 @@ trb_node_emit_round_event (TrbNode *self,
     }
 }
 
-/* Opens round @round of @task on the model @model_hash: the rounds row and its ledger entry.
- * Must run inside a transaction. */
+/* ---- whom a round asks ------------------------------------------------------------------- */
+
+static int
+compare_ranks (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* Decides a period of whom the round asks: of the participants joined since the last period
+ * (or ever, for the first) and before now, those the fraction keeps, lowest rank first, until
+ * the round asks max_updates; and writes it in a `round_opened`. The ledger's size now is the
+ * index that entry takes, so "joined before" is "before this entry". Nothing is written when a
+ * later period would ask nobody. Must run inside a transaction. */
+static gboolean
+ask_period (TrbNode     *self,
+            Task        *task,
+            gboolean     first,
+            gint64       now,
+            GError     **error)
+{
+  g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) ranks = g_ptr_array_new_with_free_func (g_free);
+  RoundPeriod period = { 0 };
+  TrbRoundSelection selection;
+  guint64 size;
+  gsize len = 0;
+  char *entry;
+
+  if (!trb_merkle_log_get_size (self->log, &size, error))
+    return FALSE;
+  if (task->periods->len > 0)
+    period.joined_after = g_array_index (task->periods, RoundPeriod, task->periods->len - 1)
+                          .joined_before;
+  period.joined_before = (gint64) size;
+  task->asked_looked_at = size;
+  if (!trb_node_db_list_participants (self, period.joined_after, period.joined_before, addresses,
+                                      error))
+    return FALSE;
+  for (guint i = 0; i < addresses->len; i++)
+    {
+      const char *address = g_ptr_array_index (addresses, i);
+
+      if (trb_client_is_selected (task->model_hash, address, task->fraction))
+        g_ptr_array_add (ranks, trb_client_selection_rank (task->model_hash, address));
+    }
+  g_ptr_array_sort (ranks, compare_ranks);
+  period.asked = MIN ((gint64) ranks->len, MAX (task->max_updates - task->n_asked, 0));
+  if (period.asked == 0 && !first)
+    return TRUE;
+  g_strlcpy (period.cutoff,
+             period.asked > 0 ? (const char *) g_ptr_array_index (ranks, period.asked - 1)
+                              : "0000000000000000000000000000000000000000000000000000000000000000",
+             sizeof period.cutoff);
+
+  if (!trb_node_db_add_round_period (self, task->id, task->round, &period, error))
+    return FALSE;
+  selection = (TrbRoundSelection) {
+    .joined_after = period.joined_after,
+    .joined_before = period.joined_before,
+    .max_asked = task->max_updates,
+    .asked = period.asked,
+    .cutoff = period.cutoff,
+  };
+  entry = trb_ledger_entry_build_round_opened_selected (task->id, task->round, task->model_hash,
+                                                        task->deadline, &selection, now, &len,
+                                                        error);
+  if (!trb_node_db_append_entry (self, entry, len, NULL, error))
+    return FALSE;
+  g_array_append_val (task->periods, period);
+  task->n_asked += period.asked;
+  task->asked_looked_at = size + 1;    /* the entry just written */
+  return TRUE;
+}
+
+/**
+ * trb_node_round_asks:
+ * @task: a task
+ * @address: a participant's address
+ * @joined_index: the ledger index of its `participant_joined`
+ *
+ * Whether the current round of @task asks @address for an update.
+ *
+ * Returns: %TRUE if it does
+ */
+gboolean
+trb_node_round_asks (Task       *task,
+                     const char *address,
+                     guint64     joined_index)
+{
+  g_autofree char *rank = NULL;
+
+  if (!trb_client_is_selected (task->model_hash, address, task->fraction))
+    return FALSE;
+  /* A round opened before this node decided whom a round asks: the fraction alone, as then. */
+  if (task->periods->len == 0)
+    return TRUE;
+  rank = trb_client_selection_rank (task->model_hash, address);
+  for (guint i = 0; i < task->periods->len; i++)
+    {
+      const RoundPeriod *period = &g_array_index (task->periods, RoundPeriod, i);
+
+      if ((gint64) joined_index >= period->joined_after &&
+          (gint64) joined_index < period->joined_before)
+        return period->asked > 0 && strcmp (rank, period->cutoff) <= 0;
+    }
+  return FALSE;
+}
+
+/* The highest rank the current round asks, 64 zeros when it asks nobody (or %NULL when the round
+ * has no periods: it asks by the fraction alone). */
+const char *
+trb_node_round_cutoff (Task *task)
+{
+  const char *cutoff = NULL;
+
+  for (guint i = 0; i < task->periods->len; i++)
+    {
+      const RoundPeriod *period = &g_array_index (task->periods, RoundPeriod, i);
+
+      if (cutoff == NULL || strcmp (period->cutoff, cutoff) > 0)
+        cutoff = period->cutoff;
+    }
+  return cutoff;
+}
+
+/* The periods of @task's current round, as stored, when the node starts. */
+gboolean
+trb_node_load_round_periods (TrbNode  *self,
+                             Task     *task,
+                             GError  **error)
+{
+  g_autoptr(GArray) periods = g_array_new (FALSE, FALSE, sizeof (RoundPeriod));
+
+  if (!trb_node_db_load_round_periods (self, task->id, task->round, periods, error))
+    return FALSE;
+  g_clear_pointer (&task->periods, g_array_unref);
+  task->periods = g_steal_pointer (&periods);
+  task->n_asked = 0;
+  for (guint i = 0; i < task->periods->len; i++)
+    task->n_asked += g_array_index (task->periods, RoundPeriod, i).asked;
+  task->asked_looked_at = 0;
+  return TRUE;
+}
+
+/* A round that asks fewer than min_updates participants can never close: round 1 of a new
+ * network, opened before anyone joined, or a round of a network that has grown since. Such a
+ * round asks those who joined since, in a new period, at the next tick; those it asked already
+ * stay asked. A round that asks enough is never widened, so that participants who joined after
+ * it opened cannot crowd out those it asked. */
+static void
+widen_round (TrbNode *self,
+             Task    *task)
+{
+  g_autoptr(GError) error = NULL;
+  guint64 size;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (task->periods->len == 0 || task->n_asked >= task->min_updates ||
+      task->n_asked >= task->max_updates)
+    return;
+  /* Only when the ledger grew: every join is an entry. */
+  if (!trb_merkle_log_get_size (self->log, &size, &error))
+    {
+      g_warning ("Could not read the ledger's size: %s", error->message);
+      return;
+    }
+  if (size <= task->asked_looked_at)
+    return;
+  if (!trb_node_db_begin (self, &error))
+    goto fail;
+  if (!ask_period (self, task, FALSE, now, &error))
+    {
+      trb_node_db_rollback (self);
+      goto fail;
+    }
+  if (!trb_node_db_commit (self, &error))
+    {
+      trb_node_db_rollback (self);
+      goto fail;
+    }
+  return;
+
+fail:
+  /* Tried again at the next tick. The in-memory periods may hold one the store does not; it is
+   * read again from the store. */
+  g_warning ("Round %" G_GINT64_FORMAT " of %s could not ask the participants who joined since "
+             "it opened; will retry: %s", task->round, task->id, error->message);
+  g_clear_error (&error);
+  if (!trb_node_load_round_periods (self, task, &error))
+    g_warning ("Could not read whom round %" G_GINT64_FORMAT " of %s asks: %s", task->round,
+               task->id, error->message);
+}
+
+/* Opens round @round of @task on the model @model_hash: the rounds row, whom it asks and its
+ * ledger entry. Must run inside a transaction. */
 gboolean
 trb_node_open_round (TrbNode     *self,
                      Task        *task,
@@ -74,8 +269,6 @@ trb_node_open_round (TrbNode     *self,
                      GError     **error)
 {
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  gsize len = 0;
-  char *entry;
 
   task->round = round;
   task->state = ROUND_OPEN;
@@ -83,12 +276,14 @@ trb_node_open_round (TrbNode     *self,
   task->model_hash = g_strdup (model_hash);
   task->deadline = now + task->duration;
   task->n_updates = 0;
+  if (task->periods == NULL)
+    task->periods = g_array_new (FALSE, FALSE, sizeof (RoundPeriod));
+  g_array_set_size (task->periods, 0);
+  task->n_asked = 0;
 
   if (!trb_node_db_save_round (self, task, error))
     return FALSE;
-  entry = trb_ledger_entry_build_round_opened (task->id, round, model_hash, task->deadline, now,
-                                               &len, error);
-  return trb_node_db_append_entry (self, entry, len, NULL, error);
+  return ask_period (self, task, TRUE, now, error);
 }
 
 void
@@ -665,6 +860,7 @@ trb_node_tick_cb (gpointer user_data)
         trb_node_start_aggregation (self, task);
       else if (task->state == ROUND_OPEN || task->state == ROUND_COLLECTING)
         {
+          widen_round (self, task);
           if (task->n_updates >= task->max_updates ||
               (now >= task->deadline && task->n_updates >= task->min_updates))
             trb_node_start_aggregation (self, task);

@@ -19,6 +19,13 @@ gboolean trb_node_open_round (TrbNode     *self,
                               gint64       round,
                               const char  *model_hash,
                               GError     **error);
+gboolean trb_node_round_asks (Task       *task,
+                              const char *address,
+                              guint64     joined_index);
+const char *trb_node_round_cutoff (Task *task);
+gboolean trb_node_load_round_periods (TrbNode  *self,
+                                      Task     *task,
+                                      GError  **error);
 void trb_node_start_aggregation (TrbNode *self,
                                  Task    *task);
 gboolean trb_node_tick_cb (gpointer user_data);

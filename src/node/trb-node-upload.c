@@ -35,6 +35,7 @@ typedef struct
   char              *task_id;
   gint64             round;
   char              *address;
+  guint64            joined_index;   /* of the address's participant_joined */
   char              *nonce;
   GBytes            *body;
   TrbModelSpec      *spec;
@@ -206,7 +207,8 @@ round_accepts (TrbNode           *self,
                SoupServerMessage *msg,
                Task              *task,
                gint64             round,
-               const char        *address)
+               const char        *address,
+               guint64            joined_index)
 {
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
 
@@ -223,12 +225,12 @@ round_accepts (TrbNode           *self,
                               "This round has not started", NULL);
       return FALSE;
     }
-  if (!trb_client_is_selected (task->model_hash, address, task->fraction))
+  if (!trb_node_round_asks (task, address, joined_index))
     {
       trb_node_reply_problem (msg, SOUP_STATUS_FORBIDDEN, TRB_PROBLEM_NOT_SELECTED,
                               "This round did not ask you for an update",
-                              "Only the fraction of participants the task names takes part in "
-                              "a round.");
+                              "A round asks the participants who had joined when it opened, "
+                              "chosen by the task's fraction and up to its max_updates.");
       return FALSE;
     }
   if ((task->state != ROUND_OPEN && task->state != ROUND_COLLECTING) ||
@@ -292,7 +294,7 @@ store_update (TrbNode *self,
   char *entry;
 
   if (reply_if_sent (self, msg, task, upload->round, upload->address, upload->hash, NULL) ||
-      !round_accepts (self, msg, task, upload->round, upload->address))
+      !round_accepts (self, msg, task, upload->round, upload->address, upload->joined_index))
     return;
 
   if (!trb_node_db_begin (self, &error))
@@ -401,11 +403,12 @@ trb_node_handle_upload (TrbNode           *self,
   g_autoptr(GTask) gtask = NULL;
   g_autoptr(GError) error = NULL;
   gboolean joined = FALSE;
+  guint64 joined_index = 0;
   Upload *upload;
 
   if (address == NULL)
     return;
-  if (!trb_node_db_is_joined (self, address, &joined, &error))
+  if (!trb_node_db_find_participant (self, address, &joined, &joined_index, &error))
     {
       trb_node_reply_internal (msg, error);
       return;
@@ -417,7 +420,7 @@ trb_node_handle_upload (TrbNode           *self,
       return;
     }
   if (reply_if_sent (self, msg, task, round, address, NULL, body) ||
-      !round_accepts (self, msg, task, round, address))
+      !round_accepts (self, msg, task, round, address, joined_index))
     return;
   /* Updates waiting for their check are held in memory: past a bound the node is busy, and the
    * client retries later as it does any 5xx. */
@@ -436,6 +439,7 @@ trb_node_handle_upload (TrbNode           *self,
   upload->msg = g_object_ref (msg);
   upload->task_id = g_strdup (task->id);
   upload->round = round;
+  upload->joined_index = joined_index;
   upload->address = g_steal_pointer (&address);
   upload->nonce = g_steal_pointer (&nonce);
   upload->body = g_bytes_ref (body);

@@ -51,6 +51,7 @@ task_free (Task *task)
   g_clear_object (&task->spec);
   g_clear_pointer (&task->holdout, g_object_unref);
   g_free (task->model_hash);
+  g_clear_pointer (&task->periods, g_array_unref);
   g_free (task);
 }
 
@@ -600,6 +601,8 @@ load_tasks (TrbNode  *self,
         }
 
       if (!trb_node_db_load_round (self, task, &found, error))
+        return FALSE;
+      if (found && !trb_node_load_round_periods (self, task, error))
         return FALSE;
       if (!found)
         {
