@@ -203,11 +203,12 @@ wait_for_round (TrbContributor  *self,
       if (round_number > after_round &&
           (g_str_equal (state, "open") || g_str_equal (state, "collecting")))
         {
-          /* A round that does not ask this participant is skipped before training: the node
-           * would refuse the update as `not-selected`. */
+          /* A round that does not ask this participant is not trained for: the node would
+           * refuse the update as `not-selected`. It is asked again, since a round that asks
+           * too few to close asks those who joined since (docs/protocol.md, "Who a round
+           * asks"). */
           if (trb_client_round_asks (round, trb_client_get_address (self->client)))
             return g_steal_pointer (&round);
-          after_round = round_number;
         }
       if (g_get_monotonic_time () > deadline)
         {

@@ -458,7 +458,11 @@ round_cb (GObject      *source,
       trb_participation_set_state (self, TRB_PARTICIPATION_STATE_WAITING_ROUND);
     }
 
-  if (number > self->last_round && open && model != NULL && strlen (model) == 64)
+  /* A round that does not ask this computer is not trained for: the node would refuse the
+   * update. It is polled again, as a round that asks too few to close asks those who joined
+   * since. */
+  if (number > self->last_round && open && model != NULL && strlen (model) == 64 &&
+      trb_client_round_asks (round, trb_client_get_address (self->client)))
     {
       g_autofree char *message = NULL;
 
@@ -483,11 +487,9 @@ round_cb (GObject      *source,
 static void
 poll_round (TrbParticipation *self)
 {
-  g_autofree char *escaped = g_uri_escape_string (self->task, NULL, FALSE);
-  g_autofree char *path = g_strdup_printf ("/v1/tasks/%s/round", escaped);
-
-  trb_client_get_json_async (self->client, path, self->cancellable, round_cb,
-                             g_object_ref (self));
+  /* Asked with this computer's address, so that the node says whether the round asks it. */
+  trb_client_get_round_async (self->client, self->task, self->cancellable, round_cb,
+                              g_object_ref (self));
 }
 
 static void

@@ -64,6 +64,9 @@ fixture_setup_n (Fixture    *f,
       g_assert_no_error (error);
       g_assert_true (trb_contributor_join (p->contributor, &error));
       g_assert_no_error (error);
+      /* Round 1 opened before anyone joined; it asks those who join, in order, until it asks
+       * enough to close. */
+      test_wait_round_asks (p->client, "fashion-mnist", i + 1);
     }
 }
 

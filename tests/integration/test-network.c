@@ -93,6 +93,9 @@ fixture_setup_args (Fixture            *f,
       g_assert_no_error (error);
       g_assert_true (trb_contributor_join (p->contributor, &error));
       g_assert_no_error (error);
+      /* Round 1 opened before anyone joined; it asks those who join, in order, until it asks
+       * enough to close. */
+      test_wait_round_asks (p->client, "fashion-mnist", i + 1);
     }
 }
 
@@ -105,6 +108,21 @@ fixture_setup (Fixture    *f,
   const char * const args[] = { extra_arg, NULL };
 
   fixture_setup_args (f, task_json, args, samples);
+}
+
+/* The first @n participants, in the fixture's order, that the current round asks: a round
+ * after the first asks those with the lowest ranks, whichever they are. */
+static void
+asked_participants (Fixture          *f,
+                    TestParticipant **asked,
+                    guint             n)
+{
+  guint found = 0;
+
+  for (guint i = 0; i < N_PARTICIPANTS && found < n; i++)
+    if (test_round_asks (f->participants[i]->client, "fashion-mnist"))
+      asked[found++] = f->participants[i];
+  g_assert_cmpuint (found, ==, n);
 }
 
 static void
@@ -1504,8 +1522,10 @@ test_fedavg_with_momentum (void)
       g_autoptr(TrbWeights) mean = NULL;
       g_autoptr(TrbWeights) got = NULL;
       TrbWeights *deltas[2];
+      TestParticipant *asked[2];
 
       g_assert_cmpfloat (trb_weights_max_abs_difference (model, expected), <, 1e-6);
+      asked_participants (&f, asked, 2);
       for (guint i = 0; i < 2; i++)
         {
           g_autoptr(GBytes) bytes = NULL;
@@ -1513,7 +1533,7 @@ test_fedavg_with_momentum (void)
 
           deltas[i] = crafted_delta (spec, 100 * r + i, base, samples[r - 1][i]);
           bytes = trb_weights_to_safetensors (deltas[i]);
-          receipt = test_upload (f.participants[i]->client, "fashion-mnist", r, bytes, &error);
+          receipt = test_upload (asked[i]->client, "fashion-mnist", r, bytes, &error);
           g_assert_no_error (error);
         }
       wait_for_round (f.participants[0], r + 1, NULL);
@@ -1562,6 +1582,7 @@ test_aggregate_never_wedges (void)
       g_autoptr(TrbWeights) delta = crafted_delta (spec, 300 + r, base, "10");
       g_autoptr(GBytes) bytes = NULL;
       g_autoptr(JsonObject) receipt = NULL;
+      TestParticipant *asked;
 
       if (r == 2)
         g_assert_cmpstr (base, ==, after_round_1);
@@ -1574,7 +1595,8 @@ test_aggregate_never_wedges (void)
       if (r < 3)
         trb_weights_get_data (delta, 0)[0] = 3e38f;
       bytes = trb_weights_to_safetensors (delta);
-      receipt = test_upload (p->client, "fashion-mnist", r, bytes, &error);
+      asked_participants (&f, &asked, 1);
+      receipt = test_upload (asked->client, "fashion-mnist", r, bytes, &error);
       g_assert_no_error (error);
       wait_for_round (p, r + 1, NULL);
       if (r == 1)
@@ -1730,6 +1752,8 @@ test_kill_at_random_moments (void)
           g_assert_true (trb_contributor_connect (u->participant->contributor, &error));
           g_assert_true (trb_contributor_join (u->participant->contributor, &error));
           g_assert_no_error (error);
+          /* A round that asks too few to close asks those who joined since at the next tick. */
+          test_wait_asked (u->participant->client, "fashion-mnist");
           u->update = trb_weights_to_safetensors (delta);
           u->hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, u->update);
           g_ptr_array_add (uploads, u);

@@ -235,3 +235,89 @@ test_download (TrbClient   *client,
     g_main_context_iteration (NULL, TRUE);
   return trb_client_download_blob_finish (client, result, error);
 }
+
+static JsonObject *
+get_round (TrbClient  *client,
+           const char *task)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *round;
+
+  trb_client_get_round_async (client, task, NULL, store_result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  round = trb_client_json_finish (client, result, &error);
+  g_assert_no_error (error);
+  return round;
+}
+
+/**
+ * test_round_asks:
+ *
+ * Whether the current round of @task asks @client's address, as the node says it.
+ */
+gboolean
+test_round_asks (TrbClient  *client,
+                 const char *task)
+{
+  g_autoptr(JsonObject) round = get_round (client, task);
+
+  return trb_client_round_asks (round, trb_client_get_address (client));
+}
+
+/**
+ * test_wait_round_asks:
+ *
+ * Waits, up to 10 s, until the current round of @task asks at least the smaller of @n_joined and
+ * its `min_updates`: a round that asks fewer than it needs to close asks those who joined since
+ * at the node's next tick (docs/protocol.md, "Who a round asks").
+ */
+void
+test_wait_round_asks (TrbClient  *client,
+                      const char *task,
+                      gint64      n_joined)
+{
+  gint64 until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autoptr(JsonObject) round = get_round (client, task);
+      JsonObject *selection = json_object_get_object_member (round, "selection");
+      gint64 wanted = MIN (n_joined, json_object_get_int_member (round, "min_updates"));
+
+      g_assert_nonnull (selection);
+      if (json_object_get_int_member (selection, "participants") >= wanted)
+        return;
+      g_assert_cmpint (g_get_monotonic_time (), <, until);
+      g_usleep (20 * 1000);
+    }
+}
+
+/**
+ * test_wait_asked:
+ *
+ * Waits, up to 10 s, until the current round of @task asks @client's address, or asks as
+ * many as it needs to close (then it asks no one more).
+ */
+void
+test_wait_asked (TrbClient  *client,
+                 const char *task)
+{
+  gint64 until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autoptr(JsonObject) round = get_round (client, task);
+      JsonObject *selection = json_object_get_object_member (round, "selection");
+
+      g_assert_nonnull (selection);
+      if (trb_client_round_asks (round, trb_client_get_address (client)) ||
+          json_object_get_int_member (selection, "participants") >=
+          MIN (json_object_get_int_member (round, "min_updates"),
+               json_object_get_int_member (round, "max_updates")))
+        return;
+      g_assert_cmpint (g_get_monotonic_time (), <, until);
+      g_usleep (20 * 1000);
+    }
+}

@@ -61,5 +61,12 @@ JsonObject      *test_upload               (TrbClient       *client,
 GBytes          *test_download             (TrbClient       *client,
                                             const char      *sha256,
                                             GError         **error);
+gboolean         test_round_asks           (TrbClient       *client,
+                                            const char      *task);
+void             test_wait_round_asks      (TrbClient       *client,
+                                            const char      *task,
+                                            gint64           n_joined);
+void             test_wait_asked           (TrbClient       *client,
+                                            const char      *task);
 
 G_END_DECLS
