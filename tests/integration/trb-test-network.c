@@ -286,8 +286,8 @@ test_wait_round_asks (TrbClient  *client,
       JsonObject *selection = json_object_get_object_member (round, "selection");
       gint64 wanted = MIN (n_joined, json_object_get_int_member (round, "min_updates"));
 
-      g_assert_nonnull (selection);
-      if (json_object_get_int_member (selection, "participants") >= wanted)
+      /* A node that does not decide whom a round asks asks everyone. */
+      if (selection == NULL || json_object_get_int_member (selection, "participants") >= wanted)
         return;
       g_assert_cmpint (g_get_monotonic_time (), <, until);
       g_usleep (20 * 1000);
@@ -311,8 +311,8 @@ test_wait_asked (TrbClient  *client,
       g_autoptr(JsonObject) round = get_round (client, task);
       JsonObject *selection = json_object_get_object_member (round, "selection");
 
-      g_assert_nonnull (selection);
-      if (trb_client_round_asks (round, trb_client_get_address (client)) ||
+      if (selection == NULL ||
+          trb_client_round_asks (round, trb_client_get_address (client)) ||
           json_object_get_int_member (selection, "participants") >=
           MIN (json_object_get_int_member (round, "min_updates"),
                json_object_get_int_member (round, "max_updates")))
