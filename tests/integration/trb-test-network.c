@@ -283,7 +283,8 @@ test_wait_round_asks (TrbClient  *client,
   for (;;)
     {
       g_autoptr(JsonObject) round = get_round (client, task);
-      JsonObject *selection = json_object_get_object_member (round, "selection");
+      JsonObject *selection = json_object_has_member (round, "selection")
+                              ? json_object_get_object_member (round, "selection") : NULL;
       gint64 wanted = MIN (n_joined, json_object_get_int_member (round, "min_updates"));
 
       /* A node that does not decide whom a round asks asks everyone. */
@@ -309,7 +310,8 @@ test_wait_asked (TrbClient  *client,
   for (;;)
     {
       g_autoptr(JsonObject) round = get_round (client, task);
-      JsonObject *selection = json_object_get_object_member (round, "selection");
+      JsonObject *selection = json_object_has_member (round, "selection")
+                              ? json_object_get_object_member (round, "selection") : NULL;
 
       if (selection == NULL ||
           trb_client_round_asks (round, trb_client_get_address (client)) ||
