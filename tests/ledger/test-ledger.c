@@ -598,6 +598,78 @@ test_history_async (Fixture       *f,
   g_assert_cmpuint (trb_checkpoint_get_size (cp), ==, 7);
 }
 
+/* A round_opened may say whom the round asks, or not (a node that asked by the fraction alone);
+ * its selection has exactly its members, each valid. */
+static void
+test_entry_selection (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbLedgerEntry) e = NULL;
+  g_autofree char *opened = NULL;
+  const TrbRoundSelection *sel;
+  TrbRoundSelection selection = {
+    .joined_after = 0, .joined_before = 23, .max_asked = 5, .asked = 5, .cutoff = H2,
+  };
+  static const char * const refused[] = {
+    /* A member too many, one missing, a cutoff that is not a hash, more asked than allowed,
+     * a period that ends before it begins. */
+    "{\"deadline\":1,\"model\":\"" H3 "\",\"round\":3,\"selection\":{\"asked\":1,"
+    "\"cutoff\":\"" H2 "\",\"extra\":1,\"joined_after\":0,\"joined_before\":2,"
+    "\"max_asked\":5},\"task\":\"t\",\"time\":1,\"type\":\"round_opened\"}",
+    "{\"deadline\":1,\"model\":\"" H3 "\",\"round\":3,\"selection\":{\"asked\":1,"
+    "\"cutoff\":\"" H2 "\",\"joined_after\":0,\"max_asked\":5},\"task\":\"t\",\"time\":1,"
+    "\"type\":\"round_opened\"}",
+    "{\"deadline\":1,\"model\":\"" H3 "\",\"round\":3,\"selection\":{\"asked\":1,"
+    "\"cutoff\":\"ff\",\"joined_after\":0,\"joined_before\":2,\"max_asked\":5},"
+    "\"task\":\"t\",\"time\":1,\"type\":\"round_opened\"}",
+    "{\"deadline\":1,\"model\":\"" H3 "\",\"round\":3,\"selection\":{\"asked\":6,"
+    "\"cutoff\":\"" H2 "\",\"joined_after\":0,\"joined_before\":2,\"max_asked\":5},"
+    "\"task\":\"t\",\"time\":1,\"type\":\"round_opened\"}",
+    "{\"deadline\":1,\"model\":\"" H3 "\",\"round\":3,\"selection\":{\"asked\":1,"
+    "\"cutoff\":\"" H2 "\",\"joined_after\":3,\"joined_before\":2,\"max_asked\":5},"
+    "\"task\":\"t\",\"time\":1,\"type\":\"round_opened\"}",
+    /* Only round_opened has it. */
+    "{\"participant\":\"" ALICE "\",\"selection\":{},\"time\":1,"
+    "\"type\":\"participant_joined\"}",
+  };
+
+  opened = trb_ledger_entry_build_round_opened_selected ("fashion-mnist", 3, H3, 1700000600,
+                                                         &selection, 1700000000, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (opened, ==, "{\"deadline\":1700000600,\"model\":\"" H3 "\",\"round\":3,"
+                               "\"selection\":{\"asked\":5,\"cutoff\":\"" H2 "\","
+                               "\"joined_after\":0,\"joined_before\":23,\"max_asked\":5},"
+                               "\"task\":\"fashion-mnist\",\"time\":1700000000,"
+                               "\"type\":\"round_opened\"}");
+  e = trb_ledger_entry_parse (opened, strlen (opened), &error);
+  g_assert_no_error (error);
+  sel = trb_ledger_entry_get_selection (e);
+  g_assert_nonnull (sel);
+  g_assert_cmpint (sel->joined_before, ==, 23);
+  g_assert_cmpint (sel->asked, ==, 5);
+  g_assert_cmpstr (sel->cutoff, ==, H2);
+  g_clear_object (&e);
+
+  /* The older form still reads, without a selection. */
+  g_clear_pointer (&opened, g_free);
+  opened = trb_ledger_entry_build_round_opened ("fashion-mnist", 3, H3, 1700000600, 1700000000,
+                                                NULL, &error);
+  g_assert_no_error (error);
+  e = trb_ledger_entry_parse (opened, strlen (opened), &error);
+  g_assert_no_error (error);
+  g_assert_null (trb_ledger_entry_get_selection (e));
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(TrbLedgerEntry) bad = trb_ledger_entry_parse (refused[i], strlen (refused[i]),
+                                                               &error);
+
+      g_assert_null (bad);
+      g_assert_error (error, TRB_LEDGER_ERROR, TRB_LEDGER_ERROR_INVALID);
+      g_clear_error (&error);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -606,6 +678,7 @@ main (int   argc,
 
   g_test_add_func ("/ledger/entry/builders", test_entry_builders);
   g_test_add_func ("/ledger/entry/strict-parser", test_entry_strict_parser);
+  g_test_add_func ("/ledger/entry/selection", test_entry_selection);
   g_test_add ("/ledger/history/accepts-growth", Fixture, NULL, fixture_set_up,
               test_history_accepts_growth, fixture_tear_down);
   g_test_add ("/ledger/history/detects-rewrite", Fixture, NULL, fixture_set_up,
