@@ -31,7 +31,7 @@ static const char task_json[] =
   " \"data_schema\": {\"kind\": \"image-classification\", \"width\": 28, \"height\": 28,"
   " \"channels\": 1, \"classes\": 10},"
   " \"hyper_parameters\": {\"local_epochs\": 1, \"batch_size\": 16, \"learning_rate\": 0.1},"
-  " \"round_policy\": {\"duration_seconds\": 2, \"min_updates\": 1, \"max_updates\": 5},"
+  " \"round_policy\": {\"duration_seconds\": 8, \"min_updates\": 1, \"max_updates\": 5},"
   " \"reward_policy\": {\"points_per_sample_epoch\": 0.01, \"cap_per_round\": 5},"
   " \"privacy_policy\": {\"clip_norm\": 0, \"noise_multiplier\": 0},"
   " \"initial_weights\": {\"seed\": 7}}";
@@ -302,7 +302,7 @@ test_crowd (void)
       join (w->client);
       g_ptr_array_add (sybils, w);
     }
-  g_usleep (500 * 1000);    /* a few ticks: the round is not widened, it asks enough */
+  g_usleep (500 * 1000);    /* a few ticks: round 2 asks enough to close, it is not widened */
 
   /* They joined after round 2 opened: it does not ask them, and the node refuses their
    * updates. */
