@@ -10,12 +10,15 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <sodium.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compute/trb-model-spec.h"
 #include "compute/trb-weights.h"
 #include "ledger/trb-ledger-entry.h"
+#include "participant/trb-participation.h"
 #include "trb-test-network.h"
 #include "wallet/trb-keypair.h"
 
@@ -408,6 +411,106 @@ test_crowd (void)
   test_node_clear (&node);
 }
 
+static void
+state_cb (TrbParticipation *p,
+          GParamSpec       *pspec,
+          gpointer          user_data)
+{
+  gboolean *trained = user_data;
+  TrbParticipationState state = trb_participation_get_state (p);
+
+  if (state >= TRB_PARTICIPATION_STATE_DOWNLOADING && state <= TRB_PARTICIPATION_STATE_CONFIRMING)
+    *trained = TRUE;
+}
+
+/* The app's participation loop does not train for a round that does not ask it: it waits, and
+ * takes part in the next round, which does. */
+static void
+test_app_not_asked (void)
+{
+  TestNode node = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrbKeypair) keypair = NULL;
+  g_autoptr(TrbClient) client = NULL;
+  g_autoptr(TrbStore) store = NULL;
+  g_autoptr(TrbContributor) contributor = NULL;
+  g_autoptr(TrbParticipation) p = NULL;
+  g_autoptr(TrbModelSpec) spec = NULL;
+  g_autoptr(JsonObject) round = NULL;
+  g_autoptr(GBytes) update = NULL;
+  g_autofree char *images = test_dataset_path ("train-images-idx3-ubyte.gz");
+  g_autofree char *store_path = g_strdup_printf ("%s/app-participant-%d.db",
+                                                 g_get_user_data_dir (), (int) getpid ());
+  gint64 until;
+  gboolean trained = FALSE;
+  TestParticipant *opener;
+  guint8 seed[32];
+
+  test_node_init (&node, task_json);
+  test_node_start (&node, NULL);
+  opener = test_participant_new (&node, 0, 2, 0);
+  g_assert_true (trb_contributor_connect (opener->contributor, &error));
+  g_assert_true (trb_contributor_join (opener->contributor, &error));
+  g_assert_no_error (error);
+  test_wait_round_asks (opener->client, "fashion-mnist", 1);
+
+  /* A person joins in the app once round 1 asks enough to close. */
+  randombytes_buf (seed, sizeof seed);
+  keypair = trb_keypair_new_from_seed (seed);
+  client = trb_client_new (node.url);
+  trb_client_set_keypair (client, keypair);
+  trb_client_set_retry_policy (client, 3, 50);
+  g_unlink (store_path);
+  store = trb_store_new_for_path (store_path, &error);
+  g_assert_no_error (error);
+  g_assert_true (trb_participation_migrate (store, &error));
+  g_assert_no_error (error);
+  contributor = trb_contributor_new (client, store);
+  g_assert_true (trb_contributor_connect (contributor, &error));
+  g_assert_true (trb_contributor_join (contributor, &error));
+  g_assert_no_error (error);
+
+  p = trb_participation_new (store, client, trb_contributor_get_origin (contributor),
+                             trb_contributor_get_ledger_key (contributor), "fashion-mnist",
+                             images);
+  trb_participation_set_poll_interval (p, 100);
+  trb_participation_set_retry_base (p, 1);
+  trb_participation_set_max_samples (p, 600);
+  g_signal_connect (p, "notify::state", G_CALLBACK (state_cb), &trained);
+  trb_participation_start (p);
+
+  /* Round 1 does not ask it: two seconds of polling, and nothing downloaded or trained. */
+  until = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < until)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10 * 1000);
+    }
+  g_assert_false (trained);
+  g_assert_cmpint (trb_participation_get_last_contributed (p), ==, 0);
+  g_assert_cmpint (trb_participation_get_state (p), ==, TRB_PARTICIPATION_STATE_WAITING_ROUND);
+
+  /* Round 1 closes on the opener's update; round 2 asks both, and the app takes part. */
+  spec = task_spec (opener->client);
+  round = round_for (opener->client);
+  g_assert_cmpint (json_object_get_int_member (round, "round"), ==, 1);
+  update = zero_update (spec, json_object_get_string_member (round, "model"), 10);
+  g_assert_null (upload (opener->client, 1, update));
+  until = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (trb_participation_get_last_contributed (p) < 2)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, until);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_true (trained);
+  g_assert_cmpint (trb_participation_get_last_contributed (p), ==, 2);
+  trb_participation_stop (p);
+
+  g_clear_object (&p);
+  test_participant_free (opener);
+  test_node_clear (&node);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -418,6 +521,7 @@ main (int    argc,
   g_assert_cmpint (sodium_init (), >=, 0);
 
   g_test_add_func ("/selection/crowd", test_crowd);
+  g_test_add_func ("/selection/app-not-asked", test_app_not_asked);
 
   return g_test_run ();
 }
