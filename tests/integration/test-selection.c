@@ -4,8 +4,9 @@
  *
  * Whom a round asks, against a real node: participants who joined after a round opened are not
  * asked in it and are in the next; twenty wallets joined before a round cannot crowd out an
- * honest participant it asked; a participant not asked does not train; and the round_opened
- * entry lets anyone recompute the choice from the ledger.
+ * honest participant it asked; a participant not asked does not train, with the command line's
+ * contributor or the app's participation loop; and the round_opened entry lets anyone recompute
+ * the choice from the ledger.
  */
 
 #include "config.h"
@@ -352,9 +353,11 @@ test_crowd (void)
   honest_rank = trb_client_selection_rank (model, trb_client_get_address (honest->client));
   g_ptr_array_add (ranks, g_strdup (honest_rank));
   for (guint i = 0; i < sybils->len; i++)
-    g_ptr_array_add (ranks, trb_client_selection_rank (model,
-                                                       ((Wallet *) g_ptr_array_index (sybils,
-                                                                                      i))->address));
+    {
+      Wallet *w = g_ptr_array_index (sybils, i);
+
+      g_ptr_array_add (ranks, trb_client_selection_rank (model, w->address));
+    }
   g_ptr_array_sort (ranks, compare_strings);
   cutoff = g_ptr_array_index (ranks, MAX_UPDATES - 1);
   g_assert_cmpstr (honest_rank, <=, cutoff);
