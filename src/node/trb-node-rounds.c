@@ -276,8 +276,6 @@ trb_node_open_round (TrbNode     *self,
   task->model_hash = g_strdup (model_hash);
   task->deadline = now + task->duration;
   task->n_updates = 0;
-  if (task->periods == NULL)
-    task->periods = g_array_new (FALSE, FALSE, sizeof (RoundPeriod));
   g_array_set_size (task->periods, 0);
   task->n_asked = 0;
 

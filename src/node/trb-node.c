@@ -266,6 +266,7 @@ task_new_from_json (const char  *json,
 
   task = g_new0 (Task, 1);
   task->id = g_strdup (id);
+  task->periods = g_array_new (FALSE, FALSE, sizeof (RoundPeriod));
   task->task = json_object_ref (obj);
   {
     g_autofree char *spec_json = json_to_string (model, FALSE);
