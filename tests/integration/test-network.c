@@ -95,7 +95,7 @@ fixture_setup_args (Fixture            *f,
       g_assert_no_error (error);
       /* Round 1 opened before anyone joined; it asks those who join, in order, until it asks
        * enough to close. */
-      test_wait_round_asks (p->client, "fashion-mnist", i + 1);
+      test_wait_asked (p->client, "fashion-mnist");
     }
 }
 
@@ -1647,7 +1647,11 @@ test_fraction (void)
           g_assert_true (trb_contributor_join (p->contributor, &error));
           g_assert_no_error (error);
         }
-      selected = trb_client_is_selected (base, trb_client_get_address (p->client), 0.5);
+      /* The round asks only participants the fraction keeps; of those, the ones it asked when
+       * it opened or while it asked too few to close (section 5b of the protocol). */
+      selected = test_round_asks (p->client, "fashion-mnist");
+      if (!trb_client_is_selected (base, trb_client_get_address (p->client), 0.5))
+        g_assert_false (selected);
       delta = crafted_delta (spec, 500 + i, base, "10");
       bytes = trb_weights_to_safetensors (delta);
       receipt = test_upload (p->client, "fashion-mnist", 1, bytes, &error);

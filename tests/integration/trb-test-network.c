@@ -299,7 +299,8 @@ test_wait_round_asks (TrbClient  *client,
  * test_wait_asked:
  *
  * Waits, up to 10 s, until the current round of @task asks @client's address, or asks as
- * many as it needs to close (then it asks no one more).
+ * many as it needs to close (then it asks no one more); at once when the task's fraction leaves
+ * the address out of the round.
  */
 void
 test_wait_asked (TrbClient  *client,
@@ -314,6 +315,9 @@ test_wait_asked (TrbClient  *client,
                               ? json_object_get_object_member (round, "selection") : NULL;
 
       if (selection == NULL ||
+          !trb_client_is_selected (json_object_get_string_member (round, "model"),
+                                   trb_client_get_address (client),
+                                   json_object_get_double_member (round, "fraction")) ||
           trb_client_round_asks (round, trb_client_get_address (client)) ||
           json_object_get_int_member (selection, "participants") >=
           MIN (json_object_get_int_member (round, "min_updates"),
