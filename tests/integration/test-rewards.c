@@ -72,6 +72,9 @@ fixture_setup (Fixture    *f,
       g_assert_true (trb_contributor_join (p->contributor, &error));
       g_assert_no_error (error);
     }
+  /* The first round opened before anyone joined: it asks them when it widens. */
+  for (guint i = 0; i < n; i++)
+    test_wait_asked (f->participants[i]->client, "fashion-mnist");
 
   public_task = test_get_json (f->participants[0]->client, "/v1/tasks/fashion-mnist", &error);
   g_assert_no_error (error);
