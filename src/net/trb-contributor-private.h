@@ -55,6 +55,9 @@ struct _TrbContributor
   /* Ends every step of the flow under way, from any thread (trb_contributor_set_cancellable()). */
   GCancellable     *cancellable;
   gpointer          join_progress_data;
+  /* Only the robustness bench sets one, to play an attacker (trb_contributor_set_update_hook()). */
+  TrbContributorUpdateHook update_hook;
+  gpointer          update_hook_data;
   /* The entries hashed so far in this process, as a tree: the first sync hashes every entry,
    * later ones only the new entries (earlier ones are bound by the consistency proofs). */
   TrbMerkleFrontier checked;

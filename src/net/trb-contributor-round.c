@@ -72,6 +72,41 @@ dataset_commitment (TrbTrainingSet *data)
   return g_compute_checksum_for_string (G_CHECKSUM_SHA256, material, -1);
 }
 
+/* The update as weights with its metadata, not yet serialised. */
+static TrbWeights *
+build_update_weights (double           clip_norm,
+                      double           noise_multiplier,
+                      TrbWeights      *trained,
+                      TrbWeights      *base,
+                      const char      *base_model,
+                      TrbTrainingSet  *data,
+                      guint            epochs,
+                      double           train_loss,
+                      GError         **error)
+{
+  g_autoptr(TrbWeights) delta = NULL;
+  g_autofree char *commitment = NULL;
+  g_autofree char *samples = NULL;
+  g_autofree char *epochs_text = NULL;
+  char loss_text[G_ASCII_DTOSTR_BUF_SIZE];
+
+  delta = trb_weights_subtract (trained, base, error);
+  if (delta == NULL)
+    return NULL;
+  apply_privacy_policy (clip_norm, noise_multiplier, delta);
+
+  commitment = dataset_commitment (data);
+  samples = g_strdup_printf ("%" G_GSIZE_FORMAT, trb_training_set_get_n_samples (data));
+  epochs_text = g_strdup_printf ("%u", epochs);
+  g_ascii_formatd (loss_text, sizeof loss_text, "%.6f", train_loss);
+  trb_weights_set_metadata (delta, "base_model", base_model);
+  trb_weights_set_metadata (delta, "samples", samples);
+  trb_weights_set_metadata (delta, "epochs", epochs_text);
+  trb_weights_set_metadata (delta, "train_loss", loss_text);
+  trb_weights_set_metadata (delta, "dataset_commitment", commitment);
+  return g_steal_pointer (&delta);
+}
+
 /**
  * trb_contributor_build_update:
  * @clip_norm: the privacy policy's clipping norm (see trb_contributor_read_privacy_policy())
@@ -103,27 +138,11 @@ trb_contributor_build_update (double           clip_norm,
                               double           train_loss,
                               GError         **error)
 {
-  g_autoptr(TrbWeights) delta = NULL;
-  g_autofree char *commitment = NULL;
-  g_autofree char *samples = NULL;
-  g_autofree char *epochs_text = NULL;
-  char loss_text[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autoptr(TrbWeights) delta = build_update_weights (clip_norm, noise_multiplier, trained, base,
+                                                      base_model, data, epochs, train_loss,
+                                                      error);
 
-  delta = trb_weights_subtract (trained, base, error);
-  if (delta == NULL)
-    return NULL;
-  apply_privacy_policy (clip_norm, noise_multiplier, delta);
-
-  commitment = dataset_commitment (data);
-  samples = g_strdup_printf ("%" G_GSIZE_FORMAT, trb_training_set_get_n_samples (data));
-  epochs_text = g_strdup_printf ("%u", epochs);
-  g_ascii_formatd (loss_text, sizeof loss_text, "%.6f", train_loss);
-  trb_weights_set_metadata (delta, "base_model", base_model);
-  trb_weights_set_metadata (delta, "samples", samples);
-  trb_weights_set_metadata (delta, "epochs", epochs_text);
-  trb_weights_set_metadata (delta, "train_loss", loss_text);
-  trb_weights_set_metadata (delta, "dataset_commitment", commitment);
-  return trb_weights_to_safetensors (delta);
+  return delta != NULL ? trb_weights_to_safetensors (delta) : NULL;
 }
 
 static gboolean
@@ -242,7 +261,8 @@ download_model (TrbContributor  *self,
   return trb_model_spec_conform_weights (spec, downloaded, error);
 }
 
-/* Trains on @data from @base with the compute engine and makes the update to upload. */
+/* Trains on @data from @base with the compute engine and makes the update to upload for round
+ * @round_number. */
 static GBytes *
 train_update (TrbContributor   *self,
               JsonObject       *task_obj,
@@ -250,12 +270,14 @@ train_update (TrbContributor   *self,
               TrbTrainerConfig *config,
               TrbWeights       *base,
               const char       *model_hash,
+              gint64            round_number,
               TrbTrainingSet   *data,
               GError          **error)
 {
   g_autoptr(TrbExecutor) executor = NULL;
   g_autoptr(TrbTrainer) trainer = NULL;
   g_autoptr(TrbWeights) trained = NULL;
+  g_autoptr(TrbWeights) update = NULL;
   g_autofree char *cache = trb_executor_choice_dup_cache_path ();
   TrbDataSource source;
   double loss, clip_norm, noise_multiplier;
@@ -272,8 +294,13 @@ train_update (TrbContributor   *self,
     return NULL;
   loss = trb_trainer_get_last_progress (trainer)->loss;
   trb_contributor_read_privacy_policy (task_obj, &clip_norm, &noise_multiplier);
-  return trb_contributor_build_update (clip_norm, noise_multiplier, trained, base, model_hash,
-                                       data, (guint) config->epochs, loss, error);
+  update = build_update_weights (clip_norm, noise_multiplier, trained, base, model_hash, data,
+                                 (guint) config->epochs, loss, error);
+  if (update == NULL)
+    return NULL;
+  if (self->update_hook != NULL)
+    self->update_hook (update, round_number, self->update_hook_data);
+  return trb_weights_to_safetensors (update);
 }
 
 /* Uploads @update and checks the node's signed receipt for it; on `duplicate`, fetches and
@@ -369,7 +396,8 @@ trb_contributor_contribute (TrbContributor  *self,
   base = download_model (self, spec, model_hash, error);
   if (base == NULL)
     return 0;
-  update = train_update (self, task_obj, spec, &config, base, model_hash, data, error);
+  update = train_update (self, task_obj, spec, &config, base, model_hash, round_number, data,
+                         error);
   if (update == NULL ||
       g_cancellable_set_error_if_cancelled (self->cancellable, error) ||
       !upload_update (self, task, round_number, update, error))

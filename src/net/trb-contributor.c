@@ -119,6 +119,27 @@ trb_contributor_set_cancellable (TrbContributor *self,
   g_set_object (&self->cancellable, cancellable);
 }
 
+/**
+ * trb_contributor_set_update_hook:
+ * @self: a contributor
+ * @hook: (nullable): called with each update, or %NULL for none
+ * @user_data: passed to @hook
+ *
+ * Lets @hook change each update this contributor built (its tensors and metadata) before it
+ * is signed and uploaded, in the thread that contributes. A participant never sets one: it is
+ * how `tributary-bench robustness` plays an attacker with the same code as an honest
+ * participant, the node seeing nothing that tells them apart.
+ */
+void
+trb_contributor_set_update_hook (TrbContributor           *self,
+                                 TrbContributorUpdateHook  hook,
+                                 gpointer                  user_data)
+{
+  g_return_if_fail (TRB_IS_CONTRIBUTOR (self));
+  self->update_hook = hook;
+  self->update_hook_data = user_data;
+}
+
 /* Marks the network as tampered with (the evidence is kept by the ledger history, which
  * refuses it from then on) and sets @error to @what, in plain words, with what happens now. */
 gboolean

@@ -30,6 +30,11 @@ G_DECLARE_FINAL_TYPE (TrbContributor, trb_contributor, TRB, CONTRIBUTOR, GObject
 typedef void (*TrbContributorProgress) (const char *sentence,
                                         gpointer    user_data);
 
+/* Sees, and may change, an update after it is built and before it is signed and uploaded. */
+typedef void (*TrbContributorUpdateHook) (TrbWeights *update,
+                                          gint64      round,
+                                          gpointer    user_data);
+
 gboolean        trb_contributor_migrate           (TrbStore        *store,
                                                    GError         **error);
 TrbContributor *trb_contributor_new               (TrbClient       *client,
@@ -38,6 +43,9 @@ void            trb_contributor_set_device        (TrbContributor  *self,
                                                    const char      *device);
 void            trb_contributor_set_cancellable   (TrbContributor  *self,
                                                    GCancellable    *cancellable);
+void            trb_contributor_set_update_hook   (TrbContributor  *self,
+                                                   TrbContributorUpdateHook hook,
+                                                   gpointer         user_data);
 gboolean        trb_contributor_connect           (TrbContributor  *self,
                                                    GError         **error);
 const char     *trb_contributor_get_origin        (TrbContributor  *self);
