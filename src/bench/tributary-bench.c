@@ -5,6 +5,8 @@
  * Measures the compute engine against its peers in one run: SGEMM GFLOPS for every executor
  * and device against NumPy and PyTorch, and training samples per second of the FedAvg paper's
  * 2NN and CNN and of the NIID-Bench CNN against PyTorch eager (CPU, and CUDA where present).
+ * `tributary-bench robustness` measures something else: what attackers do to a network's model
+ * and rewards under each aggregation strategy (trb-bench-robustness.c).
  */
 
 #define G_LOG_DOMAIN "tributary-bench"
@@ -24,6 +26,7 @@
 #include "compute/trb-trainer.h"
 #include "compute/trb-vulkan-context.h"
 #include "compute/trb-vulkan-executor.h"
+#include "trb-bench-robustness.h"
 
 #define FASHION_DIR "/usr/share/datasets/fashion-mnist"
 #define N_SAMPLES 6000
@@ -548,6 +551,10 @@ main (int   argc,
   JsonObject *peer = NULL;
   g_autofree char *load = NULL;
 
+  if (argc > 1 && g_str_equal (argv[1], "robustness"))
+    return trb_bench_robustness_main (argc - 1, argv + 1);
+  g_option_context_set_summary (context, "\"tributary-bench robustness --help\" tells of the "
+                                "robustness bench.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
