@@ -499,6 +499,77 @@ test_robust_strategies (void)
     }
 }
 
+typedef struct
+{
+  gint64 round;
+  guint  calls;
+} HookSeen;
+
+/* What `tributary-bench robustness` does to play an attacker: a zero update claiming 10⁹
+ * samples. */
+static void
+zero_update_hook (TrbWeights *update,
+                  gint64      round,
+                  gpointer    user_data)
+{
+  HookSeen *seen = user_data;
+  g_autoptr(GError) error = NULL;
+
+  seen->round = round;
+  seen->calls++;
+  g_assert_true (trb_weights_add_scaled (update, update, -1.0, &error));
+  g_assert_no_error (error);
+  trb_weights_set_metadata (update, "samples", "1000000000");
+}
+
+/* A contributor's update hook changes the update it signs and uploads: the node receives the
+ * tensors and the claim the hook left (the ledger records the claim, the model does not move),
+ * and the receipt matches it. */
+static void
+test_update_hook (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *images = test_dataset_path ("train-images-idx3-ubyte.gz");
+  g_autoptr(TrbWeights) before = NULL;
+  g_autoptr(TrbWeights) after = NULL;
+  g_autoptr(JsonObject) page = NULL;
+  TestParticipant *p;
+  HookSeen seen = { 0 };
+  JsonArray *entries;
+  gint64 claimed = 0;
+  Fixture f = { 0 };
+
+  fixture_setup_n (&f, "{\"strategy\": \"fedavg\"}", 1);
+  p = f.participants[0];
+  p->data = trb_training_set_load (images, 0, 1, 200, NULL, &error);
+  g_assert_no_error (error);
+  before = current_model (p, NULL);
+  trb_contributor_set_update_hook (p->contributor, zero_update_hook, &seen);
+  g_assert_cmpint (trb_contributor_contribute (p->contributor, "fashion-mnist", p->data, 0, 60,
+                                               &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_cmpuint (seen.calls, ==, 1);
+  g_assert_cmpint (seen.round, ==, 1);
+
+  wait_for_round (p, 2);
+  after = current_model (p, NULL);
+  g_assert_cmpfloat (trb_weights_max_abs_difference (after, before), ==, 0);
+  page = test_get_json (p->client, "/v1/ledger/entries?start=0&end=1000", &error);
+  g_assert_no_error (error);
+  entries = json_object_get_array_member (page, "entries");
+  for (guint i = 0; i < json_array_get_length (entries); i++)
+    {
+      const char *text = json_array_get_string_element (entries, i);
+      g_autoptr(TrbLedgerEntry) entry = trb_ledger_entry_parse (text, strlen (text), &error);
+
+      g_assert_no_error (error);
+      if (trb_ledger_entry_get_entry_type (entry) == TRB_LEDGER_ENTRY_UPDATE_ACCEPTED)
+        claimed = trb_ledger_entry_get_samples (entry);
+    }
+  g_assert_cmpint (claimed, ==, 1000000000);
+  fixture_teardown (&f);
+}
+
 /* A task whose aggregation the node cannot run is refused at init with a message naming the
  * member. */
 static void
@@ -555,6 +626,7 @@ main (int    argc,
   g_test_add_func ("/aggregation/fedadam-across-restart", test_fedadam_across_restart);
   g_test_add_func ("/aggregation/robust-strategies", test_robust_strategies);
   g_test_add_func ("/aggregation/invalid-task", test_invalid_task);
+  g_test_add_func ("/aggregation/update-hook", test_update_hook);
 
   return g_test_run ();
 }
