@@ -84,6 +84,7 @@ static double opt_max_update_norm = 0;
 static char *opt_attack = NULL;
 static char *opt_strategy = NULL;
 static char *opt_node = NULL;
+static int opt_repeat = 1;
 static gboolean opt_keep = FALSE;
 
 static GOptionEntry entries[] = {
@@ -105,6 +106,8 @@ static GOptionEntry entries[] = {
   { "epochs", 0, 0, G_OPTION_ARG_INT, &opt_epochs, "Local epochs (default 1)", "E" },
   { "max-update-norm", 0, 0, G_OPTION_ARG_DOUBLE, &opt_max_update_norm,
     "The node's norm bound B on each update, clipped to it (default 0: none)", "B" },
+  { "repeat", 0, 0, G_OPTION_ARG_INT, &opt_repeat,
+    "Runs of each strategy and attack, averaged (default 1)", "N" },
   { "node", 0, 0, G_OPTION_ARG_FILENAME, &opt_node,
     "The tributary-node program (default: the one of this build)", "PATH" },
   { "keep", 0, 0, G_OPTION_ARG_NONE, &opt_keep, "Keep the runs' folders", NULL },
@@ -568,44 +571,118 @@ print_accuracy (double value)
     g_print ("  %6.3f", value);
 }
 
-/* One line of the table: the accuracy after each round (the baseline's beside it), the
- * attackers' share of the points and each participant's points. */
+/* The runs of one strategy and attack, averaged. */
+typedef struct
+{
+  const char *strategy;
+  Attack      attack;
+  guint       n;
+  guint       runs;
+  double      accuracy[MAX_ROUNDS];   /* sums, then means */
+  guint       n_accuracy[MAX_ROUNDS];
+  double      points[MAX_PARTICIPANTS];
+  gboolean    attacker[MAX_PARTICIPANTS];
+  double      seconds;
+  guint       stopped;
+  char       *stop_note;              /* the first stop's */
+} Result;
+
 static void
-print_row (Run *run,
-           Run *baseline)
+result_clear (Result *result)
+{
+  g_clear_pointer (&result->stop_note, g_free);
+}
+
+/* Runs @strategy against @attack --repeat times into @result. */
+static gboolean
+run_repeated (Result      *result,
+              const char  *strategy,
+              Attack       attack,
+              GError     **error)
+{
+  memset (result, 0, sizeof *result);
+  result->strategy = strategy;
+  result->attack = attack;
+  result->n = (guint) opt_participants;
+  for (int k = 0; k < opt_repeat; k++)
+    {
+      Run run;
+      gboolean ok = run_once (&run, strategy, attack, error);
+
+      if (ok)
+        {
+          result->runs++;
+          result->seconds += run.seconds;
+          for (int r = 0; r < opt_rounds; r++)
+            if (!isnan (run.accuracy[r]))
+              {
+                result->accuracy[r] += run.accuracy[r];
+                result->n_accuracy[r]++;
+              }
+          for (guint i = 0; i < run.n; i++)
+            {
+              result->points[i] += (double) run.participants[i].points / TRB_POINTS_SCALE;
+              result->attacker[i] = run.participants[i].attack != ATTACK_NONE;
+            }
+          if (run.refused != NULL)
+            {
+              result->stopped++;
+              if (result->stop_note == NULL)
+                result->stop_note =
+                  g_strdup_printf ("round %" G_GINT64_FORMAT ": the node refused the update of "
+                                   "%s%u (%s)", run.refused->refused_round,
+                                   run.refused->attack != ATTACK_NONE ? "A" : "H",
+                                   run.refused->index + 1,
+                                   trb_client_error_get_problem (run.refused->error));
+            }
+        }
+      run_clear (&run);
+      if (!ok)
+        return FALSE;
+    }
+  for (int r = 0; r < opt_rounds; r++)
+    result->accuracy[r] = result->n_accuracy[r] > 0 ? result->accuracy[r] / result->n_accuracy[r]
+                                                    : NAN;
+  for (guint i = 0; i < result->n; i++)
+    result->points[i] /= result->runs;
+  result->seconds /= result->runs;
+  return TRUE;
+}
+
+/* One line of the table: the accuracy after each round (the baseline's beside it), the
+ * attackers' share of the points and each participant's points, each the mean of the runs. */
+static void
+print_row (Result *result,
+           Result *baseline)
 {
   double total = 0, attackers = 0;
   g_autoptr(GString) points = g_string_new (NULL);
 
-  g_print ("%-14s %-14s", run->strategy, attacks[run->attack].label);
+  g_print ("%-14s %-14s", result->strategy, attacks[result->attack].label);
   for (int r = 0; r < opt_rounds; r++)
     {
-      print_accuracy (run->accuracy[r]);
-      if (baseline != NULL && baseline != run)
+      print_accuracy (result->accuracy[r]);
+      if (baseline != NULL && baseline != result)
         g_print (" (%5.3f)", baseline->accuracy[r]);
       else
         g_print ("        ");
     }
-  for (guint i = 0; i < run->n; i++)
+  for (guint i = 0; i < result->n; i++)
     {
-      Participant *p = &run->participants[i];
-      double value = (double) p->points / TRB_POINTS_SCALE;
-
-      total += value;
-      if (i >= run->n - (guint) opt_attackers)
-        attackers += value;
+      total += result->points[i];
+      if (result->attacker[i])
+        attackers += result->points[i];
       g_string_append_printf (points, "%s%s%u %.2f", i > 0 ? ", " : "",
-                              i >= run->n - (guint) opt_attackers ? "A" : "H", i + 1, value);
+                              result->attacker[i] ? "A" : "H", i + 1, result->points[i]);
     }
-  if (run->attack == ATTACK_NONE)
+  if (result->attack == ATTACK_NONE)
     g_print ("  %7s", "-");
   else
     g_print ("  %6.1f%%", total > 0 ? 100 * attackers / total : 0);
-  g_print ("  %5.0f s  %s\n", run->seconds, points->str);
-  if (run->refused != NULL)
-    g_print ("%29s stopped in round %" G_GINT64_FORMAT ": the node refused the update of %s%u (%s)\n",
-             "", run->refused->refused_round, run->refused->attack != ATTACK_NONE ? "A" : "H",
-             run->refused->index + 1, trb_client_error_get_problem (run->refused->error));
+  g_print ("  %5.0f s  %s\n", result->seconds, points->str);
+  if (result->stopped > 0)
+    g_print ("%29s stopped in %u of %u runs; %s\n", "", result->stopped, result->runs,
+             result->stop_note);
 }
 
 static gboolean
@@ -687,10 +764,11 @@ trb_bench_robustness_main (int    argc,
   if (opt_rounds < 1 || opt_rounds > MAX_ROUNDS || opt_participants < 2 ||
       opt_participants > MAX_PARTICIPANTS || opt_attackers < 0 ||
       2 * opt_attackers >= opt_participants || opt_samples < 1 || opt_eval_samples < 1 ||
-      opt_epochs < 1 || opt_epochs > 100 || opt_max_update_norm < 0)
+      opt_epochs < 1 || opt_epochs > 100 || opt_max_update_norm < 0 || opt_repeat < 1 ||
+      opt_repeat > 100)
     {
       g_printerr ("tributary-bench robustness: rounds 1 to %d, participants 2 to %d, fewer than "
-                  "half of them attackers, positive sample counts, epochs 1 to 100\n",
+                  "half of them attackers, positive sample counts, epochs and repeats 1 to 100\n",
                   MAX_ROUNDS, MAX_PARTICIPANTS);
       return 2;
     }
@@ -700,9 +778,9 @@ trb_bench_robustness_main (int    argc,
   g_print ("%d participants, %d of them attackers; %d training samples each, Fashion-MNIST 2NN, "
            "%d local epoch(s), %d rounds; hold-out accuracy (eval_accuracy, %d samples) after "
            "each round, the honest-only run of the same task in parentheses; norm bound %g "
-           "(0: none)\n\n",
+           "(0: none); each line the mean of %d run(s)\n\n",
            opt_participants, opt_attackers, opt_samples, opt_epochs, opt_rounds,
-           opt_eval_samples, opt_max_update_norm);
+           opt_eval_samples, opt_max_update_norm, opt_repeat);
   g_print ("%-14s %-14s", "strategy", "attack");
   for (int r = 0; r < opt_rounds; r++)
     g_print ("  round %-2d        ", r + 1);
@@ -711,32 +789,32 @@ trb_bench_robustness_main (int    argc,
   for (guint s = 0; s < chosen_strategies->len; s++)
     {
       const char *strategy = strategies[g_array_index (chosen_strategies, guint, s)];
-      Run baseline;
+      Result baseline;
 
-      if (!run_once (&baseline, strategy, ATTACK_NONE, &error))
+      if (!run_repeated (&baseline, strategy, ATTACK_NONE, &error))
         {
           g_printerr ("tributary-bench robustness: %s, honest-only: %s\n", strategy,
                       error->message);
-          run_clear (&baseline);
+          result_clear (&baseline);
           return 1;
         }
       print_row (&baseline, &baseline);
       for (guint a = 0; a < chosen_attacks->len && opt_attackers > 0; a++)
         {
           Attack attack = g_array_index (chosen_attacks, guint, a) + 1;
-          Run run;
+          Result result;
 
-          if (!run_once (&run, strategy, attack, &error))
+          if (!run_repeated (&result, strategy, attack, &error))
             {
               g_printerr ("tributary-bench robustness: %s, %s: %s\n", strategy,
                           attacks[attack].name, error->message);
               g_clear_error (&error);
             }
           else
-            print_row (&run, &baseline);
-          run_clear (&run);
+            print_row (&result, &baseline);
+          result_clear (&result);
         }
-      run_clear (&baseline);
+      result_clear (&baseline);
     }
   return 0;
 }
