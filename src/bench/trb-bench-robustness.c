@@ -775,9 +775,9 @@ trb_bench_robustness_main (int    argc,
   if (sodium_init () < 0)
     return 1;
 
-  g_print ("%d participants, %d of them attackers; %d training samples each, Fashion-MNIST 2NN, "
-           "%d local epoch(s), %d rounds; hold-out accuracy (eval_accuracy, %d samples) after "
-           "each round, the honest-only run of the same task in parentheses; norm bound %g "
+  g_print ("%d participants, %d of them attackers; %d training samples each, Fashion-MNIST 2NN,\n"
+           "%d local epoch(s), %d rounds; hold-out accuracy (eval_accuracy, %d samples) after\n"
+           "each round, the honest-only run of the same task in parentheses; norm bound %g\n"
            "(0: none); each line the mean of %d run(s)\n\n",
            opt_participants, opt_attackers, opt_samples, opt_epochs, opt_rounds,
            opt_eval_samples, opt_max_update_norm, opt_repeat);
