@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# `tributary-bench robustness` runs end to end on a tiny setting: a node, three participants of
+# which one attacker, one round; it prints the honest-only line and the attack's line beside it,
+# and leaves neither a node nor a run's folder behind. Its figures are not checked: that is what
+# the program is for. Run it from a build folder:
+#
+#   tests/integration/bench-robustness.sh _build
+
+set -euo pipefail
+
+build=$(realpath "${1:-_build}")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+export HOME="$work/home" TMPDIR="$work/tmp" GSETTINGS_BACKEND=memory LANGUAGE=C LC_ALL=C.UTF-8
+mkdir -p "$HOME" "$TMPDIR"
+
+"$build/src/bench/tributary-bench" robustness --node "$build/src/node/tributary-node" \
+  --rounds 1 --participants 3 --attackers 1 --samples 200 --eval-samples 300 \
+  --strategy median --attack samples >"$work/out" 2>&1 || { cat "$work/out"; exit 1; }
+cat "$work/out"
+
+grep -Eq '^median +none \(honest\) +0\.[0-9]{3} ' "$work/out"
+row='^median +samples 10\^9 +0\.[0-9]{3} \(0\.[0-9]{3}\) .*H1 [0-9.]+, H2 [0-9.]+, A3 [0-9.]+$'
+grep -Eq "$row" "$work/out"
+# Every run's folder is gone, and with it every node it started.
+test -z "$(ls -A "$TMPDIR")"
