@@ -80,6 +80,10 @@ static int opt_attackers = 1;
 static int opt_samples = 2000;
 static int opt_eval_samples = 2000;
 static int opt_epochs = 1;
+static char *opt_model = NULL;
+static double opt_learning_rate = 0.05;
+static double opt_momentum = 0;
+static int opt_batch_size = 32;
 static double opt_max_update_norm = 0;
 static char *opt_attack = NULL;
 static char *opt_strategy = NULL;
@@ -104,6 +108,12 @@ static GOptionEntry entries[] = {
   { "eval-samples", 0, 0, G_OPTION_ARG_INT, &opt_eval_samples,
     "Hold-out samples the node evaluates on (default 2000)", "N" },
   { "epochs", 0, 0, G_OPTION_ARG_INT, &opt_epochs, "Local epochs (default 1)", "E" },
+  { "model", 0, 0, G_OPTION_ARG_STRING, &opt_model,
+    "The model: 2nn (the demo's, default) or niid-cnn (NIID-Bench's simple CNN)", "MODEL" },
+  { "learning-rate", 0, 0, G_OPTION_ARG_DOUBLE, &opt_learning_rate,
+    "SGD's learning rate (default 0.05)", "LR" },
+  { "momentum", 0, 0, G_OPTION_ARG_DOUBLE, &opt_momentum, "SGD's momentum (default 0)", "M" },
+  { "batch-size", 0, 0, G_OPTION_ARG_INT, &opt_batch_size, "Batch size (default 32)", "B" },
   { "max-update-norm", 0, 0, G_OPTION_ARG_DOUBLE, &opt_max_update_norm,
     "The node's norm bound B on each update, clipped to it (default 0: none)", "B" },
   { "repeat", 0, 0, G_OPTION_ARG_INT, &opt_repeat,
@@ -176,8 +186,19 @@ aggregation_json (const char *strategy)
   return g_string_free (g_steal_pointer (&json), FALSE);
 }
 
-/* The task: the demo's 2NN on Fashion-MNIST, rounds that close once every participant sent its
- * update. Multi-Krum needs max_updates ≥ 2f + 3, more than a small run has participants: the
+/* The model --model names, or NULL. */
+static const char *
+model_json (void)
+{
+  if (opt_model == NULL || g_str_equal (opt_model, "2nn"))
+    return trb_model_spec_json_2nn ();
+  if (g_str_equal (opt_model, "niid-cnn"))
+    return trb_model_spec_json_niid_cnn ();
+  return NULL;
+}
+
+/* The task: the chosen model (the demo's 2NN by default) on Fashion-MNIST, trained with SGD as
+ * the options say, rounds that close once every participant sent its update. Multi-Krum needs max_updates ≥ 2f + 3, more than a small run has participants: the
  * round then closes at its one-second deadline once min_updates (everyone) arrived. */
 static char *
 task_json (const char *strategy)
@@ -185,14 +206,20 @@ task_json (const char *strategy)
   g_autofree char *aggregation = aggregation_json (strategy);
   g_autofree char *eval = g_build_filename (FASHION_DIR, "t10k-images-idx3-ubyte.gz", NULL);
   int max_updates = MAX (opt_participants, 2 * MAX (opt_attackers, 1) + 3);
+  char learning_rate[G_ASCII_DTOSTR_BUF_SIZE];
+  char momentum[G_ASCII_DTOSTR_BUF_SIZE];
+
+  /* Numbers in JSON have a decimal point whatever the locale. */
+  g_ascii_formatd (learning_rate, sizeof learning_rate, "%g", opt_learning_rate);
+  g_ascii_formatd (momentum, sizeof momentum, "%g", opt_momentum);
 
   return g_strdup_printf ("{\"id\": \"" TASK_ID "\", \"title\": \"Robustness bench\","
                           " \"model\": %s,"
                           " \"data_schema\": {\"kind\": \"image-classification\", \"width\": 28,"
                           " \"height\": 28, \"channels\": 1, \"classes\": 10,"
                           " \"formats\": [\"idx\"]},"
-                          " \"hyper_parameters\": {\"local_epochs\": %d, \"batch_size\": 32,"
-                          " \"learning_rate\": 0.05, \"optimizer\": \"sgd\"},"
+                          " \"hyper_parameters\": {\"local_epochs\": %d, \"batch_size\": %d,"
+                          " \"learning_rate\": %s, \"momentum\": %s, \"optimizer\": \"sgd\"},"
                           " \"round_policy\": {\"duration_seconds\": 1, \"min_updates\": %d,"
                           " \"max_updates\": %d, \"fraction\": 1.0,"
                           " \"max_update_value\": %g},"
@@ -201,7 +228,8 @@ task_json (const char *strategy)
                           " \"aggregation\": %s,"
                           " \"initial_weights\": {\"seed\": 42},"
                           " \"evaluation\": {\"path\": \"%s\", \"max_samples\": %d}}",
-                          trb_model_spec_json_2nn (), opt_epochs, opt_participants, max_updates,
+                          model_json (), opt_epochs, opt_batch_size, learning_rate, momentum,
+                          opt_participants, max_updates,
                           MAX_UPDATE_VALUE, aggregation, eval, opt_eval_samples);
 }
 
@@ -765,21 +793,28 @@ trb_bench_robustness_main (int    argc,
       opt_participants > MAX_PARTICIPANTS || opt_attackers < 0 ||
       2 * opt_attackers >= opt_participants || opt_samples < 1 || opt_eval_samples < 1 ||
       opt_epochs < 1 || opt_epochs > 100 || opt_max_update_norm < 0 || opt_repeat < 1 ||
-      opt_repeat > 100)
+      opt_repeat > 100 || model_json () == NULL || opt_batch_size < 1 ||
+      opt_batch_size > 4096 || !(opt_learning_rate > 0) || !(opt_momentum >= 0) ||
+      !(opt_momentum < 1))
     {
       g_printerr ("tributary-bench robustness: rounds 1 to %d, participants 2 to %d, fewer than "
-                  "half of them attackers, positive sample counts, epochs and repeats 1 to 100\n",
+                  "half of them attackers, positive sample counts, epochs and repeats 1 to 100, "
+                  "the model 2nn or niid-cnn, a batch of 1 to 4096, a positive learning rate and "
+                  "a momentum from 0 to below 1\n",
                   MAX_ROUNDS, MAX_PARTICIPANTS);
       return 2;
     }
   if (sodium_init () < 0)
     return 1;
 
-  g_print ("%d participants, %d of them attackers; %d training samples each, Fashion-MNIST 2NN,\n"
-           "%d local epoch(s), %d rounds; hold-out accuracy (eval_accuracy, %d samples) after\n"
-           "each round, the honest-only run of the same task in parentheses; norm bound %g\n"
-           "(0: none); each line the mean of %d run(s)\n\n",
-           opt_participants, opt_attackers, opt_samples, opt_epochs, opt_rounds,
+  g_print ("%d participants, %d of them attackers; %d training samples each, Fashion-MNIST %s,\n"
+           "%d local epoch(s), SGD learning rate %g, momentum %g, batch %d, %d rounds;\n"
+           "hold-out accuracy (eval_accuracy, %d samples) after each round, the honest-only run\n"
+           "of the same task in parentheses; norm bound %g (0: none); each line the mean of %d\n"
+           "run(s)\n\n",
+           opt_participants, opt_attackers, opt_samples,
+           opt_model != NULL && g_str_equal (opt_model, "niid-cnn") ? "NIID-Bench CNN" : "2NN",
+           opt_epochs, opt_learning_rate, opt_momentum, opt_batch_size, opt_rounds,
            opt_eval_samples, opt_max_update_norm, opt_repeat);
   g_print ("%-14s %-14s", "strategy", "attack");
   for (int r = 0; r < opt_rounds; r++)
