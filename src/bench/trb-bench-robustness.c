@@ -90,6 +90,7 @@ static char *opt_strategy = NULL;
 static char *opt_node = NULL;
 static int opt_repeat = 1;
 static gboolean opt_keep = FALSE;
+static gint64 opt_seed = 0;
 
 static GOptionEntry entries[] = {
   { "rounds", 0, 0, G_OPTION_ARG_INT, &opt_rounds, "Rounds per run (default 3)", "N" },
@@ -121,6 +122,9 @@ static GOptionEntry entries[] = {
   { "node", 0, 0, G_OPTION_ARG_FILENAME, &opt_node,
     "The tributary-node program (default: the one of this build)", "PATH" },
   { "keep", 0, 0, G_OPTION_ARG_NONE, &opt_keep, "Keep the runs' folders", NULL },
+  { "seed", 0, 0, G_OPTION_ARG_INT64, &opt_seed,
+    "Seed every participant's training with this (default 0: a random one each round), so that "
+    "a run can be repeated exactly", "S" },
   { NULL }
 };
 
@@ -404,6 +408,8 @@ setup_participant (Run     *run,
   p->contributor = trb_contributor_new (p->client, p->store);
   trb_contributor_set_device (p->contributor, "cpu");
   trb_contributor_set_cancellable (p->contributor, run->cancellable);
+  if (opt_seed != 0)
+    trb_contributor_set_training_seed (p->contributor, (guint64) opt_seed * 1000 + index + 1);
   if (p->attack != ATTACK_NONE)
     trb_contributor_set_update_hook (p->contributor, attack_hook, p);
   return TRUE;

@@ -58,6 +58,8 @@ struct _TrbContributor
   /* Only the robustness bench sets one, to play an attacker (trb_contributor_set_update_hook()). */
   TrbContributorUpdateHook update_hook;
   gpointer          update_hook_data;
+  /* The training seed of every round, or 0 to draw one (trb_contributor_set_training_seed()). */
+  guint64           training_seed;
   /* The entries hashed so far in this process, as a tree: the first sync hashes every entry,
    * later ones only the new entries (earlier ones are bound by the consistency proofs). */
   TrbMerkleFrontier checked;

@@ -285,7 +285,11 @@ train_update (TrbContributor   *self,
   executor = trb_executor_new_for_task (spec, config->batch_size, self->device, cache, error);
   if (executor == NULL)
     return NULL;
-  config->seed = g_random_int ();
+  if (self->training_seed != 0)
+    config->seed = self->training_seed ^
+                   ((guint64) round_number * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15));
+  else
+    config->seed = g_random_int ();
   config->low_priority = TRUE;
   trainer = trb_trainer_new (executor, spec, config);
   trb_training_set_get_source (data, &source);

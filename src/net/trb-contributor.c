@@ -140,6 +140,23 @@ trb_contributor_set_update_hook (TrbContributor           *self,
   self->update_hook_data = user_data;
 }
 
+/**
+ * trb_contributor_set_training_seed:
+ * @self: a contributor
+ * @seed: the seed, or 0 to draw one at random for each round (the default)
+ *
+ * Makes each round's local training a function of @seed and the round's number (the order of
+ * the samples in each epoch, the dropout), so that a run can be repeated exactly. A participant
+ * never sets one; `tributary-bench robustness --seed` and tests do.
+ */
+void
+trb_contributor_set_training_seed (TrbContributor *self,
+                                   guint64         seed)
+{
+  g_return_if_fail (TRB_IS_CONTRIBUTOR (self));
+  self->training_seed = seed;
+}
+
 /* Marks the network as tampered with (the evidence is kept by the ledger history, which
  * refuses it from then on) and sets @error to @what, in plain words, with what happens now. */
 gboolean

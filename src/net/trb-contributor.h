@@ -46,6 +46,8 @@ void            trb_contributor_set_cancellable   (TrbContributor  *self,
 void            trb_contributor_set_update_hook   (TrbContributor  *self,
                                                    TrbContributorUpdateHook hook,
                                                    gpointer         user_data);
+void            trb_contributor_set_training_seed (TrbContributor  *self,
+                                                   guint64          seed);
 gboolean        trb_contributor_connect           (TrbContributor  *self,
                                                    GError         **error);
 const char     *trb_contributor_get_origin        (TrbContributor  *self);
