@@ -63,6 +63,11 @@ struct _TrbContributor
   /* The entries hashed so far in this process, as a tree: the first sync hashes every entry,
    * later ones only the new entries (earlier ones are bound by the consistency proofs). */
   TrbMerkleFrontier checked;
+  /* The verified entries of the task's rounds not recomputed yet (TrbLedgerEntry), with their
+   * ledger indexes: what recomputing a round needs (trb-contributor-recompute.c). */
+  GPtrArray        *round_entries;
+  GArray           *round_indexes;
+  guint             n_recomputed;
 };
 
 /* trb-contributor.c */
@@ -74,5 +79,16 @@ const char *
 trb_contributor_caught_before (TrbContributor *self);
 gboolean
 trb_contributor_is_tampering (const GError *error);
+
+void     trb_contributor_filter_round_entry (TrbContributor  *self,
+                                            const char      *text,
+                                            guint64          index,
+                                            GPtrArray       *kept,
+                                            GArray          *kept_indexes);
+void     trb_contributor_keep_round_entries (TrbContributor  *self,
+                                            GPtrArray       *kept,
+                                            GArray          *kept_indexes);
+gboolean trb_contributor_recompute         (TrbContributor  *self,
+                                            GError         **error);
 
 G_END_DECLS

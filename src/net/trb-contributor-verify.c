@@ -150,6 +150,9 @@ check_entries (TrbContributor  *self,
   guint64 start = self->checked.n_leaves;
   guint8 root[TRB_MERKLE_HASH_SIZE];
 
+  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GArray) kept_indexes = g_array_new (FALSE, FALSE, sizeof (guint64));
+
   /* A verified size below what was hashed is an older checkpoint, proven a prefix. */
   if (start > size)
     return TRUE;
@@ -189,13 +192,19 @@ check_entries (TrbContributor  *self,
               return FALSE;
             }
           text = json_node_get_string (element);
+          trb_contributor_filter_round_entry (self, text, self->checked.n_leaves, kept,
+                                              kept_indexes);
           trb_merkle_hash_leaf ((const guint8 *) text, strlen (text), leaf);
           trb_merkle_frontier_append (&self->checked, leaf);
         }
     }
   trb_merkle_frontier_get_root (&self->checked, root);
   if (memcmp (root, trb_checkpoint_get_root (verified), TRB_MERKLE_HASH_SIZE) == 0)
-    return TRUE;
+    {
+      /* Only entries the signed tree holds are kept for recomputing rounds. */
+      trb_contributor_keep_round_entries (self, kept, kept_indexes);
+      return TRUE;
+    }
 
   /* What was hashed does not make the signed tree: hash from the start next time. */
   memset (&self->checked, 0, sizeof self->checked);
@@ -390,6 +399,10 @@ trb_contributor_sync (TrbContributor  *self,
   size = trb_checkpoint_get_size (accepted);
   if (!check_entries (self, accepted, error) ||
       !verify_receipts (self, size, error))
+    return FALSE;
+  /* A witness recomputes the rounds closed since, when the task publishes its updates, and
+   * cosigns only what it found right. */
+  if (cosign && !trb_contributor_recompute (self, error))
     return FALSE;
   if (cosign && !cosign_checkpoint (self, note, size, error))
     return FALSE;

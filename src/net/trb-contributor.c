@@ -38,6 +38,8 @@ trb_contributor_finalize (GObject *object)
   g_free (self->device);
   g_free (self->join_policy);
   g_free (self->invitation);
+  g_ptr_array_unref (self->round_entries);
+  g_array_unref (self->round_indexes);
 
   G_OBJECT_CLASS (trb_contributor_parent_class)->finalize (object);
 }
@@ -52,6 +54,8 @@ static void
 trb_contributor_init (TrbContributor *self)
 {
   self->device = g_strdup ("cpu");
+  self->round_entries = g_ptr_array_new_with_free_func (g_object_unref);
+  self->round_indexes = g_array_new (FALSE, FALSE, sizeof (guint64));
 }
 
 /**

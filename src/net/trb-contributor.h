@@ -76,6 +76,7 @@ guint64         trb_contributor_get_verified_size (TrbContributor  *self);
 gboolean        trb_contributor_check_root        (TrbContributor  *self,
                                                    guint64          tree_size,
                                                    const guint8    *root);
+guint           trb_contributor_get_n_recomputed  (TrbContributor  *self);
 guint           trb_contributor_count_receipts    (TrbContributor  *self,
                                                    gboolean         verified_only);
 gboolean        trb_contributor_is_compromised    (TrbContributor  *self);

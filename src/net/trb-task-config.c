@@ -296,3 +296,27 @@ trb_task_training_config (JsonObject        *task,
   config->step.prox_mu = values[SETTING_FEDPROX_MU];
   return TRUE;
 }
+
+/**
+ * trb_task_rewards:
+ * @task: a task as served
+ * @policy: (out caller-allocates): the policy
+ *
+ * Reads what reward rule 2 takes from @task, with the node's defaults and ranges: the node pays
+ * with it and a participant that recomputes a round checks the points with it.
+ */
+void
+trb_task_rewards (JsonObject      *task,
+                        TrbTaskRewards *policy)
+{
+  policy->points_per_sample_epoch = CLAMP (trb_client_task_number (task, "reward_policy",
+                                                                   "points_per_sample_epoch",
+                                                                   0.001),
+                                           0, 1e6);
+  policy->cap_per_round = CLAMP (trb_client_task_number (task, "reward_policy", "cap_per_round",
+                                                         10), 0, 1e9);
+  policy->local_epochs = CLAMP ((gint64) trb_client_task_number (task, "hyper_parameters",
+                                                                  "local_epochs",
+                                                                  TRB_TASK_DEFAULT_EPOCHS),
+                                1, TRB_TASK_MAX_EPOCHS);
+}

@@ -27,6 +27,23 @@ G_BEGIN_DECLS
 #define TRB_TASK_MIN_EPSILON           1e-12
 #define TRB_TASK_MAX_EPSILON           1.0
 
+/**
+ * TrbTaskRewards:
+ * @points_per_sample_epoch: `reward_policy.points_per_sample_epoch`
+ * @cap_per_round: `reward_policy.cap_per_round`
+ * @local_epochs: `hyper_parameters.local_epochs`, the most epochs the reward rule counts
+ *
+ * What reward rule 2 takes from a task, clamped as the node clamps it.
+ */
+typedef struct
+{
+  double points_per_sample_epoch;
+  double cap_per_round;
+  gint64 local_epochs;
+} TrbTaskRewards;
+
+void     trb_task_rewards         (JsonObject        *task,
+                                   TrbTaskRewards   *policy);
 gboolean trb_task_training_config (JsonObject        *task,
                                    TrbTrainerConfig  *config,
                                    GError           **error);

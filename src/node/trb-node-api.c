@@ -304,6 +304,68 @@ handle_receipt (TrbNode           *self,
   trb_node_reply_receipt (self, msg, update, task, round, address, index);
 }
 
+/* GET /v1/tasks/<id>/rounds/<n>/updates: the accepted updates of a closed round of a task that
+ * publishes them, in the order the aggregation read them (their ledger order), each with its
+ * participant and the ledger index of its `update` entry. The files are served as blobs. */
+static void
+handle_published_updates (TrbNode           *self,
+                          SoupServerMessage *msg,
+                          Task              *task,
+                          const char        *round_text)
+{
+  g_autoptr(JsonBuilder) b = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 round = 0;
+
+  if (!task->publish_updates)
+    {
+      trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, TRB_PROBLEM_NOT_FOUND,
+                              "This task does not publish its updates", NULL);
+      return;
+    }
+  if (!g_ascii_string_to_unsigned (round_text, 10, 1, G_MAXINT64, &round, NULL) ||
+      (gint64) round >= task->round)
+    {
+      trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, TRB_PROBLEM_NOT_FOUND,
+                              "This round is not closed", NULL);
+      return;
+    }
+  rows = trb_node_db_list_updates (self, task->id, (gint64) round, FALSE, &error);
+  if (rows == NULL)
+    {
+      trb_node_reply_internal (msg, error);
+      return;
+    }
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "task");
+  json_builder_add_string_value (b, task->id);
+  json_builder_set_member_name (b, "round");
+  json_builder_add_int_value (b, (gint64) round);
+  json_builder_set_member_name (b, "updates");
+  json_builder_begin_array (b);
+  /* A round accepts at most max_updates; the bound holds even if the task changed since. */
+  for (guint i = 0; i < rows->len && i < TRB_PROTOCOL_MAX_PUBLISHED_UPDATES; i++)
+    {
+      TrbNodeUpdateRow *row = g_ptr_array_index (rows, i);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "update");
+      json_builder_add_string_value (b, row->hash);
+      json_builder_set_member_name (b, "participant");
+      json_builder_add_string_value (b, row->participant);
+      json_builder_set_member_name (b, "leaf_index");
+      json_builder_add_int_value (b, (gint64) row->leaf_index);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  node = json_builder_get_root (b);
+  trb_node_reply_json (msg, SOUP_STATUS_OK, node);
+}
+
 static void
 handle_blob (TrbNode           *self,
              SoupServerMessage *msg,
@@ -778,6 +840,9 @@ route_task_request (const ApiRequest *req)
   else if (n_parts == 8 && g_str_equal (parts[4], "rounds") && g_str_equal (parts[6], "updates") &&
            req->is_get)
     handle_receipt (req->self, req->msg, task, parts[5], parts[7]);
+  else if (n_parts == 7 && g_str_equal (parts[4], "rounds") && g_str_equal (parts[6], "updates") &&
+           req->is_get)
+    handle_published_updates (req->self, req->msg, task, parts[5]);
   else
     return FALSE;
   return TRUE;

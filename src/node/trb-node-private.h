@@ -74,6 +74,9 @@ typedef struct
   double      max_update_value;
   /* The task's `aggregation` member, checked when the task was read. */
   TrbAggregationConfig aggregation;
+  /* `publish_updates`: a closed round's accepted updates are served, for anyone to recompute
+   * the round (docs/protocol.md, "Verifiable aggregation"). */
+  gboolean    publish_updates;
   /* The current round. */
   gint64      round;
   RoundState  state;

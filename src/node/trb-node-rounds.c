@@ -15,6 +15,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "aggregation/trb-round-aggregate.h"
 #include "compute/trb-model-spec.h"
 #include "compute/trb-trainer.h"
 #include "compute/trb-weights.h"
@@ -343,39 +344,6 @@ read_weights (TrbModelSpec  *spec,
   return trb_model_spec_conform_weights (spec, weights, error);
 }
 
-/* Which updates the finished @aggregator used, for the reward rule: an update is used when the
- * aggregator accepted it and kept at least half as much of it as of the average accepted one
- * (trb_protocol_reward_used()). @index maps each update to its index in the aggregator: -1 for
- * one that did not read, -2 for one the aggregator refused. None is used when the round keeps
- * its previous model, so this is called only when the aggregate is kept. */
-static void
-judge_used (Aggregation   *job,
-            TrbAggregator *aggregator,
-            GArray        *index)
-{
-  double sum = 0;
-  guint n_accepted = 0;
-
-  for (guint u = 0; u < index->len; u++)
-    {
-      int at = g_array_index (index, int, u);
-
-      if (at >= 0)
-        {
-          sum += trb_aggregator_get_kept_share (aggregator, at);
-          n_accepted++;
-        }
-    }
-  for (guint u = 0; u < index->len; u++)
-    {
-      int at = g_array_index (index, int, u);
-
-      g_array_index (job->used, gboolean, u) =
-        at >= 0 && trb_protocol_reward_used (TRUE, trb_aggregator_get_kept_share (aggregator, at),
-                                             sum / MAX (n_accepted, 1));
-    }
-}
-
 static void
 aggregate_in_thread (GTask        *gtask,
                      gpointer      source_object,
@@ -384,10 +352,7 @@ aggregate_in_thread (GTask        *gtask,
 {
   Aggregation *job = task_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(TrbAggregator) aggregator = trb_aggregator_new (&job->config);
-  /* Each update's index in the aggregator; -1 for one that did not read, -2 for one the
-   * aggregator refused. */
-  g_autoptr(GArray) index = g_array_new (FALSE, FALSE, sizeof (int));
+  g_auto(TrbRoundAggregate) aggregate = { 0 };
 
   /* A node shutting down (trb_node_cancel_work()) does not wait for the remaining steps: the
    * job is checked between them and nothing it did is stored, so the round stays aggregating, as
@@ -398,69 +363,23 @@ aggregate_in_thread (GTask        *gtask,
       return;
     }
 
-  g_array_set_size (job->used, job->blobs->len);
-  /* The updates are read one at a time and handed to the strategy: FedAvg keeps one running
-   * sum, the robust strategies keep what they must. */
-  for (guint u = 0; u < job->blobs->len; u++)
+  /* The same function recomputes the round on a participant (trb-recompute.c): the same code
+   * on the same updates in the same order, so that the models are bit-identical. */
+  if (!trb_round_aggregate (&job->config, job->spec, job->params, job->state, job->blobs,
+                            job->samples, cancellable, &aggregate, &error))
     {
-      g_autoptr(GError) update_error = NULL;
-      g_autoptr(TrbWeights) delta = NULL;
-      int at;
-      double norm;
-
-      if (g_cancellable_set_error_if_cancelled (cancellable, &error))
-        {
-          g_task_return_error (gtask, g_steal_pointer (&error));
-          return;
-        }
-      delta = read_weights (job->spec, g_ptr_array_index (job->blobs, u), &update_error);
-      at = delta != NULL ? (int) trb_aggregator_get_n_updates (aggregator) : -1;
-      norm = delta != NULL ? trb_weights_l2_norm (delta) : 0;
-
-      g_array_append_val (index, at);
-      g_array_append_val (job->norms, norm);
-
-      /* Updates were checked when accepted; one that no longer reads, or that the norm bound
-       * refuses, is left out. */
-      if (delta == NULL ||
-          !trb_aggregator_add_update (aggregator, delta, g_array_index (job->samples, gint64, u),
-                                      &update_error))
-        {
-          g_message ("Update %u of the round is left out: %s", u, update_error->message);
-          g_array_index (index, int, u) = -1 - (delta != NULL);
-        }
+      g_task_return_error (gtask, g_steal_pointer (&error));
+      return;
     }
-
-  if (job->blobs->len > 0)
-    {
-      g_autoptr(TrbWeights) state = job->state != NULL ? g_object_ref (job->state) : NULL;
-      g_autoptr(TrbWeights) next = trb_aggregator_finish (aggregator, job->params, &state,
-                                                          &error);
-
-      if (next == NULL && !g_error_matches (error, TRB_AGGREGATION_ERROR,
-                                            TRB_AGGREGATION_ERROR_EMPTY))
-        {
-          g_task_return_error (gtask, g_steal_pointer (&error));
-          return;
-        }
-      job->n_used = trb_aggregator_get_n_used (aggregator);
-      /* A model that is not finite would refuse every honest update after it and could never
-       * be aggregated again: such an aggregate is never kept. The round closes with the model
-       * it started from, and its round_closed entry says so (metric model_kept = 1). So does a
-       * round none of whose updates could be used. */
-      if (next == NULL || !trb_weights_all_finite (next) ||
-          (state != NULL && !trb_weights_all_finite (state)))
-        {
-          g_warning ("The aggregate is not finite or empty; the round keeps its previous model");
-          job->kept_previous = TRUE;
-        }
-      else
-        {
-          g_set_object (&job->params, next);
-          g_set_object (&job->state, state);
-          judge_used (job, aggregator, index);
-        }
-    }
+  g_array_set_size (job->used, 0);
+  g_array_append_vals (job->used, aggregate.used->data, aggregate.used->len);
+  g_array_set_size (job->norms, 0);
+  g_array_append_vals (job->norms, aggregate.norms->data, aggregate.norms->len);
+  job->n_used = aggregate.n_used;
+  job->kept_previous = aggregate.kept_previous;
+  g_set_object (&job->params, aggregate.params);
+  if (!aggregate.kept_previous)
+    g_set_object (&job->state, aggregate.state);
 
   if (g_cancellable_set_error_if_cancelled (cancellable, &error))
     {
@@ -661,6 +580,12 @@ finish_aggregation (TrbNode     *self,
     goto fail;
   if (!trb_node_db_store_blob (self, hash, blob, &error))
     goto fail_rollback;
+  /* A task that publishes its updates serves them as files, by the hash its ledger names
+   * (GET /v1/blobs/<sha256>), once the round is closed. */
+  for (guint u = 0; task->publish_updates && u < job->blobs->len; u++)
+    if (!trb_node_db_store_blob (self, g_ptr_array_index (job->hashes, u),
+                                 g_ptr_array_index (job->blobs, u), &error))
+      goto fail_rollback;
   /* The server optimizer's state, kept per task so that a restart resumes it. */
   if (job->state != NULL && !job->kept_previous)
     {

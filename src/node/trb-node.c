@@ -164,6 +164,8 @@ static void
 read_task_policies (Task       *task,
                     JsonObject *obj)
 {
+  TrbTaskRewards reward;
+
   task->duration = CLAMP ((gint64) trb_client_task_number (obj, "round_policy",
                                                             "duration_seconds", 120),
                           1, 7 * 24 * 3600);
@@ -173,17 +175,11 @@ read_task_policies (Task       *task,
   task->max_updates = CLAMP ((gint64) trb_client_task_number (obj, "round_policy",
                                                                "max_updates", 100),
                              task->min_updates, 100000);
-  task->points_per_sample_epoch = CLAMP (trb_client_task_number (obj, "reward_policy",
-                                                                 "points_per_sample_epoch",
-                                                                 0.001),
-                                         0, 1e6);
-  task->cap_per_round = CLAMP (trb_client_task_number (obj, "reward_policy", "cap_per_round",
-                                                       10), 0, 1e9);
-  /* The same default and range as participants read (trb_task_training_config()). */
-  task->local_epochs = CLAMP ((gint64) trb_client_task_number (obj, "hyper_parameters",
-                                                                "local_epochs",
-                                                                TRB_TASK_DEFAULT_EPOCHS),
-                              1, TRB_TASK_MAX_EPOCHS);
+  /* The same reading a participant checks its rewards with. */
+  trb_task_rewards (obj, &reward);
+  task->points_per_sample_epoch = reward.points_per_sample_epoch;
+  task->cap_per_round = reward.cap_per_round;
+  task->local_epochs = reward.local_epochs;
   task->fraction = CLAMP (trb_client_task_number (obj, "round_policy", "fraction", 1.0), 0.001,
                           1.0);
   /* No value of an update may be larger: training steps are small, and a bound keeps the sum
@@ -288,6 +284,20 @@ task_new_from_json (const char  *json,
       task_free (task);
       return NULL;
     }
+  {
+    JsonNode *publish = json_object_get_member (obj, "publish_updates");
+
+    if (publish != NULL && (!JSON_NODE_HOLDS_VALUE (publish) ||
+                            json_node_get_value_type (publish) != G_TYPE_BOOLEAN))
+      {
+        g_set_error (error, TRB_NODE_ERROR, TRB_NODE_ERROR_INVALID_TASK,
+                     /* Translators: a task's id; “publish_updates” is a setting's name. */
+                     _("Task “%s”: “publish_updates” must be true or false."), id);
+        task_free (task);
+        return NULL;
+      }
+    task->publish_updates = publish != NULL && json_node_get_boolean (publish);
+  }
   task->public_json = public_task_json (root);
   return task;
 }
