@@ -26,17 +26,17 @@ task () {
             "input": {"shape": [784], "dtype": "u8", "scale": 0.00392156862745098},
             "layers": [{"type": "dense", "name": "fc1", "units": 10}],
             "loss": "softmax_cross_entropy"},
-  "hyper_parameters": $1,
+  "hyper_parameters": $1,${2:-}
   "initial_weights": {"seed": 1}
 }
 JSON
 }
 
 refused () {
-  local settings=$1 sentence=$2 status=0
+  local settings=$1 sentence=$2 extra=${3:-} status=0
 
   rm -rf "$work/node"
-  task "$settings"
+  task "$settings" "$extra"
   "$node" init --data "$work/node" --name Settings --task "$work/task.json" \
     >/dev/null 2>"$work/err" || status=$?
   if [ "$status" -eq 0 ]; then
@@ -56,6 +56,7 @@ refused '{"momentum": 1.5}' 'The task’s “momentum” must be a number from 0
 refused '{"optimizer": "adam", "momentum": 0.9}' \
   'The task’s “momentum” is a setting of the “sgd” optimizer, but the task trains with “adam”.'
 refused '{"learnig_rate": 0.01}' 'The task’s training settings name “learnig_rate”'
+refused '{}' 'Task “settings”: “publish_updates” must be true or false.' '"publish_updates": "yes",'
 
 rm -rf "$work/node"
 task '{"optimizer": "sgd", "momentum": 0.9, "weight_decay": 0.0005, "fedprox_mu": 0.01,
