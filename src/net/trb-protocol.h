@@ -41,9 +41,10 @@ G_BEGIN_DECLS
 #define TRB_PROTOCOL_MAX_CHECKPOINT         (16 * 1024)
 /* A request signature's nonce: 16 random bytes in unpadded base64url. */
 #define TRB_PROTOCOL_NONCE_LENGTH           22
-/* Updates listed by `GET /v1/tasks/{id}/rounds/{n}/updates`: a round accepts at most the task's
- * `round_policy.max_updates`, which the node clamps to this. */
-#define TRB_PROTOCOL_MAX_PUBLISHED_UPDATES  100000
+/* Updates listed by `GET /v1/tasks/{id}/rounds/{n}/updates`: as many as a `round_closed` entry
+ * may list (TRB_LEDGER_ENTRY_MAX_UPDATES); at about 180 bytes each, the list stays far within
+ * the 4 MiB a client reads of a JSON reply. */
+#define TRB_PROTOCOL_MAX_PUBLISHED_UPDATES  10000
 /* Seconds a signature's `created` may differ from the verifier's clock. */
 #define TRB_PROTOCOL_SIGNATURE_SKEW         300
 /* A request's line and headers, as libsoup 3.2 limits them (its HEADER_SIZE_LIMIT). */
