@@ -37,6 +37,10 @@ static const char * const history_schema[] = {
   "CREATE TABLE history_evaluations (origin TEXT NOT NULL, task TEXT NOT NULL,"
   "  model TEXT NOT NULL, dataset TEXT NOT NULL, accuracy REAL NOT NULL, time INTEGER NOT NULL,"
   "  PRIMARY KEY (origin, model, dataset));",
+  /* Model versions this computer recomputed from their published updates and found right
+   * (docs/protocol.md, "Verifiable aggregation"). */
+  "CREATE TABLE history_recomputed (origin TEXT NOT NULL, model TEXT NOT NULL,"
+  "  PRIMARY KEY (origin, model));",
 };
 
 /**
@@ -1126,4 +1130,53 @@ trb_store_history_lookup_task (TrbStore    *store,
 
   return lookup_text (store, "SELECT json FROM history_tasks WHERE origin = ? AND task = ?",
                       origin, task, json, error);
+}
+
+/**
+ * trb_store_history_set_recomputed:
+ * @model: a model version's hash
+ *
+ * Writes down that this computer recomputed @model from its round's published updates and
+ * found the network's record right.
+ *
+ * Returns: %TRUE on success, else %FALSE with @error set
+ */
+gboolean
+trb_store_history_set_recomputed (TrbStore    *store,
+                                  const char  *origin,
+                                  const char  *model,
+                                  GError     **error)
+{
+  g_return_val_if_fail (TRB_IS_STORE (store), FALSE);
+  g_return_val_if_fail (origin != NULL && model != NULL, FALSE);
+
+  /* The third text is bound to no parameter: write_texts() binds three, this uses two. */
+  return write_texts (store, "INSERT OR IGNORE INTO history_recomputed (origin, model) "
+                      "VALUES (?, ?)", origin, model, NULL, error);
+}
+
+/**
+ * trb_store_history_is_recomputed:
+ * @model: a model version's hash
+ * @recomputed: (out): whether this computer recomputed it and found it right
+ *
+ * Returns: %TRUE on success, else %FALSE with @error set
+ */
+gboolean
+trb_store_history_is_recomputed (TrbStore    *store,
+                                 const char  *origin,
+                                 const char  *model,
+                                 gboolean    *recomputed,
+                                 GError     **error)
+{
+  g_autofree char *found = NULL;
+
+  g_return_val_if_fail (TRB_IS_STORE (store), FALSE);
+  g_return_val_if_fail (recomputed != NULL, FALSE);
+
+  if (!lookup_text (store, "SELECT model FROM history_recomputed WHERE origin = ? AND model = ?",
+                    origin, model, &found, error))
+    return FALSE;
+  *recomputed = found != NULL;
+  return TRUE;
 }

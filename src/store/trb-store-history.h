@@ -203,6 +203,16 @@ gboolean   trb_store_history_lookup_task          (TrbStore            *store,
                                                    char               **json,
                                                    GError             **error);
 
+gboolean   trb_store_history_set_recomputed       (TrbStore            *store,
+                                                   const char          *origin,
+                                                   const char          *model,
+                                                   GError             **error);
+gboolean   trb_store_history_is_recomputed        (TrbStore            *store,
+                                                   const char          *origin,
+                                                   const char          *model,
+                                                   gboolean            *recomputed,
+                                                   GError             **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrbStoreHistoryEntry, trb_store_history_entry_free)
 
 G_END_DECLS
