@@ -297,7 +297,9 @@ trb_history_list_versions (TrbHistory  *self,
       if (!trb_history_lookup_round_entry (self, origin, "round_opened", version->task,
                                            version->round, &opened, NULL, error) ||
           !add_my_contributions (self, version, entry, error) ||
-          !add_witnesses (self, version, error))
+          !add_witnesses (self, version, error) ||
+          !trb_store_history_is_recomputed (self->store, origin, version->model,
+                                            &version->recomputed, error))
         return NULL;
       version->parent = g_strdup (opened != NULL ? trb_ledger_entry_get_model (opened) : NULL);
       g_ptr_array_add (versions, g_steal_pointer (&version));
@@ -309,11 +311,11 @@ static char *
 version_fingerprint (const TrbModelVersion *v)
 {
   return g_strdup_printf ("%s|%s|%u|%d|%.17g|%" G_GINT64_FORMAT "|%d|%" G_GUINT64_FORMAT
-                          "|%u|%u|%u|%s|%s", v->model, v->parent ? v->parent : "",
+                          "|%u|%u|%u|%s|%s|%d", v->model, v->parent ? v->parent : "",
                           v->n_contributions, v->has_accuracy, v->accuracy, v->time, v->verified,
                           v->checkpoint_size, v->n_earlier_checkpoints, v->n_cosigners,
                           v->n_mine, v->my_datasets ? v->my_datasets : "",
-                          v->problem ? v->problem : "");
+                          v->problem ? v->problem : "", v->recomputed);
 }
 
 /**

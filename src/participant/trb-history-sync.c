@@ -18,6 +18,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "net/trb-recompute.h"
+
 static GBytes *
 fetch_proof (TrbClient     *client,
              gboolean       inclusion,
@@ -349,6 +351,241 @@ witness (TrbHistory    *self,
   return trb_store_history_set_witnessed_size (self->store, network->origin, size, error);
 }
 
+/* The entry at @index, checked to be in the verified tree of @size: %NULL with
+ * %TRB_CLIENT_ERROR_TAMPERED when it is not. */
+static TrbLedgerEntry *
+fetch_verified_entry (TrbClient         *client,
+                      TrbLedgerHistory  *ledger,
+                      guint64            index,
+                      guint64            size,
+                      GCancellable      *cancellable,
+                      GError           **error)
+{
+  g_autoptr(JsonObject) page = NULL;
+  g_autoptr(GBytes) proof = NULL;
+  JsonArray *array;
+  const char *text;
+
+  if (index >= size)
+    {
+      g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED,
+                           _("The network named an entry that its ledger does not hold."));
+      return NULL;
+    }
+  array = fetch_entries (client, index, index + 1, cancellable, &page, error);
+  if (array == NULL)
+    return NULL;
+  proof = fetch_proof (client, TRUE, index, size, cancellable, error);
+  if (proof == NULL)
+    return NULL;
+  text = json_array_get_string_element (array, 0);
+  if (text == NULL ||
+      !trb_ledger_history_verify_inclusion (ledger, text, strlen (text), index, size,
+                                            g_bytes_get_data (proof, NULL),
+                                            g_bytes_get_size (proof) / TRB_MERKLE_HASH_SIZE,
+                                            NULL))
+    {
+      g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED,
+                           _("Not in the verified ledger: the network showed an entry that its "
+                             "signed checkpoint does not contain."));
+      return NULL;
+    }
+  return trb_ledger_entry_parse (text, strlen (text), error);
+}
+
+static gboolean
+set_list_tampered (GError **error)
+{
+  g_set_error_literal (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED,
+                       _("The network’s list of a round’s updates is not the one its ledger "
+                         "names."));
+  return FALSE;
+}
+
+/* One closed round of a task that publishes its updates, recomputed (docs/protocol.md, 7b):
+ * the entries it needs are fetched and each checked against the verified tree of @size; the
+ * listed updates must be all of those round_closed names, in ledger order. */
+static gboolean
+recompute_round (TrbHistory        *self,
+                 TrbClient         *client,
+                 TrbLedgerHistory  *ledger,
+                 Network           *network,
+                 JsonObject        *task,
+                 guint64            closed_index,
+                 TrbLedgerEntry    *closed,
+                 guint64            size,
+                 GCancellable      *cancellable,
+                 GError           **error)
+{
+  const char *task_id = trb_ledger_entry_get_task (closed);
+  gint64 round = trb_ledger_entry_get_round (closed);
+  const char * const *named = trb_ledger_entry_get_updates (closed);
+  guint n_named = named != NULL ? g_strv_length ((char **) named) : 0;
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GArray) indexes = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autoptr(GHashTable) blobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                       (GDestroyNotify) g_bytes_unref);
+  g_autoptr(TrbLedgerEntry) opened = NULL;
+  g_autoptr(JsonObject) published = NULL;
+  g_autoptr(GBytes) base = NULL;
+  g_autoptr(TrbModelSpec) spec = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *spec_json = NULL;
+  JsonNode *member;
+  JsonArray *list;
+  TrbRecomputeOutcome outcome;
+  guint64 zero = 0;
+  guint64 previous = 0;
+  gsize max_size;
+
+  member = json_object_get_member (task, "model");
+  if (member == NULL || !JSON_NODE_HOLDS_OBJECT (member))
+    return TRUE;
+  spec_json = json_to_string (member, FALSE);
+  spec = trb_model_spec_new_from_json (spec_json, -1, error);
+  if (spec == NULL)
+    return FALSE;
+  /* A model or an update: the parameters as float32 and a header. */
+  max_size = trb_model_spec_get_n_parameters (spec) * 4 + 2 * 1024 * 1024;
+  if (!trb_history_lookup_round_entry (self, network->origin, "round_opened", task_id, round,
+                                       &opened, NULL, error))
+    return FALSE;
+  /* A round whose start this computer did not keep: not recomputed. */
+  if (opened == NULL)
+    return TRUE;
+  g_ptr_array_add (entries, g_object_ref (opened));
+  g_array_append_val (indexes, zero);
+
+  path = g_strdup_printf ("/v1/tasks/%s/rounds/%" G_GINT64_FORMAT "/updates", task_id, round);
+  published = trb_client_get_json_sync (client, path, cancellable, error);
+  if (published == NULL)
+    return FALSE;
+  member = json_object_get_member (published, "updates");
+  /* None missing, none extra: round_closed names every update of the round. */
+  if (member == NULL || !JSON_NODE_HOLDS_ARRAY (member) ||
+      json_array_get_length ((list = json_node_get_array (member))) != n_named)
+    return set_list_tampered (error);
+  for (guint i = 0; i < n_named; i++)
+    {
+      JsonNode *element = json_array_get_element (list, i);
+      gint64 index = JSON_NODE_HOLDS_OBJECT (element)
+                     ? json_object_get_int_member_with_default (json_node_get_object (element),
+                                                                "leaf_index", -1)
+                     : -1;
+      TrbLedgerEntry *entry;
+      const char *update;
+      GBytes *blob;
+
+      /* Each listed entry in the verified tree, after the one before: ledger order. */
+      if (index < 0 || (i > 0 && (guint64) index <= previous))
+        return set_list_tampered (error);
+      previous = (guint64) index;
+      entry = fetch_verified_entry (client, ledger, previous, size, cancellable, error);
+      if (entry == NULL)
+        return FALSE;
+      g_ptr_array_add (entries, entry);
+      g_array_append_val (indexes, previous);
+      update = trb_ledger_entry_get_update (entry);
+      if (update == NULL || !trb_history_strv_has (named, update))
+        return set_list_tampered (error);
+      blob = trb_client_download_blob_sync (client, update, max_size, cancellable, NULL);
+      /* A missing file is said by trb_recompute_round(), as the network's doing. */
+      if (blob != NULL)
+        g_hash_table_insert (blobs, g_strdup (update), blob);
+    }
+  g_ptr_array_add (entries, g_object_ref (closed));
+  g_array_append_val (indexes, closed_index);
+  /* The rewards follow round_closed, one for each update, in the same write. */
+  for (guint i = 0; i < n_named; i++)
+    {
+      guint64 index = closed_index + 1 + i;
+      TrbLedgerEntry *entry = fetch_verified_entry (client, ledger, index, size, cancellable,
+                                                    error);
+
+      if (entry == NULL)
+        return FALSE;
+      g_ptr_array_add (entries, entry);
+      g_array_append_val (indexes, index);
+    }
+
+  base = trb_client_download_blob_sync (client, trb_ledger_entry_get_model (opened), max_size,
+                                        cancellable, error);
+  if (base == NULL)
+    return FALSE;
+  if (!trb_recompute_round (task, round, entries, indexes, base, published, blobs, &outcome,
+                            error))
+    return FALSE;
+  if (outcome != TRB_RECOMPUTE_MATCHED)
+    return TRUE;
+  return trb_store_history_set_recomputed (self->store, network->origin,
+                                           trb_ledger_entry_get_model (closed), error);
+}
+
+/* Before witnessing: every closed round of a task that publishes its updates, not recomputed
+ * yet and in the verified tree of @size, is recomputed. A round whose model or rewards are not
+ * what its updates give halts the network, as any tampering does, and nothing is cosigned. */
+static gboolean
+recompute_rounds (TrbHistory        *self,
+                  TrbClient         *client,
+                  TrbLedgerHistory  *ledger,
+                  Network           *network,
+                  guint64            size,
+                  GCancellable      *cancellable,
+                  GError           **error)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+
+  rows = trb_store_history_list_closed_rounds (self->store, network->origin, NULL, error);
+  if (rows == NULL)
+    return FALSE;
+  for (guint i = 0; i < rows->len; i++)
+    {
+      TrbStoreHistoryEntry *row = g_ptr_array_index (rows, i);
+      g_autoptr(TrbLedgerEntry) closed = trb_history_parse_entry (row);
+      g_autoptr(JsonNode) parsed = NULL;
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *json = NULL;
+      JsonObject *task;
+      JsonNode *publish;
+      gboolean recomputed;
+
+      if (closed == NULL || !row->verified || row->leaf_index >= size)
+        continue;
+      if (!trb_store_history_is_recomputed (self->store, network->origin,
+                                            trb_ledger_entry_get_model (closed), &recomputed,
+                                            error))
+        return FALSE;
+      if (recomputed)
+        continue;
+      if (!trb_store_history_lookup_task (self->store, network->origin,
+                                          trb_ledger_entry_get_task (closed), &json, error))
+        return FALSE;
+      if (json == NULL || (parsed = json_from_string (json, NULL)) == NULL ||
+          !JSON_NODE_HOLDS_OBJECT (parsed))
+        continue;
+      task = json_node_get_object (parsed);
+      publish = json_object_get_member (task, "publish_updates");
+      if (publish == NULL || !JSON_NODE_HOLDS_VALUE (publish) ||
+          json_node_get_value_type (publish) != G_TYPE_BOOLEAN || !json_node_get_boolean (publish))
+        continue;
+      if (!trb_recompute_is_stateless (task))
+        {
+          g_debug ("Round %" G_GINT64_FORMAT " of %s not recomputed: the strategy keeps server "
+                   "state", trb_ledger_entry_get_round (closed),
+                   trb_ledger_entry_get_task (closed));
+          continue;
+        }
+      if (recompute_round (self, client, ledger, network, task, row->leaf_index, closed, size,
+                           cancellable, &local_error))
+        continue;
+      if (g_error_matches (local_error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED))
+        return trb_history_halt (self, network->origin, local_error->message, error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* The network's row and its ledger history, unless the network is unknown or halted. */
 static TrbLedgerHistory *
 open_ledger (TrbHistory  *self,
@@ -595,6 +832,9 @@ trb_history_sync (TrbHistory    *self,
       !verify_entries (self, client, ledger, network, size, cancellable, error) ||
       !fetch_tasks (self, client, network, cancellable, error) ||
       g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  if (witness_checkpoint &&
+      !recompute_rounds (self, client, ledger, network, size, cancellable, error))
     return FALSE;
   return !witness_checkpoint || witness (self, client, network, note, size, cancellable, error);
 }

@@ -103,6 +103,7 @@ typedef struct
   guint     n_mine;
   char     *my_datasets;
   char     *problem;
+  gboolean  recomputed;
 } TrbModelVersion;
 
 void trb_model_version_free (TrbModelVersion *version);

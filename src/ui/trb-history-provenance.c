@@ -450,9 +450,19 @@ create_version_row (TrbHistoryProvenance *self,
   g_autofree char *entry = g_strdup_printf ("%" G_GUINT64_FORMAT, v->leaf_index);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row),
-                                 v->verified ? _("Verified in the network’s ledger")
-                                             : _("Not verified"));
+  if (v->verified && v->recomputed)
+    {
+      /* Translators: two facts about a model version, joined. */
+      g_autofree char *subtitle = g_strdup_printf (_("%s · %s"),
+                                                   _("Verified in the network’s ledger"),
+                                                   _("Recomputed on this computer"));
+
+      adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
+    }
+  else
+    adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row),
+                                   v->verified ? _("Verified in the network’s ledger")
+                                               : _("Not verified"));
   if (v->n_mine > 0)
     {
       GtkWidget *icon = gtk_image_new_from_icon_name ("starred-symbolic");

@@ -26,6 +26,7 @@ static const char task_template[] =
   " \"round_policy\": {\"duration_seconds\": 120, \"min_updates\": %d, \"max_updates\": %d},"
   " \"reward_policy\": {\"points_per_sample_epoch\": %s, \"cap_per_round\": 5},"
   " \"privacy_policy\": {\"clip_norm\": 0, \"noise_multiplier\": 0},"
+  " \"publish_updates\": true,"
   " \"initial_weights\": {\"seed\": 7},"
   " \"evaluation\": {\"path\": \"%s\", \"max_samples\": 300}}";
 

@@ -272,6 +272,8 @@ test_rewards_and_provenance (void)
 
       g_assert_cmpint (v->round, ==, i + 1);
       g_assert_true (v->verified);
+      /* Witnessing recomputed each round from its published updates. */
+      g_assert_true (v->recomputed);
       g_assert_cmpuint (v->n_contributions, ==, N_PARTICIPANTS);
       g_assert_cmpuint (v->n_mine, ==, 1);
       g_assert_cmpstr (v->my_datasets, ==, i == 0 ? "Clothing photos" : "Clothing photos (new)");
@@ -618,6 +620,81 @@ test_reconcile_checked (void)
   fixture_teardown (&f);
 }
 
+/* The cosignatures on the network's latest checkpoint. */
+static guint
+count_cosignatures (TestParticipant *p)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = trb_client_request_sync (p->client, "GET", "/v1/ledger/checkpoint",
+                                                    NULL, NULL, FALSE, 16 * 1024, NULL,
+                                                    &error);
+  g_autofree char *note = NULL;
+  guint lines = 0;
+
+  g_assert_no_error (error);
+  note = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  /* After the blank line: the node's own signature line, then the cosignatures. */
+  g_assert_nonnull (strstr (note, "\n\n"));
+  for (const char *l = strstr (note, "\n\n") + 1; (l = strstr (l, "\n\u2014 ")) != NULL; l++)
+    lines++;
+  g_assert_cmpuint (lines, >=, 1);
+  return lines - 1;
+}
+
+/* The node aggregates this wallet's update as if it claimed seven times the samples its ledger
+ * entry says: the model it reports is not the one the published updates give. Witnessing
+ * recomputes the round, halts the network with the tampered-ledger alert and cosigns nothing. */
+static void
+test_recompute_mismatch (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *db_path = NULL;
+  g_autoptr(GPtrArray) versions = NULL;
+  gint64 deadline;
+  sqlite3 *db = NULL;
+  Fixture f = { 0 };
+
+  fixture_setup (&f, "0.01");
+  g_assert_cmpint (trb_contributor_contribute (f.participants[0]->contributor, TASK_ID,
+                                               f.participants[0]->data, 0, 60, &error), ==, 1);
+  g_assert_no_error (error);
+  test_node_kill (&f.node);
+  db_path = g_build_filename (f.node.data_dir, "node.db", NULL);
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE updates SET samples = samples * 7", NULL, NULL,
+                                 NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_changes (db), ==, 1);
+  sqlite3_close (db);
+  test_node_start (&f.node, NULL);
+  for (guint i = 0; i < N_PARTICIPANTS; i++)
+    {
+      test_participant_reconnect (f.participants[i], &f.node);
+      g_assert_true (trb_contributor_connect (f.participants[i]->contributor, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpint (trb_contributor_contribute (f.participants[1]->contributor, TASK_ID,
+                                               f.participants[1]->data, 0, 60, &error), ==, 1);
+  g_assert_no_error (error);
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (current_round (f.participants[0]) < 2)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (50000);
+    }
+
+  g_assert_false (sync_history (&f, TRUE, &error));
+  g_assert_error (error, TRB_HISTORY_ERROR, TRB_HISTORY_ERROR_INCONSISTENT);
+  g_test_message ("alert: %s", error->message);
+  g_assert_nonnull (strstr (error->message, "new model"));
+  g_assert_true (trb_history_is_halted (f.history, origin_of (&f), NULL));
+  g_assert_cmpuint (count_cosignatures (f.participants[1]), ==, 0);
+  versions = trb_history_list_versions (f.history, origin_of (&f), TASK_ID, NULL);
+  g_assert_cmpuint (versions->len, ==, 1);
+  g_assert_false (((TrbModelVersion *) g_ptr_array_index (versions, 0))->recomputed);
+
+  fixture_teardown (&f);
+}
+
 /* The node shows a history and later a fork of it: halted, with the evidence kept. */
 static void
 test_inconsistent_history (void)
@@ -880,6 +957,7 @@ main (int    argc,
   g_test_add_func ("/history/round-paid-nothing", test_round_paid_nothing);
   g_test_add_func ("/history/reconcile-checked", test_reconcile_checked);
   g_test_add_func ("/history/inconsistent", test_inconsistent_history);
+  g_test_add_func ("/history/recompute-mismatch", test_recompute_mismatch);
   g_test_add_data_func ("/history/tampered/shrunk", GINT_TO_POINTER (FALSE),
                         test_tampered_history);
   g_test_add_data_func ("/history/tampered/key", GINT_TO_POINTER (TRUE), test_tampered_history);
