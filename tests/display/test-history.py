@@ -3,9 +3,9 @@
 """The History area after real rounds: a real node, two participants and two contributed rounds
 (prepared by tests/history/history-fixture in the store the app then opens). Rewards with their
 chart and verified entries, reconciliation, and the provenance timeline with the user's
-contributions marked, in light and dark style; then a reward entry the node forged, shown as
-unverified and not counted; then a network that showed two histories, with its alert, which
-goes once the user keeps the network.
+contributions marked and each version recomputed on this computer, in light and dark style; then
+a reward entry the node forged, shown as unverified and not counted; then a network that showed
+two histories, with its alert, which goes once the user keeps the network.
 Screenshots go to meson-logs/screenshots/."""
 
 import os
@@ -76,6 +76,8 @@ def check_rounds(app, style):
         assert "…" not in title and not re.search(r"[0-9a-f]{10}", title), title
     assert len(labels(app, "Clothing photos")) >= 2
     assert len(labels(app, "Included in the checkpoint of")) == 2
+    # The fixture witnesses: each round was recomputed from its published updates.
+    assert len(labels(app, "Recomputed on this computer")) == 2
     show_section(app, "Provenance")
     time.sleep(1.0)
     d.screenshot(f"history-provenance-{style}")
