@@ -383,6 +383,14 @@ handle_blob (TrbNode           *self,
       trb_node_reply_internal (msg, error);
       return;
     }
+  /* An accepted update of a closed round, when its task publishes its updates: served from
+   * where the update is stored, never copied. */
+  if (blob == NULL && strlen (hash) == 64 && strspn (hash, "0123456789abcdef") == 64 &&
+      !trb_node_db_load_published_update (self, hash, &blob, &error))
+    {
+      trb_node_reply_internal (msg, error);
+      return;
+    }
   if (blob == NULL)
     {
       trb_node_reply_problem (msg, SOUP_STATUS_NOT_FOUND, TRB_PROBLEM_NOT_FOUND,

@@ -387,6 +387,38 @@ trb_node_db_load_blob (TrbNode     *self,
   return TRUE;
 }
 
+/* The stored update @hash when a task that publishes its updates accepted it in a round that is
+ * closed (docs/protocol.md, "Verifiable aggregation"); @blob is %NULL when there is none. */
+gboolean
+trb_node_db_load_published_update (TrbNode     *self,
+                                   const char  *hash,
+                                   GBytes     **blob,
+                                   GError     **error)
+{
+  sqlite3_stmt *stmt = begin_statement (self, "SELECT task, round, data FROM updates "
+                                              "WHERE hash = ?", error);
+  int rc;
+
+  *blob = NULL;
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_TRANSIENT);
+  while ((rc = trb_store_step (self->store, stmt, error)) == SQLITE_ROW)
+    {
+      Task *task = g_hash_table_lookup (self->tasks, sqlite3_column_text (stmt, 0));
+
+      if (task != NULL && task->publish_updates && sqlite3_column_int64 (stmt, 1) < task->round)
+        {
+          *blob = column_bytes (stmt, 2);
+          break;
+        }
+    }
+  if (rc < 0)
+    return FALSE;
+  trb_store_end_statement (self->store, stmt);
+  return TRUE;
+}
+
 gboolean
 trb_node_db_save_momentum (TrbNode     *self,
                            const char  *task_id,

@@ -85,6 +85,10 @@ gboolean   trb_node_db_store_blob          (TrbNode                *self,
                                             const char             *hash,
                                             GBytes                 *bytes,
                                             GError                **error);
+gboolean   trb_node_db_load_published_update (TrbNode              *self,
+                                              const char           *hash,
+                                              GBytes              **blob,
+                                              GError              **error);
 gboolean   trb_node_db_load_blob           (TrbNode                *self,
                                             const char             *hash,
                                             GBytes                **blob,

@@ -580,12 +580,6 @@ finish_aggregation (TrbNode     *self,
     goto fail;
   if (!trb_node_db_store_blob (self, hash, blob, &error))
     goto fail_rollback;
-  /* A task that publishes its updates serves them as files, by the hash its ledger names
-   * (GET /v1/blobs/<sha256>), once the round is closed. */
-  for (guint u = 0; task->publish_updates && u < job->blobs->len; u++)
-    if (!trb_node_db_store_blob (self, g_ptr_array_index (job->hashes, u),
-                                 g_ptr_array_index (job->blobs, u), &error))
-      goto fail_rollback;
   /* The server optimizer's state, kept per task so that a restart resumes it. */
   if (job->state != NULL && !job->kept_previous)
     {

@@ -213,6 +213,10 @@ test_honest_round (void)
   g_clear_error (&error);
 
   upload (f.participants[0], a);
+  /* Nor its files. */
+  g_assert_null (test_download (witness->client, a_hash, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
   upload (f.participants[1], b);
   wait_for_round (witness, 2);
 
