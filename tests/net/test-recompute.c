@@ -129,7 +129,8 @@ round_init (Round      *r,
       g_hash_table_insert (r->blobs, g_strdup (r->hashes[i]), g_bytes_ref (r->updates[i]));
       add_entry (r, parse (trb_ledger_entry_build_update_accepted ("t", 4, addresses[i],
                                                                    r->hashes[i], claimed,
-                                                                   COMMITMENT, 2, &len, &error), &error));
+                                                                   COMMITMENT, 2, &len,
+                                                                   &error), &error));
       g_ptr_array_add (blobs, r->updates[i]);
       g_array_append_val (samples, claimed);
     }
