@@ -94,7 +94,6 @@ trb_cli_history_main (int    argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) copy = NULL;
-  int copy_argc = argc;
   const GOptionEntry entries[] = {
     { "network", 0, 0, G_OPTION_ARG_STRING, &network_id, N_("The network (see “networks”)"),
       N_("ID") },
@@ -117,7 +116,8 @@ trb_cli_history_main (int    argc,
   g_option_context_set_summary (context, _("Show this wallet’s rewards in a network, each "
                                            "verified against the ledger."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &copy_argc, &copy, &error))
+  /* The strv form frees the arguments it takes out of the copy. */
+  if (!g_option_context_parse_strv (context, &copy, &error))
     {
       trb_cli_printerr ("%s", error->message);
       return 2;
