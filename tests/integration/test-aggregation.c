@@ -85,33 +85,6 @@ fixture_teardown (Fixture *f)
   test_node_clear (&f->node);
 }
 
-static JsonObject *
-round_state (TestParticipant *p)
-{
-  g_autoptr(GError) error = NULL;
-  JsonObject *round = test_get_json (p->client, "/v1/tasks/fashion-mnist/round", &error);
-
-  g_assert_no_error (error);
-  return round;
-}
-
-static void
-wait_for_round (TestParticipant *p,
-                gint64           round)
-{
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-
-  for (;;)
-    {
-      g_autoptr(JsonObject) r = round_state (p);
-
-      if (json_object_get_int_member (r, "round") == round)
-        return;
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (20000);
-    }
-}
-
 static TrbModelSpec *
 task_spec (TrbClient *client)
 {
@@ -134,7 +107,7 @@ current_model (TestParticipant *p,
                char           **hash)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) round = round_state (p);
+  g_autoptr(JsonObject) round = test_round_state (p);
   g_autoptr(GBytes) blob = test_download (p->client, json_object_get_string_member (round, "model"),
                                           &error);
   TrbWeights *weights;
@@ -262,7 +235,7 @@ test_cap_and_clip (void)
     g_assert_cmpfloat (trb_weights_l2_norm (inflated), <, 1);
     upload (f.participants[0], 1, inflated);
     upload (f.participants[1], 1, honest);
-    wait_for_round (f.participants[0], 2);
+    test_wait_for_round (f.participants[0], 2);
     after = current_model (f.participants[0], NULL);
     assert_model_is_equal_mean (before, after, inflated, honest);
     /* The inflated update did not take the model where it pointed. */
@@ -287,7 +260,7 @@ test_cap_and_clip (void)
     g_assert_cmpfloat (trb_weights_l2_norm (scaled), >, 20);
     upload (f.participants[0], 2, scaled);
     upload (f.participants[1], 2, honest);
-    wait_for_round (f.participants[0], 3);
+    test_wait_for_round (f.participants[0], 3);
     after = current_model (f.participants[0], NULL);
     clipped = trb_weights_copy (scaled);
     trb_weights_clip_norm (clipped, 1);
@@ -331,7 +304,7 @@ test_refused (void)
   /* The refused update does not count: the round still waits for two. */
   honest = crafted_delta (spec, 302, base, "100", 1);
   upload (f.participants[1], 1, honest);
-  round = round_state (f.participants[0]);
+  round = test_round_state (f.participants[0]);
   g_assert_cmpint (json_object_get_int_member (round, "round"), ==, 1);
 
   fixture_teardown (&f);
@@ -375,7 +348,7 @@ test_fedadam_across_restart (void)
       g_assert_cmpfloat (trb_weights_max_abs_difference (model, expected), <, 1e-5);
       upload (f.participants[0], r, a);
       upload (f.participants[1], r, b);
-      wait_for_round (f.participants[0], r + 1);
+      test_wait_for_round (f.participants[0], r + 1);
 
       mean = trb_weights_weighted_average (pair, weights, 2, &error);
       g_assert_no_error (error);
@@ -460,7 +433,7 @@ test_robust_strategies (void)
           g_ptr_array_add (deltas, delta);
           upload (f.participants[i], 1, delta);
         }
-      wait_for_round (f.participants[0], 2);
+      test_wait_for_round (f.participants[0], 2);
       after = current_model (f.participants[0], NULL);
 
       expected = trb_weights_copy (before);
@@ -551,7 +524,7 @@ test_update_hook (void)
   g_assert_cmpuint (seen.calls, ==, 1);
   g_assert_cmpint (seen.round, ==, 1);
 
-  wait_for_round (p, 2);
+  test_wait_for_round (p, 2);
   after = current_model (p, NULL);
   g_assert_cmpfloat (trb_weights_max_abs_difference (after, before), ==, 0);
   page = test_get_json (p->client, "/v1/ledger/entries?start=0&end=1000", &error);

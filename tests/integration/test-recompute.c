@@ -86,33 +86,6 @@ fixture_teardown (Fixture *f)
   test_node_clear (&f->node);
 }
 
-static JsonObject *
-round_state (TestParticipant *p)
-{
-  g_autoptr(GError) error = NULL;
-  JsonObject *round = test_get_json (p->client, "/v1/tasks/fashion-mnist/round", &error);
-
-  g_assert_no_error (error);
-  return round;
-}
-
-static void
-wait_for_round (TestParticipant *p,
-                gint64           round)
-{
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-
-  for (;;)
-    {
-      g_autoptr(JsonObject) r = round_state (p);
-
-      if (json_object_get_int_member (r, "round") == round)
-        return;
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (20000);
-    }
-}
-
 /* A small step (a hundredth of a fresh initialisation) on @base, claiming @samples. */
 static GBytes *
 crafted_update (Fixture    *f,
@@ -200,7 +173,7 @@ test_honest_round (void)
 
   fixture_setup (&f);
   witness = f.participants[0];
-  round = round_state (witness);
+  round = test_round_state (witness);
   base = json_object_get_string_member (round, "model");
   /* Different claims, so that the weights of FedAvg matter. */
   a = crafted_update (&f, 11, base, "100");
@@ -218,7 +191,7 @@ test_honest_round (void)
   g_assert_nonnull (error);
   g_clear_error (&error);
   upload (f.participants[1], b);
-  wait_for_round (witness, 2);
+  test_wait_for_round (witness, 2);
 
   listed = test_get_json (witness->client, "/v1/tasks/fashion-mnist/rounds/1/updates", &error);
   g_assert_no_error (error);
@@ -260,7 +233,7 @@ test_different_model (void)
 
   fixture_setup (&f);
   witness = f.participants[0];
-  round = round_state (witness);
+  round = test_round_state (witness);
   base = json_object_get_string_member (round, "model");
   a = crafted_update (&f, 21, base, "100");
   b = crafted_update (&f, 22, base, "300");
@@ -278,7 +251,7 @@ test_different_model (void)
       g_assert_no_error (error);
     }
   upload (f.participants[1], b);
-  wait_for_round (witness, 2);
+  test_wait_for_round (witness, 2);
 
   g_assert_false (trb_contributor_sync (witness->contributor, TRUE, &error));
   g_assert_error (error, TRB_CLIENT_ERROR, TRB_CLIENT_ERROR_TAMPERED);

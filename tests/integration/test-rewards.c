@@ -94,37 +94,10 @@ fixture_teardown (Fixture *f)
   test_node_clear (&f->node);
 }
 
-static JsonObject *
-round_state (TestParticipant *p)
-{
-  g_autoptr(GError) error = NULL;
-  JsonObject *round = test_get_json (p->client, "/v1/tasks/fashion-mnist/round", &error);
-
-  g_assert_no_error (error);
-  return round;
-}
-
-static void
-wait_for_round (TestParticipant *p,
-                gint64           round)
-{
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-
-  for (;;)
-    {
-      g_autoptr(JsonObject) r = round_state (p);
-
-      if (json_object_get_int_member (r, "round") == round)
-        return;
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (20000);
-    }
-}
-
 static char *
 current_model_hash (TestParticipant *p)
 {
-  g_autoptr(JsonObject) round = round_state (p);
+  g_autoptr(JsonObject) round = test_round_state (p);
 
   return g_strdup (json_object_get_string_member (round, "model"));
 }
@@ -247,7 +220,7 @@ test_claims_capped (void)
   upload (f.participants[1], 1, inflated_epochs);
   upload (f.participants[2], 1, zero);
   upload (f.participants[3], 1, honest);
-  wait_for_round (f.participants[0], 2);
+  test_wait_for_round (f.participants[0], 2);
 
   honest_points = points_of (&f, f.participants[3], NULL);
   g_test_message ("points: inflated samples %" G_GINT64_FORMAT ", inflated epochs %"
@@ -298,7 +271,7 @@ test_default_cap (void)
   honest = crafted_delta (&f, 202, base, "2000", "1", 1);
   upload (f.participants[0], 1, inflated);
   upload (f.participants[1], 1, honest);
-  wait_for_round (f.participants[0], 2);
+  test_wait_for_round (f.participants[0], 2);
 
   g_assert_cmpint (points_of (&f, f.participants[0], NULL), ==,
                    TRB_REWARD_DEFAULT_MAX_SAMPLES * 0.01 * TRB_POINTS_SCALE);
@@ -340,7 +313,7 @@ test_set_aside (void)
 
           upload (f.participants[i], 1, delta);
         }
-      wait_for_round (f.participants[0], 2);
+      test_wait_for_round (f.participants[0], 2);
 
       for (guint i = 0; i < n; i++)
         {
@@ -387,7 +360,7 @@ test_refused (void)
   honest2 = crafted_delta (&f, 403, base, "100", "1", 1);
   upload (f.participants[0], 1, honest);
   upload (f.participants[1], 1, honest2);
-  wait_for_round (f.participants[0], 2);
+  test_wait_for_round (f.participants[0], 2);
   g_assert_cmpint (points_of (&f, f.participants[0], &n_rewards), ==, 1000);
   g_assert_cmpuint (n_rewards, ==, 1);
   g_assert_cmpint (points_of (&f, f.participants[1], NULL), ==, 1000);

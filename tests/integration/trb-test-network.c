@@ -327,3 +327,40 @@ test_wait_asked (TrbClient  *client,
       g_usleep (20 * 1000);
     }
 }
+
+/**
+ * test_round_state:
+ *
+ * The current round of the task "fashion-mnist", as @p reads it.
+ */
+JsonObject *
+test_round_state (TestParticipant *p)
+{
+  g_autoptr(GError) error = NULL;
+  JsonObject *round = test_get_json (p->client, "/v1/tasks/fashion-mnist/round", &error);
+
+  g_assert_no_error (error);
+  return round;
+}
+
+/**
+ * test_wait_for_round:
+ *
+ * Waits, up to 60 s, until the current round of "fashion-mnist" is @round.
+ */
+void
+test_wait_for_round (TestParticipant *p,
+                     gint64           round)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autoptr(JsonObject) r = test_round_state (p);
+
+      if (json_object_get_int_member (r, "round") == round)
+        return;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20000);
+    }
+}

@@ -68,5 +68,8 @@ void             test_wait_round_asks      (TrbClient       *client,
                                             gint64           n_joined);
 void             test_wait_asked           (TrbClient       *client,
                                             const char      *task);
+JsonObject      *test_round_state          (TestParticipant *p);
+void             test_wait_for_round       (TestParticipant *p,
+                                            gint64           round);
 
 G_END_DECLS
